@@ -1,0 +1,84 @@
+using HomebrewSync.Cli.Commands;
+using HomebrewSync.Cli.Output;
+using HomebrewSync.Contracts;
+using HomebrewSync.Core.Catalog;
+using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.Planning;
+using HomebrewSync.Core.Storage;
+
+namespace HomebrewSync.Cli;
+
+/// <summary>The command line, independent of the process: arguments, environment and console are given.</summary>
+public static class CliApp
+{
+    public static async Task<int> RunAsync(
+        IReadOnlyList<string> args,
+        IReadOnlyDictionary<string, string?> environment,
+        CliConsole console,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        var errors = new List<string>();
+        var parsed = CliOptions.Parse(args, errors);
+        if (parsed.Version)
+        {
+            console.Out.WriteLine($"homebrew-sync {ProductInfo.SyncVersion}");
+            return ExitCodes.Success;
+        }
+        if (parsed.Help)
+        {
+            console.Out.Write(CliOptions.HelpText(errors.Count == 0 ? parsed.Command : null));
+            return ExitCodes.Success;
+        }
+        if (parsed.Command is null && errors.Count == 0)
+        {
+            console.Error.Write(CliOptions.HelpText(null));
+            return ExitCodes.Usage;
+        }
+        var request = errors.Count == 0 ? CliRequest.Bind(parsed.Command!, CliOptions.Merge(environment, parsed), errors) : null;
+        if (errors.Count > 0 || request is null)
+        {
+            foreach (var e in errors)
+            {
+                console.Error.WriteLine($"error: {e}");
+            }
+            console.Error.WriteLine("Run 'homebrew-sync --help' for usage.");
+            return ExitCodes.Usage;
+        }
+
+        var reporter = new ConsoleReporter(console.Error, console.Interactive && !request.NoProgress, time);
+        try
+        {
+            using var services = new CliServices(request, time, reporter.Retrying);
+            return request.Command switch
+            {
+                "plan" => await PlanCommand.RunAsync(request, services, console, cancellationToken),
+                "sync" => await SyncCommand.RunAsync(request, services, reporter, console, cancellationToken),
+                "verify" => await VerifyCommand.RunAsync(request, services, console, cancellationToken),
+                "stats" => await StatsCommand.RunAsync(request, services, console, cancellationToken),
+                _ => ExitCodes.Usage,
+            };
+        }
+        catch (Exception ex) when (ex is PlanInputException or SettingsException)
+        {
+            console.Error.WriteLine($"error: {ex.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (Exception ex) when (ex is CatalogFormatException or CatalogUnavailableException or ManifestCorruptException or StoreAccessException)
+        {
+            console.Error.WriteLine($"error: {ex.Message}");
+            return ExitCodes.Fatal;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            console.Error.WriteLine("interrupted: bottles stored so far are recorded in the hash file; run again to resume.");
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ManifestConflictException or HttpRequestException)
+        {
+            console.Error.WriteLine($"error: {ex.Message}");
+            return ExitCodes.Fatal;
+        }
+    }
+}

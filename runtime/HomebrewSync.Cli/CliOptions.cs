@@ -1,0 +1,183 @@
+using System.Text;
+using HomebrewSync.Contracts;
+
+namespace HomebrewSync.Cli;
+
+/// <summary>One command-line option; <see cref="EnvVar"/> is the environment variable it overrides.</summary>
+internal sealed record OptionSpec(string Name, string? EnvVar, string? ValueName, string Help, string[] Commands)
+{
+    public bool IsFlag => ValueName is null;
+}
+
+internal sealed record ParsedArgs(string? Command, IReadOnlyDictionary<string, string?> Values, bool Help, bool Version);
+
+/// <summary>
+/// The command line: a table of options, each bound to the environment variable of the reference it
+/// overrides, so --help, parsing and configuration cannot drift apart.
+/// </summary>
+internal static class CliOptions
+{
+    public const string DefaultStore = "./mirror";
+    public const string Json = "--json";
+    public const string NoProgress = "--no-progress";
+
+    private static readonly string[] PlanSync = ["plan", "sync"];
+    private static readonly string[] All = ["plan", "sync", "verify", "stats"];
+
+    public static readonly IReadOnlyList<(string Name, string Summary)> Commands =
+    [
+        ("plan", "Show what a sync would download (count and bytes per platform); changes nothing."),
+        ("sync", "Plan, then download, verify and store every new bottle; update the hash file."),
+        ("verify", "Check the store against its hash file: missing files, wrong sizes, wrong sha256, unrecorded files."),
+        ("stats", "Print the hash file's statistics: bottles and bytes per platform and per date."),
+    ];
+
+    public static readonly IReadOnlyList<OptionSpec> Specs =
+    [
+        new("--store", EnvVars.Store, "DIR", $"Mirror folder (default {DefaultStore}).", All),
+        new("--api-url", EnvVars.HomebrewApiUrl, "URL", $"Catalog URL, http(s) or file (default {SyncSettings.DefaultApiUrl}).", PlanSync),
+        new("--platform", EnvVars.TargetPlatforms, "TAG[,TAG]", $"Bottle tags to mirror (default {string.Join(",", SyncSettings.DefaultTargetPlatforms)}).", PlanSync),
+        new("--formula", EnvVars.FormulaNames, "NAME[,NAME]", "Only these formulae (default: all with bottles).", PlanSync),
+        new("--force", EnvVars.ForceDownload, null, "Download even bottles the hash file already has with the same sha256.", PlanSync),
+        new("--include-disabled", EnvVars.IncludeDisabled, null, "Also mirror formulae Homebrew has disabled.", PlanSync),
+        new("--concurrency", EnvVars.MaxConcurrentDownloads, "N", $"Downloads at once, 1..{SyncSettingsValidator.MaxConcurrency} (default 10).", All),
+        new("--retries", EnvVars.RetryAttempts, "N", $"Retries after a transient failure, 0..{SyncSettingsValidator.MaxRetryAttempts} (default 3).", PlanSync),
+        new("--retry-delay", EnvVars.RetryDelaySeconds, "SECONDS", "Base of the exponential, jittered backoff (default 2).", PlanSync),
+        new("--timeout", EnvVars.DownloadTimeoutSeconds, "SECONDS", "Limit for one attempt at one bottle (default 300).", PlanSync),
+        new("--batch-size", EnvVars.BatchSize, "N", "Write the hash file every N stored bottles (default 50).", ["sync"]),
+        new("--date", EnvVars.SyncDate, "YYYY-MM-DD", "Folder date for new bottles (default: today, UTC).", PlanSync),
+        new(Json, null, null, "Machine-readable JSON on standard output.", All),
+        new(NoProgress, null, null, "Plain log lines even on a terminal.", ["sync"]),
+    ];
+
+    /// <summary>Environment variables read that have no option (secrets stay out of argv).</summary>
+    public static readonly IReadOnlyList<(string Name, string Help)> EnvOnly =
+    [
+        (EnvVars.RegistryToken, $"Bearer token for the registry (default {SyncSettings.DefaultRegistryToken}, ghcr.io's anonymous token)."),
+    ];
+
+    public static ParsedArgs Parse(IReadOnlyList<string> args, List<string> errors)
+    {
+        string? command = null;
+        bool help = false, version = false;
+        var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (arg is "-h" or "--help" || (arg == "help" && command is null))
+            {
+                help = true;
+                continue;
+            }
+            if (arg == "--version")
+            {
+                version = true;
+                continue;
+            }
+            if (!arg.StartsWith('-'))
+            {
+                if (command is null)
+                {
+                    command = arg;
+                    if (!Commands.Any(c => c.Name == arg))
+                    {
+                        errors.Add($"unknown command '{arg}' (commands: {string.Join(", ", Commands.Select(c => c.Name))})");
+                    }
+                }
+                else
+                {
+                    errors.Add($"unexpected argument '{arg}'");
+                }
+                continue;
+            }
+            var (name, inline) = arg.IndexOf('=', StringComparison.Ordinal) is var eq and > 0 ? (arg[..eq], arg[(eq + 1)..]) : (arg, null);
+            var spec = Specs.FirstOrDefault(s => s.Name == name);
+            if (spec is null)
+            {
+                errors.Add($"unknown option '{name}'");
+                continue;
+            }
+            if (command is not null && !spec.Commands.Contains(command))
+            {
+                errors.Add($"option {name} does not apply to '{command}'");
+            }
+            string value;
+            if (spec.IsFlag)
+            {
+                value = inline ?? "true";
+            }
+            else if (inline is not null)
+            {
+                value = inline;
+            }
+            else if (i + 1 < args.Count)
+            {
+                value = args[++i];
+            }
+            else
+            {
+                errors.Add($"option {name} needs a value ({spec.ValueName})");
+                continue;
+            }
+            values[spec.EnvVar ?? spec.Name] = value;
+        }
+        return new ParsedArgs(command, values, help, version);
+    }
+
+    /// <summary>The environment with the command line laid over it: options win.</summary>
+    public static IReadOnlyDictionary<string, string?> Merge(IReadOnlyDictionary<string, string?> environment, ParsedArgs parsed)
+    {
+        var merged = new Dictionary<string, string?>(environment, StringComparer.Ordinal);
+        foreach (var (k, v) in parsed.Values)
+        {
+            merged[k] = v;
+        }
+        return merged;
+    }
+
+    public static string HelpText(string? command)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("homebrew-sync: keep a verified, incremental mirror of Homebrew bottles.");
+        sb.AppendLine();
+        sb.AppendLine(command is null ? "Usage: homebrew-sync <command> [options]" : $"Usage: homebrew-sync {command} [options]");
+        if (command is null)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Commands:");
+            foreach (var (name, summary) in Commands)
+            {
+                sb.AppendLine($"  {name,-8} {summary}");
+            }
+        }
+        else if (Commands.FirstOrDefault(c => c.Name == command) is { Name: not null } c)
+        {
+            sb.AppendLine();
+            sb.AppendLine(c.Summary);
+        }
+        sb.AppendLine();
+        sb.AppendLine("Options (each also read from the environment variable shown; an option wins):");
+        foreach (var s in Specs.Where(s => command is null || s.Commands.Contains(command)))
+        {
+            var left = s.IsFlag ? s.Name : $"{s.Name} {s.ValueName}";
+            sb.AppendLine($"  {left,-26} {s.Help}{(s.EnvVar is null ? "" : $" [{s.EnvVar}]")}");
+        }
+        sb.AppendLine($"  {"-h, --help",-26} Show this help.");
+        sb.AppendLine($"  {"--version",-26} Show the version.");
+        sb.AppendLine();
+        sb.AppendLine("Environment only:");
+        foreach (var (name, help) in EnvOnly)
+        {
+            sb.AppendLine($"  {name,-26} {help}");
+        }
+        sb.AppendLine($"  {EnvVars.TempDir,-26} Scratch folder for hosts that stage downloads outside the store.");
+        sb.AppendLine();
+        sb.AppendLine("Exit codes:");
+        sb.AppendLine($"  {ExitCodes.Success,-4} success (including nothing new to download)");
+        sb.AppendLine($"  {ExitCodes.Fatal,-4} fatal error: catalog unreachable or malformed, hash file corrupt, store unusable");
+        sb.AppendLine($"  {ExitCodes.Usage,-4} bad usage or input: unknown option, invalid value, unknown platform tag or formula");
+        sb.AppendLine($"  {ExitCodes.CompletedWithFailures,-4} completed with failures (some bottles failed), or verify found problems");
+        sb.AppendLine($"  {ExitCodes.Interrupted,-4} interrupted; bottles stored so far are recorded in the hash file");
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,48 @@
+using HomebrewSync.Cli.Output;
+using HomebrewSync.Core.Formatting;
+using HomebrewSync.Core.Verification;
+
+namespace HomebrewSync.Cli.Commands;
+
+internal static class VerifyCommand
+{
+    public static async Task<int> RunAsync(CliRequest request, CliServices services, CliConsole console, CancellationToken cancellationToken)
+    {
+        var report = await MirrorVerifier.VerifyAsync(services.Store, deep: false, request.Settings.MaxConcurrentDownloads, cancellationToken);
+        if (request.Json)
+        {
+            JsonOutput.Write(console.Out, new
+            {
+                report.HashFileFound,
+                report.EntriesChecked,
+                report.FilesRehashed,
+                report.IsClean,
+                Problems = report.Problems.Select(p => new { Kind = p.Kind.ToString(), p.Key, p.Detail }),
+            });
+        }
+        else
+        {
+            var o = console.Out;
+            if (!report.HashFileFound)
+            {
+                o.WriteLine($"No hash file at {services.Store.Describe(Contracts.ProductInfo.HashFileName)}.");
+            }
+            foreach (var p in report.Problems)
+            {
+                o.WriteLine($"{Label(p.Kind),-12} {p.Key}: {p.Detail}");
+            }
+            o.WriteLine(report.IsClean
+                ? $"OK: {Humanize.Count(report.EntriesChecked)} bottles match the hash file."
+                : $"{Humanize.Count(report.Problems.Count)} problem(s) in {Humanize.Count(report.EntriesChecked)} hash-file entries.");
+        }
+        return report.IsClean ? ExitCodes.Success : ExitCodes.CompletedWithFailures;
+    }
+
+    private static string Label(VerifyProblemKind kind) => kind switch
+    {
+        VerifyProblemKind.Missing => "missing",
+        VerifyProblemKind.WrongSize => "wrong size",
+        VerifyProblemKind.WrongSha256 => "wrong sha256",
+        _ => "unrecorded",
+    };
+}

@@ -1,0 +1,35 @@
+namespace HomebrewSync.Contracts;
+
+/// <summary>
+/// The one place that names the environment variables of the reference; the runtime reads them,
+/// the infrastructure sets them.
+/// </summary>
+public static class EnvVars
+{
+    public const string TargetPlatforms = "TARGET_PLATFORMS";
+    public const string MaxConcurrentDownloads = "MAX_CONCURRENT_DOWNLOADS";
+    public const string RetryAttempts = "RETRY_ATTEMPTS";
+    public const string RetryDelaySeconds = "RETRY_DELAY_SECONDS";
+    public const string DownloadTimeoutSeconds = "DOWNLOAD_TIMEOUT_SECONDS";
+    public const string TempDir = "TEMP_DIR";
+    public const string BatchSize = "BATCH_SIZE";
+    public const string HomebrewApiUrl = "HOMEBREW_API_URL";
+    public const string RegistryToken = "HOMEBREW_REGISTRY_TOKEN";
+    public const string Store = "HOMEBREW_SYNC_STORE";
+    public const string FormulaNames = "FORMULA_NAMES";
+    public const string ForceDownload = "FORCE_DOWNLOAD";
+    public const string IncludeDisabled = "INCLUDE_DISABLED";
+    public const string SyncDate = "SYNC_DATE";
+
+    // Read by the deployed hosts (Lambda, ECS); named here so infra and runtime share them.
+    public const string S3BucketName = "S3_BUCKET_NAME";
+    public const string SlackWebhookSecretName = "SLACK_WEBHOOK_SECRET_NAME";
+    public const string SizeThresholdGb = "SIZE_THRESHOLD_GB";
+    public const string AwsRegion = "AWS_REGION";
+    public const string LogLevel = "LOG_LEVEL";
+    public const string DownloadConcurrency = "DOWNLOAD_CONCURRENCY";
+    public const string TempStoragePath = "TEMP_STORAGE_PATH";
+    public const string EfsMountPath = "EFS_MOUNT_PATH";
+    public const string ProgressUpdateInterval = "PROGRESS_UPDATE_INTERVAL";
+    public const string MaxDownloadSizeGb = "MAX_DOWNLOAD_SIZE_GB";
+}

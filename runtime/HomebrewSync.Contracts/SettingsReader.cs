@@ -1,0 +1,121 @@
+using System.Globalization;
+
+namespace HomebrewSync.Contracts;
+
+/// <summary>Typed reads from name/value pairs (environment variables), collecting every parse error instead of stopping at the first.</summary>
+public sealed class SettingsReader
+{
+    private readonly IReadOnlyDictionary<string, string?> _values;
+    private readonly List<string> _errors = [];
+
+    public SettingsReader(IReadOnlyDictionary<string, string?> values)
+    {
+        _values = values;
+    }
+
+    public IReadOnlyList<string> Errors => _errors;
+
+    public string? Raw(string name) =>
+        _values.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
+
+    public string String(string name, string fallback) => Raw(name) ?? fallback;
+
+    public int Int(string name, int fallback)
+    {
+        var raw = Raw(name);
+        if (raw is null)
+        {
+            return fallback;
+        }
+        if (int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+        _errors.Add($"{name}: '{raw}' is not a whole number");
+        return fallback;
+    }
+
+    public TimeSpan Seconds(string name, TimeSpan fallback)
+    {
+        var raw = Raw(name);
+        if (raw is null)
+        {
+            return fallback;
+        }
+        if (double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && double.IsFinite(seconds) && seconds < TimeSpan.MaxValue.TotalSeconds)
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+        _errors.Add($"{name}: '{raw}' is not a number of seconds");
+        return fallback;
+    }
+
+    public bool Bool(string name, bool fallback)
+    {
+        var raw = Raw(name);
+        if (raw is null)
+        {
+            return fallback;
+        }
+        switch (raw.ToLowerInvariant())
+        {
+            case "1" or "true" or "yes" or "on":
+                return true;
+            case "0" or "false" or "no" or "off":
+                return false;
+            default:
+                _errors.Add($"{name}: '{raw}' is not true or false");
+                return fallback;
+        }
+    }
+
+    public IReadOnlyList<string> List(string name, IReadOnlyList<string> fallback)
+    {
+        var raw = Raw(name);
+        if (raw is null)
+        {
+            return fallback;
+        }
+        var items = raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Distinct(StringComparer.Ordinal)
+            .ToArray();
+        if (items.Length == 0)
+        {
+            _errors.Add($"{name}: '{raw}' names nothing");
+            return fallback;
+        }
+        return items;
+    }
+
+    public Uri Uri(string name, Uri fallback)
+    {
+        var raw = Raw(name);
+        if (raw is null)
+        {
+            return fallback;
+        }
+        if (System.Uri.TryCreate(raw, UriKind.Absolute, out var uri))
+        {
+            return uri;
+        }
+        _errors.Add($"{name}: '{raw}' is not an absolute URL");
+        return fallback;
+    }
+
+    public DateOnly? Date(string name)
+    {
+        var raw = Raw(name);
+        if (raw is null)
+        {
+            return null;
+        }
+        if (DateOnly.TryParseExact(raw, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            return date;
+        }
+        _errors.Add($"{name}: '{raw}' is not a date in the form YYYY-MM-DD");
+        return null;
+    }
+
+    public void AddError(string error) => _errors.Add(error);
+}

@@ -1,0 +1,41 @@
+namespace HomebrewSync.Contracts;
+
+/// <summary>How the engine plans and transfers. Built by <see cref="SyncSettingsReader"/>, checked by <see cref="SyncSettingsValidator"/>.</summary>
+public sealed record SyncSettings
+{
+    public static readonly Uri DefaultApiUrl = new("https://formulae.brew.sh/api/formula.json");
+    public static readonly IReadOnlyList<string> DefaultTargetPlatforms = ["arm64_sonoma", "arm64_ventura", "monterey"];
+
+    /// <summary>The public anonymous token ghcr.io accepts for Homebrew's packages.</summary>
+    public const string DefaultRegistryToken = "QQ==";
+
+    public IReadOnlyList<string> TargetPlatforms { get; init; } = DefaultTargetPlatforms;
+    public Uri ApiUrl { get; init; } = DefaultApiUrl;
+    public int MaxConcurrentDownloads { get; init; } = 10;
+
+    /// <summary>Retries after the first attempt, for transient failures only.</summary>
+    public int RetryAttempts { get; init; } = 3;
+
+    /// <summary>Base of the exponential backoff between attempts (jittered).</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Limit for one attempt at one bottle, request and body together.</summary>
+    public TimeSpan DownloadTimeout { get; init; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>Hash-file checkpoint every this many stored bottles.</summary>
+    public int BatchSize { get; init; } = 50;
+
+    public string TempDir { get; init; } = Path.Combine(Path.GetTempPath(), "homebrew-sync");
+    public bool IncludeDisabled { get; init; }
+
+    /// <summary>Wall-clock budget of the host (a Lambda worker); null on hosts without one.</summary>
+    public TimeSpan? TimeBudget { get; init; }
+
+    public RegistryToken RegistryToken { get; init; } = new(DefaultRegistryToken);
+}
+
+/// <summary>A bearer token that never prints itself.</summary>
+public sealed record RegistryToken(string Value)
+{
+    public override string ToString() => "***";
+}

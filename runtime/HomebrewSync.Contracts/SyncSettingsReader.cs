@@ -1,0 +1,45 @@
+namespace HomebrewSync.Contracts;
+
+/// <summary>Binds <see cref="SyncSettings"/> from the reference's environment variables.</summary>
+public static class SyncSettingsReader
+{
+    /// <summary>Reads and validates; throws <see cref="SettingsException"/> listing every error.</summary>
+    public static SyncSettings Read(IReadOnlyDictionary<string, string?> values)
+    {
+        var reader = new SettingsReader(values);
+        var settings = Read(reader);
+        var errors = reader.Errors.Concat(SyncSettingsValidator.Validate(settings)).ToArray();
+        return errors.Length == 0 ? settings : throw new SettingsException(errors);
+    }
+
+    /// <summary>Reads without throwing; parse errors stay in <paramref name="reader"/> for the caller to combine with its own.</summary>
+    public static SyncSettings Read(SettingsReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var defaults = new SyncSettings();
+        return new SyncSettings
+        {
+            TargetPlatforms = reader.List(EnvVars.TargetPlatforms, defaults.TargetPlatforms),
+            ApiUrl = reader.Uri(EnvVars.HomebrewApiUrl, defaults.ApiUrl),
+            MaxConcurrentDownloads = reader.Int(EnvVars.MaxConcurrentDownloads, defaults.MaxConcurrentDownloads),
+            RetryAttempts = reader.Int(EnvVars.RetryAttempts, defaults.RetryAttempts),
+            RetryDelay = reader.Seconds(EnvVars.RetryDelaySeconds, defaults.RetryDelay),
+            DownloadTimeout = reader.Seconds(EnvVars.DownloadTimeoutSeconds, defaults.DownloadTimeout),
+            BatchSize = reader.Int(EnvVars.BatchSize, defaults.BatchSize),
+            TempDir = reader.String(EnvVars.TempDir, defaults.TempDir),
+            IncludeDisabled = reader.Bool(EnvVars.IncludeDisabled, defaults.IncludeDisabled),
+            RegistryToken = new RegistryToken(reader.String(EnvVars.RegistryToken, SyncSettings.DefaultRegistryToken)),
+        };
+    }
+
+    /// <summary>The process environment as a dictionary (the one place it is read).</summary>
+    public static IReadOnlyDictionary<string, string?> ProcessEnvironment()
+    {
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
+        {
+            result[(string)e.Key] = e.Value as string;
+        }
+        return result;
+    }
+}

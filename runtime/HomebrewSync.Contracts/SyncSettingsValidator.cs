@@ -1,0 +1,78 @@
+using System.Text.RegularExpressions;
+
+namespace HomebrewSync.Contracts;
+
+public static partial class SyncSettingsValidator
+{
+    public const int MaxConcurrency = 64;
+    public const int MaxRetryAttempts = 10;
+    public const int MaxBatchSize = 10_000;
+    public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(10);
+    public static readonly TimeSpan MaxDownloadTimeout = TimeSpan.FromHours(6);
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9_]*$")]
+    private static partial Regex TagPattern();
+
+    public static bool IsWellFormedTag(string tag) => TagPattern().IsMatch(tag);
+
+    public static IReadOnlyList<string> Validate(SyncSettings s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        var errors = new List<string>();
+        if (s.TargetPlatforms.Count == 0)
+        {
+            errors.Add($"{EnvVars.TargetPlatforms}: at least one platform tag is required");
+        }
+        foreach (var tag in s.TargetPlatforms.Where(t => !IsWellFormedTag(t)))
+        {
+            errors.Add($"{EnvVars.TargetPlatforms}: '{tag}' is not a bottle tag (lower-case letters, digits and '_', e.g. arm64_sonoma)");
+        }
+        if (!s.ApiUrl.IsAbsoluteUri || (s.ApiUrl.Scheme != Uri.UriSchemeHttp && s.ApiUrl.Scheme != Uri.UriSchemeHttps && s.ApiUrl.Scheme != Uri.UriSchemeFile))
+        {
+            errors.Add($"{EnvVars.HomebrewApiUrl}: '{s.ApiUrl}' must be an absolute http(s) or file URL");
+        }
+        Range(errors, EnvVars.MaxConcurrentDownloads, s.MaxConcurrentDownloads, 1, MaxConcurrency);
+        Range(errors, EnvVars.RetryAttempts, s.RetryAttempts, 0, MaxRetryAttempts);
+        Range(errors, EnvVars.BatchSize, s.BatchSize, 1, MaxBatchSize);
+        if (s.RetryDelay < TimeSpan.Zero || s.RetryDelay > MaxRetryDelay)
+        {
+            errors.Add($"{EnvVars.RetryDelaySeconds}: {s.RetryDelay.TotalSeconds:0.###} s is outside 0..{MaxRetryDelay.TotalSeconds:0} s");
+        }
+        if (s.DownloadTimeout <= TimeSpan.Zero || s.DownloadTimeout > MaxDownloadTimeout)
+        {
+            errors.Add($"{EnvVars.DownloadTimeoutSeconds}: {s.DownloadTimeout.TotalSeconds:0.###} s is outside (0..{MaxDownloadTimeout.TotalSeconds:0}] s");
+        }
+        if (string.IsNullOrWhiteSpace(s.TempDir))
+        {
+            errors.Add($"{EnvVars.TempDir}: must name a directory");
+        }
+        if (string.IsNullOrEmpty(s.RegistryToken.Value))
+        {
+            errors.Add($"{EnvVars.RegistryToken}: must not be empty (ghcr.io accepts {SyncSettings.DefaultRegistryToken} for public packages)");
+        }
+        if (s.TimeBudget is { } budget)
+        {
+            // One bottle that exhausts every attempt must still fit the host's time budget.
+            var worstCase = (s.RetryAttempts + 1) * s.DownloadTimeout;
+            if (worstCase > budget)
+            {
+                errors.Add($"{EnvVars.RetryAttempts} x {EnvVars.DownloadTimeoutSeconds}: {s.RetryAttempts + 1} attempts of {s.DownloadTimeout.TotalSeconds:0} s ({worstCase.TotalSeconds:0} s) exceed the time budget of {budget.TotalSeconds:0} s");
+            }
+        }
+        return errors;
+    }
+
+    public static SyncSettings EnsureValid(SyncSettings s)
+    {
+        var errors = Validate(s);
+        return errors.Count == 0 ? s : throw new SettingsException(errors);
+    }
+
+    private static void Range(List<string> errors, string name, int value, int min, int max)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add($"{name}: {value} is outside {min}..{max}");
+        }
+    }
+}

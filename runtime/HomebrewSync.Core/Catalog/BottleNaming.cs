@@ -1,0 +1,41 @@
+using System.Text.RegularExpressions;
+
+namespace HomebrewSync.Core.Catalog;
+
+/// <summary>
+/// Names derived from catalog data (which comes from the network), checked so that no file or key
+/// can escape the store: no separators, no "..", nothing outside Homebrew's own alphabet.
+/// </summary>
+public static partial class BottleNaming
+{
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9@+._-]{0,127}$")]
+    private static partial Regex NamePattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._+~-]{0,63}$")]
+    private static partial Regex VersionPattern();
+
+    [GeneratedRegex("^[0-9a-f]{64}$")]
+    private static partial Regex Sha256Pattern();
+
+    public static bool IsSafeName(string name) => NamePattern().IsMatch(name) && !name.Contains("..", StringComparison.Ordinal);
+
+    public static bool IsSafeVersion(string version) => VersionPattern().IsMatch(version) && !version.Contains("..", StringComparison.Ordinal);
+
+    public static bool IsSha256(string value) => Sha256Pattern().IsMatch(value);
+
+    /// <summary>Hash-file key: <c>&lt;name&gt;-&lt;version&gt;-&lt;tag&gt;</c>.</summary>
+    public static string Key(string name, string version, string tag) => $"{name}-{version}-{tag}";
+
+    /// <summary><c>&lt;name&gt;-&lt;version&gt;.&lt;tag&gt;.bottle[.&lt;rebuild&gt;].tar.gz</c>, as brew names it.</summary>
+    public static string FileName(string name, string version, string tag, int rebuild) =>
+        rebuild > 0 ? $"{name}-{version}.{tag}.bottle.{rebuild}.tar.gz" : $"{name}-{version}.{tag}.bottle.tar.gz";
+
+    /// <summary>The store-relative key of a bottle: <c>YYYY-MM-DD/&lt;file name&gt;</c>.</summary>
+    public static string ObjectKey(DateOnly syncDate, string fileName) => $"{syncDate:yyyy-MM-dd}/{fileName}";
+
+    /// <summary>ghcr.io image name: '@' becomes '/', '+' becomes 'x'.</summary>
+    public static string ImageName(string name) => name.Replace('@', '/').Replace('+', 'x');
+
+    /// <summary>The OCI manifest reference of a version: <c>&lt;version&gt;[-&lt;rebuild&gt;]</c>.</summary>
+    public static string ManifestReference(string version, int rebuild) => rebuild > 0 ? $"{version}-{rebuild}" : version;
+}

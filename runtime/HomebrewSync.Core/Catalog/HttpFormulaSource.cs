@@ -1,0 +1,82 @@
+using System.Runtime.CompilerServices;
+using HomebrewSync.Core.Registry;
+using Polly;
+using Polly.Timeout;
+
+namespace HomebrewSync.Core.Catalog;
+
+/// <summary>formula.json over HTTP (retrying a transient failure to connect), or from a file:// URL.</summary>
+public sealed class HttpFormulaSource : IFormulaSource
+{
+    private readonly HttpClient _http;
+    private readonly Uri _url;
+    private readonly ResiliencePipeline _pipeline;
+
+    public HttpFormulaSource(HttpClient http, Uri url, ResiliencePipeline pipeline)
+    {
+        _http = http;
+        _url = url;
+        _pipeline = pipeline;
+    }
+
+    public async IAsyncEnumerable<Formula> ReadAsync(Action<string>? rejected, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var stream = await OpenAsync(cancellationToken);
+        await foreach (var f in FormulaCatalogReader.ReadAsync(stream, rejected, cancellationToken))
+        {
+            yield return f;
+        }
+    }
+
+    private async Task<Stream> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (_url.IsFile)
+        {
+            try
+            {
+                return new FileStream(_url.LocalPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new CatalogUnavailableException($"Cannot read the catalog {_url.LocalPath}: {ex.Message}", ex);
+            }
+        }
+        HttpResponseMessage? response = null;
+        try
+        {
+            response = await _pipeline.ExecuteAsync(async ct =>
+            {
+                try
+                {
+                    var r = await _http.GetAsync(_url, HttpCompletionOption.ResponseHeadersRead, ct);
+                    var status = (int)r.StatusCode;
+                    if (status is >= 500 or 429 or 408)
+                    {
+                        r.Dispose();
+                        throw new TransientDownloadException($"HTTP {status}");
+                    }
+                    return r;
+                }
+                catch (HttpRequestException ex)
+                {
+                    throw new TransientDownloadException(ex.Message, null, ex);
+                }
+            }, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new CatalogUnavailableException($"The catalog {_url} answered HTTP {(int)response.StatusCode}");
+            }
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            response = null; // the stream owns the connection now
+            return body;
+        }
+        catch (Exception ex) when (ex is TransientDownloadException or TimeoutRejectedException)
+        {
+            throw new CatalogUnavailableException($"The catalog {_url} could not be fetched: {ex.Message}", ex);
+        }
+        finally
+        {
+            response?.Dispose();
+        }
+    }
+}

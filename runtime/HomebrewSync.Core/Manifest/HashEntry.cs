@@ -1,0 +1,12 @@
+namespace HomebrewSync.Core.Manifest;
+
+/// <summary>One bottle in bottles_hash.json, keyed by <c>&lt;name&gt;-&lt;version&gt;-&lt;tag&gt;</c>.</summary>
+public sealed record HashEntry(
+    string Sha256,
+    DateOnly DownloadDate,
+    long FileSize,
+    string FormulaName,
+    string FormulaVersion,
+    string Platform,
+    string Url,
+    string S3Key);

@@ -1,0 +1,51 @@
+namespace HomebrewSync.Core.Manifest;
+
+/// <summary>The hash file: what the mirror holds, which makes the next run incremental.</summary>
+public sealed class HashManifest
+{
+    private readonly SortedDictionary<string, HashEntry> _bottles = new(StringComparer.Ordinal);
+
+    public HashManifest(string syncVersion = Contracts.ProductInfo.SyncVersion, DateTimeOffset? lastUpdated = null)
+    {
+        SyncVersion = syncVersion;
+        LastUpdated = lastUpdated;
+    }
+
+    public DateTimeOffset? LastUpdated { get; set; }
+    public string SyncVersion { get; set; }
+    public IReadOnlyDictionary<string, HashEntry> Bottles => _bottles;
+    public int Count => _bottles.Count;
+    public long TotalSizeBytes => _bottles.Values.Sum(b => b.FileSize);
+
+    public bool TryGet(string key, out HashEntry entry) => _bottles.TryGetValue(key, out entry!);
+
+    public void Set(string key, HashEntry entry) => _bottles[key] = entry;
+
+    public bool Remove(string key) => _bottles.Remove(key);
+
+    /// <summary>Distinct platforms of the entries, ordinal order.</summary>
+    public IReadOnlyList<string> Platforms => _bottles.Values.Select(b => b.Platform).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+
+    public IReadOnlyList<(string Platform, int Count, long Bytes)> ByPlatform() =>
+        _bottles.Values.GroupBy(b => b.Platform, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => (g.Key, g.Count(), g.Sum(b => b.FileSize)))
+            .ToArray();
+
+    /// <summary>Newest date first, as the reference lists them.</summary>
+    public IReadOnlyList<(DateOnly Date, int Count, long Bytes)> ByDate() =>
+        _bottles.Values.GroupBy(b => b.DownloadDate)
+            .OrderByDescending(g => g.Key)
+            .Select(g => (g.Key, g.Count(), g.Sum(b => b.FileSize)))
+            .ToArray();
+
+    public HashManifest Clone()
+    {
+        var copy = new HashManifest(SyncVersion, LastUpdated);
+        foreach (var (k, v) in _bottles)
+        {
+            copy._bottles[k] = v;
+        }
+        return copy;
+    }
+}

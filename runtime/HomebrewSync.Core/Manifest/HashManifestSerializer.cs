@@ -1,0 +1,154 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using HomebrewSync.Core.Catalog;
+
+namespace HomebrewSync.Core.Manifest;
+
+/// <summary>bottles_hash.json exactly as the reference lays it out, statistics recomputed on every write.</summary>
+public static class HashManifestSerializer
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Indented = true };
+
+    public static async Task WriteAsync(HashManifest manifest, Stream destination, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        await using var w = new Utf8JsonWriter(destination, WriterOptions);
+        w.WriteStartObject();
+        if (manifest.LastUpdated is { } updated)
+        {
+            w.WriteString("last_updated", updated.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+        }
+        else
+        {
+            w.WriteNull("last_updated");
+        }
+        w.WriteString("sync_version", manifest.SyncVersion);
+        w.WriteNumber("total_bottles", manifest.Count);
+        w.WriteNumber("total_size_bytes", manifest.TotalSizeBytes);
+        w.WriteStartArray("platforms");
+        foreach (var p in manifest.Platforms)
+        {
+            w.WriteStringValue(p);
+        }
+        w.WriteEndArray();
+        w.WriteStartObject("bottles");
+        foreach (var (key, e) in manifest.Bottles)
+        {
+            w.WriteStartObject(key);
+            w.WriteString("sha256", e.Sha256);
+            w.WriteString("download_date", FormatDate(e.DownloadDate));
+            w.WriteNumber("file_size", e.FileSize);
+            w.WriteString("formula_name", e.FormulaName);
+            w.WriteString("formula_version", e.FormulaVersion);
+            w.WriteString("platform", e.Platform);
+            w.WriteString("url", e.Url);
+            w.WriteString("s3_key", e.S3Key);
+            w.WriteEndObject();
+            if (w.BytesPending > 64 * 1024)
+            {
+                await w.FlushAsync(cancellationToken);
+            }
+        }
+        w.WriteEndObject();
+        w.WriteStartObject("statistics");
+        w.WriteStartObject("by_platform");
+        foreach (var (platform, count, bytes) in manifest.ByPlatform())
+        {
+            WriteStat(w, platform, count, bytes);
+        }
+        w.WriteEndObject();
+        w.WriteStartObject("by_date");
+        foreach (var (date, count, bytes) in manifest.ByDate())
+        {
+            WriteStat(w, FormatDate(date), count, bytes);
+        }
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndObject();
+        await w.FlushAsync(cancellationToken);
+    }
+
+    public static async Task<byte[]> ToBytesAsync(HashManifest manifest, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await WriteAsync(manifest, buffer, cancellationToken);
+        return buffer.ToArray();
+    }
+
+    /// <summary>Parses and checks every entry; anything off is a <see cref="ManifestCorruptException"/>.</summary>
+    public static async Task<HashManifest> ReadAsync(Stream source, string location, CancellationToken cancellationToken)
+    {
+        HashFileJson? json;
+        try
+        {
+            json = await JsonSerializer.DeserializeAsync(source, HashFileJsonContext.Default.HashFileJson, cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            throw new ManifestCorruptException(location, $"not valid JSON at line {ex.LineNumber + 1}: {ex.Message}", ex);
+        }
+        if (json is null)
+        {
+            throw new ManifestCorruptException(location, "the document is null");
+        }
+        if (json.Bottles is null)
+        {
+            throw new ManifestCorruptException(location, "it has no \"bottles\" object");
+        }
+        var manifest = new HashManifest(json.SyncVersion ?? Contracts.ProductInfo.SyncVersion, json.LastUpdated);
+        foreach (var (key, e) in json.Bottles)
+        {
+            if (e is null || e.Sha256 is null || !BottleNaming.IsSha256(e.Sha256))
+            {
+                throw new ManifestCorruptException(location, $"entry '{key}' has no valid sha256");
+            }
+            if (e.FileSize is not { } size || size < 0)
+            {
+                throw new ManifestCorruptException(location, $"entry '{key}' has no valid file_size");
+            }
+            if (string.IsNullOrEmpty(e.S3Key) || string.IsNullOrEmpty(e.FormulaName) || string.IsNullOrEmpty(e.FormulaVersion) || string.IsNullOrEmpty(e.Platform))
+            {
+                throw new ManifestCorruptException(location, $"entry '{key}' lacks s3_key, formula_name, formula_version or platform");
+            }
+            if (!DateOnly.TryParseExact(e.DownloadDate, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+            {
+                throw new ManifestCorruptException(location, $"entry '{key}' has download_date '{e.DownloadDate}', not YYYY-MM-DD");
+            }
+            manifest.Set(key, new HashEntry(e.Sha256, date, size, e.FormulaName, e.FormulaVersion, e.Platform, e.Url ?? "", e.S3Key));
+        }
+        return manifest;
+    }
+
+    private static void WriteStat(Utf8JsonWriter w, string name, int count, long bytes)
+    {
+        w.WriteStartObject(name);
+        w.WriteNumber("count", count);
+        w.WriteNumber("total_size_bytes", bytes);
+        w.WriteEndObject();
+    }
+
+    private static string FormatDate(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+}
+
+internal sealed class HashFileJson
+{
+    [JsonPropertyName("last_updated")] public DateTimeOffset? LastUpdated { get; set; }
+    [JsonPropertyName("sync_version")] public string? SyncVersion { get; set; }
+    [JsonPropertyName("bottles")] public Dictionary<string, HashEntryJson?>? Bottles { get; set; }
+}
+
+internal sealed class HashEntryJson
+{
+    [JsonPropertyName("sha256")] public string? Sha256 { get; set; }
+    [JsonPropertyName("download_date")] public string? DownloadDate { get; set; }
+    [JsonPropertyName("file_size")] public long? FileSize { get; set; }
+    [JsonPropertyName("formula_name")] public string? FormulaName { get; set; }
+    [JsonPropertyName("formula_version")] public string? FormulaVersion { get; set; }
+    [JsonPropertyName("platform")] public string? Platform { get; set; }
+    [JsonPropertyName("url")] public string? Url { get; set; }
+    [JsonPropertyName("s3_key")] public string? S3Key { get; set; }
+}
+
+[JsonSerializable(typeof(HashFileJson))]
+internal sealed partial class HashFileJsonContext : JsonSerializerContext;

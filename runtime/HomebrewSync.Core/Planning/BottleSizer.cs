@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using HomebrewSync.Contracts;
+using HomebrewSync.Core.Catalog;
+using HomebrewSync.Core.Registry;
+using Polly;
+
+namespace HomebrewSync.Core.Planning;
+
+/// <summary>
+/// Fills in bottle sizes: one OCI image index per formula version (annotation <c>sh.brew.bottle.size</c>),
+/// then a HEAD (or ranged GET) for any blob the index did not name. A size that cannot be learnt stays
+/// null and is reported; it never stops the plan.
+/// </summary>
+public sealed class BottleSizer
+{
+    private readonly RegistryClient _registry;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly int _concurrency;
+
+    public BottleSizer(RegistryClient registry, ResiliencePipeline pipeline, int concurrency)
+    {
+        _registry = registry;
+        _pipeline = pipeline;
+        _concurrency = concurrency;
+    }
+
+    public async Task<SyncPlan> SizeAsync(SyncPlan plan, ICollection<string> warnings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(warnings);
+        var sizes = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var problems = new ConcurrentQueue<string>();
+        var images = plan.Bottles
+            .Select(b => (Image: RegistryClient.ImageBaseOf(new Uri(b.Url)), Reference: BottleNaming.ManifestReference(b.FormulaVersion, b.Rebuild)))
+            .Where(x => x.Image is not null)
+            .Distinct()
+            .ToArray();
+        var options = new ParallelOptions { MaxDegreeOfParallelism = _concurrency, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(images, options, async (image, ct) =>
+        {
+            try
+            {
+                var found = await _pipeline.ExecuteAsync(
+                    async token => await _registry.GetIndexSizesAsync(image.Image!, image.Reference, token), ct);
+                foreach (var (sha, size) in found)
+                {
+                    sizes.TryAdd(sha, size);
+                }
+            }
+            catch (Exception ex) when (ex is BottleDownloadException or TransientDownloadException or Polly.Timeout.TimeoutRejectedException or System.Text.Json.JsonException)
+            {
+                // The HEAD fallback below still sizes this image's blobs.
+            }
+        });
+        var missing = plan.Bottles.Where(b => !sizes.ContainsKey(b.Sha256)).DistinctBy(b => b.Sha256).ToArray();
+        await Parallel.ForEachAsync(missing, options, async (bottle, ct) =>
+        {
+            try
+            {
+                var size = await _pipeline.ExecuteAsync(
+                    async token => await _registry.GetBlobSizeAsync(new Uri(bottle.Url), token), ct);
+                if (size is { } s)
+                {
+                    sizes.TryAdd(bottle.Sha256, s);
+                }
+                else
+                {
+                    problems.Enqueue($"{bottle.Key}: the registry did not tell its size");
+                }
+            }
+            catch (Exception ex) when (ex is BottleDownloadException or TransientDownloadException or Polly.Timeout.TimeoutRejectedException)
+            {
+                problems.Enqueue($"{bottle.Key}: size unknown ({ex.Message})");
+            }
+        });
+        foreach (var p in problems)
+        {
+            warnings.Add(p);
+        }
+        return plan with
+        {
+            Bottles = plan.Bottles.Select(b => sizes.TryGetValue(b.Sha256, out var s) ? b with { Size = s } : b).ToArray(),
+        };
+    }
+}

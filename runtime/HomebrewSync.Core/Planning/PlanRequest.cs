@@ -1,0 +1,11 @@
+namespace HomebrewSync.Core.Planning;
+
+/// <summary>What to plan for.</summary>
+/// <param name="Formulae">Only these formulae (a selective sync); null for all.</param>
+public sealed record PlanRequest(
+    IReadOnlyList<string> Platforms,
+    IReadOnlyCollection<string>? Formulae,
+    bool Force,
+    bool IncludeDisabled,
+    DateOnly SyncDate,
+    Uri ApiUrl);

@@ -1,0 +1,24 @@
+namespace HomebrewSync.Core.Registry;
+
+/// <summary>Why one bottle could not be mirrored; the run goes on without it.</summary>
+public enum FailureKind
+{
+    ShaMismatch,
+    NotFound,
+    Unauthorized,
+    Timeout,
+    HttpError,
+    Network,
+    Storage,
+}
+
+/// <summary>A failure that another attempt would not fix (404, 401, wrong bytes).</summary>
+public sealed class BottleDownloadException : Exception
+{
+    public BottleDownloadException(FailureKind kind, string message, Exception? inner = null) : base(message, inner)
+    {
+        Kind = kind;
+    }
+
+    public FailureKind Kind { get; }
+}

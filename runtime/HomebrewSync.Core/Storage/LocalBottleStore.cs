@@ -1,0 +1,246 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using HomebrewSync.Contracts;
+using HomebrewSync.Core.Manifest;
+
+namespace HomebrewSync.Core.Storage;
+
+/// <summary>
+/// A mirror in a local folder: <c>&lt;root&gt;/YYYY-MM-DD/&lt;file&gt;</c> and <c>&lt;root&gt;/bottles_hash.json</c>.
+/// Bottles are staged under <c>.staging/</c> on the same file system and renamed into place, so a
+/// final path only ever holds verified bytes; the hash file is replaced the same way.
+/// </summary>
+public sealed partial class LocalBottleStore : IBottleStore
+{
+    private const string StagingDir = ".staging";
+    private const string LockName = ".bottles_hash.lock";
+    private readonly string _root;
+    private readonly string _rootWithSeparator;
+
+    public LocalBottleStore(string root)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        _root = Path.GetFullPath(root);
+        _rootWithSeparator = Path.EndsInDirectorySeparator(_root) ? _root : _root + Path.DirectorySeparatorChar;
+    }
+
+    public string Root => _root;
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$")]
+    private static partial Regex DateFolder();
+
+    public string Describe(string key) => PathOf(key);
+
+    public Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            Directory.CreateDirectory(_root);
+            var staging = Directory.CreateDirectory(Path.Combine(_root, StagingDir));
+            var probe = Path.Combine(staging.FullName, $"probe-{Guid.NewGuid():N}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            // Leftovers of a killed run: nothing refers to them.
+            foreach (var stale in staging.EnumerateFiles("*.part").Where(f => f.LastWriteTimeUtc < DateTime.UtcNow.AddHours(-6)))
+            {
+                stale.Delete();
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new StoreAccessException($"The store {_root} is not writable: {ex.Message}", ex);
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task<ManifestSnapshot?> ReadManifestAsync(CancellationToken cancellationToken)
+    {
+        var path = ManifestPath;
+        byte[] bytes;
+        try
+        {
+            bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+        using var stream = new MemoryStream(bytes, writable: false);
+        var manifest = await HashManifestSerializer.ReadAsync(stream, path, cancellationToken);
+        return new ManifestSnapshot(manifest, VersionOf(bytes));
+    }
+
+    public async Task<string> WriteManifestAsync(HashManifest manifest, string? expectedVersion, CancellationToken cancellationToken)
+    {
+        var bytes = await HashManifestSerializer.ToBytesAsync(manifest, cancellationToken);
+        Directory.CreateDirectory(_root);
+        await using var lockHandle = await AcquireLockAsync(cancellationToken);
+        var current = File.Exists(ManifestPath) ? VersionOf(await File.ReadAllBytesAsync(ManifestPath, cancellationToken)) : null;
+        if (current != expectedVersion)
+        {
+            throw new ManifestConflictException($"{ManifestPath} changed since it was read (expected version {expectedVersion ?? "none"}, found {current ?? "none"})");
+        }
+        var temp = ManifestPath + $".{Guid.NewGuid():N}.tmp";
+        try
+        {
+            await File.WriteAllBytesAsync(temp, bytes, cancellationToken);
+            File.Move(temp, ManifestPath, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+        return VersionOf(bytes);
+    }
+
+    public Task<IStagedBottle> StageAsync(string key, long? expectedSize, CancellationToken cancellationToken)
+    {
+        var final = PathOf(key);
+        var staging = Path.Combine(_root, StagingDir);
+        Directory.CreateDirectory(staging);
+        var temp = Path.Combine(staging, $"{Guid.NewGuid():N}.part");
+        return Task.FromResult<IStagedBottle>(new StagedFile(temp, final));
+    }
+
+    public Task CopyAsync(string sourceKey, string destinationKey, BottleMetadata metadata, CancellationToken cancellationToken)
+    {
+        var source = PathOf(sourceKey);
+        var destination = PathOf(destinationKey);
+        if (string.Equals(source, destination, StringComparison.Ordinal))
+        {
+            return Task.CompletedTask;
+        }
+        var temp = Path.Combine(_root, StagingDir, $"{Guid.NewGuid():N}.part");
+        Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+        File.Copy(source, temp, overwrite: true);
+        File.Move(temp, destination, overwrite: true);
+        return Task.CompletedTask;
+    }
+
+    public async Task<bool> HoldsVerifiedAsync(string key, string sha256, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(PathOf(key)))
+        {
+            return false;
+        }
+        // A plain folder keeps no checksum beside the file, so the bytes are hashed again.
+        return string.Equals(await ComputeSha256Async(key, cancellationToken), sha256, StringComparison.Ordinal);
+    }
+
+    public Task<StoredBottle?> GetAsync(string key, CancellationToken cancellationToken)
+    {
+        var info = new FileInfo(PathOf(key));
+        return Task.FromResult(info.Exists ? new StoredBottle(key, info.Length, null) : null);
+    }
+
+    public async Task<string> ComputeSha256Async(string key, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var hash = await SHA256.HashDataAsync(stream, cancellationToken);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    public async IAsyncEnumerable<StoredBottle> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(_root))
+        {
+            yield break;
+        }
+        foreach (var dir in Directory.EnumerateDirectories(_root).Order(StringComparer.Ordinal))
+        {
+            var folder = Path.GetFileName(dir);
+            if (!DateFolder().IsMatch(folder))
+            {
+                continue;
+            }
+            foreach (var file in Directory.EnumerateFiles(dir, "*.tar.gz").Order(StringComparer.Ordinal))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return new StoredBottle($"{folder}/{Path.GetFileName(file)}", new FileInfo(file).Length, null);
+            }
+        }
+        await Task.CompletedTask;
+    }
+
+    private string ManifestPath => Path.Combine(_root, ProductInfo.HashFileName);
+
+    /// <summary>Maps a key to a path inside the root; any key that would land elsewhere is refused.</summary>
+    internal string PathOf(string key)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        if (key.Contains('\\', StringComparison.Ordinal) || key.Split('/').Any(s => s is "" or "." or ".."))
+        {
+            throw new ArgumentException($"'{key}' is not a store key", nameof(key));
+        }
+        var full = Path.GetFullPath(Path.Combine(_root, key));
+        return full.StartsWith(_rootWithSeparator, StringComparison.Ordinal)
+            ? full
+            : throw new ArgumentException($"'{key}' is outside the store", nameof(key));
+    }
+
+    private static string VersionOf(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    private async Task<FileStream> AcquireLockAsync(CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(_root, LockName);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            }
+            catch (IOException) when (attempt < 200)
+            {
+                // Another process holds the hash-file lock for the moment of its write.
+                await Task.Delay(TimeSpan.FromMilliseconds(25), cancellationToken);
+            }
+        }
+    }
+
+    private sealed class StagedFile : IStagedBottle
+    {
+        private readonly string _temp;
+        private readonly string _final;
+        private readonly FileStream _stream;
+        private bool _committed;
+
+        public StagedFile(string temp, string final)
+        {
+            _temp = temp;
+            _final = final;
+            _stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        }
+
+        public Stream Content => _stream;
+
+        public Task ResetAsync(CancellationToken cancellationToken)
+        {
+            _stream.SetLength(0);
+            _stream.Position = 0;
+            return Task.CompletedTask;
+        }
+
+        public async Task CommitAsync(BottleMetadata metadata, CancellationToken cancellationToken)
+        {
+            await _stream.FlushAsync(cancellationToken);
+            await _stream.DisposeAsync();
+            Directory.CreateDirectory(Path.GetDirectoryName(_final)!);
+            File.Move(_temp, _final, overwrite: true);
+            _committed = true;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stream.DisposeAsync();
+            if (!_committed)
+            {
+                File.Delete(_temp);
+            }
+        }
+    }
+}

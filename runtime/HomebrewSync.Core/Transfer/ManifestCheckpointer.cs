@@ -1,0 +1,116 @@
+using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.Storage;
+
+namespace HomebrewSync.Core.Transfer;
+
+/// <summary>
+/// Adds stored bottles to the hash file and writes it every <c>batchSize</c> entries and at the end, so a
+/// killed run loses only what was in flight. Writes are conditional on the version read; when another
+/// writer got there first, the file is read again and this run's entries are laid over it.
+/// </summary>
+public sealed class ManifestCheckpointer
+{
+    private const int MaxConflictRetries = 10;
+    private readonly IBottleStore _store;
+    private readonly int _batchSize;
+    private readonly TimeProvider _time;
+    private readonly ISyncObserver _observer;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, HashEntry> _pending = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashEntry> _ours = new(StringComparer.Ordinal);
+    private HashManifest _manifest;
+    private string? _version;
+
+    public ManifestCheckpointer(IBottleStore store, ManifestSnapshot? initial, int batchSize, TimeProvider time, ISyncObserver observer)
+    {
+        _store = store;
+        _batchSize = batchSize;
+        _time = time;
+        _observer = observer;
+        _manifest = initial?.Manifest.Clone() ?? new HashManifest();
+        _version = initial?.Version;
+    }
+
+    /// <summary>The hash file as last written (or read).</summary>
+    public HashManifest Manifest => _manifest;
+
+    public int Writes { get; private set; }
+
+    public async Task AddAsync(string key, HashEntry entry, CancellationToken cancellationToken)
+    {
+        bool due;
+        lock (_gate)
+        {
+            _pending[key] = entry;
+            _ours[key] = entry;
+            due = _pending.Count >= _batchSize;
+        }
+        if (due)
+        {
+            await FlushAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Writes what is pending, if anything.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            Dictionary<string, HashEntry> batch;
+            lock (_gate)
+            {
+                if (_pending.Count == 0)
+                {
+                    return;
+                }
+                batch = new Dictionary<string, HashEntry>(_pending, StringComparer.Ordinal);
+            }
+            var next = _manifest.Clone();
+            foreach (var (k, v) in batch)
+            {
+                next.Set(k, v);
+            }
+            for (var attempt = 0; ; attempt++)
+            {
+                next.LastUpdated = _time.GetUtcNow();
+                try
+                {
+                    _version = await _store.WriteManifestAsync(next, _version, cancellationToken);
+                    break;
+                }
+                catch (ManifestConflictException) when (attempt < MaxConflictRetries)
+                {
+                    var fresh = await _store.ReadManifestAsync(cancellationToken);
+                    next = fresh?.Manifest ?? new HashManifest();
+                    _version = fresh?.Version;
+                    lock (_gate)
+                    {
+                        foreach (var (k, v) in _ours)
+                        {
+                            next.Set(k, v);
+                        }
+                    }
+                }
+            }
+            _manifest = next;
+            Writes++;
+            lock (_gate)
+            {
+                foreach (var (k, v) in batch)
+                {
+                    if (_pending.TryGetValue(k, out var current) && current == v)
+                    {
+                        _pending.Remove(k);
+                    }
+                }
+            }
+            _observer.Checkpointed(next.Count, _store.Describe(Contracts.ProductInfo.HashFileName));
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+}

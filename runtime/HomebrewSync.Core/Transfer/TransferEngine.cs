@@ -1,0 +1,229 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using HomebrewSync.Contracts;
+using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.Progress;
+using HomebrewSync.Core.Registry;
+using HomebrewSync.Core.Storage;
+using Polly;
+using Polly.Timeout;
+
+namespace HomebrewSync.Core.Transfer;
+
+/// <summary>
+/// Executes a plan: bounded concurrency, each blob fetched once however many tags it serves, every byte
+/// hashed on the way into the store and committed only when the SHA-256 matches. One bottle's failure
+/// is recorded and the run goes on.
+/// </summary>
+public sealed class TransferEngine
+{
+    private const int BufferSize = 128 * 1024;
+    private readonly IBottleStore _store;
+    private readonly RegistryClient _registry;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly SyncSettings _settings;
+    private readonly TimeProvider _time;
+
+    public TransferEngine(IBottleStore store, RegistryClient registry, ResiliencePipeline pipeline, SyncSettings settings, TimeProvider time)
+    {
+        _store = store;
+        _registry = registry;
+        _pipeline = pipeline;
+        _settings = settings;
+        _time = time;
+    }
+
+    /// <param name="keepGoing">Asked before each blob is started; false leaves the rest for a later run (a worker's time budget).</param>
+    public async Task<TransferResult> RunAsync(
+        SyncPlan plan,
+        ManifestCheckpointer checkpointer,
+        ProgressTracker progress,
+        ISyncObserver observer,
+        Func<bool>? keepGoing,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(checkpointer);
+        ArgumentNullException.ThrowIfNull(progress);
+        ArgumentNullException.ThrowIfNull(observer);
+        var started = _time.GetTimestamp();
+        var syncDate = DateOnly.ParseExact(plan.SyncDate, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var apiUrl = new Uri(plan.ApiUrl);
+        var groups = plan.Bottles.GroupBy(b => b.Sha256, StringComparer.Ordinal).Select(g => g.ToArray()).ToArray();
+        var stored = new ConcurrentQueue<PlannedBottle>();
+        var failed = new ConcurrentQueue<BottleFailure>();
+        var notStarted = new ConcurrentQueue<PlannedBottle>();
+        long transferred = 0, storedBytes = 0;
+
+        var options = new ParallelOptions { MaxDegreeOfParallelism = _settings.MaxConcurrentDownloads, CancellationToken = cancellationToken };
+        try
+        {
+            await Parallel.ForEachAsync(groups, options, async (group, ct) =>
+            {
+                if (keepGoing is not null && !keepGoing())
+                {
+                    foreach (var b in group)
+                    {
+                        notStarted.Enqueue(b);
+                    }
+                    return;
+                }
+                var primary = group[0];
+                progress.Started(primary.Key);
+                long size;
+                bool alreadyPresent;
+                try
+                {
+                    (size, alreadyPresent, var fetched) = await StorePrimaryAsync(primary, plan.Force, syncDate, apiUrl, progress, ct);
+                    Interlocked.Add(ref transferred, fetched);
+                    foreach (var other in group.Skip(1).Where(o => o.ObjectKey != primary.ObjectKey))
+                    {
+                        await _store.CopyAsync(primary.ObjectKey, other.ObjectKey, MetadataOf(other, syncDate, apiUrl), ct);
+                    }
+                }
+                catch (Exception ex) when (Classify(ex, ct) is { } failure)
+                {
+                    foreach (var b in group)
+                    {
+                        var f = new BottleFailure(b, failure.Kind, failure.Reason);
+                        failed.Enqueue(f);
+                        observer.BottleFailed(f);
+                    }
+                    progress.Failed(group.Length);
+                    return;
+                }
+                foreach (var b in group)
+                {
+                    await checkpointer.AddAsync(b.Key, EntryOf(b, size, syncDate), ct);
+                    stored.Enqueue(b);
+                    Interlocked.Add(ref storedBytes, size);
+                    observer.BottleStored(b, size, alreadyPresent);
+                }
+                progress.Completed(group.Length);
+            });
+        }
+        finally
+        {
+            // Whatever happened, what is stored gets recorded: a cancelled or failed run resumes from here.
+            await checkpointer.FlushAsync(CancellationToken.None);
+        }
+        return new TransferResult(stored.ToArray(), failed.ToArray(), notStarted.ToArray(), transferred, storedBytes, _time.GetElapsedTime(started));
+    }
+
+    private async Task<(long Size, bool AlreadyPresent, long Fetched)> StorePrimaryAsync(
+        PlannedBottle bottle, bool force, DateOnly syncDate, Uri apiUrl, ProgressTracker progress, CancellationToken cancellationToken)
+    {
+        // A killed run may have committed this file without recording it; verified bytes need no second download.
+        if (!force && await _store.HoldsVerifiedAsync(bottle.ObjectKey, bottle.Sha256, cancellationToken))
+        {
+            var existing = await _store.GetAsync(bottle.ObjectKey, cancellationToken);
+            return (existing?.Size ?? 0, true, 0);
+        }
+        await using var stage = await _store.StageAsync(bottle.ObjectKey, bottle.Size, cancellationToken);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(ResiliencePipelines.Subject, bottle.Key);
+        long fetched = 0;
+        try
+        {
+            var size = await _pipeline.ExecuteAsync(
+                async (ctx, state) =>
+                {
+                    var (bytes, total) = await AttemptAsync(state, bottle, progress, ctx.CancellationToken);
+                    Interlocked.Add(ref fetched, total);
+                    return bytes;
+                },
+                context,
+                stage);
+            await stage.CommitAsync(MetadataOf(bottle, syncDate, apiUrl), cancellationToken);
+            return (size, false, Interlocked.Read(ref fetched));
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private async ValueTask<(long Bytes, long Fetched)> AttemptAsync(IStagedBottle stage, PlannedBottle bottle, ProgressTracker progress, CancellationToken cancellationToken)
+    {
+        await stage.ResetAsync(cancellationToken);
+        long total = 0;
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            using var response = await _registry.SendAsync(HttpMethod.Get, new Uri(bottle.Url), null, cancellationToken);
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            while (true)
+            {
+                int read;
+                try
+                {
+                    read = await body.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken);
+                }
+                catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+                {
+                    throw new TransientDownloadException($"connection lost after {total:N0} bytes: {ex.Message}", null, ex);
+                }
+                if (read == 0)
+                {
+                    break;
+                }
+                hash.AppendData(buffer, 0, read);
+                await stage.Content.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                total += read;
+                progress.AddBytes(read);
+            }
+            if (response.Content.Headers.ContentLength is { } expected && expected != total)
+            {
+                throw new TransientDownloadException($"body ended after {total:N0} of {expected:N0} bytes");
+            }
+            var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+            if (!string.Equals(actual, bottle.Sha256, StringComparison.Ordinal))
+            {
+                throw new BottleDownloadException(FailureKind.ShaMismatch, $"SHA mismatch: expected {bottle.Sha256}, got {actual}");
+            }
+            return (total, total);
+        }
+        catch
+        {
+            // Bytes of a failed attempt are not progress.
+            progress.AddBytes(-total);
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private (FailureKind Kind, string Reason)? Classify(Exception ex, CancellationToken cancellationToken)
+    {
+        var attempts = _settings.RetryAttempts + 1;
+        return ex switch
+        {
+            OperationCanceledException when cancellationToken.IsCancellationRequested => null,
+            BottleDownloadException b => (b.Kind, b.Message),
+            TimeoutRejectedException => (FailureKind.Timeout, $"timeout after {attempts} attempts of {_settings.DownloadTimeout.TotalSeconds:0} s"),
+            TransientDownloadException t when t.InnerException is HttpRequestException or IOException => (FailureKind.Network, $"{t.Message} ({attempts} attempts)"),
+            TransientDownloadException t => (FailureKind.HttpError, $"{t.Message} after {attempts} attempts"),
+            IOException or UnauthorizedAccessException => (FailureKind.Storage, $"store write failed: {ex.Message}"),
+            _ => null,
+        };
+    }
+
+    private static HashEntry EntryOf(PlannedBottle b, long size, DateOnly syncDate) =>
+        new(b.Sha256, syncDate, size, b.FormulaName, b.FormulaVersion, b.Platform, b.Url, b.ObjectKey);
+
+    internal static BottleMetadata MetadataOf(PlannedBottle b, DateOnly syncDate, Uri catalogUrl) =>
+        new(b.FormulaName, b.FormulaVersion, b.Platform, syncDate, b.Sha256, ProductInfo.SyncVersion, FormulaApiUrl(catalogUrl, b.FormulaName));
+
+    /// <summary>The per-formula API URL beside the catalog (<c>.../api/formula.json</c> to <c>.../api/formula/&lt;name&gt;.json</c>).</summary>
+    public static string FormulaApiUrl(Uri catalogUrl, string name)
+    {
+        ArgumentNullException.ThrowIfNull(catalogUrl);
+        var s = catalogUrl.GetLeftPart(UriPartial.Path);
+        return s.EndsWith(".json", StringComparison.Ordinal) ? $"{s[..^".json".Length]}/{name}.json" : s;
+    }
+}

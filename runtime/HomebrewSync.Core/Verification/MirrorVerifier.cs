@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.Storage;
+
+namespace HomebrewSync.Core.Verification;
+
+public enum VerifyProblemKind
+{
+    Missing,
+    WrongSize,
+    WrongSha256,
+    Unrecorded,
+}
+
+public sealed record VerifyProblem(VerifyProblemKind Kind, string Key, string Detail);
+
+public sealed record VerifyReport(bool HashFileFound, int EntriesChecked, int FilesRehashed, IReadOnlyList<VerifyProblem> Problems)
+{
+    public bool IsClean => Problems.Count == 0;
+}
+
+/// <summary>Checks the store against its hash file: every entry's object exists with its size and sha256, and every object is recorded.</summary>
+public static class MirrorVerifier
+{
+    /// <param name="deep">Re-hash every object's bytes even where the store recorded a checksum at upload.</param>
+    public static async Task<VerifyReport> VerifyAsync(IBottleStore store, bool deep, int concurrency, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var snapshot = await store.ReadManifestAsync(cancellationToken);
+        var manifest = snapshot?.Manifest ?? new HashManifest();
+        var problems = new ConcurrentQueue<VerifyProblem>();
+        var rehashed = 0;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, concurrency), CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(manifest.Bottles, options, async (pair, ct) =>
+        {
+            var (key, entry) = pair;
+            var stored = await store.GetAsync(entry.S3Key, ct);
+            if (stored is null)
+            {
+                problems.Enqueue(new VerifyProblem(VerifyProblemKind.Missing, key, $"{entry.S3Key} does not exist"));
+                return;
+            }
+            if (stored.Size != entry.FileSize)
+            {
+                problems.Enqueue(new VerifyProblem(VerifyProblemKind.WrongSize, key, $"{entry.S3Key} has {stored.Size:N0} bytes, the hash file says {entry.FileSize:N0}"));
+                return;
+            }
+            string actual;
+            if (!deep && stored.Sha256 is { } recorded)
+            {
+                actual = recorded;
+            }
+            else
+            {
+                actual = await store.ComputeSha256Async(entry.S3Key, ct);
+                Interlocked.Increment(ref rehashed);
+            }
+            if (!string.Equals(actual, entry.Sha256, StringComparison.Ordinal))
+            {
+                problems.Enqueue(new VerifyProblem(VerifyProblemKind.WrongSha256, key, $"{entry.S3Key} hashes to {actual}, the hash file says {entry.Sha256}"));
+            }
+        });
+        var recordedKeys = manifest.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal);
+        await foreach (var obj in store.ListAsync(cancellationToken))
+        {
+            if (!recordedKeys.Contains(obj.Key))
+            {
+                problems.Enqueue(new VerifyProblem(VerifyProblemKind.Unrecorded, obj.Key, $"{obj.Key} is in the store but no hash-file entry names it"));
+            }
+        }
+        var ordered = problems.OrderBy(p => p.Kind).ThenBy(p => p.Key, StringComparer.Ordinal).ToArray();
+        return new VerifyReport(snapshot is not null, manifest.Count, rehashed, ordered);
+    }
+}

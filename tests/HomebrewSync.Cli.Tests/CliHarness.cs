@@ -1,0 +1,56 @@
+using HomebrewSync.Cli;
+using HomebrewSync.TestSupport;
+
+namespace HomebrewSync.Cli.Tests;
+
+public sealed record CliRun(int ExitCode, string Out, string Error);
+
+/// <summary>Runs the command line in-process against a fake server, with a temp store, as a user would configure it.</summary>
+public sealed class CliHarness : IAsyncDisposable
+{
+    private CliHarness(FakeHomebrewServer server, string store)
+    {
+        Server = server;
+        Store = store;
+    }
+
+    public FakeHomebrewServer Server { get; }
+    public string Store { get; }
+
+    public static async Task<CliHarness> StartAsync(IEnumerable<FakeFormula> formulae)
+    {
+        var server = await FakeHomebrewServer.StartAsync(formulae);
+        var store = Path.Combine(Path.GetTempPath(), "hbs-test-" + Guid.NewGuid().ToString("N"));
+        return new CliHarness(server, store);
+    }
+
+    /// <summary>Environment a user would set for this server: the catalog URL, fast retries.</summary>
+    public Dictionary<string, string?> Environment() => new(StringComparer.Ordinal)
+    {
+        ["HOMEBREW_API_URL"] = Server.ApiUrl.AbsoluteUri,
+        ["HOMEBREW_SYNC_STORE"] = Store,
+        ["RETRY_DELAY_SECONDS"] = "0.05",
+        ["DOWNLOAD_TIMEOUT_SECONDS"] = "10",
+    };
+
+    public async Task<CliRun> RunAsync(params string[] args) => await RunAsync(Environment(), args);
+
+    public static async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string?> env, params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = await CliApp.RunAsync(args, env, new CliConsole(stdout, stderr, Interactive: false), TimeProvider.System, CancellationToken.None);
+        return new CliRun(code, stdout.ToString(), stderr.ToString());
+    }
+
+    public string PathOf(string relative) => System.IO.Path.Combine(Store, relative);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        if (Directory.Exists(Store))
+        {
+            Directory.Delete(Store, recursive: true);
+        }
+    }
+}

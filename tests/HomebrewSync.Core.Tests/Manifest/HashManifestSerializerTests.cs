@@ -1,0 +1,71 @@
+using System.Text;
+using System.Text.Json;
+using HomebrewSync.Core.Manifest;
+
+namespace HomebrewSync.Core.Tests.Manifest;
+
+public sealed class HashManifestSerializerTests
+{
+    private static HashManifest Sample()
+    {
+        var m = new HashManifest(lastUpdated: new DateTimeOffset(2025, 7, 21, 3, 8, 42, TimeSpan.Zero));
+        m.Set("curl-8.2.1-arm64_sonoma", new HashEntry(new string('a', 64), new DateOnly(2025, 7, 21), 1048576, "curl", "8.2.1", "arm64_sonoma",
+            "https://ghcr.io/v2/homebrew/core/curl/blobs/sha256:" + new string('a', 64), "2025-07-21/curl-8.2.1.arm64_sonoma.bottle.tar.gz"));
+        m.Set("curl-8.2.1-arm64_ventura", new HashEntry(new string('b', 64), new DateOnly(2025, 7, 21), 1052672, "curl", "8.2.1", "arm64_ventura",
+            "https://ghcr.io/v2/homebrew/core/curl/blobs/sha256:" + new string('b', 64), "2025-07-21/curl-8.2.1.arm64_ventura.bottle.tar.gz"));
+        m.Set("node-20.5.1-arm64_sonoma", new HashEntry(new string('c', 64), new DateOnly(2025, 7, 14), 15728640, "node", "20.5.1", "arm64_sonoma",
+            "https://ghcr.io/v2/homebrew/core/node/blobs/sha256:" + new string('c', 64), "2025-07-14/node-20.5.1.arm64_sonoma.bottle.tar.gz"));
+        return m;
+    }
+
+    [Fact]
+    public async Task WriteAsync_LaysOutTheReferenceSchemaInOrderWithStatistics()
+    {
+        var bytes = await HashManifestSerializer.ToBytesAsync(Sample(), CancellationToken.None);
+        using var doc = JsonDocument.Parse(bytes);
+        var root = doc.RootElement;
+
+        Assert.Equal(["last_updated", "sync_version", "total_bottles", "total_size_bytes", "platforms", "bottles", "statistics"],
+            root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("2025-07-21T03:08:42Z", root.GetProperty("last_updated").GetString());
+        Assert.Equal("1.0.0", root.GetProperty("sync_version").GetString());
+        Assert.Equal(3, root.GetProperty("total_bottles").GetInt32());
+        Assert.Equal(1048576 + 1052672 + 15728640, root.GetProperty("total_size_bytes").GetInt64());
+        Assert.Equal(["arm64_sonoma", "arm64_ventura"], root.GetProperty("platforms").EnumerateArray().Select(e => e.GetString()));
+        var entry = root.GetProperty("bottles").GetProperty("curl-8.2.1-arm64_sonoma");
+        Assert.Equal(["sha256", "download_date", "file_size", "formula_name", "formula_version", "platform", "url", "s3_key"],
+            entry.EnumerateObject().Select(p => p.Name));
+        var byPlatform = root.GetProperty("statistics").GetProperty("by_platform");
+        Assert.Equal(2, byPlatform.GetProperty("arm64_sonoma").GetProperty("count").GetInt32());
+        Assert.Equal(1048576 + 15728640, byPlatform.GetProperty("arm64_sonoma").GetProperty("total_size_bytes").GetInt64());
+        var byDate = root.GetProperty("statistics").GetProperty("by_date");
+        Assert.Equal(["2025-07-21", "2025-07-14"], byDate.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(2, byDate.GetProperty("2025-07-21").GetProperty("count").GetInt32());
+    }
+
+    [Fact]
+    public async Task ReadAsync_WhatWasWritten_RoundTrips()
+    {
+        var original = Sample();
+        using var stream = new MemoryStream(await HashManifestSerializer.ToBytesAsync(original, CancellationToken.None));
+
+        var read = await HashManifestSerializer.ReadAsync(stream, "test", CancellationToken.None);
+
+        Assert.Equal(original.Bottles, read.Bottles);
+        Assert.Equal(original.LastUpdated, read.LastUpdated);
+    }
+
+    [Theory]
+    [InlineData("{\"bottles\": {\"x\": {\"sha256\": \"abc\"}}}")]
+    [InlineData("{\"last_updated\": \"2025-07-21T03:08:42Z\"}")]
+    [InlineData("{\"bottles\": {")]
+    [InlineData("not json")]
+    public async Task ReadAsync_Corrupt_ThrowsNamingTheLocation(string json)
+    {
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(json));
+
+        var ex = await Assert.ThrowsAsync<ManifestCorruptException>(() => HashManifestSerializer.ReadAsync(stream, "/m/bottles_hash.json", CancellationToken.None));
+
+        Assert.Contains("/m/bottles_hash.json", ex.Message, StringComparison.Ordinal);
+    }
+}

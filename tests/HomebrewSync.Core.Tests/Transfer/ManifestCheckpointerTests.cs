@@ -1,0 +1,49 @@
+using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.Transfer;
+using HomebrewSync.TestSupport;
+using Microsoft.Extensions.Time.Testing;
+
+namespace HomebrewSync.Core.Tests.Transfer;
+
+public sealed class ManifestCheckpointerTests
+{
+    private static HashEntry Entry(string key) => new(new string('a', 64), new DateOnly(2025, 7, 21), 10, key, "1", "monterey", "u", $"2025-07-21/{key}.tar.gz");
+
+    [Fact]
+    public async Task AddAsync_WritesEveryBatchSizeEntries_AndFlushWritesTheRest()
+    {
+        var store = new InMemoryBottleStore();
+        var checkpointer = new ManifestCheckpointer(store, null, batchSize: 3, new FakeTimeProvider(), NullSyncObserver.Instance);
+
+        for (var i = 0; i < 7; i++)
+        {
+            await checkpointer.AddAsync($"k{i}", Entry($"k{i}"), CancellationToken.None);
+        }
+        Assert.Equal(2, store.ManifestWrites);
+        Assert.Equal(6, (await store.ReadManifestAsync(CancellationToken.None))!.Manifest.Count);
+
+        await checkpointer.FlushAsync(CancellationToken.None);
+
+        Assert.Equal(3, store.ManifestWrites);
+        Assert.Equal(7, (await store.ReadManifestAsync(CancellationToken.None))!.Manifest.Count);
+    }
+
+    [Fact]
+    public async Task FlushAsync_AnotherWriterGotThereFirst_KeepsBothWritersEntries()
+    {
+        var store = new InMemoryBottleStore();
+        var ours = new ManifestCheckpointer(store, null, batchSize: 100, new FakeTimeProvider(), NullSyncObserver.Instance);
+        await ours.AddAsync("ours", Entry("ours"), CancellationToken.None);
+        store.BeforeManifestWrite = () =>
+        {
+            var theirs = new HashManifest();
+            theirs.Set("theirs", Entry("theirs"));
+            store.WriteManifestAsync(theirs, null, CancellationToken.None).GetAwaiter().GetResult();
+        };
+
+        await ours.FlushAsync(CancellationToken.None);
+
+        var final = (await store.ReadManifestAsync(CancellationToken.None))!.Manifest;
+        Assert.Equal(["ours", "theirs"], final.Bottles.Keys);
+    }
+}

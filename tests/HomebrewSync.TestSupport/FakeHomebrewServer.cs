@@ -1,0 +1,327 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace HomebrewSync.TestSupport;
+
+/// <summary>
+/// The Homebrew API and the ghcr.io registry as a sync sees them, on 127.0.0.1 with ephemeral ports:
+/// <list type="bullet">
+/// <item><c>/api/formula.json</c> built from <see cref="FakeFormula"/>s;</item>
+/// <item><c>/v2/homebrew/core/&lt;image&gt;/blobs/sha256:&lt;hex&gt;</c>: 401 without <c>Authorization: Bearer &lt;token&gt;</c>,
+/// else a 307 to a second host (another port) that rejects any Authorization header;</item>
+/// <item><c>/v2/homebrew/core/&lt;image&gt;/manifests/&lt;ref&gt;</c>: the OCI image index with <c>sh.brew.bottle.size</c> annotations;</item>
+/// <item>faults on demand per blob (<see cref="InjectFault"/>).</item>
+/// </list>
+/// </summary>
+public sealed class FakeHomebrewServer : IAsyncDisposable
+{
+    public const string DefaultToken = "QQ==";
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, BlobContent> _blobs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<FaultKind>> _faults = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _blobGets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TimeSpan> _retryAfter = new(StringComparer.Ordinal);
+    private volatile IReadOnlyList<FakeFormula> _formulae = [];
+    private volatile byte[]? _catalogOverride;
+    private long _bytesServed;
+    private int _authorizationLeaks;
+    private int _unauthorized;
+    private int _catalogRequests;
+    private int _indexRequests;
+    private int _headRequests;
+
+    private FakeHomebrewServer(WebApplication app, string token)
+    {
+        _app = app;
+        Token = token;
+    }
+
+    public string Token { get; }
+    public int RegistryPort { get; private set; }
+    public int BlobPort { get; private set; }
+    public Uri ApiUrl => new($"http://127.0.0.1:{RegistryPort}/api/formula.json");
+    public Uri RegistryUrl => new($"http://127.0.0.1:{RegistryPort}/v2/homebrew/core/");
+
+    /// <summary>When false, the manifests endpoint answers 404 so sizes must come from HEAD.</summary>
+    public bool ServeIndexes { get; set; } = true;
+
+    public long BytesServed => Interlocked.Read(ref _bytesServed);
+    public int AuthorizationLeaks => Volatile.Read(ref _authorizationLeaks);
+    public int UnauthorizedRequests => Volatile.Read(ref _unauthorized);
+    public int CatalogRequests => Volatile.Read(ref _catalogRequests);
+    public int IndexRequests => Volatile.Read(ref _indexRequests);
+    public int HeadRequests => Volatile.Read(ref _headRequests);
+    public IReadOnlyList<FakeFormula> Formulae => _formulae;
+
+    /// <summary>Full-body GETs of one blob that reached the blob host.</summary>
+    public int BlobGets(string sha256) => _blobGets.TryGetValue(sha256, out var n) ? n : 0;
+
+    public int TotalBlobGets => _blobGets.Values.Sum();
+
+    public static async Task<FakeHomebrewServer> StartAsync(IEnumerable<FakeFormula>? formulae = null, string token = DefaultToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, 0);
+            k.Listen(IPAddress.Loopback, 0);
+            k.Limits.MinResponseDataRate = null;
+        });
+        var app = builder.Build();
+        var server = new FakeHomebrewServer(app, token);
+        app.Run(server.HandleAsync);
+        await app.StartAsync();
+        var ports = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(a => new Uri(a).Port).Order().ToArray();
+        server.RegistryPort = ports[0];
+        server.BlobPort = ports[1];
+        server.SetFormulae(formulae ?? []);
+        return server;
+    }
+
+    /// <summary>Replaces the catalog (a new week's formula.json).</summary>
+    public void SetFormulae(IEnumerable<FakeFormula> formulae)
+    {
+        var list = formulae.ToArray();
+        foreach (var blob in list.SelectMany(f => f.Bottles.Values))
+        {
+            _blobs[blob.Sha256] = blob;
+        }
+        _formulae = list;
+        _catalogOverride = null;
+    }
+
+    /// <summary>Serves these bytes as formula.json instead (malformed or truncated catalogs).</summary>
+    public void SetCatalogBody(byte[] body) => _catalogOverride = body;
+
+    /// <summary>The next <paramref name="times"/> GETs of this blob misbehave.</summary>
+    public void InjectFault(string sha256, FaultKind kind, int times = 1, TimeSpan? retryAfter = null)
+    {
+        var queue = _faults.GetOrAdd(sha256, _ => new ConcurrentQueue<FaultKind>());
+        for (var i = 0; i < times; i++)
+        {
+            queue.Enqueue(kind);
+        }
+        if (retryAfter is { } ra)
+        {
+            _retryAfter[sha256] = ra;
+        }
+    }
+
+    public string BlobUrl(FakeFormula formula, string tag) =>
+        $"http://127.0.0.1:{RegistryPort}/v2/homebrew/core/{formula.Image}/blobs/sha256:{formula.Bottles[tag].Sha256}";
+
+    public async ValueTask DisposeAsync()
+    {
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        await _app.StopAsync(stop.Token);
+        await _app.DisposeAsync();
+    }
+
+    private async Task HandleAsync(HttpContext ctx)
+    {
+        var path = ctx.Request.Path.Value ?? "";
+        if (ctx.Connection.LocalPort == BlobPort)
+        {
+            await ServeBlobHostAsync(ctx, path);
+            return;
+        }
+        if (path == "/api/formula.json")
+        {
+            await ServeCatalogAsync(ctx);
+            return;
+        }
+        const string prefix = "/v2/homebrew/core/";
+        if (!path.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            ctx.Response.StatusCode = 404;
+            return;
+        }
+        if (ctx.Request.Headers.Authorization.ToString() != $"Bearer {Token}")
+        {
+            Interlocked.Increment(ref _unauthorized);
+            ctx.Response.StatusCode = 401;
+            ctx.Response.Headers.WWWAuthenticate = "Bearer realm=\"https://ghcr.io/token\",service=\"ghcr.io\",scope=\"repository:homebrew/core:pull\"";
+            return;
+        }
+        var rest = path[prefix.Length..];
+        var blobAt = rest.IndexOf("/blobs/sha256:", StringComparison.Ordinal);
+        if (blobAt > 0)
+        {
+            await ServeBlobRedirectAsync(ctx, rest[..blobAt], rest[(blobAt + "/blobs/sha256:".Length)..]);
+            return;
+        }
+        var manifestAt = rest.IndexOf("/manifests/", StringComparison.Ordinal);
+        if (manifestAt > 0)
+        {
+            await ServeIndexAsync(ctx, rest[..manifestAt], Uri.UnescapeDataString(rest[(manifestAt + "/manifests/".Length)..]));
+            return;
+        }
+        ctx.Response.StatusCode = 404;
+    }
+
+    private async Task ServeCatalogAsync(HttpContext ctx)
+    {
+        Interlocked.Increment(ref _catalogRequests);
+        ctx.Response.ContentType = "application/json";
+        if (_catalogOverride is { } body)
+        {
+            await ctx.Response.Body.WriteAsync(body, ctx.RequestAborted);
+            return;
+        }
+        await CatalogWriter.WriteAsync(ctx.Response.Body, _formulae, RegistryPort, ctx.RequestAborted);
+    }
+
+    private async Task ServeBlobRedirectAsync(HttpContext ctx, string image, string sha)
+    {
+        var owner = _formulae.FirstOrDefault(f => f.Image == image && f.Bottles.Values.Any(b => b.Sha256 == sha));
+        if (owner is null || !_blobs.ContainsKey(sha))
+        {
+            ctx.Response.StatusCode = 404;
+            return;
+        }
+        string? fault = null;
+        if (HttpMethods.IsGet(ctx.Request.Method) && _faults.TryGetValue(sha, out var queue) && queue.TryDequeue(out var kind))
+        {
+            switch (kind)
+            {
+                case FaultKind.ServerError:
+                    ctx.Response.StatusCode = 503;
+                    return;
+                case FaultKind.NotFound:
+                    ctx.Response.StatusCode = 404;
+                    return;
+                case FaultKind.TooManyRequests:
+                    ctx.Response.StatusCode = 429;
+                    var after = _retryAfter.TryGetValue(sha, out var ra) ? ra : TimeSpan.FromSeconds(1);
+                    ctx.Response.Headers.RetryAfter = ((int)Math.Ceiling(after.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                    return;
+                default:
+                    fault = kind.ToString();
+                    break;
+            }
+        }
+        // ghcr.io answers a blob request with a redirect to a signed URL on another host.
+        var location = $"http://127.0.0.1:{BlobPort}/blobs/{sha}?se=2099-01-01&sig=fake{(fault is null ? "" : "&fault=" + fault)}";
+        ctx.Response.StatusCode = 307;
+        ctx.Response.Headers.Location = location;
+        await Task.CompletedTask;
+    }
+
+    private async Task ServeBlobHostAsync(HttpContext ctx, string path)
+    {
+        if (ctx.Request.Headers.ContainsKey("Authorization"))
+        {
+            // The signed-URL host refuses a forwarded registry token, as the real one does.
+            Interlocked.Increment(ref _authorizationLeaks);
+            ctx.Response.StatusCode = 400;
+            await ctx.Response.WriteAsync("Authorization header not allowed with a signed URL", ctx.RequestAborted);
+            return;
+        }
+        const string prefix = "/blobs/";
+        var sha = path.StartsWith(prefix, StringComparison.Ordinal) ? path[prefix.Length..] : "";
+        if (!_blobs.TryGetValue(sha, out var blob))
+        {
+            ctx.Response.StatusCode = 404;
+            return;
+        }
+        ctx.Response.ContentType = "application/octet-stream";
+        if (HttpMethods.IsHead(ctx.Request.Method))
+        {
+            Interlocked.Increment(ref _headRequests);
+            ctx.Response.ContentLength = blob.Length;
+            return;
+        }
+        var range = ctx.Request.Headers.Range.ToString();
+        if (range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith('-') is false)
+        {
+            var parts = range["bytes=".Length..].Split('-');
+            var from = long.Parse(parts[0], CultureInfo.InvariantCulture);
+            var to = Math.Min(long.Parse(parts[1], CultureInfo.InvariantCulture), blob.Length - 1);
+            ctx.Response.StatusCode = 206;
+            ctx.Response.ContentLength = to - from + 1;
+            ctx.Response.Headers.ContentRange = $"bytes {from}-{to}/{blob.Length}";
+            await blob.WriteToAsync(ctx.Response.Body, from, to - from + 1, ctx.RequestAborted);
+            return;
+        }
+        _blobGets.AddOrUpdate(sha, 1, (_, n) => n + 1);
+        var fault = ctx.Request.Query["fault"].ToString();
+        ctx.Response.ContentLength = blob.Length;
+        var body = new CountingStream(ctx.Response.Body, n => Interlocked.Add(ref _bytesServed, n));
+        switch (fault)
+        {
+            case nameof(FaultKind.ResetMidBody):
+                await blob.WriteToAsync(body, 0, blob.Length / 2, ctx.RequestAborted);
+                await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+                ctx.Abort();
+                return;
+            case nameof(FaultKind.Stall):
+                await blob.WriteToAsync(body, 0, blob.Length / 2, ctx.RequestAborted);
+                await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, ctx.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The client gave up, as it should.
+                }
+                return;
+            case nameof(FaultKind.WrongBytes):
+                var other = BlobContent.Create(blob.Length, blob.Seed + 0x5EED);
+                await other.WriteToAsync(body, 0, other.Length, ctx.RequestAborted);
+                return;
+            default:
+                await blob.WriteToAsync(body, 0, blob.Length, ctx.RequestAborted);
+                return;
+        }
+    }
+
+    private async Task ServeIndexAsync(HttpContext ctx, string image, string reference)
+    {
+        Interlocked.Increment(ref _indexRequests);
+        var formula = _formulae.FirstOrDefault(f => f.Image == image && f.ManifestReference == reference);
+        if (!ServeIndexes || formula is null)
+        {
+            ctx.Response.StatusCode = 404;
+            return;
+        }
+        ctx.Response.ContentType = "application/vnd.oci.image.index.v1+json";
+        await using var w = new Utf8JsonWriter(ctx.Response.Body);
+        w.WriteStartObject();
+        w.WriteNumber("schemaVersion", 2);
+        w.WriteString("mediaType", "application/vnd.oci.image.index.v1+json");
+        w.WriteStartArray("manifests");
+        foreach (var (tag, blob) in formula.Bottles)
+        {
+            w.WriteStartObject();
+            w.WriteString("mediaType", "application/vnd.oci.image.manifest.v1+json");
+            w.WriteString("digest", "sha256:" + new string('0', 64));
+            w.WriteNumber("size", 1000);
+            w.WriteStartObject("platform");
+            w.WriteString("architecture", tag.StartsWith("arm64", StringComparison.Ordinal) ? "arm64" : "amd64");
+            w.WriteString("os", tag.EndsWith("linux", StringComparison.Ordinal) ? "linux" : "darwin");
+            w.WriteEndObject();
+            w.WriteStartObject("annotations");
+            w.WriteString("org.opencontainers.image.ref.name", $"{formula.ManifestReference}.{tag}");
+            w.WriteString("sh.brew.bottle.digest", blob.Sha256);
+            w.WriteString("sh.brew.bottle.size", blob.Length.ToString(CultureInfo.InvariantCulture));
+            w.WriteString("sh.brew.tab", "{}");
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+        await w.FlushAsync(ctx.RequestAborted);
+    }
+}
