@@ -80,5 +80,12 @@ public static class CliApp
             console.Error.WriteLine($"error: {ex.Message}");
             return ExitCodes.Fatal;
         }
+#pragma warning disable CA1031 // The process boundary: any other failure is reported and ends the run non-zero, never as success.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            console.Error.WriteLine($"error: unexpected {ex.GetType().Name}: {ex.Message}");
+            return ExitCodes.Fatal;
+        }
     }
 }

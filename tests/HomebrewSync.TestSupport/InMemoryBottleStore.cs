@@ -20,6 +20,8 @@ public sealed class InMemoryBottleStore : IBottleStore
     /// <summary>Called inside every manifest write before the version check (to simulate a concurrent writer).</summary>
     public Action? BeforeManifestWrite { get; set; }
 
+    public string Location => "memory://";
+
     public string Describe(string key) => $"memory://{key}";
 
     public Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -14,7 +14,7 @@ internal static class PlanCommand
             JsonOutput.Write(console.Out, new
             {
                 planned.Plan.SyncDate,
-                Store = services.Store.Describe("."),
+                Store = services.Store.Location,
                 Bottles = planned.Plan.Bottles.Count,
                 planned.Plan.TotalBytes,
                 planned.Plan.Skipped,

@@ -9,6 +9,9 @@ namespace HomebrewSync.Core.Storage;
 /// </summary>
 public interface IBottleStore
 {
+    /// <summary>Where the store is (a folder, an s3:// URL), for messages.</summary>
+    string Location { get; }
+
     /// <summary>Human-readable location of a key (a path, an s3:// URL) for messages.</summary>
     string Describe(string key);
 

@@ -25,7 +25,7 @@ public sealed partial class LocalBottleStore : IBottleStore
         _rootWithSeparator = Path.EndsInDirectorySeparator(_root) ? _root : _root + Path.DirectorySeparatorChar;
     }
 
-    public string Root => _root;
+    public string Location => _root;
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$")]
     private static partial Regex DateFolder();

@@ -1,0 +1,138 @@
+using System.Text;
+using HomebrewSync.TestSupport;
+
+namespace HomebrewSync.Cli.Tests;
+
+public sealed class BadInputTests
+{
+    private static readonly FakeFormula Curl = new FormulaBuilder("curl").WithBottles(["arm64_sonoma", "monterey"]).Build();
+
+    private static string[] StoreFiles(CliHarness h) =>
+        Directory.Exists(h.Store) ? Directory.GetFiles(h.Store, "*", SearchOption.AllDirectories).Where(f => !f.Contains(".staging", StringComparison.Ordinal)).ToArray() : [];
+
+    [Theory]
+    [InlineData("[{\"name\":\"curl\",\"versions\":")]
+    [InlineData("<html>gateway timeout</html>")]
+    [InlineData("[]")]
+    public async Task Sync_MalformedCatalog_ExitsFatalAndWritesNothing(string body)
+    {
+        await using var h = await CliHarness.StartAsync([Curl]);
+        h.Server.SetCatalogBody(Encoding.UTF8.GetBytes(body));
+
+        var run = await h.RunAsync("sync");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("catalog", run.Error, StringComparison.Ordinal);
+        Assert.Empty(StoreFiles(h));
+        Assert.Equal(0, h.Server.TotalBlobGets);
+    }
+
+    [Fact]
+    public async Task Sync_CorruptHashFile_ExitsFatalAndLeavesItByteForByte()
+    {
+        await using var h = await CliHarness.StartAsync([Curl]);
+        Directory.CreateDirectory(h.Store);
+        var corrupt = Encoding.UTF8.GetBytes("{\"bottles\": {\"curl-1-monterey\": {\"sha256\": ");
+        await File.WriteAllBytesAsync(h.PathOf("bottles_hash.json"), corrupt);
+
+        var run = await h.RunAsync("sync");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("corrupt", run.Error, StringComparison.Ordinal);
+        Assert.Equal(corrupt, await File.ReadAllBytesAsync(h.PathOf("bottles_hash.json")));
+        Assert.Equal(0, h.Server.TotalBlobGets);
+    }
+
+    [Fact]
+    public async Task Sync_UnknownTag_ExitsUsageNamingTheTagAndTheKnownOnes()
+    {
+        await using var h = await CliHarness.StartAsync([Curl]);
+
+        var run = await h.RunAsync("sync", "--platform", "arm64_sonoma,windows_xp");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("windows_xp", run.Error, StringComparison.Ordinal);
+        Assert.Contains("monterey", run.Error, StringComparison.Ordinal);
+        Assert.Empty(StoreFiles(h));
+    }
+
+    [Fact]
+    public async Task Sync_UnknownFormula_ExitsUsageAndDownloadsNothing()
+    {
+        await using var h = await CliHarness.StartAsync([Curl]);
+
+        var run = await h.RunAsync("sync", "--formula", "curl,firefox");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("firefox", run.Error, StringComparison.Ordinal);
+        Assert.Equal(0, h.Server.TotalBlobGets);
+    }
+
+    [Fact]
+    public async Task Sync_UnwritableStore_ExitsFatalBeforeFetchingAnything()
+    {
+        await using var h = await CliHarness.StartAsync([Curl]);
+        var blocker = Path.Combine(Path.GetTempPath(), "hbs-blocker-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllTextAsync(blocker, "a file, not a folder");
+        try
+        {
+            var run = await h.RunAsync("sync", "--store", Path.Combine(blocker, "mirror"));
+
+            Assert.Equal(1, run.ExitCode);
+            Assert.Contains("not writable", run.Error, StringComparison.Ordinal);
+            Assert.Equal(0, h.Server.CatalogRequests);
+        }
+        finally
+        {
+            File.Delete(blocker);
+        }
+    }
+
+    [Theory]
+    [InlineData("sync", "--concurrency", "0")]
+    [InlineData("sync", "--timeout", "soon")]
+    [InlineData("sync", "--date", "21/07/2025")]
+    [InlineData("sync", "--bogus")]
+    [InlineData("frobnicate")]
+    [InlineData("stats", "--force")]
+    [InlineData("sync", "--platform")]
+    public async Task BadUsage_ExitsUsageWithAClearError(params string[] args)
+    {
+        await using var h = await CliHarness.StartAsync([Curl]);
+
+        var run = await h.RunAsync(args);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith("error: ", run.Error, StringComparison.Ordinal);
+        Assert.Equal(0, h.Server.CatalogRequests);
+    }
+
+    [Fact]
+    public async Task BadUsage_SeveralErrors_AreAllListed()
+    {
+        await using var h = await CliHarness.StartAsync([Curl]);
+
+        var run = await h.RunAsync("sync", "--concurrency", "0", "--retries", "50", "--timeout", "x");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("MAX_CONCURRENT_DOWNLOADS", run.Error, StringComparison.Ordinal);
+        Assert.Contains("RETRY_ATTEMPTS", run.Error, StringComparison.Ordinal);
+        Assert.Contains("DOWNLOAD_TIMEOUT_SECONDS", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EnvironmentVariable_IsReadAndTheOptionWins()
+    {
+        await using var h = await CliHarness.StartAsync([Curl]);
+        var env = h.Environment();
+        env["TARGET_PLATFORMS"] = "windows_xp";
+
+        var fromEnv = await CliHarness.RunAsync(env, "plan");
+        var optionWins = await CliHarness.RunAsync(env, "plan", "--platform", "monterey", "--json");
+
+        Assert.Equal(2, fromEnv.ExitCode);
+        Assert.Contains("windows_xp", fromEnv.Error, StringComparison.Ordinal);
+        Assert.Equal(0, optionWins.ExitCode);
+        Assert.Contains("\"bottles\": 1", optionWins.Out, StringComparison.Ordinal);
+    }
+}
