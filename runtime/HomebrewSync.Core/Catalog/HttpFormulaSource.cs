@@ -42,10 +42,13 @@ public sealed class HttpFormulaSource : IFormulaSource
             }
         }
         HttpResponseMessage? response = null;
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(Transfer.ResiliencePipelines.Subject, "catalog " + _url.Authority);
         try
         {
-            response = await _pipeline.ExecuteAsync(async ct =>
+            response = await _pipeline.ExecuteAsync(async (ctx, _) =>
             {
+                var ct = ctx.CancellationToken;
                 try
                 {
                     var r = await _http.GetAsync(_url, HttpCompletionOption.ResponseHeadersRead, ct);
@@ -61,7 +64,7 @@ public sealed class HttpFormulaSource : IFormulaSource
                 {
                     throw new TransientDownloadException(ex.Message, null, ex);
                 }
-            }, cancellationToken);
+            }, context, 0);
             if (!response.IsSuccessStatusCode)
             {
                 throw new CatalogUnavailableException($"The catalog {_url} answered HTTP {(int)response.StatusCode}");
@@ -76,6 +79,7 @@ public sealed class HttpFormulaSource : IFormulaSource
         }
         finally
         {
+            ResilienceContextPool.Shared.Return(context);
             response?.Dispose();
         }
     }

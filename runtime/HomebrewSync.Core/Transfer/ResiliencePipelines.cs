@@ -37,7 +37,13 @@ public static class ResiliencePipelines
                 OnRetry = args =>
                 {
                     var subject = args.Context.Properties.GetValue(Subject, "request");
-                    onRetry?.Invoke(new RetryNotice(subject, args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception?.Message ?? "failed"));
+                    var reason = args.Outcome.Exception switch
+                    {
+                        TimeoutRejectedException => $"timed out after {settings.DownloadTimeout.TotalSeconds:0.###} s",
+                        { } ex => ex.Message,
+                        null => "failed",
+                    };
+                    onRetry?.Invoke(new RetryNotice(subject, args.AttemptNumber + 1, args.RetryDelay, reason));
                     return default;
                 },
             });

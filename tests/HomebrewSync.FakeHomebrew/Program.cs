@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using HomebrewSync.TestSupport;
+
+// Serves a generated catalog and registry on 127.0.0.1 until stopped, for trying the CLI offline and
+// for benchmarks. Prints the catalog URL (and writes it to --url-file when given).
+var options = new Dictionary<string, string>(StringComparer.Ordinal)
+{
+    ["--formulae"] = "100",
+    ["--tags"] = "arm64_sonoma,arm64_ventura,monterey",
+    ["--min-size"] = "4096",
+    ["--max-size"] = "1048576",
+    ["--faults"] = "0",
+    ["--seed"] = "1",
+};
+for (var i = 0; i + 1 < args.Length; i += 2)
+{
+    if (!options.ContainsKey(args[i]) && args[i] != "--url-file")
+    {
+        Console.Error.WriteLine($"unknown option {args[i]}; options: {string.Join(", ", options.Keys)}, --url-file PATH");
+        return 2;
+    }
+    options[args[i]] = args[i + 1];
+}
+int Int(string name) => int.Parse(options[name], CultureInfo.InvariantCulture);
+
+var random = new Random(Int("--seed"));
+var tags = options["--tags"].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+var formulae = Enumerable.Range(0, Int("--formulae")).Select(i =>
+{
+    var name = (i % 10) switch { 0 => $"lib{i}@{i % 4 + 1}", 1 => $"tool{i}+plus", _ => $"tool{i}" };
+    return new FormulaBuilder(name).WithVersion($"1.{i}.0", i % 7 == 0 ? 1 : 0).WithRebuild(i % 11 == 0 ? 1 : 0)
+        .WithBottles(tags, random.NextInt64(Int("--min-size"), Int("--max-size") + 1)).Build();
+}).ToArray();
+
+await using var server = await FakeHomebrewServer.StartAsync(formulae);
+var faultPercent = Int("--faults");
+var faults = 0;
+foreach (var sha in formulae.SelectMany(f => f.Bottles.Values).Select(b => b.Sha256))
+{
+    if (random.Next(100) < faultPercent)
+    {
+        // Mostly transient faults the sync must ride out, and some that must fail the bottle.
+        var kind = (FaultKind)random.Next(0, 6);
+        server.InjectFault(sha, kind, kind == FaultKind.Stall ? 1 : 2);
+        faults++;
+    }
+}
+
+Console.WriteLine($"api_url={server.ApiUrl}");
+Console.WriteLine($"formulae={formulae.Length} bottles={formulae.Sum(f => f.Bottles.Count)} bytes={formulae.Sum(f => f.Bottles.Values.Sum(b => b.Length))} faults={faults}");
+if (options.TryGetValue("--url-file", out var urlFile))
+{
+    await File.WriteAllTextAsync(urlFile + ".tmp", server.ApiUrl.AbsoluteUri);
+    File.Move(urlFile + ".tmp", urlFile, overwrite: true);
+}
+
+var stopped = new TaskCompletionSource();
+using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stopped.TrySetResult(); });
+using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stopped.TrySetResult(); });
+await stopped.Task;
+Console.WriteLine($"served bytes={server.BytesServed} blob_gets={server.TotalBlobGets}");
+return 0;
