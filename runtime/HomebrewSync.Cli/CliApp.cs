@@ -50,7 +50,7 @@ public static class CliApp
         var reporter = new ConsoleReporter(console.Error, console.Interactive && !request.NoProgress, time);
         try
         {
-            using var services = new CliServices(request, time, reporter.Retrying);
+            using var services = new CliServices(request, environment, time, reporter.Retrying);
             return request.Command switch
             {
                 "plan" => await PlanCommand.RunAsync(request, services, console, cancellationToken),

@@ -20,6 +20,7 @@ internal static class CliOptions
     public const string DefaultStore = "./mirror";
     public const string Json = "--json";
     public const string NoProgress = "--no-progress";
+    public const string Deep = "--deep";
 
     private static readonly string[] PlanSync = ["plan", "sync"];
     private static readonly string[] All = ["plan", "sync", "verify", "stats"];
@@ -34,7 +35,10 @@ internal static class CliOptions
 
     public static readonly IReadOnlyList<OptionSpec> Specs =
     [
-        new("--store", EnvVars.Store, "DIR", $"Mirror folder (default {DefaultStore}).", All),
+        new("--store", EnvVars.Store, "DIR|s3://BUCKET[/PREFIX]", $"Mirror: a folder, or an S3 bucket and prefix (default {DefaultStore}).", All),
+        new("--s3-endpoint", EnvVars.AwsEndpointUrlS3, "URL", $"S3 endpoint for S3-compatible servers; path-style addressing (also read from {EnvVars.AwsEndpointUrl}).", All),
+        new("--sse", EnvVars.S3ServerSideEncryption, "AES256|aws:kms", "Server-side encryption of S3 objects (default AES256).", ["sync"]),
+        new("--kms-key-id", EnvVars.KmsKeyId, "KEY", "KMS key for --sse aws:kms (default: the bucket's AWS-managed key).", ["sync"]),
         new("--api-url", EnvVars.HomebrewApiUrl, "URL", $"Catalog URL, http(s) or file (default {SyncSettings.DefaultApiUrl}).", PlanSync),
         new("--platform", EnvVars.TargetPlatforms, "TAG[,TAG]", $"Bottle tags to mirror (default {string.Join(",", SyncSettings.DefaultTargetPlatforms)}).", PlanSync),
         new("--formula", EnvVars.FormulaNames, "NAME[,NAME]", "Only these formulae (default: all with bottles).", PlanSync),
@@ -45,6 +49,8 @@ internal static class CliOptions
         new("--retry-delay", EnvVars.RetryDelaySeconds, "SECONDS", "Base of the exponential, jittered backoff (default 2).", PlanSync),
         new("--timeout", EnvVars.DownloadTimeoutSeconds, "SECONDS", "Limit for one attempt at one bottle (default 300).", PlanSync),
         new("--batch-size", EnvVars.BatchSize, "N", "Write the hash file every N stored bottles (default 50).", ["sync"]),
+        new("--rebuild-hash", EnvVars.ForceRebuildHash, null, "Rebuild the hash file from the S3 objects' metadata first (the old one is kept as bottles_hash.json.backup-<time>).", ["sync"]),
+        new(Deep, null, null, "Re-hash every object's bytes, not only compare the sha256 recorded at upload (S3).", ["verify"]),
         new("--date", EnvVars.SyncDate, "YYYY-MM-DD", "Folder date for new bottles (default: today, UTC).", PlanSync),
         new(Json, null, null, "Machine-readable JSON on standard output.", All),
         new(NoProgress, null, null, "Plain log lines even on a terminal.", ["sync"]),
@@ -160,7 +166,7 @@ internal static class CliOptions
         foreach (var s in Specs.Where(s => command is null || s.Commands.Contains(command)))
         {
             var left = s.IsFlag ? s.Name : $"{s.Name} {s.ValueName}";
-            sb.AppendLine($"  {left,-26} {s.Help}{(s.EnvVar is null ? "" : $" [{s.EnvVar}]")}");
+            sb.AppendLine(left.Length > 26 ? $"  {left}{Environment.NewLine}  {"",-26} {s.Help}" : $"  {left,-26} {s.Help}{(s.EnvVar is null ? "" : $" [{s.EnvVar}]")}");
         }
         sb.AppendLine($"  {"-h, --help",-26} Show this help.");
         sb.AppendLine($"  {"--version",-26} Show the version.");
@@ -170,7 +176,8 @@ internal static class CliOptions
         {
             sb.AppendLine($"  {name,-26} {help}");
         }
-        sb.AppendLine($"  {EnvVars.TempDir,-26} Scratch folder for hosts that stage downloads outside the store.");
+        sb.AppendLine($"  {EnvVars.TempDir,-26} Where downloads for an S3 store are staged and verified before upload.");
+        sb.AppendLine($"  {"AWS_REGION, AWS_PROFILE, ...",-26} S3 credentials and region come from the AWS SDK's default chain.");
         sb.AppendLine();
         sb.AppendLine("Exit codes:");
         sb.AppendLine($"  {ExitCodes.Success,-4} success (including nothing new to download)");

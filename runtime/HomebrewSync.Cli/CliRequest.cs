@@ -11,8 +11,15 @@ internal sealed record CliRequest(
     bool Force,
     DateOnly? Date,
     bool Json,
-    bool NoProgress)
+    bool NoProgress,
+    Uri? S3Endpoint,
+    string ServerSideEncryption,
+    string? KmsKeyId,
+    bool RebuildHash,
+    bool Deep)
 {
+    public (string Bucket, string Prefix)? S3Location => Aws.S3StoreOptions.ParseLocation(Store);
+
     /// <summary>Binds settings from the merged environment and options; every error is collected.</summary>
     public static CliRequest Bind(string command, IReadOnlyDictionary<string, string?> values, List<string> errors)
     {
@@ -24,8 +31,31 @@ internal sealed record CliRequest(
         var date = reader.Date(EnvVars.SyncDate);
         var json = reader.Bool(CliOptions.Json, false);
         var noProgress = reader.Bool(CliOptions.NoProgress, false);
+        var endpointName = reader.Raw(EnvVars.AwsEndpointUrlS3) is null ? EnvVars.AwsEndpointUrl : EnvVars.AwsEndpointUrlS3;
+        var endpoint = reader.Raw(endpointName) is null ? null : reader.Uri(endpointName, new Uri("http://invalid"));
+        var sse = reader.String(EnvVars.S3ServerSideEncryption, Aws.S3StoreOptions.Aes256);
+        var kmsKey = reader.Raw(EnvVars.KmsKeyId);
+        var rebuild = reader.Bool(EnvVars.ForceRebuildHash, false);
+        var deep = reader.Bool(CliOptions.Deep, false);
         errors.AddRange(reader.Errors);
         errors.AddRange(SyncSettingsValidator.Validate(settings));
-        return new CliRequest(command, settings, store, formulae, force, date, json, noProgress);
+        var request = new CliRequest(command, settings, store, formulae, force, date, json, noProgress, endpoint, sse, kmsKey, rebuild, deep);
+        if (sse is not (Aws.S3StoreOptions.Aes256 or Aws.S3StoreOptions.Kms))
+        {
+            errors.Add($"{EnvVars.S3ServerSideEncryption}: '{sse}' is not AES256 or aws:kms");
+        }
+        if (kmsKey is not null && sse != Aws.S3StoreOptions.Kms)
+        {
+            errors.Add($"{EnvVars.KmsKeyId}: a KMS key needs {EnvVars.S3ServerSideEncryption}=aws:kms");
+        }
+        if (request.S3Location is { } s3 && !Aws.S3StoreOptions.IsValidBucketName(s3.Bucket))
+        {
+            errors.Add($"{EnvVars.Store}: '{s3.Bucket}' is not an S3 bucket name");
+        }
+        if (rebuild && request.S3Location is null)
+        {
+            errors.Add($"{EnvVars.ForceRebuildHash}: rebuilding the hash file needs the objects' metadata, which only the S3 store keeps");
+        }
+        return request;
     }
 }

@@ -1,3 +1,5 @@
+using HomebrewSync.Aws;
+using HomebrewSync.Contracts;
 using HomebrewSync.Core;
 using HomebrewSync.Core.Catalog;
 using HomebrewSync.Core.Planning;
@@ -11,11 +13,20 @@ namespace HomebrewSync.Cli;
 internal sealed class CliServices : IDisposable
 {
     private readonly HttpClient _http;
+    private readonly Amazon.S3.AmazonS3Client? _s3;
 
-    public CliServices(CliRequest request, TimeProvider time, Action<RetryNotice> onRetry)
+    public CliServices(CliRequest request, IReadOnlyDictionary<string, string?> environment, TimeProvider time, Action<RetryNotice> onRetry)
     {
         Time = time;
-        Store = new LocalBottleStore(request.Store);
+        if (request.S3Location is { } s3)
+        {
+            _s3 = S3ClientFactory.Create(request.S3Endpoint, environment.GetValueOrDefault(EnvVars.AwsRegion), request.Settings.RetryAttempts);
+            Store = new S3BottleStore(_s3, new S3StoreOptions(s3.Bucket, s3.Prefix, request.Settings.TempDir, request.ServerSideEncryption, request.KmsKeyId));
+        }
+        else
+        {
+            Store = new LocalBottleStore(request.Store);
+        }
         _http = HttpClientFactory.Create(request.Settings);
         var registry = new RegistryClient(_http, request.Settings.RegistryToken, time);
         var pipeline = ResiliencePipelines.Create(request.Settings, time, onRetry);
@@ -32,5 +43,9 @@ internal sealed class CliServices : IDisposable
     public IBottleStore Store { get; }
     public SyncRunner Runner { get; }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _s3?.Dispose();
+    }
 }

@@ -20,6 +20,13 @@ public static class EnvVars
     public const string ForceDownload = "FORCE_DOWNLOAD";
     public const string IncludeDisabled = "INCLUDE_DISABLED";
     public const string SyncDate = "SYNC_DATE";
+    public const string ForceRebuildHash = "FORCE_REBUILD_HASH";
+
+    // S3 store: the endpoint variables are the AWS SDKs' standard ones.
+    public const string AwsEndpointUrlS3 = "AWS_ENDPOINT_URL_S3";
+    public const string AwsEndpointUrl = "AWS_ENDPOINT_URL";
+    public const string S3ServerSideEncryption = "S3_SSE";
+    public const string KmsKeyId = "KMS_KEY_ID";
 
     // Read by the deployed hosts (Lambda, ECS); named here so infra and runtime share them.
     public const string S3BucketName = "S3_BUCKET_NAME";

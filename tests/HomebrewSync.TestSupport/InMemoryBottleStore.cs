@@ -99,6 +99,24 @@ public sealed class InMemoryBottleStore : IBottleStore
     public Task<StoredBottle?> GetAsync(string key, CancellationToken cancellationToken) =>
         Task.FromResult(_objects.TryGetValue(key, out var b) ? new StoredBottle(key, b.Length, null) : null);
 
+    public ConcurrentDictionary<string, BottleMetadata> Metadata { get; } = new(StringComparer.Ordinal);
+
+    public Task<BottleMetadata?> GetMetadataAsync(string key, CancellationToken cancellationToken) =>
+        Task.FromResult(Metadata.TryGetValue(key, out var m) ? m : null);
+
+    public Task<string?> BackupManifestAsync(string stamp, CancellationToken cancellationToken)
+    {
+        lock (_manifestGate)
+        {
+            if (_manifest is null)
+            {
+                return Task.FromResult<string?>(null);
+            }
+            _objects[$"bottles_hash.json.backup-{stamp}"] = _manifest;
+            return Task.FromResult<string?>(_manifestVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
     public Task<string> ComputeSha256Async(string key, CancellationToken cancellationToken) =>
         Task.FromResult(Convert.ToHexStringLower(SHA256.HashData(_objects[key])));
 
@@ -126,6 +144,7 @@ public sealed class InMemoryBottleStore : IBottleStore
         public Task CommitAsync(BottleMetadata metadata, CancellationToken cancellationToken)
         {
             store._objects[key] = _buffer.ToArray();
+            store.Metadata[key] = metadata;
             return Task.CompletedTask;
         }
 

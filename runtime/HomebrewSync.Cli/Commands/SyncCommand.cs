@@ -1,5 +1,6 @@
 using HomebrewSync.Cli.Output;
 using HomebrewSync.Core.Formatting;
+using HomebrewSync.Core.Manifest;
 
 namespace HomebrewSync.Cli.Commands;
 
@@ -9,6 +10,14 @@ internal static class SyncCommand
 
     public static async Task<int> RunAsync(CliRequest request, CliServices services, ConsoleReporter reporter, CliConsole console, CancellationToken cancellationToken)
     {
+        if (request.RebuildHash)
+        {
+            await services.Store.PrepareAsync(cancellationToken);
+            var rebuilt = await HashFileRebuilder.RebuildAsync(services.Store, services.Time, request.Settings.MaxConcurrentDownloads, cancellationToken);
+            console.Error.WriteLine($"hash file rebuilt from object metadata: {Humanize.Count(rebuilt.Entries)} bottles"
+                + (rebuilt.ObjectsWithoutMetadata > 0 ? $", {Humanize.Count(rebuilt.ObjectsWithoutMetadata)} objects without usable metadata left out" : "")
+                + (rebuilt.BackupOf is null ? "" : $"; the previous file is kept as {rebuilt.BackupOf}"));
+        }
         var planned = await CommandSupport.PlanAsync(request, services, console, cancellationToken);
         if (!request.Json)
         {

@@ -8,7 +8,7 @@ internal static class VerifyCommand
 {
     public static async Task<int> RunAsync(CliRequest request, CliServices services, CliConsole console, CancellationToken cancellationToken)
     {
-        var report = await MirrorVerifier.VerifyAsync(services.Store, deep: false, request.Settings.MaxConcurrentDownloads, cancellationToken);
+        var report = await MirrorVerifier.VerifyAsync(services.Store, request.Deep, request.Settings.MaxConcurrentDownloads, cancellationToken);
         if (request.Json)
         {
             JsonOutput.Write(console.Out, new

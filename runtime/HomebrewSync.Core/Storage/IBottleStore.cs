@@ -39,6 +39,12 @@ public interface IBottleStore
     /// <summary>Size of a stored bottle, or null when it does not exist.</summary>
     Task<StoredBottle?> GetAsync(string key, CancellationToken cancellationToken);
 
+    /// <summary>What was recorded about a bottle when it was stored, or null where the store keeps no metadata.</summary>
+    Task<BottleMetadata?> GetMetadataAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Copies the current hash file aside (to <c>bottles_hash.json.backup-&lt;stamp&gt;</c>) before it is replaced; returns its version, or null when there is none.</summary>
+    Task<string?> BackupManifestAsync(string stamp, CancellationToken cancellationToken);
+
     /// <summary>Re-reads a stored bottle's bytes and hashes them.</summary>
     Task<string> ComputeSha256Async(string key, CancellationToken cancellationToken);
 

@@ -138,6 +138,20 @@ public sealed partial class LocalBottleStore : IBottleStore
         return Task.FromResult(info.Exists ? new StoredBottle(key, info.Length, null) : null);
     }
 
+    // A plain folder keeps no metadata beside the files.
+    public Task<BottleMetadata?> GetMetadataAsync(string key, CancellationToken cancellationToken) => Task.FromResult<BottleMetadata?>(null);
+
+    public async Task<string?> BackupManifestAsync(string stamp, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(ManifestPath))
+        {
+            return null;
+        }
+        var bytes = await File.ReadAllBytesAsync(ManifestPath, cancellationToken);
+        await File.WriteAllBytesAsync($"{ManifestPath}.backup-{stamp}", bytes, cancellationToken);
+        return VersionOf(bytes);
+    }
+
     public async Task<string> ComputeSha256Async(string key, CancellationToken cancellationToken)
     {
         await using var stream = new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);

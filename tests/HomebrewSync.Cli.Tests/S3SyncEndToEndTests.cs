@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Amazon.S3;
+using Amazon.S3.Model;
+using HomebrewSync.TestSupport;
+
+namespace HomebrewSync.Cli.Tests;
+
+[Collection(S3Collection.Name)]
+public sealed class S3SyncEndToEndTests(S3ServerFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IDisposable
+{
+    private static readonly string[] Tags = ["arm64_sonoma", "arm64_ventura", "monterey"];
+    private readonly AmazonS3Client _client = fixture.Server.CreateClient();
+    private readonly string _temp = Path.Combine(Path.GetTempPath(), "hbs-cli-s3-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        if (Directory.Exists(_temp))
+        {
+            Directory.Delete(_temp, true);
+        }
+    }
+
+    /// <summary>What a user sets: the fake catalog, the S3 endpoint and credentials, a bucket as the store.</summary>
+    private Dictionary<string, string?> Env(CliHarness h, string store)
+    {
+        var env = h.Environment();
+        foreach (var (k, v) in fixture.Server.Environment())
+        {
+            env[k] = v;
+        }
+        env["HOMEBREW_SYNC_STORE"] = store;
+        env["TEMP_DIR"] = _temp;
+        return env;
+    }
+
+    private async Task<byte[]> GetBytesAsync(string bucket, string key)
+    {
+        using var response = await _client.GetObjectAsync(bucket, key);
+        using var buffer = new MemoryStream();
+        await response.ResponseStream.CopyToAsync(buffer);
+        return buffer.ToArray();
+    }
+
+    private async Task<string[]> KeysAsync(string bucket) =>
+        ((await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket })).S3Objects ?? []).Select(o => o.Key).Order(StringComparer.Ordinal).ToArray();
+
+    [Fact]
+    public async Task Sync_IntoS3_LaysOutTheReferenceBucketAndReRunTransfersNothing()
+    {
+        var curl = new FormulaBuilder("curl").WithVersion("8.2.1").WithBottles(Tags, 20_000).Build();
+        var python = new FormulaBuilder("python@3.11").WithVersion("3.11.4").WithBottles(Tags, 30_000).Build();
+        await using var h = await CliHarness.StartAsync([curl, python]);
+        var bucket = await fixture.Server.CreateBucketAsync();
+        var env = Env(h, $"s3://{bucket}");
+
+        var first = await CliHarness.RunAsync(env, "sync", "--date", "2025-07-21");
+        Assert.True(first.ExitCode == 0, first.Error);
+        var served = h.Server.BytesServed;
+        var second = await CliHarness.RunAsync(env, "sync", "--date", "2025-07-28", "--json");
+
+        Assert.Equal(0, second.ExitCode);
+        Assert.Equal(served, h.Server.BytesServed);
+        using (var doc = JsonDocument.Parse(second.Out))
+        {
+            Assert.Equal(0, doc.RootElement.GetProperty("bytes_transferred").GetInt64());
+            Assert.Equal(6, doc.RootElement.GetProperty("skipped").GetInt32());
+        }
+        var expected = Tags.SelectMany(t => new[] { $"2025-07-21/curl-8.2.1.{t}.bottle.tar.gz", $"2025-07-21/python@3.11-3.11.4.{t}.bottle.tar.gz" })
+            .Append("bottles_hash.json").Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(expected, await KeysAsync(bucket));
+        var head = await _client.GetObjectMetadataAsync(bucket, "2025-07-21/python@3.11-3.11.4.monterey.bottle.tar.gz");
+        Assert.Equal("python@3.11", head.Metadata["formula-name"]);
+        Assert.Equal("monterey", head.Metadata["platform"]);
+        Assert.Equal(python.Bottles["monterey"].Sha256, head.Metadata["sha256"]);
+        Assert.Equal($"{h.Server.ApiUrl.GetLeftPart(UriPartial.Authority)}/api/formula/python@3.11.json", head.Metadata["homebrew-api-url"]);
+        Assert.Equal(ServerSideEncryptionMethod.AES256, head.ServerSideEncryptionMethod);
+        Assert.Equal("application/gzip", head.Headers.ContentType);
+        using var hash = JsonDocument.Parse(await GetBytesAsync(bucket, "bottles_hash.json"));
+        Assert.Equal(6, hash.RootElement.GetProperty("total_bottles").GetInt32());
+        Assert.Equal("2025-07-21/curl-8.2.1.monterey.bottle.tar.gz",
+            hash.RootElement.GetProperty("bottles").GetProperty("curl-8.2.1-monterey").GetProperty("s3_key").GetString());
+        Assert.Equal(0, (await CliHarness.RunAsync(env, "verify", "--deep")).ExitCode);
+    }
+
+    [Fact]
+    public async Task Sync_CorruptBlob_IsRejectedAndNothingIsLeftAtItsKey()
+    {
+        var good = new FormulaBuilder("good").WithBottle("monterey").Build();
+        var bad = new FormulaBuilder("bad").WithBottle("monterey").Build();
+        await using var h = await CliHarness.StartAsync([good, bad]);
+        h.Server.InjectFault(bad.Bottles["monterey"].Sha256, FaultKind.WrongBytes, 5);
+        var bucket = await fixture.Server.CreateBucketAsync();
+
+        var run = await CliHarness.RunAsync(Env(h, $"s3://{bucket}/mirror"), "sync", "--platform", "monterey", "--date", "2025-07-21", "--json");
+
+        Assert.Equal(3, run.ExitCode);
+        Assert.Contains("ShaMismatch", run.Out, StringComparison.Ordinal);
+        Assert.Equal(["mirror/2025-07-21/good-1.0.0.monterey.bottle.tar.gz", "mirror/bottles_hash.json"], await KeysAsync(bucket));
+        Assert.Empty(Directory.GetFiles(_temp));
+    }
+
+    [Fact]
+    public async Task Sync_TwoRunsAtOnce_HashFileHoldsTheUnionOfBoth()
+    {
+        var formulae = Enumerable.Range(0, 30).Select(i => new FormulaBuilder($"f{i:00}").WithBottle("monterey", 2000).Build()).ToArray();
+        await using var h = await CliHarness.StartAsync(formulae);
+        var bucket = await fixture.Server.CreateBucketAsync();
+        var env = Env(h, $"s3://{bucket}");
+        var left = string.Join(',', formulae.Take(15).Select(f => f.Name));
+        var right = string.Join(',', formulae.Skip(15).Select(f => f.Name));
+
+        var runs = await Task.WhenAll(
+            CliHarness.RunAsync(env, "sync", "--platform", "monterey", "--formula", left, "--batch-size", "1", "--concurrency", "3"),
+            CliHarness.RunAsync(env, "sync", "--platform", "monterey", "--formula", right, "--batch-size", "1", "--concurrency", "3"));
+
+        Assert.All(runs, r => Assert.True(r.ExitCode == 0, r.Error));
+        using var hash = JsonDocument.Parse(await GetBytesAsync(bucket, "bottles_hash.json"));
+        var keys = hash.RootElement.GetProperty("bottles").EnumerateObject().Select(p => p.Name).ToArray();
+        Assert.Equal(formulae.Select(f => f.Key("monterey")).Order(StringComparer.Ordinal), keys);
+        Assert.Equal(30, hash.RootElement.GetProperty("total_bottles").GetInt32());
+    }
+
+    [Fact]
+    public async Task Sync_CorruptHashFile_IsLeftUntouched_AndRebuildHashRestoresItFromMetadata()
+    {
+        var formulae = Enumerable.Range(0, 4).Select(i => new FormulaBuilder($"r{i}").WithBottles(["arm64_sonoma", "monterey"], 3000).Build()).ToArray();
+        await using var h = await CliHarness.StartAsync(formulae);
+        var bucket = await fixture.Server.CreateBucketAsync();
+        var env = Env(h, $"s3://{bucket}");
+        Assert.Equal(0, (await CliHarness.RunAsync(env, "sync", "--platform", "arm64_sonoma,monterey", "--date", "2025-07-21")).ExitCode);
+        using var original = JsonDocument.Parse(await GetBytesAsync(bucket, "bottles_hash.json"));
+        var corrupt = Encoding.UTF8.GetBytes("{\"bottles\": {\"r0-1.0.0-monterey\": ");
+        await _client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "bottles_hash.json", InputStream = new MemoryStream(corrupt) });
+
+        var refused = await CliHarness.RunAsync(env, "sync", "--platform", "arm64_sonoma,monterey");
+
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("corrupt", refused.Error, StringComparison.Ordinal);
+        Assert.Equal(corrupt, await GetBytesAsync(bucket, "bottles_hash.json"));
+
+        var served = h.Server.BytesServed;
+        var rebuilt = await CliHarness.RunAsync(env, "sync", "--platform", "arm64_sonoma,monterey", "--rebuild-hash", "--json");
+
+        Assert.True(rebuilt.ExitCode == 0, rebuilt.Error);
+        Assert.Contains("hash file rebuilt from object metadata: 8 bottles", rebuilt.Error, StringComparison.Ordinal);
+        Assert.Equal(served, h.Server.BytesServed);
+        var backup = (await KeysAsync(bucket)).Single(k => k.StartsWith("bottles_hash.json.backup-", StringComparison.Ordinal));
+        Assert.Equal(corrupt, await GetBytesAsync(bucket, backup));
+        using var restored = JsonDocument.Parse(await GetBytesAsync(bucket, "bottles_hash.json"));
+        foreach (var entry in original.RootElement.GetProperty("bottles").EnumerateObject())
+        {
+            var r = restored.RootElement.GetProperty("bottles").GetProperty(entry.Name);
+            foreach (var field in new[] { "sha256", "download_date", "formula_name", "formula_version", "platform", "s3_key" })
+            {
+                Assert.Equal(entry.Value.GetProperty(field).GetString(), r.GetProperty(field).GetString());
+            }
+            Assert.Equal(entry.Value.GetProperty("file_size").GetInt64(), r.GetProperty("file_size").GetInt64());
+        }
+    }
+
+    [Fact]
+    public async Task Verify_FindsADeletedObject()
+    {
+        var formulae = new[] { "keep", "lose" }.Select(n => new FormulaBuilder(n).WithBottle("monterey").Build()).ToArray();
+        await using var h = await CliHarness.StartAsync(formulae);
+        var bucket = await fixture.Server.CreateBucketAsync();
+        var env = Env(h, $"s3://{bucket}/p");
+        Assert.Equal(0, (await CliHarness.RunAsync(env, "sync", "--platform", "monterey", "--date", "2025-07-21")).ExitCode);
+        await _client.DeleteObjectAsync(bucket, "p/2025-07-21/lose-1.0.0.monterey.bottle.tar.gz");
+
+        var run = await CliHarness.RunAsync(env, "verify", "--json");
+
+        Assert.Equal(3, run.ExitCode);
+        using var doc = JsonDocument.Parse(run.Out);
+        var problem = Assert.Single(doc.RootElement.GetProperty("problems").EnumerateArray());
+        Assert.Equal("Missing", problem.GetProperty("kind").GetString());
+        Assert.Equal("lose-1.0.0-monterey", problem.GetProperty("key").GetString());
+    }
+
+    [Fact]
+    public async Task Sync_MultipartBottle_UsesFlatMemory()
+    {
+        // The same run with a 24 MB and a 96 MB bottle, in a child process: peak memory must not follow the bottle size.
+        var small = await PeakRssOfSyncAsync(24L << 20, 11);
+        var large = await PeakRssOfSyncAsync(96L << 20, 12);
+
+        output.WriteLine($"peak RSS: {small >> 20} MB with a 24 MB bottle, {large >> 20} MB with a 96 MB bottle");
+        Assert.True(large - small < 24L << 20, $"peak RSS {small >> 20} MB with a 24 MB bottle, {large >> 20} MB with a 96 MB bottle");
+    }
+
+    private async Task<long> PeakRssOfSyncAsync(long size, ulong seed)
+    {
+        var f = new FormulaBuilder($"big{seed}").WithBottle("monterey", BlobContent.Create(size, seed)).Build();
+        await using var h = await CliHarness.StartAsync([f]);
+        var bucket = await fixture.Server.CreateBucketAsync();
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "homebrew-sync.dll"), "sync", "--platform", "monterey" })
+        {
+            start.ArgumentList.Add(a);
+        }
+        foreach (var (k, v) in Env(h, $"s3://{bucket}"))
+        {
+            start.Environment[k] = v;
+        }
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        long peak = 0;
+        while (!process.HasExited)
+        {
+            peak = Math.Max(peak, ReadPeakRss(process.Id));
+            await Task.Delay(20);
+        }
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, await stderr + await stdout);
+        var head = await _client.GetObjectMetadataAsync(bucket, $"{DateOnly.FromDateTime(DateTime.UtcNow):yyyy-MM-dd}/{f.FileName("monterey")}");
+        Assert.Equal(size, head.ContentLength);
+        Assert.True(peak > 0);
+        return peak;
+    }
+
+    private static long ReadPeakRss(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+}
