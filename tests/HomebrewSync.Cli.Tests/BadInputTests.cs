@@ -96,6 +96,11 @@ public sealed class BadInputTests
     [InlineData("frobnicate")]
     [InlineData("stats", "--force")]
     [InlineData("sync", "--platform")]
+    [InlineData("sync", "--rebuild-hash")]
+    [InlineData("sync", "--sse", "DES")]
+    [InlineData("sync", "--kms-key-id", "alias/x")]
+    [InlineData("sync", "--store", "s3://Not_A_Bucket")]
+    [InlineData("plan", "--deep")]
     public async Task BadUsage_ExitsUsageWithAClearError(params string[] args)
     {
         await using var h = await CliHarness.StartAsync([Curl]);

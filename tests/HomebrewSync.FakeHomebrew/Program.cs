@@ -3,7 +3,8 @@ using System.Runtime.InteropServices;
 using HomebrewSync.TestSupport;
 
 // Serves a generated catalog and registry on 127.0.0.1 until stopped, for trying the CLI offline and
-// for benchmarks. Prints the catalog URL (and writes it to --url-file when given).
+// for benchmarks. Prints the catalog URL (and writes it to --url-file when given); with --s3-bucket it
+// also runs the S3 test server (tools/s3-test-server, behind its gateway) with that bucket.
 var options = new Dictionary<string, string>(StringComparer.Ordinal)
 {
     ["--formulae"] = "100",
@@ -15,9 +16,9 @@ var options = new Dictionary<string, string>(StringComparer.Ordinal)
 };
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
-    if (!options.ContainsKey(args[i]) && args[i] != "--url-file")
+    if (!options.ContainsKey(args[i]) && args[i] is not ("--url-file" or "--s3-bucket"))
     {
-        Console.Error.WriteLine($"unknown option {args[i]}; options: {string.Join(", ", options.Keys)}, --url-file PATH");
+        Console.Error.WriteLine($"unknown option {args[i]}; options: {string.Join(", ", options.Keys)}, --url-file PATH, --s3-bucket NAME");
         return 2;
     }
     options[args[i]] = args[i + 1];
@@ -47,11 +48,18 @@ foreach (var sha in formulae.SelectMany(f => f.Bottles.Values).Select(b => b.Sha
     }
 }
 
+await using var s3 = options.TryGetValue("--s3-bucket", out var bucket) ? await S3TestServer.StartAsync() : null;
+if (s3 is not null)
+{
+    await s3.CreateBucketAsync(bucket);
+    Console.WriteLine($"s3_endpoint={s3.Endpoint}");
+}
+
 Console.WriteLine($"api_url={server.ApiUrl}");
 Console.WriteLine($"formulae={formulae.Length} bottles={formulae.Sum(f => f.Bottles.Count)} bytes={formulae.Sum(f => f.Bottles.Values.Sum(b => b.Length))} faults={faults}");
 if (options.TryGetValue("--url-file", out var urlFile))
 {
-    await File.WriteAllTextAsync(urlFile + ".tmp", server.ApiUrl.AbsoluteUri);
+    await File.WriteAllTextAsync(urlFile + ".tmp", server.ApiUrl.AbsoluteUri + "\n" + (s3?.Endpoint.AbsoluteUri ?? "") + "\n");
     File.Move(urlFile + ".tmp", urlFile, overwrite: true);
 }
 

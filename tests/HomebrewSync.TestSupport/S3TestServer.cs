@@ -82,9 +82,9 @@ public sealed class S3TestServer : IAsyncDisposable
         });
 
     /// <summary>A fresh bucket for one test.</summary>
-    public async Task<string> CreateBucketAsync()
+    public async Task<string> CreateBucketAsync(string? bucket = null)
     {
-        var name = $"bottles-{Interlocked.Increment(ref _buckets)}-{Guid.NewGuid().ToString("N")[..8]}";
+        var name = bucket ?? $"bottles-{Interlocked.Increment(ref _buckets)}-{Guid.NewGuid().ToString("N")[..8]}";
         using var client = CreateClient();
         await client.PutBucketAsync(new PutBucketRequest { BucketName = name });
         return name;
