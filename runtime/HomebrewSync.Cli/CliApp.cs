@@ -65,7 +65,7 @@ public static class CliApp
             console.Error.WriteLine($"error: {ex.Message}");
             return ExitCodes.Usage;
         }
-        catch (Exception ex) when (ex is CatalogFormatException or CatalogUnavailableException or ManifestCorruptException or StoreAccessException)
+        catch (Exception ex) when (ex is CatalogFormatException or CatalogUnavailableException or ManifestCorruptException or StoreAccessException or Core.Notifications.SecretUnavailableException)
         {
             console.Error.WriteLine($"error: {ex.Message}");
             return ExitCodes.Fatal;

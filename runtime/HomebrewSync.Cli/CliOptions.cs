@@ -52,6 +52,10 @@ internal static class CliOptions
         new("--rebuild-hash", EnvVars.ForceRebuildHash, null, "Rebuild the hash file from the S3 objects' metadata first (the old one is kept as bottles_hash.json.backup-<time>).", ["sync"]),
         new(Deep, null, null, "Re-hash every object's bytes, not only compare the sha256 recorded at upload (S3).", ["verify"]),
         new("--date", EnvVars.SyncDate, "YYYY-MM-DD", "Folder date for new bottles (default: today, UTC).", PlanSync),
+        new("--slack-webhook", EnvVars.SlackWebhookUrl, "URL", $"Slack incoming webhook for the run's messages (or the secret named by {EnvVars.SlackWebhookSecretName}).", ["sync"]),
+        new("--environment", EnvVars.Environment, "NAME", "Environment named in messages and metrics (default local).", ["sync"]),
+        new("--progress-interval", EnvVars.ProgressUpdateInterval, "SECONDS", "Slack progress update every SECONDS during a sync (default 300).", ["sync"]),
+        new("--metrics", EnvVars.EmitMetrics, null, "Write the run's CloudWatch metrics (Embedded Metric Format) to standard error.", ["sync"]),
         new(Json, null, null, "Machine-readable JSON on standard output.", All),
         new(NoProgress, null, null, "Plain log lines even on a terminal.", ["sync"]),
     ];
@@ -177,6 +181,11 @@ internal static class CliOptions
             sb.AppendLine($"  {name,-26} {help}");
         }
         sb.AppendLine($"  {EnvVars.TempDir,-26} Where downloads for an S3 store are staged and verified before upload.");
+        sb.AppendLine($"  {EnvVars.SlackWebhookSecretName,-26} Secrets Manager secret holding the Slack webhook URL (read through SSM).");
+        sb.AppendLine($"  {EnvVars.SlackChannel + ", " + EnvVars.SlackUsername,-26} Channel and user name to post as (legacy webhooks).");
+        sb.AppendLine($"  {EnvVars.SlackMaxWaitSeconds,-26} Longest wait on Slack per message, retries included (default 20); then the sync goes on.");
+        sb.AppendLine($"  {EnvVars.ScheduleExpression,-26} Schedule named as \"Next sync\" in messages (default {NotificationSettings.DefaultSchedule}).");
+        sb.AppendLine($"  {EnvVars.SyncMethod + ", " + EnvVars.SyncTrigger,-26} \"Sync Method\" and \"Trigger\" in messages (default Local, Manual).");
         sb.AppendLine($"  {"AWS_REGION, AWS_PROFILE, ...",-26} S3 credentials and region come from the AWS SDK's default chain.");
         sb.AppendLine();
         sb.AppendLine("Exit codes:");

@@ -16,7 +16,9 @@ internal sealed record CliRequest(
     string ServerSideEncryption,
     string? KmsKeyId,
     bool RebuildHash,
-    bool Deep)
+    bool Deep,
+    NotificationSettings Notifications,
+    Uri? SsmEndpoint)
 {
     public (string Bucket, string Prefix)? S3Location => Aws.S3StoreOptions.ParseLocation(Store);
 
@@ -37,9 +39,12 @@ internal sealed record CliRequest(
         var kmsKey = reader.Raw(EnvVars.KmsKeyId);
         var rebuild = reader.Bool(EnvVars.ForceRebuildHash, false);
         var deep = reader.Bool(CliOptions.Deep, false);
+        var notifications = NotificationSettings.Read(reader);
+        var ssmName = reader.Raw(EnvVars.AwsEndpointUrlSsm) is null ? EnvVars.AwsEndpointUrl : EnvVars.AwsEndpointUrlSsm;
+        var ssmEndpoint = reader.Raw(ssmName) is null ? null : reader.Uri(ssmName, new Uri("http://invalid"));
         errors.AddRange(reader.Errors);
         errors.AddRange(SyncSettingsValidator.Validate(settings));
-        var request = new CliRequest(command, settings, store, formulae, force, date, json, noProgress, endpoint, sse, kmsKey, rebuild, deep);
+        var request = new CliRequest(command, settings, store, formulae, force, date, json, noProgress, endpoint, sse, kmsKey, rebuild, deep, notifications, ssmEndpoint);
         if (sse is not (Aws.S3StoreOptions.Aes256 or Aws.S3StoreOptions.Kms))
         {
             errors.Add($"{EnvVars.S3ServerSideEncryption}: '{sse}' is not AES256 or aws:kms");

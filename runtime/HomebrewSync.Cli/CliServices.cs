@@ -2,6 +2,7 @@ using HomebrewSync.Aws;
 using HomebrewSync.Contracts;
 using HomebrewSync.Core;
 using HomebrewSync.Core.Catalog;
+using HomebrewSync.Core.Notifications;
 using HomebrewSync.Core.Planning;
 using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Storage;
@@ -15,8 +16,13 @@ internal sealed class CliServices : IDisposable
     private readonly HttpClient _http;
     private readonly Amazon.S3.AmazonS3Client? _s3;
 
+    private readonly CliRequest _request;
+    private readonly IReadOnlyDictionary<string, string?> _environment;
+
     public CliServices(CliRequest request, IReadOnlyDictionary<string, string?> environment, TimeProvider time, Action<RetryNotice> onRetry)
     {
+        _request = request;
+        _environment = environment;
         Time = time;
         if (request.S3Location is { } s3)
         {
@@ -42,6 +48,24 @@ internal sealed class CliServices : IDisposable
     public TimeProvider Time { get; }
     public IBottleStore Store { get; }
     public SyncRunner Runner { get; }
+
+    /// <summary>Slack from the webhook option, or from the secret named by SLACK_WEBHOOK_SECRET_NAME; silent without either.</summary>
+    /// <exception cref="SecretUnavailableException">The named secret cannot be read.</exception>
+    public async Task<SyncNotifications> CreateNotificationsAsync(Action<string> warn, CancellationToken cancellationToken)
+    {
+        var n = _request.Notifications;
+        var webhook = n.SlackWebhookUrl;
+        if (webhook is null && n.SlackWebhookSecretName is { } secretName)
+        {
+            using var ssm = SsmSecretReader.CreateClient(_request.SsmEndpoint, _environment.GetValueOrDefault(EnvVars.AwsRegion));
+            var value = await new SsmSecretReader(ssm).ReadAsync(secretName, cancellationToken);
+            webhook = Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Scheme is "https" or "http"
+                ? new SecretUrl(url)
+                : throw new SecretUnavailableException($"The secret '{secretName}' is not an http(s) URL");
+        }
+        INotifier notifier = webhook is null ? NullNotifier.Instance : new SlackWebhookNotifier(_http, webhook, n.SlackChannel, n.SlackUsername, Time, warn, n.SlackMaxWait);
+        return new SyncNotifications(notifier, n, Time);
+    }
 
     public void Dispose()
     {

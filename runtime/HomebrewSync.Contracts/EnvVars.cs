@@ -25,8 +25,21 @@ public static class EnvVars
     // S3 store: the endpoint variables are the AWS SDKs' standard ones.
     public const string AwsEndpointUrlS3 = "AWS_ENDPOINT_URL_S3";
     public const string AwsEndpointUrl = "AWS_ENDPOINT_URL";
+    public const string AwsEndpointUrlSsm = "AWS_ENDPOINT_URL_SSM";
     public const string S3ServerSideEncryption = "S3_SSE";
     public const string KmsKeyId = "KMS_KEY_ID";
+
+    // Notifications and metrics.
+    public const string Environment = "ENVIRONMENT";
+    public const string SlackWebhookUrl = "SLACK_WEBHOOK_URL";
+    public const string SlackChannel = "SLACK_CHANNEL";
+    public const string SlackUsername = "SLACK_USERNAME";
+    public const string SlackMaxWaitSeconds = "SLACK_MAX_WAIT_SECONDS";
+    public const string ScheduleExpression = "SCHEDULE_EXPRESSION";
+    public const string SyncMethod = "SYNC_METHOD";
+    public const string SyncTrigger = "SYNC_TRIGGER";
+    public const string OrchestratorFunctionName = "ORCHESTRATOR_FUNCTION_NAME";
+    public const string EmitMetrics = "EMIT_METRICS";
 
     // Read by the deployed hosts (Lambda, ECS); named here so infra and runtime share them.
     public const string S3BucketName = "S3_BUCKET_NAME";
@@ -39,4 +52,9 @@ public static class EnvVars
     public const string EfsMountPath = "EFS_MOUNT_PATH";
     public const string ProgressUpdateInterval = "PROGRESS_UPDATE_INTERVAL";
     public const string MaxDownloadSizeGb = "MAX_DOWNLOAD_SIZE_GB";
+    public const string EcsClusterName = "ECS_CLUSTER_NAME";
+    public const string EcsTaskDefinition = "ECS_TASK_DEFINITION";
+    public const string LambdaSyncFunction = "LAMBDA_SYNC_FUNCTION";
+    public const string EcsSubnets = "ECS_SUBNETS";
+    public const string EcsSecurityGroups = "ECS_SECURITY_GROUPS";
 }

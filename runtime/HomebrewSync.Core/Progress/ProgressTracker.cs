@@ -8,7 +8,7 @@ public sealed class ProgressTracker
     private long _bytes;
     private int _completed;
     private int _failed;
-    private string? _current;
+    private Contracts.PlannedBottle? _current;
 
     public ProgressTracker(TimeProvider time, int totalBottles, long totalBytes)
     {
@@ -21,7 +21,7 @@ public sealed class ProgressTracker
     public int TotalBottles { get; }
     public long TotalBytes { get; }
 
-    public void Started(string bottle) => Volatile.Write(ref _current, bottle);
+    public void Started(Contracts.PlannedBottle bottle) => Volatile.Write(ref _current, bottle);
 
     public void AddBytes(long count) => Interlocked.Add(ref _bytes, count);
 
@@ -29,12 +29,17 @@ public sealed class ProgressTracker
 
     public void Failed(int bottles) => Interlocked.Add(ref _failed, bottles);
 
-    public SyncProgress Snapshot() => new(
-        TotalBottles,
-        Volatile.Read(ref _completed),
-        Volatile.Read(ref _failed),
-        TotalBytes,
-        Interlocked.Read(ref _bytes),
-        _time.GetElapsedTime(_started),
-        Volatile.Read(ref _current));
+    public SyncProgress Snapshot()
+    {
+        var current = Volatile.Read(ref _current);
+        return new(
+            TotalBottles,
+            Volatile.Read(ref _completed),
+            Volatile.Read(ref _failed),
+            TotalBytes,
+            Interlocked.Read(ref _bytes),
+            _time.GetElapsedTime(_started),
+            current?.Key,
+            current is null ? null : $"{current.FormulaName}@{current.FormulaVersion}");
+    }
 }

@@ -8,7 +8,8 @@ public sealed record SyncProgress(
     long TotalBytes,
     long TransferredBytes,
     TimeSpan Elapsed,
-    string? Current)
+    string? Current,
+    string? CurrentFormula = null)
 {
     public int DoneBottles => CompletedBottles + FailedBottles;
 

@@ -71,7 +71,7 @@ public sealed class TransferEngine
                     return;
                 }
                 var primary = group[0];
-                progress.Started(primary.Key);
+                progress.Started(primary);
                 long size;
                 bool alreadyPresent;
                 try

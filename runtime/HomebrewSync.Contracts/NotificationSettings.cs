@@ -1,0 +1,90 @@
+namespace HomebrewSync.Contracts;
+
+/// <summary>Who is told what, and the names that make a message useful (console links, log group, schedule).</summary>
+public sealed record NotificationSettings
+{
+    public const string DefaultSchedule = "cron(0 3 ? * SUN *)";
+
+    /// <summary>Shown as "Environment:" (prod, dev, local).</summary>
+    public string Environment { get; init; } = "local";
+
+    /// <summary>The incoming webhook; null when Slack is not configured (or comes from <see cref="SlackWebhookSecretName"/>).</summary>
+    public SecretUrl? SlackWebhookUrl { get; init; }
+
+    /// <summary>Secrets Manager secret holding the webhook URL.</summary>
+    public string? SlackWebhookSecretName { get; init; }
+
+    public string? SlackChannel { get; init; }
+    public string? SlackUsername { get; init; }
+    public string Region { get; init; } = "us-east-1";
+    public string ScheduleExpression { get; init; } = DefaultSchedule;
+    public double SizeThresholdGb { get; init; } = 20;
+    public string EcsClusterName { get; init; } = "homebrew-sync";
+
+    /// <summary>The orchestrator Lambda, for the log group and the console links of "failed"; null for a run on one machine.</summary>
+    public string? OrchestratorFunctionName { get; init; }
+
+    /// <summary>How the transfer runs: Lambda, ECS, or Local.</summary>
+    public string SyncMethod { get; init; } = "Local";
+
+    /// <summary>What started the run: Scheduled, Manual, Selective.</summary>
+    public string Trigger { get; init; } = "Manual";
+
+    public TimeSpan ProgressUpdateInterval { get; init; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>The longest a run waits on Slack for one message, retries included.</summary>
+    public TimeSpan SlackMaxWait { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Write CloudWatch Embedded Metric Format lines to standard output.</summary>
+    public bool EmitMetrics { get; init; }
+
+    public static NotificationSettings Read(SettingsReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var d = new NotificationSettings();
+        var url = reader.Raw(EnvVars.SlackWebhookUrl);
+        if (url is not null && (!System.Uri.TryCreate(url, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("https" or "http")))
+        {
+            // The value itself is a secret: name the variable, never echo it.
+            reader.AddError($"{EnvVars.SlackWebhookUrl}: is not an http(s) URL");
+            url = null;
+        }
+        var settings = new NotificationSettings
+        {
+            Environment = reader.String(EnvVars.Environment, d.Environment),
+            SlackWebhookUrl = url is null ? null : new SecretUrl(new Uri(url)),
+            SlackWebhookSecretName = reader.Raw(EnvVars.SlackWebhookSecretName),
+            SlackChannel = reader.Raw(EnvVars.SlackChannel),
+            SlackUsername = reader.Raw(EnvVars.SlackUsername),
+            Region = reader.String(EnvVars.AwsRegion, d.Region),
+            ScheduleExpression = reader.String(EnvVars.ScheduleExpression, d.ScheduleExpression),
+            SizeThresholdGb = reader.Int(EnvVars.SizeThresholdGb, (int)d.SizeThresholdGb),
+            EcsClusterName = reader.String(EnvVars.EcsClusterName, d.EcsClusterName),
+            OrchestratorFunctionName = reader.Raw(EnvVars.OrchestratorFunctionName),
+            SyncMethod = reader.String(EnvVars.SyncMethod, d.SyncMethod),
+            Trigger = reader.String(EnvVars.SyncTrigger, d.Trigger),
+            ProgressUpdateInterval = reader.Seconds(EnvVars.ProgressUpdateInterval, d.ProgressUpdateInterval),
+            SlackMaxWait = reader.Seconds(EnvVars.SlackMaxWaitSeconds, d.SlackMaxWait),
+            EmitMetrics = reader.Bool(EnvVars.EmitMetrics, d.EmitMetrics),
+        };
+        if (settings.ProgressUpdateInterval < TimeSpan.FromSeconds(1))
+        {
+            reader.AddError($"{EnvVars.ProgressUpdateInterval}: must be at least 1 second");
+        }
+        if (settings.SlackMaxWait <= TimeSpan.Zero || settings.SlackMaxWait > TimeSpan.FromMinutes(5))
+        {
+            reader.AddError($"{EnvVars.SlackMaxWaitSeconds}: must be within (0..300] seconds");
+        }
+        if (settings.SizeThresholdGb <= 0)
+        {
+            reader.AddError($"{EnvVars.SizeThresholdGb}: must be above 0");
+        }
+        return settings;
+    }
+}
+
+/// <summary>A URL whose path is a credential (a Slack webhook): it never prints itself.</summary>
+public sealed record SecretUrl(Uri Value)
+{
+    public override string ToString() => $"{Value.Scheme}://{Value.Authority}/***";
+}

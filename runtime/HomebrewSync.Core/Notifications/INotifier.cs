@@ -1,0 +1,14 @@
+namespace HomebrewSync.Core.Notifications;
+
+/// <summary>Where messages go (a Slack webhook). Implementations never throw for a delivery failure: a sync does not fail because Slack is down.</summary>
+public interface INotifier
+{
+    Task NotifyAsync(SlackMessage message, CancellationToken cancellationToken);
+}
+
+public sealed class NullNotifier : INotifier
+{
+    public static readonly NullNotifier Instance = new();
+
+    public Task NotifyAsync(SlackMessage message, CancellationToken cancellationToken) => Task.CompletedTask;
+}

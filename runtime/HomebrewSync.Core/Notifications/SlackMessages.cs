@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Text;
+using HomebrewSync.Contracts;
+using HomebrewSync.Core.Formatting;
+using HomebrewSync.Core.Progress;
+using HomebrewSync.Core.Registry;
+using HomebrewSync.Core.Transfer;
+
+namespace HomebrewSync.Core.Notifications;
+
+/// <summary>The reference's six messages, built from a run's data.</summary>
+public static class SlackMessages
+{
+    public const int ProgressBarCells = 28;
+    public const int TopFormulaeShown = 5;
+    public const int FailuresShown = 3;
+
+    // Planning rates for "Expected duration" of an ECS run: what a Fargate task sustains from ghcr.io into S3.
+    private const double FastBytesPerSecond = 18 * 1024 * 1024;
+    private const double SlowBytesPerSecond = 13.6 * 1024 * 1024;
+
+    public static SlackMessage Started(NotificationSettings n, string syncDate, int bottles, long bytes, DateTimeOffset startedAt)
+    {
+        ArgumentNullException.ThrowIfNull(n);
+        return new SlackMessage("🚀 Homebrew Bottles Sync Started",
+        [
+            new HeaderBlock("🚀 Homebrew Bottles Sync Started"),
+            new FieldsBlock(
+            [
+                Field("Environment", n.Environment),
+                Field("Date", syncDate),
+                Field("Estimated Bottles", Humanize.Count(bottles)),
+                Field("Estimated Size", Humanize.Bytes(bytes)),
+                Field("Sync Method", n.SyncMethod),
+                Field("Trigger", n.Trigger),
+            ]),
+            new ContextBlock([$"Started at {startedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC"]),
+        ]);
+    }
+
+    public static SlackMessage LargeDownload(NotificationSettings n, string syncDate, long bytes, int bottles)
+    {
+        ArgumentNullException.ThrowIfNull(n);
+        var fast = RoundToFive(bytes / FastBytesPerSecond / 60);
+        var slow = Math.Max(fast + 5, RoundToFive(bytes / SlowBytesPerSecond / 60));
+        return new SlackMessage("⚡ Large Download Detected - Routing to ECS",
+        [
+            new HeaderBlock("⚡ Large Download Detected"),
+            new FieldsBlock(
+            [
+                Field("Environment", n.Environment),
+                Field("Date", syncDate),
+                Field("Total Size", Humanize.Bytes(bytes)),
+                Field("Threshold", $"{n.SizeThresholdGb.ToString("0.##", CultureInfo.InvariantCulture)} GB"),
+                Field("Bottles Count", Humanize.Count(bottles)),
+                Field("ECS Cluster", n.EcsClusterName),
+            ]),
+            new TextBlock($"Starting ECS Fargate task for large-scale download. Expected duration: {fast}-{slow} minutes."),
+        ]);
+    }
+
+    public static SlackMessage Progress(SyncProgress p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        // Bottles, as the reference counts them ("456/2,156 bottles (21%)").
+        var fraction = p.TotalBottles > 0 ? (double)p.DoneBottles / p.TotalBottles : 1;
+        var percent = (int)Math.Floor(fraction * 100);
+        var filled = (int)Math.Round(fraction * ProgressBarCells);
+        var bar = new string('█', filled) + new string('░', ProgressBarCells - filled);
+        return new SlackMessage("⏳ Homebrew Sync Progress Update",
+        [
+            new HeaderBlock("⏳ Sync Progress Update"),
+            new FieldsBlock(
+            [
+                Field("Downloaded", $"{Humanize.Count(p.DoneBottles)}/{Humanize.Count(p.TotalBottles)} bottles ({percent}%)"),
+                Field("Size Progress", $"{Humanize.Bytes(p.TransferredBytes)} / {Humanize.Bytes(p.TotalBytes)}"),
+                Field("Duration", Humanize.Estimate(p.Elapsed)),
+                Field("ETA", p.Eta is { } eta ? Humanize.Estimate(eta) : "unknown"),
+                Field("Speed", Humanize.Speed(p.BytesPerSecond)),
+                Field("Current", p.CurrentFormula is null ? "waiting" : $"downloading {p.CurrentFormula}"),
+            ]),
+            new TextBlock($"Progress bar: {bar} {percent}%"),
+        ]);
+    }
+
+    /// <param name="location">Where this sync's bottles went (<c>s3://bucket/2025-07-21/</c>, or a folder).</param>
+    public static SlackMessage Complete(
+        NotificationSettings n, string syncDate, int newBottles, int skipped, long bytes, TimeSpan duration,
+        string location, IReadOnlyList<PlannedBottle> stored, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(n);
+        ArgumentNullException.ThrowIfNull(stored);
+        var blocks = new List<SlackBlock>
+        {
+            new HeaderBlock("✅ Homebrew Bottles Sync Complete"),
+            new FieldsBlock(
+            [
+                Field("Environment", n.Environment),
+                Field("Date", syncDate),
+                Field("New Bottles", Humanize.Count(newBottles)),
+                Field("Skipped (Existing)", Humanize.Count(skipped)),
+                Field("Total Downloaded", Humanize.Bytes(bytes)),
+                Field("Duration", Humanize.Duration(duration)),
+            ]),
+            new TextBlock($"*{(location.StartsWith("s3://", StringComparison.Ordinal) ? "S3 Location" : "Location")}:* `{location}`"),
+        };
+        var top = stored
+            .GroupBy(b => (b.FormulaName, b.FormulaVersion))
+            .OrderByDescending(g => g.Sum(b => b.Size ?? 0))
+            .ThenBy(g => g.Key.FormulaName, StringComparer.Ordinal)
+            .Take(TopFormulaeShown)
+            .Select(g => $"• {g.Key.FormulaName}@{g.Key.FormulaVersion} ({string.Join(", ", g.Select(b => b.Platform).Order(StringComparer.Ordinal))})")
+            .ToArray();
+        if (top.Length > 0)
+        {
+            blocks.Add(new TextBlock("*Top Downloaded Formulas:*\n" + string.Join("\n", top)));
+        }
+        var next = ScheduleExpression.Next(n.ScheduleExpression, now);
+        blocks.Add(new ContextBlock([next is { } t
+            ? $"Hash file updated successfully • Next sync: {t.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC"
+            : "Hash file updated successfully"]));
+        return new SlackMessage("✅ Homebrew Bottles Sync Complete", blocks);
+    }
+
+    /// <param name="details">What went wrong, a few lines; shown in a code block.</param>
+    public static SlackMessage Failed(
+        NotificationSettings n, string syncDate, string errorType, TimeSpan duration, int done, int total, long partialBytes, string details)
+    {
+        ArgumentNullException.ThrowIfNull(n);
+        ArgumentNullException.ThrowIfNull(details);
+        var blocks = new List<SlackBlock>
+        {
+            new HeaderBlock("❌ Homebrew Bottles Sync Failed"),
+            new FieldsBlock(
+            [
+                Field("Environment", n.Environment),
+                Field("Date", syncDate),
+                Field("Error Type", errorType),
+                Field("Duration", Humanize.Duration(duration)),
+                Field("Bottles Downloaded", $"{Humanize.Count(done)}/{Humanize.Count(total)}"),
+                Field("Partial Size", Humanize.Bytes(partialBytes)),
+            ]),
+            new TextBlock($"*Error Details:*\n```\n{SlackLimits.Cut(details.Replace("```", "'''", StringComparison.Ordinal), 2500)}\n```"),
+        };
+        if (n.OrchestratorFunctionName is { } function)
+        {
+            var logGroup = $"/aws/lambda/{function}";
+            blocks.Add(new TextBlock($"*Troubleshooting:*\n• Check CloudWatch logs: `{logGroup}`\n• Verify network connectivity and NAT Gateway status\n• Consider manual retry or investigate Homebrew API status"));
+            blocks.Add(new ActionsBlock(
+            [
+                new SlackButton("View Logs", $"https://console.aws.amazon.com/cloudwatch/home?region={n.Region}#logsV2:log-groups/log-group/{ConsolePath(logGroup)}"),
+                new SlackButton("Retry Sync", $"https://console.aws.amazon.com/lambda/home?region={n.Region}#/functions/{function}"),
+            ]));
+        }
+        else
+        {
+            blocks.Add(new TextBlock("*Troubleshooting:*\n• Check the output of the `homebrew-sync` command\n• Verify network connectivity to the Homebrew API and the registry\n• Run the sync again: bottles already stored are kept"));
+        }
+        return new SlackMessage("❌ Homebrew Bottles Sync Failed", blocks);
+    }
+
+    public static SlackMessage CompletedWithWarnings(
+        NotificationSettings n, string syncDate, int succeeded, int total, TimeSpan duration, IReadOnlyList<BottleFailure> failures)
+    {
+        ArgumentNullException.ThrowIfNull(n);
+        ArgumentNullException.ThrowIfNull(failures);
+        var rate = total > 0 ? 100.0 * succeeded / total : 0;
+        var list = new StringBuilder("*Failed Downloads:*");
+        foreach (var f in failures.Take(FailuresShown))
+        {
+            list.Append(CultureInfo.InvariantCulture, $"\n• {f.Bottle.FormulaName}@{f.Bottle.FormulaVersion} ({f.Bottle.Platform}) - {ShortReason(f.Kind)}");
+        }
+        if (failures.Count > FailuresShown)
+        {
+            list.Append(CultureInfo.InvariantCulture, $"\n• ... and {Humanize.Count(failures.Count - FailuresShown)} others");
+        }
+        return new SlackMessage("⚠️ Homebrew Sync Completed with Warnings",
+        [
+            new HeaderBlock("⚠️ Sync Completed with Warnings"),
+            new FieldsBlock(
+            [
+                Field("Environment", n.Environment),
+                Field("Date", syncDate),
+                Field("Successful", $"{Humanize.Count(succeeded)}/{Humanize.Count(total)} bottles"),
+                Field("Failed", $"{Humanize.Count(failures.Count)} bottles"),
+                Field("Success Rate", $"{rate.ToString("0.0", CultureInfo.InvariantCulture)}%"),
+                Field("Duration", Humanize.Duration(duration)),
+            ]),
+            new TextBlock(list.ToString()),
+            new TextBlock("*Recommendation:* Review failed downloads and consider manual retry for critical packages."),
+        ]);
+    }
+
+    public static string ShortReason(FailureKind kind) => kind switch
+    {
+        FailureKind.ShaMismatch => "SHA mismatch",
+        FailureKind.NotFound => "File not found",
+        FailureKind.Timeout => "Connection timeout",
+        FailureKind.Network => "Connection error",
+        FailureKind.Unauthorized => "Access denied",
+        FailureKind.Storage => "Storage error",
+        _ => "HTTP error",
+    };
+
+    /// <summary>The CloudWatch console's double-encoded path segment ('/' becomes <c>$252F</c>).</summary>
+    public static string ConsolePath(string value) =>
+        Uri.EscapeDataString(Uri.EscapeDataString(value)).Replace('%', '$');
+
+    private static string Field(string label, string value) => $"*{label}:* {value}";
+
+    private static int RoundToFive(double minutes) => Math.Max(5, (int)Math.Round(minutes / 5) * 5);
+}

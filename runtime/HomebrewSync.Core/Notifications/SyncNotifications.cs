@@ -1,0 +1,92 @@
+using HomebrewSync.Contracts;
+using HomebrewSync.Core.Catalog;
+using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.Planning;
+using HomebrewSync.Core.Progress;
+using HomebrewSync.Core.Storage;
+using Polly.Timeout;
+
+namespace HomebrewSync.Core.Notifications;
+
+/// <summary>Sends a run's messages at the moments the reference sends them; hosts call it, Core builds the content.</summary>
+public sealed class SyncNotifications
+{
+    private readonly INotifier _notifier;
+    private readonly NotificationSettings _settings;
+    private readonly TimeProvider _time;
+
+    public SyncNotifications(INotifier notifier, NotificationSettings settings, TimeProvider time)
+    {
+        _notifier = notifier;
+        _settings = settings;
+        _time = time;
+    }
+
+    public NotificationSettings Settings => _settings;
+
+    public Task StartedAsync(SyncPlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return _notifier.NotifyAsync(SlackMessages.Started(_settings, plan.SyncDate, plan.Bottles.Count, plan.TotalBytes, _time.GetUtcNow()), cancellationToken);
+    }
+
+    public Task LargeDownloadAsync(SyncPlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return _notifier.NotifyAsync(SlackMessages.LargeDownload(_settings, plan.SyncDate, plan.TotalBytes, plan.Bottles.Count), cancellationToken);
+    }
+
+    /// <summary>Sends a progress update every PROGRESS_UPDATE_INTERVAL until <paramref name="stop"/> is cancelled.</summary>
+    public async Task RunProgressUpdatesAsync(ProgressTracker progress, CancellationToken stop)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(_settings.ProgressUpdateInterval, _time, stop);
+                await _notifier.NotifyAsync(SlackMessages.Progress(progress.Snapshot()), stop);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The transfer ended.
+        }
+    }
+
+    /// <summary>"Complete" when every bottle made it, else "completed with warnings".</summary>
+    public Task FinishedAsync(SyncRunResult result, IBottleStore store, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(store);
+        var plan = result.Planned.Plan;
+        var t = result.Transfer;
+        var duration = t.Duration;
+        var message = t.Failed.Count == 0
+            ? SlackMessages.Complete(_settings, plan.SyncDate, t.Stored.Count, plan.Skipped, t.BytesTransferred, duration, $"{store.Location.TrimEnd('/')}/{plan.SyncDate}/", t.Stored, _time.GetUtcNow())
+            : SlackMessages.CompletedWithWarnings(_settings, plan.SyncDate, t.Stored.Count, plan.Bottles.Count, duration, t.Failed);
+        return _notifier.NotifyAsync(message, cancellationToken);
+    }
+
+    public Task FailedAsync(string syncDate, Exception error, SyncProgress? progress, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        var message = SlackMessages.Failed(_settings, syncDate, ErrorTypeOf(error), duration,
+            progress?.CompletedBottles ?? 0, progress?.TotalBottles ?? 0, progress?.TransferredBytes ?? 0, error.Message);
+        return _notifier.NotifyAsync(message, cancellationToken);
+    }
+
+    public static string ErrorTypeOf(Exception error) => error switch
+    {
+        CatalogUnavailableException => "Catalog Unavailable",
+        CatalogFormatException => "Malformed Catalog",
+        ManifestCorruptException => "Corrupt Hash File",
+        ManifestConflictException => "Hash File Conflict",
+        StoreAccessException => "Storage Unavailable",
+        PlanInputException => "Invalid Request",
+        TimeoutRejectedException or TimeoutException => "Network Timeout",
+        HttpRequestException => "Network Error",
+        IOException => "Storage Error",
+        _ => "Unexpected Error",
+    };
+}

@@ -1,0 +1,158 @@
+using System.Text;
+using System.Text.Json;
+using HomebrewSync.TestSupport;
+
+namespace HomebrewSync.Cli.Tests;
+
+public sealed class SlackEndToEndTests
+{
+    private static readonly string[] Tags = ["arm64_sonoma", "monterey"];
+
+    [Fact]
+    public async Task Sync_WithWebhook_SendsStartedAndCompleteFromTheRunsData_AfterA429()
+    {
+        var formulae = Enumerable.Range(0, 3).Select(i => new FormulaBuilder($"tool{i}").WithVersion("2.0").WithBottles(Tags, 10_000 * (i + 1)).Build()).ToArray();
+        await using var h = await CliHarness.StartAsync(formulae);
+        await using var slack = await FakeSlackServer.StartAsync();
+        slack.Fail(429, times: 1, retryAfterSeconds: 1);
+
+        var run = await h.RunAsync("sync", "--platform", "arm64_sonoma,monterey", "--date", "2025-07-21", "--slack-webhook", slack.WebhookUrl.AbsoluteUri, "--environment", "staging");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Equal(["🚀 Homebrew Bottles Sync Started", "✅ Homebrew Bottles Sync Complete"], slack.Headers);
+        var started = slack.Messages[0].RootElement.GetProperty("blocks")[1].GetProperty("fields");
+        Assert.Equal("*Environment:* staging", started[0].GetProperty("text").GetString());
+        Assert.Equal("*Estimated Bottles:* 6", started[2].GetProperty("text").GetString());
+        Assert.Equal("*Estimated Size:* 117.2 KB", started[3].GetProperty("text").GetString());
+        var complete = slack.Messages[1].RootElement.GetProperty("blocks");
+        Assert.Equal("*New Bottles:* 6", complete[1].GetProperty("fields")[2].GetProperty("text").GetString());
+        Assert.Equal($"*Location:* `{h.Store}/2025-07-21/`", complete[2].GetProperty("text").GetProperty("text").GetString());
+        Assert.StartsWith("*Top Downloaded Formulas:*\n• tool2@2.0 (arm64_sonoma, monterey)", complete[3].GetProperty("text").GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Equal(3, slack.Requests);
+    }
+
+    [Fact]
+    public async Task Sync_WithFailures_SendsCompletedWithWarningsListingThem()
+    {
+        var good = new FormulaBuilder("good").WithBottle("monterey").Build();
+        var bad = new FormulaBuilder("opencv").WithVersion("4.8.0").WithBottle("monterey").Build();
+        await using var h = await CliHarness.StartAsync([good, bad]);
+        h.Server.InjectFault(bad.Bottles["monterey"].Sha256, FaultKind.WrongBytes);
+        await using var slack = await FakeSlackServer.StartAsync();
+
+        var run = await h.RunAsync("sync", "--platform", "monterey", "--slack-webhook", slack.WebhookUrl.AbsoluteUri);
+
+        Assert.Equal(3, run.ExitCode);
+        Assert.Equal("⚠️ Sync Completed with Warnings", slack.Headers[^1]);
+        var blocks = slack.Messages[^1].RootElement.GetProperty("blocks");
+        Assert.Equal("*Successful:* 1/2 bottles", blocks[1].GetProperty("fields")[2].GetProperty("text").GetString());
+        Assert.Equal("*Success Rate:* 50.0%", blocks[1].GetProperty("fields")[4].GetProperty("text").GetString());
+        Assert.Equal("*Failed Downloads:*\n• opencv@4.8.0 (monterey) - SHA mismatch", blocks[2].GetProperty("text").GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task Sync_MalformedCatalog_SendsFailed()
+    {
+        await using var h = await CliHarness.StartAsync([]);
+        h.Server.SetCatalogBody(Encoding.UTF8.GetBytes("[{\"name\": "));
+        await using var slack = await FakeSlackServer.StartAsync();
+
+        var run = await h.RunAsync("sync", "--slack-webhook", slack.WebhookUrl.AbsoluteUri);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(["❌ Homebrew Bottles Sync Failed"], slack.Headers);
+        var fields = slack.Messages[0].RootElement.GetProperty("blocks")[1].GetProperty("fields");
+        Assert.Equal("*Error Type:* Malformed Catalog", fields[2].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task Sync_LongTransfer_SendsProgressUpdatesAtTheInterval()
+    {
+        var slow = new FormulaBuilder("slow").WithVersion("20.5.1").WithBottle("monterey", 100_000).Build();
+        await using var h = await CliHarness.StartAsync([slow]);
+        h.Server.InjectFault(slow.Bottles["monterey"].Sha256, FaultKind.Stall);
+        await using var slack = await FakeSlackServer.StartAsync();
+        var env = h.Environment();
+        env["DOWNLOAD_TIMEOUT_SECONDS"] = "3";
+        env["PROGRESS_UPDATE_INTERVAL"] = "1";
+
+        var run = await CliHarness.RunAsync(env, "sync", "--platform", "monterey", "--slack-webhook", slack.WebhookUrl.AbsoluteUri);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        var progress = slack.Messages.Where(m => m.RootElement.GetProperty("text").GetString() == "⏳ Homebrew Sync Progress Update").ToArray();
+        Assert.InRange(progress.Length, 2, 4);
+        var fields = progress[0].RootElement.GetProperty("blocks")[1].GetProperty("fields");
+        Assert.Equal("*Downloaded:* 0/1 bottles (0%)", fields[0].GetProperty("text").GetString());
+        Assert.Equal("*Current:* downloading slow@20.5.1", fields[5].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task Sync_SlackFailing_NeverPrintsTheWebhookAndTheSyncSucceeds()
+    {
+        var f = new FormulaBuilder("curl").WithBottle("monterey").Build();
+        await using var h = await CliHarness.StartAsync([f]);
+        await using var slack = await FakeSlackServer.StartAsync();
+        slack.Fail(500, times: 1000);
+        var env = h.Environment();
+        env["SLACK_WEBHOOK_URL"] = slack.WebhookUrl.AbsoluteUri;
+        env["SLACK_MAX_WAIT_SECONDS"] = "2";
+
+        var run = await CliHarness.RunAsync(env, "sync", "--platform", "monterey", "--json");
+        var bad = await CliHarness.RunAsync(env, "sync", "--platform", "nope_tag");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("not delivered", run.Error, StringComparison.Ordinal);
+        foreach (var text in new[] { run.Out, run.Error, bad.Out, bad.Error })
+        {
+            Assert.DoesNotContain(FakeSlackServer.SecretPath, text, StringComparison.Ordinal);
+            Assert.DoesNotContain("XXXXXXXXXXXX", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Sync_WebhookFromSecretsManager_IsReadThroughSsm()
+    {
+        var f = new FormulaBuilder("curl").WithBottle("monterey").Build();
+        await using var h = await CliHarness.StartAsync([f]);
+        await using var slack = await FakeSlackServer.StartAsync();
+        await using var ssm = await FakeSsmServer.StartAsync();
+        ssm.PutSecret("homebrew-sync/slack-webhook", $"{{\"webhook_url\": \"{slack.WebhookUrl}\"}}");
+        var env = h.Environment();
+        env["SLACK_WEBHOOK_SECRET_NAME"] = "homebrew-sync/slack-webhook";
+        env["AWS_ENDPOINT_URL_SSM"] = ssm.Url.AbsoluteUri;
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "test");
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "test");
+
+        var run = await CliHarness.RunAsync(env, "sync", "--platform", "monterey");
+        env["SLACK_WEBHOOK_SECRET_NAME"] = "homebrew-sync/missing";
+        var missing = await CliHarness.RunAsync(env, "sync", "--platform", "monterey");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Equal(2, slack.Messages.Count);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("'homebrew-sync/missing' cannot be read", missing.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sync_Metrics_AreOneEmbeddedMetricFormatLine()
+    {
+        var f = new FormulaBuilder("curl").WithBottles(Tags, 2048).Build();
+        await using var h = await CliHarness.StartAsync([f]);
+
+        var run = await h.RunAsync("sync", "--platform", "arm64_sonoma,monterey", "--date", "2025-07-21", "--metrics", "--environment", "prod", "--json");
+
+        Assert.Equal(0, run.ExitCode);
+        var line = Assert.Single(run.Error.Split('\n'), l => l.StartsWith("{\"_aws\"", StringComparison.Ordinal));
+        using var emf = JsonDocument.Parse(line);
+        var root = emf.RootElement;
+        var directives = root.GetProperty("_aws").GetProperty("CloudWatchMetrics").EnumerateArray().ToArray();
+        Assert.All(directives, d => Assert.Equal("HomebrewSync", d.GetProperty("Namespace").GetString()));
+        Assert.Equal(["BottlesDownloaded", "BottlesFailed", "BottlesSkipped", "SyncDuration", "DownloadSize"],
+            directives.SelectMany(d => d.GetProperty("Metrics").EnumerateArray().Select(m => m.GetProperty("Name").GetString())));
+        Assert.Equal(2, root.GetProperty("BottlesDownloaded").GetInt32());
+        Assert.Equal(4096, root.GetProperty("DownloadSize").GetInt64());
+        Assert.Equal("prod", root.GetProperty("Environment").GetString());
+        Assert.Equal("2025-07-21", root.GetProperty("SyncDate").GetString());
+        using var _ = JsonDocument.Parse(run.Out);
+    }
+}
