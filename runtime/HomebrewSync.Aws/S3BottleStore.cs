@@ -191,6 +191,38 @@ public sealed partial class S3BottleStore : IBottleStore
         }
     }
 
+    public async Task PutDocumentAsync(string key, byte[] content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        using var body = new MemoryStream(content, writable: false);
+        var request = new PutObjectRequest
+        {
+            BucketName = _options.Bucket,
+            Key = FullKey(key),
+            InputStream = body,
+            ContentType = "application/json",
+            ChecksumSHA256 = Convert.ToBase64String(SHA256.HashData(content)),
+        };
+        ApplyEncryption(request);
+        await Wrap($"write of {key}", () => _s3.PutObjectAsync(request, cancellationToken));
+    }
+
+    public async Task<byte[]?> GetDocumentAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _s3.GetObjectAsync(_options.Bucket, FullKey(key), cancellationToken);
+            await using var body = response.ResponseStream;
+            using var buffer = new MemoryStream();
+            await body.CopyToAsync(buffer, cancellationToken);
+            return buffer.ToArray();
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
     public async Task<string> ComputeSha256Async(string key, CancellationToken cancellationToken)
     {
         using var response = await _s3.GetObjectAsync(_options.Bucket, FullKey(key), cancellationToken);

@@ -65,7 +65,7 @@ public static class CliApp
             console.Error.WriteLine($"error: {ex.Message}");
             return ExitCodes.Usage;
         }
-        catch (Exception ex) when (ex is CatalogFormatException or CatalogUnavailableException or ManifestCorruptException or StoreAccessException or Core.Notifications.SecretUnavailableException)
+        catch (Exception ex) when (ex is CatalogFormatException or CatalogUnavailableException or ManifestCorruptException or StoreAccessException or Core.Notifications.SecretUnavailableException or Core.Orchestration.PlanNotFoundException)
         {
             console.Error.WriteLine($"error: {ex.Message}");
             return ExitCodes.Fatal;

@@ -18,7 +18,8 @@ internal sealed record CliRequest(
     bool RebuildHash,
     bool Deep,
     NotificationSettings Notifications,
-    Uri? SsmEndpoint)
+    Uri? SsmEndpoint,
+    string? PlanKey)
 {
     public (string Bucket, string Prefix)? S3Location => Aws.S3StoreOptions.ParseLocation(Store);
 
@@ -28,6 +29,20 @@ internal sealed record CliRequest(
         var reader = new SettingsReader(values);
         var settings = SyncSettingsReader.Read(reader);
         var store = reader.String(EnvVars.Store, CliOptions.DefaultStore);
+        var planKey = reader.Raw("--plan");
+        if (planKey is not null && Aws.S3StoreOptions.ParseLocation(planKey) is { } planAt)
+        {
+            // s3://bucket/plans/...: the plan lives in the bucket it fills.
+            if (reader.Raw(EnvVars.Store) is null)
+            {
+                store = $"s3://{planAt.Bucket}";
+            }
+            planKey = planAt.Prefix;
+        }
+        if (planKey is not null && (!planKey.StartsWith("plans/", StringComparison.Ordinal) || planKey.Contains("..", StringComparison.Ordinal)))
+        {
+            reader.AddError($"--plan: '{planKey}' is not a plan key (plans/...) or s3://bucket/plans/...");
+        }
         var formulae = reader.Raw(EnvVars.FormulaNames) is null ? null : reader.List(EnvVars.FormulaNames, []);
         var force = reader.Bool(EnvVars.ForceDownload, false);
         var date = reader.Date(EnvVars.SyncDate);
@@ -44,7 +59,11 @@ internal sealed record CliRequest(
         var ssmEndpoint = reader.Raw(ssmName) is null ? null : reader.Uri(ssmName, new Uri("http://invalid"));
         errors.AddRange(reader.Errors);
         errors.AddRange(SyncSettingsValidator.Validate(settings));
-        var request = new CliRequest(command, settings, store, formulae, force, date, json, noProgress, endpoint, sse, kmsKey, rebuild, deep, notifications, ssmEndpoint);
+        var request = new CliRequest(command, settings, store, formulae, force, date, json, noProgress, endpoint, sse, kmsKey, rebuild, deep, notifications, ssmEndpoint, planKey);
+        if (planKey is not null && (formulae is not null || force || rebuild || date is not null))
+        {
+            errors.Add("--plan executes a saved plan: --formula, --force, --date and --rebuild-hash do not apply");
+        }
         if (sse is not (Aws.S3StoreOptions.Aes256 or Aws.S3StoreOptions.Kms))
         {
             errors.Add($"{EnvVars.S3ServerSideEncryption}: '{sse}' is not AES256 or aws:kms");

@@ -46,6 +46,7 @@ internal sealed class CliServices : IDisposable
     }
 
     public TimeProvider Time { get; }
+    public SyncSettings Settings => _request.Settings;
     public IBottleStore Store { get; }
     public SyncRunner Runner { get; }
 

@@ -57,4 +57,7 @@ public static class EnvVars
     public const string LambdaSyncFunction = "LAMBDA_SYNC_FUNCTION";
     public const string EcsSubnets = "ECS_SUBNETS";
     public const string EcsSecurityGroups = "ECS_SECURITY_GROUPS";
+
+    /// <summary>Seconds a worker Lambda may spend on one invocation (set by the infra from its timeout, less a margin).</summary>
+    public const string WorkerTimeBudgetSeconds = "WORKER_TIME_BUDGET_SECONDS";
 }

@@ -58,7 +58,7 @@ public sealed record NotificationSettings
             SlackUsername = reader.Raw(EnvVars.SlackUsername),
             Region = reader.String(EnvVars.AwsRegion, d.Region),
             ScheduleExpression = reader.String(EnvVars.ScheduleExpression, d.ScheduleExpression),
-            SizeThresholdGb = reader.Int(EnvVars.SizeThresholdGb, (int)d.SizeThresholdGb),
+            SizeThresholdGb = reader.Double(EnvVars.SizeThresholdGb, d.SizeThresholdGb),
             EcsClusterName = reader.String(EnvVars.EcsClusterName, d.EcsClusterName),
             OrchestratorFunctionName = reader.Raw(EnvVars.OrchestratorFunctionName),
             SyncMethod = reader.String(EnvVars.SyncMethod, d.SyncMethod),

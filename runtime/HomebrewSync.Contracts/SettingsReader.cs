@@ -35,6 +35,21 @@ public sealed class SettingsReader
         return fallback;
     }
 
+    public double Double(string name, double fallback)
+    {
+        var raw = Raw(name);
+        if (raw is null)
+        {
+            return fallback;
+        }
+        if (double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
+        {
+            return value;
+        }
+        _errors.Add($"{name}: '{raw}' is not a number");
+        return fallback;
+    }
+
     public TimeSpan Seconds(string name, TimeSpan fallback)
     {
         var raw = Raw(name);

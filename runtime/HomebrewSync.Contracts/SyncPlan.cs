@@ -12,6 +12,12 @@ public sealed record SyncPlan
     [JsonPropertyName("created_at")] public required DateTimeOffset CreatedAt { get; init; }
     [JsonPropertyName("api_url")] public required string ApiUrl { get; init; }
     [JsonPropertyName("platforms")] public required IReadOnlyList<string> Platforms { get; init; }
+    /// <summary>Where the plan's bottles go (<c>s3://bucket[/prefix]</c> or a folder); null when the executor decides.</summary>
+    [JsonPropertyName("store")] public string? Store { get; init; }
+    /// <summary>What started the run (Scheduled, Manual, Selective), for the messages.</summary>
+    [JsonPropertyName("trigger")] public string? Trigger { get; init; }
+    /// <summary>The Slack channel the run's trigger asked for; null for the configured one.</summary>
+    [JsonPropertyName("notification_channel")] public string? NotificationChannel { get; init; }
     [JsonPropertyName("force")] public bool Force { get; init; }
     [JsonPropertyName("skipped")] public int Skipped { get; init; }
     [JsonPropertyName("bottles")] public required IReadOnlyList<PlannedBottle> Bottles { get; init; }

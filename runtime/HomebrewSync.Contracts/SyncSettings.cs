@@ -32,6 +32,9 @@ public sealed record SyncSettings
     public TimeSpan? TimeBudget { get; init; }
 
     public RegistryToken RegistryToken { get; init; } = new(DefaultRegistryToken);
+
+    /// <summary>A plan larger than this is refused before anything is downloaded (MAX_DOWNLOAD_SIZE_GB); null for no limit.</summary>
+    public long? MaxDownloadBytes { get; init; }
 }
 
 /// <summary>A bearer token that never prints itself.</summary>

@@ -50,6 +50,10 @@ public static partial class SyncSettingsValidator
         {
             errors.Add($"{EnvVars.RegistryToken}: must not be empty (ghcr.io accepts {SyncSettings.DefaultRegistryToken} for public packages)");
         }
+        if (s.MaxDownloadBytes is <= 0)
+        {
+            errors.Add($"{EnvVars.MaxDownloadSizeGb}: must be at least 1");
+        }
         if (s.TimeBudget is { } budget)
         {
             // One bottle that exhausts every attempt must still fit the host's time budget.

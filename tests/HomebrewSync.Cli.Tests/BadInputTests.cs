@@ -101,6 +101,8 @@ public sealed class BadInputTests
     [InlineData("sync", "--kms-key-id", "alias/x")]
     [InlineData("sync", "--store", "s3://Not_A_Bucket")]
     [InlineData("plan", "--deep")]
+    [InlineData("sync", "--plan", "somewhere/else.json")]
+    [InlineData("sync", "--plan", "plans/x.json", "--force")]
     public async Task BadUsage_ExitsUsageWithAClearError(params string[] args)
     {
         await using var h = await CliHarness.StartAsync([Curl]);

@@ -50,6 +50,9 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
     public Uri ApiUrl => new($"http://127.0.0.1:{RegistryPort}/api/formula.json");
     public Uri RegistryUrl => new($"http://127.0.0.1:{RegistryPort}/v2/homebrew/core/");
 
+    /// <summary>When set, each blob body is sent at about this many bytes per second (a slow registry).</summary>
+    public long? ThrottleBytesPerSecond { get; set; }
+
     /// <summary>When false, the manifests endpoint answers 404 so sizes must come from HEAD.</summary>
     public bool ServeIndexes { get; set; } = true;
 
@@ -257,7 +260,11 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
         _blobGets.AddOrUpdate(sha, 1, (_, n) => n + 1);
         var fault = ctx.Request.Query["fault"].ToString();
         ctx.Response.ContentLength = blob.Length;
-        var body = new CountingStream(ctx.Response.Body, n => Interlocked.Add(ref _bytesServed, n));
+        Stream body = new CountingStream(ctx.Response.Body, n => Interlocked.Add(ref _bytesServed, n));
+        if (ThrottleBytesPerSecond is { } rate)
+        {
+            body = new ThrottledStream(body, rate);
+        }
         switch (fault)
         {
             case nameof(FaultKind.ResetMidBody):

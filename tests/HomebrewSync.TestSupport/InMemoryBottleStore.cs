@@ -117,6 +117,17 @@ public sealed class InMemoryBottleStore : IBottleStore
         }
     }
 
+    public ConcurrentDictionary<string, byte[]> Documents { get; } = new(StringComparer.Ordinal);
+
+    public Task PutDocumentAsync(string key, byte[] content, CancellationToken cancellationToken)
+    {
+        Documents[key] = content;
+        return Task.CompletedTask;
+    }
+
+    public Task<byte[]?> GetDocumentAsync(string key, CancellationToken cancellationToken) =>
+        Task.FromResult(Documents.TryGetValue(key, out var d) ? d : null);
+
     public Task<string> ComputeSha256Async(string key, CancellationToken cancellationToken) =>
         Task.FromResult(Convert.ToHexStringLower(SHA256.HashData(_objects[key])));
 

@@ -2,7 +2,9 @@ using HomebrewSync.Cli.Output;
 using HomebrewSync.Core;
 using HomebrewSync.Core.Formatting;
 using HomebrewSync.Core.Manifest;
+using HomebrewSync.Contracts.StateMachine;
 using HomebrewSync.Core.Metrics;
+using HomebrewSync.Core.Orchestration;
 using HomebrewSync.Core.Notifications;
 using HomebrewSync.Core.Planning;
 using HomebrewSync.Core.Progress;
@@ -16,6 +18,10 @@ internal static class SyncCommand
     public static async Task<int> RunAsync(CliRequest request, CliServices services, ConsoleReporter reporter, CliConsole console, CancellationToken cancellationToken)
     {
         var notifications = await services.CreateNotificationsAsync(w => reporter.Info("warning: " + w), cancellationToken);
+        if (request.PlanKey is { } planKey)
+        {
+            return await RunPlanAsync(planKey, request, services, notifications, reporter, console, cancellationToken);
+        }
         var started = services.Time.GetTimestamp();
         var syncDate = (request.Date ?? DateOnly.FromDateTime(services.Time.GetUtcNow().UtcDateTime)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         ProgressTracker? progress = null;
@@ -67,6 +73,39 @@ internal static class SyncCommand
         }
         WriteSummary(request, services, console, result);
         return result.HasFailures ? ExitCodes.CompletedWithFailures : ExitCodes.Success;
+    }
+
+    /// <summary>Executes a saved plan to the end: the ECS task's job, the same code as the Lambda worker without a time budget.</summary>
+    private static async Task<int> RunPlanAsync(string planKey, CliRequest request, CliServices services, SyncNotifications notifications, ConsoleReporter reporter, CliConsole console, CancellationToken cancellationToken)
+    {
+        var worker = new PlanWorker(services.Store, services.Runner, notifications, services.Settings, services.Time);
+        var started = services.Time.GetTimestamp();
+        ProgressTracker? last = null;
+        WorkerResult result;
+        try
+        {
+            result = await worker.RunAsync(planKey, null, reporter, (tracker, stop) =>
+            {
+                last = tracker;
+                return Task.WhenAll(reporter.ShowProgressAsync(tracker, stop), notifications.RunProgressUpdatesAsync(tracker, stop));
+            }, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await notifications.FailedAsync(DateOnly.FromDateTime(services.Time.GetUtcNow().UtcDateTime).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                ex, last?.Snapshot(), services.Time.GetElapsedTime(started), CancellationToken.None);
+            throw;
+        }
+        if (request.Json)
+        {
+            JsonOutput.Write(console.Out, result);
+        }
+        else
+        {
+            console.Out.WriteLine($"Plan {result.PlanKey} {(result.Failed > 0 ? "completed with failures" : "complete")}: {Humanize.Count(result.Stored)} stored, "
+                + $"{Humanize.Count(result.Failed)} failed; {Humanize.Bytes(result.BytesTransferred)} downloaded in {Humanize.Duration(services.Time.GetElapsedTime(started))}");
+        }
+        return result.Failed > 0 ? ExitCodes.CompletedWithFailures : ExitCodes.Success;
     }
 
     private static void WriteSummary(CliRequest request, CliServices services, CliConsole console, SyncRunResult result)

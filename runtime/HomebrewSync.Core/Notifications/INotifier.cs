@@ -4,6 +4,9 @@ namespace HomebrewSync.Core.Notifications;
 public interface INotifier
 {
     Task NotifyAsync(SlackMessage message, CancellationToken cancellationToken);
+
+    /// <summary>The same destination, posting to another channel (a run's notification_channel).</summary>
+    INotifier WithChannel(string channel);
 }
 
 public sealed class NullNotifier : INotifier
@@ -11,4 +14,6 @@ public sealed class NullNotifier : INotifier
     public static readonly NullNotifier Instance = new();
 
     public Task NotifyAsync(SlackMessage message, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public INotifier WithChannel(string channel) => this;
 }

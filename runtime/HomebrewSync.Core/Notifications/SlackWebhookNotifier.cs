@@ -22,9 +22,13 @@ public sealed class SlackWebhookNotifier : INotifier
     private readonly string? _username;
     private readonly Action<string> _warn;
     private readonly ResiliencePipeline _pipeline;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan? _maxWait;
 
     public SlackWebhookNotifier(HttpClient http, SecretUrl webhook, string? channel, string? username, TimeProvider time, Action<string> warn, TimeSpan? maxWait = null)
     {
+        _time = time;
+        _maxWait = maxWait;
         _http = http;
         _webhook = webhook;
         _channel = channel;
@@ -44,6 +48,8 @@ public sealed class SlackWebhookNotifier : INotifier
             .AddTimeout(TimeSpan.FromSeconds(10))
             .Build();
     }
+
+    public INotifier WithChannel(string channel) => new SlackWebhookNotifier(_http, _webhook, channel, _username, _time, _warn, _maxWait);
 
     public async Task NotifyAsync(SlackMessage message, CancellationToken cancellationToken)
     {

@@ -24,6 +24,13 @@ public sealed class SyncNotifications
 
     public NotificationSettings Settings => _settings;
 
+    /// <summary>The same destination for one run: its sync method, trigger and, when it names one, channel.</summary>
+    public SyncNotifications For(string? syncMethod, string? trigger, string? channel)
+    {
+        var settings = _settings with { SyncMethod = syncMethod ?? _settings.SyncMethod, Trigger = trigger ?? _settings.Trigger };
+        return new SyncNotifications(channel is null ? _notifier : _notifier.WithChannel(channel), settings, _time);
+    }
+
     public Task StartedAsync(SyncPlan plan, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -58,15 +65,26 @@ public sealed class SyncNotifications
     public Task FinishedAsync(SyncRunResult result, IBottleStore store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(result);
-        ArgumentNullException.ThrowIfNull(store);
-        var plan = result.Planned.Plan;
         var t = result.Transfer;
-        var duration = t.Duration;
-        var message = t.Failed.Count == 0
-            ? SlackMessages.Complete(_settings, plan.SyncDate, t.Stored.Count, plan.Skipped, t.BytesTransferred, duration, $"{store.Location.TrimEnd('/')}/{plan.SyncDate}/", t.Stored, _time.GetUtcNow())
-            : SlackMessages.CompletedWithWarnings(_settings, plan.SyncDate, t.Stored.Count, plan.Bottles.Count, duration, t.Failed);
+        return FinishedAsync(result.Planned.Plan, t.Stored, t.Failed, t.BytesTransferred, t.Duration, store, cancellationToken);
+    }
+
+    /// <summary>The end of a plan that may have taken several invocations: cumulative numbers.</summary>
+    public Task FinishedAsync(SyncPlan plan, IReadOnlyList<PlannedBottle> stored, IReadOnlyList<Transfer.BottleFailure> failed, long bytes, TimeSpan duration, IBottleStore store, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(stored);
+        ArgumentNullException.ThrowIfNull(failed);
+        ArgumentNullException.ThrowIfNull(store);
+        var message = failed.Count == 0
+            ? SlackMessages.Complete(_settings, plan.SyncDate, stored.Count, plan.Skipped, bytes, duration, $"{store.Location.TrimEnd('/')}/{plan.SyncDate}/", stored, _time.GetUtcNow())
+            : SlackMessages.CompletedWithWarnings(_settings, plan.SyncDate, stored.Count, plan.Bottles.Count, duration, failed);
         return _notifier.NotifyAsync(message, cancellationToken);
     }
+
+    /// <summary>"Failed" for an error the state machine caught: type and cause as Step Functions reports them.</summary>
+    public Task FailedAsync(string syncDate, string errorType, string details, int done, int total, long partialBytes, TimeSpan duration, CancellationToken cancellationToken) =>
+        _notifier.NotifyAsync(SlackMessages.Failed(_settings, syncDate, errorType, duration, done, total, partialBytes, details), cancellationToken);
 
     public Task FailedAsync(string syncDate, Exception error, SyncProgress? progress, TimeSpan duration, CancellationToken cancellationToken)
     {
@@ -75,6 +93,10 @@ public sealed class SyncNotifications
             progress?.CompletedBottles ?? 0, progress?.TotalBottles ?? 0, progress?.TransferredBytes ?? 0, error.Message);
         return _notifier.NotifyAsync(message, cancellationToken);
     }
+
+    /// <summary>"CatalogFormat" to "Catalog Format".</summary>
+    public static string SplitWords(string name) =>
+        string.Concat(name.Select((c, i) => i > 0 && char.IsUpper(c) && !char.IsUpper(name[i - 1]) ? " " + c : c.ToString()));
 
     public static string ErrorTypeOf(Exception error) => error switch
     {

@@ -48,6 +48,12 @@ public interface IBottleStore
     /// <summary>Re-reads a stored bottle's bytes and hashes them.</summary>
     Task<string> ComputeSha256Async(string key, CancellationToken cancellationToken);
 
+    /// <summary>Writes a small document (a plan, its state) at <paramref name="key"/>, replacing what was there.</summary>
+    Task PutDocumentAsync(string key, byte[] content, CancellationToken cancellationToken);
+
+    /// <summary>A document written by <see cref="PutDocumentAsync"/>, or null when there is none.</summary>
+    Task<byte[]?> GetDocumentAsync(string key, CancellationToken cancellationToken);
+
     /// <summary>Every bottle object in the store (not the hash file, not staging files).</summary>
     IAsyncEnumerable<StoredBottle> ListAsync(CancellationToken cancellationToken);
 }

@@ -152,6 +152,27 @@ public sealed partial class LocalBottleStore : IBottleStore
         return VersionOf(bytes);
     }
 
+    public async Task PutDocumentAsync(string key, byte[] content, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = path + $".{Guid.NewGuid():N}.tmp";
+        await File.WriteAllBytesAsync(temp, content, cancellationToken);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    public async Task<byte[]?> GetDocumentAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await File.ReadAllBytesAsync(PathOf(key), cancellationToken);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
     public async Task<string> ComputeSha256Async(string key, CancellationToken cancellationToken)
     {
         await using var stream = new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);

@@ -1,0 +1,16 @@
+namespace HomebrewSync.Contracts.StateMachine;
+
+/// <summary>The Lambda handler strings (assembly::type::method) the infra configures and the Lambda project implements.</summary>
+public static class HandlerNames
+{
+    public const string Assembly = "HomebrewSync.Lambda";
+    public const string Orchestrator = Assembly + "::HomebrewSync.Lambda.OrchestratorFunction::HandleAsync";
+    public const string Worker = Assembly + "::HomebrewSync.Lambda.WorkerFunction::HandleAsync";
+}
+
+/// <summary>Where the orchestrator sends a plan.</summary>
+public static class Routes
+{
+    public const string Lambda = "lambda";
+    public const string Ecs = "ecs";
+}

@@ -1,0 +1,178 @@
+using System.Text.Json;
+using HomebrewSync.Contracts;
+using HomebrewSync.Contracts.StateMachine;
+using HomebrewSync.Core.Catalog;
+
+namespace HomebrewSync.Core.Orchestration;
+
+/// <summary>
+/// Tells apart every payload the orchestrator accepts: the EventBridge scheduled event, the
+/// <c>homebrew.sync</c> events "Manual Sync Trigger" and "Selective Sync", a direct invocation
+/// (<c>sync_type</c>), and the state machine's <c>notify_failure</c> action. Anything else is a
+/// <see cref="TriggerFormatException"/> naming what is wrong.
+/// </summary>
+public static class TriggerParser
+{
+    public const string CustomSource = "homebrew.sync";
+    private static readonly string[] Priorities = ["low", "normal", "high"];
+    private static readonly string[] SyncTypes = ["full", "incremental"];
+
+    /// <returns>A <see cref="SyncTrigger"/> or a <see cref="FailureNotice"/>.</returns>
+    public static object Parse(ReadOnlySpan<byte> payload)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(payload.ToArray());
+        }
+        catch (JsonException ex)
+        {
+            throw new TriggerFormatException($"The input is not JSON: {ex.Message}", ex);
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new TriggerFormatException($"The input must be a JSON object, not {root.ValueKind}");
+            }
+            if (root.TryGetProperty("action", out var action))
+            {
+                return ParseAction(root, action);
+            }
+            var source = OptionalString(root, "source", "source");
+            var detailType = OptionalString(root, "detail-type", "detail-type");
+            if (source == "aws.events" && detailType == "Scheduled Event")
+            {
+                return new SyncTrigger("Scheduled");
+            }
+            if (source == CustomSource)
+            {
+                var detail = root.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.Object
+                    ? d
+                    : throw new TriggerFormatException("A homebrew.sync event needs a \"detail\" object");
+                return detailType switch
+                {
+                    "Manual Sync Trigger" => ParseManual(detail),
+                    "Selective Sync" => ParseSelective(detail),
+                    _ => throw new TriggerFormatException($"Unknown detail-type '{detailType}' for source homebrew.sync (expected \"Manual Sync Trigger\" or \"Selective Sync\")"),
+                };
+            }
+            if (root.TryGetProperty("sync_type", out _))
+            {
+                return ParseDirect(root);
+            }
+            throw new TriggerFormatException(
+                "Unrecognised input: expected an EventBridge scheduled event, a homebrew.sync event (Manual Sync Trigger, Selective Sync), "
+                + "a direct invocation with \"sync_type\", or {\"action\": \"notify_failure\", ...}");
+        }
+    }
+
+    private static FailureNotice ParseAction(JsonElement root, JsonElement action)
+    {
+        if (action.ValueKind != JsonValueKind.String || action.GetString() != FailureNotice.ActionName)
+        {
+            throw new TriggerFormatException($"\"action\" must be \"{FailureNotice.ActionName}\"");
+        }
+        if (!root.TryGetProperty("error", out var error) || error.ValueKind != JsonValueKind.Object)
+        {
+            throw new TriggerFormatException("notify_failure needs an \"error\" object with \"Error\" and \"Cause\"");
+        }
+        return new FailureNotice
+        {
+            Error = new StateError
+            {
+                Error = OptionalString(error, "Error", "error.Error") ?? throw new TriggerFormatException("error.Error is required"),
+                Cause = OptionalString(error, "Cause", "error.Cause"),
+            },
+            PlanKey = OptionalString(root, "plan_key", "plan_key"),
+        };
+    }
+
+    private static SyncTrigger ParseManual(JsonElement detail)
+    {
+        var priority = OptionalString(detail, "priority", "detail.priority");
+        if (priority is not null && !Priorities.Contains(priority))
+        {
+            throw new TriggerFormatException($"detail.priority '{priority}' is not one of {string.Join(", ", Priorities)}");
+        }
+        OptionalString(detail, "trigger_type", "detail.trigger_type");
+        return new SyncTrigger("Manual", RequestedBy: OptionalString(detail, "requested_by", "detail.requested_by"), Priority: priority);
+    }
+
+    private static SyncTrigger ParseSelective(JsonElement detail)
+    {
+        var names = StringArray(detail, "formula_names", "detail.formula_names")
+            ?? throw new TriggerFormatException("detail.formula_names is required: a non-empty array of formula names");
+        if (names.Count == 0)
+        {
+            throw new TriggerFormatException("detail.formula_names must name at least one formula");
+        }
+        foreach (var n in names.Where(n => !BottleNaming.IsSafeName(n)))
+        {
+            throw new TriggerFormatException($"detail.formula_names: '{n}' is not a formula name");
+        }
+        var platforms = StringArray(detail, "platforms", "detail.platforms");
+        foreach (var p in (platforms ?? []).Where(p => !SyncSettingsValidator.IsWellFormedTag(p)))
+        {
+            throw new TriggerFormatException($"detail.platforms: '{p}' is not a bottle tag");
+        }
+        if (platforms is { Count: 0 })
+        {
+            throw new TriggerFormatException("detail.platforms, when given, must name at least one tag");
+        }
+        return new SyncTrigger("Selective", Formulae: names, Platforms: platforms, Force: OptionalBool(detail, "force_download", "detail.force_download"));
+    }
+
+    private static SyncTrigger ParseDirect(JsonElement root)
+    {
+        var syncType = OptionalString(root, "sync_type", "sync_type");
+        if (syncType is null || !SyncTypes.Contains(syncType))
+        {
+            throw new TriggerFormatException($"sync_type '{syncType}' is not one of {string.Join(", ", SyncTypes)}");
+        }
+        var channel = OptionalString(root, "notification_channel", "notification_channel");
+        if (channel is not null && (channel.Length < 2 || channel[0] is not ('#' or '@' or 'C')))
+        {
+            throw new TriggerFormatException($"notification_channel '{channel}' is not a Slack channel (#name)");
+        }
+        OptionalString(root, "source", "source");
+        return new SyncTrigger("Manual", ForceRebuildHash: OptionalBool(root, "force_rebuild_hash", "force_rebuild_hash"), NotificationChannel: channel);
+    }
+
+    private static string? OptionalString(JsonElement obj, string name, string path)
+    {
+        if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        return v.ValueKind == JsonValueKind.String ? v.GetString() : throw new TriggerFormatException($"{path} must be a string, not {v.ValueKind}");
+    }
+
+    private static bool OptionalBool(JsonElement obj, string name, string path)
+    {
+        if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+        {
+            return false;
+        }
+        return v.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw new TriggerFormatException($"{path} must be true or false, not {v.ValueKind}"),
+        };
+    }
+
+    private static List<string>? StringArray(JsonElement obj, string name, string path)
+    {
+        if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        if (v.ValueKind != JsonValueKind.Array || v.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
+        {
+            throw new TriggerFormatException($"{path} must be an array of strings");
+        }
+        return v.EnumerateArray().Select(e => e.GetString()!).Distinct(StringComparer.Ordinal).ToList();
+    }
+}

@@ -1,0 +1,340 @@
+using System.Text;
+using System.Text.Json;
+using Amazon.S3;
+using Amazon.S3.Model;
+using HomebrewSync.Contracts;
+using HomebrewSync.Contracts.StateMachine;
+using HomebrewSync.Core.Orchestration;
+using HomebrewSync.TestSupport;
+
+namespace HomebrewSync.Lambda.Tests;
+
+[Collection(S3Collection.Name)]
+public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetime
+{
+    private static readonly string[] Tags = ["arm64_sonoma", "monterey"];
+    private readonly AmazonS3Client _client = fixture.Server.CreateClient();
+    private readonly string _temp = Path.Combine(Path.GetTempPath(), "hbs-lambda-" + Guid.NewGuid().ToString("N"));
+    private readonly StringWriter _log = new();
+    private FakeHomebrewServer _homebrew = null!;
+    private FakeSlackServer _slack = null!;
+    private string _bucket = null!;
+    private FakeFormula[] _formulae = null!;
+
+    public async Task InitializeAsync()
+    {
+        _formulae = Enumerable.Range(0, 4).Select(i => new FormulaBuilder($"tool{i}").WithVersion("1.0").WithBottles(Tags, 8_000).Build()).ToArray();
+        _homebrew = await FakeHomebrewServer.StartAsync(_formulae);
+        _slack = await FakeSlackServer.StartAsync();
+        _bucket = await fixture.Server.CreateBucketAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _homebrew.DisposeAsync();
+        await _slack.DisposeAsync();
+        _client.Dispose();
+        _log.Dispose();
+        if (Directory.Exists(_temp))
+        {
+            Directory.Delete(_temp, true);
+        }
+    }
+
+    /// <summary>The functions' environment, as the infra sets it, pointed at the servers on 127.0.0.1.</summary>
+    private Dictionary<string, string?> Env(params (string Key, string Value)[] overrides)
+    {
+        var env = new Dictionary<string, string?>(fixture.Server.Environment(), StringComparer.Ordinal)
+        {
+            [EnvVars.S3BucketName] = _bucket,
+            [EnvVars.HomebrewApiUrl] = _homebrew.ApiUrl.AbsoluteUri,
+            [EnvVars.TargetPlatforms] = string.Join(',', Tags),
+            [EnvVars.SlackWebhookUrl] = _slack.WebhookUrl.AbsoluteUri,
+            [EnvVars.Environment] = "prod",
+            [EnvVars.OrchestratorFunctionName] = "homebrew-sync-orchestrator",
+            [EnvVars.TempDir] = _temp,
+            [EnvVars.RetryDelaySeconds] = "0.05",
+            [EnvVars.DownloadTimeoutSeconds] = "10",
+            [EnvVars.SizeThresholdGb] = "20",
+        };
+        foreach (var (k, v) in overrides)
+        {
+            env[k] = v;
+        }
+        return env;
+    }
+
+    private async Task<(StateMachineDriver Driver, LambdaServices Services)> DriverAsync(params (string, string)[] overrides)
+    {
+        var env = Env(overrides);
+        var services = await LambdaServices.CreateAsync(env, TimeProvider.System, _log, CancellationToken.None);
+        return (new StateMachineDriver(services, env), services);
+    }
+
+    private async Task<string[]> KeysAsync() =>
+        ((await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket })).S3Objects ?? []).Select(o => o.Key).Order(StringComparer.Ordinal).ToArray();
+
+    private async Task<JsonDocument> GetJsonAsync(string key)
+    {
+        using var r = await _client.GetObjectAsync(_bucket, key);
+        return await JsonDocument.ParseAsync(r.ResponseStream);
+    }
+
+    private string Field(int message, int field) =>
+        _slack.Messages[message].RootElement.GetProperty("blocks")[1].GetProperty("fields")[field].GetProperty("text").GetString()!;
+
+    private const string Scheduled = """{"version":"0","id":"53dc4d37","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2025-07-21T03:00:00Z","region":"us-east-1","resources":["arn:aws:events:us-east-1:123456789012:rule/homebrew-sync-weekly"],"detail":{}}""";
+
+    [Fact]
+    public async Task ScheduledEvent_PlansSavesRoutesToLambdaAndTheWorkerCompletes()
+    {
+        var (driver, services) = await DriverAsync();
+        using var _ = services;
+
+        await driver.RunAsync(Scheduled);
+
+        Assert.Null(driver.Caught);
+        var planned = driver.Planned!;
+        Assert.Equal(Routes.Lambda, planned.Route);
+        Assert.Equal("Scheduled", planned.Trigger);
+        Assert.Equal(8, planned.Bottles);
+        Assert.Equal(8 * 8_000, planned.TotalBytes);
+        Assert.StartsWith($"plans/{planned.SyncDate}/", planned.PlanKey, StringComparison.Ordinal);
+        using (var plan = await GetJsonAsync(planned.PlanKey))
+        {
+            Assert.Equal(8, plan.RootElement.GetProperty("bottles").GetArrayLength());
+            Assert.Equal($"s3://{_bucket}", plan.RootElement.GetProperty("store").GetString());
+        }
+        Assert.True(Assert.Single(driver.WorkerResults).Done);
+        Assert.Equal(["🚀 Homebrew Bottles Sync Started", "✅ Homebrew Bottles Sync Complete"], _slack.Headers);
+        Assert.Equal("*Sync Method:* Lambda", Field(0, 4));
+        Assert.Equal("*Trigger:* Scheduled", Field(0, 5));
+        Assert.Equal(9, (await KeysAsync()).Count(k => k.EndsWith(".tar.gz", StringComparison.Ordinal) || k == "bottles_hash.json"));
+        Assert.Contains("Downloaded tool0-1.0-monterey", _log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NothingNew_IsASuccessfulRunThatSaysSo()
+    {
+        var (driver, services) = await DriverAsync();
+        using var _ = services;
+        await driver.RunAsync(Scheduled);
+        var again = new StateMachineDriver(services, Env());
+
+        await again.RunAsync(Scheduled);
+
+        Assert.Null(again.Caught);
+        Assert.Equal(0, again.Planned!.Bottles);
+        Assert.Equal(8, again.Planned.Skipped);
+        Assert.True(Assert.Single(again.WorkerResults).Done);
+        Assert.Equal("*New Bottles:* 0", Field(3, 2));
+        Assert.Equal("*Skipped (Existing):* 8", Field(3, 3));
+    }
+
+    [Fact]
+    public async Task ManualTrigger_IsToldApartAndNamedInTheMessages()
+    {
+        var (driver, services) = await DriverAsync();
+        using var _ = services;
+
+        await driver.RunAsync("""{"source":"homebrew.sync","detail-type":"Manual Sync Trigger","detail":{"trigger_type":"manual","requested_by":"admin@company.com","priority":"high"}}""");
+
+        Assert.Null(driver.Caught);
+        Assert.Equal("Manual", driver.Planned!.Trigger);
+        Assert.Equal("*Trigger:* Manual", Field(0, 5));
+    }
+
+    [Fact]
+    public async Task SelectiveSync_PlansOnlyTheNamedFormulaeAndPlatforms_AndForceDownloadsAgain()
+    {
+        var (driver, services) = await DriverAsync();
+        using var _ = services;
+        await driver.RunAsync(Scheduled);
+        var selective = new StateMachineDriver(services, Env());
+
+        await selective.RunAsync("""{"source":"homebrew.sync","detail-type":"Selective Sync","detail":{"formula_names":["tool1","tool3"],"platforms":["monterey"],"force_download":true}}""");
+
+        Assert.Null(selective.Caught);
+        Assert.Equal("Selective", selective.Planned!.Trigger);
+        using var plan = await GetJsonAsync(selective.Planned.PlanKey);
+        Assert.True(plan.RootElement.GetProperty("force").GetBoolean());
+        Assert.Equal(["tool1-1.0-monterey", "tool3-1.0-monterey"],
+            plan.RootElement.GetProperty("bottles").EnumerateArray().Select(b => b.GetProperty("key").GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal(2, _homebrew.BlobGets(_formulae[1].Bottles["monterey"].Sha256));
+        Assert.Equal(1, _homebrew.BlobGets(_formulae[0].Bottles["monterey"].Sha256));
+    }
+
+    [Fact]
+    public async Task DirectInvocation_RebuildsTheHashFileAndPostsToTheRequestedChannel()
+    {
+        var (driver, services) = await DriverAsync();
+        using var _ = services;
+        await driver.RunAsync(Scheduled);
+        await _client.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = "bottles_hash.json", ContentBody = "{ broken" });
+        var direct = new StateMachineDriver(services, Env());
+
+        await direct.RunAsync("""{"source":"manual","sync_type":"full","force_rebuild_hash":true,"notification_channel":"#homebrew-sync-manual"}""");
+
+        Assert.Null(direct.Caught);
+        Assert.Equal(0, direct.Planned!.Bottles);
+        Assert.Equal(8, direct.Planned.Skipped);
+        Assert.Contains(await KeysAsync(), k => k.StartsWith("bottles_hash.json.backup-", StringComparison.Ordinal));
+        Assert.Equal("#homebrew-sync-manual", _slack.Messages[^1].RootElement.GetProperty("channel").GetString());
+    }
+
+    [Fact]
+    public async Task LargeDownload_RoutesToEcs_AndTheTaskCommandLineCompletesThePlan()
+    {
+        var (driver, services) = await DriverAsync((EnvVars.SizeThresholdGb, "0.00003"));
+        using var _ = services;
+
+        await driver.RunAsync(Scheduled);
+
+        Assert.Null(driver.Caught);
+        Assert.Equal(Routes.Ecs, driver.Planned!.Route);
+        Assert.Equal(0, driver.EcsExitCode);
+        Assert.Empty(driver.WorkerResults);
+        Assert.Equal(["🚀 Homebrew Bottles Sync Started", "⚡ Large Download Detected", "✅ Homebrew Bottles Sync Complete"], _slack.Headers);
+        Assert.Equal("*Sync Method:* ECS", Field(0, 4));
+        Assert.Equal("*ECS Cluster:* homebrew-sync", Field(1, 5));
+        using var hash = await GetJsonAsync("bottles_hash.json");
+        Assert.Equal(8, hash.RootElement.GetProperty("total_bottles").GetInt32());
+    }
+
+    [Fact]
+    public async Task ShortTimeBudget_TheWorkerNeedsSeveralInvocationsAndReportsOnce()
+    {
+        // 8 KB bottles at 16 KB/s, one at a time: half a second each, 4 s in all, against a 2 s budget.
+        _homebrew.ThrottleBytesPerSecond = 16_000;
+        var (driver, services) = await DriverAsync(
+            (EnvVars.WorkerTimeBudgetSeconds, "2"), (EnvVars.DownloadTimeoutSeconds, "1"), (EnvVars.RetryAttempts, "1"), (EnvVars.MaxConcurrentDownloads, "1"));
+        using var _ = services;
+
+        await driver.RunAsync(Scheduled);
+
+        Assert.Null(driver.Caught);
+        Assert.True(driver.WorkerResults.Count >= 2, $"{driver.WorkerResults.Count} invocations");
+        Assert.All(driver.WorkerResults.SkipLast(1), r => Assert.False(r.Done));
+        var last = driver.WorkerResults[^1];
+        Assert.Equal((true, 8, 0, 0), (last.Done, last.Stored, last.Failed, last.Remaining));
+        Assert.Equal(driver.WorkerResults.Count, last.Invocations);
+        Assert.Single(_slack.Headers, h => h == "✅ Homebrew Bottles Sync Complete");
+        using var hash = await GetJsonAsync("bottles_hash.json");
+        Assert.Equal(8, hash.RootElement.GetProperty("total_bottles").GetInt32());
+    }
+
+    [Fact]
+    public async Task WorkerFailure_IsCaughtAndTheOrchestratorSendsFailed()
+    {
+        var (driver, services) = await DriverAsync();
+        using var _ = services;
+
+        await driver.RunAsync(Scheduled, failWorkerOnInvocation: 1);
+
+        Assert.IsType<TimeoutException>(driver.Caught);
+        Assert.Equal(["🚀 Homebrew Bottles Sync Started", "❌ Homebrew Bottles Sync Failed"], _slack.Headers);
+        Assert.Equal("*Error Type:* Timeout", Field(1, 2));
+        Assert.Equal("*Bottles Downloaded:* 0/8", Field(1, 4));
+        var blocks = _slack.Messages[1].RootElement.GetProperty("blocks");
+        Assert.Equal("*Error Details:*\n```\nTask timed out after 900.00 seconds\n```", blocks[2].GetProperty("text").GetProperty("text").GetString());
+        Assert.Equal("https://console.aws.amazon.com/lambda/home?region=us-east-1#/functions/homebrew-sync-orchestrator",
+            blocks[4].GetProperty("elements")[1].GetProperty("url").GetString());
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("[1,2]")]
+    [InlineData("{}")]
+    [InlineData("""{"source":"homebrew.sync","detail-type":"Manual Sync Trigger"}""")]
+    [InlineData("""{"source":"homebrew.sync","detail-type":"Full Sync","detail":{}}""")]
+    [InlineData("""{"source":"homebrew.sync","detail-type":"Manual Sync Trigger","detail":{"priority":"urgent"}}""")]
+    [InlineData("""{"source":"homebrew.sync","detail-type":"Selective Sync","detail":{}}""")]
+    [InlineData("""{"source":"homebrew.sync","detail-type":"Selective Sync","detail":{"formula_names":"curl"}}""")]
+    [InlineData("""{"source":"homebrew.sync","detail-type":"Selective Sync","detail":{"formula_names":[]}}""")]
+    [InlineData("""{"source":"homebrew.sync","detail-type":"Selective Sync","detail":{"formula_names":["../etc"]}}""")]
+    [InlineData("""{"source":"homebrew.sync","detail-type":"Selective Sync","detail":{"formula_names":["curl"],"platforms":["Big Sur"]}}""")]
+    [InlineData("""{"source":"homebrew.sync","detail-type":"Selective Sync","detail":{"formula_names":["curl"],"force_download":"yes"}}""")]
+    [InlineData("""{"source":"manual","sync_type":"partial"}""")]
+    [InlineData("""{"source":"manual","sync_type":"full","force_rebuild_hash":"false"}""")]
+    [InlineData("""{"source":"manual","sync_type":"full","notification_channel":"homebrew"}""")]
+    [InlineData("""{"action":"delete_everything"}""")]
+    [InlineData("""{"action":"notify_failure"}""")]
+    [InlineData("""{"action":"notify_failure","error":{"Cause":"x"}}""")]
+    [InlineData("""{"source":"aws.events","detail-type":"Object Created","detail":{}}""")]
+    public async Task Orchestrator_BadPayload_FailsClearlyWritesNothingSendsNothing(string payload)
+    {
+        var (_, services) = await DriverAsync();
+        using var _ = services;
+
+        var ex = await Assert.ThrowsAsync<TriggerFormatException>(() => StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(services), payload));
+
+        Assert.False(string.IsNullOrWhiteSpace(ex.Message));
+        Assert.Empty(await KeysAsync());
+        Assert.Equal(0, _slack.Requests);
+        Assert.Equal(0, _homebrew.CatalogRequests);
+    }
+
+    [Fact]
+    public async Task Worker_DirectTestInvocation_StoresTheGivenBottles()
+    {
+        var (_, services) = await DriverAsync();
+        using var _ = services;
+        var f = _formulae[2];
+        var payload = JsonSerializer.Serialize(new
+        {
+            formulas = new[]
+            {
+                new { name = f.Name, version = f.Version, bottles = f.Bottles.ToDictionary(b => b.Key, b => new { url = _homebrew.BlobUrl(f, b.Key), sha256 = b.Value.Sha256, size = b.Value.Length }) },
+            },
+            sync_date = "2025-07-21",
+        });
+
+        var result = await StateMachineDriver.InvokeAsync<WorkerResult>(new WorkerFunction(services), payload);
+
+        Assert.Equal((true, 2, 0), (result.Done, result.Stored, result.Failed));
+        Assert.Contains($"2025-07-21/{f.FileName("monterey")}", await KeysAsync());
+    }
+
+    [Theory]
+    [InlineData("""{"plan_key":"../secrets"}""")]
+    [InlineData("""{"plan_key":42}""")]
+    [InlineData("""{"formulas":[],"sync_date":"2025-07-21"}""")]
+    [InlineData("""{"formulas":[{"name":"curl","version":"8.2.1","bottles":{"arm64_sonoma":{"url":"https://x/y","sha256":"abc123..."}}}],"sync_date":"2025-07-21"}""")]
+    [InlineData("""{"formulas":[{"name":"curl","version":"8.2.1","bottles":{}}],"sync_date":"21.07.2025"}""")]
+    [InlineData("""{"hello":"world"}""")]
+    public async Task Worker_BadPayload_FailsClearlyAndWritesNothing(string payload)
+    {
+        var (_, services) = await DriverAsync();
+        using var _ = services;
+
+        await Assert.ThrowsAsync<TriggerFormatException>(() => StateMachineDriver.InvokeAsync<WorkerResult>(new WorkerFunction(services), payload));
+
+        Assert.Empty(await KeysAsync());
+        Assert.Equal(0, _slack.Requests);
+    }
+
+    [Fact]
+    public async Task Worker_UnknownPlan_IsAClearError()
+    {
+        var (_, services) = await DriverAsync();
+        using var _ = services;
+
+        var ex = await Assert.ThrowsAsync<PlanNotFoundException>(() =>
+            StateMachineDriver.InvokeAsync<WorkerResult>(new WorkerFunction(services), """{"plan_key":"plans/2025-07-21/missing.json"}"""));
+
+        Assert.Contains("plans/2025-07-21/missing.json", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Services_BadConfiguration_ListsEveryError()
+    {
+        var env = Env((EnvVars.S3BucketName, "Bad_Bucket"), (EnvVars.RetryAttempts, "3"), (EnvVars.DownloadTimeoutSeconds, "300"), (EnvVars.WorkerTimeBudgetSeconds, "840"), (EnvVars.SizeThresholdGb, "x"));
+
+        var ex = await Assert.ThrowsAsync<SettingsException>(() => LambdaServices.CreateAsync(env, TimeProvider.System, _log, CancellationToken.None));
+
+        Assert.Equal(3, ex.Errors.Count);
+        Assert.Contains(ex.Errors, e => e.StartsWith("S3_BUCKET_NAME", StringComparison.Ordinal));
+        Assert.Contains(ex.Errors, e => e.Contains("exceed the time budget", StringComparison.Ordinal));
+        Assert.Contains(ex.Errors, e => e.StartsWith("SIZE_THRESHOLD_GB", StringComparison.Ordinal));
+    }
+}
