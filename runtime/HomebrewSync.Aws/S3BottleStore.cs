@@ -17,11 +17,12 @@ namespace HomebrewSync.Aws;
 /// ContentType application/gzip, server-side encryption and the reference's user metadata, and
 /// <c>bottles_hash.json</c> at the bucket (or prefix) root, written only with If-Match / If-None-Match.
 /// A bottle is staged and verified in <see cref="S3StoreOptions.TempDir"/>, then uploaded with its SHA-256
-/// so S3 itself rejects a body that does not match; parts of large bottles carry their own SHA-256.
+/// so S3 itself rejects a body that does not match; parts of large bottles (four at a time) carry their own SHA-256.
 /// </summary>
 public sealed partial class S3BottleStore : IBottleStore
 {
     private const string GzipContentType = "application/gzip";
+    private const int PartConcurrency = 4;
     private readonly IAmazonS3 _s3;
     private readonly S3StoreOptions _options;
 
@@ -356,32 +357,34 @@ public sealed partial class S3BottleStore : IBottleStore
         try
         {
             uploadId = (await _s3.InitiateMultipartUploadAsync(initiate, cancellationToken)).UploadId;
-            var parts = new List<PartETag>();
-            var number = 1;
-            // Parts go one after another from the staged file: memory stays at one part's buffers.
-            for (long position = 0; position < length; position += _options.PartSize, number++)
+            var count = (int)((length + _options.PartSize - 1) / _options.PartSize);
+            var parts = new PartETag[count];
+            // A few parts at once, each streamed from the staged file: memory stays at a few parts' buffers.
+            var options = new ParallelOptions { MaxDegreeOfParallelism = PartConcurrency, CancellationToken = cancellationToken };
+            await Parallel.ForEachAsync(Enumerable.Range(0, count), options, async (index, ct) =>
             {
+                var position = index * _options.PartSize;
                 var size = Math.Min(_options.PartSize, length - position);
                 var part = await _s3.UploadPartAsync(new UploadPartRequest
                 {
                     BucketName = _options.Bucket,
                     Key = fullKey,
                     UploadId = uploadId,
-                    PartNumber = number,
+                    PartNumber = index + 1,
                     FilePath = file,
                     FilePosition = position,
                     PartSize = size,
-                    IsLastPart = position + size >= length,
+                    IsLastPart = index == count - 1,
                     ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
-                }, cancellationToken);
-                parts.Add(new PartETag { PartNumber = number, ETag = part.ETag, ChecksumSHA256 = part.ChecksumSHA256 });
-            }
+                }, ct);
+                parts[index] = new PartETag { PartNumber = index + 1, ETag = part.ETag, ChecksumSHA256 = part.ChecksumSHA256 };
+            });
             await _s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
             {
                 BucketName = _options.Bucket,
                 Key = fullKey,
                 UploadId = uploadId,
-                PartETags = parts,
+                PartETags = [.. parts],
             }, cancellationToken);
         }
         catch (Exception ex) when (ex is AmazonServiceException or OperationCanceledException)

@@ -44,8 +44,20 @@ public sealed class SyncRunner
     public async Task<PlannedRun> PlanAsync(PlanRequest request, Action<string>? rejected, CancellationToken cancellationToken)
     {
         await _store.PrepareAsync(cancellationToken);
-        var snapshot = await _store.ReadManifestAsync(cancellationToken);
-        var outcome = await SyncPlanner.PlanAsync(_catalog.ReadAsync(rejected, cancellationToken), snapshot?.Manifest, request, _time, cancellationToken);
+        // The hash file is read and parsed while the catalog downloads: the two are independent until the first formula.
+        var snapshotTask = Task.Run(() => _store.ReadManifestAsync(cancellationToken), cancellationToken);
+        PlanOutcome outcome;
+        try
+        {
+            outcome = await SyncPlanner.PlanAsync(_catalog.ReadAsync(rejected, cancellationToken), ManifestOf(snapshotTask), request, _time, cancellationToken);
+        }
+        catch when (!snapshotTask.IsCompleted)
+        {
+            // A failed catalog must not leave the hash-file read running unobserved.
+            await Task.WhenAny(snapshotTask);
+            throw;
+        }
+        var snapshot = await snapshotTask;
         var warnings = outcome.Warnings.ToList();
         var sized = await _sizer.SizeAsync(outcome.Plan, warnings, cancellationToken);
         return new PlannedRun(outcome with { Plan = sized, Warnings = warnings }, snapshot);
@@ -59,6 +71,8 @@ public sealed class SyncRunner
         var transfer = await _engine.RunAsync(planned.Plan, checkpointer, progress, observer, keepGoing, cancellationToken);
         return new SyncRunResult(planned, transfer, checkpointer.Manifest);
     }
+
+    private static async Task<Manifest.HashManifest?> ManifestOf(Task<ManifestSnapshot?> snapshot) => (await snapshot)?.Manifest;
 
     public ProgressTracker NewProgress(SyncPlan plan)
     {

@@ -3,7 +3,8 @@ namespace HomebrewSync.Core.Manifest;
 /// <summary>The hash file: what the mirror holds, which makes the next run incremental.</summary>
 public sealed class HashManifest
 {
-    private readonly SortedDictionary<string, HashEntry> _bottles = new(StringComparer.Ordinal);
+    // Hashed for the planner's lookups; ordered only where it is written out.
+    private readonly Dictionary<string, HashEntry> _bottles = new(StringComparer.Ordinal);
 
     public HashManifest(string syncVersion = Contracts.ProductInfo.SyncVersion, DateTimeOffset? lastUpdated = null)
     {
@@ -14,6 +15,9 @@ public sealed class HashManifest
     public DateTimeOffset? LastUpdated { get; set; }
     public string SyncVersion { get; set; }
     public IReadOnlyDictionary<string, HashEntry> Bottles => _bottles;
+
+    /// <summary>The entries in key order (ordinal), as the hash file lists them.</summary>
+    public IEnumerable<KeyValuePair<string, HashEntry>> Ordered => _bottles.OrderBy(kv => kv.Key, StringComparer.Ordinal);
     public int Count => _bottles.Count;
     public long TotalSizeBytes => _bottles.Values.Sum(b => b.FileSize);
 

@@ -33,7 +33,7 @@ public static class HashManifestSerializer
         }
         w.WriteEndArray();
         w.WriteStartObject("bottles");
-        foreach (var (key, e) in manifest.Bottles)
+        foreach (var (key, e) in manifest.Ordered)
         {
             w.WriteStartObject(key);
             w.WriteString("sha256", e.Sha256);

@@ -12,13 +12,25 @@ public static class SyncPlanner
     private const int MaxWarnings = 200;
 
     /// <exception cref="PlanInputException">An unknown platform tag or formula name.</exception>
-    public static async Task<PlanOutcome> PlanAsync(
+    public static Task<PlanOutcome> PlanAsync(
         IAsyncEnumerable<Formula> catalog,
         HashManifest? manifest,
         PlanRequest request,
         TimeProvider time,
+        CancellationToken cancellationToken) =>
+        PlanAsync(catalog, Task.FromResult(manifest), request, time, cancellationToken);
+
+    /// <param name="manifest">The hash file, still being read while the catalog starts to stream; awaited at the first formula.</param>
+    public static async Task<PlanOutcome> PlanAsync(
+        IAsyncEnumerable<Formula> catalog,
+        Task<HashManifest?> manifestTask,
+        PlanRequest request,
+        TimeProvider time,
         CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(manifestTask);
+        HashManifest? manifest = null;
+        var manifestRead = false;
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(time);
@@ -32,6 +44,11 @@ public static class SyncPlanner
 
         await foreach (var formula in catalog.WithCancellation(cancellationToken))
         {
+            if (!manifestRead)
+            {
+                manifest = await manifestTask;
+                manifestRead = true;
+            }
             read++;
             tagsInCatalog.UnionWith(formula.Files.Keys);
             if (wanted is not null)
@@ -86,6 +103,10 @@ public static class SyncPlanner
             }
         }
 
+        if (!manifestRead)
+        {
+            await manifestTask;
+        }
         var unknownTags = targets.Where(t => !t.IsKnownRelease && !tagsInCatalog.Contains(t.Name)).Select(t => t.Name).ToArray();
         if (unknownTags.Length > 0)
         {

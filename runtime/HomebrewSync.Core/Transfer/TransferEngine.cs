@@ -149,29 +149,31 @@ public sealed class TransferEngine
     {
         await stage.ResetAsync(cancellationToken);
         long total = 0;
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        var current = ArrayPool<byte>.Shared.Rent(BufferSize);
+        var next = ArrayPool<byte>.Shared.Rent(BufferSize);
+        ValueTask<int> pending = default;
+        var reading = false;
         try
         {
             using var response = await _registry.SendAsync(HttpMethod.Get, new Uri(bottle.Url), null, cancellationToken);
             await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            pending = body.ReadAsync(current.AsMemory(0, BufferSize), cancellationToken);
+            reading = true;
             while (true)
             {
-                int read;
-                try
-                {
-                    read = await body.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken);
-                }
-                catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
-                {
-                    throw new TransientDownloadException($"connection lost after {total:N0} bytes: {ex.Message}", null, ex);
-                }
+                reading = false;
+                var read = await ReadAsync(pending, total, cancellationToken);
                 if (read == 0)
                 {
                     break;
                 }
-                hash.AppendData(buffer, 0, read);
-                await stage.Content.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                // The next chunk arrives while this one is hashed and written.
+                (current, next) = (next, current);
+                pending = body.ReadAsync(current.AsMemory(0, BufferSize), cancellationToken);
+                reading = true;
+                hash.AppendData(next, 0, read);
+                await stage.Content.WriteAsync(next.AsMemory(0, read), cancellationToken);
                 total += read;
                 progress.AddBytes(read);
             }
@@ -194,7 +196,32 @@ public sealed class TransferEngine
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (reading)
+            {
+                // A read still in flight must finish before its buffer goes back to the pool.
+                try
+                {
+                    await pending;
+                }
+                catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException or ObjectDisposedException)
+                {
+                    // The attempt already failed for another reason.
+                }
+            }
+            ArrayPool<byte>.Shared.Return(current);
+            ArrayPool<byte>.Shared.Return(next);
+        }
+    }
+
+    private static async ValueTask<int> ReadAsync(ValueTask<int> pending, long soFar, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await pending;
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TransientDownloadException($"connection lost after {soFar:N0} bytes: {ex.Message}", null, ex);
         }
     }
 
