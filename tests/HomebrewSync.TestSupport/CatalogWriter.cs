@@ -77,7 +77,19 @@ public static class CatalogWriter
         w.WriteEndObject();
         w.WriteStartArray("dependencies");
         w.WriteStringValue("openssl@3");
+        for (var i = 0; i < f.NoiseBytes / 64; i++)
+        {
+            w.WriteStringValue($"dependency-{i:D4}-of-{f.Name}");
+        }
         w.WriteEndArray();
+        w.WriteStartObject("variations");
+        if (f.NoiseBytes > 0)
+        {
+            w.WriteStartObject("x86_64_linux");
+            w.WriteString("caveats", new string('c', f.NoiseBytes / 2));
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
         w.WriteStartArray("build_dependencies");
         w.WriteEndArray();
         w.WriteNull("caveats");

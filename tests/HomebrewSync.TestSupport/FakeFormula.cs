@@ -9,6 +9,9 @@ public sealed record FakeFormula(
     bool Disabled,
     IReadOnlyDictionary<string, BlobContent> Bottles)
 {
+    /// <summary>Extra catalog text (description, caveats, dependencies) so a generated catalog weighs what the real one does.</summary>
+    public int NoiseBytes { get; init; }
+
     public string Version => Revision > 0 ? $"{Stable}_{Revision}" : Stable;
 
     /// <summary>ghcr.io's image name: '@' becomes '/', '+' becomes 'x'.</summary>

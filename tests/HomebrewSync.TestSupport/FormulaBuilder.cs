@@ -10,6 +10,7 @@ public sealed class FormulaBuilder
     private int _revision;
     private int _rebuild;
     private bool _disabled;
+    private int _noise;
 
     public FormulaBuilder(string name)
     {
@@ -26,6 +27,13 @@ public sealed class FormulaBuilder
     public FormulaBuilder WithRebuild(int rebuild)
     {
         _rebuild = rebuild;
+        return this;
+    }
+
+    /// <summary>Pads the formula's catalog entry with about this many bytes of the fields a sync skips.</summary>
+    public FormulaBuilder WithNoise(int bytes)
+    {
+        _noise = bytes;
         return this;
     }
 
@@ -57,5 +65,5 @@ public sealed class FormulaBuilder
         return this;
     }
 
-    public FakeFormula Build() => new(_name, _stable, _revision, _rebuild, _disabled, new Dictionary<string, BlobContent>(_bottles, StringComparer.Ordinal));
+    public FakeFormula Build() => new(_name, _stable, _revision, _rebuild, _disabled, new Dictionary<string, BlobContent>(_bottles, StringComparer.Ordinal)) { NoiseBytes = _noise };
 }
