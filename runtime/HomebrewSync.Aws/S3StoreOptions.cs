@@ -18,9 +18,7 @@ public sealed record S3StoreOptions(
     public const string Kms = "aws:kms";
 
     /// <summary>S3's rules for bucket names: 3 to 63 lower-case letters, digits, '.' and '-'.</summary>
-    public static bool IsValidBucketName(string name) =>
-        name.Length is >= 3 and <= 63 && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '-')
-        && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1]);
+    public static bool IsValidBucketName(string name) => Contracts.Deployment.BucketNames.IsValid(name);
 
     /// <summary>Parses <c>s3://bucket[/prefix]</c>; null when <paramref name="location"/> is not an s3:// URL.</summary>
     public static (string Bucket, string Prefix)? ParseLocation(string location)

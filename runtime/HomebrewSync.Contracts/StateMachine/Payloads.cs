@@ -14,6 +14,8 @@ public sealed record OrchestratorResult
     [JsonPropertyName("route")] public required string Route { get; init; }
     [JsonPropertyName("sync_date")] public required string SyncDate { get; init; }
     [JsonPropertyName("trigger")] public required string Trigger { get; init; }
+    /// <summary>The ECS task's command for this plan (<c>sync --plan s3://...</c>), used by the state machine's RunTask override.</summary>
+    [JsonPropertyName("ecs_command")] public required IReadOnlyList<string> EcsCommand { get; init; }
 }
 
 /// <summary>What the state machine passes the worker, every invocation of the loop.</summary>

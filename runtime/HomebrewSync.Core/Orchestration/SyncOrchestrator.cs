@@ -66,6 +66,7 @@ public sealed class SyncOrchestrator
             Route = route,
             SyncDate = plan.SyncDate,
             Trigger = trigger.Label,
+            EcsCommand = ["sync", "--plan", $"{_store.Location.TrimEnd('/')}/{key}"],
         };
     }
 

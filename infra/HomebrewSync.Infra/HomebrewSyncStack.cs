@@ -1,0 +1,65 @@
+using Amazon.CDK;
+using Constructs;
+using HomebrewSync.Contracts.Deployment;
+using HomebrewSync.Infra.Constructs;
+
+namespace HomebrewSync.Infra;
+
+public sealed class HomebrewSyncStackProps : StackProps
+{
+    public required DeploymentConfig Config { get; init; }
+    public required DeploymentNames Names { get; init; }
+    public required string LambdaPackage { get; init; }
+    public required string RepositoryRoot { get; init; }
+}
+
+/// <summary>The whole deployment of one stage; it only composes the constructs.</summary>
+public sealed class HomebrewSyncStack : Stack
+{
+    public HomebrewSyncStack(Construct scope, string id, HomebrewSyncStackProps props)
+        : base(scope, id, props)
+    {
+        var c = props.Config;
+        var n = props.Names;
+        // Data outlives a prod stack; a dev or per-developer stack takes its data with it.
+        var retain = n.Stage == DeploymentConfigLoader.BaseStage && n.Owner is null;
+
+        var network = new NetworkConstruct(this, "Network", new NetworkProps { Config = c });
+        var storage = new StorageConstruct(this, "Storage", new StorageProps { Config = c, Names = n, RetainData = retain });
+        var secrets = new SecretsConstruct(this, "Secrets", new SecretsProps { Names = n });
+        var efs = c.EnableEfsStorage
+            ? new EfsConstruct(this, "Efs", new EfsProps { Config = c, Vpc = network.Vpc, TaskSecurityGroup = network.TaskSecurityGroup, RetainData = retain })
+            : null;
+        var compute = new ComputeConstruct(this, "Compute", new ComputeProps
+        {
+            Config = c, Names = n, Vpc = network.Vpc, Bucket = storage.Bucket, SlackWebhook = secrets.SlackWebhook, Efs = efs?.FileSystem, RepositoryRoot = props.RepositoryRoot,
+        });
+        var lambdas = new LambdaConstruct(this, "Lambdas", new LambdaProps
+        {
+            Config = c, Names = n, Bucket = storage.Bucket, SlackWebhook = secrets.SlackWebhook, PackageDirectory = props.LambdaPackage,
+        });
+        var orchestration = new OrchestrationConstruct(this, "Orchestration", new OrchestrationProps
+        {
+            Config = c, Names = n, Orchestrator = lambdas.Orchestrator, Worker = lambdas.Worker, Cluster = compute.Cluster,
+            TaskDefinition = compute.TaskDefinition, Container = compute.Container, Subnets = network.PrivateSubnets, TaskSecurityGroup = network.TaskSecurityGroup,
+        });
+        new MonitoringConstruct(this, "Monitoring", new MonitoringProps
+        {
+            Config = c, Names = n, Functions = lambdas.All, Orchestrator = lambdas.Orchestrator, Worker = lambdas.Worker, Cluster = compute.Cluster, StateMachine = orchestration.StateMachine,
+        });
+        new BudgetConstruct(this, "Budget", new BudgetProps { Config = c, Names = n });
+
+        foreach (var (key, value) in c.Tags)
+        {
+            Amazon.CDK.Tags.Of(this).Add(key, value);
+        }
+        Amazon.CDK.Tags.Of(this).Add("Stage", n.Stage);
+        if (n.Owner is not null)
+        {
+            Amazon.CDK.Tags.Of(this).Add("Owner", n.Owner);
+        }
+        new CfnOutput(this, "BucketName", new CfnOutputProps { Value = storage.Bucket.BucketName });
+        new CfnOutput(this, "StateMachineArn", new CfnOutputProps { Value = orchestration.StateMachine.StateMachineArn });
+        new CfnOutput(this, "SlackSecretName", new CfnOutputProps { Value = n.SlackSecret });
+    }
+}

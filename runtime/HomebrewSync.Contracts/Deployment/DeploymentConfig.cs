@@ -1,0 +1,78 @@
+using System.Text.Json.Serialization;
+
+namespace HomebrewSync.Contracts.Deployment;
+
+/// <summary>
+/// One stage's deployment settings: <c>config/prod.json</c>, with <c>config/&lt;stage&gt;.json</c> laid over it
+/// (the reference's prod.tfvars and dev.tfvars). Bound by <see cref="DeploymentConfigLoader"/>, checked by
+/// <see cref="DeploymentConfigValidator"/>.
+/// </summary>
+public sealed record DeploymentConfig
+{
+    [JsonPropertyName("project_name")] public string ProjectName { get; init; } = "homebrew-bottles-sync";
+    [JsonPropertyName("environment")] public string Environment { get; init; } = "";
+    [JsonPropertyName("aws_region")] public string AwsRegion { get; init; } = "";
+    [JsonPropertyName("aws_account")] public string AwsAccount { get; init; } = "";
+    /// <summary>Two zones, named so synthesis needs no AWS lookup.</summary>
+    [JsonPropertyName("availability_zones")] public IReadOnlyList<string> AvailabilityZones { get; init; } = [];
+
+    [JsonPropertyName("lambda_orchestrator_memory_size")] public int LambdaOrchestratorMemorySize { get; init; }
+    [JsonPropertyName("lambda_sync_memory_size")] public int LambdaSyncMemorySize { get; init; }
+    [JsonPropertyName("lambda_orchestrator_timeout")] public int LambdaOrchestratorTimeoutSeconds { get; init; }
+    [JsonPropertyName("lambda_sync_timeout")] public int LambdaSyncTimeoutSeconds { get; init; }
+
+    [JsonPropertyName("ecs_task_cpu")] public int EcsTaskCpu { get; init; }
+    [JsonPropertyName("ecs_task_memory")] public int EcsTaskMemory { get; init; }
+    [JsonPropertyName("ecs_ephemeral_storage_size_gb")] public int EcsEphemeralStorageSizeGb { get; init; }
+    [JsonPropertyName("ecs_enable_fargate_spot")] public bool EcsEnableFargateSpot { get; init; }
+
+    [JsonPropertyName("s3_bucket_name")] public string S3BucketName { get; init; } = "";
+    [JsonPropertyName("enable_s3_versioning")] public bool EnableS3Versioning { get; init; }
+    [JsonPropertyName("s3_lifecycle_expiration_days")] public int S3LifecycleExpirationDays { get; init; }
+    [JsonPropertyName("s3_noncurrent_version_expiration_days")] public int S3NoncurrentVersionExpirationDays { get; init; }
+    [JsonPropertyName("s3_archive_transition_days")] public int S3ArchiveTransitionDays { get; init; }
+
+    [JsonPropertyName("enable_efs_storage")] public bool EnableEfsStorage { get; init; }
+    [JsonPropertyName("efs_performance_mode")] public string EfsPerformanceMode { get; init; } = "generalPurpose";
+    [JsonPropertyName("efs_throughput_mode")] public string EfsThroughputMode { get; init; } = "bursting";
+    [JsonPropertyName("efs_provisioned_throughput")] public int EfsProvisionedThroughput { get; init; }
+
+    [JsonPropertyName("schedule_expression")] public string ScheduleExpression { get; init; } = "";
+    [JsonPropertyName("schedule_enabled")] public bool ScheduleEnabled { get; init; }
+
+    [JsonPropertyName("size_threshold_gb")] public double SizeThresholdGb { get; init; }
+    [JsonPropertyName("target_platforms")] public IReadOnlyList<string> TargetPlatforms { get; init; } = [];
+    [JsonPropertyName("max_concurrent_downloads")] public int MaxConcurrentDownloads { get; init; }
+    [JsonPropertyName("download_timeout_seconds")] public int DownloadTimeoutSeconds { get; init; }
+    /// <summary>The worker Lambda's per-attempt timeout: attempts x this must fit its time budget.</summary>
+    [JsonPropertyName("worker_download_timeout_seconds")] public int WorkerDownloadTimeoutSeconds { get; init; }
+    [JsonPropertyName("retry_attempts")] public int RetryAttempts { get; init; }
+    [JsonPropertyName("retry_delay_seconds")] public int RetryDelaySeconds { get; init; }
+    [JsonPropertyName("batch_size")] public int BatchSize { get; init; }
+    [JsonPropertyName("progress_update_interval_seconds")] public int ProgressUpdateIntervalSeconds { get; init; }
+    [JsonPropertyName("max_download_size_gb")] public int MaxDownloadSizeGb { get; init; }
+    [JsonPropertyName("ecs_download_concurrency")] public int EcsDownloadConcurrency { get; init; }
+
+    [JsonPropertyName("slack_channel")] public string SlackChannel { get; init; } = "";
+    [JsonPropertyName("slack_username")] public string SlackUsername { get; init; } = "";
+    [JsonPropertyName("enable_sns_notifications")] public bool EnableSnsNotifications { get; init; }
+    [JsonPropertyName("notification_email_addresses")] public IReadOnlyList<string> NotificationEmailAddresses { get; init; } = [];
+
+    [JsonPropertyName("enable_detailed_monitoring")] public bool EnableDetailedMonitoring { get; init; }
+    [JsonPropertyName("enable_xray_tracing")] public bool EnableXrayTracing { get; init; }
+    [JsonPropertyName("log_retention_days")] public int LogRetentionDays { get; init; }
+    [JsonPropertyName("lambda_error_rate_threshold")] public double LambdaErrorRateThreshold { get; init; }
+    [JsonPropertyName("ecs_cpu_utilization_threshold")] public double EcsCpuUtilizationThreshold { get; init; }
+    [JsonPropertyName("monthly_budget_limit")] public double MonthlyBudgetLimit { get; init; }
+
+    [JsonPropertyName("enable_vpc_endpoints")] public bool EnableVpcEndpoints { get; init; }
+    [JsonPropertyName("enable_secrets_rotation")] public bool EnableSecretsRotation { get; init; }
+    [JsonPropertyName("kms_key_id")] public string KmsKeyId { get; init; } = "";
+
+    [JsonPropertyName("tags")] public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Seconds before the worker's Lambda timeout at which it stops and checkpoints.</summary>
+    public const int WorkerMarginSeconds = 60;
+
+    [JsonIgnore] public int WorkerTimeBudgetSeconds => LambdaSyncTimeoutSeconds - WorkerMarginSeconds;
+}

@@ -1,0 +1,74 @@
+namespace HomebrewSync.Contracts.Deployment;
+
+/// <summary>Every rule a deployable stage must satisfy, checked at once, cross-field rules included.</summary>
+public static class DeploymentConfigValidator
+{
+    private static readonly Dictionary<int, (int Min, int Max)> FargateMemory = new()
+    {
+        [256] = (512, 2048), [512] = (1024, 4096), [1024] = (2048, 8192), [2048] = (4096, 16384), [4096] = (8192, 30720), [8192] = (16384, 61440), [16384] = (32768, 122880),
+    };
+
+    public static IReadOnlyList<string> Validate(DeploymentConfig c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        var e = new List<string>();
+        void Range(string name, double value, double min, double max)
+        {
+            if (value < min || value > max)
+            {
+                e.Add($"{name}: {value} is outside {min}..{max}");
+            }
+        }
+        if (string.IsNullOrWhiteSpace(c.Environment)) e.Add("environment: required");
+        if (string.IsNullOrWhiteSpace(c.AwsRegion)) e.Add("aws_region: required");
+        if (c.AwsAccount.Length != 12 || !c.AwsAccount.All(char.IsAsciiDigit)) e.Add($"aws_account: '{c.AwsAccount}' is not a 12-digit account id");
+        if (c.AvailabilityZones.Count != 2 || c.AvailabilityZones.Any(z => !z.StartsWith(c.AwsRegion, StringComparison.Ordinal))) e.Add($"availability_zones: two zones of {c.AwsRegion} are required");
+        Range("lambda_orchestrator_memory_size", c.LambdaOrchestratorMemorySize, 128, 10240);
+        Range("lambda_sync_memory_size", c.LambdaSyncMemorySize, 128, 10240);
+        Range("lambda_orchestrator_timeout", c.LambdaOrchestratorTimeoutSeconds, 30, 900);
+        Range("lambda_sync_timeout", c.LambdaSyncTimeoutSeconds, DeploymentConfig.WorkerMarginSeconds + 60, 900);
+        if (!FargateMemory.TryGetValue(c.EcsTaskCpu, out var mem)) e.Add($"ecs_task_cpu: {c.EcsTaskCpu} is not a Fargate CPU size ({string.Join(", ", FargateMemory.Keys)})");
+        else if (c.EcsTaskMemory < mem.Min || c.EcsTaskMemory > mem.Max) e.Add($"ecs_task_memory: {c.EcsTaskMemory} MiB does not go with {c.EcsTaskCpu} CPU units ({mem.Min}..{mem.Max})");
+        Range("ecs_ephemeral_storage_size_gb", c.EcsEphemeralStorageSizeGb, 21, 200);
+        if (!Contracts.Deployment.BucketNames.IsValid(c.S3BucketName)) e.Add($"s3_bucket_name: '{c.S3BucketName}' is not an S3 bucket name");
+        Range("s3_lifecycle_expiration_days", c.S3LifecycleExpirationDays, 1, 36500);
+        Range("s3_noncurrent_version_expiration_days", c.S3NoncurrentVersionExpirationDays, 1, 36500);
+        if (c.S3ArchiveTransitionDays < 1 || c.S3ArchiveTransitionDays >= c.S3LifecycleExpirationDays) e.Add($"s3_archive_transition_days: {c.S3ArchiveTransitionDays} must be at least 1 and before the expiration ({c.S3LifecycleExpirationDays} days)");
+        if (c.EfsPerformanceMode is not ("generalPurpose" or "maxIO")) e.Add($"efs_performance_mode: '{c.EfsPerformanceMode}' is not generalPurpose or maxIO");
+        if (c.EfsThroughputMode is not ("bursting" or "provisioned" or "elastic")) e.Add($"efs_throughput_mode: '{c.EfsThroughputMode}' is not bursting, provisioned or elastic");
+        if (c.EnableEfsStorage && c.EfsThroughputMode == "provisioned") Range("efs_provisioned_throughput", c.EfsProvisionedThroughput, 1, 3414);
+        if (!c.ScheduleExpression.StartsWith("cron(", StringComparison.Ordinal) && !c.ScheduleExpression.StartsWith("rate(", StringComparison.Ordinal)) e.Add($"schedule_expression: '{c.ScheduleExpression}' is not cron(...) or rate(...)");
+        if (c.SizeThresholdGb <= 0) e.Add("size_threshold_gb: must be above 0");
+        if (c.TargetPlatforms.Count == 0 || c.TargetPlatforms.Any(t => !SyncSettingsValidator.IsWellFormedTag(t))) e.Add("target_platforms: one or more bottle tags are required");
+        Range("max_concurrent_downloads", c.MaxConcurrentDownloads, 1, SyncSettingsValidator.MaxConcurrency);
+        Range("ecs_download_concurrency", c.EcsDownloadConcurrency, 1, SyncSettingsValidator.MaxConcurrency);
+        Range("retry_attempts", c.RetryAttempts, 0, SyncSettingsValidator.MaxRetryAttempts);
+        Range("retry_delay_seconds", c.RetryDelaySeconds, 0, 600);
+        Range("download_timeout_seconds", c.DownloadTimeoutSeconds, 1, 21600);
+        Range("worker_download_timeout_seconds", c.WorkerDownloadTimeoutSeconds, 1, 900);
+        Range("batch_size", c.BatchSize, 1, SyncSettingsValidator.MaxBatchSize);
+        Range("progress_update_interval_seconds", c.ProgressUpdateIntervalSeconds, 10, 86400);
+        Range("max_download_size_gb", c.MaxDownloadSizeGb, 1, 100000);
+        // One bottle that exhausts every attempt must still fit the worker's budget.
+        if ((c.RetryAttempts + 1) * c.WorkerDownloadTimeoutSeconds > c.WorkerTimeBudgetSeconds)
+        {
+            e.Add($"retry_attempts x worker_download_timeout_seconds: {c.RetryAttempts + 1} attempts of {c.WorkerDownloadTimeoutSeconds} s exceed the worker's budget of {c.WorkerTimeBudgetSeconds} s (lambda_sync_timeout less {DeploymentConfig.WorkerMarginSeconds} s)");
+        }
+        if (c.EnableSnsNotifications && c.NotificationEmailAddresses.Count == 0) e.Add("notification_email_addresses: required when enable_sns_notifications");
+        if (c.NotificationEmailAddresses.Any(a => !a.Contains('@', StringComparison.Ordinal))) e.Add("notification_email_addresses: not all are e-mail addresses");
+        if (c.NotificationEmailAddresses.Count == 0) e.Add("notification_email_addresses: the budget needs at least one address");
+        Range("log_retention_days", c.LogRetentionDays, 1, 3653);
+        Range("lambda_error_rate_threshold", c.LambdaErrorRateThreshold, 0.1, 100);
+        Range("ecs_cpu_utilization_threshold", c.EcsCpuUtilizationThreshold, 1, 100);
+        Range("monthly_budget_limit", c.MonthlyBudgetLimit, 1, 1_000_000);
+        if (!c.Tags.ContainsKey("Project") || !c.Tags.ContainsKey("Environment")) e.Add("tags: Project and Environment are required");
+        return e;
+    }
+}
+
+public static class BucketNames
+{
+    public static bool IsValid(string name) =>
+        name.Length is >= 3 and <= 63 && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '-')
+        && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1]);
+}
