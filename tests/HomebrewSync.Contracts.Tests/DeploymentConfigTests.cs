@@ -1,0 +1,110 @@
+using System.Text.Json.Nodes;
+using HomebrewSync.Contracts;
+using HomebrewSync.Contracts.Deployment;
+
+namespace HomebrewSync.Contracts.Tests;
+
+public sealed class DeploymentConfigTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "hbs-deploy-" + Guid.NewGuid().ToString("N"));
+
+    public DeploymentConfigTests()
+    {
+        Directory.CreateDirectory(_dir);
+        foreach (var stage in new[] { "prod", "dev" })
+        {
+            File.Copy(Path.Combine(RepositoryRoot(), "config", stage + ".json"), Path.Combine(_dir, stage + ".json"));
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private void Edit(string stage, Action<JsonObject> edit)
+    {
+        var path = Path.Combine(_dir, stage + ".json");
+        var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        edit(json);
+        File.WriteAllText(path, json.ToJsonString());
+    }
+
+    [Fact]
+    public void Load_ProdAndDev_DevOverridesOnlyWhatItNames()
+    {
+        var prod = DeploymentConfigLoader.Load(_dir, "prod");
+        var dev = DeploymentConfigLoader.Load(_dir, "dev");
+
+        Assert.Equal((1024, 3008, 300, 900), (prod.LambdaOrchestratorMemorySize, prod.LambdaSyncMemorySize, prod.LambdaOrchestratorTimeoutSeconds, prod.LambdaSyncTimeoutSeconds));
+        Assert.Equal((512, 1024, 900), (dev.LambdaOrchestratorMemorySize, dev.LambdaSyncMemorySize, dev.LambdaSyncTimeoutSeconds));
+        Assert.Equal(prod.TargetPlatforms, dev.TargetPlatforms);
+        Assert.Equal(prod.RetryAttempts, dev.RetryAttempts);
+        Assert.Equal("cron(0 */6 * * ? *)", dev.ScheduleExpression);
+        Assert.Equal(5, dev.SizeThresholdGb);
+        Assert.False(dev.EnableEfsStorage);
+        Assert.Equal("enabled", dev.Tags["AutoShutdown"]);
+        Assert.False(dev.Tags.ContainsKey("CostCenter"));
+    }
+
+    [Fact]
+    public void Load_SeveralBadValues_ListsEveryError()
+    {
+        Edit("dev", j =>
+        {
+            j["ecs_task_cpu"] = 1024;
+            j["ecs_task_memory"] = 512;
+            j["lambda_sync_timeout"] = 300;
+            j["s3_bucket_name"] = "Bottles_Dev";
+            j["schedule_expression"] = "every sunday";
+        });
+
+        var ex = Assert.Throws<SettingsException>(() => DeploymentConfigLoader.Load(_dir, "dev"));
+
+        Assert.Contains(ex.Errors, e => e.StartsWith("ecs_task_memory: 512 MiB does not go with 1024", StringComparison.Ordinal));
+        Assert.Contains(ex.Errors, e => e.StartsWith("retry_attempts x worker_download_timeout_seconds", StringComparison.Ordinal));
+        Assert.Contains(ex.Errors, e => e.StartsWith("s3_bucket_name", StringComparison.Ordinal));
+        Assert.Contains(ex.Errors, e => e.StartsWith("schedule_expression", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Load_UnknownSetting_IsAnErrorNotIgnored()
+    {
+        Edit("dev", j => j["lamda_sync_memory_size"] = 2048);
+
+        var ex = Assert.Throws<SettingsException>(() => DeploymentConfigLoader.Load(_dir, "dev"));
+
+        Assert.Contains("lamda_sync_memory_size", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RuntimeEnvironment_IsWhatTheRuntimeBindsWithoutErrors()
+    {
+        var config = DeploymentConfigLoader.Load(_dir, "prod");
+        var names = new DeploymentNames("prod", null, config);
+
+        foreach (var env in new[] { RuntimeEnvironment.Orchestrator(config, names), RuntimeEnvironment.Worker(config, names), RuntimeEnvironment.EcsTask(config, names, "/mnt/efs") })
+        {
+            var reader = new SettingsReader(env.ToDictionary(kv => kv.Key, kv => (string?)kv.Value));
+            var settings = SyncSettingsReader.Read(reader);
+            var notifications = NotificationSettings.Read(reader);
+            Assert.Empty(reader.Errors.Concat(SyncSettingsValidator.Validate(settings)));
+            Assert.Equal(["arm64_sonoma", "arm64_ventura", "monterey"], settings.TargetPlatforms);
+            Assert.Equal("prod", notifications.Environment);
+        }
+        var worker = SyncSettingsReader.Read(RuntimeEnvironment.Worker(config, names).ToDictionary(kv => kv.Key, kv => (string?)kv.Value));
+        Assert.Equal(TimeSpan.FromSeconds(840), worker.TimeBudget);
+        var ecs = SyncSettingsReader.Read(RuntimeEnvironment.EcsTask(config, names, "/mnt/efs").ToDictionary(kv => kv.Key, kv => (string?)kv.Value));
+        Assert.Equal(5, ecs.MaxConcurrentDownloads);
+        Assert.Equal("/mnt/efs/staging", ecs.TempDir);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "HomebrewSync.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("no repository root");
+    }
+}

@@ -1,0 +1,108 @@
+using System.Text.Json.Nodes;
+
+namespace HomebrewSync.Infra.Tests;
+
+public sealed class DevTemplateTests(DevStack dev) : IClassFixture<DevStack>
+{
+    [Fact]
+    public void Dev_OverridesProdDefaultsTheWayDevTfvarsDoes()
+    {
+        // Ours, not the bucket's auto-delete custom resource (a dev stack takes its data with it).
+        var functions = dev.Resources("AWS::Lambda::Function").Where(f => f["Properties"]!["FunctionName"] is not null).ToDictionary(f => f["Properties"]!["FunctionName"]!.GetValue<string>(), f => f["Properties"]!);
+        Assert.Equal(512, functions["homebrew-sync-dev-orchestrator"]["MemorySize"]!.GetValue<int>());
+        Assert.Equal(1024, functions["homebrew-sync-dev-worker"]["MemorySize"]!.GetValue<int>());
+        Assert.Equal(900, functions["homebrew-sync-dev-worker"]["Timeout"]!.GetValue<int>());
+        Assert.All(functions.Values, f => Assert.Equal("PassThrough", f["TracingConfig"]?["Mode"]?.GetValue<string>() ?? "PassThrough"));
+        var task = dev.Single("AWS::ECS::TaskDefinition")["Properties"]!;
+        Assert.Equal(("1024", "4096", 50), (task["Cpu"]!.GetValue<string>(), task["Memory"]!.GetValue<string>(), task["EphemeralStorage"]!["SizeInGiB"]!.GetValue<int>()));
+        Assert.Empty(dev.Resources("AWS::EFS::FileSystem"));
+        Assert.Empty(dev.Resources("AWS::SNS::Subscription"));
+        Assert.Contains(dev.Resources("AWS::Events::Rule"), r => r["Properties"]!["ScheduleExpression"]?.GetValue<string>() == "cron(0 */6 * * ? *)");
+        Assert.All(dev.Resources("AWS::Logs::LogGroup"), g => Assert.Equal(7, g["Properties"]!["RetentionInDays"]!.GetValue<int>()));
+        Assert.Equal(50, dev.Single("AWS::Budgets::Budget")["Properties"]!["Budget"]!["BudgetLimit"]!["Amount"]!.GetValue<double>());
+        var bucket = dev.Single("AWS::S3::Bucket");
+        Assert.Equal("homebrew-bottles-dev", bucket["Properties"]!["BucketName"]!.GetValue<string>());
+        Assert.Equal("Delete", bucket["DeletionPolicy"]!.GetValue<string>());
+        Assert.Equal(30, bucket["Properties"]!["LifecycleConfiguration"]!["Rules"]![0]!["ExpirationInDays"]!.GetValue<int>());
+        Assert.Equal("5", functions["homebrew-sync-dev-orchestrator"]["Environment"]!["Variables"]!["SIZE_THRESHOLD_GB"]!.GetValue<string>());
+    }
+}
+
+public sealed class PerDeveloperStackTests(AliceStack alice, DevStack dev, ProdStack prod) : IClassFixture<AliceStack>, IClassFixture<DevStack>, IClassFixture<ProdStack>
+{
+    private static readonly string[] NameProperties = ["BucketName", "FunctionName", "ClusterName", "Family", "StateMachineName", "TopicName", "Name", "LogGroupName", "DashboardName", "BudgetName"];
+
+    private static HashSet<string> PhysicalNames(Synthesized s)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (_, resource) in s.Json["Resources"]!.AsObject())
+        {
+            if (resource!["Properties"] is not JsonObject props)
+            {
+                continue;
+            }
+            foreach (var p in NameProperties)
+            {
+                if (props[p] is JsonValue v && v.TryGetValue<string>(out var name))
+                {
+                    names.Add(name);
+                }
+            }
+            if (props["Budget"]?["BudgetName"] is JsonValue b)
+            {
+                names.Add(b.GetValue<string>());
+            }
+        }
+        return names;
+    }
+
+    [Fact]
+    public void PerDeveloperStack_SharesNoPhysicalNameWithDevOrProd()
+    {
+        var mine = PhysicalNames(alice);
+
+        Assert.True(mine.Count >= 10, string.Join(", ", mine));
+        Assert.Empty(mine.Intersect(PhysicalNames(dev)));
+        Assert.Empty(mine.Intersect(PhysicalNames(prod)));
+        Assert.Contains("homebrew-bottles-dev-alice", mine);
+        Assert.Contains("homebrew-sync-dev-alice-orchestrator", mine);
+    }
+
+    [Fact]
+    public void PerDeveloperStack_IsRemovable()
+    {
+        Assert.All(alice.Json["Resources"]!.AsObject(), r => Assert.NotEqual("Retain", r.Value!["DeletionPolicy"]?.GetValue<string>()));
+        Assert.Equal("HomebrewSync-dev-alice", alice.Names.StackName);
+    }
+}
+
+public sealed class ConfigDrivesTheTemplateTests : IClassFixture<ConfigDrivesTheTemplateTests.EditedDev>
+{
+    private readonly EditedDev _edited;
+
+    public ConfigDrivesTheTemplateTests(EditedDev edited) => _edited = edited;
+
+    public sealed class EditedDev() : Synthesized("dev", configDir: Edit());
+
+    private static string Edit()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "hbs-config-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        File.Copy(Path.Combine(Synthesized.RepositoryRoot(), "config", "prod.json"), Path.Combine(dir, "prod.json"));
+        var dev = JsonNode.Parse(File.ReadAllText(Path.Combine(Synthesized.RepositoryRoot(), "config", "dev.json")))!.AsObject();
+        dev["lambda_sync_memory_size"] = 2048;
+        dev["schedule_expression"] = "cron(30 4 ? * MON *)";
+        dev["monthly_budget_limit"] = 75;
+        File.WriteAllText(Path.Combine(dir, "dev.json"), dev.ToJsonString());
+        return dir;
+    }
+
+    [Fact]
+    public void ChangingDevJson_ChangesTheTemplate()
+    {
+        Assert.Contains(_edited.Resources("AWS::Lambda::Function"), f => f["Properties"]!["MemorySize"]?.GetValue<int>() == 2048);
+        Assert.Contains(_edited.Resources("AWS::Events::Rule"), r => r["Properties"]!["ScheduleExpression"]?.GetValue<string>() == "cron(30 4 ? * MON *)");
+        Assert.Equal(75, _edited.Single("AWS::Budgets::Budget")["Properties"]!["Budget"]!["BudgetLimit"]!["Amount"]!.GetValue<double>());
+        Assert.Contains(_edited.Resources("AWS::Lambda::Function"), f => f["Properties"]!["Environment"]?["Variables"]?["SCHEDULE_EXPRESSION"]?.GetValue<string>() == "cron(30 4 ? * MON *)");
+    }
+}
