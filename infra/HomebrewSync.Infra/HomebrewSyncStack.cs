@@ -58,6 +58,13 @@ public sealed class HomebrewSyncStack : Stack
         {
             Amazon.CDK.Tags.Of(this).Add("Owner", n.Owner);
         }
+        // After the tags: aspects at one scope run in the order they were added, so every resource is tagged before it is checked.
+        Aspects.Of(this).Add(new Policies.PolicyPack(new Policies.PolicyOptions(
+            RetainData: retain,
+            Removable: n.Owner is not null,
+            RequireVersioning: n.Stage == DeploymentConfigLoader.BaseStage,
+            MaxLambdaTimeoutSeconds: Math.Max(c.LambdaOrchestratorTimeoutSeconds, c.LambdaSyncTimeoutSeconds),
+            RequiredTags: ["Project", "Environment", "Stage"])));
         new CfnOutput(this, "BucketName", new CfnOutputProps { Value = storage.Bucket.BucketName });
         new CfnOutput(this, "StateMachineArn", new CfnOutputProps { Value = orchestration.StateMachine.StateMachineArn });
         new CfnOutput(this, "SlackSecretName", new CfnOutputProps { Value = n.SlackSecret });

@@ -69,6 +69,13 @@ public sealed class PerDeveloperStackTests(AliceStack alice, DevStack dev, ProdS
     }
 
     [Fact]
+    public void PolicyPack_DevAndPerDeveloperStacksPass()
+    {
+        Assert.Empty(dev.Errors);
+        Assert.Empty(alice.Errors);
+    }
+
+    [Fact]
     public void PerDeveloperStack_IsRemovable()
     {
         Assert.All(alice.Json["Resources"]!.AsObject(), r => Assert.NotEqual("Retain", r.Value!["DeletionPolicy"]?.GetValue<string>()));

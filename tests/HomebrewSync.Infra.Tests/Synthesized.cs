@@ -35,12 +35,21 @@ public abstract class Synthesized
         var root = RepositoryRoot();
         var (_, stack) = InfraApp.Build(context, root);
         Template = Template.FromStack(stack);
+        var annotations = Annotations.FromStack(stack);
+        Errors = annotations.FindError("*", Match.AnyValue()).Select(m => m.Entry.Data?.ToString() ?? "").ToArray();
+        Suppressed = annotations.FindInfo("*", Match.StringLikeRegexp("suppressed")).Select(m => m.Entry.Data?.ToString() ?? "").ToArray();
         Json = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(Template.ToJSON()))!.AsObject();
         Config = DeploymentConfigLoader.Load(configDir ?? Path.Combine(root, "config"), stage);
         Names = new DeploymentNames(stage, owner, Config);
     }
 
     public Template Template { get; }
+
+    /// <summary>Policy violations (error annotations) of the stack.</summary>
+    public IReadOnlyList<string> Errors { get; }
+
+    /// <summary>Suppressed policy findings, with their reasons.</summary>
+    public IReadOnlyList<string> Suppressed { get; }
     public JsonObject Json { get; }
     public DeploymentConfig Config { get; }
     public DeploymentNames Names { get; }

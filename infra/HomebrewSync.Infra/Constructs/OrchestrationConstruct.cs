@@ -13,6 +13,7 @@ using LogGroupProps = Amazon.CDK.AWS.Logs.LogGroupProps;
 using Constructs;
 using HomebrewSync.Contracts.Deployment;
 using HomebrewSync.Contracts.StateMachine;
+using HomebrewSync.Infra.Policies;
 
 namespace HomebrewSync.Infra.Constructs;
 
@@ -108,6 +109,9 @@ public sealed class OrchestrationConstruct : Construct
             TracingEnabled = props.Config.EnableXrayTracing,
             Logs = new LogOptions { Destination = logs, Level = LogLevel.ERROR, IncludeExecutionData = false },
         });
+
+        PolicySuppressions.Suppress(StateMachine.Role, PolicyRule.IamWildcardResource,
+            "Step Functions' ecs:runTask.sync integration (CDK) needs ecs:StopTask and ecs:DescribeTasks on tasks whose ARNs exist only at run time");
 
         ScheduleRule = new Rule(this, "Schedule", new RuleProps
         {
