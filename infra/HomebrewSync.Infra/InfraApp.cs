@@ -43,7 +43,7 @@ public static class InfraApp
     {
         var output = Path.Combine(root, "artifacts", "lambda");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "publish", Path.Combine(root, "runtime", "HomebrewSync.Lambda", "HomebrewSync.Lambda.csproj"), "-c", "Release", "-o", output, "--nologo", "-v", "quiet" })
+        foreach (var a in new[] { "publish", Path.Combine(root, "runtime", "HomebrewSync.Lambda", "HomebrewSync.Lambda.csproj"), "-c", "Release", "-o", output, "--nologo", "-v", "quiet", "-p:DebugType=None", "-p:ContinuousIntegrationBuild=true" })
         {
             start.ArgumentList.Add(a);
         }

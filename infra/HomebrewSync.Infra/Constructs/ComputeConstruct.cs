@@ -56,7 +56,7 @@ public sealed class ComputeConstruct : Construct
         });
         Container = TaskDefinition.AddContainer(ContainerName, new ContainerDefinitionOptions
         {
-            Image = ContainerImage.FromAsset(props.RepositoryRoot, new AssetImageProps { File = "runtime/HomebrewSync.Cli/Dockerfile" }),
+            Image = ContainerImage.FromAsset(props.RepositoryRoot, new AssetImageProps { File = "runtime/HomebrewSync.Cli/Dockerfile", IgnoreMode = IgnoreMode.DOCKER }),
             Environment = RuntimeEnvironment.EcsTask(c, props.Names, props.Efs is null ? null : EfsConstruct.MountPath),
             Secrets = new Dictionary<string, EcsSecret> { [EnvVars.SlackWebhookUrl] = EcsSecret.FromSecretsManager(props.SlackWebhook) },
             Logging = LogDriver.AwsLogs(new AwsLogDriverProps { LogGroup = logs, StreamPrefix = "sync" }),
