@@ -28,8 +28,8 @@ trap cleanup EXIT
 synth() { # synth DIR OUT: the CDK app of the tree at DIR into the cloud assembly OUT
   local dir=$1 out=$2
   if [ ! -d "$dir/infra/HomebrewSync.Infra" ]; then return 1; fi
-  (cd "$dir" && dotnet publish runtime/HomebrewSync.Lambda -c Release -o "$out.lambda" --nologo -v quiet -p:DebugType=None -p:ContinuousIntegrationBuild=true >/dev/null \
-    && CDK_OUTDIR="$out" CDK_CONTEXT_JSON="{\"stage\":\"$stage\",\"lambdaPackage\":\"$out.lambda\"}" \
+  (cd "$dir" && dotnet publish runtime/HomebrewSync.Lambda -c Release -o "$out.lambda" --no-incremental --nologo -v quiet -p:DebugType=None -p:ContinuousIntegrationBuild=true >/dev/null \
+    && CDK_OUTDIR="$out" CDK_CONTEXT_JSON="{\"stage\":\"$stage\",\"lambdaPackage\":\"$out.lambda\",\"aws:cdk:enable-path-metadata\":true}" \
        dotnet run -c Release --project infra/HomebrewSync.Infra >"$out.log" 2>&1) || { cat "$out.log" >&2; return 3; }
 }
 
@@ -46,7 +46,7 @@ base_template="$work/base-out/$stack.template.json"
 echo "## Infrastructure preview: $stack ($base -> working tree)"
 echo
 npx cdk diff --app "$work/head-out" --template "$base_template" "$stack" 2>&1 \
-  | grep -v -e '^!!' -e 'Acknowledge with' -e 'info-annotation' | tee "$work/diff.txt"
+  | grep -v -e "^!!" -e "Acknowledge with" -e "info-annotation" -e "program.js:" | tee "$work/diff.txt"
 echo
 node scripts/template-summary.mjs "$base_template" "$work/head-out/$stack.template.json" "$work/diff.txt" | tee "$work/summary.txt"
 if [ "$fail" -eq 1 ] && ! head -n 1 "$work/summary.txt" | grep -q '^Summary: 0 added, 0 removed, 0 replaced, 0 changed'; then
