@@ -28,7 +28,9 @@ trap cleanup EXIT
 synth() { # synth DIR OUT: the CDK app of the tree at DIR into the cloud assembly OUT
   local dir=$1 out=$2
   if [ ! -d "$dir/infra/HomebrewSync.Infra" ]; then return 1; fi
-  (cd "$dir" && dotnet publish runtime/HomebrewSync.Lambda -c Release -o "$out.lambda" --no-incremental --nologo -v quiet -p:DebugType=None -p:ContinuousIntegrationBuild=true >/dev/null \
+  # Cleaned first: a stale obj/ from a build with other flags would change the package hash.
+  (cd "$dir" && dotnet clean runtime/HomebrewSync.Lambda -c Release --nologo -v quiet >/dev/null \
+    && dotnet publish runtime/HomebrewSync.Lambda -c Release -o "$out.lambda" --nologo -v quiet -p:DebugType=None -p:ContinuousIntegrationBuild=true >/dev/null \
     && CDK_OUTDIR="$out" CDK_CONTEXT_JSON="{\"stage\":\"$stage\",\"lambdaPackage\":\"$out.lambda\",\"aws:cdk:enable-path-metadata\":true}" \
        dotnet run -c Release --project infra/HomebrewSync.Infra >"$out.log" 2>&1) || { cat "$out.log" >&2; return 3; }
 }
