@@ -72,6 +72,20 @@ public sealed class S3TestServer : IAsyncDisposable
         return new S3TestServer(node, await S3Gateway.StartAsync(upstream), upstream);
     }
 
+    /// <summary>
+    /// Starts the server and puts its credentials and region in this process's environment, where the AWS
+    /// SDK's default chain finds them for code under test that builds its own client (as a shell would).
+    /// </summary>
+    public static async Task<S3TestServer> StartForThisProcessAsync()
+    {
+        var server = await StartAsync();
+        foreach (var (k, v) in server.Environment())
+        {
+            System.Environment.SetEnvironmentVariable(k, v);
+        }
+        return server;
+    }
+
     /// <summary>A client configured as a user would: endpoint, path-style, dummy credentials.</summary>
     public AmazonS3Client CreateClient(bool direct = false) =>
         new(new Amazon.Runtime.BasicAWSCredentials(AccessKey, SecretKey), new AmazonS3Config
