@@ -38,7 +38,7 @@ internal sealed class CliServices : IDisposable
         var pipeline = ResiliencePipelines.Create(request.Settings, time, onRetry);
         Runner = new SyncRunner(
             Store,
-            new HttpFormulaSource(_http, request.Settings.ApiUrl, pipeline),
+            new HttpFormulaSource(_http, request.Settings.ApiUrl, pipeline, request.Settings.DownloadTimeout),
             new BottleSizer(registry, pipeline, request.Settings.MaxConcurrentDownloads),
             new TransferEngine(Store, registry, pipeline, request.Settings, time),
             request.Settings,

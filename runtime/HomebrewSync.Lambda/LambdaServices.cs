@@ -27,7 +27,7 @@ public sealed class LambdaServices : IDisposable
         Log = new LogObserver(log);
         var registry = new RegistryClient(http, settings.RegistryToken, time);
         var pipeline = ResiliencePipelines.Create(settings, time, Log.Retrying);
-        var runner = new SyncRunner(store, new HttpFormulaSource(http, settings.ApiUrl, pipeline),
+        var runner = new SyncRunner(store, new HttpFormulaSource(http, settings.ApiUrl, pipeline, settings.DownloadTimeout),
             new BottleSizer(registry, pipeline, settings.MaxConcurrentDownloads),
             new TransferEngine(store, registry, pipeline, settings, time), settings, time);
         Orchestrator = new SyncOrchestrator(store, runner, notifications, settings, time);

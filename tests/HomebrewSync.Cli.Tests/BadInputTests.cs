@@ -28,6 +28,23 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task Sync_CatalogStallsMidway_ExitsFatalWithinTheTimeoutAndWritesNothing()
+    {
+        await using var h = await CliHarness.StartAsync(Enumerable.Range(0, 50).Select(i => new FormulaBuilder($"f{i}").WithBottle("monterey").Build()));
+        h.Server.StallCatalogAfterBytes = 3000;
+        var env = h.Environment();
+        env["DOWNLOAD_TIMEOUT_SECONDS"] = "1";
+        var started = DateTime.UtcNow;
+
+        var run = await CliHarness.RunAsync(env, "sync", "--platform", "monterey");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("did not arrive within 1 s", run.Error, StringComparison.Ordinal);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(15));
+        Assert.Empty(StoreFiles(h));
+    }
+
+    [Fact]
     public async Task Sync_CorruptHashFile_ExitsFatalAndLeavesItByteForByte()
     {
         await using var h = await CliHarness.StartAsync([Curl]);

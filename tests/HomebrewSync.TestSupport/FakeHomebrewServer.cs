@@ -104,6 +104,9 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
         _catalogOverride = null;
     }
 
+    /// <summary>When set, formula.json stops after this many bytes and the connection stays open (a stalled download).</summary>
+    public int? StallCatalogAfterBytes { get; set; }
+
     /// <summary>Serves these bytes as formula.json instead (malformed or truncated catalogs).</summary>
     public void SetCatalogBody(byte[] body) => _catalogOverride = body;
 
@@ -177,6 +180,22 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
     {
         Interlocked.Increment(ref _catalogRequests);
         ctx.Response.ContentType = "application/json";
+        if (StallCatalogAfterBytes is { } stallAt)
+        {
+            var full = CatalogWriter.ToBytes(_formulae, RegistryPort);
+            ctx.Response.ContentLength = full.Length;
+            await ctx.Response.Body.WriteAsync(full.AsMemory(0, Math.Min(stallAt, full.Length)), ctx.RequestAborted);
+            await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ctx.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client gave up.
+            }
+            return;
+        }
         if (_catalogOverride is { } body)
         {
             await ctx.Response.Body.WriteAsync(body, ctx.RequestAborted);

@@ -11,20 +11,41 @@ public sealed class HttpFormulaSource : IFormulaSource
     private readonly HttpClient _http;
     private readonly Uri _url;
     private readonly ResiliencePipeline _pipeline;
+    private readonly TimeSpan _readTimeout;
 
-    public HttpFormulaSource(HttpClient http, Uri url, ResiliencePipeline pipeline)
+    /// <param name="readTimeout">The whole catalog must arrive within this (a stalled body would otherwise hang the run).</param>
+    public HttpFormulaSource(HttpClient http, Uri url, ResiliencePipeline pipeline, TimeSpan readTimeout)
     {
         _http = http;
         _url = url;
         _pipeline = pipeline;
+        _readTimeout = readTimeout;
     }
 
     public async IAsyncEnumerable<Formula> ReadAsync(Action<string>? rejected, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var stream = await OpenAsync(cancellationToken);
-        await foreach (var f in FormulaCatalogReader.ReadAsync(stream, rejected, cancellationToken))
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_readTimeout);
+        await using var stream = await OpenAsync(deadline.Token);
+        await using var formulae = FormulaCatalogReader.ReadAsync(stream, rejected, deadline.Token).GetAsyncEnumerator(deadline.Token);
+        while (true)
         {
-            yield return f;
+            try
+            {
+                if (!await formulae.MoveNextAsync())
+                {
+                    break;
+                }
+            }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new CatalogUnavailableException($"The catalog {_url} did not arrive within {_readTimeout.TotalSeconds:0.###} s ({Contracts.EnvVars.DownloadTimeoutSeconds})", ex);
+            }
+            catch (Exception ex) when ((ex is IOException or HttpRequestException) && !cancellationToken.IsCancellationRequested)
+            {
+                throw new CatalogUnavailableException($"The catalog {_url} could not be read: {ex.Message}", ex);
+            }
+            yield return formulae.Current;
         }
     }
 
