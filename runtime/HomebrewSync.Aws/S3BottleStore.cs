@@ -119,7 +119,7 @@ public sealed partial class S3BottleStore : IBottleStore
         var fullKey = FullKey(key);
         Directory.CreateDirectory(_options.TempDir);
         var temp = Path.Combine(_options.TempDir, $"{Guid.NewGuid():N}.part");
-        return Task.FromResult<IStagedBottle>(new StagedUpload(this, fullKey, temp));
+        return Task.FromResult<IStagedBottle>(new StagingFile(temp, (path, metadata, ct) => UploadAsync(fullKey, path, metadata, ct)));
     }
 
     public async Task CopyAsync(string sourceKey, string destinationKey, BottleMetadata metadata, CancellationToken cancellationToken)
@@ -398,44 +398,6 @@ public sealed partial class S3BottleStore : IBottleStore
                 throw new IOException($"S3 multipart upload of {fullKey} failed: {service.ErrorCode ?? service.StatusCode.ToString()} {service.Message}", ex);
             }
             throw;
-        }
-    }
-
-    private sealed class StagedUpload : IStagedBottle
-    {
-        private readonly S3BottleStore _store;
-        private readonly string _fullKey;
-        private readonly string _temp;
-        private readonly FileStream _stream;
-
-        public StagedUpload(S3BottleStore store, string fullKey, string temp)
-        {
-            _store = store;
-            _fullKey = fullKey;
-            _temp = temp;
-            _stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
-        }
-
-        public Stream Content => _stream;
-
-        public Task ResetAsync(CancellationToken cancellationToken)
-        {
-            _stream.SetLength(0);
-            _stream.Position = 0;
-            return Task.CompletedTask;
-        }
-
-        public async Task CommitAsync(BottleMetadata metadata, CancellationToken cancellationToken)
-        {
-            await _stream.FlushAsync(cancellationToken);
-            await _stream.DisposeAsync();
-            await _store.UploadAsync(_fullKey, _temp, metadata, cancellationToken);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stream.DisposeAsync();
-            File.Delete(_temp);
         }
     }
 }

@@ -104,7 +104,12 @@ public sealed partial class LocalBottleStore : IBottleStore
         var staging = Path.Combine(_root, StagingDir);
         Directory.CreateDirectory(staging);
         var temp = Path.Combine(staging, $"{Guid.NewGuid():N}.part");
-        return Task.FromResult<IStagedBottle>(new StagedFile(temp, final));
+        return Task.FromResult<IStagedBottle>(new StagingFile(temp, (path, _, _) =>
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+            File.Move(path, final, overwrite: true);
+            return Task.CompletedTask;
+        }));
     }
 
     public Task CopyAsync(string sourceKey, string destinationKey, BottleMetadata metadata, CancellationToken cancellationToken)
@@ -233,48 +238,6 @@ public sealed partial class LocalBottleStore : IBottleStore
             {
                 // Another process holds the hash-file lock for the moment of its write.
                 await Task.Delay(TimeSpan.FromMilliseconds(25), cancellationToken);
-            }
-        }
-    }
-
-    private sealed class StagedFile : IStagedBottle
-    {
-        private readonly string _temp;
-        private readonly string _final;
-        private readonly FileStream _stream;
-        private bool _committed;
-
-        public StagedFile(string temp, string final)
-        {
-            _temp = temp;
-            _final = final;
-            _stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
-        }
-
-        public Stream Content => _stream;
-
-        public Task ResetAsync(CancellationToken cancellationToken)
-        {
-            _stream.SetLength(0);
-            _stream.Position = 0;
-            return Task.CompletedTask;
-        }
-
-        public async Task CommitAsync(BottleMetadata metadata, CancellationToken cancellationToken)
-        {
-            await _stream.FlushAsync(cancellationToken);
-            await _stream.DisposeAsync();
-            Directory.CreateDirectory(Path.GetDirectoryName(_final)!);
-            File.Move(_temp, _final, overwrite: true);
-            _committed = true;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stream.DisposeAsync();
-            if (!_committed)
-            {
-                File.Delete(_temp);
             }
         }
     }
