@@ -10,7 +10,8 @@ namespace HomebrewSync.Core.Transfer;
 /// </summary>
 public sealed class ManifestCheckpointer
 {
-    private const int MaxConflictRetries = 10;
+    private const int MaxConflictRetries = 20;
+    private static readonly TimeSpan ConflictBackoff = TimeSpan.FromMilliseconds(20);
     private readonly IBottleStore _store;
     private readonly int _batchSize;
     private readonly TimeProvider _time;
@@ -82,6 +83,9 @@ public sealed class ManifestCheckpointer
                 }
                 catch (ManifestConflictException) when (attempt < MaxConflictRetries)
                 {
+                    // Two writers that retry in lockstep keep colliding: back off a random, growing while.
+                    var wait = ConflictBackoff * Math.Pow(2, Math.Min(attempt, 6)) * (0.5 + Random.Shared.NextDouble());
+                    await Task.Delay(wait, _time, cancellationToken);
                     var fresh = await _store.ReadManifestAsync(cancellationToken);
                     next = fresh?.Manifest ?? new HashManifest();
                     _version = fresh?.Version;

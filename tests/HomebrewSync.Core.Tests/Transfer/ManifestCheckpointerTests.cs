@@ -32,7 +32,8 @@ public sealed class ManifestCheckpointerTests
     public async Task FlushAsync_AnotherWriterGotThereFirst_KeepsBothWritersEntries()
     {
         var store = new InMemoryBottleStore();
-        var ours = new ManifestCheckpointer(store, null, batchSize: 100, new FakeTimeProvider(), NullSyncObserver.Instance);
+        var time = new FakeTimeProvider();
+        var ours = new ManifestCheckpointer(store, null, batchSize: 100, time, NullSyncObserver.Instance);
         await ours.AddAsync("ours", Entry("ours"), CancellationToken.None);
         store.BeforeManifestWrite = () =>
         {
@@ -41,9 +42,17 @@ public sealed class ManifestCheckpointerTests
             store.WriteManifestAsync(theirs, null, CancellationToken.None).GetAwaiter().GetResult();
         };
 
-        await ours.FlushAsync(CancellationToken.None);
+        // The conflict is retried after a jittered backoff: let the fake clock run until the flush lands.
+        var flush = ours.FlushAsync(CancellationToken.None);
+        while (!flush.IsCompleted)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(50));
+            await Task.Delay(1);
+        }
+        await flush;
 
         var final = (await store.ReadManifestAsync(CancellationToken.None))!.Manifest;
-        Assert.Equal(["ours", "theirs"], final.Bottles.Keys);
+        Assert.Equal(["ours", "theirs"], final.Bottles.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(2, store.ManifestWrites);
     }
 }
