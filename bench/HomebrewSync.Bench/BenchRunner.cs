@@ -87,7 +87,7 @@ internal static class BenchRunner
 
     private static void Save(BenchReport r)
     {
-        var dir = Path.Combine(S3TestServer.RepositoryRoot(), "bench", "results");
+        var dir = Path.Combine(RepositoryPaths.Root(), "bench", "results");
         Directory.CreateDirectory(dir);
         var path = Path.Combine(dir, $"bench-{r.At.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.json");
         var json = JsonSerializer.Serialize(new

@@ -48,15 +48,13 @@ internal sealed record CliRequest(
         var date = reader.Date(EnvVars.SyncDate);
         var json = reader.Bool(CliOptions.Json, false);
         var noProgress = reader.Bool(CliOptions.NoProgress, false);
-        var endpointName = reader.Raw(EnvVars.AwsEndpointUrlS3) is null ? EnvVars.AwsEndpointUrl : EnvVars.AwsEndpointUrlS3;
-        var endpoint = reader.Raw(endpointName) is null ? null : reader.Uri(endpointName, new Uri("http://invalid"));
+        var endpoint = reader.AwsEndpoint(EnvVars.AwsEndpointUrlS3);
         var sse = reader.String(EnvVars.S3ServerSideEncryption, Aws.S3StoreOptions.Aes256);
         var kmsKey = reader.Raw(EnvVars.KmsKeyId);
         var rebuild = reader.Bool(EnvVars.ForceRebuildHash, false);
         var deep = reader.Bool(CliOptions.Deep, false);
         var notifications = NotificationSettings.Read(reader);
-        var ssmName = reader.Raw(EnvVars.AwsEndpointUrlSsm) is null ? EnvVars.AwsEndpointUrl : EnvVars.AwsEndpointUrlSsm;
-        var ssmEndpoint = reader.Raw(ssmName) is null ? null : reader.Uri(ssmName, new Uri("http://invalid"));
+        var ssmEndpoint = reader.AwsEndpoint(EnvVars.AwsEndpointUrlSsm);
         errors.AddRange(reader.Errors);
         errors.AddRange(SyncSettingsValidator.Validate(settings));
         var request = new CliRequest(command, settings, store, formulae, force, date, json, noProgress, endpoint, sse, kmsKey, rebuild, deep, notifications, ssmEndpoint, planKey);

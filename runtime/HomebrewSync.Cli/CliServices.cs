@@ -55,16 +55,7 @@ internal sealed class CliServices : IDisposable
     public async Task<SyncNotifications> CreateNotificationsAsync(Action<string> warn, CancellationToken cancellationToken)
     {
         var n = _request.Notifications;
-        var webhook = n.SlackWebhookUrl;
-        if (webhook is null && n.SlackWebhookSecretName is { } secretName)
-        {
-            using var ssm = SsmSecretReader.CreateClient(_request.SsmEndpoint, _environment.GetValueOrDefault(EnvVars.AwsRegion));
-            var value = await new SsmSecretReader(ssm).ReadAsync(secretName, cancellationToken);
-            webhook = Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Scheme is "https" or "http"
-                ? new SecretUrl(url)
-                : throw new SecretUnavailableException($"The secret '{secretName}' is not an http(s) URL");
-        }
-        INotifier notifier = webhook is null ? NullNotifier.Instance : new SlackWebhookNotifier(_http, webhook, n.SlackChannel, n.SlackUsername, Time, warn, n.SlackMaxWait);
+        var notifier = await SlackNotifierFactory.CreateAsync(n, _http, _request.SsmEndpoint, _environment.GetValueOrDefault(EnvVars.AwsRegion), Time, warn, cancellationToken);
         return new SyncNotifications(notifier, n, Time);
     }
 

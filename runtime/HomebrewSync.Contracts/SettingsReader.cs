@@ -117,6 +117,13 @@ public sealed class SettingsReader
         return fallback;
     }
 
+    /// <summary>An AWS endpoint override the way the SDKs read it: the service's variable, else AWS_ENDPOINT_URL; null when neither is set.</summary>
+    public Uri? AwsEndpoint(string serviceVariable)
+    {
+        var name = Raw(serviceVariable) is null ? EnvVars.AwsEndpointUrl : serviceVariable;
+        return Raw(name) is null ? null : Uri(name, new Uri("http://invalid"));
+    }
+
     public DateOnly? Date(string name)
     {
         var raw = Raw(name);

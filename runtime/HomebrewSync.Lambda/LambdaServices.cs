@@ -53,8 +53,8 @@ public sealed class LambdaServices : IDisposable
         {
             reader.AddError($"{EnvVars.S3BucketName}: '{bucket}' is not an S3 bucket name");
         }
-        var s3Endpoint = Endpoint(reader, EnvVars.AwsEndpointUrlS3);
-        var ssmEndpoint = Endpoint(reader, EnvVars.AwsEndpointUrlSsm);
+        var s3Endpoint = reader.AwsEndpoint(EnvVars.AwsEndpointUrlS3);
+        var ssmEndpoint = reader.AwsEndpoint(EnvVars.AwsEndpointUrlSsm);
         var errors = reader.Errors.Concat(SyncSettingsValidator.Validate(settings)).ToArray();
         if (errors.Length > 0)
         {
@@ -65,16 +65,7 @@ public sealed class LambdaServices : IDisposable
         var s3 = S3ClientFactory.Create(s3Endpoint, region, settings.RetryAttempts);
         var store = new S3BottleStore(s3, new S3StoreOptions(bucket!, "", settings.TempDir,
             reader.String(EnvVars.S3ServerSideEncryption, S3StoreOptions.Aes256), reader.Raw(EnvVars.KmsKeyId)));
-        var webhook = notificationSettings.SlackWebhookUrl;
-        if (webhook is null && notificationSettings.SlackWebhookSecretName is { } secretName)
-        {
-            using var ssm = SsmSecretReader.CreateClient(ssmEndpoint, region);
-            var value = await new SsmSecretReader(ssm).ReadAsync(secretName, cancellationToken);
-            webhook = Uri.TryCreate(value, UriKind.Absolute, out var url) ? new SecretUrl(url) : throw new SecretUnavailableException($"The secret '{secretName}' is not a URL");
-        }
-        INotifier notifier = webhook is null
-            ? NullNotifier.Instance
-            : new SlackWebhookNotifier(http, webhook, notificationSettings.SlackChannel, notificationSettings.SlackUsername, time, w => log.WriteLine("WARN " + w), notificationSettings.SlackMaxWait);
+        var notifier = await SlackNotifierFactory.CreateAsync(notificationSettings, http, ssmEndpoint, region, time, w => log.WriteLine("WARN " + w), cancellationToken);
         return new LambdaServices(settings, http, s3, store, new SyncNotifications(notifier, notificationSettings, time), time, log);
     }
 
@@ -82,11 +73,5 @@ public sealed class LambdaServices : IDisposable
     {
         _http.Dispose();
         _s3.Dispose();
-    }
-
-    private static Uri? Endpoint(SettingsReader reader, string specific)
-    {
-        var name = reader.Raw(specific) is null ? EnvVars.AwsEndpointUrl : specific;
-        return reader.Raw(name) is null ? null : reader.Uri(name, new Uri("http://invalid"));
     }
 }

@@ -13,7 +13,7 @@ public sealed class DeploymentConfigTests : IDisposable
         Directory.CreateDirectory(_dir);
         foreach (var stage in new[] { "prod", "dev" })
         {
-            File.Copy(Path.Combine(RepositoryRoot(), "config", stage + ".json"), Path.Combine(_dir, stage + ".json"));
+            File.Copy(Path.Combine(HomebrewSync.TestSupport.RepositoryPaths.Root(), "config", stage + ".json"), Path.Combine(_dir, stage + ".json"));
         }
     }
 
@@ -94,17 +94,5 @@ public sealed class DeploymentConfigTests : IDisposable
         var ecs = SyncSettingsReader.Read(RuntimeEnvironment.EcsTask(config, names, "/mnt/efs").ToDictionary(kv => kv.Key, kv => (string?)kv.Value));
         Assert.Equal(5, ecs.MaxConcurrentDownloads);
         Assert.Equal("/mnt/efs/staging", ecs.TempDir);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "HomebrewSync.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("no repository root");
     }
 }

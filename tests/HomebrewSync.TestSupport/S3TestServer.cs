@@ -37,7 +37,7 @@ public sealed class S3TestServer : IAsyncDisposable
 
     public static async Task<S3TestServer> StartAsync()
     {
-        var cli = Path.Combine(RepositoryRoot(), "tools", "s3-test-server", "node_modules", "fauxqs", "dist", "cli.js");
+        var cli = Path.Combine(RepositoryPaths.Root(), "tools", "s3-test-server", "node_modules", "fauxqs", "dist", "cli.js");
         if (!File.Exists(cli))
         {
             throw new InvalidOperationException($"The S3 test server is not installed ({cli} is missing). Run: npm ci --prefix tools/s3-test-server (scripts/test.sh does this).");
@@ -122,18 +122,6 @@ public sealed class S3TestServer : IAsyncDisposable
             await _node.WaitForExitAsync();
         }
         _node.Dispose();
-    }
-
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "HomebrewSync.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException($"No HomebrewSync.sln above {AppContext.BaseDirectory}");
     }
 
     private static int FreePort()
