@@ -98,7 +98,7 @@ internal static class PlanningBench
             manifest.Set(f.Key(tag), new HashEntry(blob.Sha256, new DateOnly(2025, 7, 14), blob.Length, f.Name, f.Version, tag,
                 $"https://ghcr.io/v2/homebrew/core/{f.Image}/blobs/sha256:{blob.Sha256}", $"2025-07-14/{f.FileName(tag)}"));
         }
-        var local = new LocalBottleStore(store);
+        var local = new HomebrewSync.Adapters.Files.LocalFolderStore(store, TimeProvider.System);
         var current = await local.ReadManifestAsync(CancellationToken.None);
         await local.WriteManifestAsync(manifest, current?.Version, CancellationToken.None);
     }

@@ -8,7 +8,6 @@ namespace HomebrewSync.Aws;
 /// <summary>
 /// Reads a Secrets Manager secret through SSM Parameter Store's reference path
 /// (<c>/aws/reference/secretsmanager/&lt;name&gt;</c>), since the Secrets Manager SDK package is not available.
-/// A secret stored as JSON with a <c>url</c> or <c>webhook_url</c> field gives that field.
 /// </summary>
 public sealed class SsmSecretReader : ISecretReader
 {
@@ -36,31 +35,8 @@ public sealed class SsmSecretReader : ISecretReader
         {
             throw new SecretUnavailableException($"The secret '{name}' cannot be read: {ex.GetType().Name}", ex);
         }
-        var value = response.Parameter?.Value?.Trim();
-        if (string.IsNullOrEmpty(value))
-        {
-            throw new SecretUnavailableException($"The secret '{name}' is empty");
-        }
-        if (value.StartsWith('{'))
-        {
-            try
-            {
-                using var doc = System.Text.Json.JsonDocument.Parse(value);
-                foreach (var field in new[] { "url", "webhook_url", "slack_webhook_url" })
-                {
-                    if (doc.RootElement.TryGetProperty(field, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String)
-                    {
-                        return v.GetString()!;
-                    }
-                }
-            }
-            catch (System.Text.Json.JsonException ex)
-            {
-                throw new SecretUnavailableException($"The secret '{name}' looks like JSON but does not parse", ex);
-            }
-            throw new SecretUnavailableException($"The secret '{name}' is JSON without a url or webhook_url field");
-        }
-        return value;
+        // Parsed (URL or JSON, placeholder) by the caller, the same way on every host.
+        return response.Parameter?.Value ?? "";
     }
 
     public static AmazonSimpleSystemsManagementClient CreateClient(Uri? endpoint, string? region)

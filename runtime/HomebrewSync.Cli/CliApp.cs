@@ -5,6 +5,7 @@ using HomebrewSync.Core.Catalog;
 using HomebrewSync.Core.Manifest;
 using HomebrewSync.Core.Planning;
 using HomebrewSync.Core.Storage;
+using HomebrewSync.Hosting;
 
 namespace HomebrewSync.Cli;
 
@@ -50,10 +51,10 @@ public static class CliApp
         var reporter = new ConsoleReporter(console.Error, console.Interactive && !request.NoProgress, time);
         try
         {
-            using var services = new CliServices(request, environment, time, reporter.Retrying);
+            using var services = await SyncServices.CreateAsync(request.Host, time, w => reporter.Info("warning: " + w), cancellationToken);
             return request.Command switch
             {
-                "plan" => await PlanCommand.RunAsync(request, services, console, cancellationToken),
+                "plan" => await PlanCommand.RunAsync(request, services, reporter, console, cancellationToken),
                 "sync" => await SyncCommand.RunAsync(request, services, reporter, console, cancellationToken),
                 "verify" => await VerifyCommand.RunAsync(request, services, console, cancellationToken),
                 "stats" => await StatsCommand.RunAsync(request, services, console, cancellationToken),

@@ -21,6 +21,7 @@ internal static class CliOptions
     public const string Json = "--json";
     public const string NoProgress = "--no-progress";
     public const string Deep = "--deep";
+    public const string Plan = "--plan";
 
     private static readonly string[] PlanSync = ["plan", "sync"];
     private static readonly string[] All = ["plan", "sync", "verify", "stats"];
@@ -49,7 +50,7 @@ internal static class CliOptions
         new("--retry-delay", EnvVars.RetryDelaySeconds, "SECONDS", "Base of the exponential, jittered backoff (default 2).", PlanSync),
         new("--timeout", EnvVars.DownloadTimeoutSeconds, "SECONDS", "Limit for one attempt at one bottle (default 300).", PlanSync),
         new("--batch-size", EnvVars.BatchSize, "N", "Write the hash file every N stored bottles (default 50).", ["sync"]),
-        new("--plan", null, "KEY|s3://BUCKET/KEY", "Execute a saved plan (the orchestrator's plans/...) instead of planning; the ECS task runs this.", ["sync"]),
+        new(Plan, null, "KEY|s3://BUCKET/KEY", "Execute a saved plan (the orchestrator's plans/...) instead of planning; the ECS task runs this.", ["sync"]),
         new("--rebuild-hash", EnvVars.ForceRebuildHash, null, "Rebuild the hash file from the S3 objects' metadata first (the old one is kept as bottles_hash.json.backup-<time>).", ["sync"]),
         new(Deep, null, null, "Re-hash every object's bytes, not only compare the sha256 recorded at upload (S3).", ["verify"]),
         new("--date", EnvVars.SyncDate, "YYYY-MM-DD", "Folder date for new bottles (default: today, UTC).", PlanSync),

@@ -15,6 +15,9 @@ public static class ExitCodes
     /// <summary>The sync finished but some bottles failed; or verify found problems.</summary>
     public const int CompletedWithFailures = 3;
 
+    /// <summary>A time budget (TIME_BUDGET_SECONDS) ended the run with bottles left; run again to go on.</summary>
+    public const int Incomplete = 4;
+
     /// <summary>Interrupted (Ctrl+C / SIGTERM); what was stored is recorded in the hash file.</summary>
     public const int Interrupted = 130;
 }

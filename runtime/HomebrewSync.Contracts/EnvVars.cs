@@ -1,11 +1,12 @@
 namespace HomebrewSync.Contracts;
 
 /// <summary>
-/// The one place that names the environment variables of the reference; the runtime reads them,
-/// the infrastructure sets them.
+/// The one place that names the environment variables: the runtime reads them, the infrastructure sets
+/// them (only these canonical names), and <see cref="Aliases"/> maps the reference's other names onto them.
 /// </summary>
 public static class EnvVars
 {
+    // What to mirror and how.
     public const string TargetPlatforms = "TARGET_PLATFORMS";
     public const string MaxConcurrentDownloads = "MAX_CONCURRENT_DOWNLOADS";
     public const string RetryAttempts = "RETRY_ATTEMPTS";
@@ -21,17 +22,24 @@ public static class EnvVars
     public const string IncludeDisabled = "INCLUDE_DISABLED";
     public const string SyncDate = "SYNC_DATE";
     public const string ForceRebuildHash = "FORCE_REBUILD_HASH";
+    public const string MaxDownloadSizeGb = "MAX_DOWNLOAD_SIZE_GB";
 
-    // S3 store: the endpoint variables are the AWS SDKs' standard ones.
+    /// <summary>Seconds a host may spend on one invocation (a Lambda function: its timeout less a margin); unset for no limit.</summary>
+    public const string TimeBudgetSeconds = "TIME_BUDGET_SECONDS";
+
+    // The S3 store: the endpoint variables are the AWS SDKs' standard ones; AWS_REGION is set by Lambda and ECS.
+    public const string S3BucketName = "S3_BUCKET_NAME";
     public const string AwsEndpointUrlS3 = "AWS_ENDPOINT_URL_S3";
     public const string AwsEndpointUrl = "AWS_ENDPOINT_URL";
     public const string AwsEndpointUrlSsm = "AWS_ENDPOINT_URL_SSM";
+    public const string AwsRegion = "AWS_REGION";
     public const string S3ServerSideEncryption = "S3_SSE";
     public const string KmsKeyId = "KMS_KEY_ID";
 
     // Notifications and metrics.
     public const string Environment = "ENVIRONMENT";
     public const string SlackWebhookUrl = "SLACK_WEBHOOK_URL";
+    public const string SlackWebhookSecretName = "SLACK_WEBHOOK_SECRET_NAME";
     public const string SlackChannel = "SLACK_CHANNEL";
     public const string SlackUsername = "SLACK_USERNAME";
     public const string SlackMaxWaitSeconds = "SLACK_MAX_WAIT_SECONDS";
@@ -40,24 +48,21 @@ public static class EnvVars
     public const string SyncTrigger = "SYNC_TRIGGER";
     public const string OrchestratorFunctionName = "ORCHESTRATOR_FUNCTION_NAME";
     public const string EmitMetrics = "EMIT_METRICS";
-
-    // Read by the deployed hosts (Lambda, ECS); named here so infra and runtime share them.
-    public const string S3BucketName = "S3_BUCKET_NAME";
-    public const string SlackWebhookSecretName = "SLACK_WEBHOOK_SECRET_NAME";
-    public const string SizeThresholdGb = "SIZE_THRESHOLD_GB";
-    public const string AwsRegion = "AWS_REGION";
-    public const string LogLevel = "LOG_LEVEL";
-    public const string DownloadConcurrency = "DOWNLOAD_CONCURRENCY";
-    public const string TempStoragePath = "TEMP_STORAGE_PATH";
-    public const string EfsMountPath = "EFS_MOUNT_PATH";
     public const string ProgressUpdateInterval = "PROGRESS_UPDATE_INTERVAL";
-    public const string MaxDownloadSizeGb = "MAX_DOWNLOAD_SIZE_GB";
+    public const string SizeThresholdGb = "SIZE_THRESHOLD_GB";
     public const string EcsClusterName = "ECS_CLUSTER_NAME";
-    public const string EcsTaskDefinition = "ECS_TASK_DEFINITION";
-    public const string LambdaSyncFunction = "LAMBDA_SYNC_FUNCTION";
-    public const string EcsSubnets = "ECS_SUBNETS";
-    public const string EcsSecurityGroups = "ECS_SECURITY_GROUPS";
 
-    /// <summary>Seconds a worker Lambda may spend on one invocation (set by the infra from its timeout, less a margin).</summary>
-    public const string WorkerTimeBudgetSeconds = "WORKER_TIME_BUDGET_SECONDS";
+    /// <summary>The reference's ECS task environment names for settings that have a canonical name above.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Aliases = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["DOWNLOAD_CONCURRENCY"] = MaxConcurrentDownloads,
+        ["TEMP_STORAGE_PATH"] = TempDir,
+        ["EFS_MOUNT_PATH"] = TempDir,
+    };
+
+    /// <summary>Every canonical name, for the contract test between infrastructure and runtime.</summary>
+    public static IReadOnlyList<string> All { get; } = typeof(EnvVars).GetFields()
+        .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+        .Select(f => (string)f.GetRawConstantValue()!)
+        .ToArray();
 }

@@ -35,7 +35,7 @@ public sealed record NotificationSettings
     /// <summary>The longest a run waits on Slack for one message, retries included.</summary>
     public TimeSpan SlackMaxWait { get; init; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>Write CloudWatch Embedded Metric Format lines to standard output.</summary>
+    /// <summary>Write the run's CloudWatch Embedded Metric Format line to the host's log (standard output on Lambda, standard error for the CLI).</summary>
     public bool EmitMetrics { get; init; }
 
     public static NotificationSettings Read(SettingsReader reader)

@@ -8,9 +8,27 @@ public sealed class SettingsReader
     private readonly IReadOnlyDictionary<string, string?> _values;
     private readonly List<string> _errors = [];
 
+    /// <param name="values">Environment variables (and options bound to them); <see cref="EnvVars.Aliases"/> are folded into their canonical names.</param>
     public SettingsReader(IReadOnlyDictionary<string, string?> values)
     {
-        _values = values;
+        var merged = new Dictionary<string, string?>(values, StringComparer.Ordinal);
+        foreach (var (alias, canonical) in EnvVars.Aliases)
+        {
+            if (!values.TryGetValue(alias, out var value) || string.IsNullOrWhiteSpace(value))
+            {
+                continue;
+            }
+            if (values.TryGetValue(canonical, out var set) && !string.IsNullOrWhiteSpace(set))
+            {
+                if (set.Trim() != value.Trim())
+                {
+                    _errors.Add($"{alias}: '{value}' disagrees with {canonical} ('{set}'), which it is another name for; set one of them");
+                }
+                continue;
+            }
+            merged[canonical] = value;
+        }
+        _values = merged;
     }
 
     public IReadOnlyList<string> Errors => _errors;

@@ -16,6 +16,10 @@ public sealed record SyncPlan
     [JsonPropertyName("store")] public string? Store { get; init; }
     /// <summary>What started the run (Scheduled, Manual, Selective), for the messages.</summary>
     [JsonPropertyName("trigger")] public string? Trigger { get; init; }
+    /// <summary>Who asked for a manual run (the trigger's <c>requested_by</c>), for the messages and logs.</summary>
+    [JsonPropertyName("requested_by")] public string? RequestedBy { get; init; }
+    /// <summary>The trigger's <c>priority</c> (low, normal, high), for the messages and logs.</summary>
+    [JsonPropertyName("priority")] public string? Priority { get; init; }
     /// <summary>The Slack channel the run's trigger asked for; null for the configured one.</summary>
     [JsonPropertyName("notification_channel")] public string? NotificationChannel { get; init; }
     [JsonPropertyName("force")] public bool Force { get; init; }

@@ -21,18 +21,14 @@ public static class SyncSettingsReader
         {
             TargetPlatforms = reader.List(EnvVars.TargetPlatforms, defaults.TargetPlatforms),
             ApiUrl = reader.Uri(EnvVars.HomebrewApiUrl, defaults.ApiUrl),
-            // The ECS task's reference environment names it DOWNLOAD_CONCURRENCY.
-            MaxConcurrentDownloads = reader.Int(EnvVars.MaxConcurrentDownloads, reader.Int(EnvVars.DownloadConcurrency, defaults.MaxConcurrentDownloads)),
+            MaxConcurrentDownloads = reader.Int(EnvVars.MaxConcurrentDownloads, defaults.MaxConcurrentDownloads),
             RetryAttempts = reader.Int(EnvVars.RetryAttempts, defaults.RetryAttempts),
             RetryDelay = reader.Seconds(EnvVars.RetryDelaySeconds, defaults.RetryDelay),
             DownloadTimeout = reader.Seconds(EnvVars.DownloadTimeoutSeconds, defaults.DownloadTimeout),
             BatchSize = reader.Int(EnvVars.BatchSize, defaults.BatchSize),
-            // Staging space: TEMP_DIR, else the ECS task's EFS mount or TEMP_STORAGE_PATH.
-            TempDir = reader.Raw(EnvVars.TempDir)
-                ?? (reader.Raw(EnvVars.EfsMountPath) is { } efs ? Path.Combine(efs, "staging") : null)
-                ?? reader.String(EnvVars.TempStoragePath, defaults.TempDir),
-            MaxDownloadBytes = reader.Raw(EnvVars.MaxDownloadSizeGb) is null ? null : (long)reader.Int(EnvVars.MaxDownloadSizeGb, 0) * 1024 * 1024 * 1024,
-            TimeBudget = reader.Raw(EnvVars.WorkerTimeBudgetSeconds) is null ? null : reader.Seconds(EnvVars.WorkerTimeBudgetSeconds, TimeSpan.Zero),
+            TempDir = reader.String(EnvVars.TempDir, defaults.TempDir),
+            MaxDownloadBytes = reader.Raw(EnvVars.MaxDownloadSizeGb) is null ? null : (long)(reader.Double(EnvVars.MaxDownloadSizeGb, 0) * 1024 * 1024 * 1024),
+            TimeBudget = reader.Raw(EnvVars.TimeBudgetSeconds) is null ? null : reader.Seconds(EnvVars.TimeBudgetSeconds, TimeSpan.Zero),
             IncludeDisabled = reader.Bool(EnvVars.IncludeDisabled, defaults.IncludeDisabled),
             RegistryToken = new RegistryToken(reader.String(EnvVars.RegistryToken, SyncSettings.DefaultRegistryToken)),
         };

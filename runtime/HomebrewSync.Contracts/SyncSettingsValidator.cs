@@ -56,11 +56,11 @@ public static partial class SyncSettingsValidator
         }
         if (s.TimeBudget is { } budget)
         {
-            // One bottle that exhausts every attempt must still fit the host's time budget.
-            var worstCase = (s.RetryAttempts + 1) * s.DownloadTimeout;
+            // One bottle whose every attempt times out after every backoff must still fit the host's time budget.
+            var worstCase = new RetryTiming(s).WorstCase;
             if (worstCase > budget)
             {
-                errors.Add($"{EnvVars.RetryAttempts} x {EnvVars.DownloadTimeoutSeconds}: {s.RetryAttempts + 1} attempts of {s.DownloadTimeout.TotalSeconds:0} s ({worstCase.TotalSeconds:0} s) exceed the time budget of {budget.TotalSeconds:0} s");
+                errors.Add($"{EnvVars.RetryAttempts} x {EnvVars.DownloadTimeoutSeconds} + backoff: {s.RetryAttempts + 1} attempts of {s.DownloadTimeout.TotalSeconds:0} s and their waits ({worstCase.TotalSeconds:0} s) exceed the time budget of {budget.TotalSeconds:0} s ({EnvVars.TimeBudgetSeconds})");
             }
         }
         return errors;

@@ -15,7 +15,7 @@ internal static class HandlerSupport
 
     public static Stream Write<T>(T value) => new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(value, Options));
 
-    /// <summary>The services of this container: built on the first invocation, reused by the next ones.</summary>
-    public static readonly Lazy<Task<LambdaServices>> Shared = new(() =>
+    /// <summary>The services of this container: built by the first invocation that succeeds in building them, reused by the next ones.</summary>
+    public static readonly RetryingInit<LambdaServices> Shared = new(() =>
         LambdaServices.CreateAsync(Contracts.SyncSettingsReader.ProcessEnvironment(), TimeProvider.System, Console.Out, CancellationToken.None));
 }

@@ -13,7 +13,7 @@ public sealed class OrchestratorFunction
     private readonly Func<Task<LambdaServices>> _services;
 
     public OrchestratorFunction()
-        : this(() => HandlerSupport.Shared.Value)
+        : this(HandlerSupport.Shared.GetAsync)
     {
     }
 
@@ -31,16 +31,13 @@ public sealed class OrchestratorFunction
     {
         var parsed = TriggerParser.Parse(await HandlerSupport.ReadAsync(input));
         var services = await _services();
-        using var budget = services.Settings.TimeBudget is { } b ? new CancellationTokenSource(b) : new CancellationTokenSource();
+        using var budget = services.BudgetToken();
         switch (parsed)
         {
             case SyncTrigger trigger:
-                var result = await services.Orchestrator.StartAsync(trigger, budget.Token);
-                services.Log.Write($"Planned {result.Bottles} bottles ({result.TotalBytes:N0} bytes, {result.Skipped} skipped) for {result.SyncDate}: route {result.Route}, plan {result.PlanKey}");
-                return HandlerSupport.Write(result);
+                return HandlerSupport.Write(await services.Pipeline.StartAsync(trigger, services.Log, budget.Token));
             case FailureNotice notice:
-                await services.Orchestrator.NotifyFailureAsync(notice, budget.Token);
-                services.Log.Write($"Reported failure {notice.Error.Error} for plan {notice.PlanKey ?? "(none)"}");
+                await services.Pipeline.NotifyFailureAsync(notice, services.Log, budget.Token);
                 return HandlerSupport.Write(new { notified = true });
             default:
                 throw new TriggerFormatException("Unrecognised input");

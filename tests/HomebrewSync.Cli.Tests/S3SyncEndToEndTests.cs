@@ -146,7 +146,7 @@ public sealed class S3SyncEndToEndTests(S3ServerFixture fixture, Xunit.Abstracti
         var rebuilt = await CliHarness.RunAsync(env, "sync", "--platform", "arm64_sonoma,monterey", "--rebuild-hash", "--json");
 
         Assert.True(rebuilt.ExitCode == 0, rebuilt.Error);
-        Assert.Contains("hash file rebuilt from object metadata: 8 bottles", rebuilt.Error, StringComparison.Ordinal);
+        Assert.Contains("Hash file rebuilt from object metadata: 8 bottles", rebuilt.Error, StringComparison.Ordinal);
         Assert.Equal(served, h.Server.BytesServed);
         var backup = (await KeysAsync(bucket)).Single(k => k.StartsWith("bottles_hash.json.backup-", StringComparison.Ordinal));
         Assert.Equal(corrupt, await GetBytesAsync(bucket, backup));

@@ -118,7 +118,7 @@ public sealed class SyncEndToEndTests
         var run = await h.RunAsync("sync", "--platform", "monterey");
 
         Assert.Equal(0, run.ExitCode);
-        Assert.Contains("retry", run.Error, StringComparison.Ordinal);
+        Assert.Contains("Retry ", run.Error, StringComparison.Ordinal);
         Assert.Equal(f.Bottles["monterey"].Sha256, Sha256Of(h.PathOf(Directory.GetFiles(h.Store, "*.tar.gz", SearchOption.AllDirectories).Single())));
     }
 

@@ -59,15 +59,17 @@ public sealed class SyncSettingsReaderTests
     }
 
     [Fact]
-    public void Validate_AttemptsTimesTimeoutBeyondBudget_IsAnError()
+    public void Validate_AttemptsTimeoutsAndBackoffBeyondBudget_IsAnError()
     {
-        var s = new SyncSettings { RetryAttempts = 3, DownloadTimeout = TimeSpan.FromSeconds(300), TimeBudget = TimeSpan.FromSeconds(900) };
+        var s = new SyncSettings { RetryAttempts = 3, DownloadTimeout = TimeSpan.FromSeconds(300), RetryDelay = TimeSpan.FromSeconds(2), TimeBudget = TimeSpan.FromSeconds(900) };
 
         var errors = SyncSettingsValidator.Validate(s);
 
         Assert.Single(errors);
         Assert.Contains("exceed the time budget", errors[0], StringComparison.Ordinal);
-        Assert.Empty(SyncSettingsValidator.Validate(s with { RetryAttempts = 2 }));
+        // 3 attempts of 300 s fit 900 s, but not with the 2 + 4 s of backoff between them.
+        Assert.Single(SyncSettingsValidator.Validate(s with { RetryAttempts = 2 }));
+        Assert.Empty(SyncSettingsValidator.Validate(s with { RetryAttempts = 2, DownloadTimeout = TimeSpan.FromSeconds(298) }));
     }
 
     [Fact]

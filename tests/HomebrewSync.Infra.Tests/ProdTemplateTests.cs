@@ -75,7 +75,7 @@ public sealed class ProdTemplateTests(ProdStack prod) : IClassFixture<ProdStack>
         var container = task["ContainerDefinitions"]![0]!;
         var env = container["Environment"]!.AsArray().ToDictionary(e => e!["Name"]!.GetValue<string>(), e => e!["Value"]!.GetValue<string>());
         Assert.Equal(RuntimeEnvironment.EcsTask(prod.Config, prod.Names, "/mnt/efs"), env);
-        Assert.Equal("5", env[EnvVars.DownloadConcurrency]);
+        Assert.Equal("5", env[EnvVars.MaxConcurrentDownloads]);
         Assert.Equal(EnvVars.SlackWebhookUrl, container["Secrets"]![0]!["Name"]!.GetValue<string>());
         Assert.Equal("/mnt/efs", container["MountPoints"]![0]!["ContainerPath"]!.GetValue<string>());
         Assert.NotNull(task["Volumes"]![0]!["EFSVolumeConfiguration"]);

@@ -142,6 +142,26 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         Assert.Null(driver.Caught);
         Assert.Equal("Manual", driver.Planned!.Trigger);
         Assert.Equal("*Trigger:* Manual", Field(0, 5));
+        // Who asked and how urgently: in the plan, in "started", and in the orchestrator's log.
+        using var plan = await GetJsonAsync(driver.Planned.PlanKey);
+        Assert.Equal("admin@company.com", plan.RootElement.GetProperty("requested_by").GetString());
+        Assert.Equal("high", plan.RootElement.GetProperty("priority").GetString());
+        var context = _slack.Messages[0].RootElement.GetProperty("blocks")[2].GetProperty("elements")[0].GetProperty("text").GetString();
+        Assert.EndsWith("UTC • Requested by admin@company.com • Priority high", context, StringComparison.Ordinal);
+        Assert.Contains("Sync requested: Manual, requested by admin@company.com, priority high", _log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ManualTrigger_TriggerTypeNamesTheTrigger()
+    {
+        var (driver, services) = await DriverAsync();
+        using var _ = services;
+
+        await driver.RunAsync("""{"source":"homebrew.sync","detail-type":"Manual Sync Trigger","detail":{"trigger_type":"hotfix"}}""");
+
+        Assert.Null(driver.Caught);
+        Assert.Equal("Hotfix", driver.Planned!.Trigger);
+        Assert.Equal("*Trigger:* Hotfix", Field(0, 5));
     }
 
     [Fact]
@@ -165,7 +185,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     }
 
     [Fact]
-    public async Task DirectInvocation_RebuildsTheHashFileAndPostsToTheRequestedChannel()
+    public async Task DirectInvocation_FullRebuildsTheHashFileDownloadsEverythingAgainAndPostsToTheRequestedChannel()
     {
         var (driver, services) = await DriverAsync();
         using var _ = services;
@@ -176,8 +196,11 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         await direct.RunAsync("""{"source":"manual","sync_type":"full","force_rebuild_hash":true,"notification_channel":"#homebrew-sync-manual"}""");
 
         Assert.Null(direct.Caught);
-        Assert.Equal(0, direct.Planned!.Bottles);
-        Assert.Equal(8, direct.Planned.Skipped);
+        // sync_type "full": everything the plan covers is downloaded again, whatever the hash file says.
+        Assert.Equal(8, direct.Planned!.Bottles);
+        Assert.Equal(0, direct.Planned.Skipped);
+        Assert.Equal(2, _homebrew.BlobGets(_formulae[0].Bottles["monterey"].Sha256));
+        Assert.Equal("Manual", direct.Planned.Trigger);
         Assert.Contains(await KeysAsync(), k => k.StartsWith("bottles_hash.json.backup-", StringComparison.Ordinal));
         Assert.Equal("#homebrew-sync-manual", _slack.Messages[^1].RootElement.GetProperty("channel").GetString());
     }
@@ -207,7 +230,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         // 8 KB bottles at 16 KB/s, one at a time: half a second each, 4 s in all, against a 2 s budget.
         _homebrew.ThrottleBytesPerSecond = 16_000;
         var (driver, services) = await DriverAsync(
-            (EnvVars.WorkerTimeBudgetSeconds, "2"), (EnvVars.DownloadTimeoutSeconds, "1"), (EnvVars.RetryAttempts, "1"), (EnvVars.MaxConcurrentDownloads, "1"));
+            (EnvVars.TimeBudgetSeconds, "3"), (EnvVars.DownloadTimeoutSeconds, "1"), (EnvVars.RetryAttempts, "1"), (EnvVars.MaxConcurrentDownloads, "1"));
         using var _ = services;
 
         await driver.RunAsync(Scheduled);
@@ -328,7 +351,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     [Fact]
     public async Task Services_BadConfiguration_ListsEveryError()
     {
-        var env = Env((EnvVars.S3BucketName, "Bad_Bucket"), (EnvVars.RetryAttempts, "3"), (EnvVars.DownloadTimeoutSeconds, "300"), (EnvVars.WorkerTimeBudgetSeconds, "840"), (EnvVars.SizeThresholdGb, "x"));
+        var env = Env((EnvVars.S3BucketName, "Bad_Bucket"), (EnvVars.RetryAttempts, "3"), (EnvVars.DownloadTimeoutSeconds, "300"), (EnvVars.TimeBudgetSeconds, "840"), (EnvVars.SizeThresholdGb, "x"));
 
         var ex = await Assert.ThrowsAsync<SettingsException>(() => LambdaServices.CreateAsync(env, TimeProvider.System, _log, CancellationToken.None));
 

@@ -1,14 +1,15 @@
 using HomebrewSync.Cli.Output;
-using HomebrewSync.Core;
 using HomebrewSync.Core.Formatting;
+using HomebrewSync.Core.Pipeline;
+using HomebrewSync.Hosting;
 
 namespace HomebrewSync.Cli.Commands;
 
 internal static class PlanCommand
 {
-    public static async Task<int> RunAsync(CliRequest request, CliServices services, CliConsole console, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CliRequest request, SyncServices services, ConsoleReporter reporter, CliConsole console, CancellationToken cancellationToken)
     {
-        var planned = await CommandSupport.PlanAsync(request, services, console, cancellationToken);
+        var planned = await services.Pipeline.PlanAsync(CommandSupport.PlanRequestOf(request, services), reporter, cancellationToken);
         if (request.Json)
         {
             JsonOutput.Write(console.Out, new

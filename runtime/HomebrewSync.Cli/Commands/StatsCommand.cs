@@ -1,3 +1,4 @@
+using HomebrewSync.Hosting;
 using System.Globalization;
 using HomebrewSync.Cli.Output;
 using HomebrewSync.Core.Formatting;
@@ -6,10 +7,10 @@ namespace HomebrewSync.Cli.Commands;
 
 internal static class StatsCommand
 {
-    public static async Task<int> RunAsync(CliRequest request, CliServices services, CliConsole console, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CliRequest request, SyncServices services, CliConsole console, CancellationToken cancellationToken)
     {
         var snapshot = await services.Store.ReadManifestAsync(cancellationToken);
-        var location = services.Store.Describe(Contracts.ProductInfo.HashFileName);
+        var location = services.Store.HashFileLocation;
         if (snapshot is null)
         {
             console.Error.WriteLine($"No hash file at {location}; run 'homebrew-sync sync' first.");

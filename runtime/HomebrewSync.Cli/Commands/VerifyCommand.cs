@@ -1,3 +1,4 @@
+using HomebrewSync.Hosting;
 using HomebrewSync.Cli.Output;
 using HomebrewSync.Core.Formatting;
 using HomebrewSync.Core.Verification;
@@ -6,9 +7,9 @@ namespace HomebrewSync.Cli.Commands;
 
 internal static class VerifyCommand
 {
-    public static async Task<int> RunAsync(CliRequest request, CliServices services, CliConsole console, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CliRequest request, SyncServices services, CliConsole console, CancellationToken cancellationToken)
     {
-        var report = await MirrorVerifier.VerifyAsync(services.Store, request.Deep, request.Settings.MaxConcurrentDownloads, cancellationToken);
+        var report = await MirrorVerifier.VerifyAsync(services.Store, services.Store, request.Deep, request.Settings.MaxConcurrentDownloads, cancellationToken);
         if (request.Json)
         {
             JsonOutput.Write(console.Out, new
@@ -25,7 +26,7 @@ internal static class VerifyCommand
             var o = console.Out;
             if (!report.HashFileFound)
             {
-                o.WriteLine($"No hash file at {services.Store.Describe(Contracts.ProductInfo.HashFileName)}.");
+                o.WriteLine($"No hash file at {services.Store.HashFileLocation}.");
             }
             foreach (var p in report.Problems)
             {

@@ -30,28 +30,28 @@ internal sealed class ConsoleReporter : ISyncObserver
 
     public void Info(string message) => Print(message);
 
+    // The live line shows stored bottles; log output gets the same per-bottle lines as every other host.
     public void BottleStored(PlannedBottle bottle, long bytes, bool alreadyPresent)
     {
         if (!_live)
         {
-            Print(alreadyPresent
-                ? $"kept    {bottle.Key} ({Humanize.Bytes(bytes)}, already in the store and verified)"
-                : $"stored  {bottle.Key} ({Humanize.Bytes(bytes)})");
+            Print(SyncLog.Stored(bottle, bytes, alreadyPresent));
         }
     }
 
-    public void BottleFailed(BottleFailure failure) => Print($"FAILED  {failure.Bottle.Key}: {failure.Reason}");
+    public void BottleFailed(BottleFailure failure) => Print(SyncLog.Failed(failure));
 
-    public void Retrying(RetryNotice notice) =>
-        Print($"retry   {notice.Subject}: attempt {notice.Attempt} failed ({notice.Reason}); next in {notice.Delay.TotalSeconds:0.0} s");
+    public void Retrying(RetryNotice notice) => Print(SyncLog.Retrying(notice));
 
     public void Checkpointed(int entries, string location)
     {
         if (!_live)
         {
-            Print($"hash file written: {location} ({Humanize.Count(entries)} bottles)");
+            Print(SyncLog.Checkpointed(entries, location));
         }
     }
+
+    public void HashFileConflict(string location, int attempt) => Print(SyncLog.Conflict(location, attempt));
 
     /// <summary>Shows progress until <paramref name="cancellationToken"/> is cancelled.</summary>
     public async Task ShowProgressAsync(ProgressTracker progress, CancellationToken cancellationToken)
@@ -71,7 +71,7 @@ internal sealed class ConsoleReporter : ISyncObserver
                 }
                 else
                 {
-                    Print("progress " + Describe(progress.Snapshot()));
+                    Print(SyncLog.Progress(progress.Snapshot()));
                 }
             }
         }
@@ -87,14 +87,6 @@ internal sealed class ConsoleReporter : ISyncObserver
                 _progress = null;
             }
         }
-    }
-
-    public static string Describe(SyncProgress p)
-    {
-        var eta = p.Eta is { } e ? $", ETA {Humanize.Estimate(e)}" : "";
-        var current = p.Current is null ? "" : $", current {p.Current}";
-        return $"{Humanize.Count(p.DoneBottles)}/{Humanize.Count(p.TotalBottles)} bottles ({p.Fraction * 100:0}%), "
-            + $"{Humanize.Bytes(p.TransferredBytes)} / {Humanize.Bytes(p.TotalBytes)}, {Humanize.Speed(p.BytesPerSecond)}{eta}{current}";
     }
 
     private void Print(string message)

@@ -75,4 +75,35 @@ public sealed record DeploymentConfig
     public const int WorkerMarginSeconds = 60;
 
     [JsonIgnore] public int WorkerTimeBudgetSeconds => LambdaSyncTimeoutSeconds - WorkerMarginSeconds;
+
+    /// <summary>Seconds before the orchestrator's Lambda timeout at which planning gives up with an error.</summary>
+    public const int OrchestratorMarginSeconds = 30;
+
+    [JsonIgnore] public int OrchestratorTimeBudgetSeconds => LambdaOrchestratorTimeoutSeconds - OrchestratorMarginSeconds;
+
+    /// <summary>Per-attempt timeout of the orchestrator's requests (catalog, sizes): every attempt and backoff must fit its budget.</summary>
+    [JsonIgnore]
+    public int OrchestratorDownloadTimeoutSeconds
+    {
+        get
+        {
+            var waits = 0.0;
+            var timing = new RetryTiming(new SyncSettings { RetryAttempts = RetryAttempts, RetryDelay = TimeSpan.FromSeconds(RetryDelaySeconds) });
+            for (var i = 0; i < RetryAttempts; i++)
+            {
+                waits += timing.MaxDelayBefore(i).TotalSeconds;
+            }
+            return (int)Math.Min(60, Math.Floor((OrchestratorTimeBudgetSeconds - waits) / (RetryAttempts + 1)));
+        }
+    }
+
+    /// <summary>The worker Lambda's settings, as its environment gives them: for the budget rule.</summary>
+    [JsonIgnore]
+    public SyncSettings WorkerSyncSettings => new()
+    {
+        RetryAttempts = RetryAttempts,
+        RetryDelay = TimeSpan.FromSeconds(RetryDelaySeconds),
+        DownloadTimeout = TimeSpan.FromSeconds(WorkerDownloadTimeoutSeconds),
+        TimeBudget = TimeSpan.FromSeconds(WorkerTimeBudgetSeconds),
+    };
 }

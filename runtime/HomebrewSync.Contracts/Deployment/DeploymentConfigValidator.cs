@@ -49,10 +49,15 @@ public static class DeploymentConfigValidator
         Range("batch_size", c.BatchSize, 1, SyncSettingsValidator.MaxBatchSize);
         Range("progress_update_interval_seconds", c.ProgressUpdateIntervalSeconds, 10, 86400);
         Range("max_download_size_gb", c.MaxDownloadSizeGb, 1, 100000);
-        // One bottle that exhausts every attempt must still fit the worker's budget.
-        if ((c.RetryAttempts + 1) * c.WorkerDownloadTimeoutSeconds > c.WorkerTimeBudgetSeconds)
+        // One bottle that exhausts every attempt and every backoff must still fit the worker's budget.
+        var worst = new RetryTiming(c.WorkerSyncSettings).WorstCase.TotalSeconds;
+        if (worst > c.WorkerTimeBudgetSeconds)
         {
-            e.Add($"retry_attempts x worker_download_timeout_seconds: {c.RetryAttempts + 1} attempts of {c.WorkerDownloadTimeoutSeconds} s exceed the worker's budget of {c.WorkerTimeBudgetSeconds} s (lambda_sync_timeout less {DeploymentConfig.WorkerMarginSeconds} s)");
+            e.Add($"retry_attempts x worker_download_timeout_seconds + backoff: {c.RetryAttempts + 1} attempts of {c.WorkerDownloadTimeoutSeconds} s and their waits ({worst:0} s) exceed the worker's budget of {c.WorkerTimeBudgetSeconds} s (lambda_sync_timeout less {DeploymentConfig.WorkerMarginSeconds} s)");
+        }
+        if (c.OrchestratorDownloadTimeoutSeconds < 5)
+        {
+            e.Add($"lambda_orchestrator_timeout: {c.LambdaOrchestratorTimeoutSeconds} s leaves the orchestrator's requests {c.OrchestratorDownloadTimeoutSeconds} s per attempt after {c.RetryAttempts} retries with retry_delay_seconds {c.RetryDelaySeconds}; raise the timeout or lower the retries");
         }
         if (c.EnableSnsNotifications && c.NotificationEmailAddresses.Count == 0) e.Add("notification_email_addresses: required when enable_sns_notifications");
         if (c.NotificationEmailAddresses.Any(a => !a.Contains('@', StringComparison.Ordinal))) e.Add("notification_email_addresses: not all are e-mail addresses");

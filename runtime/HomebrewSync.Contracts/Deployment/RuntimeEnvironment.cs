@@ -15,11 +15,9 @@ public static class RuntimeEnvironment
         var env = Common(c, n);
         env[EnvVars.SizeThresholdGb] = c.SizeThresholdGb.ToString(CultureInfo.InvariantCulture);
         env[EnvVars.EcsClusterName] = n.Cluster;
-        env[EnvVars.LambdaSyncFunction] = n.WorkerFunction;
-        // The orchestrator fetches the catalog and sizes, never bottles: short attempts that fit its own budget.
-        var budget = c.LambdaOrchestratorTimeoutSeconds - 30;
-        env[EnvVars.DownloadTimeoutSeconds] = S(Math.Max(1, Math.Min(60, budget / (c.RetryAttempts + 1))));
-        env[EnvVars.WorkerTimeBudgetSeconds] = S(budget);
+        // The orchestrator fetches the catalog and sizes, never bottles: attempts short enough that all of them fit its own budget.
+        env[EnvVars.DownloadTimeoutSeconds] = S(c.OrchestratorDownloadTimeoutSeconds);
+        env[EnvVars.TimeBudgetSeconds] = S(c.OrchestratorTimeBudgetSeconds);
         return env;
     }
 
@@ -28,25 +26,19 @@ public static class RuntimeEnvironment
         var env = Common(c, n);
         env[EnvVars.DownloadTimeoutSeconds] = S(c.WorkerDownloadTimeoutSeconds);
         env[EnvVars.TempDir] = "/tmp/bottles";
-        env[EnvVars.WorkerTimeBudgetSeconds] = S(c.WorkerTimeBudgetSeconds);
+        env[EnvVars.TimeBudgetSeconds] = S(c.WorkerTimeBudgetSeconds);
+        env[EnvVars.SyncMethod] = "Lambda";
         return env;
     }
 
-    /// <summary>The ECS task; the Slack webhook is injected from the secret by the task definition, not set here.</summary>
+    /// <summary>The ECS task: the same settings under the same names, with the task's own concurrency and no time budget.</summary>
     public static Dictionary<string, string> EcsTask(DeploymentConfig c, DeploymentNames n, string? efsMountPath)
     {
         var env = Common(c, n);
-        env.Remove(EnvVars.SlackWebhookSecretName);
-        env[EnvVars.DownloadConcurrency] = S(c.EcsDownloadConcurrency);
-        env.Remove(EnvVars.MaxConcurrentDownloads);
+        env[EnvVars.MaxConcurrentDownloads] = S(c.EcsDownloadConcurrency);
         env[EnvVars.DownloadTimeoutSeconds] = S(c.DownloadTimeoutSeconds);
-        env[EnvVars.TempStoragePath] = "/tmp/bottles";
-        if (efsMountPath is not null)
-        {
-            env[EnvVars.EfsMountPath] = efsMountPath;
-        }
+        env[EnvVars.TempDir] = efsMountPath is null ? "/tmp/bottles" : efsMountPath + "/staging";
         env[EnvVars.ProgressUpdateInterval] = S(c.ProgressUpdateIntervalSeconds);
-        env[EnvVars.MaxDownloadSizeGb] = S(c.MaxDownloadSizeGb);
         env[EnvVars.SyncMethod] = "ECS";
         return env;
     }
@@ -58,7 +50,6 @@ public static class RuntimeEnvironment
         [EnvVars.SlackChannel] = c.SlackChannel,
         [EnvVars.SlackUsername] = c.SlackUsername,
         [EnvVars.Environment] = n.Owner is null ? c.Environment : $"{c.Environment}-{n.Owner}",
-        [EnvVars.LogLevel] = "INFO",
         [EnvVars.TargetPlatforms] = string.Join(',', c.TargetPlatforms),
         [EnvVars.MaxConcurrentDownloads] = S(c.MaxConcurrentDownloads),
         [EnvVars.RetryAttempts] = S(c.RetryAttempts),
@@ -68,6 +59,7 @@ public static class RuntimeEnvironment
         [EnvVars.OrchestratorFunctionName] = n.OrchestratorFunction,
         [EnvVars.EmitMetrics] = "true",
         [EnvVars.S3ServerSideEncryption] = string.IsNullOrEmpty(c.KmsKeyId) ? "AES256" : "aws:kms",
+        [EnvVars.MaxDownloadSizeGb] = S(c.MaxDownloadSizeGb),
     }.Concat(string.IsNullOrEmpty(c.KmsKeyId) ? [] : [KeyValuePair.Create(EnvVars.KmsKeyId, c.KmsKeyId)]).ToDictionary(StringComparer.Ordinal);
 
     private static string S(int value) => value.ToString(CultureInfo.InvariantCulture);

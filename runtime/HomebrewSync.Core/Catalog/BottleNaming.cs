@@ -38,4 +38,13 @@ public static partial class BottleNaming
 
     /// <summary>The OCI manifest reference of a version: <c>&lt;version&gt;[-&lt;rebuild&gt;]</c>.</summary>
     public static string ManifestReference(string version, int rebuild) => rebuild > 0 ? $"{version}-{rebuild}" : version;
+
+    /// <summary>The image URL of a blob URL (<c>.../&lt;image&gt;/blobs/sha256:&lt;hex&gt;</c>), or null when it has another shape.</summary>
+    public static Uri? ImageBaseOf(Uri blobUrl)
+    {
+        ArgumentNullException.ThrowIfNull(blobUrl);
+        var s = blobUrl.GetLeftPart(UriPartial.Path);
+        var i = s.LastIndexOf("/blobs/", StringComparison.Ordinal);
+        return i > 0 ? new Uri(s[..i]) : null;
+    }
 }

@@ -6,9 +6,3 @@ public interface IFormulaSource
     /// <summary>Streams the catalog's formulae; <paramref name="rejected"/> hears of entries that were skipped as unusable.</summary>
     IAsyncEnumerable<Formula> ReadAsync(Action<string>? rejected, CancellationToken cancellationToken);
 }
-
-/// <summary>The catalog was not reachable.</summary>
-public sealed class CatalogUnavailableException : Exception
-{
-    public CatalogUnavailableException(string message, Exception? inner = null) : base(message, inner) { }
-}

@@ -16,9 +16,10 @@ public static class HashFileRebuilder
     /// <summary>Where ghcr.io serves a blob; the metadata names the formula and sha256, from which the URL follows.</summary>
     public const string DefaultRegistry = "https://ghcr.io/v2/homebrew/core";
 
-    public static async Task<RebuildReport> RebuildAsync(IBottleStore store, TimeProvider time, int concurrency, CancellationToken cancellationToken)
+    public static async Task<RebuildReport> RebuildAsync(IBottleStore store, IHashFileStore hashFile, TimeProvider time, int concurrency, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(hashFile);
         ArgumentNullException.ThrowIfNull(time);
         var objects = new List<StoredBottle>();
         await foreach (var o in store.ListAsync(cancellationToken))
@@ -47,13 +48,13 @@ public static class HashFileRebuilder
             throw new StoreAccessException($"{store.Location} holds {objects.Count} bottle objects but none carries the metadata a rebuild needs; the hash file was left as it is.");
         }
         var stamp = time.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        var version = await store.BackupManifestAsync(stamp, cancellationToken);
+        var version = await hashFile.BackupManifestAsync(stamp, cancellationToken);
         var manifest = new HashManifest(lastUpdated: time.GetUtcNow());
         foreach (var (k, v) in entries)
         {
             manifest.Set(k, v);
         }
-        await store.WriteManifestAsync(manifest, version, cancellationToken);
-        return new RebuildReport(manifest.Count, without, version is null ? null : $"{store.Describe(Contracts.ProductInfo.HashFileName)}.backup-{stamp}");
+        await hashFile.WriteManifestAsync(manifest, version, cancellationToken);
+        return new RebuildReport(manifest.Count, without, version is null ? null : $"{hashFile.HashFileLocation}.backup-{stamp}");
     }
 }

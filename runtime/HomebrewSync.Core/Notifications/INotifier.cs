@@ -8,12 +8,3 @@ public interface INotifier
     /// <summary>The same destination, posting to another channel (a run's notification_channel).</summary>
     INotifier WithChannel(string channel);
 }
-
-public sealed class NullNotifier : INotifier
-{
-    public static readonly NullNotifier Instance = new();
-
-    public Task NotifyAsync(SlackMessage message, CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public INotifier WithChannel(string channel) => this;
-}

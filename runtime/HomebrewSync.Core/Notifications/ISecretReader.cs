@@ -6,8 +6,3 @@ public interface ISecretReader
     /// <exception cref="SecretUnavailableException">The secret does not exist or cannot be read; the message never holds its value.</exception>
     Task<string> ReadAsync(string name, CancellationToken cancellationToken);
 }
-
-public sealed class SecretUnavailableException : Exception
-{
-    public SecretUnavailableException(string message, Exception? inner = null) : base(message, inner) { }
-}

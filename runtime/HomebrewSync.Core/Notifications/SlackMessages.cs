@@ -19,9 +19,13 @@ public static class SlackMessages
     private const double FastBytesPerSecond = 18 * 1024 * 1024;
     private const double SlowBytesPerSecond = 13.6 * 1024 * 1024;
 
-    public static SlackMessage Started(NotificationSettings n, string syncDate, int bottles, long bytes, DateTimeOffset startedAt)
+    /// <param name="requestedBy">Who asked for a manual run, and its <paramref name="priority"/>; shown under the fields when given.</param>
+    public static SlackMessage Started(NotificationSettings n, string syncDate, int bottles, long bytes, DateTimeOffset startedAt, string? requestedBy = null, string? priority = null)
     {
         ArgumentNullException.ThrowIfNull(n);
+        var context = $"Started at {startedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC"
+            + (requestedBy is null ? "" : $" • Requested by {requestedBy}")
+            + (priority is null ? "" : $" • Priority {priority}");
         return new SlackMessage("🚀 Homebrew Bottles Sync Started",
         [
             new HeaderBlock("🚀 Homebrew Bottles Sync Started"),
@@ -34,7 +38,7 @@ public static class SlackMessages
                 Field("Sync Method", n.SyncMethod),
                 Field("Trigger", n.Trigger),
             ]),
-            new ContextBlock([$"Started at {startedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC"]),
+            new ContextBlock([context]),
         ]);
     }
 
@@ -199,6 +203,7 @@ public static class SlackMessages
         FailureKind.Network => "Connection error",
         FailureKind.Unauthorized => "Access denied",
         FailureKind.Storage => "Storage error",
+        FailureKind.Budget => "Time budget exceeded",
         _ => "HTTP error",
     };
 

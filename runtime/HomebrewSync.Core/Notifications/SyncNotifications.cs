@@ -3,38 +3,52 @@ using HomebrewSync.Core.Catalog;
 using HomebrewSync.Core.Manifest;
 using HomebrewSync.Core.Planning;
 using HomebrewSync.Core.Progress;
+using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Storage;
+using HomebrewSync.Core.Transfer;
 using Polly.Timeout;
 
 namespace HomebrewSync.Core.Notifications;
 
-/// <summary>Sends a run's messages at the moments the reference sends them; hosts call it, Core builds the content.</summary>
+/// <summary>Sends a run's messages at the moments the reference sends them; the pipeline calls it, Core builds the content.</summary>
 public sealed class SyncNotifications
 {
     private readonly INotifier _notifier;
     private readonly NotificationSettings _settings;
     private readonly TimeProvider _time;
+    private readonly string? _requestedBy;
+    private readonly string? _priority;
 
     public SyncNotifications(INotifier notifier, NotificationSettings settings, TimeProvider time)
+        : this(notifier, settings, time, null, null)
+    {
+    }
+
+    private SyncNotifications(INotifier notifier, NotificationSettings settings, TimeProvider time, string? requestedBy, string? priority)
     {
         _notifier = notifier;
         _settings = settings;
         _time = time;
+        _requestedBy = requestedBy;
+        _priority = priority;
     }
 
     public NotificationSettings Settings => _settings;
 
-    /// <summary>The same destination for one run: its sync method, trigger and, when it names one, channel.</summary>
-    public SyncNotifications For(string? syncMethod, string? trigger, string? channel)
+    /// <summary>The same destination for one run: its sync method, what started it, who asked, and its channel when it names one.</summary>
+    public SyncNotifications For(string? syncMethod, SyncPlan? plan) =>
+        For(syncMethod, plan?.Trigger, plan?.NotificationChannel, plan?.RequestedBy, plan?.Priority);
+
+    public SyncNotifications For(string? syncMethod, string? trigger, string? channel, string? requestedBy = null, string? priority = null)
     {
         var settings = _settings with { SyncMethod = syncMethod ?? _settings.SyncMethod, Trigger = trigger ?? _settings.Trigger };
-        return new SyncNotifications(channel is null ? _notifier : _notifier.WithChannel(channel), settings, _time);
+        return new SyncNotifications(channel is null ? _notifier : _notifier.WithChannel(channel), settings, _time, requestedBy, priority);
     }
 
     public Task StartedAsync(SyncPlan plan, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        return _notifier.NotifyAsync(SlackMessages.Started(_settings, plan.SyncDate, plan.Bottles.Count, plan.TotalBytes, _time.GetUtcNow()), cancellationToken);
+        return _notifier.NotifyAsync(SlackMessages.Started(_settings, plan.SyncDate, plan.Bottles.Count, plan.TotalBytes, _time.GetUtcNow(), _requestedBy, _priority), cancellationToken);
     }
 
     public Task LargeDownloadAsync(SyncPlan plan, CancellationToken cancellationToken)
@@ -61,31 +75,25 @@ public sealed class SyncNotifications
         }
     }
 
-    /// <summary>"Complete" when every bottle made it, else "completed with warnings".</summary>
-    public Task FinishedAsync(SyncRunResult result, IBottleStore store, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(result);
-        var t = result.Transfer;
-        return FinishedAsync(result.Planned.Plan, t.Stored, t.Failed, t.BytesTransferred, t.Duration, store, cancellationToken);
-    }
-
-    /// <summary>The end of a plan that may have taken several invocations: cumulative numbers.</summary>
-    public Task FinishedAsync(SyncPlan plan, IReadOnlyList<PlannedBottle> stored, IReadOnlyList<Transfer.BottleFailure> failed, long bytes, TimeSpan duration, IBottleStore store, CancellationToken cancellationToken)
+    /// <summary>The end of a plan (one run, or the last of several invocations): "complete" when every bottle made it, else "completed with warnings".</summary>
+    /// <param name="location">Where the store is (<c>s3://bucket</c>, a folder).</param>
+    public Task FinishedAsync(SyncPlan plan, IReadOnlyList<PlannedBottle> stored, IReadOnlyList<BottleFailure> failed, long bytes, TimeSpan duration, string location, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(stored);
         ArgumentNullException.ThrowIfNull(failed);
-        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(location);
         var message = failed.Count == 0
-            ? SlackMessages.Complete(_settings, plan.SyncDate, stored.Count, plan.Skipped, bytes, duration, $"{store.Location.TrimEnd('/')}/{plan.SyncDate}/", stored, _time.GetUtcNow())
+            ? SlackMessages.Complete(_settings, plan.SyncDate, stored.Count, plan.Skipped, bytes, duration, $"{location.TrimEnd('/')}/{plan.SyncDate}/", stored, _time.GetUtcNow())
             : SlackMessages.CompletedWithWarnings(_settings, plan.SyncDate, stored.Count, plan.Bottles.Count, duration, failed);
         return _notifier.NotifyAsync(message, cancellationToken);
     }
 
-    /// <summary>"Failed" for an error the state machine caught: type and cause as Step Functions reports them.</summary>
+    /// <summary>"Failed", with the error type and details as given (an error the state machine caught).</summary>
     public Task FailedAsync(string syncDate, string errorType, string details, int done, int total, long partialBytes, TimeSpan duration, CancellationToken cancellationToken) =>
         _notifier.NotifyAsync(SlackMessages.Failed(_settings, syncDate, errorType, duration, done, total, partialBytes, details), cancellationToken);
 
+    /// <summary>"Failed" for an exception that stopped a run.</summary>
     public Task FailedAsync(string syncDate, Exception error, SyncProgress? progress, TimeSpan duration, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(error);
@@ -107,7 +115,7 @@ public sealed class SyncNotifications
         StoreAccessException => "Storage Unavailable",
         PlanInputException => "Invalid Request",
         TimeoutRejectedException or TimeoutException => "Network Timeout",
-        HttpRequestException => "Network Error",
+        TransientFailureException => "Network Error",
         IOException => "Storage Error",
         _ => "Unexpected Error",
     };

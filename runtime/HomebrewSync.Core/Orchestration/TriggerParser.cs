@@ -2,6 +2,7 @@ using System.Text.Json;
 using HomebrewSync.Contracts;
 using HomebrewSync.Contracts.StateMachine;
 using HomebrewSync.Core.Catalog;
+using HomebrewSync.Core.Planning;
 
 namespace HomebrewSync.Core.Orchestration;
 
@@ -44,7 +45,7 @@ public static class TriggerParser
             var detailType = OptionalString(root, "detail-type", "detail-type");
             if (source == "aws.events" && detailType == "Scheduled Event")
             {
-                return new SyncTrigger("Scheduled");
+                return new SyncTrigger(new RunLabels("Scheduled"));
             }
             if (source == CustomSource)
             {
@@ -96,8 +97,15 @@ public static class TriggerParser
         {
             throw new TriggerFormatException($"detail.priority '{priority}' is not one of {string.Join(", ", Priorities)}");
         }
-        OptionalString(detail, "trigger_type", "detail.trigger_type");
-        return new SyncTrigger("Manual", RequestedBy: OptionalString(detail, "requested_by", "detail.requested_by"), Priority: priority);
+        var type = OptionalString(detail, "trigger_type", "detail.trigger_type");
+        var requestedBy = OptionalString(detail, "requested_by", "detail.requested_by");
+        if (requestedBy is { Length: > 200 })
+        {
+            throw new TriggerFormatException("detail.requested_by is longer than 200 characters");
+        }
+        // trigger_type names the kind of manual run ("manual", "hotfix"): it is the Trigger the messages show.
+        var label = type is null ? "Manual" : Label(type, "detail.trigger_type");
+        return new SyncTrigger(new RunLabels(label, requestedBy, priority));
     }
 
     private static SyncTrigger ParseSelective(JsonElement detail)
@@ -121,7 +129,7 @@ public static class TriggerParser
         {
             throw new TriggerFormatException("detail.platforms, when given, must name at least one tag");
         }
-        return new SyncTrigger("Selective", Formulae: names, Platforms: platforms, Force: OptionalBool(detail, "force_download", "detail.force_download"));
+        return new SyncTrigger(new RunLabels("Selective"), Formulae: names, Platforms: platforms, Force: OptionalBool(detail, "force_download", "detail.force_download"));
     }
 
     private static SyncTrigger ParseDirect(JsonElement root)
@@ -136,9 +144,19 @@ public static class TriggerParser
         {
             throw new TriggerFormatException($"notification_channel '{channel}' is not a Slack channel (#name)");
         }
-        OptionalString(root, "source", "source");
-        return new SyncTrigger("Manual", ForceRebuildHash: OptionalBool(root, "force_rebuild_hash", "force_rebuild_hash"), NotificationChannel: channel);
+        // The invocation's "source" ("manual", "runbook") is the Trigger the messages show.
+        var source = OptionalString(root, "source", "source");
+        var label = source is null ? "Manual" : Label(source, "source");
+        // "full" re-downloads everything the plan covers; "incremental" only what the hash file lacks.
+        return new SyncTrigger(new RunLabels(label, NotificationChannel: channel), Force: syncType == "full",
+            ForceRebuildHash: OptionalBool(root, "force_rebuild_hash", "force_rebuild_hash"));
     }
+
+    /// <summary>A short word from a payload, capitalised for the messages ("manual" to "Manual").</summary>
+    private static string Label(string value, string path) =>
+        value.Length is > 0 and <= 40 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or ' ')
+            ? char.ToUpperInvariant(value[0]) + value[1..]
+            : throw new TriggerFormatException($"{path} '{value}' must be a short word (letters, digits, '-', '_')");
 
     private static string? OptionalString(JsonElement obj, string name, string path)
     {

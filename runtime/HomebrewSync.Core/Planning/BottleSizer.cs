@@ -13,11 +13,11 @@ namespace HomebrewSync.Core.Planning;
 /// </summary>
 public sealed class BottleSizer
 {
-    private readonly RegistryClient _registry;
+    private readonly IBottleRegistry _registry;
     private readonly ResiliencePipeline _pipeline;
     private readonly int _concurrency;
 
-    public BottleSizer(RegistryClient registry, ResiliencePipeline pipeline, int concurrency)
+    public BottleSizer(IBottleRegistry registry, ResiliencePipeline pipeline, int concurrency)
     {
         _registry = registry;
         _pipeline = pipeline;
@@ -31,7 +31,7 @@ public sealed class BottleSizer
         var sizes = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         var problems = new ConcurrentQueue<string>();
         var images = plan.Bottles
-            .Select(b => (Image: RegistryClient.ImageBaseOf(new Uri(b.Url)), Reference: BottleNaming.ManifestReference(b.FormulaVersion, b.Rebuild)))
+            .Select(b => (Image: BottleNaming.ImageBaseOf(new Uri(b.Url)), Reference: BottleNaming.ManifestReference(b.FormulaVersion, b.Rebuild)))
             .Where(x => x.Image is not null)
             .Distinct()
             .ToArray();
@@ -40,14 +40,17 @@ public sealed class BottleSizer
         {
             try
             {
-                var found = await _pipeline.ExecuteAsync(
-                    async token => await _registry.GetIndexSizesAsync(image.Image!, image.Reference, token), ct);
-                foreach (var (sha, size) in found)
+                var document = await _pipeline.ExecuteAsync(
+                    async token => await _registry.GetImageIndexAsync(image.Image!, image.Reference, token), ct);
+                foreach (var entry in OciImageIndex.Parse(document).Entries)
                 {
-                    sizes.TryAdd(sha, size);
+                    if (entry.Size is { } size)
+                    {
+                        sizes.TryAdd(entry.Sha256, size);
+                    }
                 }
             }
-            catch (Exception ex) when (ex is BottleDownloadException or TransientDownloadException or Polly.Timeout.TimeoutRejectedException or System.Text.Json.JsonException)
+            catch (Exception ex) when (ex is BottleDownloadException or TransientFailureException or Polly.Timeout.TimeoutRejectedException or System.Text.Json.JsonException)
             {
                 // The HEAD fallback below still sizes this image's blobs.
             }
@@ -68,7 +71,7 @@ public sealed class BottleSizer
                     problems.Enqueue($"{bottle.Key}: the registry did not tell its size");
                 }
             }
-            catch (Exception ex) when (ex is BottleDownloadException or TransientDownloadException or Polly.Timeout.TimeoutRejectedException)
+            catch (Exception ex) when (ex is BottleDownloadException or TransientFailureException or Polly.Timeout.TimeoutRejectedException)
             {
                 problems.Enqueue($"{bottle.Key}: size unknown ({ex.Message})");
             }

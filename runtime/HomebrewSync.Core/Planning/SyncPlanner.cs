@@ -125,6 +125,10 @@ public static class SyncPlanner
             ApiUrl = request.ApiUrl.AbsoluteUri,
             Platforms = request.Platforms,
             Force = request.Force,
+            Trigger = request.Labels.Trigger,
+            RequestedBy = request.Labels.RequestedBy,
+            Priority = request.Labels.Priority,
+            NotificationChannel = request.Labels.NotificationChannel,
             Skipped = skipped,
             Bottles = bottles,
         };

@@ -1,17 +1,5 @@
 namespace HomebrewSync.Core.Registry;
 
-/// <summary>Why one bottle could not be mirrored; the run goes on without it.</summary>
-public enum FailureKind
-{
-    ShaMismatch,
-    NotFound,
-    Unauthorized,
-    Timeout,
-    HttpError,
-    Network,
-    Storage,
-}
-
 /// <summary>A failure that another attempt would not fix (404, 401, wrong bytes).</summary>
 public sealed class BottleDownloadException : Exception
 {

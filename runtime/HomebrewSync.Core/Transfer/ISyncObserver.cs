@@ -2,7 +2,7 @@ using HomebrewSync.Contracts;
 
 namespace HomebrewSync.Core.Transfer;
 
-/// <summary>What a run reports as it goes; hosts turn it into log lines, a display, messages.</summary>
+/// <summary>What a run reports as it goes; hosts turn it into log lines or a live display.</summary>
 public interface ISyncObserver
 {
     void BottleStored(PlannedBottle bottle, long bytes, bool alreadyPresent);
@@ -12,17 +12,10 @@ public interface ISyncObserver
     void Retrying(RetryNotice notice);
 
     void Checkpointed(int entries, string location);
-}
 
-public sealed class NullSyncObserver : ISyncObserver
-{
-    public static readonly NullSyncObserver Instance = new();
+    /// <summary>A conditional write of the hash file was refused (another run wrote first); it is merged and written again.</summary>
+    void HashFileConflict(string location, int attempt);
 
-    public void BottleStored(PlannedBottle bottle, long bytes, bool alreadyPresent) { }
-
-    public void BottleFailed(BottleFailure failure) { }
-
-    public void Retrying(RetryNotice notice) { }
-
-    public void Checkpointed(int entries, string location) { }
+    /// <summary>Anything else the operator should read: warnings, what was skipped and why.</summary>
+    void Info(string message);
 }

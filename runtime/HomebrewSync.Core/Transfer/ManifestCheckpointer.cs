@@ -12,7 +12,7 @@ public sealed class ManifestCheckpointer
 {
     private const int MaxConflictRetries = 20;
     private static readonly TimeSpan ConflictBackoff = TimeSpan.FromMilliseconds(20);
-    private readonly IBottleStore _store;
+    private readonly IHashFileStore _store;
     private readonly int _batchSize;
     private readonly TimeProvider _time;
     private readonly ISyncObserver _observer;
@@ -23,7 +23,7 @@ public sealed class ManifestCheckpointer
     private HashManifest _manifest;
     private string? _version;
 
-    public ManifestCheckpointer(IBottleStore store, ManifestSnapshot? initial, int batchSize, TimeProvider time, ISyncObserver observer)
+    public ManifestCheckpointer(IHashFileStore store, ManifestSnapshot? initial, int batchSize, TimeProvider time, ISyncObserver observer)
     {
         _store = store;
         _batchSize = batchSize;
@@ -37,6 +37,9 @@ public sealed class ManifestCheckpointer
     public HashManifest Manifest => _manifest;
 
     public int Writes { get; private set; }
+
+    /// <summary>Conditional writes refused because another writer got there first (each merged and retried).</summary>
+    public int Conflicts { get; private set; }
 
     public async Task AddAsync(string key, HashEntry entry, CancellationToken cancellationToken)
     {
@@ -83,6 +86,8 @@ public sealed class ManifestCheckpointer
                 }
                 catch (ManifestConflictException) when (attempt < MaxConflictRetries)
                 {
+                    Conflicts++;
+                    _observer.HashFileConflict(_store.HashFileLocation, attempt + 1);
                     // Two writers that retry in lockstep keep colliding: back off a random, growing while.
                     var wait = ConflictBackoff * Math.Pow(2, Math.Min(attempt, 6)) * (0.5 + Random.Shared.NextDouble());
                     await Task.Delay(wait, _time, cancellationToken);
@@ -110,7 +115,7 @@ public sealed class ManifestCheckpointer
                     }
                 }
             }
-            _observer.Checkpointed(next.Count, _store.Describe(Contracts.ProductInfo.HashFileName));
+            _observer.Checkpointed(next.Count, _store.HashFileLocation);
         }
         finally
         {

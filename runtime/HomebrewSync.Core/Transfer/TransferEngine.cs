@@ -13,35 +13,37 @@ using Polly.Timeout;
 namespace HomebrewSync.Core.Transfer;
 
 /// <summary>
-/// Executes a plan: bounded concurrency, each blob fetched once however many tags it serves, every byte
-/// hashed on the way into the store and committed only when the SHA-256 matches. One bottle's failure
-/// is recorded and the run goes on.
+/// Executes a plan's bottles: bounded concurrency, each blob fetched once however many keys it serves, every
+/// byte hashed on the way into the store and committed only when the SHA-256 matches. One bottle's failure
+/// is recorded and the run goes on. With a deadline (a time-budgeted host), a bottle starts only when its
+/// worst case (every attempt and every backoff) fits before it; one that still runs out of time is failed
+/// with that reason, never silently left for later.
 /// </summary>
 public sealed class TransferEngine
 {
     private const int BufferSize = 128 * 1024;
     private readonly IBottleStore _store;
-    private readonly RegistryClient _registry;
-    private readonly ResiliencePipeline _pipeline;
+    private readonly IBottleRegistry _registry;
     private readonly SyncSettings _settings;
     private readonly TimeProvider _time;
+    private readonly RetryTiming _timing;
 
-    public TransferEngine(IBottleStore store, RegistryClient registry, ResiliencePipeline pipeline, SyncSettings settings, TimeProvider time)
+    public TransferEngine(IBottleStore store, IBottleRegistry registry, SyncSettings settings, TimeProvider time)
     {
         _store = store;
         _registry = registry;
-        _pipeline = pipeline;
         _settings = settings;
         _time = time;
+        _timing = new RetryTiming(settings);
     }
 
-    /// <param name="keepGoing">Asked before each blob is started; false leaves the rest for a later run (a worker's time budget).</param>
+    /// <param name="deadline">When this host must have finished (a Lambda worker's budget); null for none.</param>
     public async Task<TransferResult> RunAsync(
         SyncPlan plan,
         ManifestCheckpointer checkpointer,
         ProgressTracker progress,
         ISyncObserver observer,
-        Func<bool>? keepGoing,
+        DateTimeOffset? deadline,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -51,19 +53,27 @@ public sealed class TransferEngine
         var started = _time.GetTimestamp();
         var syncDate = DateOnly.ParseExact(plan.SyncDate, "yyyy-MM-dd", CultureInfo.InvariantCulture);
         var apiUrl = new Uri(plan.ApiUrl);
+        var pipeline = ResiliencePipelines.Create(_settings, _time, observer.Retrying);
         var groups = plan.Bottles.GroupBy(b => b.Sha256, StringComparer.Ordinal).Select(g => g.ToArray()).ToArray();
         var stored = new ConcurrentQueue<PlannedBottle>();
         var failed = new ConcurrentQueue<BottleFailure>();
         var notStarted = new ConcurrentQueue<PlannedBottle>();
         long transferred = 0, storedBytes = 0;
 
+        // The budget is a safety net under the per-bottle deadlines: nothing may run past it.
+        using var budget = deadline is { } end ? new CancellationTokenSource(Max(end - _time.GetUtcNow(), TimeSpan.Zero), _time) : new CancellationTokenSource();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token);
         var options = new ParallelOptions { MaxDegreeOfParallelism = _settings.MaxConcurrentDownloads, CancellationToken = cancellationToken };
         try
         {
-            await Parallel.ForEachAsync(groups, options, async (group, ct) =>
+            await Parallel.ForEachAsync(groups, options, async (group, _) =>
             {
-                if (keepGoing is not null && !keepGoing())
+                var ct = linked.Token;
+                var now = _time.GetUtcNow();
+                DateTimeOffset? bottleDeadline = deadline is null ? null : now + _timing.WorstCase;
+                if (deadline is { } hostEnd && (bottleDeadline > hostEnd || ct.IsCancellationRequested))
                 {
+                    // Not enough time left to finish it for sure: the next invocation starts it.
                     foreach (var b in group)
                     {
                         notStarted.Enqueue(b);
@@ -76,14 +86,14 @@ public sealed class TransferEngine
                 bool alreadyPresent;
                 try
                 {
-                    (size, alreadyPresent, var fetched) = await StorePrimaryAsync(primary, plan.Force, syncDate, apiUrl, progress, ct);
+                    (size, alreadyPresent, var fetched) = await StorePrimaryAsync(primary, plan.Force, syncDate, apiUrl, progress, pipeline, bottleDeadline, ct);
                     Interlocked.Add(ref transferred, fetched);
                     foreach (var other in group.Skip(1).Where(o => o.ObjectKey != primary.ObjectKey))
                     {
                         await _store.CopyAsync(primary.ObjectKey, other.ObjectKey, MetadataOf(other, syncDate, apiUrl), ct);
                     }
                 }
-                catch (Exception ex) when (Classify(ex, ct) is { } failure)
+                catch (Exception ex) when (Classify(ex, cancellationToken, budget.Token) is { } failure)
                 {
                     foreach (var b in group)
                     {
@@ -96,7 +106,7 @@ public sealed class TransferEngine
                 }
                 foreach (var b in group)
                 {
-                    await checkpointer.AddAsync(b.Key, EntryOf(b, size, syncDate), ct);
+                    await checkpointer.AddAsync(b.Key, EntryOf(b, size, syncDate), cancellationToken);
                     stored.Enqueue(b);
                     Interlocked.Add(ref storedBytes, size);
                     observer.BottleStored(b, size, alreadyPresent);
@@ -113,7 +123,7 @@ public sealed class TransferEngine
     }
 
     private async Task<(long Size, bool AlreadyPresent, long Fetched)> StorePrimaryAsync(
-        PlannedBottle bottle, bool force, DateOnly syncDate, Uri apiUrl, ProgressTracker progress, CancellationToken cancellationToken)
+        PlannedBottle bottle, bool force, DateOnly syncDate, Uri apiUrl, ProgressTracker progress, ResiliencePipeline pipeline, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
         // A killed run may have committed this file without recording it; verified bytes need no second download.
         if (!force && await _store.HoldsVerifiedAsync(bottle.ObjectKey, bottle.Sha256, cancellationToken))
@@ -124,10 +134,14 @@ public sealed class TransferEngine
         await using var stage = await _store.StageAsync(bottle.ObjectKey, bottle.Size, cancellationToken);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(ResiliencePipelines.Subject, bottle.Key);
+        if (deadline is { } d)
+        {
+            context.Properties.Set(ResiliencePipelines.Deadline, d);
+        }
         long fetched = 0;
         try
         {
-            var size = await _pipeline.ExecuteAsync(
+            var size = await pipeline.ExecuteAsync(
                 async (ctx, state) =>
                 {
                     var (bytes, total) = await AttemptAsync(state, bottle, progress, ctx.CancellationToken);
@@ -138,6 +152,10 @@ public sealed class TransferEngine
                 stage);
             await stage.CommitAsync(MetadataOf(bottle, syncDate, apiUrl), cancellationToken);
             return (size, false, Interlocked.Read(ref fetched));
+        }
+        catch (Exception ex) when (context.Properties.TryGetValue(ResiliencePipelines.StoppedByDeadline, out var why))
+        {
+            throw new BottleDownloadException(FailureKind.Budget, $"{BudgetAdvice}: {why} ({Describe(ex)})", ex);
         }
         finally
         {
@@ -155,10 +173,9 @@ public sealed class TransferEngine
         var reading = false;
         try
         {
-            using var response = await _registry.SendAsync(HttpMethod.Get, new Uri(bottle.Url), null, cancellationToken);
-            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            await using var blob = await _registry.OpenBlobAsync(new Uri(bottle.Url), cancellationToken);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            pending = body.ReadAsync(current.AsMemory(0, BufferSize), cancellationToken);
+            pending = blob.Body.ReadAsync(current.AsMemory(0, BufferSize), cancellationToken);
             reading = true;
             while (true)
             {
@@ -170,16 +187,16 @@ public sealed class TransferEngine
                 }
                 // The next chunk arrives while this one is hashed and written.
                 (current, next) = (next, current);
-                pending = body.ReadAsync(current.AsMemory(0, BufferSize), cancellationToken);
+                pending = blob.Body.ReadAsync(current.AsMemory(0, BufferSize), cancellationToken);
                 reading = true;
                 hash.AppendData(next, 0, read);
                 await stage.Content.WriteAsync(next.AsMemory(0, read), cancellationToken);
                 total += read;
                 progress.AddBytes(read);
             }
-            if (response.Content.Headers.ContentLength is { } expected && expected != total)
+            if (blob.Length is { } expected && expected != total)
             {
-                throw new TransientDownloadException($"body ended after {total:N0} of {expected:N0} bytes");
+                throw new TransientFailureException($"body ended after {total:N0} of {expected:N0} bytes", connectionFailure: true);
             }
             var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
             if (!string.Equals(actual, bottle.Sha256, StringComparison.Ordinal))
@@ -203,7 +220,7 @@ public sealed class TransferEngine
                 {
                     await pending;
                 }
-                catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException or ObjectDisposedException)
+                catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
                 {
                     // The attempt already failed for another reason.
                 }
@@ -219,26 +236,33 @@ public sealed class TransferEngine
         {
             return await pending;
         }
-        catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TransientDownloadException($"connection lost after {soFar:N0} bytes: {ex.Message}", null, ex);
+            throw new TransientFailureException($"connection lost after {soFar:N0} bytes: {ex.Message}", null, ex, connectionFailure: true);
         }
     }
 
-    private (FailureKind Kind, string Reason)? Classify(Exception ex, CancellationToken cancellationToken)
+    private const string BudgetAdvice = "did not finish within the worker's time budget; large or slow bottles go to ECS (lower SIZE_THRESHOLD_GB) or the next run retries it";
+
+    private (FailureKind Kind, string Reason)? Classify(Exception ex, CancellationToken host, CancellationToken budget)
     {
         var attempts = _settings.RetryAttempts + 1;
         return ex switch
         {
-            OperationCanceledException when cancellationToken.IsCancellationRequested => null,
+            OperationCanceledException when host.IsCancellationRequested => null,
+            OperationCanceledException when budget.IsCancellationRequested => (FailureKind.Budget, BudgetAdvice),
             BottleDownloadException b => (b.Kind, b.Message),
             TimeoutRejectedException => (FailureKind.Timeout, $"timeout after {attempts} attempts of {_settings.DownloadTimeout.TotalSeconds:0} s"),
-            TransientDownloadException t when t.InnerException is HttpRequestException or IOException => (FailureKind.Network, $"{t.Message} ({attempts} attempts)"),
-            TransientDownloadException t => (FailureKind.HttpError, $"{t.Message} after {attempts} attempts"),
+            TransientFailureException { IsConnectionFailure: true } t => (FailureKind.Network, $"{t.Message} ({attempts} attempts)"),
+            TransientFailureException t => (FailureKind.HttpError, $"{t.Message} after {attempts} attempts"),
             IOException or UnauthorizedAccessException => (FailureKind.Storage, $"store write failed: {ex.Message}"),
             _ => null,
         };
     }
+
+    private static string Describe(Exception ex) => ex is TimeoutRejectedException ? "timed out" : ex.Message;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static HashEntry EntryOf(PlannedBottle b, long size, DateOnly syncDate) =>
         new(b.Sha256, syncDate, size, b.FormulaName, b.FormulaVersion, b.Platform, b.Url, b.ObjectKey);

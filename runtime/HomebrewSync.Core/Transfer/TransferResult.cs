@@ -1,9 +1,6 @@
 using HomebrewSync.Contracts;
-using HomebrewSync.Core.Registry;
 
 namespace HomebrewSync.Core.Transfer;
-
-public sealed record BottleFailure(PlannedBottle Bottle, FailureKind Kind, string Reason);
 
 /// <param name="Stored">Bottles now at their final key (downloaded, copied from a shared blob, or found already verified).</param>
 /// <param name="NotStarted">Bottles left for a later invocation because the time budget ran out.</param>

@@ -23,10 +23,10 @@ public sealed record VerifyReport(bool HashFileFound, int EntriesChecked, int Fi
 public static class MirrorVerifier
 {
     /// <param name="deep">Re-hash every object's bytes even where the store recorded a checksum at upload.</param>
-    public static async Task<VerifyReport> VerifyAsync(IBottleStore store, bool deep, int concurrency, CancellationToken cancellationToken)
+    public static async Task<VerifyReport> VerifyAsync(IBottleStore store, IHashFileStore hashFile, bool deep, int concurrency, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var snapshot = await store.ReadManifestAsync(cancellationToken);
+        var snapshot = await hashFile.ReadManifestAsync(cancellationToken);
         var manifest = snapshot?.Manifest ?? new HashManifest();
         var problems = new ConcurrentQueue<VerifyProblem>();
         var rehashed = 0;

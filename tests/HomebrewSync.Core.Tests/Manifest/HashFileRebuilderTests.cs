@@ -7,7 +7,7 @@ namespace HomebrewSync.Core.Tests.Manifest;
 
 public sealed class HashFileRebuilderTests
 {
-    private static async Task PutAsync(InMemoryBottleStore store, string key, string name, string platform, DateOnly date, char sha, bool withMetadata = true)
+    private static async Task PutAsync(InMemoryStore store, string key, string name, string platform, DateOnly date, char sha, bool withMetadata = true)
     {
         await using var staged = await store.StageAsync(key, null, CancellationToken.None);
         await staged.Content.WriteAsync(new byte[] { 1, 2, 3, 4 });
@@ -21,14 +21,14 @@ public sealed class HashFileRebuilderTests
     [Fact]
     public async Task RebuildAsync_KeepsTheNewestCopySkipsObjectsWithoutMetadataAndBacksUpTheOldFile()
     {
-        var store = new InMemoryBottleStore();
+        var store = new InMemoryStore();
         store.SetManifestBytes("not json"u8.ToArray());
         await PutAsync(store, "2025-07-14/a-1.0.monterey.bottle.tar.gz", "a", "monterey", new DateOnly(2025, 7, 14), 'a');
         await PutAsync(store, "2025-07-21/a-1.0.monterey.bottle.tar.gz", "a", "monterey", new DateOnly(2025, 7, 21), 'a');
         await PutAsync(store, "2025-07-21/b-1.0.monterey.bottle.tar.gz", "b", "monterey", new DateOnly(2025, 7, 21), 'b');
         await PutAsync(store, "2025-07-21/c-1.0.monterey.bottle.tar.gz", "c", "monterey", new DateOnly(2025, 7, 21), 'c', withMetadata: false);
 
-        var report = await HashFileRebuilder.RebuildAsync(store, new FakeTimeProvider(new DateTimeOffset(2025, 7, 22, 1, 2, 3, TimeSpan.Zero)), 2, CancellationToken.None);
+        var report = await HashFileRebuilder.RebuildAsync(store, store, new FakeTimeProvider(new DateTimeOffset(2025, 7, 22, 1, 2, 3, TimeSpan.Zero)), 2, CancellationToken.None);
 
         Assert.Equal(2, report.Entries);
         Assert.Equal(1, report.ObjectsWithoutMetadata);

@@ -24,7 +24,7 @@ public sealed class SyncPlannerTests
     }
 
     private static Task<PlanOutcome> Plan(Formula[] catalog, HashManifest? manifest = null, IReadOnlyList<string>? tags = null, string[]? only = null, bool force = false, bool includeDisabled = false) =>
-        SyncPlanner.PlanAsync(Catalog(catalog), manifest, new PlanRequest(tags ?? Tags, only, force, includeDisabled, Date, new Uri("https://formulae.brew.sh/api/formula.json")), new FakeTimeProvider(), CancellationToken.None);
+        SyncPlanner.PlanAsync(Catalog(catalog), manifest, new PlanRequest(tags ?? Tags, only, force, includeDisabled, Date, new Uri("https://formulae.brew.sh/api/formula.json"), new RunLabels("Manual")), new FakeTimeProvider(), CancellationToken.None);
 
     private static HashEntry Entry(string sha) => new(sha, new DateOnly(2025, 7, 14), 10, "x", "1", "monterey", "u", "k");
 

@@ -12,7 +12,7 @@ public sealed class ManifestCheckpointerTests
     [Fact]
     public async Task AddAsync_WritesEveryBatchSizeEntries_AndFlushWritesTheRest()
     {
-        var store = new InMemoryBottleStore();
+        var store = new InMemoryStore();
         var checkpointer = new ManifestCheckpointer(store, null, batchSize: 3, new FakeTimeProvider(), NullSyncObserver.Instance);
 
         for (var i = 0; i < 7; i++)
@@ -31,7 +31,7 @@ public sealed class ManifestCheckpointerTests
     [Fact]
     public async Task FlushAsync_AnotherWriterGotThereFirst_KeepsBothWritersEntries()
     {
-        var store = new InMemoryBottleStore();
+        var store = new InMemoryStore();
         var time = new FakeTimeProvider();
         var ours = new ManifestCheckpointer(store, null, batchSize: 100, time, NullSyncObserver.Instance);
         await ours.AddAsync("ours", Entry("ours"), CancellationToken.None);

@@ -18,7 +18,7 @@ public sealed class ResiliencePipelinesTests
         var pipeline = ResiliencePipelines.Create(Settings, time, notices.Add);
         var calls = 0;
 
-        var run = pipeline.ExecuteAsync(_ => ++calls < 3 ? throw new TransientDownloadException("HTTP 503") : ValueTask.FromResult(calls)).AsTask();
+        var run = pipeline.ExecuteAsync(_ => ++calls < 3 ? throw new TransientFailureException("HTTP 503") : ValueTask.FromResult(calls)).AsTask();
         while (!run.IsCompleted)
         {
             time.Advance(TimeSpan.FromSeconds(1));
@@ -38,7 +38,7 @@ public sealed class ResiliencePipelinesTests
         var pipeline = ResiliencePipelines.Create(Settings, time, notices.Add);
         var calls = 0;
 
-        var run = pipeline.ExecuteAsync(_ => ++calls == 1 ? throw new TransientDownloadException("HTTP 429", TimeSpan.FromSeconds(42)) : ValueTask.FromResult(calls)).AsTask();
+        var run = pipeline.ExecuteAsync(_ => ++calls == 1 ? throw new TransientFailureException("HTTP 429", TimeSpan.FromSeconds(42)) : ValueTask.FromResult(calls)).AsTask();
         await Task.Delay(10);
         time.Advance(TimeSpan.FromSeconds(41));
         await Task.Delay(10);
@@ -90,5 +90,37 @@ public sealed class ResiliencePipelinesTests
 
         await Assert.ThrowsAsync<TimeoutRejectedException>(() => run);
         Assert.Equal(3, calls);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_RetryWouldEndPastTheDeadline_StopsAndSaysWhy()
+    {
+        var time = new FakeTimeProvider();
+        var pipeline = ResiliencePipelines.Create(Settings, time);
+        var context = Polly.ResilienceContextPool.Shared.Get();
+        // Room for the first attempt and a short wait, not for another 30-second attempt after a 42-second Retry-After.
+        context.Properties.Set(ResiliencePipelines.Deadline, time.GetUtcNow() + TimeSpan.FromSeconds(60));
+        var calls = 0;
+
+        var ex = await Assert.ThrowsAsync<TransientFailureException>(() => pipeline.ExecuteAsync<int>(
+            _ => { calls++; throw new TransientFailureException("HTTP 429", TimeSpan.FromSeconds(42)); }, context).AsTask());
+
+        Assert.Equal(1, calls);
+        Assert.Equal("HTTP 429", ex.Message);
+        Assert.True(context.Properties.TryGetValue(ResiliencePipelines.StoppedByDeadline, out var why));
+        Assert.Contains("Retry-After", why, StringComparison.Ordinal);
+        Polly.ResilienceContextPool.Shared.Return(context);
+    }
+
+    [Fact]
+    public void WorstCase_CountsEveryAttemptAndTheLongestBackoffs()
+    {
+        var timing = new RetryTiming(Settings);
+
+        // 4 attempts of 30 s, waits of at most 2, 4 and 8 s.
+        Assert.Equal(TimeSpan.FromSeconds(134), timing.WorstCase);
+        Assert.Equal(TimeSpan.FromSeconds(8), timing.MaxDelayBefore(2));
+        Assert.InRange(timing.DelayBefore(2, null, 0.0), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8));
+        Assert.Equal(RetryTiming.MaxDelay, timing.DelayBefore(0, TimeSpan.FromHours(1), 0.5));
     }
 }

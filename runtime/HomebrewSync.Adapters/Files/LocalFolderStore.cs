@@ -1,0 +1,306 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using HomebrewSync.Contracts;
+using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.Storage;
+using Polly;
+using Polly.Retry;
+
+namespace HomebrewSync.Adapters.Files;
+
+/// <summary>
+/// A mirror in a local folder: <c>&lt;root&gt;/YYYY-MM-DD/&lt;file&gt;</c>, <c>&lt;root&gt;/bottles_hash.json</c> and documents
+/// (<c>plans/</c>, <c>manifests/</c>, <c>api/</c>). Bottles are staged under <c>.staging/</c> on the same file
+/// system and renamed into place, so a final path only ever holds verified bytes; the hash file and documents
+/// are replaced the same way. Every key is checked to stay inside the root.
+/// </summary>
+public sealed partial class LocalFolderStore : IStore
+{
+    private const string StagingDir = ".staging";
+    private const string LockName = ".bottles_hash.lock";
+    private static readonly TimeSpan StaleStaging = TimeSpan.FromHours(6);
+    private readonly string _root;
+    private readonly string _rootWithSeparator;
+    private readonly TimeProvider _time;
+    private readonly ResiliencePipeline _lockRetry;
+
+    public LocalFolderStore(string root, TimeProvider time)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        _root = Path.GetFullPath(root);
+        _rootWithSeparator = Path.EndsInDirectorySeparator(_root) ? _root : _root + Path.DirectorySeparatorChar;
+        _time = time;
+        // Another process holds the hash-file lock only for the moment of its write: wait for it, on the injected clock.
+        _lockRetry = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<IOException>(),
+                MaxRetryAttempts = 200,
+                Delay = TimeSpan.FromMilliseconds(25),
+                BackoffType = DelayBackoffType.Constant,
+                UseJitter = true,
+            })
+            .Build();
+    }
+
+    public string Location => _root;
+
+    public string HashFileLocation => ManifestPath;
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$")]
+    private static partial Regex DateFolder();
+
+    public string Describe(string key) => PathOf(key);
+
+    public Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            Directory.CreateDirectory(_root);
+            var staging = Directory.CreateDirectory(Path.Combine(_root, StagingDir));
+            var probe = Path.Combine(staging.FullName, $"probe-{Guid.NewGuid():N}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            // Leftovers of a killed run: nothing refers to them.
+            var cutoff = _time.GetUtcNow().UtcDateTime - StaleStaging;
+            foreach (var stale in staging.EnumerateFiles("*.part").Where(f => f.LastWriteTimeUtc < cutoff))
+            {
+                stale.Delete();
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new StoreAccessException($"The store {_root} is not writable: {ex.Message}", ex);
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task<ManifestSnapshot?> ReadManifestAsync(CancellationToken cancellationToken)
+    {
+        var path = ManifestPath;
+        byte[] bytes;
+        try
+        {
+            bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        using var stream = new MemoryStream(bytes, writable: false);
+        var manifest = await HashManifestSerializer.ReadAsync(stream, path, cancellationToken);
+        return new ManifestSnapshot(manifest, VersionOf(bytes));
+    }
+
+    public async Task<string> WriteManifestAsync(HashManifest manifest, string? expectedVersion, CancellationToken cancellationToken)
+    {
+        var bytes = await HashManifestSerializer.ToBytesAsync(manifest, cancellationToken);
+        Directory.CreateDirectory(_root);
+        await using var lockHandle = await AcquireLockAsync(cancellationToken);
+        var current = File.Exists(ManifestPath) ? VersionOf(await File.ReadAllBytesAsync(ManifestPath, cancellationToken)) : null;
+        if (current != expectedVersion)
+        {
+            throw new ManifestConflictException($"{ManifestPath} changed since it was read (expected version {expectedVersion ?? "none"}, found {current ?? "none"})");
+        }
+        await ReplaceAsync(ManifestPath, bytes, cancellationToken);
+        return VersionOf(bytes);
+    }
+
+    public async Task<string?> BackupManifestAsync(string stamp, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(ManifestPath))
+        {
+            return null;
+        }
+        var bytes = await File.ReadAllBytesAsync(ManifestPath, cancellationToken);
+        await File.WriteAllBytesAsync($"{ManifestPath}.backup-{stamp}", bytes, cancellationToken);
+        return VersionOf(bytes);
+    }
+
+    public Task<IStagedBottle> StageAsync(string key, long? expectedSize, CancellationToken cancellationToken)
+    {
+        var final = PathOf(key);
+        var staging = Path.Combine(_root, StagingDir);
+        Directory.CreateDirectory(staging);
+        var temp = Path.Combine(staging, $"{Guid.NewGuid():N}.part");
+        return Task.FromResult<IStagedBottle>(new StagingFile(temp, (path, _, _) =>
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+            File.Move(path, final, overwrite: true);
+            return Task.CompletedTask;
+        }));
+    }
+
+    public Task CopyAsync(string sourceKey, string destinationKey, BottleMetadata metadata, CancellationToken cancellationToken)
+    {
+        var source = PathOf(sourceKey);
+        var destination = PathOf(destinationKey);
+        if (string.Equals(source, destination, StringComparison.Ordinal))
+        {
+            return Task.CompletedTask;
+        }
+        var temp = Path.Combine(_root, StagingDir, $"{Guid.NewGuid():N}.part");
+        Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
+        Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+        File.Copy(source, temp, overwrite: true);
+        File.Move(temp, destination, overwrite: true);
+        return Task.CompletedTask;
+    }
+
+    public async Task<bool> HoldsVerifiedAsync(string key, string sha256, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(PathOf(key)))
+        {
+            return false;
+        }
+        // A plain folder keeps no checksum beside the file, so the bytes are hashed again.
+        return string.Equals(await ComputeSha256Async(key, cancellationToken), sha256, StringComparison.Ordinal);
+    }
+
+    public Task<StoredBottle?> GetAsync(string key, CancellationToken cancellationToken)
+    {
+        var info = new FileInfo(PathOf(key));
+        return Task.FromResult(info.Exists ? new StoredBottle(key, info.Length, null, info.LastWriteTimeUtc) : null);
+    }
+
+    // A plain folder keeps no metadata beside the files.
+    public Task<BottleMetadata?> GetMetadataAsync(string key, CancellationToken cancellationToken) => Task.FromResult<BottleMetadata?>(null);
+
+    public async Task<string> ComputeSha256Async(string key, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var hash = await SHA256.HashDataAsync(stream, cancellationToken);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    public async IAsyncEnumerable<StoredBottle> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(_root))
+        {
+            yield break;
+        }
+        foreach (var dir in Directory.EnumerateDirectories(_root).Order(StringComparer.Ordinal))
+        {
+            var folder = Path.GetFileName(dir);
+            if (!DateFolder().IsMatch(folder))
+            {
+                continue;
+            }
+            foreach (var file in Directory.EnumerateFiles(dir, "*.tar.gz").Order(StringComparer.Ordinal))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var info = new FileInfo(file);
+                yield return new StoredBottle($"{folder}/{info.Name}", info.Length, null, info.LastWriteTimeUtc);
+            }
+        }
+        await Task.CompletedTask;
+    }
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        File.Delete(PathOf(key));
+        return Task.CompletedTask;
+    }
+
+    public async Task<StoredDocument?> GetDocumentAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        try
+        {
+            var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+            return new StoredDocument(bytes, File.GetLastWriteTimeUtc(path));
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public Task PutDocumentAsync(string key, byte[] content, string contentType, CancellationToken cancellationToken) =>
+        ReplaceAsync(PathOf(key), content, cancellationToken);
+
+    public Task DeleteDocumentAsync(string key, CancellationToken cancellationToken)
+    {
+        File.Delete(PathOf(key));
+        return Task.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<StoredObject> ListDocumentsAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var dir = PathOf(prefix.TrimEnd('/'));
+        if (!Directory.Exists(dir))
+        {
+            yield break;
+        }
+        foreach (var file in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var info = new FileInfo(file);
+            if (info.Name.EndsWith(".tmp", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            yield return new StoredObject(Path.GetRelativePath(_root, file).Replace(Path.DirectorySeparatorChar, '/'), info.Length, info.LastWriteTimeUtc);
+        }
+        await Task.CompletedTask;
+    }
+
+    public Task<StoredObject?> HeadAsync(string key, CancellationToken cancellationToken)
+    {
+        var info = new FileInfo(PathOf(key));
+        return Task.FromResult(info.Exists ? new StoredObject(key, info.Length, info.LastWriteTimeUtc) : null);
+    }
+
+    public Task<Stream> OpenReadAsync(string key, long offset, long? length, CancellationToken cancellationToken)
+    {
+        var stream = new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        stream.Seek(offset, SeekOrigin.Begin);
+        return Task.FromResult<Stream>(length is { } n ? new BoundedStream(stream, n) : stream);
+    }
+
+    // Files are read through this process: there is no link to hand out.
+    public Task<Uri?> GetDownloadLinkAsync(string key, TimeSpan lifetime, CancellationToken cancellationToken) => Task.FromResult<Uri?>(null);
+
+    private string ManifestPath => Path.Combine(_root, ProductInfo.HashFileName);
+
+    /// <summary>Maps a key to a path inside the root; any key that would land elsewhere is refused.</summary>
+    internal string PathOf(string key)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        if (key.Contains('\\', StringComparison.Ordinal) || key.Split('/').Any(s => s is "" or "." or ".."))
+        {
+            throw new ArgumentException($"'{key}' is not a store key", nameof(key));
+        }
+        var full = Path.GetFullPath(Path.Combine(_root, key));
+        return full.StartsWith(_rootWithSeparator, StringComparison.Ordinal)
+            ? full
+            : throw new ArgumentException($"'{key}' is outside the store", nameof(key));
+    }
+
+    private static async Task ReplaceAsync(string path, byte[] content, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = path + $".{Guid.NewGuid():N}.tmp";
+        try
+        {
+            await File.WriteAllBytesAsync(temp, content, cancellationToken);
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private static string VersionOf(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    private async Task<FileStream> AcquireLockAsync(CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(_root, LockName);
+        return await _lockRetry.ExecuteAsync(
+            static (p, _) => ValueTask.FromResult(new FileStream(p, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None)),
+            path,
+            cancellationToken);
+    }
+}

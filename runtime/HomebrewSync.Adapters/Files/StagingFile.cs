@@ -1,0 +1,45 @@
+using HomebrewSync.Core.Storage;
+
+namespace HomebrewSync.Adapters.Files;
+
+/// <summary>
+/// A bottle staged in a local file: written, reset for another attempt, then handed to
+/// <paramref name="commit"/> (a rename into place, an upload) once verified. The file is gone after
+/// disposal whatever happened: moved into place, uploaded, or discarded.
+/// </summary>
+public sealed class StagingFile : IStagedBottle
+{
+    private readonly string _path;
+    private readonly Func<string, BottleMetadata, CancellationToken, Task> _commit;
+    private readonly FileStream _stream;
+
+    /// <param name="commit">Gets the closed file's path; runs once the bytes are verified.</param>
+    public StagingFile(string path, Func<string, BottleMetadata, CancellationToken, Task> commit)
+    {
+        _path = path;
+        _commit = commit;
+        _stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
+    }
+
+    public Stream Content => _stream;
+
+    public Task ResetAsync(CancellationToken cancellationToken)
+    {
+        _stream.SetLength(0);
+        _stream.Position = 0;
+        return Task.CompletedTask;
+    }
+
+    public async Task CommitAsync(BottleMetadata metadata, CancellationToken cancellationToken)
+    {
+        await _stream.FlushAsync(cancellationToken);
+        await _stream.DisposeAsync();
+        await _commit(_path, metadata, cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stream.DisposeAsync();
+        File.Delete(_path);
+    }
+}

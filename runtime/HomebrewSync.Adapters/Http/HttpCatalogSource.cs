@@ -1,0 +1,97 @@
+using System.Runtime.CompilerServices;
+using HomebrewSync.Core.Catalog;
+using HomebrewSync.Core.Registry;
+using HomebrewSync.Core.Transfer;
+using Polly;
+using Polly.Timeout;
+
+namespace HomebrewSync.Adapters.Http;
+
+/// <summary>formula.json over HTTP(S), streamed; a transient failure to connect is retried, a stalled body ends the run.</summary>
+public sealed class HttpCatalogSource : IFormulaSource
+{
+    private readonly HttpClient _http;
+    private readonly Uri _url;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly TimeSpan _readTimeout;
+
+    /// <param name="readTimeout">The whole catalog must arrive within this (a stalled body would otherwise hang the run).</param>
+    public HttpCatalogSource(HttpClient http, Uri url, ResiliencePipeline pipeline, TimeSpan readTimeout)
+    {
+        _http = http;
+        _url = url;
+        _pipeline = pipeline;
+        _readTimeout = readTimeout;
+    }
+
+    public async IAsyncEnumerable<Formula> ReadAsync(Action<string>? rejected, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_readTimeout);
+        await using var stream = await OpenAsync(deadline.Token);
+        await using var formulae = FormulaCatalogReader.ReadAsync(stream, rejected, deadline.Token).GetAsyncEnumerator(deadline.Token);
+        while (true)
+        {
+            try
+            {
+                if (!await formulae.MoveNextAsync())
+                {
+                    break;
+                }
+            }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new CatalogUnavailableException($"The catalog {_url} did not arrive within {_readTimeout.TotalSeconds:0.###} s ({Contracts.EnvVars.DownloadTimeoutSeconds})", ex);
+            }
+            catch (Exception ex) when ((ex is IOException or HttpRequestException) && !cancellationToken.IsCancellationRequested)
+            {
+                throw new CatalogUnavailableException($"The catalog {_url} could not be read: {ex.Message}", ex);
+            }
+            yield return formulae.Current;
+        }
+    }
+
+    private async Task<Stream> OpenAsync(CancellationToken cancellationToken)
+    {
+        HttpResponseMessage? response = null;
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(ResiliencePipelines.Subject, "catalog " + _url.Authority);
+        try
+        {
+            response = await _pipeline.ExecuteAsync(async (ctx, _) =>
+            {
+                try
+                {
+                    var r = await _http.GetAsync(_url, HttpCompletionOption.ResponseHeadersRead, ctx.CancellationToken);
+                    var status = (int)r.StatusCode;
+                    if (status is >= 500 or 429 or 408)
+                    {
+                        r.Dispose();
+                        throw new TransientFailureException($"HTTP {status}");
+                    }
+                    return r;
+                }
+                catch (HttpRequestException ex)
+                {
+                    throw new TransientFailureException(ex.Message, null, ex, connectionFailure: true);
+                }
+            }, context, 0);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new CatalogUnavailableException($"The catalog {_url} answered HTTP {(int)response.StatusCode}");
+            }
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            response = null; // the stream owns the connection now
+            return body;
+        }
+        catch (Exception ex) when (ex is TransientFailureException or TimeoutRejectedException)
+        {
+            throw new CatalogUnavailableException($"The catalog {_url} could not be fetched: {ex.Message}", ex);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+            response?.Dispose();
+        }
+    }
+}

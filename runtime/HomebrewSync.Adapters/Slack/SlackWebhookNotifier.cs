@@ -1,0 +1,97 @@
+using System.Net.Http.Headers;
+using HomebrewSync.Contracts;
+using HomebrewSync.Core.Notifications;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace HomebrewSync.Adapters.Slack;
+
+/// <summary>
+/// Posts messages to a Slack incoming webhook. 429 (honouring Retry-After) and 5xx are retried with
+/// backoff, the whole delivery is bounded (SLACK_MAX_WAIT_SECONDS, default <see cref="MaxWait"/>), and a failure is reported through
+/// <c>warn</c> and swallowed: Slack being down never fails or stalls a sync. The webhook URL is a
+/// credential and appears in no message.
+/// </summary>
+public sealed class SlackWebhookNotifier : INotifier
+{
+    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(20);
+    private readonly HttpClient _http;
+    private readonly SecretUrl _webhook;
+    private readonly string? _channel;
+    private readonly string? _username;
+    private readonly Action<string> _warn;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan? _maxWait;
+
+    public SlackWebhookNotifier(HttpClient http, SecretUrl webhook, string? channel, string? username, TimeProvider time, Action<string> warn, TimeSpan? maxWait = null)
+    {
+        _time = time;
+        _maxWait = maxWait;
+        _http = http;
+        _webhook = webhook;
+        _channel = channel;
+        _username = username;
+        _warn = warn;
+        _pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddTimeout(maxWait ?? MaxWait)
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<SlackRetryableException>().Handle<TimeoutRejectedException>(),
+                MaxRetryAttempts = 3,
+                Delay = TimeSpan.FromSeconds(1),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is SlackRetryableException { RetryAfter: { } after } ? (TimeSpan?)after : null),
+            })
+            .AddTimeout(TimeSpan.FromSeconds(10))
+            .Build();
+    }
+
+    public INotifier WithChannel(string channel) => new SlackWebhookNotifier(_http, _webhook, channel, _username, _time, _warn, _maxWait);
+
+    public async Task NotifyAsync(SlackMessage message, CancellationToken cancellationToken)
+    {
+        var payload = SlackJson.Serialize(SlackLimits.Apply(message), _channel, _username);
+        try
+        {
+            await _pipeline.ExecuteAsync(async ct =>
+            {
+                using var content = new ByteArrayContent(payload);
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+                HttpResponseMessage response;
+                try
+                {
+                    response = await _http.PostAsync(_webhook.Value, content, ct);
+                }
+                catch (HttpRequestException ex)
+                {
+                    throw new SlackRetryableException($"cannot reach {_webhook.Value.Authority}: {ex.HttpRequestError}", null, ex);
+                }
+                using (response)
+                {
+                    var status = (int)response.StatusCode;
+                    if (status is 429 or >= 500)
+                    {
+                        throw new SlackRetryableException($"HTTP {status}", response.Headers.RetryAfter?.Delta);
+                    }
+                    if (status >= 300)
+                    {
+                        // Slack says why in the body (invalid_blocks, no_service, ...); it holds no secret.
+                        var reason = SlackLimits.Cut(await response.Content.ReadAsStringAsync(ct), 200);
+                        throw new InvalidOperationException($"HTTP {status} {reason}");
+                    }
+                }
+            }, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The run is being stopped; the message no longer matters.
+        }
+        catch (Exception ex) when (ex is SlackRetryableException or TimeoutRejectedException or InvalidOperationException)
+        {
+            _warn($"Slack notification \"{message.Text}\" not delivered to {_webhook}: {ex.Message}");
+        }
+    }
+}

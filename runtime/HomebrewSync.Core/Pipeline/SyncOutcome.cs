@@ -1,0 +1,28 @@
+using HomebrewSync.Contracts;
+using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.Transfer;
+
+namespace HomebrewSync.Core.Pipeline;
+
+/// <summary>
+/// Where a run stands after a host's part of it: for a run in one go, its end; for a saved plan executed in
+/// several invocations, the numbers so far (cumulative) and what is left.
+/// </summary>
+/// <param name="PlanKey">The saved plan, or null for a run planned and executed in one process.</param>
+/// <param name="Remaining">Bottles not attempted yet (a time budget ran out); 0 when the run is over.</param>
+/// <param name="BytesTransferred">Bytes fetched from the registry, this run so far.</param>
+/// <param name="Manifest">The hash file after this part, when this part wrote it.</param>
+public sealed record SyncOutcome(
+    SyncPlan Plan,
+    string? PlanKey,
+    IReadOnlyList<PlannedBottle> Stored,
+    IReadOnlyList<BottleFailure> Failed,
+    int Remaining,
+    long BytesTransferred,
+    TimeSpan Duration,
+    int Invocations,
+    HashManifest? Manifest)
+{
+    public bool Done => Remaining == 0;
+    public bool HasFailures => Failed.Count > 0;
+}

@@ -1,0 +1,342 @@
+using System.Globalization;
+using HomebrewSync.Contracts;
+using HomebrewSync.Contracts.StateMachine;
+using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.Metrics;
+using HomebrewSync.Core.Notifications;
+using HomebrewSync.Core.Orchestration;
+using HomebrewSync.Core.Planning;
+using HomebrewSync.Core.Progress;
+using HomebrewSync.Core.Registry;
+using HomebrewSync.Core.Storage;
+using HomebrewSync.Core.Transfer;
+
+namespace HomebrewSync.Core.Pipeline;
+
+/// <summary>
+/// The one sync pipeline every host calls: plan, route, transfer with checkpoints, result, notifications,
+/// metrics. The CLI's <c>sync</c> runs it in one go; the orchestrator plans and routes; the Lambda worker and
+/// the ECS task (<c>sync --plan</c>) execute the saved plan. Hosts supply only the settings, the clock (and
+/// with it a time budget) and how progress is shown.
+/// </summary>
+public sealed class SyncPipeline
+{
+    private readonly SyncPorts _ports;
+    private readonly SyncSettings _settings;
+    private readonly SyncNotifications _notifications;
+    private readonly TimeProvider _time;
+    private readonly PlanRepository _plans;
+    private readonly TransferEngine _engine;
+
+    public SyncPipeline(SyncPorts ports, SyncSettings settings, NotificationSettings notifications, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(ports);
+        _ports = ports;
+        _settings = settings;
+        _time = time;
+        _notifications = new SyncNotifications(ports.Notifier, notifications, time);
+        _plans = new PlanRepository(ports.Documents, ports.Bottles);
+        _engine = new TransferEngine(ports.Bottles, ports.Registry, settings, time);
+    }
+
+    public SyncSettings Settings => _settings;
+    public NotificationSettings NotificationSettings => _notifications.Settings;
+    public SyncPorts Ports => _ports;
+
+    /// <summary>Today, in UTC, by the host's clock: the folder new bottles go to.</summary>
+    public DateOnly Today => DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime);
+
+    /// <summary>Reads the hash file and the catalog and works out what to fetch, with sizes; writes nothing (but a requested hash-file rebuild).</summary>
+    /// <exception cref="PlanInputException">An unknown platform tag or formula.</exception>
+    public async Task<PlannedRun> PlanAsync(PlanRequest request, ISyncObserver observer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(observer);
+        await _ports.Bottles.PrepareAsync(cancellationToken);
+        if (request.RebuildHash)
+        {
+            var rebuilt = await HashFileRebuilder.RebuildAsync(_ports.Bottles, _ports.HashFile, _time, _settings.MaxConcurrentDownloads, cancellationToken);
+            observer.Info($"Hash file rebuilt from object metadata: {rebuilt.Entries:N0} bottles"
+                + (rebuilt.ObjectsWithoutMetadata > 0 ? $", {rebuilt.ObjectsWithoutMetadata:N0} objects without usable metadata left out" : "")
+                + (rebuilt.BackupOf is null ? "" : $"; the previous file is kept as {rebuilt.BackupOf}"));
+        }
+        // The hash file is read and parsed while the catalog downloads: the two are independent until the first formula.
+        var snapshotTask = Task.Run(() => _ports.HashFile.ReadManifestAsync(cancellationToken), cancellationToken);
+        PlanOutcome outcome;
+        var rejected = new RejectedEntries(observer);
+        try
+        {
+            outcome = await SyncPlanner.PlanAsync(_ports.Catalog.ReadAsync(rejected.Add, cancellationToken), ManifestOf(snapshotTask), request, _time, cancellationToken);
+        }
+        catch when (!snapshotTask.IsCompleted)
+        {
+            // A failed catalog must not leave the hash-file read running unobserved.
+            await Task.WhenAny(snapshotTask);
+            throw;
+        }
+        rejected.Summarize();
+        var snapshot = await snapshotTask;
+        var warnings = outcome.Warnings.ToList();
+        var sizer = new BottleSizer(_ports.Registry, ResiliencePipelines.Create(_settings, _time, observer.Retrying), _settings.MaxConcurrentDownloads);
+        var sized = await sizer.SizeAsync(outcome.Plan, warnings, cancellationToken);
+        foreach (var w in warnings)
+        {
+            observer.Info("warning: " + w);
+        }
+        return new PlannedRun(outcome with { Plan = sized, Warnings = warnings }, snapshot);
+    }
+
+    /// <summary>
+    /// A whole run in this process (the CLI's <c>sync</c>): plan, "started", transfer, "complete" or "completed
+    /// with warnings", metrics. A run that cannot proceed sends "failed" (it started itself, so nobody else will).
+    /// </summary>
+    /// <param name="onPlanned">Shown the plan before anything is downloaded.</param>
+    public async Task<SyncOutcome> SyncAsync(PlanRequest request, RunDisplay display, Action<PlannedRun>? onPlanned, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(display);
+        var started = _time.GetTimestamp();
+        var messages = _notifications.For(null, request.Labels.Trigger, request.Labels.NotificationChannel, request.Labels.RequestedBy, request.Labels.Priority);
+        ProgressTracker? progress = null;
+        try
+        {
+            var planned = await PlanAsync(request, display.Observer, cancellationToken);
+            onPlanned?.Invoke(planned);
+            var plan = planned.Plan;
+            EnsureWithinDownloadLimit(plan);
+            await messages.StartedAsync(plan, cancellationToken);
+            var deadline = Deadline();
+            progress = NewProgress(plan);
+            var (transfer, manifest) = await TransferAsync(plan, planned.Manifest, progress, display, deadline, cancellationToken);
+            var outcome = new SyncOutcome(plan, null, transfer.Stored, transfer.Failed, transfer.NotStarted.Count, transfer.BytesTransferred,
+                _time.GetElapsedTime(started), 1, manifest);
+            if (outcome.Done)
+            {
+                await FinishAsync(outcome, display, cancellationToken);
+            }
+            return outcome;
+        }
+        catch (Exception ex) when (ex is not (PlanInputException or OperationCanceledException))
+        {
+            await messages.FailedAsync(request.SyncDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), ex, progress?.Snapshot(), _time.GetElapsedTime(started), CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The state machine's first state: plans the trigger's run, saves the plan under <c>plans/</c>, routes it
+    /// (ECS above SIZE_THRESHOLD_GB, else the Lambda worker) and sends "started" (and "large download" for ECS).
+    /// </summary>
+    public async Task<OrchestratorResult> StartAsync(SyncTrigger trigger, ISyncObserver observer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(trigger);
+        var request = new PlanRequest(trigger.Platforms ?? _settings.TargetPlatforms, trigger.Formulae, trigger.Force, _settings.IncludeDisabled,
+            Today, _settings.ApiUrl, trigger.Labels, trigger.ForceRebuildHash);
+        observer.Info($"Sync requested: {trigger.Labels.Describe()}");
+        var planned = await PlanAsync(request, observer, cancellationToken);
+        EnsureWithinDownloadLimit(planned.Plan);
+        var plan = planned.Plan with { Store = _ports.Bottles.Location };
+        var key = await SavePlanAsync(plan, cancellationToken);
+
+        var route = Route(plan);
+        var messages = _notifications.For(route == Routes.Ecs ? "ECS" : "Lambda", plan);
+        await messages.StartedAsync(plan, cancellationToken);
+        if (route == Routes.Ecs)
+        {
+            await messages.LargeDownloadAsync(plan, cancellationToken);
+        }
+        observer.Info($"Planned {plan.Bottles.Count:N0} bottles ({plan.TotalBytes:N0} bytes, {plan.Skipped:N0} skipped) for {plan.SyncDate}: route {route}, plan {key}");
+        return new OrchestratorResult
+        {
+            PlanKey = key,
+            Store = _ports.Bottles.Location,
+            Bottles = plan.Bottles.Count,
+            TotalBytes = plan.TotalBytes,
+            Skipped = plan.Skipped,
+            Route = route,
+            SyncDate = plan.SyncDate,
+            Trigger = trigger.Labels.Trigger,
+            EcsCommand = ["sync", "--plan", $"{_ports.Bottles.Location.TrimEnd('/')}/{key}"],
+        };
+    }
+
+    /// <summary>Saves a plan under <c>plans/&lt;date&gt;/</c> for a worker to execute; returns its key.</summary>
+    public async Task<string> SavePlanAsync(SyncPlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var now = _time.GetUtcNow();
+        var key = PlanRepository.NewKey(plan.SyncDate, now);
+        await _plans.SaveAsync(key, plan with { Store = _ports.Bottles.Location, CreatedAt = now }, cancellationToken);
+        return key;
+    }
+
+    /// <summary>ECS above SIZE_THRESHOLD_GB, else the Lambda worker.</summary>
+    public string Route(SyncPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var threshold = (long)(_notifications.Settings.SizeThresholdGb * 1024 * 1024 * 1024);
+        return plan.TotalBytes > threshold ? Routes.Ecs : Routes.Lambda;
+    }
+
+    /// <summary>
+    /// Executes a saved plan (the Lambda worker, the ECS task): takes what earlier executions neither stored nor
+    /// failed, within this host's time budget, records its progress beside the plan, and once every bottle has
+    /// been attempted sends "complete" or "completed with warnings" with the whole run's numbers. It never sends
+    /// "failed": whoever started the plan (the state machine) reports a failure.
+    /// </summary>
+    /// <exception cref="PlanNotFoundException">No plan at <paramref name="planKey"/>.</exception>
+    public async Task<SyncOutcome> ExecuteSavedPlanAsync(string planKey, RunDisplay display, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(display);
+        var now = _time.GetUtcNow();
+        var deadline = Deadline();
+        await _ports.Bottles.PrepareAsync(cancellationToken);
+        var plan = await _plans.LoadAsync(planKey, cancellationToken);
+        EnsureWithinDownloadLimit(plan);
+        var state = await _plans.LoadStateAsync(planKey, cancellationToken) ?? new PlanState { StartedAt = now };
+        var byKey = plan.Bottles.ToDictionary(b => b.Key, StringComparer.Ordinal);
+        if (state.FinishedAt is not null)
+        {
+            // Already over (a repeated invocation): report where it ended, send nothing again.
+            return OutcomeOf(plan, planKey, state, byKey, 0, null);
+        }
+        var snapshot = await _ports.HashFile.ReadManifestAsync(cancellationToken);
+        var done = new HashSet<string>(state.Stored.Concat(state.Failed.Select(f => f.Key)), StringComparer.Ordinal);
+        var remaining = plan.Bottles
+            .Where(b => !done.Contains(b.Key))
+            .Where(b => plan.Force || snapshot is null || !snapshot.Manifest.TryGet(b.Key, out var e) || e.Sha256 != b.Sha256)
+            .ToArray();
+        // Bottles a killed earlier execution stored and recorded (but not in the state) count as stored.
+        var left = remaining.Select(b => b.Key).ToHashSet(StringComparer.Ordinal);
+        var recovered = plan.Bottles.Where(b => !done.Contains(b.Key) && !left.Contains(b.Key)).Select(b => b.Key).ToArray();
+        display.Observer.Info($"Executing plan {planKey} ({plan.Trigger ?? "Manual"}{(plan.RequestedBy is null ? "" : ", requested by " + plan.RequestedBy)}): "
+            + $"{remaining.Length:N0} of {plan.Bottles.Count:N0} bottles to go, invocation {state.Invocations + 1}");
+
+        var slice = plan with { Bottles = remaining };
+        var (transfer, manifest) = await TransferAsync(slice, snapshot, NewProgress(slice), display, deadline, cancellationToken);
+        state = state with
+        {
+            Invocations = state.Invocations + 1,
+            Stored = state.Stored.Concat(recovered).Concat(transfer.Stored.Select(b => b.Key)).Distinct(StringComparer.Ordinal).ToArray(),
+            Failed = state.Failed.Concat(transfer.Failed.Select(f => new FailedBottle(f.Bottle.Key, f.Kind.ToString(), f.Reason))).ToArray(),
+            BytesTransferred = state.BytesTransferred + transfer.BytesTransferred,
+        };
+        var outcome = OutcomeOf(plan, planKey, state, byKey, plan.Bottles.Count - state.Stored.Count - state.Failed.Count, manifest);
+        if (outcome.Done)
+        {
+            state = state with { FinishedAt = _time.GetUtcNow() };
+            await FinishAsync(outcome with { Duration = _time.GetUtcNow() - state.StartedAt }, display, cancellationToken);
+        }
+        await _plans.SaveStateAsync(planKey, state, CancellationToken.None);
+        return outcome with { Duration = _time.GetUtcNow() - state.StartedAt };
+    }
+
+    /// <summary>The state machine's Catch: "failed", with the error it caught and the progress recorded beside the plan.</summary>
+    public async Task NotifyFailureAsync(FailureNotice notice, ISyncObserver observer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(notice);
+        SyncPlan? plan = null;
+        PlanState? state = null;
+        if (notice.PlanKey is { } key)
+        {
+            try
+            {
+                plan = await _plans.LoadAsync(key, cancellationToken);
+                state = await _plans.LoadStateAsync(key, cancellationToken);
+            }
+            catch (PlanNotFoundException)
+            {
+                // Report the failure all the same, without progress.
+            }
+        }
+        var now = _time.GetUtcNow();
+        var syncDate = plan?.SyncDate ?? Today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var duration = plan is null ? TimeSpan.Zero : now - (state?.StartedAt ?? plan.CreatedAt);
+        var errorType = FailureNames.ErrorTypeOf(notice.Error.Error);
+        var details = string.IsNullOrWhiteSpace(notice.Error.Cause) ? notice.Error.Error : FailureNames.CauseText(notice.Error.Cause);
+        observer.Info($"Sync failed ({errorType}) for plan {notice.PlanKey ?? "(none)"}: {details}");
+        await _notifications.For(null, plan).FailedAsync(syncDate, errorType, details, state?.Stored.Count ?? 0, plan?.Bottles.Count ?? 0,
+            state?.BytesTransferred ?? 0, duration, cancellationToken);
+    }
+
+    private async Task<(TransferResult Transfer, HashManifest Manifest)> TransferAsync(
+        SyncPlan plan, ManifestSnapshot? snapshot, ProgressTracker progress, RunDisplay display, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
+        var checkpointer = new ManifestCheckpointer(_ports.HashFile, snapshot, _settings.BatchSize, _time, display.Observer);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var any = plan.Bottles.Count > 0;
+        var live = any && display.Live is { } show ? show(progress, stop.Token) : Task.CompletedTask;
+        // Slack progress updates are for long runs on hosts without a time budget (ECS, the CLI).
+        var updates = any && deadline is null ? _notifications.For(null, plan).RunProgressUpdatesAsync(progress, stop.Token) : Task.CompletedTask;
+        try
+        {
+            var transfer = await _engine.RunAsync(plan, checkpointer, progress, display.Observer, deadline, cancellationToken);
+            return (transfer, checkpointer.Manifest);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await live;
+            await updates;
+        }
+    }
+
+    /// <summary>The end of a run, the same on every host: the final message and the run's metrics.</summary>
+    private async Task FinishAsync(SyncOutcome outcome, RunDisplay display, CancellationToken cancellationToken)
+    {
+        var n = _notifications.Settings;
+        await _notifications.For(null, outcome.Plan).FinishedAsync(outcome.Plan, outcome.Stored, outcome.Failed, outcome.BytesTransferred, outcome.Duration,
+            _ports.Bottles.Location, cancellationToken);
+        if (n.EmitMetrics)
+        {
+            await display.MetricsLog.WriteLineAsync(EmfMetrics.ForRun(n.Environment, outcome.Plan.SyncDate, n.SyncMethod.ToLowerInvariant(), outcome.Stored.Count,
+                outcome.Failed.Count, outcome.Plan.Skipped, outcome.Duration, outcome.BytesTransferred, _time.GetUtcNow()));
+            await display.MetricsLog.FlushAsync(cancellationToken);
+        }
+        display.Observer.Info($"Sync {outcome.Plan.SyncDate} {(outcome.HasFailures ? "completed with warnings" : "complete")}: {outcome.Stored.Count:N0} stored, "
+            + $"{outcome.Plan.Skipped:N0} skipped, {outcome.Failed.Count:N0} failed, {outcome.BytesTransferred:N0} bytes downloaded");
+    }
+
+    private static SyncOutcome OutcomeOf(SyncPlan plan, string planKey, PlanState state, Dictionary<string, PlannedBottle> byKey, int remaining, HashManifest? manifest) =>
+        new(plan, planKey,
+            state.Stored.Where(byKey.ContainsKey).Select(k => byKey[k]).ToArray(),
+            state.Failed.Where(f => byKey.ContainsKey(f.Key)).Select(f => new BottleFailure(byKey[f.Key], Enum.TryParse<FailureKind>(f.Kind, out var k) ? k : FailureKind.HttpError, f.Reason)).ToArray(),
+            remaining, state.BytesTransferred, TimeSpan.Zero, state.Invocations, manifest);
+
+    private ProgressTracker NewProgress(SyncPlan plan) => new(_time, plan.Bottles.Count, plan.TotalBytes);
+
+    private DateTimeOffset? Deadline() => _settings.TimeBudget is { } budget ? _time.GetUtcNow() + budget : null;
+
+    private void EnsureWithinDownloadLimit(SyncPlan plan)
+    {
+        if (_settings.MaxDownloadBytes is { } max && plan.TotalBytes > max)
+        {
+            throw new PlanInputException($"The plan holds {plan.TotalBytes:N0} bytes, more than {EnvVars.MaxDownloadSizeGb} allows ({max:N0}); nothing was downloaded.");
+        }
+    }
+
+    private static async Task<HashManifest?> ManifestOf(Task<ManifestSnapshot?> snapshot) => (await snapshot)?.Manifest;
+
+    /// <summary>Catalog entries skipped as unusable: the first few named, then a count.</summary>
+    private sealed class RejectedEntries(ISyncObserver observer)
+    {
+        private const int Shown = 20;
+        private int _count;
+
+        public void Add(string reason)
+        {
+            if (Interlocked.Increment(ref _count) <= Shown)
+            {
+                observer.Info($"warning: catalog entry skipped: {reason}");
+            }
+        }
+
+        public void Summarize()
+        {
+            if (_count > Shown)
+            {
+                observer.Info($"warning: ... and {_count - Shown:N0} more catalog entries skipped");
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using HomebrewSync.Contracts;
+
+namespace HomebrewSync.Core.Transfer;
+
+public sealed class NullSyncObserver : ISyncObserver
+{
+    public static readonly NullSyncObserver Instance = new();
+
+    public void BottleStored(PlannedBottle bottle, long bytes, bool alreadyPresent) { }
+
+    public void BottleFailed(BottleFailure failure) { }
+
+    public void Retrying(RetryNotice notice) { }
+
+    public void Checkpointed(int entries, string location) { }
+
+    public void HashFileConflict(string location, int attempt) { }
+
+    public void Info(string message) { }
+}

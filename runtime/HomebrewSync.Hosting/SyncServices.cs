@@ -1,0 +1,110 @@
+using Amazon.S3;
+using HomebrewSync.Adapters.Files;
+using HomebrewSync.Adapters.Http;
+using HomebrewSync.Adapters.Slack;
+using HomebrewSync.Aws;
+using HomebrewSync.Core.Catalog;
+using HomebrewSync.Core.Notifications;
+using HomebrewSync.Core.Pipeline;
+using HomebrewSync.Core.Storage;
+using HomebrewSync.Core.Transfer;
+
+namespace HomebrewSync.Hosting;
+
+/// <summary>
+/// The composition root of every host (the CLI, the Lambda handlers, the ECS task): one HttpClient, one S3 client,
+/// the store, the registry, the catalog and Slack adapters, and the pipeline over them. Built once per process or
+/// Lambda container.
+/// </summary>
+public sealed class SyncServices : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly AmazonS3Client? _s3;
+
+    private SyncServices(HostSettings settings, HttpClient http, AmazonS3Client? s3, IStore store, INotifier notifier, TimeProvider time)
+    {
+        Settings = settings;
+        _http = http;
+        _s3 = s3;
+        Store = store;
+        Time = time;
+        var registry = new RegistryClient(http, settings.Sync.RegistryToken, time);
+        var ports = new SyncPorts(store, store, store, CatalogFor(settings, http, time), registry, notifier);
+        Pipeline = new SyncPipeline(ports, settings.Sync, settings.Notifications, time);
+    }
+
+    public HostSettings Settings { get; }
+    public TimeProvider Time { get; }
+    public SyncPipeline Pipeline { get; }
+
+    /// <summary>The store, by every port it offers (bottles, hash file, documents, reads for serving).</summary>
+    public IStore Store { get; }
+
+    /// <summary>Builds the services; reading the Slack secret is the only call made.</summary>
+    /// <param name="warn">Hears what degrades without failing: a Slack secret not set yet, a message not delivered.</param>
+    /// <exception cref="SecretUnavailableException">The named Slack secret cannot be read or is malformed.</exception>
+    public static async Task<SyncServices> CreateAsync(HostSettings settings, TimeProvider time, Action<string> warn, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(warn);
+        var http = HttpClientFactory.Create(settings.Sync);
+        AmazonS3Client? s3 = null;
+        try
+        {
+            IStore store;
+            if (settings.Store.S3Location is { } at)
+            {
+                s3 = S3ClientFactory.Create(settings.Store.S3Endpoint, settings.Store.Region, settings.Sync.RetryAttempts);
+                store = new S3Store(s3, new S3StoreOptions(at.Bucket, at.Prefix, settings.Sync.TempDir, settings.Store.ServerSideEncryption, settings.Store.KmsKeyId));
+            }
+            else
+            {
+                store = new LocalFolderStore(settings.Store.Location, time);
+            }
+            var notifier = await NotifierAsync(settings, http, time, warn, cancellationToken);
+            var services = new SyncServices(settings, http, s3, store, notifier, time);
+            http = null!;
+            s3 = null;
+            return services;
+        }
+        finally
+        {
+            http?.Dispose();
+            s3?.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _s3?.Dispose();
+    }
+
+    private static IFormulaSource CatalogFor(HostSettings settings, HttpClient http, TimeProvider time)
+    {
+        var url = settings.Sync.ApiUrl;
+        return url.IsFile
+            ? new FileCatalogSource(url.LocalPath)
+            : new HttpCatalogSource(http, url, ResiliencePipelines.Create(settings.Sync, time), settings.Sync.DownloadTimeout);
+    }
+
+    /// <summary>Slack from the configured webhook, else from the secret named by SLACK_WEBHOOK_SECRET_NAME (read through SSM), else none.</summary>
+    private static async Task<INotifier> NotifierAsync(HostSettings settings, HttpClient http, TimeProvider time, Action<string> warn, CancellationToken cancellationToken)
+    {
+        var n = settings.Notifications;
+        var webhook = n.SlackWebhookUrl;
+        if (webhook is null && n.SlackWebhookSecretName is { } name)
+        {
+            using var ssm = SsmSecretReader.CreateClient(settings.SsmEndpoint, settings.Store.Region);
+            webhook = SlackWebhookSecret.Parse(name, await new SsmSecretReader(ssm).ReadAsync(name, cancellationToken));
+            if (webhook is null)
+            {
+                warn($"Slack is not set up yet: the secret '{name}' holds the deployment's placeholder; messages are skipped. "
+                    + $"Set it with: aws secretsmanager put-secret-value --secret-id {name} --secret-string https://hooks.slack.com/services/...");
+            }
+        }
+        return webhook is null
+            ? NullNotifier.Instance
+            : new SlackWebhookNotifier(http, webhook, n.SlackChannel, n.SlackUsername, time, warn, n.SlackMaxWait);
+    }
+}

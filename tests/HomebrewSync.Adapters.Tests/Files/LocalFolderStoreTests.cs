@@ -1,0 +1,81 @@
+using HomebrewSync.Adapters.Files;
+using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.Storage;
+
+namespace HomebrewSync.Adapters.Tests.Storage;
+
+public sealed class LocalFolderStoreTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "hbs-store-" + Guid.NewGuid().ToString("N"));
+    private static readonly BottleMetadata Meta = new("curl", "1", "monterey", new DateOnly(2025, 7, 21), new string('a', 64), "1.0.0", "u");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, true);
+        }
+    }
+
+    [Theory]
+    [InlineData("../outside.tar.gz")]
+    [InlineData("2025-07-21/../../x")]
+    [InlineData("/etc/passwd")]
+    [InlineData("a\\b")]
+    public async Task StageAsync_KeyOutsideTheStore_IsRefused(string key)
+    {
+        var store = new LocalFolderStore(_root, TimeProvider.System);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => store.StageAsync(key, null, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task StagedBottle_IsInvisibleUntilCommitted_AndGoneIfDisposedWithoutCommit()
+    {
+        var store = new LocalFolderStore(_root, TimeProvider.System);
+        await store.PrepareAsync(CancellationToken.None);
+        await using (var staged = await store.StageAsync("2025-07-21/a.tar.gz", 3, CancellationToken.None))
+        {
+            await staged.Content.WriteAsync(new byte[] { 1, 2, 3 });
+            Assert.Null(await store.GetAsync("2025-07-21/a.tar.gz", CancellationToken.None));
+        }
+        Assert.Null(await store.GetAsync("2025-07-21/a.tar.gz", CancellationToken.None));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_root, ".staging")));
+
+        await using (var staged = await store.StageAsync("2025-07-21/a.tar.gz", 3, CancellationToken.None))
+        {
+            await staged.Content.WriteAsync(new byte[] { 9, 9 });
+            await staged.ResetAsync(CancellationToken.None);
+            await staged.Content.WriteAsync(new byte[] { 1, 2, 3 });
+            await staged.CommitAsync(Meta, CancellationToken.None);
+        }
+        Assert.Equal([1, 2, 3], await File.ReadAllBytesAsync(Path.Combine(_root, "2025-07-21", "a.tar.gz")));
+    }
+
+    [Fact]
+    public async Task WriteManifestAsync_StaleVersion_ThrowsConflictAndKeepsTheNewerFile()
+    {
+        var store = new LocalFolderStore(_root, TimeProvider.System);
+        var first = await store.WriteManifestAsync(new HashManifest(), null, CancellationToken.None);
+        var m = new HashManifest();
+        m.Set("k", new HashEntry(new string('a', 64), new DateOnly(2025, 7, 21), 1, "k", "1", "monterey", "u", "2025-07-21/k.tar.gz"));
+        var second = await store.WriteManifestAsync(m, first, CancellationToken.None);
+
+        await Assert.ThrowsAsync<ManifestConflictException>(() => store.WriteManifestAsync(new HashManifest(), first, CancellationToken.None));
+        await Assert.ThrowsAsync<ManifestConflictException>(() => store.WriteManifestAsync(new HashManifest(), null, CancellationToken.None));
+
+        var read = await store.ReadManifestAsync(CancellationToken.None);
+        Assert.Equal(second, read!.Version);
+        Assert.True(read.Manifest.TryGet("k", out _));
+    }
+
+    [Fact]
+    public async Task PrepareAsync_StoreUnderAFile_ThrowsStoreAccessException()
+    {
+        Directory.CreateDirectory(_root);
+        var file = Path.Combine(_root, "plain-file");
+        await File.WriteAllTextAsync(file, "x");
+
+        await Assert.ThrowsAsync<StoreAccessException>(() => new LocalFolderStore(Path.Combine(file, "mirror"), TimeProvider.System).PrepareAsync(CancellationToken.None));
+    }
+}

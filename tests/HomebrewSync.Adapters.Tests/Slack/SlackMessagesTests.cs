@@ -1,0 +1,151 @@
+using HomebrewSync.Adapters.Slack;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using HomebrewSync.Contracts;
+using HomebrewSync.Core.Notifications;
+using HomebrewSync.Core.Progress;
+using HomebrewSync.Core.Registry;
+using HomebrewSync.Core.Transfer;
+using HomebrewSync.TestSupport;
+
+namespace HomebrewSync.Adapters.Tests.Notifications;
+
+public sealed class SlackMessagesTests
+{
+    private const long GB = 1L << 30;
+
+    // The reference's run is on Monday 2025-07-21 and names Monday 2025-07-28 as the next sync: a Monday schedule.
+    private static readonly NotificationSettings Prod = new()
+    {
+        Environment = "prod",
+        Region = "us-east-1",
+        SyncMethod = "Lambda",
+        Trigger = "Scheduled",
+        SizeThresholdGb = 20,
+        EcsClusterName = "homebrew-sync",
+        OrchestratorFunctionName = "homebrew-sync-orchestrator",
+        ScheduleExpression = "cron(0 3 ? * MON *)",
+    };
+
+    private static JsonNode Json(SlackMessage m) => JsonNode.Parse(SlackJson.Serialize(m))!;
+
+    private static void AssertSameAsReference(string reference, SlackMessage message)
+    {
+        var expected = JsonNode.Parse(reference)!;
+        var actual = Json(message);
+        Assert.True(JsonNode.DeepEquals(expected, actual), $"expected:\n{expected}\nactual:\n{actual}");
+    }
+
+    private static PlannedBottle Bottle(string name, string version, string platform, long size = 1) => new()
+    {
+        Key = $"{name}-{version}-{platform}", FormulaName = name, FormulaVersion = version, Platform = platform, SourceTag = platform,
+        Sha256 = new string('a', 64), Url = "https://ghcr.io/x", ObjectKey = $"2025-07-21/{name}-{version}.{platform}.bottle.tar.gz", Size = size,
+    };
+
+    [Fact]
+    public void Started_MatchesTheReference()
+    {
+        var m = SlackMessages.Started(Prod, "2025-07-21", 1247, (long)(15.3 * GB), new DateTimeOffset(2025, 7, 21, 3, 0, 15, TimeSpan.Zero));
+
+        AssertSameAsReference(ReferenceMessages.Started, m);
+    }
+
+    [Fact]
+    public void LargeDownload_MatchesTheReference()
+    {
+        var m = SlackMessages.LargeDownload(Prod, "2025-07-21", (long)(47.8 * GB), 2156);
+
+        AssertSameAsReference(ReferenceMessages.LargeDownload, m);
+    }
+
+    [Fact]
+    public void Complete_MatchesTheReference()
+    {
+        var stored = new[]
+        {
+            Bottle("node", "20.5.1", "arm64_sonoma", 900), Bottle("node", "20.5.1", "arm64_ventura", 900), Bottle("node", "20.5.1", "monterey", 900),
+            Bottle("python", "3.11", "arm64_ventura", 700), Bottle("python", "3.11", "arm64_sonoma", 700),
+            Bottle("curl", "8.2.1", "arm64_sonoma", 500), Bottle("wget", "1.21.4", "monterey", 400), Bottle("git", "2.41.0", "arm64_ventura", 300),
+            Bottle("jq", "1.7", "monterey", 10),
+        };
+
+        var m = SlackMessages.Complete(Prod, "2025-07-21", 143, 2013, (long)(3.2 * GB), TimeSpan.FromSeconds(514),
+            "s3://homebrew-bottles-prod/2025-07-21/", stored, new DateTimeOffset(2025, 7, 21, 3, 8, 42, TimeSpan.Zero));
+
+        AssertSameAsReference(ReferenceMessages.Complete, m);
+    }
+
+    [Fact]
+    public void Failed_MatchesTheReference_WithConsoleLinksFromRegionAndFunction()
+    {
+        var m = SlackMessages.Failed(Prod, "2025-07-21", "Network Timeout", TimeSpan.FromSeconds(14 * 60 + 23), 89, 1247, (long)(1.8 * GB),
+            "Timeout downloading curl-8.2.1.arm64_sonoma.bottle.tar.gz\nConnection timeout after 300 seconds\nRetried 3 times, all attempts failed");
+
+        AssertSameAsReference(ReferenceMessages.Failed, m);
+        var eu = Json(SlackMessages.Failed(Prod with { Region = "eu-west-1", OrchestratorFunctionName = "hbs-dev-alice-orchestrator" }, "d", "t", TimeSpan.Zero, 0, 0, 0, "x"));
+        Assert.Equal("https://console.aws.amazon.com/lambda/home?region=eu-west-1#/functions/hbs-dev-alice-orchestrator",
+            eu["blocks"]![4]!["elements"]![1]!["url"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void CompletedWithWarnings_MatchesTheReference()
+    {
+        var failures = new List<BottleFailure>
+        {
+            new(Bottle("opencv", "4.8.0", "arm64_sonoma"), FailureKind.ShaMismatch, "x"),
+            new(Bottle("tensorflow", "2.13.0", "monterey"), FailureKind.NotFound, "x"),
+            new(Bottle("llvm", "16.0.6", "arm64_ventura"), FailureKind.Timeout, "x"),
+        };
+        failures.AddRange(Enumerable.Range(0, 46).Select(i => new BottleFailure(Bottle($"f{i}", "1", "monterey"), FailureKind.HttpError, "x")));
+
+        var m = SlackMessages.CompletedWithWarnings(Prod, "2025-07-21", 1198, 1247, TimeSpan.FromSeconds(11 * 60 + 45), failures);
+
+        AssertSameAsReference(ReferenceMessages.Warnings, m);
+    }
+
+    [Fact]
+    public void Progress_HasTheReferenceBlocksLabelsAndFormats()
+    {
+        var p = new SyncProgress(2156, 450, 6, (long)(47.8 * GB), (long)(8.3 * GB), TimeSpan.FromMinutes(12), "node-20.5.1-arm64_sonoma", "node@20.5.1");
+
+        var actual = Json(SlackMessages.Progress(p));
+        var expected = JsonNode.Parse(ReferenceMessages.Progress)!;
+
+        // Speed, ETA and the bar follow from the run's own numbers (the reference's sample values are not
+        // consistent with each other: 8 of 28 cells for 21%); everything else is as in the reference.
+        var fields = actual["blocks"]![1]!["fields"]!.AsArray();
+        Assert.Equal("*Speed:* 11.8 MB/s", fields[4]!["text"]!.GetValue<string>());
+        Assert.Equal("*ETA:* 57 minutes", fields[3]!["text"]!.GetValue<string>());
+        Assert.Equal("Progress bar: ██████░░░░░░░░░░░░░░░░░░░░░░ 21%", actual["blocks"]![2]!["text"]!["text"]!.GetValue<string>());
+        foreach (var (i, value) in new[] { (3, "*ETA:* 35 minutes"), (4, "*Speed:* 11.2 MB/s") })
+        {
+            fields[i]!["text"] = value;
+        }
+        actual["blocks"]![2]!["text"]!["text"] = "Progress bar: ████████░░░░░░░░░░░░░░░░░░░░ 21%";
+        Assert.True(JsonNode.DeepEquals(expected, actual), actual.ToString());
+    }
+
+    [Fact]
+    public void Warnings_ThousandsOfFailuresWithLongNames_StayWithinSlackLimits()
+    {
+        var failures = Enumerable.Range(0, 5000)
+            .Select(i => new BottleFailure(Bottle(new string('x', 120) + i, new string('9', 60), "arm64_sonoma"), FailureKind.ShaMismatch, new string('r', 5000)))
+            .ToArray();
+        var stored = failures.Select(f => f.Bottle).ToArray();
+        var messages = new[]
+        {
+            SlackMessages.CompletedWithWarnings(Prod with { Environment = new string('e', 3000) }, "2025-07-21", 1, 5001, TimeSpan.FromDays(3), failures),
+            SlackMessages.Complete(Prod, "2025-07-21", 5000, 0, long.MaxValue / 2, TimeSpan.FromDays(30), "s3://" + new string('b', 4000) + "/", stored, DateTimeOffset.UnixEpoch),
+            SlackMessages.Failed(Prod, "2025-07-21", new string('t', 500), TimeSpan.Zero, 0, 5000, 0, string.Concat(Enumerable.Repeat("line of detail\n", 2000))),
+        };
+
+        foreach (var m in messages)
+        {
+            using var doc = JsonDocument.Parse(SlackJson.Serialize(SlackLimits.Apply(m)));
+            Assert.Null(FakeSlackServer.Violation(doc.RootElement));
+        }
+        var failed = Json(SlackLimits.Apply(messages[2]))["blocks"]![2]!["text"]!["text"]!.GetValue<string>();
+        Assert.EndsWith("```", failed, StringComparison.Ordinal);
+        Assert.Contains("... and 4,997 others", Json(messages[0])["blocks"]![2]!["text"]!["text"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+}

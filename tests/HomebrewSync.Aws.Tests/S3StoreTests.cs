@@ -1,0 +1,153 @@
+using System.Security.Cryptography;
+using Amazon.S3;
+using Amazon.S3.Model;
+using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.Storage;
+using HomebrewSync.TestSupport;
+
+namespace HomebrewSync.Aws.Tests;
+
+[Collection(S3Collection.Name)]
+public sealed class S3StoreTests(S3ServerFixture fixture) : IDisposable
+{
+    private readonly AmazonS3Client _client = fixture.Server.CreateClient();
+    private readonly string _temp = Path.Combine(Path.GetTempPath(), "hbs-s3-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        if (Directory.Exists(_temp))
+        {
+            Directory.Delete(_temp, true);
+        }
+    }
+
+    private async Task<(S3Store Store, string Bucket)> NewStoreAsync(string prefix = "", string sse = S3StoreOptions.Aes256, long threshold = 8 * 1024 * 1024)
+    {
+        var bucket = await fixture.Server.CreateBucketAsync();
+        return (new S3Store(_client, new S3StoreOptions(bucket, prefix, _temp, sse, sse == S3StoreOptions.Kms ? "alias/bottles" : null, threshold, 5 * 1024 * 1024)), bucket);
+    }
+
+    private static BottleMetadata Meta(byte[] bytes, string platform = "arm64_sonoma") =>
+        new("curl", "8.2.1", platform, new DateOnly(2025, 7, 21), Convert.ToHexStringLower(SHA256.HashData(bytes)), "1.0.0", "https://formulae.brew.sh/api/formula/curl.json");
+
+    private static async Task CommitAsync(IBottleStore store, string key, byte[] bytes, BottleMetadata meta)
+    {
+        await using var staged = await store.StageAsync(key, bytes.Length, CancellationToken.None);
+        await staged.Content.WriteAsync(bytes);
+        await staged.CommitAsync(meta, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Commit_StoresObjectWithReferenceMetadataContentTypeAndEncryption()
+    {
+        var (store, bucket) = await NewStoreAsync(prefix: "mirror");
+        var bytes = BlobContent.Create(100_000, 1).ToArray();
+
+        await CommitAsync(store, "2025-07-21/curl-8.2.1.arm64_sonoma.bottle.tar.gz", bytes, Meta(bytes));
+
+        var head = await _client.GetObjectMetadataAsync(bucket, "mirror/2025-07-21/curl-8.2.1.arm64_sonoma.bottle.tar.gz");
+        Assert.Equal(100_000, head.ContentLength);
+        Assert.Equal("application/gzip", head.Headers.ContentType);
+        Assert.Equal(ServerSideEncryptionMethod.AES256, head.ServerSideEncryptionMethod);
+        Assert.Equal("curl", head.Metadata["formula-name"]);
+        Assert.Equal("8.2.1", head.Metadata["formula-version"]);
+        Assert.Equal("arm64_sonoma", head.Metadata["platform"]);
+        Assert.Equal("2025-07-21", head.Metadata["download-date"]);
+        Assert.Equal(Meta(bytes).Sha256, head.Metadata["sha256"]);
+        Assert.Equal("1.0.0", head.Metadata["sync-version"]);
+        Assert.Equal("https://formulae.brew.sh/api/formula/curl.json", head.Metadata["homebrew-api-url"]);
+        Assert.Empty(Directory.GetFiles(_temp));
+    }
+
+    [Fact]
+    public async Task Commit_BytesThatDoNotMatchTheSha_AreRejectedByTheServerAndNothingIsStored()
+    {
+        var (store, bucket) = await NewStoreAsync();
+        var bytes = BlobContent.Create(50_000, 2).ToArray();
+        var wrongMeta = Meta(BlobContent.Create(50_000, 3).ToArray());
+        var rejectionsBefore = fixture.Server.Gateway.ChecksumRejections;
+
+        await Assert.ThrowsAsync<IOException>(() => CommitAsync(store, "2025-07-21/x.bottle.tar.gz", bytes, wrongMeta));
+
+        Assert.Equal(rejectionsBefore + 1, fixture.Server.Gateway.ChecksumRejections);
+        var list = await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket });
+        Assert.Empty(list.S3Objects ?? []);
+    }
+
+    [Fact]
+    public async Task Commit_LargeBottle_GoesUpInPartsWithTheSameBytes()
+    {
+        var (store, bucket) = await NewStoreAsync(threshold: 5 * 1024 * 1024);
+        var blob = BlobContent.Create(17 * 1024 * 1024 + 123, 4);
+        var bytes = blob.ToArray();
+        var verifiedBefore = fixture.Server.Gateway.VerifiedChecksums;
+
+        await CommitAsync(store, "2025-07-21/big.bottle.tar.gz", bytes, Meta(bytes));
+
+        // Four parts of at most 5 MiB, each carrying its own SHA-256 that the server checked.
+        Assert.True(fixture.Server.Gateway.VerifiedChecksums - verifiedBefore >= 4, $"{fixture.Server.Gateway.VerifiedChecksums - verifiedBefore} part checksums verified");
+        var head = await _client.GetObjectMetadataAsync(bucket, "2025-07-21/big.bottle.tar.gz");
+        Assert.Equal(bytes.Length, head.ContentLength);
+        Assert.Equal(blob.Sha256, head.Metadata["sha256"]);
+        Assert.Equal(blob.Sha256, await store.ComputeSha256Async("2025-07-21/big.bottle.tar.gz", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Copy_MakesASecondObjectWithItsOwnMetadata()
+    {
+        var (store, bucket) = await NewStoreAsync();
+        var bytes = BlobContent.Create(10_000, 5).ToArray();
+        await CommitAsync(store, "2025-07-21/a.arm64_sonoma.bottle.tar.gz", bytes, Meta(bytes));
+
+        await store.CopyAsync("2025-07-21/a.arm64_sonoma.bottle.tar.gz", "2025-07-21/a.monterey.bottle.tar.gz", Meta(bytes, "monterey"), CancellationToken.None);
+
+        var head = await _client.GetObjectMetadataAsync(bucket, "2025-07-21/a.monterey.bottle.tar.gz");
+        Assert.Equal("monterey", head.Metadata["platform"]);
+        Assert.True(await store.HoldsVerifiedAsync("2025-07-21/a.monterey.bottle.tar.gz", Meta(bytes).Sha256, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task WriteManifest_IsConditional_FirstWriteAndStaleVersionConflict()
+    {
+        var (store, _) = await NewStoreAsync(prefix: "p");
+        var first = await store.WriteManifestAsync(new HashManifest(), null, CancellationToken.None);
+        var m = new HashManifest();
+        m.Set("k-1-monterey", new HashEntry(new string('a', 64), new DateOnly(2025, 7, 21), 5, "k", "1", "monterey", "u", "2025-07-21/k-1.monterey.bottle.tar.gz"));
+        var second = await store.WriteManifestAsync(m, first, CancellationToken.None);
+
+        await Assert.ThrowsAsync<ManifestConflictException>(() => store.WriteManifestAsync(new HashManifest(), null, CancellationToken.None));
+        await Assert.ThrowsAsync<ManifestConflictException>(() => store.WriteManifestAsync(new HashManifest(), first, CancellationToken.None));
+
+        var read = await store.ReadManifestAsync(CancellationToken.None);
+        Assert.Equal(second, read!.Version);
+        Assert.Equal(1, read.Manifest.Count);
+    }
+
+    [Fact]
+    public async Task List_GivesBottleObjectsRelativeToThePrefixOnly()
+    {
+        var (store, bucket) = await NewStoreAsync(prefix: "team/mirror");
+        var bytes = new byte[] { 1, 2, 3 };
+        await CommitAsync(store, "2025-07-21/a-1.monterey.bottle.tar.gz", bytes, Meta(bytes));
+        await store.WriteManifestAsync(new HashManifest(), null, CancellationToken.None);
+        await _client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "team/mirror/plans/x.json", ContentBody = "{}" });
+        await _client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "elsewhere/2025-07-21/b.tar.gz", ContentBody = "x" });
+
+        var listed = new List<StoredBottle>();
+        await foreach (var o in store.ListAsync(CancellationToken.None))
+        {
+            listed.Add(o);
+        }
+
+        Assert.Equal(["2025-07-21/a-1.monterey.bottle.tar.gz"], listed.Select(o => o.Key));
+    }
+
+    [Fact]
+    public async Task Prepare_MissingBucket_ThrowsStoreAccessException()
+    {
+        var store = new S3Store(_client, new S3StoreOptions("no-such-bucket-" + Guid.NewGuid().ToString("N")[..8], "", _temp));
+
+        await Assert.ThrowsAsync<StoreAccessException>(() => store.PrepareAsync(CancellationToken.None));
+    }
+}

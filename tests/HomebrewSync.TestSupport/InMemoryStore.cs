@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.Storage;
+
+namespace HomebrewSync.TestSupport;
+
+/// <summary>A store in memory (every port), with the same conditional-write rules as the real stores; for unit tests of Core.</summary>
+public sealed class InMemoryStore : IStore
+{
+    private readonly ConcurrentDictionary<string, byte[]> _objects = new(StringComparer.Ordinal);
+    private readonly Lock _manifestGate = new();
+    private byte[]? _manifest;
+    private int _manifestVersion;
+
+    public IReadOnlyDictionary<string, byte[]> Objects => _objects;
+    public int ManifestWrites { get; private set; }
+
+    /// <summary>Called inside every manifest write before the version check (to simulate a concurrent writer).</summary>
+    public Action? BeforeManifestWrite { get; set; }
+
+    public string Location => "memory://";
+
+    public string Describe(string key) => $"memory://{key}";
+
+    public string HashFileLocation => Describe("bottles_hash.json");
+
+    public Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task<ManifestSnapshot?> ReadManifestAsync(CancellationToken cancellationToken)
+    {
+        byte[]? bytes;
+        int version;
+        lock (_manifestGate)
+        {
+            bytes = _manifest;
+            version = _manifestVersion;
+        }
+        if (bytes is null)
+        {
+            return null;
+        }
+        using var stream = new MemoryStream(bytes);
+        return new ManifestSnapshot(await HashManifestSerializer.ReadAsync(stream, Describe("bottles_hash.json"), cancellationToken), version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public async Task<string> WriteManifestAsync(HashManifest manifest, string? expectedVersion, CancellationToken cancellationToken)
+    {
+        var bytes = await HashManifestSerializer.ToBytesAsync(manifest, cancellationToken);
+        var hook = BeforeManifestWrite;
+        BeforeManifestWrite = null;
+        hook?.Invoke();
+        lock (_manifestGate)
+        {
+            var current = _manifest is null ? null : _manifestVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (current != expectedVersion)
+            {
+                throw new ManifestConflictException($"expected {expectedVersion ?? "none"}, found {current ?? "none"}");
+            }
+            _manifest = bytes;
+            _manifestVersion++;
+            ManifestWrites++;
+            return _manifestVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>Puts raw bytes as the hash file (corrupt ones included).</summary>
+    public void SetManifestBytes(byte[] bytes)
+    {
+        lock (_manifestGate)
+        {
+            _manifest = bytes;
+            _manifestVersion++;
+        }
+    }
+
+    public byte[]? ManifestBytes
+    {
+        get
+        {
+            lock (_manifestGate)
+            {
+                return _manifest;
+            }
+        }
+    }
+
+    public Task<IStagedBottle> StageAsync(string key, long? expectedSize, CancellationToken cancellationToken) =>
+        Task.FromResult<IStagedBottle>(new Staged(this, key));
+
+    public Task CopyAsync(string sourceKey, string destinationKey, BottleMetadata metadata, CancellationToken cancellationToken)
+    {
+        _objects[destinationKey] = _objects[sourceKey];
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> HoldsVerifiedAsync(string key, string sha256, CancellationToken cancellationToken) =>
+        Task.FromResult(_objects.TryGetValue(key, out var b) && Convert.ToHexStringLower(SHA256.HashData(b)) == sha256);
+
+    public Task<StoredBottle?> GetAsync(string key, CancellationToken cancellationToken) =>
+        Task.FromResult(_objects.TryGetValue(key, out var b) ? new StoredBottle(key, b.Length, null, Written) : null);
+
+    /// <summary>The time every object reports as its last write.</summary>
+    public DateTimeOffset Written { get; set; } = new(2025, 7, 21, 3, 0, 0, TimeSpan.Zero);
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        _objects.TryRemove(key, out _);
+        return Task.CompletedTask;
+    }
+
+    public ConcurrentDictionary<string, BottleMetadata> Metadata { get; } = new(StringComparer.Ordinal);
+
+    public Task<BottleMetadata?> GetMetadataAsync(string key, CancellationToken cancellationToken) =>
+        Task.FromResult(Metadata.TryGetValue(key, out var m) ? m : null);
+
+    public Task<string?> BackupManifestAsync(string stamp, CancellationToken cancellationToken)
+    {
+        lock (_manifestGate)
+        {
+            if (_manifest is null)
+            {
+                return Task.FromResult<string?>(null);
+            }
+            _objects[$"bottles_hash.json.backup-{stamp}"] = _manifest;
+            return Task.FromResult<string?>(_manifestVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    public ConcurrentDictionary<string, byte[]> Documents { get; } = new(StringComparer.Ordinal);
+
+    public Task PutDocumentAsync(string key, byte[] content, string contentType, CancellationToken cancellationToken)
+    {
+        Documents[key] = content;
+        return Task.CompletedTask;
+    }
+
+    public Task<StoredDocument?> GetDocumentAsync(string key, CancellationToken cancellationToken) =>
+        Task.FromResult(Documents.TryGetValue(key, out var d) ? new StoredDocument(d, Written) : null);
+
+    public Task DeleteDocumentAsync(string key, CancellationToken cancellationToken)
+    {
+        Documents.TryRemove(key, out _);
+        return Task.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<StoredObject> ListDocumentsAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var (k, v) in Documents.Where(d => d.Key.StartsWith(prefix, StringComparison.Ordinal)).OrderBy(d => d.Key, StringComparer.Ordinal))
+        {
+            yield return new StoredObject(k, v.Length, Written);
+        }
+        await Task.CompletedTask;
+    }
+
+    public Task<StoredObject?> HeadAsync(string key, CancellationToken cancellationToken) =>
+        Task.FromResult(_objects.TryGetValue(key, out var b) || Documents.TryGetValue(key, out b) ? new StoredObject(key, b.Length, Written) : null);
+
+    public Task<Stream> OpenReadAsync(string key, long offset, long? length, CancellationToken cancellationToken)
+    {
+        var b = _objects.TryGetValue(key, out var o) ? o : Documents[key];
+        var n = (int)(length ?? b.Length - offset);
+        return Task.FromResult<Stream>(new MemoryStream(b, (int)offset, n, writable: false));
+    }
+
+    public Task<Uri?> GetDownloadLinkAsync(string key, TimeSpan lifetime, CancellationToken cancellationToken) => Task.FromResult<Uri?>(null);
+
+    public Task<string> ComputeSha256Async(string key, CancellationToken cancellationToken) =>
+        Task.FromResult(Convert.ToHexStringLower(SHA256.HashData(_objects[key])));
+
+    public async IAsyncEnumerable<StoredBottle> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var (k, v) in _objects.OrderBy(o => o.Key, StringComparer.Ordinal))
+        {
+            yield return new StoredBottle(k, v.Length, null, Written);
+        }
+        await Task.CompletedTask;
+    }
+
+    private sealed class Staged(InMemoryStore store, string key) : IStagedBottle
+    {
+        private readonly MemoryStream _buffer = new();
+
+        public Stream Content => _buffer;
+
+        public Task ResetAsync(CancellationToken cancellationToken)
+        {
+            _buffer.SetLength(0);
+            return Task.CompletedTask;
+        }
+
+        public Task CommitAsync(BottleMetadata metadata, CancellationToken cancellationToken)
+        {
+            store._objects[key] = _buffer.ToArray();
+            store.Metadata[key] = metadata;
+            return Task.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync() => _buffer.DisposeAsync();
+    }
+}
