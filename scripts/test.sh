@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Runs the whole test suite from a fresh clone: installs the S3-protocol test server from npm
-# (tools/s3-test-server; the tests start and stop it on 127.0.0.1), restores, builds (warnings are
-# errors), tests every project, and prints one closing line "N passed, N failed, N skipped".
+# Runs the whole test suite from a fresh clone: makes sure the tools the tests drive are there (moto's S3
+# server, the pinned CDK CLI, cdk-nag, cfn-lint), restores, builds (warnings are errors), tests every
+# project, and prints one closing line "N passed, N failed, N skipped". Servers are started by the tests
+# themselves, on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-command -v node >/dev/null || { echo "Node.js is required (the S3 test server runs on it)" >&2; exit 1; }
-npm ci --prefix tools/s3-test-server --no-audit --no-fund --loglevel=error
+./scripts/install-test-tools.sh
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -3,7 +3,7 @@
 # 127.0.0.1 with a generated catalog, syncs it into a store, then prints stats and verifies.
 #   scripts/try-offline.sh [STORE] [-- fake-server options, e.g. --formulae 300 --faults 5]
 # STORE is a folder (default ./mirror-offline) or s3://BUCKET[/PREFIX], which also starts the
-# project's S3 test server (npm ci --prefix tools/s3-test-server first).
+# project's S3 test server (moto_server, from the Python package moto[server]).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 store=${1:-./mirror-offline}

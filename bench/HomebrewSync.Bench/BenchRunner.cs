@@ -47,7 +47,7 @@ internal static class BenchRunner
             ["transfer_bottles"] = bottles,
             ["transfer_concurrency"] = TransferBench.Concurrency,
             ["largest_bottle_bytes"] = large,
-            ["s3_server"] = "fauxqs (npm) behind the test gateway, 127.0.0.1",
+            ["s3_server"] = "moto_server (Python moto[server]), 127.0.0.1",
         };
         var report = new BenchReport(DateTimeOffset.UtcNow, machine, settings, planning, transfer, targets);
         Print(report);

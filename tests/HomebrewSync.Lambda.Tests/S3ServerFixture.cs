@@ -2,14 +2,16 @@ using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Lambda.Tests;
 
-/// <summary>One S3 test server for the assembly; each test takes its own bucket.</summary>
+/// <summary>The assembly's moto S3 server (<see cref="MotoFixture"/>), shared by the tests of <see cref="S3Collection"/>.</summary>
 public sealed class S3ServerFixture : IAsyncLifetime
 {
-    public S3TestServer Server { get; private set; } = null!;
+    private readonly MotoFixture _moto = new();
 
-    public async Task InitializeAsync() => Server = await S3TestServer.StartForThisProcessAsync();
+    public MotoS3Server Server => _moto.Server;
 
-    public async Task DisposeAsync() => await Server.DisposeAsync();
+    public Task InitializeAsync() => _moto.StartAsync();
+
+    public async Task DisposeAsync() => await _moto.DisposeAsync();
 }
 
 [CollectionDefinition(Name)]
