@@ -62,7 +62,7 @@ internal static class TransferBench
         Directory.Delete(store, true);
 
         // S3 test server, both through the same endpoint.
-        await using var s3 = await MotoS3Server.StartAsync();
+        await using var s3 = await MotoServer.StartAsync();
         var ours = await s3.CreateBucketAsync("bench-ours");
         var temp = Measure.TempDir("s3-staging");
         foreach (var (k, v) in s3.Environment())

@@ -37,7 +37,7 @@ public static class CliApp
             console.Error.Write(CliOptions.HelpText(null));
             return ExitCodes.Usage;
         }
-        var request = errors.Count == 0 ? CliRequest.Bind(parsed.Command!, CliOptions.Merge(environment, parsed), errors) : null;
+        var request = errors.Count == 0 ? CliRequest.Bind(parsed.Command!, CliOptions.Merge(environment, parsed), parsed.Values.Keys.ToHashSet(StringComparer.Ordinal), errors) : null;
         if (errors.Count > 0 || request is null)
         {
             foreach (var e in errors)

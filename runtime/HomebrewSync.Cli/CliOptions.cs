@@ -57,7 +57,7 @@ internal static class CliOptions
         new("--slack-webhook", EnvVars.SlackWebhookUrl, "URL", $"Slack incoming webhook for the run's messages (or the secret named by {EnvVars.SlackWebhookSecretName}).", ["sync"]),
         new("--environment", EnvVars.Environment, "NAME", "Environment named in messages and metrics (default local).", ["sync"]),
         new("--progress-interval", EnvVars.ProgressUpdateInterval, "SECONDS", "Slack progress update every SECONDS during a sync (default 300).", ["sync"]),
-        new("--metrics", EnvVars.EmitMetrics, null, "Write the run's CloudWatch metrics (Embedded Metric Format) to standard error.", ["sync"]),
+        new("--metrics", EnvVars.EmitMetrics, null, "Write the run's CloudWatch metrics (one Embedded Metric Format line) to standard error.", ["sync"]),
         new(Json, null, null, "Machine-readable JSON on standard output.", All),
         new(NoProgress, null, null, "Plain log lines even on a terminal.", ["sync"]),
     ];
@@ -172,7 +172,8 @@ internal static class CliOptions
         foreach (var s in Specs.Where(s => command is null || s.Commands.Contains(command)))
         {
             var left = s.IsFlag ? s.Name : $"{s.Name} {s.ValueName}";
-            sb.AppendLine(left.Length > 26 ? $"  {left}{Environment.NewLine}  {"",-26} {s.Help}" : $"  {left,-26} {s.Help}{(s.EnvVar is null ? "" : $" [{s.EnvVar}]")}");
+            var env = s.EnvVar is null ? "" : $" [{s.EnvVar}]";
+            sb.AppendLine(left.Length > 26 ? $"  {left}{Environment.NewLine}  {"",-26} {s.Help}{env}" : $"  {left,-26} {s.Help}{env}");
         }
         sb.AppendLine($"  {"-h, --help",-26} Show this help.");
         sb.AppendLine($"  {"--version",-26} Show the version.");
@@ -182,12 +183,15 @@ internal static class CliOptions
         {
             sb.AppendLine($"  {name,-26} {help}");
         }
-        sb.AppendLine($"  {EnvVars.TempDir,-26} Where downloads for an S3 store are staged and verified before upload.");
-        sb.AppendLine($"  {EnvVars.SlackWebhookSecretName,-26} Secrets Manager secret holding the Slack webhook URL (read through SSM).");
+        sb.AppendLine($"  {EnvVars.TempDir,-26} Where downloads for an S3 store are staged and verified before upload (also TEMP_STORAGE_PATH, EFS_MOUNT_PATH).");
+        sb.AppendLine($"  {EnvVars.S3BucketName,-26} The bucket of the mirror when {EnvVars.Store} is not set (the deployed hosts).");
+        sb.AppendLine($"  {EnvVars.TimeBudgetSeconds,-26} Stop starting bottles that might not finish within this many seconds (a Lambda worker); unset for no limit.");
+        sb.AppendLine($"  {EnvVars.MaxDownloadSizeGb,-26} Refuse a plan larger than this many GB before downloading anything.");
+        sb.AppendLine($"  {EnvVars.SlackWebhookSecretName,-26} Secrets Manager secret holding the Slack webhook URL (read through SSM; a URL or JSON with \"url\").");
         sb.AppendLine($"  {EnvVars.SlackChannel + ", " + EnvVars.SlackUsername,-26} Channel and user name to post as (legacy webhooks).");
         sb.AppendLine($"  {EnvVars.SlackMaxWaitSeconds,-26} Longest wait on Slack per message, retries included (default 20); then the sync goes on.");
         sb.AppendLine($"  {EnvVars.ScheduleExpression,-26} Schedule named as \"Next sync\" in messages (default {NotificationSettings.DefaultSchedule}).");
-        sb.AppendLine($"  {EnvVars.SyncMethod + ", " + EnvVars.SyncTrigger,-26} \"Sync Method\" and \"Trigger\" in messages (default Local, Manual).");
+        sb.AppendLine($"  {EnvVars.SyncMethod + ", " + EnvVars.SyncTrigger,-26} \"Sync Method\" and \"Trigger\" in messages and metrics (default Local, Manual).");
         sb.AppendLine($"  {"AWS_REGION, AWS_PROFILE, ...",-26} S3 credentials and region come from the AWS SDK's default chain.");
         sb.AppendLine();
         sb.AppendLine("Exit codes:");
@@ -195,6 +199,7 @@ internal static class CliOptions
         sb.AppendLine($"  {ExitCodes.Fatal,-4} fatal error: catalog unreachable or malformed, hash file corrupt, store unusable");
         sb.AppendLine($"  {ExitCodes.Usage,-4} bad usage or input: unknown option, invalid value, unknown platform tag or formula");
         sb.AppendLine($"  {ExitCodes.CompletedWithFailures,-4} completed with failures (some bottles failed), or verify found problems");
+        sb.AppendLine($"  {ExitCodes.Incomplete,-4} stopped by {EnvVars.TimeBudgetSeconds} with bottles left; run again to go on");
         sb.AppendLine($"  {ExitCodes.Interrupted,-4} interrupted; bottles stored so far are recorded in the hash file");
         return sb.ToString();
     }

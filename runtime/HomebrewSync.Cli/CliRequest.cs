@@ -11,7 +11,6 @@ internal sealed record CliRequest(
     HostSettings Host,
     IReadOnlyList<string>? Formulae,
     bool Force,
-    DateOnly? Date,
     bool Json,
     bool NoProgress,
     bool RebuildHash,
@@ -21,7 +20,8 @@ internal sealed record CliRequest(
     public SyncSettings Settings => Host.Sync;
 
     /// <summary>Binds settings from the merged environment and options; every error is collected.</summary>
-    public static CliRequest Bind(string command, IReadOnlyDictionary<string, string?> values, List<string> errors)
+    /// <param name="options">The names (environment-variable names for bound options) given on the command line itself.</param>
+    public static CliRequest Bind(string command, IReadOnlyDictionary<string, string?> values, IReadOnlySet<string> options, List<string> errors)
     {
         var merged = new Dictionary<string, string?>(values, StringComparer.Ordinal);
         var planKey = merged.GetValueOrDefault(CliOptions.Plan);
@@ -46,14 +46,14 @@ internal sealed record CliRequest(
             host,
             formulae,
             reader.Bool(EnvVars.ForceDownload, false),
-            reader.Date(EnvVars.SyncDate),
             reader.Bool(CliOptions.Json, false),
             reader.Bool(CliOptions.NoProgress, false),
             reader.Bool(EnvVars.ForceRebuildHash, false),
             reader.Bool(CliOptions.Deep, false),
             planKey);
         errors.AddRange(reader.Errors);
-        if (planKey is not null && (formulae is not null || request.Force || request.RebuildHash || request.Date is not null))
+        // A saved plan carries its formulae, date and force: options that would change them are refused (the environment is not).
+        if (planKey is not null && new[] { EnvVars.FormulaNames, EnvVars.ForceDownload, EnvVars.SyncDate, EnvVars.ForceRebuildHash }.Any(options.Contains))
         {
             errors.Add("--plan executes a saved plan: --formula, --force, --date and --rebuild-hash do not apply");
         }

@@ -33,6 +33,9 @@ public sealed record SyncSettings
 
     public RegistryToken RegistryToken { get; init; } = new(DefaultRegistryToken);
 
+    /// <summary>The dated folder new bottles go to; null for today (UTC) by the host's clock.</summary>
+    public DateOnly? SyncDate { get; init; }
+
     /// <summary>A plan larger than this is refused before anything is downloaded (MAX_DOWNLOAD_SIZE_GB); null for no limit.</summary>
     public long? MaxDownloadBytes { get; init; }
 }

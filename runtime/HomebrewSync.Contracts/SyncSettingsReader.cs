@@ -30,6 +30,7 @@ public static class SyncSettingsReader
             MaxDownloadBytes = reader.Raw(EnvVars.MaxDownloadSizeGb) is null ? null : (long)(reader.Double(EnvVars.MaxDownloadSizeGb, 0) * 1024 * 1024 * 1024),
             TimeBudget = reader.Raw(EnvVars.TimeBudgetSeconds) is null ? null : reader.Seconds(EnvVars.TimeBudgetSeconds, TimeSpan.Zero),
             IncludeDisabled = reader.Bool(EnvVars.IncludeDisabled, defaults.IncludeDisabled),
+            SyncDate = reader.Date(EnvVars.SyncDate),
             RegistryToken = new RegistryToken(reader.String(EnvVars.RegistryToken, SyncSettings.DefaultRegistryToken)),
         };
     }

@@ -6,6 +6,7 @@ using HomebrewSync.Aws;
 using HomebrewSync.Core.Catalog;
 using HomebrewSync.Core.Notifications;
 using HomebrewSync.Core.Pipeline;
+using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Storage;
 using HomebrewSync.Core.Transfer;
 
@@ -18,19 +19,18 @@ namespace HomebrewSync.Hosting;
 /// </summary>
 public sealed class SyncServices : IDisposable
 {
-    private readonly HttpClient _http;
-    private readonly AmazonS3Client? _s3;
+    private readonly IReadOnlyList<IDisposable> _owned;
 
-    private SyncServices(HostSettings settings, HttpClient http, AmazonS3Client? s3, IStore store, INotifier notifier, TimeProvider time)
+    /// <summary>Composes the pipeline over the given adapters; <see cref="CreateAsync"/> builds the standard ones from the settings.</summary>
+    /// <param name="owned">What these services dispose with themselves (the HTTP and S3 clients).</param>
+    public SyncServices(HostSettings settings, IStore store, IBottleRegistry registry, IFormulaSource catalog, INotifier notifier, TimeProvider time, IReadOnlyList<IDisposable> owned)
     {
+        ArgumentNullException.ThrowIfNull(settings);
         Settings = settings;
-        _http = http;
-        _s3 = s3;
         Store = store;
         Time = time;
-        var registry = new RegistryClient(http, settings.Sync.RegistryToken, time);
-        var ports = new SyncPorts(store, store, store, CatalogFor(settings, http, time), registry, notifier);
-        Pipeline = new SyncPipeline(ports, settings.Sync, settings.Notifications, time);
+        _owned = owned;
+        Pipeline = new SyncPipeline(new SyncPorts(store, store, store, catalog, registry, notifier), settings.Sync, settings.Notifications, time);
     }
 
     public HostSettings Settings { get; }
@@ -62,7 +62,8 @@ public sealed class SyncServices : IDisposable
                 store = new LocalFolderStore(settings.Store.Location, time);
             }
             var notifier = await NotifierAsync(settings, http, time, warn, cancellationToken);
-            var services = new SyncServices(settings, http, s3, store, notifier, time);
+            var owned = s3 is null ? new IDisposable[] { http } : [http, s3];
+            var services = new SyncServices(settings, store, new RegistryClient(http, settings.Sync.RegistryToken, time), CatalogFor(settings, http, time), notifier, time, owned);
             http = null!;
             s3 = null;
             return services;
@@ -76,8 +77,10 @@ public sealed class SyncServices : IDisposable
 
     public void Dispose()
     {
-        _http.Dispose();
-        _s3?.Dispose();
+        foreach (var d in _owned)
+        {
+            d.Dispose();
+        }
     }
 
     private static IFormulaSource CatalogFor(HostSettings settings, HttpClient http, TimeProvider time)

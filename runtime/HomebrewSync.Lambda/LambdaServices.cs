@@ -8,7 +8,8 @@ namespace HomebrewSync.Lambda;
 /// <summary>What a handler needs, built once per container from the function's environment by the shared composition root.</summary>
 public sealed class LambdaServices : IDisposable
 {
-    private LambdaServices(SyncServices services, TextWriter log)
+    /// <param name="log">The function's log (CloudWatch Logs): progress lines and the EMF metrics line.</param>
+    public LambdaServices(SyncServices services, TextWriter log)
     {
         Services = services;
         Log = new LogLineObserver(log);

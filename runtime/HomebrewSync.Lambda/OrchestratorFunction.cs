@@ -22,6 +22,12 @@ public sealed class OrchestratorFunction
     {
     }
 
+    /// <summary>Services built on first use, and built again on a later invocation when that failed.</summary>
+    public OrchestratorFunction(RetryingInit<LambdaServices> services)
+        : this(services.GetAsync)
+    {
+    }
+
     private OrchestratorFunction(Func<Task<LambdaServices>> services)
     {
         _services = services;

@@ -22,6 +22,12 @@ public sealed class WorkerFunction
     {
     }
 
+    /// <summary>Services built on first use, and built again on a later invocation when that failed.</summary>
+    public WorkerFunction(RetryingInit<LambdaServices> services)
+        : this(services.GetAsync)
+    {
+    }
+
     private WorkerFunction(Func<Task<LambdaServices>> services)
     {
         _services = services;

@@ -7,7 +7,7 @@ public sealed class S3ServerFixture : IAsyncLifetime
 {
     private readonly MotoFixture _moto = new();
 
-    public MotoS3Server Server => _moto.Server;
+    public MotoServer Server => _moto.Server;
 
     public Task InitializeAsync() => _moto.StartAsync();
 

@@ -71,17 +71,9 @@ public sealed class ScaleAndResumeTests
         {
             h.Server.InjectFault(sha, FaultKind.Stall, 1);
         }
-        var cli = Path.Combine(AppContext.BaseDirectory, "homebrew-sync.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { cli, "sync", "--platform", "monterey", "--concurrency", "2", "--batch-size", "5", "--date", "2025-07-21" })
-        {
-            start.ArgumentList.Add(a);
-        }
-        foreach (var (k, v) in h.Environment())
-        {
-            start.Environment[k] = v;
-        }
-        start.Environment["DOWNLOAD_TIMEOUT_SECONDS"] = "120";
+        var env = h.Environment();
+        env["DOWNLOAD_TIMEOUT_SECONDS"] = "120";
+        var start = CliProcess.StartInfo(env, ["sync", "--platform", "monterey", "--concurrency", "2", "--batch-size", "5", "--date", "2025-07-21"]);
 
         using (var process = Process.Start(start)!)
         {

@@ -111,30 +111,6 @@ public sealed class SlackEndToEndTests
     }
 
     [Fact]
-    public async Task Sync_WebhookFromSecretsManager_IsReadThroughSsm()
-    {
-        var f = new FormulaBuilder("curl").WithBottle("monterey").Build();
-        await using var h = await CliHarness.StartAsync([f]);
-        await using var slack = await FakeSlackServer.StartAsync();
-        await using var ssm = await FakeSsmServer.StartAsync();
-        ssm.PutSecret("homebrew-sync/slack-webhook", $"{{\"webhook_url\": \"{slack.WebhookUrl}\"}}");
-        var env = h.Environment();
-        env["SLACK_WEBHOOK_SECRET_NAME"] = "homebrew-sync/slack-webhook";
-        env["AWS_ENDPOINT_URL_SSM"] = ssm.Url.AbsoluteUri;
-        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "test");
-        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "test");
-
-        var run = await CliHarness.RunAsync(env, "sync", "--platform", "monterey");
-        env["SLACK_WEBHOOK_SECRET_NAME"] = "homebrew-sync/missing";
-        var missing = await CliHarness.RunAsync(env, "sync", "--platform", "monterey");
-
-        Assert.True(run.ExitCode == 0, run.Error);
-        Assert.Equal(2, slack.Messages.Count);
-        Assert.Equal(1, missing.ExitCode);
-        Assert.Contains("'homebrew-sync/missing' cannot be read", missing.Error, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task Sync_Metrics_AreOneEmbeddedMetricFormatLine()
     {
         var f = new FormulaBuilder("curl").WithBottles(Tags, 2048).Build();

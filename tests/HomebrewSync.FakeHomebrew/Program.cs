@@ -48,7 +48,7 @@ foreach (var sha in formulae.SelectMany(f => f.Bottles.Values).Select(b => b.Sha
     }
 }
 
-await using var s3 = options.TryGetValue("--s3-bucket", out var bucket) ? await MotoS3Server.StartAsync() : null;
+await using var s3 = options.TryGetValue("--s3-bucket", out var bucket) ? await MotoServer.StartAsync() : null;
 if (s3 is not null)
 {
     await s3.CreateBucketAsync(bucket);

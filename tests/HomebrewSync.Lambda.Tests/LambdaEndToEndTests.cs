@@ -68,8 +68,11 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     {
         var env = Env(overrides);
         var services = await LambdaServices.CreateAsync(env, TimeProvider.System, _log, CancellationToken.None);
-        return (new StateMachineDriver(services, env), services);
+        return (new StateMachineDriver(services, EcsEnvironment(env)), services);
     }
+
+    /// <summary>The ECS task's environment: the same settings, and the method it reports (as the task definition sets it).</summary>
+    private static Dictionary<string, string?> EcsEnvironment(Dictionary<string, string?> env) => new(env, StringComparer.Ordinal) { [EnvVars.SyncMethod] = "ECS" };
 
     private async Task<string[]> KeysAsync() =>
         ((await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket })).S3Objects ?? []).Select(o => o.Key).Order(StringComparer.Ordinal).ToArray();
@@ -93,7 +96,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
 
         await driver.RunAsync(Scheduled);
 
-        Assert.Null(driver.Caught);
+        Assert.Equal(StateMachineDriver.Done, driver.EndState);
         var planned = driver.Planned!;
         Assert.Equal(Routes.Lambda, planned.Route);
         Assert.Equal("Scheduled", planned.Trigger);
@@ -119,11 +122,11 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         var (driver, services) = await DriverAsync();
         using var _ = services;
         await driver.RunAsync(Scheduled);
-        var again = new StateMachineDriver(services, Env());
+        var again = new StateMachineDriver(services, EcsEnvironment(Env()));
 
         await again.RunAsync(Scheduled);
 
-        Assert.Null(again.Caught);
+        Assert.Equal(StateMachineDriver.Done, again.EndState);
         Assert.Equal(0, again.Planned!.Bottles);
         Assert.Equal(8, again.Planned.Skipped);
         Assert.True(Assert.Single(again.WorkerResults).Done);
@@ -139,7 +142,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
 
         await driver.RunAsync("""{"source":"homebrew.sync","detail-type":"Manual Sync Trigger","detail":{"trigger_type":"manual","requested_by":"admin@company.com","priority":"high"}}""");
 
-        Assert.Null(driver.Caught);
+        Assert.Equal(StateMachineDriver.Done, driver.EndState);
         Assert.Equal("Manual", driver.Planned!.Trigger);
         Assert.Equal("*Trigger:* Manual", Field(0, 5));
         // Who asked and how urgently: in the plan, in "started", and in the orchestrator's log.
@@ -159,7 +162,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
 
         await driver.RunAsync("""{"source":"homebrew.sync","detail-type":"Manual Sync Trigger","detail":{"trigger_type":"hotfix"}}""");
 
-        Assert.Null(driver.Caught);
+        Assert.Equal(StateMachineDriver.Done, driver.EndState);
         Assert.Equal("Hotfix", driver.Planned!.Trigger);
         Assert.Equal("*Trigger:* Hotfix", Field(0, 5));
     }
@@ -170,11 +173,11 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         var (driver, services) = await DriverAsync();
         using var _ = services;
         await driver.RunAsync(Scheduled);
-        var selective = new StateMachineDriver(services, Env());
+        var selective = new StateMachineDriver(services, EcsEnvironment(Env()));
 
         await selective.RunAsync("""{"source":"homebrew.sync","detail-type":"Selective Sync","detail":{"formula_names":["tool1","tool3"],"platforms":["monterey"],"force_download":true}}""");
 
-        Assert.Null(selective.Caught);
+        Assert.Equal(StateMachineDriver.Done, selective.EndState);
         Assert.Equal("Selective", selective.Planned!.Trigger);
         using var plan = await GetJsonAsync(selective.Planned.PlanKey);
         Assert.True(plan.RootElement.GetProperty("force").GetBoolean());
@@ -191,11 +194,11 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         using var _ = services;
         await driver.RunAsync(Scheduled);
         await _client.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = "bottles_hash.json", ContentBody = "{ broken" });
-        var direct = new StateMachineDriver(services, Env());
+        var direct = new StateMachineDriver(services, EcsEnvironment(Env()));
 
         await direct.RunAsync("""{"source":"manual","sync_type":"full","force_rebuild_hash":true,"notification_channel":"#homebrew-sync-manual"}""");
 
-        Assert.Null(direct.Caught);
+        Assert.Equal(StateMachineDriver.Done, direct.EndState);
         // sync_type "full": everything the plan covers is downloaded again, whatever the hash file says.
         Assert.Equal(8, direct.Planned!.Bottles);
         Assert.Equal(0, direct.Planned.Skipped);
@@ -213,35 +216,13 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
 
         await driver.RunAsync(Scheduled);
 
-        Assert.Null(driver.Caught);
+        Assert.Equal(StateMachineDriver.Done, driver.EndState);
         Assert.Equal(Routes.Ecs, driver.Planned!.Route);
-        Assert.Equal(0, driver.EcsExitCode);
+        Assert.Equal(0, driver.Ecs!.ExitCode);
         Assert.Empty(driver.WorkerResults);
         Assert.Equal(["🚀 Homebrew Bottles Sync Started", "⚡ Large Download Detected", "✅ Homebrew Bottles Sync Complete"], _slack.Headers);
         Assert.Equal("*Sync Method:* ECS", Field(0, 4));
         Assert.Equal("*ECS Cluster:* homebrew-sync", Field(1, 5));
-        using var hash = await GetJsonAsync("bottles_hash.json");
-        Assert.Equal(8, hash.RootElement.GetProperty("total_bottles").GetInt32());
-    }
-
-    [Fact]
-    public async Task ShortTimeBudget_TheWorkerNeedsSeveralInvocationsAndReportsOnce()
-    {
-        // 8 KB bottles at 16 KB/s, one at a time: half a second each, 4 s in all, against a 2 s budget.
-        _homebrew.ThrottleBytesPerSecond = 16_000;
-        var (driver, services) = await DriverAsync(
-            (EnvVars.TimeBudgetSeconds, "3"), (EnvVars.DownloadTimeoutSeconds, "1"), (EnvVars.RetryAttempts, "1"), (EnvVars.MaxConcurrentDownloads, "1"));
-        using var _ = services;
-
-        await driver.RunAsync(Scheduled);
-
-        Assert.Null(driver.Caught);
-        Assert.True(driver.WorkerResults.Count >= 2, $"{driver.WorkerResults.Count} invocations");
-        Assert.All(driver.WorkerResults.SkipLast(1), r => Assert.False(r.Done));
-        var last = driver.WorkerResults[^1];
-        Assert.Equal((true, 8, 0, 0), (last.Done, last.Stored, last.Failed, last.Remaining));
-        Assert.Equal(driver.WorkerResults.Count, last.Invocations);
-        Assert.Single(_slack.Headers, h => h == "✅ Homebrew Bottles Sync Complete");
         using var hash = await GetJsonAsync("bottles_hash.json");
         Assert.Equal(8, hash.RootElement.GetProperty("total_bottles").GetInt32());
     }
@@ -254,7 +235,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
 
         await driver.RunAsync(Scheduled, failWorkerOnInvocation: 1);
 
-        Assert.IsType<TimeoutException>(driver.Caught);
+        Assert.Equal((StateMachineDriver.Failed, "TimeoutException"), (driver.EndState, driver.Caught!.Error));
         Assert.Equal(["🚀 Homebrew Bottles Sync Started", "❌ Homebrew Bottles Sync Failed"], _slack.Headers);
         Assert.Equal("*Error Type:* Timeout", Field(1, 2));
         Assert.Equal("*Bottles Downloaded:* 0/8", Field(1, 4));

@@ -1,24 +1,35 @@
 using System.Text;
 using System.Text.Json;
-using HomebrewSync.Cli;
 using HomebrewSync.Contracts.StateMachine;
+using HomebrewSync.Core.Orchestration;
+using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Lambda.Tests;
 
 /// <summary>
-/// Follows the state machine's rules in-process: orchestrator, then by route either the worker until
-/// <c>done</c> or the ECS task's command line; any failure is caught and handed to the orchestrator's
-/// notify_failure action, as the Catch of the deployed state machine does.
+/// Follows the deployed state machine's rules (OrchestrationConstruct) with the real handlers and the real ECS
+/// command line as a process: Plan; then by route either the worker until <c>done</c> (at most
+/// <see cref="MaxWorkerInvocations"/> times, else the loop-bound failure) or <c>homebrew-sync sync --plan</c>,
+/// whose exit code 0 ends in Done, 3 in DoneWithWarnings (States.TaskFailed whose task exited 3) and anything
+/// else in the failure path; every failure is handed to the orchestrator's notify_failure, as the Catch does.
 /// </summary>
-public sealed class StateMachineDriver(LambdaServices services, IReadOnlyDictionary<string, string?> environment)
+public sealed class StateMachineDriver(LambdaServices services, IReadOnlyDictionary<string, string?> ecsEnvironment, int maxWorkerInvocations = 50)
 {
-    public const int MaxWorkerInvocations = 50;
+    public const string Done = "Done";
+    public const string DoneWithWarnings = "DoneWithWarnings";
+    public const string Failed = "SyncFailed";
+    public const string Rejected = "InputRejected";
 
+    public int MaxWorkerInvocations { get; } = maxWorkerInvocations;
     public List<WorkerResult> WorkerResults { get; } = [];
     public OrchestratorResult? Planned { get; private set; }
-    public int? EcsExitCode { get; private set; }
-    public string EcsOutput { get; private set; } = "";
-    public Exception? Caught { get; private set; }
+    public CliProcessResult? Ecs { get; private set; }
+
+    /// <summary>The state the execution ended in.</summary>
+    public string? EndState { get; private set; }
+
+    /// <summary>The error the failure path reported (Step Functions' Error and Cause).</summary>
+    public StateError? Caught { get; private set; }
 
     /// <summary>Runs an execution; a worker step that throws can be simulated with <paramref name="failWorkerOnInvocation"/>.</summary>
     public async Task RunAsync(string trigger, int? failWorkerOnInvocation = null)
@@ -26,46 +37,75 @@ public sealed class StateMachineDriver(LambdaServices services, IReadOnlyDiction
         try
         {
             Planned = await InvokeAsync<OrchestratorResult>(new OrchestratorFunction(services), trigger);
-            if (Planned.Route == Routes.Ecs)
-            {
-                using var stdout = new StringWriter();
-                using var stderr = new StringWriter();
-                EcsExitCode = await CliApp.RunAsync(["sync", "--plan", $"{Planned.Store}/{Planned.PlanKey}", "--json"], environment,
-                    new CliConsole(stdout, stderr, false), TimeProvider.System, CancellationToken.None);
-                EcsOutput = stdout + stderr.ToString();
-                if (EcsExitCode is not (0 or 3))
-                {
-                    throw new InvalidOperationException($"ECS task exited {EcsExitCode}: {stderr}");
-                }
-                return;
-            }
-            var request = JsonSerializer.Serialize(new WorkerRequest { PlanKey = Planned.PlanKey });
-            for (var i = 1; i <= MaxWorkerInvocations; i++)
-            {
-                if (i == failWorkerOnInvocation)
-                {
-                    throw new TimeoutException("Task timed out after 900.00 seconds");
-                }
-                var result = await InvokeAsync<WorkerResult>(new WorkerFunction(services), request);
-                WorkerResults.Add(result);
-                if (result.Done)
-                {
-                    return;
-                }
-            }
-            throw new InvalidOperationException("the worker never reported done");
+        }
+        catch (TriggerFormatException)
+        {
+            EndState = Rejected;
+            return;
         }
         catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
         {
-            Caught = ex;
-            var notice = new FailureNotice
+            await FailAsync(LambdaError(ex));
+            return;
+        }
+        if (Planned.Route == Routes.Ecs)
+        {
+            Ecs = await CliProcess.RunAsync(ecsEnvironment, [.. Planned.EcsCommand]);
+            switch (Ecs.ExitCode)
             {
-                Error = new StateError { Error = ex.GetType().Name, Cause = JsonSerializer.Serialize(new { errorMessage = ex.Message, errorType = ex.GetType().Name }) },
-                PlanKey = Planned?.PlanKey,
-            };
-            await InvokeAsync<JsonElement>(new OrchestratorFunction(services), JsonSerializer.Serialize(notice));
+                case 0:
+                    EndState = Done;
+                    return;
+                case 3:
+                    EndState = DoneWithWarnings;
+                    return;
+                default:
+                    await FailAsync(new StateError { Error = "States.TaskFailed", Cause = JsonSerializer.Serialize(new { Containers = new[] { new { ExitCode = Ecs.ExitCode } }, StoppedReason = "Essential container in task exited" }) });
+                    return;
+            }
+        }
+        var request = JsonSerializer.Serialize(new WorkerRequest { PlanKey = Planned.PlanKey });
+        while (true)
+        {
+            WorkerResult result;
+            try
+            {
+                if (WorkerResults.Count + 1 == failWorkerOnInvocation)
+                {
+                    throw new TimeoutException("Task timed out after 900.00 seconds");
+                }
+                result = await InvokeAsync<WorkerResult>(new WorkerFunction(services), request);
+            }
+            catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
+            {
+                await FailAsync(LambdaError(ex));
+                return;
+            }
+            WorkerResults.Add(result);
+            if (result.Done)
+            {
+                EndState = Done;
+                return;
+            }
+            if (result.Invocations >= MaxWorkerInvocations)
+            {
+                await FailAsync(new StateError { Error = FailureNames.WorkerLoopBound, Cause = $"The worker did not finish the plan in {MaxWorkerInvocations} invocations" });
+                return;
+            }
         }
     }
+
+    private async Task FailAsync(StateError error)
+    {
+        Caught = error;
+        var notice = new FailureNotice { Error = error, PlanKey = Planned?.PlanKey };
+        await InvokeAsync<JsonElement>(new OrchestratorFunction(services), JsonSerializer.Serialize(notice));
+        EndState = Failed;
+    }
+
+    /// <summary>What Step Functions reports for a Lambda function that threw.</summary>
+    private static StateError LambdaError(Exception ex) =>
+        new() { Error = ex.GetType().Name, Cause = JsonSerializer.Serialize(new { errorMessage = ex.Message, errorType = ex.GetType().Name }) };
 
     public static async Task<T> InvokeAsync<T>(OrchestratorFunction f, string payload) => await ReadAsync<T>(await f.HandleAsync(new MemoryStream(Encoding.UTF8.GetBytes(payload))));
 

@@ -323,31 +323,6 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
             return;
         }
         ctx.Response.ContentType = "application/vnd.oci.image.index.v1+json";
-        await using var w = new Utf8JsonWriter(ctx.Response.Body);
-        w.WriteStartObject();
-        w.WriteNumber("schemaVersion", 2);
-        w.WriteString("mediaType", "application/vnd.oci.image.index.v1+json");
-        w.WriteStartArray("manifests");
-        foreach (var (tag, blob) in formula.Bottles)
-        {
-            w.WriteStartObject();
-            w.WriteString("mediaType", "application/vnd.oci.image.manifest.v1+json");
-            w.WriteString("digest", "sha256:" + new string('0', 64));
-            w.WriteNumber("size", 1000);
-            w.WriteStartObject("platform");
-            w.WriteString("architecture", tag.StartsWith("arm64", StringComparison.Ordinal) ? "arm64" : "amd64");
-            w.WriteString("os", tag.EndsWith("linux", StringComparison.Ordinal) ? "linux" : "darwin");
-            w.WriteEndObject();
-            w.WriteStartObject("annotations");
-            w.WriteString("org.opencontainers.image.ref.name", $"{formula.ManifestReference}.{tag}");
-            w.WriteString("sh.brew.bottle.digest", blob.Sha256);
-            w.WriteString("sh.brew.bottle.size", blob.Length.ToString(CultureInfo.InvariantCulture));
-            w.WriteString("sh.brew.tab", "{}");
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteEndObject();
-        await w.FlushAsync(ctx.RequestAborted);
+        await ctx.Response.Body.WriteAsync(ImageIndexWriter.ToBytes(formula), ctx.RequestAborted);
     }
 }

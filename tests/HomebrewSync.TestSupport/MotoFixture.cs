@@ -1,13 +1,13 @@
 namespace HomebrewSync.TestSupport;
 
-/// <summary>One moto S3 server for a test assembly (an xunit collection fixture); each test takes its own bucket.</summary>
+/// <summary>One moto server for a test assembly (an xunit collection fixture); each test takes its own bucket.</summary>
 public sealed class MotoFixture : IAsyncDisposable
 {
-    private MotoS3Server? _server;
+    private MotoServer? _server;
 
-    public MotoS3Server Server => _server ?? throw new InvalidOperationException("The fixture is not started");
+    public MotoServer Server => _server ?? throw new InvalidOperationException("The fixture is not started");
 
-    public async Task StartAsync() => _server = await MotoS3Server.StartForThisProcessAsync();
+    public async Task StartAsync() => _server = await MotoServer.StartForThisProcessAsync();
 
     public async ValueTask DisposeAsync()
     {

@@ -25,9 +25,10 @@ internal sealed class ThrottledStream(Stream inner, long bytesPerSecond) : Strea
         for (var i = 0; i < buffer.Length; i += Slice)
         {
             var part = buffer.Slice(i, Math.Min(Slice, buffer.Length - i));
+            // The wait comes first, so even a body smaller than one slice takes its time to arrive.
+            await Task.Delay(TimeSpan.FromSeconds((double)part.Length / bytesPerSecond), cancellationToken);
             await inner.WriteAsync(part, cancellationToken);
             await inner.FlushAsync(cancellationToken);
-            await Task.Delay(TimeSpan.FromSeconds((double)part.Length / bytesPerSecond), cancellationToken);
         }
     }
 }

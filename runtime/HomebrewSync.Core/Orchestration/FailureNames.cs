@@ -21,15 +21,25 @@ public static class FailureNames
         _ => error,
     };
 
-    /// <summary>A Lambda error's Cause is JSON (<c>{"errorMessage": ..., "errorType": ...}</c>): its message is what to show.</summary>
+    /// <summary>
+    /// A Lambda error's Cause is JSON (<c>{"errorMessage": ..., "errorType": ...}</c>): its message is what to show. An ECS
+    /// task's is the stopped task (<c>Containers[].ExitCode</c>, <c>StoppedReason</c>): its exit code and reason.
+    /// </summary>
     public static string CauseText(string cause)
     {
         try
         {
             using var doc = JsonDocument.Parse(cause);
-            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("errorMessage", out var m) && m.ValueKind == JsonValueKind.String)
+            var root = doc.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("errorMessage", out var m) && m.ValueKind == JsonValueKind.String)
             {
                 return m.GetString()!;
+            }
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("Containers", out var c) && c.ValueKind == JsonValueKind.Array && c.GetArrayLength() > 0)
+            {
+                var exit = c[0].TryGetProperty("ExitCode", out var e) && e.ValueKind == JsonValueKind.Number ? e.GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture) : "none";
+                var reason = root.TryGetProperty("StoppedReason", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
+                return $"The ECS task stopped with exit code {exit}{(reason is null ? "" : $": {reason}")}. See its log group for the run's output.";
             }
         }
         catch (JsonException)

@@ -43,8 +43,11 @@ public sealed class SyncPipeline
     public NotificationSettings NotificationSettings => _notifications.Settings;
     public SyncPorts Ports => _ports;
 
-    /// <summary>Today, in UTC, by the host's clock: the folder new bottles go to.</summary>
+    /// <summary>Today, in UTC, by the host's clock.</summary>
     public DateOnly Today => DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime);
+
+    /// <summary>The folder new bottles go to: SYNC_DATE when set, else today.</summary>
+    public DateOnly SyncDate => _settings.SyncDate ?? Today;
 
     /// <summary>Reads the hash file and the catalog and works out what to fetch, with sizes; writes nothing (but a requested hash-file rebuild).</summary>
     /// <exception cref="PlanInputException">An unknown platform tag or formula.</exception>
@@ -131,7 +134,7 @@ public sealed class SyncPipeline
     {
         ArgumentNullException.ThrowIfNull(trigger);
         var request = new PlanRequest(trigger.Platforms ?? _settings.TargetPlatforms, trigger.Formulae, trigger.Force, _settings.IncludeDisabled,
-            Today, _settings.ApiUrl, trigger.Labels, trigger.ForceRebuildHash);
+            SyncDate, _settings.ApiUrl, trigger.Labels, trigger.ForceRebuildHash);
         observer.Info($"Sync requested: {trigger.Labels.Describe()}");
         var planned = await PlanAsync(request, observer, cancellationToken);
         EnsureWithinDownloadLimit(planned.Plan);

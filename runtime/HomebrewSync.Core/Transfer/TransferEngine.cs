@@ -59,6 +59,7 @@ public sealed class TransferEngine
         var failed = new ConcurrentQueue<BottleFailure>();
         var notStarted = new ConcurrentQueue<PlannedBottle>();
         long transferred = 0, storedBytes = 0;
+        var first = 0;
 
         // The budget is a safety net under the per-bottle deadlines: nothing may run past it.
         using var budget = deadline is { } end ? new CancellationTokenSource(Max(end - _time.GetUtcNow(), TimeSpan.Zero), _time) : new CancellationTokenSource();
@@ -70,8 +71,11 @@ public sealed class TransferEngine
             {
                 var ct = linked.Token;
                 var now = _time.GetUtcNow();
-                DateTimeOffset? bottleDeadline = deadline is null ? null : now + _timing.WorstCase;
-                if (deadline is { } hostEnd && (bottleDeadline > hostEnd || ct.IsCancellationRequested))
+                // A bottle starts only when its worst case fits what is left; its retries then answer to the host's deadline.
+                DateTimeOffset? worstEnd = deadline is null ? null : now + _timing.WorstCase;
+                // The first bottle always starts (its worst case fits the budget by configuration), so every invocation makes progress.
+                var isFirst = Interlocked.Exchange(ref first, 1) == 0;
+                if (deadline is { } hostEnd && !isFirst && (worstEnd > hostEnd || ct.IsCancellationRequested))
                 {
                     // Not enough time left to finish it for sure: the next invocation starts it.
                     foreach (var b in group)
@@ -86,7 +90,7 @@ public sealed class TransferEngine
                 bool alreadyPresent;
                 try
                 {
-                    (size, alreadyPresent, var fetched) = await StorePrimaryAsync(primary, plan.Force, syncDate, apiUrl, progress, pipeline, bottleDeadline, ct);
+                    (size, alreadyPresent, var fetched) = await StorePrimaryAsync(primary, plan.Force, syncDate, apiUrl, progress, pipeline, deadline, ct);
                     Interlocked.Add(ref transferred, fetched);
                     foreach (var other in group.Skip(1).Where(o => o.ObjectKey != primary.ObjectKey))
                     {

@@ -7,12 +7,13 @@ using Amazon.S3.Model;
 namespace HomebrewSync.TestSupport;
 
 /// <summary>
-/// moto's S3 server (<c>moto_server</c>, from the Python package <c>moto[server]</c>; <c>scripts/test.sh</c> installs it
-/// where it is missing) on 127.0.0.1 and a free port. It enforces If-Match / If-None-Match on PUT, echoes
+/// moto's server (<c>moto_server</c>, from the Python package <c>moto[server]</c>; <c>scripts/test.sh</c> installs it
+/// where it is missing) on 127.0.0.1 and a free port: S3, and SSM with its Secrets Manager reference path
+/// (<c>/aws/reference/secretsmanager/&lt;name&gt;</c>) over Secrets Manager. It enforces If-Match / If-None-Match on PUT, echoes
 /// server-side encryption, keeps user metadata, copies objects, stores SHA-256 checksums sent with their
 /// algorithm, and serves presigned GETs. It does not reject a wrong checksum: tests read the stored one back.
 /// </summary>
-public sealed class MotoS3Server : IAsyncDisposable
+public sealed class MotoServer : IAsyncDisposable
 {
     public const string AccessKey = "test";
     public const string SecretKey = "test";
@@ -20,7 +21,7 @@ public sealed class MotoS3Server : IAsyncDisposable
     private readonly Process _process;
     private int _buckets;
 
-    private MotoS3Server(Process process, Uri endpoint)
+    private MotoServer(Process process, Uri endpoint)
     {
         _process = process;
         Endpoint = endpoint;
@@ -28,7 +29,7 @@ public sealed class MotoS3Server : IAsyncDisposable
 
     public Uri Endpoint { get; }
 
-    public static async Task<MotoS3Server> StartAsync()
+    public static async Task<MotoServer> StartAsync()
     {
         var port = FreePort();
         var start = new ProcessStartInfo("moto_server") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -66,14 +67,14 @@ public sealed class MotoS3Server : IAsyncDisposable
             }
             await Task.Delay(50);
         }
-        return new MotoS3Server(process, endpoint);
+        return new MotoServer(process, endpoint);
     }
 
     /// <summary>
     /// Starts the server and puts its credentials and region in this process's environment, where the AWS
     /// SDK's default chain finds them for code under test that builds its own client (as a shell would).
     /// </summary>
-    public static async Task<MotoS3Server> StartForThisProcessAsync()
+    public static async Task<MotoServer> StartForThisProcessAsync()
     {
         var server = await StartAsync();
         foreach (var (k, v) in server.Environment())
@@ -101,10 +102,37 @@ public sealed class MotoS3Server : IAsyncDisposable
         return name;
     }
 
+    /// <summary>
+    /// Creates (or updates) a Secrets Manager secret. The project has no Secrets Manager SDK (not served), so
+    /// this is the service's JSON API by hand; moto routes it by the credential scope and checks no signature.
+    /// </summary>
+    public async Task PutSecretAsync(string name, string value)
+    {
+        using var http = new HttpClient();
+        async Task<HttpResponseMessage> Call(string action, object body)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint)
+            {
+                Content = new StringContent(System.Text.Json.JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/x-amz-json-1.1"),
+            };
+            request.Content.Headers.ContentType!.CharSet = null;
+            request.Headers.TryAddWithoutValidation("X-Amz-Target", "secretsmanager." + action);
+            request.Headers.TryAddWithoutValidation("Authorization", $"AWS4-HMAC-SHA256 Credential={AccessKey}/20250721/{Region}/secretsmanager/aws4_request, SignedHeaders=host, Signature=0");
+            return await http.SendAsync(request);
+        }
+        using var created = await Call("CreateSecret", new { Name = name, SecretString = value });
+        if (!created.IsSuccessStatusCode)
+        {
+            using var put = await Call("PutSecretValue", new { SecretId = name, SecretString = value });
+            put.EnsureSuccessStatusCode();
+        }
+    }
+
     /// <summary>Environment a user would set to point the CLI (and the AWS SDK) at this server.</summary>
     public IReadOnlyDictionary<string, string?> Environment() => new Dictionary<string, string?>(StringComparer.Ordinal)
     {
         ["AWS_ENDPOINT_URL_S3"] = Endpoint.AbsoluteUri,
+        ["AWS_ENDPOINT_URL_SSM"] = Endpoint.AbsoluteUri,
         ["AWS_ACCESS_KEY_ID"] = AccessKey,
         ["AWS_SECRET_ACCESS_KEY"] = SecretKey,
         ["AWS_REGION"] = Region,

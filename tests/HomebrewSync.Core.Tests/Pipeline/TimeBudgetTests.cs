@@ -1,0 +1,112 @@
+using HomebrewSync.Contracts;
+using HomebrewSync.Core.Pipeline;
+using HomebrewSync.Core.Planning;
+using HomebrewSync.Core.Progress;
+using HomebrewSync.Core.Registry;
+using HomebrewSync.TestSupport;
+using Microsoft.Extensions.Time.Testing;
+
+namespace HomebrewSync.Core.Tests.Pipeline;
+
+/// <summary>A time-budgeted host (the Lambda worker) on a fake clock: every bottle ends stored or failed, none is silently re-queued.</summary>
+public sealed class TimeBudgetTests
+{
+    private static readonly string[] Tags = ["arm64_sonoma"];
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
+    private readonly InMemoryStore _store = new();
+    private readonly RecordingNotifier _slack = new();
+    private readonly StringWriter _log = new();
+
+    private (SyncPipeline Pipeline, FakeRegistry Registry, FakeFormula[] Formulae) Build(int count, SyncSettings settings)
+    {
+        var formulae = Enumerable.Range(0, count).Select(i => new FormulaBuilder($"tool{i}").WithVersion("1.0").WithBottle("arm64_sonoma", 1_000 + i).Build()).ToArray();
+        var registry = new FakeRegistry(formulae);
+        var ports = new SyncPorts(_store, _store, _store, FakeRegistry.Catalog(formulae), registry, _slack);
+        var notifications = new NotificationSettings { Environment = "prod", SyncMethod = "Lambda", EmitMetrics = true };
+        return (new SyncPipeline(ports, settings with { TargetPlatforms = Tags }, notifications, _time), registry, formulae);
+    }
+
+    private async Task<string> PlanAsync(SyncPipeline pipeline)
+    {
+        var request = new PlanRequest(Tags, null, false, false, new DateOnly(2025, 7, 21), SyncSettings.DefaultApiUrl, new RunLabels("Scheduled"));
+        var planned = await pipeline.PlanAsync(request, new LogLineObserver(_log), CancellationToken.None);
+        return await pipeline.SavePlanAsync(planned.Plan, CancellationToken.None);
+    }
+
+    /// <summary>Runs one worker invocation, moving the fake clock on while it waits (timeouts, backoff).</summary>
+    private async Task<SyncOutcome> InvokeAsync(SyncPipeline pipeline, string planKey)
+    {
+        var run = pipeline.ExecuteSavedPlanAsync(planKey, new RunDisplay(new LogLineObserver(_log), _log), CancellationToken.None);
+        while (!run.IsCompleted)
+        {
+            await Task.Delay(1);
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+        return await run;
+    }
+
+    [Fact]
+    public async Task BottleThatStallsOnEveryAttempt_IsFailedWithItsReason_AndTheRunEnds()
+    {
+        var settings = new SyncSettings { RetryAttempts = 2, DownloadTimeout = TimeSpan.FromSeconds(10), RetryDelay = TimeSpan.FromSeconds(1), TimeBudget = TimeSpan.FromSeconds(100), MaxConcurrentDownloads = 2 };
+        var (pipeline, registry, formulae) = Build(2, settings);
+        registry.Stalling.Add(formulae[0].Bottles["arm64_sonoma"].Sha256);
+        var plan = await PlanAsync(pipeline);
+
+        var outcome = await InvokeAsync(pipeline, plan);
+
+        Assert.True(outcome.Done);
+        var failure = Assert.Single(outcome.Failed);
+        Assert.Equal((FailureKind.Timeout, "timeout after 3 attempts of 10 s"), (failure.Kind, failure.Reason));
+        Assert.Equal(3, registry.Opens(formulae[0].Bottles["arm64_sonoma"].Sha256));
+        Assert.Equal("tool1-1.0-arm64_sonoma", Assert.Single(outcome.Stored).Key);
+        Assert.Equal("⚠️ Sync Completed with Warnings", _slack.Headers[^1]);
+        Assert.Contains("\"BottlesFailed\":1", _log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RetryAfterLongerThanTheBudgetLeaves_FailsTheBottleForTheBudget_WithoutWaiting()
+    {
+        var settings = new SyncSettings { RetryAttempts = 3, DownloadTimeout = TimeSpan.FromSeconds(10), RetryDelay = TimeSpan.FromSeconds(1), TimeBudget = TimeSpan.FromSeconds(120) };
+        var (pipeline, registry, formulae) = Build(1, settings);
+        var sha = formulae[0].Bottles["arm64_sonoma"].Sha256;
+        registry.Throttled[sha] = TimeSpan.FromMinutes(4);
+        var plan = await PlanAsync(pipeline);
+        var started = _time.GetUtcNow();
+
+        var outcome = await InvokeAsync(pipeline, plan);
+
+        var failure = Assert.Single(outcome.Failed);
+        Assert.Equal(FailureKind.Budget, failure.Kind);
+        Assert.Contains("did not finish within the worker's time budget", failure.Reason, StringComparison.Ordinal);
+        Assert.Contains("Retry-After", failure.Reason, StringComparison.Ordinal);
+        Assert.Equal(1, registry.Opens(sha));
+        Assert.True(outcome.Done);
+        Assert.True(_time.GetUtcNow() - started < TimeSpan.FromMinutes(1), "it did not wait out the Retry-After");
+    }
+
+    [Fact]
+    public async Task SlowBottles_TakeSeveralInvocations_EachMakesProgress_AndTheEndIsReportedOnce()
+    {
+        // Each download takes 30 s of the fake clock; a bottle may take 303 s at worst; the budget is 340 s.
+        var settings = new SyncSettings { RetryAttempts = 2, DownloadTimeout = TimeSpan.FromSeconds(100), RetryDelay = TimeSpan.FromSeconds(1), TimeBudget = TimeSpan.FromSeconds(340), MaxConcurrentDownloads = 1 };
+        var (pipeline, registry, _) = Build(5, settings);
+        registry.OnOpen = _ => _time.Advance(TimeSpan.FromSeconds(30));
+        var plan = await PlanAsync(pipeline);
+
+        var outcomes = new List<SyncOutcome>();
+        do
+        {
+            outcomes.Add(await pipeline.ExecuteSavedPlanAsync(plan, new RunDisplay(new LogLineObserver(_log), _log), CancellationToken.None));
+        }
+        while (!outcomes[^1].Done && outcomes.Count < 10);
+
+        // The first bottle of an invocation always starts; a second fits (30 + 303 <= 340); a third does not.
+        Assert.Equal([2, 4, 5], outcomes.Select(o => o.Stored.Count));
+        Assert.Equal([3, 1, 0], outcomes.Select(o => o.Remaining));
+        Assert.Equal(3, outcomes[^1].Invocations);
+        Assert.Empty(outcomes[^1].Failed);
+        Assert.Equal(["✅ Homebrew Bottles Sync Complete"], _slack.Headers);
+        Assert.Single(_log.ToString().Split('\n'), l => l.Contains("\"CloudWatchMetrics\"", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using HomebrewSync.Core.Catalog;
+using HomebrewSync.Core.Registry;
+
+namespace HomebrewSync.TestSupport;
+
+/// <summary>
+/// The registry port in memory (for unit tests of the pipeline): blobs of the given formulae by sha256, image
+/// indexes built like the fake server's, and behaviour per blob on demand (a stall, transient failures with a
+/// Retry-After, time that passes while a blob downloads).
+/// </summary>
+public sealed class FakeRegistry(IEnumerable<FakeFormula> formulae) : IBottleRegistry
+{
+    private readonly Dictionary<string, BlobContent> _blobs = formulae.SelectMany(f => f.Bottles.Values).DistinctBy(b => b.Sha256).ToDictionary(b => b.Sha256, StringComparer.Ordinal);
+    private readonly Dictionary<(string Image, string Reference), FakeFormula> _versions = formulae.ToDictionary(f => (f.Image, f.ManifestReference));
+    private readonly ConcurrentDictionary<string, int> _opens = new(StringComparer.Ordinal);
+
+    /// <summary>Blobs whose every GET hangs until cancelled (a stalled connection).</summary>
+    public HashSet<string> Stalling { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Blobs that answer 429 with this Retry-After, every time.</summary>
+    public Dictionary<string, TimeSpan> Throttled { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Runs as each blob is opened (advance a fake clock: "this download takes 5 minutes").</summary>
+    public Action<string>? OnOpen { get; set; }
+
+    public int Opens(string sha256) => _opens.GetValueOrDefault(sha256);
+
+    public async Task<BlobDownload> OpenBlobAsync(Uri blobUrl, CancellationToken cancellationToken)
+    {
+        var sha = blobUrl.AbsolutePath[(blobUrl.AbsolutePath.LastIndexOf(':') + 1)..];
+        _opens.AddOrUpdate(sha, 1, (_, n) => n + 1);
+        if (Stalling.Contains(sha))
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        if (Throttled.TryGetValue(sha, out var after))
+        {
+            throw new TransientFailureException("HTTP 429 from fake", after);
+        }
+        if (!_blobs.TryGetValue(sha, out var blob))
+        {
+            throw new BottleDownloadException(FailureKind.NotFound, "not found (HTTP 404 from fake)");
+        }
+        OnOpen?.Invoke(sha);
+        return new BlobDownload(new MemoryStream(blob.ToArray(), writable: false), blob.Length);
+    }
+
+    public Task<byte[]> GetImageIndexAsync(Uri imageBase, string reference, CancellationToken cancellationToken)
+    {
+        var image = imageBase.AbsolutePath[(imageBase.AbsolutePath.IndexOf("/core/", StringComparison.Ordinal) + "/core/".Length)..];
+        return _versions.TryGetValue((image, reference), out var formula)
+            ? Task.FromResult(ImageIndexWriter.ToBytes(formula))
+            : throw new BottleDownloadException(FailureKind.NotFound, "not found (HTTP 404 from fake)");
+    }
+
+    public Task<long?> GetBlobSizeAsync(Uri blobUrl, CancellationToken cancellationToken)
+    {
+        var sha = blobUrl.AbsolutePath[(blobUrl.AbsolutePath.LastIndexOf(':') + 1)..];
+        return Task.FromResult(_blobs.TryGetValue(sha, out var b) ? (long?)b.Length : null);
+    }
+
+    /// <summary>The formulae as the catalog reader would give them, blob URLs on ghcr.io.</summary>
+    public static IFormulaSource Catalog(IEnumerable<FakeFormula> formulae) => new FakeCatalog(formulae.ToArray());
+
+    private sealed class FakeCatalog(FakeFormula[] formulae) : IFormulaSource
+    {
+        public async IAsyncEnumerable<Formula> ReadAsync(Action<string>? rejected, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            foreach (var f in formulae)
+            {
+                yield return new Formula(f.Name, f.Version, f.Rebuild, f.Disabled, f.Bottles.ToDictionary(
+                    b => b.Key,
+                    b => new BottleFile(b.Key, new Uri($"https://ghcr.io/v2/homebrew/core/{f.Image}/blobs/sha256:{b.Value.Sha256}"), b.Value.Sha256, "/opt/homebrew/Cellar"),
+                    StringComparer.Ordinal));
+            }
+            await Task.CompletedTask;
+        }
+    }
+}
