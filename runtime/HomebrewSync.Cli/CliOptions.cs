@@ -41,7 +41,7 @@ internal static class CliOptions
         new("--sse", EnvVars.S3ServerSideEncryption, "AES256|aws:kms", "Server-side encryption of S3 objects (default AES256).", ["sync"]),
         new("--kms-key-id", EnvVars.KmsKeyId, "KEY", "KMS key for --sse aws:kms (default: the bucket's AWS-managed key).", ["sync"]),
         new("--api-url", EnvVars.HomebrewApiUrl, "URL", $"Catalog URL, http(s) or file (default {SyncSettings.DefaultApiUrl}).", PlanSync),
-        new("--platform", EnvVars.TargetPlatforms, "TAG[,TAG]", $"Bottle tags to mirror (default {string.Join(",", SyncSettings.DefaultTargetPlatforms)}).", PlanSync),
+        new("--platform", EnvVars.TargetPlatforms, "TAG[,TAG]", $"Target tags: the tags of the Macs that install from the mirror (default {string.Join(",", SyncSettings.DefaultTargetPlatforms)}).", ["plan", "sync", "stats"]),
         new("--formula", EnvVars.FormulaNames, "NAME[,NAME]", "Only these formulae (default: all with bottles).", PlanSync),
         new("--force", EnvVars.ForceDownload, null, "Download even bottles the hash file already has with the same sha256.", PlanSync),
         new("--include-disabled", EnvVars.IncludeDisabled, null, "Also mirror formulae Homebrew has disabled.", PlanSync),

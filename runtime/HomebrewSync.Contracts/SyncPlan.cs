@@ -25,21 +25,26 @@ public sealed record SyncPlan
     [JsonPropertyName("force")] public bool Force { get; init; }
     [JsonPropertyName("skipped")] public int Skipped { get; init; }
     [JsonPropertyName("bottles")] public required IReadOnlyList<PlannedBottle> Bottles { get; init; }
+    /// <summary>Hash-file entries of an earlier layout (bottles named after the target tag) whose bottle is already stored under its real name: removed at the end.</summary>
+    [JsonPropertyName("retire")] public IReadOnlyList<string> Retire { get; init; } = [];
+    /// <summary>Image indexes (brew's manifests) to keep in the store for the mirrored formula versions that lack one.</summary>
+    [JsonPropertyName("manifests")] public IReadOnlyList<PlannedManifest> Manifests { get; init; } = [];
 
     [JsonIgnore] public long TotalBytes => Bottles.Sum(b => b.Size ?? 0);
     [JsonIgnore] public int UnsizedCount => Bottles.Count(b => b.Size is null);
 }
 
-/// <summary>One bottle to fetch: where from, what it must hash to, and where it goes.</summary>
+/// <summary>One bottle to fetch: where from, what it must hash to, where it goes, and which target tags it serves.</summary>
 public sealed record PlannedBottle
 {
-    /// <summary>Hash-file key <c>&lt;name&gt;-&lt;version&gt;-&lt;platform&gt;</c>.</summary>
+    /// <summary>Hash-file key <c>&lt;name&gt;-&lt;version&gt;-&lt;tag&gt;</c>, with the bottle's own tag.</summary>
     [JsonPropertyName("key")] public required string Key { get; init; }
     [JsonPropertyName("formula_name")] public required string FormulaName { get; init; }
     [JsonPropertyName("formula_version")] public required string FormulaVersion { get; init; }
+    /// <summary>The bottle's own tag (the catalog's, after brew's fallback): the tag in its name and key.</summary>
     [JsonPropertyName("platform")] public required string Platform { get; init; }
-    /// <summary>The catalog's tag that serves <see cref="Platform"/> (the same, <c>all</c>, or an older macOS).</summary>
-    [JsonPropertyName("source_tag")] public required string SourceTag { get; init; }
+    /// <summary>The target tags a Mac would download this bottle for (its own, older macOS releases, or any for <c>all</c>).</summary>
+    [JsonPropertyName("serves")] public IReadOnlyList<string> Serves { get; init; } = [];
     [JsonPropertyName("rebuild")] public int Rebuild { get; init; }
     [JsonPropertyName("sha256")] public required string Sha256 { get; init; }
     [JsonPropertyName("url")] public required string Url { get; init; }
@@ -47,4 +52,23 @@ public sealed record PlannedBottle
     [JsonPropertyName("size")] public long? Size { get; init; }
     /// <summary>Store key <c>YYYY-MM-DD/&lt;file name&gt;</c>.</summary>
     [JsonPropertyName("object_key")] public required string ObjectKey { get; init; }
+    /// <summary>The folder date recorded for it when not the plan's (a bottle renamed in place keeps its date).</summary>
+    [JsonPropertyName("date")] public string? Date { get; init; }
+    /// <summary>A store key that already holds these bytes (an earlier layout's name): copied instead of downloaded.</summary>
+    [JsonPropertyName("copy_from")] public string? CopyFrom { get; init; }
+    /// <summary>Hash-file keys this bottle replaces (an earlier layout's names for the same bytes), removed once it is stored.</summary>
+    [JsonPropertyName("replaces")] public IReadOnlyList<string> Replaces { get; init; } = [];
+}
+
+/// <summary>One formula version's image index to keep in the store, as brew's manifest for its bottles.</summary>
+public sealed record PlannedManifest
+{
+    /// <summary>Store key <c>manifests/&lt;image&gt;/&lt;version&gt;[-&lt;rebuild&gt;].json</c>.</summary>
+    [JsonPropertyName("key")] public required string Key { get; init; }
+    /// <summary>The registry's image URL (<c>.../v2/homebrew/core/&lt;image&gt;</c>).</summary>
+    [JsonPropertyName("image_url")] public required string ImageUrl { get; init; }
+    /// <summary><c>&lt;version&gt;[-&lt;rebuild&gt;]</c>.</summary>
+    [JsonPropertyName("reference")] public required string Reference { get; init; }
+    /// <summary>The mirrored bottles' sha256: an index that does not list them all is not kept.</summary>
+    [JsonPropertyName("digests")] public required IReadOnlyList<string> Digests { get; init; }
 }

@@ -4,7 +4,8 @@ namespace HomebrewSync.Contracts;
 public sealed record SyncSettings
 {
     public static readonly Uri DefaultApiUrl = new("https://formulae.brew.sh/api/formula.json");
-    public static readonly IReadOnlyList<string> DefaultTargetPlatforms = ["arm64_sonoma", "arm64_ventura", "monterey"];
+    /// <summary>The Apple-silicon releases Homebrew builds bottles for (late 2026); Intel and Linux tags are added by choice.</summary>
+    public static readonly IReadOnlyList<string> DefaultTargetPlatforms = ["arm64_tahoe", "arm64_sequoia", "arm64_sonoma"];
 
     /// <summary>The public anonymous token ghcr.io accepts for Homebrew's packages.</summary>
     public const string DefaultRegistryToken = "QQ==";

@@ -24,10 +24,14 @@ public sealed class CliHarness : IAsyncDisposable
         return new CliHarness(server, store);
     }
 
-    /// <summary>Environment a user would set for this server: the catalog URL, fast retries.</summary>
+    /// <summary>The reference's target tags, which the tests' catalogs are built around.</summary>
+    public const string ReferenceTags = "arm64_sonoma,arm64_ventura,monterey";
+
+    /// <summary>Environment a user would set for this server: the catalog URL, the tags to mirror, fast retries.</summary>
     public Dictionary<string, string?> Environment() => new(StringComparer.Ordinal)
     {
         ["HOMEBREW_API_URL"] = Server.ApiUrl.AbsoluteUri,
+        ["TARGET_PLATFORMS"] = ReferenceTags,
         ["HOMEBREW_SYNC_STORE"] = Store,
         ["RETRY_DELAY_SECONDS"] = "0.05",
         ["DOWNLOAD_TIMEOUT_SECONDS"] = "10",

@@ -18,8 +18,8 @@ public sealed class CommandTests
 
         Assert.Equal(0, run.ExitCode);
         using var doc = JsonDocument.Parse(run.Out);
-        var byPlatform = doc.RootElement.GetProperty("by_platform").EnumerateArray()
-            .ToDictionary(e => e.GetProperty("platform").GetString()!, e => (e.GetProperty("count").GetInt32(), e.GetProperty("bytes").GetInt64()));
+        var byPlatform = doc.RootElement.GetProperty("by_target").EnumerateArray()
+            .ToDictionary(e => e.GetProperty("target").GetString()!, e => (e.GetProperty("count").GetInt32(), e.GetProperty("bytes").GetInt64()));
         Assert.Equal((2, 3000L), byPlatform["arm64_sonoma"]);
         Assert.Equal((1, 3000L), byPlatform["monterey"]);
         Assert.Equal(6000, doc.RootElement.GetProperty("total_bytes").GetInt64());
@@ -37,7 +37,7 @@ public sealed class CommandTests
 
         Assert.Equal(0, run.ExitCode);
         Assert.Matches(@"arm64_sonoma\s+1\s+2\.0 KB", run.Out);
-        Assert.Matches(@"total\s+2\s+4\.0 KB", run.Out);
+        Assert.Matches(@"total \(each once\)\s+2\s+4\.0 KB", run.Out);
     }
 
     [Fact]

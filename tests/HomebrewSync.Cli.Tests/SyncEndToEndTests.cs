@@ -89,7 +89,7 @@ public sealed class SyncEndToEndTests
     }
 
     [Fact]
-    public async Task Sync_OneBlobForSeveralTags_DownloadsItOnce()
+    public async Task Sync_AllBottle_IsDownloadedAndStoredOnceUnderItsOwnName()
     {
         var shared = BlobContent.Create(6000, 4242);
         var f = new FormulaBuilder("ca-certificates").WithBottle("all", shared).Build();
@@ -99,10 +99,11 @@ public sealed class SyncEndToEndTests
 
         Assert.Equal(0, run.ExitCode);
         Assert.Equal(1, h.Server.BlobGets(shared.Sha256));
-        foreach (var tag in Tags)
-        {
-            Assert.Equal(shared.Sha256, Sha256Of(h.PathOf($"2025-07-21/ca-certificates-1.0.0.{tag}.bottle.tar.gz")));
-        }
+        Assert.Equal(shared.Sha256, Sha256Of(h.PathOf("2025-07-21/ca-certificates-1.0.0.all.bottle.tar.gz")));
+        Assert.Equal(["ca-certificates-1.0.0.all.bottle.tar.gz"], Directory.GetFiles(h.PathOf("2025-07-21")).Select(Path.GetFileName));
+        using var hash = JsonDocument.Parse(File.ReadAllText(h.PathOf("bottles_hash.json")));
+        Assert.Equal(["ca-certificates-1.0.0-all"], hash.RootElement.GetProperty("bottles").EnumerateObject().Select(p => p.Name));
+        Assert.Equal("all", hash.RootElement.GetProperty("bottles").GetProperty("ca-certificates-1.0.0-all").GetProperty("platform").GetString());
     }
 
     [Theory]

@@ -86,7 +86,7 @@ public sealed class DeploymentConfigTests : IDisposable
             var settings = SyncSettingsReader.Read(reader);
             var notifications = NotificationSettings.Read(reader);
             Assert.Empty(reader.Errors.Concat(SyncSettingsValidator.Validate(settings)));
-            Assert.Equal(["arm64_sonoma", "arm64_ventura", "monterey"], settings.TargetPlatforms);
+            Assert.Equal(["arm64_tahoe", "arm64_sequoia", "arm64_sonoma"], settings.TargetPlatforms);
             Assert.Equal("prod", notifications.Environment);
         }
         var worker = SyncSettingsReader.Read(RuntimeEnvironment.Worker(config, names).ToDictionary(kv => kv.Key, kv => (string?)kv.Value));

@@ -8,11 +8,11 @@ public sealed class SyncSettingsReaderTests
         pairs.ToDictionary(p => p.Key, p => (string?)p.Value, StringComparer.Ordinal);
 
     [Fact]
-    public void Read_Empty_GivesTheReferenceDefaults()
+    public void Read_Empty_GivesTheDefaults_TodaysAppleSiliconTags()
     {
         var s = SyncSettingsReader.Read(Env());
 
-        Assert.Equal(["arm64_sonoma", "arm64_ventura", "monterey"], s.TargetPlatforms);
+        Assert.Equal(["arm64_tahoe", "arm64_sequoia", "arm64_sonoma"], s.TargetPlatforms);
         Assert.Equal(10, s.MaxConcurrentDownloads);
         Assert.Equal(3, s.RetryAttempts);
         Assert.Equal(TimeSpan.FromSeconds(300), s.DownloadTimeout);

@@ -22,7 +22,10 @@ internal static class PlanCommand
                 Unsized = planned.Plan.UnsizedCount,
                 planned.Outcome.FormulaeRead,
                 planned.Outcome.DisabledSkipped,
-                ByPlatform = planned.Outcome.ByPlatform().Select(p => new { p.Platform, p.Count, p.Bytes }),
+                ByTarget = planned.Outcome.ByTarget().Select(t => new { t.Target, Count = t.Bottles, t.Bytes, Via = t.Via.ToDictionary(v => v.Tag, v => v.Count) }),
+                Retired = planned.Plan.Retire.Count,
+                Renamed = planned.Plan.Bottles.Count(b => b.CopyFrom is not null),
+                ImageIndexes = planned.Plan.Manifests.Count,
                 planned.Outcome.Warnings,
                 Plan = planned.Plan,
             });
@@ -38,12 +41,18 @@ internal static class PlanCommand
     {
         var plan = planned.Plan;
         o.WriteLine($"Plan for {plan.SyncDate} from {plan.ApiUrl} ({Humanize.Count(planned.Outcome.FormulaeRead)} formulae read)");
-        o.WriteLine($"  {"platform",-20} {"bottles",10} {"size",12}");
-        foreach (var (platform, count, bytes) in planned.Outcome.ByPlatform())
+        o.WriteLine($"  {"target tag",-20} {"bottles",10} {"size",12}  served by");
+        foreach (var t in planned.Outcome.ByTarget())
         {
-            o.WriteLine($"  {platform,-20} {Humanize.Count(count),10} {Humanize.Bytes(bytes),12}");
+            var via = t.Via.Count == 0 ? "its own bottles" : string.Join(", ", t.Via.Select(v => v.Tag == "all" ? $"{Humanize.Count(v.Count)} all" : $"{Humanize.Count(v.Count)} via {v.Tag}"));
+            o.WriteLine($"  {t.Target,-20} {Humanize.Count(t.Bottles),10} {Humanize.Bytes(t.Bytes),12}  {via}");
         }
-        o.WriteLine($"  {"total",-20} {Humanize.Count(plan.Bottles.Count),10} {Humanize.Bytes(plan.TotalBytes),12}");
+        o.WriteLine($"  {"total (each once)",-20} {Humanize.Count(plan.Bottles.Count),10} {Humanize.Bytes(plan.TotalBytes),12}");
+        var renamed = plan.Bottles.Count(b => b.CopyFrom is not null);
+        if (renamed > 0 || plan.Retire.Count > 0)
+        {
+            o.WriteLine($"  renamed to brew's names (no download): {Humanize.Count(renamed)}, earlier names retired: {Humanize.Count(plan.Retire.Count + plan.Bottles.Sum(b => b.Replaces.Count))}");
+        }
         o.WriteLine($"  already mirrored (skipped): {Humanize.Count(plan.Skipped)}");
         if (planned.Outcome.DisabledSkipped > 0)
         {

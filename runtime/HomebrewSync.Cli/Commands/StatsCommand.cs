@@ -2,6 +2,7 @@ using HomebrewSync.Hosting;
 using System.Globalization;
 using HomebrewSync.Cli.Output;
 using HomebrewSync.Core.Formatting;
+using HomebrewSync.Core.Manifest;
 
 namespace HomebrewSync.Cli.Commands;
 
@@ -27,6 +28,7 @@ internal static class StatsCommand
                 TotalBottles = m.Count,
                 TotalSizeBytes = m.TotalSizeBytes,
                 ByPlatform = m.ByPlatform().Select(p => new { p.Platform, p.Count, TotalSizeBytes = p.Bytes }),
+                ByTarget = MirrorCoverage.Of(m, request.Settings.TargetPlatforms).Select(t => new { t.Target, Count = t.Bottles, TotalSizeBytes = t.Bytes, Via = t.Via.ToDictionary(v => v.Tag, v => v.Count) }),
                 ByDate = m.ByDate().Select(d => new { Date = d.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), d.Count, TotalSizeBytes = d.Bytes }),
             });
             return ExitCodes.Success;
@@ -39,6 +41,11 @@ internal static class StatsCommand
         foreach (var (platform, count, bytes) in m.ByPlatform())
         {
             o.WriteLine($"  {platform,-20} {Humanize.Count(count),10} {Humanize.Bytes(bytes),12}");
+        }
+        o.WriteLine("By target tag (what a Mac on it gets from the mirror):");
+        foreach (var t in MirrorCoverage.Of(m, request.Settings.TargetPlatforms))
+        {
+            o.WriteLine($"  {t.Target,-20} {t.Describe(n => Humanize.Count(n))}");
         }
         o.WriteLine("By date:");
         foreach (var (date, count, bytes) in m.ByDate())

@@ -36,6 +36,14 @@ public static partial class BottleNaming
     /// <summary>ghcr.io image name: '@' becomes '/', '+' becomes 'x'.</summary>
     public static string ImageName(string name) => name.Replace('@', '/').Replace('+', 'x');
 
+    /// <summary>Where a formula version's image index is kept in the store: <c>manifests/&lt;image&gt;/&lt;reference&gt;.json</c>.</summary>
+    public static string IndexKey(string name, string reference) => $"{IndexPrefix}{ImageName(name)}/{reference}.json";
+
+    public const string IndexPrefix = "manifests/";
+
+    /// <summary>The <c>org.opencontainers.image.ref.name</c> of a bottle in its image index: <c>&lt;version&gt;.&lt;tag&gt;[.&lt;rebuild&gt;]</c>.</summary>
+    public static string RefName(string version, string tag, int rebuild) => rebuild > 0 ? $"{version}.{tag}.{rebuild}" : $"{version}.{tag}";
+
     /// <summary>The OCI manifest reference of a version: <c>&lt;version&gt;[-&lt;rebuild&gt;]</c>.</summary>
     public static string ManifestReference(string version, int rebuild) => rebuild > 0 ? $"{version}-{rebuild}" : version;
 

@@ -113,7 +113,7 @@ public static class SlackMessages
             .OrderByDescending(g => g.Sum(b => b.Size ?? 0))
             .ThenBy(g => g.Key.FormulaName, StringComparer.Ordinal)
             .Take(TopFormulaeShown)
-            .Select(g => $"• {g.Key.FormulaName}@{g.Key.FormulaVersion} ({string.Join(", ", g.Select(b => b.Platform).Order(StringComparer.Ordinal))})")
+            .Select(g => $"• {g.Key.FormulaName}@{g.Key.FormulaVersion} ({string.Join(", ", g.SelectMany(Targets).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))})")
             .ToArray();
         if (top.Length > 0)
         {
@@ -172,7 +172,7 @@ public static class SlackMessages
         var list = new StringBuilder("*Failed Downloads:*");
         foreach (var f in failures.Take(FailuresShown))
         {
-            list.Append(CultureInfo.InvariantCulture, $"\n• {f.Bottle.FormulaName}@{f.Bottle.FormulaVersion} ({f.Bottle.Platform}) - {ShortReason(f.Kind)}");
+            list.Append(CultureInfo.InvariantCulture, $"\n• {f.Bottle.FormulaName}@{f.Bottle.FormulaVersion} ({string.Join(", ", Targets(f.Bottle))}) - {ShortReason(f.Kind)}");
         }
         if (failures.Count > FailuresShown)
         {
@@ -206,6 +206,9 @@ public static class SlackMessages
         FailureKind.Budget => "Time budget exceeded",
         _ => "HTTP error",
     };
+
+    /// <summary>The target tags a bottle serves, as the messages name them (its own tag when the plan does not say).</summary>
+    private static IEnumerable<string> Targets(PlannedBottle b) => b.Serves.Count > 0 ? b.Serves : [b.Platform];
 
     /// <summary>The CloudWatch console's double-encoded path segment ('/' becomes <c>$252F</c>).</summary>
     public static string ConsolePath(string value) =>

@@ -86,7 +86,7 @@ public static class WorkerPayload
                     FormulaName = name,
                     FormulaVersion = version,
                     Platform = file.Name,
-                    SourceTag = file.Name,
+                    Serves = [file.Name],
                     Sha256 = sha,
                     Url = url,
                     Size = size,

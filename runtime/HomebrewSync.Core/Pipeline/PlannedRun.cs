@@ -4,8 +4,8 @@ using HomebrewSync.Core.Storage;
 
 namespace HomebrewSync.Core.Pipeline;
 
-/// <summary>A plan with the hash file it was made against, ready to execute.</summary>
-public sealed record PlannedRun(PlanOutcome Outcome, ManifestSnapshot? Manifest)
+/// <summary>A plan with the hash file it was made against and the image indexes sizing fetched, ready to execute.</summary>
+public sealed record PlannedRun(PlanOutcome Outcome, ManifestSnapshot? Manifest, IReadOnlyDictionary<string, byte[]> Indexes)
 {
     public SyncPlan Plan => Outcome.Plan;
 }

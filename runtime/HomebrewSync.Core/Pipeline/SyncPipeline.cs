@@ -65,28 +65,41 @@ public sealed class SyncPipeline
         }
         // The hash file is read and parsed while the catalog downloads: the two are independent until the first formula.
         var snapshotTask = Task.Run(() => _ports.HashFile.ReadManifestAsync(cancellationToken), cancellationToken);
+        var indexesTask = Task.Run(() => StoredIndexesAsync(cancellationToken), cancellationToken);
         PlanOutcome outcome;
         var rejected = new RejectedEntries(observer);
         try
         {
-            outcome = await SyncPlanner.PlanAsync(_ports.Catalog.ReadAsync(rejected.Add, cancellationToken), ManifestOf(snapshotTask), request, _time, cancellationToken);
+            outcome = await SyncPlanner.PlanAsync(_ports.Catalog.ReadAsync(rejected.Add, cancellationToken), ManifestOf(snapshotTask), indexesTask, request, _time, cancellationToken);
         }
-        catch when (!snapshotTask.IsCompleted)
+        catch when (!snapshotTask.IsCompleted || !indexesTask.IsCompleted)
         {
-            // A failed catalog must not leave the hash-file read running unobserved.
-            await Task.WhenAny(snapshotTask);
+            // A failed catalog must not leave the store reads running unobserved.
+            await Task.WhenAll(Task.WhenAny(snapshotTask), Task.WhenAny(indexesTask));
             throw;
         }
         rejected.Summarize();
         var snapshot = await snapshotTask;
         var warnings = outcome.Warnings.ToList();
         var sizer = new BottleSizer(_ports.Registry, ResiliencePipelines.Create(_settings, _time, observer.Retrying), _settings.MaxConcurrentDownloads);
-        var sized = await sizer.SizeAsync(outcome.Plan, warnings, cancellationToken);
+        var indexes = new System.Collections.Concurrent.ConcurrentDictionary<string, byte[]>(StringComparer.Ordinal);
+        var sized = await sizer.SizeAsync(outcome.Plan, warnings, indexes, cancellationToken);
         foreach (var w in warnings)
         {
             observer.Info("warning: " + w);
         }
-        return new PlannedRun(outcome with { Plan = sized, Warnings = warnings }, snapshot);
+        return new PlannedRun(outcome with { Plan = sized, Warnings = warnings }, snapshot, indexes);
+    }
+
+    /// <summary>The image indexes the store keeps, so only the missing ones are planned.</summary>
+    private async Task<IReadOnlySet<string>?> StoredIndexesAsync(CancellationToken cancellationToken)
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var o in _ports.Documents.ListDocumentsAsync(Catalog.BottleNaming.IndexPrefix, cancellationToken))
+        {
+            keys.Add(o.Key);
+        }
+        return keys;
     }
 
     /// <summary>
@@ -115,7 +128,7 @@ public sealed class SyncPipeline
                 _time.GetElapsedTime(started), 1, manifest);
             if (outcome.Done)
             {
-                await FinishAsync(outcome, display, cancellationToken);
+                await FinishAsync(outcome, display, planned.Indexes, cancellationToken);
             }
             return outcome;
         }
@@ -228,7 +241,7 @@ public sealed class SyncPipeline
         if (outcome.Done)
         {
             state = state with { FinishedAt = _time.GetUtcNow() };
-            await FinishAsync(outcome with { Duration = _time.GetUtcNow() - state.StartedAt }, display, cancellationToken);
+            await FinishAsync(outcome with { Duration = _time.GetUtcNow() - state.StartedAt }, display, new Dictionary<string, byte[]>(), cancellationToken);
         }
         await _plans.SaveStateAsync(planKey, state, CancellationToken.None);
         return outcome with { Duration = _time.GetUtcNow() - state.StartedAt };
@@ -284,10 +297,27 @@ public sealed class SyncPipeline
         }
     }
 
-    /// <summary>The end of a run, the same on every host: the final message and the run's metrics.</summary>
-    private async Task FinishAsync(SyncOutcome outcome, RunDisplay display, CancellationToken cancellationToken)
+    /// <summary>
+    /// The end of a run, the same on every host: earlier-layout names retired, the image indexes brew needs kept,
+    /// then the final message and the run's metrics.
+    /// </summary>
+    private async Task FinishAsync(SyncOutcome outcome, RunDisplay display, IReadOnlyDictionary<string, byte[]> indexes, CancellationToken cancellationToken)
     {
         var n = _notifications.Settings;
+        var retire = outcome.Plan.Retire.Concat(outcome.Stored.SelectMany(b => b.Replaces)).Distinct(StringComparer.Ordinal).ToArray();
+        if (retire.Length > 0)
+        {
+            await RetireAsync(retire, display.Observer, cancellationToken);
+        }
+        var keeper = new ImageIndexKeeper(_ports.Documents, _ports.Registry, ResiliencePipelines.Create(_settings, _time, display.Observer.Retrying), _settings.MaxConcurrentDownloads);
+        // An index is kept for versions the mirror holds a bottle of; one whose every bottle failed would only send brew on to a 404.
+        var missing = outcome.Failed.Select(f => f.Bottle.Sha256).ToHashSet(StringComparer.Ordinal);
+        var wanted = outcome.Plan.Manifests.Where(m => m.Digests.Any(d => !missing.Contains(d))).ToArray();
+        var kept = await keeper.KeepAsync(wanted, indexes, display.Observer, cancellationToken);
+        if (kept > 0)
+        {
+            display.Observer.Info($"Image indexes kept for brew: {kept:N0} written under {Catalog.BottleNaming.IndexPrefix}");
+        }
         await _notifications.For(null, outcome.Plan).FinishedAsync(outcome.Plan, outcome.Stored, outcome.Failed, outcome.BytesTransferred, outcome.Duration,
             _ports.Bottles.Location, cancellationToken);
         if (n.EmitMetrics)
@@ -298,6 +328,32 @@ public sealed class SyncPipeline
         }
         display.Observer.Info($"Sync {outcome.Plan.SyncDate} {(outcome.HasFailures ? "completed with warnings" : "complete")}: {outcome.Stored.Count:N0} stored, "
             + $"{outcome.Plan.Skipped:N0} skipped, {outcome.Failed.Count:N0} failed, {outcome.BytesTransferred:N0} bytes downloaded");
+    }
+
+    /// <summary>
+    /// Takes an earlier layout's entries out of the hash file, then deletes their objects that no entry names any
+    /// more: hash file first, so a crash in between leaves unlisted objects (verify reports them), never listed
+    /// ones that are missing.
+    /// </summary>
+    private async Task RetireAsync(IReadOnlyList<string> keys, ISyncObserver observer, CancellationToken cancellationToken)
+    {
+        var snapshot = await _ports.HashFile.ReadManifestAsync(cancellationToken);
+        if (snapshot is null)
+        {
+            return;
+        }
+        var objects = keys.Select(k => snapshot.Manifest.TryGet(k, out var e) ? e.S3Key : null).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
+        var checkpointer = new ManifestCheckpointer(_ports.HashFile, snapshot, _settings.BatchSize, _time, observer);
+        checkpointer.Remove(keys);
+        await checkpointer.FlushAsync(cancellationToken);
+        var named = checkpointer.Manifest.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal);
+        var deleted = 0;
+        foreach (var key in objects.Where(o => !named.Contains(o)))
+        {
+            await _ports.Bottles.DeleteAsync(key, cancellationToken);
+            deleted++;
+        }
+        observer.Info($"Renamed to brew's names: {keys.Count:N0} entries of the earlier layout retired, {deleted:N0} objects removed");
     }
 
     private static SyncOutcome OutcomeOf(SyncPlan plan, string planKey, PlanState state, Dictionary<string, PlannedBottle> byKey, int remaining, HashManifest? manifest) =>

@@ -24,7 +24,10 @@ public sealed class BottleSizer
         _concurrency = concurrency;
     }
 
-    public async Task<SyncPlan> SizeAsync(SyncPlan plan, ICollection<string> warnings, CancellationToken cancellationToken)
+    /// <param name="indexes">Gets each image index fetched, by <see cref="IndexCacheKey"/>, so the run can keep it without asking again.</param>
+    public static string IndexCacheKey(Uri image, string reference) => $"{image.AbsoluteUri}|{reference}";
+
+    public async Task<SyncPlan> SizeAsync(SyncPlan plan, ICollection<string> warnings, ConcurrentDictionary<string, byte[]>? indexes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(warnings);
@@ -42,6 +45,7 @@ public sealed class BottleSizer
             {
                 var document = await _pipeline.ExecuteAsync(
                     async token => await _registry.GetImageIndexAsync(image.Image!, image.Reference, token), ct);
+                indexes?.TryAdd(IndexCacheKey(image.Image!, image.Reference), document);
                 foreach (var entry in OciImageIndex.Parse(document).Entries)
                 {
                     if (entry.Size is { } size)

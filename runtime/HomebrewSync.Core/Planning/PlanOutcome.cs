@@ -5,10 +5,6 @@ namespace HomebrewSync.Core.Planning;
 /// <summary>The plan and what the planner noticed on the way.</summary>
 public sealed record PlanOutcome(SyncPlan Plan, int FormulaeRead, int DisabledSkipped, IReadOnlyList<string> Warnings)
 {
-    public IReadOnlyList<(string Platform, int Count, long Bytes)> ByPlatform() =>
-        Plan.Platforms.Select(p =>
-        {
-            var items = Plan.Bottles.Where(b => b.Platform == p).ToArray();
-            return (p, items.Length, items.Sum(b => b.Size ?? 0));
-        }).ToArray();
+    /// <summary>Per target tag: the bottles planned that serve it, their bytes, and how many come from another tag (by that tag).</summary>
+    public IReadOnlyList<TargetCoverage> ByTarget() => TargetCoverage.Of(Plan.Platforms, Plan.Bottles.Select(b => (b.Platform, (IReadOnlyList<string>)b.Serves, b.Size ?? 0)));
 }

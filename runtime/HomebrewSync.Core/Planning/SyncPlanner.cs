@@ -6,7 +6,12 @@ using HomebrewSync.Core.Platforms;
 
 namespace HomebrewSync.Core.Planning;
 
-/// <summary>Turns the catalog and the hash file into the list of bottles this run must fetch.</summary>
+/// <summary>
+/// Turns the catalog and the hash file into the bottles this run must store. A bottle is named and keyed after
+/// its own tag, the one brew asks the mirror for, and stored once however many target tags resolve to it. A
+/// store laid out by an earlier version (bottles named after the target tag) is renamed in place: the bytes
+/// are copied to the real name, never downloaded again, and the old entries are retired.
+/// </summary>
 public static class SyncPlanner
 {
     private const int MaxWarnings = 200;
@@ -18,20 +23,21 @@ public static class SyncPlanner
         PlanRequest request,
         TimeProvider time,
         CancellationToken cancellationToken) =>
-        PlanAsync(catalog, Task.FromResult(manifest), request, time, cancellationToken);
+        PlanAsync(catalog, Task.FromResult(manifest), Task.FromResult<IReadOnlySet<string>?>(null), request, time, cancellationToken);
 
-    /// <param name="manifest">The hash file, still being read while the catalog starts to stream; awaited at the first formula.</param>
+    /// <param name="manifestTask">The hash file, still being read while the catalog starts to stream; awaited at the first formula.</param>
+    /// <param name="storedIndexesTask">Keys of the image indexes the store holds (<c>manifests/...</c>); null when unknown (every mirrored version is then planned).</param>
     public static async Task<PlanOutcome> PlanAsync(
         IAsyncEnumerable<Formula> catalog,
         Task<HashManifest?> manifestTask,
+        Task<IReadOnlySet<string>?> storedIndexesTask,
         PlanRequest request,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(manifestTask);
-        HashManifest? manifest = null;
-        var manifestRead = false;
         ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(manifestTask);
+        ArgumentNullException.ThrowIfNull(storedIndexesTask);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(time);
         var targets = request.Platforms.Select(PlatformTag.Parse).ToArray();
@@ -39,15 +45,21 @@ public static class SyncPlanner
         var found = new HashSet<string>(StringComparer.Ordinal);
         var tagsInCatalog = new HashSet<string>(StringComparer.Ordinal);
         var bottles = new List<PlannedBottle>();
+        var retire = new List<string>();
+        var indexes = new List<PlannedManifest>();
         var warnings = new List<string>();
+        HashManifest? manifest = null;
+        IReadOnlySet<string>? storedIndexes = null;
+        ILookup<string, KeyValuePair<string, HashEntry>>? bySha = null;
         int read = 0, skipped = 0, disabled = 0;
 
         await foreach (var formula in catalog.WithCancellation(cancellationToken))
         {
-            if (!manifestRead)
+            if (read == 0)
             {
                 manifest = await manifestTask;
-                manifestRead = true;
+                storedIndexes = await storedIndexesTask;
+                bySha = (manifest?.Bottles ?? new Dictionary<string, HashEntry>()).ToLookup(e => e.Value.Sha256, StringComparer.Ordinal);
             }
             read++;
             tagsInCatalog.UnionWith(formula.Files.Keys);
@@ -72,6 +84,8 @@ public static class SyncPlanner
                 disabled++;
                 continue;
             }
+            // Which of the formula's bottles the targets resolve to, each once, with the targets it serves.
+            var resolved = new SortedDictionary<string, (BottleFile File, List<string> Serves)>(StringComparer.Ordinal);
             foreach (var target in targets)
             {
                 if (BottleResolver.Resolve(formula, target) is not { } file)
@@ -82,30 +96,68 @@ public static class SyncPlanner
                     }
                     continue;
                 }
-                var key = BottleNaming.Key(formula.Name, formula.Version, target.Name);
+                if (!resolved.TryGetValue(file.Tag, out var r))
+                {
+                    resolved[file.Tag] = r = (file, []);
+                }
+                r.Serves.Add(target.Name);
+            }
+            if (resolved.Count == 0)
+            {
+                continue;
+            }
+            var anyNew = false;
+            foreach (var (tag, (file, serves)) in resolved)
+            {
+                var key = BottleNaming.Key(formula.Name, formula.Version, tag);
+                // The same bytes under another key of this formula version: an earlier layout's name for this bottle.
+                var earlier = bySha![file.Sha256]
+                    .Where(e => e.Key != key && e.Value.FormulaName == formula.Name && e.Value.FormulaVersion == formula.Version)
+                    .OrderBy(e => e.Key, StringComparer.Ordinal)
+                    .ToArray();
                 if (!request.Force && manifest is not null && manifest.TryGet(key, out var existing) && existing.Sha256 == file.Sha256)
                 {
                     skipped++;
+                    retire.AddRange(earlier.Select(e => e.Key));
                     continue;
                 }
+                anyNew = true;
+                var copyFrom = request.Force || earlier.Length == 0 ? null : earlier[0].Value;
+                var date = copyFrom?.DownloadDate ?? request.SyncDate;
                 bottles.Add(new PlannedBottle
                 {
                     Key = key,
                     FormulaName = formula.Name,
                     FormulaVersion = formula.Version,
-                    Platform = target.Name,
-                    SourceTag = file.Tag,
+                    Platform = tag,
+                    Serves = serves,
                     Rebuild = formula.Rebuild,
                     Sha256 = file.Sha256,
                     Url = file.Url.AbsoluteUri,
-                    ObjectKey = BottleNaming.ObjectKey(request.SyncDate, BottleNaming.FileName(formula.Name, formula.Version, target.Name, formula.Rebuild)),
+                    ObjectKey = BottleNaming.ObjectKey(date, BottleNaming.FileName(formula.Name, formula.Version, tag, formula.Rebuild)),
+                    Date = copyFrom is null ? null : Format(date),
+                    CopyFrom = copyFrom?.S3Key,
+                    Replaces = earlier.Select(e => e.Key).ToArray(),
+                });
+            }
+            var reference = BottleNaming.ManifestReference(formula.Version, formula.Rebuild);
+            var indexKey = BottleNaming.IndexKey(formula.Name, reference);
+            if ((anyNew || storedIndexes is null || !storedIndexes.Contains(indexKey)) && BottleNaming.ImageBaseOf(resolved.Values.First().File.Url) is { } image)
+            {
+                indexes.Add(new PlannedManifest
+                {
+                    Key = indexKey,
+                    ImageUrl = image.AbsoluteUri,
+                    Reference = reference,
+                    Digests = resolved.Values.Select(r => r.File.Sha256).Distinct(StringComparer.Ordinal).ToArray(),
                 });
             }
         }
 
-        if (!manifestRead)
+        if (read == 0)
         {
             await manifestTask;
+            await storedIndexesTask;
         }
         var unknownTags = targets.Where(t => !t.IsKnownRelease && !tagsInCatalog.Contains(t.Name)).Select(t => t.Name).ToArray();
         if (unknownTags.Length > 0)
@@ -117,10 +169,15 @@ public static class SyncPlanner
         {
             throw new PlanInputException($"Not a formula in the catalog: {string.Join(", ", missing)}");
         }
+        foreach (var stale in targets.Where(t => t.IsKnownRelease && !tagsInCatalog.Contains(t.Name)))
+        {
+            warnings.Insert(0, $"Homebrew builds no {stale.Name} bottles any more (none in this catalog): {stale.Name} is served only by older or \"all\" bottles; "
+                + "mirror the tags your Macs run (e.g. arm64_tahoe, arm64_sequoia, arm64_sonoma)");
+        }
 
         var plan = new SyncPlan
         {
-            SyncDate = request.SyncDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            SyncDate = Format(request.SyncDate),
             CreatedAt = time.GetUtcNow(),
             ApiUrl = request.ApiUrl.AbsoluteUri,
             Platforms = request.Platforms,
@@ -131,9 +188,13 @@ public static class SyncPlanner
             NotificationChannel = request.Labels.NotificationChannel,
             Skipped = skipped,
             Bottles = bottles,
+            Retire = retire.Distinct(StringComparer.Ordinal).ToArray(),
+            Manifests = indexes,
         };
         return new PlanOutcome(plan, read, disabled, warnings);
     }
+
+    private static string Format(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static void Warn(List<string> warnings, string warning)
     {

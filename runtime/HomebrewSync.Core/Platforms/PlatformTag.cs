@@ -28,8 +28,10 @@ public sealed record PlatformTag(string Name, string Architecture, string? MacOs
 
     public bool IsMacOs => MacOsVersion is not null;
 
-    /// <summary>True for a macOS release this build knows, so a tag for it resolves even before any bottle is built for it.</summary>
-    public bool IsKnownRelease => IsMacOs;
+    private static readonly HashSet<string> LinuxTags = new(StringComparer.Ordinal) { "x86_64_linux", "arm64_linux" };
+
+    /// <summary>True for a macOS release or Linux platform this build knows, so a tag for it resolves even where the catalog has no bottle built for it.</summary>
+    public bool IsKnownRelease => IsMacOs || LinuxTags.Contains(Name);
 
     public static PlatformTag Parse(string tag)
     {

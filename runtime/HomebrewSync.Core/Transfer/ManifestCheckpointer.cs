@@ -20,6 +20,7 @@ public sealed class ManifestCheckpointer
     private readonly Lock _gate = new();
     private readonly Dictionary<string, HashEntry> _pending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashEntry> _ours = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
     private HashManifest _manifest;
     private string? _version;
 
@@ -56,6 +57,20 @@ public sealed class ManifestCheckpointer
         }
     }
 
+    /// <summary>Takes entries out of the hash file at the next write (retired names); another writer's entries stay.</summary>
+    public void Remove(IEnumerable<string> keys)
+    {
+        lock (_gate)
+        {
+            foreach (var k in keys)
+            {
+                _removed.Add(k);
+                _pending.Remove(k);
+                _ours.Remove(k);
+            }
+        }
+    }
+
     /// <summary>Writes what is pending, if anything.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
@@ -63,9 +78,11 @@ public sealed class ManifestCheckpointer
         try
         {
             Dictionary<string, HashEntry> batch;
+            string[] removals;
             lock (_gate)
             {
-                if (_pending.Count == 0)
+                removals = _removed.Where(_manifest.Bottles.ContainsKey).ToArray();
+                if (_pending.Count == 0 && removals.Length == 0)
                 {
                     return;
                 }
@@ -75,6 +92,10 @@ public sealed class ManifestCheckpointer
             foreach (var (k, v) in batch)
             {
                 next.Set(k, v);
+            }
+            foreach (var k in removals)
+            {
+                next.Remove(k);
             }
             for (var attempt = 0; ; attempt++)
             {
@@ -99,6 +120,10 @@ public sealed class ManifestCheckpointer
                         foreach (var (k, v) in _ours)
                         {
                             next.Set(k, v);
+                        }
+                        foreach (var k in _removed)
+                        {
+                            next.Remove(k);
                         }
                     }
                 }

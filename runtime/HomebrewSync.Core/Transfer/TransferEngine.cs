@@ -135,6 +135,13 @@ public sealed class TransferEngine
             var existing = await _store.GetAsync(bottle.ObjectKey, cancellationToken);
             return (existing?.Size ?? 0, true, 0);
         }
+        // The same bytes under an earlier layout's name: renamed in the store, not downloaded again.
+        if (!force && bottle.CopyFrom is { } source && await _store.HoldsVerifiedAsync(source, bottle.Sha256, cancellationToken))
+        {
+            await _store.CopyAsync(source, bottle.ObjectKey, MetadataOf(bottle, syncDate, apiUrl), cancellationToken);
+            var copied = await _store.GetAsync(bottle.ObjectKey, cancellationToken);
+            return (copied?.Size ?? 0, true, 0);
+        }
         await using var stage = await _store.StageAsync(bottle.ObjectKey, bottle.Size, cancellationToken);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(ResiliencePipelines.Subject, bottle.Key);
@@ -269,10 +276,14 @@ public sealed class TransferEngine
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static HashEntry EntryOf(PlannedBottle b, long size, DateOnly syncDate) =>
-        new(b.Sha256, syncDate, size, b.FormulaName, b.FormulaVersion, b.Platform, b.Url, b.ObjectKey);
+        new(b.Sha256, DateOf(b, syncDate), size, b.FormulaName, b.FormulaVersion, b.Platform, b.Url, b.ObjectKey);
 
     internal static BottleMetadata MetadataOf(PlannedBottle b, DateOnly syncDate, Uri catalogUrl) =>
-        new(b.FormulaName, b.FormulaVersion, b.Platform, syncDate, b.Sha256, ProductInfo.SyncVersion, FormulaApiUrl(catalogUrl, b.FormulaName));
+        new(b.FormulaName, b.FormulaVersion, b.Platform, DateOf(b, syncDate), b.Sha256, ProductInfo.SyncVersion, FormulaApiUrl(catalogUrl, b.FormulaName));
+
+    /// <summary>The bottle's folder date: the plan's, unless it keeps an earlier one (renamed in place).</summary>
+    private static DateOnly DateOf(PlannedBottle b, DateOnly syncDate) =>
+        b.Date is { } d ? DateOnly.ParseExact(d, "yyyy-MM-dd", CultureInfo.InvariantCulture) : syncDate;
 
     /// <summary>The per-formula API URL beside the catalog (<c>.../api/formula.json</c> to <c>.../api/formula/&lt;name&gt;.json</c>).</summary>
     public static string FormulaApiUrl(Uri catalogUrl, string name)

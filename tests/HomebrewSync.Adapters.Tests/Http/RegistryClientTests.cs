@@ -57,16 +57,16 @@ public sealed class RegistryClientTests
             Platforms = ["monterey", "arm64_sonoma"],
             Bottles = a.Bottles.Select(kv => new PlannedBottle
             {
-                Key = a.Key(kv.Key), FormulaName = a.Name, FormulaVersion = a.Version, Platform = kv.Key, SourceTag = kv.Key, Rebuild = a.Rebuild,
+                Key = a.Key(kv.Key), FormulaName = a.Name, FormulaVersion = a.Version, Platform = kv.Key, Serves = [kv.Key], Rebuild = a.Rebuild,
                 Sha256 = kv.Value.Sha256, Url = server.BlobUrl(a, kv.Key), ObjectKey = "2025-07-21/" + a.FileName(kv.Key),
             }).ToArray(),
         };
 
-        var viaIndex = await sizer.SizeAsync(plan, new List<string>(), CancellationToken.None);
+        var viaIndex = await sizer.SizeAsync(plan, new List<string>(), null, CancellationToken.None);
         Assert.Equal(1, server.IndexRequests);
         Assert.Equal(0, server.HeadRequests);
         server.ServeIndexes = false;
-        var viaHead = await sizer.SizeAsync(plan, new List<string>(), CancellationToken.None);
+        var viaHead = await sizer.SizeAsync(plan, new List<string>(), null, CancellationToken.None);
 
         foreach (var sized in new[] { viaIndex, viaHead })
         {

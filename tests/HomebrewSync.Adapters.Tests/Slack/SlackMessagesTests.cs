@@ -38,7 +38,7 @@ public sealed class SlackMessagesTests
 
     private static PlannedBottle Bottle(string name, string version, string platform, long size = 1) => new()
     {
-        Key = $"{name}-{version}-{platform}", FormulaName = name, FormulaVersion = version, Platform = platform, SourceTag = platform,
+        Key = $"{name}-{version}-{platform}", FormulaName = name, FormulaVersion = version, Platform = platform, Serves = [platform],
         Sha256 = new string('a', 64), Url = "https://ghcr.io/x", ObjectKey = $"2025-07-21/{name}-{version}.{platform}.bottle.tar.gz", Size = size,
     };
 

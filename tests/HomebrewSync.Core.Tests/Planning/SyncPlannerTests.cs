@@ -12,7 +12,7 @@ public sealed class SyncPlannerTests
 
     private static Formula F(string name, string version = "1.0", int rebuild = 0, bool disabled = false, params (string Tag, char Sha)[] files) =>
         new(name, version, rebuild, disabled,
-            files.ToDictionary(f => f.Tag, f => new BottleFile(f.Tag, new Uri($"https://ghcr.io/v2/homebrew/core/{name}/blobs/sha256:{new string(f.Sha, 64)}"), new string(f.Sha, 64), null), StringComparer.Ordinal));
+            files.ToDictionary(f => f.Tag, f => new BottleFile(f.Tag, new Uri($"https://ghcr.io/v2/homebrew/core/{BottleNaming.ImageName(name)}/blobs/sha256:{new string(f.Sha, 64)}"), new string(f.Sha, 64), null), StringComparer.Ordinal));
 
     private static async IAsyncEnumerable<Formula> Catalog(params Formula[] formulae)
     {
@@ -66,13 +66,94 @@ public sealed class SyncPlannerTests
     }
 
     [Fact]
-    public async Task PlanAsync_RebuildAndAllBottle_NameFileAndSourceTag()
+    public async Task PlanAsync_AllBottle_IsStoredOnceUnderItsOwnName_ServingEveryTarget()
     {
-        var outcome = await Plan([F("ca-certificates", "2025-05-20", 1, false, ("all", 'd'))], tags: ["arm64_sonoma"]);
+        var outcome = await Plan([F("ca-certificates", "2025-05-20", 1, false, ("all", 'd'))], tags: ["arm64_tahoe", "arm64_sonoma", "x86_64_linux"]);
 
         var b = Assert.Single(outcome.Plan.Bottles);
-        Assert.Equal("all", b.SourceTag);
-        Assert.Equal("2025-07-21/ca-certificates-2025-05-20.arm64_sonoma.bottle.1.tar.gz", b.ObjectKey);
+        Assert.Equal(("ca-certificates-2025-05-20-all", "all"), (b.Key, b.Platform));
+        Assert.Equal(["arm64_tahoe", "arm64_sonoma", "x86_64_linux"], b.Serves);
+        Assert.Equal("2025-07-21/ca-certificates-2025-05-20.all.bottle.1.tar.gz", b.ObjectKey);
+    }
+
+    [Fact]
+    public async Task PlanAsync_OlderMacOsFallback_IsNamedAfterTheBottlesOwnTag()
+    {
+        var outcome = await Plan([F("oldie", "0.9", 0, false, ("arm64_monterey", 'a'), ("monterey", 'b'))], tags: ["arm64_tahoe", "arm64_sonoma", "sonoma"]);
+
+        Assert.Equal(["oldie-0.9-arm64_monterey", "oldie-0.9-monterey"], outcome.Plan.Bottles.Select(b => b.Key));
+        Assert.Equal("2025-07-21/oldie-0.9.arm64_monterey.bottle.tar.gz", outcome.Plan.Bottles[0].ObjectKey);
+        Assert.Equal(["arm64_tahoe", "arm64_sonoma"], outcome.Plan.Bottles[0].Serves);
+        Assert.Equal(["sonoma"], outcome.Plan.Bottles[1].Serves);
+        var coverage = outcome.ByTarget();
+        Assert.Equal("1 bottles, 1 via arm64_monterey", coverage[0].Describe(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
+    public async Task PlanAsync_StoreWithTargetTagNames_IsRenamedInPlace_NothingDownloadedAgain()
+    {
+        // An earlier version stored the arm64_monterey bytes as "...arm64_sonoma..." and "...arm64_sequoia..." (the targets).
+        var manifest = new HashManifest();
+        var sha = new string('a', 64);
+        manifest.Set("oldie-0.9-arm64_sonoma", new HashEntry(sha, new DateOnly(2025, 7, 14), 10, "oldie", "0.9", "arm64_sonoma", "u", "2025-07-14/oldie-0.9.arm64_sonoma.bottle.tar.gz"));
+        manifest.Set("oldie-0.9-arm64_sequoia", new HashEntry(sha, new DateOnly(2025, 7, 14), 10, "oldie", "0.9", "arm64_sequoia", "u", "2025-07-14/oldie-0.9.arm64_sequoia.bottle.tar.gz"));
+
+        var outcome = await Plan([F("oldie", "0.9", 0, false, ("arm64_monterey", 'a'))], manifest, ["arm64_sequoia", "arm64_sonoma"]);
+
+        var b = Assert.Single(outcome.Plan.Bottles);
+        Assert.Equal("oldie-0.9-arm64_monterey", b.Key);
+        Assert.Equal("2025-07-14/oldie-0.9.arm64_monterey.bottle.tar.gz", b.ObjectKey);
+        Assert.Equal("2025-07-14", b.Date);
+        Assert.Equal("2025-07-14/oldie-0.9.arm64_sequoia.bottle.tar.gz", b.CopyFrom);
+        Assert.Equal(["oldie-0.9-arm64_sequoia", "oldie-0.9-arm64_sonoma"], b.Replaces);
+        Assert.Empty(outcome.Plan.Retire);
+    }
+
+    [Fact]
+    public async Task PlanAsync_RealNameAlreadyStored_RetiresTheEarlierNamesOfTheSameBytes()
+    {
+        var manifest = new HashManifest();
+        var sha = new string('a', 64);
+        manifest.Set("oldie-0.9-arm64_monterey", new HashEntry(sha, new DateOnly(2025, 7, 21), 10, "oldie", "0.9", "arm64_monterey", "u", "2025-07-21/oldie-0.9.arm64_monterey.bottle.tar.gz"));
+        manifest.Set("oldie-0.9-arm64_sonoma", new HashEntry(sha, new DateOnly(2025, 7, 14), 10, "oldie", "0.9", "arm64_sonoma", "u", "2025-07-14/oldie-0.9.arm64_sonoma.bottle.tar.gz"));
+
+        var outcome = await Plan([F("oldie", "0.9", 0, false, ("arm64_monterey", 'a'))], manifest, ["arm64_sonoma"]);
+
+        Assert.Empty(outcome.Plan.Bottles);
+        Assert.Equal(1, outcome.Plan.Skipped);
+        Assert.Equal(["oldie-0.9-arm64_sonoma"], outcome.Plan.Retire);
+    }
+
+    [Fact]
+    public async Task PlanAsync_TargetHomebrewNoLongerBuilds_IsNamedInAWarning()
+    {
+        var outcome = await Plan([F("curl", "8", 0, false, ("arm64_sonoma", 'a'), ("arm64_tahoe", 'b'))], tags: ["arm64_tahoe", "arm64_ventura"]);
+
+        Assert.Contains(outcome.Warnings, w => w.StartsWith("Homebrew builds no arm64_ventura bottles any more", StringComparison.Ordinal));
+        Assert.DoesNotContain(outcome.Warnings, w => w.Contains("no arm64_tahoe", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task PlanAsync_ImageIndexes_ArePlannedForNewVersionsAndForMirroredVersionsThatLackOne()
+    {
+        var manifest = new HashManifest();
+        manifest.Set("wget-1.0-arm64_sonoma", new HashEntry(new string('b', 64), new DateOnly(2025, 7, 14), 10, "wget", "1.0", "arm64_sonoma", "u", "2025-07-14/wget-1.0.arm64_sonoma.bottle.tar.gz"));
+        manifest.Set("jq-1.7-arm64_sonoma", new HashEntry(new string('c', 64), new DateOnly(2025, 7, 14), 10, "jq", "1.7", "arm64_sonoma", "u", "2025-07-14/jq-1.7.arm64_sonoma.bottle.tar.gz"));
+        var catalog = new[]
+        {
+            F("python@3.13", "3.13.5", 2, false, ("arm64_sonoma", 'a')),
+            F("wget", "1.0", 0, false, ("arm64_sonoma", 'b')),
+            F("jq", "1.7", 0, false, ("arm64_sonoma", 'c')),
+        };
+        IReadOnlySet<string> stored = new HashSet<string> { "manifests/jq/1.7.json" };
+        var request = new PlanRequest(["arm64_sonoma"], null, false, false, Date, new Uri("https://formulae.brew.sh/api/formula.json"), new RunLabels("Manual"));
+
+        var outcome = await SyncPlanner.PlanAsync(Catalog(catalog), Task.FromResult<HashManifest?>(manifest), Task.FromResult<IReadOnlySet<string>?>(stored), request, new FakeTimeProvider(), CancellationToken.None);
+
+        Assert.Equal(["manifests/python/3.13/3.13.5-2.json", "manifests/wget/1.0.json"], outcome.Plan.Manifests.Select(m => m.Key));
+        var python = outcome.Plan.Manifests[0];
+        Assert.Equal(("https://ghcr.io/v2/homebrew/core/python/3.13", "3.13.5-2"), (python.ImageUrl, python.Reference));
+        Assert.Equal([new string('a', 64)], python.Digests);
     }
 
     [Fact]
