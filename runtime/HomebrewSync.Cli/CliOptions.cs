@@ -24,14 +24,15 @@ internal static class CliOptions
     public const string Plan = "--plan";
 
     private static readonly string[] PlanSync = ["plan", "sync"];
-    private static readonly string[] All = ["plan", "sync", "verify", "stats"];
+    private static readonly string[] All = ["plan", "sync", "verify", "stats", "serve"];
 
     public static readonly IReadOnlyList<(string Name, string Summary)> Commands =
     [
         ("plan", "Show what a sync would download (count and bytes per platform); changes nothing."),
         ("sync", "Plan, then download, verify and store every new bottle; update the hash file."),
         ("verify", "Check the store against its hash file: missing files, wrong sizes, wrong sha256, unrecorded files."),
-        ("stats", "Print the hash file's statistics: bottles and bytes per platform and per date."),
+        ("stats", "Print the hash file's statistics: bottles and bytes per platform, per target tag and per date."),
+        ("serve", "Serve the mirror to brew over HTTP (HOMEBREW_BOTTLE_DOMAIN, HOMEBREW_ARTIFACT_DOMAIN, HOMEBREW_API_DOMAIN)."),
     ];
 
     public static readonly IReadOnlyList<OptionSpec> Specs =
@@ -45,7 +46,7 @@ internal static class CliOptions
         new("--formula", EnvVars.FormulaNames, "NAME[,NAME]", "Only these formulae (default: all with bottles).", PlanSync),
         new("--force", EnvVars.ForceDownload, null, "Download even bottles the hash file already has with the same sha256.", PlanSync),
         new("--include-disabled", EnvVars.IncludeDisabled, null, "Also mirror formulae Homebrew has disabled.", PlanSync),
-        new("--concurrency", EnvVars.MaxConcurrentDownloads, "N", $"Downloads at once, 1..{SyncSettingsValidator.MaxConcurrency} (default 10).", All),
+        new("--concurrency", EnvVars.MaxConcurrentDownloads, "N", $"Downloads at once, 1..{SyncSettingsValidator.MaxConcurrency} (default 10).", ["plan", "sync", "verify", "stats"]),
         new("--retries", EnvVars.RetryAttempts, "N", $"Retries after a transient failure, 0..{SyncSettingsValidator.MaxRetryAttempts} (default 3).", PlanSync),
         new("--retry-delay", EnvVars.RetryDelaySeconds, "SECONDS", "Base of the exponential, jittered backoff (default 2).", PlanSync),
         new("--timeout", EnvVars.DownloadTimeoutSeconds, "SECONDS", "Limit for one attempt at one bottle (default 300).", PlanSync),
@@ -58,7 +59,11 @@ internal static class CliOptions
         new("--environment", EnvVars.Environment, "NAME", "Environment named in messages and metrics (default local).", ["sync"]),
         new("--progress-interval", EnvVars.ProgressUpdateInterval, "SECONDS", "Slack progress update every SECONDS during a sync (default 300).", ["sync"]),
         new("--metrics", EnvVars.EmitMetrics, null, "Write the run's CloudWatch metrics (one Embedded Metric Format line) to standard error.", ["sync"]),
-        new(Json, null, null, "Machine-readable JSON on standard output.", All),
+        new("--listen", EnvVars.ServeListenUrl, "URL", $"Where serve listens (default {HomebrewSync.Cli.Commands.ServeCommand.DefaultListen}; port 0 picks a free one).", ["serve"]),
+        new("--allow", EnvVars.ServeAllowedCidrs, "CIDR[,CIDR]", "Only these clients may use serve (default: any).", ["serve"]),
+        new("--proxy", EnvVars.ServeProxy, null, "Send S3 bottles through serve instead of redirecting to short-lived presigned links.", ["serve"]),
+        new("--refresh", EnvVars.ServeRefreshSeconds, "SECONDS", "How often serve checks the hash file for a newer version (default 10).", ["serve"]),
+        new(Json, null, null, "Machine-readable JSON on standard output.", ["plan", "sync", "verify", "stats"]),
         new(NoProgress, null, null, "Plain log lines even on a terminal.", ["sync"]),
     ];
 

@@ -15,7 +15,9 @@ internal sealed record CliRequest(
     bool NoProgress,
     bool RebuildHash,
     bool Deep,
-    string? PlanKey)
+    string? PlanKey,
+    Uri? Listen = null,
+    Core.Serving.ServeOptions? Serve = null)
 {
     public SyncSettings Settings => Host.Sync;
 
@@ -51,6 +53,15 @@ internal sealed record CliRequest(
             reader.Bool(EnvVars.ForceRebuildHash, false),
             reader.Bool(CliOptions.Deep, false),
             planKey);
+        if (command == "serve")
+        {
+            var listen = reader.Uri(EnvVars.ServeListenUrl, new Uri(Commands.ServeCommand.DefaultListen));
+            if (listen.Scheme != Uri.UriSchemeHttp || listen.AbsolutePath != "/")
+            {
+                reader.AddError($"{EnvVars.ServeListenUrl}: '{listen}' must be http://HOST:PORT (put a TLS proxy or load balancer in front for https)");
+            }
+            request = request with { Listen = listen, Serve = ServeSettings.Read(reader) };
+        }
         errors.AddRange(reader.Errors);
         // A saved plan carries its formulae, date and force: options that would change them are refused (the environment is not).
         if (planKey is not null && new[] { EnvVars.FormulaNames, EnvVars.ForceDownload, EnvVars.SyncDate, EnvVars.ForceRebuildHash }.Any(options.Contains))

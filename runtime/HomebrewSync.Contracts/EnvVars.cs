@@ -52,6 +52,15 @@ public static class EnvVars
     public const string SizeThresholdGb = "SIZE_THRESHOLD_GB";
     public const string EcsClusterName = "ECS_CLUSTER_NAME";
 
+    /// <summary>Where brew reaches the mirror (the deployed function URL, a serve behind a proxy): named in "complete".</summary>
+    public const string MirrorUrl = "MIRROR_URL";
+
+    // The brew endpoint (homebrew-sync serve, the deployed function URL).
+    public const string ServeListenUrl = "SERVE_LISTEN_URL";
+    public const string ServeAllowedCidrs = "SERVE_ALLOWED_CIDRS";
+    public const string ServeProxy = "SERVE_PROXY";
+    public const string ServeRefreshSeconds = "SERVE_REFRESH_SECONDS";
+
     /// <summary>The reference's ECS task environment names for settings that have a canonical name above.</summary>
     public static readonly IReadOnlyDictionary<string, string> Aliases = new Dictionary<string, string>(StringComparer.Ordinal)
     {

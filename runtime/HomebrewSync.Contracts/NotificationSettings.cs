@@ -32,6 +32,9 @@ public sealed record NotificationSettings
 
     public TimeSpan ProgressUpdateInterval { get; init; } = TimeSpan.FromSeconds(300);
 
+    /// <summary>Where brew reaches the mirror, named in "complete" with the variables to set; null when none is known.</summary>
+    public Uri? MirrorUrl { get; init; }
+
     /// <summary>The longest a run waits on Slack for one message, retries included.</summary>
     public TimeSpan SlackMaxWait { get; init; } = TimeSpan.FromSeconds(20);
 
@@ -66,6 +69,7 @@ public sealed record NotificationSettings
             ProgressUpdateInterval = reader.Seconds(EnvVars.ProgressUpdateInterval, d.ProgressUpdateInterval),
             SlackMaxWait = reader.Seconds(EnvVars.SlackMaxWaitSeconds, d.SlackMaxWait),
             EmitMetrics = reader.Bool(EnvVars.EmitMetrics, d.EmitMetrics),
+            MirrorUrl = reader.Raw(EnvVars.MirrorUrl) is null ? null : reader.Uri(EnvVars.MirrorUrl, new Uri("http://invalid")),
         };
         if (settings.ProgressUpdateInterval < TimeSpan.FromSeconds(1))
         {

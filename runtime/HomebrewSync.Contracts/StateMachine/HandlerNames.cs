@@ -6,6 +6,7 @@ public static class HandlerNames
     public const string Assembly = "HomebrewSync.Lambda";
     public const string Orchestrator = Assembly + "::HomebrewSync.Lambda.OrchestratorFunction::HandleAsync";
     public const string Worker = Assembly + "::HomebrewSync.Lambda.WorkerFunction::HandleAsync";
+    public const string BrewEndpoint = Assembly + "::HomebrewSync.Lambda.BrewEndpointFunction::HandleAsync";
 }
 
 /// <summary>Where the orchestrator sends a plan.</summary>

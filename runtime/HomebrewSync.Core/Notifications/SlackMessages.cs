@@ -119,6 +119,11 @@ public static class SlackMessages
         {
             blocks.Add(new TextBlock("*Top Downloaded Formulas:*\n" + string.Join("\n", top)));
         }
+        if (n.MirrorUrl is { } mirror)
+        {
+            var url = mirror.AbsoluteUri.TrimEnd('/');
+            blocks.Add(new TextBlock($"*Install from the mirror:*\n`export HOMEBREW_BOTTLE_DOMAIN={url}` (and `HOMEBREW_ARTIFACT_DOMAIN={url}`, `HOMEBREW_API_DOMAIN={url}/api`)"));
+        }
         var next = ScheduleExpression.Next(n.ScheduleExpression, now);
         blocks.Add(new ContextBlock([next is { } t
             ? $"Hash file updated successfully • Next sync: {t.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC"

@@ -59,6 +59,18 @@ public sealed class SlackMessagesTests
     }
 
     [Fact]
+    public void Complete_WithAMirrorUrl_SaysHowToPointBrewAtIt_AndTheTargetsABottleServes()
+    {
+        var served = Bottle("oldie", "0.9", "arm64_monterey", 100) with { Serves = ["arm64_tahoe", "arm64_sonoma"] };
+        var m = SlackMessages.Complete(Prod with { MirrorUrl = new Uri("https://abc.lambda-url.us-east-1.on.aws/") }, "2025-07-21", 1, 0, 100, TimeSpan.FromSeconds(5),
+            "s3://homebrew-bottles-prod/2025-07-21/", [served], new DateTimeOffset(2025, 7, 21, 3, 8, 0, TimeSpan.Zero));
+
+        var text = string.Join("\n", m.Blocks.OfType<TextBlock>().Select(b => b.Text));
+        Assert.Contains("• oldie@0.9 (arm64_sonoma, arm64_tahoe)", text, StringComparison.Ordinal);
+        Assert.Contains("`export HOMEBREW_BOTTLE_DOMAIN=https://abc.lambda-url.us-east-1.on.aws`", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Complete_MatchesTheReference()
     {
         var stored = new[]

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using HomebrewSync.Contracts;
+using HomebrewSync.Core.Serving;
+using HomebrewSync.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace HomebrewSync.Cli.Commands;
+
+/// <summary>
+/// <c>serve</c>: the mirror over HTTP for brew (Kestrel), answering <see cref="MirrorEndpoint"/>'s routes from the store
+/// until Ctrl+C or SIGTERM, with one access-log line per request on standard error.
+/// </summary>
+internal static class ServeCommand
+{
+    public const string DefaultListen = "http://127.0.0.1:8080";
+
+    public static async Task<int> RunAsync(CliRequest request, SyncServices services, CliConsole console, CancellationToken cancellationToken)
+    {
+        var endpoint = new MirrorEndpoint(services.Store, services.Store, request.Serve!, services.Time);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        builder.WebHost.UseUrls(request.Listen!.AbsoluteUri.TrimEnd('/'));
+        await using var app = builder.Build();
+        var log = new Lock();
+        app.Run(async ctx =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            var mirrorRequest = new MirrorRequest(
+                ctx.Request.Method,
+                ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? ctx.Request.Path.ToUriComponent(),
+                ctx.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.Ordinal),
+                ctx.Connection.RemoteIpAddress,
+                ctx.Request.Headers.UserAgent.ToString());
+            var response = await endpoint.HandleAsync(mirrorRequest, ctx.RequestAborted);
+            await WriteAsync(ctx, mirrorRequest, response);
+            var line = AccessLog.Line(mirrorRequest, response, Stopwatch.GetElapsedTime(started), services.Time.GetUtcNow());
+            lock (log)
+            {
+                console.Error.WriteLine(line);
+            }
+        });
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            console.Error.WriteLine($"error: cannot listen on {request.Listen}: {ex.Message}");
+            return ExitCodes.Fatal;
+        }
+        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var snapshot = await services.Store.ReadManifestAsync(cancellationToken);
+        console.Error.WriteLine($"Serving {services.Store.Location} ({snapshot?.Manifest.Count ?? 0:N0} bottles) at {url}"
+            + (request.Serve!.AllowedNetworks.Count > 0 ? $" to {string.Join(", ", request.Serve.AllowedNetworks)}" : "")
+            + (services.Store.Location.StartsWith("s3://", StringComparison.Ordinal) ? (request.Serve.LinkToStore ? "; bottles as links to S3" : "; bottles through this server") : "")
+            + ". Point brew at it:");
+        console.Out.WriteLine($"export HOMEBREW_BOTTLE_DOMAIN={url}");
+        console.Out.WriteLine($"export HOMEBREW_ARTIFACT_DOMAIN={url}");
+        console.Out.WriteLine($"export HOMEBREW_API_DOMAIN={url}/api");
+        await console.Out.FlushAsync(cancellationToken);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C or SIGTERM: finish the requests in flight, then stop.
+        }
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await app.StopAsync(stop.Token);
+        console.Error.WriteLine("Stopped.");
+        return ExitCodes.Success;
+    }
+
+    private static async Task WriteAsync(HttpContext ctx, MirrorRequest request, MirrorResponse response)
+    {
+        ctx.Response.StatusCode = response.Status;
+        foreach (var (name, value) in response.Headers)
+        {
+            if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                ctx.Response.ContentLength = long.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                ctx.Response.Headers[name] = value;
+            }
+        }
+        if (request.Method == "HEAD")
+        {
+            return;
+        }
+        if (response.Content is { } content)
+        {
+            ctx.Response.ContentLength = content.Length;
+            await ctx.Response.Body.WriteAsync(content, ctx.RequestAborted);
+        }
+        else if (response.OpenBody is { } open)
+        {
+            await using var body = await open(ctx.RequestAborted);
+            await body.CopyToAsync(ctx.Response.Body, 128 * 1024, ctx.RequestAborted);
+        }
+    }
+}

@@ -1,0 +1,206 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using HomebrewSync.Core.Catalog;
+using HomebrewSync.Core.Registry;
+using HomebrewSync.Core.Storage;
+
+namespace HomebrewSync.Core.Serving;
+
+/// <summary>
+/// Answers brew from the store, the same for every host (<c>homebrew-sync serve</c>, the Lambda function URL):
+/// <list type="bullet">
+/// <item><c>HOMEBREW_BOTTLE_DOMAIN=D</c>: <c>GET D/&lt;image&gt;/manifests/&lt;ref&gt;</c>, then <c>HEAD</c> and <c>GET D/&lt;file&gt;</c>;</item>
+/// <item><c>HOMEBREW_ARTIFACT_DOMAIN=A</c>: <c>GET A/v2/homebrew/core/&lt;image&gt;/manifests/&lt;ref&gt;</c> and <c>.../blobs/sha256:&lt;hex&gt;</c>;</item>
+/// <item><c>HOMEBREW_API_DOMAIN=D/api</c>: <c>GET D/api/internal/packages.&lt;tag&gt;.jws.json</c> (with If-Modified-Since);</item>
+/// <item><c>/healthz</c>.</item>
+/// </list>
+/// GET and HEAD only; names and digests map to stored objects through the hash file, and anything it does not
+/// list is a 404, so no request reaches a path outside what the mirror holds.
+/// </summary>
+public sealed partial class MirrorEndpoint
+{
+    private const string RegistryPrefix = "/v2/homebrew/core/";
+    private const string ApiPrefix = "/api/";
+    private readonly MirrorIndex _index;
+    private readonly IStoreReader _reader;
+    private readonly ServeOptions _options;
+
+    public MirrorEndpoint(IHashFileStore hashFile, IStoreReader reader, ServeOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _reader = reader;
+        _options = options;
+        _index = new MirrorIndex(hashFile, reader, time, options.Refresh);
+    }
+
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9._+\-]*(/[a-z0-9][a-z0-9._+\-]*)?$")]
+    private static partial Regex ImagePattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._+~\-]{0,80}$")]
+    private static partial Regex ReferencePattern();
+
+    [GeneratedRegex(@"^[a-z0-9_]+(/[a-z0-9_.\-]+)*\.json$")]
+    private static partial Regex ApiPathPattern();
+
+    public async Task<MirrorResponse> HandleAsync(MirrorRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Method is not ("GET" or "HEAD"))
+        {
+            return MirrorResponse.Text(405, "method not allowed\n", new Dictionary<string, string> { ["Allow"] = "GET, HEAD" });
+        }
+        if (!_options.Allows(request.Client))
+        {
+            return MirrorResponse.Text(403, "forbidden\n");
+        }
+        string path;
+        try
+        {
+            path = Uri.UnescapeDataString(request.RawPath.Split('?')[0]);
+        }
+        catch (UriFormatException)
+        {
+            return NotFound();
+        }
+        if (path.Contains("..", StringComparison.Ordinal) || path.Contains('\\', StringComparison.Ordinal) || path.Contains("//", StringComparison.Ordinal))
+        {
+            return NotFound();
+        }
+        var index = await _index.CurrentAsync(cancellationToken);
+        if (path == "/healthz")
+        {
+            return Health(index);
+        }
+        if (path.StartsWith(RegistryPrefix, StringComparison.Ordinal))
+        {
+            var rest = path[RegistryPrefix.Length..];
+            var blobAt = rest.IndexOf("/blobs/sha256:", StringComparison.Ordinal);
+            if (blobAt > 0)
+            {
+                var sha = rest[(blobAt + "/blobs/sha256:".Length)..];
+                return index.BySha256.TryGetValue(sha, out var byDigest) && BottleNaming.ImageName(byDigest.FormulaName) == rest[..blobAt]
+                    ? await ObjectAsync(request, byDigest.S3Key, "application/octet-stream", $"\"{byDigest.Sha256}\"", bottle: true, cancellationToken)
+                    : NotFound();
+            }
+            return await ManifestAsync(request, index, rest, cancellationToken);
+        }
+        if (path.StartsWith(ApiPrefix, StringComparison.Ordinal))
+        {
+            var rest = path[ApiPrefix.Length..];
+            return ApiPathPattern().IsMatch(rest)
+                ? await ObjectAsync(request, "api/" + rest, "application/json", null, bottle: false, cancellationToken)
+                : NotFound();
+        }
+        if (path.Contains("/manifests/", StringComparison.Ordinal))
+        {
+            return await ManifestAsync(request, index, path[1..], cancellationToken);
+        }
+        var name = path[1..];
+        return !name.Contains('/', StringComparison.Ordinal) && index.ByFileName.TryGetValue(name, out var entry)
+            ? await ObjectAsync(request, entry.S3Key, "application/gzip", $"\"{entry.Sha256}\"", bottle: true, cancellationToken)
+            : NotFound();
+    }
+
+    /// <summary><c>&lt;image&gt;/manifests/&lt;ref&gt;</c>: the image index kept for a mirrored formula version.</summary>
+    private async Task<MirrorResponse> ManifestAsync(MirrorRequest request, MirrorIndex.Snapshot index, string rest, CancellationToken cancellationToken)
+    {
+        var at = rest.IndexOf("/manifests/", StringComparison.Ordinal);
+        if (at <= 0)
+        {
+            return NotFound();
+        }
+        var (image, reference) = (rest[..at], rest[(at + "/manifests/".Length)..]);
+        if (!ImagePattern().IsMatch(image) || !ReferencePattern().IsMatch(reference)
+            || !index.ByFileName.Values.Any(e => BottleNaming.ImageName(e.FormulaName) == image && (reference == e.FormulaVersion || reference.StartsWith(e.FormulaVersion + "-", StringComparison.Ordinal))))
+        {
+            return NotFound();
+        }
+        return await ObjectAsync(request, $"{BottleNaming.IndexPrefix}{image}/{reference}.json", OciImageIndex.MediaType, null, bottle: false, cancellationToken);
+    }
+
+    private async Task<MirrorResponse> ObjectAsync(MirrorRequest request, string key, string contentType, string? etag, bool bottle, CancellationToken cancellationToken)
+    {
+        var head = await _reader.HeadAsync(key, cancellationToken);
+        if (head is null)
+        {
+            return NotFound();
+        }
+        // Second precision: what an HTTP date carries and what clients send back.
+        var modified = new DateTimeOffset(head.LastModified.UtcTicks - (head.LastModified.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Content-Type"] = contentType,
+            ["Last-Modified"] = modified.ToString("R", CultureInfo.InvariantCulture),
+            ["ETag"] = etag ?? $"\"{head.Size:x}-{modified.ToUnixTimeSeconds():x}\"",
+            ["Accept-Ranges"] = "bytes",
+        };
+        if (NotModified(request, headers["ETag"], modified))
+        {
+            return new MirrorResponse(304, headers);
+        }
+        if (request.Method == "HEAD")
+        {
+            headers["Content-Length"] = head.Size.ToString(CultureInfo.InvariantCulture);
+            return new MirrorResponse(200, headers) { BodyLength = 0 };
+        }
+        // A presigned link is for GET only (the signature covers the method), so HEAD is answered above.
+        if ((bottle && _options.LinkToStore) || (_options.InlineLimit is { } limit && head.Size > limit))
+        {
+            if (await _reader.GetDownloadLinkAsync(key, _options.LinkLifetime, cancellationToken) is { } link)
+            {
+                return new MirrorResponse(302, new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+                {
+                    ["Location"] = link.AbsoluteUri,
+                    ["Cache-Control"] = "no-store",
+                });
+            }
+        }
+        var range = ByteRange.Parse(request.Header("range"), head.Size, out var unsatisfiable);
+        if (unsatisfiable)
+        {
+            headers["Content-Range"] = $"bytes */{head.Size}";
+            return new MirrorResponse(416, headers);
+        }
+        var (offset, length, status) = range is { } r ? (r.Start, r.Length, 206) : (0L, head.Size, 200);
+        if (range is { } part)
+        {
+            headers["Content-Range"] = $"bytes {part.Start}-{part.End}/{head.Size}";
+        }
+        headers["Content-Length"] = length.ToString(CultureInfo.InvariantCulture);
+        return new MirrorResponse(status, headers)
+        {
+            OpenBody = ct => _reader.OpenReadAsync(key, offset, range is null ? null : length, ct),
+            BodyLength = length,
+            ObjectKey = key,
+        };
+    }
+
+    private static bool NotModified(MirrorRequest request, string etag, DateTimeOffset modified)
+    {
+        if (request.Header("if-none-match") is { } tags)
+        {
+            return tags.Split(',').Select(t => t.Trim()).Any(t => t == "*" || t == etag || t == "W/" + etag);
+        }
+        return request.Header("if-modified-since") is { } since
+            && DateTimeOffset.TryParseExact(since, "R", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+            && modified <= at;
+    }
+
+    private static MirrorResponse Health(MirrorIndex.Snapshot index)
+    {
+        var body = JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["status"] = index.HashFile is null ? "no hash file yet" : "ok",
+            ["bottles"] = index.ByFileName.Count,
+            ["hash_file_modified"] = index.HashFile?.LastModified,
+        });
+        return new MirrorResponse(200, new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Content-Type"] = "application/json", ["Cache-Control"] = "no-store" })
+        {
+            Content = System.Text.Encoding.UTF8.GetBytes(body),
+            BodyLength = System.Text.Encoding.UTF8.GetByteCount(body),
+        };
+    }
+
+    private static MirrorResponse NotFound() => MirrorResponse.Text(404, "not in this mirror\n");
+}

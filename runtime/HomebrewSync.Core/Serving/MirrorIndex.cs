@@ -1,0 +1,80 @@
+using HomebrewSync.Contracts;
+using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.Storage;
+
+namespace HomebrewSync.Core.Serving;
+
+/// <summary>
+/// The hash file as the endpoint looks things up: by bottle file name (<c>HOMEBREW_BOTTLE_DOMAIN</c>) and by
+/// sha256 (<c>HOMEBREW_ARTIFACT_DOMAIN</c>). Only what it lists is served. Re-read when the hash file changes,
+/// checked at most every <see cref="ServeOptions.Refresh"/>.
+/// </summary>
+public sealed class MirrorIndex
+{
+    private readonly IHashFileStore _hashFile;
+    private readonly IStoreReader _reader;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _refresh;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile Snapshot _current = Snapshot.Empty;
+    private DateTimeOffset _checkedAt = DateTimeOffset.MinValue;
+
+    public MirrorIndex(IHashFileStore hashFile, IStoreReader reader, TimeProvider time, TimeSpan refresh)
+    {
+        _hashFile = hashFile;
+        _reader = reader;
+        _time = time;
+        _refresh = refresh;
+    }
+
+    public sealed record Snapshot(IReadOnlyDictionary<string, HashEntry> ByFileName, IReadOnlyDictionary<string, HashEntry> BySha256, StoredObject? HashFile, DateTimeOffset? LoadedAt)
+    {
+        public static readonly Snapshot Empty = new(new Dictionary<string, HashEntry>(), new Dictionary<string, HashEntry>(), null, null);
+    }
+
+    /// <summary>The index, re-read first when the refresh interval has passed and the hash file changed.</summary>
+    public async Task<Snapshot> CurrentAsync(CancellationToken cancellationToken)
+    {
+        if (_time.GetUtcNow() - _checkedAt < _refresh)
+        {
+            return _current;
+        }
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_time.GetUtcNow() - _checkedAt < _refresh)
+            {
+                return _current;
+            }
+            var head = await _reader.HeadAsync(ProductInfo.HashFileName, cancellationToken);
+            if (head is null)
+            {
+                _current = Snapshot.Empty;
+            }
+            else if (_current.HashFile is not { } seen || seen.Size != head.Size || seen.LastModified != head.LastModified)
+            {
+                var snapshot = await _hashFile.ReadManifestAsync(cancellationToken);
+                _current = snapshot is null ? Snapshot.Empty : Build(snapshot.Manifest, head, _time.GetUtcNow());
+            }
+            _checkedAt = _time.GetUtcNow();
+            return _current;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static Snapshot Build(HashManifest manifest, StoredObject head, DateTimeOffset now)
+    {
+        var byName = new Dictionary<string, HashEntry>(StringComparer.Ordinal);
+        var bySha = new Dictionary<string, HashEntry>(StringComparer.Ordinal);
+        foreach (var (_, e) in manifest.Ordered)
+        {
+            var slash = e.S3Key.LastIndexOf('/');
+            byName[slash < 0 ? e.S3Key : e.S3Key[(slash + 1)..]] = e;
+            bySha.TryAdd(e.Sha256, e);
+        }
+        return new Snapshot(byName, bySha, head, now);
+    }
+}

@@ -1,0 +1,26 @@
+namespace HomebrewSync.Core.Serving;
+
+/// <summary>
+/// What the mirror answers: a status, headers, and a body that is either in memory (<see cref="Content"/>) or
+/// opened when the host sends it (<see cref="OpenBody"/>, <see cref="BodyLength"/> bytes). A redirect carries
+/// its target in the <c>Location</c> header.
+/// </summary>
+public sealed record MirrorResponse(int Status, IReadOnlyDictionary<string, string> Headers)
+{
+    public byte[]? Content { get; init; }
+    public Func<CancellationToken, Task<Stream>>? OpenBody { get; init; }
+    public long BodyLength { get; init; }
+
+    /// <summary>The store key the body comes from, when it is a stored object (a host may answer with a link to it instead).</summary>
+    public string? ObjectKey { get; init; }
+
+    public static MirrorResponse Text(int status, string text, IReadOnlyDictionary<string, string>? headers = null)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        var h = new Dictionary<string, string>(headers ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase)
+        {
+            ["Content-Type"] = "text/plain; charset=utf-8",
+        };
+        return new MirrorResponse(status, h) { Content = bytes, BodyLength = bytes.Length };
+    }
+}

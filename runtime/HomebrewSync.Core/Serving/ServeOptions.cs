@@ -1,0 +1,54 @@
+using System.Net;
+
+namespace HomebrewSync.Core.Serving;
+
+/// <summary>How the mirror answers.</summary>
+/// <param name="AllowedNetworks">Clients allowed (CIDR); empty for everyone.</param>
+/// <param name="LinkToStore">Answer bottle GETs with a 302 to a short-lived link to the object (an S3 presigned GET) where the store has one, instead of sending the bytes through.</param>
+/// <param name="LinkLifetime">How long such a link works.</param>
+/// <param name="Refresh">How often the hash file is checked for a newer version (a HEAD, then a read only when it changed).</param>
+/// <param name="InlineLimit">Documents larger than this are also answered with a link (a Lambda function URL answers at most 6 MB).</param>
+public sealed record ServeOptions(
+    IReadOnlyList<IPNetwork> AllowedNetworks,
+    bool LinkToStore,
+    TimeSpan LinkLifetime,
+    TimeSpan Refresh,
+    long? InlineLimit = null)
+{
+    public static readonly TimeSpan DefaultLinkLifetime = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan DefaultRefresh = TimeSpan.FromSeconds(10);
+
+    public bool Allows(IPAddress? client)
+    {
+        if (AllowedNetworks.Count == 0)
+        {
+            return true;
+        }
+        if (client is null)
+        {
+            return false;
+        }
+        var address = client.IsIPv4MappedToIPv6 ? client.MapToIPv4() : client;
+        return AllowedNetworks.Any(n => n.Contains(address));
+    }
+
+    /// <summary>Parses <c>10.0.0.0/8,192.168.1.7/32</c>; each bad entry is an error.</summary>
+    public static IReadOnlyList<IPNetwork> ParseNetworks(string? list, ICollection<string> errors, string setting)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        var result = new List<IPNetwork>();
+        foreach (var item in (list ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var text = item.Contains('/', StringComparison.Ordinal) ? item : item + (item.Contains(':', StringComparison.Ordinal) ? "/128" : "/32");
+            if (IPNetwork.TryParse(text, out var network))
+            {
+                result.Add(network);
+            }
+            else
+            {
+                errors.Add($"{setting}: '{item}' is not an address or CIDR block (e.g. 10.0.0.0/8)");
+            }
+        }
+        return result;
+    }
+}

@@ -1,0 +1,25 @@
+using HomebrewSync.Contracts;
+using HomebrewSync.Core.Serving;
+
+namespace HomebrewSync.Hosting;
+
+/// <summary>How the brew endpoint answers, bound from the environment (and serve's options): allowed clients, links or bytes, refresh.</summary>
+public static class ServeSettings
+{
+    public static ServeOptions Read(SettingsReader reader, long? inlineLimit = null)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var errors = new List<string>();
+        var networks = ServeOptions.ParseNetworks(reader.Raw(EnvVars.ServeAllowedCidrs), errors, EnvVars.ServeAllowedCidrs);
+        foreach (var e in errors)
+        {
+            reader.AddError(e);
+        }
+        var refresh = reader.Seconds(EnvVars.ServeRefreshSeconds, ServeOptions.DefaultRefresh);
+        if (refresh < TimeSpan.Zero || refresh > TimeSpan.FromHours(1))
+        {
+            reader.AddError($"{EnvVars.ServeRefreshSeconds}: must be within 0..3600 seconds");
+        }
+        return new ServeOptions(networks, LinkToStore: !reader.Bool(EnvVars.ServeProxy, false), ServeOptions.DefaultLinkLifetime, refresh, inlineLimit);
+    }
+}

@@ -1,0 +1,112 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using HomebrewSync.Contracts;
+using HomebrewSync.Contracts.StateMachine;
+using HomebrewSync.Core.Serving;
+using HomebrewSync.Hosting;
+
+namespace HomebrewSync.Lambda;
+
+/// <summary>
+/// The deployed brew endpoint (handler <see cref="HandlerNames.BrewEndpoint"/>) behind a Lambda function URL,
+/// payload format 2.0: the same <see cref="MirrorEndpoint"/> as <c>homebrew-sync serve</c>. Bottles are answered
+/// with a 302 to a short-lived presigned S3 GET (a function answers at most 6 MB), documents inline up to
+/// <see cref="InlineLimit"/> and as links above it. One access-log line per request.
+/// </summary>
+public sealed class BrewEndpointFunction
+{
+    /// <summary>Bytes a response may carry inline: base64 makes 4 MB about 5.4 MB, under the function URL's 6 MB.</summary>
+    public const long InlineLimit = 4 * 1024 * 1024;
+
+    private static readonly RetryingInit<Endpoint> Shared = new(() => Endpoint.CreateAsync(SyncSettingsReader.ProcessEnvironment(), TimeProvider.System, Console.Out));
+    private readonly Func<Task<Endpoint>> _endpoint;
+
+    public BrewEndpointFunction()
+        : this(Shared.GetAsync)
+    {
+    }
+
+    public BrewEndpointFunction(LambdaServices services, ServeOptions options)
+        : this(() => Task.FromResult(new Endpoint(services, options)))
+    {
+    }
+
+    private BrewEndpointFunction(Func<Task<Endpoint>> endpoint)
+    {
+        _endpoint = endpoint;
+    }
+
+    public async Task<Stream> HandleAsync(Stream input)
+    {
+        var endpoint = await _endpoint();
+        using var doc = await JsonDocument.ParseAsync(input);
+        var request = RequestOf(doc.RootElement);
+        var started = endpoint.Services.Services.Time.GetTimestamp();
+        var response = await endpoint.Mirror.HandleAsync(request, CancellationToken.None);
+        var payload = await PayloadAsync(request, response);
+        endpoint.Services.Log.Write(AccessLog.Line(request, response, endpoint.Services.Services.Time.GetElapsedTime(started), endpoint.Services.Services.Time.GetUtcNow()));
+        return new MemoryStream(payload);
+    }
+
+    /// <summary>A function URL event (payload 2.0) as the endpoint's request.</summary>
+    internal static MirrorRequest RequestOf(JsonElement e)
+    {
+        var http = e.GetProperty("requestContext").GetProperty("http");
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (e.TryGetProperty("headers", out var h) && h.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var p in h.EnumerateObject())
+            {
+                headers[p.Name.ToLowerInvariant()] = p.Value.GetString() ?? "";
+            }
+        }
+        var query = e.TryGetProperty("rawQueryString", out var q) && q.GetString() is { Length: > 0 } qs ? "?" + qs : "";
+        return new MirrorRequest(
+            http.GetProperty("method").GetString()!,
+            e.GetProperty("rawPath").GetString()! + query,
+            headers,
+            http.TryGetProperty("sourceIp", out var ip) && IPAddress.TryParse(ip.GetString(), out var address) ? address : null,
+            http.TryGetProperty("userAgent", out var ua) ? ua.GetString() : null);
+    }
+
+    private static async Task<byte[]> PayloadAsync(MirrorRequest request, MirrorResponse response)
+    {
+        byte[]? body = response.Content;
+        if (body is null && response.OpenBody is { } open && request.Method != "HEAD")
+        {
+            await using var stream = await open(CancellationToken.None);
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer);
+            body = buffer.ToArray();
+        }
+        var text = response.Headers.TryGetValue("Content-Type", out var type) && (type.StartsWith("text/", StringComparison.Ordinal) || type.Contains("json", StringComparison.Ordinal));
+        return JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        {
+            ["statusCode"] = response.Status,
+            ["headers"] = response.Headers,
+            ["body"] = body is null ? "" : text ? Encoding.UTF8.GetString(body) : Convert.ToBase64String(body),
+            ["isBase64Encoded"] = body is not null && !text,
+        });
+    }
+
+    /// <summary>The endpoint of this container: the store from the function's environment and the serve settings.</summary>
+    private sealed class Endpoint(LambdaServices services, ServeOptions options)
+    {
+        public LambdaServices Services { get; } = services;
+        public MirrorEndpoint Mirror { get; } = new(services.Services.Store, services.Services.Store, options, services.Services.Time);
+
+        public static async Task<Endpoint> CreateAsync(IReadOnlyDictionary<string, string?> environment, TimeProvider time, TextWriter log)
+        {
+            var reader = new SettingsReader(environment);
+            var options = ServeSettings.Read(reader, InlineLimit);
+            if (reader.Errors.Count > 0)
+            {
+                throw new SettingsException(reader.Errors.ToArray());
+            }
+#pragma warning disable CA2000 // The container's services live as long as the container does.
+            return new Endpoint(await LambdaServices.CreateAsync(environment, time, log, CancellationToken.None), options);
+#pragma warning restore CA2000
+        }
+    }
+}

@@ -1,0 +1,198 @@
+using System.Net;
+using HomebrewSync.Aws;
+using HomebrewSync.Core.Storage;
+using HomebrewSync.TestSupport;
+
+namespace HomebrewSync.Cli.Tests;
+
+/// <summary>
+/// <c>homebrew-sync serve</c> as a process, over real HTTP, answering exactly brew's request sequences for both
+/// HOMEBREW_BOTTLE_DOMAIN and HOMEBREW_ARTIFACT_DOMAIN, from a folder and from S3 (moto, presigned links).
+/// </summary>
+[Collection(S3Collection.Name)]
+public sealed class ServeTests(S3ServerFixture fixture) : IAsyncLifetime
+{
+    private const string Targets = "arm64_sonoma,arm64_sequoia,x86_64_linux";
+    private readonly string _temp = Path.Combine(Path.GetTempPath(), "hbs-serve-" + Guid.NewGuid().ToString("N"));
+    private readonly BrewClient _brew = new();
+    private CliHarness _h = null!;
+    private FakeFormula[] _formulae = null!;
+
+    public async Task InitializeAsync()
+    {
+        _formulae =
+        [
+            new FormulaBuilder("openssl@3").WithVersion("3.0.1").WithBottle("arm64_sonoma", 3000).WithBottle("x86_64_linux", 3100).Build(),
+            new FormulaBuilder("python@3.13").WithVersion("3.13.5", revision: 2).WithRebuild(1).WithBottle("arm64_sequoia", 4000).WithBottle("arm64_sonoma", 4100).Build(),
+            new FormulaBuilder("libxml++").WithVersion("2.4").WithBottle("arm64_sonoma", 1500).Build(),
+            new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle("all", 900).Build(),
+        ];
+        _h = await CliHarness.StartAsync(_formulae);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _h.DisposeAsync();
+        _brew.Dispose();
+        if (Directory.Exists(_temp))
+        {
+            Directory.Delete(_temp, true);
+        }
+    }
+
+    private async Task<Dictionary<string, string?>> SyncedAsync(string kind)
+    {
+        var env = _h.Environment();
+        env["TARGET_PLATFORMS"] = Targets;
+        env["TEMP_DIR"] = _temp;
+        if (kind == "s3")
+        {
+            foreach (var (k, v) in fixture.Server.Environment())
+            {
+                env[k] = v;
+            }
+            env["HOMEBREW_SYNC_STORE"] = $"s3://{await fixture.Server.CreateBucketAsync()}/mirror";
+        }
+        var sync = await CliHarness.RunAsync(env, "sync", "--date", "2025-07-21");
+        Assert.True(sync.ExitCode == 0, sync.Error);
+        return env;
+    }
+
+    /// <summary>Every mirrored bottle as brew knows it from the API.</summary>
+    private IEnumerable<BrewClient.Bottle> Mirrored() =>
+        from f in _formulae
+        from b in f.Bottles
+        select new BrewClient.Bottle(f.Name, f.Version, b.Key, f.Rebuild, b.Value.Sha256, b.Value.Length);
+
+    [Theory]
+    [InlineData("local")]
+    [InlineData("s3")]
+    public async Task BrewsRequestSequences_GetEveryMirroredBottle_OverBothProtocols(string kind)
+    {
+        var env = await SyncedAsync(kind);
+        await using var serve = await ServeProcess.StartAsync(env);
+
+        foreach (var bottle in Mirrored())
+        {
+            Assert.Equal([("manifest", HttpStatusCode.OK), ("head", HttpStatusCode.OK), ("get", HttpStatusCode.OK), ("get", HttpStatusCode.OK)],
+                await _brew.FetchViaBottleDomainAsync(serve.Url, bottle));
+            Assert.Equal([("manifest", HttpStatusCode.OK), ("blob", HttpStatusCode.OK)],
+                await _brew.FetchViaArtifactDomainAsync(serve.Url, bottle));
+        }
+        // Brew's sequence for a bottle the mirror does not have: everything 404, so brew falls back to ghcr.io.
+        var absent = new BrewClient.Bottle("wget", "1.24.5", "arm64_sonoma", 0, new string('e', 64), 10);
+        Assert.All(await _brew.FetchViaBottleDomainAsync(serve.Url, absent), s => Assert.Equal(HttpStatusCode.NotFound, s.Status));
+        Assert.All(await _brew.FetchViaArtifactDomainAsync(serve.Url, absent), s => Assert.Equal(HttpStatusCode.NotFound, s.Status));
+        if (kind == "s3")
+        {
+            // Bottles went out as links to S3: the access log names them without the signature.
+            Assert.Contains("\"status\":302", serve.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("X-Amz-Signature", serve.Error, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("local")]
+    [InlineData("s3")]
+    public async Task AnythingTheHashFileDoesNotList_IsA404_AndOnlyGetAndHeadAreAnswered(string kind)
+    {
+        var env = await SyncedAsync(kind);
+        await using var serve = await ServeProcess.StartAsync(env);
+        var root = serve.Url.AbsoluteUri.TrimEnd('/');
+
+        foreach (var path in new[]
+        {
+            "/bottles_hash.json", "/2025-07-21/jq-1.7.1.all.bottle.tar.gz", "/..%2Fbottles_hash.json", "/%2E%2E/etc/passwd", "/manifests/jq/1.7.1.json",
+            "/jq/manifests/9.9", "/v2/homebrew/core/jq/blobs/sha256:" + new string('0', 64), "/v2/homebrew/core/wget/blobs/sha256:" + _formulae[3].Bottles["all"].Sha256,
+            "/plans/x.json", "/api/../bottles_hash.json", "/.staging/x.part", "/jq-1.7.1.arm64_sonoma.bottle.tar.gz",
+        })
+        {
+            using var response = await _brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, root + path));
+            Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{path}: {response.StatusCode}");
+        }
+        using var post = await _brew.SendAsync(new HttpRequestMessage(HttpMethod.Post, root + "/jq-1.7.1.all.bottle.tar.gz"));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);
+        using var health = await _brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, root + "/healthz"));
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Contains("\"bottles\":6", await health.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bottle_RangeEtagLastModifiedAndConditionalGets()
+    {
+        var env = await SyncedAsync("local");
+        await using var serve = await ServeProcess.StartAsync(env);
+        var jq = _formulae[3].Bottles["all"];
+        var url = serve.Url.AbsoluteUri.TrimEnd('/') + "/jq-1.7.1.all.bottle.tar.gz";
+
+        using var full = await _brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, url));
+        var ranged = new HttpRequestMessage(HttpMethod.Get, url);
+        ranged.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(100, 199);
+        using var part = await _brew.SendAsync(ranged);
+        var conditional = new HttpRequestMessage(HttpMethod.Get, url);
+        conditional.Headers.IfNoneMatch.ParseAdd($"\"{jq.Sha256}\"");
+        using var notModified = await _brew.SendAsync(conditional);
+        var since = new HttpRequestMessage(HttpMethod.Get, url);
+        since.Headers.IfModifiedSince = full.Content.Headers.LastModified;
+        using var notModifiedSince = await _brew.SendAsync(since);
+
+        Assert.Equal(HttpStatusCode.OK, full.StatusCode);
+        Assert.Equal($"\"{jq.Sha256}\"", full.Headers.ETag!.ToString());
+        Assert.NotNull(full.Content.Headers.LastModified);
+        Assert.Equal(jq.Length, full.Content.Headers.ContentLength);
+        Assert.Equal(HttpStatusCode.PartialContent, part.StatusCode);
+        Assert.Equal(jq.ToArray()[100..200], await part.Content.ReadAsByteArrayAsync());
+        Assert.Equal($"bytes 100-199/{jq.Length}", part.Content.Headers.ContentRange!.ToString());
+        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+        Assert.Equal(HttpStatusCode.NotModified, notModifiedSince.StatusCode);
+    }
+
+    [Fact]
+    public async Task S3Proxy_SendsTheBytesThrough_WithRanges()
+    {
+        var env = await SyncedAsync("s3");
+        await using var serve = await ServeProcess.StartAsync(env, "--proxy");
+        var openssl = _formulae[0].Bottles["x86_64_linux"];
+        var url = serve.Url.AbsoluteUri.TrimEnd('/') + "/" + Uri.EscapeDataString("openssl@3-3.0.1.x86_64_linux.bottle.tar.gz");
+        var ranged = new HttpRequestMessage(HttpMethod.Get, url);
+        ranged.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(3000, null);
+
+        using var part = await _brew.SendAsync(ranged);
+
+        Assert.Equal(HttpStatusCode.PartialContent, part.StatusCode);
+        Assert.Equal(openssl.ToArray()[3000..], await part.Content.ReadAsByteArrayAsync());
+        Assert.DoesNotContain("\"status\":302", serve.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NewerHashFile_IsPickedUp_AndClientsOutsideTheAllowList_AreRefused()
+    {
+        var env = await SyncedAsync("local");
+        env["SERVE_REFRESH_SECONDS"] = "0";
+        await using var open = await ServeProcess.StartAsync(env);
+        await using var closed = await ServeProcess.StartAsync(env, "--allow", "10.0.0.0/8");
+        var late = new FormulaBuilder("late").WithVersion("1.0").WithBottle("arm64_sonoma", 700).Build();
+        _h.Server.SetFormulae([.. _formulae, late]);
+        Assert.Equal(0, (await CliHarness.RunAsync(env, "sync", "--date", "2025-07-28")).ExitCode);
+
+        var bottle = new BrewClient.Bottle("late", "1.0", "arm64_sonoma", 0, late.Bottles["arm64_sonoma"].Sha256, 700);
+        Assert.All(await _brew.FetchViaBottleDomainAsync(open.Url, bottle), s => Assert.Equal(HttpStatusCode.OK, s.Status));
+        using var refused = await _brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, closed.Url.AbsoluteUri.TrimEnd('/') + "/healthz"));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task Sigterm_StopsCleanly_AfterPrintingWhatBrewNeeds()
+    {
+        var env = await SyncedAsync("local");
+        var serve = await ServeProcess.StartAsync(env);
+        await using (serve)
+        {
+            var code = await serve.TerminateAsync();
+
+            Assert.Equal(0, code);
+            Assert.Contains("Stopped.", serve.Error, StringComparison.Ordinal);
+            Assert.Contains("(6 bottles)", serve.Error, StringComparison.Ordinal);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using HomebrewSync.Contracts;
+using HomebrewSync.Core.Serving;
+using HomebrewSync.TestSupport;
+
+namespace HomebrewSync.Lambda.Tests;
+
+/// <summary>
+/// The deployed brew endpoint's handler, invoked in-process with the function URL's payload 2.0 for exactly
+/// brew's request sequences; its 302s to presigned S3 links are followed to the S3 server (moto).
+/// </summary>
+[Collection(S3Collection.Name)]
+public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
+{
+    private readonly string _temp = Path.Combine(Path.GetTempPath(), "hbs-endpoint-" + Guid.NewGuid().ToString("N"));
+    private readonly StringWriter _log = new();
+    private FakeHomebrewServer _homebrew = null!;
+    private FakeFormula[] _formulae = null!;
+    private Dictionary<string, string?> _env = null!;
+
+    public async Task InitializeAsync()
+    {
+        _formulae =
+        [
+            new FormulaBuilder("openssl@3").WithVersion("3.0.1").WithBottle("arm64_sonoma", 3000).WithBottle("x86_64_linux", 3100).Build(),
+            new FormulaBuilder("python@3.13").WithVersion("3.13.5", revision: 2).WithRebuild(1).WithBottle("arm64_sequoia", 4000).Build(),
+            new FormulaBuilder("libxml++").WithVersion("2.4").WithBottle("arm64_sonoma", 1500).Build(),
+            new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle("all", 900).Build(),
+        ];
+        _homebrew = await FakeHomebrewServer.StartAsync(_formulae);
+        var bucket = await fixture.Server.CreateBucketAsync();
+        _env = new Dictionary<string, string?>(fixture.Server.Environment(), StringComparer.Ordinal)
+        {
+            [EnvVars.S3BucketName] = bucket,
+            [EnvVars.HomebrewApiUrl] = _homebrew.ApiUrl.AbsoluteUri,
+            [EnvVars.TargetPlatforms] = "arm64_sonoma,arm64_sequoia,x86_64_linux",
+            [EnvVars.TempDir] = _temp,
+        };
+        var sync = await CliProcess.RunAsync(_env, "sync");
+        Assert.True(sync.ExitCode == 0, sync.Error);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _homebrew.DisposeAsync();
+        _log.Dispose();
+        if (Directory.Exists(_temp))
+        {
+            Directory.Delete(_temp, true);
+        }
+    }
+
+    private async Task<(BrewClient Brew, LambdaServices Services)> ClientAsync(string? allowed = null)
+    {
+        var services = await LambdaServices.CreateAsync(_env, TimeProvider.System, _log, CancellationToken.None);
+        var errors = new List<string>();
+        var options = new ServeOptions(ServeOptions.ParseNetworks(allowed, errors, "allowed"), true, ServeOptions.DefaultLinkLifetime, TimeSpan.Zero, BrewEndpointFunction.InlineLimit);
+        return (new BrewClient(new FunctionUrlInvoker(new BrewEndpointFunction(services, options))), services);
+    }
+
+    [Fact]
+    public async Task BrewsRequestSequences_GetEveryMirroredBottle_OverBothProtocols()
+    {
+        var (brew, services) = await ClientAsync();
+        using var _ = services;
+        using var __ = brew;
+        var domain = new Uri("https://abc123.lambda-url.us-east-1.on.aws/");
+
+        foreach (var f in _formulae)
+        {
+            foreach (var (tag, blob) in f.Bottles)
+            {
+                var bottle = new BrewClient.Bottle(f.Name, f.Version, tag, f.Rebuild, blob.Sha256, blob.Length);
+                Assert.Equal([("manifest", HttpStatusCode.OK), ("head", HttpStatusCode.OK), ("get", HttpStatusCode.OK), ("get", HttpStatusCode.OK)],
+                    await brew.FetchViaBottleDomainAsync(domain, bottle));
+                Assert.Equal([("manifest", HttpStatusCode.OK), ("blob", HttpStatusCode.OK)], await brew.FetchViaArtifactDomainAsync(domain, bottle));
+            }
+        }
+        var absent = new BrewClient.Bottle("wget", "1.24.5", "arm64_sonoma", 0, new string('e', 64), 10);
+        Assert.All(await brew.FetchViaBottleDomainAsync(domain, absent), s => Assert.Equal(HttpStatusCode.NotFound, s.Status));
+        Assert.Contains("\"status\":302", _log.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("X-Amz-Signature", _log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ClientOutsideTheAllowedNetworks_IsRefused()
+    {
+        var (brew, services) = await ClientAsync(allowed: "10.0.0.0/8");
+        using var _ = services;
+        using var __ = brew;
+
+        using var response = await brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, "https://abc123.lambda-url.us-east-1.on.aws/healthz"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    /// <summary>Turns an HTTP request into a function URL invocation (payload 2.0) and its answer back; follows a 302 to S3.</summary>
+    private sealed class FunctionUrlInvoker(BrewEndpointFunction function) : HttpMessageHandler
+    {
+        private readonly HttpClient _s3 = new();
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var headers = request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => string.Join(",", h.Value));
+            var payload = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?>
+            {
+                ["version"] = "2.0",
+                ["rawPath"] = request.RequestUri!.AbsolutePath,
+                ["rawQueryString"] = request.RequestUri.Query.TrimStart('?'),
+                ["headers"] = headers,
+                ["requestContext"] = new Dictionary<string, object> { ["http"] = new Dictionary<string, object> { ["method"] = request.Method.Method, ["path"] = request.RequestUri.AbsolutePath, ["sourceIp"] = "203.0.113.7", ["userAgent"] = "Homebrew/6.0.18" } },
+                ["isBase64Encoded"] = false,
+            });
+            using var output = await function.HandleAsync(new MemoryStream(payload));
+            using var doc = await JsonDocument.ParseAsync(output, cancellationToken: cancellationToken);
+            var root = doc.RootElement;
+            var status = (HttpStatusCode)root.GetProperty("statusCode").GetInt32();
+            var answer = root.GetProperty("headers").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.OrdinalIgnoreCase);
+            if (status == HttpStatusCode.Found)
+            {
+                // The client follows the link to S3 itself, without the registry token.
+                return await _s3.GetAsync(answer["Location"], cancellationToken);
+            }
+            var text = root.GetProperty("body").GetString()!;
+            var body = root.GetProperty("isBase64Encoded").GetBoolean() ? Convert.FromBase64String(text) : Encoding.UTF8.GetBytes(text);
+            var response = new HttpResponseMessage(status) { Content = new ByteArrayContent(body), RequestMessage = request };
+            foreach (var (name, value) in answer)
+            {
+                if (!response.Headers.TryAddWithoutValidation(name, value) && name != "Content-Length")
+                {
+                    response.Content.Headers.TryAddWithoutValidation(name, value);
+                }
+            }
+            if (answer.TryGetValue("Content-Length", out var length) && request.Method == HttpMethod.Head)
+            {
+                response.Content = new ByteArrayContent([]);
+                response.Content.Headers.ContentLength = long.Parse(length, System.Globalization.CultureInfo.InvariantCulture);
+            }
+            return response;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _s3.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+
+namespace HomebrewSync.TestSupport;
+
+/// <summary>
+/// Sends exactly the requests brew 6 sends to a mirror (DESIGN.md, observed with brew 6.0.18), and checks what
+/// brew checks: the manifest entry by ref.name and digest with a tab, then the bottle's bytes against its sha256.
+/// </summary>
+public sealed class BrewClient : IDisposable
+{
+    private readonly HttpClient _http;
+
+    /// <param name="handler">How requests travel (a real socket by default; a function-URL invoker in-process).</param>
+    public BrewClient(HttpMessageHandler? handler = null)
+    {
+        _http = new HttpClient(handler ?? new SocketsHttpHandler { AllowAutoRedirect = true });
+    }
+
+    /// <summary>A bottle as brew knows it from the API: name, pkg version, tag, rebuild, sha256.</summary>
+    public sealed record Bottle(string Name, string PkgVersion, string Tag, int Rebuild, string Sha256, long Size)
+    {
+        public string Image => Name.Replace('@', '/').Replace('+', 'x');
+        public string Reference => Rebuild > 0 ? $"{PkgVersion}-{Rebuild}" : PkgVersion;
+        public string RefName => Rebuild > 0 ? $"{PkgVersion}.{Tag}.{Rebuild}" : $"{PkgVersion}.{Tag}";
+        public string FileName => Rebuild > 0 ? $"{Name}-{PkgVersion}.{Tag}.bottle.{Rebuild}.tar.gz" : $"{Name}-{PkgVersion}.{Tag}.bottle.tar.gz";
+    }
+
+    /// <summary>HOMEBREW_BOTTLE_DOMAIN=D: GET D/&lt;image&gt;/manifests/&lt;ref&gt;, HEAD D/&lt;file&gt;, then GET D/&lt;file&gt; twice.</summary>
+    public async Task<IReadOnlyList<(string Step, HttpStatusCode Status)>> FetchViaBottleDomainAsync(Uri domain, Bottle b)
+    {
+        var steps = new List<(string, HttpStatusCode)>();
+        var root = domain.AbsoluteUri.TrimEnd('/');
+        using (var manifest = new HttpRequestMessage(HttpMethod.Get, $"{root}/{b.Image}/manifests/{b.Reference}"))
+        {
+            manifest.Headers.Accept.ParseAdd("application/vnd.oci.image.index.v1+json");
+            manifest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "QQ==");
+            using var response = await _http.SendAsync(manifest);
+            steps.Add(("manifest", response.StatusCode));
+            if (response.IsSuccessStatusCode)
+            {
+                CheckManifest(await response.Content.ReadAsByteArrayAsync(), b);
+            }
+        }
+        var file = $"{root}/{Uri.EscapeDataString(b.FileName)}";
+        using (var head = await _http.SendAsync(new HttpRequestMessage(HttpMethod.Head, file)))
+        {
+            steps.Add(("head", head.StatusCode));
+            if (head.IsSuccessStatusCode && head.Content.Headers.ContentLength != b.Size)
+            {
+                throw new InvalidOperationException($"HEAD {file}: Content-Length {head.Content.Headers.ContentLength}, expected {b.Size}");
+            }
+        }
+        for (var i = 0; i < 2; i++)
+        {
+            using var get = await _http.GetAsync(file);
+            steps.Add(("get", get.StatusCode));
+            if (get.IsSuccessStatusCode)
+            {
+                CheckBytes(await get.Content.ReadAsByteArrayAsync(), b, file);
+            }
+        }
+        return steps;
+    }
+
+    /// <summary>HOMEBREW_ARTIFACT_DOMAIN=A: GET A/v2/homebrew/core/&lt;image&gt;/manifests/&lt;ref&gt; and .../blobs/sha256:&lt;hex&gt;, no HEAD, no Authorization.</summary>
+    public async Task<IReadOnlyList<(string Step, HttpStatusCode Status)>> FetchViaArtifactDomainAsync(Uri domain, Bottle b)
+    {
+        var steps = new List<(string, HttpStatusCode)>();
+        var root = domain.AbsoluteUri.TrimEnd('/') + "/v2/homebrew/core/" + b.Image;
+        using (var manifest = new HttpRequestMessage(HttpMethod.Get, $"{root}/manifests/{b.Reference}"))
+        {
+            manifest.Headers.Accept.ParseAdd("application/vnd.oci.image.index.v1+json");
+            using var response = await _http.SendAsync(manifest);
+            steps.Add(("manifest", response.StatusCode));
+            if (response.IsSuccessStatusCode)
+            {
+                CheckManifest(await response.Content.ReadAsByteArrayAsync(), b);
+            }
+        }
+        using (var blob = await _http.GetAsync($"{root}/blobs/sha256:{b.Sha256}"))
+        {
+            steps.Add(("blob", blob.StatusCode));
+            if (blob.IsSuccessStatusCode)
+            {
+                CheckBytes(await blob.Content.ReadAsByteArrayAsync(), b, "blob");
+            }
+        }
+        return steps;
+    }
+
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request) => _http.SendAsync(request);
+
+    private static void CheckManifest(byte[] document, Bottle b)
+    {
+        using var doc = JsonDocument.Parse(document);
+        var entry = doc.RootElement.GetProperty("manifests").EnumerateArray().FirstOrDefault(m =>
+            m.GetProperty("annotations").GetProperty("org.opencontainers.image.ref.name").GetString() == b.RefName
+            && m.GetProperty("annotations").GetProperty("sh.brew.bottle.digest").GetString() == b.Sha256);
+        if (entry.ValueKind != JsonValueKind.Object || !entry.GetProperty("annotations").TryGetProperty("sh.brew.tab", out var tab))
+        {
+            throw new InvalidOperationException($"the manifest has no entry {b.RefName} with digest {b.Sha256} and a tab");
+        }
+        using var _ = JsonDocument.Parse(tab.GetString()!);
+    }
+
+    private static void CheckBytes(byte[] bytes, Bottle b, string what)
+    {
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        if (sha != b.Sha256)
+        {
+            throw new InvalidOperationException($"{what}: sha256 {sha}, expected {b.Sha256}");
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}
