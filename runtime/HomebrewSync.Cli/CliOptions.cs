@@ -7,6 +7,9 @@ namespace HomebrewSync.Cli;
 internal sealed record OptionSpec(string Name, string? EnvVar, string? ValueName, string Help, string[] Commands)
 {
     public bool IsFlag => ValueName is null;
+
+    /// <summary>What a flag sets its variable to (a "--no-..." flag sets false).</summary>
+    public string FlagValue { get; init; } = "true";
 }
 
 internal sealed record ParsedArgs(string? Command, IReadOnlyDictionary<string, string?> Values, bool Help, bool Version);
@@ -54,6 +57,11 @@ internal static class CliOptions
         new(Plan, null, "KEY|s3://BUCKET/KEY", "Execute a saved plan (the orchestrator's plans/...) instead of planning; the ECS task runs this.", ["sync"]),
         new("--rebuild-hash", EnvVars.ForceRebuildHash, null, "Rebuild the hash file from the S3 objects' metadata first (the old one is kept as bottles_hash.json.backup-<time>).", ["sync"]),
         new(Deep, null, null, "Re-hash every object's bytes, not only compare the sha256 recorded at upload (S3).", ["verify"]),
+        new("--no-api", EnvVars.MirrorApi, null, "Do not mirror Homebrew's signed API files (internal/packages.<tag>.jws.json).", PlanSync) { FlagValue = "false" },
+        new("--api-tags", EnvVars.ApiTags, "TAG[,TAG]", "Also mirror the API file of these host tags (Macs or Linux hosts that are not target tags).", PlanSync),
+        new("--api-public-key", EnvVars.ApiPublicKey, "FILE", "Homebrew's API signing key (default: brew's own Library/Homebrew/api/homebrew-1.pem, where brew is installed).", PlanSync),
+        new("--api-publish-with-failures", EnvVars.ApiPublishWithFailures, null, "Publish a tag's API file even when some of its bottles failed.", ["sync"]),
+        new("--api-legacy", EnvVars.ApiLegacy, null, "Also mirror formula.jws.json and cask.jws.json for brew before 6.", PlanSync),
         new("--date", EnvVars.SyncDate, "YYYY-MM-DD", "Folder date for new bottles (default: today, UTC).", PlanSync),
         new("--slack-webhook", EnvVars.SlackWebhookUrl, "URL", $"Slack incoming webhook for the run's messages (or the secret named by {EnvVars.SlackWebhookSecretName}).", ["sync"]),
         new("--environment", EnvVars.Environment, "NAME", "Environment named in messages and metrics (default local).", ["sync"]),
@@ -121,7 +129,7 @@ internal static class CliOptions
             string value;
             if (spec.IsFlag)
             {
-                value = inline ?? "true";
+                value = inline ?? spec.FlagValue;
             }
             else if (inline is not null)
             {

@@ -24,6 +24,13 @@ public static class EnvVars
     public const string ForceRebuildHash = "FORCE_REBUILD_HASH";
     public const string MaxDownloadSizeGb = "MAX_DOWNLOAD_SIZE_GB";
 
+    // Homebrew's signed API files, mirrored with the bottles.
+    public const string MirrorApi = "MIRROR_API";
+    public const string ApiTags = "API_TAGS";
+    public const string ApiPublicKey = "API_PUBLIC_KEY";
+    public const string ApiPublishWithFailures = "API_PUBLISH_WITH_FAILURES";
+    public const string ApiLegacy = "API_LEGACY";
+
     /// <summary>Seconds a host may spend on one invocation (a Lambda function: its timeout less a margin); unset for no limit.</summary>
     public const string TimeBudgetSeconds = "TIME_BUDGET_SECONDS";
 

@@ -30,6 +30,9 @@ public sealed record SyncPlan
     /// <summary>Image indexes (brew's manifests) to keep in the store for the mirrored formula versions that lack one.</summary>
     [JsonPropertyName("manifests")] public IReadOnlyList<PlannedManifest> Manifests { get; init; } = [];
 
+    /// <summary>Homebrew's API files fetched (and checked) with the catalog, published when their tags' bottles are stored.</summary>
+    [JsonPropertyName("api_files")] public IReadOnlyList<PlannedApiFile> ApiFiles { get; init; } = [];
+
     [JsonIgnore] public long TotalBytes => Bottles.Sum(b => b.Size ?? 0);
     [JsonIgnore] public int UnsizedCount => Bottles.Count(b => b.Size is null);
 }
@@ -71,4 +74,24 @@ public sealed record PlannedManifest
     [JsonPropertyName("reference")] public required string Reference { get; init; }
     /// <summary>The mirrored bottles' sha256: an index that does not list them all is not kept.</summary>
     [JsonPropertyName("digests")] public required IReadOnlyList<string> Digests { get; init; }
+}
+
+/// <summary>One of Homebrew's API files, as fetched with the catalog.</summary>
+public sealed record PlannedApiFile
+{
+    public const string Fetched = "fetched";
+    public const string Rejected = "rejected";
+    public const string Missing = "missing";
+    public const string Unreachable = "unreachable";
+
+    /// <summary>Path under the API's directory and the store's <c>api/</c>: <c>internal/packages.arm64_sonoma.jws.json</c>.</summary>
+    [JsonPropertyName("path")] public required string Path { get; init; }
+    /// <summary>The target tags whose planned bottles must all be stored before it is published.</summary>
+    [JsonPropertyName("tags")] public required IReadOnlyList<string> Tags { get; init; }
+    /// <summary><see cref="Fetched"/> (signature verified), <see cref="Rejected"/> (it did not verify), <see cref="Missing"/> (404), <see cref="Unreachable"/>.</summary>
+    [JsonPropertyName("status")] public required string Status { get; init; }
+    [JsonPropertyName("detail")] public string? Detail { get; init; }
+    /// <summary>Where the fetched bytes wait until the plan is executed (beside a saved plan); null when the run holds them.</summary>
+    [JsonPropertyName("staged")] public string? Staged { get; init; }
+    [JsonPropertyName("sha256")] public string? Sha256 { get; init; }
 }

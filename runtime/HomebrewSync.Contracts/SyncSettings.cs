@@ -37,6 +37,21 @@ public sealed record SyncSettings
     /// <summary>The dated folder new bottles go to; null for today (UTC) by the host's clock.</summary>
     public DateOnly? SyncDate { get; init; }
 
+    /// <summary>Mirror Homebrew's signed API files (<c>internal/packages.&lt;tag&gt;.jws.json</c>) for every target tag and <see cref="ApiTags"/>.</summary>
+    public bool MirrorApi { get; init; } = true;
+
+    /// <summary>Host tags whose API file is mirrored besides the target tags'.</summary>
+    public IReadOnlyList<string> ApiTags { get; init; } = [];
+
+    /// <summary>Homebrew's API signing key (PEM, or a path to one); null to look for the one of a local brew installation.</summary>
+    public string? ApiPublicKey { get; init; }
+
+    /// <summary>Publish a tag's API file even when some of its bottles failed (a persistent upstream gap).</summary>
+    public bool ApiPublishWithFailures { get; init; }
+
+    /// <summary>Also mirror the pre-brew-6 files <c>formula.jws.json</c> and <c>cask.jws.json</c>.</summary>
+    public bool ApiLegacy { get; init; }
+
     /// <summary>A plan larger than this is refused before anything is downloaded (MAX_DOWNLOAD_SIZE_GB); null for no limit.</summary>
     public long? MaxDownloadBytes { get; init; }
 }

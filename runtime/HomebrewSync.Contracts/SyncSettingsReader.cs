@@ -31,6 +31,11 @@ public static class SyncSettingsReader
             TimeBudget = reader.Raw(EnvVars.TimeBudgetSeconds) is null ? null : reader.Seconds(EnvVars.TimeBudgetSeconds, TimeSpan.Zero),
             IncludeDisabled = reader.Bool(EnvVars.IncludeDisabled, defaults.IncludeDisabled),
             SyncDate = reader.Date(EnvVars.SyncDate),
+            MirrorApi = reader.Bool(EnvVars.MirrorApi, defaults.MirrorApi),
+            ApiTags = reader.List(EnvVars.ApiTags, defaults.ApiTags),
+            ApiPublicKey = reader.Raw(EnvVars.ApiPublicKey),
+            ApiPublishWithFailures = reader.Bool(EnvVars.ApiPublishWithFailures, defaults.ApiPublishWithFailures),
+            ApiLegacy = reader.Bool(EnvVars.ApiLegacy, defaults.ApiLegacy),
             RegistryToken = new RegistryToken(reader.String(EnvVars.RegistryToken, SyncSettings.DefaultRegistryToken)),
         };
     }

@@ -50,6 +50,10 @@ public static partial class SyncSettingsValidator
         {
             errors.Add($"{EnvVars.RegistryToken}: must not be empty (ghcr.io accepts {SyncSettings.DefaultRegistryToken} for public packages)");
         }
+        foreach (var tag in s.ApiTags.Where(t => !IsWellFormedTag(t)))
+        {
+            errors.Add($"{EnvVars.ApiTags}: '{tag}' is not a bottle tag (e.g. arm64_sonoma, x86_64_linux)");
+        }
         if (s.MaxDownloadBytes is <= 0)
         {
             errors.Add($"{EnvVars.MaxDownloadSizeGb}: must be at least 1");

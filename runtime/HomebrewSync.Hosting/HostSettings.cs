@@ -3,7 +3,8 @@ using HomebrewSync.Contracts;
 namespace HomebrewSync.Hosting;
 
 /// <summary>Everything the composition root needs, bound from one set of name/value pairs (the environment, with a CLI's options laid over it).</summary>
-public sealed record HostSettings(SyncSettings Sync, NotificationSettings Notifications, StoreSettings Store, Uri? SsmEndpoint)
+/// <param name="HomebrewRepository">A local brew installation (HOMEBREW_REPOSITORY), where Homebrew's API key is found when none is configured.</param>
+public sealed record HostSettings(SyncSettings Sync, NotificationSettings Notifications, StoreSettings Store, Uri? SsmEndpoint, string? HomebrewRepository = null)
 {
     /// <summary>Reads and validates; parse and rule errors stay in <paramref name="reader"/>, all of them, for the caller to report at once.</summary>
     /// <param name="defaultStore">The store when none is configured; null when one is required.</param>
@@ -18,7 +19,7 @@ public sealed record HostSettings(SyncSettings Sync, NotificationSettings Notifi
         {
             reader.AddError(e);
         }
-        return new HostSettings(sync, notifications, store, ssm);
+        return new HostSettings(sync, notifications, store, ssm, reader.Raw("HOMEBREW_REPOSITORY"));
     }
 
     /// <exception cref="SettingsException">Every error, listed.</exception>

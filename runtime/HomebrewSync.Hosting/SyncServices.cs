@@ -3,6 +3,7 @@ using HomebrewSync.Adapters.Files;
 using HomebrewSync.Adapters.Http;
 using HomebrewSync.Adapters.Slack;
 using HomebrewSync.Aws;
+using HomebrewSync.Core.Api;
 using HomebrewSync.Core.Catalog;
 using HomebrewSync.Core.Notifications;
 using HomebrewSync.Core.Pipeline;
@@ -23,14 +24,16 @@ public sealed class SyncServices : IDisposable
 
     /// <summary>Composes the pipeline over the given adapters; <see cref="CreateAsync"/> builds the standard ones from the settings.</summary>
     /// <param name="owned">What these services dispose with themselves (the HTTP and S3 clients).</param>
-    public SyncServices(HostSettings settings, IStore store, IBottleRegistry registry, IFormulaSource catalog, INotifier notifier, TimeProvider time, IReadOnlyList<IDisposable> owned)
+    /// <param name="api">Homebrew's API files and the key they are signed with; null when they are not mirrored.</param>
+    public SyncServices(HostSettings settings, IStore store, IBottleRegistry registry, IFormulaSource catalog, INotifier notifier, TimeProvider time, IReadOnlyList<IDisposable> owned,
+        (IApiFileSource Source, JwsVerifier Key)? api = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         Settings = settings;
         Store = store;
         Time = time;
-        _owned = owned;
-        Pipeline = new SyncPipeline(new SyncPorts(store, store, store, catalog, registry, notifier), settings.Sync, settings.Notifications, time);
+        _owned = api is { } a ? [.. owned, a.Key] : owned;
+        Pipeline = new SyncPipeline(new SyncPorts(store, store, store, catalog, registry, notifier, api?.Source), settings.Sync, settings.Notifications, time, api?.Key);
     }
 
     public HostSettings Settings { get; }
@@ -63,7 +66,8 @@ public sealed class SyncServices : IDisposable
             }
             var notifier = await NotifierAsync(settings, http, time, warn, cancellationToken);
             var owned = s3 is null ? new IDisposable[] { http } : [http, s3];
-            var services = new SyncServices(settings, store, new RegistryClient(http, settings.Sync.RegistryToken, time), CatalogFor(settings, http, time), notifier, time, owned);
+            var services = new SyncServices(settings, store, new RegistryClient(http, settings.Sync.RegistryToken, time), CatalogFor(settings, http, time), notifier, time, owned,
+                ApiFor(settings, http, time, warn));
             http = null!;
             s3 = null;
             return services;
@@ -89,6 +93,26 @@ public sealed class SyncServices : IDisposable
         return url.IsFile
             ? new FileCatalogSource(url.LocalPath)
             : new HttpCatalogSource(http, url, ResiliencePipelines.Create(settings.Sync, time), settings.Sync.DownloadTimeout);
+    }
+
+    /// <summary>Homebrew's API files from the catalog's directory, when mirrored and a key is at hand.</summary>
+    private static (IApiFileSource, JwsVerifier)? ApiFor(HostSettings settings, HttpClient http, TimeProvider time, Action<string> warn)
+    {
+        if (!settings.Sync.MirrorApi)
+        {
+            return null;
+        }
+        if (ApiKeyLocator.Locate(settings.Sync, settings.HomebrewRepository, out var problem) is not { } key)
+        {
+            warn(problem!);
+            return null;
+        }
+        var url = settings.Sync.ApiUrl;
+        var directory = new Uri(url, ".");
+        IApiFileSource source = url.IsFile
+            ? new FileApiFileSource(directory.LocalPath)
+            : new HttpApiFileSource(http, directory, ResiliencePipelines.Create(settings.Sync, time));
+        return (source, key);
     }
 
     /// <summary>Slack from the configured webhook, else from the secret named by SLACK_WEBHOOK_SECRET_NAME (read through SSM), else none.</summary>

@@ -24,6 +24,8 @@ public sealed class AllHostsTests(S3ServerFixture fixture) : IAsyncLifetime
     private static readonly string[] Tags = ["arm64_sonoma", "monterey"];
     private readonly string _temp = Path.Combine(Path.GetTempPath(), "hbs-hosts-" + Guid.NewGuid().ToString("N"));
     private readonly List<IAsyncDisposable> _servers = [];
+    private readonly ApiSigner _signer = new();
+    private readonly Dictionary<string, byte[]> _apiFiles = new(StringComparer.Ordinal);
     private FakeHomebrewServer _homebrew = null!;
     private FakeFormula[] _formulae = null!;
 
@@ -31,10 +33,16 @@ public sealed class AllHostsTests(S3ServerFixture fixture) : IAsyncLifetime
     {
         _formulae = Enumerable.Range(0, 3).Select(i => new FormulaBuilder($"tool{i}").WithVersion("1.0").WithBottles(Tags, 8_000).Build()).ToArray();
         _homebrew = await FakeHomebrewServer.StartAsync(_formulae);
+        foreach (var tag in Tags)
+        {
+            _apiFiles[tag] = _signer.Sign(ApiSigner.PackagesPayload(_formulae, tag));
+            _homebrew.SetApiFile($"internal/packages.{tag}.jws.json", _apiFiles[tag]);
+        }
     }
 
     public async Task DisposeAsync()
     {
+        _signer.Dispose();
         await _homebrew.DisposeAsync();
         foreach (var s in _servers)
         {
@@ -70,6 +78,8 @@ public sealed class AllHostsTests(S3ServerFixture fixture) : IAsyncLifetime
             [EnvVars.TempDir] = Path.Combine(_temp, method),
             [EnvVars.RetryDelaySeconds] = "0.05",
             [EnvVars.DownloadTimeoutSeconds] = "10",
+            // The key itself, as the deployment sets it (a public key: no secret).
+            [EnvVars.ApiPublicKey] = _signer.PublicKeyPem,
         };
         foreach (var (k, v) in extra)
         {
@@ -111,6 +121,19 @@ public sealed class AllHostsTests(S3ServerFixture fixture) : IAsyncLifetime
             // Each bottle takes at least a second; after the first, another would not fit the 10.5 s budget (a bottle may take 10.05 s at worst).
             Assert.Equal(6, driver.WorkerResults.Count);
             Assert.Equal([1, 2, 3, 4, 5, 6], driver.WorkerResults.Select(r => r.Stored));
+        }
+
+        // Homebrew's API files too: fetched at planning (beside the saved plan for the deployed hosts), published at the end.
+        foreach (var host in new[] { cli, ecs, worker })
+        {
+            foreach (var tag in Tags)
+            {
+                using var client = fixture.Server.CreateClient();
+                using var r = await client.GetObjectAsync(host.Bucket, $"api/internal/packages.{tag}.jws.json");
+                using var buffer = new MemoryStream();
+                await r.ResponseStream.CopyToAsync(buffer);
+                Assert.Equal(_apiFiles[tag], buffer.ToArray());
+            }
         }
 
         var expectedObjects = await ObjectsAsync(cli.Bucket);

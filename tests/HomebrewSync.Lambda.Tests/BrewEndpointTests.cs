@@ -16,6 +16,8 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
 {
     private readonly string _temp = Path.Combine(Path.GetTempPath(), "hbs-endpoint-" + Guid.NewGuid().ToString("N"));
     private readonly StringWriter _log = new();
+    private readonly ApiSigner _signer = new();
+    private byte[] _packages = null!;
     private FakeHomebrewServer _homebrew = null!;
     private FakeFormula[] _formulae = null!;
     private Dictionary<string, string?> _env = null!;
@@ -30,6 +32,8 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
             new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle("all", 900).Build(),
         ];
         _homebrew = await FakeHomebrewServer.StartAsync(_formulae);
+        _packages = _signer.Sign(ApiSigner.PackagesPayload(_formulae, "arm64_sonoma"));
+        _homebrew.SetApiFile("internal/packages.arm64_sonoma.jws.json", _packages);
         var bucket = await fixture.Server.CreateBucketAsync();
         _env = new Dictionary<string, string?>(fixture.Server.Environment(), StringComparer.Ordinal)
         {
@@ -37,6 +41,7 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
             [EnvVars.HomebrewApiUrl] = _homebrew.ApiUrl.AbsoluteUri,
             [EnvVars.TargetPlatforms] = "arm64_sonoma,arm64_sequoia,x86_64_linux",
             [EnvVars.TempDir] = _temp,
+            [EnvVars.ApiPublicKey] = _signer.PublicKeyPem,
         };
         var sync = await CliProcess.RunAsync(_env, "sync");
         Assert.True(sync.ExitCode == 0, sync.Error);
@@ -46,6 +51,7 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
     {
         await _homebrew.DisposeAsync();
         _log.Dispose();
+        _signer.Dispose();
         if (Directory.Exists(_temp))
         {
             Directory.Delete(_temp, true);
@@ -82,6 +88,27 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
         Assert.All(await brew.FetchViaBottleDomainAsync(domain, absent), s => Assert.Equal(HttpStatusCode.NotFound, s.Status));
         Assert.Contains("\"status\":302", _log.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("X-Amz-Signature", _log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApiFile_IsServedWithTheMirrorsTime_And304OnIfModifiedSince()
+    {
+        var (brew, services) = await ClientAsync();
+        using var _ = services;
+        using var __ = brew;
+        const string Url = "https://abc123.lambda-url.us-east-1.on.aws/api/internal/packages.arm64_sonoma.jws.json";
+
+        using var get = await brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url));
+        var conditional = new HttpRequestMessage(HttpMethod.Get, Url);
+        conditional.Headers.IfModifiedSince = get.Content.Headers.LastModified;
+        using var again = await brew.SendAsync(conditional);
+        using var missing = await brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, "https://abc123.lambda-url.us-east-1.on.aws/api/internal/packages.sonoma.jws.json"));
+
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal(_packages, await get.Content.ReadAsByteArrayAsync());
+        Assert.True(get.Content.Headers.LastModified > new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        Assert.Equal(HttpStatusCode.NotModified, again.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
     [Fact]

@@ -31,6 +31,8 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, TimeSpan> _retryAfter = new(StringComparer.Ordinal);
     private volatile IReadOnlyList<FakeFormula> _formulae = [];
     private volatile byte[]? _catalogOverride;
+    private readonly ConcurrentDictionary<string, (byte[] Bytes, DateTimeOffset LastModified)> _apiFiles = new(StringComparer.Ordinal);
+    private int _apiRequests;
     private long _bytesServed;
     private int _authorizationLeaks;
     private int _unauthorized;
@@ -62,6 +64,11 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
     public int CatalogRequests => Volatile.Read(ref _catalogRequests);
     public int IndexRequests => Volatile.Read(ref _indexRequests);
     public int HeadRequests => Volatile.Read(ref _headRequests);
+    public int ApiRequests => Volatile.Read(ref _apiRequests);
+
+    /// <summary>Serves an API file at <c>/api/&lt;path&gt;</c> (e.g. <c>internal/packages.arm64_sonoma.jws.json</c>) with this Last-Modified.</summary>
+    public void SetApiFile(string path, byte[] bytes, DateTimeOffset? lastModified = null) =>
+        _apiFiles[path] = (bytes, lastModified ?? new DateTimeOffset(2001, 1, 1, 0, 0, 0, TimeSpan.Zero));
     public IReadOnlyList<FakeFormula> Formulae => _formulae;
 
     /// <summary>Full-body GETs of one blob that reached the blob host.</summary>
@@ -145,6 +152,21 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
         if (path == "/api/formula.json")
         {
             await ServeCatalogAsync(ctx);
+            return;
+        }
+        if (path.StartsWith("/api/", StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _apiRequests);
+            if (_apiFiles.TryGetValue(path["/api/".Length..], out var file))
+            {
+                ctx.Response.ContentType = "application/json";
+                ctx.Response.Headers.LastModified = file.LastModified.ToString("R", CultureInfo.InvariantCulture);
+                await ctx.Response.Body.WriteAsync(file.Bytes, ctx.RequestAborted);
+            }
+            else
+            {
+                ctx.Response.StatusCode = 404;
+            }
             return;
         }
         const string prefix = "/v2/homebrew/core/";

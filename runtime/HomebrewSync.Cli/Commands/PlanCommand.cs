@@ -26,6 +26,7 @@ internal static class PlanCommand
                 Retired = planned.Plan.Retire.Count,
                 Renamed = planned.Plan.Bottles.Count(b => b.CopyFrom is not null),
                 ImageIndexes = planned.Plan.Manifests.Count,
+                ApiFiles = planned.Plan.ApiFiles.Select(a => new { a.Path, a.Status, a.Detail }),
                 planned.Outcome.Warnings,
                 Plan = planned.Plan,
             });

@@ -39,6 +39,7 @@ internal static class SyncCommand
                 DurationSeconds = Math.Round(outcome.Duration.TotalSeconds, 3),
                 HashFile = hashFile,
                 HashFileBottles = outcome.Manifest?.Count,
+                ApiFiles = outcome.Api.Select(a => new { a.Path, Status = a.Status.ToString().ToLowerInvariant(), a.Detail }),
             });
             return;
         }
@@ -59,6 +60,10 @@ internal static class SyncCommand
             {
                 o.WriteLine($"  ... and {Humanize.Count(outcome.Failed.Count - MaxFailuresShown)} others");
             }
+        }
+        foreach (var a in outcome.Api)
+        {
+            o.WriteLine($"API file {a.Path}: {a.Status.ToString().ToLowerInvariant()} ({a.Detail})");
         }
         if (outcome.Manifest is { } m)
         {

@@ -168,8 +168,9 @@ public static class SlackMessages
         return new SlackMessage("❌ Homebrew Bottles Sync Failed", blocks);
     }
 
+    /// <param name="apiNotes">API files not brought up to date, each with why.</param>
     public static SlackMessage CompletedWithWarnings(
-        NotificationSettings n, string syncDate, int succeeded, int total, TimeSpan duration, IReadOnlyList<BottleFailure> failures)
+        NotificationSettings n, string syncDate, int succeeded, int total, TimeSpan duration, IReadOnlyList<BottleFailure> failures, IReadOnlyList<string>? apiNotes = null)
     {
         ArgumentNullException.ThrowIfNull(n);
         ArgumentNullException.ThrowIfNull(failures);
@@ -196,6 +197,9 @@ public static class SlackMessages
                 Field("Duration", Humanize.Duration(duration)),
             ]),
             new TextBlock(list.ToString()),
+            .. apiNotes is { Count: > 0 } notes
+                ? [new TextBlock("*API files not updated:*\n" + string.Join("\n", notes.Take(FailuresShown).Select(a => "• " + a)) + (notes.Count > FailuresShown ? $"\n• ... and {notes.Count - FailuresShown} more" : ""))]
+                : Array.Empty<SlackBlock>(),
             new TextBlock("*Recommendation:* Review failed downloads and consider manual retry for critical packages."),
         ]);
     }

@@ -77,15 +77,18 @@ public sealed class SyncNotifications
 
     /// <summary>The end of a plan (one run, or the last of several invocations): "complete" when every bottle made it, else "completed with warnings".</summary>
     /// <param name="location">Where the store is (<c>s3://bucket</c>, a folder).</param>
-    public Task FinishedAsync(SyncPlan plan, IReadOnlyList<PlannedBottle> stored, IReadOnlyList<BottleFailure> failed, long bytes, TimeSpan duration, string location, CancellationToken cancellationToken)
+    /// <param name="apiProblems">API files that could not be brought up to date: they make the run "completed with warnings" too.</param>
+    public Task FinishedAsync(SyncPlan plan, IReadOnlyList<PlannedBottle> stored, IReadOnlyList<BottleFailure> failed, long bytes, TimeSpan duration, string location,
+        IReadOnlyList<Api.ApiFileResult> apiProblems, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(stored);
         ArgumentNullException.ThrowIfNull(failed);
         ArgumentNullException.ThrowIfNull(location);
-        var message = failed.Count == 0
+        ArgumentNullException.ThrowIfNull(apiProblems);
+        var message = failed.Count == 0 && apiProblems.Count == 0
             ? SlackMessages.Complete(_settings, plan.SyncDate, stored.Count, plan.Skipped, bytes, duration, $"{location.TrimEnd('/')}/{plan.SyncDate}/", stored, _time.GetUtcNow())
-            : SlackMessages.CompletedWithWarnings(_settings, plan.SyncDate, stored.Count, plan.Bottles.Count, duration, failed);
+            : SlackMessages.CompletedWithWarnings(_settings, plan.SyncDate, stored.Count, plan.Bottles.Count, duration, failed, apiProblems.Select(a => $"{a.Path}: {a.Detail}").ToArray());
         return _notifier.NotifyAsync(message, cancellationToken);
     }
 

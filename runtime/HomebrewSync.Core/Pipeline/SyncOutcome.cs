@@ -23,6 +23,11 @@ public sealed record SyncOutcome(
     int Invocations,
     HashManifest? Manifest)
 {
+    /// <summary>What became of Homebrew's API files (when the run mirrors them).</summary>
+    public IReadOnlyList<Api.ApiFileResult> Api { get; init; } = [];
+
     public bool Done => Remaining == 0;
-    public bool HasFailures => Failed.Count > 0;
+
+    /// <summary>Some bottles failed, or an API file could not be brought up to date: exit code 3, "completed with warnings".</summary>
+    public bool HasFailures => Failed.Count > 0 || Api.Any(a => a.IsProblem);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using HomebrewSync.Contracts;
 using HomebrewSync.Contracts.StateMachine;
+using HomebrewSync.Core.Api;
 using HomebrewSync.Core.Manifest;
 using HomebrewSync.Core.Metrics;
 using HomebrewSync.Core.Notifications;
@@ -27,8 +28,10 @@ public sealed class SyncPipeline
     private readonly TimeProvider _time;
     private readonly PlanRepository _plans;
     private readonly TransferEngine _engine;
+    private readonly ApiMirror? _api;
 
-    public SyncPipeline(SyncPorts ports, SyncSettings settings, NotificationSettings notifications, TimeProvider time)
+    /// <param name="apiKey">Homebrew's API signing key; without it (or without <see cref="SyncPorts.ApiFiles"/>) API files are not mirrored.</param>
+    public SyncPipeline(SyncPorts ports, SyncSettings settings, NotificationSettings notifications, TimeProvider time, JwsVerifier? apiKey = null)
     {
         ArgumentNullException.ThrowIfNull(ports);
         _ports = ports;
@@ -37,6 +40,7 @@ public sealed class SyncPipeline
         _notifications = new SyncNotifications(ports.Notifier, notifications, time);
         _plans = new PlanRepository(ports.Documents, ports.Bottles);
         _engine = new TransferEngine(ports.Bottles, ports.Registry, settings, time);
+        _api = settings.MirrorApi && ports.ApiFiles is { } source && apiKey is not null ? new ApiMirror(source, ports.Documents, apiKey, settings) : null;
     }
 
     public SyncSettings Settings => _settings;
@@ -88,7 +92,25 @@ public sealed class SyncPipeline
         {
             observer.Info("warning: " + w);
         }
-        return new PlannedRun(outcome with { Plan = sized, Warnings = warnings }, snapshot, indexes);
+        var apiBytes = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        if (_api is not null && request.Formulae is null)
+        {
+            // Fetched with the catalog, so the file a client reads describes what this run mirrors.
+            var files = await _api.FetchAsync(request.Platforms, cancellationToken);
+            foreach (var (file, bytes) in files)
+            {
+                if (bytes is not null)
+                {
+                    apiBytes[file.Path] = bytes;
+                }
+            }
+            sized = sized with { ApiFiles = files.Select(f => f.File).ToArray() };
+        }
+        else if (_api is not null)
+        {
+            observer.Info("API files are not mirrored by a selective sync (--formula): they would name formulae whose bottles the mirror lacks");
+        }
+        return new PlannedRun(outcome with { Plan = sized, Warnings = warnings }, snapshot, indexes, apiBytes);
     }
 
     /// <summary>The image indexes the store keeps, so only the missing ones are planned.</summary>
@@ -128,7 +150,7 @@ public sealed class SyncPipeline
                 _time.GetElapsedTime(started), 1, manifest);
             if (outcome.Done)
             {
-                await FinishAsync(outcome, display, planned.Indexes, cancellationToken);
+                outcome = await FinishAsync(outcome, display, planned.Indexes, planned.ApiBytes, cancellationToken);
             }
             return outcome;
         }
@@ -151,8 +173,24 @@ public sealed class SyncPipeline
         observer.Info($"Sync requested: {trigger.Labels.Describe()}");
         var planned = await PlanAsync(request, observer, cancellationToken);
         EnsureWithinDownloadLimit(planned.Plan);
-        var plan = planned.Plan with { Store = _ports.Bottles.Location };
-        var key = await SavePlanAsync(plan, cancellationToken);
+        var key = PlanRepository.NewKey(planned.Plan.SyncDate, _time.GetUtcNow());
+        // The API files wait beside the plan until the executor has stored their bottles.
+        var staged = new List<PlannedApiFile>();
+        foreach (var file in planned.Plan.ApiFiles)
+        {
+            if (planned.ApiBytes.TryGetValue(file.Path, out var bytes))
+            {
+                var at = $"{key[..^".json".Length]}.api/{file.Path}";
+                await _ports.Documents.PutDocumentAsync(at, bytes, ApiMirror.JwsContentType, cancellationToken);
+                staged.Add(file with { Staged = at });
+            }
+            else
+            {
+                staged.Add(file);
+            }
+        }
+        var plan = planned.Plan with { Store = _ports.Bottles.Location, ApiFiles = staged };
+        await SavePlanAsync(key, plan, cancellationToken);
 
         var route = Route(plan);
         var messages = _notifications.For(route == Routes.Ecs ? "ECS" : "Lambda", plan);
@@ -180,11 +218,13 @@ public sealed class SyncPipeline
     public async Task<string> SavePlanAsync(SyncPlan plan, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        var now = _time.GetUtcNow();
-        var key = PlanRepository.NewKey(plan.SyncDate, now);
-        await _plans.SaveAsync(key, plan with { Store = _ports.Bottles.Location, CreatedAt = now }, cancellationToken);
+        var key = PlanRepository.NewKey(plan.SyncDate, _time.GetUtcNow());
+        await SavePlanAsync(key, plan, cancellationToken);
         return key;
     }
+
+    private Task SavePlanAsync(string key, SyncPlan plan, CancellationToken cancellationToken) =>
+        _plans.SaveAsync(key, plan with { Store = _ports.Bottles.Location, CreatedAt = _time.GetUtcNow() }, cancellationToken);
 
     /// <summary>ECS above SIZE_THRESHOLD_GB, else the Lambda worker.</summary>
     public string Route(SyncPlan plan)
@@ -241,7 +281,7 @@ public sealed class SyncPipeline
         if (outcome.Done)
         {
             state = state with { FinishedAt = _time.GetUtcNow() };
-            await FinishAsync(outcome with { Duration = _time.GetUtcNow() - state.StartedAt }, display, new Dictionary<string, byte[]>(), cancellationToken);
+            outcome = await FinishAsync(outcome with { Duration = _time.GetUtcNow() - state.StartedAt }, display, new Dictionary<string, byte[]>(), new Dictionary<string, byte[]>(), cancellationToken);
         }
         await _plans.SaveStateAsync(planKey, state, CancellationToken.None);
         return outcome with { Duration = _time.GetUtcNow() - state.StartedAt };
@@ -299,9 +339,10 @@ public sealed class SyncPipeline
 
     /// <summary>
     /// The end of a run, the same on every host: earlier-layout names retired, the image indexes brew needs kept,
-    /// then the final message and the run's metrics.
+    /// the API files published whose bottles are all in, then the final message and the run's metrics.
     /// </summary>
-    private async Task FinishAsync(SyncOutcome outcome, RunDisplay display, IReadOnlyDictionary<string, byte[]> indexes, CancellationToken cancellationToken)
+    private async Task<SyncOutcome> FinishAsync(SyncOutcome outcome, RunDisplay display, IReadOnlyDictionary<string, byte[]> indexes,
+        IReadOnlyDictionary<string, byte[]> apiBytes, CancellationToken cancellationToken)
     {
         var n = _notifications.Settings;
         var retire = outcome.Plan.Retire.Concat(outcome.Stored.SelectMany(b => b.Replaces)).Distinct(StringComparer.Ordinal).ToArray();
@@ -318,8 +359,17 @@ public sealed class SyncPipeline
         {
             display.Observer.Info($"Image indexes kept for brew: {kept:N0} written under {Catalog.BottleNaming.IndexPrefix}");
         }
+        if (_api is not null && outcome.Plan.ApiFiles.Count > 0)
+        {
+            var api = await _api.PublishAsync(outcome.Plan.ApiFiles, apiBytes, outcome.Failed.Select(f => f.Bottle).ToArray(), cancellationToken);
+            foreach (var a in api)
+            {
+                display.Observer.Info($"{(a.IsProblem ? "warning: " : "")}API file {a.Path}: {a.Status.ToString().ToLowerInvariant()} ({a.Detail})");
+            }
+            outcome = outcome with { Api = api };
+        }
         await _notifications.For(null, outcome.Plan).FinishedAsync(outcome.Plan, outcome.Stored, outcome.Failed, outcome.BytesTransferred, outcome.Duration,
-            _ports.Bottles.Location, cancellationToken);
+            _ports.Bottles.Location, outcome.Api.Where(a => a.IsProblem).ToArray(), cancellationToken);
         if (n.EmitMetrics)
         {
             await display.MetricsLog.WriteLineAsync(EmfMetrics.ForRun(n.Environment, outcome.Plan.SyncDate, n.SyncMethod.ToLowerInvariant(), outcome.Stored.Count,
@@ -328,6 +378,7 @@ public sealed class SyncPipeline
         }
         display.Observer.Info($"Sync {outcome.Plan.SyncDate} {(outcome.HasFailures ? "completed with warnings" : "complete")}: {outcome.Stored.Count:N0} stored, "
             + $"{outcome.Plan.Skipped:N0} skipped, {outcome.Failed.Count:N0} failed, {outcome.BytesTransferred:N0} bytes downloaded");
+        return outcome;
     }
 
     /// <summary>

@@ -12,4 +12,5 @@ public sealed record SyncPorts(
     IDocumentStore Documents,
     IFormulaSource Catalog,
     IBottleRegistry Registry,
-    INotifier Notifier);
+    INotifier Notifier,
+    Api.IApiFileSource? ApiFiles = null);

@@ -1,0 +1,93 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace HomebrewSync.Core.Api;
+
+/// <summary>
+/// Checks a Homebrew API file (<c>*.jws.json</c>) the way brew does before it trusts one: the signature whose
+/// header names <c>kid</c> <c>homebrew-1</c>, protected header <c>{"alg":"PS512","b64":false,...}</c>, signing input
+/// <c>&lt;protected&gt;.&lt;payload&gt;</c> (the payload unencoded, RFC 7797), RSA-PSS with SHA-512, MGF1-SHA-512 and a
+/// 64-byte salt, the signature base64url with or without padding.
+/// </summary>
+public sealed class JwsVerifier : IDisposable
+{
+    public const string KeyId = "homebrew-1";
+    private readonly RSA _key;
+
+    private JwsVerifier(RSA key)
+    {
+        _key = key;
+    }
+
+    /// <exception cref="ArgumentException">Not an RSA public key in PEM.</exception>
+    public static JwsVerifier FromPem(string pem)
+    {
+        var rsa = RSA.Create();
+        try
+        {
+            rsa.ImportFromPem(pem);
+            return new JwsVerifier(rsa);
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            rsa.Dispose();
+            throw new ArgumentException($"not an RSA public key in PEM: {ex.Message}", nameof(pem), ex);
+        }
+    }
+
+    /// <returns>Null when the file verifies; else why it does not (a message brew would turn into "Potential MITM attempt detected").</returns>
+    public string? Verify(ReadOnlySpan<byte> document)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(document);
+            using var doc = JsonDocument.ParseValue(ref reader);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("payload", out var payload) || payload.ValueKind != JsonValueKind.String
+                || !root.TryGetProperty("signatures", out var signatures) || signatures.ValueKind != JsonValueKind.Array)
+            {
+                return "not a JWS document (payload and signatures)";
+            }
+            var signature = signatures.EnumerateArray().FirstOrDefault(s => s.ValueKind == JsonValueKind.Object
+                && s.TryGetProperty("header", out var h) && h.ValueKind == JsonValueKind.Object && h.TryGetProperty("kid", out var kid) && kid.GetString() == KeyId);
+            if (signature.ValueKind != JsonValueKind.Object || !signature.TryGetProperty("protected", out var prot) || prot.ValueKind != JsonValueKind.String
+                || !signature.TryGetProperty("signature", out var sig) || sig.ValueKind != JsonValueKind.String)
+            {
+                return $"no signature by {KeyId}";
+            }
+            using (var header = JsonDocument.Parse(Base64Url(prot.GetString()!)))
+            {
+                if (!header.RootElement.TryGetProperty("alg", out var alg) || alg.GetString() != "PS512"
+                    || !header.RootElement.TryGetProperty("b64", out var b64) || b64.ValueKind != JsonValueKind.False)
+                {
+                    return "the signature is not PS512 over an unencoded payload";
+                }
+            }
+            var input = Encoding.UTF8.GetBytes($"{prot.GetString()}.{payload.GetString()}");
+            return _key.VerifyData(input, Base64Url(sig.GetString()!), HashAlgorithmName.SHA512, RSASignaturePadding.Pss)
+                ? null
+                : "the signature does not match the payload";
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or CryptographicException)
+        {
+            return $"not a verifiable JWS document ({ex.Message})";
+        }
+    }
+
+    /// <summary>The payload text of a (verified) document.</summary>
+    public static string Payload(ReadOnlySpan<byte> document)
+    {
+        var reader = new Utf8JsonReader(document);
+        using var doc = JsonDocument.ParseValue(ref reader);
+        return doc.RootElement.GetProperty("payload").GetString()!;
+    }
+
+    private static byte[] Base64Url(string text)
+    {
+        var s = text.Replace('-', '+').Replace('_', '/').TrimEnd('=');
+        return Convert.FromBase64String(s.PadRight(s.Length + ((4 - (s.Length % 4)) % 4), '='));
+    }
+
+    public void Dispose() => _key.Dispose();
+}

@@ -1,0 +1,200 @@
+using System.Net;
+using System.Text.Json;
+using HomebrewSync.Adapters.Files;
+using HomebrewSync.Aws;
+using HomebrewSync.Core.Storage;
+using HomebrewSync.TestSupport;
+
+namespace HomebrewSync.Cli.Tests;
+
+/// <summary>
+/// Homebrew's signed API files mirrored with the bottles (a key pair generated here stands in for Homebrew's):
+/// stored byte for byte, served with the mirror's own Last-Modified and 304s, never published unsigned, and held
+/// back while a bottle they name is missing. Folder and S3.
+/// </summary>
+[Collection(S3Collection.Name)]
+public sealed class ApiMirrorTests(S3ServerFixture fixture) : IAsyncLifetime
+{
+    private const string Tag = "arm64_sonoma";
+    private const string PackagesPath = "internal/packages.arm64_sonoma.jws.json";
+    private readonly string _temp = Path.Combine(Path.GetTempPath(), "hbs-api-" + Guid.NewGuid().ToString("N"));
+    private readonly ApiSigner _signer = new();
+    private readonly BrewClient _http = new();
+    private CliHarness _h = null!;
+    private FakeFormula[] _formulae = null!;
+
+    public async Task InitializeAsync()
+    {
+        _formulae = [new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle(Tag, 900).Build(), new FormulaBuilder("wget").WithVersion("1.24.5").WithBottle(Tag, 1200).Build()];
+        _h = await CliHarness.StartAsync(_formulae);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _h.DisposeAsync();
+        _signer.Dispose();
+        _http.Dispose();
+        if (Directory.Exists(_temp))
+        {
+            Directory.Delete(_temp, true);
+        }
+    }
+
+    private async Task<(Dictionary<string, string?> Env, IStore Store)> StoreAsync(string kind)
+    {
+        var env = _h.Environment();
+        env["TARGET_PLATFORMS"] = Tag;
+        env["TEMP_DIR"] = Path.Combine(_temp, "staging");
+        env["API_PUBLIC_KEY"] = _signer.WritePublicKey(_temp);
+        if (kind == "local")
+        {
+            return (env, new LocalFolderStore(_h.Store, TimeProvider.System));
+        }
+        foreach (var (k, v) in fixture.Server.Environment())
+        {
+            env[k] = v;
+        }
+        var bucket = await fixture.Server.CreateBucketAsync();
+        env["HOMEBREW_SYNC_STORE"] = $"s3://{bucket}";
+        return (env, new S3Store(fixture.Server.CreateClient(), new S3StoreOptions(bucket, "", _temp)));
+    }
+
+    private async Task<HttpResponseMessage> GetAsync(Uri root, string path, DateTimeOffset? ifModifiedSince = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, root.AbsoluteUri.TrimEnd('/') + "/api/" + path);
+        request.Headers.IfModifiedSince = ifModifiedSince;
+        return await _http.SendAsync(request);
+    }
+
+    [Theory]
+    [InlineData("local")]
+    [InlineData("s3")]
+    public async Task SignedFile_IsStoredByteForByte_AndServedWithTheMirrorsTime_And304(string kind)
+    {
+        var (env, store) = await StoreAsync(kind);
+        var signed = _signer.Sign(ApiSigner.PackagesPayload(_formulae, Tag));
+        _h.Server.SetApiFile(PackagesPath, signed, lastModified: new DateTimeOffset(2001, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+        var sync = await CliHarness.RunAsync(env, "sync", "--json");
+
+        Assert.True(sync.ExitCode == 0, sync.Error);
+        Assert.Equal(signed, (await store.GetDocumentAsync("api/" + PackagesPath, CancellationToken.None))!.Content);
+        using (var doc = JsonDocument.Parse(sync.Out))
+        {
+            Assert.Equal("published", doc.RootElement.GetProperty("api_files")[0].GetProperty("status").GetString());
+        }
+        await using var serve = await ServeProcess.StartAsync(env);
+        using var get = await GetAsync(serve.Url, PackagesPath);
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal(signed, await get.Content.ReadAsByteArrayAsync());
+        // The mirror's own time, not upstream's 2001: a client's cached copy is older than what the mirror now serves.
+        var modified = get.Content.Headers.LastModified!.Value;
+        Assert.True(modified > new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero), modified.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        using var again = await GetAsync(serve.Url, PackagesPath, modified);
+        Assert.Equal(HttpStatusCode.NotModified, again.StatusCode);
+        using var otherTag = await GetAsync(serve.Url, "internal/packages.arm64_tahoe.jws.json");
+        Assert.Equal(HttpStatusCode.NotFound, otherTag.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("local")]
+    [InlineData("s3")]
+    public async Task BrokenSignature_IsNeitherStoredNorServed_AndTheRunSaysSo(string kind)
+    {
+        var (env, store) = await StoreAsync(kind);
+        _h.Server.SetApiFile(PackagesPath, _signer.Sign(ApiSigner.PackagesPayload(_formulae, Tag), tamper: true));
+
+        var sync = await CliHarness.RunAsync(env, "sync");
+
+        Assert.Equal(3, sync.ExitCode);
+        Assert.Contains($"API file {PackagesPath}: rejected (signature check failed: the signature does not match the payload", sync.Out, StringComparison.Ordinal);
+        Assert.Null(await store.GetDocumentAsync("api/" + PackagesPath, CancellationToken.None));
+        await using var serve = await ServeProcess.StartAsync(env);
+        using var get = await GetAsync(serve.Url, PackagesPath);
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("local")]
+    [InlineData("s3")]
+    public async Task UnchangedUpstreamFile_IsNotRewritten_SoItsTimeStays(string kind)
+    {
+        var (env, store) = await StoreAsync(kind);
+        if (kind == "s3")
+        {
+            // With versioning on, every write of the key would leave a version behind.
+            using var client = fixture.Server.CreateClient();
+            await client.PutBucketVersioningAsync(new Amazon.S3.Model.PutBucketVersioningRequest
+            {
+                BucketName = env["HOMEBREW_SYNC_STORE"]!["s3://".Length..],
+                VersioningConfig = new Amazon.S3.Model.S3BucketVersioningConfig { Status = Amazon.S3.VersionStatus.Enabled },
+            });
+        }
+        _h.Server.SetApiFile(PackagesPath, _signer.Sign(ApiSigner.PackagesPayload(_formulae, Tag)));
+        Assert.Equal(0, (await CliHarness.RunAsync(env, "sync")).ExitCode);
+        var local = Path.Combine(_h.Store, "api", "internal", "packages.arm64_sonoma.jws.json");
+        if (kind == "local")
+        {
+            File.SetLastWriteTimeUtc(local, new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        }
+
+        var second = await CliHarness.RunAsync(env, "sync");
+
+        Assert.Equal(0, second.ExitCode);
+        Assert.Contains($"API file {PackagesPath}: unchanged", second.Out, StringComparison.Ordinal);
+        if (kind == "local")
+        {
+            Assert.Equal(new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc), File.GetLastWriteTimeUtc(local));
+        }
+        else
+        {
+            using var client = fixture.Server.CreateClient();
+            var versions = await client.ListVersionsAsync(new Amazon.S3.Model.ListVersionsRequest { BucketName = env["HOMEBREW_SYNC_STORE"]!["s3://".Length..], Prefix = "api/" + PackagesPath });
+            Assert.Single(versions.Versions);
+        }
+    }
+
+    [Theory]
+    [InlineData("local")]
+    [InlineData("s3")]
+    public async Task FailedBottle_KeepsItsTagsPreviousApiFile_NamingTheBottle(string kind)
+    {
+        var (env, store) = await StoreAsync(kind);
+        var v1 = _signer.Sign(ApiSigner.PackagesPayload(_formulae, Tag));
+        _h.Server.SetApiFile(PackagesPath, v1);
+        Assert.Equal(0, (await CliHarness.RunAsync(env, "sync")).ExitCode);
+        // A new version whose bottle the registry fails to deliver, and the API file that names it.
+        var newer = new FormulaBuilder("wget").WithVersion("1.25.0").WithBottle(Tag, 1300).Build();
+        FakeFormula[] catalog = [_formulae[0], newer];
+        _h.Server.SetFormulae(catalog);
+        _h.Server.InjectFault(newer.Bottles[Tag].Sha256, FaultKind.NotFound, times: 10);
+        _h.Server.SetApiFile(PackagesPath, _signer.Sign(ApiSigner.PackagesPayload(catalog, Tag)));
+
+        var sync = await CliHarness.RunAsync(env, "sync");
+        var forced = await CliHarness.RunAsync(env, "sync", "--api-publish-with-failures");
+
+        Assert.Equal(3, sync.ExitCode);
+        Assert.Contains($"API file {PackagesPath}: heldback (held back, the previous copy stays: 1 of its bottles are not in the mirror (wget-1.25.0-arm64_sonoma)", sync.Out, StringComparison.Ordinal);
+        Assert.Equal(3, forced.ExitCode);
+        Assert.Contains($"API file {PackagesPath}: published", forced.Out, StringComparison.Ordinal);
+        Assert.NotEqual(v1, (await store.GetDocumentAsync("api/" + PackagesPath, CancellationToken.None))!.Content);
+    }
+
+    [Fact]
+    public async Task NoKeyAtAll_SyncsTheBottles_AndSaysWhyTheApiIsNotMirrored()
+    {
+        var (env, store) = await StoreAsync("local");
+        env.Remove("API_PUBLIC_KEY");
+        env["HOMEBREW_REPOSITORY"] = Path.Combine(_temp, "no-brew-here");
+        _h.Server.SetApiFile(PackagesPath, _signer.Sign(ApiSigner.PackagesPayload(_formulae, Tag)));
+
+        var sync = await CliHarness.RunAsync(env, "sync");
+        var off = await CliHarness.RunAsync(env, "sync", "--no-api");
+
+        Assert.Equal(0, sync.ExitCode);
+        Assert.Contains("no Homebrew API signing key", sync.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("no Homebrew API signing key", off.Error, StringComparison.Ordinal);
+        Assert.Null(await store.GetDocumentAsync("api/" + PackagesPath, CancellationToken.None));
+        Assert.Equal(0, _h.Server.ApiRequests);
+    }
+}
