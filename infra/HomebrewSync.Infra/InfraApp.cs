@@ -23,8 +23,16 @@ public static class InfraApp
             throw new SettingsException([$"stage: no config/{stage}.json (stages: {string.Join(", ", Directory.GetFiles(Path.Combine(root, "config"), "*.json").Select(Path.GetFileNameWithoutExtension))})"]);
         }
         var configDir = app.Node.TryGetContext("configDir") as string ?? Path.Combine(root, "config");
-        var config = DeploymentConfigLoader.Load(configDir, stage);
+        var config = DeploymentConfigLoader.Load(configDir, stage, owner);
         var names = new DeploymentNames(stage, owner, config);
+        string? apiKey = null;
+        if (config.ApiPublicKeyFile.Length > 0)
+        {
+            var keyPath = Path.Combine(root, config.ApiPublicKeyFile);
+            apiKey = File.Exists(keyPath)
+                ? File.ReadAllText(keyPath)
+                : throw new SettingsException([$"api_public_key_file: {keyPath} does not exist; copy brew's Library/Homebrew/api/homebrew-1.pem there (README: Deploying)"]);
+        }
         var package = app.Node.TryGetContext("lambdaPackage") as string ?? PublishLambda(root);
         var stack = new HomebrewSyncStack(app, names.StackName, new HomebrewSyncStackProps
         {
@@ -32,6 +40,7 @@ public static class InfraApp
             Names = names,
             LambdaPackage = package,
             RepositoryRoot = root,
+            ApiPublicKeyPem = apiKey,
             Env = new Amazon.CDK.Environment { Account = config.AwsAccount, Region = config.AwsRegion },
             Description = $"homebrew-sync {stage}{(owner is null ? "" : " for " + owner)}: a verified mirror of Homebrew bottles",
         });
@@ -43,7 +52,10 @@ public static class InfraApp
     {
         var output = Path.Combine(root, "artifacts", "lambda");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "publish", Path.Combine(root, "runtime", "HomebrewSync.Lambda", "HomebrewSync.Lambda.csproj"), "-c", "Release", "-o", output, "--nologo", "-v", "quiet", "-p:DebugType=None", "-p:ContinuousIntegrationBuild=true" })
+        // A build tree of its own (--artifacts-path): the package never depends on, or disturbs, what a developer or
+        // the tests built in the projects' bin and obj folders.
+        var build = Path.Combine(root, "artifacts", "lambda-build");
+        foreach (var a in new[] { "publish", Path.Combine(root, "runtime", "HomebrewSync.Lambda", "HomebrewSync.Lambda.csproj"), "-c", "Release", "--artifacts-path", build, "-o", output, "--nologo", "-v", "quiet", "-p:DebugType=None", "-p:ContinuousIntegrationBuild=true" })
         {
             start.ArgumentList.Add(a);
         }

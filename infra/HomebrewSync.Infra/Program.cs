@@ -16,7 +16,17 @@ try
     {
         Console.Error.WriteLine($"ERROR {e.Id}: {e.Entry.Data}");
     }
-    return errors.Length == 0 ? 0 : 1;
+    // Rules over the final templates, overrides included (the runtimes of CDK's own functions).
+    var today = DateOnly.FromDateTime(DateTime.UtcNow);
+    var templateErrors = assembly.Stacks
+        .SelectMany(s => HomebrewSync.Infra.Policies.TemplateChecks.Check(System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(s.Template))!.AsObject(), today)
+            .Select(e => $"ERROR {s.StackName}/{e}"))
+        .ToArray();
+    foreach (var e in templateErrors)
+    {
+        Console.Error.WriteLine(e);
+    }
+    return errors.Length == 0 && templateErrors.Length == 0 ? 0 : 1;
 }
 catch (SettingsException ex)
 {

@@ -19,7 +19,8 @@ public sealed record NotificationSettings
     public string Region { get; init; } = "us-east-1";
     public string ScheduleExpression { get; init; } = DefaultSchedule;
     public double SizeThresholdGb { get; init; } = 20;
-    public string EcsClusterName { get; init; } = "homebrew-sync";
+    /// <summary>The ECS cluster large plans go to; null where there is none (every plan goes to the Lambda worker).</summary>
+    public string? EcsClusterName { get; init; }
 
     /// <summary>The orchestrator Lambda, for the log group and the console links of "failed"; null for a run on one machine.</summary>
     public string? OrchestratorFunctionName { get; init; }
@@ -62,7 +63,7 @@ public sealed record NotificationSettings
             Region = reader.String(EnvVars.AwsRegion, d.Region),
             ScheduleExpression = reader.String(EnvVars.ScheduleExpression, d.ScheduleExpression),
             SizeThresholdGb = reader.Double(EnvVars.SizeThresholdGb, d.SizeThresholdGb),
-            EcsClusterName = reader.String(EnvVars.EcsClusterName, d.EcsClusterName),
+            EcsClusterName = reader.Raw(EnvVars.EcsClusterName),
             OrchestratorFunctionName = reader.Raw(EnvVars.OrchestratorFunctionName),
             SyncMethod = reader.String(EnvVars.SyncMethod, d.SyncMethod),
             Trigger = reader.String(EnvVars.SyncTrigger, d.Trigger),

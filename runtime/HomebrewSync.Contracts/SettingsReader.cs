@@ -7,6 +7,7 @@ public sealed class SettingsReader
 {
     private readonly IReadOnlyDictionary<string, string?> _values;
     private readonly List<string> _errors = [];
+    private readonly HashSet<string> _requested = new(StringComparer.Ordinal);
 
     /// <param name="values">Environment variables (and options bound to them); <see cref="EnvVars.Aliases"/> are folded into their canonical names.</param>
     public SettingsReader(IReadOnlyDictionary<string, string?> values)
@@ -33,8 +34,14 @@ public sealed class SettingsReader
 
     public IReadOnlyList<string> Errors => _errors;
 
-    public string? Raw(string name) =>
-        _values.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
+    /// <summary>Every name read so far, set or not: what a host consumes, for checking a deployment sets nothing it ignores.</summary>
+    public IReadOnlyCollection<string> Requested => _requested;
+
+    public string? Raw(string name)
+    {
+        _requested.Add(name);
+        return _values.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
+    }
 
     public string String(string name, string fallback) => Raw(name) ?? fallback;
 

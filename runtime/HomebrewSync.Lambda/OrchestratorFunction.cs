@@ -5,7 +5,8 @@ namespace HomebrewSync.Lambda;
 
 /// <summary>
 /// The state machine's first state (handler <see cref="HandlerNames.Orchestrator"/>): a trigger in, an
-/// <see cref="OrchestratorResult"/> out; or <c>notify_failure</c> in, "failed" sent. A payload of any other
+/// <see cref="OrchestratorResult"/> out; or <c>notify_failure</c> in, "failed" sent; or <c>check_freshness</c> in, the mirror's age
+/// logged as a metric. A payload of any other
 /// shape fails with <see cref="TriggerFormatException"/> before anything is read, written or sent.
 /// </summary>
 public sealed class OrchestratorFunction
@@ -45,6 +46,8 @@ public sealed class OrchestratorFunction
             case FailureNotice notice:
                 await services.Pipeline.NotifyFailureAsync(notice, services.Log, budget.Token);
                 return HandlerSupport.Write(new { notified = true });
+            case FreshnessCheck:
+                return HandlerSupport.Write(new { mirror_age_hours = await services.Pipeline.CheckFreshnessAsync(services.Display, budget.Token) });
             default:
                 throw new TriggerFormatException("Unrecognised input");
         }

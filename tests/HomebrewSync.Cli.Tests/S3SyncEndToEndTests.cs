@@ -69,9 +69,9 @@ public sealed class S3SyncEndToEndTests(S3ServerFixture fixture, Xunit.Abstracti
             Assert.Equal(0, doc.RootElement.GetProperty("bytes_transferred").GetInt64());
             Assert.Equal(6, doc.RootElement.GetProperty("skipped").GetInt32());
         }
-        // The bottles, the hash file, and each version's image index (brew's manifest) under manifests/<image>/.
+        // The bottles, the hash file, each version's image index (brew's manifest) under manifests/<image>/, the run's status.
         var expected = Tags.SelectMany(t => new[] { $"2025-07-21/curl-8.2.1.{t}.bottle.tar.gz", $"2025-07-21/python@3.11-3.11.4.{t}.bottle.tar.gz" })
-            .Append("bottles_hash.json").Append("manifests/curl/8.2.1.json").Append("manifests/python/3.11/3.11.4.json").Order(StringComparer.Ordinal).ToArray();
+            .Append("bottles_hash.json").Append("manifests/curl/8.2.1.json").Append("manifests/python/3.11/3.11.4.json").Append("status/last-run.json").Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(expected, await KeysAsync(bucket));
         Assert.Equal(ImageIndexWriter.ToBytes(python), await GetBytesAsync(bucket, "manifests/python/3.11/3.11.4.json"));
         var head = await _client.GetObjectMetadataAsync(bucket, "2025-07-21/python@3.11-3.11.4.monterey.bottle.tar.gz");
@@ -102,7 +102,7 @@ public sealed class S3SyncEndToEndTests(S3ServerFixture fixture, Xunit.Abstracti
         Assert.Equal(3, run.ExitCode);
         Assert.Contains("ShaMismatch", run.Out, StringComparison.Ordinal);
         // No index is kept for a version none of whose bottles made it into the mirror.
-        Assert.Equal(["mirror/2025-07-21/good-1.0.0.monterey.bottle.tar.gz", "mirror/bottles_hash.json", "mirror/manifests/good/1.0.0.json"], await KeysAsync(bucket));
+        Assert.Equal(["mirror/2025-07-21/good-1.0.0.monterey.bottle.tar.gz", "mirror/bottles_hash.json", "mirror/manifests/good/1.0.0.json", "mirror/status/last-run.json"], await KeysAsync(bucket));
         Assert.Empty(Directory.GetFiles(_temp));
     }
 

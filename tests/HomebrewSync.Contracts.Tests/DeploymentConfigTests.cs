@@ -39,9 +39,41 @@ public sealed class DeploymentConfigTests : IDisposable
         Assert.Equal(prod.RetryAttempts, dev.RetryAttempts);
         Assert.Equal("cron(0 */6 * * ? *)", dev.ScheduleExpression);
         Assert.Equal(5, dev.SizeThresholdGb);
-        Assert.False(dev.EnableEfsStorage);
+        Assert.True(dev.EnableEcs && dev.ScheduleEnabled);
         Assert.Equal("enabled", dev.Tags["AutoShutdown"]);
         Assert.False(dev.Tags.ContainsKey("CostCenter"));
+    }
+
+    [Fact]
+    public void Load_PerDeveloper_LaysItsOwnBlockOverDev()
+    {
+        var dev = DeploymentConfigLoader.Load(_dir, "dev");
+        var alice = DeploymentConfigLoader.Load(_dir, "dev", "alice");
+
+        Assert.False(alice.ScheduleEnabled);
+        Assert.False(alice.EnableEcs);
+        Assert.False(alice.BrewEndpoint.Enabled);
+        Assert.Equal(20, alice.MonthlyBudgetLimit);
+        Assert.Equal(dev.LambdaSyncMemorySize, alice.LambdaSyncMemorySize);
+        Assert.Equal("homebrew-bottles-dev-123456789012-alice", new DeploymentNames("dev", "alice", alice).Bucket);
+    }
+
+    [Fact]
+    public void Load_PlaceholderMailbox_StaleAlarmShorterThanTheSchedule_AndAnOverlongBucketName_AreErrors()
+    {
+        Edit("prod", j =>
+        {
+            j["enable_sns_notifications"] = true;
+            j["notification_email_addresses"] = new JsonArray("alerts@company.com");
+            j["max_mirror_age_hours"] = 100;
+            j["s3_bucket_name"] = "homebrew-bottles-for-the-platform-team-of-a-large-company";
+        });
+
+        var ex = Assert.Throws<SettingsException>(() => DeploymentConfigLoader.Load(_dir, "prod"));
+
+        Assert.Contains(ex.Errors, e => e.StartsWith("notification_email_addresses: 'alerts@company.com' is the reference's placeholder", StringComparison.Ordinal));
+        Assert.Contains(ex.Errors, e => e.StartsWith("max_mirror_age_hours: 100 h is not more than the schedule's longest gap (168 h)", StringComparison.Ordinal));
+        Assert.Contains(ex.Errors, e => e.StartsWith("s3_bucket_name, s3_bucket_suffix:", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -80,7 +112,8 @@ public sealed class DeploymentConfigTests : IDisposable
         var config = DeploymentConfigLoader.Load(_dir, "prod");
         var names = new DeploymentNames("prod", null, config);
 
-        foreach (var env in new[] { RuntimeEnvironment.Orchestrator(config, names), RuntimeEnvironment.Worker(config, names), RuntimeEnvironment.EcsTask(config, names, "/mnt/efs") })
+        var inputs = new RuntimeInputs(null, "https://abc.lambda-url.us-east-1.on.aws/");
+        foreach (var env in new[] { RuntimeEnvironment.Orchestrator(config, names, inputs), RuntimeEnvironment.Worker(config, names, inputs), RuntimeEnvironment.EcsTask(config, names, inputs) })
         {
             var reader = new SettingsReader(env.ToDictionary(kv => kv.Key, kv => (string?)kv.Value));
             var settings = SyncSettingsReader.Read(reader);
@@ -89,10 +122,10 @@ public sealed class DeploymentConfigTests : IDisposable
             Assert.Equal(["arm64_tahoe", "arm64_sequoia", "arm64_sonoma"], settings.TargetPlatforms);
             Assert.Equal("prod", notifications.Environment);
         }
-        var worker = SyncSettingsReader.Read(RuntimeEnvironment.Worker(config, names).ToDictionary(kv => kv.Key, kv => (string?)kv.Value));
+        var worker = SyncSettingsReader.Read(RuntimeEnvironment.Worker(config, names, inputs).ToDictionary(kv => kv.Key, kv => (string?)kv.Value));
         Assert.Equal(TimeSpan.FromSeconds(840), worker.TimeBudget);
-        var ecs = SyncSettingsReader.Read(RuntimeEnvironment.EcsTask(config, names, "/mnt/efs").ToDictionary(kv => kv.Key, kv => (string?)kv.Value));
+        var ecs = SyncSettingsReader.Read(RuntimeEnvironment.EcsTask(config, names, inputs).ToDictionary(kv => kv.Key, kv => (string?)kv.Value));
         Assert.Equal(5, ecs.MaxConcurrentDownloads);
-        Assert.Equal("/mnt/efs/staging", ecs.TempDir);
+        Assert.Equal("/tmp/bottles", ecs.TempDir);
     }
 }

@@ -15,15 +15,14 @@ public sealed class DevTemplateTests(DevStack dev) : IClassFixture<DevStack>
         Assert.All(functions.Values, f => Assert.Equal("PassThrough", f["TracingConfig"]?["Mode"]?.GetValue<string>() ?? "PassThrough"));
         var task = dev.Single("AWS::ECS::TaskDefinition")["Properties"]!;
         Assert.Equal(("1024", "4096", 50), (task["Cpu"]!.GetValue<string>(), task["Memory"]!.GetValue<string>(), task["EphemeralStorage"]!["SizeInGiB"]!.GetValue<int>()));
-        Assert.Empty(dev.Resources("AWS::EFS::FileSystem"));
         Assert.Empty(dev.Resources("AWS::SNS::Subscription"));
         Assert.Contains(dev.Resources("AWS::Events::Rule"), r => r["Properties"]!["ScheduleExpression"]?.GetValue<string>() == "cron(0 */6 * * ? *)");
         Assert.All(dev.Resources("AWS::Logs::LogGroup"), g => Assert.Equal(7, g["Properties"]!["RetentionInDays"]!.GetValue<int>()));
         Assert.Equal(50, dev.Single("AWS::Budgets::Budget")["Properties"]!["Budget"]!["BudgetLimit"]!["Amount"]!.GetValue<double>());
         var bucket = dev.Single("AWS::S3::Bucket");
-        Assert.Equal("homebrew-bottles-dev", bucket["Properties"]!["BucketName"]!.GetValue<string>());
+        Assert.Equal("homebrew-bottles-dev-123456789012", bucket["Properties"]!["BucketName"]!.GetValue<string>());
         Assert.Equal("Delete", bucket["DeletionPolicy"]!.GetValue<string>());
-        Assert.Equal(30, bucket["Properties"]!["LifecycleConfiguration"]!["Rules"]![0]!["ExpirationInDays"]!.GetValue<int>());
+        Assert.Equal(7, bucket["Properties"]!["LifecycleConfiguration"]!["Rules"]!.AsArray().Single(r => r!["Id"]!.GetValue<string>() == "plans")!["ExpirationInDays"]!.GetValue<int>());
         Assert.Equal("5", functions["homebrew-sync-dev-orchestrator"]["Environment"]!["Variables"]!["SIZE_THRESHOLD_GB"]!.GetValue<string>());
     }
 }
@@ -64,16 +63,33 @@ public sealed class PerDeveloperStackTests(AliceStack alice, DevStack dev, ProdS
         Assert.True(mine.Count >= 10, string.Join(", ", mine));
         Assert.Empty(mine.Intersect(PhysicalNames(dev)));
         Assert.Empty(mine.Intersect(PhysicalNames(prod)));
-        Assert.Contains("homebrew-bottles-dev-alice", mine);
+        Assert.Contains("homebrew-bottles-dev-123456789012-alice", mine);
         Assert.Contains("homebrew-sync-dev-alice-orchestrator", mine);
     }
 
     [Fact]
-    public void PolicyPack_DevAndPerDeveloperStacksPass()
+    public void PerDeveloperStack_AnswersOnlyEventsNamingIt_HasNoScheduleNatOrCluster_AndABudgetForItsOwnResources()
     {
-        Assert.Empty(dev.Errors);
-        Assert.Empty(alice.Errors);
+        var rules = alice.Resources("AWS::Events::Rule").Select(r => r["Properties"]!).ToArray();
+        var custom = rules.Single(r => r["EventPattern"] is not null)["EventPattern"]!;
+        Assert.Equal("""["HomebrewSync-dev-alice"]""", custom["detail"]!["stack"]!.ToJsonString());
+        var devCustom = dev.Resources("AWS::Events::Rule").Single(r => r["Properties"]!["EventPattern"] is not null)["Properties"]!["EventPattern"]!;
+        Assert.Equal("""["HomebrewSync-dev"]""", devCustom["detail"]!["stack"]!.ToJsonString());
+        // No sync schedule (per_developer.schedule_enabled is false); only the freshness check runs on a timer.
+        Assert.DoesNotContain(rules, r => r["ScheduleExpression"]?.GetValue<string>() is { } e && e.StartsWith("cron(", StringComparison.Ordinal));
+        Assert.Empty(alice.Resources("AWS::EC2::NatGateway"));
+        Assert.Empty(alice.Resources("AWS::EC2::EIP"));
+        Assert.Empty(alice.Resources("AWS::ECS::Cluster"));
+        Assert.DoesNotContain(alice.Resources("AWS::Lambda::Function"), f => f["Properties"]!["Environment"]?["Variables"]?[EnvVarsEcsCluster] is not null);
+        var budget = alice.Single("AWS::Budgets::Budget")["Properties"]!["Budget"]!;
+        Assert.Equal(20, budget["BudgetLimit"]!["Amount"]!.GetValue<double>());
+        Assert.Equal("""["user:Stack$HomebrewSync-dev-alice"]""", budget["CostFilters"]!["TagKeyValue"]!.ToJsonString());
+        // Every resource that can carry tags carries the stack tag the budget filters on.
+        var bucketTags = alice.Single("AWS::S3::Bucket")["Properties"]!["Tags"]!.AsArray();
+        Assert.Contains(bucketTags, t => t!["Key"]!.GetValue<string>() == "Stack" && t["Value"]!.GetValue<string>() == "HomebrewSync-dev-alice");
     }
+
+    private const string EnvVarsEcsCluster = HomebrewSync.Contracts.EnvVars.EcsClusterName;
 
     [Fact]
     public void PerDeveloperStack_IsRemovable()
@@ -99,6 +115,7 @@ public sealed class ConfigDrivesTheTemplateTests : IClassFixture<ConfigDrivesThe
         var dev = JsonNode.Parse(File.ReadAllText(Path.Combine(Synthesized.RepositoryRoot(), "config", "dev.json")))!.AsObject();
         dev["lambda_sync_memory_size"] = 2048;
         dev["schedule_expression"] = "cron(30 4 ? * MON *)";
+        dev["max_mirror_age_hours"] = 180;
         dev["monthly_budget_limit"] = 75;
         File.WriteAllText(Path.Combine(dir, "dev.json"), dev.ToJsonString());
         return dir;

@@ -97,13 +97,13 @@ public sealed class AllHostsTests(S3ServerFixture fixture) : IAsyncLifetime
         Assert.True(local.ExitCode == 0, local.Error);
 
         // The orchestrator routes to ECS (everything is above the threshold); the task runs the plan.
-        var ecs = await HostAsync("ECS", (EnvVars.SizeThresholdGb, "0.00001"));
+        var ecs = await HostAsync("ECS", (EnvVars.SizeThresholdGb, "0.00001"), (EnvVars.EcsClusterName, "homebrew-sync"));
         using var ecsLog = new StringWriter();
         using (var services = await LambdaServices.CreateAsync(Orchestrator(ecs.Environment), TimeProvider.System, ecsLog, CancellationToken.None))
         {
             var driver = new StateMachineDriver(services, ecs.Environment);
             await driver.RunAsync(Scheduled);
-            Assert.True(driver.EndState == StateMachineDriver.Done, driver.Ecs?.Error);
+            Assert.True(driver.EndState == StateMachineDriver.DoneOnEcs, driver.Ecs?.Error);
             Assert.Equal(Routes.Ecs, driver.Planned!.Route);
             ecsLog.Write(driver.Ecs!.Error);
         }

@@ -56,6 +56,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
             [EnvVars.RetryDelaySeconds] = "0.05",
             [EnvVars.DownloadTimeoutSeconds] = "10",
             [EnvVars.SizeThresholdGb] = "20",
+            [EnvVars.EcsClusterName] = "homebrew-sync",
         };
         foreach (var (k, v) in overrides)
         {
@@ -66,9 +67,14 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
 
     private async Task<(StateMachineDriver Driver, LambdaServices Services)> DriverAsync(params (string, string)[] overrides)
     {
-        var env = Env(overrides);
-        var services = await LambdaServices.CreateAsync(env, TimeProvider.System, _log, CancellationToken.None);
+        var (services, env) = await ServicesAsync(overrides);
         return (new StateMachineDriver(services, EcsEnvironment(env)), services);
+    }
+
+    private async Task<(LambdaServices Services, Dictionary<string, string?> Environment)> ServicesAsync(params (string, string)[] overrides)
+    {
+        var env = Env(overrides);
+        return (await LambdaServices.CreateAsync(env, TimeProvider.System, _log, CancellationToken.None), env);
     }
 
     /// <summary>The ECS task's environment: the same settings, and the method it reports (as the task definition sets it).</summary>
@@ -216,7 +222,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
 
         await driver.RunAsync(Scheduled);
 
-        Assert.Equal(StateMachineDriver.Done, driver.EndState);
+        Assert.Equal(StateMachineDriver.DoneOnEcs, driver.EndState);
         Assert.Equal(Routes.Ecs, driver.Planned!.Route);
         Assert.Equal(0, driver.Ecs!.ExitCode);
         Assert.Empty(driver.WorkerResults);
@@ -225,6 +231,66 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         Assert.Equal("*ECS Cluster:* homebrew-sync", Field(1, 5));
         using var hash = await GetJsonAsync("bottles_hash.json");
         Assert.Equal(8, hash.RootElement.GetProperty("total_bottles").GetInt32());
+    }
+
+    [Fact]
+    public async Task EcsTask_ExitingThree_EndsDoneWithWarnings_AfterItsOwnCompletedWithWarnings()
+    {
+        var (driver, services) = await DriverAsync((EnvVars.SizeThresholdGb, "0.00003"), (EnvVars.RetryAttempts, "1"));
+        using var _ = services;
+        _homebrew.InjectFault(_formulae[0].Bottles[Tags[0]].Sha256, FaultKind.WrongBytes, times: 10);
+
+        await driver.RunAsync(Scheduled);
+
+        Assert.Equal((StateMachineDriver.DoneWithWarnings, EndStates.WarningsExitCode), (driver.EndState, driver.Ecs!.ExitCode));
+        Assert.Null(driver.Caught);
+        Assert.Equal("⚠️ Sync Completed with Warnings", _slack.Headers[^1]);
+        Assert.DoesNotContain("❌ Homebrew Bottles Sync Failed", _slack.Headers);
+    }
+
+    [Fact]
+    public async Task EcsTask_Failing_EndsSyncFailed_AndTheOrchestratorSendsFailed()
+    {
+        var (services, env) = await ServicesAsync((EnvVars.SizeThresholdGb, "0.00003"));
+        using var _ = services;
+        // The task cannot bind its settings: it exits 2 before transferring anything.
+        var driver = new StateMachineDriver(services, new Dictionary<string, string?>(EcsEnvironment(env), StringComparer.Ordinal) { [EnvVars.MaxConcurrentDownloads] = "lots" });
+
+        await driver.RunAsync(Scheduled);
+
+        Assert.Equal(StateMachineDriver.Failed, driver.EndState);
+        Assert.Equal(2, driver.Ecs!.ExitCode);
+        Assert.Equal("States.TaskFailed", driver.Caught!.Error);
+        Assert.Equal("❌ Homebrew Bottles Sync Failed", _slack.Headers[^1]);
+    }
+
+    [Fact]
+    public async Task FreshnessCheck_ReportsHoursSinceTheLastFinishedRun_AsTheMetricTheStaleAlarmWatches()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 3, 0, 0, TimeSpan.Zero));
+        var env = Env();
+        using var services = await LambdaServices.CreateAsync(env, time, _log, CancellationToken.None);
+        const string Check = """{"action":"check_freshness"}""";
+
+        // Before any run finished there is no age to report, and no metric.
+        var none = await StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(services), Check);
+        Assert.Equal(JsonValueKind.Null, none.GetProperty("mirror_age_hours").ValueKind);
+        Assert.DoesNotContain("MirrorAgeHours", _log.ToString(), StringComparison.Ordinal);
+
+        var driver = new StateMachineDriver(services, EcsEnvironment(env));
+        await driver.RunAsync(Scheduled);
+        Assert.Equal(StateMachineDriver.Done, driver.EndState);
+        time.Advance(TimeSpan.FromHours(30));
+
+        var age = await StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(services), Check);
+
+        Assert.Equal(30, age.GetProperty("mirror_age_hours").GetDouble());
+        var emf = _log.ToString().Split('\n').Single(l => l.Contains("\"MirrorAgeHours\"", StringComparison.Ordinal));
+        using var doc = JsonDocument.Parse(emf);
+        Assert.Equal(("prod", 30.0), (doc.RootElement.GetProperty("Environment").GetString(), doc.RootElement.GetProperty("MirrorAgeHours").GetDouble()));
+        Assert.Contains("Mirror age: 30 h since the sync of 2026-11-29 finished (complete)", _log.ToString(), StringComparison.Ordinal);
+        // The check sends nothing to Slack: only the run's own messages are there.
+        Assert.Equal(["🚀 Homebrew Bottles Sync Started", "✅ Homebrew Bottles Sync Complete"], _slack.Headers);
     }
 
     [Fact]

@@ -15,10 +15,11 @@ namespace HomebrewSync.Lambda.Tests;
 /// </summary>
 public sealed class StateMachineDriver(LambdaServices services, IReadOnlyDictionary<string, string?> ecsEnvironment, int maxWorkerInvocations = 50)
 {
-    public const string Done = "Done";
-    public const string DoneWithWarnings = "DoneWithWarnings";
-    public const string Failed = "SyncFailed";
-    public const string Rejected = "InputRejected";
+    public const string Done = EndStates.Done;
+    public const string DoneOnEcs = EndStates.DoneOnEcs;
+    public const string DoneWithWarnings = EndStates.DoneWithWarnings;
+    public const string Failed = EndStates.SyncFailed;
+    public const string Rejected = EndStates.InputRejected;
 
     public int MaxWorkerInvocations { get; } = maxWorkerInvocations;
     public List<WorkerResult> WorkerResults { get; } = [];
@@ -54,9 +55,9 @@ public sealed class StateMachineDriver(LambdaServices services, IReadOnlyDiction
             switch (Ecs.ExitCode)
             {
                 case 0:
-                    EndState = Done;
+                    EndState = DoneOnEcs;
                     return;
-                case 3:
+                case EndStates.WarningsExitCode:
                     EndState = DoneWithWarnings;
                     return;
                 default:

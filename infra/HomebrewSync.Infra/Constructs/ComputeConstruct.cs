@@ -1,14 +1,10 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.ECS;
-using Amazon.CDK.AWS.EFS;
-using EfsFileSystem = Amazon.CDK.AWS.EFS.FileSystem;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.S3;
 using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
-using HomebrewSync.Contracts;
 using HomebrewSync.Contracts.Deployment;
-using EcsSecret = Amazon.CDK.AWS.ECS.Secret;
 
 namespace HomebrewSync.Infra.Constructs;
 
@@ -19,12 +15,16 @@ public sealed class ComputeProps
     public required Amazon.CDK.AWS.EC2.Vpc Vpc { get; init; }
     public required IBucket Bucket { get; init; }
     public required ISecret SlackWebhook { get; init; }
-    public EfsFileSystem? Efs { get; init; }
+    public required RuntimeInputs Inputs { get; init; }
     /// <summary>The repository root: the image is built from runtime/HomebrewSync.Cli/Dockerfile.</summary>
     public required string RepositoryRoot { get; init; }
 }
 
-/// <summary>The ECS cluster and the Fargate task that runs <c>homebrew-sync sync --plan ...</c>.</summary>
+/// <summary>
+/// The ECS cluster and the Fargate task that runs <c>homebrew-sync sync --plan ...</c>: x86_64 (the image is built for
+/// linux/amd64 wherever the deploy runs), staging on the task's ephemeral storage, Container Insights for the CPU
+/// alarm, the Slack webhook read from its secret through SSM like the Lambdas.
+/// </summary>
 public sealed class ComputeConstruct : Construct
 {
     public const string ContainerName = "homebrew-sync";
@@ -37,7 +37,8 @@ public sealed class ComputeConstruct : Construct
         {
             ClusterName = props.Names.Cluster,
             Vpc = props.Vpc,
-            ContainerInsights = c.EnableDetailedMonitoring,
+            // Standalone Fargate tasks publish CPU only through Container Insights (ECS/ContainerInsights).
+            ContainerInsights = true,
             EnableFargateCapacityProviders = true,
         });
         TaskDefinition = new FargateTaskDefinition(this, "Task", new FargateTaskDefinitionProps
@@ -56,23 +57,19 @@ public sealed class ComputeConstruct : Construct
         });
         Container = TaskDefinition.AddContainer(ContainerName, new ContainerDefinitionOptions
         {
-            Image = ContainerImage.FromAsset(props.RepositoryRoot, new AssetImageProps { File = "runtime/HomebrewSync.Cli/Dockerfile", IgnoreMode = IgnoreMode.DOCKER }),
-            Environment = RuntimeEnvironment.EcsTask(c, props.Names, props.Efs is null ? null : EfsConstruct.MountPath),
-            Secrets = new Dictionary<string, EcsSecret> { [EnvVars.SlackWebhookUrl] = EcsSecret.FromSecretsManager(props.SlackWebhook) },
+            Image = ContainerImage.FromAsset(props.RepositoryRoot, new AssetImageProps
+            {
+                File = "runtime/HomebrewSync.Cli/Dockerfile",
+                IgnoreMode = IgnoreMode.DOCKER,
+                // The task is X86_64: an image built on an arm64 laptop must still start.
+                Platform = Amazon.CDK.AWS.Ecr.Assets.Platform_.LINUX_AMD64,
+            }),
+            Environment = RuntimeEnvironment.EcsTask(c, props.Names, props.Inputs),
             Logging = LogDriver.AwsLogs(new AwsLogDriverProps { LogGroup = logs, StreamPrefix = "sync" }),
             Command = ["--help"],
         });
-        if (props.Efs is { } efs)
-        {
-            TaskDefinition.AddVolume(new Amazon.CDK.AWS.ECS.Volume
-            {
-                Name = "staging",
-                EfsVolumeConfiguration = new EfsVolumeConfiguration { FileSystemId = efs.FileSystemId, TransitEncryption = "ENABLED" },
-            });
-            Container.AddMountPoints(new MountPoint { ContainerPath = EfsConstruct.MountPath, SourceVolume = "staging", ReadOnly = false });
-            efs.GrantReadWrite(TaskDefinition.TaskRole);
-        }
         props.Bucket.GrantReadWrite(TaskDefinition.TaskRole);
+        LambdaConstruct.GrantSlackSecret(TaskDefinition.TaskRole, props.SlackWebhook, c, props.Names);
     }
 
     public Cluster Cluster { get; }

@@ -5,7 +5,6 @@ using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.S3;
 using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
-using HomebrewSync.Contracts;
 using HomebrewSync.Contracts.Deployment;
 using HomebrewSync.Contracts.StateMachine;
 using LambdaFunction = Amazon.CDK.AWS.Lambda.Function;
@@ -18,8 +17,9 @@ public sealed class LambdaProps
     public required DeploymentNames Names { get; init; }
     public required IBucket Bucket { get; init; }
     public required ISecret SlackWebhook { get; init; }
-    /// <summary>The output of <c>dotnet publish runtime/HomebrewSync.Lambda</c>.</summary>
-    public required string PackageDirectory { get; init; }
+    public required RuntimeInputs Inputs { get; init; }
+    /// <summary>The Lambda package (<c>dotnet publish runtime/HomebrewSync.Lambda</c>), shared by every function of the stack.</summary>
+    public required Code Code { get; init; }
 }
 
 /// <summary>The orchestrator and worker functions on the managed dotnet10 runtime, with their environment from the shared contracts.</summary>
@@ -32,26 +32,30 @@ public sealed class LambdaConstruct : Construct
         : base(scope, id)
     {
         var c = props.Config;
-        var code = Code.FromAsset(props.PackageDirectory);
-        Orchestrator = Create("Orchestrator", props, code, props.Names.OrchestratorFunction, HandlerNames.Orchestrator,
-            c.LambdaOrchestratorMemorySize, c.LambdaOrchestratorTimeoutSeconds, RuntimeEnvironment.Orchestrator(c, props.Names));
-        Worker = Create("Worker", props, code, props.Names.WorkerFunction, HandlerNames.Worker,
-            c.LambdaSyncMemorySize, c.LambdaSyncTimeoutSeconds, RuntimeEnvironment.Worker(c, props.Names));
+        Orchestrator = Create(this, "Orchestrator", c, props.Names, props.Code, props.Names.OrchestratorFunction, HandlerNames.Orchestrator,
+            c.LambdaOrchestratorMemorySize, c.LambdaOrchestratorTimeoutSeconds, RuntimeEnvironment.Orchestrator(c, props.Names, props.Inputs));
+        Worker = Create(this, "Worker", c, props.Names, props.Code, props.Names.WorkerFunction, HandlerNames.Worker,
+            c.LambdaSyncMemorySize, c.LambdaSyncTimeoutSeconds, RuntimeEnvironment.Worker(c, props.Names, props.Inputs));
+        foreach (var f in new[] { Orchestrator, Worker })
+        {
+            props.Bucket.GrantReadWrite(f);
+            GrantSlackSecret(f.Role!, props.SlackWebhook, c, props.Names);
+        }
     }
 
     public LambdaFunction Orchestrator { get; }
     public LambdaFunction Worker { get; }
-    public IReadOnlyList<LambdaFunction> All => [Orchestrator, Worker];
 
-    private LambdaFunction Create(string id, LambdaProps props, Code code, string name, string handler, int memory, int timeoutSeconds, Dictionary<string, string> environment)
+    /// <summary>A function of this deployment: its own log group with the config's retention, X-Ray when enabled, arm64.</summary>
+    public static LambdaFunction Create(Construct scope, string id, DeploymentConfig c, DeploymentNames n, Code code, string name, string handler, int memory, int timeoutSeconds, Dictionary<string, string> environment)
     {
-        var logs = new LogGroup(this, id + "Logs", new LogGroupProps
+        var logs = new LogGroup(scope, id + "Logs", new LogGroupProps
         {
-            LogGroupName = props.Names.LogGroup(name),
-            Retention = Retention(props.Config.LogRetentionDays),
+            LogGroupName = n.LogGroup(name),
+            Retention = Retention(c.LogRetentionDays),
             RemovalPolicy = RemovalPolicy.DESTROY,
         });
-        var function = new LambdaFunction(this, id, new FunctionProps
+        return new LambdaFunction(scope, id, new FunctionProps
         {
             FunctionName = name,
             Runtime = Dotnet10,
@@ -61,19 +65,21 @@ public sealed class LambdaConstruct : Construct
             Timeout = Duration.Seconds(timeoutSeconds),
             EphemeralStorageSize = Size.Mebibytes(2048),
             Environment = environment,
-            Tracing = props.Config.EnableXrayTracing ? Tracing.ACTIVE : Tracing.DISABLED,
+            Tracing = c.EnableXrayTracing ? Tracing.ACTIVE : Tracing.DISABLED,
             LogGroup = logs,
             Architecture = Architecture.ARM_64,
         });
-        props.Bucket.GrantReadWrite(function);
-        props.SlackWebhook.GrantRead(function);
-        // The runtime reads the secret through SSM's Secrets Manager reference path.
-        function.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
+    }
+
+    /// <summary>The runtime reads the Slack webhook through SSM's Secrets Manager reference path: the secret and that parameter.</summary>
+    public static void GrantSlackSecret(IRole role, ISecret secret, DeploymentConfig c, DeploymentNames n)
+    {
+        secret.GrantRead(role);
+        role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
         {
             Actions = ["ssm:GetParameter"],
-            Resources = [$"arn:aws:ssm:{props.Config.AwsRegion}:{props.Config.AwsAccount}:parameter/aws/reference/secretsmanager/{props.Names.SlackSecret}"],
+            Resources = [$"arn:aws:ssm:{c.AwsRegion}:{c.AwsAccount}:parameter/aws/reference/secretsmanager/{n.SlackSecret}"],
         }));
-        return function;
     }
 
     public static RetentionDays Retention(int days) => days switch

@@ -1,13 +1,12 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.CloudWatch;
 using Amazon.CDK.AWS.CloudWatch.Actions;
-using Amazon.CDK.AWS.ECS;
-using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.SNS;
 using Amazon.CDK.AWS.SNS.Subscriptions;
 using Amazon.CDK.AWS.StepFunctions;
 using Constructs;
 using HomebrewSync.Contracts.Deployment;
+using LambdaFunction = Amazon.CDK.AWS.Lambda.Function;
 
 namespace HomebrewSync.Infra.Constructs;
 
@@ -15,21 +14,29 @@ public sealed class MonitoringProps
 {
     public required DeploymentConfig Config { get; init; }
     public required DeploymentNames Names { get; init; }
-    public required IReadOnlyList<Amazon.CDK.AWS.Lambda.Function> Functions { get; init; }
-    public required Amazon.CDK.AWS.Lambda.Function Orchestrator { get; init; }
-    public required Amazon.CDK.AWS.Lambda.Function Worker { get; init; }
-    public required ICluster Cluster { get; init; }
+    public required LambdaFunction Orchestrator { get; init; }
+    public required LambdaFunction Worker { get; init; }
+    public LambdaFunction? BrewEndpoint { get; init; }
+    /// <summary>The cluster and task family of the ECS route, when the stage has one.</summary>
+    public (string Cluster, string TaskFamily)? Ecs { get; init; }
     public required StateMachine StateMachine { get; init; }
 }
 
-/// <summary>Alerts topic, alarms (Lambda error rate, ECS CPU, failed executions, no success for longer than the schedule) and the dashboard.</summary>
+/// <summary>
+/// The alerts topic, the alarms and the dashboard. Every metric queried is one AWS publishes for the resource, or
+/// one the runtime writes (namespace HomebrewSync, the dimensions of the EMF documents of <c>EmfMetrics</c>), for this stack's
+/// environment name; the log query matches the runtime's per-bottle "Downloaded" lines.
+/// </summary>
 public sealed class MonitoringConstruct : Construct
 {
+    public const string Namespace = "HomebrewSync";
+
     public MonitoringConstruct(Construct scope, string id, MonitoringProps props)
         : base(scope, id)
     {
         var c = props.Config;
-        Topic = new Topic(this, "Alerts", new TopicProps { TopicName = props.Names.AlertsTopic, DisplayName = "homebrew-sync alerts" });
+        var env = props.Names.EnvironmentName;
+        Topic = new Topic(this, "Alerts", new TopicProps { TopicName = props.Names.AlertsTopic, DisplayName = "homebrew-sync alerts", EnforceSSL = true });
         if (c.EnableSnsNotifications)
         {
             foreach (var address in c.NotificationEmailAddresses)
@@ -37,22 +44,11 @@ public sealed class MonitoringConstruct : Construct
                 Topic.AddSubscription(new EmailSubscription(address));
             }
         }
-        var action = new SnsAction(Topic);
         var alarms = new List<Alarm>();
-        foreach (var function in props.Functions)
+        var functions = new[] { props.Orchestrator, props.Worker }.Concat(props.BrewEndpoint is null ? [] : [props.BrewEndpoint]);
+        foreach (var function in functions)
         {
-            var rate = new MathExpression(new MathExpressionProps
-            {
-                Expression = "100 * errors / MAX([errors, invocations])",
-                UsingMetrics = new Dictionary<string, IMetric>
-                {
-                    ["errors"] = function.MetricErrors(new MetricOptions { Statistic = "Sum", Period = Duration.Minutes(5) }),
-                    ["invocations"] = function.MetricInvocations(new MetricOptions { Statistic = "Sum", Period = Duration.Minutes(5) }),
-                },
-                Label = "Error rate (%)",
-                Period = Duration.Minutes(5),
-            });
-            alarms.Add(rate.CreateAlarm(function, "ErrorRateAlarm", new CreateAlarmOptions
+            alarms.Add(Rate(function.MetricErrors(Sum5), function.MetricInvocations(Sum5), "Error rate (%)").CreateAlarm(function, "ErrorRateAlarm", new CreateAlarmOptions
             {
                 AlarmDescription = $"{function.FunctionName}: error rate above {c.LambdaErrorRateThreshold}%",
                 Threshold = c.LambdaErrorRateThreshold,
@@ -61,40 +57,55 @@ public sealed class MonitoringConstruct : Construct
                 TreatMissingData = TreatMissingData.NOT_BREACHING,
             }));
         }
-        alarms.Add(new Metric(new MetricProps
+        if (props.BrewEndpoint is { } endpoint)
         {
-            Namespace = "AWS/ECS",
-            MetricName = "CPUUtilization",
-            DimensionsMap = new Dictionary<string, string> { ["ClusterName"] = props.Cluster.ClusterName },
-            Statistic = "Average",
-            Period = Duration.Minutes(5),
-        }).CreateAlarm(this, "EcsCpuAlarm", new CreateAlarmOptions
+            var requests = LambdaMetric("UrlRequestCount", endpoint.FunctionName);
+            alarms.Add(Rate(LambdaMetric("Url5xxCount", endpoint.FunctionName), requests, "5xx rate (%)").CreateAlarm(this, "BrewEndpoint5xxAlarm", new CreateAlarmOptions
+            {
+                AlarmDescription = "The brew endpoint answers more than 5% of requests with a 5xx",
+                Threshold = 5,
+                EvaluationPeriods = 2,
+                ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
+                TreatMissingData = TreatMissingData.NOT_BREACHING,
+            }));
+        }
+        if (props.Ecs is { } ecs)
         {
-            AlarmDescription = $"ECS CPU above {c.EcsCpuUtilizationThreshold}%",
-            Threshold = c.EcsCpuUtilizationThreshold,
-            EvaluationPeriods = 3,
+            alarms.Add(EcsCpu(ecs.Cluster, ecs.TaskFamily).CreateAlarm(this, "EcsCpuAlarm", new CreateAlarmOptions
+            {
+                AlarmDescription = $"The sync task's CPU above {c.EcsCpuUtilizationThreshold}% for 15 minutes",
+                Threshold = c.EcsCpuUtilizationThreshold,
+                EvaluationPeriods = 3,
+                ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
+                TreatMissingData = TreatMissingData.NOT_BREACHING,
+            }));
+        }
+        foreach (var (name, metric, what) in new[]
+        {
+            ("ExecutionsFailedAlarm", props.StateMachine.MetricFailed(Sum5), "A sync execution failed"),
+            ("ExecutionsTimedOutAlarm", props.StateMachine.MetricTimedOut(Sum5), "A sync execution timed out (12 hours)"),
+            ("ExecutionsAbortedAlarm", props.StateMachine.MetricAborted(Sum5), "A sync execution was aborted"),
+        })
+        {
+            alarms.Add(metric.CreateAlarm(this, name, new CreateAlarmOptions
+            {
+                AlarmDescription = what,
+                Threshold = 1,
+                EvaluationPeriods = 1,
+                ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                TreatMissingData = TreatMissingData.NOT_BREACHING,
+            }));
+        }
+        // The daily freshness check writes MirrorAgeHours; the threshold is longer than the schedule's longest gap.
+        alarms.Add(Custom("MirrorAgeHours", env, "Maximum", Duration.Days(1)).CreateAlarm(this, "MirrorStaleAlarm", new CreateAlarmOptions
+        {
+            AlarmDescription = $"No sync has finished for more than {c.MaxMirrorAgeHours} hours",
+            Threshold = c.MaxMirrorAgeHours,
+            EvaluationPeriods = 1,
             ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
             TreatMissingData = TreatMissingData.NOT_BREACHING,
         }));
-        alarms.Add(props.StateMachine.MetricFailed(new MetricOptions { Statistic = "Sum", Period = Duration.Minutes(5) }).CreateAlarm(this, "ExecutionsFailedAlarm", new CreateAlarmOptions
-        {
-            AlarmDescription = "A sync execution failed",
-            Threshold = 1,
-            EvaluationPeriods = 1,
-            ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            TreatMissingData = TreatMissingData.NOT_BREACHING,
-        }));
-        // No success for longer than the schedule (CloudWatch looks back at most 7 days): every day of the window empty.
-        var window = StaleWindowDays(c.ScheduleExpression);
-        alarms.Add(props.StateMachine.MetricSucceeded(new MetricOptions { Statistic = "Sum", Period = Duration.Days(1) }).CreateAlarm(this, "NoRecentSuccessAlarm", new CreateAlarmOptions
-        {
-            AlarmDescription = $"No successful sync in {window} day(s)",
-            Threshold = 1,
-            EvaluationPeriods = window,
-            DatapointsToAlarm = window,
-            ComparisonOperator = ComparisonOperator.LESS_THAN_THRESHOLD,
-            TreatMissingData = TreatMissingData.BREACHING,
-        }));
+        var action = new SnsAction(Topic);
         foreach (var alarm in alarms)
         {
             alarm.AddAlarmAction(action);
@@ -109,61 +120,123 @@ public sealed class MonitoringConstruct : Construct
                 Left = [props.Orchestrator.MetricInvocations(), props.Orchestrator.MetricErrors(), props.Orchestrator.MetricDuration()],
                 Width = 12,
             }),
-            new GraphWidget(new GraphWidgetProps
-            {
-                Title = "ECS Task Resource Utilization",
-                Left =
-                [
-                    EcsMetric("CPUUtilization", props.Cluster.ClusterName),
-                    EcsMetric("MemoryUtilization", props.Cluster.ClusterName),
-                ],
-                Width = 12,
-            }));
+            props.Ecs is { } ecsWidget
+                ? new GraphWidget(new GraphWidgetProps { Title = "ECS Task Resource Utilization", Left = [EcsCpu(ecsWidget.Cluster, ecsWidget.TaskFamily), EcsMemory(ecsWidget.Cluster, ecsWidget.TaskFamily)], Width = 12 })
+                : new GraphWidget(new GraphWidgetProps { Title = "Lambda Worker Metrics", Left = [props.Worker.MetricInvocations(), props.Worker.MetricErrors(), props.Worker.MetricDuration()], Width = 12 }));
         Dashboard.AddWidgets(
             new LogQueryWidget(new LogQueryWidgetProps
             {
                 Title = "Recent Downloads",
-                LogGroupNames = [props.Names.LogGroup(props.Names.WorkerFunction), props.Names.EcsLogGroup],
-                QueryLines = ["fields @timestamp, @message", "filter @message like /Downloaded/", "sort @timestamp desc", "limit 20"],
+                LogGroupNames = props.Ecs is null
+                    ? [props.Names.LogGroup(props.Names.WorkerFunction)]
+                    : [props.Names.LogGroup(props.Names.WorkerFunction), props.Names.EcsLogGroup],
+                QueryLines = ["fields @timestamp, @message", $"filter @message like /{DownloadedLine}/", "sort @timestamp desc", "limit 20"],
                 Width = 12,
             }),
             new GraphWidget(new GraphWidgetProps
             {
                 Title = "Sync Executions",
-                Left = [props.StateMachine.MetricSucceeded(), props.StateMachine.MetricFailed(), props.StateMachine.MetricStarted()],
+                Left = [props.StateMachine.MetricSucceeded(), props.StateMachine.MetricFailed(), props.StateMachine.MetricTimedOut(), props.StateMachine.MetricStarted()],
                 Width = 12,
             }));
-        Dashboard.AddWidgets(new GraphWidget(new GraphWidgetProps
+        Dashboard.AddWidgets(
+            new GraphWidget(new GraphWidgetProps
+            {
+                Title = "Bottles and Bytes (custom metrics)",
+                Left = [BySyncDate("BottlesDownloaded", env), BySyncDate("BottlesFailed", env), BySyncDate("BottlesSkipped", env)],
+                Right = [Custom("DownloadSize", env, "Sum", Duration.Days(1))],
+                Width = 12,
+            }),
+            new GraphWidget(new GraphWidgetProps
+            {
+                Title = "Sync Duration and Mirror Age",
+                Left = [new MathExpression(new MathExpressionProps
+                {
+                    Expression = $"SEARCH('{{{Namespace},Environment,SyncType}} MetricName=\"SyncDuration\" Environment=\"{env}\"', 'Maximum', 86400)",
+                    Label = "SyncDuration (s)",
+                    Period = Duration.Days(1),
+                })],
+                Right = [Custom("MirrorAgeHours", env, "Maximum", Duration.Days(1))],
+                Width = 12,
+            }));
+        if (props.BrewEndpoint is { } e)
         {
-            Title = "Bottles and Bytes (custom metrics)",
-            Left = [Custom("BottlesDownloaded", c, "Count"), Custom("BottlesFailed", c, "Count"), Custom("BottlesSkipped", c, "Count")],
-            Right = [Custom("DownloadSize", c, "Bytes")],
-            Width = 24,
-        }));
+            Dashboard.AddWidgets(new GraphWidget(new GraphWidgetProps
+            {
+                Title = "Brew Endpoint",
+                Left = [LambdaMetric("UrlRequestCount", e.FunctionName), LambdaMetric("Url4xxCount", e.FunctionName), LambdaMetric("Url5xxCount", e.FunctionName)],
+                Width = 24,
+            }));
+        }
     }
+
+    /// <summary>What the dashboard's log query looks for: the runtime's per-bottle line (SyncLog.DownloadedPrefix).</summary>
+    public const string DownloadedLine = "Downloaded ";
 
     public Topic Topic { get; }
     public IReadOnlyList<Alarm> Alarms { get; }
     public Dashboard Dashboard { get; }
 
-    private static Metric EcsMetric(string name, string cluster) => new(new MetricProps
+    private static readonly MetricOptions Sum5 = new() { Statistic = "Sum", Period = Duration.Minutes(5) };
+
+    private static MathExpression Rate(IMetric part, IMetric all, string label) => new(new MathExpressionProps
     {
-        Namespace = "AWS/ECS",
+        Expression = "100 * part / MAX([part, all])",
+        UsingMetrics = new Dictionary<string, IMetric> { ["part"] = part, ["all"] = all },
+        Label = label,
+        Period = Duration.Minutes(5),
+    });
+
+    private static Metric LambdaMetric(string name, string function) => new(new MetricProps
+    {
+        Namespace = "AWS/Lambda",
         MetricName = name,
-        DimensionsMap = new Dictionary<string, string> { ["ClusterName"] = cluster },
+        DimensionsMap = new Dictionary<string, string> { ["FunctionName"] = function },
+        Statistic = "Sum",
+        Period = Duration.Minutes(5),
+    });
+
+    /// <summary>Container Insights' task CPU as a percentage of what the task reserves (standalone Fargate tasks publish no AWS/ECS CPU).</summary>
+    private static MathExpression EcsCpu(string cluster, string family) => new(new MathExpressionProps
+    {
+        Expression = "100 * cpuUsed / cpuReserved",
+        UsingMetrics = new Dictionary<string, IMetric> { ["cpuUsed"] = Insights("CpuUtilized", cluster, family), ["cpuReserved"] = Insights("CpuReserved", cluster, family) },
+        Label = "CPU (%)",
+        Period = Duration.Minutes(5),
+    });
+
+    private static MathExpression EcsMemory(string cluster, string family) => new(new MathExpressionProps
+    {
+        Expression = "100 * memUsed / memReserved",
+        UsingMetrics = new Dictionary<string, IMetric> { ["memUsed"] = Insights("MemoryUtilized", cluster, family), ["memReserved"] = Insights("MemoryReserved", cluster, family) },
+        Label = "Memory (%)",
+        Period = Duration.Minutes(5),
+    });
+
+    private static Metric Insights(string name, string cluster, string family) => new(new MetricProps
+    {
+        Namespace = "ECS/ContainerInsights",
+        MetricName = name,
+        DimensionsMap = new Dictionary<string, string> { ["ClusterName"] = cluster, ["TaskDefinitionFamily"] = family },
         Statistic = "Average",
         Period = Duration.Minutes(5),
     });
 
-    // EMF writes BottlesDownloaded with Environment+SyncDate; the dashboard sums over SyncDate with a search.
-    private static IMetric Custom(string name, DeploymentConfig c, string unit) => new MathExpression(new MathExpressionProps
+    /// <summary>A runtime metric whose only dimension is Environment.</summary>
+    private static Metric Custom(string name, string environment, string statistic, Duration period) => new(new MetricProps
     {
-        Expression = $"SUM(SEARCH('{{HomebrewSync,Environment,SyncDate}} MetricName=\"{name}\" Environment=\"{c.Environment}\"', 'Sum', 86400))",
-        Label = $"{name} ({unit})",
-        Period = Duration.Days(1),
+        Namespace = Namespace,
+        MetricName = name,
+        DimensionsMap = new Dictionary<string, string> { ["Environment"] = environment },
+        Statistic = statistic,
+        Period = period,
     });
 
-    private static int StaleWindowDays(string schedule) =>
-        schedule.StartsWith("cron(", StringComparison.Ordinal) && schedule.Split(' ').Length > 4 && schedule.Split(' ')[4].Trim(')') is not ("*" or "?") ? 7
-        : schedule.Contains("day", StringComparison.Ordinal) ? 2 : 1;
+    // BottlesDownloaded and friends carry Environment and SyncDate; the dashboard sums over the dates with a search.
+    private static MathExpression BySyncDate(string name, string environment) => new(new MathExpressionProps
+    {
+        Expression = $"SUM(SEARCH('{{{Namespace},Environment,SyncDate}} MetricName=\"{name}\" Environment=\"{environment}\"', 'Sum', 86400))",
+        Label = name,
+        Period = Duration.Days(1),
+    });
 }

@@ -1,4 +1,5 @@
 using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.Logs;
 using Constructs;
 using HomebrewSync.Contracts.Deployment;
 
@@ -9,7 +10,10 @@ public sealed class NetworkProps
     public required DeploymentConfig Config { get; init; }
 }
 
-/// <summary>A VPC over two zones: public subnets for the NAT gateway, private ones for the tasks; an S3 gateway endpoint when enabled.</summary>
+/// <summary>
+/// The ECS task's network: a VPC over two zones, public subnets for one NAT gateway, private ones for the task,
+/// an S3 gateway endpoint when enabled (S3 traffic skips the NAT), and flow logs with the config's retention.
+/// </summary>
 public sealed class NetworkConstruct : Construct
 {
     public NetworkConstruct(Construct scope, string id, NetworkProps props)
@@ -29,6 +33,12 @@ public sealed class NetworkConstruct : Construct
         {
             Vpc.AddGatewayEndpoint("S3Endpoint", new GatewayVpcEndpointOptions { Service = GatewayVpcEndpointAwsService.S3 });
         }
+        var flowLogs = new LogGroup(this, "FlowLogs", new LogGroupProps
+        {
+            Retention = LambdaConstruct.Retention(props.Config.LogRetentionDays),
+            RemovalPolicy = Amazon.CDK.RemovalPolicy.DESTROY,
+        });
+        Vpc.AddFlowLog("FlowLog", new FlowLogOptions { Destination = FlowLogDestination.ToCloudWatchLogs(flowLogs), TrafficType = FlowLogTrafficType.REJECT });
         TaskSecurityGroup = new SecurityGroup(this, "TaskSecurityGroup", new SecurityGroupProps
         {
             Vpc = Vpc,

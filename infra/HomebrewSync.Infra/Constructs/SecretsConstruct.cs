@@ -10,7 +10,10 @@ public sealed class SecretsProps
     public required DeploymentNames Names { get; init; }
 }
 
-/// <summary>The Slack webhook secret. Its value is never in code or config: set it once after the first deploy (README).</summary>
+/// <summary>
+/// The Slack webhook secret. It is created holding a placeholder (not a secret), which the runtime reads as "Slack
+/// not set up yet" and skips with one warning, so the first runs work; set the real URL once (README).
+/// </summary>
 public sealed class SecretsConstruct : Construct
 {
     public SecretsConstruct(Construct scope, string id, SecretsProps props)
@@ -19,7 +22,8 @@ public sealed class SecretsConstruct : Construct
         SlackWebhook = new Secret(this, "SlackWebhook", new SecretProps
         {
             SecretName = props.Names.SlackSecret,
-            Description = "Slack incoming webhook URL for homebrew-sync; set with: aws secretsmanager put-secret-value",
+            Description = "Slack incoming webhook URL for homebrew-sync (a URL, or JSON with \"url\"); set with: aws secretsmanager put-secret-value",
+            SecretStringValue = SecretValue.UnsafePlainText(SlackSecretPlaceholder.Value),
             RemovalPolicy = RemovalPolicy.DESTROY,
         });
     }

@@ -14,7 +14,12 @@ public sealed class StorageProps
     public required bool RetainData { get; init; }
 }
 
-/// <summary>The bottle bucket: versioned, encrypted (SSE-S3 or the configured KMS key), private, TLS only, with lifecycle rules from config.</summary>
+/// <summary>
+/// The bottle bucket: versioned, encrypted (SSE-S3 or the configured KMS key), private, TLS only. No lifecycle
+/// rule expires a current bottle (the hash file would still list it, and the planner skip it): <c>prune</c>
+/// removes what no target needs. Lifecycle only moves objects to Glacier Instant Retrieval (still served
+/// at once), expires noncurrent versions and saved plans, and cleans up unfinished uploads.
+/// </summary>
 public sealed class StorageConstruct : Construct
 {
     public StorageConstruct(Construct scope, string id, StorageProps props)
@@ -39,14 +44,13 @@ public sealed class StorageConstruct : Construct
             [
                 new LifecycleRule
                 {
-                    Id = "bottles",
+                    Id = "archive-and-noncurrent",
                     Enabled = true,
-                    Expiration = Duration.Days(c.S3LifecycleExpirationDays),
                     NoncurrentVersionExpiration = Duration.Days(c.S3NoncurrentVersionExpirationDays),
                     Transitions = [new Transition { StorageClass = StorageClass.GLACIER_INSTANT_RETRIEVAL, TransitionAfter = Duration.Days(c.S3ArchiveTransitionDays) }],
                     AbortIncompleteMultipartUploadAfter = Duration.Days(2),
                 },
-                new LifecycleRule { Id = "plans", Enabled = true, Prefix = "plans/", Expiration = Duration.Days(30) },
+                new LifecycleRule { Id = "plans", Enabled = true, Prefix = "plans/", Expiration = Duration.Days(c.PlanRetentionDays) },
             ],
         });
     }

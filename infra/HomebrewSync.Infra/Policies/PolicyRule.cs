@@ -13,6 +13,7 @@ public static class PolicyRule
     public const string IamAdmin = "IAM-ADMIN";
     public const string LogRetention = "LOG-RETENTION";
     public const string LambdaTimeout = "LAMBDA-TIMEOUT";
+    public const string LambdaRuntime = "LAMBDA-RUNTIME";
     public const string EcsPublicIp = "ECS-PUBLIC-IP";
     public const string EcsPrivateSubnets = "ECS-PRIVATE-SUBNETS";
     public const string PlaintextSecret = "SECRET-PLAINTEXT";

@@ -4,47 +4,51 @@ namespace HomebrewSync.Contracts.Deployment;
 
 /// <summary>
 /// One stage's deployment settings: <c>config/prod.json</c>, with <c>config/&lt;stage&gt;.json</c> laid over it
-/// (the reference's prod.tfvars and dev.tfvars). Bound by <see cref="DeploymentConfigLoader"/>, checked by
-/// <see cref="DeploymentConfigValidator"/>.
+/// (the reference's prod.tfvars and dev.tfvars), and for a per-developer stack that file's <c>per_developer</c>
+/// object over that. Bound by <see cref="DeploymentConfigLoader"/>, checked by <see cref="DeploymentConfigValidator"/>.
 /// </summary>
 public sealed record DeploymentConfig
 {
-    [JsonPropertyName("project_name")] public string ProjectName { get; init; } = "homebrew-bottles-sync";
     [JsonPropertyName("environment")] public string Environment { get; init; } = "";
     [JsonPropertyName("aws_region")] public string AwsRegion { get; init; } = "";
     [JsonPropertyName("aws_account")] public string AwsAccount { get; init; } = "";
-    /// <summary>Two zones, named so synthesis needs no AWS lookup.</summary>
+    /// <summary>Two zones, named so synthesis needs no AWS lookup (cdk.context.json pins them for the CLI).</summary>
     [JsonPropertyName("availability_zones")] public IReadOnlyList<string> AvailabilityZones { get; init; } = [];
 
     [JsonPropertyName("lambda_orchestrator_memory_size")] public int LambdaOrchestratorMemorySize { get; init; }
     [JsonPropertyName("lambda_sync_memory_size")] public int LambdaSyncMemorySize { get; init; }
     [JsonPropertyName("lambda_orchestrator_timeout")] public int LambdaOrchestratorTimeoutSeconds { get; init; }
     [JsonPropertyName("lambda_sync_timeout")] public int LambdaSyncTimeoutSeconds { get; init; }
+    /// <summary>The worker loop's bound: an execution whose worker has not finished after this many invocations fails, with a message.</summary>
+    [JsonPropertyName("max_worker_invocations")] public int MaxWorkerInvocations { get; init; }
 
+    /// <summary>The ECS route: a VPC with one NAT gateway, a cluster and a Fargate task. Without it every plan goes to the Lambda worker.</summary>
+    [JsonPropertyName("enable_ecs")] public bool EnableEcs { get; init; } = true;
     [JsonPropertyName("ecs_task_cpu")] public int EcsTaskCpu { get; init; }
     [JsonPropertyName("ecs_task_memory")] public int EcsTaskMemory { get; init; }
     [JsonPropertyName("ecs_ephemeral_storage_size_gb")] public int EcsEphemeralStorageSizeGb { get; init; }
+    /// <summary>Run the task on Fargate Spot (up to 70% cheaper; an interrupted task fails the run, which the next schedule repeats).</summary>
     [JsonPropertyName("ecs_enable_fargate_spot")] public bool EcsEnableFargateSpot { get; init; }
 
     [JsonPropertyName("s3_bucket_name")] public string S3BucketName { get; init; } = "";
+    /// <summary>Appended to the bucket name (bucket names are global): <c>account</c> for the account id, or any other text; empty for none.</summary>
+    [JsonPropertyName("s3_bucket_suffix")] public string S3BucketSuffix { get; init; } = "account";
     [JsonPropertyName("enable_s3_versioning")] public bool EnableS3Versioning { get; init; }
-    [JsonPropertyName("s3_lifecycle_expiration_days")] public int S3LifecycleExpirationDays { get; init; }
+    /// <summary>Expiry of what is no longer current (replaced or deleted bottles, old hash files); current bottles never expire, <c>prune</c> removes them.</summary>
     [JsonPropertyName("s3_noncurrent_version_expiration_days")] public int S3NoncurrentVersionExpirationDays { get; init; }
     [JsonPropertyName("s3_archive_transition_days")] public int S3ArchiveTransitionDays { get; init; }
-
-    [JsonPropertyName("enable_efs_storage")] public bool EnableEfsStorage { get; init; }
-    [JsonPropertyName("efs_performance_mode")] public string EfsPerformanceMode { get; init; } = "generalPurpose";
-    [JsonPropertyName("efs_throughput_mode")] public string EfsThroughputMode { get; init; } = "bursting";
-    [JsonPropertyName("efs_provisioned_throughput")] public int EfsProvisionedThroughput { get; init; }
+    [JsonPropertyName("plan_retention_days")] public int PlanRetentionDays { get; init; }
 
     [JsonPropertyName("schedule_expression")] public string ScheduleExpression { get; init; } = "";
     [JsonPropertyName("schedule_enabled")] public bool ScheduleEnabled { get; init; }
+    /// <summary>The "mirror is stale" alarm fires when the last successful sync is older than this; more than the schedule's longest gap.</summary>
+    [JsonPropertyName("max_mirror_age_hours")] public int MaxMirrorAgeHours { get; init; }
 
     [JsonPropertyName("size_threshold_gb")] public double SizeThresholdGb { get; init; }
     [JsonPropertyName("target_platforms")] public IReadOnlyList<string> TargetPlatforms { get; init; } = [];
     [JsonPropertyName("max_concurrent_downloads")] public int MaxConcurrentDownloads { get; init; }
     [JsonPropertyName("download_timeout_seconds")] public int DownloadTimeoutSeconds { get; init; }
-    /// <summary>The worker Lambda's per-attempt timeout: attempts x this must fit its time budget.</summary>
+    /// <summary>The worker Lambda's per-attempt timeout: every attempt and backoff must fit its time budget.</summary>
     [JsonPropertyName("worker_download_timeout_seconds")] public int WorkerDownloadTimeoutSeconds { get; init; }
     [JsonPropertyName("retry_attempts")] public int RetryAttempts { get; init; }
     [JsonPropertyName("retry_delay_seconds")] public int RetryDelaySeconds { get; init; }
@@ -53,8 +57,13 @@ public sealed record DeploymentConfig
     [JsonPropertyName("max_download_size_gb")] public int MaxDownloadSizeGb { get; init; }
     [JsonPropertyName("ecs_download_concurrency")] public int EcsDownloadConcurrency { get; init; }
 
+    /// <summary>Homebrew's API signing key (brew's <c>Library/Homebrew/api/homebrew-1.pem</c>), a path from the repository root; empty: API files are not mirrored.</summary>
+    [JsonPropertyName("api_public_key_file")] public string ApiPublicKeyFile { get; init; } = "";
+    [JsonPropertyName("brew_endpoint")] public BrewEndpointConfig BrewEndpoint { get; init; } = new();
+
     [JsonPropertyName("slack_channel")] public string SlackChannel { get; init; } = "";
     [JsonPropertyName("slack_username")] public string SlackUsername { get; init; } = "";
+    /// <summary>E-mail the alerts topic (alarms, budget); without it, subscribe to the topic yourself.</summary>
     [JsonPropertyName("enable_sns_notifications")] public bool EnableSnsNotifications { get; init; }
     [JsonPropertyName("notification_email_addresses")] public IReadOnlyList<string> NotificationEmailAddresses { get; init; } = [];
 
@@ -66,12 +75,11 @@ public sealed record DeploymentConfig
     [JsonPropertyName("monthly_budget_limit")] public double MonthlyBudgetLimit { get; init; }
 
     [JsonPropertyName("enable_vpc_endpoints")] public bool EnableVpcEndpoints { get; init; }
-    [JsonPropertyName("enable_secrets_rotation")] public bool EnableSecretsRotation { get; init; }
     [JsonPropertyName("kms_key_id")] public string KmsKeyId { get; init; } = "";
 
     [JsonPropertyName("tags")] public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>Seconds before the worker's Lambda timeout at which it stops and checkpoints.</summary>
+    /// <summary>Seconds before the worker's Lambda timeout at which it stops starting bottles.</summary>
     public const int WorkerMarginSeconds = 60;
 
     [JsonIgnore] public int WorkerTimeBudgetSeconds => LambdaSyncTimeoutSeconds - WorkerMarginSeconds;
@@ -106,4 +114,12 @@ public sealed record DeploymentConfig
         DownloadTimeout = TimeSpan.FromSeconds(WorkerDownloadTimeoutSeconds),
         TimeBudget = TimeSpan.FromSeconds(WorkerTimeBudgetSeconds),
     };
+}
+
+/// <summary>The deployed brew endpoint: a Lambda function URL serving the mirror (bottles as presigned S3 links).</summary>
+public sealed record BrewEndpointConfig
+{
+    [JsonPropertyName("enabled")] public bool Enabled { get; init; }
+    /// <summary>Client networks allowed (CIDR); empty for any client on the internet.</summary>
+    [JsonPropertyName("allowed_cidrs")] public IReadOnlyList<string> AllowedCidrs { get; init; } = [];
 }

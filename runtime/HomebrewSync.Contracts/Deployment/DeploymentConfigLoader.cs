@@ -3,24 +3,32 @@ using System.Text.Json.Nodes;
 
 namespace HomebrewSync.Contracts.Deployment;
 
-/// <summary>Reads <c>prod.json</c> and lays <c>&lt;stage&gt;.json</c> over it, key by key, as dev.tfvars overrides prod's defaults.</summary>
+/// <summary>
+/// Reads <c>prod.json</c> and lays <c>&lt;stage&gt;.json</c> over it, key by key, as dev.tfvars overrides prod's defaults;
+/// for a per-developer stack, the stage file's <c>per_developer</c> object goes on top.
+/// </summary>
 public static class DeploymentConfigLoader
 {
     public const string BaseStage = "prod";
+    public const string PerDeveloper = "per_developer";
 
+    /// <param name="owner">The developer of a per-developer stack; null for the stage's own.</param>
     /// <exception cref="SettingsException">Unreadable files or invalid values, all listed.</exception>
-    public static DeploymentConfig Load(string configDirectory, string stage)
+    public static DeploymentConfig Load(string configDirectory, string stage, string? owner = null)
     {
         var errors = new List<string>();
         var merged = ReadObject(Path.Combine(configDirectory, BaseStage + ".json"), errors);
+        var stageFile = stage == BaseStage ? merged : ReadObject(Path.Combine(configDirectory, stage + ".json"), errors);
+        var perDeveloper = stageFile[PerDeveloper] as JsonObject;
+        stageFile.Remove(PerDeveloper);
+        merged.Remove(PerDeveloper);
         if (stage != BaseStage)
         {
-            var overrides = ReadObject(Path.Combine(configDirectory, stage + ".json"), errors);
-            foreach (var (key, value) in overrides.ToArray())
-            {
-                overrides.Remove(key);
-                merged[key] = value;
-            }
+            LayOver(merged, stageFile);
+        }
+        if (owner is not null && perDeveloper is not null)
+        {
+            LayOver(merged, perDeveloper);
         }
         if (errors.Count > 0)
         {
@@ -38,6 +46,15 @@ public static class DeploymentConfigLoader
         }
         var invalid = DeploymentConfigValidator.Validate(config);
         return invalid.Count == 0 ? config : throw new SettingsException(invalid);
+    }
+
+    private static void LayOver(JsonObject target, JsonObject overrides)
+    {
+        foreach (var (key, value) in overrides.ToArray())
+        {
+            overrides.Remove(key);
+            target[key] = value;
+        }
     }
 
     private static JsonObject ReadObject(string path, List<string> errors)

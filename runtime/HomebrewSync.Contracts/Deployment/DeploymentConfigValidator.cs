@@ -31,12 +31,22 @@ public static class DeploymentConfigValidator
         else if (c.EcsTaskMemory < mem.Min || c.EcsTaskMemory > mem.Max) e.Add($"ecs_task_memory: {c.EcsTaskMemory} MiB does not go with {c.EcsTaskCpu} CPU units ({mem.Min}..{mem.Max})");
         Range("ecs_ephemeral_storage_size_gb", c.EcsEphemeralStorageSizeGb, 21, 200);
         if (!Contracts.Deployment.BucketNames.IsValid(c.S3BucketName)) e.Add($"s3_bucket_name: '{c.S3BucketName}' is not an S3 bucket name");
-        Range("s3_lifecycle_expiration_days", c.S3LifecycleExpirationDays, 1, 36500);
         Range("s3_noncurrent_version_expiration_days", c.S3NoncurrentVersionExpirationDays, 1, 36500);
-        if (c.S3ArchiveTransitionDays < 1 || c.S3ArchiveTransitionDays >= c.S3LifecycleExpirationDays) e.Add($"s3_archive_transition_days: {c.S3ArchiveTransitionDays} must be at least 1 and before the expiration ({c.S3LifecycleExpirationDays} days)");
-        if (c.EfsPerformanceMode is not ("generalPurpose" or "maxIO")) e.Add($"efs_performance_mode: '{c.EfsPerformanceMode}' is not generalPurpose or maxIO");
-        if (c.EfsThroughputMode is not ("bursting" or "provisioned" or "elastic")) e.Add($"efs_throughput_mode: '{c.EfsThroughputMode}' is not bursting, provisioned or elastic");
-        if (c.EnableEfsStorage && c.EfsThroughputMode == "provisioned") Range("efs_provisioned_throughput", c.EfsProvisionedThroughput, 1, 3414);
+        Range("s3_archive_transition_days", c.S3ArchiveTransitionDays, 1, 36500);
+        Range("plan_retention_days", c.PlanRetentionDays, 1, 3650);
+        Range("max_worker_invocations", c.MaxWorkerInvocations, 1, 1000);
+        if (!BucketNames.IsValid(DeploymentNames.BucketName(c, "a-developer-name-xyz")))
+        {
+            e.Add($"s3_bucket_name, s3_bucket_suffix: '{DeploymentNames.BucketName(c, null)}' leaves no room for a developer's name (S3 allows 63 characters of a-z, 0-9, '.', '-')");
+        }
+        if (c.ApiPublicKeyFile.Length > 0 && (Path.IsPathRooted(c.ApiPublicKeyFile) || c.ApiPublicKeyFile.Contains("..", StringComparison.Ordinal)))
+        {
+            e.Add($"api_public_key_file: '{c.ApiPublicKeyFile}' must be a path inside the repository (e.g. config/homebrew-1.pem)");
+        }
+        foreach (var cidr in c.BrewEndpoint.AllowedCidrs.Where(a => !System.Net.IPNetwork.TryParse(a, out _)))
+        {
+            e.Add($"brew_endpoint.allowed_cidrs: '{cidr}' is not a CIDR block (e.g. 203.0.113.0/24)");
+        }
         if (!c.ScheduleExpression.StartsWith("cron(", StringComparison.Ordinal) && !c.ScheduleExpression.StartsWith("rate(", StringComparison.Ordinal)) e.Add($"schedule_expression: '{c.ScheduleExpression}' is not cron(...) or rate(...)");
         if (c.SizeThresholdGb <= 0) e.Add("size_threshold_gb: must be above 0");
         if (c.TargetPlatforms.Count == 0 || c.TargetPlatforms.Any(t => !SyncSettingsValidator.IsWellFormedTag(t))) e.Add("target_platforms: one or more bottle tags are required");
@@ -59,9 +69,17 @@ public static class DeploymentConfigValidator
         {
             e.Add($"lambda_orchestrator_timeout: {c.LambdaOrchestratorTimeoutSeconds} s leaves the orchestrator's requests {c.OrchestratorDownloadTimeoutSeconds} s per attempt after {c.RetryAttempts} retries with retry_delay_seconds {c.RetryDelaySeconds}; raise the timeout or lower the retries");
         }
-        if (c.EnableSnsNotifications && c.NotificationEmailAddresses.Count == 0) e.Add("notification_email_addresses: required when enable_sns_notifications");
+        if (c.EnableSnsNotifications && c.NotificationEmailAddresses.Count == 0) e.Add("notification_email_addresses: required when enable_sns_notifications (or set it false and subscribe to the alerts topic yourself)");
         if (c.NotificationEmailAddresses.Any(a => !a.Contains('@', StringComparison.Ordinal))) e.Add("notification_email_addresses: not all are e-mail addresses");
-        if (c.NotificationEmailAddresses.Count == 0) e.Add("notification_email_addresses: the budget needs at least one address");
+        foreach (var placeholder in c.NotificationEmailAddresses.Where(a => a.EndsWith("@company.com", StringComparison.OrdinalIgnoreCase) || a.EndsWith("@example.com", StringComparison.OrdinalIgnoreCase)))
+        {
+            e.Add($"notification_email_addresses: '{placeholder}' is the reference's placeholder; name a mailbox that someone reads");
+        }
+        if (ScheduleExpression.LongestGap(c.ScheduleExpression, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), TimeSpan.FromDays(60)) is { } gap
+            && c.MaxMirrorAgeHours <= gap.TotalHours)
+        {
+            e.Add($"max_mirror_age_hours: {c.MaxMirrorAgeHours} h is not more than the schedule's longest gap ({gap.TotalHours:0} h): the stale-mirror alarm would fire before each run");
+        }
         Range("log_retention_days", c.LogRetentionDays, 1, 3653);
         Range("lambda_error_rate_threshold", c.LambdaErrorRateThreshold, 0.1, 100);
         Range("ecs_cpu_utilization_threshold", c.EcsCpuUtilizationThreshold, 1, 100);

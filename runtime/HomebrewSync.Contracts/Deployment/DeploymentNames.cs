@@ -17,9 +17,21 @@ public sealed partial record DeploymentNames(string Stage, string? Owner, Deploy
     public string Prefix => Stage == DeploymentConfigLoader.BaseStage && Owner is null ? "homebrew-sync" : Owner is null ? $"homebrew-sync-{Stage}" : $"homebrew-sync-{Stage}-{Owner}";
 
     public string StackName => Owner is null ? $"HomebrewSync-{Stage}" : $"HomebrewSync-{Stage}-{Owner}";
-    public string Bucket => Owner is null ? Config.S3BucketName : $"{Config.S3BucketName}-{Owner}";
+    public string Bucket => BucketName(Config, Owner);
+
+    /// <summary><c>s3_bucket_name</c>, its suffix (the account id for <c>account</c>), and the developer's name: globally unique.</summary>
+    public static string BucketName(DeploymentConfig config, string? owner)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var suffix = config.S3BucketSuffix == "account" ? config.AwsAccount : config.S3BucketSuffix;
+        return config.S3BucketName + (suffix.Length == 0 ? "" : "-" + suffix) + (owner is null ? "" : "-" + owner);
+    }
+
+    /// <summary>The environment named in messages, metrics and alarms: the stage's, with the developer's name for a per-developer stack.</summary>
+    public string EnvironmentName => Owner is null ? Config.Environment : $"{Config.Environment}-{Owner}";
     public string OrchestratorFunction => $"{Prefix}-orchestrator";
     public string WorkerFunction => $"{Prefix}-worker";
+    public string BrewEndpointFunction => $"{Prefix}-brew-endpoint";
     public string Cluster => Prefix;
     public string TaskFamily => Owner is null && Stage == DeploymentConfigLoader.BaseStage ? "homebrew-bottles-sync" : $"{Prefix}-task";
     public string StateMachine => $"{Prefix}-state-machine";

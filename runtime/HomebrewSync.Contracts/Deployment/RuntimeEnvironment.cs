@@ -8,22 +8,27 @@ namespace HomebrewSync.Contracts.Deployment;
 /// </summary>
 public static class RuntimeEnvironment
 {
-    public static Dictionary<string, string> Orchestrator(DeploymentConfig c, DeploymentNames n)
+    /// <param name="inputs">What only the deployment knows: Homebrew's API key (PEM), the brew endpoint's URL.</param>
+    public static Dictionary<string, string> Orchestrator(DeploymentConfig c, DeploymentNames n, RuntimeInputs inputs)
     {
         ArgumentNullException.ThrowIfNull(c);
         ArgumentNullException.ThrowIfNull(n);
-        var env = Common(c, n);
-        env[EnvVars.SizeThresholdGb] = c.SizeThresholdGb.ToString(CultureInfo.InvariantCulture);
-        env[EnvVars.EcsClusterName] = n.Cluster;
+        var env = Common(c, n, inputs);
+        if (c.EnableEcs)
+        {
+            // Without a cluster every plan goes to the worker, whatever its size.
+            env[EnvVars.SizeThresholdGb] = c.SizeThresholdGb.ToString(CultureInfo.InvariantCulture);
+            env[EnvVars.EcsClusterName] = n.Cluster;
+        }
         // The orchestrator fetches the catalog and sizes, never bottles: attempts short enough that all of them fit its own budget.
         env[EnvVars.DownloadTimeoutSeconds] = S(c.OrchestratorDownloadTimeoutSeconds);
         env[EnvVars.TimeBudgetSeconds] = S(c.OrchestratorTimeBudgetSeconds);
         return env;
     }
 
-    public static Dictionary<string, string> Worker(DeploymentConfig c, DeploymentNames n)
+    public static Dictionary<string, string> Worker(DeploymentConfig c, DeploymentNames n, RuntimeInputs inputs)
     {
-        var env = Common(c, n);
+        var env = Common(c, n, inputs);
         env[EnvVars.DownloadTimeoutSeconds] = S(c.WorkerDownloadTimeoutSeconds);
         env[EnvVars.TempDir] = "/tmp/bottles";
         env[EnvVars.TimeBudgetSeconds] = S(c.WorkerTimeBudgetSeconds);
@@ -32,35 +37,76 @@ public static class RuntimeEnvironment
     }
 
     /// <summary>The ECS task: the same settings under the same names, with the task's own concurrency and no time budget.</summary>
-    public static Dictionary<string, string> EcsTask(DeploymentConfig c, DeploymentNames n, string? efsMountPath)
+    public static Dictionary<string, string> EcsTask(DeploymentConfig c, DeploymentNames n, RuntimeInputs inputs)
     {
-        var env = Common(c, n);
+        var env = Common(c, n, inputs);
         env[EnvVars.MaxConcurrentDownloads] = S(c.EcsDownloadConcurrency);
         env[EnvVars.DownloadTimeoutSeconds] = S(c.DownloadTimeoutSeconds);
-        env[EnvVars.TempDir] = efsMountPath is null ? "/tmp/bottles" : efsMountPath + "/staging";
+        env[EnvVars.TempDir] = "/tmp/bottles";
         env[EnvVars.ProgressUpdateInterval] = S(c.ProgressUpdateIntervalSeconds);
         env[EnvVars.SyncMethod] = "ECS";
         return env;
     }
 
-    private static Dictionary<string, string> Common(DeploymentConfig c, DeploymentNames n) => new Dictionary<string, string>(StringComparer.Ordinal)
+    /// <summary>The brew endpoint behind the function URL: the bucket to serve and who may ask.</summary>
+    public static Dictionary<string, string> BrewEndpoint(DeploymentConfig c, DeploymentNames n)
     {
-        [EnvVars.S3BucketName] = n.Bucket,
-        [EnvVars.SlackWebhookSecretName] = n.SlackSecret,
-        [EnvVars.SlackChannel] = c.SlackChannel,
-        [EnvVars.SlackUsername] = c.SlackUsername,
-        [EnvVars.Environment] = n.Owner is null ? c.Environment : $"{c.Environment}-{n.Owner}",
-        [EnvVars.TargetPlatforms] = string.Join(',', c.TargetPlatforms),
-        [EnvVars.MaxConcurrentDownloads] = S(c.MaxConcurrentDownloads),
-        [EnvVars.RetryAttempts] = S(c.RetryAttempts),
-        [EnvVars.RetryDelaySeconds] = S(c.RetryDelaySeconds),
-        [EnvVars.BatchSize] = S(c.BatchSize),
-        [EnvVars.ScheduleExpression] = c.ScheduleExpression,
-        [EnvVars.OrchestratorFunctionName] = n.OrchestratorFunction,
-        [EnvVars.EmitMetrics] = "true",
-        [EnvVars.S3ServerSideEncryption] = string.IsNullOrEmpty(c.KmsKeyId) ? "AES256" : "aws:kms",
-        [EnvVars.MaxDownloadSizeGb] = S(c.MaxDownloadSizeGb),
-    }.Concat(string.IsNullOrEmpty(c.KmsKeyId) ? [] : [KeyValuePair.Create(EnvVars.KmsKeyId, c.KmsKeyId)]).ToDictionary(StringComparer.Ordinal);
+        ArgumentNullException.ThrowIfNull(c);
+        ArgumentNullException.ThrowIfNull(n);
+        var env = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [EnvVars.S3BucketName] = n.Bucket,
+            [EnvVars.Environment] = n.EnvironmentName,
+        };
+        if (c.BrewEndpoint.AllowedCidrs.Count > 0)
+        {
+            env[EnvVars.ServeAllowedCidrs] = string.Join(',', c.BrewEndpoint.AllowedCidrs);
+        }
+        return env;
+    }
+
+    private static Dictionary<string, string> Common(DeploymentConfig c, DeploymentNames n, RuntimeInputs inputs)
+    {
+        var env = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [EnvVars.S3BucketName] = n.Bucket,
+            [EnvVars.SlackWebhookSecretName] = n.SlackSecret,
+            [EnvVars.SlackChannel] = c.SlackChannel,
+            [EnvVars.SlackUsername] = c.SlackUsername,
+            [EnvVars.Environment] = n.EnvironmentName,
+            [EnvVars.TargetPlatforms] = string.Join(',', c.TargetPlatforms),
+            [EnvVars.MaxConcurrentDownloads] = S(c.MaxConcurrentDownloads),
+            [EnvVars.RetryAttempts] = S(c.RetryAttempts),
+            [EnvVars.RetryDelaySeconds] = S(c.RetryDelaySeconds),
+            [EnvVars.BatchSize] = S(c.BatchSize),
+            [EnvVars.ScheduleExpression] = c.ScheduleExpression,
+            [EnvVars.OrchestratorFunctionName] = n.OrchestratorFunction,
+            [EnvVars.EmitMetrics] = "true",
+            [EnvVars.S3ServerSideEncryption] = string.IsNullOrEmpty(c.KmsKeyId) ? "AES256" : "aws:kms",
+            [EnvVars.MaxDownloadSizeGb] = S(c.MaxDownloadSizeGb),
+        };
+        if (!string.IsNullOrEmpty(c.KmsKeyId))
+        {
+            env[EnvVars.KmsKeyId] = c.KmsKeyId;
+        }
+        // A public key, not a secret: the verified API files need it to be mirrored at all.
+        if (inputs.ApiPublicKeyPem is { } pem)
+        {
+            env[EnvVars.ApiPublicKey] = pem;
+        }
+        else
+        {
+            env[EnvVars.MirrorApi] = "false";
+        }
+        if (inputs.MirrorUrl is { } url)
+        {
+            env[EnvVars.MirrorUrl] = url;
+        }
+        return env;
+    }
 
     private static string S(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
+
+/// <summary>What the deployed environment needs besides the config: Homebrew's API key, the brew endpoint's URL (a deploy-time value).</summary>
+public sealed record RuntimeInputs(string? ApiPublicKeyPem, string? MirrorUrl);

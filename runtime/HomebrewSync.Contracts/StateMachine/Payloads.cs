@@ -39,7 +39,7 @@ public sealed record WorkerResult
 /// <summary>The orchestrator's second action: a Catch in the state machine reports what failed.</summary>
 public sealed record FailureNotice
 {
-    public const string ActionName = "notify_failure";
+    public const string ActionName = OrchestratorActions.NotifyFailure;
 
     [JsonPropertyName("action")] public string Action { get; init; } = ActionName;
     [JsonPropertyName("error")] public required StateError Error { get; init; }

@@ -37,6 +37,28 @@ public static class EmfMetrics
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 
+    /// <summary>How old the mirror is (the daily freshness check): hours since the last run finished.</summary>
+    public static string ForFreshness(string environment, double hours, DateTimeOffset timestamp)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("_aws");
+            w.WriteNumber("Timestamp", timestamp.ToUnixTimeMilliseconds());
+            w.WriteStartArray("CloudWatchMetrics");
+            Directive(w, ["Environment"], (MirrorAgeHours, "None"));
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteString("Environment", environment);
+            w.WriteNumber(MirrorAgeHours, hours);
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    public const string MirrorAgeHours = "MirrorAgeHours";
+
     private static void Directive(Utf8JsonWriter w, string[] dimensions, params (string Name, string Unit)[] metrics)
     {
         w.WriteStartObject();

@@ -57,7 +57,7 @@ public static class SlackMessages
                 Field("Total Size", Humanize.Bytes(bytes)),
                 Field("Threshold", $"{n.SizeThresholdGb.ToString("0.##", CultureInfo.InvariantCulture)} GB"),
                 Field("Bottles Count", Humanize.Count(bottles)),
-                Field("ECS Cluster", n.EcsClusterName),
+                Field("ECS Cluster", n.EcsClusterName ?? "none"),
             ]),
             new TextBlock($"Starting ECS Fargate task for large-scale download. Expected duration: {fast}-{slow} minutes."),
         ]);

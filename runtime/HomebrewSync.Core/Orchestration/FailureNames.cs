@@ -6,7 +6,7 @@ namespace HomebrewSync.Core.Orchestration;
 /// <summary>Step Functions' error names and causes, as a person would read them in the "failed" message.</summary>
 public static class FailureNames
 {
-    public const string WorkerLoopBound = "WorkerLoopBound";
+    public const string WorkerLoopBound = Contracts.StateMachine.OrchestratorActions.WorkerLoopBoundError;
 
     public static string ErrorTypeOf(string error) => error switch
     {

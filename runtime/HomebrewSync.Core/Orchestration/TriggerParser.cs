@@ -18,7 +18,7 @@ public static class TriggerParser
     private static readonly string[] Priorities = ["low", "normal", "high"];
     private static readonly string[] SyncTypes = ["full", "incremental"];
 
-    /// <returns>A <see cref="SyncTrigger"/> or a <see cref="FailureNotice"/>.</returns>
+    /// <returns>A <see cref="SyncTrigger"/>, a <see cref="FailureNotice"/> or the <see cref="FreshnessCheck"/>.</returns>
     public static object Parse(ReadOnlySpan<byte> payload)
     {
         JsonDocument doc;
@@ -69,11 +69,15 @@ public static class TriggerParser
         }
     }
 
-    private static FailureNotice ParseAction(JsonElement root, JsonElement action)
+    private static object ParseAction(JsonElement root, JsonElement action)
     {
+        if (action.ValueKind == JsonValueKind.String && action.GetString() == FreshnessCheck.ActionName)
+        {
+            return FreshnessCheck.Instance;
+        }
         if (action.ValueKind != JsonValueKind.String || action.GetString() != FailureNotice.ActionName)
         {
-            throw new TriggerFormatException($"\"action\" must be \"{FailureNotice.ActionName}\"");
+            throw new TriggerFormatException($"\"action\" must be \"{FailureNotice.ActionName}\" or \"{FreshnessCheck.ActionName}\"");
         }
         if (!root.TryGetProperty("error", out var error) || error.ValueKind != JsonValueKind.Object)
         {

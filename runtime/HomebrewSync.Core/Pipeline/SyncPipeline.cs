@@ -226,12 +226,33 @@ public sealed class SyncPipeline
     private Task SavePlanAsync(string key, SyncPlan plan, CancellationToken cancellationToken) =>
         _plans.SaveAsync(key, plan with { Store = _ports.Bottles.Location, CreatedAt = _time.GetUtcNow() }, cancellationToken);
 
-    /// <summary>ECS above SIZE_THRESHOLD_GB, else the Lambda worker.</summary>
+    /// <summary>ECS above SIZE_THRESHOLD_GB when there is a cluster (ECS_CLUSTER_NAME), else the Lambda worker.</summary>
     public string Route(SyncPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var threshold = (long)(_notifications.Settings.SizeThresholdGb * 1024 * 1024 * 1024);
-        return plan.TotalBytes > threshold ? Routes.Ecs : Routes.Lambda;
+        return _notifications.Settings.EcsClusterName is not null && plan.TotalBytes > threshold ? Routes.Ecs : Routes.Lambda;
+    }
+
+    /// <summary>
+    /// How old the mirror is: hours since the last run that finished (the daily freshness check of the deployed
+    /// stack), written as the MirrorAgeHours EMF metric; null, and no metric, before the first run finishes.
+    /// </summary>
+    public async Task<double?> CheckFreshnessAsync(RunDisplay display, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(display);
+        var last = await RunStatus.ReadAsync(_ports.Documents, cancellationToken);
+        if (last is null)
+        {
+            display.Observer.Info("Mirror age: no sync has finished yet");
+            return null;
+        }
+        var now = _time.GetUtcNow();
+        var hours = Math.Round((now - last.FinishedAt).TotalHours, 2);
+        display.Observer.Info($"Mirror age: {hours:0.#} h since the sync of {last.SyncDate} finished ({last.Outcome}) at {last.FinishedAt:yyyy-MM-dd HH:mm} UTC");
+        await display.MetricsLog.WriteLineAsync(EmfMetrics.ForFreshness(_notifications.Settings.Environment, hours, now));
+        await display.MetricsLog.FlushAsync(cancellationToken);
+        return hours;
     }
 
     /// <summary>
@@ -376,6 +397,8 @@ public sealed class SyncPipeline
                 outcome.Failed.Count, outcome.Plan.Skipped, outcome.Duration, outcome.BytesTransferred, _time.GetUtcNow()));
             await display.MetricsLog.FlushAsync(cancellationToken);
         }
+        await RunStatus.WriteAsync(_ports.Documents, new RunStatus(_time.GetUtcNow(), outcome.Plan.SyncDate, outcome.HasFailures ? "completed with warnings" : "complete",
+            outcome.Stored.Count, outcome.Failed.Count, outcome.Plan.Skipped, n.SyncMethod), cancellationToken);
         display.Observer.Info($"Sync {outcome.Plan.SyncDate} {(outcome.HasFailures ? "completed with warnings" : "complete")}: {outcome.Stored.Count:N0} stored, "
             + $"{outcome.Plan.Skipped:N0} skipped, {outcome.Failed.Count:N0} failed, {outcome.BytesTransferred:N0} bytes downloaded");
         return outcome;

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace HomebrewSync.Core.Notifications;
+namespace HomebrewSync.Contracts;
 
 /// <summary>
 /// EventBridge schedule expressions, enough to say when the next sync is: <c>cron(min hour dom month dow year)</c>
@@ -68,6 +68,29 @@ public static class ScheduleExpression
             }
         }
         return null;
+    }
+
+    /// <summary>The longest time between two firings over the next <paramref name="span"/> from <paramref name="from"/>; null when it cannot be told.</summary>
+    public static TimeSpan? LongestGap(string expression, DateTimeOffset from, TimeSpan span)
+    {
+        ArgumentNullException.ThrowIfNull(expression);
+        var longest = TimeSpan.Zero;
+        var previous = Next(expression, from);
+        if (previous is null)
+        {
+            return null;
+        }
+        for (var i = 0; i < 2000 && previous < from + span; i++)
+        {
+            var next = Next(expression, previous.Value);
+            if (next is null)
+            {
+                return null;
+            }
+            longest = next.Value - previous.Value > longest ? next.Value - previous.Value : longest;
+            previous = next;
+        }
+        return longest;
     }
 
     private static HashSet<int>? Parse(string field, int min, int max, string[]? names, int nameBase)

@@ -1,6 +1,6 @@
-using HomebrewSync.Core.Notifications;
+using HomebrewSync.Contracts;
 
-namespace HomebrewSync.Core.Tests.Notifications;
+namespace HomebrewSync.Contracts.Tests;
 
 public sealed class ScheduleExpressionTests
 {
