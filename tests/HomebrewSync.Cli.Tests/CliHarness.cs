@@ -39,12 +39,26 @@ public sealed class CliHarness : IAsyncDisposable
 
     public async Task<CliRun> RunAsync(params string[] args) => await RunAsync(Environment(), args);
 
-    public static async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string?> env, params string[] args)
+    public static Task<CliRun> RunAsync(IReadOnlyDictionary<string, string?> env, params string[] args) => RunAsync(env, TimeProvider.System, args);
+
+    /// <summary>The CLI in this process on the given clock (a FakeTimeProvider: intervals, timeouts and retry delays pass only when the test advances it).</summary>
+    public static async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string?> env, TimeProvider time, params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var code = await CliApp.RunAsync(args, env, new CliConsole(stdout, stderr, Interactive: false), TimeProvider.System, CancellationToken.None);
+        var code = await CliApp.RunAsync(args, env, new CliConsole(stdout, stderr, Interactive: false), time, CancellationToken.None);
         return new CliRun(code, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>Waits (on the wall clock, for at most a minute) until something the run does has happened.</summary>
+    public static async Task UntilAsync(Func<bool> condition, string what)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        while (!condition())
+        {
+            await Task.Delay(10, limit.Token).ContinueWith(t => t.IsCanceled ? throw new TimeoutException("never happened: " + what) : t, TaskScheduler.Default).Unwrap();
+        }
     }
 
     public string PathOf(string relative) => System.IO.Path.Combine(Store, relative);

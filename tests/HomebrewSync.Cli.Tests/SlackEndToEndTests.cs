@@ -66,25 +66,42 @@ public sealed class SlackEndToEndTests
     }
 
     [Fact]
-    public async Task Sync_LongTransfer_SendsProgressUpdatesAtTheInterval()
+    public async Task Sync_LongTransfer_SendsOneProgressUpdatePerInterval_OnTheInjectedClock()
     {
         var slow = new FormulaBuilder("slow").WithVersion("20.5.1").WithBottle("monterey", 100_000).Build();
         await using var h = await CliHarness.StartAsync([slow]);
         h.Server.InjectFault(slow.Bottles["monterey"].Sha256, FaultKind.Stall);
         await using var slack = await FakeSlackServer.StartAsync();
         var env = h.Environment();
-        env["DOWNLOAD_TIMEOUT_SECONDS"] = "3";
-        env["PROGRESS_UPDATE_INTERVAL"] = "1";
+        env["DOWNLOAD_TIMEOUT_SECONDS"] = "30";
+        env["PROGRESS_UPDATE_INTERVAL"] = "10";
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
+        int Progress() => slack.Messages.Count(m => m.RootElement.GetProperty("text").GetString() == "⏳ Homebrew Sync Progress Update");
 
-        var run = await CliHarness.RunAsync(env, "sync", "--platform", "monterey", "--slack-webhook", slack.WebhookUrl.AbsoluteUri);
+        var run = CliHarness.RunAsync(env, time, "sync", "--platform", "monterey", "--slack-webhook", slack.WebhookUrl.AbsoluteUri);
+        // The bottle's transfer has begun and stalls half way: nothing moves until the clock does.
+        await CliHarness.UntilAsync(() => h.Server.BlobGets(slow.Bottles["monterey"].Sha256) == 1, "the blob request");
+        Assert.Equal(0, Progress());
+        time.Advance(TimeSpan.FromSeconds(10));
+        await CliHarness.UntilAsync(() => Progress() == 1, "the first progress update");
+        time.Advance(TimeSpan.FromSeconds(9));
+        Assert.Equal(1, Progress());
+        time.Advance(TimeSpan.FromSeconds(1));
+        await CliHarness.UntilAsync(() => Progress() == 2, "the second progress update");
+        // At 30 s the attempt times out; the retry gets the whole bottle.
+        while (!run.IsCompleted)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.WhenAny(run, Task.Delay(10));
+        }
 
-        Assert.True(run.ExitCode == 0, run.Error);
+        var result = await run;
+        Assert.True(result.ExitCode == 0, result.Error);
         var progress = slack.Messages.Where(m => m.RootElement.GetProperty("text").GetString() == "⏳ Homebrew Sync Progress Update").ToArray();
-        // One every second of a transfer that lasts about three: timing on a loaded machine varies, the cadence does not go silent.
-        Assert.InRange(progress.Length, 1, 6);
         var fields = progress[0].RootElement.GetProperty("blocks")[1].GetProperty("fields");
         Assert.Equal("*Downloaded:* 0/1 bottles (0%)", fields[0].GetProperty("text").GetString());
         Assert.Equal("*Current:* downloading slow@20.5.1", fields[5].GetProperty("text").GetString());
+        Assert.Equal(2, h.Server.BlobGets(slow.Bottles["monterey"].Sha256));
     }
 
     [Fact]

@@ -37,6 +37,20 @@ public sealed class SyncEndToEndTests
     }
 
     [Fact]
+    public async Task Sync_TwoRunsAtOnce_OneWriteIsRefusedAndRetried_AndTheHashFileHoldsTheUnionOfBoth()
+    {
+        var formulae = Enumerable.Range(0, 12).Select(i => new FormulaBuilder($"f{i:00}").WithBottle("monterey", 2000).Build()).ToArray();
+        await using var h = await CliHarness.StartAsync(formulae);
+        // Both runs read the (absent) hash file before either writes it: the store's versioned write must refuse one.
+        h.Server.HoldBlobsUntil(2);
+
+        var runs = await ConcurrentRuns.RunBothAsync(h.Environment(), formulae);
+
+        ConcurrentRuns.AssertConflictRefusedAndNothingLost(runs, formulae, File.ReadAllBytes(h.PathOf("bottles_hash.json")));
+        Assert.All(formulae, f => Assert.True(File.Exists(h.PathOf($"2025-07-21/{f.Name}-{f.Version}.monterey.bottle.tar.gz"))));
+    }
+
+    [Fact]
     public async Task Sync_SecondRun_TransfersNothing()
     {
         var formulae = Enumerable.Range(0, 5).Select(i => new FormulaBuilder($"tool{i}").WithBottles(Tags, 3000).Build()).ToArray();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Amazon.S3;
@@ -111,14 +112,16 @@ public sealed class AllHostsTests(S3ServerFixture fixture) : IAsyncLifetime
         // The orchestrator routes to the Lambda worker, whose budget fits one slow bottle per invocation.
         var worker = await HostAsync("Lambda", (EnvVars.TimeBudgetSeconds, "10.5"), (EnvVars.RetryAttempts, "1"), (EnvVars.DownloadTimeoutSeconds, "5"), (EnvVars.MaxConcurrentDownloads, "1"));
         using var workerLog = new StringWriter();
-        _homebrew.ThrottleBytesPerSecond = 8_000;
-        using (var services = await LambdaServices.CreateAsync(worker.Environment, TimeProvider.System, workerLog, CancellationToken.None))
+        // Each bottle takes one second on the worker's clock, whatever this machine's speed.
+        var clock = new FakeTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
+        _homebrew.BeforeBlobBody = () => clock.Advance(TimeSpan.FromSeconds(1));
+        using (var services = await LambdaServices.CreateAsync(worker.Environment, clock, workerLog, CancellationToken.None))
         {
             var driver = new StateMachineDriver(services, worker.Environment);
             await driver.RunAsync(Scheduled);
             Assert.Equal(StateMachineDriver.Done, driver.EndState);
             Assert.Equal(Routes.Lambda, driver.Planned!.Route);
-            // Each bottle takes at least a second; after the first, another would not fit the 10.5 s budget (a bottle may take 10.05 s at worst).
+            // Each bottle takes a second of the clock; after the first, another would not fit the 10.5 s budget (a bottle may take 10.05 s at worst).
             Assert.Equal(6, driver.WorkerResults.Count);
             Assert.Equal([1, 2, 3, 4, 5, 6], driver.WorkerResults.Select(r => r.Stored));
         }
@@ -174,8 +177,9 @@ public sealed class AllHostsTests(S3ServerFixture fixture) : IAsyncLifetime
     {
         var worker = await HostAsync("Lambda", (EnvVars.TimeBudgetSeconds, "10.5"), (EnvVars.RetryAttempts, "1"), (EnvVars.DownloadTimeoutSeconds, "5"), (EnvVars.MaxConcurrentDownloads, "1"));
         using var log = new StringWriter();
-        _homebrew.ThrottleBytesPerSecond = 8_000;
-        using var services = await LambdaServices.CreateAsync(worker.Environment, TimeProvider.System, log, CancellationToken.None);
+        var clock = new FakeTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
+        _homebrew.BeforeBlobBody = () => clock.Advance(TimeSpan.FromSeconds(1));
+        using var services = await LambdaServices.CreateAsync(worker.Environment, clock, log, CancellationToken.None);
         var driver = new StateMachineDriver(services, worker.Environment, maxWorkerInvocations: 2);
 
         await driver.RunAsync(Scheduled);

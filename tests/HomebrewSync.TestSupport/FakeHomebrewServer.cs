@@ -71,6 +71,27 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
         _apiFiles[path] = (bytes, lastModified ?? new DateTimeOffset(2001, 1, 1, 0, 0, 0, TimeSpan.Zero));
     public IReadOnlyList<FakeFormula> Formulae => _formulae;
 
+    private TaskCompletionSource? _gate;
+    private int _gateNeeded;
+    private int _gateArrived;
+
+    /// <summary>
+    /// Holds every blob GET until <paramref name="requests"/> of them have arrived, then lets them all go: clients that
+    /// fetch one blob at a time are certain to be in flight together (no timing involved).
+    /// </summary>
+    public void HoldBlobsUntil(int requests)
+    {
+        _gateNeeded = requests;
+        _gateArrived = 0;
+        _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>
+    /// Runs before each full blob body is sent: a test on a FakeTimeProvider advances its clock here, so a bottle
+    /// "takes" exactly that long for a client on that clock, however fast this machine is.
+    /// </summary>
+    public Action? BeforeBlobBody { get; set; }
+
     /// <summary>Full-body GETs of one blob that reached the blob host.</summary>
     public int BlobGets(string sha256) => _blobGets.TryGetValue(sha256, out var n) ? n : 0;
 
@@ -286,6 +307,14 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
             ctx.Response.ContentLength = blob.Length;
             return;
         }
+        if (_gate is { } gate)
+        {
+            if (Interlocked.Increment(ref _gateArrived) >= _gateNeeded)
+            {
+                gate.TrySetResult();
+            }
+            await gate.Task.WaitAsync(ctx.RequestAborted);
+        }
         var range = ctx.Request.Headers.Range.ToString();
         if (range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith('-') is false)
         {
@@ -299,6 +328,7 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
             return;
         }
         _blobGets.AddOrUpdate(sha, 1, (_, n) => n + 1);
+        BeforeBlobBody?.Invoke();
         var fault = ctx.Request.Query["fault"].ToString();
         ctx.Response.ContentLength = blob.Length;
         Stream body = new CountingStream(ctx.Response.Body, n => Interlocked.Add(ref _bytesServed, n));

@@ -35,14 +35,25 @@ public sealed class SlackWebhookNotifierTests
         slack.Fail(500, times: 100);
         using var http = HttpClientFactory.Create(new SyncSettings());
         var warnings = new List<string>();
-        var notifier = new SlackWebhookNotifier(http, new SecretUrl(slack.WebhookUrl), null, null, TimeProvider.System, warnings.Add, TimeSpan.FromSeconds(2));
-        var unreachable = new SlackWebhookNotifier(http, new SecretUrl(new Uri("http://127.0.0.1:9/" + FakeSlackServer.SecretPath)), null, null, TimeProvider.System, warnings.Add, TimeSpan.FromSeconds(2));
-        var started = DateTime.UtcNow;
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
+        var notifier = new SlackWebhookNotifier(http, new SecretUrl(slack.WebhookUrl), null, null, time, warnings.Add, TimeSpan.FromSeconds(2));
+        var unreachable = new SlackWebhookNotifier(http, new SecretUrl(new Uri("http://127.0.0.1:9/" + FakeSlackServer.SecretPath)), null, null, time, warnings.Add, TimeSpan.FromSeconds(2));
 
-        await notifier.NotifyAsync(Message, CancellationToken.None);
-        await unreachable.NotifyAsync(Message, CancellationToken.None);
+        // The back-off waits are on the injected clock: each attempt waits until the test moves it on.
+        foreach (var target in new[] { notifier, unreachable })
+        {
+            var started = time.GetUtcNow();
+            var send = target.NotifyAsync(Message, CancellationToken.None);
+            while (!send.IsCompleted)
+            {
+                time.Advance(TimeSpan.FromMilliseconds(100));
+                await Task.WhenAny(send, Task.Delay(5));
+            }
+            await send;
+            // It gave up within the 2 s it may wait, plus the one back-off step that crossed the line.
+            Assert.InRange(time.GetUtcNow() - started, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3));
+        }
 
-        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(8));
         Assert.Equal(2, warnings.Count);
         Assert.All(warnings, w => Assert.DoesNotContain("XXXXXXXX", w, StringComparison.Ordinal));
         Assert.All(warnings, w => Assert.DoesNotContain("services/", w, StringComparison.Ordinal));
