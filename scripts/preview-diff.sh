@@ -28,9 +28,9 @@ trap cleanup EXIT
 synth() { # synth DIR OUT: the CDK app of the tree at DIR into the cloud assembly OUT
   local dir=$1 out=$2
   if [ ! -d "$dir/infra/HomebrewSync.Infra" ]; then return 1; fi
-  # Cleaned first: a stale obj/ from a build with other flags would change the package hash.
-  (cd "$dir" && dotnet clean runtime/HomebrewSync.Lambda -c Release --nologo -v quiet >/dev/null \
-    && dotnet publish runtime/HomebrewSync.Lambda -c Release -o "$out.lambda" --nologo -v quiet -p:DebugType=None -p:ContinuousIntegrationBuild=true >/dev/null \
+  # A fresh build tree of its own (--artifacts-path): the package does not depend on, or disturb, the
+  # developer's or the tests' bin/ and obj/ folders, so equal sources give an equal package hash.
+  (cd "$dir" && dotnet publish runtime/HomebrewSync.Lambda -c Release --artifacts-path "$out.build" -o "$out.lambda" --nologo -v quiet -p:DebugType=None -p:ContinuousIntegrationBuild=true >/dev/null \
     && CDK_OUTDIR="$out" CDK_CONTEXT_JSON="{\"stage\":\"$stage\",\"lambdaPackage\":\"$out.lambda\",\"aws:cdk:enable-path-metadata\":true}" \
        dotnet run -c Release --project infra/HomebrewSync.Infra >"$out.log" 2>&1) || { cat "$out.log" >&2; return 3; }
 }
@@ -47,7 +47,10 @@ base_template="$work/base-out/$stack.template.json"
 [ -f "$base_template" ] || echo '{"Resources":{}}' >"$base_template"
 echo "## Infrastructure preview: $stack ($base -> working tree)"
 echo
-npx cdk diff --app "$work/head-out" --template "$base_template" "$stack" 2>&1 \
+# From the scratch directory: the CLI rewrites the cdk.context.json of the directory it runs in, and the
+# repository's pinned lookups must stay as committed.
+cdk_cli="$PWD/node_modules/.bin/cdk"
+(cd "$work" && "$cdk_cli" diff --no-notices --app "$work/head-out" --template "$base_template" "$stack") 2>&1 \
   | grep -v -e "^!!" -e "Acknowledge with" -e "info-annotation" -e "program.js:" | tee "$work/diff.txt"
 echo
 node scripts/template-summary.mjs "$base_template" "$work/head-out/$stack.template.json" "$work/diff.txt" | tee "$work/summary.txt"

@@ -58,6 +58,7 @@ public static class CliApp
                 "sync" => await SyncCommand.RunAsync(request, services, reporter, console, cancellationToken),
                 "verify" => await VerifyCommand.RunAsync(request, services, console, cancellationToken),
                 "stats" => await StatsCommand.RunAsync(request, services, console, cancellationToken),
+                "prune" => await PruneCommand.RunAsync(request, services, reporter, console, cancellationToken),
                 "serve" => await ServeCommand.RunAsync(request, services, console, cancellationToken),
                 _ => ExitCodes.Usage,
             };

@@ -25,16 +25,20 @@ internal static class CliOptions
     public const string NoProgress = "--no-progress";
     public const string Deep = "--deep";
     public const string Plan = "--plan";
+    public const string DryRun = "--dry-run";
+    public const int DefaultKeepDays = 30;
 
     private static readonly string[] PlanSync = ["plan", "sync"];
-    private static readonly string[] All = ["plan", "sync", "verify", "stats", "serve"];
+    private static readonly string[] All = ["plan", "sync", "verify", "stats", "serve", "prune"];
+    private static readonly string[] Catalog = ["plan", "sync", "prune"];
 
     public static readonly IReadOnlyList<(string Name, string Summary)> Commands =
     [
         ("plan", "Show what a sync would download (count and bytes per platform); changes nothing."),
         ("sync", "Plan, then download, verify and store every new bottle; update the hash file."),
-        ("verify", "Check the store against its hash file: missing files, wrong sizes, wrong sha256, unrecorded files."),
+        ("verify", "Check the store against its hash file: missing files, wrong sizes, wrong sha256; lists unlisted files."),
         ("stats", "Print the hash file's statistics: bottles and bytes per platform, per target tag and per date."),
+        ("prune", "Remove bottles no target tag resolves to any more (superseded versions, dropped formulae), unlisted objects and unused image indexes."),
         ("serve", "Serve the mirror to brew over HTTP (HOMEBREW_BOTTLE_DOMAIN, HOMEBREW_ARTIFACT_DOMAIN, HOMEBREW_API_DOMAIN)."),
     ];
 
@@ -44,8 +48,8 @@ internal static class CliOptions
         new("--s3-endpoint", EnvVars.AwsEndpointUrlS3, "URL", $"S3 endpoint for S3-compatible servers; path-style addressing (also read from {EnvVars.AwsEndpointUrl}).", All),
         new("--sse", EnvVars.S3ServerSideEncryption, "AES256|aws:kms", "Server-side encryption of S3 objects (default AES256).", ["sync"]),
         new("--kms-key-id", EnvVars.KmsKeyId, "KEY", "KMS key for --sse aws:kms (default: the bucket's AWS-managed key).", ["sync"]),
-        new("--api-url", EnvVars.HomebrewApiUrl, "URL", $"Catalog URL, http(s) or file (default {SyncSettings.DefaultApiUrl}).", PlanSync),
-        new("--platform", EnvVars.TargetPlatforms, "TAG[,TAG]", $"Target tags: the tags of the Macs that install from the mirror (default {string.Join(",", SyncSettings.DefaultTargetPlatforms)}).", ["plan", "sync", "stats"]),
+        new("--api-url", EnvVars.HomebrewApiUrl, "URL", $"Catalog URL, http(s) or file (default {SyncSettings.DefaultApiUrl}).", Catalog),
+        new("--platform", EnvVars.TargetPlatforms, "TAG[,TAG]", $"Target tags: the tags of the Macs that install from the mirror (default {string.Join(",", SyncSettings.DefaultTargetPlatforms)}).", ["plan", "sync", "stats", "prune"]),
         new("--formula", EnvVars.FormulaNames, "NAME[,NAME]", "Only these formulae (default: all with bottles).", PlanSync),
         new("--force", EnvVars.ForceDownload, null, "Download even bottles the hash file already has with the same sha256.", PlanSync),
         new("--include-disabled", EnvVars.IncludeDisabled, null, "Also mirror formulae Homebrew has disabled.", PlanSync),
@@ -56,6 +60,8 @@ internal static class CliOptions
         new("--batch-size", EnvVars.BatchSize, "N", "Write the hash file every N stored bottles (default 50).", ["sync"]),
         new(Plan, null, "KEY|s3://BUCKET/KEY", "Execute a saved plan (the orchestrator's plans/...) instead of planning; the ECS task runs this.", ["sync"]),
         new("--rebuild-hash", EnvVars.ForceRebuildHash, null, "Rebuild the hash file from the S3 objects' metadata first (the old one is kept as bottles_hash.json.backup-<time>).", ["sync"]),
+        new("--keep-days", EnvVars.PruneKeepDays, "N", $"prune: keep superseded bottles downloaded within the last N days (default {DefaultKeepDays}).", ["prune"]),
+        new(DryRun, null, null, "prune: list what would be removed, with sizes; change nothing.", ["prune"]),
         new(Deep, null, null, "Re-hash every object's bytes, not only compare the sha256 recorded at upload (S3).", ["verify"]),
         new("--no-api", EnvVars.MirrorApi, null, "Do not mirror Homebrew's signed API files (internal/packages.<tag>.jws.json).", PlanSync) { FlagValue = "false" },
         new("--api-tags", EnvVars.ApiTags, "TAG[,TAG]", "Also mirror the API file of these host tags (Macs or Linux hosts that are not target tags).", PlanSync),
@@ -71,7 +77,7 @@ internal static class CliOptions
         new("--allow", EnvVars.ServeAllowedCidrs, "CIDR[,CIDR]", "Only these clients may use serve (default: any).", ["serve"]),
         new("--proxy", EnvVars.ServeProxy, null, "Send S3 bottles through serve instead of redirecting to short-lived presigned links.", ["serve"]),
         new("--refresh", EnvVars.ServeRefreshSeconds, "SECONDS", "How often serve checks the hash file for a newer version (default 10).", ["serve"]),
-        new(Json, null, null, "Machine-readable JSON on standard output.", ["plan", "sync", "verify", "stats"]),
+        new(Json, null, null, "Machine-readable JSON on standard output.", ["plan", "sync", "verify", "stats", "prune"]),
         new(NoProgress, null, null, "Plain log lines even on a terminal.", ["sync"]),
     ];
 

@@ -17,7 +17,9 @@ internal sealed record CliRequest(
     bool Deep,
     string? PlanKey,
     Uri? Listen = null,
-    Core.Serving.ServeOptions? Serve = null)
+    Core.Serving.ServeOptions? Serve = null,
+    int KeepDays = CliOptions.DefaultKeepDays,
+    bool DryRun = false)
 {
     public SyncSettings Settings => Host.Sync;
 
@@ -61,6 +63,15 @@ internal sealed record CliRequest(
                 reader.AddError($"{EnvVars.ServeListenUrl}: '{listen}' must be http://HOST:PORT (put a TLS proxy or load balancer in front for https)");
             }
             request = request with { Listen = listen, Serve = ServeSettings.Read(reader) };
+        }
+        if (command == "prune")
+        {
+            var keep = reader.Int(EnvVars.PruneKeepDays, CliOptions.DefaultKeepDays);
+            if (keep < 0)
+            {
+                reader.AddError($"{EnvVars.PruneKeepDays}: {keep} must be 0 or more days");
+            }
+            request = request with { KeepDays = keep, DryRun = reader.Bool(CliOptions.DryRun, false) };
         }
         errors.AddRange(reader.Errors);
         // A saved plan carries its formulae, date and force: options that would change them are refused (the environment is not).

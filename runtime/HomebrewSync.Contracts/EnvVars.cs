@@ -21,6 +21,9 @@ public static class EnvVars
     public const string ForceDownload = "FORCE_DOWNLOAD";
     public const string IncludeDisabled = "INCLUDE_DISABLED";
     public const string SyncDate = "SYNC_DATE";
+
+    /// <summary>prune: keep superseded bottles downloaded within this many days (default 30).</summary>
+    public const string PruneKeepDays = "PRUNE_KEEP_DAYS";
     public const string ForceRebuildHash = "FORCE_REBUILD_HASH";
     public const string MaxDownloadSizeGb = "MAX_DOWNLOAD_SIZE_GB";
 

@@ -48,6 +48,9 @@ public sealed class OrchestratorFunction
                 return HandlerSupport.Write(new { notified = true });
             case FreshnessCheck:
                 return HandlerSupport.Write(new { mirror_age_hours = await services.Pipeline.CheckFreshnessAsync(services.Display, budget.Token) });
+            case PruneRequest prune:
+                var pruned = await services.Pipeline.PruneAsync(prune.KeepDays, dryRun: false, services.Log, budget.Token);
+                return HandlerSupport.Write(new { removed = pruned.Count, removed_bytes = pruned.Bytes, kept = pruned.Kept });
             default:
                 throw new TriggerFormatException("Unrecognised input");
         }

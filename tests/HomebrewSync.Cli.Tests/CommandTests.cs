@@ -59,11 +59,76 @@ public sealed class CommandTests
 
         Assert.Equal(3, run.ExitCode);
         using var doc = JsonDocument.Parse(run.Out);
+        Assert.Equal(1, doc.RootElement.GetProperty("unlisted").GetInt32());
         var problems = doc.RootElement.GetProperty("problems").EnumerateArray()
             .Select(p => (p.GetProperty("kind").GetString(), p.GetProperty("key").GetString())).ToArray();
         Assert.Equal(
             [("Missing", "gone-1.0.0-monterey"), ("WrongSize", "short-1.0.0-monterey"), ("WrongSha256", "tampered-1.0.0-monterey"), ("Unrecorded", "2025-07-21/stray-1.0.monterey.bottle.tar.gz")],
             problems);
+    }
+
+    [Fact]
+    public async Task Verify_UnlistedFileAlone_IsReportedButAccepted()
+    {
+        await using var h = await CliHarness.StartAsync([new FormulaBuilder("fine").WithBottle("monterey").Build()]);
+        Assert.Equal(0, (await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-21")).ExitCode);
+        await File.WriteAllBytesAsync(h.PathOf("2025-07-21/stray-1.0.monterey.bottle.tar.gz"), new byte[5]);
+
+        var run = await h.RunAsync("verify");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("unlisted     2025-07-21/stray-1.0.monterey.bottle.tar.gz", run.Out, StringComparison.Ordinal);
+        Assert.Contains("OK: 1 bottles match the hash file; 1 unlisted object(s), which 'homebrew-sync prune' removes.", run.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Prune_AfterTheCatalogMovesOn_DryRunListsThenPruneRemovesTheSupersededVersion()
+    {
+        var old = new FormulaBuilder("wget").WithVersion("1.0").WithBottle("monterey", 3000).Build();
+        var kept = new FormulaBuilder("curl").WithVersion("8.0").WithBottle("monterey", 2000).Build();
+        await using var h = await CliHarness.StartAsync([old, kept]);
+        Assert.Equal(0, (await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01")).ExitCode);
+        var updated = new FormulaBuilder("wget").WithVersion("1.1").WithBottle("monterey", 3100).Build();
+        h.Server.SetFormulae([updated, kept]);
+        Assert.Equal(0, (await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-08-20")).ExitCode);
+        var env = h.Environment();
+        env["TARGET_PLATFORMS"] = "monterey";
+        // "Today" is 2025-09-01 for prune: wget 1.0 was downloaded 62 days ago.
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2025, 9, 1, 3, 0, 0, TimeSpan.Zero));
+        var files = Directory.GetFiles(h.Store, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+
+        var dry = await CliHarness.RunAsync(env, time, "prune", "--dry-run");
+        var within = await CliHarness.RunAsync(env, time, "prune", "--keep-days", "90");
+
+        Assert.True(dry.ExitCode == 0, dry.Error);
+        Assert.Matches(@"superseded\s+2\.9 KB\s+2025-07-01/wget-1\.0\.monterey\.bottle\.tar\.gz", dry.Out);
+        Assert.Contains("Dry run: would remove 2 objects", dry.Out, StringComparison.Ordinal);
+        Assert.Contains("Nothing to prune: 3 bottles kept", within.Out, StringComparison.Ordinal);
+        Assert.Equal(files, Directory.GetFiles(h.Store, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+
+        var run = await CliHarness.RunAsync(env, time, "prune", "--keep-days", "30", "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var doc = JsonDocument.Parse(run.Out);
+        Assert.Equal("wget-1.0-monterey", doc.RootElement.GetProperty("superseded")[0].GetProperty("hash_key").GetString());
+        Assert.Equal("manifests/wget/1.0.json", doc.RootElement.GetProperty("manifests")[0].GetProperty("object_key").GetString());
+        Assert.False(File.Exists(h.PathOf("2025-07-01/wget-1.0.monterey.bottle.tar.gz")));
+        Assert.True(File.Exists(h.PathOf("2025-08-20/wget-1.1.monterey.bottle.tar.gz")));
+        Assert.True(File.Exists(h.PathOf("2025-07-01/curl-8.0.monterey.bottle.tar.gz")));
+        var verify = await h.RunAsync("verify");
+        Assert.Equal(0, verify.ExitCode);
+        Assert.Contains("OK: 2 bottles match the hash file.", verify.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Prune_BadKeepDays_IsAUsageErrorAndRemovesNothing()
+    {
+        await using var h = await CliHarness.StartAsync([new FormulaBuilder("fine").WithBottle("monterey").Build()]);
+
+        var run = await h.RunAsync("prune", "--keep-days", "-3");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("PRUNE_KEEP_DAYS: -3 must be 0 or more days", run.Error, StringComparison.Ordinal);
     }
 
     [Fact]

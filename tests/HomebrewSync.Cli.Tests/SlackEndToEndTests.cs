@@ -74,7 +74,8 @@ public sealed class SlackEndToEndTests
         await using var slack = await FakeSlackServer.StartAsync();
         var env = h.Environment();
         env["DOWNLOAD_TIMEOUT_SECONDS"] = "30";
-        env["PROGRESS_UPDATE_INTERVAL"] = "10";
+        // Shorter than the Slack client's own 10 s attempt timeout (same clock): advancing it never times out a send in flight.
+        env["PROGRESS_UPDATE_INTERVAL"] = "5";
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
         int Progress() => slack.Messages.Count(m => m.RootElement.GetProperty("text").GetString() == "⏳ Homebrew Sync Progress Update");
 
@@ -82,9 +83,9 @@ public sealed class SlackEndToEndTests
         // The bottle's transfer has begun and stalls half way: nothing moves until the clock does.
         await CliHarness.UntilAsync(() => h.Server.BlobGets(slow.Bottles["monterey"].Sha256) == 1, "the blob request");
         Assert.Equal(0, Progress());
-        time.Advance(TimeSpan.FromSeconds(10));
+        time.Advance(TimeSpan.FromSeconds(5));
         await CliHarness.UntilAsync(() => Progress() == 1, "the first progress update");
-        time.Advance(TimeSpan.FromSeconds(9));
+        time.Advance(TimeSpan.FromSeconds(4));
         Assert.Equal(1, Progress());
         time.Advance(TimeSpan.FromSeconds(1));
         await CliHarness.UntilAsync(() => Progress() == 2, "the second progress update");

@@ -116,6 +116,8 @@ public sealed class ConfigDrivesTheTemplateTests : IClassFixture<ConfigDrivesThe
         dev["lambda_sync_memory_size"] = 2048;
         dev["schedule_expression"] = "cron(30 4 ? * MON *)";
         dev["max_mirror_age_hours"] = 180;
+        dev["prune_enabled"] = true;
+        dev["prune_keep_days"] = 45;
         dev["monthly_budget_limit"] = 75;
         File.WriteAllText(Path.Combine(dir, "dev.json"), dev.ToJsonString());
         return dir;
@@ -128,5 +130,8 @@ public sealed class ConfigDrivesTheTemplateTests : IClassFixture<ConfigDrivesThe
         Assert.Contains(_edited.Resources("AWS::Events::Rule"), r => r["Properties"]!["ScheduleExpression"]?.GetValue<string>() == "cron(30 4 ? * MON *)");
         Assert.Equal(75, _edited.Single("AWS::Budgets::Budget")["Properties"]!["Budget"]!["BudgetLimit"]!["Amount"]!.GetValue<double>());
         Assert.Contains(_edited.Resources("AWS::Lambda::Function"), f => f["Properties"]!["Environment"]?["Variables"]?["SCHEDULE_EXPRESSION"]?.GetValue<string>() == "cron(30 4 ? * MON *)");
+        var prune = _edited.Resources("AWS::Events::Rule").Single(r => r["Properties"]!["Name"]?.GetValue<string>() == "homebrew-sync-dev-prune")["Properties"]!;
+        Assert.Equal("rate(7 days)", prune["ScheduleExpression"]!.GetValue<string>());
+        Assert.Equal("""{"action":"prune","keep_days":45}""", prune["Targets"]![0]!["Input"]!.GetValue<string>());
     }
 }

@@ -159,6 +159,8 @@ public sealed class ProdTemplateTests(ProdStack prod) : IClassFixture<ProdStack>
         Assert.Equal("""["HomebrewSync-prod",{"exists":false}]""", custom["detail"]!["stack"]!.ToJsonString());
         var freshness = prod.Resources("AWS::Events::Rule").Single(r => r["Properties"]!["ScheduleExpression"]?.GetValue<string>() == "rate(1 day)")["Properties"]!;
         Assert.Contains(OrchestratorActions.CheckFreshness, freshness["Targets"]![0]!["Input"]!.GetValue<string>(), StringComparison.Ordinal);
+        // Pruning is off unless prune_enabled.
+        Assert.DoesNotContain(prod.Resources("AWS::Events::Rule"), r => r["Properties"]!["Targets"]![0]!["Input"]?.GetValue<string>()?.Contains(OrchestratorActions.Prune, StringComparison.Ordinal) == true);
     }
 
     [Fact]

@@ -294,6 +294,27 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task Prune_AsTheWeeklyRuleInvokesIt_RemovesWhatTheCatalogNoLongerResolvesTo()
+    {
+        var (driver, services) = await DriverAsync((EnvVars.SyncDate, "2025-07-21"));
+        using var _ = services;
+        await driver.RunAsync(Scheduled);
+        Assert.Equal(StateMachineDriver.Done, driver.EndState);
+        var before = await KeysAsync();
+        // The catalog moves on: the first formula leaves it. With keep_days 0 its bottles go at once.
+        _homebrew.SetFormulae(_formulae.Skip(1));
+
+        var result = await StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(services), """{"action":"prune","keep_days":0}""");
+
+        var gone = before.Except(await KeysAsync()).ToArray();
+        Assert.Equal(gone.Length, result.GetProperty("removed").GetInt32());
+        Assert.Contains(gone, k => k.Contains($"/{_formulae[0].Name}-", StringComparison.Ordinal));
+        Assert.DoesNotContain(gone, k => k.Contains($"/{_formulae[1].Name}-", StringComparison.Ordinal));
+        using var hash = await GetJsonAsync("bottles_hash.json");
+        Assert.DoesNotContain(hash.RootElement.GetProperty("bottles").EnumerateObject(), p => p.Name.StartsWith(_formulae[0].Name + "-", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task WorkerFailure_IsCaughtAndTheOrchestratorSendsFailed()
     {
         var (driver, services) = await DriverAsync();
@@ -328,6 +349,8 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     [InlineData("""{"source":"manual","sync_type":"full","force_rebuild_hash":"false"}""")]
     [InlineData("""{"source":"manual","sync_type":"full","notification_channel":"homebrew"}""")]
     [InlineData("""{"action":"delete_everything"}""")]
+    [InlineData("""{"action":"prune"}""")]
+    [InlineData("""{"action":"prune","keep_days":-1}""")]
     [InlineData("""{"action":"notify_failure"}""")]
     [InlineData("""{"action":"notify_failure","error":{"Cause":"x"}}""")]
     [InlineData("""{"source":"aws.events","detail-type":"Object Created","detail":{}}""")]

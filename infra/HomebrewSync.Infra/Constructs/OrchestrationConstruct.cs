@@ -143,9 +143,20 @@ public sealed class OrchestrationConstruct : Construct
             Schedule = Schedule.Rate(Duration.Days(1)),
             Targets = [new LambdaFunction(props.Orchestrator, new LambdaFunctionProps { Event = RuleTargetInput.FromObject(new Dictionary<string, object> { ["action"] = OrchestratorActions.CheckFreshness }) })],
         });
+        if (c.PruneEnabled)
+        {
+            PruneRule = new Rule(this, "Prune", new RuleProps
+            {
+                RuleName = $"{props.Names.Prefix}-prune",
+                Description = $"Weekly: the orchestrator removes bottles no target tag resolves to any more, older than {c.PruneKeepDays} days (prune_enabled)",
+                Schedule = Schedule.Rate(Duration.Days(7)),
+                Targets = [new LambdaFunction(props.Orchestrator, new LambdaFunctionProps { Event = RuleTargetInput.FromObject(new Dictionary<string, object> { ["action"] = OrchestratorActions.Prune, ["keep_days"] = c.PruneKeepDays }) })],
+            });
+        }
     }
 
     public StateMachine StateMachine { get; }
+    public Rule? PruneRule { get; }
     public Rule? ScheduleRule { get; }
     public Rule TriggerRule { get; }
     public Rule FreshnessRule { get; }

@@ -18,6 +18,7 @@ internal static class VerifyCommand
                 report.EntriesChecked,
                 report.FilesRehashed,
                 report.IsClean,
+                report.Unlisted,
                 Problems = report.Problems.Select(p => new { Kind = p.Kind.ToString(), p.Key, p.Detail }),
             });
         }
@@ -32,9 +33,10 @@ internal static class VerifyCommand
             {
                 o.WriteLine($"{Label(p.Kind),-12} {p.Key}: {p.Detail}");
             }
+            var unlisted = report.Unlisted == 0 ? "" : $"; {Humanize.Count(report.Unlisted)} unlisted object(s), which 'homebrew-sync prune' removes";
             o.WriteLine(report.IsClean
-                ? $"OK: {Humanize.Count(report.EntriesChecked)} bottles match the hash file."
-                : $"{Humanize.Count(report.Problems.Count)} problem(s) in {Humanize.Count(report.EntriesChecked)} hash-file entries.");
+                ? $"OK: {Humanize.Count(report.EntriesChecked)} bottles match the hash file{unlisted}."
+                : $"{Humanize.Count(report.Problems.Count - report.Unlisted)} problem(s) in {Humanize.Count(report.EntriesChecked)} hash-file entries{unlisted}.");
         }
         return report.IsClean ? ExitCodes.Success : ExitCodes.CompletedWithFailures;
     }
@@ -44,6 +46,6 @@ internal static class VerifyCommand
         VerifyProblemKind.Missing => "missing",
         VerifyProblemKind.WrongSize => "wrong size",
         VerifyProblemKind.WrongSha256 => "wrong sha256",
-        _ => "unrecorded",
+        _ => "unlisted",
     };
 }

@@ -38,6 +38,9 @@ public sealed record DeploymentConfig
     [JsonPropertyName("s3_noncurrent_version_expiration_days")] public int S3NoncurrentVersionExpirationDays { get; init; }
     [JsonPropertyName("s3_archive_transition_days")] public int S3ArchiveTransitionDays { get; init; }
     [JsonPropertyName("plan_retention_days")] public int PlanRetentionDays { get; init; }
+    /// <summary>A weekly prune by the orchestrator (what <c>homebrew-sync prune</c> does); off unless set.</summary>
+    [JsonPropertyName("prune_enabled")] public bool PruneEnabled { get; init; }
+    [JsonPropertyName("prune_keep_days")] public int PruneKeepDays { get; init; } = 30;
 
     [JsonPropertyName("schedule_expression")] public string ScheduleExpression { get; init; } = "";
     [JsonPropertyName("schedule_enabled")] public bool ScheduleEnabled { get; init; }

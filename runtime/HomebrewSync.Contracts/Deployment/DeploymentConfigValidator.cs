@@ -34,6 +34,7 @@ public static class DeploymentConfigValidator
         Range("s3_noncurrent_version_expiration_days", c.S3NoncurrentVersionExpirationDays, 1, 36500);
         Range("s3_archive_transition_days", c.S3ArchiveTransitionDays, 1, 36500);
         Range("plan_retention_days", c.PlanRetentionDays, 1, 3650);
+        Range("prune_keep_days", c.PruneKeepDays, 0, 3650);
         Range("max_worker_invocations", c.MaxWorkerInvocations, 1, 1000);
         if (!BucketNames.IsValid(DeploymentNames.BucketName(c, "a-developer-name-xyz")))
         {

@@ -9,6 +9,9 @@ public static class OrchestratorActions
     /// <summary>Report how old the mirror is (daily): the MirrorAgeHours metric.</summary>
     public const string CheckFreshness = "check_freshness";
 
+    /// <summary>Remove what the mirror no longer needs (<c>{"action": "prune", "keep_days": N}</c>; scheduled when prune_enabled).</summary>
+    public const string Prune = "prune";
+
     /// <summary>The Error of a worker loop that reached max_worker_invocations.</summary>
     public const string WorkerLoopBoundError = "WorkerLoopBound";
 }

@@ -57,16 +57,33 @@ public sealed class SyncNotifications
         return _notifier.NotifyAsync(SlackMessages.LargeDownload(_settings, plan.SyncDate, plan.TotalBytes, plan.Bottles.Count), cancellationToken);
     }
 
-    /// <summary>Sends a progress update every PROGRESS_UPDATE_INTERVAL until <paramref name="stop"/> is cancelled.</summary>
+    /// <summary>
+    /// Sends a progress update every PROGRESS_UPDATE_INTERVAL until <paramref name="stop"/> is cancelled, on a fixed
+    /// cadence from the start (a slow Slack delays one update, not every later one); a send that took longer than
+    /// an interval is followed by one update at once, not by a burst.
+    /// </summary>
     public async Task RunProgressUpdatesAsync(ProgressTracker progress, CancellationToken stop)
     {
         ArgumentNullException.ThrowIfNull(progress);
+        var interval = _settings.ProgressUpdateInterval;
+        var due = _time.GetUtcNow() + interval;
         try
         {
             while (true)
             {
-                await Task.Delay(_settings.ProgressUpdateInterval, _time, stop);
+                var wait = due - _time.GetUtcNow();
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _time, stop);
+                }
                 await _notifier.NotifyAsync(SlackMessages.Progress(progress.Snapshot()), stop);
+                due += interval;
+                // Late by more than an interval (a slow send): one update now, then the cadence again.
+                var now = _time.GetUtcNow();
+                if (due < now)
+                {
+                    due = now;
+                }
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -75,9 +75,15 @@ public static class TriggerParser
         {
             return FreshnessCheck.Instance;
         }
+        if (action.ValueKind == JsonValueKind.String && action.GetString() == PruneRequest.ActionName)
+        {
+            return root.TryGetProperty("keep_days", out var keep) && keep.ValueKind == JsonValueKind.Number && keep.TryGetInt32(out var days) && days >= 0
+                ? new PruneRequest(days)
+                : throw new TriggerFormatException("prune needs \"keep_days\", a whole number of days (0 or more)");
+        }
         if (action.ValueKind != JsonValueKind.String || action.GetString() != FailureNotice.ActionName)
         {
-            throw new TriggerFormatException($"\"action\" must be \"{FailureNotice.ActionName}\" or \"{FreshnessCheck.ActionName}\"");
+            throw new TriggerFormatException($"\"action\" must be \"{FailureNotice.ActionName}\", \"{FreshnessCheck.ActionName}\" or \"{PruneRequest.ActionName}\"");
         }
         if (!root.TryGetProperty("error", out var error) || error.ValueKind != JsonValueKind.Object)
         {

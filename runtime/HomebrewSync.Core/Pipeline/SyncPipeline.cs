@@ -256,6 +256,37 @@ public sealed class SyncPipeline
     }
 
     /// <summary>
+    /// Removes what the mirror no longer needs (<see cref="Pruning.MirrorPruner"/>): bottles the target tags no longer
+    /// resolve to, downloaded more than <paramref name="keepDays"/> days ago, unlisted objects, unused image indexes.
+    /// </summary>
+    /// <exception cref="Pruning.PruneRefusedException">The catalog was not read completely, or there is no hash file.</exception>
+    public async Task<Pruning.PruneResult> PruneAsync(int keepDays, bool dryRun, ISyncObserver observer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        var rejected = new List<string>();
+        var formulae = new List<Catalog.Formula>();
+        await foreach (var f in _ports.Catalog.ReadAsync(rejected.Add, cancellationToken))
+        {
+            formulae.Add(f);
+        }
+        if (rejected.Count > 0)
+        {
+            // A formula the catalog could not describe would look dropped, and its bottles would go.
+            throw new Pruning.PruneRefusedException($"{rejected.Count:N0} catalog entries could not be read (first: {rejected[0]}); nothing is pruned on a partial catalog");
+        }
+        return await Pruning.MirrorPruner.PruneAsync(AsAsync(formulae), _settings.TargetPlatforms, _ports.Bottles, _ports.HashFile, _ports.Documents, keepDays, dryRun, _time, observer.Info, cancellationToken);
+    }
+
+    private static async IAsyncEnumerable<T> AsAsync<T>(IEnumerable<T> items)
+    {
+        foreach (var item in items)
+        {
+            yield return item;
+        }
+        await Task.CompletedTask;
+    }
+
+    /// <summary>
     /// Executes a saved plan (the Lambda worker, the ECS task): takes what earlier executions neither stored nor
     /// failed, within this host's time budget, records its progress beside the plan, and once every bottle has
     /// been attempted sends "complete" or "completed with warnings" with the whole run's numbers. It never sends

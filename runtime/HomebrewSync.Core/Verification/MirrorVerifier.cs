@@ -16,7 +16,11 @@ public sealed record VerifyProblem(VerifyProblemKind Kind, string Key, string De
 
 public sealed record VerifyReport(bool HashFileFound, int EntriesChecked, int FilesRehashed, IReadOnlyList<VerifyProblem> Problems)
 {
-    public bool IsClean => Problems.Count == 0;
+    /// <summary>Every entry's object is there with its size and sha256. Unlisted objects (what an interrupted prune or
+    /// sync leaves; <c>prune</c> removes them) are reported, not failures: brew never asks for them.</summary>
+    public bool IsClean => Problems.All(p => p.Kind == VerifyProblemKind.Unrecorded);
+
+    public int Unlisted => Problems.Count(p => p.Kind == VerifyProblemKind.Unrecorded);
 }
 
 /// <summary>Checks the store against its hash file: every entry's object exists with its size and sha256, and every object is recorded.</summary>
@@ -65,7 +69,7 @@ public static class MirrorVerifier
         {
             if (!recordedKeys.Contains(obj.Key))
             {
-                problems.Enqueue(new VerifyProblem(VerifyProblemKind.Unrecorded, obj.Key, $"{obj.Key} is in the store but no hash-file entry names it"));
+                problems.Enqueue(new VerifyProblem(VerifyProblemKind.Unrecorded, obj.Key, $"{obj.Key} is in the store but no hash-file entry names it (prune removes it)"));
             }
         }
         var ordered = problems.OrderBy(p => p.Kind).ThenBy(p => p.Key, StringComparer.Ordinal).ToArray();

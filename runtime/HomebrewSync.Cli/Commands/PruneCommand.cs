@@ -1,0 +1,54 @@
+using HomebrewSync.Cli.Output;
+using HomebrewSync.Core.Formatting;
+using HomebrewSync.Core.Pruning;
+using HomebrewSync.Hosting;
+
+namespace HomebrewSync.Cli.Commands;
+
+/// <summary><c>prune</c>: what the mirror no longer needs goes, the hash file first (<see cref="MirrorPruner"/>).</summary>
+internal static class PruneCommand
+{
+    public static async Task<int> RunAsync(CliRequest request, SyncServices services, ConsoleReporter reporter, CliConsole console, CancellationToken cancellationToken)
+    {
+        PruneResult result;
+        try
+        {
+            result = await services.Pipeline.PruneAsync(request.KeepDays, request.DryRun, reporter, cancellationToken);
+        }
+        catch (PruneRefusedException ex)
+        {
+            console.Error.WriteLine($"error: nothing pruned: {ex.Message}");
+            return ExitCodes.Fatal;
+        }
+        if (request.Json)
+        {
+            JsonOutput.Write(console.Out, new
+            {
+                result.DryRun,
+                Cutoff = result.Cutoff.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                Superseded = result.Superseded.Select(Item),
+                Unlisted = result.Unlisted.Select(Item),
+                Manifests = result.Manifests.Select(Item),
+                result.Kept,
+                Removed = result.Count,
+                RemovedBytes = result.Bytes,
+            });
+            return ExitCodes.Success;
+        }
+        var o = console.Out;
+        var verb = result.DryRun ? "would remove" : "removed";
+        foreach (var (label, items) in new[] { ("superseded", result.Superseded), ("unlisted", result.Unlisted), ("index", result.Manifests) })
+        {
+            foreach (var i in items)
+            {
+                o.WriteLine($"{label,-11} {Humanize.Bytes(i.Size),10}  {i.ObjectKey}  ({i.Reason})");
+            }
+        }
+        o.WriteLine(result.Count == 0
+            ? $"Nothing to prune: {Humanize.Count(result.Kept)} bottles kept (superseded bottles stay {request.KeepDays} days after their download, --keep-days)."
+            : $"{(result.DryRun ? "Dry run: " : "")}{verb} {Humanize.Count(result.Count)} objects ({Humanize.Bytes(result.Bytes)}); {Humanize.Count(result.Kept)} bottles kept.");
+        return ExitCodes.Success;
+    }
+
+    private static object Item(PruneItem i) => new { i.ObjectKey, i.Size, i.HashKey, i.Reason };
+}

@@ -1,0 +1,178 @@
+using HomebrewSync.Core.Catalog;
+using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.Planning;
+using HomebrewSync.Core.Platforms;
+using HomebrewSync.Core.Storage;
+
+namespace HomebrewSync.Core.Pruning;
+
+/// <summary>One object prune removes (or would remove).</summary>
+/// <param name="HashKey">The hash-file entry that named it; null for an object no entry names.</param>
+public sealed record PruneItem(string ObjectKey, long Size, string? HashKey, string Reason);
+
+public sealed record PruneResult(bool DryRun, DateOnly Cutoff, IReadOnlyList<PruneItem> Superseded, IReadOnlyList<PruneItem> Unlisted, IReadOnlyList<PruneItem> Manifests, int Kept)
+{
+    public long Bytes => Superseded.Concat(Unlisted).Concat(Manifests).Sum(i => i.Size);
+    public int Count => Superseded.Count + Unlisted.Count + Manifests.Count;
+}
+
+/// <summary>The catalog could not be read completely: nothing is pruned on a partial view of what is wanted.</summary>
+public sealed class PruneRefusedException(string message) : Exception(message);
+
+/// <summary>
+/// Removes what the mirror no longer needs: bottles no target tag resolves to any more (superseded versions, dropped
+/// formulae) that were downloaded more than <c>keepDays</c> ago, the image indexes of versions nothing keeps, and
+/// bottle objects no hash-file entry names (what a run interrupted between the two steps below leaves).
+/// The hash file is written first, then objects are deleted: an interruption leaves unlisted objects, never listed
+/// ones that are missing. The hash file itself, plans and status documents and API files are never touched.
+/// </summary>
+public static class MirrorPruner
+{
+    /// <summary>Objects no entry names are removed only when older than this: a sync in progress stores a bottle before its checkpoint lists it.</summary>
+    public static readonly TimeSpan UnlistedGrace = TimeSpan.FromDays(1);
+
+    private const int MaxConflictRetries = 20;
+
+    /// <param name="catalog">The current catalog, read in full (a failed read throws before anything is removed).</param>
+    public static async Task<PruneResult> PruneAsync(
+        IAsyncEnumerable<Formula> catalog,
+        IReadOnlyList<string> targetTags,
+        IBottleStore bottles,
+        IHashFileStore hashFile,
+        IDocumentStore documents,
+        int keepDays,
+        bool dryRun,
+        TimeProvider time,
+        Action<string> log,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(bottles);
+        ArgumentNullException.ThrowIfNull(hashFile);
+        ArgumentNullException.ThrowIfNull(documents);
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentOutOfRangeException.ThrowIfNegative(keepDays);
+        var now = time.GetUtcNow();
+        var cutoff = DateOnly.FromDateTime(now.UtcDateTime).AddDays(-keepDays);
+
+        var (wanted, wantedIndexes, formulae) = await WantedAsync(catalog, targetTags, cancellationToken);
+        if (formulae == 0)
+        {
+            throw new PruneRefusedException("the catalog lists no formulae: nothing is pruned on an empty catalog");
+        }
+        var snapshot = await hashFile.ReadManifestAsync(cancellationToken)
+            ?? throw new PruneRefusedException($"no hash file at {hashFile.HashFileLocation}: without it every object would look unneeded");
+
+        var superseded = Superseded(snapshot.Manifest, wanted, cutoff);
+        var remaining = snapshot.Manifest.Bottles.Where(e => !superseded.ContainsKey(e.Key)).ToArray();
+        var listedObjects = snapshot.Manifest.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal);
+        var keptObjects = remaining.Select(e => e.Value.S3Key).ToHashSet(StringComparer.Ordinal);
+
+        var unlisted = new List<PruneItem>();
+        await foreach (var obj in bottles.ListAsync(cancellationToken))
+        {
+            if (!listedObjects.Contains(obj.Key) && obj.LastModified is { } modified && now - modified >= UnlistedGrace)
+            {
+                unlisted.Add(new PruneItem(obj.Key, obj.Size, null, "named by no hash-file entry"));
+            }
+        }
+
+        var inUse = remaining.Select(e => (BottleNaming.ImageName(e.Value.FormulaName), e.Value.FormulaVersion)).ToHashSet();
+        var manifests = new List<PruneItem>();
+        await foreach (var doc in documents.ListDocumentsAsync(BottleNaming.IndexPrefix, cancellationToken))
+        {
+            if (!wantedIndexes.Contains(doc.Key) && !IndexInUse(doc.Key, inUse))
+            {
+                manifests.Add(new PruneItem(doc.Key, doc.Size, null, "image index of a version the mirror no longer keeps"));
+            }
+        }
+
+        var supersededItems = superseded
+            .Where(e => !keptObjects.Contains(e.Value.S3Key))
+            .Select(e => new PruneItem(e.Value.S3Key, e.Value.FileSize, e.Key, $"{e.Value.FormulaName} {e.Value.FormulaVersion} is no longer what {e.Value.Platform} resolves to; downloaded {e.Value.DownloadDate:yyyy-MM-dd}"))
+            .OrderBy(i => i.ObjectKey, StringComparer.Ordinal)
+            .ToArray();
+        var result = new PruneResult(dryRun, cutoff, supersededItems, unlisted.OrderBy(i => i.ObjectKey, StringComparer.Ordinal).ToArray(),
+            manifests.OrderBy(i => i.ObjectKey, StringComparer.Ordinal).ToArray(), remaining.Length);
+        if (dryRun || result.Count == 0)
+        {
+            return result;
+        }
+
+        // 1. The hash file, without the superseded entries: from here on nothing lists what is about to go.
+        if (superseded.Count > 0)
+        {
+            await WriteWithoutAsync(hashFile, superseded, time, log, cancellationToken);
+            log($"Hash file written: {hashFile.HashFileLocation} ({superseded.Count:N0} entries removed)");
+        }
+        // 2. The objects. An interruption here leaves unlisted objects, which the next prune removes.
+        foreach (var item in result.Superseded.Concat(result.Unlisted))
+        {
+            await bottles.DeleteAsync(item.ObjectKey, cancellationToken);
+            log($"Removed {item.ObjectKey} ({Formatting.Humanize.Bytes(item.Size)}): {item.Reason}");
+        }
+        foreach (var item in result.Manifests)
+        {
+            await documents.DeleteDocumentAsync(item.ObjectKey, cancellationToken);
+            log($"Removed {item.ObjectKey}: {item.Reason}");
+        }
+        return result;
+    }
+
+    /// <summary>Hash-file keys of the bottles the targets resolve to today, the image indexes of those versions, and how many formulae were read.</summary>
+    private static async Task<(HashSet<string> Keys, HashSet<string> Indexes, int Formulae)> WantedAsync(IAsyncEnumerable<Formula> catalog, IReadOnlyList<string> targetTags, CancellationToken cancellationToken)
+    {
+        var targets = targetTags.Select(PlatformTag.Parse).ToArray();
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        var indexes = new HashSet<string>(StringComparer.Ordinal);
+        var count = 0;
+        await foreach (var formula in catalog.WithCancellation(cancellationToken))
+        {
+            count++;
+            foreach (var target in targets)
+            {
+                if (BottleResolver.Resolve(formula, target) is { } file)
+                {
+                    keys.Add(BottleNaming.Key(formula.Name, formula.Version, file.Tag));
+                    indexes.Add(BottleNaming.IndexKey(formula.Name, BottleNaming.ManifestReference(formula.Version, formula.Rebuild)));
+                }
+            }
+        }
+        return (keys, indexes, count);
+    }
+
+    private static Dictionary<string, HashEntry> Superseded(HashManifest manifest, HashSet<string> wanted, DateOnly cutoff) =>
+        manifest.Bottles.Where(e => !wanted.Contains(e.Key) && e.Value.DownloadDate < cutoff).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+
+    /// <summary>Whether <c>manifests/&lt;image&gt;/&lt;version&gt;[-&lt;rebuild&gt;].json</c> belongs to a version some kept entry has.</summary>
+    private static bool IndexInUse(string key, HashSet<(string Image, string Version)> inUse) =>
+        inUse.Any(u => key == $"{BottleNaming.IndexPrefix}{u.Image}/{u.Version}.json" || key.StartsWith($"{BottleNaming.IndexPrefix}{u.Image}/{u.Version}-", StringComparison.Ordinal));
+
+    /// <summary>Removes the entries from the hash file with a conditional write; a concurrent sync's write makes it read again and retry.</summary>
+    private static async Task WriteWithoutAsync(IHashFileStore store, Dictionary<string, HashEntry> remove, TimeProvider time, Action<string> log, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var snapshot = await store.ReadManifestAsync(cancellationToken) ?? throw new PruneRefusedException($"the hash file {store.HashFileLocation} disappeared");
+            var manifest = snapshot.Manifest.Clone();
+            foreach (var (key, entry) in remove)
+            {
+                // Only what was judged: an entry a concurrent run re-downloaded since is kept.
+                if (manifest.TryGet(key, out var current) && current == entry)
+                {
+                    manifest.Remove(key);
+                }
+            }
+            manifest.LastUpdated = time.GetUtcNow();
+            try
+            {
+                await store.WriteManifestAsync(manifest, snapshot.Version, cancellationToken);
+                return;
+            }
+            catch (ManifestConflictException) when (attempt < MaxConflictRetries)
+            {
+                log(Progress.SyncLog.Conflict(store.HashFileLocation, attempt + 1));
+            }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+using HomebrewSync.Contracts;
+using HomebrewSync.Core.Catalog;
+using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.Pipeline;
+using HomebrewSync.Core.Planning;
+using HomebrewSync.Core.Progress;
+using HomebrewSync.Core.Pruning;
+using HomebrewSync.Core.Storage;
+using HomebrewSync.Core.Verification;
+using HomebrewSync.TestSupport;
+using Microsoft.Extensions.Time.Testing;
+
+namespace HomebrewSync.Core.Tests.Pipeline;
+
+/// <summary>prune over the store the syncs filled: the catalog moves on, prune removes exactly what it superseded.</summary>
+public sealed class PruneTests
+{
+    private static readonly string[] Tags = ["arm64_sonoma", "monterey"];
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 9, 1, 3, 0, 0, TimeSpan.Zero));
+    private readonly InMemoryStore _store = new() { Written = new DateTimeOffset(2025, 8, 1, 3, 0, 0, TimeSpan.Zero) };
+    private readonly StringWriter _log = new();
+
+    private static FakeFormula Tool(string name, string version) => new FormulaBuilder(name).WithVersion(version).WithBottles(Tags, 1_000).Build();
+
+    private SyncPipeline Pipeline(IEnumerable<FakeFormula> catalog, IBottleStore? bottles = null)
+    {
+        var formulae = catalog.ToArray();
+        var ports = new SyncPorts(bottles ?? _store, _store, _store, FakeRegistry.Catalog(formulae), new FakeRegistry(formulae), new RecordingNotifier());
+        return new SyncPipeline(ports, new SyncSettings { TargetPlatforms = Tags, MaxConcurrentDownloads = 2 }, new NotificationSettings(), _time);
+    }
+
+    private async Task SyncAsync(IEnumerable<FakeFormula> catalog, DateOnly date)
+    {
+        var request = new PlanRequest(Tags, null, false, false, date, SyncSettings.DefaultApiUrl, new RunLabels("Manual"));
+        var outcome = await Pipeline(catalog).SyncAsync(request, new RunDisplay(new LogLineObserver(_log), _log), null, CancellationToken.None);
+        Assert.False(outcome.HasFailures);
+    }
+
+    private Task<PruneResult> PruneAsync(IEnumerable<FakeFormula> catalog, int keepDays, bool dryRun = false, IBottleStore? bottles = null) =>
+        Pipeline(catalog, bottles).PruneAsync(keepDays, dryRun, new LogLineObserver(_log), CancellationToken.None);
+
+    private async Task<HashManifest> HashFileAsync() => (await _store.ReadManifestAsync(CancellationToken.None))!.Manifest;
+
+    /// <summary>wget 1.0 and jq 1.6 on 2025-07-01; wget 1.1 replaces 1.0 on 2025-08-20, jq leaves the catalog, curl stays.</summary>
+    private async Task<(FakeFormula[] Now, FakeFormula OldWget, FakeFormula Jq, FakeFormula Curl)> CatalogMovesOnAsync()
+    {
+        var oldWget = Tool("wget", "1.0");
+        var jq = Tool("jq", "1.6");
+        var curl = Tool("curl", "8.0");
+        await SyncAsync([oldWget, jq, curl], new DateOnly(2025, 7, 1));
+        var now = new[] { Tool("wget", "1.1"), curl };
+        await SyncAsync(now, new DateOnly(2025, 8, 20));
+        return (now, oldWget, jq, curl);
+    }
+
+    [Fact]
+    public async Task Prune_RemovesExactlyTheSupersededBottlesPastKeepDays_HashFileFirst()
+    {
+        var (now, oldWget, jq, curl) = await CatalogMovesOnAsync();
+        Assert.Equal(8, (await HashFileAsync()).Count);
+
+        var result = await PruneAsync(now, keepDays: 30);
+
+        var gone = Tags.SelectMany(t => new[] { oldWget.Key(t), jq.Key(t) }).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(gone, result.Superseded.Select(i => i.HashKey).Order(StringComparer.Ordinal));
+        var manifest = await HashFileAsync();
+        Assert.Equal(Tags.SelectMany(t => new[] { now[0].Key(t), curl.Key(t) }).Order(StringComparer.Ordinal), manifest.Bottles.Keys.Order(StringComparer.Ordinal));
+        Assert.All(result.Superseded, i => Assert.False(_store.Objects.ContainsKey(i.ObjectKey)));
+        Assert.All(manifest.Bottles.Values, e => Assert.True(_store.Objects.ContainsKey(e.S3Key)));
+        // The image indexes of the versions that went, and only those.
+        Assert.Equal([BottleNaming.IndexKey("jq", "1.6"), BottleNaming.IndexKey("wget", "1.0")], result.Manifests.Select(m => m.ObjectKey));
+        Assert.Null(await _store.GetDocumentAsync(BottleNaming.IndexKey("wget", "1.0"), CancellationToken.None));
+        Assert.NotNull(await _store.GetDocumentAsync(BottleNaming.IndexKey("wget", "1.1"), CancellationToken.None));
+        Assert.True((await MirrorVerifier.VerifyAsync(_store, _store, deep: true, 2, CancellationToken.None)).Problems.Count == 0);
+        // The hash-file write comes before the first deletion.
+        var lines = _log.ToString().Split('\n');
+        Assert.True(Array.FindIndex(lines, l => l.StartsWith("Hash file written:", StringComparison.Ordinal) && l.Contains("4 entries removed", StringComparison.Ordinal))
+            < Array.FindIndex(lines, l => l.StartsWith("Removed ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Prune_KeepsSupersededBottlesWithinKeepDays()
+    {
+        var (now, _, _, _) = await CatalogMovesOnAsync();
+        // 2025-07-01 is 62 days before 2025-09-01.
+        var kept = await PruneAsync(now, keepDays: 62);
+        var pruned = await PruneAsync(now, keepDays: 61);
+
+        Assert.Equal(0, kept.Count);
+        Assert.Equal(4, pruned.Superseded.Count);
+    }
+
+    [Fact]
+    public async Task DryRun_ListsWhatWouldGoWithSizes_AndChangesNothing()
+    {
+        var (now, _, _, _) = await CatalogMovesOnAsync();
+        var objects = _store.Objects.ToDictionary(kv => kv.Key, kv => kv.Value.Length);
+        var writes = _store.ManifestWrites;
+
+        var result = await PruneAsync(now, keepDays: 0, dryRun: true);
+
+        Assert.True(result.DryRun);
+        Assert.Equal(4, result.Superseded.Count);
+        Assert.All(result.Superseded, i => Assert.Equal(objects[i.ObjectKey], i.Size));
+        Assert.Equal(objects, _store.Objects.ToDictionary(kv => kv.Key, kv => kv.Value.Length));
+        Assert.Equal(writes, _store.ManifestWrites);
+        Assert.Equal(8, (await HashFileAsync()).Count);
+    }
+
+    [Fact]
+    public async Task InterruptedAfterTheHashFileWrite_LeavesUnlistedObjectsVerifyAccepts_AndTheNextPruneRemovesThem()
+    {
+        var (now, _, _, _) = await CatalogMovesOnAsync();
+
+        // The process dies at its first deletion: the hash file no longer lists what was to go.
+        await Assert.ThrowsAsync<IOException>(() => PruneAsync(now, keepDays: 30, bottles: new DiesOnDelete(_store)));
+
+        Assert.Equal(4, (await HashFileAsync()).Count);
+        var report = await MirrorVerifier.VerifyAsync(_store, _store, deep: false, 2, CancellationToken.None);
+        Assert.True(report.IsClean);
+        Assert.Equal(4, report.Unlisted);
+        Assert.All(report.Problems, p => Assert.Equal(VerifyProblemKind.Unrecorded, p.Kind));
+
+        var next = await PruneAsync(now, keepDays: 30);
+
+        Assert.Empty(next.Superseded);
+        Assert.Equal(4, next.Unlisted.Count);
+        var after = await MirrorVerifier.VerifyAsync(_store, _store, deep: false, 2, CancellationToken.None);
+        Assert.Empty(after.Problems);
+    }
+
+    [Fact]
+    public async Task UnlistedObjectsYoungerThanADay_AreLeftForTheSyncThatIsStoringThem()
+    {
+        var (now, _, _, _) = await CatalogMovesOnAsync();
+        await _store.PutDocumentAsync("plans/2025-09-01/030000-x.json", [1], "application/json", CancellationToken.None);
+        var staged = await _store.StageAsync("2025-09-01/new-1.0.monterey.bottle.tar.gz", 3, CancellationToken.None);
+        await staged.Content.WriteAsync(new byte[3]);
+        await staged.CommitAsync(new BottleMetadata("new", "1.0", "monterey", new DateOnly(2025, 9, 1), new string('a', 64), ProductInfo.SyncVersion, "u"), CancellationToken.None);
+        _store.Written = _time.GetUtcNow().AddHours(-2);
+
+        var result = await PruneAsync(now, keepDays: 30);
+
+        Assert.Empty(result.Unlisted);
+        Assert.True(_store.Objects.ContainsKey("2025-09-01/new-1.0.monterey.bottle.tar.gz"));
+        Assert.NotNull(await _store.GetDocumentAsync("plans/2025-09-01/030000-x.json", CancellationToken.None));
+        Assert.NotNull(await _store.GetDocumentAsync(RunStatus.Key, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ConcurrentSyncWritingTheHashFile_IsReadAgain_AndItsEntriesAreKept()
+    {
+        var (now, _, _, _) = await CatalogMovesOnAsync();
+        var late = Tool("late", "2.0");
+        var once = true;
+        _store.BeforeManifestWrite = () =>
+        {
+            if (!once)
+            {
+                return;
+            }
+            once = false;
+            // Another run checkpoints between prune's read and its write.
+            var m = _store.ReadManifestAsync(CancellationToken.None).Result!;
+            var manifest = m.Manifest.Clone();
+            manifest.Set(late.Key("monterey"), new HashEntry(new string('b', 64), new DateOnly(2025, 9, 1), 10, "late", "2.0", "monterey", "u", "2025-09-01/late-2.0.monterey.bottle.tar.gz"));
+            _store.WriteManifestAsync(manifest, m.Version, CancellationToken.None).GetAwaiter().GetResult();
+        };
+
+        await PruneAsync([.. now, late], keepDays: 30);
+
+        var manifest = await HashFileAsync();
+        Assert.True(manifest.TryGet(late.Key("monterey"), out _));
+        Assert.Equal(5, manifest.Count);
+        Assert.Contains("Hash file changed by another run", _log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EmptyCatalogOrNoHashFile_PrunesNothing()
+    {
+        var (_, _, _, _) = await CatalogMovesOnAsync();
+        var before = _store.Objects.Count;
+
+        await Assert.ThrowsAsync<PruneRefusedException>(() => PruneAsync([], keepDays: 0));
+        var empty = new InMemoryStore();
+        var pipeline = new SyncPipeline(new SyncPorts(empty, empty, empty, FakeRegistry.Catalog([Tool("a", "1")]), new FakeRegistry([]), new RecordingNotifier()), new SyncSettings { TargetPlatforms = Tags }, new NotificationSettings(), _time);
+        await Assert.ThrowsAsync<PruneRefusedException>(() => pipeline.PruneAsync(0, false, new LogLineObserver(_log), CancellationToken.None));
+
+        Assert.Equal(before, _store.Objects.Count);
+    }
+
+    /// <summary>The store of a process that is killed at its first deletion.</summary>
+    private sealed class DiesOnDelete(InMemoryStore inner) : IBottleStore
+    {
+        public string Location => inner.Location;
+        public string Describe(string key) => inner.Describe(key);
+        public Task PrepareAsync(CancellationToken cancellationToken) => inner.PrepareAsync(cancellationToken);
+        public Task<IStagedBottle> StageAsync(string key, long? expectedSize, CancellationToken cancellationToken) => inner.StageAsync(key, expectedSize, cancellationToken);
+        public Task CopyAsync(string sourceKey, string destinationKey, BottleMetadata metadata, CancellationToken cancellationToken) => inner.CopyAsync(sourceKey, destinationKey, metadata, cancellationToken);
+        public Task<bool> HoldsVerifiedAsync(string key, string sha256, CancellationToken cancellationToken) => inner.HoldsVerifiedAsync(key, sha256, cancellationToken);
+        public Task<StoredBottle?> GetAsync(string key, CancellationToken cancellationToken) => inner.GetAsync(key, cancellationToken);
+        public Task<BottleMetadata?> GetMetadataAsync(string key, CancellationToken cancellationToken) => inner.GetMetadataAsync(key, cancellationToken);
+        public Task<string> ComputeSha256Async(string key, CancellationToken cancellationToken) => inner.ComputeSha256Async(key, cancellationToken);
+        public IAsyncEnumerable<StoredBottle> ListAsync(CancellationToken cancellationToken) => inner.ListAsync(cancellationToken);
+        public Task DeleteAsync(string key, CancellationToken cancellationToken) => throw new IOException("killed");
+    }
+}
