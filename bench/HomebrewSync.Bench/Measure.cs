@@ -7,7 +7,31 @@ namespace HomebrewSync.Bench;
 /// <summary>Timing and memory helpers: the CLI as a child process with its peak RSS sampled from /proc.</summary>
 internal static class Measure
 {
-    public static string CliDll => Path.Combine(AppContext.BaseDirectory, "homebrew-sync.dll");
+    /// <summary>
+    /// The CLI as a user installs it: <c>dotnet publish -c Release -r RID -p:PublishReadyToRun=true</c> (README:
+    /// Installing), published once per bench run into artifacts/bench-cli, in a build tree of its own.
+    /// </summary>
+    public static string CliDll => Cli.Value;
+
+    private static readonly Lazy<string> Cli = new(PublishCli);
+
+    private static string PublishCli()
+    {
+        var root = RepositoryPaths.Root();
+        var output = Path.Combine(root, "artifacts", "bench-cli");
+        Console.Error.WriteLine("publishing the CLI (ReadyToRun) for the child-process measurements ...");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "publish", Path.Combine(root, "runtime", "HomebrewSync.Cli"), "-c", "Release", "-r", System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier,
+            "--self-contained", "false", "-p:PublishReadyToRun=true", "--artifacts-path", Path.Combine(root, "artifacts", "bench-cli-build"), "-o", output, "--nologo", "-v", "quiet" })
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(start)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        return p.ExitCode == 0 ? Path.Combine(output, "homebrew-sync.dll") : throw new InvalidOperationException($"publishing the CLI failed: {stdout.Result}{stderr.Result}");
+    }
 
     public sealed record ChildRun(int ExitCode, TimeSpan Wall, long PeakRssBytes, string Stdout, string Stderr);
 

@@ -16,7 +16,10 @@ internal static class PlanningBench
     public static readonly string[] Tags = ["arm64_sequoia", "arm64_sonoma", "arm64_ventura", "sonoma", "ventura", "x86_64_linux"];
     public static readonly string[] Targets = ["arm64_sonoma", "arm64_ventura", "sonoma"];
 
-    public sealed record Result(int Formulae, long CatalogBytes, int HashEntries, int Planned, double PlanSeconds, double ParseSeconds, long PlanPeakRss, double RerunSeconds, long RerunBytes)
+    public static readonly TimeSpan SizingLatency = TimeSpan.FromMilliseconds(100);
+
+    public sealed record Result(int Formulae, long CatalogBytes, int HashEntries, int Planned, double PlanSeconds, double ParseSeconds, long PlanPeakRss, double RerunSeconds, long RerunBytes,
+        int SizedVersions, double SizingSeconds)
     {
         public double Ratio => PlanSeconds / ParseSeconds;
     }
@@ -85,8 +88,29 @@ internal static class PlanningBench
             rerunBytes = code == 0 ? doc.RootElement.GetProperty("bytes_transferred").GetInt64() : -1;
         });
         Directory.Delete(store, true);
+
+        // Sizing at registry latency: a first plan (empty store) asks for one image index per formula version,
+        // each answered after SizingLatency.
+        var empty = Measure.TempDir("plan-empty");
+        env["HOMEBREW_SYNC_STORE"] = empty;
+        server.ResponseDelay = SizingLatency;
+        var indexRequests = server.IndexRequests;
+        var sizing = System.Diagnostics.Stopwatch.StartNew();
+        using (var o = new StringWriter())
+        using (var e = new StringWriter())
+        {
+            var code = await CliApp.RunAsync(["plan", "--json"], env, new CliConsole(o, e, false), TimeProvider.System, CancellationToken.None);
+            if (code != 0)
+            {
+                throw new InvalidOperationException("plan at latency failed: " + e);
+            }
+        }
+        var sizingSeconds = sizing.Elapsed.TotalSeconds;
+        var sized = server.IndexRequests - indexRequests;
+        server.ResponseDelay = TimeSpan.Zero;
+        Directory.Delete(empty, true);
         return new Result(formulae.Length, catalogBytes, hashEntries, planned, plan.TotalSeconds, parse.TotalSeconds, child.PeakRssBytes, rerun.TotalSeconds,
-            rerunBytes + (server.BytesServed - before));
+            rerunBytes + (server.BytesServed - before), sized, sizingSeconds);
     }
 
     private static async Task WriteHashFileAsync(string store, IEnumerable<(FakeFormula F, string Tag)> bottles)

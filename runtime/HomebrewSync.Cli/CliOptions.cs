@@ -53,7 +53,7 @@ internal static class CliOptions
         new("--formula", EnvVars.FormulaNames, "NAME[,NAME]", "Only these formulae (default: all with bottles).", PlanSync),
         new("--force", EnvVars.ForceDownload, null, "Download even bottles the hash file already has with the same sha256.", PlanSync),
         new("--include-disabled", EnvVars.IncludeDisabled, null, "Also mirror formulae Homebrew has disabled.", PlanSync),
-        new("--concurrency", EnvVars.MaxConcurrentDownloads, "N", $"Downloads at once, 1..{SyncSettingsValidator.MaxConcurrency} (default 10).", ["plan", "sync", "verify", "stats"]),
+        new("--concurrency", EnvVars.MaxConcurrentDownloads, "N", $"Downloads at once, 1..{SyncSettingsValidator.MaxConcurrency} (default {SyncSettings.DefaultConcurrency}); size requests run at twice that, at most 64.", ["plan", "sync", "verify", "stats"]),
         new("--retries", EnvVars.RetryAttempts, "N", $"Retries after a transient failure, 0..{SyncSettingsValidator.MaxRetryAttempts} (default 3).", PlanSync),
         new("--retry-delay", EnvVars.RetryDelaySeconds, "SECONDS", "Base of the exponential, jittered backoff (default 2).", PlanSync),
         new("--timeout", EnvVars.DownloadTimeoutSeconds, "SECONDS", "Limit for one attempt at one bottle (default 300).", PlanSync),

@@ -12,7 +12,18 @@ public sealed record SyncSettings
 
     public IReadOnlyList<string> TargetPlatforms { get; init; } = DefaultTargetPlatforms;
     public Uri ApiUrl { get; init; } = DefaultApiUrl;
-    public int MaxConcurrentDownloads { get; init; } = 10;
+    /// <summary>
+    /// Downloads at once, a hard cap. 32 by default: each bottle pays round trips (registry, redirect, blob host) before
+    /// its first byte, and one connection carries a bounded rate, so a registry across a WAN needs more requests in
+    /// flight than the link's bandwidth alone suggests (bench: WAN profile). The deployments set their own
+    /// (max_concurrent_downloads, DOWNLOAD_CONCURRENCY).
+    /// </summary>
+    public const int DefaultConcurrency = 32;
+
+    public int MaxConcurrentDownloads { get; init; } = DefaultConcurrency;
+
+    /// <summary>Size requests (image indexes, HEADs) at once: small and latency-bound, twice the downloads, at most 64.</summary>
+    public int SizingConcurrency => Math.Min(MaxConcurrentDownloads * 2, 64);
 
     /// <summary>Retries after the first attempt, for transient failures only.</summary>
     public int RetryAttempts { get; init; } = 3;

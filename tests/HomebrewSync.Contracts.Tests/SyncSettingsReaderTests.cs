@@ -13,7 +13,8 @@ public sealed class SyncSettingsReaderTests
         var s = SyncSettingsReader.Read(Env());
 
         Assert.Equal(["arm64_tahoe", "arm64_sequoia", "arm64_sonoma"], s.TargetPlatforms);
-        Assert.Equal(10, s.MaxConcurrentDownloads);
+        Assert.Equal(32, s.MaxConcurrentDownloads);
+        Assert.Equal(64, s.SizingConcurrency);
         Assert.Equal(3, s.RetryAttempts);
         Assert.Equal(TimeSpan.FromSeconds(300), s.DownloadTimeout);
         Assert.Equal(50, s.BatchSize);

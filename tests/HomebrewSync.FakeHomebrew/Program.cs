@@ -4,7 +4,7 @@ using HomebrewSync.TestSupport;
 
 // Serves a generated catalog and registry on 127.0.0.1 until stopped, for trying the CLI offline and
 // for benchmarks. Prints the catalog URL (and writes it to --url-file when given); with --s3-bucket it
-// also runs the S3 test server (tools/s3-test-server, behind its gateway) with that bucket.
+// also runs moto's S3 server with that bucket. --latency-ms and --rate make it a registry across a WAN.
 var options = new Dictionary<string, string>(StringComparer.Ordinal)
 {
     ["--formulae"] = "100",
@@ -13,6 +13,8 @@ var options = new Dictionary<string, string>(StringComparer.Ordinal)
     ["--max-size"] = "1048576",
     ["--faults"] = "0",
     ["--seed"] = "1",
+    ["--latency-ms"] = "0",
+    ["--rate"] = "0",
 };
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
@@ -35,6 +37,12 @@ var formulae = Enumerable.Range(0, Int("--formulae")).Select(i =>
 }).ToArray();
 
 await using var server = await FakeHomebrewServer.StartAsync(formulae);
+// A WAN: a wait before every response's first byte, and a per-connection rate (bytes per second) for bottle bodies.
+server.ResponseDelay = TimeSpan.FromMilliseconds(Int("--latency-ms"));
+if (long.Parse(options["--rate"], CultureInfo.InvariantCulture) is > 0 and var rate)
+{
+    server.ThrottleBytesPerSecond = rate;
+}
 var faultPercent = Int("--faults");
 var faults = 0;
 foreach (var sha in formulae.SelectMany(f => f.Bottles.Values).Select(b => b.Sha256))

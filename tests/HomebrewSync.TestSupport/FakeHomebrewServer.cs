@@ -52,7 +52,10 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
     public Uri ApiUrl => new($"http://127.0.0.1:{RegistryPort}/api/formula.json");
     public Uri RegistryUrl => new($"http://127.0.0.1:{RegistryPort}/v2/homebrew/core/");
 
-    /// <summary>When set, each blob body is sent at about this many bytes per second (a slow registry).</summary>
+    /// <summary>Waited before every response's first byte (a registry across a WAN: each request pays a round trip).</summary>
+    public TimeSpan ResponseDelay { get; set; }
+
+    /// <summary>When set, each blob body is sent at about this many bytes per second: one connection's share of a WAN link.</summary>
     public long? ThrottleBytesPerSecond { get; set; }
 
     /// <summary>When false, the manifests endpoint answers 404 so sizes must come from HEAD.</summary>
@@ -164,6 +167,10 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext ctx)
     {
+        if (ResponseDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(ResponseDelay, ctx.RequestAborted);
+        }
         var path = ctx.Request.Path.Value ?? "";
         if (ctx.Connection.LocalPort == BlobPort)
         {

@@ -46,11 +46,18 @@ public sealed class FakeRegistry(IEnumerable<FakeFormula> formulae) : IBottleReg
         return new BlobDownload(new MemoryStream(blob.ToArray(), writable: false), blob.Length);
     }
 
-    public Task<byte[]> GetImageIndexAsync(Uri imageBase, string reference, CancellationToken cancellationToken)
+    /// <summary>While set and not completed, image-index requests (sizing) wait for it.</summary>
+    public TaskCompletionSource? HoldIndexes { get; set; }
+
+    public async Task<byte[]> GetImageIndexAsync(Uri imageBase, string reference, CancellationToken cancellationToken)
     {
+        if (HoldIndexes is { } hold)
+        {
+            await hold.Task.WaitAsync(cancellationToken);
+        }
         var image = imageBase.AbsolutePath[(imageBase.AbsolutePath.IndexOf("/core/", StringComparison.Ordinal) + "/core/".Length)..];
         return _versions.TryGetValue((image, reference), out var formula)
-            ? Task.FromResult(ImageIndexWriter.ToBytes(formula))
+            ? ImageIndexWriter.ToBytes(formula)
             : throw new BottleDownloadException(FailureKind.NotFound, "not found (HTTP 404 from fake)");
     }
 

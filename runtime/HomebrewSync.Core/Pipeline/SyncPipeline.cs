@@ -57,6 +57,13 @@ public sealed class SyncPipeline
     /// <exception cref="PlanInputException">An unknown platform tag or formula.</exception>
     public async Task<PlannedRun> PlanAsync(PlanRequest request, ISyncObserver observer, CancellationToken cancellationToken)
     {
+        var draft = await DraftAsync(request, observer, cancellationToken);
+        return await CompleteAsync(draft, request, observer, null, cancellationToken);
+    }
+
+    /// <summary>What to fetch, before sizes are known: the catalog against the hash file.</summary>
+    private async Task<(PlanOutcome Outcome, ManifestSnapshot? Snapshot)> DraftAsync(PlanRequest request, ISyncObserver observer, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(observer);
         await _ports.Bottles.PrepareAsync(cancellationToken);
@@ -83,11 +90,19 @@ public sealed class SyncPipeline
             throw;
         }
         rejected.Summarize();
-        var snapshot = await snapshotTask;
+        return (outcome, await snapshotTask);
+    }
+
+    /// <summary>Sizes the draft (one image index per formula version, requests at <see cref="SyncSettings.SizingConcurrency"/>) and fetches the API files.</summary>
+    /// <param name="onSized">Told each planned blob's size as soon as it is known (sha256, bytes).</param>
+    private async Task<PlannedRun> CompleteAsync((PlanOutcome Outcome, ManifestSnapshot? Snapshot) draft, PlanRequest request, ISyncObserver observer,
+        Action<string, long>? onSized, CancellationToken cancellationToken)
+    {
+        var (outcome, snapshot) = draft;
         var warnings = outcome.Warnings.ToList();
-        var sizer = new BottleSizer(_ports.Registry, ResiliencePipelines.Create(_settings, _time, observer.Retrying), _settings.MaxConcurrentDownloads);
+        var sizer = new BottleSizer(_ports.Registry, ResiliencePipelines.Create(_settings, _time, observer.Retrying), _settings.SizingConcurrency);
         var indexes = new System.Collections.Concurrent.ConcurrentDictionary<string, byte[]>(StringComparer.Ordinal);
-        var sized = await sizer.SizeAsync(outcome.Plan, warnings, indexes, cancellationToken);
+        var sized = await sizer.SizeAsync(outcome.Plan, warnings, indexes, cancellationToken, onSized);
         foreach (var w in warnings)
         {
             observer.Info("warning: " + w);
@@ -138,14 +153,67 @@ public sealed class SyncPipeline
         ProgressTracker? progress = null;
         try
         {
-            var planned = await PlanAsync(request, display.Observer, cancellationToken);
-            onPlanned?.Invoke(planned);
+            var draft = await DraftAsync(request, display.Observer, cancellationToken);
+            PlannedRun planned;
+            TransferResult transfer;
+            HashManifest manifest;
+            if (_settings.MaxDownloadBytes is not null)
+            {
+                // A download limit is checked against the whole plan before the first byte.
+                planned = await CompleteAsync(draft, request, display.Observer, null, cancellationToken);
+                onPlanned?.Invoke(planned);
+                EnsureWithinDownloadLimit(planned.Plan);
+                await messages.StartedAsync(planned.Plan, cancellationToken);
+                progress = NewProgress(planned.Plan);
+                (transfer, manifest) = await TransferAsync(planned.Plan, planned.Manifest, progress, display, Deadline(), cancellationToken);
+            }
+            else
+            {
+                // Bottles start downloading while the rest are still being sized: the plan report, "started" and the
+                // progress totals follow the sizes as they arrive.
+                var draftPlan = draft.Outcome.Plan;
+                progress = NewProgress(draftPlan);
+                var bottlesPerBlob = draftPlan.Bottles.GroupBy(b => b.Sha256, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+                var tracker = progress;
+                using var stopTransfer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var sizing = SizeAndAnnounceAsync();
+                try
+                {
+                    (transfer, manifest) = await TransferAsync(draftPlan, draft.Snapshot, progress, display, Deadline(), stopTransfer.Token);
+                }
+                catch (OperationCanceledException) when (sizing.IsFaulted)
+                {
+                    await sizing;
+                    throw;
+                }
+                planned = await sizing;
+                var sizedByKey = planned.Plan.Bottles.ToDictionary(b => b.Key, StringComparer.Ordinal);
+                PlannedBottle Sized(PlannedBottle b) => sizedByKey.GetValueOrDefault(b.Key, b);
+                transfer = transfer with
+                {
+                    Stored = transfer.Stored.Select(Sized).ToArray(),
+                    Failed = transfer.Failed.Select(f => f with { Bottle = Sized(f.Bottle) }).ToArray(),
+                };
+
+                async Task<PlannedRun> SizeAndAnnounceAsync()
+                {
+                    try
+                    {
+                        var run = await CompleteAsync(draft, request, display.Observer,
+                            (sha, size) => tracker.AddTotalBytes(size * bottlesPerBlob.GetValueOrDefault(sha)), cancellationToken);
+                        tracker.SetTotalBytes(run.Plan.TotalBytes);
+                        onPlanned?.Invoke(run);
+                        await messages.StartedAsync(run.Plan, cancellationToken);
+                        return run;
+                    }
+                    catch
+                    {
+                        await stopTransfer.CancelAsync();
+                        throw;
+                    }
+                }
+            }
             var plan = planned.Plan;
-            EnsureWithinDownloadLimit(plan);
-            await messages.StartedAsync(plan, cancellationToken);
-            var deadline = Deadline();
-            progress = NewProgress(plan);
-            var (transfer, manifest) = await TransferAsync(plan, planned.Manifest, progress, display, deadline, cancellationToken);
             var outcome = new SyncOutcome(plan, null, transfer.Stored, transfer.Failed, transfer.NotStarted.Count, transfer.BytesTransferred,
                 _time.GetElapsedTime(started), 1, manifest);
             if (outcome.Done)

@@ -27,7 +27,9 @@ public sealed class BottleSizer
     /// <param name="indexes">Gets each image index fetched, by <see cref="IndexCacheKey"/>, so the run can keep it without asking again.</param>
     public static string IndexCacheKey(Uri image, string reference) => $"{image.AbsoluteUri}|{reference}";
 
-    public async Task<SyncPlan> SizeAsync(SyncPlan plan, ICollection<string> warnings, ConcurrentDictionary<string, byte[]>? indexes, CancellationToken cancellationToken)
+    /// <param name="onSized">Told each blob's size (sha256, bytes) as soon as it is known, once per blob.</param>
+    public async Task<SyncPlan> SizeAsync(SyncPlan plan, ICollection<string> warnings, ConcurrentDictionary<string, byte[]>? indexes, CancellationToken cancellationToken,
+        Action<string, long>? onSized = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(warnings);
@@ -48,9 +50,9 @@ public sealed class BottleSizer
                 indexes?.TryAdd(IndexCacheKey(image.Image!, image.Reference), document);
                 foreach (var entry in OciImageIndex.Parse(document).Entries)
                 {
-                    if (entry.Size is { } size)
+                    if (entry.Size is { } size && sizes.TryAdd(entry.Sha256, size))
                     {
-                        sizes.TryAdd(entry.Sha256, size);
+                        onSized?.Invoke(entry.Sha256, size);
                     }
                 }
             }
@@ -68,7 +70,10 @@ public sealed class BottleSizer
                     async token => await _registry.GetBlobSizeAsync(new Uri(bottle.Url), token), ct);
                 if (size is { } s)
                 {
-                    sizes.TryAdd(bottle.Sha256, s);
+                    if (sizes.TryAdd(bottle.Sha256, s))
+                    {
+                        onSized?.Invoke(bottle.Sha256, s);
+                    }
                 }
                 else
                 {

@@ -9,17 +9,25 @@ public sealed class ProgressTracker
     private int _completed;
     private int _failed;
     private Contracts.PlannedBottle? _current;
+    private long _totalBytes;
 
     public ProgressTracker(TimeProvider time, int totalBottles, long totalBytes)
     {
         _time = time;
         _started = time.GetTimestamp();
         TotalBottles = totalBottles;
-        TotalBytes = totalBytes;
+        _totalBytes = totalBytes;
     }
 
     public int TotalBottles { get; }
-    public long TotalBytes { get; }
+
+    /// <summary>Bytes to transfer, as far as known: it grows while sizing still runs beside the transfer.</summary>
+    public long TotalBytes => Interlocked.Read(ref _totalBytes);
+
+    public void AddTotalBytes(long count) => Interlocked.Add(ref _totalBytes, count);
+
+    /// <summary>The total once sizing has finished.</summary>
+    public void SetTotalBytes(long count) => Interlocked.Exchange(ref _totalBytes, count);
 
     public void Started(Contracts.PlannedBottle bottle) => Volatile.Write(ref _current, bottle);
 
