@@ -24,6 +24,12 @@ public sealed class DevTemplateTests(DevStack dev) : IClassFixture<DevStack>
         Assert.Equal("Delete", bucket["DeletionPolicy"]!.GetValue<string>());
         Assert.Equal(7, bucket["Properties"]!["LifecycleConfiguration"]!["Rules"]!.AsArray().Single(r => r!["Id"]!.GetValue<string>() == "plans")!["ExpirationInDays"]!.GetValue<int>());
         Assert.Equal("5", functions["homebrew-sync-dev-orchestrator"]["Environment"]!["Variables"]!["SIZE_THRESHOLD_GB"]!.GetValue<string>());
+        // enable_detailed_monitoring is off in dev: no Container Insights, so no ECS CPU alarm or widget.
+        Assert.Contains(dev.Single("AWS::ECS::Cluster")["Properties"]!["ClusterSettings"]!.AsArray(), s => s!["Name"]!.GetValue<string>() == "containerInsights" && s["Value"]!.GetValue<string>() == "disabled");
+        var dashboard = dev.Single("AWS::CloudWatch::Dashboard")["Properties"]!["DashboardBody"]!.ToJsonString();
+        Assert.DoesNotContain("ContainerInsights", dashboard, StringComparison.Ordinal);
+        Assert.Contains("/ecs/homebrew-sync-dev", dashboard, StringComparison.Ordinal);
+        Assert.DoesNotContain(dev.Resources("AWS::CloudWatch::Alarm"), a => a["Properties"]!.ToJsonString().Contains("CpuUtilized", StringComparison.Ordinal));
     }
 }
 

@@ -13,9 +13,9 @@ namespace HomebrewSync.Infra.Tests;
 /// every alarm and dashboard metric is one the runtime emits (namespace, name, dimensions) or one AWS publishes for
 /// the resource it names; every log query matches a line the runtime prints, in a log group the stack creates.
 /// </summary>
-public sealed partial class RuntimeContractTests(ProdStack prod, AliceStack alice) : IClassFixture<ProdStack>, IClassFixture<AliceStack>
+public sealed partial class RuntimeContractTests(ProdStack prod, DevStack dev, AliceStack alice) : IClassFixture<ProdStack>, IClassFixture<DevStack>, IClassFixture<AliceStack>
 {
-    private IEnumerable<Synthesized> Stages => [prod, alice];
+    private IEnumerable<Synthesized> Stages => [prod, dev, alice];
 
     [Fact]
     public void EveryEnvironmentVariableTheTemplatesSet_IsReadByTheHostThatGetsIt()

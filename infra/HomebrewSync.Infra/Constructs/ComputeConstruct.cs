@@ -37,8 +37,9 @@ public sealed class ComputeConstruct : Construct
         {
             ClusterName = props.Names.Cluster,
             Vpc = props.Vpc,
-            // Standalone Fargate tasks publish CPU only through Container Insights (ECS/ContainerInsights).
-            ContainerInsights = true,
+            // Standalone Fargate tasks publish CPU and memory only through Container Insights (ECS/ContainerInsights),
+            // billed as custom metrics: enable_detailed_monitoring turns it, and the ECS alarm and widget, on.
+            ContainerInsights = props.Config.EnableDetailedMonitoring,
             EnableFargateCapacityProviders = true,
         });
         TaskDefinition = new FargateTaskDefinition(this, "Task", new FargateTaskDefinitionProps

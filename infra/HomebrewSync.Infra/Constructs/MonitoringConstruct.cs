@@ -69,7 +69,9 @@ public sealed class MonitoringConstruct : Construct
                 TreatMissingData = TreatMissingData.NOT_BREACHING,
             }));
         }
-        if (props.Ecs is { } ecs)
+        // The task's CPU and memory exist as metrics only with Container Insights (enable_detailed_monitoring).
+        var insights = props.Config.EnableDetailedMonitoring ? props.Ecs : null;
+        if (insights is { } ecs)
         {
             alarms.Add(EcsCpu(ecs.Cluster, ecs.TaskFamily).CreateAlarm(this, "EcsCpuAlarm", new CreateAlarmOptions
             {
@@ -120,7 +122,7 @@ public sealed class MonitoringConstruct : Construct
                 Left = [props.Orchestrator.MetricInvocations(), props.Orchestrator.MetricErrors(), props.Orchestrator.MetricDuration()],
                 Width = 12,
             }),
-            props.Ecs is { } ecsWidget
+            insights is { } ecsWidget
                 ? new GraphWidget(new GraphWidgetProps { Title = "ECS Task Resource Utilization", Left = [EcsCpu(ecsWidget.Cluster, ecsWidget.TaskFamily), EcsMemory(ecsWidget.Cluster, ecsWidget.TaskFamily)], Width = 12 })
                 : new GraphWidget(new GraphWidgetProps { Title = "Lambda Worker Metrics", Left = [props.Worker.MetricInvocations(), props.Worker.MetricErrors(), props.Worker.MetricDuration()], Width = 12 }));
         Dashboard.AddWidgets(

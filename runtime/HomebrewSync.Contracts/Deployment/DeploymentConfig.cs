@@ -70,6 +70,7 @@ public sealed record DeploymentConfig
     [JsonPropertyName("enable_sns_notifications")] public bool EnableSnsNotifications { get; init; }
     [JsonPropertyName("notification_email_addresses")] public IReadOnlyList<string> NotificationEmailAddresses { get; init; } = [];
 
+    /// <summary>Container Insights on the ECS cluster (the task's CPU and memory, billed as custom metrics), with the ECS alarm and dashboard widget.</summary>
     [JsonPropertyName("enable_detailed_monitoring")] public bool EnableDetailedMonitoring { get; init; }
     [JsonPropertyName("enable_xray_tracing")] public bool EnableXrayTracing { get; init; }
     [JsonPropertyName("log_retention_days")] public int LogRetentionDays { get; init; }
