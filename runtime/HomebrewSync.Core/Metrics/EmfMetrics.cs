@@ -10,35 +10,38 @@ public static class EmfMetrics
 {
     public const string Namespace = "HomebrewSync";
 
-    public static string ForRun(string environment, string syncDate, string syncType, int downloaded, int failed, int skipped, TimeSpan duration, long bytes, DateTimeOffset timestamp)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteStartObject("_aws");
-            w.WriteNumber("Timestamp", timestamp.ToUnixTimeMilliseconds());
-            w.WriteStartArray("CloudWatchMetrics");
-            Directive(w, ["Environment", "SyncDate"], ("BottlesDownloaded", "Count"), ("BottlesFailed", "Count"), ("BottlesSkipped", "Count"));
-            Directive(w, ["Environment", "SyncType"], ("SyncDuration", "Seconds"));
-            Directive(w, ["Environment"], ("DownloadSize", "Bytes"));
-            w.WriteEndArray();
-            w.WriteEndObject();
-            w.WriteString("Environment", environment);
-            w.WriteString("SyncDate", syncDate);
-            w.WriteString("SyncType", syncType);
-            w.WriteNumber("BottlesDownloaded", downloaded);
-            w.WriteNumber("BottlesFailed", failed);
-            w.WriteNumber("BottlesSkipped", skipped);
-            w.WriteNumber("SyncDuration", Math.Round(duration.TotalSeconds, 3));
-            w.WriteNumber("DownloadSize", bytes);
-            w.WriteEndObject();
-        }
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
-    }
+    public static string ForRun(string environment, string syncDate, string syncType, int downloaded, int failed, int skipped, TimeSpan duration, long bytes, DateTimeOffset timestamp) =>
+        Document(timestamp,
+            w =>
+            {
+                Directive(w, ["Environment", "SyncDate"], ("BottlesDownloaded", "Count"), ("BottlesFailed", "Count"), ("BottlesSkipped", "Count"));
+                Directive(w, ["Environment", "SyncType"], ("SyncDuration", "Seconds"));
+                Directive(w, ["Environment"], ("DownloadSize", "Bytes"));
+            },
+            w =>
+            {
+                w.WriteString("Environment", environment);
+                w.WriteString("SyncDate", syncDate);
+                w.WriteString("SyncType", syncType);
+                w.WriteNumber("BottlesDownloaded", downloaded);
+                w.WriteNumber("BottlesFailed", failed);
+                w.WriteNumber("BottlesSkipped", skipped);
+                w.WriteNumber("SyncDuration", Math.Round(duration.TotalSeconds, 3));
+                w.WriteNumber("DownloadSize", bytes);
+            });
 
     /// <summary>How old the mirror is (the daily freshness check): hours since the last run finished.</summary>
-    public static string ForFreshness(string environment, double hours, DateTimeOffset timestamp)
+    public static string ForFreshness(string environment, double hours, DateTimeOffset timestamp) =>
+        Document(timestamp,
+            w => Directive(w, ["Environment"], (MirrorAgeHours, "None")),
+            w =>
+            {
+                w.WriteString("Environment", environment);
+                w.WriteNumber(MirrorAgeHours, hours);
+            });
+
+    /// <summary>One EMF document: the <c>_aws</c> block with its directives, then the dimension and metric values.</summary>
+    private static string Document(DateTimeOffset timestamp, Action<Utf8JsonWriter> directives, Action<Utf8JsonWriter> values)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
@@ -47,11 +50,10 @@ public static class EmfMetrics
             w.WriteStartObject("_aws");
             w.WriteNumber("Timestamp", timestamp.ToUnixTimeMilliseconds());
             w.WriteStartArray("CloudWatchMetrics");
-            Directive(w, ["Environment"], (MirrorAgeHours, "None"));
+            directives(w);
             w.WriteEndArray();
             w.WriteEndObject();
-            w.WriteString("Environment", environment);
-            w.WriteNumber(MirrorAgeHours, hours);
+            values(w);
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
