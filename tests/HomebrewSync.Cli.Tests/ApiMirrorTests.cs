@@ -171,13 +171,89 @@ public sealed class ApiMirrorTests(S3ServerFixture fixture) : IAsyncLifetime
         _h.Server.SetApiFile(PackagesPath, _signer.Sign(ApiSigner.PackagesPayload(catalog, Tag)));
 
         var sync = await CliHarness.RunAsync(env, "sync");
+        var between = (await store.GetDocumentAsync("api/" + PackagesPath, CancellationToken.None))!.Content;
+        await using (var serve = await ServeProcess.StartAsync(env))
+        {
+            using var served = await GetAsync(serve.Url, PackagesPath);
+            Assert.Equal(v1, await served.Content.ReadAsByteArrayAsync());
+        }
         var forced = await CliHarness.RunAsync(env, "sync", "--api-publish-with-failures");
 
         Assert.Equal(3, sync.ExitCode);
         Assert.Contains($"API file {PackagesPath}: heldback (held back, the previous copy stays: 1 of its bottles are not in the mirror (wget-1.25.0-arm64_sonoma)", sync.Out, StringComparison.Ordinal);
+        Assert.Equal(v1, between);
         Assert.Equal(3, forced.ExitCode);
         Assert.Contains($"API file {PackagesPath}: published", forced.Out, StringComparison.Ordinal);
         Assert.NotEqual(v1, (await store.GetDocumentAsync("api/" + PackagesPath, CancellationToken.None))!.Content);
+    }
+
+    [Theory]
+    [InlineData("local")]
+    [InlineData("s3")]
+    public async Task ApiFileNamingAVersionPublishedAfterTheCatalogRead_IsHeldBack_UntilTheMirrorHasIt(string kind)
+    {
+        var (env, store) = await StoreAsync(kind);
+        var v1 = _signer.Sign(ApiSigner.PackagesPayload(_formulae, Tag));
+        _h.Server.SetApiFile(PackagesPath, v1);
+        Assert.Equal(0, (await CliHarness.RunAsync(env, "sync")).ExitCode);
+        // Upstream moved on between this sync's catalog read and its API fetch: the API already names wget 1.25.0.
+        var newer = new FormulaBuilder("wget").WithVersion("1.25.0").WithBottle(Tag, 1300).Build();
+        FakeFormula[] upstream = [_formulae[0], newer];
+        var v2 = _signer.Sign(ApiSigner.PackagesPayload(upstream, Tag));
+        _h.Server.SetApiFile(PackagesPath, v2);
+
+        var behind = await CliHarness.RunAsync(env, "sync");
+        var heldCopy = (await store.GetDocumentAsync("api/" + PackagesPath, CancellationToken.None))!.Content;
+        _h.Server.SetFormulae(upstream);
+        var caughtUp = await CliHarness.RunAsync(env, "sync");
+
+        Assert.Equal(3, behind.ExitCode);
+        Assert.Contains($"API file {PackagesPath}: heldback (held back, the previous copy stays: it names 1 bottles the mirror does not hold (wget {newer.Bottles[Tag].Sha256[..12]})",
+            behind.Out, StringComparison.Ordinal);
+        Assert.Equal(v1, heldCopy);
+        Assert.Equal(0, caughtUp.ExitCode);
+        Assert.Contains($"API file {PackagesPath}: published", caughtUp.Out, StringComparison.Ordinal);
+        Assert.Equal(v2, (await store.GetDocumentAsync("api/" + PackagesPath, CancellationToken.None))!.Content);
+    }
+
+    [Fact]
+    public async Task LegacyFiles_AreMirroredWithTheOption_AndServed()
+    {
+        var (env, store) = await StoreAsync("local");
+        _h.Server.SetApiFile(PackagesPath, _signer.Sign(ApiSigner.PackagesPayload(_formulae, Tag)));
+        var formulaFile = _signer.Sign("[{\"name\":\"jq\"},{\"name\":\"wget\"}]");
+        var caskFile = _signer.Sign("[]");
+        _h.Server.SetApiFile("formula.jws.json", formulaFile);
+        _h.Server.SetApiFile("cask.jws.json", caskFile);
+
+        var without = await CliHarness.RunAsync(env, "sync");
+        var withLegacy = await CliHarness.RunAsync(env, "sync", "--api-legacy");
+
+        Assert.Equal(0, without.ExitCode);
+        Assert.DoesNotContain("formula.jws.json", without.Out, StringComparison.Ordinal);
+        Assert.True(withLegacy.ExitCode == 0, withLegacy.Out + withLegacy.Error);
+        Assert.Equal(formulaFile, (await store.GetDocumentAsync("api/formula.jws.json", CancellationToken.None))!.Content);
+        await using var serve = await ServeProcess.StartAsync(env);
+        using var formula = await GetAsync(serve.Url, "formula.jws.json");
+        using var cask = await GetAsync(serve.Url, "cask.jws.json");
+        using var dotted = await GetAsync(serve.Url, "internal/..%2F..%2Fbottles_hash.json");
+        Assert.Equal(formulaFile, await formula.Content.ReadAsByteArrayAsync());
+        Assert.Equal(caskFile, await cask.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.NotFound, dotted.StatusCode);
+    }
+
+    [Fact]
+    public async Task NoApi_WithAKeyAndAnUpstreamFile_FetchesAndStoresNothing()
+    {
+        var (env, store) = await StoreAsync("local");
+        _h.Server.SetApiFile(PackagesPath, _signer.Sign(ApiSigner.PackagesPayload(_formulae, Tag)));
+
+        var sync = await CliHarness.RunAsync(env, "sync", "--no-api");
+
+        Assert.Equal(0, sync.ExitCode);
+        Assert.Equal(0, _h.Server.ApiRequests);
+        Assert.Null(await store.GetDocumentAsync("api/" + PackagesPath, CancellationToken.None));
+        Assert.Equal(2, _h.Server.TotalBlobGets);
     }
 
     [Fact]

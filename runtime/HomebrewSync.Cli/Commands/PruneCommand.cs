@@ -30,6 +30,7 @@ internal static class PruneCommand
                 Unlisted = result.Unlisted.Select(Item),
                 Manifests = result.Manifests.Select(Item),
                 result.Kept,
+                result.HeldByApi,
                 Removed = result.Count,
                 RemovedBytes = result.Bytes,
             });
@@ -43,6 +44,10 @@ internal static class PruneCommand
             {
                 o.WriteLine($"{label,-11} {Humanize.Bytes(i.Size),10}  {i.ObjectKey}  ({i.Reason})");
             }
+        }
+        if (result.HeldByApi > 0)
+        {
+            o.WriteLine($"kept  {Humanize.Count(result.HeldByApi)} superseded bottles a published API file still names (held back until its bottles are all in)");
         }
         o.WriteLine(result.Count == 0
             ? $"Nothing to prune: {Humanize.Count(result.Kept)} bottles kept (superseded bottles stay {request.KeepDays} days after their download, --keep-days)."

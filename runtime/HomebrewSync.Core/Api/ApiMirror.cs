@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using HomebrewSync.Contracts;
+using HomebrewSync.Core.Manifest;
 using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Storage;
 using HomebrewSync.Core.Transfer;
@@ -68,10 +69,14 @@ public sealed class ApiMirror(IApiFileSource source, IDocumentStore documents, J
     /// <summary>Publishes each fetched file whose tags' planned bottles are all stored; reports every file.</summary>
     /// <param name="fetched">Bytes the run holds, by path; a saved plan's are read from where they were staged.</param>
     /// <param name="unfinished">Planned bottles that failed or were not attempted.</param>
+    /// <param name="targets">The run's target tags: a file of one of them names bottles the mirror carries.</param>
+    /// <param name="mirror">The hash file after the run, to check what a target tag's file names against.</param>
     public async Task<IReadOnlyList<ApiFileResult>> PublishAsync(
-        IReadOnlyList<PlannedApiFile> files, IReadOnlyDictionary<string, byte[]> fetched, IReadOnlyList<PlannedBottle> unfinished, CancellationToken cancellationToken)
+        IReadOnlyList<PlannedApiFile> files, IReadOnlyDictionary<string, byte[]> fetched, IReadOnlyList<PlannedBottle> unfinished,
+        IReadOnlyList<string> targets, HashManifest? mirror, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(targets);
         var results = new List<ApiFileResult>();
         foreach (var file in files)
         {
@@ -102,6 +107,13 @@ public sealed class ApiMirror(IApiFileSource source, IDocumentStore documents, J
                 results.Add(new ApiFileResult(file.Path, ApiFileStatus.Unreachable, "the fetched copy was lost before it could be published; the next sync fetches it again"));
                 continue;
             }
+            if (!settings.ApiPublishWithFailures && mirror is not null && file.Tags.All(targets.Contains) && Lacking(bytes, mirror) is { Count: > 0 } lacking)
+            {
+                var names = string.Join(", ", lacking.Take(5).Select(l => $"{l.Formula} {l.Sha256[..12]}")) + (lacking.Count > 5 ? $" and {lacking.Count - 5} more" : "");
+                results.Add(new ApiFileResult(file.Path, ApiFileStatus.HeldBack,
+                    $"held back, the previous copy stays: it names {lacking.Count} bottles the mirror does not hold ({names}), published upstream after this sync read the catalog; the next sync mirrors them"));
+                continue;
+            }
             var key = StorePrefix + file.Path;
             if (await documents.GetDocumentAsync(key, cancellationToken) is { } current && current.Content.AsSpan().SequenceEqual(bytes))
             {
@@ -112,5 +124,21 @@ public sealed class ApiMirror(IApiFileSource source, IDocumentStore documents, J
             results.Add(new ApiFileResult(file.Path, ApiFileStatus.Published, $"{bytes.Length:N0} bytes"));
         }
         return results;
+    }
+
+    /// <summary>
+    /// Bottles the file tells clients to install that the mirror does not hold, for formulae the mirror carries (one it
+    /// skips by choice, such as a disabled formula, is not its to hold). Upstream may publish between the sync's catalog
+    /// read and its API fetch; a client given such a file would ask the mirror for a version it lacks.
+    /// </summary>
+    private static List<(string Formula, string Sha256)> Lacking(byte[] document, HashManifest mirror)
+    {
+        var held = mirror.Bottles.Values.Select(e => e.Sha256).ToHashSet(StringComparer.Ordinal);
+        var carried = mirror.Bottles.Values.Select(e => e.FormulaName).ToHashSet(StringComparer.Ordinal);
+        return ApiPayload.BottleChecksums(document)
+            .Where(kv => carried.Contains(kv.Key) && !held.Contains(kv.Value))
+            .Select(kv => (kv.Key, kv.Value))
+            .OrderBy(l => l.Key, StringComparer.Ordinal)
+            .ToList();
     }
 }

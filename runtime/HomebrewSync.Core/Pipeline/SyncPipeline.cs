@@ -481,7 +481,8 @@ public sealed class SyncPipeline
         }
         if (_api is not null && outcome.Plan.ApiFiles.Count > 0)
         {
-            var api = await _api.PublishAsync(outcome.Plan.ApiFiles, apiBytes, outcome.Failed.Select(f => f.Bottle).ToArray(), cancellationToken);
+            var mirror = (await _ports.HashFile.ReadManifestAsync(cancellationToken))?.Manifest;
+            var api = await _api.PublishAsync(outcome.Plan.ApiFiles, apiBytes, outcome.Failed.Select(f => f.Bottle).ToArray(), outcome.Plan.Platforms, mirror, cancellationToken);
             foreach (var a in api)
             {
                 display.Observer.Info($"{(a.IsProblem ? "warning: " : "")}API file {a.Path}: {a.Status.ToString().ToLowerInvariant()} ({a.Detail})");

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using HomebrewSync.Core.Api;
 using HomebrewSync.Core.Catalog;
 using HomebrewSync.Core.Manifest;
 using HomebrewSync.Core.Planning;
@@ -6,25 +8,13 @@ using HomebrewSync.Core.Storage;
 
 namespace HomebrewSync.Core.Pruning;
 
-/// <summary>One object prune removes (or would remove).</summary>
-/// <param name="HashKey">The hash-file entry that named it; null for an object no entry names.</param>
-public sealed record PruneItem(string ObjectKey, long Size, string? HashKey, string Reason);
-
-public sealed record PruneResult(bool DryRun, DateOnly Cutoff, IReadOnlyList<PruneItem> Superseded, IReadOnlyList<PruneItem> Unlisted, IReadOnlyList<PruneItem> Manifests, int Kept)
-{
-    public long Bytes => Superseded.Concat(Unlisted).Concat(Manifests).Sum(i => i.Size);
-    public int Count => Superseded.Count + Unlisted.Count + Manifests.Count;
-}
-
-/// <summary>The catalog could not be read completely: nothing is pruned on a partial view of what is wanted.</summary>
-public sealed class PruneRefusedException(string message) : Exception(message);
-
 /// <summary>
 /// Removes what the mirror no longer needs: bottles no target tag resolves to any more (superseded versions, dropped
 /// formulae) that were downloaded more than <c>keepDays</c> ago, the image indexes of versions nothing keeps, and
 /// bottle objects no hash-file entry names (what a run interrupted between the two steps below leaves).
 /// The hash file is written first, then objects are deleted: an interruption leaves unlisted objects, never listed
-/// ones that are missing. The hash file itself, plans and status documents and API files are never touched.
+/// ones that are missing. The hash file itself, plans and status documents and API files are never touched, nor is a
+/// bottle a published API file still names.
 /// </summary>
 public static class MirrorPruner
 {
@@ -63,7 +53,14 @@ public static class MirrorPruner
         var snapshot = await hashFile.ReadManifestAsync(cancellationToken)
             ?? throw new PruneRefusedException($"no hash file at {hashFile.HashFileLocation}: without it every object would look unneeded");
 
+        // A bottle a published API file still names stays: a client reading that file asks the mirror for it (a held-back file names older versions).
+        var named = await NamedByApiFilesAsync(documents, cancellationToken);
         var superseded = Superseded(snapshot.Manifest, wanted, cutoff);
+        var heldByApi = superseded.Where(e => named.Contains(e.Value.Sha256)).Select(e => e.Key).ToArray();
+        foreach (var key in heldByApi)
+        {
+            superseded.Remove(key);
+        }
         var remaining = snapshot.Manifest.Bottles.Where(e => !superseded.ContainsKey(e.Key)).ToArray();
         var listedObjects = snapshot.Manifest.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal);
         var keptObjects = remaining.Select(e => e.Value.S3Key).ToHashSet(StringComparer.Ordinal);
@@ -93,7 +90,7 @@ public static class MirrorPruner
             .OrderBy(i => i.ObjectKey, StringComparer.Ordinal)
             .ToArray();
         var result = new PruneResult(dryRun, cutoff, supersededItems, unlisted.OrderBy(i => i.ObjectKey, StringComparer.Ordinal).ToArray(),
-            manifests.OrderBy(i => i.ObjectKey, StringComparer.Ordinal).ToArray(), remaining.Length);
+            manifests.OrderBy(i => i.ObjectKey, StringComparer.Ordinal).ToArray(), remaining.Length, heldByApi.Length);
         if (dryRun || result.Count == 0)
         {
             return result;
@@ -139,6 +136,32 @@ public static class MirrorPruner
             }
         }
         return (keys, indexes, count);
+    }
+
+    /// <summary>Every bottle sha256 the API files in the store name; one that cannot be read stops the prune.</summary>
+    private static async Task<HashSet<string>> NamedByApiFilesAsync(IDocumentStore documents, CancellationToken cancellationToken)
+    {
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var doc in documents.ListDocumentsAsync(ApiMirror.StorePrefix, cancellationToken))
+        {
+            if (!doc.Key.EndsWith(".jws.json", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var content = (await documents.GetDocumentAsync(doc.Key, cancellationToken))?.Content;
+            try
+            {
+                if (content is not null)
+                {
+                    named.UnionWith(ApiPayload.AllChecksums(content));
+                }
+            }
+            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                throw new PruneRefusedException($"the API file {doc.Key} cannot be read ({ex.Message}): without it, what its clients install is unknown");
+            }
+        }
+        return named;
     }
 
     private static Dictionary<string, HashEntry> Superseded(HashManifest manifest, HashSet<string> wanted, DateOnly cutoff) =>

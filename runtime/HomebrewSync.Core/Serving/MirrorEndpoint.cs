@@ -40,7 +40,8 @@ public sealed partial class MirrorEndpoint
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._+~\-]{0,80}$")]
     private static partial Regex ReferencePattern();
 
-    [GeneratedRegex(@"^[a-z0-9_]+(/[a-z0-9_.\-]+)*\.json$")]
+    // Segments start with a letter, digit or underscore, so "." and ".." cannot be one; dots inside are fine (formula.jws.json).
+    [GeneratedRegex(@"^[a-z0-9_][a-z0-9_.\-]*(/[a-z0-9_][a-z0-9_.\-]*)*\.json$")]
     private static partial Regex ApiPathPattern();
 
     public async Task<MirrorResponse> HandleAsync(MirrorRequest request, CancellationToken cancellationToken)

@@ -79,6 +79,41 @@ public sealed class PruneTests
     }
 
     [Fact]
+    public async Task BottleAPublishedApiFileStillNames_IsKept_WithItsIndex()
+    {
+        var (now, oldWget, jq, curl) = await CatalogMovesOnAsync();
+        // The arm64_sonoma API file was held back at the old catalog (a failed bottle, say): its clients still install wget 1.0.
+        using var signer = new ApiSigner();
+        await _store.PutDocumentAsync("api/internal/packages.arm64_sonoma.jws.json", signer.Sign(ApiSigner.PackagesPayload([oldWget, jq, curl], "arm64_sonoma")),
+            "application/json", CancellationToken.None);
+
+        var result = await PruneAsync(now, keepDays: 30);
+
+        Assert.Equal(2, result.HeldByApi);
+        Assert.Equal(["jq-1.6-monterey", "wget-1.0-monterey"], result.Superseded.Select(i => i.HashKey).Order(StringComparer.Ordinal));
+        var manifest = await HashFileAsync();
+        Assert.True(manifest.TryGet(oldWget.Key("arm64_sonoma"), out var held));
+        Assert.True(_store.Objects.ContainsKey(held.S3Key));
+        Assert.True(manifest.TryGet(jq.Key("arm64_sonoma"), out _));
+        Assert.DoesNotContain(BottleNaming.IndexKey("wget", "1.0"), result.Manifests.Select(m => m.ObjectKey));
+        Assert.NotNull(await _store.GetDocumentAsync(BottleNaming.IndexKey("wget", "1.0"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ApiFileThatCannotBeRead_StopsThePrune_BeforeAnythingGoes()
+    {
+        var (now, _, _, _) = await CatalogMovesOnAsync();
+        await _store.PutDocumentAsync("api/internal/packages.arm64_sonoma.jws.json", "{\"payload\": \"not json"u8.ToArray(), "application/json", CancellationToken.None);
+        var objects = _store.Objects.Keys.Order(StringComparer.Ordinal).ToArray();
+
+        var refused = await Assert.ThrowsAsync<PruneRefusedException>(() => PruneAsync(now, keepDays: 0));
+
+        Assert.Contains("api/internal/packages.arm64_sonoma.jws.json", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(objects, _store.Objects.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(8, (await HashFileAsync()).Count);
+    }
+
+    [Fact]
     public async Task Prune_KeepsSupersededBottlesWithinKeepDays()
     {
         var (now, _, _, _) = await CatalogMovesOnAsync();
