@@ -44,6 +44,11 @@ public static class SyncPlanner
         var wanted = request.Formulae is { } names ? new HashSet<string>(names, StringComparer.Ordinal) : null;
         var found = new HashSet<string>(StringComparer.Ordinal);
         var tagsInCatalog = new HashSet<string>(StringComparer.Ordinal);
+        // Per macOS target: formulae with a macOS bottle of its architecture, and those with one of the target's own
+        // (few, for a tag Homebrew stopped building: only the formulae not rebuilt since).
+        var withMacBottle = new Dictionary<string, int>(StringComparer.Ordinal);
+        var ownTag = new Dictionary<string, int>(StringComparer.Ordinal);
+        var parsed = new Dictionary<string, PlatformTag>(StringComparer.Ordinal);
         var bottles = new List<PlannedBottle>();
         var retire = new List<string>();
         var indexes = new List<PlannedManifest>();
@@ -83,6 +88,17 @@ public static class SyncPlanner
             {
                 disabled++;
                 continue;
+            }
+            foreach (var target in targets.Where(t => t.IsMacOs))
+            {
+                if (formula.Files.Keys.Any(k => (parsed.TryGetValue(k, out var p) ? p : parsed[k] = PlatformTag.Parse(k)) is { IsMacOs: true } tag && tag.Architecture == target.Architecture))
+                {
+                    withMacBottle[target.Name] = withMacBottle.GetValueOrDefault(target.Name) + 1;
+                    if (formula.Files.ContainsKey(target.Name))
+                    {
+                        ownTag[target.Name] = ownTag.GetValueOrDefault(target.Name) + 1;
+                    }
+                }
             }
             // Which of the formula's bottles the targets resolve to, each once, with the targets it serves.
             var resolved = new SortedDictionary<string, (BottleFile File, List<string> Serves)>(StringComparer.Ordinal);
@@ -169,10 +185,20 @@ public static class SyncPlanner
         {
             throw new PlanInputException($"Not a formula in the catalog: {string.Join(", ", missing)}");
         }
-        foreach (var stale in targets.Where(t => t.IsKnownRelease && !tagsInCatalog.Contains(t.Name)))
+        foreach (var stale in targets.Where(t => t.IsKnownRelease).Reverse())
         {
-            warnings.Insert(0, $"Homebrew builds no {stale.Name} bottles any more (none in this catalog): {stale.Name} is served only by older or \"all\" bottles; "
-                + "mirror the tags your Macs run (e.g. arm64_tahoe, arm64_sequoia, arm64_sonoma)");
+            const string Advice = "mirror the tags your Macs run (e.g. arm64_tahoe, arm64_sequoia, arm64_sonoma)";
+            var own = ownTag.GetValueOrDefault(stale.Name);
+            var mac = withMacBottle.GetValueOrDefault(stale.Name);
+            if (!tagsInCatalog.Contains(stale.Name))
+            {
+                warnings.Insert(0, $"Homebrew builds no {stale.Name} bottles any more (none in this catalog): {stale.Name} is served only by older or \"all\" bottles; {Advice}");
+            }
+            else if (own * 2 < mac)
+            {
+                warnings.Insert(0, $"Homebrew no longer builds most {stale.Name} bottles: {own:N0} of {mac:N0} formulae with a macOS bottle have one of their own, "
+                    + $"the rest reach {stale.Name} only through an older tag's bottle or not at all; {Advice}");
+            }
         }
 
         var plan = new SyncPlan

@@ -134,6 +134,26 @@ public sealed class SyncPlannerTests
     }
 
     [Fact]
+    public async Task PlanAsync_TargetMostFormulaeReachOnlyByFallback_IsNamedInAWarning()
+    {
+        // As in the real catalog after Homebrew stopped building a tag: a few formulae not rebuilt since still carry it.
+        var catalog = new[]
+        {
+            F("oldie", "1", 0, false, ("arm64_ventura", 'a'), ("arm64_monterey", 'b')),
+            F("curl", "8", 0, false, ("arm64_sonoma", 'c'), ("arm64_tahoe", 'd')),
+            F("wget", "1.25", 0, false, ("arm64_sonoma", 'e'), ("arm64_tahoe", 'f')),
+            F("certs", "2025", 0, false, ("all", '0')),
+        };
+
+        var outcome = await Plan(catalog, tags: ["arm64_tahoe", "arm64_ventura"]);
+        var fewer = await Plan(catalog.Take(2).ToArray(), tags: ["arm64_ventura"]);
+
+        Assert.Contains("Homebrew no longer builds most arm64_ventura bottles: 1 of 3 formulae with a macOS bottle have one of their own", outcome.Warnings[0], StringComparison.Ordinal);
+        Assert.DoesNotContain(outcome.Warnings, w => w.Contains("arm64_tahoe bottles", StringComparison.Ordinal));
+        Assert.DoesNotContain(fewer.Warnings, w => w.Contains("no longer builds", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task PlanAsync_ImageIndexes_ArePlannedForNewVersionsAndForMirroredVersionsThatLackOne()
     {
         var manifest = new HashManifest();
