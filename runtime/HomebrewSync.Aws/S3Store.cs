@@ -78,7 +78,7 @@ public sealed partial class S3Store : IStore
             var manifest = await HashManifestSerializer.ReadAsync(buffer, Describe(ProductInfo.HashFileName), cancellationToken);
             return new ManifestSnapshot(manifest, response.ETag);
         }
-        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        catch (AmazonS3Exception ex) when (IsMissingObject(ex))
         {
             return null;
         }
@@ -190,7 +190,7 @@ public sealed partial class S3Store : IStore
             await _s3.CopyObjectAsync(copy, cancellationToken);
             return head.ETag;
         }
-        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        catch (AmazonS3Exception ex) when (IsMissingObject(ex))
         {
             return null;
         }
@@ -223,7 +223,7 @@ public sealed partial class S3Store : IStore
             await body.CopyToAsync(buffer, cancellationToken);
             return new StoredDocument(buffer.ToArray(), response.LastModified is { } at ? new DateTimeOffset(at.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.UnixEpoch);
         }
-        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        catch (AmazonS3Exception ex) when (IsMissingObject(ex))
         {
             return null;
         }
@@ -324,7 +324,7 @@ public sealed partial class S3Store : IStore
         {
             return await _s3.GetObjectMetadataAsync(_options.Bucket, FullKey(key), cancellationToken);
         }
-        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        catch (AmazonS3Exception ex) when (IsMissingObject(ex))
         {
             return null;
         }
@@ -459,4 +459,7 @@ public sealed partial class S3Store : IStore
             throw;
         }
     }
+
+    /// <summary>A 404 for the object; a bucket that is not there (NoSuchBucket, also a 404) is an error, not an empty store.</summary>
+    private static bool IsMissingObject(AmazonS3Exception ex) => ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket";
 }

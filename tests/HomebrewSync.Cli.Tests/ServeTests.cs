@@ -182,6 +182,44 @@ public sealed class ServeTests(S3ServerFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MirrorUrl_IsWhatTheExportLinesName_WhileServeListensWhereItWasTold()
+    {
+        var env = await SyncedAsync("local");
+
+        await using var serve = await ServeProcess.StartAsync(env, "--mirror-url", "http://mirror.internal:8080/");
+
+        Assert.Equal(new Uri("http://mirror.internal:8080/"), serve.Url);
+        Assert.Matches(@"\(listening on http://127\.0\.0\.1:\d+\)", serve.Error);
+    }
+
+    [Fact]
+    public async Task StoreThatStopsAnswering_GivesA500_AndAnAccessLogLine()
+    {
+        // An S3 server of this test's own, so it can go away under a running serve.
+        var moto = await MotoServer.StartAsync();
+        var env = _h.Environment();
+        env["TARGET_PLATFORMS"] = Targets;
+        env["TEMP_DIR"] = _temp;
+        foreach (var (k, v) in moto.Environment())
+        {
+            env[k] = v;
+        }
+        env["HOMEBREW_SYNC_STORE"] = $"s3://{await moto.CreateBucketAsync()}";
+        Assert.Equal(0, (await CliHarness.RunAsync(env, "sync", "--date", "2025-07-21")).ExitCode);
+        await using var serve = await ServeProcess.StartAsync(env, "--proxy");
+        await moto.DisposeAsync();
+
+        using var manifest = await _brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(serve.Url, "/openssl/3/manifests/3.0.1")));
+        using var bottle = await _brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(serve.Url, "/openssl%403-3.0.1.arm64_sonoma.bottle.tar.gz")));
+
+        Assert.Equal(HttpStatusCode.InternalServerError, manifest.StatusCode);
+        Assert.Equal(HttpStatusCode.InternalServerError, bottle.StatusCode);
+        await serve.TerminateAsync();
+        Assert.Equal(2, serve.Error.Split('\n').Count(l => l.Contains("\"status\":500", StringComparison.Ordinal)));
+        Assert.Contains("error: GET /openssl/3/manifests/3.0.1:", serve.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sigterm_StopsCleanly_AfterPrintingWhatBrewNeeds()
     {
         var env = await SyncedAsync("local");

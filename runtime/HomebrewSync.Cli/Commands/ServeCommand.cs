@@ -39,8 +39,42 @@ internal static class ServeCommand
                 ctx.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.Ordinal),
                 ctx.Connection.RemoteIpAddress,
                 ctx.Request.Headers.UserAgent.ToString());
-            var response = await endpoint.HandleAsync(mirrorRequest, ctx.RequestAborted);
-            await WriteAsync(ctx, mirrorRequest, response);
+            MirrorResponse response;
+            try
+            {
+                response = await endpoint.HandleAsync(mirrorRequest, ctx.RequestAborted);
+            }
+            catch (Exception ex) when (!ctx.RequestAborted.IsCancellationRequested)
+            {
+                // The store failed (S3 unreachable, a disk error): a 500 the access log records like any other answer.
+                lock (log)
+                {
+                    console.Error.WriteLine($"error: {mirrorRequest.Method} {mirrorRequest.RawPath}: {ex.GetType().Name}: {ex.Message}");
+                }
+                response = MirrorResponse.Text(500, "the mirror's store could not be read\n");
+            }
+            try
+            {
+                await WriteAsync(ctx, mirrorRequest, response);
+            }
+            catch (Exception ex) when (!ctx.RequestAborted.IsCancellationRequested)
+            {
+                lock (log)
+                {
+                    console.Error.WriteLine($"error: {mirrorRequest.Method} {mirrorRequest.RawPath}: the body could not be read: {ex.GetType().Name}: {ex.Message}");
+                }
+                if (ctx.Response.HasStarted)
+                {
+                    // Half-way through (the store stopped answering): the client sees a cut-off body and retries.
+                    ctx.Abort();
+                }
+                else
+                {
+                    ctx.Response.Headers.Clear();
+                    response = MirrorResponse.Text(500, "the mirror's store could not be read\n");
+                    await WriteAsync(ctx, mirrorRequest, response);
+                }
+            }
             var line = AccessLog.Line(mirrorRequest, response, Stopwatch.GetElapsedTime(started), services.Time.GetUtcNow());
             lock (log)
             {
@@ -56,11 +90,13 @@ internal static class ServeCommand
             console.Error.WriteLine($"error: cannot listen on {request.Listen}: {ex.Message}");
             return ExitCodes.Fatal;
         }
-        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var url = ClientUrl(bound, request.Host.Notifications.MirrorUrl);
         var snapshot = await services.Store.ReadManifestAsync(cancellationToken);
         console.Error.WriteLine($"Serving {services.Store.Location} ({snapshot?.Manifest.Count ?? 0:N0} bottles) at {url}"
             + (request.Serve!.AllowedNetworks.Count > 0 ? $" to {string.Join(", ", request.Serve.AllowedNetworks)}" : "")
             + (services.Store.Location.StartsWith("s3://", StringComparison.Ordinal) ? (request.Serve.LinkToStore ? "; bottles as links to S3" : "; bottles through this server") : "")
+            + (url != bound ? $" (listening on {bound})" : "")
             + ". Point brew at it:");
         console.Out.WriteLine($"export HOMEBREW_BOTTLE_DOMAIN={url}");
         console.Out.WriteLine($"export HOMEBREW_ARTIFACT_DOMAIN={url}");
@@ -78,6 +114,22 @@ internal static class ServeCommand
         await app.StopAsync(stop.Token);
         console.Error.WriteLine("Stopped.");
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// The address clients use: the mirror URL when given (a DNS name, a proxy in front), else where Kestrel listens,
+    /// with a wildcard host (0.0.0.0, [::]) replaced by this machine's name, since no client can reach a wildcard.
+    /// </summary>
+    internal static string ClientUrl(string bound, Uri? mirrorUrl)
+    {
+        if (mirrorUrl is not null)
+        {
+            return mirrorUrl.AbsoluteUri.TrimEnd('/');
+        }
+        var uri = new Uri(bound);
+        return uri.Host is "0.0.0.0" or "[::]" or "::"
+            ? new UriBuilder(uri) { Host = System.Net.Dns.GetHostName() }.Uri.AbsoluteUri.TrimEnd('/')
+            : bound;
     }
 
     private static async Task WriteAsync(HttpContext ctx, MirrorRequest request, MirrorResponse response)
