@@ -9,13 +9,20 @@ cd "$(dirname "$0")/.."
 command -v node >/dev/null || { echo "Node.js is required (the CDK CLI and cdk-nag run on it)" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "Python 3 is required (moto's S3 server and cfn-lint run on it)" >&2; exit 1; }
 
+# Where the system Python refuses packages (PEP 668, "externally-managed-environment", as on Debian and Ubuntu),
+# they go to a virtual environment of the project's own; scripts/test.sh puts its bin/ on PATH.
+venv=.tools/python
+[ -x "$venv/bin/python" ] && export PATH="$PWD/$venv/bin:$PATH"
 missing=()
-command -v moto_server >/dev/null || missing+=("moto[server]")
-command -v cfn-lint >/dev/null || missing+=("cfn-lint")
+command -v moto_server >/dev/null || missing+=("moto[server]==5.2.1")
+command -v cfn-lint >/dev/null || missing+=("cfn-lint==1.51.0")
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} with pip" >&2
-  python3 -m pip install --quiet --disable-pip-version-check "${missing[@]}" \
-    || { echo "could not install ${missing[*]}: run 'python3 -m pip install ${missing[*]}' where PyPI is reachable" >&2; exit 1; }
+  if ! python3 -m pip install --quiet --disable-pip-version-check "${missing[@]}"; then
+    echo "the system Python refused them; installing into $venv instead" >&2
+    { python3 -m venv "$venv" && "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${missing[@]}"; } \
+      || { echo "could not install ${missing[*]}: run 'python3 -m pip install ${missing[*]}' where PyPI is reachable" >&2; exit 1; }
+  fi
 fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error

@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/install-test-tools.sh
+# moto_server and cfn-lint, when install-test-tools.sh had to put them in the project's own Python environment.
+[ -d .tools/python/bin ] && export PATH="$PWD/.tools/python/bin:$PATH"
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
