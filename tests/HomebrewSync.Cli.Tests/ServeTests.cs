@@ -100,12 +100,7 @@ public sealed class ServeTests(S3ServerFixture fixture) : IAsyncLifetime
         await using var serve = await ServeProcess.StartAsync(env);
         var root = serve.Url.AbsoluteUri.TrimEnd('/');
 
-        foreach (var path in new[]
-        {
-            "/bottles_hash.json", "/2025-07-21/jq-1.7.1.all.bottle.tar.gz", "/..%2Fbottles_hash.json", "/%2E%2E/etc/passwd", "/manifests/jq/1.7.1.json",
-            "/jq/manifests/9.9", "/v2/homebrew/core/jq/blobs/sha256:" + new string('0', 64), "/v2/homebrew/core/wget/blobs/sha256:" + _formulae[3].Bottles["all"].Sha256,
-            "/plans/x.json", "/api/../bottles_hash.json", "/.staging/x.part", "/jq-1.7.1.arm64_sonoma.bottle.tar.gz",
-        })
+        foreach (var path in MirrorProbes.NotServed(_formulae[3].Bottles["all"].Sha256))
         {
             using var response = await _brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, root + path));
             Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{path}: {response.StatusCode}");

@@ -86,6 +86,12 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
         }
         var absent = new BrewClient.Bottle("wget", "1.24.5", "arm64_sonoma", 0, new string('e', 64), 10);
         Assert.All(await brew.FetchViaBottleDomainAsync(domain, absent), s => Assert.Equal(HttpStatusCode.NotFound, s.Status));
+        Assert.All(await brew.FetchViaArtifactDomainAsync(domain, absent), s => Assert.Equal(HttpStatusCode.NotFound, s.Status));
+        foreach (var path in MirrorProbes.NotServed(_formulae[3].Bottles["all"].Sha256))
+        {
+            using var response = await brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(domain, path)));
+            Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{path}: {response.StatusCode}");
+        }
         Assert.Contains("\"status\":302", _log.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("X-Amz-Signature", _log.ToString(), StringComparison.Ordinal);
     }
