@@ -137,6 +137,8 @@ public sealed partial class S3Store : IStore
             DestinationKey = FullKey(destinationKey),
             ContentType = GzipContentType,
             MetadataDirective = S3MetadataDirective.REPLACE,
+            // The copy keeps a SHA-256 checksum like every upload: S3 computes it from the bytes it copies.
+            ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
         };
         SetMetadata(request.Metadata, metadata);
         ApplyEncryption(request);

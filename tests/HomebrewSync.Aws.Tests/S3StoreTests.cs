@@ -101,9 +101,27 @@ public sealed class S3StoreTests(S3ServerFixture fixture) : IDisposable
 
         await store.CopyAsync("2025-07-21/a.arm64_sonoma.bottle.tar.gz", "2025-07-21/a.monterey.bottle.tar.gz", Meta(bytes, "monterey"), CancellationToken.None);
 
-        var head = await _client.GetObjectMetadataAsync(bucket, "2025-07-21/a.monterey.bottle.tar.gz");
+        var head = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = "2025-07-21/a.monterey.bottle.tar.gz", ChecksumMode = ChecksumMode.ENABLED });
         Assert.Equal("monterey", head.Metadata["platform"]);
         Assert.True(await store.HoldsVerifiedAsync("2025-07-21/a.monterey.bottle.tar.gz", Meta(bytes).Sha256, CancellationToken.None));
+        // The copy carries the SHA-256 checksum of its bytes, as an upload does: the catalog's sha256, in base64.
+        Assert.Equal(Convert.ToBase64String(Convert.FromHexString(Meta(bytes).Sha256)), head.ChecksumSHA256);
+    }
+
+    [Fact]
+    public async Task Copy_OfAnObjectStoredWithoutASha256Checksum_NamesTheAlgorithm_SoTheCopyHasOne()
+    {
+        var (store, bucket) = await NewStoreAsync(prefix: "mirror");
+        var bytes = BlobContent.Create(10_000, 6).ToArray();
+        // An earlier layout's object, written without naming SHA-256 (by hand, or by a version that did not).
+        await _client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "mirror/2025-07-21/a.monterey.bottle.tar.gz", InputStream = new MemoryStream(bytes) });
+        var source = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = "mirror/2025-07-21/a.monterey.bottle.tar.gz", ChecksumMode = ChecksumMode.ENABLED });
+        Assert.Null(source.ChecksumSHA256);
+
+        await store.CopyAsync("2025-07-21/a.monterey.bottle.tar.gz", "2025-07-21/a-1.0.monterey.bottle.tar.gz", Meta(bytes, "monterey"), CancellationToken.None);
+
+        var head = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = "mirror/2025-07-21/a-1.0.monterey.bottle.tar.gz", ChecksumMode = ChecksumMode.ENABLED });
+        Assert.Equal(Convert.ToBase64String(SHA256.HashData(bytes)), head.ChecksumSHA256);
     }
 
     [Fact]

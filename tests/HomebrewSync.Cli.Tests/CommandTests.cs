@@ -96,6 +96,7 @@ public sealed class CommandTests
         // "Today" is 2025-09-01 for prune: wget 1.0 was downloaded 62 days ago.
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2025, 9, 1, 3, 0, 0, TimeSpan.Zero));
         var files = Directory.GetFiles(h.Store, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        var hashFile = await File.ReadAllBytesAsync(h.PathOf("bottles_hash.json"));
 
         var dry = await CliHarness.RunAsync(env, time, "prune", "--dry-run");
         var within = await CliHarness.RunAsync(env, time, "prune", "--keep-days", "90");
@@ -105,6 +106,8 @@ public sealed class CommandTests
         Assert.Contains("Dry run: would remove 2 objects", dry.Out, StringComparison.Ordinal);
         Assert.Contains("Nothing to prune: 3 bottles kept", within.Out, StringComparison.Ordinal);
         Assert.Equal(files, Directory.GetFiles(h.Store, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+        // Not rewritten either: the same bytes, down to the last-updated time.
+        Assert.Equal(hashFile, await File.ReadAllBytesAsync(h.PathOf("bottles_hash.json")));
 
         var run = await CliHarness.RunAsync(env, time, "prune", "--keep-days", "30", "--json");
 

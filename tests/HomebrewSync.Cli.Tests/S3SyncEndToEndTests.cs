@@ -162,6 +162,63 @@ public sealed class S3SyncEndToEndTests(S3ServerFixture fixture, Xunit.Abstracti
         }
     }
 
+    [Theory]
+    [InlineData("mirror")]
+    [InlineData("")]
+    public async Task Prune_RemovesOnlyWhatIsUnderTheStoresPrefix_AndNeverTouchesTheRestOfTheBucket(string prefix)
+    {
+        var old = new FormulaBuilder("wget").WithVersion("1.0").WithBottle("monterey", 3000).Build();
+        var kept = new FormulaBuilder("curl").WithVersion("8.0").WithBottle("monterey", 2000).Build();
+        await using var h = await CliHarness.StartAsync([old, kept]);
+        var bucket = await fixture.Server.CreateBucketAsync();
+        var own = prefix.Length == 0 ? "" : prefix + "/";
+        var env = Env(h, $"s3://{bucket}/{prefix}".TrimEnd('/'));
+        env["TARGET_PLATFORMS"] = "monterey";
+        Assert.Equal(0, (await CliHarness.RunAsync(env, "sync", "--date", "2025-07-01")).ExitCode);
+        h.Server.SetFormulae([new FormulaBuilder("wget").WithVersion("1.1").WithBottle("monterey", 3100).Build(), kept]);
+        Assert.Equal(0, (await CliHarness.RunAsync(env, "sync", "--date", "2025-08-20")).ExitCode);
+        // Other data in the same bucket, shaped like what prune removes (a superseded bottle, unlisted objects, unused
+        // image indexes): another mirror, keys that share the prefix's first letters, and for a store under a prefix the bucket's root.
+        string[] elsewhere =
+        [
+            "other/2025-07-01/wget-1.0.monterey.bottle.tar.gz", "other/bottles_hash.json", "other/manifests/wget/1.0.json",
+            "mirror-old/2025-07-01/wget-1.0.monterey.bottle.tar.gz", "mirror-old/manifests/wget/1.0.json", "mirrorx/2025-07-01/stray-1.0.monterey.bottle.tar.gz",
+        ];
+        var foreign = elsewhere.Concat(own.Length == 0 ? [] : ["2025-07-01/stray-1.0.monterey.bottle.tar.gz", "manifests/wget/1.0.json"])
+            .ToDictionary(k => k, k => Encoding.UTF8.GetBytes("not the mirror's: " + k), StringComparer.Ordinal);
+        foreach (var (key, bytes) in foreign)
+        {
+            await _client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = new MemoryStream(bytes) });
+        }
+        // One unlisted object of the store's own, which prune does remove: the others survive for where they are, not what they are.
+        await _client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = own + "2025-07-01/unlisted-1.0.monterey.bottle.tar.gz", InputStream = new MemoryStream([1, 2, 3]) });
+        // "Today" for prune: two days after the newest object moto stamped, so every object is past the unlisted grace.
+        var newest = (await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket })).S3Objects.Max(o => o.LastModified!.Value);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(newest.ToUniversalTime(), TimeSpan.Zero).AddDays(2));
+
+        var run = await CliHarness.RunAsync(env, time, "prune", "--keep-days", "0", "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using (var doc = JsonDocument.Parse(run.Out))
+        {
+            string[] Keys(string list) => doc.RootElement.GetProperty(list).EnumerateArray().Select(i => i.GetProperty("object_key").GetString()!).ToArray();
+            Assert.Equal(["2025-07-01/wget-1.0.monterey.bottle.tar.gz"], Keys("superseded"));
+            Assert.Equal(["2025-07-01/unlisted-1.0.monterey.bottle.tar.gz"], Keys("unlisted"));
+            Assert.Equal(["manifests/wget/1.0.json"], Keys("manifests"));
+        }
+        string[] left =
+        [
+            "2025-07-01/curl-8.0.monterey.bottle.tar.gz", "2025-08-20/wget-1.1.monterey.bottle.tar.gz", "bottles_hash.json",
+            "manifests/curl/8.0.json", "manifests/wget/1.1.json", "status/last-run.json",
+        ];
+        Assert.Equal(foreign.Keys.Concat(left.Select(k => own + k)).Order(StringComparer.Ordinal), await KeysAsync(bucket));
+        foreach (var (key, bytes) in foreign)
+        {
+            Assert.Equal(bytes, await GetBytesAsync(bucket, key));
+        }
+        Assert.Equal(0, (await CliHarness.RunAsync(env, "verify")).ExitCode);
+    }
+
     [Fact]
     public async Task Verify_FindsADeletedObject()
     {

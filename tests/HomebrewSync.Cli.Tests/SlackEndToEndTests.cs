@@ -74,6 +74,8 @@ public sealed class SlackEndToEndTests
         await using var slack = await FakeSlackServer.StartAsync();
         var env = h.Environment();
         env["DOWNLOAD_TIMEOUT_SECONDS"] = "30";
+        // No back-off: the retry starts the moment the stalled attempt times out, with no wait for the test to move past.
+        env["RETRY_DELAY_SECONDS"] = "0";
         // Shorter than the Slack client's own 10 s attempt timeout (same clock): advancing it never times out a send in flight.
         env["PROGRESS_UPDATE_INTERVAL"] = "5";
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
@@ -89,14 +91,18 @@ public sealed class SlackEndToEndTests
         Assert.Equal(1, Progress());
         time.Advance(TimeSpan.FromSeconds(1));
         await CliHarness.UntilAsync(() => Progress() == 2, "the second progress update");
-        // At 30 s the attempt times out; the retry gets the whole bottle.
-        while (!run.IsCompleted)
+        // One update per interval up to 25 s, each seen before the clock moves on.
+        for (var n = 3; n <= 5; n++)
         {
-            time.Advance(TimeSpan.FromSeconds(1));
-            await Task.WhenAny(run, Task.Delay(10));
+            time.Advance(TimeSpan.FromSeconds(5));
+            await CliHarness.UntilAsync(() => Progress() >= n, $"progress update {n}");
         }
+        Assert.Equal(5, Progress());
+        // At 30 s the attempt times out and the retry starts at once; the clock stays put from here, so the retry
+        // (which gets the whole bottle) cannot time out however slow this machine is.
+        time.Advance(TimeSpan.FromSeconds(5));
 
-        var result = await run;
+        var result = await run.WaitAsync(TimeSpan.FromMinutes(1));
         Assert.True(result.ExitCode == 0, result.Error);
         var progress = slack.Messages.Where(m => m.RootElement.GetProperty("text").GetString() == "⏳ Homebrew Sync Progress Update").ToArray();
         var fields = progress[0].RootElement.GetProperty("blocks")[1].GetProperty("fields");

@@ -21,6 +21,9 @@ public sealed class FakeRegistry(IEnumerable<FakeFormula> formulae) : IBottleReg
     /// <summary>Blobs that answer 429 with this Retry-After, every time.</summary>
     public Dictionary<string, TimeSpan> Throttled { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Runs as a stalled GET starts to hang, with the request's token (a test on a fake clock lets time run to its next timer).</summary>
+    public Action<CancellationToken>? OnStall { get; set; }
+
     /// <summary>Runs as each blob is opened (advance a fake clock: "this download takes 5 minutes").</summary>
     public Action<string>? OnOpen { get; set; }
 
@@ -32,6 +35,7 @@ public sealed class FakeRegistry(IEnumerable<FakeFormula> formulae) : IBottleReg
         _opens.AddOrUpdate(sha, 1, (_, n) => n + 1);
         if (Stalling.Contains(sha))
         {
+            OnStall?.Invoke(cancellationToken);
             await Task.Delay(Timeout.Infinite, cancellationToken);
         }
         if (Throttled.TryGetValue(sha, out var after))

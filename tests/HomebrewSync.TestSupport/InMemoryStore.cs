@@ -28,8 +28,12 @@ public sealed class InMemoryStore : IStore
 
     public Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Runs at every read of the hash file (advance a fake clock: a slow store).</summary>
+    public Action? OnManifestRead { get; set; }
+
     public async Task<ManifestSnapshot?> ReadManifestAsync(CancellationToken cancellationToken)
     {
+        OnManifestRead?.Invoke();
         byte[]? bytes;
         int version;
         lock (_manifestGate)

@@ -19,6 +19,8 @@ public sealed partial class LocalFolderStore : IStore
 {
     private const string StagingDir = ".staging";
     private const string LockName = ".bottles_hash.lock";
+    private const int LockRetries = 200;
+    private static readonly TimeSpan LockRetryDelay = TimeSpan.FromMilliseconds(25);
     private static readonly TimeSpan StaleStaging = TimeSpan.FromHours(6);
     private readonly string _root;
     private readonly string _rootWithSeparator;
@@ -36,8 +38,8 @@ public sealed partial class LocalFolderStore : IStore
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<IOException>(),
-                MaxRetryAttempts = 200,
-                Delay = TimeSpan.FromMilliseconds(25),
+                MaxRetryAttempts = LockRetries,
+                Delay = LockRetryDelay,
                 BackoffType = DelayBackoffType.Constant,
                 UseJitter = true,
             })
@@ -298,9 +300,20 @@ public sealed partial class LocalFolderStore : IStore
     private async Task<FileStream> AcquireLockAsync(CancellationToken cancellationToken)
     {
         var path = Path.Combine(_root, LockName);
-        return await _lockRetry.ExecuteAsync(
-            static (p, _) => ValueTask.FromResult(new FileStream(p, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None)),
-            path,
-            cancellationToken);
+        try
+        {
+            return await _lockRetry.ExecuteAsync(
+                static (p, _) => ValueTask.FromResult(new FileStream(p, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None)),
+                path,
+                cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            // Held through every retry: name the lock, so the operator can find the process that keeps it.
+            throw new IOException(
+                $"The hash-file lock {path} was still held by another process after {LockRetries + 1} attempts over about "
+                + $"{(LockRetries * LockRetryDelay).TotalSeconds:0} s (another homebrew-sync writing this store?): {ex.Message}",
+                ex);
+        }
     }
 }

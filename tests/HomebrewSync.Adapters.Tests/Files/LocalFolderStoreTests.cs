@@ -1,12 +1,14 @@
 using HomebrewSync.Adapters.Files;
 using HomebrewSync.Core.Manifest;
 using HomebrewSync.Core.Storage;
+using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Adapters.Tests.Storage;
 
 public sealed class LocalFolderStoreTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "hbs-store-" + Guid.NewGuid().ToString("N"));
+    private static readonly DateTimeOffset Start = new(2025, 7, 21, 3, 0, 0, TimeSpan.Zero);
     private static readonly BottleMetadata Meta = new("curl", "1", "monterey", new DateOnly(2025, 7, 21), new string('a', 64), "1.0.0", "u");
 
     public void Dispose()
@@ -67,6 +69,54 @@ public sealed class LocalFolderStoreTests : IDisposable
         var read = await store.ReadManifestAsync(CancellationToken.None);
         Assert.Equal(second, read!.Version);
         Assert.True(read.Manifest.TryGet("k", out _));
+    }
+
+    /// <summary>Holds the store's hash-file lock as another writer would (an exclusive open of the lock file).</summary>
+    private FileStream HoldLock()
+    {
+        Directory.CreateDirectory(_root);
+        return new FileStream(Path.Combine(_root, ".bottles_hash.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+    }
+
+    [Fact]
+    public async Task WriteManifestAsync_LockHeldByAnotherWriter_RetriesOnTheInjectedClock_AndWritesOnceItIsReleased()
+    {
+        var time = new SteppingTimeProvider(Start);
+        var store = new LocalFolderStore(_root, time);
+        var holder = HoldLock();
+
+        var write = store.WriteManifestAsync(new HashManifest(), null, CancellationToken.None);
+        // Refused, it waits on the injected clock: nothing happens until the clock moves, however long that takes.
+        await time.WaitsSetAsync(1);
+        Assert.False(write.IsCompleted);
+        time.AdvanceToNextTimer();
+        await time.WaitsSetAsync(2);
+        Assert.False(write.IsCompleted);
+        Assert.False(File.Exists(Path.Combine(_root, "bottles_hash.json")));
+        await holder.DisposeAsync();
+        var version = await time.RunAsync(write);
+
+        Assert.Equal(version, (await store.ReadManifestAsync(CancellationToken.None))!.Version);
+        // Two refusals, two short waits, then the write: the clock moved by those waits and nothing else.
+        Assert.Equal(2, time.Waits.Count);
+        Assert.All(time.Waits, w => Assert.InRange(w, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(100)));
+        Assert.Equal(Start + time.Waits[0] + time.Waits[1], time.GetUtcNow());
+    }
+
+    [Fact]
+    public async Task WriteManifestAsync_LockNeverReleased_GivesUpOnTheInjectedClock_NamingTheLock()
+    {
+        var time = new SteppingTimeProvider(Start);
+        var store = new LocalFolderStore(_root, time);
+        await using var holder = HoldLock();
+
+        var ex = await Assert.ThrowsAsync<IOException>(() => time.RunAsync(store.WriteManifestAsync(new HashManifest(), null, CancellationToken.None)));
+
+        Assert.StartsWith($"The hash-file lock {Path.Combine(_root, ".bottles_hash.lock")} was still held by another process after 201 attempts over about 5 s", ex.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<IOException>(ex.InnerException);
+        Assert.Equal(200, time.Waits.Count);
+        Assert.Equal(Start + time.Waits.Aggregate(TimeSpan.Zero, (a, b) => a + b), time.GetUtcNow());
+        Assert.False(File.Exists(Path.Combine(_root, "bottles_hash.json")));
     }
 
     [Fact]

@@ -4,15 +4,18 @@ using HomebrewSync.Core.Planning;
 using HomebrewSync.Core.Progress;
 using HomebrewSync.Core.Registry;
 using HomebrewSync.TestSupport;
-using Microsoft.Extensions.Time.Testing;
 
 namespace HomebrewSync.Core.Tests.Pipeline;
 
-/// <summary>A time-budgeted host (the Lambda worker) on a fake clock: every bottle ends stored or failed, none is silently re-queued.</summary>
+/// <summary>
+/// A time-budgeted host (the Lambda worker) on a fake clock: every bottle ends stored or failed, none is silently re-queued.
+/// Downloads run one at a time, so whenever the worker waits (a back-off, a stalled download) nothing else is in flight.
+/// </summary>
 public sealed class TimeBudgetTests
 {
     private static readonly string[] Tags = ["arm64_sonoma"];
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
+    private const string BudgetAdvice = "did not finish within the worker's time budget; large or slow bottles go to ECS (lower SIZE_THRESHOLD_GB) or the next run retries it";
+    private readonly SteppingTimeProvider _time = new(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
     private readonly InMemoryStore _store = new();
     private readonly RecordingNotifier _slack = new();
     private readonly StringWriter _log = new();
@@ -20,7 +23,8 @@ public sealed class TimeBudgetTests
     private (SyncPipeline Pipeline, FakeRegistry Registry, FakeFormula[] Formulae) Build(int count, SyncSettings settings)
     {
         var formulae = Enumerable.Range(0, count).Select(i => new FormulaBuilder($"tool{i}").WithVersion("1.0").WithBottle("arm64_sonoma", 1_000 + i).Build()).ToArray();
-        var registry = new FakeRegistry(formulae);
+        // A stalled download leaves the worker waiting for a deadline: the clock runs to the next timer.
+        var registry = new FakeRegistry(formulae) { OnStall = ct => _time.Blocked(() => !ct.IsCancellationRequested) };
         var ports = new SyncPorts(_store, _store, _store, FakeRegistry.Catalog(formulae), registry, _slack);
         var notifications = new NotificationSettings { Environment = "prod", SyncMethod = "Lambda", EmitMetrics = true };
         return (new SyncPipeline(ports, settings with { TargetPlatforms = Tags }, notifications, _time), registry, formulae);
@@ -33,25 +37,18 @@ public sealed class TimeBudgetTests
         return await pipeline.SavePlanAsync(planned.Plan, CancellationToken.None);
     }
 
-    /// <summary>Runs one worker invocation, moving the fake clock on while it waits (timeouts, backoff).</summary>
-    private async Task<SyncOutcome> InvokeAsync(SyncPipeline pipeline, string planKey)
-    {
-        var run = pipeline.ExecuteSavedPlanAsync(planKey, new RunDisplay(new LogLineObserver(_log), _log), CancellationToken.None);
-        while (!run.IsCompleted)
-        {
-            await Task.Delay(1);
-            _time.Advance(TimeSpan.FromSeconds(1));
-        }
-        return await run;
-    }
+    /// <summary>Runs one worker invocation; the fake clock moves only while the worker waits (a back-off, a stalled download).</summary>
+    private Task<SyncOutcome> InvokeAsync(SyncPipeline pipeline, string planKey) =>
+        _time.RunAsync(pipeline.ExecuteSavedPlanAsync(planKey, new RunDisplay(new LogLineObserver(_log), _log), CancellationToken.None));
 
     [Fact]
     public async Task BottleThatStallsOnEveryAttempt_IsFailedWithItsReason_AndTheRunEnds()
     {
-        var settings = new SyncSettings { RetryAttempts = 2, DownloadTimeout = TimeSpan.FromSeconds(10), RetryDelay = TimeSpan.FromSeconds(1), TimeBudget = TimeSpan.FromSeconds(100), MaxConcurrentDownloads = 2 };
+        var settings = new SyncSettings { RetryAttempts = 2, DownloadTimeout = TimeSpan.FromSeconds(10), RetryDelay = TimeSpan.FromSeconds(1), TimeBudget = TimeSpan.FromSeconds(100), MaxConcurrentDownloads = 1 };
         var (pipeline, registry, formulae) = Build(2, settings);
         registry.Stalling.Add(formulae[0].Bottles["arm64_sonoma"].Sha256);
         var plan = await PlanAsync(pipeline);
+        var started = _time.GetUtcNow();
 
         var outcome = await InvokeAsync(pipeline, plan);
 
@@ -59,6 +56,9 @@ public sealed class TimeBudgetTests
         var failure = Assert.Single(outcome.Failed);
         Assert.Equal((FailureKind.Timeout, "timeout after 3 attempts of 10 s"), (failure.Kind, failure.Reason));
         Assert.Equal(3, registry.Opens(formulae[0].Bottles["arm64_sonoma"].Sha256));
+        // Three attempts cut off by their 10 s timeout and the two back-offs between them: well inside the 100 s budget.
+        Assert.Equal(2, _time.Waits.Count);
+        Assert.Equal(TimeSpan.FromSeconds(30) + _time.Waits[0] + _time.Waits[1], _time.GetUtcNow() - started);
         Assert.Equal("tool1-1.0-arm64_sonoma", Assert.Single(outcome.Stored).Key);
         Assert.Equal("⚠️ Sync Completed with Warnings", _slack.Headers[^1]);
         Assert.Contains("\"BottlesFailed\":1", _log.ToString(), StringComparison.Ordinal);
@@ -82,7 +82,41 @@ public sealed class TimeBudgetTests
         Assert.Contains("Retry-After", failure.Reason, StringComparison.Ordinal);
         Assert.Equal(1, registry.Opens(sha));
         Assert.True(outcome.Done);
-        Assert.True(_time.GetUtcNow() - started < TimeSpan.FromMinutes(1), "it did not wait out the Retry-After");
+        // The clock moves only while the worker waits: it failed the bottle at once instead of waiting out the Retry-After.
+        Assert.Empty(_time.Waits);
+        Assert.Equal(started, _time.GetUtcNow());
+    }
+
+    [Fact]
+    public async Task BottleThatStallsPastTheWorkersDeadline_IsCutOffByTheBudget_NotItsAttemptTimeout_AndTheRunEnds()
+    {
+        var settings = new SyncSettings { RetryAttempts = 2, DownloadTimeout = TimeSpan.FromSeconds(10), RetryDelay = TimeSpan.FromSeconds(1), TimeBudget = TimeSpan.FromSeconds(100), MaxConcurrentDownloads = 1 };
+        var (pipeline, registry, formulae) = Build(1, settings);
+        var sha = formulae[0].Bottles["arm64_sonoma"].Sha256;
+        registry.Stalling.Add(sha);
+        var plan = await PlanAsync(pipeline);
+        // A slow store: reading the hash file takes 95 s of the 100 s budget, so the invocation's one bottle starts
+        // (the first always does) with 5 s left, less than its 10 s attempt.
+        _store.OnManifestRead = () =>
+        {
+            _store.OnManifestRead = null;
+            _time.Advance(TimeSpan.FromSeconds(95));
+        };
+        var started = _time.GetUtcNow();
+
+        var outcome = await InvokeAsync(pipeline, plan);
+
+        var failure = Assert.Single(outcome.Failed);
+        Assert.Equal((FailureKind.Budget, BudgetAdvice), (failure.Kind, failure.Reason));
+        Assert.Equal(1, registry.Opens(sha));
+        // Cut off at the budget's end (100 s), not when its attempt would have timed out (105 s), and not retried.
+        Assert.Equal(TimeSpan.FromSeconds(100), _time.GetUtcNow() - started);
+        Assert.Empty(_time.Waits);
+        Assert.True(outcome.Done);
+        Assert.Equal(0, outcome.Remaining);
+        Assert.Empty(outcome.Stored);
+        Assert.Equal("⚠️ Sync Completed with Warnings", _slack.Headers[^1]);
+        Assert.Contains("\"BottlesFailed\":1", _log.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public sealed class ManifestCheckpointerTests
     public async Task FlushAsync_AnotherWriterGotThereFirst_KeepsBothWritersEntries()
     {
         var store = new InMemoryStore();
-        var time = new FakeTimeProvider();
+        var time = new SteppingTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
         var ours = new ManifestCheckpointer(store, null, batchSize: 100, time, NullSyncObserver.Instance);
         await ours.AddAsync("ours", Entry("ours"), CancellationToken.None);
         store.BeforeManifestWrite = () =>
@@ -42,17 +42,13 @@ public sealed class ManifestCheckpointerTests
             store.WriteManifestAsync(theirs, null, CancellationToken.None).GetAwaiter().GetResult();
         };
 
-        // The conflict is retried after a jittered backoff: let the fake clock run until the flush lands.
-        var flush = ours.FlushAsync(CancellationToken.None);
-        while (!flush.IsCompleted)
-        {
-            time.Advance(TimeSpan.FromMilliseconds(50));
-            await Task.Delay(1);
-        }
-        await flush;
+        // The conflict is retried after a jittered backoff, waited out on the fake clock.
+        await time.RunAsync(ours.FlushAsync(CancellationToken.None));
 
         var final = (await store.ReadManifestAsync(CancellationToken.None))!.Manifest;
         Assert.Equal(["ours", "theirs"], final.Bottles.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(2, store.ManifestWrites);
+        Assert.Equal(1, ours.Conflicts);
+        Assert.InRange(Assert.Single(time.Waits), TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(30));
     }
 }

@@ -1,6 +1,7 @@
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Transfer;
+using HomebrewSync.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 using Polly.Timeout;
 
@@ -9,43 +10,44 @@ namespace HomebrewSync.Core.Tests.Transfer;
 public sealed class ResiliencePipelinesTests
 {
     private static readonly SyncSettings Settings = new() { RetryAttempts = 3, RetryDelay = TimeSpan.FromSeconds(2), DownloadTimeout = TimeSpan.FromSeconds(30) };
+    private static readonly DateTimeOffset Start = new(2025, 7, 21, 3, 0, 0, TimeSpan.Zero);
 
     [Fact]
     public async Task ExecuteAsync_TransientThenSuccess_RetriesAfterBackoff()
     {
-        var time = new FakeTimeProvider();
+        var time = new SteppingTimeProvider(Start);
         var notices = new List<RetryNotice>();
         var pipeline = ResiliencePipelines.Create(Settings, time, notices.Add);
         var calls = 0;
 
-        var run = pipeline.ExecuteAsync(_ => ++calls < 3 ? throw new TransientFailureException("HTTP 503") : ValueTask.FromResult(calls)).AsTask();
-        while (!run.IsCompleted)
-        {
-            time.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(1);
-        }
+        var result = await time.RunAsync(pipeline.ExecuteAsync(_ => ++calls < 3 ? throw new TransientFailureException("HTTP 503") : ValueTask.FromResult(calls)).AsTask());
 
-        Assert.Equal(3, await run);
+        Assert.Equal(3, result);
         Assert.Equal([1, 2], notices.Select(n => n.Attempt));
         Assert.All(notices, n => Assert.True(n.Delay > TimeSpan.Zero));
+        // The back-offs were waited out on the injected clock (Task.Delay keeps whole milliseconds), and nothing else moved it.
+        Assert.Equal(notices.Select(n => (long)n.Delay.TotalMilliseconds), time.Waits.Select(w => (long)w.TotalMilliseconds));
+        Assert.Equal(Start + time.Waits[0] + time.Waits[1], time.GetUtcNow());
     }
 
     [Fact]
     public async Task ExecuteAsync_RetryAfter_IsHonouredExactly()
     {
-        var time = new FakeTimeProvider();
+        var time = new SteppingTimeProvider(Start);
         var notices = new List<RetryNotice>();
         var pipeline = ResiliencePipelines.Create(Settings, time, notices.Add);
         var calls = 0;
 
         var run = pipeline.ExecuteAsync(_ => ++calls == 1 ? throw new TransientFailureException("HTTP 429", TimeSpan.FromSeconds(42)) : ValueTask.FromResult(calls)).AsTask();
-        await Task.Delay(10);
+        // The first attempt has failed once its wait is set on the clock.
+        await time.WaitsSetAsync(1);
+        Assert.Equal([TimeSpan.FromSeconds(42)], time.Waits);
         time.Advance(TimeSpan.FromSeconds(41));
-        await Task.Delay(10);
         Assert.False(run.IsCompleted);
+        Assert.Equal(1, calls);
         time.Advance(TimeSpan.FromSeconds(1));
 
-        Assert.Equal(2, await run);
+        Assert.Equal(2, await run.WaitAsync(SteppingTimeProvider.HangGuard));
         Assert.Equal(TimeSpan.FromSeconds(42), Assert.Single(notices).Delay);
     }
 
@@ -77,19 +79,23 @@ public sealed class ResiliencePipelinesTests
     [Fact]
     public async Task ExecuteAsync_EveryAttemptTimesOut_GivesUpAfterAllAttempts()
     {
-        var time = new FakeTimeProvider();
+        var time = new SteppingTimeProvider(Start);
         var pipeline = ResiliencePipelines.Create(Settings with { RetryAttempts = 2 }, time);
         var calls = 0;
 
-        var run = pipeline.ExecuteAsync<int>(async ct => { calls++; await Task.Delay(Timeout.Infinite, ct); return 0; }).AsTask();
-        while (!run.IsCompleted)
+        // Each attempt hangs until its timeout: blocked, so the clock runs to the next timer (that timeout).
+        var run = pipeline.ExecuteAsync<int>(async ct =>
         {
-            time.Advance(TimeSpan.FromSeconds(5));
-            await Task.Delay(1);
-        }
+            calls++;
+            time.Blocked(() => !ct.IsCancellationRequested);
+            await Task.Delay(Timeout.Infinite, ct);
+            return 0;
+        }).AsTask();
 
-        await Assert.ThrowsAsync<TimeoutRejectedException>(() => run);
+        await Assert.ThrowsAsync<TimeoutRejectedException>(() => time.RunAsync(run));
         Assert.Equal(3, calls);
+        // Three timeouts of 30 s and the two back-offs between them.
+        Assert.Equal(Start + (3 * Settings.DownloadTimeout) + time.Waits[0] + time.Waits[1], time.GetUtcNow());
     }
 
     [Fact]
