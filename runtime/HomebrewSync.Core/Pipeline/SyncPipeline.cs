@@ -38,7 +38,7 @@ public sealed class SyncPipeline
         _settings = settings;
         _time = time;
         _notifications = new SyncNotifications(ports.Notifier, notifications, time);
-        _plans = new PlanRepository(ports.Documents, ports.Bottles);
+        _plans = new PlanRepository(ports.Documents, ports.Bottles.Describe);
         _engine = new TransferEngine(ports.Bottles, ports.Registry, settings, time);
         _api = settings.MirrorApi && ports.ApiFiles is { } source && apiKey is not null ? new ApiMirror(source, ports.Documents, apiKey, settings) : null;
     }
