@@ -19,27 +19,23 @@ public sealed class BrewEndpointFunction
     /// <summary>Bytes a response may carry inline: base64 makes 4 MB about 5.4 MB, under the function URL's 6 MB.</summary>
     public const long InlineLimit = 4 * 1024 * 1024;
 
-    private static readonly RetryingInit<Endpoint> Shared = new(() => Endpoint.CreateAsync(SyncSettingsReader.ProcessEnvironment(), TimeProvider.System, Console.Out));
-    private readonly Func<Task<Endpoint>> _endpoint;
+    private static readonly RetryingInit<Endpoint> Shared = new(() => Endpoint.CreateAsync(SyncSettingsReader.ProcessEnvironment()));
+    private readonly RetryingInit<Endpoint> _endpoint;
 
+    /// <summary>The deployed handler: this container's services and serve settings, built on first use and again on a later invocation when that failed.</summary>
     public BrewEndpointFunction()
-        : this(Shared.GetAsync)
     {
+        _endpoint = Shared;
     }
 
     public BrewEndpointFunction(LambdaServices services, ServeOptions options)
-        : this(() => Task.FromResult(new Endpoint(services, options)))
     {
-    }
-
-    private BrewEndpointFunction(Func<Task<Endpoint>> endpoint)
-    {
-        _endpoint = endpoint;
+        _endpoint = new RetryingInit<Endpoint>(new Endpoint(services, options));
     }
 
     public async Task<Stream> HandleAsync(Stream input)
     {
-        var endpoint = await _endpoint();
+        var endpoint = await _endpoint.GetAsync();
         using var doc = await JsonDocument.ParseAsync(input);
         var request = RequestOf(doc.RootElement);
         var started = endpoint.Services.Services.Time.GetTimestamp();
@@ -96,7 +92,8 @@ public sealed class BrewEndpointFunction
         public LambdaServices Services { get; } = services;
         public MirrorEndpoint Mirror { get; } = new(services.Services.Store, services.Services.Store, options, services.Services.Time);
 
-        public static async Task<Endpoint> CreateAsync(IReadOnlyDictionary<string, string?> environment, TimeProvider time, TextWriter log)
+        /// <summary>The serve settings from the function's environment (all their errors at once), then the container's shared services.</summary>
+        public static async Task<Endpoint> CreateAsync(IReadOnlyDictionary<string, string?> environment)
         {
             var reader = new SettingsReader(environment);
             var options = ServeSettings.Read(reader, InlineLimit);
@@ -104,9 +101,7 @@ public sealed class BrewEndpointFunction
             {
                 throw new SettingsException(reader.Errors.ToArray());
             }
-#pragma warning disable CA2000 // The container's services live as long as the container does.
-            return new Endpoint(await LambdaServices.CreateAsync(environment, time, log, CancellationToken.None), options);
-#pragma warning restore CA2000
+            return new Endpoint(await HandlerSupport.Shared.GetAsync(), options);
         }
     }
 }

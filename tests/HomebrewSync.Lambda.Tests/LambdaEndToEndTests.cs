@@ -273,7 +273,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         const string Check = """{"action":"check_freshness"}""";
 
         // Before any run finished there is no age to report, and no metric.
-        var none = await StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(services), Check);
+        var none = await StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), Check);
         Assert.Equal(JsonValueKind.Null, none.GetProperty("mirror_age_hours").ValueKind);
         Assert.DoesNotContain("MirrorAgeHours", _log.ToString(), StringComparison.Ordinal);
 
@@ -282,7 +282,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         Assert.Equal(StateMachineDriver.Done, driver.EndState);
         time.Advance(TimeSpan.FromHours(30));
 
-        var age = await StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(services), Check);
+        var age = await StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), Check);
 
         Assert.Equal(30, age.GetProperty("mirror_age_hours").GetDouble());
         var emf = _log.ToString().Split('\n').Single(l => l.Contains("\"MirrorAgeHours\"", StringComparison.Ordinal));
@@ -304,7 +304,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         // The catalog moves on: the first formula leaves it. With keep_days 0 its bottles go at once.
         _homebrew.SetFormulae(_formulae.Skip(1));
 
-        var result = await StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(services), """{"action":"prune","keep_days":0}""");
+        var result = await StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), """{"action":"prune","keep_days":0}""");
 
         var gone = before.Except(await KeysAsync()).ToArray();
         Assert.Equal(gone.Length, result.GetProperty("removed").GetInt32());
@@ -359,7 +359,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         var (_, services) = await DriverAsync();
         using var _ = services;
 
-        var ex = await Assert.ThrowsAsync<TriggerFormatException>(() => StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(services), payload));
+        var ex = await Assert.ThrowsAsync<TriggerFormatException>(() => StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), payload));
 
         Assert.False(string.IsNullOrWhiteSpace(ex.Message));
         Assert.Empty(await KeysAsync());
@@ -382,13 +382,15 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
             sync_date = "2025-07-21",
         });
 
-        var result = await StateMachineDriver.InvokeAsync<WorkerResult>(new WorkerFunction(services), payload);
+        var result = await StateMachineDriver.InvokeAsync<WorkerResult>(new WorkerFunction(new(services)), payload);
 
         Assert.Equal((true, 2, 0), (result.Done, result.Stored, result.Failed));
         Assert.Contains($"2025-07-21/{f.FileName("monterey")}", await KeysAsync());
     }
 
     [Theory]
+    [InlineData("not json")]
+    [InlineData("[1,2]")]
     [InlineData("""{"plan_key":"../secrets"}""")]
     [InlineData("""{"plan_key":42}""")]
     [InlineData("""{"formulas":[],"sync_date":"2025-07-21"}""")]
@@ -400,7 +402,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         var (_, services) = await DriverAsync();
         using var _ = services;
 
-        await Assert.ThrowsAsync<TriggerFormatException>(() => StateMachineDriver.InvokeAsync<WorkerResult>(new WorkerFunction(services), payload));
+        await Assert.ThrowsAsync<TriggerFormatException>(() => StateMachineDriver.InvokeAsync<WorkerResult>(new WorkerFunction(new(services)), payload));
 
         Assert.Empty(await KeysAsync());
         Assert.Equal(0, _slack.Requests);
@@ -413,7 +415,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         using var _ = services;
 
         var ex = await Assert.ThrowsAsync<PlanNotFoundException>(() =>
-            StateMachineDriver.InvokeAsync<WorkerResult>(new WorkerFunction(services), """{"plan_key":"plans/2025-07-21/missing.json"}"""));
+            StateMachineDriver.InvokeAsync<WorkerResult>(new WorkerFunction(new(services)), """{"plan_key":"plans/2025-07-21/missing.json"}"""));
 
         Assert.Contains("plans/2025-07-21/missing.json", ex.Message, StringComparison.Ordinal);
     }
