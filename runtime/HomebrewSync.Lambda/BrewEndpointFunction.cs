@@ -11,12 +11,16 @@ namespace HomebrewSync.Lambda;
 /// <summary>
 /// The deployed brew endpoint (handler <see cref="HandlerNames.BrewEndpoint"/>) behind a Lambda function URL,
 /// payload format 2.0: the same <see cref="MirrorEndpoint"/> as <c>homebrew-sync serve</c>. Bottles are answered
-/// with a 302 to a short-lived presigned S3 GET (a function answers at most 6 MB), documents inline up to
-/// <see cref="InlineLimit"/> and as links above it. One access-log line per request.
+/// with a 302 to a short-lived presigned S3 GET (a function answers at most <see cref="ResponseLimit"/>), documents
+/// inline up to <see cref="InlineLimit"/> and as links above it. An inline text document goes as text when its
+/// JSON-escaped form fits the response, else base64. One access-log line per request.
 /// </summary>
 public sealed class BrewEndpointFunction
 {
-    /// <summary>Bytes a response may carry inline: base64 makes 4 MB about 5.4 MB, under the function URL's 6 MB.</summary>
+    /// <summary>What a function URL answers at most: the whole response payload (status, headers, encoded body).</summary>
+    public const int ResponseLimit = 6 * 1024 * 1024;
+
+    /// <summary>Bytes a response may carry inline: base64 makes 4 MB about 5.4 MB, under <see cref="ResponseLimit"/>.</summary>
     public const long InlineLimit = 4 * 1024 * 1024;
 
     private static readonly RetryingInit<Endpoint> Shared = new(() => Endpoint.CreateAsync(SyncSettingsReader.ProcessEnvironment()));
@@ -77,14 +81,24 @@ public sealed class BrewEndpointFunction
             body = buffer.ToArray();
         }
         var text = response.Headers.TryGetValue("Content-Type", out var type) && (type.StartsWith("text/", StringComparison.Ordinal) || type.Contains("json", StringComparison.Ordinal));
-        return JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        if (body is null)
+        {
+            return Payload(response, "", base64: false);
+        }
+        // JSON escaping can make text several times larger (a quote is \u0022): base64 is at most 4/3 of the bytes.
+        return text && Payload(response, Encoding.UTF8.GetString(body), base64: false) is { Length: <= ResponseLimit } asText
+            ? asText
+            : Payload(response, Convert.ToBase64String(body), base64: true);
+    }
+
+    private static byte[] Payload(MirrorResponse response, string body, bool base64) =>
+        JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
         {
             ["statusCode"] = response.Status,
             ["headers"] = response.Headers,
-            ["body"] = body is null ? "" : text ? Encoding.UTF8.GetString(body) : Convert.ToBase64String(body),
-            ["isBase64Encoded"] = body is not null && !text,
+            ["body"] = body,
+            ["isBase64Encoded"] = base64,
         });
-    }
 
     /// <summary>The endpoint of this container: the store from the function's environment and the serve settings.</summary>
     private sealed class Endpoint(LambdaServices services, ServeOptions options)
