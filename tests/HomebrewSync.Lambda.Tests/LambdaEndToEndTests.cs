@@ -151,13 +151,19 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         Assert.Equal(StateMachineDriver.Done, driver.EndState);
         Assert.Equal("Manual", driver.Planned!.Trigger);
         Assert.Equal("*Trigger:* Manual", Field(0, 5));
-        // Who asked and how urgently: in the plan, in "started", and in the orchestrator's log.
+        // Who asked and how urgently: in the plan, in "started" and "complete", and in the orchestrator's and the worker's logs.
         using var plan = await GetJsonAsync(driver.Planned.PlanKey);
         Assert.Equal("admin@company.com", plan.RootElement.GetProperty("requested_by").GetString());
         Assert.Equal("high", plan.RootElement.GetProperty("priority").GetString());
-        var context = _slack.Messages[0].RootElement.GetProperty("blocks")[2].GetProperty("elements")[0].GetProperty("text").GetString();
-        Assert.EndsWith("UTC • Requested by admin@company.com • Priority high", context, StringComparison.Ordinal);
+        Assert.Equal(["🚀 Homebrew Bottles Sync Started", "✅ Homebrew Bottles Sync Complete"], _slack.Headers);
+        foreach (var message in _slack.Messages)
+        {
+            var blocks = message.RootElement.GetProperty("blocks");
+            var context = blocks[blocks.GetArrayLength() - 1].GetProperty("elements")[0].GetProperty("text").GetString();
+            Assert.EndsWith(" • Requested by admin@company.com • Priority high", context, StringComparison.Ordinal);
+        }
         Assert.Contains("Sync requested: Manual, requested by admin@company.com, priority high", _log.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"Executing plan {driver.Planned.PlanKey} (Manual, requested by admin@company.com, priority high)", _log.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
