@@ -271,6 +271,39 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task PlanAboveTheDownloadLimit_IsRefusedByTheOrchestrator_BeforeItIsSaved_AndFailedIsSent()
+    {
+        // 8 bottles of 8,000 bytes: 64,000 bytes against a limit of about 10,700.
+        var (driver, services) = await DriverAsync((EnvVars.MaxDownloadSizeGb, "0.00001"));
+        using var _ = services;
+
+        await driver.RunAsync(Scheduled);
+
+        Assert.Equal((StateMachineDriver.Failed, "PlanInputException"), (driver.EndState, driver.Caught!.Error));
+        Assert.DoesNotContain(await KeysAsync(), k => k.StartsWith("plans/", StringComparison.Ordinal) || k.EndsWith(".tar.gz", StringComparison.Ordinal));
+        Assert.Equal(["❌ Homebrew Bottles Sync Failed"], _slack.Headers);
+        Assert.Equal("*Error Type:* Invalid Request", Field(0, 2));
+        Assert.Contains("MAX_DOWNLOAD_SIZE_GB", _slack.Messages[0].RootElement.GetProperty("blocks")[2].GetProperty("text").GetProperty("text").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PlanAboveTheDownloadLimit_IsRefusedByTheEcsTask_BeforeTheFirstByte_AndFailedIsSent()
+    {
+        // The orchestrator has no limit; the task, given one, checks the saved plan again.
+        var (services, env) = await ServicesAsync((EnvVars.SizeThresholdGb, "0.00003"));
+        using var _ = services;
+        var driver = new StateMachineDriver(services, new Dictionary<string, string?>(EcsEnvironment(env), StringComparer.Ordinal) { [EnvVars.MaxDownloadSizeGb] = "0.00001" });
+
+        await driver.RunAsync(Scheduled);
+
+        Assert.Equal((StateMachineDriver.Failed, 2), (driver.EndState, driver.Ecs!.ExitCode));
+        Assert.Contains("MAX_DOWNLOAD_SIZE_GB", driver.Ecs.Error, StringComparison.Ordinal);
+        Assert.Equal(0, _homebrew.TotalBlobGets);
+        Assert.DoesNotContain(await KeysAsync(), k => k.EndsWith(".tar.gz", StringComparison.Ordinal));
+        Assert.Equal(["🚀 Homebrew Bottles Sync Started", "⚡ Large Download Detected", "❌ Homebrew Bottles Sync Failed"], _slack.Headers);
+    }
+
+    [Fact]
     public async Task FreshnessCheck_ReportsHoursSinceTheLastFinishedRun_AsTheMetricTheStaleAlarmWatches()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 3, 0, 0, TimeSpan.Zero));

@@ -33,6 +33,9 @@ public sealed class SyncNotifications
         _priority = priority;
     }
 
+    /// <summary>The error type of a refused request (<see cref="PlanInputException"/>), on every route.</summary>
+    public const string InvalidRequest = "Invalid Request";
+
     public NotificationSettings Settings => _settings;
 
     /// <summary>The same destination for one run: its sync method, what started it, who asked, and its channel when it names one.</summary>
@@ -136,7 +139,7 @@ public sealed class SyncNotifications
         ManifestCorruptException => "Corrupt Hash File",
         ManifestConflictException => "Hash File Conflict",
         StoreAccessException => "Storage Unavailable",
-        PlanInputException => "Invalid Request",
+        PlanInputException => InvalidRequest,
         TimeoutRejectedException or TimeoutException => "Network Timeout",
         TransientFailureException => "Network Error",
         IOException => "Storage Error",

@@ -141,7 +141,7 @@ public sealed class SyncPipeline
 
     /// <summary>
     /// A whole run in this process (the CLI's <c>sync</c>): plan, "started", transfer, "complete" or "completed
-    /// with warnings", metrics. A run that cannot proceed sends "failed" (it started itself, so nobody else will).
+    /// with warnings", metrics. A run that cannot proceed, or is refused, sends "failed" (it started itself, so nobody else will).
     /// </summary>
     /// <param name="onPlanned">Shown the plan before anything is downloaded.</param>
     public async Task<SyncOutcome> SyncAsync(PlanRequest request, RunDisplay display, Action<PlannedRun>? onPlanned, CancellationToken cancellationToken)
@@ -222,8 +222,9 @@ public sealed class SyncPipeline
             }
             return outcome;
         }
-        catch (Exception ex) when (ex is not (PlanInputException or OperationCanceledException))
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // A refused request (an unknown tag or formula, a plan above MAX_DOWNLOAD_SIZE_GB) is a failed run too, as on the deployed route.
             await messages.FailedAsync(request.SyncDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), ex, progress?.Snapshot(), _time.GetElapsedTime(started), CancellationToken.None);
             throw;
         }
