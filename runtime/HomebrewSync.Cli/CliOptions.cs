@@ -204,14 +204,14 @@ internal static class CliOptions
             sb.AppendLine($"  {name,-26} {help}");
         }
         sb.AppendLine($"  {EnvVars.TempDir,-26} Where downloads for an S3 store are staged and verified before upload (also TEMP_STORAGE_PATH, EFS_MOUNT_PATH).");
-        sb.AppendLine($"  {EnvVars.S3BucketName,-26} The bucket of the mirror when {EnvVars.Store} is not set (the deployed hosts).");
+        sb.AppendLine($"  {EnvVars.S3BucketName,-26} Another name for {EnvVars.Store}=s3://BUCKET (the deployed hosts are given it); with both set, they must agree.");
         sb.AppendLine($"  {EnvVars.TimeBudgetSeconds,-26} Stop starting bottles that might not finish within this many seconds (a Lambda worker); unset for no limit.");
         sb.AppendLine($"  {EnvVars.MaxDownloadSizeGb,-26} Refuse a plan larger than this many GB before downloading anything.");
         sb.AppendLine($"  {EnvVars.SlackWebhookSecretName,-26} Secrets Manager secret holding the Slack webhook URL (read through SSM; a URL or JSON with \"url\").");
         sb.AppendLine($"  {EnvVars.SlackChannel + ", " + EnvVars.SlackUsername,-26} Channel and user name to post as (legacy webhooks).");
         sb.AppendLine($"  {EnvVars.SlackMaxWaitSeconds,-26} Longest wait on Slack per message, retries included (default 20); then the sync goes on.");
         sb.AppendLine($"  {EnvVars.ScheduleExpression,-26} Schedule named as \"Next sync\" in messages (default {NotificationSettings.DefaultSchedule}).");
-        sb.AppendLine($"  {EnvVars.SyncMethod + ", " + EnvVars.SyncTrigger,-26} \"Sync Method\" and \"Trigger\" in messages and metrics (default Local, Manual).");
+        sb.AppendLine($"  {EnvVars.SyncMethod + ", " + EnvVars.SyncTrigger,-26} \"Sync Method\" and \"Trigger\" in messages (default Local, Manual); the method, lower-cased, is also the metrics' SyncType.");
         sb.AppendLine($"  {"AWS_REGION, AWS_PROFILE, ...",-26} S3 credentials and region come from the AWS SDK's default chain.");
         sb.AppendLine();
         sb.AppendLine("Exit codes:");

@@ -71,13 +71,18 @@ public static class EnvVars
     public const string ServeProxy = "SERVE_PROXY";
     public const string ServeRefreshSeconds = "SERVE_REFRESH_SECONDS";
 
-    /// <summary>The reference's ECS task environment names for settings that have a canonical name above.</summary>
-    public static readonly IReadOnlyDictionary<string, string> Aliases = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["DOWNLOAD_CONCURRENCY"] = MaxConcurrentDownloads,
-        ["TEMP_STORAGE_PATH"] = TempDir,
-        ["EFS_MOUNT_PATH"] = TempDir,
-    };
+    /// <summary>
+    /// Every other name a setting is read under, in one place: the reference's ECS task environment names, and
+    /// <see cref="S3BucketName"/> (what the deployed hosts are given) for <see cref="Store"/> <c>s3://BUCKET</c>.
+    /// A value set under two of its names must agree; <see cref="SettingsReader"/> reports it when it does not.
+    /// </summary>
+    public static readonly IReadOnlyList<EnvVarAlias> Aliases =
+    [
+        new("DOWNLOAD_CONCURRENCY", MaxConcurrentDownloads),
+        new("TEMP_STORAGE_PATH", TempDir),
+        new("EFS_MOUNT_PATH", TempDir),
+        new(S3BucketName, Store, bucket => $"s3://{bucket}"),
+    ];
 
     /// <summary>Every canonical name, for the contract test between infrastructure and runtime.</summary>
     public static IReadOnlyList<string> All { get; } = typeof(EnvVars).GetFields()

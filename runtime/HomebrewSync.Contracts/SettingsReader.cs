@@ -8,26 +8,30 @@ public sealed class SettingsReader
     private readonly IReadOnlyDictionary<string, string?> _values;
     private readonly List<string> _errors = [];
     private readonly HashSet<string> _requested = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _setUnder = new(StringComparer.Ordinal);
 
     /// <param name="values">Environment variables (and options bound to them); <see cref="EnvVars.Aliases"/> are folded into their canonical names.</param>
     public SettingsReader(IReadOnlyDictionary<string, string?> values)
     {
         var merged = new Dictionary<string, string?>(values, StringComparer.Ordinal);
-        foreach (var (alias, canonical) in EnvVars.Aliases)
+        foreach (var alias in EnvVars.Aliases)
         {
-            if (!values.TryGetValue(alias, out var value) || string.IsNullOrWhiteSpace(value))
+            if (!values.TryGetValue(alias.Name, out var raw) || string.IsNullOrWhiteSpace(raw))
             {
                 continue;
             }
-            if (values.TryGetValue(canonical, out var set) && !string.IsNullOrWhiteSpace(set))
+            var value = alias.ValueOf(raw.Trim());
+            if (merged.TryGetValue(alias.Canonical, out var set) && !string.IsNullOrWhiteSpace(set))
             {
-                if (set.Trim() != value.Trim())
+                if (set.Trim() != value)
                 {
-                    _errors.Add($"{alias}: '{value}' disagrees with {canonical} ('{set}'), which it is another name for; set one of them");
+                    var given = value == raw.Trim() ? $"'{value}'" : $"'{raw.Trim()}' ({alias.Canonical}={value})";
+                    _errors.Add($"{alias.Name}: {given} disagrees with {NameOf(alias.Canonical)} ('{set.Trim()}'), which it is another name for; set one of them");
                 }
                 continue;
             }
-            merged[canonical] = value;
+            merged[alias.Canonical] = value;
+            _setUnder[alias.Canonical] = alias.Name;
         }
         _values = merged;
     }
@@ -37,9 +41,16 @@ public sealed class SettingsReader
     /// <summary>Every name read so far, set or not: what a host consumes, for checking a deployment sets nothing it ignores.</summary>
     public IReadOnlyCollection<string> Requested => _requested;
 
+    /// <summary>The name a setting's value was given under: <paramref name="canonical"/>, or the alias that set it (for messages).</summary>
+    public string NameOf(string canonical) => _setUnder.GetValueOrDefault(canonical, canonical);
+
     public string? Raw(string name)
     {
         _requested.Add(name);
+        foreach (var alias in EnvVars.Aliases.Where(a => a.Canonical == name))
+        {
+            _requested.Add(alias.Name);
+        }
         return _values.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
     }
 

@@ -66,9 +66,3 @@ public sealed record SyncSettings
     /// <summary>A plan larger than this is refused before anything is downloaded (MAX_DOWNLOAD_SIZE_GB); null for no limit.</summary>
     public long? MaxDownloadBytes { get; init; }
 }
-
-/// <summary>A bearer token that never prints itself.</summary>
-public sealed record RegistryToken(string Value)
-{
-    public override string ToString() => "***";
-}

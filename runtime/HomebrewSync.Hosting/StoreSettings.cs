@@ -10,14 +10,13 @@ public sealed record StoreSettings(string Location, Uri? S3Endpoint, string Serv
     public (string Bucket, string Prefix)? S3Location => S3StoreOptions.ParseLocation(Location);
 
     /// <summary>
-    /// HOMEBREW_SYNC_STORE, else <c>s3://$S3_BUCKET_NAME</c> (the deployed hosts), else <paramref name="fallback"/>;
-    /// null <paramref name="fallback"/> makes a missing store an error.
+    /// HOMEBREW_SYNC_STORE (or S3_BUCKET_NAME, its other name for <c>s3://BUCKET</c>: <see cref="EnvVars.Aliases"/>), else
+    /// <paramref name="fallback"/>; null <paramref name="fallback"/> makes a missing store an error.
     /// </summary>
     public static StoreSettings Read(SettingsReader reader, string? fallback)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var bucket = reader.Raw(EnvVars.S3BucketName);
-        var location = reader.Raw(EnvVars.Store) ?? (bucket is null ? null : $"s3://{bucket}") ?? fallback;
+        var location = reader.Raw(EnvVars.Store) ?? fallback;
         if (location is null)
         {
             reader.AddError($"{EnvVars.S3BucketName}: required (the bucket of the mirror), or {EnvVars.Store}");
@@ -36,7 +35,7 @@ public sealed record StoreSettings(string Location, Uri? S3Endpoint, string Serv
         }
         if (settings.S3Location is { } s3 && !S3StoreOptions.IsValidBucketName(s3.Bucket))
         {
-            reader.AddError($"{(reader.Raw(EnvVars.Store) is null ? EnvVars.S3BucketName : EnvVars.Store)}: '{s3.Bucket}' is not an S3 bucket name");
+            reader.AddError($"{reader.NameOf(EnvVars.Store)}: '{s3.Bucket}' is not an S3 bucket name");
         }
         return settings;
     }

@@ -11,35 +11,35 @@ namespace HomebrewSync.Lambda;
 /// <summary>
 /// The deployed brew endpoint (handler <see cref="HandlerNames.BrewEndpoint"/>) behind a Lambda function URL,
 /// payload format 2.0: the same <see cref="MirrorEndpoint"/> as <c>homebrew-sync serve</c>. Bottles are answered
-/// with a 302 to a short-lived presigned S3 GET (a function answers at most 6 MB), documents inline up to
-/// <see cref="InlineLimit"/> and as links above it. One access-log line per request.
+/// with a 302 to a short-lived presigned S3 GET (a function answers at most <see cref="ResponseLimit"/>), documents
+/// inline up to <see cref="InlineLimit"/> and as links above it. An inline text document goes as text when its
+/// JSON-escaped form fits the response, else base64. One access-log line per request.
 /// </summary>
 public sealed class BrewEndpointFunction
 {
-    /// <summary>Bytes a response may carry inline: base64 makes 4 MB about 5.4 MB, under the function URL's 6 MB.</summary>
+    /// <summary>What a function URL answers at most: the whole response payload (status, headers, encoded body).</summary>
+    public const int ResponseLimit = 6 * 1024 * 1024;
+
+    /// <summary>Bytes a response may carry inline: base64 makes 4 MB about 5.4 MB, under <see cref="ResponseLimit"/>.</summary>
     public const long InlineLimit = 4 * 1024 * 1024;
 
-    private static readonly RetryingInit<Endpoint> Shared = new(() => Endpoint.CreateAsync(SyncSettingsReader.ProcessEnvironment(), TimeProvider.System, Console.Out));
-    private readonly Func<Task<Endpoint>> _endpoint;
+    private static readonly RetryingInit<Endpoint> Shared = new(() => Endpoint.CreateAsync(SyncSettingsReader.ProcessEnvironment()));
+    private readonly RetryingInit<Endpoint> _endpoint;
 
+    /// <summary>The deployed handler: this container's services and serve settings, built on first use and again on a later invocation when that failed.</summary>
     public BrewEndpointFunction()
-        : this(Shared.GetAsync)
     {
+        _endpoint = Shared;
     }
 
     public BrewEndpointFunction(LambdaServices services, ServeOptions options)
-        : this(() => Task.FromResult(new Endpoint(services, options)))
     {
-    }
-
-    private BrewEndpointFunction(Func<Task<Endpoint>> endpoint)
-    {
-        _endpoint = endpoint;
+        _endpoint = new RetryingInit<Endpoint>(new Endpoint(services, options));
     }
 
     public async Task<Stream> HandleAsync(Stream input)
     {
-        var endpoint = await _endpoint();
+        var endpoint = await _endpoint.GetAsync();
         using var doc = await JsonDocument.ParseAsync(input);
         var request = RequestOf(doc.RootElement);
         var started = endpoint.Services.Services.Time.GetTimestamp();
@@ -81,14 +81,24 @@ public sealed class BrewEndpointFunction
             body = buffer.ToArray();
         }
         var text = response.Headers.TryGetValue("Content-Type", out var type) && (type.StartsWith("text/", StringComparison.Ordinal) || type.Contains("json", StringComparison.Ordinal));
-        return JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        if (body is null)
+        {
+            return Payload(response, "", base64: false);
+        }
+        // JSON escaping can make text several times larger (a quote is \u0022): base64 is at most 4/3 of the bytes.
+        return text && Payload(response, Encoding.UTF8.GetString(body), base64: false) is { Length: <= ResponseLimit } asText
+            ? asText
+            : Payload(response, Convert.ToBase64String(body), base64: true);
+    }
+
+    private static byte[] Payload(MirrorResponse response, string body, bool base64) =>
+        JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
         {
             ["statusCode"] = response.Status,
             ["headers"] = response.Headers,
-            ["body"] = body is null ? "" : text ? Encoding.UTF8.GetString(body) : Convert.ToBase64String(body),
-            ["isBase64Encoded"] = body is not null && !text,
+            ["body"] = body,
+            ["isBase64Encoded"] = base64,
         });
-    }
 
     /// <summary>The endpoint of this container: the store from the function's environment and the serve settings.</summary>
     private sealed class Endpoint(LambdaServices services, ServeOptions options)
@@ -96,7 +106,8 @@ public sealed class BrewEndpointFunction
         public LambdaServices Services { get; } = services;
         public MirrorEndpoint Mirror { get; } = new(services.Services.Store, services.Services.Store, options, services.Services.Time);
 
-        public static async Task<Endpoint> CreateAsync(IReadOnlyDictionary<string, string?> environment, TimeProvider time, TextWriter log)
+        /// <summary>The serve settings from the function's environment (all their errors at once), then the container's shared services.</summary>
+        public static async Task<Endpoint> CreateAsync(IReadOnlyDictionary<string, string?> environment)
         {
             var reader = new SettingsReader(environment);
             var options = ServeSettings.Read(reader, InlineLimit);
@@ -104,9 +115,7 @@ public sealed class BrewEndpointFunction
             {
                 throw new SettingsException(reader.Errors.ToArray());
             }
-#pragma warning disable CA2000 // The container's services live as long as the container does.
-            return new Endpoint(await LambdaServices.CreateAsync(environment, time, log, CancellationToken.None), options);
-#pragma warning restore CA2000
+            return new Endpoint(await HandlerSupport.Shared.GetAsync(), options);
         }
     }
 }

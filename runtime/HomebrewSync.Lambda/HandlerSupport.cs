@@ -1,21 +1,28 @@
 using System.Text.Json;
+using HomebrewSync.Contracts;
 
 namespace HomebrewSync.Lambda;
 
+/// <summary>What every handler does the same way: this container's services, the payload in, the JSON answer out.</summary>
 internal static class HandlerSupport
 {
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
 
-    public static async Task<byte[]> ReadAsync(Stream input)
+    /// <summary>
+    /// The services of this container, from the function's environment, on the system clock, logging to standard output
+    /// (CloudWatch Logs): built by the first invocation that succeeds in building them, reused by the next ones.
+    /// </summary>
+    public static readonly RetryingInit<LambdaServices> Shared = new(() =>
+        LambdaServices.CreateAsync(SyncSettingsReader.ProcessEnvironment(), TimeProvider.System, Console.Out, CancellationToken.None));
+
+    /// <summary>One invocation: the payload parsed before anything is built, read or sent; then the container's services; the answer as JSON.</summary>
+    public static async Task<Stream> HandleAsync<TPayload, TAnswer>(Stream input, RetryingInit<LambdaServices> container, Func<byte[], TPayload> parse,
+        Func<TPayload, LambdaServices, Task<TAnswer>> handle)
     {
         using var buffer = new MemoryStream();
         await input.CopyToAsync(buffer);
-        return buffer.ToArray();
+        var payload = parse(buffer.ToArray());
+        var answer = await handle(payload, await container.GetAsync());
+        return new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(answer, Options));
     }
-
-    public static Stream Write<T>(T value) => new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(value, Options));
-
-    /// <summary>The services of this container: built by the first invocation that succeeds in building them, reused by the next ones.</summary>
-    public static readonly RetryingInit<LambdaServices> Shared = new(() =>
-        LambdaServices.CreateAsync(Contracts.SyncSettingsReader.ProcessEnvironment(), TimeProvider.System, Console.Out, CancellationToken.None));
 }

@@ -9,48 +9,31 @@ namespace HomebrewSync.Lambda;
 /// logged as a metric. A payload of any other
 /// shape fails with <see cref="TriggerFormatException"/> before anything is read, written or sent.
 /// </summary>
-public sealed class OrchestratorFunction
+public sealed class OrchestratorFunction(RetryingInit<LambdaServices> container)
 {
-    private readonly Func<Task<LambdaServices>> _services;
-
+    /// <summary>The deployed handler: this container's services, built on first use and again on a later invocation when that failed.</summary>
     public OrchestratorFunction()
-        : this(HandlerSupport.Shared.GetAsync)
+        : this(HandlerSupport.Shared)
     {
     }
 
-    public OrchestratorFunction(LambdaServices services)
-        : this(() => Task.FromResult(services))
-    {
-    }
+    public Task<Stream> HandleAsync(Stream input) => HandlerSupport.HandleAsync(input, container, p => TriggerParser.Parse(p), RunAsync);
 
-    /// <summary>Services built on first use, and built again on a later invocation when that failed.</summary>
-    public OrchestratorFunction(RetryingInit<LambdaServices> services)
-        : this(services.GetAsync)
+    private static async Task<object> RunAsync(object parsed, LambdaServices services)
     {
-    }
-
-    private OrchestratorFunction(Func<Task<LambdaServices>> services)
-    {
-        _services = services;
-    }
-
-    public async Task<Stream> HandleAsync(Stream input)
-    {
-        var parsed = TriggerParser.Parse(await HandlerSupport.ReadAsync(input));
-        var services = await _services();
         using var budget = services.BudgetToken();
         switch (parsed)
         {
             case SyncTrigger trigger:
-                return HandlerSupport.Write(await services.Pipeline.StartAsync(trigger, services.Log, budget.Token));
+                return await services.Pipeline.StartAsync(trigger, services.Log, budget.Token);
             case FailureNotice notice:
                 await services.Pipeline.NotifyFailureAsync(notice, services.Log, budget.Token);
-                return HandlerSupport.Write(new { notified = true });
+                return new { notified = true };
             case FreshnessCheck:
-                return HandlerSupport.Write(new { mirror_age_hours = await services.Pipeline.CheckFreshnessAsync(services.Display, budget.Token) });
+                return new { mirror_age_hours = await services.Pipeline.CheckFreshnessAsync(services.Display, budget.Token) };
             case PruneRequest prune:
                 var pruned = await services.Pipeline.PruneAsync(prune.KeepDays, dryRun: false, services.Log, budget.Token);
-                return HandlerSupport.Write(new { removed = pruned.Count, removed_bytes = pruned.Bytes, kept = pruned.Kept });
+                return new { removed = pruned.Count, removed_bytes = pruned.Bytes, kept = pruned.Kept };
             default:
                 throw new TriggerFormatException("Unrecognised input");
         }

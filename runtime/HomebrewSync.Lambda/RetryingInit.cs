@@ -9,6 +9,12 @@ public sealed class RetryingInit<T>(Func<Task<T>> create) where T : class
     private readonly SemaphoreSlim _gate = new(1, 1);
     private T? _value;
 
+    /// <summary>A value already built (services a test or another host composed).</summary>
+    public RetryingInit(T built)
+        : this(() => Task.FromResult(built))
+    {
+    }
+
     public async Task<T> GetAsync()
     {
         if (Volatile.Read(ref _value) is { } ready)

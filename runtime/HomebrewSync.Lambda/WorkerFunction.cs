@@ -8,50 +8,28 @@ namespace HomebrewSync.Lambda;
 /// and answers <c>done: false</c> until every bottle was attempted. Also takes the reference's direct test
 /// invocation (<c>formulas</c> with their bottles, <c>sync_date</c>), saved as a plan first.
 /// </summary>
-public sealed class WorkerFunction
+public sealed class WorkerFunction(RetryingInit<LambdaServices> container)
 {
-    private readonly Func<Task<LambdaServices>> _services;
-
+    /// <summary>The deployed handler: this container's services, built on first use and again on a later invocation when that failed.</summary>
     public WorkerFunction()
-        : this(HandlerSupport.Shared.GetAsync)
+        : this(HandlerSupport.Shared)
     {
     }
 
-    public WorkerFunction(LambdaServices services)
-        : this(() => Task.FromResult(services))
+    public Task<Stream> HandleAsync(Stream input) => HandlerSupport.HandleAsync(input, container, p => WorkerPayload.Parse(p), async (payload, services) =>
     {
-    }
-
-    /// <summary>Services built on first use, and built again on a later invocation when that failed.</summary>
-    public WorkerFunction(RetryingInit<LambdaServices> services)
-        : this(services.GetAsync)
-    {
-    }
-
-    private WorkerFunction(Func<Task<LambdaServices>> services)
-    {
-        _services = services;
-    }
-
-    public async Task<Stream> HandleAsync(Stream input)
-    {
-        var (planKey, direct) = WorkerPayload.Parse(await HandlerSupport.ReadAsync(input));
-        var services = await _services();
-        if (direct is not null)
-        {
-            planKey = await services.Pipeline.SavePlanAsync(direct, CancellationToken.None);
-        }
-        var outcome = await services.Pipeline.ExecuteSavedPlanAsync(planKey!, services.Display, CancellationToken.None);
+        var planKey = payload.Direct is { } direct ? await services.Pipeline.SavePlanAsync(direct, CancellationToken.None) : payload.PlanKey!;
+        var outcome = await services.Pipeline.ExecuteSavedPlanAsync(planKey, services.Display, CancellationToken.None);
         services.Log.Write($"Plan {planKey}: {outcome.Stored.Count} stored, {outcome.Failed.Count} failed, {outcome.Remaining} remaining after invocation {outcome.Invocations}");
-        return HandlerSupport.Write(new WorkerResult
+        return new WorkerResult
         {
             Done = outcome.Done,
-            PlanKey = planKey!,
+            PlanKey = planKey,
             Stored = outcome.Stored.Count,
             Failed = outcome.Failed.Count,
             Remaining = outcome.Remaining,
             BytesTransferred = outcome.BytesTransferred,
             Invocations = outcome.Invocations,
-        });
-    }
+        };
+    });
 }

@@ -193,6 +193,25 @@ public sealed class AllHostsTests(S3ServerFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SlackSecretStillThePlaceholder_OrchestratorAndWorkerWarnOnce_AndTheSyncRuns()
+    {
+        var host = await HostAsync("Lambda");
+        var secret = $"homebrew-sync/placeholder-{Guid.NewGuid():N}";
+        await fixture.Server.PutSecretAsync(secret, Contracts.Deployment.SlackSecretPlaceholder.Value);
+        host.Environment[EnvVars.SlackWebhookSecretName] = secret;
+        using var log = new StringWriter();
+        using var services = await LambdaServices.CreateAsync(host.Environment, TimeProvider.System, log, CancellationToken.None);
+        var driver = new StateMachineDriver(services, host.Environment);
+
+        await driver.RunAsync(Scheduled);
+
+        Assert.Equal(StateMachineDriver.Done, driver.EndState);
+        Assert.Equal(6, (await ObjectsAsync(host.Bucket)).Count);
+        Assert.Single(log.ToString().Split('\n'), l => l.Contains("WARN Slack is not set up yet", StringComparison.Ordinal));
+        Assert.Equal(0, host.Slack.Requests);
+    }
+
+    [Fact]
     public async Task ColdStartThatFails_IsRetriedByTheNextInvocation()
     {
         var host = await HostAsync("Lambda");

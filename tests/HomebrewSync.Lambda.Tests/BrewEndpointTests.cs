@@ -60,10 +60,17 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
 
     private async Task<(BrewClient Brew, LambdaServices Services)> ClientAsync(string? allowed = null)
     {
+        var (brew, services, _) = await InvokerAsync(allowed);
+        return (brew, services);
+    }
+
+    private async Task<(BrewClient Brew, LambdaServices Services, FunctionUrlInvoker Invoker)> InvokerAsync(string? allowed = null)
+    {
         var services = await LambdaServices.CreateAsync(_env, TimeProvider.System, _log, CancellationToken.None);
         var errors = new List<string>();
         var options = new ServeOptions(ServeOptions.ParseNetworks(allowed, errors, "allowed"), true, ServeOptions.DefaultLinkLifetime, TimeSpan.Zero, BrewEndpointFunction.InlineLimit);
-        return (new BrewClient(new FunctionUrlInvoker(new BrewEndpointFunction(services, options))), services);
+        var invoker = new FunctionUrlInvoker(new BrewEndpointFunction(services, options));
+        return (new BrewClient(invoker), services, invoker);
     }
 
     [Fact]
@@ -118,6 +125,32 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ApiFileOfAFewMegabytes_FullOfQuotes_IsAnsweredWithinTheFunctionUrlsSixMegabytes()
+    {
+        // An array of empty strings: two quotes in every three bytes, each \u0022 (six bytes) as JSON-escaped text.
+        var big = Encoding.UTF8.GetBytes("[" + string.Join(",", Enumerable.Repeat("\"\"", 1_200_000)) + "]");
+        Assert.InRange(big.Length, 3_000_000, BrewEndpointFunction.InlineLimit);
+        using (var s3 = fixture.Server.CreateClient())
+        {
+            await s3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
+            {
+                BucketName = _env[EnvVars.S3BucketName],
+                Key = "api/internal/packages.big.jws.json",
+                InputStream = new MemoryStream(big),
+            });
+        }
+        var (brew, services, invoker) = await InvokerAsync();
+        using var _ = services;
+        using var __ = brew;
+
+        using var get = await brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, "https://abc123.lambda-url.us-east-1.on.aws/api/internal/packages.big.jws.json"));
+
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal(big, await get.Content.ReadAsByteArrayAsync());
+        Assert.InRange(invoker.LastResponseBytes, big.Length, BrewEndpointFunction.ResponseLimit);
+    }
+
+    [Fact]
     public async Task ClientOutsideTheAllowedNetworks_IsRefused()
     {
         var (brew, services) = await ClientAsync(allowed: "10.0.0.0/8");
@@ -134,6 +167,9 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
     {
         private readonly HttpClient _s3 = new();
 
+        /// <summary>The size of the function's last response payload, as the function URL would receive it.</summary>
+        public long LastResponseBytes { get; private set; }
+
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var headers = request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => string.Join(",", h.Value));
@@ -147,6 +183,7 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
                 ["isBase64Encoded"] = false,
             });
             using var output = await function.HandleAsync(new MemoryStream(payload));
+            LastResponseBytes = output.Length;
             using var doc = await JsonDocument.ParseAsync(output, cancellationToken: cancellationToken);
             var root = doc.RootElement;
             var status = (HttpStatusCode)root.GetProperty("statusCode").GetInt32();

@@ -7,6 +7,7 @@ public sealed class HandlerContractTests
     [Theory]
     [InlineData(HandlerNames.Orchestrator)]
     [InlineData(HandlerNames.Worker)]
+    [InlineData(HandlerNames.BrewEndpoint)]
     public void HandlerName_ResolvesToAStreamHandlerWithAParameterlessConstructor(string handler)
     {
         var parts = handler.Split("::");

@@ -151,13 +151,19 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         Assert.Equal(StateMachineDriver.Done, driver.EndState);
         Assert.Equal("Manual", driver.Planned!.Trigger);
         Assert.Equal("*Trigger:* Manual", Field(0, 5));
-        // Who asked and how urgently: in the plan, in "started", and in the orchestrator's log.
+        // Who asked and how urgently: in the plan, in "started" and "complete", and in the orchestrator's and the worker's logs.
         using var plan = await GetJsonAsync(driver.Planned.PlanKey);
         Assert.Equal("admin@company.com", plan.RootElement.GetProperty("requested_by").GetString());
         Assert.Equal("high", plan.RootElement.GetProperty("priority").GetString());
-        var context = _slack.Messages[0].RootElement.GetProperty("blocks")[2].GetProperty("elements")[0].GetProperty("text").GetString();
-        Assert.EndsWith("UTC • Requested by admin@company.com • Priority high", context, StringComparison.Ordinal);
+        Assert.Equal(["🚀 Homebrew Bottles Sync Started", "✅ Homebrew Bottles Sync Complete"], _slack.Headers);
+        foreach (var message in _slack.Messages)
+        {
+            var blocks = message.RootElement.GetProperty("blocks");
+            var context = blocks[blocks.GetArrayLength() - 1].GetProperty("elements")[0].GetProperty("text").GetString();
+            Assert.EndsWith(" • Requested by admin@company.com • Priority high", context, StringComparison.Ordinal);
+        }
         Assert.Contains("Sync requested: Manual, requested by admin@company.com, priority high", _log.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"Executing plan {driver.Planned.PlanKey} (Manual, requested by admin@company.com, priority high)", _log.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -265,6 +271,39 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task PlanAboveTheDownloadLimit_IsRefusedByTheOrchestrator_BeforeItIsSaved_AndFailedIsSent()
+    {
+        // 8 bottles of 8,000 bytes: 64,000 bytes against a limit of about 10,700.
+        var (driver, services) = await DriverAsync((EnvVars.MaxDownloadSizeGb, "0.00001"));
+        using var _ = services;
+
+        await driver.RunAsync(Scheduled);
+
+        Assert.Equal((StateMachineDriver.Failed, "PlanInputException"), (driver.EndState, driver.Caught!.Error));
+        Assert.DoesNotContain(await KeysAsync(), k => k.StartsWith("plans/", StringComparison.Ordinal) || k.EndsWith(".tar.gz", StringComparison.Ordinal));
+        Assert.Equal(["❌ Homebrew Bottles Sync Failed"], _slack.Headers);
+        Assert.Equal("*Error Type:* Invalid Request", Field(0, 2));
+        Assert.Contains("MAX_DOWNLOAD_SIZE_GB", _slack.Messages[0].RootElement.GetProperty("blocks")[2].GetProperty("text").GetProperty("text").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PlanAboveTheDownloadLimit_IsRefusedByTheEcsTask_BeforeTheFirstByte_AndFailedIsSent()
+    {
+        // The orchestrator has no limit; the task, given one, checks the saved plan again.
+        var (services, env) = await ServicesAsync((EnvVars.SizeThresholdGb, "0.00003"));
+        using var _ = services;
+        var driver = new StateMachineDriver(services, new Dictionary<string, string?>(EcsEnvironment(env), StringComparer.Ordinal) { [EnvVars.MaxDownloadSizeGb] = "0.00001" });
+
+        await driver.RunAsync(Scheduled);
+
+        Assert.Equal((StateMachineDriver.Failed, 2), (driver.EndState, driver.Ecs!.ExitCode));
+        Assert.Contains("MAX_DOWNLOAD_SIZE_GB", driver.Ecs.Error, StringComparison.Ordinal);
+        Assert.Equal(0, _homebrew.TotalBlobGets);
+        Assert.DoesNotContain(await KeysAsync(), k => k.EndsWith(".tar.gz", StringComparison.Ordinal));
+        Assert.Equal(["🚀 Homebrew Bottles Sync Started", "⚡ Large Download Detected", "❌ Homebrew Bottles Sync Failed"], _slack.Headers);
+    }
+
+    [Fact]
     public async Task FreshnessCheck_ReportsHoursSinceTheLastFinishedRun_AsTheMetricTheStaleAlarmWatches()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 3, 0, 0, TimeSpan.Zero));
@@ -273,7 +312,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         const string Check = """{"action":"check_freshness"}""";
 
         // Before any run finished there is no age to report, and no metric.
-        var none = await StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(services), Check);
+        var none = await StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), Check);
         Assert.Equal(JsonValueKind.Null, none.GetProperty("mirror_age_hours").ValueKind);
         Assert.DoesNotContain("MirrorAgeHours", _log.ToString(), StringComparison.Ordinal);
 
@@ -282,7 +321,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         Assert.Equal(StateMachineDriver.Done, driver.EndState);
         time.Advance(TimeSpan.FromHours(30));
 
-        var age = await StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(services), Check);
+        var age = await StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), Check);
 
         Assert.Equal(30, age.GetProperty("mirror_age_hours").GetDouble());
         var emf = _log.ToString().Split('\n').Single(l => l.Contains("\"MirrorAgeHours\"", StringComparison.Ordinal));
@@ -304,7 +343,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         // The catalog moves on: the first formula leaves it. With keep_days 0 its bottles go at once.
         _homebrew.SetFormulae(_formulae.Skip(1));
 
-        var result = await StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(services), """{"action":"prune","keep_days":0}""");
+        var result = await StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), """{"action":"prune","keep_days":0}""");
 
         var gone = before.Except(await KeysAsync()).ToArray();
         Assert.Equal(gone.Length, result.GetProperty("removed").GetInt32());
@@ -359,7 +398,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         var (_, services) = await DriverAsync();
         using var _ = services;
 
-        var ex = await Assert.ThrowsAsync<TriggerFormatException>(() => StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(services), payload));
+        var ex = await Assert.ThrowsAsync<TriggerFormatException>(() => StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), payload));
 
         Assert.False(string.IsNullOrWhiteSpace(ex.Message));
         Assert.Empty(await KeysAsync());
@@ -382,13 +421,15 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
             sync_date = "2025-07-21",
         });
 
-        var result = await StateMachineDriver.InvokeAsync<WorkerResult>(new WorkerFunction(services), payload);
+        var result = await StateMachineDriver.InvokeAsync<WorkerResult>(new WorkerFunction(new(services)), payload);
 
         Assert.Equal((true, 2, 0), (result.Done, result.Stored, result.Failed));
         Assert.Contains($"2025-07-21/{f.FileName("monterey")}", await KeysAsync());
     }
 
     [Theory]
+    [InlineData("not json")]
+    [InlineData("[1,2]")]
     [InlineData("""{"plan_key":"../secrets"}""")]
     [InlineData("""{"plan_key":42}""")]
     [InlineData("""{"formulas":[],"sync_date":"2025-07-21"}""")]
@@ -400,7 +441,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         var (_, services) = await DriverAsync();
         using var _ = services;
 
-        await Assert.ThrowsAsync<TriggerFormatException>(() => StateMachineDriver.InvokeAsync<WorkerResult>(new WorkerFunction(services), payload));
+        await Assert.ThrowsAsync<TriggerFormatException>(() => StateMachineDriver.InvokeAsync<WorkerResult>(new WorkerFunction(new(services)), payload));
 
         Assert.Empty(await KeysAsync());
         Assert.Equal(0, _slack.Requests);
@@ -413,7 +454,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         using var _ = services;
 
         var ex = await Assert.ThrowsAsync<PlanNotFoundException>(() =>
-            StateMachineDriver.InvokeAsync<WorkerResult>(new WorkerFunction(services), """{"plan_key":"plans/2025-07-21/missing.json"}"""));
+            StateMachineDriver.InvokeAsync<WorkerResult>(new WorkerFunction(new(services)), """{"plan_key":"plans/2025-07-21/missing.json"}"""));
 
         Assert.Contains("plans/2025-07-21/missing.json", ex.Message, StringComparison.Ordinal);
     }

@@ -37,7 +37,7 @@ public sealed class StateMachineDriver(LambdaServices services, IReadOnlyDiction
     {
         try
         {
-            Planned = await InvokeAsync<OrchestratorResult>(new OrchestratorFunction(services), trigger);
+            Planned = await InvokeAsync<OrchestratorResult>(new OrchestratorFunction(new(services)), trigger);
         }
         catch (TriggerFormatException)
         {
@@ -75,7 +75,7 @@ public sealed class StateMachineDriver(LambdaServices services, IReadOnlyDiction
                 {
                     throw new TimeoutException("Task timed out after 900.00 seconds");
                 }
-                result = await InvokeAsync<WorkerResult>(new WorkerFunction(services), request);
+                result = await InvokeAsync<WorkerResult>(new WorkerFunction(new(services)), request);
             }
             catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
             {
@@ -100,7 +100,7 @@ public sealed class StateMachineDriver(LambdaServices services, IReadOnlyDiction
     {
         Caught = error;
         var notice = new FailureNotice { Error = error, PlanKey = Planned?.PlanKey };
-        await InvokeAsync<JsonElement>(new OrchestratorFunction(services), JsonSerializer.Serialize(notice));
+        await InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), JsonSerializer.Serialize(notice));
         EndState = Failed;
     }
 

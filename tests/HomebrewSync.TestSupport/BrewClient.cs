@@ -5,8 +5,10 @@ using System.Text.Json;
 namespace HomebrewSync.TestSupport;
 
 /// <summary>
-/// Sends exactly the requests brew 6 sends to a mirror (DESIGN.md, observed with brew 6.0.18), and checks what
-/// brew checks: the manifest entry by ref.name and digest with a tab, then the bottle's bytes against its sha256.
+/// Sends exactly the requests brew 6 sends to a mirror, as brew 6.0.18 was seen to send them to a logging HTTP server
+/// (bottle domain: the image index with the OCI Accept header and the anonymous token, then a HEAD and two GETs of the
+/// bottle; artifact domain: the image index, then the blob by digest), and checks what brew checks: the manifest entry
+/// by ref.name and digest with a tab, then the bottle's bytes against its sha256.
 /// </summary>
 public sealed class BrewClient : IDisposable
 {

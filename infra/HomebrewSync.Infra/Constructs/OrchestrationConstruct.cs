@@ -32,7 +32,7 @@ public sealed class OrchestrationProps
 }
 
 /// <summary>
-/// DESIGN.md's state machine: Plan (orchestrator) -> Route -> the worker until done (at most max_worker_invocations
+/// The sync's state machine: Plan (orchestrator) -> Route -> the worker until done (at most max_worker_invocations
 /// times), or ECS RunTask.sync (exit 0: done; exit 3, "completed with warnings", reported by the task: done); any
 /// failure caught -> the orchestrator's notify_failure -> Fail. Started by the schedule (when enabled) and by
 /// homebrew.sync events addressed to this stack; a daily rule asks the orchestrator how old the mirror is.

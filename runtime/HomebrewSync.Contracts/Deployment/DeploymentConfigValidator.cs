@@ -89,10 +89,3 @@ public static class DeploymentConfigValidator
         return e;
     }
 }
-
-public static class BucketNames
-{
-    public static bool IsValid(string name) =>
-        name.Length is >= 3 and <= 63 && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '-')
-        && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1]);
-}

@@ -8,10 +8,3 @@ public static class HandlerNames
     public const string Worker = Assembly + "::HomebrewSync.Lambda.WorkerFunction::HandleAsync";
     public const string BrewEndpoint = Assembly + "::HomebrewSync.Lambda.BrewEndpointFunction::HandleAsync";
 }
-
-/// <summary>Where the orchestrator sends a plan.</summary>
-public static class Routes
-{
-    public const string Lambda = "lambda";
-    public const string Ecs = "ecs";
-}

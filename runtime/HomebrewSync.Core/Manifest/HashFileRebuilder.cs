@@ -5,8 +5,6 @@ using HomebrewSync.Core.Storage;
 
 namespace HomebrewSync.Core.Manifest;
 
-public sealed record RebuildReport(int Entries, int ObjectsWithoutMetadata, string? BackupOf);
-
 /// <summary>
 /// Rebuilds bottles_hash.json from what the store recorded with each object (the reference's
 /// <c>force_rebuild_hash</c>): the old file, corrupt or not, is first copied aside, never lost.

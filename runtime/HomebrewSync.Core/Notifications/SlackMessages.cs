@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.Formatting;
+using HomebrewSync.Core.Planning;
 using HomebrewSync.Core.Progress;
 using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Transfer;
@@ -23,9 +24,7 @@ public static class SlackMessages
     public static SlackMessage Started(NotificationSettings n, string syncDate, int bottles, long bytes, DateTimeOffset startedAt, string? requestedBy = null, string? priority = null)
     {
         ArgumentNullException.ThrowIfNull(n);
-        var context = $"Started at {startedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC"
-            + (requestedBy is null ? "" : $" • Requested by {requestedBy}")
-            + (priority is null ? "" : $" • Priority {priority}");
+        var context = $"Started at {startedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC" + Requested(requestedBy, priority);
         return new SlackMessage("🚀 Homebrew Bottles Sync Started",
         [
             new HeaderBlock("🚀 Homebrew Bottles Sync Started"),
@@ -88,9 +87,12 @@ public static class SlackMessages
     }
 
     /// <param name="location">Where this sync's bottles went (<c>s3://bucket/2025-07-21/</c>, or a folder).</param>
+    /// <param name="byTarget">The mirror's stored bottles by target tag after the run (what <c>stats</c> shows), one line each.</param>
+    /// <param name="requestedBy">Who asked for the run, and its <paramref name="priority"/>, as in "started".</param>
     public static SlackMessage Complete(
         NotificationSettings n, string syncDate, int newBottles, int skipped, long bytes, TimeSpan duration,
-        string location, IReadOnlyList<PlannedBottle> stored, DateTimeOffset now)
+        string location, IReadOnlyList<PlannedBottle> stored, DateTimeOffset now,
+        IReadOnlyList<TargetCoverage>? byTarget = null, string? requestedBy = null, string? priority = null)
     {
         ArgumentNullException.ThrowIfNull(n);
         ArgumentNullException.ThrowIfNull(stored);
@@ -119,21 +121,27 @@ public static class SlackMessages
         {
             blocks.Add(new TextBlock("*Top Downloaded Formulas:*\n" + string.Join("\n", top)));
         }
+        if (byTarget is { Count: > 0 })
+        {
+            blocks.Add(new TextBlock("*Mirror by Target Tag:*\n" + string.Join("\n", byTarget.Select(t => $"• {t.Target}: {t.Describe(c => Humanize.Count(c), "`all`")}"))));
+        }
         if (n.MirrorUrl is { } mirror)
         {
             var url = mirror.AbsoluteUri.TrimEnd('/');
             blocks.Add(new TextBlock($"*Install from the mirror:*\n`export HOMEBREW_BOTTLE_DOMAIN={url}` (and `HOMEBREW_ARTIFACT_DOMAIN={url}`, `HOMEBREW_API_DOMAIN={url}/api`)"));
         }
         var next = ScheduleExpression.Next(n.ScheduleExpression, now);
-        blocks.Add(new ContextBlock([next is { } t
+        blocks.Add(new ContextBlock([(next is { } t
             ? $"Hash file updated successfully • Next sync: {t.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC"
-            : "Hash file updated successfully"]));
+            : "Hash file updated successfully") + Requested(requestedBy, priority)]));
         return new SlackMessage("✅ Homebrew Bottles Sync Complete", blocks);
     }
 
     /// <param name="details">What went wrong, a few lines; shown in a code block.</param>
+    /// <param name="requestedBy">Who asked for the run, and its <paramref name="priority"/>: a context line at the end when given.</param>
     public static SlackMessage Failed(
-        NotificationSettings n, string syncDate, string errorType, TimeSpan duration, int done, int total, long partialBytes, string details)
+        NotificationSettings n, string syncDate, string errorType, TimeSpan duration, int done, int total, long partialBytes, string details,
+        string? requestedBy = null, string? priority = null)
     {
         ArgumentNullException.ThrowIfNull(n);
         ArgumentNullException.ThrowIfNull(details);
@@ -165,12 +173,15 @@ public static class SlackMessages
         {
             blocks.Add(new TextBlock("*Troubleshooting:*\n• Check the output of the `homebrew-sync` command\n• Verify network connectivity to the Homebrew API and the registry\n• Run the sync again: bottles already stored are kept"));
         }
+        blocks.AddRange(RequestedContext(requestedBy, priority));
         return new SlackMessage("❌ Homebrew Bottles Sync Failed", blocks);
     }
 
     /// <param name="apiNotes">API files not brought up to date, each with why.</param>
+    /// <param name="requestedBy">Who asked for the run, and its <paramref name="priority"/>: a context line at the end when given.</param>
     public static SlackMessage CompletedWithWarnings(
-        NotificationSettings n, string syncDate, int succeeded, int total, TimeSpan duration, IReadOnlyList<BottleFailure> failures, IReadOnlyList<string>? apiNotes = null)
+        NotificationSettings n, string syncDate, int succeeded, int total, TimeSpan duration, IReadOnlyList<BottleFailure> failures, IReadOnlyList<string>? apiNotes = null,
+        string? requestedBy = null, string? priority = null)
     {
         ArgumentNullException.ThrowIfNull(n);
         ArgumentNullException.ThrowIfNull(failures);
@@ -201,6 +212,7 @@ public static class SlackMessages
                 ? [new TextBlock("*API files not updated:*\n" + string.Join("\n", notes.Take(FailuresShown).Select(a => "• " + a)) + (notes.Count > FailuresShown ? $"\n• ... and {notes.Count - FailuresShown} more" : ""))]
                 : Array.Empty<SlackBlock>(),
             new TextBlock("*Recommendation:* Review failed downloads and consider manual retry for critical packages."),
+            .. RequestedContext(requestedBy, priority),
         ]);
     }
 
@@ -215,6 +227,14 @@ public static class SlackMessages
         FailureKind.Budget => "Time budget exceeded",
         _ => "HTTP error",
     };
+
+    /// <summary>" • Requested by admin@company.com • Priority high", or the parts given, or nothing.</summary>
+    private static string Requested(string? requestedBy, string? priority) =>
+        (requestedBy is null ? "" : $" • Requested by {requestedBy}") + (priority is null ? "" : $" • Priority {priority}");
+
+    /// <summary>A context line naming who asked and how urgently, for the messages whose reference has no context line of its own.</summary>
+    private static SlackBlock[] RequestedContext(string? requestedBy, string? priority) =>
+        requestedBy is null && priority is null ? [] : [new ContextBlock([Requested(requestedBy, priority)[" • ".Length..]])];
 
     /// <summary>The target tags a bottle serves, as the messages name them (its own tag when the plan does not say).</summary>
     private static IEnumerable<string> Targets(PlannedBottle b) => b.Serves.Count > 0 ? b.Serves : [b.Platform];

@@ -33,6 +33,9 @@ public sealed class SyncNotifications
         _priority = priority;
     }
 
+    /// <summary>The error type of a refused request (<see cref="PlanInputException"/>), on every route.</summary>
+    public const string InvalidRequest = "Invalid Request";
+
     public NotificationSettings Settings => _settings;
 
     /// <summary>The same destination for one run: its sync method, what started it, who asked, and its channel when it names one.</summary>
@@ -95,8 +98,9 @@ public sealed class SyncNotifications
     /// <summary>The end of a plan (one run, or the last of several invocations): "complete" when every bottle made it, else "completed with warnings".</summary>
     /// <param name="location">Where the store is (<c>s3://bucket</c>, a folder).</param>
     /// <param name="apiProblems">API files that could not be brought up to date: they make the run "completed with warnings" too.</param>
+    /// <param name="byTarget">The mirror's stored bottles by target tag after the run, for "complete".</param>
     public Task FinishedAsync(SyncPlan plan, IReadOnlyList<PlannedBottle> stored, IReadOnlyList<BottleFailure> failed, long bytes, TimeSpan duration, string location,
-        IReadOnlyList<Api.ApiFileResult> apiProblems, CancellationToken cancellationToken)
+        IReadOnlyList<Api.ApiFileResult> apiProblems, IReadOnlyList<TargetCoverage>? byTarget, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(stored);
@@ -104,21 +108,23 @@ public sealed class SyncNotifications
         ArgumentNullException.ThrowIfNull(location);
         ArgumentNullException.ThrowIfNull(apiProblems);
         var message = failed.Count == 0 && apiProblems.Count == 0
-            ? SlackMessages.Complete(_settings, plan.SyncDate, stored.Count, plan.Skipped, bytes, duration, $"{location.TrimEnd('/')}/{plan.SyncDate}/", stored, _time.GetUtcNow())
-            : SlackMessages.CompletedWithWarnings(_settings, plan.SyncDate, stored.Count, plan.Bottles.Count, duration, failed, apiProblems.Select(a => $"{a.Path}: {a.Detail}").ToArray());
+            ? SlackMessages.Complete(_settings, plan.SyncDate, stored.Count, plan.Skipped, bytes, duration, $"{location.TrimEnd('/')}/{plan.SyncDate}/", stored, _time.GetUtcNow(),
+                byTarget, _requestedBy, _priority)
+            : SlackMessages.CompletedWithWarnings(_settings, plan.SyncDate, stored.Count, plan.Bottles.Count, duration, failed, apiProblems.Select(a => $"{a.Path}: {a.Detail}").ToArray(),
+                _requestedBy, _priority);
         return _notifier.NotifyAsync(message, cancellationToken);
     }
 
     /// <summary>"Failed", with the error type and details as given (an error the state machine caught).</summary>
     public Task FailedAsync(string syncDate, string errorType, string details, int done, int total, long partialBytes, TimeSpan duration, CancellationToken cancellationToken) =>
-        _notifier.NotifyAsync(SlackMessages.Failed(_settings, syncDate, errorType, duration, done, total, partialBytes, details), cancellationToken);
+        _notifier.NotifyAsync(SlackMessages.Failed(_settings, syncDate, errorType, duration, done, total, partialBytes, details, _requestedBy, _priority), cancellationToken);
 
     /// <summary>"Failed" for an exception that stopped a run.</summary>
     public Task FailedAsync(string syncDate, Exception error, SyncProgress? progress, TimeSpan duration, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(error);
         var message = SlackMessages.Failed(_settings, syncDate, ErrorTypeOf(error), duration,
-            progress?.CompletedBottles ?? 0, progress?.TotalBottles ?? 0, progress?.TransferredBytes ?? 0, error.Message);
+            progress?.CompletedBottles ?? 0, progress?.TotalBottles ?? 0, progress?.TransferredBytes ?? 0, error.Message, _requestedBy, _priority);
         return _notifier.NotifyAsync(message, cancellationToken);
     }
 
@@ -133,7 +139,7 @@ public sealed class SyncNotifications
         ManifestCorruptException => "Corrupt Hash File",
         ManifestConflictException => "Hash File Conflict",
         StoreAccessException => "Storage Unavailable",
-        PlanInputException => "Invalid Request",
+        PlanInputException => InvalidRequest,
         TimeoutRejectedException or TimeoutException => "Network Timeout",
         TransientFailureException => "Network Error",
         IOException => "Storage Error",

@@ -17,6 +17,7 @@ public static class FailureNames
         "Sandbox.Timedout" => "Lambda Timeout",
         "Ecs.TaskFailed" or "States.ECS.TaskFailed" => "ECS Task Failed",
         WorkerLoopBound => "Worker Did Not Finish",
+        nameof(Planning.PlanInputException) => SyncNotifications.InvalidRequest,
         _ when error.EndsWith("Exception", StringComparison.Ordinal) => SyncNotifications.SplitWords(error[..^"Exception".Length]),
         _ => error,
     };

@@ -12,12 +12,13 @@ public sealed class PlanRepository
     private const string Json = "application/json";
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
     private readonly IDocumentStore _documents;
-    private readonly IBottleStore _store;
+    private readonly Func<string, string> _describe;
 
-    public PlanRepository(IDocumentStore documents, IBottleStore store)
+    /// <param name="describe">Where a key is, for messages (a path, an s3:// URL).</param>
+    public PlanRepository(IDocumentStore documents, Func<string, string> describe)
     {
         _documents = documents;
-        _store = store;
+        _describe = describe;
     }
 
     public static string NewKey(string syncDate, DateTimeOffset now) =>
@@ -37,14 +38,14 @@ public sealed class PlanRepository
         {
             throw new PlanNotFoundException($"'{key}' is not a plan key (plans/....json)");
         }
-        var doc = await _documents.GetDocumentAsync(key, cancellationToken) ?? throw new PlanNotFoundException($"No plan at {_store.Describe(key)}");
+        var doc = await _documents.GetDocumentAsync(key, cancellationToken) ?? throw new PlanNotFoundException($"No plan at {_describe(key)}");
         try
         {
-            return JsonSerializer.Deserialize<SyncPlan>(doc.Content, Options) ?? throw new PlanNotFoundException($"{_store.Describe(key)} is empty");
+            return JsonSerializer.Deserialize<SyncPlan>(doc.Content, Options) ?? throw new PlanNotFoundException($"{_describe(key)} is empty");
         }
         catch (JsonException ex)
         {
-            throw new PlanNotFoundException($"{_store.Describe(key)} is not a plan: {ex.Message}", ex);
+            throw new PlanNotFoundException($"{_describe(key)} is not a plan: {ex.Message}", ex);
         }
     }
 

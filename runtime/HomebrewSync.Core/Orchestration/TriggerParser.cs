@@ -19,54 +19,39 @@ public static class TriggerParser
     private static readonly string[] SyncTypes = ["full", "incremental"];
 
     /// <returns>A <see cref="SyncTrigger"/>, a <see cref="FailureNotice"/> or the <see cref="FreshnessCheck"/>.</returns>
-    public static object Parse(ReadOnlySpan<byte> payload)
+    public static object Parse(ReadOnlySpan<byte> payload) => PayloadJson.Read(payload, ParseObject);
+
+    private static object ParseObject(JsonElement root)
     {
-        JsonDocument doc;
-        try
+        if (root.TryGetProperty("action", out var action))
         {
-            doc = JsonDocument.Parse(payload.ToArray());
+            return ParseAction(root, action);
         }
-        catch (JsonException ex)
+        var source = OptionalString(root, "source", "source");
+        var detailType = OptionalString(root, "detail-type", "detail-type");
+        if (source == "aws.events" && detailType == "Scheduled Event")
         {
-            throw new TriggerFormatException($"The input is not JSON: {ex.Message}", ex);
+            return new SyncTrigger(new RunLabels("Scheduled"));
         }
-        using (doc)
+        if (source == CustomSource)
         {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            var detail = root.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.Object
+                ? d
+                : throw new TriggerFormatException("A homebrew.sync event needs a \"detail\" object");
+            return detailType switch
             {
-                throw new TriggerFormatException($"The input must be a JSON object, not {root.ValueKind}");
-            }
-            if (root.TryGetProperty("action", out var action))
-            {
-                return ParseAction(root, action);
-            }
-            var source = OptionalString(root, "source", "source");
-            var detailType = OptionalString(root, "detail-type", "detail-type");
-            if (source == "aws.events" && detailType == "Scheduled Event")
-            {
-                return new SyncTrigger(new RunLabels("Scheduled"));
-            }
-            if (source == CustomSource)
-            {
-                var detail = root.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.Object
-                    ? d
-                    : throw new TriggerFormatException("A homebrew.sync event needs a \"detail\" object");
-                return detailType switch
-                {
-                    "Manual Sync Trigger" => ParseManual(detail),
-                    "Selective Sync" => ParseSelective(detail),
-                    _ => throw new TriggerFormatException($"Unknown detail-type '{detailType}' for source homebrew.sync (expected \"Manual Sync Trigger\" or \"Selective Sync\")"),
-                };
-            }
-            if (root.TryGetProperty("sync_type", out _))
-            {
-                return ParseDirect(root);
-            }
-            throw new TriggerFormatException(
-                "Unrecognised input: expected an EventBridge scheduled event, a homebrew.sync event (Manual Sync Trigger, Selective Sync), "
-                + "a direct invocation with \"sync_type\", or {\"action\": \"notify_failure\", ...}");
+                "Manual Sync Trigger" => ParseManual(detail),
+                "Selective Sync" => ParseSelective(detail),
+                _ => throw new TriggerFormatException($"Unknown detail-type '{detailType}' for source homebrew.sync (expected \"Manual Sync Trigger\" or \"Selective Sync\")"),
+            };
         }
+        if (root.TryGetProperty("sync_type", out _))
+        {
+            return ParseDirect(root);
+        }
+        throw new TriggerFormatException(
+            "Unrecognised input: expected an EventBridge scheduled event, a homebrew.sync event (Manual Sync Trigger, Selective Sync), "
+            + "a direct invocation with \"sync_type\", or {\"action\": \"notify_failure\", ...}");
     }
 
     private static object ParseAction(JsonElement root, JsonElement action)

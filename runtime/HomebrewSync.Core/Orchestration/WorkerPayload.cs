@@ -12,36 +12,21 @@ namespace HomebrewSync.Core.Orchestration;
 /// </summary>
 public static class WorkerPayload
 {
-    public static (string? PlanKey, SyncPlan? Direct) Parse(ReadOnlySpan<byte> payload)
+    public static (string? PlanKey, SyncPlan? Direct) Parse(ReadOnlySpan<byte> payload) => PayloadJson.Read(payload, ParseObject);
+
+    private static (string? PlanKey, SyncPlan? Direct) ParseObject(JsonElement root)
     {
-        JsonDocument doc;
-        try
+        if (root.TryGetProperty("plan_key", out var key))
         {
-            doc = JsonDocument.Parse(payload.ToArray());
+            return key.ValueKind == JsonValueKind.String && PlanRepository.IsPlanKey(key.GetString()!)
+                ? (key.GetString(), null)
+                : throw new TriggerFormatException("plan_key must be a key under plans/ (plans/....json)");
         }
-        catch (JsonException ex)
+        if (root.TryGetProperty("formulas", out var formulas))
         {
-            throw new TriggerFormatException($"The input is not JSON: {ex.Message}", ex);
+            return (null, DirectPlan(root, formulas));
         }
-        using (doc)
-        {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new TriggerFormatException($"The input must be a JSON object, not {root.ValueKind}");
-            }
-            if (root.TryGetProperty("plan_key", out var key))
-            {
-                return key.ValueKind == JsonValueKind.String && PlanRepository.IsPlanKey(key.GetString()!)
-                    ? (key.GetString(), null)
-                    : throw new TriggerFormatException("plan_key must be a key under plans/ (plans/....json)");
-            }
-            if (root.TryGetProperty("formulas", out var formulas))
-            {
-                return (null, DirectPlan(root, formulas));
-            }
-            throw new TriggerFormatException("Expected {\"plan_key\": \"plans/...\"} or a test invocation {\"formulas\": [...], \"sync_date\": \"YYYY-MM-DD\"}");
-        }
+        throw new TriggerFormatException("Expected {\"plan_key\": \"plans/...\"} or a test invocation {\"formulas\": [...], \"sync_date\": \"YYYY-MM-DD\"}");
     }
 
     private static SyncPlan DirectPlan(JsonElement root, JsonElement formulas)

@@ -38,7 +38,7 @@ public sealed class SyncPipeline
         _settings = settings;
         _time = time;
         _notifications = new SyncNotifications(ports.Notifier, notifications, time);
-        _plans = new PlanRepository(ports.Documents, ports.Bottles);
+        _plans = new PlanRepository(ports.Documents, ports.Bottles.Describe);
         _engine = new TransferEngine(ports.Bottles, ports.Registry, settings, time);
         _api = settings.MirrorApi && ports.ApiFiles is { } source && apiKey is not null ? new ApiMirror(source, ports.Documents, apiKey, settings) : null;
     }
@@ -141,7 +141,7 @@ public sealed class SyncPipeline
 
     /// <summary>
     /// A whole run in this process (the CLI's <c>sync</c>): plan, "started", transfer, "complete" or "completed
-    /// with warnings", metrics. A run that cannot proceed sends "failed" (it started itself, so nobody else will).
+    /// with warnings", metrics. A run that cannot proceed, or is refused, sends "failed" (it started itself, so nobody else will).
     /// </summary>
     /// <param name="onPlanned">Shown the plan before anything is downloaded.</param>
     public async Task<SyncOutcome> SyncAsync(PlanRequest request, RunDisplay display, Action<PlannedRun>? onPlanned, CancellationToken cancellationToken)
@@ -222,8 +222,9 @@ public sealed class SyncPipeline
             }
             return outcome;
         }
-        catch (Exception ex) when (ex is not (PlanInputException or OperationCanceledException))
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // A refused request (an unknown tag or formula, a plan above MAX_DOWNLOAD_SIZE_GB) is a failed run too, as on the deployed route.
             await messages.FailedAsync(request.SyncDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), ex, progress?.Snapshot(), _time.GetElapsedTime(started), CancellationToken.None);
             throw;
         }
@@ -385,7 +386,7 @@ public sealed class SyncPipeline
         // Bottles a killed earlier execution stored and recorded (but not in the state) count as stored.
         var left = remaining.Select(b => b.Key).ToHashSet(StringComparer.Ordinal);
         var recovered = plan.Bottles.Where(b => !done.Contains(b.Key) && !left.Contains(b.Key)).Select(b => b.Key).ToArray();
-        display.Observer.Info($"Executing plan {planKey} ({plan.Trigger ?? "Manual"}{(plan.RequestedBy is null ? "" : ", requested by " + plan.RequestedBy)}): "
+        display.Observer.Info($"Executing plan {planKey} ({new RunLabels(plan.Trigger ?? "Manual", plan.RequestedBy, plan.Priority).Describe()}): "
             + $"{remaining.Length:N0} of {plan.Bottles.Count:N0} bottles to go, invocation {state.Invocations + 1}");
 
         var slice = plan with { Bottles = remaining };
@@ -466,10 +467,7 @@ public sealed class SyncPipeline
     {
         var n = _notifications.Settings;
         var retire = outcome.Plan.Retire.Concat(outcome.Stored.SelectMany(b => b.Replaces)).Distinct(StringComparer.Ordinal).ToArray();
-        if (retire.Length > 0)
-        {
-            await RetireAsync(retire, display.Observer, cancellationToken);
-        }
+        var mirror = retire.Length > 0 ? await RetireAsync(retire, display.Observer, cancellationToken) ?? outcome.Manifest : outcome.Manifest;
         var keeper = new ImageIndexKeeper(_ports.Documents, _ports.Registry, ResiliencePipelines.Create(_settings, _time, display.Observer.Retrying), _settings.MaxConcurrentDownloads);
         // An index is kept for versions the mirror holds a bottle of; one whose every bottle failed would only send brew on to a 404.
         var missing = outcome.Failed.Select(f => f.Bottle.Sha256).ToHashSet(StringComparer.Ordinal);
@@ -489,8 +487,10 @@ public sealed class SyncPipeline
             }
             outcome = outcome with { Api = api };
         }
+        // The mirror's counts by target tag, from the hash file as it now is (what stats shows).
+        var byTarget = mirror is null ? null : MirrorCoverage.Of(mirror, _settings.TargetPlatforms);
         await _notifications.For(null, outcome.Plan).FinishedAsync(outcome.Plan, outcome.Stored, outcome.Failed, outcome.BytesTransferred, outcome.Duration,
-            _ports.Bottles.Location, outcome.Api.Where(a => a.IsProblem).ToArray(), cancellationToken);
+            _ports.Bottles.Location, outcome.Api.Where(a => a.IsProblem).ToArray(), byTarget, cancellationToken);
         if (n.EmitMetrics)
         {
             await display.MetricsLog.WriteLineAsync(EmfMetrics.ForRun(n.Environment, outcome.Plan.SyncDate, n.SyncMethod.ToLowerInvariant(), outcome.Stored.Count,
@@ -509,12 +509,13 @@ public sealed class SyncPipeline
     /// more: hash file first, so a crash in between leaves unlisted objects (verify reports them), never listed
     /// ones that are missing.
     /// </summary>
-    private async Task RetireAsync(IReadOnlyList<string> keys, ISyncObserver observer, CancellationToken cancellationToken)
+    /// <returns>The hash file after the retirement; null when there is none.</returns>
+    private async Task<HashManifest?> RetireAsync(IReadOnlyList<string> keys, ISyncObserver observer, CancellationToken cancellationToken)
     {
         var snapshot = await _ports.HashFile.ReadManifestAsync(cancellationToken);
         if (snapshot is null)
         {
-            return;
+            return null;
         }
         var objects = keys.Select(k => snapshot.Manifest.TryGet(k, out var e) ? e.S3Key : null).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
         var checkpointer = new ManifestCheckpointer(_ports.HashFile, snapshot, _settings.BatchSize, _time, observer);
@@ -528,6 +529,7 @@ public sealed class SyncPipeline
             deleted++;
         }
         observer.Info($"Renamed to brew's names: {keys.Count:N0} entries of the earlier layout retired, {deleted:N0} objects removed");
+        return checkpointer.Manifest;
     }
 
     private static SyncOutcome OutcomeOf(SyncPlan plan, string planKey, PlanState state, Dictionary<string, PlannedBottle> byKey, int remaining, HashManifest? manifest) =>

@@ -20,6 +20,7 @@ public sealed record TargetCoverage(string Target, int Bottles, long Bytes, IRea
     }
 
     /// <summary>"812 bottles, 37 via arm64_sequoia, 120 all".</summary>
-    public string Describe(Func<int, string> count) =>
-        $"{count(Bottles)} bottles" + string.Concat(Via.Select(v => v.Tag == "all" ? $", {count(v.Count)} all" : $", {count(v.Count)} via {v.Tag}"));
+    /// <param name="all">How the <c>all</c> bottles are named ("`all`" in Slack).</param>
+    public string Describe(Func<int, string> count, string all = "all") =>
+        $"{count(Bottles)} bottles" + string.Concat(Via.Select(v => v.Tag == "all" ? $", {count(v.Count)} {all}" : $", {count(v.Count)} via {v.Tag}"));
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.Notifications;
+using HomebrewSync.Core.Planning;
 using HomebrewSync.Core.Progress;
 using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Transfer;
@@ -85,6 +86,54 @@ public sealed class SlackMessagesTests
             "s3://homebrew-bottles-prod/2025-07-21/", stored, new DateTimeOffset(2025, 7, 21, 3, 8, 42, TimeSpan.Zero));
 
         AssertSameAsReference(ReferenceMessages.Complete, m);
+    }
+
+    [Fact]
+    public void Complete_SaysWhoAskedAndHowUrgently_AndTheMirrorByTargetTag()
+    {
+        IReadOnlyList<TargetCoverage> byTarget =
+        [
+            new("arm64_tahoe", 812, 0, [("arm64_sequoia", 37), ("all", 120)]),
+            new("arm64_sonoma", 1_204, 0, []),
+        ];
+
+        var m = Json(SlackMessages.Complete(Prod, "2025-07-21", 143, 2013, GB, TimeSpan.FromMinutes(8), "s3://homebrew-bottles-prod/2025-07-21/", [],
+            new DateTimeOffset(2025, 7, 21, 3, 8, 42, TimeSpan.Zero), byTarget, "admin@company.com", "high"));
+
+        var blocks = m["blocks"]!.AsArray();
+        Assert.Equal("*Mirror by Target Tag:*\n• arm64_tahoe: 812 bottles, 37 via arm64_sequoia, 120 `all`\n• arm64_sonoma: 1,204 bottles",
+            blocks[3]!["text"]!["text"]!.GetValue<string>());
+        Assert.Equal("Hash file updated successfully • Next sync: 2025-07-28 03:00 UTC • Requested by admin@company.com • Priority high",
+            blocks[^1]!["elements"]![0]!["text"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("admin@company.com", "high", "Requested by admin@company.com • Priority high")]
+    [InlineData(null, "low", "Priority low")]
+    [InlineData("ops", null, "Requested by ops")]
+    public void FailedAndCompletedWithWarnings_EndWithWhoAskedAndHowUrgently(string? requestedBy, string? priority, string expected)
+    {
+        var failures = new[] { new BottleFailure(Bottle("opencv", "4.8.0", "arm64_sonoma"), FailureKind.ShaMismatch, "x") };
+        var messages = new[]
+        {
+            SlackMessages.Failed(Prod, "2025-07-21", "Network Timeout", TimeSpan.FromMinutes(14), 89, 1247, GB, "details", requestedBy, priority),
+            SlackMessages.CompletedWithWarnings(Prod, "2025-07-21", 1, 2, TimeSpan.FromMinutes(11), failures, null, requestedBy, priority),
+        };
+
+        foreach (var m in messages)
+        {
+            var last = Assert.IsType<ContextBlock>(m.Blocks[^1]);
+            Assert.Equal([expected], last.Elements);
+        }
+    }
+
+    [Fact]
+    public void FailedAndCompletedWithWarnings_WithNobodyNamed_HaveNoContextLine()
+    {
+        var failures = new[] { new BottleFailure(Bottle("opencv", "4.8.0", "arm64_sonoma"), FailureKind.ShaMismatch, "x") };
+
+        Assert.DoesNotContain(SlackMessages.Failed(Prod, "2025-07-21", "t", TimeSpan.Zero, 0, 0, 0, "x").Blocks, b => b is ContextBlock);
+        Assert.DoesNotContain(SlackMessages.CompletedWithWarnings(Prod, "2025-07-21", 1, 2, TimeSpan.Zero, failures).Blocks, b => b is ContextBlock);
     }
 
     [Fact]

@@ -52,7 +52,8 @@ public sealed class OverlapTests
         var formulae = Enumerable.Range(0, 3).Select(i => new FormulaBuilder($"big{i}").WithVersion("1.0").WithBottle("arm64_sonoma", 600_000).Build()).ToArray();
         var registry = new FakeRegistry(formulae);
         var store = new InMemoryStore();
-        var pipeline = new SyncPipeline(new SyncPorts(store, store, store, FakeRegistry.Catalog(formulae), registry, new RecordingNotifier()),
+        var slack = new RecordingNotifier();
+        var pipeline = new SyncPipeline(new SyncPorts(store, store, store, FakeRegistry.Catalog(formulae), registry, slack),
             new SyncSettings { TargetPlatforms = Tags, MaxDownloadBytes = 1_000_000 }, new NotificationSettings(), new FakeTimeProvider());
         var log = new StringWriter();
         var request = new PlanRequest(Tags, null, false, false, new DateOnly(2025, 7, 21), SyncSettings.DefaultApiUrl, new RunLabels("Manual"));
@@ -61,5 +62,9 @@ public sealed class OverlapTests
 
         Assert.Contains("nothing was downloaded", ex.Message, StringComparison.Ordinal);
         Assert.All(formulae, f => Assert.Equal(0, registry.Opens(f.Bottles["arm64_sonoma"].Sha256)));
+        // Refused is failed, as the deployed route reports it: no "started", one "failed" saying why.
+        Assert.Equal(["❌ Homebrew Bottles Sync Failed"], slack.Headers);
+        var fields = Assert.IsType<FieldsBlock>(slack.Messages[0].Blocks[1]).Fields;
+        Assert.Contains("*Error Type:* Invalid Request", fields);
     }
 }
