@@ -477,9 +477,10 @@ public sealed class SyncPipeline
         {
             display.Observer.Info($"Image indexes kept for brew: {kept:N0} written under {Catalog.BottleNaming.IndexPrefix}");
         }
+        // The hash file as it now is: what the API files are checked against and the messages count.
+        mirror ??= (await _ports.HashFile.ReadManifestAsync(cancellationToken))?.Manifest;
         if (_api is not null && outcome.Plan.ApiFiles.Count > 0)
         {
-            var mirror = (await _ports.HashFile.ReadManifestAsync(cancellationToken))?.Manifest;
             var api = await _api.PublishAsync(outcome.Plan.ApiFiles, apiBytes, outcome.Failed.Select(f => f.Bottle).ToArray(), outcome.Plan.Platforms, mirror, cancellationToken);
             foreach (var a in api)
             {
@@ -487,7 +488,7 @@ public sealed class SyncPipeline
             }
             outcome = outcome with { Api = api };
         }
-        // The mirror's counts by target tag, from the hash file as it now is (what stats shows).
+        // The mirror's counts by target tag (what stats shows).
         var byTarget = mirror is null ? null : MirrorCoverage.Of(mirror, _settings.TargetPlatforms);
         await _notifications.For(null, outcome.Plan).FinishedAsync(outcome.Plan, outcome.Stored, outcome.Failed, outcome.BytesTransferred, outcome.Duration,
             _ports.Bottles.Location, outcome.Api.Where(a => a.IsProblem).ToArray(), byTarget, cancellationToken);

@@ -17,7 +17,6 @@ public sealed partial class SourceLayoutTests
         "HomebrewSync.Core/Notifications/SlackMessage.cs", // Slack's block kit
         "HomebrewSync.Core/Registry/OciImageIndex.cs", // the OCI image index and its entries
         "HomebrewSync.Core/Verification/MirrorVerifier.cs", // verify and its report
-        "HomebrewSync.Core/Pruning/MirrorPruner.cs", // prune and its result (being split on another branch)
     };
 
     [Fact]
