@@ -217,6 +217,31 @@ public sealed class ApiMirrorTests(S3ServerFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ImageIndexTheRegistryWillNotGive_IsAWarning_AndHoldsTheApiFileBack_UntilANextSyncKeepsIt()
+    {
+        var (env, store) = await StoreAsync("local");
+        var signed = _signer.Sign(ApiSigner.PackagesPayload(_formulae, Tag));
+        _h.Server.SetApiFile(PackagesPath, signed);
+        _h.Server.ServeIndexes = false;
+
+        var without = await CliHarness.RunAsync(env, "sync", "--json");
+        _h.Server.ServeIndexes = true;
+        var again = await CliHarness.RunAsync(env, "sync");
+
+        Assert.Equal(3, without.ExitCode);
+        using (var doc = JsonDocument.Parse(without.Out))
+        {
+            Assert.Equal(["manifests/jq/1.7.1.json", "manifests/wget/1.24.5.json"],
+                doc.RootElement.GetProperty("indexes_not_kept").EnumerateArray().Select(i => i.GetString()![..i.GetString()!.IndexOf(':', StringComparison.Ordinal)]));
+            Assert.Equal("heldback", doc.RootElement.GetProperty("api_files")[0].GetProperty("status").GetString());
+        }
+        Assert.Equal(0, again.ExitCode);
+        Assert.Contains($"API file {PackagesPath}: published", again.Out, StringComparison.Ordinal);
+        Assert.NotNull(await store.GetDocumentAsync("manifests/wget/1.24.5.json", CancellationToken.None));
+        Assert.Equal(signed, (await store.GetDocumentAsync("api/" + PackagesPath, CancellationToken.None))!.Content);
+    }
+
+    [Fact]
     public async Task LegacyFiles_AreMirroredWithTheOption_AndServed()
     {
         var (env, store) = await StoreAsync("local");

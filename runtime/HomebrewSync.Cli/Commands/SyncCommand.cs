@@ -40,6 +40,7 @@ internal static class SyncCommand
                 HashFile = hashFile,
                 HashFileBottles = outcome.Manifest?.Count,
                 ApiFiles = outcome.Api.Select(a => new { a.Path, Status = a.Status.ToString().ToLowerInvariant(), a.Detail }),
+                outcome.IndexesNotKept,
             });
             return;
         }
@@ -60,6 +61,10 @@ internal static class SyncCommand
             {
                 o.WriteLine($"  ... and {Humanize.Count(outcome.Failed.Count - MaxFailuresShown)} others");
             }
+        }
+        foreach (var i in outcome.IndexesNotKept)
+        {
+            o.WriteLine($"Image index not kept (brew cannot install its bottles from the mirror): {i}");
         }
         foreach (var a in outcome.Api)
         {

@@ -179,9 +179,10 @@ public static class SlackMessages
 
     /// <param name="apiNotes">API files not brought up to date, each with why.</param>
     /// <param name="requestedBy">Who asked for the run, and its <paramref name="priority"/>: a context line at the end when given.</param>
+    /// <param name="indexNotes">Image indexes the mirror could not keep, each with why: brew cannot install those bottles from the mirror.</param>
     public static SlackMessage CompletedWithWarnings(
         NotificationSettings n, string syncDate, int succeeded, int total, TimeSpan duration, IReadOnlyList<BottleFailure> failures, IReadOnlyList<string>? apiNotes = null,
-        string? requestedBy = null, string? priority = null)
+        string? requestedBy = null, string? priority = null, IReadOnlyList<string>? indexNotes = null)
     {
         ArgumentNullException.ThrowIfNull(n);
         ArgumentNullException.ThrowIfNull(failures);
@@ -207,11 +208,17 @@ public static class SlackMessages
                 Field("Success Rate", $"{rate.ToString("0.0", CultureInfo.InvariantCulture)}%"),
                 Field("Duration", Humanize.Duration(duration)),
             ]),
-            new TextBlock(list.ToString()),
+            .. failures.Count > 0 ? [new TextBlock(list.ToString())] : Array.Empty<SlackBlock>(),
             .. apiNotes is { Count: > 0 } notes
                 ? [new TextBlock("*API files not updated:*\n" + string.Join("\n", notes.Take(FailuresShown).Select(a => "• " + a)) + (notes.Count > FailuresShown ? $"\n• ... and {notes.Count - FailuresShown} more" : ""))]
                 : Array.Empty<SlackBlock>(),
-            new TextBlock("*Recommendation:* Review failed downloads and consider manual retry for critical packages."),
+            .. indexNotes is { Count: > 0 } missing
+                ? [new TextBlock("*Image indexes not kept (brew cannot install these bottles from the mirror; the next sync tries again):*\n"
+                    + string.Join("\n", missing.Take(FailuresShown).Select(a => "• " + a)) + (missing.Count > FailuresShown ? $"\n• ... and {missing.Count - FailuresShown} more" : ""))]
+                : Array.Empty<SlackBlock>(),
+            new TextBlock(failures.Count > 0
+                ? "*Recommendation:* Review failed downloads and consider manual retry for critical packages."
+                : "*Recommendation:* Every bottle is stored; the next sync retries what is listed above."),
             .. RequestedContext(requestedBy, priority),
         ]);
     }

@@ -16,10 +16,12 @@ namespace HomebrewSync.Core.Pipeline;
 /// </summary>
 internal sealed class ImageIndexKeeper(IDocumentStore documents, IBottleRegistry registry, ResiliencePipeline pipeline, int concurrency)
 {
-    /// <returns>How many indexes were written.</returns>
-    public async Task<int> KeepAsync(IReadOnlyList<PlannedManifest> wanted, IReadOnlyDictionary<string, byte[]> fetched, ISyncObserver observer, CancellationToken cancellationToken)
+    /// <returns>How many indexes were written, and those that could not be kept (the run's warnings), each with why.</returns>
+    public async Task<(int Written, IReadOnlyList<(PlannedManifest Manifest, string Reason)> NotKept)> KeepAsync(
+        IReadOnlyList<PlannedManifest> wanted, IReadOnlyDictionary<string, byte[]> fetched, ISyncObserver observer, CancellationToken cancellationToken)
     {
         var written = 0;
+        var notKept = new System.Collections.Concurrent.ConcurrentBag<(PlannedManifest, string)>();
         var options = new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(wanted, options, async (m, ct) =>
         {
@@ -35,7 +37,9 @@ internal sealed class ImageIndexKeeper(IDocumentStore documents, IBottleRegistry
                     : await pipeline.ExecuteAsync(async token => await registry.GetImageIndexAsync(image, m.Reference, token), ct);
                 if (!ListsAll(bytes, m.Digests))
                 {
-                    observer.Info($"warning: the registry's index of {m.Key[Catalog.BottleNaming.IndexPrefix.Length..^".json".Length]} does not list every mirrored bottle; not kept (brew falls back to ghcr.io for them)");
+                    const string Reason = "the registry's index does not list every mirrored bottle";
+                    observer.Info($"warning: image index {m.Key} not kept: {Reason} (brew falls back to ghcr.io for them)");
+                    notKept.Add((m, Reason));
                     return;
                 }
                 await documents.PutDocumentAsync(m.Key, bytes, OciImageIndex.MediaType, ct);
@@ -44,9 +48,10 @@ internal sealed class ImageIndexKeeper(IDocumentStore documents, IBottleRegistry
             catch (Exception ex) when (ex is BottleDownloadException or TransientFailureException or TimeoutRejectedException or IOException or JsonException)
             {
                 observer.Info($"warning: image index {m.Key} not kept ({ex.Message}); the next sync tries again");
+                notKept.Add((m, ex.Message));
             }
         });
-        return written;
+        return (written, notKept.OrderBy(n => n.Item1.Key, StringComparer.Ordinal).ToArray());
     }
 
     private static bool ListsAll(byte[] document, IReadOnlyList<string> digests)

@@ -472,7 +472,8 @@ public sealed class SyncPipeline
         // An index is kept for versions the mirror holds a bottle of; one whose every bottle failed would only send brew on to a 404.
         var missing = outcome.Failed.Select(f => f.Bottle.Sha256).ToHashSet(StringComparer.Ordinal);
         var wanted = outcome.Plan.Manifests.Where(m => m.Digests.Any(d => !missing.Contains(d))).ToArray();
-        var kept = await keeper.KeepAsync(wanted, indexes, display.Observer, cancellationToken);
+        var (kept, notKept) = await keeper.KeepAsync(wanted, indexes, display.Observer, cancellationToken);
+        outcome = outcome with { IndexesNotKept = notKept.Select(n => $"{n.Manifest.Key}: {n.Reason}").ToArray() };
         if (kept > 0)
         {
             display.Observer.Info($"Image indexes kept for brew: {kept:N0} written under {Catalog.BottleNaming.IndexPrefix}");
@@ -481,7 +482,10 @@ public sealed class SyncPipeline
         mirror ??= (await _ports.HashFile.ReadManifestAsync(cancellationToken))?.Manifest;
         if (_api is not null && outcome.Plan.ApiFiles.Count > 0)
         {
-            var api = await _api.PublishAsync(outcome.Plan.ApiFiles, apiBytes, outcome.Failed.Select(f => f.Bottle).ToArray(), outcome.Plan.Platforms, mirror, cancellationToken);
+            // A bottle whose image index is missing is not installable from the mirror either: it holds its tags' API files back like a failed one.
+            var noIndex = notKept.SelectMany(n => n.Manifest.Digests).ToHashSet(StringComparer.Ordinal);
+            var unfinished = outcome.Failed.Select(f => f.Bottle).Concat(outcome.Stored.Where(b => noIndex.Contains(b.Sha256))).ToArray();
+            var api = await _api.PublishAsync(outcome.Plan.ApiFiles, apiBytes, unfinished, outcome.Plan.Platforms, mirror, cancellationToken);
             foreach (var a in api)
             {
                 display.Observer.Info($"{(a.IsProblem ? "warning: " : "")}API file {a.Path}: {a.Status.ToString().ToLowerInvariant()} ({a.Detail})");
@@ -491,7 +495,7 @@ public sealed class SyncPipeline
         // The mirror's counts by target tag (what stats shows).
         var byTarget = mirror is null ? null : MirrorCoverage.Of(mirror, _settings.TargetPlatforms);
         await _notifications.For(null, outcome.Plan).FinishedAsync(outcome.Plan, outcome.Stored, outcome.Failed, outcome.BytesTransferred, outcome.Duration,
-            _ports.Bottles.Location, outcome.Api.Where(a => a.IsProblem).ToArray(), byTarget, cancellationToken);
+            _ports.Bottles.Location, outcome.Api.Where(a => a.IsProblem).ToArray(), byTarget, outcome.IndexesNotKept, cancellationToken);
         if (n.EmitMetrics)
         {
             await display.MetricsLog.WriteLineAsync(EmfMetrics.ForRun(n.Environment, outcome.Plan.SyncDate, n.SyncMethod.ToLowerInvariant(), outcome.Stored.Count,

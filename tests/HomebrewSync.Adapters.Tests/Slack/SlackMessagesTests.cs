@@ -165,6 +165,21 @@ public sealed class SlackMessagesTests
     }
 
     [Fact]
+    public void CompletedWithWarnings_WithNoFailedBottle_ListsTheApiFilesAndIndexesNotUpdated_AndNoEmptyFailureList()
+    {
+        var m = SlackMessages.CompletedWithWarnings(Prod, "2025-07-21", 2, 2, TimeSpan.FromMinutes(1), [],
+            ["internal/packages.arm64_sonoma.jws.json: held back, the previous copy stays: it names 1 bottles the mirror does not hold (wget 0123456789ab)"],
+            indexNotes: ["manifests/wget/1.25.0.json: the registry's index does not list every mirrored bottle"]);
+
+        var text = string.Join("\n", m.Blocks.OfType<TextBlock>().Select(b => b.Text));
+        Assert.DoesNotContain("Failed Downloads", text, StringComparison.Ordinal);
+        Assert.Contains("*API files not updated:*\n• internal/packages.arm64_sonoma.jws.json: held back", text, StringComparison.Ordinal);
+        Assert.Contains("*Image indexes not kept (brew cannot install these bottles from the mirror; the next sync tries again):*\n• manifests/wget/1.25.0.json", text, StringComparison.Ordinal);
+        Assert.Contains("Every bottle is stored", text, StringComparison.Ordinal);
+        Assert.Equal("⚠️ Homebrew Sync Completed with Warnings", m.Text);
+    }
+
+    [Fact]
     public void Progress_HasTheReferenceBlocksLabelsAndFormats()
     {
         var p = new SyncProgress(2156, 450, 6, (long)(47.8 * GB), (long)(8.3 * GB), TimeSpan.FromMinutes(12), "node-20.5.1-arm64_sonoma", "node@20.5.1");
