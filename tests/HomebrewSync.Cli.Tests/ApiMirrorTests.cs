@@ -59,6 +59,16 @@ public sealed class ApiMirrorTests(S3ServerFixture fixture) : IAsyncLifetime
         return (env, new S3Store(fixture.Server.CreateClient(), new S3StoreOptions(bucket, "", _temp)));
     }
 
+    /// <summary>A first sync with its API file (v1) published, and wget 1.25.0, the version upstream moves on to.</summary>
+    private async Task<(Dictionary<string, string?> Env, IStore Store, byte[] V1, FakeFormula Newer)> MirroredThenWgetMovesOnAsync(string kind)
+    {
+        var (env, store) = await StoreAsync(kind);
+        var v1 = _signer.Sign(ApiSigner.PackagesPayload(_formulae, Tag));
+        _h.Server.SetApiFile(PackagesPath, v1);
+        Assert.Equal(0, (await CliHarness.RunAsync(env, "sync")).ExitCode);
+        return (env, store, v1, new FormulaBuilder("wget").WithVersion("1.25.0").WithBottle(Tag, 1300).Build());
+    }
+
     private async Task<HttpResponseMessage> GetAsync(Uri root, string path, DateTimeOffset? ifModifiedSince = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, root.AbsoluteUri.TrimEnd('/') + "/api/" + path);
@@ -159,12 +169,8 @@ public sealed class ApiMirrorTests(S3ServerFixture fixture) : IAsyncLifetime
     [InlineData("s3")]
     public async Task FailedBottle_KeepsItsTagsPreviousApiFile_NamingTheBottle(string kind)
     {
-        var (env, store) = await StoreAsync(kind);
-        var v1 = _signer.Sign(ApiSigner.PackagesPayload(_formulae, Tag));
-        _h.Server.SetApiFile(PackagesPath, v1);
-        Assert.Equal(0, (await CliHarness.RunAsync(env, "sync")).ExitCode);
+        var (env, store, v1, newer) = await MirroredThenWgetMovesOnAsync(kind);
         // A new version whose bottle the registry fails to deliver, and the API file that names it.
-        var newer = new FormulaBuilder("wget").WithVersion("1.25.0").WithBottle(Tag, 1300).Build();
         FakeFormula[] catalog = [_formulae[0], newer];
         _h.Server.SetFormulae(catalog);
         _h.Server.InjectFault(newer.Bottles[Tag].Sha256, FaultKind.NotFound, times: 10);
@@ -192,12 +198,8 @@ public sealed class ApiMirrorTests(S3ServerFixture fixture) : IAsyncLifetime
     [InlineData("s3")]
     public async Task ApiFileNamingAVersionPublishedAfterTheCatalogRead_IsHeldBack_UntilTheMirrorHasIt(string kind)
     {
-        var (env, store) = await StoreAsync(kind);
-        var v1 = _signer.Sign(ApiSigner.PackagesPayload(_formulae, Tag));
-        _h.Server.SetApiFile(PackagesPath, v1);
-        Assert.Equal(0, (await CliHarness.RunAsync(env, "sync")).ExitCode);
+        var (env, store, v1, newer) = await MirroredThenWgetMovesOnAsync(kind);
         // Upstream moved on between this sync's catalog read and its API fetch: the API already names wget 1.25.0.
-        var newer = new FormulaBuilder("wget").WithVersion("1.25.0").WithBottle(Tag, 1300).Build();
         FakeFormula[] upstream = [_formulae[0], newer];
         var v2 = _signer.Sign(ApiSigner.PackagesPayload(upstream, Tag));
         _h.Server.SetApiFile(PackagesPath, v2);
