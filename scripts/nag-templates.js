@@ -27,6 +27,7 @@ const path = require('path');
 const cdk = require('aws-cdk-lib');
 const { CfnInclude } = require('aws-cdk-lib/cloudformation-include');
 const { AwsSolutionsChecks } = require('cdk-nag');
+const { globToRegExp, pathMatches } = require('./construct-paths');
 
 const MIN_REASON = 10;
 
@@ -73,21 +74,6 @@ function compileAppliesTo(where) {
     }
     throw new Error(`${where}: appliesTo items are strings or { "regex": "/.../" }`);
   };
-}
-
-/** Glob for construct paths and stack names: '*' is any run of characters except '/', '**' any run. */
-function globToRegExp(glob) {
-  const body = glob.split(/(\*\*|\*)/).map((p) => (p === '**' ? '.*' : p === '*' ? '[^/]*' : p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))).join('');
-  return new RegExp(`^${body}$`);
-}
-
-/** A path entry matches the resource's aws:cdk:path (from the synthesizing app) or a parent construct of it. */
-function pathMatches(glob, cdkPath) {
-  if (!cdkPath) return false;
-  const re = globToRegExp(glob.replace(/\/+$/, ''));
-  const parts = cdkPath.split('/');
-  for (let n = parts.length; n > 0; n--) if (re.test(parts.slice(0, n).join('/'))) return true;
-  return false;
 }
 
 /** Splits a cdk-nag rule name into the rule id and the granular finding: 'AwsSolutions-IAM5[Action::s3:*]'. */

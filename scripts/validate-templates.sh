@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The two independent checks of every synthesized template, after the app's own policy pack:
-#   cdk-nag's AwsSolutions pack (scripts/nag-templates.js, each template loaded with CfnInclude), with the
-#   findings we accept suppressed in infra/policy-suppressions.json, each with its reason;
-#   cfn-lint in the stack's region (W3005 ignored: CDK writes a DependsOn beside a GetAtt of the same role).
-# Usage: scripts/validate-templates.sh CDK_OUT_DIR...   (exit 1 on any error, 2 on a usage or load error)
+#   cdk-nag's AwsSolutions pack (scripts/nag-templates.js, each template loaded with CfnInclude);
+#   cfn-lint in the stack's region (scripts/lint-templates.js), where warnings fail like errors.
+# The findings we accept are in one reviewed file, infra/policy-suppressions.json, each with its reason; an entry
+# that matches nothing fails too.
+# Usage: scripts/validate-templates.sh CDK_OUT_DIR...   (exit 1 on any finding not accepted, 2 on a usage or load error)
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 [ $# -gt 0 ] || { echo "usage: $0 CDK_OUT_DIR..." >&2; exit 2; }
@@ -25,8 +26,7 @@ done
 [ ${#templates[@]} -gt 0 ] || { echo "no stack templates found" >&2; exit 2; }
 echo "### cdk-nag AwsSolutions"
 node "$root/scripts/nag-templates.js" --fail-on-unused -s "$root/infra/policy-suppressions.json" "${templates[@]}" || status=$?
-for i in "${!templates[@]}"; do
-  echo "### cfn-lint ${templates[$i]} (${regions[$i]})"
-  cfn-lint -r "${regions[$i]}" -i W3005 --non-zero-exit-code error -- "${templates[$i]}" || { [ "$status" -lt 1 ] && status=1; }
-done
+targets=()
+for i in "${!templates[@]}"; do targets+=("${templates[$i]}@${regions[$i]}"); done
+node "$root/scripts/lint-templates.js" --fail-on-unused -s "$root/infra/policy-suppressions.json" "${targets[@]}" || { rc=$?; [ "$rc" -gt "$status" ] && status=$rc; }
 exit "$status"

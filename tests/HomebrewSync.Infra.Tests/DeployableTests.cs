@@ -46,8 +46,40 @@ public sealed class DeployableTests(ProdStack prod, DevStack dev, AliceStack ali
 
         Assert.True(exit == 0, output);
         Assert.Contains("Total: 0 error(s), 0 warning(s),", output, StringComparison.Ordinal);
-        Assert.Contains("0 unused suppression(s) in 3 template(s)", output, StringComparison.Ordinal);
+        Assert.Contains("cfn-lint total: 0 error(s), 0 warning(s), 0 informational,", output, StringComparison.Ordinal);
+        Assert.Equal(2, output.Split('\n').Count(l => l.EndsWith("0 unused suppression(s) in 3 template(s)", StringComparison.Ordinal)));
         Assert.Equal(3, output.Split('\n').Count(l => l.StartsWith("### cfn-lint ", StringComparison.Ordinal)));
+        // What cfn-lint finds and we accept is in the reviewed file, with its reason, not ignored on the command line.
+        Assert.Contains(output.Split('\n'), l => l.StartsWith("SUPPRESSED W3005 ", StringComparison.Ordinal) && l.Contains("policy-suppressions.json cfnLintSuppressions[", StringComparison.Ordinal));
+        Assert.DoesNotContain(" -i ", File.ReadAllText(Path.Combine(Synthesized.RepositoryRoot(), "scripts", "validate-templates.sh")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CfnLint_WarningNotInTheSuppressionFile_FailsTheValidation()
+    {
+        var dir = Directory.CreateTempSubdirectory("hbs-lint-");
+        try
+        {
+            var template = JsonNode.Parse(prod.Synthesis.TemplateText)!.AsObject();
+            template["Parameters"]!["NothingUsesThis"] = new JsonObject { ["Type"] = "String" };
+            var file = Path.Combine(dir.FullName, prod.Names.StackName + ".template.json");
+            File.WriteAllText(file, template.ToJsonString());
+            var start = new ProcessStartInfo("node") { WorkingDirectory = Synthesized.RepositoryRoot(), RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "scripts/lint-templates.js", "-s", "infra/policy-suppressions.json", file + "@" + prod.Config.AwsRegion })
+            {
+                start.ArgumentList.Add(a);
+            }
+
+            var (exit, output) = CliSynthesis.Run(start, TimeSpan.FromMinutes(2));
+
+            Assert.True(exit == 1, output);
+            Assert.Contains("WARNING W2001 Parameters/NothingUsesThis", output, StringComparison.Ordinal);
+            Assert.Contains("cfn-lint total: 0 error(s), 1 warning(s),", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
     }
 
     [Fact]

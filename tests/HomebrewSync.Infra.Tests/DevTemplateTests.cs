@@ -77,12 +77,12 @@ public sealed class PerDeveloperStackTests(AliceStack alice, DevStack dev, ProdS
     public void PerDeveloperStack_AnswersOnlyEventsNamingIt_HasNoScheduleNatOrCluster_AndABudgetForItsOwnResources()
     {
         var rules = alice.Resources("AWS::Events::Rule").Select(r => r["Properties"]!).ToArray();
-        var custom = rules.Single(r => r["EventPattern"] is not null)["EventPattern"]!;
+        var custom = Assert.Single(rules)["EventPattern"]!;
         Assert.Equal("""["HomebrewSync-dev-alice"]""", custom["detail"]!["stack"]!.ToJsonString());
-        var devCustom = dev.Resources("AWS::Events::Rule").Single(r => r["Properties"]!["EventPattern"] is not null)["Properties"]!["EventPattern"]!;
+        var devCustom = dev.Resources("AWS::Events::Rule").Single(r => r["Properties"]!["EventPattern"]?["source"]?[0]?.GetValue<string>() == "homebrew.sync")["Properties"]!["EventPattern"]!;
         Assert.Equal("""["HomebrewSync-dev"]""", devCustom["detail"]!["stack"]!.ToJsonString());
-        // No sync schedule (per_developer.schedule_enabled is false); only the freshness check runs on a timer.
-        Assert.DoesNotContain(rules, r => r["ScheduleExpression"]?.GetValue<string>() is { } e && e.StartsWith("cron(", StringComparison.Ordinal));
+        // No sync schedule (per_developer.schedule_enabled is false): the only rule is the stack's own event.
+        Assert.DoesNotContain(rules, r => r["ScheduleExpression"] is not null);
         Assert.Empty(alice.Resources("AWS::EC2::NatGateway"));
         Assert.Empty(alice.Resources("AWS::EC2::EIP"));
         Assert.Empty(alice.Resources("AWS::ECS::Cluster"));
@@ -96,6 +96,33 @@ public sealed class PerDeveloperStackTests(AliceStack alice, DevStack dev, ProdS
     }
 
     private const string EnvVarsEcsCluster = HomebrewSync.Contracts.EnvVars.EcsClusterName;
+
+    [Fact]
+    public void PerDeveloperStack_WithoutASchedule_HasNoStaleMirrorAlarmOrFreshnessCheck_WhileDevHasBoth()
+    {
+        Assert.False(alice.Config.ScheduleEnabled);
+        Assert.True(dev.Config.ScheduleEnabled);
+        static bool Stale(JsonObject alarm) => alarm["Properties"]!["MetricName"]?.GetValue<string>() == "MirrorAgeHours";
+        static bool Freshness(JsonObject rule) => rule["Properties"]!["Targets"]!.ToJsonString().Contains(HomebrewSync.Contracts.StateMachine.OrchestratorActions.CheckFreshness, StringComparison.Ordinal);
+
+        // A manual run in alice's stack is not followed, 30 hours later, by an alarm that the mirror is stale.
+        Assert.DoesNotContain(alice.Resources("AWS::CloudWatch::Alarm"), Stale);
+        Assert.DoesNotContain(alice.Resources("AWS::Events::Rule"), Freshness);
+        Assert.DoesNotContain("MirrorAgeHours", alice.Single("AWS::CloudWatch::Dashboard")["Properties"]!["DashboardBody"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Single(dev.Resources("AWS::CloudWatch::Alarm"), Stale);
+        Assert.Equal(2, dev.Resources("AWS::Events::Rule").Count(Freshness));
+    }
+
+    [Fact]
+    public void StaleAlarmShorterThanTheScheduleGap_IsAnError_OnlyWhenTheStackHasASchedule()
+    {
+        static bool GapError(string e) => e.StartsWith("max_mirror_age_hours:", StringComparison.Ordinal);
+        // alice inherits dev's 6-hourly cron; her stack does not run it, so nothing checks against it.
+        var unscheduled = alice.Config with { MaxMirrorAgeHours = 1 };
+
+        Assert.DoesNotContain(HomebrewSync.Contracts.Deployment.DeploymentConfigValidator.Validate(unscheduled), GapError);
+        Assert.Contains(HomebrewSync.Contracts.Deployment.DeploymentConfigValidator.Validate(unscheduled with { ScheduleEnabled = true }), GapError);
+    }
 
     [Fact]
     public void PerDeveloperStack_IsRemovable()

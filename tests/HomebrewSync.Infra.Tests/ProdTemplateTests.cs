@@ -142,23 +142,30 @@ public sealed class ProdTemplateTests(ProdStack prod) : IClassFixture<ProdStack>
         var bound = states["WorkerDone"]!["Choices"]!.AsArray().Single(c => c!["Variable"]!.GetValue<string>() == "$.worker.invocations")!;
         Assert.Equal((30, "WorkerLoopBound"), (bound["NumericGreaterThanEquals"]!.GetValue<int>(), bound["Next"]!.GetValue<string>()));
         Assert.Equal("NotifyRunFailure", states["WorkerLoopBound"]!["Next"]!.GetValue<string>());
-        // ECS capacity and throttling errors are retried before the run fails.
-        var retry = states["TransferOnEcs"]!["Retry"]![0]!;
-        Assert.Contains("ECS.AmazonECSException", retry["ErrorEquals"]!.AsArray().Select(e => e!.GetValue<string>()));
+        // Where the ECS route ends for each exit code, and its retries: StateMachineRouteTests.
         Assert.True(machine["TracingConfiguration"]!["Enabled"]!.GetValue<bool>());
     }
 
     [Fact]
-    public void Rules_ScheduleFromConfig_TheStacksOwnCustomEvent_AndTheDailyFreshnessCheck()
+    public void Rules_ScheduleFromConfig_TheStacksOwnCustomEvent_AndTheFreshnessCheckDailyAndAfterEachRun()
     {
         prod.Template.HasResourceProperties("AWS::Events::Rule", new Dictionary<string, object> { ["ScheduleExpression"] = "cron(0 3 ? * SUN *)", ["State"] = "ENABLED" });
-        var custom = prod.Resources("AWS::Events::Rule").Single(r => r["Properties"]!["EventPattern"] is not null)["Properties"]!["EventPattern"]!;
+        var custom = prod.Resources("AWS::Events::Rule").Single(r => r["Properties"]!["EventPattern"]?["source"]?[0]?.GetValue<string>() == "homebrew.sync")["Properties"]!["EventPattern"]!;
         Assert.Equal("""["homebrew.sync"]""", custom["source"]!.ToJsonString());
         Assert.Equal("""["Manual Sync Trigger","Selective Sync"]""", custom["detail-type"]!.ToJsonString());
         // Prod also answers an event that names no stack, as before per-stack filters existed.
         Assert.Equal("""["HomebrewSync-prod",{"exists":false}]""", custom["detail"]!["stack"]!.ToJsonString());
         var freshness = prod.Resources("AWS::Events::Rule").Single(r => r["Properties"]!["ScheduleExpression"]?.GetValue<string>() == "rate(1 day)")["Properties"]!;
         Assert.Contains(OrchestratorActions.CheckFreshness, freshness["Targets"]![0]!["Input"]!.GetValue<string>(), StringComparison.Ordinal);
+        // And after every execution of this state machine that succeeded, so the stale-mirror alarm clears at once.
+        var afterRun = prod.Resources("AWS::Events::Rule").Single(r => r["Properties"]!["EventPattern"]?["source"]?[0]?.GetValue<string>() == "aws.states")["Properties"]!;
+        var machine = Assert.Single(prod.ResourcesById("AWS::StepFunctions::StateMachine")).Key;
+        var pattern = afterRun["EventPattern"]!;
+        Assert.Equal("""["Step Functions Execution Status Change"]""", pattern["detail-type"]!.ToJsonString());
+        Assert.Equal("""["SUCCEEDED"]""", pattern["detail"]!["status"]!.ToJsonString());
+        Assert.Equal($$$"""[{"Ref":"{{{machine}}}"}]""", pattern["detail"]!["stateMachineArn"]!.ToJsonString());
+        Assert.Equal(freshness["Targets"]![0]!["Input"]!.GetValue<string>(), afterRun["Targets"]![0]!["Input"]!.GetValue<string>());
+        Assert.Equal(freshness["Targets"]![0]!["Arn"]!.ToJsonString(), afterRun["Targets"]![0]!["Arn"]!.ToJsonString());
         // Pruning is off unless prune_enabled.
         Assert.DoesNotContain(prod.Resources("AWS::Events::Rule"), r => r["Properties"]!["Targets"]![0]!["Input"]?.GetValue<string>()?.Contains(OrchestratorActions.Prune, StringComparison.Ordinal) == true);
     }
@@ -176,6 +183,10 @@ public sealed class ProdTemplateTests(ProdStack prod) : IClassFixture<ProdStack>
         }
         var stale = alarms.Single(a => a["MetricName"]?.GetValue<string>() == "MirrorAgeHours");
         Assert.Equal(192, stale["Threshold"]!.GetValue<double>());
+        // The freshness check reports no age before the first sync finishes: a deployment whose runs never succeed
+        // has no data, which must breach. Two days of it, so a day whose check has not run yet never fires it alone.
+        Assert.Equal(("breaching", 2, 2, 86400), (stale["TreatMissingData"]!.GetValue<string>(), stale["EvaluationPeriods"]!.GetValue<int>(), stale["DatapointsToAlarm"]!.GetValue<int>(), stale["Period"]!.GetValue<int>()));
+        Assert.Equal(("HomebrewSync", "Maximum", """[{"Name":"Environment","Value":"prod"}]"""), (stale["Namespace"]!.GetValue<string>(), stale["Statistic"]!.GetValue<string>(), stale["Dimensions"]!.ToJsonString()));
         // Longer than the longest gap of the weekly schedule: it cannot fire before each run.
         Assert.True(stale["Threshold"]!.GetValue<double>() > ScheduleExpression.LongestGap(prod.Config.ScheduleExpression, new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero), TimeSpan.FromDays(60))!.Value.TotalHours);
         Assert.Contains(alarms, a => a["Threshold"]!.GetValue<double>() == 80 && a["Metrics"]!.ToJsonString().Contains("CpuUtilized", StringComparison.Ordinal));

@@ -98,15 +98,22 @@ public sealed class MonitoringConstruct : Construct
                 TreatMissingData = TreatMissingData.NOT_BREACHING,
             }));
         }
-        // The daily freshness check writes MirrorAgeHours; the threshold is longer than the schedule's longest gap.
-        alarms.Add(Custom("MirrorAgeHours", env, "Maximum", Duration.Days(1)).CreateAlarm(this, "MirrorStaleAlarm", new CreateAlarmOptions
+        if (c.ScheduleEnabled)
         {
-            AlarmDescription = $"No sync has finished for more than {c.MaxMirrorAgeHours} hours",
-            Threshold = c.MaxMirrorAgeHours,
-            EvaluationPeriods = 1,
-            ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
-            TreatMissingData = TreatMissingData.NOT_BREACHING,
-        }));
+            // The freshness checks (daily and after each run that succeeded) write MirrorAgeHours; the threshold is
+            // longer than the schedule's longest gap. They write nothing before the first run finishes, so missing data
+            // breaches: a mirror that never synced is stale. Two days of it are needed, so a day whose check has not
+            // run yet never counts alone.
+            alarms.Add(Custom("MirrorAgeHours", env, "Maximum", Duration.Days(1)).CreateAlarm(this, "MirrorStaleAlarm", new CreateAlarmOptions
+            {
+                AlarmDescription = $"No sync has finished for more than {c.MaxMirrorAgeHours} hours, or none ever has",
+                Threshold = c.MaxMirrorAgeHours,
+                EvaluationPeriods = 2,
+                DatapointsToAlarm = 2,
+                ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
+                TreatMissingData = TreatMissingData.BREACHING,
+            }));
+        }
         var action = new SnsAction(Topic);
         foreach (var alarm in alarms)
         {
@@ -151,14 +158,15 @@ public sealed class MonitoringConstruct : Construct
             }),
             new GraphWidget(new GraphWidgetProps
             {
-                Title = "Sync Duration and Mirror Age",
+                Title = c.ScheduleEnabled ? "Sync Duration and Mirror Age" : "Sync Duration",
                 Left = [new MathExpression(new MathExpressionProps
                 {
                     Expression = $"SEARCH('{{{Namespace},Environment,SyncType}} MetricName=\"SyncDuration\" Environment=\"{env}\"', 'Maximum', 86400)",
                     Label = "SyncDuration (s)",
                     Period = Duration.Days(1),
                 })],
-                Right = [Custom("MirrorAgeHours", env, "Maximum", Duration.Days(1))],
+                // Only a scheduled mirror has its age reported.
+                Right = c.ScheduleEnabled ? [Custom("MirrorAgeHours", env, "Maximum", Duration.Days(1))] : [],
                 Width = 12,
             }));
         if (props.BrewEndpoint is { } e)

@@ -35,7 +35,8 @@ public sealed class OrchestrationProps
 /// The sync's state machine: Plan (orchestrator) -> Route -> the worker until done (at most max_worker_invocations
 /// times), or ECS RunTask.sync (exit 0: done; exit 3, "completed with warnings", reported by the task: done); any
 /// failure caught -> the orchestrator's notify_failure -> Fail. Started by the schedule (when enabled) and by
-/// homebrew.sync events addressed to this stack; a daily rule asks the orchestrator how old the mirror is.
+/// homebrew.sync events addressed to this stack; with a schedule, the orchestrator reports how old the mirror is daily
+/// and after each execution that succeeded.
 /// </summary>
 public sealed class OrchestrationConstruct : Construct
 {
@@ -116,6 +117,33 @@ public sealed class OrchestrationConstruct : Construct
                 Schedule = Schedule.Expression(c.ScheduleExpression),
                 Targets = [new SfnStateMachine(StateMachine)],
             });
+            // Only a mirror that is synced on a schedule is expected to stay fresh: without one there is no
+            // freshness check and no stale-mirror alarm (MonitoringConstruct).
+            var checkFreshness = RuleTargetInput.FromObject(new Dictionary<string, object> { ["action"] = OrchestratorActions.CheckFreshness });
+            FreshnessRule = new Rule(this, "Freshness", new RuleProps
+            {
+                RuleName = $"{props.Names.Prefix}-freshness",
+                Description = "Daily: the orchestrator reports how old the mirror is (MirrorAgeHours)",
+                Schedule = Schedule.Rate(Duration.Days(1)),
+                Targets = [new LambdaFunction(props.Orchestrator, new LambdaFunctionProps { Event = checkFreshness })],
+            });
+            // Also right after a run that finished, so the stale-mirror alarm clears without waiting for the daily check.
+            FreshnessAfterRunRule = new Rule(this, "FreshnessAfterRun", new RuleProps
+            {
+                RuleName = $"{props.Names.Prefix}-freshness-after-run",
+                Description = "After each execution that succeeded: the orchestrator reports how old the mirror is (MirrorAgeHours)",
+                EventPattern = new EventPattern
+                {
+                    Source = ["aws.states"],
+                    DetailType = ["Step Functions Execution Status Change"],
+                    Detail = new Dictionary<string, object>
+                    {
+                        ["status"] = new[] { "SUCCEEDED" },
+                        ["stateMachineArn"] = new[] { StateMachine.StateMachineArn },
+                    },
+                },
+                Targets = [new LambdaFunction(props.Orchestrator, new LambdaFunctionProps { Event = checkFreshness })],
+            });
         }
         // Events are addressed to a stack by detail.stack; prod also takes the reference's events, which name none.
         var stackName = Stack.Of(this).StackName;
@@ -136,13 +164,6 @@ public sealed class OrchestrationConstruct : Construct
             },
             Targets = [new SfnStateMachine(StateMachine)],
         });
-        FreshnessRule = new Rule(this, "Freshness", new RuleProps
-        {
-            RuleName = $"{props.Names.Prefix}-freshness",
-            Description = "Daily: the orchestrator reports how old the mirror is (MirrorAgeHours)",
-            Schedule = Schedule.Rate(Duration.Days(1)),
-            Targets = [new LambdaFunction(props.Orchestrator, new LambdaFunctionProps { Event = RuleTargetInput.FromObject(new Dictionary<string, object> { ["action"] = OrchestratorActions.CheckFreshness }) })],
-        });
         if (c.PruneEnabled)
         {
             PruneRule = new Rule(this, "Prune", new RuleProps
@@ -159,7 +180,10 @@ public sealed class OrchestrationConstruct : Construct
     public Rule? PruneRule { get; }
     public Rule? ScheduleRule { get; }
     public Rule TriggerRule { get; }
-    public Rule FreshnessRule { get; }
+    /// <summary>The daily freshness check; null without a schedule.</summary>
+    public Rule? FreshnessRule { get; }
+    /// <summary>The freshness check after each execution that succeeded; null without a schedule.</summary>
+    public Rule? FreshnessAfterRunRule { get; }
 
     /// <summary>
     /// RunTask.sync with retries for ECS's own capacity and throttling errors; a container that exits non-zero fails

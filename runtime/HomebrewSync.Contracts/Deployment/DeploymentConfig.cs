@@ -44,7 +44,7 @@ public sealed record DeploymentConfig
 
     [JsonPropertyName("schedule_expression")] public string ScheduleExpression { get; init; } = "";
     [JsonPropertyName("schedule_enabled")] public bool ScheduleEnabled { get; init; }
-    /// <summary>The "mirror is stale" alarm fires when the last successful sync is older than this; more than the schedule's longest gap.</summary>
+    /// <summary>With a schedule, the "mirror is stale" alarm fires when the last successful sync is older than this (or there is none); more than the schedule's longest gap.</summary>
     [JsonPropertyName("max_mirror_age_hours")] public int MaxMirrorAgeHours { get; init; }
 
     [JsonPropertyName("size_threshold_gb")] public double SizeThresholdGb { get; init; }

@@ -76,7 +76,9 @@ public static class DeploymentConfigValidator
         {
             e.Add($"notification_email_addresses: '{placeholder}' is the reference's placeholder; name a mailbox that someone reads");
         }
-        if (ScheduleExpression.LongestGap(c.ScheduleExpression, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), TimeSpan.FromDays(60)) is { } gap
+        // The stale-mirror alarm exists only with a schedule, so only then must it outlast the schedule's gaps.
+        if (c.ScheduleEnabled
+            && ScheduleExpression.LongestGap(c.ScheduleExpression, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), TimeSpan.FromDays(60)) is { } gap
             && c.MaxMirrorAgeHours <= gap.TotalHours)
         {
             e.Add($"max_mirror_age_hours: {c.MaxMirrorAgeHours} h is not more than the schedule's longest gap ({gap.TotalHours:0} h): the stale-mirror alarm would fire before each run");

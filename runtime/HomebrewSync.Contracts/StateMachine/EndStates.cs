@@ -23,4 +23,15 @@ public static class EndStates
 
     /// <summary>The exit code of a run that completed with failed bottles (the CLI's "completed with warnings").</summary>
     public const int WarningsExitCode = 3;
+
+    /// <summary>
+    /// Where an execution ends after its ECS task exited with <paramref name="exitCode"/>: what the state machine's ECS route
+    /// encodes (the infrastructure tests walk the synthesized definition and compare with this).
+    /// </summary>
+    public static string ForEcsExitCode(int exitCode) => exitCode switch
+    {
+        0 => DoneOnEcs,
+        WarningsExitCode => DoneWithWarnings,
+        _ => SyncFailed,
+    };
 }
