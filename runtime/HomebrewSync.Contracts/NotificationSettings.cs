@@ -18,6 +18,9 @@ public sealed record NotificationSettings
     public string? SlackUsername { get; init; }
     public string Region { get; init; } = "us-east-1";
     public string ScheduleExpression { get; init; } = DefaultSchedule;
+
+    /// <summary>The <see cref="ScheduleExpression"/> of a deployment that runs only when asked: no "Next sync" in messages.</summary>
+    public const string NoSchedule = "none";
     public double SizeThresholdGb { get; init; } = 20;
     /// <summary>The ECS cluster large plans go to; null where there is none (every plan goes to the Lambda worker).</summary>
     public string? EcsClusterName { get; init; }

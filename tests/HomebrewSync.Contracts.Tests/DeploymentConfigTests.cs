@@ -51,6 +51,9 @@ public sealed class DeploymentConfigTests : IDisposable
         var alice = DeploymentConfigLoader.Load(_dir, "dev", "alice");
 
         Assert.False(alice.ScheduleEnabled);
+        var aliceNames = new DeploymentNames("dev", "alice", alice);
+        Assert.Equal(NotificationSettings.NoSchedule, RuntimeEnvironment.Orchestrator(alice, aliceNames, new RuntimeInputs(null, null))[EnvVars.ScheduleExpression]);
+        Assert.Null(ScheduleExpression.Next(NotificationSettings.NoSchedule, DateTimeOffset.UnixEpoch));
         Assert.False(alice.EnableEcs);
         Assert.False(alice.BrewEndpoint.Enabled);
         Assert.Equal(20, alice.MonthlyBudgetLimit);

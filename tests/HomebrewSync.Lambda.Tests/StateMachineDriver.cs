@@ -52,18 +52,13 @@ public sealed class StateMachineDriver(LambdaServices services, IReadOnlyDiction
         if (Planned.Route == Routes.Ecs)
         {
             Ecs = await CliProcess.RunAsync(ecsEnvironment, [.. Planned.EcsCommand]);
-            switch (Ecs.ExitCode)
+            // The mapping the synthesized state machine is proven to follow (Infra.Tests' StateMachineRouteTests walk its ASL).
+            EndState = EndStates.ForEcsExitCode(Ecs.ExitCode);
+            if (EndState == Failed)
             {
-                case 0:
-                    EndState = DoneOnEcs;
-                    return;
-                case EndStates.WarningsExitCode:
-                    EndState = DoneWithWarnings;
-                    return;
-                default:
-                    await FailAsync(new StateError { Error = "States.TaskFailed", Cause = JsonSerializer.Serialize(new { Containers = new[] { new { ExitCode = Ecs.ExitCode } }, StoppedReason = "Essential container in task exited" }) });
-                    return;
+                await FailAsync(new StateError { Error = "States.TaskFailed", Cause = JsonSerializer.Serialize(new { Containers = new[] { new { ExitCode = Ecs.ExitCode } }, StoppedReason = "Essential container in task exited" }) });
             }
+            return;
         }
         var request = JsonSerializer.Serialize(new WorkerRequest { PlanKey = Planned.PlanKey });
         while (true)

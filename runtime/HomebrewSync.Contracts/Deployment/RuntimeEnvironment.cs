@@ -79,7 +79,8 @@ public static class RuntimeEnvironment
             [EnvVars.RetryAttempts] = S(c.RetryAttempts),
             [EnvVars.RetryDelaySeconds] = S(c.RetryDelaySeconds),
             [EnvVars.BatchSize] = S(c.BatchSize),
-            [EnvVars.ScheduleExpression] = c.ScheduleExpression,
+            // A stack without a schedule (a per-developer one) names no "Next sync" in its messages.
+            [EnvVars.ScheduleExpression] = c.ScheduleEnabled ? c.ScheduleExpression : NotificationSettings.NoSchedule,
             [EnvVars.OrchestratorFunctionName] = n.OrchestratorFunction,
             [EnvVars.EmitMetrics] = "true",
             [EnvVars.S3ServerSideEncryption] = string.IsNullOrEmpty(c.KmsKeyId) ? "AES256" : "aws:kms",
