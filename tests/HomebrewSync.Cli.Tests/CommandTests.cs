@@ -171,6 +171,6 @@ public sealed class CommandTests
         {
             Assert.Contains(s, run.Out, StringComparison.Ordinal);
         }
-        Assert.Matches(@"\n  3\s+completed with failures", run.Out);
+        Assert.Matches(@"\n  3\s+completed with warnings", run.Out);
     }
 }

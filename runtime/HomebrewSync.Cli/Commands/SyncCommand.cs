@@ -46,11 +46,11 @@ internal static class SyncCommand
         }
         var o = console.Out;
         var speed = outcome.Duration.TotalSeconds > 0 ? $" ({Humanize.Speed(outcome.BytesTransferred / outcome.Duration.TotalSeconds)})" : "";
-        var state = outcome.HasFailures ? "completed with failures" : outcome.Done ? "complete" : $"stopped with {Humanize.Count(outcome.Remaining)} bottles left (time budget)";
+        var state = outcome.HasFailures ? "completed with warnings" : outcome.Done ? "complete" : $"stopped with {Humanize.Count(outcome.Remaining)} bottles left (time budget)";
         o.WriteLine($"Sync {plan.SyncDate} {state}: "
             + $"{Humanize.Count(outcome.Stored.Count)} stored, {Humanize.Count(plan.Skipped)} skipped, {Humanize.Count(outcome.Failed.Count)} failed; "
             + $"{Humanize.Bytes(outcome.BytesTransferred)} downloaded in {Humanize.Duration(outcome.Duration)}{speed}");
-        if (outcome.HasFailures)
+        if (outcome.Failed.Count > 0)
         {
             o.WriteLine("Failed:");
             foreach (var f in outcome.Failed.OrderBy(f => f.Bottle.Key, StringComparer.Ordinal).Take(MaxFailuresShown))
