@@ -149,12 +149,15 @@ public sealed class SyncEndToEndTests
         h.Server.InjectFault(missing.Bottles["monterey"].Sha256, FaultKind.NotFound, 10);
         h.Server.InjectFault(stalled.Bottles["monterey"].Sha256, FaultKind.Stall, 10);
         var env = h.Environment();
-        env["DOWNLOAD_TIMEOUT_SECONDS"] = "0.5";
+        // The timeout ends the stall; it also bounds the catalog and index requests, so it is long enough for a
+        // machine busy with other tests (0.5 s was not), and the retry waits nothing.
+        env["DOWNLOAD_TIMEOUT_SECONDS"] = "3";
         env["RETRY_ATTEMPTS"] = "1";
+        env["RETRY_DELAY_SECONDS"] = "0";
 
         var run = await CliHarness.RunAsync(env, "sync", "--platform", "monterey", "--date", "2025-07-21", "--json");
 
-        Assert.Equal(3, run.ExitCode);
+        Assert.True(run.ExitCode == 3, run.Error);
         using var doc = JsonDocument.Parse(run.Out);
         var failed = doc.RootElement.GetProperty("failed").EnumerateArray()
             .ToDictionary(e => e.GetProperty("key").GetString()!, e => (Kind: e.GetProperty("kind").GetString(), Reason: e.GetProperty("reason").GetString()!));
