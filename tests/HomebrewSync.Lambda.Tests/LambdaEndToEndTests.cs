@@ -71,6 +71,13 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         return (new StateMachineDriver(services, EcsEnvironment(env)), services);
     }
 
+    /// <summary>A driver whose plans go to ECS (a tiny size threshold) and whose task is given one setting of its own.</summary>
+    private async Task<(StateMachineDriver Driver, LambdaServices Services)> EcsDriverAsync(string name, string value)
+    {
+        var (services, env) = await ServicesAsync((EnvVars.SizeThresholdGb, "0.00003"));
+        return (new StateMachineDriver(services, new Dictionary<string, string?>(EcsEnvironment(env), StringComparer.Ordinal) { [name] = value }), services);
+    }
+
     private async Task<(LambdaServices Services, Dictionary<string, string?> Environment)> ServicesAsync(params (string, string)[] overrides)
     {
         var env = Env(overrides);
@@ -257,10 +264,9 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     [Fact]
     public async Task EcsTask_Failing_EndsSyncFailed_AndTheOrchestratorSendsFailed()
     {
-        var (services, env) = await ServicesAsync((EnvVars.SizeThresholdGb, "0.00003"));
-        using var _ = services;
         // The task cannot bind its settings: it exits 2 before transferring anything.
-        var driver = new StateMachineDriver(services, new Dictionary<string, string?>(EcsEnvironment(env), StringComparer.Ordinal) { [EnvVars.MaxConcurrentDownloads] = "lots" });
+        var (driver, services) = await EcsDriverAsync(EnvVars.MaxConcurrentDownloads, "lots");
+        using var _ = services;
 
         await driver.RunAsync(Scheduled);
 
@@ -290,9 +296,8 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     public async Task PlanAboveTheDownloadLimit_IsRefusedByTheEcsTask_BeforeTheFirstByte_AndFailedIsSent()
     {
         // The orchestrator has no limit; the task, given one, checks the saved plan again.
-        var (services, env) = await ServicesAsync((EnvVars.SizeThresholdGb, "0.00003"));
+        var (driver, services) = await EcsDriverAsync(EnvVars.MaxDownloadSizeGb, "0.00001");
         using var _ = services;
-        var driver = new StateMachineDriver(services, new Dictionary<string, string?>(EcsEnvironment(env), StringComparer.Ordinal) { [EnvVars.MaxDownloadSizeGb] = "0.00001" });
 
         await driver.RunAsync(Scheduled);
 

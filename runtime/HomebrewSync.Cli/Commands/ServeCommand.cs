@@ -51,7 +51,7 @@ internal static class ServeCommand
                 {
                     console.Error.WriteLine($"error: {mirrorRequest.Method} {mirrorRequest.RawPath}: {ex.GetType().Name}: {ex.Message}");
                 }
-                response = MirrorResponse.Text(500, "the mirror's store could not be read\n");
+                response = StoreUnreadable();
             }
             try
             {
@@ -71,7 +71,7 @@ internal static class ServeCommand
                 else
                 {
                     ctx.Response.Headers.Clear();
-                    response = MirrorResponse.Text(500, "the mirror's store could not be read\n");
+                    response = StoreUnreadable();
                     await WriteAsync(ctx, mirrorRequest, response);
                 }
             }
@@ -131,6 +131,8 @@ internal static class ServeCommand
             ? new UriBuilder(uri) { Host = System.Net.Dns.GetHostName() }.Uri.AbsoluteUri.TrimEnd('/')
             : bound;
     }
+
+    private static MirrorResponse StoreUnreadable() => MirrorResponse.Text(500, "the mirror's store could not be read\n");
 
     private static async Task WriteAsync(HttpContext ctx, MirrorRequest request, MirrorResponse response)
     {

@@ -77,6 +77,9 @@ public sealed class ApiMirror(IApiFileSource source, IDocumentStore documents, J
     {
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(targets);
+        var holds = mirror is null ? null : new MirrorHolds(
+            mirror.Bottles.Values.Select(e => e.Sha256).ToHashSet(StringComparer.Ordinal),
+            mirror.Bottles.Values.Select(e => e.FormulaName).ToHashSet(StringComparer.Ordinal));
         var results = new List<ApiFileResult>();
         foreach (var file in files)
         {
@@ -107,7 +110,7 @@ public sealed class ApiMirror(IApiFileSource source, IDocumentStore documents, J
                 results.Add(new ApiFileResult(file.Path, ApiFileStatus.Unreachable, "the fetched copy was lost before it could be published; the next sync fetches it again"));
                 continue;
             }
-            if (!settings.ApiPublishWithFailures && mirror is not null && file.Tags.All(targets.Contains) && Lacking(bytes, mirror) is { Count: > 0 } lacking)
+            if (!settings.ApiPublishWithFailures && holds is not null && file.Tags.All(targets.Contains) && Lacking(bytes, holds) is { Count: > 0 } lacking)
             {
                 var names = string.Join(", ", lacking.Take(5).Select(l => $"{l.Formula} {l.Sha256[..12]}")) + (lacking.Count > 5 ? $" and {lacking.Count - 5} more" : "");
                 results.Add(new ApiFileResult(file.Path, ApiFileStatus.HeldBack,
@@ -131,14 +134,13 @@ public sealed class ApiMirror(IApiFileSource source, IDocumentStore documents, J
     /// skips by choice, such as a disabled formula, is not its to hold). Upstream may publish between the sync's catalog
     /// read and its API fetch; a client given such a file would ask the mirror for a version it lacks.
     /// </summary>
-    private static List<(string Formula, string Sha256)> Lacking(byte[] document, HashManifest mirror)
-    {
-        var held = mirror.Bottles.Values.Select(e => e.Sha256).ToHashSet(StringComparer.Ordinal);
-        var carried = mirror.Bottles.Values.Select(e => e.FormulaName).ToHashSet(StringComparer.Ordinal);
-        return ApiPayload.BottleChecksums(document)
-            .Where(kv => carried.Contains(kv.Key) && !held.Contains(kv.Value))
+    private static List<(string Formula, string Sha256)> Lacking(byte[] document, MirrorHolds mirror) =>
+        ApiPayload.BottleChecksums(document)
+            .Where(kv => mirror.Formulae.Contains(kv.Key) && !mirror.Sha256s.Contains(kv.Value))
             .Select(kv => (kv.Key, kv.Value))
             .OrderBy(l => l.Key, StringComparer.Ordinal)
             .ToList();
-    }
+
+    /// <summary>The bottles (by sha256) and the formulae the hash file holds, read once for every file.</summary>
+    private sealed record MirrorHolds(HashSet<string> Sha256s, HashSet<string> Formulae);
 }

@@ -41,6 +41,7 @@ public static class SyncPlanner
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(time);
         var targets = request.Platforms.Select(PlatformTag.Parse).ToArray();
+        var macTargets = targets.Where(t => t.IsMacOs).ToArray();
         var wanted = request.Formulae is { } names ? new HashSet<string>(names, StringComparer.Ordinal) : null;
         var found = new HashSet<string>(StringComparer.Ordinal);
         var tagsInCatalog = new HashSet<string>(StringComparer.Ordinal);
@@ -89,9 +90,13 @@ public static class SyncPlanner
                 disabled++;
                 continue;
             }
-            foreach (var target in targets.Where(t => t.IsMacOs))
+            // The macOS architectures the formula has a bottle for, read once for all the targets.
+            var macArchitectures = macTargets.Length == 0 ? null : formula.Files.Keys
+                .Select(k => parsed.TryGetValue(k, out var p) ? p : parsed[k] = PlatformTag.Parse(k))
+                .Where(t => t.IsMacOs).Select(t => t.Architecture).ToHashSet(StringComparer.Ordinal);
+            foreach (var target in macTargets)
             {
-                if (formula.Files.Keys.Any(k => (parsed.TryGetValue(k, out var p) ? p : parsed[k] = PlatformTag.Parse(k)) is { IsMacOs: true } tag && tag.Architecture == target.Architecture))
+                if (macArchitectures!.Contains(target.Architecture))
                 {
                     withMacBottle[target.Name] = withMacBottle.GetValueOrDefault(target.Name) + 1;
                     if (formula.Files.ContainsKey(target.Name))
