@@ -34,7 +34,7 @@ public sealed class CliHarness : IAsyncDisposable
         ["TARGET_PLATFORMS"] = ReferenceTags,
         ["HOMEBREW_SYNC_STORE"] = Store,
         ["RETRY_DELAY_SECONDS"] = "0.05",
-        ["DOWNLOAD_TIMEOUT_SECONDS"] = "10",
+        ["DOWNLOAD_TIMEOUT_SECONDS"] = "60",
     };
 
     public async Task<CliRun> RunAsync(params string[] args) => await RunAsync(Environment(), args);

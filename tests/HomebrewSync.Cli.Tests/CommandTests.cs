@@ -16,7 +16,7 @@ public sealed class CommandTests
 
         var run = await h.RunAsync("plan", "--platform", "arm64_sonoma,monterey", "--json");
 
-        Assert.Equal(0, run.ExitCode);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Error}");
         using var doc = JsonDocument.Parse(run.Out);
         var byPlatform = doc.RootElement.GetProperty("by_target").EnumerateArray()
             .ToDictionary(e => e.GetProperty("target").GetString()!, e => (e.GetProperty("count").GetInt32(), e.GetProperty("bytes").GetInt64()));
@@ -35,7 +35,7 @@ public sealed class CommandTests
 
         var run = await h.RunAsync("plan", "--platform", "arm64_sonoma,monterey");
 
-        Assert.Equal(0, run.ExitCode);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Error}");
         Assert.Matches(@"arm64_sonoma\s+1\s+2\.0 KB", run.Out);
         Assert.Matches(@"total \(each once\)\s+2\s+4\.0 KB", run.Out);
     }
@@ -76,7 +76,7 @@ public sealed class CommandTests
 
         var run = await h.RunAsync("verify");
 
-        Assert.Equal(0, run.ExitCode);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Error}");
         Assert.Contains("unlisted     2025-07-21/stray-1.0.monterey.bottle.tar.gz", run.Out, StringComparison.Ordinal);
         Assert.Contains("OK: 1 bottles match the hash file; 1 unlisted object(s), which 'homebrew-sync prune' removes.", run.Out, StringComparison.Ordinal);
     }
@@ -143,7 +143,7 @@ public sealed class CommandTests
 
         var run = await h.RunAsync("stats");
 
-        Assert.Equal(0, run.ExitCode);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Error}");
         Assert.Contains("Bottles: 2 (2.0 KB)", run.Out, StringComparison.Ordinal);
         Assert.Matches(@"monterey\s+1\s+1\.0 KB", run.Out);
         Assert.Matches(@"2025-07-21\s+2\s+2\.0 KB", run.Out);
@@ -165,7 +165,7 @@ public sealed class CommandTests
     {
         var run = await CliHarness.RunAsync(new Dictionary<string, string?>(), "--help");
 
-        Assert.Equal(0, run.ExitCode);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Error}");
         foreach (var s in new[] { "plan", "sync", "verify", "stats", "--store", "--api-url", "--platform", "--formula", "--force", "--concurrency", "--retries", "--timeout", "--date", "--json",
                      "TARGET_PLATFORMS", "MAX_CONCURRENT_DOWNLOADS", "RETRY_ATTEMPTS", "RETRY_DELAY_SECONDS", "DOWNLOAD_TIMEOUT_SECONDS", "BATCH_SIZE", "HOMEBREW_REGISTRY_TOKEN" })
         {

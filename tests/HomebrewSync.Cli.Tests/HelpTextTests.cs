@@ -34,7 +34,7 @@ public sealed class HelpTextTests
 
         var run = await CliHarness.RunAsync(new Dictionary<string, string?>(), "--help");
 
-        Assert.Equal(0, run.ExitCode);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Error}");
         Assert.Equal(run.Out.Replace("\r\n", "\n", StringComparison.Ordinal), block);
     }
 }

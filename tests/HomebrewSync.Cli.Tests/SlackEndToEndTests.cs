@@ -125,7 +125,7 @@ public sealed class SlackEndToEndTests
         var run = await CliHarness.RunAsync(env, "sync", "--platform", "monterey", "--json");
         var bad = await CliHarness.RunAsync(env, "sync", "--platform", "nope_tag");
 
-        Assert.Equal(0, run.ExitCode);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Error}");
         Assert.Contains("not delivered", run.Error, StringComparison.Ordinal);
         foreach (var text in new[] { run.Out, run.Error, bad.Out, bad.Error })
         {
@@ -142,7 +142,7 @@ public sealed class SlackEndToEndTests
 
         var run = await h.RunAsync("sync", "--platform", "arm64_sonoma,monterey", "--date", "2025-07-21", "--metrics", "--environment", "prod", "--json");
 
-        Assert.Equal(0, run.ExitCode);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Error}");
         var line = Assert.Single(run.Error.Split('\n'), l => l.StartsWith("{\"_aws\"", StringComparison.Ordinal));
         using var emf = JsonDocument.Parse(line);
         var root = emf.RootElement;

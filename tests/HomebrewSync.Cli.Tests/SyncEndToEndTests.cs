@@ -17,7 +17,7 @@ public sealed class SyncEndToEndTests
 
         var run = await h.RunAsync("sync", "--date", "2025-07-21");
 
-        Assert.Equal(0, run.ExitCode);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Error}");
         foreach (var tag in Tags)
         {
             var curlFile = h.PathOf($"2025-07-21/curl-8.2.1.{tag}.bottle.tar.gz");
@@ -80,7 +80,7 @@ public sealed class SyncEndToEndTests
 
         var run = await h.RunAsync("sync", "--date", "2025-07-21", "--json");
 
-        Assert.Equal(0, run.ExitCode);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Error}");
         using var doc = JsonDocument.Parse(run.Out);
         Assert.Equal(3, doc.RootElement.GetProperty("stored").GetInt32());
         Assert.Equal(3, doc.RootElement.GetProperty("skipped").GetInt32());
@@ -98,7 +98,7 @@ public sealed class SyncEndToEndTests
 
         var run = await h.RunAsync("sync", "--platform", "monterey", "--force");
 
-        Assert.Equal(0, run.ExitCode);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Error}");
         Assert.Equal(2, h.Server.BlobGets(f.Bottles["monterey"].Sha256));
     }
 
@@ -111,7 +111,7 @@ public sealed class SyncEndToEndTests
 
         var run = await h.RunAsync("sync", "--date", "2025-07-21");
 
-        Assert.Equal(0, run.ExitCode);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Error}");
         Assert.Equal(1, h.Server.BlobGets(shared.Sha256));
         Assert.Equal(shared.Sha256, Sha256Of(h.PathOf("2025-07-21/ca-certificates-1.0.0.all.bottle.tar.gz")));
         Assert.Equal(["ca-certificates-1.0.0.all.bottle.tar.gz"], Directory.GetFiles(h.PathOf("2025-07-21")).Select(Path.GetFileName));
@@ -132,7 +132,7 @@ public sealed class SyncEndToEndTests
 
         var run = await h.RunAsync("sync", "--platform", "monterey");
 
-        Assert.Equal(0, run.ExitCode);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Error}");
         Assert.Contains("Retry ", run.Error, StringComparison.Ordinal);
         Assert.Equal(f.Bottles["monterey"].Sha256, Sha256Of(h.PathOf(Directory.GetFiles(h.Store, "*.tar.gz", SearchOption.AllDirectories).Single())));
     }
