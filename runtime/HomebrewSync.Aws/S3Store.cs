@@ -2,12 +2,12 @@ using System.Globalization;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
-using System.Text.RegularExpressions;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using HomebrewSync.Adapters.Files;
 using HomebrewSync.Contracts;
+using HomebrewSync.Core.Coordination;
 using HomebrewSync.Core.Manifest;
 using HomebrewSync.Core.Storage;
 
@@ -20,7 +20,7 @@ namespace HomebrewSync.Aws;
 /// A bottle is staged and verified in <see cref="S3StoreOptions.TempDir"/>, then uploaded with its SHA-256
 /// so S3 itself rejects a body that does not match; parts of large bottles (four at a time) carry their own SHA-256.
 /// </summary>
-public sealed partial class S3Store : IStore
+public sealed class S3Store : IStore
 {
     private const string GzipContentType = "application/gzip";
     private const int PartConcurrency = 4;
@@ -32,9 +32,6 @@ public sealed partial class S3Store : IStore
         _s3 = s3;
         _options = options;
     }
-
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}/[^/]+\.tar\.gz$")]
-    private static partial Regex BottleKey();
 
     public string Location => string.IsNullOrEmpty(_options.Prefix) ? $"s3://{_options.Bucket}" : $"s3://{_options.Bucket}/{_options.Prefix}";
 
@@ -248,8 +245,11 @@ public sealed partial class S3Store : IStore
         while (!string.IsNullOrEmpty(request.ContinuationToken));
     }
 
-    public async Task DeleteAsync(string key, CancellationToken cancellationToken) =>
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        StoreKeys.EnsureDeletable(key);
         await Wrap($"delete of {key}", () => _s3.DeleteObjectAsync(_options.Bucket, FullKey(key), cancellationToken));
+    }
 
     public async Task<StoredObject?> HeadAsync(string key, CancellationToken cancellationToken)
     {
@@ -298,7 +298,7 @@ public sealed partial class S3Store : IStore
             foreach (var o in page.S3Objects ?? [])
             {
                 var relative = o.Key[PrefixSlash.Length..];
-                if (BottleKey().IsMatch(relative))
+                if (StoreKeys.IsBottleKey(relative))
                 {
                     yield return new StoredBottle(relative, o.Size ?? 0, null, TimeOf(o.LastModified));
                 }
@@ -307,6 +307,75 @@ public sealed partial class S3Store : IStore
         }
         while (!string.IsNullOrEmpty(request.ContinuationToken));
     }
+
+    public async Task<string?> TryCreateLeaseAsync(string key, byte[] content, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await _s3.PutObjectAsync(LeaseRequest(key, content, r => r.IfNoneMatch = "*"), cancellationToken)).ETag;
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict)
+        {
+            return null;
+        }
+    }
+
+    public async Task<string?> TryReplaceLeaseAsync(string key, byte[] content, string expectedVersion, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await _s3.PutObjectAsync(LeaseRequest(key, content, r => r.IfMatch = expectedVersion), cancellationToken)).ETag;
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict || IsMissingObject(ex))
+        {
+            return null;
+        }
+    }
+
+    public async Task<(byte[] Content, string Version)?> ReadLeaseAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _s3.GetObjectAsync(_options.Bucket, FullKey(LeaseKey(key)), cancellationToken);
+            await using var body = response.ResponseStream;
+            using var buffer = new MemoryStream();
+            await body.CopyToAsync(buffer, cancellationToken);
+            return (buffer.ToArray(), response.ETag);
+        }
+        catch (AmazonS3Exception ex) when (IsMissingObject(ex))
+        {
+            return null;
+        }
+    }
+
+    public async IAsyncEnumerable<string> ListLeasesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var o in ListDocumentsAsync(StoreCoordinator.Prefix, cancellationToken))
+        {
+            yield return o.Key;
+        }
+    }
+
+    public async Task DeleteLeaseAsync(string key, CancellationToken cancellationToken) =>
+        await Wrap($"delete of {key}", () => _s3.DeleteObjectAsync(_options.Bucket, FullKey(LeaseKey(key)), cancellationToken));
+
+    private PutObjectRequest LeaseRequest(string key, byte[] content, Action<PutObjectRequest> condition)
+    {
+        var request = new PutObjectRequest
+        {
+            BucketName = _options.Bucket,
+            Key = FullKey(LeaseKey(key)),
+            InputStream = new MemoryStream(content, writable: false),
+            ContentType = "application/json",
+            ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
+            ChecksumSHA256 = Convert.ToBase64String(SHA256.HashData(content)),
+        };
+        ApplyEncryption(request);
+        condition(request);
+        return request;
+    }
+
+    private static string LeaseKey(string key) => StoreCoordinator.IsLeaseKey(key) ? key : throw new UnsafeStoreKeyException(key, "not a lease key");
 
     private string PrefixSlash => string.IsNullOrEmpty(_options.Prefix) ? "" : _options.Prefix + "/";
 

@@ -68,7 +68,8 @@ public static class CliApp
             console.Error.WriteLine($"error: {ex.Message}");
             return ExitCodes.Usage;
         }
-        catch (Exception ex) when (ex is CatalogFormatException or CatalogUnavailableException or ManifestCorruptException or StoreAccessException or Core.Notifications.SecretUnavailableException or Core.Orchestration.PlanNotFoundException)
+        catch (Exception ex) when (ex is CatalogFormatException or CatalogUnavailableException or ManifestCorruptException or StoreAccessException or Core.Notifications.SecretUnavailableException or Core.Orchestration.PlanNotFoundException
+            or Core.Coordination.StoreBusyException or Core.Coordination.StoreLeaseLostException)
         {
             console.Error.WriteLine($"error: {ex.Message}");
             return ExitCodes.Fatal;

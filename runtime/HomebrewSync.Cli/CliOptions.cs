@@ -207,6 +207,7 @@ internal static class CliOptions
         sb.AppendLine($"  {EnvVars.S3BucketName,-26} Another name for {EnvVars.Store}=s3://BUCKET (the deployed hosts are given it); with both set, they must agree.");
         sb.AppendLine($"  {EnvVars.TimeBudgetSeconds,-26} Stop starting bottles that might not finish within this many seconds (a Lambda worker); unset for no limit.");
         sb.AppendLine($"  {EnvVars.MaxDownloadSizeGb,-26} Refuse a plan larger than this many GB before downloading anything.");
+        sb.AppendLine($"  {EnvVars.StoreLeaseSeconds,-26} How long a command's lease on the store lasts unless renewed, {SyncSettingsValidator.MinLeaseDuration.TotalSeconds:0}..{SyncSettingsValidator.MaxLeaseDuration.TotalSeconds:0} (default {new SyncSettings().LeaseDuration.TotalSeconds:0}): a crashed command's hold ends after it.");
         sb.AppendLine($"  {EnvVars.SlackWebhookSecretName,-26} Secrets Manager secret holding the Slack webhook URL (read through SSM; a URL or JSON with \"url\").");
         sb.AppendLine($"  {EnvVars.SlackChannel + ", " + EnvVars.SlackUsername,-26} Channel and user name to post as (legacy webhooks).");
         sb.AppendLine($"  {EnvVars.SlackMaxWaitSeconds,-26} Longest wait on Slack per message, retries included (default 20); then the sync goes on.");
@@ -220,6 +221,7 @@ internal static class CliOptions
         sb.AppendLine($"  {ExitCodes.Usage,-4} bad usage or input: unknown option, invalid value, unknown platform tag or formula");
         sb.AppendLine($"  {ExitCodes.CompletedWithFailures,-4} completed with warnings (bottles failed, image indexes or API files not brought up to date), or verify found problems");
         sb.AppendLine($"  {ExitCodes.Incomplete,-4} stopped by {EnvVars.TimeBudgetSeconds} with bottles left; run again to go on");
+        sb.AppendLine($"  {ExitCodes.StoreBusy,-4} prune: another command (a sync, a rebuild) holds the store; nothing was removed");
         sb.AppendLine($"  {ExitCodes.Interrupted,-4} interrupted; bottles stored so far are recorded in the hash file");
         return sb.ToString();
     }

@@ -18,6 +18,9 @@ public static class ExitCodes
     /// <summary>A time budget (TIME_BUDGET_SECONDS) ended the run with bottles left; run again to go on.</summary>
     public const int Incomplete = 4;
 
+    /// <summary>prune: another command (a sync, a rebuild) holds the store; nothing was removed. Run it again later.</summary>
+    public const int StoreBusy = 5;
+
     /// <summary>Interrupted (Ctrl+C / SIGTERM); what was stored is recorded in the hash file.</summary>
     public const int Interrupted = 130;
 }

@@ -37,6 +37,9 @@ public static class EnvVars
     /// <summary>Seconds a host may spend on one invocation (a Lambda function: its timeout less a margin); unset for no limit.</summary>
     public const string TimeBudgetSeconds = "TIME_BUDGET_SECONDS";
 
+    /// <summary>How long a command's lease on the store lasts without renewal (default 120 s): after a crash, others wait at most this long.</summary>
+    public const string StoreLeaseSeconds = "STORE_LEASE_SECONDS";
+
     // The S3 store: the endpoint variables are the AWS SDKs' standard ones; AWS_REGION is set by Lambda and ECS.
     public const string S3BucketName = "S3_BUCKET_NAME";
     public const string AwsEndpointUrlS3 = "AWS_ENDPOINT_URL_S3";

@@ -43,6 +43,9 @@ public sealed record SyncSettings
     /// <summary>Wall-clock budget of the host (a Lambda worker); null on hosts without one.</summary>
     public TimeSpan? TimeBudget { get; init; }
 
+    /// <summary>How long a lease on the store lasts unless renewed (renewed every third of it while the command works).</summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(120);
+
     public RegistryToken RegistryToken { get; init; } = new(DefaultRegistryToken);
 
     /// <summary>The dated folder new bottles go to; null for today (UTC) by the host's clock.</summary>

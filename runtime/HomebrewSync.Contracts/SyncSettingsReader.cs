@@ -29,6 +29,7 @@ public static class SyncSettingsReader
             TempDir = reader.String(EnvVars.TempDir, defaults.TempDir),
             MaxDownloadBytes = reader.Raw(EnvVars.MaxDownloadSizeGb) is null ? null : (long)(reader.Double(EnvVars.MaxDownloadSizeGb, 0) * 1024 * 1024 * 1024),
             TimeBudget = reader.Raw(EnvVars.TimeBudgetSeconds) is null ? null : reader.Seconds(EnvVars.TimeBudgetSeconds, TimeSpan.Zero),
+            LeaseDuration = reader.Seconds(EnvVars.StoreLeaseSeconds, defaults.LeaseDuration),
             IncludeDisabled = reader.Bool(EnvVars.IncludeDisabled, defaults.IncludeDisabled),
             SyncDate = reader.Date(EnvVars.SyncDate),
             MirrorApi = reader.Bool(EnvVars.MirrorApi, defaults.MirrorApi),

@@ -9,6 +9,8 @@ public static partial class SyncSettingsValidator
     public const int MaxBatchSize = 10_000;
     public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(10);
     public static readonly TimeSpan MaxDownloadTimeout = TimeSpan.FromHours(6);
+    public static readonly TimeSpan MinLeaseDuration = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan MaxLeaseDuration = TimeSpan.FromHours(1);
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_]*$")]
     private static partial Regex TagPattern();
@@ -41,6 +43,10 @@ public static partial class SyncSettingsValidator
         if (s.DownloadTimeout <= TimeSpan.Zero || s.DownloadTimeout > MaxDownloadTimeout)
         {
             errors.Add($"{EnvVars.DownloadTimeoutSeconds}: {s.DownloadTimeout.TotalSeconds:0.###} s is outside (0..{MaxDownloadTimeout.TotalSeconds:0}] s");
+        }
+        if (s.LeaseDuration < MinLeaseDuration || s.LeaseDuration > MaxLeaseDuration)
+        {
+            errors.Add($"{EnvVars.StoreLeaseSeconds}: {s.LeaseDuration.TotalSeconds:0.###} s is outside {MinLeaseDuration.TotalSeconds:0}..{MaxLeaseDuration.TotalSeconds:0} s");
         }
         if (string.IsNullOrWhiteSpace(s.TempDir))
         {

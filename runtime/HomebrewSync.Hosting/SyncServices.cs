@@ -33,7 +33,7 @@ public sealed class SyncServices : IDisposable
         Store = store;
         Time = time;
         _owned = api is { } a ? [.. owned, a.Key] : owned;
-        Pipeline = new SyncPipeline(new SyncPorts(store, store, store, catalog, registry, notifier, api?.Source), settings.Sync, settings.Notifications, time, api?.Key);
+        Pipeline = new SyncPipeline(new SyncPorts(store, store, store, store, catalog, registry, notifier, api?.Source), settings.Sync, settings.Notifications, time, api?.Key);
     }
 
     public HostSettings Settings { get; }

@@ -110,6 +110,7 @@ public sealed class InMemoryStore : IStore
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
+        StoreKeys.EnsureDeletable(key);
         _objects.TryRemove(key, out _);
         return Task.CompletedTask;
     }
@@ -145,6 +146,7 @@ public sealed class InMemoryStore : IStore
 
     public Task DeleteDocumentAsync(string key, CancellationToken cancellationToken)
     {
+        StoreKeys.EnsureDeletable(key);
         Documents.TryRemove(key, out _);
         return Task.CompletedTask;
     }
@@ -175,11 +177,74 @@ public sealed class InMemoryStore : IStore
 
     public async IAsyncEnumerable<StoredBottle> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        foreach (var (k, v) in _objects.OrderBy(o => o.Key, StringComparer.Ordinal))
+        foreach (var (k, v) in _objects.Where(o => StoreKeys.IsBottleKey(o.Key)).OrderBy(o => o.Key, StringComparer.Ordinal))
         {
             yield return new StoredBottle(k, v.Length, null, Written);
         }
         await Task.CompletedTask;
+    }
+
+    private readonly object _leaseGate = new();
+    private readonly Dictionary<string, (byte[] Content, string Version)> _leases = new(StringComparer.Ordinal);
+    private int _leaseVersions;
+
+    public Task<string?> TryCreateLeaseAsync(string key, byte[] content, CancellationToken cancellationToken)
+    {
+        lock (_leaseGate)
+        {
+            if (_leases.ContainsKey(key))
+            {
+                return Task.FromResult<string?>(null);
+            }
+            var version = (++_leaseVersions).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _leases[key] = (content, version);
+            return Task.FromResult<string?>(version);
+        }
+    }
+
+    public Task<string?> TryReplaceLeaseAsync(string key, byte[] content, string expectedVersion, CancellationToken cancellationToken)
+    {
+        lock (_leaseGate)
+        {
+            if (!_leases.TryGetValue(key, out var current) || current.Version != expectedVersion)
+            {
+                return Task.FromResult<string?>(null);
+            }
+            var version = (++_leaseVersions).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _leases[key] = (content, version);
+            return Task.FromResult<string?>(version);
+        }
+    }
+
+    public Task<(byte[] Content, string Version)?> ReadLeaseAsync(string key, CancellationToken cancellationToken)
+    {
+        lock (_leaseGate)
+        {
+            return Task.FromResult<(byte[], string)?>(_leases.TryGetValue(key, out var l) ? l : null);
+        }
+    }
+
+    public async IAsyncEnumerable<string> ListLeasesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string[] keys;
+        lock (_leaseGate)
+        {
+            keys = _leases.Keys.Order(StringComparer.Ordinal).ToArray();
+        }
+        foreach (var k in keys)
+        {
+            yield return k;
+        }
+        await Task.CompletedTask;
+    }
+
+    public Task DeleteLeaseAsync(string key, CancellationToken cancellationToken)
+    {
+        lock (_leaseGate)
+        {
+            _leases.Remove(key);
+        }
+        return Task.CompletedTask;
     }
 
     private sealed class Staged(InMemoryStore store, string key) : IStagedBottle

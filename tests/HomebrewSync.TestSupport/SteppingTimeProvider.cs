@@ -71,8 +71,9 @@ public sealed class SteppingTimeProvider : FakeTimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        // A CancellationTokenSource's timer is a deadline (something else should happen first); any other timer is a wait.
-        var timer = new SetTimer(this, isWait: state is not CancellationTokenSource);
+        // A CancellationTokenSource's timer is a deadline (something else should happen first), a periodic one a heartbeat
+        // beside the work (a lease's renewal); any other timer is a wait.
+        var timer = new SetTimer(this, isWait: state is not CancellationTokenSource && (period == Timeout.InfiniteTimeSpan || period == TimeSpan.Zero));
         timer.Track(dueTime, period);
         timer.Inner = base.CreateTimer(s => { timer.Fired(); callback(s); }, state, dueTime, period);
         return timer;

@@ -13,7 +13,8 @@ namespace HomebrewSync.Adapters.Files;
 /// A mirror in a local folder: <c>&lt;root&gt;/YYYY-MM-DD/&lt;file&gt;</c>, <c>&lt;root&gt;/bottles_hash.json</c> and documents
 /// (<c>plans/</c>, <c>manifests/</c>, <c>api/</c>). Bottles are staged under <c>.staging/</c> on the same file
 /// system and renamed into place, so a final path only ever holds verified bytes; the hash file and documents
-/// are replaced the same way. Every key is checked to stay inside the root.
+/// are replaced the same way. Every key is checked to stay inside the root, and no path through a symbolic link is
+/// ever read, written, listed or deleted: a link in the store is not the store's.
 /// </summary>
 public sealed partial class LocalFolderStore : IStore
 {
@@ -60,13 +61,17 @@ public sealed partial class LocalFolderStore : IStore
         try
         {
             Directory.CreateDirectory(_root);
+            if (IsLink(Path.Combine(_root, StagingDir)))
+            {
+                throw new IOException($"{Path.Combine(_root, StagingDir)} is a symbolic link; the staging folder must be the store's own");
+            }
             var staging = Directory.CreateDirectory(Path.Combine(_root, StagingDir));
             var probe = Path.Combine(staging.FullName, $"probe-{Guid.NewGuid():N}");
             File.WriteAllBytes(probe, []);
             File.Delete(probe);
             // Leftovers of a killed run: nothing refers to them.
             var cutoff = _time.GetUtcNow().UtcDateTime - StaleStaging;
-            foreach (var stale in staging.EnumerateFiles("*.part").Where(f => f.LastWriteTimeUtc < cutoff))
+            foreach (var stale in staging.EnumerateFiles("*.part", NoLinks).Where(f => f.LastWriteTimeUtc < cutoff))
             {
                 stale.Delete();
             }
@@ -182,18 +187,23 @@ public sealed partial class LocalFolderStore : IStore
         {
             yield break;
         }
-        foreach (var dir in Directory.EnumerateDirectories(_root).Order(StringComparer.Ordinal))
+        // Links (a date folder or a file) are skipped, never followed: what they point at is not the store's.
+        foreach (var dir in Directory.EnumerateDirectories(_root, "*", NoLinks).Order(StringComparer.Ordinal))
         {
             var folder = Path.GetFileName(dir);
-            if (!DateFolder().IsMatch(folder))
+            if (!DateFolder().IsMatch(folder) || IsLink(dir))
             {
                 continue;
             }
-            foreach (var file in Directory.EnumerateFiles(dir, "*.tar.gz").Order(StringComparer.Ordinal))
+            foreach (var file in Directory.EnumerateFiles(dir, "*.tar.gz", NoLinks).Order(StringComparer.Ordinal))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var info = new FileInfo(file);
-                yield return new StoredBottle($"{folder}/{info.Name}", info.Length, null, info.LastWriteTimeUtc);
+                var key = $"{folder}/{info.Name}";
+                if (info.LinkTarget is null && StoreKeys.IsBottleKey(key))
+                {
+                    yield return new StoredBottle(key, info.Length, null, info.LastWriteTimeUtc);
+                }
             }
         }
         await Task.CompletedTask;
@@ -201,20 +211,22 @@ public sealed partial class LocalFolderStore : IStore
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
+        StoreKeys.EnsureDeletable(key);
         File.Delete(PathOf(key));
         return Task.CompletedTask;
     }
 
     public async Task<StoredDocument?> GetDocumentAsync(string key, CancellationToken cancellationToken)
     {
-        var path = PathOf(key);
         try
         {
+            var path = PathOf(key);
             var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
             return new StoredDocument(bytes, File.GetLastWriteTimeUtc(path));
         }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or UnsafeStoreKeyException)
         {
+            // A link is not a document of the store's.
             return null;
         }
     }
@@ -224,6 +236,7 @@ public sealed partial class LocalFolderStore : IStore
 
     public Task DeleteDocumentAsync(string key, CancellationToken cancellationToken)
     {
+        StoreKeys.EnsureDeletable(key);
         File.Delete(PathOf(key));
         return Task.CompletedTask;
     }
@@ -235,11 +248,11 @@ public sealed partial class LocalFolderStore : IStore
         {
             yield break;
         }
-        foreach (var file in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var file in Directory.EnumerateFiles(dir, "*", NoLinksRecursive).Order(StringComparer.Ordinal))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var info = new FileInfo(file);
-            if (info.Name.EndsWith(".tmp", StringComparison.Ordinal))
+            if (info.Name.EndsWith(".tmp", StringComparison.Ordinal) || info.LinkTarget is not null)
             {
                 continue;
             }
@@ -250,7 +263,17 @@ public sealed partial class LocalFolderStore : IStore
 
     public Task<StoredObject?> HeadAsync(string key, CancellationToken cancellationToken)
     {
-        var info = new FileInfo(PathOf(key));
+        string path;
+        try
+        {
+            path = PathOf(key);
+        }
+        catch (UnsafeStoreKeyException)
+        {
+            // Served as absent: a link is not an object of the store's.
+            return Task.FromResult<StoredObject?>(null);
+        }
+        var info = new FileInfo(path);
         return Task.FromResult(info.Exists ? new StoredObject(key, info.Length, info.LastWriteTimeUtc) : null);
     }
 
@@ -264,6 +287,81 @@ public sealed partial class LocalFolderStore : IStore
     // Files are read through this process: there is no link to hand out.
     public Task<Uri?> GetDownloadLinkAsync(string key, TimeSpan lifetime, CancellationToken cancellationToken) => Task.FromResult<Uri?>(null);
 
+    public async Task<string?> TryCreateLeaseAsync(string key, byte[] content, CancellationToken cancellationToken)
+    {
+        var path = LeasePath(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = path + $".{Guid.NewGuid():N}.tmp";
+        try
+        {
+            await File.WriteAllBytesAsync(temp, content, cancellationToken);
+            // Without overwrite the move is a hard link: it fails, atomically, where a lease already exists.
+            File.Move(temp, path, overwrite: false);
+            return VersionOf(content);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return null;
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    public async Task<string?> TryReplaceLeaseAsync(string key, byte[] content, string expectedVersion, CancellationToken cancellationToken)
+    {
+        var path = LeasePath(key);
+        // Compare and swap under the store's write lock, as the hash file is written.
+        await using var lockHandle = await AcquireLockAsync(cancellationToken);
+        byte[] current;
+        try
+        {
+            current = await File.ReadAllBytesAsync(path, cancellationToken);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        if (VersionOf(current) != expectedVersion)
+        {
+            return null;
+        }
+        await ReplaceAsync(path, content, cancellationToken);
+        return VersionOf(content);
+    }
+
+    public async Task<(byte[] Content, string Version)?> ReadLeaseAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var bytes = await File.ReadAllBytesAsync(LeasePath(key), cancellationToken);
+            return (bytes, VersionOf(bytes));
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public async IAsyncEnumerable<string> ListLeasesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var o in ListDocumentsAsync(Core.Coordination.StoreCoordinator.Prefix, cancellationToken))
+        {
+            yield return o.Key;
+        }
+    }
+
+    public Task DeleteLeaseAsync(string key, CancellationToken cancellationToken)
+    {
+        File.Delete(LeasePath(key));
+        return Task.CompletedTask;
+    }
+
+    private string LeasePath(string key) => Core.Coordination.StoreCoordinator.IsLeaseKey(key)
+        ? PathOf(key)
+        : throw new UnsafeStoreKeyException(key, "not a lease key");
+
     private string ManifestPath => Path.Combine(_root, ProductInfo.HashFileName);
 
     /// <summary>Maps a key to a path inside the root; any key that would land elsewhere is refused.</summary>
@@ -275,10 +373,27 @@ public sealed partial class LocalFolderStore : IStore
             throw new ArgumentException($"'{key}' is not a store key", nameof(key));
         }
         var full = Path.GetFullPath(Path.Combine(_root, key));
-        return full.StartsWith(_rootWithSeparator, StringComparison.Ordinal)
-            ? full
-            : throw new ArgumentException($"'{key}' is outside the store", nameof(key));
+        if (!full.StartsWith(_rootWithSeparator, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{key}' is outside the store", nameof(key));
+        }
+        // Every existing step below the root must be the store's own folder or file, never a link to elsewhere.
+        var current = _root;
+        foreach (var segment in full[_rootWithSeparator.Length..].Split(Path.DirectorySeparatorChar))
+        {
+            current = Path.Combine(current, segment);
+            if (IsLink(current))
+            {
+                throw new UnsafeStoreKeyException(key, $"{current} is a symbolic link; links in the store are never followed");
+            }
+        }
+        return full;
     }
+
+    private static readonly EnumerationOptions NoLinks = new() { AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };
+    private static readonly EnumerationOptions NoLinksRecursive = new() { AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true, RecurseSubdirectories = true };
+
+    private static bool IsLink(string path) => new FileInfo(path).LinkTarget is not null;
 
     private static async Task ReplaceAsync(string path, byte[] content, CancellationToken cancellationToken)
     {

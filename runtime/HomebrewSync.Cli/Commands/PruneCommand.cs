@@ -1,4 +1,5 @@
 using HomebrewSync.Cli.Output;
+using HomebrewSync.Core.Coordination;
 using HomebrewSync.Core.Formatting;
 using HomebrewSync.Core.Pruning;
 using HomebrewSync.Hosting;
@@ -19,6 +20,11 @@ internal static class PruneCommand
         {
             console.Error.WriteLine($"error: nothing pruned: {ex.Message}");
             return ExitCodes.Fatal;
+        }
+        catch (StoreBusyException ex)
+        {
+            console.Error.WriteLine($"error: nothing pruned: {ex.Message}");
+            return ExitCodes.StoreBusy;
         }
         if (request.Json)
         {

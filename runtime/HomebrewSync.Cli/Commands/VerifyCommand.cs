@@ -46,6 +46,8 @@ internal static class VerifyCommand
         VerifyProblemKind.Missing => "missing",
         VerifyProblemKind.WrongSize => "wrong size",
         VerifyProblemKind.WrongSha256 => "wrong sha256",
+        VerifyProblemKind.Refused => "refused",
+        VerifyProblemKind.NoHashFile => "no hash file",
         _ => "unlisted",
     };
 }

@@ -38,6 +38,12 @@ public static class HashFileRebuilder
             var key = BottleNaming.Key(m.FormulaName, m.FormulaVersion, m.Platform);
             var entry = new HashEntry(m.Sha256, m.DownloadDate, obj.Size, m.FormulaName, m.FormulaVersion, m.Platform,
                 $"{DefaultRegistry}/{BottleNaming.ImageName(m.FormulaName)}/blobs/sha256:{m.Sha256}", obj.Key);
+            if (StoreKeys.ProblemWith(key, entry) is not null)
+            {
+                // Metadata that names another bottle than the object it sits on is not evidence of anything.
+                Interlocked.Increment(ref without);
+                return;
+            }
             // The same bottle stored on two dates: the newer copy is the one to record.
             entries.AddOrUpdate(key, entry, (_, existing) => existing.DownloadDate >= entry.DownloadDate ? existing : entry);
         });

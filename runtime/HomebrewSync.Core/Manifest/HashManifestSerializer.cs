@@ -115,7 +115,13 @@ public static class HashManifestSerializer
             {
                 throw new ManifestCorruptException(location, $"entry '{key}' has download_date '{e.DownloadDate}', not YYYY-MM-DD");
             }
-            manifest.Set(key, new HashEntry(e.Sha256, date, size, e.FormulaName, e.FormulaVersion, e.Platform, e.Url ?? "", e.S3Key));
+            var entry = new HashEntry(e.Sha256, date, size, e.FormulaName, e.FormulaVersion, e.Platform, e.Url ?? "", e.S3Key);
+            // An entry vouches only for its own bottle: one naming anything else (the hash file, a plan, another bottle) is never trusted.
+            if (Storage.StoreKeys.ProblemWith(key, entry) is { } problem)
+            {
+                throw new ManifestCorruptException(location, $"entry '{key}': {problem}");
+            }
+            manifest.Set(key, entry);
         }
         return manifest;
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using HomebrewSync.Contracts;
 using HomebrewSync.Contracts.StateMachine;
 using HomebrewSync.Core.Api;
+using HomebrewSync.Core.Coordination;
 using HomebrewSync.Core.Manifest;
 using HomebrewSync.Core.Metrics;
 using HomebrewSync.Core.Notifications;
@@ -29,6 +30,7 @@ public sealed class SyncPipeline
     private readonly PlanRepository _plans;
     private readonly TransferEngine _engine;
     private readonly ApiMirror? _api;
+    private readonly StoreCoordinator _coordinator;
 
     /// <param name="apiKey">Homebrew's API signing key; without it (or without <see cref="SyncPorts.ApiFiles"/>) API files are not mirrored.</param>
     public SyncPipeline(SyncPorts ports, SyncSettings settings, NotificationSettings notifications, TimeProvider time, JwsVerifier? apiKey = null)
@@ -40,6 +42,7 @@ public sealed class SyncPipeline
         _notifications = new SyncNotifications(ports.Notifier, notifications, time);
         _plans = new PlanRepository(ports.Documents, ports.Bottles.Describe);
         _engine = new TransferEngine(ports.Bottles, ports.Registry, settings, time);
+        _coordinator = new StoreCoordinator(ports.Leases, time, settings.LeaseDuration, ports.Bottles.Location);
         _api = settings.MirrorApi && ports.ApiFiles is { } source && apiKey is not null ? new ApiMirror(source, ports.Documents, apiKey, settings) : null;
     }
 
@@ -57,15 +60,48 @@ public sealed class SyncPipeline
     /// <exception cref="PlanInputException">An unknown platform tag or formula.</exception>
     public async Task<PlannedRun> PlanAsync(PlanRequest request, ISyncObserver observer, CancellationToken cancellationToken)
     {
-        var draft = await DraftAsync(request, observer, cancellationToken);
-        return await CompleteAsync(draft, request, observer, null, cancellationToken);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(observer);
+        if (!request.RebuildHash)
+        {
+            // Planning only reads: it needs no lease.
+            var draft = await DraftAsync(request, observer, cancellationToken);
+            return await CompleteAsync(draft, request, observer, null, cancellationToken);
+        }
+        return await UnderLeaseAsync(LeaseMode.Exclusive, "hash-file rebuild", observer, async ct =>
+        {
+            var draft = await DraftAsync(request, observer, ct);
+            return await CompleteAsync(draft, request, observer, null, ct);
+        }, cancellationToken);
     }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> under a lease on the store (<see cref="StoreCoordinator"/>): shared for syncs, exclusive
+    /// for prune and rebuilds. Syncs wait for an exclusive holder (up to 15 minutes, a quarter of a time budget); a lost
+    /// lease stops the work.
+    /// </summary>
+    private async Task<T> UnderLeaseAsync<T>(LeaseMode mode, string purpose, ISyncObserver observer, Func<CancellationToken, Task<T>> work,
+        CancellationToken cancellationToken, TimeSpan? wait = null)
+    {
+        var patience = wait ?? (_settings.TimeBudget is { } budget && budget / 4 < MaxLeaseWait ? budget / 4 : MaxLeaseWait);
+        await using var lease = await _coordinator.AcquireAsync(mode, purpose, patience, observer.Info, cancellationToken);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
+        try
+        {
+            return await work(linked.Token);
+        }
+        catch (OperationCanceledException ex) when (lease.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new StoreLeaseLostException($"Stopped: {lease.LostReason}. What was stored is recorded in the hash file; run again to go on.", ex);
+        }
+    }
+
+    /// <summary>How long a sync waits for a prune or rebuild that holds the store.</summary>
+    public static readonly TimeSpan MaxLeaseWait = TimeSpan.FromMinutes(15);
 
     /// <summary>What to fetch, before sizes are known: the catalog against the hash file.</summary>
     private async Task<(PlanOutcome Outcome, ManifestSnapshot? Snapshot)> DraftAsync(PlanRequest request, ISyncObserver observer, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(observer);
         await _ports.Bottles.PrepareAsync(cancellationToken);
         if (request.RebuildHash)
         {
@@ -153,74 +189,8 @@ public sealed class SyncPipeline
         ProgressTracker? progress = null;
         try
         {
-            var draft = await DraftAsync(request, display.Observer, cancellationToken);
-            PlannedRun planned;
-            TransferResult transfer;
-            HashManifest manifest;
-            if (_settings.MaxDownloadBytes is not null)
-            {
-                // A download limit is checked against the whole plan before the first byte.
-                planned = await CompleteAsync(draft, request, display.Observer, null, cancellationToken);
-                onPlanned?.Invoke(planned);
-                EnsureWithinDownloadLimit(planned.Plan);
-                await messages.StartedAsync(planned.Plan, cancellationToken);
-                progress = NewProgress(planned.Plan);
-                (transfer, manifest) = await TransferAsync(planned.Plan, planned.Manifest, progress, display, Deadline(), cancellationToken);
-            }
-            else
-            {
-                // Bottles start downloading while the rest are still being sized: the plan report, "started" and the
-                // progress totals follow the sizes as they arrive.
-                var draftPlan = draft.Outcome.Plan;
-                progress = NewProgress(draftPlan);
-                var bottlesPerBlob = draftPlan.Bottles.GroupBy(b => b.Sha256, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-                var tracker = progress;
-                using var stopTransfer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                var sizing = SizeAndAnnounceAsync();
-                try
-                {
-                    (transfer, manifest) = await TransferAsync(draftPlan, draft.Snapshot, progress, display, Deadline(), stopTransfer.Token);
-                }
-                catch (OperationCanceledException) when (sizing.IsFaulted)
-                {
-                    await sizing;
-                    throw;
-                }
-                planned = await sizing;
-                var sizedByKey = planned.Plan.Bottles.ToDictionary(b => b.Key, StringComparer.Ordinal);
-                PlannedBottle Sized(PlannedBottle b) => sizedByKey.GetValueOrDefault(b.Key, b);
-                transfer = transfer with
-                {
-                    Stored = transfer.Stored.Select(Sized).ToArray(),
-                    Failed = transfer.Failed.Select(f => f with { Bottle = Sized(f.Bottle) }).ToArray(),
-                };
-
-                async Task<PlannedRun> SizeAndAnnounceAsync()
-                {
-                    try
-                    {
-                        var run = await CompleteAsync(draft, request, display.Observer,
-                            (sha, size) => tracker.AddTotalBytes(size * bottlesPerBlob.GetValueOrDefault(sha)), cancellationToken);
-                        tracker.SetTotalBytes(run.Plan.TotalBytes);
-                        onPlanned?.Invoke(run);
-                        await messages.StartedAsync(run.Plan, cancellationToken);
-                        return run;
-                    }
-                    catch
-                    {
-                        await stopTransfer.CancelAsync();
-                        throw;
-                    }
-                }
-            }
-            var plan = planned.Plan;
-            var outcome = new SyncOutcome(plan, null, transfer.Stored, transfer.Failed, transfer.NotStarted.Count, transfer.BytesTransferred,
-                _time.GetElapsedTime(started), 1, manifest);
-            if (outcome.Done)
-            {
-                outcome = await FinishAsync(outcome, display, planned.Indexes, planned.ApiBytes, cancellationToken);
-            }
-            return outcome;
+            return await UnderLeaseAsync(request.RebuildHash ? LeaseMode.Exclusive : LeaseMode.Shared, request.RebuildHash ? "sync with hash-file rebuild" : "sync",
+                display.Observer, ct => RunAsync(request, display, onPlanned, messages, p => progress = p, started, ct), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -228,6 +198,82 @@ public sealed class SyncPipeline
             await messages.FailedAsync(request.SyncDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), ex, progress?.Snapshot(), _time.GetElapsedTime(started), CancellationToken.None);
             throw;
         }
+    }
+
+    /// <summary>The body of <see cref="SyncAsync"/>, under the run's lease.</summary>
+    private async Task<SyncOutcome> RunAsync(PlanRequest request, RunDisplay display, Action<PlannedRun>? onPlanned, SyncNotifications messages,
+        Action<ProgressTracker> onProgress, long started, CancellationToken cancellationToken)
+    {
+        var draft = await DraftAsync(request, display.Observer, cancellationToken);
+        PlannedRun planned;
+        TransferResult transfer;
+        HashManifest manifest;
+        if (_settings.MaxDownloadBytes is not null)
+        {
+            // A download limit is checked against the whole plan before the first byte.
+            planned = await CompleteAsync(draft, request, display.Observer, null, cancellationToken);
+            onPlanned?.Invoke(planned);
+            EnsureWithinDownloadLimit(planned.Plan);
+            await messages.StartedAsync(planned.Plan, cancellationToken);
+            var progress = NewProgress(planned.Plan);
+            onProgress(progress);
+            (transfer, manifest) = await TransferAsync(planned.Plan, planned.Manifest, progress, display, Deadline(), cancellationToken);
+        }
+        else
+        {
+            // Bottles start downloading while the rest are still being sized: the plan report, "started" and the
+            // progress totals follow the sizes as they arrive.
+            var draftPlan = draft.Outcome.Plan;
+            var progress = NewProgress(draftPlan);
+            onProgress(progress);
+            var bottlesPerBlob = draftPlan.Bottles.GroupBy(b => b.Sha256, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+            var tracker = progress;
+            using var stopTransfer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var sizing = SizeAndAnnounceAsync();
+            try
+            {
+                (transfer, manifest) = await TransferAsync(draftPlan, draft.Snapshot, progress, display, Deadline(), stopTransfer.Token);
+            }
+            catch (OperationCanceledException) when (sizing.IsFaulted)
+            {
+                await sizing;
+                throw;
+            }
+            planned = await sizing;
+            var sizedByKey = planned.Plan.Bottles.ToDictionary(b => b.Key, StringComparer.Ordinal);
+            PlannedBottle Sized(PlannedBottle b) => sizedByKey.GetValueOrDefault(b.Key, b);
+            transfer = transfer with
+            {
+                Stored = transfer.Stored.Select(Sized).ToArray(),
+                Failed = transfer.Failed.Select(f => f with { Bottle = Sized(f.Bottle) }).ToArray(),
+            };
+
+            async Task<PlannedRun> SizeAndAnnounceAsync()
+            {
+                try
+                {
+                    var run = await CompleteAsync(draft, request, display.Observer,
+                        (sha, size) => tracker.AddTotalBytes(size * bottlesPerBlob.GetValueOrDefault(sha)), cancellationToken);
+                    tracker.SetTotalBytes(run.Plan.TotalBytes);
+                    onPlanned?.Invoke(run);
+                    await messages.StartedAsync(run.Plan, cancellationToken);
+                    return run;
+                }
+                catch
+                {
+                    await stopTransfer.CancelAsync();
+                    throw;
+                }
+            }
+        }
+        var plan = planned.Plan;
+        var outcome = new SyncOutcome(plan, null, transfer.Stored, transfer.Failed, transfer.NotStarted.Count, transfer.BytesTransferred,
+            _time.GetElapsedTime(started), 1, manifest);
+        if (outcome.Done)
+        {
+            outcome = await FinishAsync(outcome, display, planned.Indexes, planned.ApiBytes, cancellationToken);
+        }
+        return outcome;
     }
 
     /// <summary>
@@ -343,7 +389,10 @@ public sealed class SyncPipeline
             // A formula the catalog could not describe would look dropped, and its bottles would go.
             throw new Pruning.PruneRefusedException($"{rejected.Count:N0} catalog entries could not be read (first: {rejected[0]}); nothing is pruned on a partial catalog");
         }
-        return await Pruning.MirrorPruner.PruneAsync(AsAsync(formulae), _settings.TargetPlatforms, _ports.Bottles, _ports.HashFile, _ports.Documents, keepDays, dryRun, _time, observer.Info, cancellationToken);
+        Task<Pruning.PruneResult> PruneAsync(CancellationToken ct) =>
+            Pruning.MirrorPruner.PruneAsync(AsAsync(formulae), _settings.TargetPlatforms, _ports.Bottles, _ports.HashFile, _ports.Documents, keepDays, dryRun, _time, observer.Info, ct);
+        // Alone at the store: no sync may record a bottle between prune's reading of the hash file and its deletions. A dry run changes nothing.
+        return dryRun ? await PruneAsync(cancellationToken) : await UnderLeaseAsync(LeaseMode.Exclusive, "prune", observer, PruneAsync, cancellationToken, wait: TimeSpan.Zero);
     }
 
     private static async IAsyncEnumerable<T> AsAsync<T>(IEnumerable<T> items)
@@ -366,7 +415,13 @@ public sealed class SyncPipeline
     {
         ArgumentNullException.ThrowIfNull(display);
         var now = _time.GetUtcNow();
+        // The budget counts from the invocation's start, a wait for the store included.
         var deadline = Deadline();
+        return await UnderLeaseAsync(LeaseMode.Shared, "sync (saved plan)", display.Observer, ct => ExecuteAsync(planKey, display, now, deadline, ct), cancellationToken);
+    }
+
+    private async Task<SyncOutcome> ExecuteAsync(string planKey, RunDisplay display, DateTimeOffset now, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
         await _ports.Bottles.PrepareAsync(cancellationToken);
         var plan = await _plans.LoadAsync(planKey, cancellationToken);
         EnsureWithinDownloadLimit(plan);

@@ -10,6 +10,7 @@ public sealed record SyncPorts(
     IBottleStore Bottles,
     IHashFileStore HashFile,
     IDocumentStore Documents,
+    ILeaseStore Leases,
     IFormulaSource Catalog,
     IBottleRegistry Registry,
     INotifier Notifier,

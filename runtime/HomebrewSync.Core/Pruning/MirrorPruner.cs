@@ -78,7 +78,7 @@ public static class MirrorPruner
         var manifests = new List<PruneItem>();
         await foreach (var doc in documents.ListDocumentsAsync(BottleNaming.IndexPrefix, cancellationToken))
         {
-            if (!wantedIndexes.Contains(doc.Key) && !IndexInUse(doc.Key, inUse))
+            if (StoreKeys.IsIndexKey(doc.Key) && !wantedIndexes.Contains(doc.Key) && !IndexInUse(doc.Key, inUse))
             {
                 manifests.Add(new PruneItem(doc.Key, doc.Size, null, "image index of a version the mirror no longer keeps"));
             }
@@ -105,15 +105,34 @@ public static class MirrorPruner
         // 2. The objects. An interruption here leaves unlisted objects, which the next prune removes.
         foreach (var item in result.Superseded.Concat(result.Unlisted))
         {
-            await bottles.DeleteAsync(item.ObjectKey, cancellationToken);
-            log($"Removed {item.ObjectKey} ({Formatting.Humanize.Bytes(item.Size)}): {item.Reason}");
+            if (await TryDeleteAsync(() => bottles.DeleteAsync(item.ObjectKey, cancellationToken), log))
+            {
+                log($"Removed {item.ObjectKey} ({Formatting.Humanize.Bytes(item.Size)}): {item.Reason}");
+            }
         }
         foreach (var item in result.Manifests)
         {
-            await documents.DeleteDocumentAsync(item.ObjectKey, cancellationToken);
-            log($"Removed {item.ObjectKey}: {item.Reason}");
+            if (await TryDeleteAsync(() => documents.DeleteDocumentAsync(item.ObjectKey, cancellationToken), log))
+            {
+                log($"Removed {item.ObjectKey}: {item.Reason}");
+            }
         }
         return result;
+    }
+
+    /// <summary>A deletion the store refuses (a key outside the grammar, a link) is left in place with a warning; the prune goes on.</summary>
+    private static async Task<bool> TryDeleteAsync(Func<Task> delete, Action<string> log)
+    {
+        try
+        {
+            await delete();
+            return true;
+        }
+        catch (UnsafeStoreKeyException ex)
+        {
+            log($"warning: left in place: {ex.Message}");
+            return false;
+        }
     }
 
     /// <summary>Hash-file keys of the bottles the targets resolve to today, the image indexes of those versions, and how many formulae were read.</summary>

@@ -10,6 +10,8 @@ public enum VerifyProblemKind
     WrongSize,
     WrongSha256,
     Unrecorded,
+    Refused,
+    NoHashFile,
 }
 
 public sealed record VerifyProblem(VerifyProblemKind Kind, string Key, string Detail);
@@ -38,7 +40,17 @@ public static class MirrorVerifier
         await Parallel.ForEachAsync(manifest.Bottles, options, async (pair, ct) =>
         {
             var (key, entry) = pair;
-            var stored = await store.GetAsync(entry.S3Key, ct);
+            StoredBottle? stored;
+            try
+            {
+                stored = await store.GetAsync(entry.S3Key, ct);
+            }
+            catch (UnsafeStoreKeyException ex)
+            {
+                // A link where the bottle should be: neither hashed nor served.
+                problems.Enqueue(new VerifyProblem(VerifyProblemKind.Refused, key, ex.Message));
+                return;
+            }
             if (stored is null)
             {
                 problems.Enqueue(new VerifyProblem(VerifyProblemKind.Missing, key, $"{entry.S3Key} does not exist"));
@@ -65,12 +77,20 @@ public static class MirrorVerifier
             }
         });
         var recordedKeys = manifest.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal);
+        var objects = 0;
         await foreach (var obj in store.ListAsync(cancellationToken))
         {
+            objects++;
             if (!recordedKeys.Contains(obj.Key))
             {
                 problems.Enqueue(new VerifyProblem(VerifyProblemKind.Unrecorded, obj.Key, $"{obj.Key} is in the store but no hash-file entry names it (prune removes it)"));
             }
+        }
+        if (snapshot is null && objects > 0)
+        {
+            // Bottles without the file that vouches for them: brew can be served none of them.
+            problems.Enqueue(new VerifyProblem(VerifyProblemKind.NoHashFile, hashFile.HashFileLocation,
+                $"there is no hash file, but the store holds {objects:N0} bottle objects; run 'homebrew-sync sync' (or --rebuild-hash on S3) to record them"));
         }
         var ordered = problems.OrderBy(p => p.Kind).ThenBy(p => p.Key, StringComparer.Ordinal).ToArray();
         return new VerifyReport(snapshot is not null, manifest.Count, rehashed, ordered);

@@ -60,7 +60,7 @@ public sealed class LocalFolderStoreTests : IDisposable
         var store = new LocalFolderStore(_root, TimeProvider.System);
         var first = await store.WriteManifestAsync(new HashManifest(), null, CancellationToken.None);
         var m = new HashManifest();
-        m.Set("k", new HashEntry(new string('a', 64), new DateOnly(2025, 7, 21), 1, "k", "1", "monterey", "u", "2025-07-21/k.tar.gz"));
+        m.Set("k-1-monterey", new HashEntry(new string('a', 64), new DateOnly(2025, 7, 21), 1, "k", "1", "monterey", "u", "2025-07-21/k-1.monterey.bottle.tar.gz"));
         var second = await store.WriteManifestAsync(m, first, CancellationToken.None);
 
         await Assert.ThrowsAsync<ManifestConflictException>(() => store.WriteManifestAsync(new HashManifest(), first, CancellationToken.None));
@@ -68,7 +68,7 @@ public sealed class LocalFolderStoreTests : IDisposable
 
         var read = await store.ReadManifestAsync(CancellationToken.None);
         Assert.Equal(second, read!.Version);
-        Assert.True(read.Manifest.TryGet("k", out _));
+        Assert.True(read.Manifest.TryGet("k-1-monterey", out _));
     }
 
     /// <summary>Holds the store's hash-file lock as another writer would (an exclusive open of the lock file).</summary>

@@ -23,7 +23,7 @@ public sealed class OverlapTests
         var store = new InMemoryStore();
         var slack = new RecordingNotifier();
         var time = new FakeTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
-        var pipeline = new SyncPipeline(new SyncPorts(store, store, store, FakeRegistry.Catalog(formulae), registry, slack),
+        var pipeline = new SyncPipeline(new SyncPorts(store, store, store, store, FakeRegistry.Catalog(formulae), registry, slack),
             new SyncSettings { TargetPlatforms = Tags, MaxConcurrentDownloads = 2 }, new NotificationSettings(), time);
         var log = new StringWriter();
         PlannedRun? planned = null;
@@ -53,7 +53,7 @@ public sealed class OverlapTests
         var registry = new FakeRegistry(formulae);
         var store = new InMemoryStore();
         var slack = new RecordingNotifier();
-        var pipeline = new SyncPipeline(new SyncPorts(store, store, store, FakeRegistry.Catalog(formulae), registry, slack),
+        var pipeline = new SyncPipeline(new SyncPorts(store, store, store, store, FakeRegistry.Catalog(formulae), registry, slack),
             new SyncSettings { TargetPlatforms = Tags, MaxDownloadBytes = 1_000_000 }, new NotificationSettings(), new FakeTimeProvider());
         var log = new StringWriter();
         var request = new PlanRequest(Tags, null, false, false, new DateOnly(2025, 7, 21), SyncSettings.DefaultApiUrl, new RunLabels("Manual"));

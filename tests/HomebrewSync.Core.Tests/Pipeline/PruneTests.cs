@@ -25,7 +25,7 @@ public sealed class PruneTests
     private SyncPipeline Pipeline(IEnumerable<FakeFormula> catalog, IBottleStore? bottles = null)
     {
         var formulae = catalog.ToArray();
-        var ports = new SyncPorts(bottles ?? _store, _store, _store, FakeRegistry.Catalog(formulae), new FakeRegistry(formulae), new RecordingNotifier());
+        var ports = new SyncPorts(bottles ?? _store, _store, _store, _store, FakeRegistry.Catalog(formulae), new FakeRegistry(formulae), new RecordingNotifier());
         return new SyncPipeline(ports, new SyncSettings { TargetPlatforms = Tags, MaxConcurrentDownloads = 2 }, new NotificationSettings(), _time);
     }
 
@@ -218,7 +218,7 @@ public sealed class PruneTests
 
         await Assert.ThrowsAsync<PruneRefusedException>(() => PruneAsync([], keepDays: 0));
         var empty = new InMemoryStore();
-        var pipeline = new SyncPipeline(new SyncPorts(empty, empty, empty, FakeRegistry.Catalog([Tool("a", "1")]), new FakeRegistry([]), new RecordingNotifier()), new SyncSettings { TargetPlatforms = Tags }, new NotificationSettings(), _time);
+        var pipeline = new SyncPipeline(new SyncPorts(empty, empty, empty, empty, FakeRegistry.Catalog([Tool("a", "1")]), new FakeRegistry([]), new RecordingNotifier()), new SyncSettings { TargetPlatforms = Tags }, new NotificationSettings(), _time);
         await Assert.ThrowsAsync<PruneRefusedException>(() => pipeline.PruneAsync(0, false, new LogLineObserver(_log), CancellationToken.None));
 
         Assert.Equal(before, _store.Objects.Count);

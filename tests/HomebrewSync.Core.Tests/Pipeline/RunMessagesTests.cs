@@ -27,7 +27,7 @@ public sealed class RunMessagesTests
             new FormulaBuilder("oldie").WithBottle("arm64_sequoia").Build(),
             new FormulaBuilder("certs").WithBottle("all").Build(),
         ];
-        var ports = new SyncPorts(_store, _store, _store, FakeRegistry.Catalog(formulae), new FakeRegistry(formulae), _slack);
+        var ports = new SyncPorts(_store, _store, _store, _store, FakeRegistry.Catalog(formulae), new FakeRegistry(formulae), _slack);
         return new SyncPipeline(ports, new SyncSettings { TargetPlatforms = Tags }, new NotificationSettings { Environment = "prod" },
             new FakeTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero)));
     }

@@ -25,7 +25,7 @@ public sealed class TimeBudgetTests
         var formulae = Enumerable.Range(0, count).Select(i => new FormulaBuilder($"tool{i}").WithVersion("1.0").WithBottle("arm64_sonoma", 1_000 + i).Build()).ToArray();
         // A stalled download leaves the worker waiting for a deadline: the clock runs to the next timer.
         var registry = new FakeRegistry(formulae) { OnStall = ct => _time.Blocked(() => !ct.IsCancellationRequested) };
-        var ports = new SyncPorts(_store, _store, _store, FakeRegistry.Catalog(formulae), registry, _slack);
+        var ports = new SyncPorts(_store, _store, _store, _store, FakeRegistry.Catalog(formulae), registry, _slack);
         var notifications = new NotificationSettings { Environment = "prod", SyncMethod = "Lambda", EmitMetrics = true };
         return (new SyncPipeline(ports, settings with { TargetPlatforms = Tags }, notifications, _time), registry, formulae);
     }

@@ -7,7 +7,7 @@ namespace HomebrewSync.Core.Tests.Transfer;
 
 public sealed class ManifestCheckpointerTests
 {
-    private static HashEntry Entry(string key) => new(new string('a', 64), new DateOnly(2025, 7, 21), 10, key, "1", "monterey", "u", $"2025-07-21/{key}.tar.gz");
+    private static HashEntry Entry(string key) => new(new string('a', 64), new DateOnly(2025, 7, 21), 10, key, "1", "monterey", "u", $"2025-07-21/{key}-1.monterey.bottle.tar.gz");
 
     [Fact]
     public async Task AddAsync_WritesEveryBatchSizeEntries_AndFlushWritesTheRest()
@@ -17,7 +17,7 @@ public sealed class ManifestCheckpointerTests
 
         for (var i = 0; i < 7; i++)
         {
-            await checkpointer.AddAsync($"k{i}", Entry($"k{i}"), CancellationToken.None);
+            await checkpointer.AddAsync($"k{i}-1-monterey", Entry($"k{i}"), CancellationToken.None);
         }
         Assert.Equal(2, store.ManifestWrites);
         Assert.Equal(6, (await store.ReadManifestAsync(CancellationToken.None))!.Manifest.Count);
@@ -34,11 +34,11 @@ public sealed class ManifestCheckpointerTests
         var store = new InMemoryStore();
         var time = new SteppingTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
         var ours = new ManifestCheckpointer(store, null, batchSize: 100, time, NullSyncObserver.Instance);
-        await ours.AddAsync("ours", Entry("ours"), CancellationToken.None);
+        await ours.AddAsync("ours-1-monterey", Entry("ours"), CancellationToken.None);
         store.BeforeManifestWrite = () =>
         {
             var theirs = new HashManifest();
-            theirs.Set("theirs", Entry("theirs"));
+            theirs.Set("theirs-1-monterey", Entry("theirs"));
             store.WriteManifestAsync(theirs, null, CancellationToken.None).GetAwaiter().GetResult();
         };
 
@@ -46,7 +46,7 @@ public sealed class ManifestCheckpointerTests
         await time.RunAsync(ours.FlushAsync(CancellationToken.None));
 
         var final = (await store.ReadManifestAsync(CancellationToken.None))!.Manifest;
-        Assert.Equal(["ours", "theirs"], final.Bottles.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["ours-1-monterey", "theirs-1-monterey"], final.Bottles.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(2, store.ManifestWrites);
         Assert.Equal(1, ours.Conflicts);
         Assert.InRange(Assert.Single(time.Waits), TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(30));

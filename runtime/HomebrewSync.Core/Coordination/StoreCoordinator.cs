@@ -1,0 +1,141 @@
+using HomebrewSync.Core.Storage;
+
+namespace HomebrewSync.Core.Coordination;
+
+/// <summary>
+/// Lets commands on any number of machines take turns at one store through lease objects in the store itself: a shared
+/// lease per sync (<c>leases/shared-&lt;id&gt;.json</c>) and one exclusive lease (<c>leases/exclusive.json</c>, created only
+/// where none exists). Each side writes its own lease first and then looks for the other's, so of a sync and a prune
+/// starting together at least one sees the other and steps back. A lease whose holder stopped renewing it (a crash,
+/// kill -9) expires after its duration and is ignored or taken over.
+/// </summary>
+public sealed class StoreCoordinator
+{
+    public const string Prefix = "leases/";
+    public const string ExclusiveKey = Prefix + "exclusive.json";
+    private const string SharedPrefix = Prefix + "shared-";
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan WaitNoticeEvery = TimeSpan.FromSeconds(30);
+
+    private readonly ILeaseStore _store;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _duration;
+    private readonly string _location;
+
+    /// <param name="duration">How long a lease lasts without renewal (STORE_LEASE_SECONDS).</param>
+    /// <param name="location">The store, for messages.</param>
+    public StoreCoordinator(ILeaseStore store, TimeProvider time, TimeSpan duration, string location)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(duration, TimeSpan.Zero);
+        _store = store;
+        _time = time;
+        _duration = duration;
+        _location = location;
+    }
+
+    /// <summary>Takes a lease, waiting up to <paramref name="wait"/> (zero: not at all) while another command holds the store.</summary>
+    /// <exception cref="StoreBusyException">The store was still held when the wait ended; it names the holder.</exception>
+    public async Task<StoreLease> AcquireAsync(LeaseMode mode, string purpose, TimeSpan wait, Action<string> log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var start = _time.GetUtcNow();
+        var sharedKey = $"{SharedPrefix}{Guid.NewGuid():N}.json";
+        var noticed = DateTimeOffset.MinValue;
+        while (true)
+        {
+            var (lease, holder) = mode == LeaseMode.Exclusive
+                ? await TryExclusiveAsync(purpose, cancellationToken)
+                : await TrySharedAsync(sharedKey, purpose, cancellationToken);
+            if (lease is not null)
+            {
+                return lease;
+            }
+            var now = _time.GetUtcNow();
+            if (holder is null)
+            {
+                // Changed under us between two reads: look again at once.
+                continue;
+            }
+            if (now - start >= wait)
+            {
+                throw new StoreBusyException(
+                    $"the store {_location} is in use by {holder.Describe(now)}"
+                    + (wait > TimeSpan.Zero ? $"; waited {Formatting.Humanize.Duration(now - start)}" : "")
+                    + $". {(holder.Mode == nameof(LeaseMode.Exclusive).ToLowerInvariant() ? "Try again when it has finished" : "Run it when no sync is running")}; a holder that crashed gives the store up when its lease expires.");
+            }
+            if (now - noticed >= WaitNoticeEvery)
+            {
+                log($"Waiting for the store: it is in use by {holder.Describe(now)}");
+                noticed = now;
+            }
+            await Task.Delay(Poll, _time, cancellationToken);
+        }
+    }
+
+    private LeaseRecord NewRecord(LeaseMode mode, string purpose)
+    {
+        var now = _time.GetUtcNow();
+        return new LeaseRecord(mode.ToString().ToLowerInvariant(), purpose, Environment.MachineName, Environment.ProcessId, now, now + _duration);
+    }
+
+    private async Task<(StoreLease? Lease, LeaseRecord? Holder)> TryExclusiveAsync(string purpose, CancellationToken cancellationToken)
+    {
+        var record = NewRecord(LeaseMode.Exclusive, purpose);
+        var bytes = record.ToBytes();
+        var version = await _store.TryCreateLeaseAsync(ExclusiveKey, bytes, cancellationToken);
+        if (version is null)
+        {
+            if (await _store.ReadLeaseAsync(ExclusiveKey, cancellationToken) is not { } existing)
+            {
+                return (null, null);
+            }
+            var held = LeaseRecord.Parse(existing.Content);
+            if (held is not null && !held.IsExpired(_time.GetUtcNow()))
+            {
+                return (null, held);
+            }
+            // Its holder stopped renewing it: take it over, unless someone else just did.
+            version = await _store.TryReplaceLeaseAsync(ExclusiveKey, bytes, existing.Version, cancellationToken);
+            if (version is null)
+            {
+                return (null, null);
+            }
+        }
+        // Ours now; a sync that announced itself first still runs, so step back for it.
+        await foreach (var key in _store.ListLeasesAsync(cancellationToken))
+        {
+            if (!key.StartsWith(SharedPrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var shared = await _store.ReadLeaseAsync(key, cancellationToken);
+            if (shared is { } s && LeaseRecord.Parse(s.Content) is { } sync && !sync.IsExpired(_time.GetUtcNow()))
+            {
+                await _store.DeleteLeaseAsync(ExclusiveKey, cancellationToken);
+                return (null, sync);
+            }
+        }
+        return (new StoreLease(_store, ExclusiveKey, version, record, _time, _duration), null);
+    }
+
+    private async Task<(StoreLease? Lease, LeaseRecord? Holder)> TrySharedAsync(string key, string purpose, CancellationToken cancellationToken)
+    {
+        var record = NewRecord(LeaseMode.Shared, purpose);
+        var version = await _store.TryCreateLeaseAsync(key, record.ToBytes(), cancellationToken)
+            ?? throw new InvalidOperationException($"the lease {key} already exists");
+        if (await _store.ReadLeaseAsync(ExclusiveKey, cancellationToken) is { } e
+            && LeaseRecord.Parse(e.Content) is { } exclusive && !exclusive.IsExpired(_time.GetUtcNow()))
+        {
+            await _store.DeleteLeaseAsync(key, cancellationToken);
+            return (null, exclusive);
+        }
+        return (new StoreLease(_store, key, version, record, _time, _duration), null);
+    }
+
+    /// <summary>Whether a key is one of the lease objects (the only keys lease deletion accepts).</summary>
+    public static bool IsLeaseKey(string key) =>
+        key == ExclusiveKey
+        || (key.StartsWith(SharedPrefix, StringComparison.Ordinal) && key.EndsWith(".json", StringComparison.Ordinal)
+            && key.Length == SharedPrefix.Length + 32 + 5 && key[SharedPrefix.Length..^5].All(char.IsAsciiHexDigitLower));
+}

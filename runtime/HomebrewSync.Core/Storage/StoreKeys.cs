@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using HomebrewSync.Core.Catalog;
+using HomebrewSync.Core.Manifest;
+
+namespace HomebrewSync.Core.Storage;
+
+/// <summary>
+/// The grammar of the keys the mirror itself writes. Anything a store holds outside it (the hash file, its backups,
+/// plans, status, leases, stray files) is never deleted by prune or a migration, and a hash-file entry whose
+/// <c>s3_key</c> is not its own bottle's key makes the whole hash file untrusted.
+/// </summary>
+public static partial class StoreKeys
+{
+    // YYYY-MM-DD/<file>.bottle[.<rebuild>].tar.gz, the file name in Homebrew's own alphabet.
+    [GeneratedRegex(@"\A(?<date>[0-9]{4}-[0-9]{2}-[0-9]{2})/(?<file>[a-z0-9][A-Za-z0-9@+._~-]{0,254})\.bottle(\.[1-9][0-9]{0,3})?\.tar\.gz\z", RegexOptions.CultureInvariant)]
+    private static partial Regex BottlePattern();
+
+    // manifests/<image>/<version>[-<rebuild>].json
+    [GeneratedRegex(@"\Amanifests/[a-z0-9][a-z0-9@+._/-]{0,254}/[A-Za-z0-9][A-Za-z0-9._+~-]{0,127}\.json\z", RegexOptions.CultureInvariant)]
+    private static partial Regex IndexPattern();
+
+    [GeneratedRegex(@"\A[a-z0-9][a-z0-9_]{0,63}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex TagPattern();
+
+    /// <summary>A bottle object's key: a real date folder, a file name ending in <c>.bottle[.N].tar.gz</c>, no "..".</summary>
+    public static bool IsBottleKey(string key) =>
+        key is not null
+        && BottlePattern().Match(key) is { Success: true } m
+        && !key.Contains("..", StringComparison.Ordinal)
+        && DateOnly.TryParseExact(m.Groups["date"].Value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
+
+    /// <summary>An image index kept for brew: <c>manifests/&lt;image&gt;/&lt;reference&gt;.json</c>, no "..", no empty segment.</summary>
+    public static bool IsIndexKey(string key) =>
+        key is not null && IndexPattern().IsMatch(key) && !key.Contains("..", StringComparison.Ordinal) && !key.Contains("//", StringComparison.Ordinal);
+
+    /// <summary>A bottle tag as the catalog spells them (<c>arm64_sonoma</c>, <c>all</c>).</summary>
+    public static bool IsTag(string tag) => tag is not null && TagPattern().IsMatch(tag);
+
+    /// <summary>
+    /// Why a hash-file entry cannot be trusted, or null when it can: its key must be <c>&lt;name&gt;-&lt;version&gt;-&lt;platform&gt;</c>
+    /// of its own fields, and its <c>s3_key</c> that bottle's own object (<c>YYYY-MM-DD/&lt;name&gt;-&lt;version&gt;.&lt;platform&gt;.bottle[.N].tar.gz</c>).
+    /// </summary>
+    public static string? ProblemWith(string hashKey, HashEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (!BottleNaming.IsSafeName(entry.FormulaName) || !BottleNaming.IsSafeVersion(entry.FormulaVersion) || !IsTag(entry.Platform))
+        {
+            return "formula_name, formula_version or platform is not a formula name, version or bottle tag";
+        }
+        var expectedKey = BottleNaming.Key(entry.FormulaName, entry.FormulaVersion, entry.Platform);
+        if (!string.Equals(hashKey, expectedKey, StringComparison.Ordinal))
+        {
+            return $"its key should be '{expectedKey}' (name-version-platform)";
+        }
+        if (!IsBottleKey(entry.S3Key) || !NamesBottle(entry.S3Key, entry.FormulaName, entry.FormulaVersion, entry.Platform))
+        {
+            return $"s3_key '{entry.S3Key}' is not this bottle's object (YYYY-MM-DD/{BottleNaming.FileName(entry.FormulaName, entry.FormulaVersion, entry.Platform, 0)})";
+        }
+        return null;
+    }
+
+    /// <summary>Whether a bottle key's file is <c>&lt;name&gt;-&lt;version&gt;.&lt;tag&gt;.bottle[.N].tar.gz</c>.</summary>
+    public static bool NamesBottle(string key, string name, string version, string tag)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0)
+        {
+            return false;
+        }
+        var file = key[(slash + 1)..];
+        var stem = BottleNaming.FileName(name, version, tag, 0)[..^".bottle.tar.gz".Length] + ".bottle";
+        if (!file.StartsWith(stem, StringComparison.Ordinal) || !file.EndsWith(".tar.gz", StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var middle = file[stem.Length..^".tar.gz".Length];
+        return middle.Length == 0 || (middle[0] == '.' && middle.Length is > 1 and <= 5 && middle[1] != '0' && middle[1..].All(char.IsAsciiDigit));
+    }
+
+    /// <summary>The one check every deletion goes through: only bottle and image-index keys may be deleted.</summary>
+    /// <exception cref="UnsafeStoreKeyException">Any other key.</exception>
+    public static void EnsureDeletable(string key)
+    {
+        if (!IsBottleKey(key) && !IsIndexKey(key))
+        {
+            throw new UnsafeStoreKeyException(key, "only bottle objects (YYYY-MM-DD/….bottle[.N].tar.gz) and image indexes (manifests/….json) are ever deleted");
+        }
+    }
+}

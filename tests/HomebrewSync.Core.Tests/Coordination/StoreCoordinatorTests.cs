@@ -1,0 +1,174 @@
+using HomebrewSync.Core.Coordination;
+using HomebrewSync.TestSupport;
+using Microsoft.Extensions.Time.Testing;
+
+namespace HomebrewSync.Core.Tests.Coordination;
+
+public sealed class StoreCoordinatorTests
+{
+    private static readonly TimeSpan Duration = TimeSpan.FromSeconds(120);
+    private readonly InMemoryStore _store = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 3, 10, 0, 0, TimeSpan.Zero));
+    private readonly List<string> _log = [];
+
+    private StoreCoordinator Coordinator() => new(_store, _time, Duration, "memory://store");
+
+    private Task<StoreLease> AcquireAsync(LeaseMode mode, string purpose = "test") =>
+        Coordinator().AcquireAsync(mode, purpose, TimeSpan.Zero, _log.Add, CancellationToken.None);
+
+    private async Task<string[]> LeasesAsync()
+    {
+        var keys = new List<string>();
+        await foreach (var k in _store.ListLeasesAsync(CancellationToken.None))
+        {
+            keys.Add(k);
+        }
+        return keys.ToArray();
+    }
+
+    [Fact]
+    public async Task AcquireAsync_TwoSyncs_BothHoldASharedLease()
+    {
+        await using var a = await AcquireAsync(LeaseMode.Shared);
+        await using var b = await AcquireAsync(LeaseMode.Shared);
+
+        Assert.NotEqual(a.Key, b.Key);
+        Assert.Equal(2, (await LeasesAsync()).Length);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_PruneWhileASyncHoldsTheStore_IsRefusedNamingTheSync_AndLeavesNoLeaseBehind()
+    {
+        await using var sync = await AcquireAsync(LeaseMode.Shared, "sync");
+        _time.Advance(TimeSpan.FromSeconds(30));
+
+        var busy = await Assert.ThrowsAsync<StoreBusyException>(() => AcquireAsync(LeaseMode.Exclusive, "prune"));
+
+        Assert.Contains($"in use by sync on {Environment.MachineName} (pid {Environment.ProcessId}), holding it for 30 seconds", busy.Message, StringComparison.Ordinal);
+        Assert.Equal([sync.Key], await LeasesAsync());
+    }
+
+    [Fact]
+    public async Task AcquireAsync_SyncWhilePruneHoldsTheStore_IsRefused_AndWaitingGetsItOncePruneReleases()
+    {
+        var prune = await AcquireAsync(LeaseMode.Exclusive, "prune");
+
+        var busy = await Assert.ThrowsAsync<StoreBusyException>(() => AcquireAsync(LeaseMode.Shared, "sync"));
+        Assert.Contains("in use by prune", busy.Message, StringComparison.Ordinal);
+
+        var waiting = Coordinator().AcquireAsync(LeaseMode.Shared, "sync", TimeSpan.FromMinutes(15), _log.Add, CancellationToken.None);
+        Assert.False(waiting.IsCompleted);
+        Assert.Contains(_log, l => l.StartsWith("Waiting for the store: it is in use by prune", StringComparison.Ordinal));
+        await prune.DisposeAsync();
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await using var sync = await waiting.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.StartsWith("leases/shared-", sync.Key, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_WaitRunsOut_NamesTheHolderAndHowLongItWaited()
+    {
+        await using var prune = await AcquireAsync(LeaseMode.Exclusive, "prune");
+
+        var waiting = Coordinator().AcquireAsync(LeaseMode.Shared, "sync", TimeSpan.FromSeconds(5), _log.Add, CancellationToken.None);
+        for (var i = 0; i < 50 && !waiting.IsCompleted; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(20);
+        }
+
+        var busy = await Assert.ThrowsAsync<StoreBusyException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("waited 5 seconds", busy.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_CrashedPruneLeaseExpires_AndIsTakenOver()
+    {
+        // A prune killed with its lease in place: it never renews it.
+        var crashed = new LeaseRecord("exclusive", "prune", "elsewhere", 1, _time.GetUtcNow(), _time.GetUtcNow() + Duration);
+        await _store.TryCreateLeaseAsync(StoreCoordinator.ExclusiveKey, crashed.ToBytes(), CancellationToken.None);
+        await Assert.ThrowsAsync<StoreBusyException>(() => AcquireAsync(LeaseMode.Exclusive, "prune"));
+
+        _time.Advance(Duration);
+
+        await using var sync = await AcquireAsync(LeaseMode.Shared, "sync");
+        await sync.DisposeAsync();
+        await using var prune = await AcquireAsync(LeaseMode.Exclusive, "prune");
+        var held = LeaseRecord.Parse((await _store.ReadLeaseAsync(StoreCoordinator.ExclusiveKey, CancellationToken.None))!.Value.Content)!;
+        Assert.Equal(Environment.ProcessId, held.Pid);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_CrashedSyncLeaseExpires_AndNoLongerBlocksPrune()
+    {
+        var crashed = new LeaseRecord("shared", "sync", "elsewhere", 1, _time.GetUtcNow(), _time.GetUtcNow() + Duration);
+        await _store.TryCreateLeaseAsync($"leases/shared-{Guid.NewGuid():N}.json", crashed.ToBytes(), CancellationToken.None);
+        await Assert.ThrowsAsync<StoreBusyException>(() => AcquireAsync(LeaseMode.Exclusive, "prune"));
+
+        _time.Advance(Duration);
+
+        await using var prune = await AcquireAsync(LeaseMode.Exclusive, "prune");
+        Assert.Equal(StoreCoordinator.ExclusiveKey, prune.Key);
+    }
+
+    [Fact]
+    public async Task Lease_RenewedWhileHeld_OutlivesItsDuration()
+    {
+        await using var sync = await AcquireAsync(LeaseMode.Shared, "sync");
+
+        for (var i = 0; i < 10; i++)
+        {
+            _time.Advance(Duration / 3);
+            await Task.Delay(10);
+        }
+
+        Assert.False(sync.Lost.IsCancellationRequested);
+        await Assert.ThrowsAsync<StoreBusyException>(() => AcquireAsync(LeaseMode.Exclusive, "prune"));
+    }
+
+    [Fact]
+    public async Task Lease_TakenOverByAnother_IsLost_AndItsHolderDoesNotRemoveTheNewOne()
+    {
+        var sync = await AcquireAsync(LeaseMode.Shared, "sync");
+        var current = (await _store.ReadLeaseAsync(sync.Key, CancellationToken.None))!.Value;
+        await _store.TryReplaceLeaseAsync(sync.Key, [1, 2, 3], current.Version, CancellationToken.None);
+
+        _time.Advance(Duration / 3);
+        await Task.Delay(TimeSpan.FromSeconds(5), sync.Lost).ContinueWith(_ => { }, TaskScheduler.Default);
+
+        Assert.True(sync.Lost.IsCancellationRequested);
+        Assert.Contains("taken over or removed", sync.LostReason, StringComparison.Ordinal);
+        await sync.DisposeAsync();
+        Assert.Equal([sync.Key], await LeasesAsync());
+    }
+
+    [Fact]
+    public async Task DisposeAsync_ReleasesTheLease()
+    {
+        var prune = await AcquireAsync(LeaseMode.Exclusive, "prune");
+
+        await prune.DisposeAsync();
+
+        Assert.Empty(await LeasesAsync());
+        await using var sync = await AcquireAsync(LeaseMode.Shared, "sync");
+    }
+
+    [Fact]
+    public async Task AcquireAsync_GarbledExclusiveLease_IsNotAHolder()
+    {
+        await _store.TryCreateLeaseAsync(StoreCoordinator.ExclusiveKey, "not json"u8.ToArray(), CancellationToken.None);
+
+        await using var sync = await AcquireAsync(LeaseMode.Shared, "sync");
+        await sync.DisposeAsync();
+        await using var prune = await AcquireAsync(LeaseMode.Exclusive, "prune");
+        Assert.Equal(StoreCoordinator.ExclusiveKey, prune.Key);
+    }
+
+    [Theory]
+    [InlineData("leases/exclusive.json", true)]
+    [InlineData("leases/shared-0123456789abcdef0123456789abcdef.json", true)]
+    [InlineData("leases/shared-../../bottles_hash.json", false)]
+    [InlineData("bottles_hash.json", false)]
+    [InlineData("leases/shared-0123456789ABCDEF0123456789abcdef.json", false)]
+    public void IsLeaseKey_AcceptsOnlyTheLeaseObjects(string key, bool expected) => Assert.Equal(expected, StoreCoordinator.IsLeaseKey(key));
+}
