@@ -84,6 +84,8 @@ public sealed class SyncPipeline
         CancellationToken cancellationToken, TimeSpan? wait = null)
     {
         var patience = wait ?? (_settings.TimeBudget is { } budget && budget / 4 < MaxLeaseWait ? budget / 4 : MaxLeaseWait);
+        // A store that cannot be used at all says so before anything is written to it, a lease included.
+        await _ports.Bottles.PrepareAsync(cancellationToken);
         await using var lease = await _coordinator.AcquireAsync(mode, purpose, patience, observer.Info, cancellationToken);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
         try

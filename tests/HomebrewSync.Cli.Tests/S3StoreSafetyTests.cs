@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Amazon.S3;
+using Amazon.S3.Model;
+using HomebrewSync.TestSupport;
+
+namespace HomebrewSync.Cli.Tests;
+
+/// <summary>The store's safety rules on S3 (moto's server): leases, hostile hash-file entries.</summary>
+[Collection(S3Collection.Name)]
+public sealed class S3StoreSafetyTests(S3ServerFixture fixture) : IDisposable
+{
+    private readonly AmazonS3Client _client = fixture.Server.CreateClient();
+    private readonly string _temp = Path.Combine(Path.GetTempPath(), "hbs-cli-s3-safety-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        if (Directory.Exists(_temp))
+        {
+            Directory.Delete(_temp, true);
+        }
+    }
+
+    private async Task<Dictionary<string, string?>> EnvAsync(CliHarness h)
+    {
+        var env = h.Environment();
+        foreach (var (k, v) in fixture.Server.Environment())
+        {
+            env[k] = v;
+        }
+        env["HOMEBREW_SYNC_STORE"] = $"s3://{await fixture.Server.CreateBucketAsync()}/mirror";
+        env["TEMP_DIR"] = _temp;
+        env["TARGET_PLATFORMS"] = "monterey";
+        return env;
+    }
+
+    private async Task<Dictionary<string, string>> ObjectsAsync(string store)
+    {
+        var bucket = new Uri(store).Host;
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var o in (await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket })).S3Objects ?? [])
+        {
+            result[o.Key] = o.ETag;
+        }
+        return result;
+    }
+
+    [Fact]
+    public async Task PruneBesideSync_InSeveralInterleavings_LosesNothingTheHashFileLists_AndLeavesNoLease()
+    {
+        var v1 = Enumerable.Range(0, 20).Select(i => new FormulaBuilder($"tool{i}").WithVersion("1.0").WithBottle("monterey", 2_000 + i).Build()).ToArray();
+        var v2 = Enumerable.Range(0, 20).Select(i => new FormulaBuilder($"tool{i}").WithVersion("2.0").WithBottle("monterey", 3_000 + i).Build()).ToArray();
+        foreach (var offset in new[] { 0, 300, -300 })
+        {
+            await using var h = await CliHarness.StartAsync(v1);
+            var env = await EnvAsync(h);
+            Assert.Equal(0, (await CliHarness.RunAsync(env, "sync", "--date", "2025-07-01")).ExitCode);
+            h.Server.SetFormulae(v2);
+
+            var sync = Delayed(Math.Max(0, -offset), () => CliProcess.RunAsync(env, "sync", "--date", "2025-07-02", "--concurrency", "1", "--batch-size", "1"));
+            var prune = Delayed(Math.Max(0, offset), () => CliProcess.RunAsync(env, "prune", "--keep-days", "0"));
+            var (s, p) = (await sync, await prune);
+
+            Assert.True(s.ExitCode == 0, $"offset {offset}: sync exit {s.ExitCode}\n{s.Error}");
+            Assert.True(p.ExitCode is 0 or 5, $"offset {offset}: prune exit {p.ExitCode}\n{p.Error}");
+            var verify = await CliHarness.RunAsync(env, "verify", "--deep", "--json");
+            Assert.True(verify.ExitCode == 0, $"offset {offset}: {verify.Out}");
+            using var doc = JsonDocument.Parse(verify.Out);
+            Assert.True(doc.RootElement.GetProperty("entries_checked").GetInt32() >= v2.Length);
+            Assert.DoesNotContain((await ObjectsAsync(env["HOMEBREW_SYNC_STORE"]!)).Keys, k => k.StartsWith("mirror/leases/", StringComparison.Ordinal));
+        }
+
+        static async Task<CliProcessResult> Delayed(int ms, Func<Task<CliProcessResult>> run)
+        {
+            await Task.Delay(ms);
+            return await run();
+        }
+    }
+
+    [Fact]
+    public async Task KilledSync_HoldsTheBucketUntilItsLeaseExpires_ThenPruneRuns()
+    {
+        var formulae = Enumerable.Range(0, 3).Select(i => new FormulaBuilder($"tool{i}").WithBottle("monterey", 2_000 + i).Build()).ToArray();
+        await using var h = await CliHarness.StartAsync(formulae);
+        var env = await EnvAsync(h);
+        env["STORE_LEASE_SECONDS"] = "10";
+        env["DOWNLOAD_TIMEOUT_SECONDS"] = "120";
+        var stalled = formulae[^1].Bottles["monterey"].Sha256;
+        h.Server.InjectFault(stalled, FaultKind.Stall, 1);
+        var stalling = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Server.BeforeBlobBody = () =>
+        {
+            if (h.Server.BlobGets(stalled) == 1)
+            {
+                stalling.TrySetResult();
+            }
+        };
+        int pid;
+        using (var process = Process.Start(CliProcess.StartInfo(env, ["sync", "--concurrency", "1", "--batch-size", "1", "--date", "2025-07-21"]))!)
+        {
+            pid = process.Id;
+            _ = process.StandardOutput.ReadToEndAsync();
+            _ = process.StandardError.ReadToEndAsync();
+            var exited = process.WaitForExitAsync();
+            Assert.NotSame(exited, await Task.WhenAny(stalling.Task, exited).WaitAsync(TimeSpan.FromMinutes(2)));
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+        h.Server.BeforeBlobBody = null;
+        var killedAt = DateTimeOffset.UtcNow;
+        var before = await ObjectsAsync(env["HOMEBREW_SYNC_STORE"]!);
+
+        var refused = await CliHarness.RunAsync(env, "prune");
+
+        Assert.Equal(5, refused.ExitCode);
+        Assert.Contains($"(pid {pid})", refused.Error, StringComparison.Ordinal);
+        Assert.Equal(before, await ObjectsAsync(env["HOMEBREW_SYNC_STORE"]!));
+        CliRun run;
+        do
+        {
+            await Task.Delay(500);
+            run = await CliHarness.RunAsync(env, "prune");
+        }
+        while (run.ExitCode == 5 && DateTimeOffset.UtcNow - killedAt < TimeSpan.FromSeconds(60));
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Equal(0, (await CliHarness.RunAsync(env, "verify")).ExitCode);
+    }
+
+    [Theory]
+    [InlineData("bottles_hash.json")]
+    [InlineData("manifests/tool0/1.0.json")]
+    [InlineData("2025-07-01/tool1-1.0.monterey.bottle.tar.gz")]
+    public async Task HashFileEntryNamingAnythingButItsOwnBottle_IsRefused_AndNoObjectIsDeleted(string s3Key)
+    {
+        var formulae = Enumerable.Range(0, 2).Select(i => new FormulaBuilder($"tool{i}").WithVersion("1.0").WithBottle("monterey", 2_000 + i).Build()).ToArray();
+        await using var h = await CliHarness.StartAsync(formulae);
+        var env = await EnvAsync(h);
+        Assert.Equal(0, (await CliHarness.RunAsync(env, "sync", "--date", "2025-07-01")).ExitCode);
+        h.Server.SetFormulae(formulae.Select(f => new FormulaBuilder(f.Name).WithVersion("2.0").WithBottle("monterey", 2_500).Build()));
+        var store = env["HOMEBREW_SYNC_STORE"]!;
+        var bucket = new Uri(store).Host;
+        var hashFile = System.Text.Json.Nodes.JsonNode.Parse(await GetAsync(bucket, "mirror/bottles_hash.json"))!;
+        hashFile["bottles"]!["tool0-1.0-monterey"]!["s3_key"] = s3Key;
+        await _client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "mirror/bottles_hash.json", ContentBody = hashFile.ToJsonString() });
+        var before = await ObjectsAsync(store);
+
+        var prune = await CliHarness.RunAsync(env, "prune", "--keep-days", "0");
+
+        Assert.Equal(1, prune.ExitCode);
+        Assert.Contains("entry 'tool0-1.0-monterey': s3_key", prune.Error, StringComparison.Ordinal);
+        Assert.Equal(before, await ObjectsAsync(store));
+    }
+
+    private async Task<byte[]> GetAsync(string bucket, string key)
+    {
+        using var response = await _client.GetObjectAsync(bucket, key);
+        using var buffer = new MemoryStream();
+        await response.ResponseStream.CopyToAsync(buffer);
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,270 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using HomebrewSync.Core.Coordination;
+using HomebrewSync.TestSupport;
+using Microsoft.Extensions.Time.Testing;
+
+namespace HomebrewSync.Cli.Tests;
+
+/// <summary>
+/// What the folder store never does, whatever the hash file or the folder holds: delete or serve anything the hash
+/// file and the key grammar do not vouch for, follow a link out of the store, or let a prune and a sync interleave.
+/// </summary>
+public sealed class StoreSafetyTests : IDisposable
+{
+    private readonly string _outside = Path.Combine(Path.GetTempPath(), "hbs-outside-" + Guid.NewGuid().ToString("N"));
+
+    public StoreSafetyTests() => Directory.CreateDirectory(_outside);
+
+    public void Dispose() => Directory.Delete(_outside, recursive: true);
+
+    /// <summary>"Today" for prune: long after every sync date, so everything prune may remove is past every grace period.</summary>
+    private static FakeTimeProvider Later() => new(new DateTimeOffset(2025, 9, 1, 3, 0, 0, TimeSpan.Zero));
+
+    /// <summary>wget 1.0 and curl 8.0 synced on 2025-07-01, then wget 1.1 on 2025-08-20: wget 1.0 is what prune removes.</summary>
+    private static async Task<CliHarness> SupersededAsync()
+    {
+        var h = await CliHarness.StartAsync([
+            new FormulaBuilder("wget").WithVersion("1.0").WithBottle("monterey", 3000).Build(),
+            new FormulaBuilder("curl").WithVersion("8.0").WithBottle("monterey", 2000).Build()]);
+        Assert.Equal(0, (await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01")).ExitCode);
+        h.Server.SetFormulae([new FormulaBuilder("wget").WithVersion("1.1").WithBottle("monterey", 3100).Build(), h.Server.Formulae[1]]);
+        Assert.Equal(0, (await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-08-20")).ExitCode);
+        return h;
+    }
+
+    private static Dictionary<string, byte[]> Snapshot(string root) =>
+        Directory.GetFiles(root, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(root, f), File.ReadAllBytes, StringComparer.Ordinal);
+
+    [Theory]
+    [InlineData("bottles_hash.json")]
+    [InlineData("bottles_hash.json.backup-20250701T030000Z")]
+    [InlineData("status/last-run.json")]
+    [InlineData("leases/exclusive.json")]
+    [InlineData("manifests/curl/8.0.json")]
+    [InlineData("2025-07-01/curl-8.0.monterey.bottle.tar.gz")]
+    [InlineData("2025-07-01/../../outside.bottle.tar.gz")]
+    [InlineData("2025-07-01/wget-1.0.monterey.bottle.tar.gz\n")]
+    public async Task HashFileEntryNamingAnythingButItsOwnBottle_IsRefusedByEveryCommand_AndNothingIsDeleted(string s3Key)
+    {
+        await using var h = await SupersededAsync();
+        await File.WriteAllTextAsync(h.PathOf("bottles_hash.json.backup-20250701T030000Z"), "{}");
+        var hashFile = JsonNode.Parse(await File.ReadAllBytesAsync(h.PathOf("bottles_hash.json")))!;
+        hashFile["bottles"]!["wget-1.0-monterey"]!["s3_key"] = s3Key;
+        await File.WriteAllTextAsync(h.PathOf("bottles_hash.json"), hashFile.ToJsonString());
+        var before = Snapshot(h.Store);
+        var env = h.Environment();
+        env["TARGET_PLATFORMS"] = "monterey";
+
+        var prune = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0");
+        var verify = await h.RunAsync("verify");
+        var sync = await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-08-21");
+
+        foreach (var run in new[] { prune, verify, sync })
+        {
+            Assert.Equal(1, run.ExitCode);
+            Assert.Contains("is corrupt (entry 'wget-1.0-monterey': s3_key", run.Error, StringComparison.Ordinal);
+        }
+        Assert.Equal(before, Snapshot(h.Store));
+    }
+
+    [Fact]
+    public async Task HashFileEntryUnderAnotherBottlesKey_IsRefused()
+    {
+        await using var h = await SupersededAsync();
+        var hashFile = JsonNode.Parse(await File.ReadAllBytesAsync(h.PathOf("bottles_hash.json")))!;
+        var bottles = hashFile["bottles"]!.AsObject();
+        var entry = bottles["wget-1.0-monterey"]!.DeepClone();
+        bottles.Remove("wget-1.0-monterey");
+        bottles["curl-9.9-monterey"] = entry;
+        await File.WriteAllTextAsync(h.PathOf("bottles_hash.json"), hashFile.ToJsonString());
+
+        var verify = await h.RunAsync("verify");
+
+        Assert.Equal(1, verify.ExitCode);
+        Assert.Contains("entry 'curl-9.9-monterey': its key should be 'wget-1.0-monterey'", verify.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Prune_SymlinkedDateFolder_NeverTouchesWhatItPointsAt()
+    {
+        await using var h = await SupersededAsync();
+        var victim = Path.Combine(_outside, "victim-1.0.monterey.bottle.tar.gz");
+        await File.WriteAllTextAsync(victim, "not the store's");
+        File.SetLastWriteTimeUtc(victim, new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        Directory.CreateSymbolicLink(h.PathOf("2024-01-01"), _outside);
+        var env = h.Environment();
+        env["TARGET_PLATFORMS"] = "monterey";
+
+        var prune = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0", "--json");
+
+        Assert.True(prune.ExitCode == 0, prune.Error);
+        Assert.True(File.Exists(victim));
+        using var doc = JsonDocument.Parse(prune.Out);
+        Assert.Empty(doc.RootElement.GetProperty("unlisted").EnumerateArray());
+        Assert.Equal("2025-07-01/wget-1.0.monterey.bottle.tar.gz", doc.RootElement.GetProperty("superseded")[0].GetProperty("object_key").GetString());
+    }
+
+    [Fact]
+    public async Task SymlinkedBottle_IsNeitherServedNorHashed_AndVerifyReportsIt()
+    {
+        var curl = new FormulaBuilder("curl").WithVersion("8.0").WithBottle("monterey", 2000).Build();
+        await using var h = await CliHarness.StartAsync([curl]);
+        Assert.Equal(0, (await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01")).ExitCode);
+        // The same bytes, but outside the store, behind a link where the bottle was.
+        var bottle = h.PathOf("2025-07-01/curl-8.0.monterey.bottle.tar.gz");
+        var outside = Path.Combine(_outside, "curl-8.0.monterey.bottle.tar.gz");
+        File.Move(bottle, outside);
+        File.CreateSymbolicLink(bottle, outside);
+
+        var verify = await h.RunAsync("verify");
+        var env = h.Environment();
+        env["TARGET_PLATFORMS"] = "monterey";
+        HttpStatusCode status, blob;
+        await using (var serve = await ServeProcess.StartAsync(env))
+        {
+            using var http = new HttpClient();
+            status = (await http.GetAsync(new Uri(serve.Url, "curl-8.0.monterey.bottle.tar.gz"))).StatusCode;
+            blob = (await http.GetAsync(new Uri(serve.Url, $"v2/homebrew/core/curl/blobs/sha256:{curl.Bottles["monterey"].Sha256}"))).StatusCode;
+        }
+
+        Assert.Equal(3, verify.ExitCode);
+        Assert.Contains("refused", verify.Out, StringComparison.Ordinal);
+        Assert.Contains("symbolic link", verify.Out, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Equal(HttpStatusCode.NotFound, blob);
+    }
+
+    [Fact]
+    public async Task Verify_BottlesWithoutAHashFile_IsAProblem()
+    {
+        await using var h = await CliHarness.StartAsync([new FormulaBuilder("curl").WithBottle("monterey").Build()]);
+        Assert.Equal(0, (await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01")).ExitCode);
+        File.Delete(h.PathOf("bottles_hash.json"));
+
+        var verify = await h.RunAsync("verify");
+
+        Assert.Equal(3, verify.ExitCode);
+        Assert.Contains("there is no hash file, but the store holds 1 bottle objects", verify.Out, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The race that lost bottles: a sync re-recording bottles already on disk (left unlisted by a killed run, old enough
+    /// for prune to remove) while a prune decides from the hash file it read. Both run as processes, the prune started
+    /// at several offsets from the sync, and the other way round.
+    /// </summary>
+    [Fact]
+    public async Task PruneBesideSync_InManyInterleavings_LosesNothingTheHashFileLists()
+    {
+        var v1 = Enumerable.Range(0, 30).Select(i => new FormulaBuilder($"tool{i}").WithVersion("1.0").WithBottle("monterey", 2_000 + i).Build()).ToArray();
+        var v2 = Enumerable.Range(0, 30).Select(i => new FormulaBuilder($"tool{i}").WithVersion("2.0").WithBottle("monterey", 3_000 + i).Build()).ToArray();
+        // Milliseconds: positive starts the prune after the sync, negative the sync after the prune.
+        foreach (var offset in new[] { 0, 100, 250, 500, 900, -150, -400 })
+        {
+            await using var h = await CliHarness.StartAsync(v1);
+            Assert.Equal(0, (await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01")).ExitCode);
+            var listsV1 = await File.ReadAllBytesAsync(h.PathOf("bottles_hash.json"));
+            h.Server.SetFormulae(v2);
+            Assert.Equal(0, (await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-02")).ExitCode);
+            // A killed run: v2's bottles on disk, two days old, but the hash file still lists only v1.
+            await File.WriteAllBytesAsync(h.PathOf("bottles_hash.json"), listsV1);
+            foreach (var f in v2)
+            {
+                File.SetLastWriteTimeUtc(h.PathOf($"2025-07-02/{f.FileName("monterey")}"), DateTime.UtcNow.AddDays(-2));
+            }
+            var env = h.Environment();
+            env["TARGET_PLATFORMS"] = "monterey";
+
+            var sync = Delayed(Math.Max(0, -offset), () => CliProcess.RunAsync(env, "sync", "--date", "2025-07-02", "--concurrency", "1", "--batch-size", "1"));
+            var prune = Delayed(Math.Max(0, offset), () => CliProcess.RunAsync(env, "prune", "--keep-days", "0"));
+            var (s, p) = (await sync, await prune);
+
+            Assert.True(s.ExitCode == 0, $"offset {offset}: sync exit {s.ExitCode}\n{s.Error}");
+            Assert.True(p.ExitCode is 0 or 5, $"offset {offset}: prune exit {p.ExitCode}\n{p.Error}");
+            if (p.ExitCode == 5)
+            {
+                Assert.Contains("in use by sync on", p.Error, StringComparison.Ordinal);
+            }
+            var verify = await h.RunAsync("verify", "--json");
+            Assert.True(verify.ExitCode == 0, $"offset {offset}: prune exit {p.ExitCode}\n{p.Error}\n{verify.Out}");
+            using var doc = JsonDocument.Parse(verify.Out);
+            Assert.Equal(v2.Length + (p.ExitCode == 0 ? 0 : v1.Length), doc.RootElement.GetProperty("entries_checked").GetInt32());
+            Assert.Empty(Directory.GetFileSystemEntries(h.PathOf("leases")));
+        }
+
+        static async Task<CliProcessResult> Delayed(int ms, Func<Task<CliProcessResult>> run)
+        {
+            await Task.Delay(ms);
+            return await run();
+        }
+    }
+
+    [Fact]
+    public async Task KilledSync_HoldsTheStoreUntilItsLeaseExpires_ThenPruneRuns()
+    {
+        var formulae = Enumerable.Range(0, 3).Select(i => new FormulaBuilder($"tool{i}").WithBottle("monterey", 2_000 + i).Build()).ToArray();
+        await using var h = await CliHarness.StartAsync(formulae);
+        var stalled = formulae[^1].Bottles["monterey"].Sha256;
+        h.Server.InjectFault(stalled, FaultKind.Stall, 1);
+        var stalling = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Server.BeforeBlobBody = () =>
+        {
+            if (h.Server.BlobGets(stalled) == 1)
+            {
+                stalling.TrySetResult();
+            }
+        };
+        var env = h.Environment();
+        env["TARGET_PLATFORMS"] = "monterey";
+        env["STORE_LEASE_SECONDS"] = "10";
+        env["DOWNLOAD_TIMEOUT_SECONDS"] = "120";
+        int pid;
+        using (var process = Process.Start(CliProcess.StartInfo(env, ["sync", "--concurrency", "1", "--batch-size", "1", "--date", "2025-07-21"]))!)
+        {
+            pid = process.Id;
+            _ = process.StandardOutput.ReadToEndAsync();
+            _ = process.StandardError.ReadToEndAsync();
+            var exited = process.WaitForExitAsync();
+            Assert.NotSame(exited, await Task.WhenAny(stalling.Task, exited).WaitAsync(TimeSpan.FromMinutes(2)));
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+        h.Server.BeforeBlobBody = null;
+        var killedAt = DateTimeOffset.UtcNow;
+
+        var refused = await CliHarness.RunAsync(env, "prune");
+
+        Assert.Equal(5, refused.ExitCode);
+        Assert.Contains($"in use by sync on {Environment.MachineName} (pid {pid})", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("nothing pruned", refused.Error, StringComparison.Ordinal);
+        // The killed holder never renews: its lease runs out ten seconds after its last renewal, and the store is free.
+        CliRun run;
+        do
+        {
+            await Task.Delay(500);
+            run = await CliHarness.RunAsync(env, "prune");
+        }
+        while (run.ExitCode == 5 && DateTimeOffset.UtcNow - killedAt < TimeSpan.FromSeconds(60));
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Equal(0, (await h.RunAsync("verify")).ExitCode);
+    }
+
+    [Fact]
+    public async Task Sync_WhilePruneHoldsTheStore_WaitsForIt_ThenRuns()
+    {
+        await using var h = await CliHarness.StartAsync([new FormulaBuilder("curl").WithBottle("monterey").Build()]);
+        Directory.CreateDirectory(h.PathOf("leases"));
+        var now = DateTimeOffset.UtcNow;
+        var prune = new LeaseRecord("exclusive", "prune", "build-7", 4242, now, now + TimeSpan.FromSeconds(3));
+        await File.WriteAllBytesAsync(h.PathOf(StoreCoordinator.ExclusiveKey), prune.ToBytes());
+
+        var sync = await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01");
+
+        Assert.True(sync.ExitCode == 0, sync.Error);
+        Assert.Contains("Waiting for the store: it is in use by prune on build-7 (pid 4242)", sync.Error, StringComparison.Ordinal);
+        Assert.True(DateTimeOffset.UtcNow >= prune.ExpiresAt);
+        Assert.Equal(0, (await h.RunAsync("verify")).ExitCode);
+    }
+}
