@@ -359,6 +359,26 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task Prune_AsTheWeeklyRuleInvokesIt_WhileAWorkerHoldsTheStore_FailsNamingIt_AndRemovesNothing()
+    {
+        var (driver, services) = await DriverAsync((EnvVars.SyncDate, "2025-07-21"));
+        using var _ = services;
+        await driver.RunAsync(Scheduled);
+        _homebrew.SetFormulae(_formulae.Skip(1));
+        // A worker of another execution, mid-run: its lease, renewed a moment ago.
+        var now = DateTimeOffset.UtcNow;
+        var worker = new Core.Coordination.LeaseRecord("shared", "sync (saved plan)", "169.254.10.1", 8, now, now.AddMinutes(2));
+        await _client.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = $"leases/shared-{Guid.NewGuid():N}.json", InputStream = new MemoryStream(worker.ToBytes()) });
+        var before = await KeysAsync();
+
+        var busy = await Assert.ThrowsAsync<Core.Coordination.StoreBusyException>(
+            () => StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), """{"action":"prune","keep_days":0}"""));
+
+        Assert.Contains("in use by sync (saved plan) on 169.254.10.1 (pid 8)", busy.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await KeysAsync());
+    }
+
+    [Fact]
     public async Task WorkerFailure_IsCaughtAndTheOrchestratorSendsFailed()
     {
         var (driver, services) = await DriverAsync();
