@@ -185,6 +185,7 @@ public sealed class TransferEngine
         try
         {
             await using var blob = await _registry.OpenBlobAsync(new Uri(bottle.Url), cancellationToken);
+            var (limit, limitSource) = LimitOf(bottle, blob);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             pending = blob.Body.ReadAsync(current.AsMemory(0, BufferSize), cancellationToken);
             reading = true;
@@ -195,6 +196,11 @@ public sealed class TransferEngine
                 if (read == 0)
                 {
                     break;
+                }
+                if (total + read > limit)
+                {
+                    // Not one byte past what was announced is written: staged bytes stay within the plan's sizes.
+                    throw new BottleDownloadException(FailureKind.TooLarge, $"body larger than {limitSource} ({limit:N0} bytes); cut off there");
                 }
                 // The next chunk arrives while this one is hashed and written.
                 (current, next) = (next, current);
@@ -241,6 +247,21 @@ public sealed class TransferEngine
         }
     }
 
+    /// <summary>The most a body may hold: the smallest size announced (the image index's, Content-Length), else the setting's maximum.</summary>
+    private (long Limit, string Source) LimitOf(PlannedBottle bottle, BlobDownload blob)
+    {
+        var limit = (_settings.MaxBottleBytes, $"the maximum bottle size ({EnvVars.MaxBottleSizeGb})");
+        if (bottle.Size is { } planned && planned < limit.MaxBottleBytes)
+        {
+            limit = (planned, "its announced size");
+        }
+        if (blob.Length is { } length && length < limit.MaxBottleBytes)
+        {
+            limit = (length, "its Content-Length");
+        }
+        return limit;
+    }
+
     private static async ValueTask<int> ReadAsync(ValueTask<int> pending, long soFar, CancellationToken cancellationToken)
     {
         try
@@ -267,6 +288,9 @@ public sealed class TransferEngine
             TransientFailureException { IsConnectionFailure: true } t => (FailureKind.Network, $"{t.Message} ({attempts} attempts)"),
             TransientFailureException t => (FailureKind.HttpError, $"{t.Message} after {attempts} attempts"),
             IOException or UnauthorizedAccessException => (FailureKind.Storage, $"store write failed: {ex.Message}"),
+            // Whatever else one upstream response makes the HTTP layer throw fails that bottle, not the run.
+            NotSupportedException or FormatException or InvalidDataException
+                => (FailureKind.HttpError, $"{ex.GetType().Name}: {ex.Message}"),
             _ => null,
         };
     }
@@ -279,7 +303,7 @@ public sealed class TransferEngine
         new(b.Sha256, DateOf(b, syncDate), size, b.FormulaName, b.FormulaVersion, b.Platform, b.Url, b.ObjectKey);
 
     internal static BottleMetadata MetadataOf(PlannedBottle b, DateOnly syncDate, Uri catalogUrl) =>
-        new(b.FormulaName, b.FormulaVersion, b.Platform, DateOf(b, syncDate), b.Sha256, ProductInfo.SyncVersion, FormulaApiUrl(catalogUrl, b.FormulaName));
+        new(b.FormulaName, b.FormulaVersion, b.Platform, DateOf(b, syncDate), b.Sha256, ProductInfo.SyncVersion, UrlDisplay.Redact(FormulaApiUrl(catalogUrl, b.FormulaName)));
 
     /// <summary>The bottle's folder date: the plan's, unless it keeps an earlier one (renamed in place).</summary>
     private static DateOnly DateOf(PlannedBottle b, DateOnly syncDate) =>
