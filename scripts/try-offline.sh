@@ -24,6 +24,7 @@ for _ in $(seq 1 300); do [ -s "$work/url" ] && break; sleep 0.1; done
 
 cli=runtime/HomebrewSync.Cli/bin/Release/net10.0/homebrew-sync.dll
 export HOMEBREW_API_URL=$(sed -n 1p "$work/url")
+export HOMEBREW_REGISTRY_HOSTS=127.0.0.1  # the fake registry: the token goes only to registry hosts
 export RETRY_DELAY_SECONDS=${RETRY_DELAY_SECONDS:-0.2} DOWNLOAD_TIMEOUT_SECONDS=${DOWNLOAD_TIMEOUT_SECONDS:-5}
 if [ -n "$(sed -n 2p "$work/url")" ]; then
   export AWS_ENDPOINT_URL_S3=$(sed -n 2p "$work/url") AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1

@@ -110,6 +110,7 @@ internal static class Measure
         var env = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
             ["HOMEBREW_API_URL"] = server.ApiUrl.AbsoluteUri,
+            ["HOMEBREW_REGISTRY_HOSTS"] = "127.0.0.1",
             ["RETRY_DELAY_SECONDS"] = "0.2",
             ["DOTNET_gcServer"] = "0",
         };

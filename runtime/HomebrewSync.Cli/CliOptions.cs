@@ -57,6 +57,10 @@ internal static class CliOptions
         new("--retries", EnvVars.RetryAttempts, "N", $"Retries after a transient failure, 0..{SyncSettingsValidator.MaxRetryAttempts} (default 3).", PlanSync),
         new("--retry-delay", EnvVars.RetryDelaySeconds, "SECONDS", "Base of the exponential, jittered backoff (default 2).", PlanSync),
         new("--timeout", EnvVars.DownloadTimeoutSeconds, "SECONDS", "Limit for one attempt at one bottle (default 300).", PlanSync),
+        new("--registry-hosts", EnvVars.RegistryHosts, "HOST[,HOST]", $"Hosts that get the registry token (default {string.Join(",", SyncSettings.DefaultRegistryHosts)}); any other host gets no Authorization, and plain http gets it only on loopback.", PlanSync),
+        new("--max-index-mb", EnvVars.MaxImageIndexMb, "N", $"Largest image index read, 1..{SyncSettingsValidator.MaxImageIndexMbLimit} MiB (default {SyncSettings.DefaultMaxImageIndexMb}); a larger one is not kept.", PlanSync),
+        new("--max-api-file-mb", EnvVars.MaxApiFileMb, "N", $"Largest Homebrew API file read, 1..{SyncSettingsValidator.MaxApiFileMbLimit} MiB (default {SyncSettings.DefaultMaxApiFileMb}); a larger one is not published.", PlanSync),
+        new("--max-bottle-gb", EnvVars.MaxBottleSizeGb, "GB", $"Largest bottle body when neither the image index nor Content-Length announces its size (default {SyncSettings.DefaultMaxBottleSizeGb}); a body past its announced size always fails that bottle.", ["sync"]),
         new("--batch-size", EnvVars.BatchSize, "N", "Write the hash file every N stored bottles (default 50).", ["sync"]),
         new(Plan, null, "KEY|s3://BUCKET/KEY", "Execute a saved plan (the orchestrator's plans/...) instead of planning; the ECS task runs this.", ["sync"]),
         new("--rebuild-hash", EnvVars.ForceRebuildHash, null, "Rebuild the hash file from the S3 objects' metadata first (the old one is kept as bottles_hash.json.backup-<time>).", ["sync"]),
@@ -85,7 +89,7 @@ internal static class CliOptions
     /// <summary>Environment variables read that have no option (secrets stay out of argv).</summary>
     public static readonly IReadOnlyList<(string Name, string Help)> EnvOnly =
     [
-        (EnvVars.RegistryToken, $"Bearer token for the registry (default {SyncSettings.DefaultRegistryToken}, ghcr.io's anonymous token)."),
+        (EnvVars.RegistryToken, $"Bearer token for the registry (default {SyncSettings.DefaultRegistryToken}, ghcr.io's anonymous token); sent only to {EnvVars.RegistryHosts}."),
     ];
 
     public static ParsedArgs Parse(IReadOnlyList<string> args, List<string> errors)

@@ -16,6 +16,19 @@ public static class EnvVars
     public const string BatchSize = "BATCH_SIZE";
     public const string HomebrewApiUrl = "HOMEBREW_API_URL";
     public const string RegistryToken = "HOMEBREW_REGISTRY_TOKEN";
+
+    /// <summary>Host names the registry token may be sent to (comma-separated, default ghcr.io); any other host gets no Authorization.</summary>
+    public const string RegistryHosts = "HOMEBREW_REGISTRY_HOSTS";
+
+    // Bounds on what upstream sends: one response never takes the machine.
+    /// <summary>Largest image index read, in MiB (default 4); a larger one is not kept.</summary>
+    public const string MaxImageIndexMb = "MAX_IMAGE_INDEX_MB";
+
+    /// <summary>Largest Homebrew API file read, in MiB (default 128).</summary>
+    public const string MaxApiFileMb = "MAX_API_FILE_MB";
+
+    /// <summary>Largest bottle body read when neither the index nor Content-Length announces its size, in GB (default 10).</summary>
+    public const string MaxBottleSizeGb = "MAX_BOTTLE_SIZE_GB";
     public const string Store = "HOMEBREW_SYNC_STORE";
     public const string FormulaNames = "FORMULA_NAMES";
     public const string ForceDownload = "FORCE_DOWNLOAD";

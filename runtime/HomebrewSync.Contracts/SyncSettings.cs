@@ -48,6 +48,33 @@ public sealed record SyncSettings
 
     public RegistryToken RegistryToken { get; init; } = new(DefaultRegistryToken);
 
+    /// <summary>The registry's host; the token goes to no other (HOMEBREW_REGISTRY_HOSTS).</summary>
+    public static readonly IReadOnlyList<string> DefaultRegistryHosts = ["ghcr.io"];
+
+    /// <summary>Hosts the registry token is sent to, and only over https (plain http to a loopback address too).</summary>
+    public IReadOnlyList<string> RegistryHosts { get; init; } = DefaultRegistryHosts;
+
+    public const int DefaultMaxImageIndexMb = 4;
+
+    /// <summary>An image index larger than this is refused (real ones are a few KB).</summary>
+    public long MaxImageIndexBytes { get; init; } = DefaultMaxImageIndexMb * Mib;
+
+    public const int DefaultMaxApiFileMb = 128;
+
+    /// <summary>An API file larger than this is refused (the largest, formula.jws.json, is about 30 MB).</summary>
+    public long MaxApiFileBytes { get; init; } = DefaultMaxApiFileMb * Mib;
+
+    public const int DefaultMaxBottleSizeGb = 10;
+
+    /// <summary>
+    /// A bottle body may not exceed its announced size (image index, Content-Length); with neither announced, not this.
+    /// Homebrew's largest bottles are a few GB.
+    /// </summary>
+    public long MaxBottleBytes { get; init; } = DefaultMaxBottleSizeGb * Gib;
+
+    public const long Mib = 1024 * 1024;
+    public const long Gib = 1024 * Mib;
+
     /// <summary>The dated folder new bottles go to; null for today (UTC) by the host's clock.</summary>
     public DateOnly? SyncDate { get; init; }
 

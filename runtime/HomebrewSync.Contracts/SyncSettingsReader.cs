@@ -38,6 +38,10 @@ public static class SyncSettingsReader
             ApiPublishWithFailures = reader.Bool(EnvVars.ApiPublishWithFailures, defaults.ApiPublishWithFailures),
             ApiLegacy = reader.Bool(EnvVars.ApiLegacy, defaults.ApiLegacy),
             RegistryToken = new RegistryToken(reader.String(EnvVars.RegistryToken, SyncSettings.DefaultRegistryToken)),
+            RegistryHosts = reader.List(EnvVars.RegistryHosts, defaults.RegistryHosts).Select(h => h.ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToArray(),
+            MaxImageIndexBytes = reader.Int(EnvVars.MaxImageIndexMb, SyncSettings.DefaultMaxImageIndexMb) * SyncSettings.Mib,
+            MaxApiFileBytes = reader.Int(EnvVars.MaxApiFileMb, SyncSettings.DefaultMaxApiFileMb) * SyncSettings.Mib,
+            MaxBottleBytes = reader.Raw(EnvVars.MaxBottleSizeGb) is null ? defaults.MaxBottleBytes : (long)(reader.Double(EnvVars.MaxBottleSizeGb, 0) * SyncSettings.Gib),
         };
     }
 

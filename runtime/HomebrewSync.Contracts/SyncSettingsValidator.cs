@@ -11,6 +11,9 @@ public static partial class SyncSettingsValidator
     public static readonly TimeSpan MaxDownloadTimeout = TimeSpan.FromHours(6);
     public static readonly TimeSpan MinLeaseDuration = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan MaxLeaseDuration = TimeSpan.FromHours(1);
+    public const int MaxImageIndexMbLimit = 256;
+    public const int MaxApiFileMbLimit = 2048;
+    public const int MaxBottleSizeGbLimit = 1024;
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_]*$")]
     private static partial Regex TagPattern();
@@ -31,7 +34,7 @@ public static partial class SyncSettingsValidator
         }
         if (!s.ApiUrl.IsAbsoluteUri || (s.ApiUrl.Scheme != Uri.UriSchemeHttp && s.ApiUrl.Scheme != Uri.UriSchemeHttps && s.ApiUrl.Scheme != Uri.UriSchemeFile))
         {
-            errors.Add($"{EnvVars.HomebrewApiUrl}: '{s.ApiUrl}' must be an absolute http(s) or file URL");
+            errors.Add($"{EnvVars.HomebrewApiUrl}: '{UrlDisplay.Redact(s.ApiUrl)}' must be an absolute http(s) or file URL");
         }
         Range(errors, EnvVars.MaxConcurrentDownloads, s.MaxConcurrentDownloads, 1, MaxConcurrency);
         Range(errors, EnvVars.RetryAttempts, s.RetryAttempts, 0, MaxRetryAttempts);
@@ -55,6 +58,21 @@ public static partial class SyncSettingsValidator
         if (string.IsNullOrEmpty(s.RegistryToken.Value))
         {
             errors.Add($"{EnvVars.RegistryToken}: must not be empty (ghcr.io accepts {SyncSettings.DefaultRegistryToken} for public packages)");
+        }
+        // The token goes into a header: a newline or other control character would split it (and is never a real token).
+        if (s.RegistryToken.Value.Any(c => c < 0x20 || c > 0x7E))
+        {
+            errors.Add($"{EnvVars.RegistryToken}: must be printable ASCII (it holds a newline or another control or non-ASCII character)");
+        }
+        foreach (var host in s.RegistryHosts.Where(h => Uri.CheckHostName(h) == UriHostNameType.Unknown))
+        {
+            errors.Add($"{EnvVars.RegistryHosts}: '{host}' is not a host name (a name like ghcr.io or an IP address, no scheme or port)");
+        }
+        RangeBytes(errors, EnvVars.MaxImageIndexMb, s.MaxImageIndexBytes, SyncSettings.Mib, 1, MaxImageIndexMbLimit, "MiB");
+        RangeBytes(errors, EnvVars.MaxApiFileMb, s.MaxApiFileBytes, SyncSettings.Mib, 1, MaxApiFileMbLimit, "MiB");
+        if (s.MaxBottleBytes <= 0 || s.MaxBottleBytes > MaxBottleSizeGbLimit * SyncSettings.Gib)
+        {
+            errors.Add($"{EnvVars.MaxBottleSizeGb}: {s.MaxBottleBytes / (double)SyncSettings.Gib:0.###} GB is outside (0..{MaxBottleSizeGbLimit}]");
         }
         foreach (var tag in s.ApiTags.Where(t => !IsWellFormedTag(t)))
         {
@@ -80,6 +98,14 @@ public static partial class SyncSettingsValidator
     {
         var errors = Validate(s);
         return errors.Count == 0 ? s : throw new SettingsException(errors);
+    }
+
+    private static void RangeBytes(List<string> errors, string name, long bytes, long unit, int min, int max, string unitName)
+    {
+        if (bytes < min * unit || bytes > max * unit)
+        {
+            errors.Add($"{name}: {bytes / unit} {unitName} is outside {min}..{max}");
+        }
     }
 
     private static void Range(List<string> errors, string name, int value, int min, int max)

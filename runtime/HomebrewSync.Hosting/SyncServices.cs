@@ -66,7 +66,7 @@ public sealed class SyncServices : IDisposable
             }
             var notifier = await NotifierAsync(settings, http, time, warn, cancellationToken);
             var owned = s3 is null ? new IDisposable[] { http } : [http, s3];
-            var services = new SyncServices(settings, store, new RegistryClient(http, settings.Sync.RegistryToken, time), CatalogFor(settings, http, time), notifier, time, owned,
+            var services = new SyncServices(settings, store, new RegistryClient(http, settings.Sync, time), CatalogFor(settings, http, time), notifier, time, owned,
                 ApiFor(settings, http, time, warn));
             http = null!;
             s3 = null;
@@ -111,7 +111,7 @@ public sealed class SyncServices : IDisposable
         var directory = new Uri(url, ".");
         IApiFileSource source = url.IsFile
             ? new FileApiFileSource(directory.LocalPath)
-            : new HttpApiFileSource(http, directory, ResiliencePipelines.Create(settings.Sync, time));
+            : new HttpApiFileSource(http, directory, ResiliencePipelines.Create(settings.Sync, time), settings.Sync.MaxApiFileBytes);
         return (source, key);
     }
 

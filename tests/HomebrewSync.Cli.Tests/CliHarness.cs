@@ -31,6 +31,8 @@ public sealed class CliHarness : IAsyncDisposable
     public Dictionary<string, string?> Environment() => new(StringComparer.Ordinal)
     {
         ["HOMEBREW_API_URL"] = Server.ApiUrl.AbsoluteUri,
+        // The fake registry is on 127.0.0.1: the token goes to it only because it is named a registry host.
+        ["HOMEBREW_REGISTRY_HOSTS"] = "127.0.0.1",
         ["TARGET_PLATFORMS"] = ReferenceTags,
         ["HOMEBREW_SYNC_STORE"] = Store,
         ["RETRY_DELAY_SECONDS"] = "0.05",

@@ -292,4 +292,25 @@ public sealed class S3SyncEndToEndTests(S3ServerFixture fixture, Xunit.Abstracti
             return 0;
         }
     }
+
+    [Fact]
+    public async Task Sync_PasswordInApiUrl_IsNotStoredInObjectMetadata_NorPrinted()
+    {
+        var curl = new FormulaBuilder("curl").WithVersion("8.2.1").WithBottle("monterey", 10_000).Build();
+        await using var h = await CliHarness.StartAsync([curl]);
+        var bucket = await fixture.Server.CreateBucketAsync();
+        var env = Env(h, $"s3://{bucket}");
+        env["TARGET_PLATFORMS"] = "monterey";
+        env["MIRROR_API"] = "false";
+        env["HOMEBREW_API_URL"] = $"http://mirror-user:s3cretpw@127.0.0.1:{h.Server.RegistryPort}/api/formula.json";
+
+        var run = await CliProcess.RunAsync(env, "sync", "--date", "2025-07-21", "--no-progress");
+
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Out}\n{run.Error}");
+        Assert.DoesNotContain("s3cretpw", run.Out + run.Error, StringComparison.Ordinal);
+        var head = await _client.GetObjectMetadataAsync(bucket, "2025-07-21/" + curl.FileName("monterey"));
+        var apiUrl = head.Metadata["homebrew-api-url"];
+        Assert.Equal($"http://***@127.0.0.1:{h.Server.RegistryPort}/api/formula/curl.json", apiUrl);
+        Assert.DoesNotContain("s3cretpw", string.Join(" ", head.Metadata.Keys.Select(k => head.Metadata[k])), StringComparison.Ordinal);
+    }
 }

@@ -69,6 +69,7 @@ public sealed class AllHostsTests(S3ServerFixture fixture) : IAsyncLifetime
         {
             [EnvVars.S3BucketName] = bucket,
             [EnvVars.HomebrewApiUrl] = _homebrew.ApiUrl.AbsoluteUri,
+            [EnvVars.RegistryHosts] = "127.0.0.1",
             [EnvVars.TargetPlatforms] = string.Join(',', Tags),
             [EnvVars.SyncDate] = "2025-07-21",
             [EnvVars.SlackWebhookSecretName] = secret,

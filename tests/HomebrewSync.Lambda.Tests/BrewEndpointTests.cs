@@ -39,6 +39,7 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
         {
             [EnvVars.S3BucketName] = bucket,
             [EnvVars.HomebrewApiUrl] = _homebrew.ApiUrl.AbsoluteUri,
+            [EnvVars.RegistryHosts] = "127.0.0.1",
             [EnvVars.TargetPlatforms] = "arm64_sonoma,arm64_sequoia,x86_64_linux",
             [EnvVars.TempDir] = _temp,
             [EnvVars.ApiPublicKey] = _signer.PublicKeyPem,

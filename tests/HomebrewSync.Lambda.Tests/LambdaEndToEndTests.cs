@@ -48,6 +48,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         {
             [EnvVars.S3BucketName] = _bucket,
             [EnvVars.HomebrewApiUrl] = _homebrew.ApiUrl.AbsoluteUri,
+            [EnvVars.RegistryHosts] = "127.0.0.1",
             [EnvVars.TargetPlatforms] = string.Join(',', Tags),
             [EnvVars.SlackWebhookUrl] = _slack.WebhookUrl.AbsoluteUri,
             [EnvVars.Environment] = "prod",

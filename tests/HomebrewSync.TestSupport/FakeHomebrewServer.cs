@@ -39,6 +39,11 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
     private int _catalogRequests;
     private int _indexRequests;
     private int _headRequests;
+    private long _indexBytesServed;
+    private int _endlessOpen;
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _indexSent = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _endlessIndexes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _authorizedByHost = new(StringComparer.OrdinalIgnoreCase);
 
     private FakeHomebrewServer(WebApplication app, string token)
     {
@@ -68,6 +73,21 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
     public int IndexRequests => Volatile.Read(ref _indexRequests);
     public int HeadRequests => Volatile.Read(ref _headRequests);
     public int ApiRequests => Volatile.Read(ref _apiRequests);
+
+    /// <summary>Bytes of image index bodies written (endless ones included) until the client stopped reading.</summary>
+    public long IndexBytesServed => Interlocked.Read(ref _indexBytesServed);
+
+    /// <summary>Endless bodies (indexes, blobs) still being written: 0 once every client that got one has hung up.</summary>
+    public int EndlessBodiesOpen => Volatile.Read(ref _endlessOpen);
+
+    /// <summary>This image's index (every reference) is an endless JSON body, generated as it is sent.</summary>
+    public void ServeEndlessIndex(string image) => _endlessIndexes[image] = 0;
+
+    /// <summary>Requests that carried an Authorization header, by the Host they were addressed to (the registry's port).</summary>
+    public int AuthorizationsReceivedFor(string host) => _authorizedByHost.TryGetValue(host, out var n) ? n : 0;
+
+    /// <summary>Requests for formula.json that carried an Authorization header (credentials in the URL are not sent by HttpClient).</summary>
+    public int CatalogAuthorizations => AuthorizationsReceivedFor("catalog");
 
     /// <summary>Serves an API file at <c>/api/&lt;path&gt;</c> (e.g. <c>internal/packages.arm64_sonoma.jws.json</c>) with this Last-Modified.</summary>
     public void SetApiFile(string path, byte[] bytes, DateTimeOffset? lastModified = null) =>
@@ -177,6 +197,10 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
             await ServeBlobHostAsync(ctx, path);
             return;
         }
+        if (ctx.Request.Headers.ContainsKey("Authorization"))
+        {
+            _authorizedByHost.AddOrUpdate(path == "/api/formula.json" ? "catalog" : ctx.Request.Host.Host, 1, (_, n) => n + 1);
+        }
         if (path == "/api/formula.json")
         {
             await ServeCatalogAsync(ctx);
@@ -273,6 +297,16 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
                 case FaultKind.NotFound:
                     ctx.Response.StatusCode = 404;
                     return;
+                case FaultKind.RedirectToFile or FaultKind.RedirectToFtp or FaultKind.RedirectToData or FaultKind.RedirectUnparsable:
+                    ctx.Response.StatusCode = 307;
+                    ctx.Response.Headers.Location = kind switch
+                    {
+                        FaultKind.RedirectToFile => "file:///etc/passwd",
+                        FaultKind.RedirectToFtp => $"ftp://127.0.0.1:{BlobPort}/blobs/{sha}",
+                        FaultKind.RedirectToData => "data:application/octet-stream;base64,AAAA",
+                        _ => "http://[not a url",
+                    };
+                    return;
                 case FaultKind.TooManyRequests:
                     ctx.Response.StatusCode = 429;
                     var after = _retryAfter.TryGetValue(sha, out var ra) ? ra : TimeSpan.FromSeconds(1);
@@ -337,6 +371,16 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
         _blobGets.AddOrUpdate(sha, 1, (_, n) => n + 1);
         BeforeBlobBody?.Invoke();
         var fault = ctx.Request.Query["fault"].ToString();
+        if (fault == nameof(FaultKind.Endless))
+        {
+            // The blob's bytes and then more, for as long as the client reads: no Content-Length to give it away.
+            await blob.WriteToAsync(new CountingStream(ctx.Response.Body, n => Interlocked.Add(ref _bytesServed, n)), 0, blob.Length, ctx.RequestAborted);
+            await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+            // The excess follows once this blob's size has been announced (its index sent), as ghcr.io's index precedes any body.
+            await _indexSent.GetOrAdd(sha, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task.WaitAsync(ctx.RequestAborted);
+            await WriteEndlessAsync(ctx, new byte[64 * 1024], n => Interlocked.Add(ref _bytesServed, n));
+            return;
+        }
         ctx.Response.ContentLength = blob.Length;
         Stream body = new CountingStream(ctx.Response.Body, n => Interlocked.Add(ref _bytesServed, n));
         if (ThrottleBytesPerSecond is { } rate)
@@ -382,6 +426,49 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
             return;
         }
         ctx.Response.ContentType = "application/vnd.oci.image.index.v1+json";
-        await ctx.Response.Body.WriteAsync(ImageIndexWriter.ToBytes(formula), ctx.RequestAborted);
+        if (_endlessIndexes.ContainsKey(image))
+        {
+            var start = "{\"schemaVersion\":2,\"manifests\":["u8.ToArray();
+            await ctx.Response.Body.WriteAsync(start, ctx.RequestAborted);
+            Interlocked.Add(ref _indexBytesServed, start.Length);
+            var chunk = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("{\"annotations\":{}},", 3000)));
+            await WriteEndlessAsync(ctx, chunk, n => Interlocked.Add(ref _indexBytesServed, n));
+            return;
+        }
+        var document = ImageIndexWriter.ToBytes(formula);
+        await ctx.Response.Body.WriteAsync(document, ctx.RequestAborted);
+        await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+        Interlocked.Add(ref _indexBytesServed, document.Length);
+        foreach (var blob in formula.Bottles.Values)
+        {
+            _indexSent.GetOrAdd(blob.Sha256, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
+    }
+
+    /// <summary>Writes <paramref name="chunk"/> again and again, generated lazily, until the client hangs up.</summary>
+    private async Task WriteEndlessAsync(HttpContext ctx, byte[] chunk, Action<long> sent)
+    {
+        Interlocked.Increment(ref _endlessOpen);
+        try
+        {
+            while (!ctx.RequestAborted.IsCancellationRequested)
+            {
+                // The pipe's flush result tells when the connection is gone (a write to a closed response does not throw).
+                var result = await ctx.Response.BodyWriter.WriteAsync(chunk, ctx.RequestAborted);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    break;
+                }
+                sent(chunk.Length);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // The client hung up: exactly what a bounded reader does.
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _endlessOpen);
+        }
     }
 }

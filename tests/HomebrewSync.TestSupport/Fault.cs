@@ -20,6 +20,21 @@ public enum FaultKind
 
     /// <summary>HTTP 404.</summary>
     NotFound,
+
+    /// <summary>The blob's bytes, then more without end, with no Content-Length (a body larger than announced).</summary>
+    Endless,
+
+    /// <summary>The registry redirects to a <c>file:///etc/passwd</c> URL.</summary>
+    RedirectToFile,
+
+    /// <summary>The registry redirects to an <c>ftp:</c> URL.</summary>
+    RedirectToFtp,
+
+    /// <summary>The registry redirects to a <c>data:</c> URL.</summary>
+    RedirectToData,
+
+    /// <summary>The registry redirects with a Location that is not a URL.</summary>
+    RedirectUnparsable,
 }
 
 public sealed record Fault(FaultKind Kind, int Times, TimeSpan RetryAfter);

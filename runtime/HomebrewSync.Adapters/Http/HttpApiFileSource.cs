@@ -1,4 +1,5 @@
 using System.Net;
+using HomebrewSync.Contracts;
 using HomebrewSync.Core.Api;
 using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Transfer;
@@ -6,8 +7,8 @@ using Polly;
 
 namespace HomebrewSync.Adapters.Http;
 
-/// <summary>Homebrew's API files over HTTP(S), from the directory of the catalog URL (<c>https://formulae.brew.sh/api/</c>).</summary>
-public sealed class HttpApiFileSource(HttpClient http, Uri apiDirectory, ResiliencePipeline pipeline) : IApiFileSource
+/// <summary>Homebrew's API files over HTTP(S), from the directory of the catalog URL (<c>https://formulae.brew.sh/api/</c>), each read up to a limit.</summary>
+public sealed class HttpApiFileSource(HttpClient http, Uri apiDirectory, ResiliencePipeline pipeline, long maxBytes) : IApiFileSource
 {
     public async Task<byte[]?> GetAsync(string path, CancellationToken cancellationToken)
     {
@@ -34,7 +35,7 @@ public sealed class HttpApiFileSource(HttpClient http, Uri apiDirectory, Resilie
                     {
                         throw new BottleDownloadException(FailureKind.HttpError, $"HTTP {status} from {url.Authority}");
                     }
-                    return await response.Content.ReadAsByteArrayAsync(ctx.CancellationToken);
+                    return await BoundedBody.ReadAsync(response.Content, maxBytes, () => $"API file {UrlDisplay.Redact(url)} ({EnvVars.MaxApiFileMb})", ctx.CancellationToken);
                 }
                 catch (HttpRequestException ex)
                 {

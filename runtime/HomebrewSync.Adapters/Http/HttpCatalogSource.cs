@@ -12,6 +12,7 @@ public sealed class HttpCatalogSource : IFormulaSource
 {
     private readonly HttpClient _http;
     private readonly Uri _url;
+    private readonly string _shown;
     private readonly ResiliencePipeline _pipeline;
     private readonly TimeSpan _readTimeout;
 
@@ -20,6 +21,7 @@ public sealed class HttpCatalogSource : IFormulaSource
     {
         _http = http;
         _url = url;
+        _shown = Contracts.UrlDisplay.Redact(url);
         _pipeline = pipeline;
         _readTimeout = readTimeout;
     }
@@ -41,11 +43,11 @@ public sealed class HttpCatalogSource : IFormulaSource
             }
             catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new CatalogUnavailableException($"The catalog {_url} did not arrive within {_readTimeout.TotalSeconds:0.###} s ({Contracts.EnvVars.DownloadTimeoutSeconds})", ex);
+                throw new CatalogUnavailableException($"The catalog {_shown} did not arrive within {_readTimeout.TotalSeconds:0.###} s ({Contracts.EnvVars.DownloadTimeoutSeconds})", ex);
             }
             catch (Exception ex) when ((ex is IOException or HttpRequestException) && !cancellationToken.IsCancellationRequested)
             {
-                throw new CatalogUnavailableException($"The catalog {_url} could not be read: {ex.Message}", ex);
+                throw new CatalogUnavailableException($"The catalog {_shown} could not be read: {ex.Message}", ex);
             }
             yield return formulae.Current;
         }
@@ -78,7 +80,7 @@ public sealed class HttpCatalogSource : IFormulaSource
             }, context, 0);
             if (!response.IsSuccessStatusCode)
             {
-                throw new CatalogUnavailableException($"The catalog {_url} answered HTTP {(int)response.StatusCode}");
+                throw new CatalogUnavailableException($"The catalog {_shown} answered HTTP {(int)response.StatusCode}");
             }
             var body = await response.Content.ReadAsStreamAsync(cancellationToken);
             response = null; // the stream owns the connection now
@@ -86,7 +88,7 @@ public sealed class HttpCatalogSource : IFormulaSource
         }
         catch (Exception ex) when (ex is TransientFailureException or TimeoutRejectedException)
         {
-            throw new CatalogUnavailableException($"The catalog {_url} could not be fetched: {ex.Message}", ex);
+            throw new CatalogUnavailableException($"The catalog {_shown} could not be fetched: {ex.Message}", ex);
         }
         finally
         {

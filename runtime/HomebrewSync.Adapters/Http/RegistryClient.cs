@@ -8,22 +8,36 @@ using HomebrewSync.Core.Registry;
 namespace HomebrewSync.Adapters.Http;
 
 /// <summary>
-/// Talks to the bottle registry (ghcr.io or one that behaves like it): the bearer token goes to the
-/// registry's own origin only, redirects to a blob host are followed without it, and status codes
-/// become transient (retry) or final failures.
+/// Talks to the bottle registry (ghcr.io or one that behaves like it): the bearer token goes only to the
+/// registry hosts (<see cref="SyncSettings.RegistryHosts"/>), over https (or to loopback), and only on the
+/// origin first asked; redirects are followed to http(s) only and without it; image indexes are read up to
+/// a limit; status codes become transient (retry) or final failures.
 /// </summary>
 public sealed class RegistryClient : IBottleRegistry
 {
-        private const int MaxRedirects = 5;
+    private const int MaxRedirects = 5;
     private readonly HttpClient _http;
     private readonly RegistryToken _token;
+    private readonly HashSet<string> _registryHosts;
+    private readonly long _maxIndexBytes;
     private readonly TimeProvider _time;
 
-    public RegistryClient(HttpClient http, RegistryToken token, TimeProvider time)
+    public RegistryClient(HttpClient http, SyncSettings settings, TimeProvider time)
     {
+        ArgumentNullException.ThrowIfNull(settings);
         _http = http;
-        _token = token;
+        _token = settings.RegistryToken;
+        _registryHosts = new HashSet<string>(settings.RegistryHosts, StringComparer.OrdinalIgnoreCase);
+        _maxIndexBytes = settings.MaxImageIndexBytes;
         _time = time;
+    }
+
+    /// <summary>Whether the token may go with a request to this URL: a registry host, over https or to this machine.</summary>
+    public bool MaySendToken(Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        return _registryHosts.Contains(url.IdnHost.Trim('[', ']'))
+            && (url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback));
     }
 
     /// <summary>Sends a request, following redirects itself; the caller owns the (successful) response.</summary>
@@ -34,7 +48,7 @@ public sealed class RegistryClient : IBottleRegistry
         for (var hop = 0; ; hop++)
         {
             using var request = new HttpRequestMessage(method, current);
-            if (SameOrigin(current, url))
+            if (SameOrigin(current, url) && MaySendToken(current))
             {
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token.Value);
             }
@@ -48,14 +62,21 @@ public sealed class RegistryClient : IBottleRegistry
             {
                 throw new TransientFailureException($"connection to {current.Authority} failed: {ex.Message}", null, ex, connectionFailure: true);
             }
-            if (IsRedirect(response.StatusCode) && response.Headers.Location is { } location)
+            catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or FormatException)
             {
+                // A URL or header the HTTP stack will not send (from the catalog or a redirect): this request fails, not the run.
+                throw new BottleDownloadException(FailureKind.HttpError, $"request to {current.Authority} refused by the HTTP client: {ex.Message}", ex);
+            }
+            if (IsRedirect(response.StatusCode))
+            {
+                var location = response.Headers.Location;
+                var raw = response.Headers.TryGetValues("Location", out var values) ? string.Join(",", values) : null;
                 response.Dispose();
                 if (hop >= MaxRedirects)
                 {
                     throw new BottleDownloadException(FailureKind.HttpError, $"more than {MaxRedirects} redirects from {url.Authority}");
                 }
-                current = location.IsAbsoluteUri ? location : new Uri(current, location);
+                current = NextHop(current, location, raw);
                 continue;
             }
             try
@@ -98,7 +119,7 @@ public sealed class RegistryClient : IBottleRegistry
         using var response = await SendAsync(HttpMethod.Get, url, r => r.Headers.Accept.ParseAdd(OciImageIndex.MediaType), cancellationToken);
         try
         {
-            return await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            return await BoundedBody.ReadAsync(response.Content, _maxIndexBytes, () => $"image index {UrlDisplay.Redact(url)} ({EnvVars.MaxImageIndexMb})", cancellationToken);
         }
         catch (HttpRequestException ex)
         {
@@ -152,6 +173,34 @@ public sealed class RegistryClient : IBottleRegistry
         }
         return null;
     }
+
+    /// <summary>Where a redirect leads: an http(s) URL, else the bottle (or index) fails here, never the run.</summary>
+    private static Uri NextHop(Uri current, Uri? location, string? raw)
+    {
+        var from = current.Authority;
+        if (location is null)
+        {
+            throw new BottleDownloadException(FailureKind.HttpError, raw is null
+                ? $"redirect from {from} without a Location"
+                : $"redirect from {from} to a Location that is not a URL ('{Shorten(UrlDisplay.Redact(raw))}')");
+        }
+        Uri next;
+        try
+        {
+            next = location.IsAbsoluteUri ? location : new Uri(current, location);
+        }
+        catch (UriFormatException)
+        {
+            throw new BottleDownloadException(FailureKind.HttpError, $"redirect from {from} to a Location that is not a URL ('{Shorten(UrlDisplay.Redact(location.OriginalString))}')");
+        }
+        if (next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new BottleDownloadException(FailureKind.HttpError, $"redirect from {from} to a {next.Scheme}: URL refused (only http and https are followed)");
+        }
+        return next;
+    }
+
+    private static string Shorten(string s) => s.Length <= 100 ? s : s[..100] + "...";
 
     private static bool IsRedirect(HttpStatusCode code) =>
         code is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther

@@ -232,6 +232,7 @@ public static class SlackMessages
         FailureKind.Unauthorized => "Access denied",
         FailureKind.Storage => "Storage error",
         FailureKind.Budget => "Time budget exceeded",
+        FailureKind.TooLarge => "Larger than announced",
         _ => "HTTP error",
     };
 

@@ -230,11 +230,13 @@ public sealed class SyncPipeline
             onProgress(progress);
             var bottlesPerBlob = draftPlan.Bottles.GroupBy(b => b.Sha256, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
             var tracker = progress;
+            // Sizes as sizing learns them: a body already downloading is held to its size from then on.
+            var sizesSoFar = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
             using var stopTransfer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var sizing = SizeAndAnnounceAsync();
             try
             {
-                (transfer, manifest) = await TransferAsync(draftPlan, draft.Snapshot, progress, display, Deadline(), stopTransfer.Token);
+                (transfer, manifest) = await TransferAsync(draftPlan, draft.Snapshot, progress, display, Deadline(), stopTransfer.Token, sizesSoFar);
             }
             catch (OperationCanceledException) when (sizing.IsFaulted)
             {
@@ -255,7 +257,11 @@ public sealed class SyncPipeline
                 try
                 {
                     var run = await CompleteAsync(draft, request, display.Observer,
-                        (sha, size) => tracker.AddTotalBytes(size * bottlesPerBlob.GetValueOrDefault(sha)), cancellationToken);
+                        (sha, size) =>
+                        {
+                            sizesSoFar[sha] = size;
+                            tracker.AddTotalBytes(size * bottlesPerBlob.GetValueOrDefault(sha));
+                        }, cancellationToken);
                     tracker.SetTotalBytes(run.Plan.TotalBytes);
                     onPlanned?.Invoke(run);
                     await messages.StartedAsync(run.Plan, cancellationToken);
@@ -494,7 +500,8 @@ public sealed class SyncPipeline
     }
 
     private async Task<(TransferResult Transfer, HashManifest Manifest)> TransferAsync(
-        SyncPlan plan, ManifestSnapshot? snapshot, ProgressTracker progress, RunDisplay display, DateTimeOffset? deadline, CancellationToken cancellationToken)
+        SyncPlan plan, ManifestSnapshot? snapshot, ProgressTracker progress, RunDisplay display, DateTimeOffset? deadline, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, long>? sizesSoFar = null)
     {
         var checkpointer = new ManifestCheckpointer(_ports.HashFile, snapshot, _settings.BatchSize, _time, display.Observer);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -504,7 +511,7 @@ public sealed class SyncPipeline
         var updates = any && deadline is null ? _notifications.For(null, plan).RunProgressUpdatesAsync(progress, stop.Token) : Task.CompletedTask;
         try
         {
-            var transfer = await _engine.RunAsync(plan, checkpointer, progress, display.Observer, deadline, cancellationToken);
+            var transfer = await _engine.RunAsync(plan, checkpointer, progress, display.Observer, deadline, cancellationToken, sizesSoFar);
             return (transfer, checkpointer.Manifest);
         }
         finally

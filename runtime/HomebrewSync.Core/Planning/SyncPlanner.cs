@@ -154,7 +154,8 @@ public static class SyncPlanner
                     Serves = serves,
                     Rebuild = formula.Rebuild,
                     Sha256 = file.Sha256,
-                    Url = file.Url.AbsoluteUri,
+                    // HttpClient never sends a URL's user-info, so stripping it loses nothing and keeps it out of plans and the hash file.
+                    Url = UrlDisplay.Strip(file.Url).AbsoluteUri,
                     ObjectKey = BottleNaming.ObjectKey(date, BottleNaming.FileName(formula.Name, formula.Version, tag, formula.Rebuild)),
                     Date = copyFrom is null ? null : Format(date),
                     CopyFrom = copyFrom?.S3Key,
@@ -210,7 +211,7 @@ public static class SyncPlanner
         {
             SyncDate = Format(request.SyncDate),
             CreatedAt = time.GetUtcNow(),
-            ApiUrl = request.ApiUrl.AbsoluteUri,
+            ApiUrl = UrlDisplay.Redact(request.ApiUrl),
             Platforms = request.Platforms,
             Force = request.Force,
             Trigger = request.Labels.Trigger,

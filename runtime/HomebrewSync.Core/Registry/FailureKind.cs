@@ -13,4 +13,7 @@ public enum FailureKind
 
     /// <summary>It could not finish within the host's time budget (a Lambda worker); a larger host (ECS) can.</summary>
     Budget,
+
+    /// <summary>The body went past its announced size (or the limit for one): cut off there, never stored.</summary>
+    TooLarge,
 }

@@ -38,13 +38,15 @@ public sealed class TransferEngine
     }
 
     /// <param name="deadline">When this host must have finished (a Lambda worker's budget); null for none.</param>
+    /// <param name="sizesSoFar">Blob sizes (by sha256) learnt while the plan's are still unknown (sizing runs beside the transfer).</param>
     public async Task<TransferResult> RunAsync(
         SyncPlan plan,
         ManifestCheckpointer checkpointer,
         ProgressTracker progress,
         ISyncObserver observer,
         DateTimeOffset? deadline,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, long>? sizesSoFar = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(checkpointer);
@@ -90,7 +92,7 @@ public sealed class TransferEngine
                 bool alreadyPresent;
                 try
                 {
-                    (size, alreadyPresent, var fetched) = await StorePrimaryAsync(primary, plan.Force, syncDate, apiUrl, progress, pipeline, deadline, ct);
+                    (size, alreadyPresent, var fetched) = await StorePrimaryAsync(primary, plan.Force, syncDate, apiUrl, progress, pipeline, deadline, sizesSoFar, ct);
                     Interlocked.Add(ref transferred, fetched);
                     foreach (var other in group.Skip(1).Where(o => o.ObjectKey != primary.ObjectKey))
                     {
@@ -127,7 +129,8 @@ public sealed class TransferEngine
     }
 
     private async Task<(long Size, bool AlreadyPresent, long Fetched)> StorePrimaryAsync(
-        PlannedBottle bottle, bool force, DateOnly syncDate, Uri apiUrl, ProgressTracker progress, ResiliencePipeline pipeline, DateTimeOffset? deadline, CancellationToken cancellationToken)
+        PlannedBottle bottle, bool force, DateOnly syncDate, Uri apiUrl, ProgressTracker progress, ResiliencePipeline pipeline, DateTimeOffset? deadline,
+        IReadOnlyDictionary<string, long>? sizesSoFar, CancellationToken cancellationToken)
     {
         // A killed run may have committed this file without recording it; verified bytes need no second download.
         if (!force && await _store.HoldsVerifiedAsync(bottle.ObjectKey, bottle.Sha256, cancellationToken))
@@ -155,7 +158,7 @@ public sealed class TransferEngine
             var size = await pipeline.ExecuteAsync(
                 async (ctx, state) =>
                 {
-                    var (bytes, total) = await AttemptAsync(state, bottle, progress, ctx.CancellationToken);
+                    var (bytes, total) = await AttemptAsync(state, bottle, sizesSoFar, progress, ctx.CancellationToken);
                     Interlocked.Add(ref fetched, total);
                     return bytes;
                 },
@@ -174,7 +177,8 @@ public sealed class TransferEngine
         }
     }
 
-    private async ValueTask<(long Bytes, long Fetched)> AttemptAsync(IStagedBottle stage, PlannedBottle bottle, ProgressTracker progress, CancellationToken cancellationToken)
+    private async ValueTask<(long Bytes, long Fetched)> AttemptAsync(IStagedBottle stage, PlannedBottle bottle, IReadOnlyDictionary<string, long>? sizesSoFar, ProgressTracker progress,
+        CancellationToken cancellationToken)
     {
         await stage.ResetAsync(cancellationToken);
         long total = 0;
@@ -195,6 +199,12 @@ public sealed class TransferEngine
                 if (read == 0)
                 {
                     break;
+                }
+                var (limit, limitSource) = LimitOf(bottle.Size ?? (sizesSoFar is not null && sizesSoFar.TryGetValue(bottle.Sha256, out var learnt) ? learnt : null), blob);
+                if (total + read > limit)
+                {
+                    // Not one byte past what was announced is written: staged bytes stay within the plan's sizes.
+                    throw new BottleDownloadException(FailureKind.TooLarge, $"body larger than {limitSource} ({limit:N0} bytes); cut off there");
                 }
                 // The next chunk arrives while this one is hashed and written.
                 (current, next) = (next, current);
@@ -241,6 +251,21 @@ public sealed class TransferEngine
         }
     }
 
+    /// <summary>The most a body may hold: the smallest size announced (the image index's, Content-Length), else the setting's maximum.</summary>
+    private (long Limit, string Source) LimitOf(long? announced, BlobDownload blob)
+    {
+        var limit = (_settings.MaxBottleBytes, $"the maximum bottle size ({EnvVars.MaxBottleSizeGb})");
+        if (announced is { } planned && planned < limit.MaxBottleBytes)
+        {
+            limit = (planned, "its announced size");
+        }
+        if (blob.Length is { } length && length < limit.MaxBottleBytes)
+        {
+            limit = (length, "its Content-Length");
+        }
+        return limit;
+    }
+
     private static async ValueTask<int> ReadAsync(ValueTask<int> pending, long soFar, CancellationToken cancellationToken)
     {
         try
@@ -267,6 +292,9 @@ public sealed class TransferEngine
             TransientFailureException { IsConnectionFailure: true } t => (FailureKind.Network, $"{t.Message} ({attempts} attempts)"),
             TransientFailureException t => (FailureKind.HttpError, $"{t.Message} after {attempts} attempts"),
             IOException or UnauthorizedAccessException => (FailureKind.Storage, $"store write failed: {ex.Message}"),
+            // Whatever else one upstream response makes the HTTP layer throw fails that bottle, not the run.
+            NotSupportedException or FormatException or InvalidDataException
+                => (FailureKind.HttpError, $"{ex.GetType().Name}: {ex.Message}"),
             _ => null,
         };
     }
@@ -279,7 +307,7 @@ public sealed class TransferEngine
         new(b.Sha256, DateOf(b, syncDate), size, b.FormulaName, b.FormulaVersion, b.Platform, b.Url, b.ObjectKey);
 
     internal static BottleMetadata MetadataOf(PlannedBottle b, DateOnly syncDate, Uri catalogUrl) =>
-        new(b.FormulaName, b.FormulaVersion, b.Platform, DateOf(b, syncDate), b.Sha256, ProductInfo.SyncVersion, FormulaApiUrl(catalogUrl, b.FormulaName));
+        new(b.FormulaName, b.FormulaVersion, b.Platform, DateOf(b, syncDate), b.Sha256, ProductInfo.SyncVersion, UrlDisplay.Redact(FormulaApiUrl(catalogUrl, b.FormulaName)));
 
     /// <summary>The bottle's folder date: the plan's, unless it keeps an earlier one (renamed in place).</summary>
     private static DateOnly DateOf(PlannedBottle b, DateOnly syncDate) =>

@@ -9,7 +9,7 @@ namespace HomebrewSync.Adapters.Tests.Registry;
 
 public sealed class RegistryClientTests
 {
-    private static readonly SyncSettings Settings = new() { RetryDelay = TimeSpan.FromMilliseconds(10), DownloadTimeout = TimeSpan.FromSeconds(10) };
+    private static readonly SyncSettings Settings = new() { RetryDelay = TimeSpan.FromMilliseconds(10), DownloadTimeout = TimeSpan.FromSeconds(10), RegistryHosts = ["127.0.0.1"] };
 
     [Fact]
     public async Task SendAsync_FollowsRedirectToBlobHostWithoutForwardingTheToken()
@@ -17,7 +17,7 @@ public sealed class RegistryClientTests
         var f = new FormulaBuilder("node").WithBottle("monterey", 1234).Build();
         await using var server = await FakeHomebrewServer.StartAsync([f]);
         using var http = HttpClientFactory.Create(Settings);
-        var client = new RegistryClient(http, new RegistryToken(FakeHomebrewServer.DefaultToken), TimeProvider.System);
+        var client = new RegistryClient(http, Settings, TimeProvider.System);
 
         using var response = await client.SendAsync(HttpMethod.Get, new Uri(server.BlobUrl(f, "monterey")), null, CancellationToken.None);
         var body = await response.Content.ReadAsByteArrayAsync();
@@ -33,7 +33,7 @@ public sealed class RegistryClientTests
         var f = new FormulaBuilder("node").WithBottle("monterey").Build();
         await using var server = await FakeHomebrewServer.StartAsync([f]);
         using var http = HttpClientFactory.Create(Settings);
-        var client = new RegistryClient(http, new RegistryToken("nope"), TimeProvider.System);
+        var client = new RegistryClient(http, Settings with { RegistryToken = new RegistryToken("nope") }, TimeProvider.System);
 
         var ex = await Assert.ThrowsAsync<BottleDownloadException>(() => client.SendAsync(HttpMethod.Get, new Uri(server.BlobUrl(f, "monterey")), null, CancellationToken.None));
 
@@ -47,7 +47,7 @@ public sealed class RegistryClientTests
         var a = new FormulaBuilder("python@3.12").WithVersion("3.12.1", 1).WithRebuild(2).WithBottle("monterey", 3333).WithBottle("arm64_sonoma", 4444).Build();
         await using var server = await FakeHomebrewServer.StartAsync([a]);
         using var http = HttpClientFactory.Create(Settings);
-        var client = new RegistryClient(http, new RegistryToken(FakeHomebrewServer.DefaultToken), TimeProvider.System);
+        var client = new RegistryClient(http, Settings, TimeProvider.System);
         var sizer = new BottleSizer(client, ResiliencePipelines.Create(Settings, TimeProvider.System), 4);
         var plan = new SyncPlan
         {
@@ -74,5 +74,24 @@ public sealed class RegistryClientTests
             Assert.Equal(4444, sized.Bottles.Single(b => b.Platform == "arm64_sonoma").Size);
         }
         Assert.Equal(2, server.HeadRequests);
+    }
+
+    [Theory]
+    [InlineData("https://ghcr.io/v2/homebrew/core/a/blobs/sha256:00", true)]
+    [InlineData("https://GHCR.io/v2/x", true)]
+    [InlineData("http://ghcr.io/v2/x", false)]
+    [InlineData("https://evil.example/v2/x", false)]
+    [InlineData("https://ghcr.io.evil.example/v2/x", false)]
+    [InlineData("http://127.0.0.1:8080/v2/x", true)]
+    [InlineData("http://127.0.0.2/v2/x", true)]
+    [InlineData("http://10.0.0.1/v2/x", false)]
+    [InlineData("http://[::1]:81/v2/x", true)]
+    [InlineData("http://localhost/v2/x", false)]
+    public void MaySendToken_OnlyRegistryHosts_AndPlainHttpOnlyToLoopback(string url, bool expected)
+    {
+        using var http = new HttpClient();
+        var client = new RegistryClient(http, new SyncSettings { RegistryHosts = ["ghcr.io", "127.0.0.1", "127.0.0.2", "10.0.0.1", "::1"] }, TimeProvider.System);
+
+        Assert.Equal(expected, client.MaySendToken(new Uri(url)));
     }
 }
