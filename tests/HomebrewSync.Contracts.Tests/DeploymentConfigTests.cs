@@ -131,4 +131,44 @@ public sealed class DeploymentConfigTests : IDisposable
         Assert.Equal(5, ecs.MaxConcurrentDownloads);
         Assert.Equal("/tmp/bottles", ecs.TempDir);
     }
+
+    [Fact]
+    public void Load_WorkerStorage_Default_AndNoOpenBrewEndpointInDev()
+    {
+        var prod = DeploymentConfigLoader.Load(_dir, "prod");
+        var dev = DeploymentConfigLoader.Load(_dir, "dev");
+
+        Assert.Equal((10240, 10240), (prod.LambdaSyncEphemeralStorageMb, dev.LambdaSyncEphemeralStorageMb));
+        // No open brew endpoint in dev (no allowed_cidrs there), nor in a per-developer stack.
+        Assert.False(dev.BrewEndpoint.Enabled);
+        Assert.False(DeploymentConfigLoader.Load(_dir, "dev", "alice").BrewEndpoint.Enabled);
+    }
+
+    [Theory]
+    [InlineData(511)]
+    [InlineData(10241)]
+    public void Load_WorkerEphemeralStorageOutsideLambdasRange_IsAnError(int mb)
+    {
+        Edit("prod", j => j["lambda_sync_ephemeral_storage_mb"] = mb);
+
+        var ex = Assert.Throws<SettingsException>(() => DeploymentConfigLoader.Load(_dir, "prod"));
+
+        Assert.Contains($"lambda_sync_ephemeral_storage_mb: {mb} is outside 512..10240", ex.Errors);
+    }
+
+    [Fact]
+    public void RuntimeEnvironment_GivesTheWorkerItsStagingLimit_FromItsEphemeralStorage()
+    {
+        Edit("prod", j => j["lambda_sync_ephemeral_storage_mb"] = 4096);
+        var config = DeploymentConfigLoader.Load(_dir, "prod");
+        var names = new DeploymentNames("prod", null, config);
+        var inputs = new RuntimeInputs(null, null);
+
+        Assert.Equal("4096", RuntimeEnvironment.Worker(config, names, inputs)[EnvVars.WorkerStagingLimitMb]);
+        Assert.Equal("WORKER_STAGING_LIMIT_MB", EnvVars.WorkerStagingLimitMb);
+        Assert.Contains(EnvVars.WorkerStagingLimitMb, EnvVars.All);
+        // Only the worker stages bottles in Lambda's /tmp.
+        Assert.DoesNotContain(EnvVars.WorkerStagingLimitMb, RuntimeEnvironment.Orchestrator(config, names, inputs).Keys);
+        Assert.DoesNotContain(EnvVars.WorkerStagingLimitMb, RuntimeEnvironment.EcsTask(config, names, inputs).Keys);
+    }
 }

@@ -12,6 +12,12 @@ public sealed class DevTemplateTests(DevStack dev) : IClassFixture<DevStack>
         Assert.Equal(512, functions["homebrew-sync-dev-orchestrator"]["MemorySize"]!.GetValue<int>());
         Assert.Equal(1024, functions["homebrew-sync-dev-worker"]["MemorySize"]!.GetValue<int>());
         Assert.Equal(900, functions["homebrew-sync-dev-worker"]["Timeout"]!.GetValue<int>());
+        Assert.Equal(10240, functions["homebrew-sync-dev-worker"]["EphemeralStorage"]!["Size"]!.GetValue<int>());
+        Assert.Equal("10240", functions["homebrew-sync-dev-worker"]["Environment"]!["Variables"]!["WORKER_STAGING_LIMIT_MB"]!.GetValue<string>());
+        // No open brew endpoint in dev: without allowed_cidrs it would serve anyone who finds the URL.
+        Assert.False(dev.Config.BrewEndpoint.Enabled);
+        Assert.DoesNotContain("homebrew-sync-dev-brew-endpoint", functions.Keys);
+        Assert.Empty(dev.Resources("AWS::Lambda::Url"));
         Assert.All(functions.Values, f => Assert.Equal("PassThrough", f["TracingConfig"]?["Mode"]?.GetValue<string>() ?? "PassThrough"));
         var task = dev.Single("AWS::ECS::TaskDefinition")["Properties"]!;
         Assert.Equal(("1024", "4096", 50), (task["Cpu"]!.GetValue<string>(), task["Memory"]!.GetValue<string>(), task["EphemeralStorage"]!["SizeInGiB"]!.GetValue<int>()));

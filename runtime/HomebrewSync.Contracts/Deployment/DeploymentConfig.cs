@@ -19,6 +19,8 @@ public sealed record DeploymentConfig
     [JsonPropertyName("lambda_sync_memory_size")] public int LambdaSyncMemorySize { get; init; }
     [JsonPropertyName("lambda_orchestrator_timeout")] public int LambdaOrchestratorTimeoutSeconds { get; init; }
     [JsonPropertyName("lambda_sync_timeout")] public int LambdaSyncTimeoutSeconds { get; init; }
+    /// <summary>The worker's <c>/tmp</c> (ephemeral storage), 512..10,240 MB: the runtime stages bottles within it (<see cref="EnvVars.WorkerStagingLimitMb"/>).</summary>
+    [JsonPropertyName("lambda_sync_ephemeral_storage_mb")] public int LambdaSyncEphemeralStorageMb { get; init; } = 10240;
     /// <summary>The worker loop's bound: an execution whose worker has not finished after this many invocations fails, with a message.</summary>
     [JsonPropertyName("max_worker_invocations")] public int MaxWorkerInvocations { get; init; }
 
