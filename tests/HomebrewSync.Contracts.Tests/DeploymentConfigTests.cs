@@ -133,15 +133,40 @@ public sealed class DeploymentConfigTests : IDisposable
     }
 
     [Fact]
-    public void Load_WorkerStorage_Default_AndNoOpenBrewEndpointInDev()
+    public void Load_EcsTaskTimeoutAndWorkerStorage_DefaultsFitTheExecution_AndEveryStageAgrees()
     {
         var prod = DeploymentConfigLoader.Load(_dir, "prod");
         var dev = DeploymentConfigLoader.Load(_dir, "dev");
 
-        Assert.Equal((10240, 10240), (prod.LambdaSyncEphemeralStorageMb, dev.LambdaSyncEphemeralStorageMb));
+        Assert.Equal((300, 10240), (prod.EcsTaskTimeoutMinutes, prod.LambdaSyncEphemeralStorageMb));
+        Assert.Equal((1, 2), (prod.EcsTasksPerExecution, dev.EcsTasksPerExecution));
+        // Dev runs on Spot: a task and its on-demand re-run both fit the 12-hour execution.
+        Assert.True(dev.EcsTasksPerExecution * dev.EcsTaskTimeoutMinutes < DeploymentConfig.ExecutionTimeout.TotalMinutes);
         // No open brew endpoint in dev (no allowed_cidrs there), nor in a per-developer stack.
         Assert.False(dev.BrewEndpoint.Enabled);
         Assert.False(DeploymentConfigLoader.Load(_dir, "dev", "alice").BrewEndpoint.Enabled);
+    }
+
+    [Theory]
+    [InlineData("prod", 715, "ecs_task_timeout_minutes: 715 must be at least 10 and 1 task(s) of it plus planning and the failure notice (10 min) must be below the state machine's execution timeout (720 min)")]
+    [InlineData("prod", 5, "ecs_task_timeout_minutes: 5 must be at least 10")]
+    [InlineData("dev", 400, "ecs_task_timeout_minutes: 400 must be at least 10 and 2 task(s) of it (a Spot task and its on-demand re-run) plus planning")]
+    public void Load_EcsTaskTimeoutThatDoesNotFitTheExecutionTimeout_IsAnError(string stage, int minutes, string error)
+    {
+        Edit(stage, j => j["ecs_task_timeout_minutes"] = minutes);
+
+        var ex = Assert.Throws<SettingsException>(() => DeploymentConfigLoader.Load(_dir, stage));
+
+        Assert.Contains(ex.Errors, e => e.StartsWith(error, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Load_EcsTaskTimeoutThatFitsOnlyWithoutSpot_IsFineInProd()
+    {
+        Edit("prod", j => j["ecs_task_timeout_minutes"] = 600);
+
+        Assert.Equal(600, DeploymentConfigLoader.Load(_dir, "prod").EcsTaskTimeoutMinutes);
+        Assert.Contains(Assert.Throws<SettingsException>(() => DeploymentConfigLoader.Load(_dir, "dev")).Errors, e => e.StartsWith("ecs_task_timeout_minutes: 600", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -83,12 +83,17 @@ public sealed class PerDeveloperStackTests(AliceStack alice, DevStack dev, ProdS
     public void PerDeveloperStack_AnswersOnlyEventsNamingIt_HasNoScheduleNatOrCluster_AndABudgetForItsOwnResources()
     {
         var rules = alice.Resources("AWS::Events::Rule").Select(r => r["Properties"]!).ToArray();
-        var custom = Assert.Single(rules)["EventPattern"]!;
+        var custom = Assert.Single(rules, r => r["EventPattern"]?["source"]?[0]?.GetValue<string>() == "homebrew.sync")["EventPattern"]!;
         Assert.Equal("""["HomebrewSync-dev-alice"]""", custom["detail"]!["stack"]!.ToJsonString());
         var devCustom = dev.Resources("AWS::Events::Rule").Single(r => r["Properties"]!["EventPattern"]?["source"]?[0]?.GetValue<string>() == "homebrew.sync")["Properties"]!["EventPattern"]!;
         Assert.Equal("""["HomebrewSync-dev"]""", devCustom["detail"]!["stack"]!.ToJsonString());
-        // No sync schedule (per_developer.schedule_enabled is false): the only rule is the stack's own event.
+        // No sync schedule (per_developer.schedule_enabled is false): besides the stack's own event, only the rules that
+        // report an execution that timed out or was aborted.
         Assert.DoesNotContain(rules, r => r["ScheduleExpression"] is not null);
+        Assert.Equal(
+            new[] { "ABORTED", "TIMED_OUT" },
+            rules.Where(r => r["EventPattern"]!["source"]![0]!.GetValue<string>() == "aws.states").Select(r => r["EventPattern"]!["detail"]!["status"]![0]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal(3, rules.Length);
         Assert.Empty(alice.Resources("AWS::EC2::NatGateway"));
         Assert.Empty(alice.Resources("AWS::EC2::EIP"));
         Assert.Empty(alice.Resources("AWS::ECS::Cluster"));

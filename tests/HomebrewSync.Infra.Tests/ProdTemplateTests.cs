@@ -164,7 +164,8 @@ public sealed class ProdTemplateTests(ProdStack prod) : IClassFixture<ProdStack>
         var freshness = prod.Resources("AWS::Events::Rule").Single(r => r["Properties"]!["ScheduleExpression"]?.GetValue<string>() == "rate(1 day)")["Properties"]!;
         Assert.Contains(OrchestratorActions.CheckFreshness, freshness["Targets"]![0]!["Input"]!.GetValue<string>(), StringComparison.Ordinal);
         // And after every execution of this state machine that succeeded, so the stale-mirror alarm clears at once.
-        var afterRun = prod.Resources("AWS::Events::Rule").Single(r => r["Properties"]!["EventPattern"]?["source"]?[0]?.GetValue<string>() == "aws.states")["Properties"]!;
+        var afterRun = prod.Resources("AWS::Events::Rule").Single(r => r["Properties"]!["EventPattern"]?["source"]?[0]?.GetValue<string>() == "aws.states"
+            && r["Properties"]!["EventPattern"]!["detail"]!["status"]![0]!.GetValue<string>() == "SUCCEEDED")["Properties"]!;
         var machine = Assert.Single(prod.ResourcesById("AWS::StepFunctions::StateMachine")).Key;
         var pattern = afterRun["EventPattern"]!;
         Assert.Equal("""["Step Functions Execution Status Change"]""", pattern["detail-type"]!.ToJsonString());

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace HomebrewSync.Infra.Policies;
@@ -33,6 +34,43 @@ public static class TemplateChecks
         }
         return errors;
     }
+
+    /// <summary>
+    /// A state machine's definition as the template gives it (a string, or an Fn::Join of strings and references), each
+    /// reference read as the text <c>REF</c>, except a reference to a function of the template, which reads as a function
+    /// ARN (<c>arn:REF:lambda:REF:REF:function:LOGICALID</c>): a Lambda task with the payload as its result names the
+    /// function itself as its Resource. Null when that does not give a JSON object.
+    /// </summary>
+    public static JsonObject? ReadDefinition(JsonObject template, JsonNode? definitionString)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        string Part(JsonNode? part) => part switch
+        {
+            JsonValue v when v.TryGetValue<string>(out var s) => s,
+            JsonObject o when ReferencedId(o) is { } id && template["Resources"]?[id]?["Type"]?.GetValue<string>() == "AWS::Lambda::Function" => $"arn:REF:lambda:REF:REF:function:{id}",
+            _ => "REF",
+        };
+        var text = definitionString switch
+        {
+            JsonValue v when v.TryGetValue<string>(out var s) => s,
+            JsonObject o when o["Fn::Join"] is JsonArray { Count: 2 } join && join[0] is JsonValue sep && sep.TryGetValue<string>(out var separator) && join[1] is JsonArray parts =>
+                string.Join(separator, parts.Select(Part)),
+            _ => null,
+        };
+        try
+        {
+            return text is null ? null : JsonNode.Parse(text) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string? ReferencedId(JsonObject reference) =>
+        reference["Ref"] is JsonValue r && r.TryGetValue<string>(out var id) ? id
+        : reference["Fn::GetAtt"] is JsonArray { Count: 2 } a && a[0] is JsonValue g && g.TryGetValue<string>(out var target) ? target
+        : null;
 
     /// <summary>
     /// The runtime names a function may get: the name itself, or every value of the mapping a Fn::FindInMap picks from
