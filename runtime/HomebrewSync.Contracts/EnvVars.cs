@@ -53,6 +53,9 @@ public static class EnvVars
     /// <summary>How long a command's lease on the store lasts without renewal (default 120 s): after a crash, others wait at most this long.</summary>
     public const string StoreLeaseSeconds = "STORE_LEASE_SECONDS";
 
+    /// <summary>The worker's <c>/tmp</c> in MB (its ephemeral storage, lambda_sync_ephemeral_storage_mb): what it may stage at once; unset for no limit.</summary>
+    public const string WorkerStagingLimitMb = "WORKER_STAGING_LIMIT_MB";
+
     // The S3 store: the endpoint variables are the AWS SDKs' standard ones; AWS_REGION is set by Lambda and ECS.
     public const string S3BucketName = "S3_BUCKET_NAME";
     public const string AwsEndpointUrlS3 = "AWS_ENDPOINT_URL_S3";

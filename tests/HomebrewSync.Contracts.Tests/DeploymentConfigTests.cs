@@ -131,4 +131,69 @@ public sealed class DeploymentConfigTests : IDisposable
         Assert.Equal(5, ecs.MaxConcurrentDownloads);
         Assert.Equal("/tmp/bottles", ecs.TempDir);
     }
+
+    [Fact]
+    public void Load_EcsTaskTimeoutAndWorkerStorage_DefaultsFitTheExecution_AndEveryStageAgrees()
+    {
+        var prod = DeploymentConfigLoader.Load(_dir, "prod");
+        var dev = DeploymentConfigLoader.Load(_dir, "dev");
+
+        Assert.Equal((300, 10240), (prod.EcsTaskTimeoutMinutes, prod.LambdaSyncEphemeralStorageMb));
+        Assert.Equal((1, 2), (prod.EcsTasksPerExecution, dev.EcsTasksPerExecution));
+        // Dev runs on Spot: a task and its on-demand re-run both fit the 12-hour execution.
+        Assert.True(dev.EcsTasksPerExecution * dev.EcsTaskTimeoutMinutes < DeploymentConfig.ExecutionTimeout.TotalMinutes);
+        // No open brew endpoint in dev (no allowed_cidrs there), nor in a per-developer stack.
+        Assert.False(dev.BrewEndpoint.Enabled);
+        Assert.False(DeploymentConfigLoader.Load(_dir, "dev", "alice").BrewEndpoint.Enabled);
+    }
+
+    [Theory]
+    [InlineData("prod", 715, "ecs_task_timeout_minutes: 715 must be at least 10 and 1 task(s) of it plus planning and the failure notice (10 min) must be below the state machine's execution timeout (720 min)")]
+    [InlineData("prod", 5, "ecs_task_timeout_minutes: 5 must be at least 10")]
+    [InlineData("dev", 400, "ecs_task_timeout_minutes: 400 must be at least 10 and 2 task(s) of it (a Spot task and its on-demand re-run) plus planning")]
+    public void Load_EcsTaskTimeoutThatDoesNotFitTheExecutionTimeout_IsAnError(string stage, int minutes, string error)
+    {
+        Edit(stage, j => j["ecs_task_timeout_minutes"] = minutes);
+
+        var ex = Assert.Throws<SettingsException>(() => DeploymentConfigLoader.Load(_dir, stage));
+
+        Assert.Contains(ex.Errors, e => e.StartsWith(error, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Load_EcsTaskTimeoutThatFitsOnlyWithoutSpot_IsFineInProd()
+    {
+        Edit("prod", j => j["ecs_task_timeout_minutes"] = 600);
+
+        Assert.Equal(600, DeploymentConfigLoader.Load(_dir, "prod").EcsTaskTimeoutMinutes);
+        Assert.Contains(Assert.Throws<SettingsException>(() => DeploymentConfigLoader.Load(_dir, "dev")).Errors, e => e.StartsWith("ecs_task_timeout_minutes: 600", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(511)]
+    [InlineData(10241)]
+    public void Load_WorkerEphemeralStorageOutsideLambdasRange_IsAnError(int mb)
+    {
+        Edit("prod", j => j["lambda_sync_ephemeral_storage_mb"] = mb);
+
+        var ex = Assert.Throws<SettingsException>(() => DeploymentConfigLoader.Load(_dir, "prod"));
+
+        Assert.Contains($"lambda_sync_ephemeral_storage_mb: {mb} is outside 512..10240", ex.Errors);
+    }
+
+    [Fact]
+    public void RuntimeEnvironment_GivesTheWorkerItsStagingLimit_FromItsEphemeralStorage()
+    {
+        Edit("prod", j => j["lambda_sync_ephemeral_storage_mb"] = 4096);
+        var config = DeploymentConfigLoader.Load(_dir, "prod");
+        var names = new DeploymentNames("prod", null, config);
+        var inputs = new RuntimeInputs(null, null);
+
+        Assert.Equal("4096", RuntimeEnvironment.Worker(config, names, inputs)[EnvVars.WorkerStagingLimitMb]);
+        Assert.Equal("WORKER_STAGING_LIMIT_MB", EnvVars.WorkerStagingLimitMb);
+        Assert.Contains(EnvVars.WorkerStagingLimitMb, EnvVars.All);
+        // Only the worker stages bottles in Lambda's /tmp.
+        Assert.DoesNotContain(EnvVars.WorkerStagingLimitMb, RuntimeEnvironment.Orchestrator(config, names, inputs).Keys);
+        Assert.DoesNotContain(EnvVars.WorkerStagingLimitMb, RuntimeEnvironment.EcsTask(config, names, inputs).Keys);
+    }
 }

@@ -18,7 +18,7 @@ public sealed record TaskCall(string State, JsonObject Definition, JsonNode? Par
 
 /// <summary>
 /// Follows an Amazon States Language definition from state to state the way Step Functions does for the parts this
-/// project's state machine uses (Task with Catch and ResultPath, Pass with Parameters and States.StringToJson, Choice
+/// project's state machine uses (Task with Retry, Catch and ResultPath, Pass with Parameters and States.StringToJson, Choice
 /// with And/Or/Not and the comparisons, Succeed, Fail). What a Task does is supplied by the caller. Anything else in
 /// the definition throws <see cref="NotSupportedException"/>, so a definition this walk cannot read fails the test
 /// instead of being misread. A structural walk, not an execution: moto's Step Functions executor cannot run this
@@ -70,6 +70,13 @@ public sealed partial class AslWalk(JsonObject definition, Func<TaskCall, TaskOu
                     var call = new TaskCall(name, state, state["Parameters"] is { } parameters ? Resolve(parameters, data) : data.DeepClone());
                     Tasks.Add(call);
                     var outcome = task(call);
+                    var attempts = new Dictionary<int, int>();
+                    while (outcome.Error is not null && Retrier(state, outcome.Error, attempts) is { } retrier)
+                    {
+                        Visited.Add($"(retry {retrier["ErrorEquals"]!.ToJsonString()} after {outcome.Error})");
+                        Tasks.Add(call);
+                        outcome = task(call);
+                    }
                     if (outcome.Error is null)
                     {
                         data = WriteResult(data, state, outcome.Result);
@@ -96,6 +103,32 @@ public sealed partial class AslWalk(JsonObject definition, Func<TaskCall, TaskOu
             name = next;
         }
         throw new InvalidOperationException($"more than {MaxSteps} states: {string.Join(" -> ", Visited.TakeLast(20))}");
+    }
+
+    /// <summary>
+    /// Retry: the first retrier whose ErrorEquals matches decides; while its attempts (MaxAttempts, 3 when absent) are not
+    /// used up the task runs again, then the error goes on to Catch. Waits (IntervalSeconds, BackoffRate, MaxDelaySeconds,
+    /// JitterStrategy) take no time in a walk; the template tests read them.
+    /// </summary>
+    private static JsonObject? Retrier(JsonObject state, string error, Dictionary<int, int> attempts)
+    {
+        var retriers = state["Retry"]?.AsArray() ?? [];
+        for (var i = 0; i < retriers.Count; i++)
+        {
+            var retrier = retriers[i]!.AsObject();
+            if (!retrier["ErrorEquals"]!.AsArray().Any(e => Matches(e!.GetValue<string>(), error)))
+            {
+                continue;
+            }
+            var used = attempts.GetValueOrDefault(i);
+            if (used >= (retrier["MaxAttempts"]?.GetValue<int>() ?? 3))
+            {
+                return null;
+            }
+            attempts[i] = used + 1;
+            return retrier;
+        }
+        return null;
     }
 
     /// <summary>States.ALL catches everything; States.TaskFailed every error but States.Timeout; other names only themselves.</summary>

@@ -12,6 +12,12 @@ public sealed class DevTemplateTests(DevStack dev) : IClassFixture<DevStack>
         Assert.Equal(512, functions["homebrew-sync-dev-orchestrator"]["MemorySize"]!.GetValue<int>());
         Assert.Equal(1024, functions["homebrew-sync-dev-worker"]["MemorySize"]!.GetValue<int>());
         Assert.Equal(900, functions["homebrew-sync-dev-worker"]["Timeout"]!.GetValue<int>());
+        Assert.Equal(10240, functions["homebrew-sync-dev-worker"]["EphemeralStorage"]!["Size"]!.GetValue<int>());
+        Assert.Equal("10240", functions["homebrew-sync-dev-worker"]["Environment"]!["Variables"]!["WORKER_STAGING_LIMIT_MB"]!.GetValue<string>());
+        // No open brew endpoint in dev: without allowed_cidrs it would serve anyone who finds the URL.
+        Assert.False(dev.Config.BrewEndpoint.Enabled);
+        Assert.DoesNotContain("homebrew-sync-dev-brew-endpoint", functions.Keys);
+        Assert.Empty(dev.Resources("AWS::Lambda::Url"));
         Assert.All(functions.Values, f => Assert.Equal("PassThrough", f["TracingConfig"]?["Mode"]?.GetValue<string>() ?? "PassThrough"));
         var task = dev.Single("AWS::ECS::TaskDefinition")["Properties"]!;
         Assert.Equal(("1024", "4096", 50), (task["Cpu"]!.GetValue<string>(), task["Memory"]!.GetValue<string>(), task["EphemeralStorage"]!["SizeInGiB"]!.GetValue<int>()));
@@ -77,12 +83,17 @@ public sealed class PerDeveloperStackTests(AliceStack alice, DevStack dev, ProdS
     public void PerDeveloperStack_AnswersOnlyEventsNamingIt_HasNoScheduleNatOrCluster_AndABudgetForItsOwnResources()
     {
         var rules = alice.Resources("AWS::Events::Rule").Select(r => r["Properties"]!).ToArray();
-        var custom = Assert.Single(rules)["EventPattern"]!;
+        var custom = Assert.Single(rules, r => r["EventPattern"]?["source"]?[0]?.GetValue<string>() == "homebrew.sync")["EventPattern"]!;
         Assert.Equal("""["HomebrewSync-dev-alice"]""", custom["detail"]!["stack"]!.ToJsonString());
         var devCustom = dev.Resources("AWS::Events::Rule").Single(r => r["Properties"]!["EventPattern"]?["source"]?[0]?.GetValue<string>() == "homebrew.sync")["Properties"]!["EventPattern"]!;
         Assert.Equal("""["HomebrewSync-dev"]""", devCustom["detail"]!["stack"]!.ToJsonString());
-        // No sync schedule (per_developer.schedule_enabled is false): the only rule is the stack's own event.
+        // No sync schedule (per_developer.schedule_enabled is false): besides the stack's own event, only the rules that
+        // report an execution that timed out or was aborted.
         Assert.DoesNotContain(rules, r => r["ScheduleExpression"] is not null);
+        Assert.Equal(
+            new[] { "ABORTED", "TIMED_OUT" },
+            rules.Where(r => r["EventPattern"]!["source"]![0]!.GetValue<string>() == "aws.states").Select(r => r["EventPattern"]!["detail"]!["status"]![0]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal(3, rules.Length);
         Assert.Empty(alice.Resources("AWS::EC2::NatGateway"));
         Assert.Empty(alice.Resources("AWS::EC2::EIP"));
         Assert.Empty(alice.Resources("AWS::ECS::Cluster"));

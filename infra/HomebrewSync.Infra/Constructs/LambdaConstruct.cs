@@ -35,7 +35,7 @@ public sealed class LambdaConstruct : Construct
         Orchestrator = Create(this, "Orchestrator", c, props.Names, props.Code, props.Names.OrchestratorFunction, HandlerNames.Orchestrator,
             c.LambdaOrchestratorMemorySize, c.LambdaOrchestratorTimeoutSeconds, RuntimeEnvironment.Orchestrator(c, props.Names, props.Inputs));
         Worker = Create(this, "Worker", c, props.Names, props.Code, props.Names.WorkerFunction, HandlerNames.Worker,
-            c.LambdaSyncMemorySize, c.LambdaSyncTimeoutSeconds, RuntimeEnvironment.Worker(c, props.Names, props.Inputs));
+            c.LambdaSyncMemorySize, c.LambdaSyncTimeoutSeconds, RuntimeEnvironment.Worker(c, props.Names, props.Inputs), c.LambdaSyncEphemeralStorageMb);
         foreach (var f in new[] { Orchestrator, Worker })
         {
             props.Bucket.GrantReadWrite(f);
@@ -46,8 +46,11 @@ public sealed class LambdaConstruct : Construct
     public LambdaFunction Orchestrator { get; }
     public LambdaFunction Worker { get; }
 
+    /// <summary>What the functions that stage no bottles get in <c>/tmp</c>.</summary>
+    public const int DefaultEphemeralStorageMb = 2048;
+
     /// <summary>A function of this deployment: its own log group with the config's retention, X-Ray when enabled, arm64.</summary>
-    public static LambdaFunction Create(Construct scope, string id, DeploymentConfig c, DeploymentNames n, Code code, string name, string handler, int memory, int timeoutSeconds, Dictionary<string, string> environment)
+    public static LambdaFunction Create(Construct scope, string id, DeploymentConfig c, DeploymentNames n, Code code, string name, string handler, int memory, int timeoutSeconds, Dictionary<string, string> environment, int ephemeralStorageMb = DefaultEphemeralStorageMb)
     {
         var logs = new LogGroup(scope, id + "Logs", new LogGroupProps
         {
@@ -63,7 +66,7 @@ public sealed class LambdaConstruct : Construct
             Code = code,
             MemorySize = memory,
             Timeout = Duration.Seconds(timeoutSeconds),
-            EphemeralStorageSize = Size.Mebibytes(2048),
+            EphemeralStorageSize = Size.Mebibytes(ephemeralStorageMb),
             Environment = environment,
             Tracing = c.EnableXrayTracing ? Tracing.ACTIVE : Tracing.DISABLED,
             LogGroup = logs,
@@ -78,7 +81,11 @@ public sealed class LambdaConstruct : Construct
         role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
         {
             Actions = ["ssm:GetParameter"],
-            Resources = [$"arn:aws:ssm:{c.AwsRegion}:{c.AwsAccount}:parameter/aws/reference/secretsmanager/{n.SlackSecret}"],
+            // Partition-aware (aws-cn, aws-us-gov): the stack's own partition, region and account.
+            Resources = [Stack.Of(role).FormatArn(new ArnComponents
+            {
+                Service = "ssm", Region = c.AwsRegion, Account = c.AwsAccount, Resource = "parameter", ResourceName = "aws/reference/secretsmanager/" + n.SlackSecret, ArnFormat = ArnFormat.SLASH_RESOURCE_NAME,
+            })],
         }));
     }
 

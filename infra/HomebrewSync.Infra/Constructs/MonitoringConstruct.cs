@@ -85,7 +85,7 @@ public sealed class MonitoringConstruct : Construct
         foreach (var (name, metric, what) in new[]
         {
             ("ExecutionsFailedAlarm", props.StateMachine.MetricFailed(Sum5), "A sync execution failed"),
-            ("ExecutionsTimedOutAlarm", props.StateMachine.MetricTimedOut(Sum5), "A sync execution timed out (12 hours)"),
+            ("ExecutionsTimedOutAlarm", props.StateMachine.MetricTimedOut(Sum5), $"A sync execution timed out ({DeploymentConfig.ExecutionTimeout.TotalHours:0} hours)"),
             ("ExecutionsAbortedAlarm", props.StateMachine.MetricAborted(Sum5), "A sync execution was aborted"),
         })
         {

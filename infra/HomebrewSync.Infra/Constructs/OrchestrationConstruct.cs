@@ -11,6 +11,7 @@ using Amazon.JSII.Runtime.Deputy;
 using ContainerDefinition = Amazon.CDK.AWS.ECS.ContainerDefinition;
 using ContainerOverride = Amazon.CDK.AWS.StepFunctions.Tasks.ContainerOverride;
 using LogGroupProps = Amazon.CDK.AWS.Logs.LogGroupProps;
+using SfnTimeout = Amazon.CDK.AWS.StepFunctions.Timeout;
 using Constructs;
 using HomebrewSync.Contracts.Deployment;
 using HomebrewSync.Contracts.StateMachine;
@@ -33,13 +34,34 @@ public sealed class OrchestrationProps
 
 /// <summary>
 /// The sync's state machine: Plan (orchestrator) -> Route -> the worker until done (at most max_worker_invocations
-/// times), or ECS RunTask.sync (exit 0: done; exit 3, "completed with warnings", reported by the task: done); any
-/// failure caught -> the orchestrator's notify_failure -> Fail. Started by the schedule (when enabled) and by
+/// times), or ECS RunTask.sync (exit 0: done; exit 3, "completed with warnings", reported by the task: done; a Fargate
+/// Spot interruption: the same plan once more on on-demand Fargate; longer than ecs_task_timeout_minutes: stopped and
+/// failed); any failure caught -> the orchestrator's notify_failure -> Fail. Every Lambda task retries throttling and
+/// Lambda's service errors with backoff and full jitter. An execution that times out or is aborted never reaches a
+/// Catch: an EventBridge rule has the orchestrator send "failed" for it. Started by the schedule (when enabled) and by
 /// homebrew.sync events addressed to this stack; with a schedule, the orchestrator reports how old the mirror is daily
 /// and after each execution that succeeded.
 /// </summary>
 public sealed class OrchestrationConstruct : Construct
 {
+    /// <summary>
+    /// What every Lambda task retries: CDK's list of Lambda service errors (its retryOnServiceExceptions, turned off so
+    /// one retrier holds them all) and throttling, which a busy brew endpoint can cause on the account's shared concurrency.
+    /// </summary>
+    public static readonly string[] LambdaRetryErrors =
+    [
+        "Lambda.TooManyRequestsException", "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.ClientExecutionTimeoutException",
+    ];
+
+    /// <summary>
+    /// What RunTask.sync retries: ECS's capacity, throttling and service errors, and a RunTask answered with Failures
+    /// (AmazonECS.Unknown); none of them started a task, so running it again repeats nothing.
+    /// </summary>
+    public static readonly string[] EcsRetryErrors =
+    [
+        "ECS.AmazonECSException", "ECS.ServerException", "ECS.LimitExceededException", "ECS.InvalidParameterException", "AmazonECS.Unknown",
+    ];
+
     public OrchestrationConstruct(Construct scope, string id, OrchestrationProps props)
         : base(scope, id)
     {
@@ -53,8 +75,10 @@ public sealed class OrchestrationConstruct : Construct
         {
             LambdaFunction = props.Orchestrator,
             PayloadResponseOnly = true,
+            RetryOnServiceExceptions = false,
             ResultPath = "$.plan",
         });
+        RetryLambdaErrors(plan);
         plan.AddCatch(rejected, new CatchProps { Errors = ["TriggerFormatException"] });
         plan.AddCatch(notifyPlanFailure, new CatchProps { Errors = [Errors.ALL], ResultPath = "$.error" });
 
@@ -63,8 +87,10 @@ public sealed class OrchestrationConstruct : Construct
             LambdaFunction = props.Worker,
             PayloadResponseOnly = true,
             Payload = TaskInput.FromObject(new Dictionary<string, object> { ["plan_key"] = JsonPath.StringAt("$.plan.plan_key") }),
+            RetryOnServiceExceptions = false,
             ResultPath = "$.worker",
         });
+        RetryLambdaErrors(worker);
         worker.AddCatch(notifyRunFailure, new CatchProps { Errors = [Errors.ALL], ResultPath = "$.error" });
         var loopBound = new Pass(this, "WorkerLoopBound", new PassProps
         {
@@ -98,7 +124,7 @@ public sealed class OrchestrationConstruct : Construct
         {
             StateMachineName = props.Names.StateMachine,
             DefinitionBody = DefinitionBody.FromChainable(plan.Next(routed)),
-            Timeout = Duration.Hours(12),
+            Timeout = Duration.Minutes(DeploymentConfig.ExecutionTimeout.TotalMinutes),
             TracingEnabled = c.EnableXrayTracing,
             Logs = new LogOptions { Destination = logs, Level = LogLevel.ALL, IncludeExecutionData = false },
         });
@@ -107,6 +133,12 @@ public sealed class OrchestrationConstruct : Construct
             PolicySuppressions.Suppress(StateMachine.Role, PolicyRule.IamWildcardResource,
                 "Step Functions' ecs:runTask.sync integration (CDK) needs ecs:StopTask and ecs:DescribeTasks on tasks whose ARNs exist only at run time");
         }
+
+        // An execution that times out or is aborted ends without entering a Catch: the orchestrator sends "failed" for it.
+        ExecutionTimedOutRule = ExecutionEndRule("ExecutionTimedOut", $"{props.Names.Prefix}-execution-timed-out", "TIMED_OUT", props.Orchestrator,
+            "States.Timeout", $"The execution ran past the state machine's {DeploymentConfig.ExecutionTimeout.TotalHours:0}-hour timeout and was stopped");
+        ExecutionAbortedRule = ExecutionEndRule("ExecutionAborted", $"{props.Names.Prefix}-execution-aborted", "ABORTED", props.Orchestrator,
+            "ExecutionAborted", "The execution was stopped before it finished (aws stepfunctions stop-execution or the console)");
 
         if (c.ScheduleEnabled)
         {
@@ -177,6 +209,10 @@ public sealed class OrchestrationConstruct : Construct
     }
 
     public StateMachine StateMachine { get; }
+    /// <summary>An execution that timed out: the orchestrator's notify_failure.</summary>
+    public Rule ExecutionTimedOutRule { get; }
+    /// <summary>An execution that was aborted: the orchestrator's notify_failure.</summary>
+    public Rule ExecutionAbortedRule { get; }
     public Rule? PruneRule { get; }
     public Rule? ScheduleRule { get; }
     public Rule TriggerRule { get; }
@@ -186,51 +222,126 @@ public sealed class OrchestrationConstruct : Construct
     public Rule? FreshnessAfterRunRule { get; }
 
     /// <summary>
-    /// RunTask.sync with retries for ECS's own capacity and throttling errors; a container that exits non-zero fails
-    /// the state (States.TaskFailed, the stopped task as Cause): exit 3 means the run ended with warnings the task
-    /// already reported, so it ends as done; anything else goes to notify_failure.
+    /// RunTask.sync with retries for ECS's own capacity and throttling errors, bounded by ecs_task_timeout_minutes (a task
+    /// that runs longer is stopped by Step Functions and reported as timed out); a container that exits non-zero fails
+    /// the state (States.TaskFailed, the stopped task as Cause): exit 3 means the run ended with warnings the task already
+    /// reported, so it ends as done; a task Fargate Spot took back runs the same saved plan again, once, on on-demand
+    /// Fargate (it resumes from the hash file); anything else goes to notify_failure.
     /// </summary>
     private IChainable EcsTask(EcsRoute ecs, DeploymentConfig c, IChainable notifyRunFailure)
     {
-        var task = new EcsRunTask(this, "TransferOnEcs", new EcsRunTaskProps
+        var done = new Succeed(this, EndStates.DoneOnEcs);
+        var doneWithWarnings = new Succeed(this, EndStates.DoneWithWarnings, new SucceedProps { Comment = "The task exited 3: some bottles failed; it sent \"completed with warnings\"" });
+        var timedOut = new Pass(this, "EcsTaskTimedOut", new PassProps
+        {
+            Parameters = new Dictionary<string, object>
+            {
+                ["Error"] = "States.Timeout",
+                ["Cause"] = $"The ECS task ran longer than ecs_task_timeout_minutes ({c.EcsTaskTimeoutMinutes} min) and was stopped; the next run resumes from the hash file",
+            },
+            ResultPath = "$.error",
+        }).Next(notifyRunFailure);
+        // On demand: it cannot be interrupted by Spot, so its failures end the run.
+        var onDemand = RunTask("TransferOnEcsOnDemand", ecs, c, new EcsFargateLaunchTarget(new EcsFargateLaunchTargetOptions { PlatformVersion = FargatePlatformVersion.LATEST }));
+        EndOfTask(onDemand, "OnDemand", done, doneWithWarnings, timedOut, notifyRunFailure, onSpotInterruption: null);
+        var task = RunTask("TransferOnEcs", ecs, c, c.EcsEnableFargateSpot
+            ? new FargateCapacityProviderTarget([("FARGATE_SPOT", 1, 0)])
+            : new EcsFargateLaunchTarget(new EcsFargateLaunchTargetOptions { PlatformVersion = FargatePlatformVersion.LATEST }));
+        // Prod runs on-demand already: there the Spot branch is never taken, and harmless.
+        EndOfTask(task, "", done, doneWithWarnings, timedOut, notifyRunFailure, onSpotInterruption: onDemand);
+        return task;
+    }
+
+    private EcsRunTask RunTask(string id, EcsRoute ecs, DeploymentConfig c, IEcsLaunchTarget launchTarget)
+    {
+        var task = new EcsRunTask(this, id, new EcsRunTaskProps
         {
             IntegrationPattern = IntegrationPattern.RUN_JOB,
             Cluster = ecs.Cluster,
             TaskDefinition = ecs.TaskDefinition,
-            LaunchTarget = c.EcsEnableFargateSpot
-                ? new FargateCapacityProviderTarget([("FARGATE_SPOT", 1, 0)])
-                : new EcsFargateLaunchTarget(new EcsFargateLaunchTargetOptions { PlatformVersion = FargatePlatformVersion.LATEST }),
+            LaunchTarget = launchTarget,
             AssignPublicIp = false,
             Subnets = ecs.Subnets,
             SecurityGroups = [ecs.SecurityGroup],
             ContainerOverrides = [new ContainerOverride { ContainerDefinition = ecs.Container, Command = JsonPath.ListAt("$.plan.ecs_command") }],
+            TaskTimeout = SfnTimeout.Duration(Duration.Minutes(c.EcsTaskTimeoutMinutes)),
             ResultPath = JsonPath.DISCARD,
         });
         task.AddRetry(new RetryProps
         {
-            Errors = ["ECS.AmazonECSException", "ECS.ServerException", "ECS.InvalidParameterException"],
+            Errors = EcsRetryErrors,
             Interval = Duration.Seconds(30),
             BackoffRate = 2,
             MaxAttempts = 4,
+            MaxDelay = Duration.Minutes(5),
+            JitterStrategy = JitterType.FULL,
         });
-        var doneWithWarnings = new Succeed(this, EndStates.DoneWithWarnings, new SucceedProps { Comment = "The task exited 3: some bottles failed; it sent \"completed with warnings\"" });
-        var parse = new Pass(this, "ReadStoppedTask", new PassProps
+        return task;
+    }
+
+    /// <summary>Where a RunTask state goes when it ends: its Catches, and the reading of the stopped task (states named with <paramref name="suffix"/>).</summary>
+    private void EndOfTask(EcsRunTask task, string suffix, IChainable done, IChainable doneWithWarnings, IChainable timedOut, IChainable notifyRunFailure, IChainable? onSpotInterruption)
+    {
+        var parse = new Pass(this, "ReadStoppedTask" + suffix, new PassProps
         {
             // A path into the state, written the way Amazon States Language takes it (jsii cannot carry the intrinsic's token here).
             Parameters = new Dictionary<string, object> { ["task.$"] = "States.StringToJson($.error.Cause)" },
             ResultPath = "$.stopped",
         });
-        var exitCode = new Choice(this, "EcsExitCode")
-            .When(Condition.And(Condition.IsPresent("$.stopped.task.Containers[0].ExitCode"), Condition.NumberEquals("$.stopped.task.Containers[0].ExitCode", EndStates.WarningsExitCode)), doneWithWarnings)
-            .Otherwise(notifyRunFailure);
+        var exitCode = new Choice(this, "EcsExitCode" + suffix)
+            .When(Condition.And(Condition.IsPresent("$.stopped.task.Containers[0].ExitCode"), Condition.NumberEquals("$.stopped.task.Containers[0].ExitCode", EndStates.WarningsExitCode)), doneWithWarnings);
+        if (onSpotInterruption is not null)
+        {
+            // Routed on the StopCode, not the exit code (SIGTERM's 143, or 130): EndStates.ForEcsExitCode stays the one mapping of exit codes.
+            exitCode.When(Condition.And(Condition.IsPresent("$.stopped.task.StopCode"), Condition.StringEquals("$.stopped.task.StopCode", EcsStopCodes.SpotInterruption)), onSpotInterruption);
+        }
+        exitCode.Otherwise(notifyRunFailure);
         // Only a Cause that is a JSON object (the stopped task) can be read; any other goes straight to the failure path.
-        var readable = new Choice(this, "StoppedTaskReadable")
+        var readable = new Choice(this, "StoppedTaskReadable" + suffix)
             .When(Condition.And(Condition.IsPresent("$.error.Cause"), Condition.StringMatches("$.error.Cause", "{*}")), parse.Next(exitCode))
             .Otherwise(notifyRunFailure);
+        // States.TaskFailed does not match States.Timeout: a task stopped for running too long is reported as such.
+        task.AddCatch(timedOut, new CatchProps { Errors = ["States.Timeout"], ResultPath = "$.error" });
         task.AddCatch(readable, new CatchProps { Errors = ["States.TaskFailed"], ResultPath = "$.error" });
         task.AddCatch(notifyRunFailure, new CatchProps { Errors = [Errors.ALL], ResultPath = "$.error" });
-        return task.Next(new Succeed(this, EndStates.DoneOnEcs));
+        task.Next(done);
     }
+
+    /// <summary>Backoff with full jitter, so throttled invocations do not all come back at once.</summary>
+    private static void RetryLambdaErrors(LambdaInvoke task) => task.AddRetry(new RetryProps
+    {
+        Errors = LambdaRetryErrors,
+        Interval = Duration.Seconds(2),
+        BackoffRate = 2,
+        MaxAttempts = 8,
+        MaxDelay = Duration.Seconds(60),
+        JitterStrategy = JitterType.FULL,
+    });
+
+    /// <summary>A rule that has the orchestrator send "failed" when an execution of this state machine ends with <paramref name="status"/>.</summary>
+    private Rule ExecutionEndRule(string id, string name, string status, IFunction orchestrator, string error, string cause) => new(this, id, new RuleProps
+    {
+        RuleName = name,
+        Description = $"An execution that ends {status} passes no Catch: the orchestrator sends \"failed\" for it",
+        EventPattern = new EventPattern
+        {
+            Source = ["aws.states"],
+            DetailType = ["Step Functions Execution Status Change"],
+            Detail = new Dictionary<string, object>
+            {
+                ["status"] = new[] { status },
+                ["stateMachineArn"] = new[] { StateMachine.StateMachineArn },
+            },
+        },
+        Targets = [new LambdaFunction(orchestrator, new LambdaFunctionProps
+        {
+            Event = RuleTargetInput.FromObject(new Dictionary<string, object>
+            {
+                ["action"] = FailureNotice.ActionName,
+                ["error"] = new Dictionary<string, object> { ["Error"] = error, ["Cause"] = $"{cause}: {EventField.FromPath("$.detail.executionArn")}" },
+            }),
+        })],
+    });
 
     private LambdaInvoke NotifyFailure(string id, IFunction orchestrator, bool withPlan)
     {
@@ -244,13 +355,16 @@ public sealed class OrchestrationConstruct : Construct
         {
             payload["plan_key"] = JsonPath.StringAt("$.plan.plan_key");
         }
-        return new LambdaInvoke(this, id, new LambdaInvokeProps
+        var notify = new LambdaInvoke(this, id, new LambdaInvokeProps
         {
             LambdaFunction = orchestrator,
             PayloadResponseOnly = true,
             Payload = TaskInput.FromObject(payload),
+            RetryOnServiceExceptions = false,
             ResultPath = JsonPath.DISCARD,
         });
+        RetryLambdaErrors(notify);
+        return notify;
     }
 
     /// <summary>Fargate through capacity providers (CDK 2.160's EcsRunTask has no option for it): Fargate Spot when configured.</summary>

@@ -16,6 +16,14 @@ public sealed class SecretsProps
 /// </summary>
 public sealed class SecretsConstruct : Construct
 {
+    /// <summary>
+    /// The value the secret is created with, frozen here rather than taken from <see cref="SlackSecretPlaceholder.Value"/>:
+    /// CloudFormation writes a secret's value again whenever the template's value changes, which would overwrite the
+    /// webhook an operator set, so this text never changes (a test pins it) whatever the runtime's constant becomes. It
+    /// is the value every deployed stack was created with, so adopting it changes no existing stack either.
+    /// </summary>
+    public const string InitialValue = "not-set: aws secretsmanager put-secret-value --secret-id <name> --secret-string https://hooks.slack.com/services/...";
+
     public SecretsConstruct(Construct scope, string id, SecretsProps props)
         : base(scope, id)
     {
@@ -23,7 +31,7 @@ public sealed class SecretsConstruct : Construct
         {
             SecretName = props.Names.SlackSecret,
             Description = "Slack incoming webhook URL for homebrew-sync (a URL, or JSON with \"url\"); set with: aws secretsmanager put-secret-value",
-            SecretStringValue = SecretValue.UnsafePlainText(SlackSecretPlaceholder.Value),
+            SecretStringValue = SecretValue.UnsafePlainText(InitialValue),
             RemovalPolicy = RemovalPolicy.DESTROY,
         });
     }

@@ -28,7 +28,7 @@ public sealed class StorageConstruct : Construct
         var c = props.Config;
         var key = string.IsNullOrEmpty(c.KmsKeyId) ? null : Key.FromKeyArn(this, "BucketKey", c.KmsKeyId.StartsWith("arn:", StringComparison.Ordinal)
             ? c.KmsKeyId
-            : $"arn:aws:kms:{c.AwsRegion}:{c.AwsAccount}:key/{c.KmsKeyId}");
+            : Stack.Of(this).FormatArn(new ArnComponents { Service = "kms", Region = c.AwsRegion, Account = c.AwsAccount, Resource = "key", ResourceName = c.KmsKeyId, ArnFormat = ArnFormat.SLASH_RESOURCE_NAME }));
         Bucket = new Bucket(this, "Bottles", new BucketProps
         {
             BucketName = props.Names.Bucket,

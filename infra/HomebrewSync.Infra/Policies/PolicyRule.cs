@@ -14,6 +14,9 @@ public static class PolicyRule
     public const string LogRetention = "LOG-RETENTION";
     public const string LambdaTimeout = "LAMBDA-TIMEOUT";
     public const string LambdaRuntime = "LAMBDA-RUNTIME";
+    public const string LambdaTaskThrottling = "SFN-LAMBDA-THROTTLING";
+    public const string EcsTaskTimeout = "SFN-ECS-TIMEOUT";
+    public const string ArnPartition = "ARN-PARTITION";
     public const string EcsPublicIp = "ECS-PUBLIC-IP";
     public const string EcsPrivateSubnets = "ECS-PRIVATE-SUBNETS";
     public const string PlaintextSecret = "SECRET-PLAINTEXT";

@@ -19,6 +19,8 @@ public sealed record DeploymentConfig
     [JsonPropertyName("lambda_sync_memory_size")] public int LambdaSyncMemorySize { get; init; }
     [JsonPropertyName("lambda_orchestrator_timeout")] public int LambdaOrchestratorTimeoutSeconds { get; init; }
     [JsonPropertyName("lambda_sync_timeout")] public int LambdaSyncTimeoutSeconds { get; init; }
+    /// <summary>The worker's <c>/tmp</c> (ephemeral storage), 512..10,240 MB: the runtime stages bottles within it (<see cref="EnvVars.WorkerStagingLimitMb"/>).</summary>
+    [JsonPropertyName("lambda_sync_ephemeral_storage_mb")] public int LambdaSyncEphemeralStorageMb { get; init; } = 10240;
     /// <summary>The worker loop's bound: an execution whose worker has not finished after this many invocations fails, with a message.</summary>
     [JsonPropertyName("max_worker_invocations")] public int MaxWorkerInvocations { get; init; }
 
@@ -27,8 +29,10 @@ public sealed record DeploymentConfig
     [JsonPropertyName("ecs_task_cpu")] public int EcsTaskCpu { get; init; }
     [JsonPropertyName("ecs_task_memory")] public int EcsTaskMemory { get; init; }
     [JsonPropertyName("ecs_ephemeral_storage_size_gb")] public int EcsEphemeralStorageSizeGb { get; init; }
-    /// <summary>Run the task on Fargate Spot (up to 70% cheaper; an interrupted task fails the run, which the next schedule repeats).</summary>
+    /// <summary>Run the task on Fargate Spot (up to 70% cheaper); an interrupted task is run again once, on on-demand Fargate, resuming from the hash file.</summary>
     [JsonPropertyName("ecs_enable_fargate_spot")] public bool EcsEnableFargateSpot { get; init; }
+    /// <summary>How long one ECS task may run before Step Functions stops it and the run fails (Slack "failed" names the timeout).</summary>
+    [JsonPropertyName("ecs_task_timeout_minutes")] public int EcsTaskTimeoutMinutes { get; init; } = 300;
 
     [JsonPropertyName("s3_bucket_name")] public string S3BucketName { get; init; } = "";
     /// <summary>Appended to the bucket name (bucket names are global): <c>account</c> for the account id, or any other text; empty for none.</summary>
@@ -82,6 +86,15 @@ public sealed record DeploymentConfig
     [JsonPropertyName("kms_key_id")] public string KmsKeyId { get; init; } = "";
 
     [JsonPropertyName("tags")] public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The state machine's execution timeout: every task of a run, planning and notifying included, must fit in it.</summary>
+    public static readonly TimeSpan ExecutionTimeout = TimeSpan.FromHours(12);
+
+    /// <summary>
+    /// ECS tasks one execution may run one after another: with Fargate Spot an interrupted task is run again on
+    /// on-demand Fargate, so two task timeouts must fit the execution timeout.
+    /// </summary>
+    [JsonIgnore] public int EcsTasksPerExecution => EcsEnableFargateSpot ? 2 : 1;
 
     /// <summary>Seconds before the worker's Lambda timeout at which it stops starting bottles.</summary>
     public const int WorkerMarginSeconds = 60;

@@ -30,6 +30,14 @@ public static class DeploymentConfigValidator
         if (!FargateMemory.TryGetValue(c.EcsTaskCpu, out var mem)) e.Add($"ecs_task_cpu: {c.EcsTaskCpu} is not a Fargate CPU size ({string.Join(", ", FargateMemory.Keys)})");
         else if (c.EcsTaskMemory < mem.Min || c.EcsTaskMemory > mem.Max) e.Add($"ecs_task_memory: {c.EcsTaskMemory} MiB does not go with {c.EcsTaskCpu} CPU units ({mem.Min}..{mem.Max})");
         Range("ecs_ephemeral_storage_size_gb", c.EcsEphemeralStorageSizeGb, 21, 200);
+        Range("lambda_sync_ephemeral_storage_mb", c.LambdaSyncEphemeralStorageMb, 512, 10240);
+        // Each task, and the planning and failure notice around them (an orchestrator timeout each), must end before the execution times out.
+        var executionMinutes = DeploymentConfig.ExecutionTimeout.TotalMinutes;
+        var aroundTasksMinutes = 2 * Math.Ceiling(c.LambdaOrchestratorTimeoutSeconds / 60.0);
+        if (c.EcsTaskTimeoutMinutes < 10 || c.EcsTasksPerExecution * c.EcsTaskTimeoutMinutes + aroundTasksMinutes >= executionMinutes)
+        {
+            e.Add($"ecs_task_timeout_minutes: {c.EcsTaskTimeoutMinutes} must be at least 10 and {c.EcsTasksPerExecution} task(s) of it{(c.EcsEnableFargateSpot ? " (a Spot task and its on-demand re-run)" : "")} plus planning and the failure notice ({aroundTasksMinutes:0} min) must be below the state machine's execution timeout ({executionMinutes:0} min)");
+        }
         if (!Contracts.Deployment.BucketNames.IsValid(c.S3BucketName)) e.Add($"s3_bucket_name: '{c.S3BucketName}' is not an S3 bucket name");
         Range("s3_noncurrent_version_expiration_days", c.S3NoncurrentVersionExpirationDays, 1, 36500);
         Range("s3_archive_transition_days", c.S3ArchiveTransitionDays, 1, 36500);

@@ -33,6 +33,7 @@ public static class RuntimeEnvironment
         env[EnvVars.TempDir] = "/tmp/bottles";
         env[EnvVars.TimeBudgetSeconds] = S(c.WorkerTimeBudgetSeconds);
         env[EnvVars.SyncMethod] = "Lambda";
+        env[EnvVars.WorkerStagingLimitMb] = S(c.LambdaSyncEphemeralStorageMb);
         return env;
     }
 
