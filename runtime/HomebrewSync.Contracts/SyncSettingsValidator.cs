@@ -47,6 +47,10 @@ public static partial class SyncSettingsValidator
         {
             errors.Add($"{EnvVars.DownloadTimeoutSeconds}: {s.DownloadTimeout.TotalSeconds:0.###} s is outside (0..{MaxDownloadTimeout.TotalSeconds:0}] s");
         }
+        if (s.StagingLimitBytes is <= 0)
+        {
+            errors.Add($"{EnvVars.WorkerStagingLimitMb}: must be at least 1 (MB)");
+        }
         if (s.LeaseDuration < MinLeaseDuration || s.LeaseDuration > MaxLeaseDuration)
         {
             errors.Add($"{EnvVars.StoreLeaseSeconds}: {s.LeaseDuration.TotalSeconds:0.###} s is outside {MinLeaseDuration.TotalSeconds:0}..{MaxLeaseDuration.TotalSeconds:0} s");
