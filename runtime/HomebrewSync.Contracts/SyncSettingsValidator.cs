@@ -12,7 +12,7 @@ public static partial class SyncSettingsValidator
     public static readonly TimeSpan MinLeaseDuration = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan MaxLeaseDuration = TimeSpan.FromHours(1);
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9_]*$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9_]*\z")]
     private static partial Regex TagPattern();
 
     public static bool IsWellFormedTag(string tag) => TagPattern().IsMatch(tag);

@@ -34,14 +34,14 @@ public sealed partial class MirrorEndpoint
         _index = new MirrorIndex(hashFile, reader, time, options.Refresh);
     }
 
-    [GeneratedRegex(@"^[a-z0-9][a-z0-9._+\-]*(/[a-z0-9][a-z0-9._+\-]*)?$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9._+\-]*(/[a-z0-9][a-z0-9._+\-]*)?\z")]
     private static partial Regex ImagePattern();
 
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._+~\-]{0,80}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._+~\-]{0,80}\z")]
     private static partial Regex ReferencePattern();
 
     // Segments start with a letter, digit or underscore, so "." and ".." cannot be one; dots inside are fine (formula.jws.json).
-    [GeneratedRegex(@"^[a-z0-9_][a-z0-9_.\-]*(/[a-z0-9_][a-z0-9_.\-]*)*\.json$")]
+    [GeneratedRegex(@"^[a-z0-9_][a-z0-9_.\-]*(/[a-z0-9_][a-z0-9_.\-]*)*\.json\z")]
     private static partial Regex ApiPathPattern();
 
     public async Task<MirrorResponse> HandleAsync(MirrorRequest request, CancellationToken cancellationToken)
