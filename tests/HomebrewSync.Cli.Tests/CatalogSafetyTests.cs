@@ -38,7 +38,7 @@ public sealed class CatalogSafetyTests
     [Fact]
     public async Task Plan_HugeFormulaEntry_IsSkippedWithAWarning_AndTheOthersArePlanned()
     {
-        // ~50 MB of caveats and dependencies in one entry; the real largest entry is tens of KB.
+        // ~50 MB of caveats and dependencies in one entry; real entries average ~4 KB.
         var huge = new FormulaBuilder("huge").WithBottle("monterey", 800).WithNoise(50 * 1024 * 1024).Build();
         var before = new FormulaBuilder("before").WithBottle("monterey", 800).Build();
         var after = new FormulaBuilder("after").WithBottle("monterey", 800).Build();
