@@ -233,6 +233,49 @@ public sealed class FormulaCatalogReaderTests
         return (formulae, rejected);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(7)]
+    public async Task ReadAsync_CatalogArrivingAFewBytesAtATime_ReadsTheSameAsWhole(int bytesPerRead)
+    {
+        // Escapes, brackets and quotes inside strings, nested arrays and bare values: every state of the splitter meets a chunk edge.
+        var formulae = new[]
+        {
+            new FormulaBuilder("a").WithBottle("monterey", 10).WithNoise(200).Build(),
+            new FormulaBuilder("b@1").WithVersion("2.0", revision: 1).WithRebuild(2).WithBottles(["sonoma", "x86_64_linux"], 10).Build(),
+        };
+        var json = Encoding.UTF8.GetString(CatalogWriter.ToBytes(formulae, 5000))
+            .Replace("\"desc\":\"Test formula a\"", "\"desc\":\"a \\\\\\\" ] } [ { \\\\\",\"x\":[1,[2,{\"y\":null}],true,-0.5e3]", StringComparison.Ordinal);
+        Assert.Contains("\\\\\\\"", json, StringComparison.Ordinal);
+        var whole = await ReadAsync(Encoding.UTF8.GetBytes(json));
+
+        using var trickle = new TrickleStream(Encoding.UTF8.GetBytes(json), bytesPerRead);
+        var pieces = new List<Formula>();
+        await foreach (var f in FormulaCatalogReader.ReadAsync(trickle))
+        {
+            pieces.Add(f);
+        }
+
+        Assert.Equal(["a", "b@1"], whole.Select(f => f.Name));
+        Assert.Equal(whole.Select(f => (f.Name, f.Version, f.Rebuild, string.Join(",", f.Files.Keys))), pieces.Select(f => (f.Name, f.Version, f.Rebuild, string.Join(",", f.Files.Keys))));
+    }
+
+    /// <summary>A stream that hands out at most a few bytes per read, as a slow network does.</summary>
+    private sealed class TrickleStream(byte[] bytes, int perRead) : MemoryStream(bytes)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, perRead));
+
+        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, perRead)]);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, perRead)], cancellationToken);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            base.ReadAsync(buffer, offset, Math.Min(count, perRead), cancellationToken);
+    }
+
     /// <summary>A prefix, then <c>count</c> copies of one byte, then a suffix, made up as it is read (never held whole); every read completes at once.</summary>
     private sealed class GeneratedStream(byte[] prefix, byte fill, long count, byte[] suffix) : Stream
     {
