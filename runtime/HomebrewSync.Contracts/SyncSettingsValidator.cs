@@ -15,7 +15,7 @@ public static partial class SyncSettingsValidator
     public const int MaxApiFileMbLimit = 2048;
     public const int MaxBottleSizeGbLimit = 1024;
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9_]*$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9_]*\z")]
     private static partial Regex TagPattern();
 
     public static bool IsWellFormedTag(string tag) => TagPattern().IsMatch(tag);
