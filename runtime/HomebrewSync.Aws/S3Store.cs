@@ -321,7 +321,7 @@ public sealed class S3Store : IStore
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict)
         {
-            return null;
+            return await OursAsync(key, content, cancellationToken);
         }
     }
 
@@ -333,9 +333,16 @@ public sealed class S3Store : IStore
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict || IsMissingObject(ex))
         {
-            return null;
+            return await OursAsync(key, content, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// After a refused conditional write: the SDK may have retried a write that had already succeeded (its answer lost),
+    /// so a lease that now holds exactly these bytes is ours.
+    /// </summary>
+    private async Task<string?> OursAsync(string key, byte[] content, CancellationToken cancellationToken) =>
+        await ReadLeaseAsync(key, cancellationToken) is { } current && current.Content.AsSpan().SequenceEqual(content) ? current.Version : null;
 
     public async Task<(byte[] Content, string Version)?> ReadLeaseAsync(string key, CancellationToken cancellationToken)
     {

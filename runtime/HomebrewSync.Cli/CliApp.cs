@@ -69,7 +69,7 @@ public static class CliApp
             return ExitCodes.Usage;
         }
         catch (Exception ex) when (ex is CatalogFormatException or CatalogUnavailableException or ManifestCorruptException or StoreAccessException or Core.Notifications.SecretUnavailableException or Core.Orchestration.PlanNotFoundException
-            or Core.Coordination.StoreBusyException or Core.Coordination.StoreLeaseLostException)
+            or Core.Coordination.StoreBusyException or Core.Coordination.StoreLeaseLostException or UnsafeStoreKeyException)
         {
             console.Error.WriteLine($"error: {ex.Message}");
             return ExitCodes.Fatal;

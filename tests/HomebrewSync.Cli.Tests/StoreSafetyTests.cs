@@ -224,7 +224,10 @@ public sealed class StoreSafetyTests : IDisposable
         var prune = new LeaseRecord("exclusive", "prune", "build-7", 4242, now, now + TimeSpan.FromSeconds(3));
         await File.WriteAllBytesAsync(h.PathOf(StoreCoordinator.ExclusiveKey), prune.ToBytes());
 
-        var sync = await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01");
+        var env = h.Environment();
+        // Another machine's lease is honoured for half a lease past its stated expiry (clock skew): short here.
+        env["STORE_LEASE_SECONDS"] = "5";
+        var sync = await CliHarness.RunAsync(env, "sync", "--platform", "monterey", "--date", "2025-07-01");
 
         Assert.True(sync.ExitCode == 0, sync.Error);
         Assert.Contains("Waiting for the store: it is in use by prune on build-7 (pid 4242)", sync.Error, StringComparison.Ordinal);

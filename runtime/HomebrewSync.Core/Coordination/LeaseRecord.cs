@@ -12,7 +12,8 @@ public sealed record LeaseRecord(
     [property: JsonPropertyName("acquired_at")] DateTimeOffset AcquiredAt,
     [property: JsonPropertyName("expires_at")] DateTimeOffset ExpiresAt)
 {
-    public bool IsExpired(DateTimeOffset now) => now >= ExpiresAt;
+    /// <summary>Whether the holder has stopped: <paramref name="skew"/> past the time it names, so a clock that runs ahead of the holder's does not end a live lease.</summary>
+    public bool IsExpired(DateTimeOffset now, TimeSpan skew) => now >= ExpiresAt + skew;
 
     /// <summary>"prune on build-7 (pid 4242), for 3 min"</summary>
     public string Describe(DateTimeOffset now) =>

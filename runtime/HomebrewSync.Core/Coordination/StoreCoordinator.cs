@@ -7,7 +7,7 @@ namespace HomebrewSync.Core.Coordination;
 /// lease per sync (<c>leases/shared-&lt;id&gt;.json</c>) and one exclusive lease (<c>leases/exclusive.json</c>, created only
 /// where none exists). Each side writes its own lease first and then looks for the other's, so of a sync and a prune
 /// starting together at least one sees the other and steps back. A lease whose holder stopped renewing it (a crash,
-/// kill -9) expires after its duration and is ignored or taken over.
+/// kill -9) expires after its duration (and half again, for clocks that disagree) and is ignored or taken over.
 /// </summary>
 public sealed class StoreCoordinator
 {
@@ -21,6 +21,9 @@ public sealed class StoreCoordinator
     private readonly TimeProvider _time;
     private readonly TimeSpan _duration;
     private readonly string _location;
+
+    /// <summary>How far past its stated expiry another machine's lease is still honoured: half a lease, for clocks that disagree.</summary>
+    private TimeSpan Skew => _duration / 2;
 
     /// <param name="duration">How long a lease lasts without renewal (STORE_LEASE_SECONDS).</param>
     /// <param name="location">The store, for messages.</param>
@@ -91,7 +94,7 @@ public sealed class StoreCoordinator
                 return (null, null);
             }
             var held = LeaseRecord.Parse(existing.Content);
-            if (held is not null && !held.IsExpired(_time.GetUtcNow()))
+            if (held is not null && !held.IsExpired(_time.GetUtcNow(), Skew))
             {
                 return (null, held);
             }
@@ -110,7 +113,7 @@ public sealed class StoreCoordinator
                 continue;
             }
             var shared = await _store.ReadLeaseAsync(key, cancellationToken);
-            if (shared is { } s && LeaseRecord.Parse(s.Content) is { } sync && !sync.IsExpired(_time.GetUtcNow()))
+            if (shared is { } s && LeaseRecord.Parse(s.Content) is { } sync && !sync.IsExpired(_time.GetUtcNow(), Skew))
             {
                 await _store.DeleteLeaseAsync(ExclusiveKey, cancellationToken);
                 return (null, sync);
@@ -125,7 +128,7 @@ public sealed class StoreCoordinator
         var version = await _store.TryCreateLeaseAsync(key, record.ToBytes(), cancellationToken)
             ?? throw new InvalidOperationException($"the lease {key} already exists");
         if (await _store.ReadLeaseAsync(ExclusiveKey, cancellationToken) is { } e
-            && LeaseRecord.Parse(e.Content) is { } exclusive && !exclusive.IsExpired(_time.GetUtcNow()))
+            && LeaseRecord.Parse(e.Content) is { } exclusive && !exclusive.IsExpired(_time.GetUtcNow(), Skew))
         {
             await _store.DeleteLeaseAsync(key, cancellationToken);
             return (null, exclusive);

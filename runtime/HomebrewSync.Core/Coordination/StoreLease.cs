@@ -3,9 +3,10 @@ using HomebrewSync.Core.Storage;
 namespace HomebrewSync.Core.Coordination;
 
 /// <summary>
-/// A lease this process holds on the store. It is renewed every third of its duration; when a renewal finds it taken
-/// over, or it cannot be renewed before it would expire, <see cref="Lost"/> is cancelled so the holder stops before
-/// anyone else may start. Disposing releases it.
+/// A lease this process holds on the store. A beat every sixth of its duration renews it once a third has passed; when a
+/// renewal finds it taken over, or it has not been renewed by a sixth of the duration before it expires (a hung or
+/// failing store, a machine that slept), <see cref="Lost"/> is cancelled so the holder stops before anyone else may
+/// start, and an expired lease is never renewed back to life. Disposing releases it.
 /// </summary>
 public sealed class StoreLease : IAsyncDisposable
 {
@@ -20,6 +21,7 @@ public sealed class StoreLease : IAsyncDisposable
     private Task _renewal = Task.CompletedTask;
     private int _renewing;
     private int _disposed;
+    private DateTimeOffset _renewedAt;
 
     internal StoreLease(ILeaseStore store, string key, string version, LeaseRecord record, TimeProvider time, TimeSpan duration)
     {
@@ -29,8 +31,9 @@ public sealed class StoreLease : IAsyncDisposable
         _record = record;
         _time = time;
         _duration = duration;
-        // A heartbeat, not a wait: it fires every third of the duration while the holder works.
-        _timer = time.CreateTimer(_ => Renew(), null, duration / 3, duration / 3);
+        _renewedAt = record.AcquiredAt;
+        // A heartbeat, not a wait: it fires every sixth of the duration while the holder works.
+        _timer = time.CreateTimer(_ => Beat(), null, duration / 6, duration / 6);
     }
 
     /// <summary>The lease object's key (<c>leases/…</c>).</summary>
@@ -42,41 +45,50 @@ public sealed class StoreLease : IAsyncDisposable
     /// <summary>Why the lease was lost, once it was.</summary>
     public string? LostReason { get; private set; }
 
-    private void Renew()
+    private void Beat()
     {
-        // One renewal at a time; a beat that finds one still running is skipped.
-        if (_stop.IsCancellationRequested || _lost.IsCancellationRequested || Interlocked.Exchange(ref _renewing, 1) == 1)
+        if (_stop.IsCancellationRequested || _lost.IsCancellationRequested)
         {
             return;
         }
-        _renewal = RenewOnceAsync();
+        var now = _time.GetUtcNow();
+        // Others may take the store once it expires: stop a sixth of the duration before that, renewal or not.
+        if (now >= _record.ExpiresAt - (_duration / 6))
+        {
+            Lose($"the lease {Key} was not renewed in time (it would expire at {_record.ExpiresAt.UtcDateTime:HH:mm:ss} UTC)");
+            return;
+        }
+        // One renewal at a time, once a third of the duration has passed; a beat that finds one still running only checks.
+        if (now - _renewedAt < _duration / 3 || Interlocked.Exchange(ref _renewing, 1) == 1)
+        {
+            return;
+        }
+        _renewal = RenewOnceAsync(now);
     }
 
-    private async Task RenewOnceAsync()
+    private async Task RenewOnceAsync(DateTimeOffset now)
     {
         try
         {
-            var renewed = _record with { ExpiresAt = _time.GetUtcNow() + _duration };
-            var version = await _store.TryReplaceLeaseAsync(Key, renewed.ToBytes(), _version, _stop.Token);
+            var renewed = _record with { ExpiresAt = now + _duration };
+            // A renewal that hangs must not outlast the lease: it is cut off after a sixth of the duration.
+            using var timeout = new CancellationTokenSource(_duration / 6, _time);
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, timeout.Token);
+            var version = await _store.TryReplaceLeaseAsync(Key, renewed.ToBytes(), _version, limit.Token);
             if (version is null)
             {
                 Lose($"the lease {Key} was taken over or removed by another command");
                 return;
             }
-            (_record, _version) = (renewed, version);
+            (_record, _version, _renewedAt) = (renewed, version, now);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
         }
-#pragma warning disable CA1031 // A renewal that fails for any reason is tried again at the next beat, until the lease would run out.
-        catch (Exception ex)
+#pragma warning disable CA1031 // A renewal that fails for any reason (a timeout included) is tried again at a later beat, until the lease would run out.
+        catch (Exception)
 #pragma warning restore CA1031
         {
-            // Others may take the store once it expires: stop a sixth of the duration before that.
-            if (_time.GetUtcNow() >= _record.ExpiresAt - (_duration / 6))
-            {
-                Lose($"the lease {Key} could not be renewed before it expired ({ex.Message})");
-            }
         }
         finally
         {

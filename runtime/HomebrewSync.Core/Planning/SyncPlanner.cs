@@ -139,6 +139,8 @@ public static class SyncPlanner
             }
             var anyNew = false;
             var owner = $"{formula.Name} {formula.Version}";
+            // Two tags may share one blob: neither's current key is the other's earlier layout.
+            var current = resolved.Keys.Select(t => BottleNaming.Key(formula.Name, formula.Version, t)).ToHashSet(StringComparer.Ordinal);
             foreach (var (tag, (file, serves)) in resolved.ToArray())
             {
                 var key = BottleNaming.Key(formula.Name, formula.Version, tag);
@@ -153,7 +155,7 @@ public static class SyncPlanner
                 claimed[fileName] = owner;
                 // The same bytes under another key of this formula version: an earlier layout's name for this bottle.
                 var earlier = bySha![file.Sha256]
-                    .Where(e => e.Key != key && e.Value.FormulaName == formula.Name && e.Value.FormulaVersion == formula.Version)
+                    .Where(e => !current.Contains(e.Key) && e.Value.FormulaName == formula.Name && e.Value.FormulaVersion == formula.Version)
                     .OrderBy(e => e.Key, StringComparer.Ordinal)
                     .ToArray();
                 if (!request.Force && manifest is not null && manifest.TryGet(key, out var existing) && existing.Sha256 == file.Sha256)

@@ -102,9 +102,19 @@ public static class MirrorPruner
             await WriteWithoutAsync(hashFile, superseded, time, log, cancellationToken);
             log($"Hash file written: {hashFile.HashFileLocation} ({superseded.Count:N0} entries removed)");
         }
-        // 2. The objects. An interruption here leaves unlisted objects, which the next prune removes.
+        // 2. The objects. An interruption here leaves unlisted objects, which the next prune removes. Whatever the hash file
+        // lists as it now is stays, however it came to be listed again since prune looked (prune runs alone, so this only
+        // matters where that promise broke: a lost lease, a host running an older version).
+        var listedNow = (await hashFile.ReadManifestAsync(cancellationToken))?.Manifest.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal) ?? [];
         foreach (var item in result.Superseded.Concat(result.Unlisted))
         {
+            // A prune whose lease is gone stops here: the token is the lease's.
+            cancellationToken.ThrowIfCancellationRequested();
+            if (listedNow.Contains(item.ObjectKey))
+            {
+                log($"warning: kept {item.ObjectKey}: the hash file lists it again");
+                continue;
+            }
             if (await TryDeleteAsync(() => bottles.DeleteAsync(item.ObjectKey, cancellationToken), log))
             {
                 log($"Removed {item.ObjectKey} ({Formatting.Humanize.Bytes(item.Size)}): {item.Reason}");
@@ -112,6 +122,7 @@ public static class MirrorPruner
         }
         foreach (var item in result.Manifests)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (await TryDeleteAsync(() => documents.DeleteDocumentAsync(item.ObjectKey, cancellationToken), log))
             {
                 log($"Removed {item.ObjectKey}: {item.Reason}");

@@ -297,6 +297,7 @@ public sealed class TransferEngine
             TransientFailureException { IsConnectionFailure: true } t => (FailureKind.Network, $"{t.Message} ({attempts} attempts)"),
             TransientFailureException t => (FailureKind.HttpError, $"{t.Message} after {attempts} attempts"),
             IOException or UnauthorizedAccessException => (FailureKind.Storage, $"store write failed: {ex.Message}"),
+            UnsafeStoreKeyException => (FailureKind.Storage, $"store refused it: {ex.Message}"),
             // Whatever else one upstream response makes the HTTP layer throw fails that bottle, not the run.
             NotSupportedException or FormatException or InvalidDataException
                 => (FailureKind.HttpError, $"{ex.GetType().Name}: {ex.Message}"),

@@ -89,7 +89,10 @@ public sealed class StoreCoordinatorTests
         await _store.TryCreateLeaseAsync(StoreCoordinator.ExclusiveKey, crashed.ToBytes(), CancellationToken.None);
         await Assert.ThrowsAsync<StoreBusyException>(() => AcquireAsync(LeaseMode.Exclusive, "prune"));
 
+        // Expired, but within the allowance for another machine's clock: still honoured.
         _time.Advance(Duration);
+        await Assert.ThrowsAsync<StoreBusyException>(() => AcquireAsync(LeaseMode.Exclusive, "prune"));
+        _time.Advance(Duration / 2);
 
         await using var sync = await AcquireAsync(LeaseMode.Shared, "sync");
         await sync.DisposeAsync();
@@ -105,7 +108,7 @@ public sealed class StoreCoordinatorTests
         await _store.TryCreateLeaseAsync($"leases/shared-{Guid.NewGuid():N}.json", crashed.ToBytes(), CancellationToken.None);
         await Assert.ThrowsAsync<StoreBusyException>(() => AcquireAsync(LeaseMode.Exclusive, "prune"));
 
-        _time.Advance(Duration);
+        _time.Advance(Duration * 1.5);
 
         await using var prune = await AcquireAsync(LeaseMode.Exclusive, "prune");
         Assert.Equal(StoreCoordinator.ExclusiveKey, prune.Key);
@@ -116,9 +119,9 @@ public sealed class StoreCoordinatorTests
     {
         await using var sync = await AcquireAsync(LeaseMode.Shared, "sync");
 
-        for (var i = 0; i < 10; i++)
+        for (var i = 0; i < 20; i++)
         {
-            _time.Advance(Duration / 3);
+            _time.Advance(Duration / 6);
             await Task.Delay(10);
         }
 
@@ -133,13 +136,48 @@ public sealed class StoreCoordinatorTests
         var current = (await _store.ReadLeaseAsync(sync.Key, CancellationToken.None))!.Value;
         await _store.TryReplaceLeaseAsync(sync.Key, [1, 2, 3], current.Version, CancellationToken.None);
 
-        _time.Advance(Duration / 3);
+        _time.Advance(Duration / 6);
+        _time.Advance(Duration / 6);
         await Task.Delay(TimeSpan.FromSeconds(5), sync.Lost).ContinueWith(_ => { }, TaskScheduler.Default);
 
         Assert.True(sync.Lost.IsCancellationRequested);
         Assert.Contains("taken over or removed", sync.LostReason, StringComparison.Ordinal);
         await sync.DisposeAsync();
         Assert.Equal([sync.Key], await LeasesAsync());
+    }
+
+    [Fact]
+    public async Task Lease_WhoseRenewalsFail_IsLostBeforeItExpires_AndNeverRenewedBackToLife()
+    {
+        var store = new FailingRenewals(_store);
+        await using var sync = await new StoreCoordinator(store, _time, Duration, "memory://store").AcquireAsync(LeaseMode.Shared, "sync", TimeSpan.Zero, _log.Add, CancellationToken.None);
+        var expires = LeaseRecord.Parse((await _store.ReadLeaseAsync(sync.Key, CancellationToken.None))!.Value.Content)!.ExpiresAt;
+
+        for (var i = 0; i < 5; i++)
+        {
+            _time.Advance(Duration / 6);
+            await Task.Delay(10);
+        }
+
+        Assert.True(sync.Lost.IsCancellationRequested);
+        Assert.True(_time.GetUtcNow() < expires, "lost only once it had expired: others could already have started");
+        Assert.Contains("not renewed in time", sync.LostReason, StringComparison.Ordinal);
+        store.Fail = false;
+        _time.Advance(Duration / 3);
+        await Task.Delay(10);
+        Assert.Equal(expires, LeaseRecord.Parse((await _store.ReadLeaseAsync(sync.Key, CancellationToken.None))!.Value.Content)!.ExpiresAt);
+    }
+
+    /// <summary>The lease port of a store whose writes fail (an S3 outage) while asked to.</summary>
+    private sealed class FailingRenewals(InMemoryStore inner) : Core.Storage.ILeaseStore
+    {
+        public bool Fail { get; set; } = true;
+        public Task<string?> TryCreateLeaseAsync(string key, byte[] content, CancellationToken cancellationToken) => inner.TryCreateLeaseAsync(key, content, cancellationToken);
+        public Task<string?> TryReplaceLeaseAsync(string key, byte[] content, string expectedVersion, CancellationToken cancellationToken) =>
+            Fail ? throw new IOException("store unreachable") : inner.TryReplaceLeaseAsync(key, content, expectedVersion, cancellationToken);
+        public Task<(byte[] Content, string Version)?> ReadLeaseAsync(string key, CancellationToken cancellationToken) => inner.ReadLeaseAsync(key, cancellationToken);
+        public IAsyncEnumerable<string> ListLeasesAsync(CancellationToken cancellationToken) => inner.ListLeasesAsync(cancellationToken);
+        public Task DeleteLeaseAsync(string key, CancellationToken cancellationToken) => inner.DeleteLeaseAsync(key, cancellationToken);
     }
 
     [Fact]

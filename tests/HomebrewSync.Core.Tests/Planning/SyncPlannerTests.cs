@@ -110,6 +110,22 @@ public sealed class SyncPlannerTests
     }
 
     [Fact]
+    public async Task PlanAsync_TwoTagsSharingOneBlob_AreNeitherTheOthersEarlierName_SoNothingIsRetired()
+    {
+        // Both bottles of this version are stored under their own names and have the same bytes.
+        var manifest = new HashManifest();
+        var sha = new string('a', 64);
+        manifest.Set("twin-1.0-arm64_sonoma", new HashEntry(sha, new DateOnly(2025, 7, 21), 10, "twin", "1.0", "arm64_sonoma", "u", "2025-07-21/twin-1.0.arm64_sonoma.bottle.tar.gz"));
+        manifest.Set("twin-1.0-arm64_sequoia", new HashEntry(sha, new DateOnly(2025, 7, 21), 10, "twin", "1.0", "arm64_sequoia", "u", "2025-07-21/twin-1.0.arm64_sequoia.bottle.tar.gz"));
+
+        var outcome = await Plan([F("twin", "1.0", 0, false, ("arm64_sonoma", 'a'), ("arm64_sequoia", 'a'))], manifest, ["arm64_sequoia", "arm64_sonoma"]);
+
+        Assert.Empty(outcome.Plan.Bottles);
+        Assert.Equal(2, outcome.Plan.Skipped);
+        Assert.Empty(outcome.Plan.Retire);
+    }
+
+    [Fact]
     public async Task PlanAsync_RealNameAlreadyStored_RetiresTheEarlierNamesOfTheSameBytes()
     {
         var manifest = new HashManifest();
