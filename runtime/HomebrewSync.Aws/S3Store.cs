@@ -79,6 +79,11 @@ public sealed class S3Store : IStore
         {
             return null;
         }
+        catch (AmazonS3Exception ex) when (ex.ErrorCode == "NoSuchBucket")
+        {
+            // The first read of every command but sync (which checks in PrepareAsync): a clear error, not an unexpected one.
+            throw new StoreAccessException($"The bucket {Location} cannot be used: {ex.ErrorCode} {ex.Message}", ex);
+        }
     }
 
     public async Task<string> WriteManifestAsync(HashManifest manifest, string? expectedVersion, CancellationToken cancellationToken)

@@ -211,6 +211,7 @@ internal static class CliOptions
         sb.AppendLine($"  {EnvVars.S3BucketName,-26} Another name for {EnvVars.Store}=s3://BUCKET (the deployed hosts are given it); with both set, they must agree.");
         sb.AppendLine($"  {EnvVars.TimeBudgetSeconds,-26} Stop starting bottles that might not finish within this many seconds (a Lambda worker); unset for no limit.");
         sb.AppendLine($"  {EnvVars.MaxDownloadSizeGb,-26} Refuse a plan larger than this many GB before downloading anything.");
+        sb.AppendLine($"  {EnvVars.WorkerStagingLimitMb,-26} At most this many MB of bottles staged at once (a Lambda worker's /tmp); a bottle waits until it fits, one larger fails. Unset for no limit.");
         sb.AppendLine($"  {EnvVars.StoreLeaseSeconds,-26} How long a command's lease on the store lasts unless renewed, {SyncSettingsValidator.MinLeaseDuration.TotalSeconds:0}..{SyncSettingsValidator.MaxLeaseDuration.TotalSeconds:0} (default {new SyncSettings().LeaseDuration.TotalSeconds:0}): a crashed command's hold ends after it.");
         sb.AppendLine($"  {EnvVars.SlackWebhookSecretName,-26} Secrets Manager secret holding the Slack webhook URL (read through SSM; a URL or JSON with \"url\").");
         sb.AppendLine($"  {EnvVars.SlackChannel + ", " + EnvVars.SlackUsername,-26} Channel and user name to post as (legacy webhooks).");

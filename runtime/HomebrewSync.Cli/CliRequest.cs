@@ -62,7 +62,12 @@ internal sealed record CliRequest(
             {
                 reader.AddError($"{EnvVars.ServeListenUrl}: '{listen}' must be http://HOST:PORT (put a TLS proxy or load balancer in front for https)");
             }
-            request = request with { Listen = listen, Serve = ServeSettings.Read(reader) };
+            if (options.Contains(EnvVars.ServeAllowedCidrs) && string.IsNullOrWhiteSpace(values.GetValueOrDefault(EnvVars.ServeAllowedCidrs)))
+            {
+                // Given but empty (an unset shell variable): refused rather than read as "every client".
+                reader.AddError($"{EnvVars.ServeAllowedCidrs} (--allow): empty; leave --allow out to allow every client");
+            }
+            request = request with { Listen = listen, Serve = ServeSettings.Read(reader, allowName: $"{EnvVars.ServeAllowedCidrs} (--allow)") };
         }
         if (command == "prune")
         {

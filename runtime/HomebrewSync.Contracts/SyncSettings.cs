@@ -43,6 +43,9 @@ public sealed record SyncSettings
     /// <summary>Wall-clock budget of the host (a Lambda worker); null on hosts without one.</summary>
     public TimeSpan? TimeBudget { get; init; }
 
+    /// <summary>The bytes this host may stage at once (a Lambda worker's <c>/tmp</c>, WORKER_STAGING_LIMIT_MB); null for no limit.</summary>
+    public long? StagingLimitBytes { get; init; }
+
     /// <summary>How long a lease on the store lasts unless renewed (renewed every third of it while the command works).</summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(120);
 

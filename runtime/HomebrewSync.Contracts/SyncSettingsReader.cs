@@ -30,6 +30,7 @@ public static class SyncSettingsReader
             MaxDownloadBytes = reader.Raw(EnvVars.MaxDownloadSizeGb) is null ? null : (long)(reader.Double(EnvVars.MaxDownloadSizeGb, 0) * 1024 * 1024 * 1024),
             TimeBudget = reader.Raw(EnvVars.TimeBudgetSeconds) is null ? null : reader.Seconds(EnvVars.TimeBudgetSeconds, TimeSpan.Zero),
             LeaseDuration = reader.Seconds(EnvVars.StoreLeaseSeconds, defaults.LeaseDuration),
+            StagingLimitBytes = reader.Raw(EnvVars.WorkerStagingLimitMb) is null ? null : reader.Int(EnvVars.WorkerStagingLimitMb, 0) * 1024L * 1024,
             IncludeDisabled = reader.Bool(EnvVars.IncludeDisabled, defaults.IncludeDisabled),
             SyncDate = reader.Date(EnvVars.SyncDate),
             MirrorApi = reader.Bool(EnvVars.MirrorApi, defaults.MirrorApi),

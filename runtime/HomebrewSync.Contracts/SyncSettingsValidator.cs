@@ -15,7 +15,7 @@ public static partial class SyncSettingsValidator
     public const int MaxApiFileMbLimit = 2048;
     public const int MaxBottleSizeGbLimit = 1024;
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9_]*$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9_]*\z")]
     private static partial Regex TagPattern();
 
     public static bool IsWellFormedTag(string tag) => TagPattern().IsMatch(tag);
@@ -46,6 +46,10 @@ public static partial class SyncSettingsValidator
         if (s.DownloadTimeout <= TimeSpan.Zero || s.DownloadTimeout > MaxDownloadTimeout)
         {
             errors.Add($"{EnvVars.DownloadTimeoutSeconds}: {s.DownloadTimeout.TotalSeconds:0.###} s is outside (0..{MaxDownloadTimeout.TotalSeconds:0}] s");
+        }
+        if (s.StagingLimitBytes is <= 0)
+        {
+            errors.Add($"{EnvVars.WorkerStagingLimitMb}: must be at least 1 (MB)");
         }
         if (s.LeaseDuration < MinLeaseDuration || s.LeaseDuration > MaxLeaseDuration)
         {

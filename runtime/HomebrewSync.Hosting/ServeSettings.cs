@@ -6,11 +6,12 @@ namespace HomebrewSync.Hosting;
 /// <summary>How the brew endpoint answers, bound from the environment (and serve's options): allowed clients, links or bytes, refresh.</summary>
 public static class ServeSettings
 {
-    public static ServeOptions Read(SettingsReader reader, long? inlineLimit = null)
+    /// <param name="allowName">How errors in the allow-list name it (the CLI adds its option).</param>
+    public static ServeOptions Read(SettingsReader reader, long? inlineLimit = null, string allowName = EnvVars.ServeAllowedCidrs)
     {
         ArgumentNullException.ThrowIfNull(reader);
         var errors = new List<string>();
-        var networks = ServeOptions.ParseNetworks(reader.Raw(EnvVars.ServeAllowedCidrs), errors, EnvVars.ServeAllowedCidrs);
+        var networks = ServeOptions.ParseNetworks(reader.Raw(EnvVars.ServeAllowedCidrs), errors, allowName);
         foreach (var e in errors)
         {
             reader.AddError(e);

@@ -32,4 +32,18 @@ public static class ConcurrentRuns
         Assert.Equal(formulae.Select(f => f.Key("monterey")).Order(StringComparer.Ordinal), keys);
         Assert.Equal(formulae.Count, hash.RootElement.GetProperty("total_bottles").GetInt32());
     }
+
+    /// <summary>A sync and a prune of one store as two processes, the prune started <paramref name="offsetMs"/> after the sync (negative: before it).</summary>
+    public static async Task<(CliProcessResult Sync, CliProcessResult Prune)> PruneBesideSyncAsync(IReadOnlyDictionary<string, string?> env, int offsetMs, string syncDate)
+    {
+        var sync = DelayedAsync(Math.Max(0, -offsetMs), () => CliProcess.RunAsync(env, "sync", "--date", syncDate, "--concurrency", "1", "--batch-size", "1"));
+        var prune = DelayedAsync(Math.Max(0, offsetMs), () => CliProcess.RunAsync(env, "prune", "--keep-days", "0"));
+        return (await sync, await prune);
+
+        static async Task<CliProcessResult> DelayedAsync(int ms, Func<Task<CliProcessResult>> run)
+        {
+            await Task.Delay(ms);
+            return await run();
+        }
+    }
 }

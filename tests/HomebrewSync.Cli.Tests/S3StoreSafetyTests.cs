@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -58,9 +57,7 @@ public sealed class S3StoreSafetyTests(S3ServerFixture fixture) : IDisposable
             Assert.Equal(0, (await CliHarness.RunAsync(env, "sync", "--date", "2025-07-01")).ExitCode);
             h.Server.SetFormulae(v2);
 
-            var sync = Delayed(Math.Max(0, -offset), () => CliProcess.RunAsync(env, "sync", "--date", "2025-07-02", "--concurrency", "1", "--batch-size", "1"));
-            var prune = Delayed(Math.Max(0, offset), () => CliProcess.RunAsync(env, "prune", "--keep-days", "0"));
-            var (s, p) = (await sync, await prune);
+            var (s, p) = await ConcurrentRuns.PruneBesideSyncAsync(env, offset, "2025-07-02");
 
             Assert.True(s.ExitCode == 0, $"offset {offset}: sync exit {s.ExitCode}\n{s.Error}");
             Assert.True(p.ExitCode is 0 or 5, $"offset {offset}: prune exit {p.ExitCode}\n{p.Error}");
@@ -69,12 +66,6 @@ public sealed class S3StoreSafetyTests(S3ServerFixture fixture) : IDisposable
             using var doc = JsonDocument.Parse(verify.Out);
             Assert.True(doc.RootElement.GetProperty("entries_checked").GetInt32() >= v2.Length);
             Assert.DoesNotContain((await ObjectsAsync(env["HOMEBREW_SYNC_STORE"]!)).Keys, k => k.StartsWith("mirror/leases/", StringComparison.Ordinal));
-        }
-
-        static async Task<CliProcessResult> Delayed(int ms, Func<Task<CliProcessResult>> run)
-        {
-            await Task.Delay(ms);
-            return await run();
         }
     }
 
@@ -86,28 +77,7 @@ public sealed class S3StoreSafetyTests(S3ServerFixture fixture) : IDisposable
         var env = await EnvAsync(h);
         env["STORE_LEASE_SECONDS"] = "10";
         env["DOWNLOAD_TIMEOUT_SECONDS"] = "120";
-        var stalled = formulae[^1].Bottles["monterey"].Sha256;
-        h.Server.InjectFault(stalled, FaultKind.Stall, 1);
-        var stalling = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        h.Server.BeforeBlobBody = () =>
-        {
-            if (h.Server.BlobGets(stalled) == 1)
-            {
-                stalling.TrySetResult();
-            }
-        };
-        int pid;
-        using (var process = Process.Start(CliProcess.StartInfo(env, ["sync", "--concurrency", "1", "--batch-size", "1", "--date", "2025-07-21"]))!)
-        {
-            pid = process.Id;
-            _ = process.StandardOutput.ReadToEndAsync();
-            _ = process.StandardError.ReadToEndAsync();
-            var exited = process.WaitForExitAsync();
-            Assert.NotSame(exited, await Task.WhenAny(stalling.Task, exited).WaitAsync(TimeSpan.FromMinutes(2)));
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-        h.Server.BeforeBlobBody = null;
+        var pid = await KilledRun.KillWhileStalledAsync(h.Server, formulae[^1].Bottles["monterey"].Sha256, env, "sync", "--concurrency", "1", "--batch-size", "1", "--date", "2025-07-21");
         var killedAt = DateTimeOffset.UtcNow;
         var before = await ObjectsAsync(env["HOMEBREW_SYNC_STORE"]!);
 
@@ -116,13 +86,7 @@ public sealed class S3StoreSafetyTests(S3ServerFixture fixture) : IDisposable
         Assert.Equal(5, refused.ExitCode);
         Assert.Contains($"(pid {pid})", refused.Error, StringComparison.Ordinal);
         Assert.Equal(before, await ObjectsAsync(env["HOMEBREW_SYNC_STORE"]!));
-        CliRun run;
-        do
-        {
-            await Task.Delay(500);
-            run = await CliHarness.RunAsync(env, "prune");
-        }
-        while (run.ExitCode == 5 && DateTimeOffset.UtcNow - killedAt < TimeSpan.FromSeconds(60));
+        var run = await KilledRun.PruneOnceTheStoreIsFreeAsync(env, killedAt);
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Equal(0, (await CliHarness.RunAsync(env, "verify")).ExitCode);
     }

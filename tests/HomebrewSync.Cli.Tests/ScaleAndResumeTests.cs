@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using HomebrewSync.TestSupport;
 
@@ -68,31 +67,11 @@ public sealed class ScaleAndResumeTests
         await using var h = await CliHarness.StartAsync(formulae);
         // The last bottle stalls: the run is killed while it hangs, after the 39 before it (one at a time) are done.
         var stalled = formulae[^1].Bottles["monterey"].Sha256;
-        h.Server.InjectFault(stalled, FaultKind.Stall, 1);
-        var stalling = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        h.Server.BeforeBlobBody = () =>
-        {
-            if (h.Server.BlobGets(stalled) == 1)
-            {
-                stalling.TrySetResult();
-            }
-        };
         var env = h.Environment();
         env["DOWNLOAD_TIMEOUT_SECONDS"] = "120";
-        var start = CliProcess.StartInfo(env, ["sync", "--platform", "monterey", "--concurrency", "1", "--batch-size", "5", "--date", "2025-07-21"]);
-
-        using (var process = Process.Start(start)!)
-        {
-            _ = process.StandardOutput.ReadToEndAsync();
-            _ = process.StandardError.ReadToEndAsync();
-            // One download at a time: the stalled GET starts only once every bottle before it is stored and added to the
-            // checkpointer, which wrote the hash file at each fifth. The limit only guards against a hang.
-            var exited = process.WaitForExitAsync();
-            Assert.NotSame(exited, await Task.WhenAny(stalling.Task, exited).WaitAsync(TimeSpan.FromMinutes(2)));
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-        h.Server.BeforeBlobBody = null;
+        // One download at a time: the stalled GET starts only once every bottle before it is stored and added to the
+        // checkpointer, which wrote the hash file at each fifth.
+        await KilledRun.KillWhileStalledAsync(h.Server, stalled, env, "sync", "--platform", "monterey", "--concurrency", "1", "--batch-size", "5", "--date", "2025-07-21");
         // Checkpoints every 5 bottles: 35 of the 39 stored are recorded; the last 4 are on disk but not in the hash file.
         var recorded = RecordedKeys(h);
         Assert.Equal(formulae.Take(35).Select(f => $"{f.Name}-{f.Version}-monterey").Order(StringComparer.Ordinal), recorded.Order(StringComparer.Ordinal));

@@ -130,6 +130,13 @@ public sealed class ServeTests(S3ServerFixture fixture) : IAsyncLifetime
         var since = new HttpRequestMessage(HttpMethod.Get, url);
         since.Headers.IfModifiedSince = full.Content.Headers.LastModified;
         using var notModifiedSince = await _brew.SendAsync(since);
+        // RFC 9110: a date later than the server's clock is ignored (no 304), and so is a Range without a number.
+        var future = new HttpRequestMessage(HttpMethod.Get, url);
+        future.Headers.TryAddWithoutValidation("If-Modified-Since", "Fri, 31 Dec 9999 23:59:59 GMT");
+        using var futureSince = await _brew.SendAsync(future);
+        var noNumber = new HttpRequestMessage(HttpMethod.Get, url);
+        noNumber.Headers.TryAddWithoutValidation("Range", "bytes=-");
+        using var wholeForBadRange = await _brew.SendAsync(noNumber);
 
         Assert.Equal(HttpStatusCode.OK, full.StatusCode);
         Assert.Equal($"\"{jq.Sha256}\"", full.Headers.ETag!.ToString());
@@ -140,6 +147,10 @@ public sealed class ServeTests(S3ServerFixture fixture) : IAsyncLifetime
         Assert.Equal($"bytes 100-199/{jq.Length}", part.Content.Headers.ContentRange!.ToString());
         Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
         Assert.Equal(HttpStatusCode.NotModified, notModifiedSince.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, futureSince.StatusCode);
+        Assert.Equal(jq.ToArray(), await futureSince.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.OK, wholeForBadRange.StatusCode);
+        Assert.Equal(jq.ToArray(), await wholeForBadRange.Content.ReadAsByteArrayAsync());
     }
 
     [Fact]
@@ -174,6 +185,25 @@ public sealed class ServeTests(S3ServerFixture fixture) : IAsyncLifetime
         Assert.All(await _brew.FetchViaBottleDomainAsync(open.Url, bottle), s => Assert.Equal(HttpStatusCode.OK, s.Status));
         using var refused = await _brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, closed.Url.AbsoluteUri.TrimEnd('/') + "/healthz"));
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        // The allow-list comes before the method: an outsider's POST is refused, not told which methods exist.
+        using var refusedPost = await _brew.SendAsync(new HttpRequestMessage(HttpMethod.Post, closed.Url.AbsoluteUri.TrimEnd('/') + "/late-1.0.arm64_sonoma.bottle.tar.gz"));
+        Assert.Equal(HttpStatusCode.Forbidden, refusedPost.StatusCode);
+        Assert.False(refusedPost.Content.Headers.Contains("Allow"));
+    }
+
+    [Theory]
+    [InlineData(",")]
+    [InlineData("10.0.0.0/8,")]
+    [InlineData("10.0.0.0/8, ,192.168.0.0/16")]
+    [InlineData("")]
+    public async Task Allow_WithAnEmptyEntry_IsAUsageError_NotEveryone(string allow)
+    {
+        var run = await CliProcess.RunAsync(_h.Environment(), "serve", "--listen", "http://127.0.0.1:0", "--allow", allow);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("error: SERVE_ALLOWED_CIDRS (--allow): ", run.Error, StringComparison.Ordinal);
+        Assert.Contains("empty", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("HOMEBREW_BOTTLE_DOMAIN", run.Out, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -177,9 +176,7 @@ public sealed class StoreSafetyTests : IDisposable
             var env = h.Environment();
             env["TARGET_PLATFORMS"] = "monterey";
 
-            var sync = Delayed(Math.Max(0, -offset), () => CliProcess.RunAsync(env, "sync", "--date", "2025-07-02", "--concurrency", "1", "--batch-size", "1"));
-            var prune = Delayed(Math.Max(0, offset), () => CliProcess.RunAsync(env, "prune", "--keep-days", "0"));
-            var (s, p) = (await sync, await prune);
+            var (s, p) = await ConcurrentRuns.PruneBesideSyncAsync(env, offset, "2025-07-02");
 
             Assert.True(s.ExitCode == 0, $"offset {offset}: sync exit {s.ExitCode}\n{s.Error}");
             Assert.True(p.ExitCode is 0 or 5, $"offset {offset}: prune exit {p.ExitCode}\n{p.Error}");
@@ -193,12 +190,6 @@ public sealed class StoreSafetyTests : IDisposable
             Assert.Equal(v2.Length + (p.ExitCode == 0 ? 0 : v1.Length), doc.RootElement.GetProperty("entries_checked").GetInt32());
             Assert.Empty(Directory.GetFileSystemEntries(h.PathOf("leases")));
         }
-
-        static async Task<CliProcessResult> Delayed(int ms, Func<Task<CliProcessResult>> run)
-        {
-            await Task.Delay(ms);
-            return await run();
-        }
     }
 
     [Fact]
@@ -206,32 +197,11 @@ public sealed class StoreSafetyTests : IDisposable
     {
         var formulae = Enumerable.Range(0, 3).Select(i => new FormulaBuilder($"tool{i}").WithBottle("monterey", 2_000 + i).Build()).ToArray();
         await using var h = await CliHarness.StartAsync(formulae);
-        var stalled = formulae[^1].Bottles["monterey"].Sha256;
-        h.Server.InjectFault(stalled, FaultKind.Stall, 1);
-        var stalling = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        h.Server.BeforeBlobBody = () =>
-        {
-            if (h.Server.BlobGets(stalled) == 1)
-            {
-                stalling.TrySetResult();
-            }
-        };
         var env = h.Environment();
         env["TARGET_PLATFORMS"] = "monterey";
         env["STORE_LEASE_SECONDS"] = "10";
         env["DOWNLOAD_TIMEOUT_SECONDS"] = "120";
-        int pid;
-        using (var process = Process.Start(CliProcess.StartInfo(env, ["sync", "--concurrency", "1", "--batch-size", "1", "--date", "2025-07-21"]))!)
-        {
-            pid = process.Id;
-            _ = process.StandardOutput.ReadToEndAsync();
-            _ = process.StandardError.ReadToEndAsync();
-            var exited = process.WaitForExitAsync();
-            Assert.NotSame(exited, await Task.WhenAny(stalling.Task, exited).WaitAsync(TimeSpan.FromMinutes(2)));
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-        h.Server.BeforeBlobBody = null;
+        var pid = await KilledRun.KillWhileStalledAsync(h.Server, formulae[^1].Bottles["monterey"].Sha256, env, "sync", "--concurrency", "1", "--batch-size", "1", "--date", "2025-07-21");
         var killedAt = DateTimeOffset.UtcNow;
 
         var refused = await CliHarness.RunAsync(env, "prune");
@@ -240,13 +210,7 @@ public sealed class StoreSafetyTests : IDisposable
         Assert.Contains($"in use by sync on {Environment.MachineName} (pid {pid})", refused.Error, StringComparison.Ordinal);
         Assert.Contains("nothing pruned", refused.Error, StringComparison.Ordinal);
         // The killed holder never renews: its lease runs out ten seconds after its last renewal, and the store is free.
-        CliRun run;
-        do
-        {
-            await Task.Delay(500);
-            run = await CliHarness.RunAsync(env, "prune");
-        }
-        while (run.ExitCode == 5 && DateTimeOffset.UtcNow - killedAt < TimeSpan.FromSeconds(60));
+        var run = await KilledRun.PruneOnceTheStoreIsFreeAsync(env, killedAt);
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Equal(0, (await h.RunAsync("verify")).ExitCode);
     }

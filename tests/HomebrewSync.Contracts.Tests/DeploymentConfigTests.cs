@@ -192,8 +192,8 @@ public sealed class DeploymentConfigTests : IDisposable
         Assert.Equal("4096", RuntimeEnvironment.Worker(config, names, inputs)[EnvVars.WorkerStagingLimitMb]);
         Assert.Equal("WORKER_STAGING_LIMIT_MB", EnvVars.WorkerStagingLimitMb);
         Assert.Contains(EnvVars.WorkerStagingLimitMb, EnvVars.All);
-        // Only the worker stages bottles in Lambda's /tmp.
-        Assert.DoesNotContain(EnvVars.WorkerStagingLimitMb, RuntimeEnvironment.Orchestrator(config, names, inputs).Keys);
+        // The worker stages within it; the orchestrator routes a plan with a bottle larger than it to ECS; ECS has its own disk.
+        Assert.Equal("4096", RuntimeEnvironment.Orchestrator(config, names, inputs)[EnvVars.WorkerStagingLimitMb]);
         Assert.DoesNotContain(EnvVars.WorkerStagingLimitMb, RuntimeEnvironment.EcsTask(config, names, inputs).Keys);
     }
 }

@@ -30,9 +30,7 @@ public sealed partial class RuntimeContractTests(ProdStack prod, DevStack dev, A
                 {
                     ServeSettings.Read(reader);
                 }
-                // The worker's staging limit is read by the runtime's staged-bytes budget (issue 21's runtime half, built on
-                // another branch); until that lands nothing requests it. Remove this exemption with it.
-                var ignored = env.Keys.Where(k => !reader.Requested.Contains(k) && k != EnvVars.WorkerStagingLimitMb).ToArray();
+                var ignored = env.Keys.Where(k => !reader.Requested.Contains(k)).ToArray();
                 Assert.True(ignored.Length == 0, $"{stage.Names.StackName} {name} sets what nothing reads: {string.Join(", ", ignored)}");
                 Assert.True(reader.Errors.Count == 0, $"{stage.Names.StackName} {name}: {string.Join("; ", reader.Errors)}");
             }

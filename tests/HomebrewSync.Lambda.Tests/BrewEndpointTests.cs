@@ -159,8 +159,10 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
         using var __ = brew;
 
         using var response = await brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, "https://abc123.lambda-url.us-east-1.on.aws/healthz"));
+        using var post = await brew.SendAsync(new HttpRequestMessage(HttpMethod.Post, "https://abc123.lambda-url.us-east-1.on.aws/healthz"));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, post.StatusCode);
     }
 
     /// <summary>Turns an HTTP request into a function URL invocation (payload 2.0) and its answer back; follows a 302 to S3.</summary>

@@ -51,7 +51,7 @@ public sealed partial class LocalFolderStore : IStore
 
     public string HashFileLocation => ManifestPath;
 
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$")]
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}\z")]
     private static partial Regex DateFolder();
 
     public string Describe(string key) => PathOf(key);

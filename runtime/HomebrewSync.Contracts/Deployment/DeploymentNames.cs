@@ -8,7 +8,7 @@ namespace HomebrewSync.Contracts.Deployment;
 /// </summary>
 public sealed partial record DeploymentNames(string Stage, string? Owner, DeploymentConfig Config)
 {
-    [GeneratedRegex("^[a-z][a-z0-9-]{1,19}$")]
+    [GeneratedRegex(@"^[a-z][a-z0-9-]{1,19}\z")]
     private static partial Regex OwnerPattern();
 
     public static bool IsValidOwner(string owner) => OwnerPattern().IsMatch(owner);

@@ -22,6 +22,8 @@ public static class RuntimeEnvironment
         }
         // The orchestrator fetches the catalog and sizes, never bottles: attempts short enough that all of them fit its own budget.
         env[EnvVars.DownloadTimeoutSeconds] = S(c.OrchestratorDownloadTimeoutSeconds);
+        // It routes a plan holding a bottle larger than the worker's /tmp to ECS.
+        env[EnvVars.WorkerStagingLimitMb] = S(c.LambdaSyncEphemeralStorageMb);
         env[EnvVars.TimeBudgetSeconds] = S(c.OrchestratorTimeBudgetSeconds);
         return env;
     }

@@ -8,13 +8,13 @@ namespace HomebrewSync.Core.Catalog;
 /// </summary>
 public static partial class BottleNaming
 {
-    [GeneratedRegex(@"^[a-z0-9][a-z0-9@+._-]{0,127}$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9@+._-]{0,127}\z")]
     private static partial Regex NamePattern();
 
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._+~-]{0,63}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._+~-]{0,63}\z")]
     private static partial Regex VersionPattern();
 
-    [GeneratedRegex("^[0-9a-f]{64}$")]
+    [GeneratedRegex(@"^[0-9a-f]{64}\z")]
     private static partial Regex Sha256Pattern();
 
     public static bool IsSafeName(string name) => NamePattern().IsMatch(name) && !name.Contains("..", StringComparison.Ordinal);

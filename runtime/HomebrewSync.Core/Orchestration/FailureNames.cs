@@ -16,6 +16,7 @@ public static class FailureNames
         "Lambda.Unknown" or "Lambda.ServiceException" or "Lambda.AWSLambdaException" => "Lambda Error",
         "Sandbox.Timedout" => "Lambda Timeout",
         "Ecs.TaskFailed" or "States.ECS.TaskFailed" => "ECS Task Failed",
+        "ExecutionAborted" => "Execution Stopped",
         WorkerLoopBound => "Worker Did Not Finish",
         nameof(Planning.PlanInputException) => SyncNotifications.InvalidRequest,
         _ when error.EndsWith("Exception", StringComparison.Ordinal) => SyncNotifications.SplitWords(error[..^"Exception".Length]),

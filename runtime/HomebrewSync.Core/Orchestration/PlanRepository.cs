@@ -39,14 +39,22 @@ public sealed class PlanRepository
             throw new PlanNotFoundException($"'{key}' is not a plan key (plans/....json)");
         }
         var doc = await _documents.GetDocumentAsync(key, cancellationToken) ?? throw new PlanNotFoundException($"No plan at {_describe(key)}");
+        SyncPlan plan;
         try
         {
-            return JsonSerializer.Deserialize<SyncPlan>(doc.Content, Options) ?? throw new PlanNotFoundException($"{_describe(key)} is empty");
+            plan = JsonSerializer.Deserialize<SyncPlan>(doc.Content, Options) ?? throw new PlanNotFoundException($"{_describe(key)} is empty");
         }
         catch (JsonException ex)
         {
             throw new PlanNotFoundException($"{_describe(key)} is not a plan: {ex.Message}", ex);
         }
+        // The planner never writes one key twice; a plan that does (edited by hand, or older) would have two transfers write one object.
+        if (plan.Bottles.Select(b => b.Key).Concat(plan.Bottles.Select(b => b.ObjectKey)).Concat(plan.Manifests.Select(m => m.Key))
+            .GroupBy(k => k, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new PlanNotFoundException($"{_describe(key)} is not a plan this version executes: it lists {twice.Key} twice");
+        }
+        return plan;
     }
 
     public async Task<PlanState?> LoadStateAsync(string key, CancellationToken cancellationToken)

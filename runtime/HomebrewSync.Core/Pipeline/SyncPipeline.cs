@@ -349,12 +349,14 @@ public sealed class SyncPipeline
     private Task SavePlanAsync(string key, SyncPlan plan, CancellationToken cancellationToken) =>
         _plans.SaveAsync(key, plan with { Store = _ports.Bottles.Location, CreatedAt = _time.GetUtcNow() }, cancellationToken);
 
-    /// <summary>ECS above SIZE_THRESHOLD_GB when there is a cluster (ECS_CLUSTER_NAME), else the Lambda worker.</summary>
+    /// <summary>ECS above SIZE_THRESHOLD_GB, or with a bottle larger than the worker's staging space, when there is a cluster (ECS_CLUSTER_NAME); else the Lambda worker.</summary>
     public string Route(SyncPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var threshold = (long)(_notifications.Settings.SizeThresholdGb * 1024 * 1024 * 1024);
-        return _notifications.Settings.EcsClusterName is not null && plan.TotalBytes > threshold ? Routes.Ecs : Routes.Lambda;
+        // A bottle that cannot fit the worker's /tmp at all can only be fetched where the disk is larger.
+        var tooLargeForWorker = _settings.StagingLimitBytes is { } staging && plan.Bottles.Any(b => b.Size > staging);
+        return _notifications.Settings.EcsClusterName is not null && (plan.TotalBytes > threshold || tooLargeForWorker) ? Routes.Ecs : Routes.Lambda;
     }
 
     /// <summary>

@@ -11,6 +11,8 @@ namespace HomebrewSync.Core.Planning;
 /// its own tag, the one brew asks the mirror for, and stored once however many target tags resolve to it. A
 /// store laid out by an earlier version (bottles named after the target tag) is renamed in place: the bytes
 /// are copied to the real name, never downloaded again, and the old entries are retired.
+/// A catalog that lists one name twice, or two entries whose bottles get one hash-file key or file name, plans only the
+/// first entry in catalog order and warns about the others: no two transfers ever write one key.
 /// </summary>
 public static class SyncPlanner
 {
@@ -54,6 +56,9 @@ public static class SyncPlanner
         var retire = new List<string>();
         var indexes = new List<PlannedManifest>();
         var warnings = new List<string>();
+        // The first entry of a name wins; the keys and file names its bottles take are claimed for it (name and version).
+        var firstOfName = new Dictionary<string, string>(StringComparer.Ordinal);
+        var claimed = new Dictionary<string, string>(StringComparer.Ordinal);
         HashManifest? manifest = null;
         IReadOnlySet<string>? storedIndexes = null;
         ILookup<string, KeyValuePair<string, HashEntry>>? bySha = null;
@@ -69,6 +74,11 @@ public static class SyncPlanner
             }
             read++;
             tagsInCatalog.UnionWith(formula.Files.Keys);
+            if (!firstOfName.TryAdd(formula.Name, formula.Version))
+            {
+                Warn(warnings, $"{formula.Name} {formula.Version}: the catalog lists {formula.Name} again; its first entry ({formula.Name} {firstOfName[formula.Name]}) is mirrored, this one ignored");
+                continue;
+            }
             if (wanted is not null)
             {
                 if (!wanted.Contains(formula.Name))
@@ -128,9 +138,19 @@ public static class SyncPlanner
                 continue;
             }
             var anyNew = false;
-            foreach (var (tag, (file, serves)) in resolved)
+            var owner = $"{formula.Name} {formula.Version}";
+            foreach (var (tag, (file, serves)) in resolved.ToArray())
             {
                 var key = BottleNaming.Key(formula.Name, formula.Version, tag);
+                var fileName = BottleNaming.FileName(formula.Name, formula.Version, tag, formula.Rebuild);
+                if ((claimed.GetValueOrDefault(key) ?? claimed.GetValueOrDefault(fileName)) is { } first)
+                {
+                    Warn(warnings, $"{owner} ({tag}): its bottle {fileName} has the key or file name of {first}'s, listed earlier in the catalog; the earlier one is mirrored, this one ignored");
+                    resolved.Remove(tag);
+                    continue;
+                }
+                claimed[key] = owner;
+                claimed[fileName] = owner;
                 // The same bytes under another key of this formula version: an earlier layout's name for this bottle.
                 var earlier = bySha![file.Sha256]
                     .Where(e => e.Key != key && e.Value.FormulaName == formula.Name && e.Value.FormulaVersion == formula.Version)
@@ -156,14 +176,24 @@ public static class SyncPlanner
                     Sha256 = file.Sha256,
                     // HttpClient never sends a URL's user-info, so stripping it loses nothing and keeps it out of plans and the hash file.
                     Url = UrlDisplay.Strip(file.Url).AbsoluteUri,
-                    ObjectKey = BottleNaming.ObjectKey(date, BottleNaming.FileName(formula.Name, formula.Version, tag, formula.Rebuild)),
+                    ObjectKey = BottleNaming.ObjectKey(date, fileName),
                     Date = copyFrom is null ? null : Format(date),
                     CopyFrom = copyFrom?.S3Key,
                     Replaces = earlier.Select(e => e.Key).ToArray(),
                 });
             }
+            if (resolved.Count == 0)
+            {
+                continue;
+            }
             var reference = BottleNaming.ManifestReference(formula.Version, formula.Rebuild);
             var indexKey = BottleNaming.IndexKey(formula.Name, reference);
+            if (!claimed.TryAdd(indexKey, owner))
+            {
+                // Another name with the same image ('+' and 'x' both become 'x'): its index was planned first.
+                Warn(warnings, $"{owner}: its image index {indexKey} is also {claimed[indexKey]}'s, listed earlier in the catalog; that one is kept");
+                continue;
+            }
             if ((anyNew || storedIndexes is null || !storedIndexes.Contains(indexKey)) && BottleNaming.ImageBaseOf(resolved.Values.First().File.Url) is { } image)
             {
                 indexes.Add(new PlannedManifest

@@ -8,8 +8,9 @@ public readonly record struct ByteRange(long Start, long Length)
     public long End => Start + Length - 1;
 
     /// <returns>
-    /// The range; null when the header asks for none this server honours (absent, not bytes, several ranges:
-    /// the whole object is sent); <paramref name="unsatisfiable"/> when it lies outside the object.
+    /// The range; null when the header asks for none this server honours (absent, not bytes, several ranges, not
+    /// valid syntax such as <c>bytes=-</c>: RFC 9110 has the whole object sent); <paramref name="unsatisfiable"/> when
+    /// it lies outside the object (a first byte past the end, a suffix of zero bytes).
     /// </returns>
     public static ByteRange? Parse(string? header, long length, out bool unsatisfiable)
     {
@@ -27,10 +28,19 @@ public readonly record struct ByteRange(long Start, long Length)
         var (first, last) = (spec[..dash].Trim(), spec[(dash + 1)..].Trim());
         if (first.Length == 0)
         {
-            // A suffix: the last N bytes.
-            if (!long.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out var suffix) || suffix == 0 || length == 0)
+            // A suffix: the last N bytes. "bytes=-" has no N: not a range at all, so it is ignored.
+            if (!long.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out var suffix))
+            {
+                return null;
+            }
+            if (suffix == 0)
             {
                 unsatisfiable = true;
+                return null;
+            }
+            if (length == 0)
+            {
+                // Satisfiable per RFC 9110, and the whole (empty) object is that range.
                 return null;
             }
             var n = Math.Min(suffix, length);

@@ -15,7 +15,7 @@ namespace HomebrewSync.Core.Serving;
 /// <item><c>HOMEBREW_API_DOMAIN=D/api</c>: <c>GET D/api/internal/packages.&lt;tag&gt;.jws.json</c> (with If-Modified-Since);</item>
 /// <item><c>/healthz</c>.</item>
 /// </list>
-/// GET and HEAD only; names and digests map to stored objects through the hash file, and anything it does not
+/// GET and HEAD only (after the allow-list: 403 comes before 405); names and digests map to stored objects through the hash file, and anything it does not
 /// list is a 404, so no request reaches a path outside what the mirror holds.
 /// </summary>
 public sealed partial class MirrorEndpoint
@@ -25,35 +25,39 @@ public sealed partial class MirrorEndpoint
     private readonly MirrorIndex _index;
     private readonly IStoreReader _reader;
     private readonly ServeOptions _options;
+    private readonly TimeProvider _time;
 
     public MirrorEndpoint(IHashFileStore hashFile, IStoreReader reader, ServeOptions options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
         _reader = reader;
         _options = options;
+        _time = time;
         _index = new MirrorIndex(hashFile, reader, time, options.Refresh);
     }
 
-    [GeneratedRegex(@"^[a-z0-9][a-z0-9._+\-]*(/[a-z0-9][a-z0-9._+\-]*)?$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9._+\-]*(/[a-z0-9][a-z0-9._+\-]*)?\z")]
     private static partial Regex ImagePattern();
 
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._+~\-]{0,80}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._+~\-]{0,80}\z")]
     private static partial Regex ReferencePattern();
 
     // Segments start with a letter, digit or underscore, so "." and ".." cannot be one; dots inside are fine (formula.jws.json).
-    [GeneratedRegex(@"^[a-z0-9_][a-z0-9_.\-]*(/[a-z0-9_][a-z0-9_.\-]*)*\.json$")]
+    [GeneratedRegex(@"^[a-z0-9_][a-z0-9_.\-]*(/[a-z0-9_][a-z0-9_.\-]*)*\.json\z")]
     private static partial Regex ApiPathPattern();
 
     public async Task<MirrorResponse> HandleAsync(MirrorRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Method is not ("GET" or "HEAD"))
-        {
-            return MirrorResponse.Text(405, "method not allowed\n", new Dictionary<string, string> { ["Allow"] = "GET, HEAD" });
-        }
+        // Who asks is checked first: a client outside the allow-list learns nothing, not even which methods exist.
         if (!_options.Allows(request.Client))
         {
             return MirrorResponse.Text(403, "forbidden\n");
+        }
+        if (request.Method is not ("GET" or "HEAD"))
+        {
+            return MirrorResponse.Text(405, "method not allowed\n", new Dictionary<string, string> { ["Allow"] = "GET, HEAD" });
         }
         string path;
         try
@@ -177,14 +181,16 @@ public sealed partial class MirrorEndpoint
         };
     }
 
-    private static bool NotModified(MirrorRequest request, string etag, DateTimeOffset modified)
+    private bool NotModified(MirrorRequest request, string etag, DateTimeOffset modified)
     {
         if (request.Header("if-none-match") is { } tags)
         {
             return tags.Split(',').Select(t => t.Trim()).Any(t => t == "*" || t == etag || t == "W/" + etag);
         }
+        // RFC 9110 13.1.3: a date later than the server's current time is invalid and ignored (no 304 for a clock that is ahead).
         return request.Header("if-modified-since") is { } since
             && DateTimeOffset.TryParseExact(since, "R", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+            && at <= _time.GetUtcNow()
             && modified <= at;
     }
 

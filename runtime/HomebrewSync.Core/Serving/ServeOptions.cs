@@ -32,12 +32,24 @@ public sealed record ServeOptions(
         return AllowedNetworks.Any(n => n.Contains(address));
     }
 
-    /// <summary>Parses <c>10.0.0.0/8,192.168.1.7/32</c>; each bad entry is an error.</summary>
+    /// <summary>
+    /// Parses <c>10.0.0.0/8,192.168.1.7/32</c>; each bad entry is an error, an empty one too (<c>","</c> or a trailing comma
+    /// must not widen a list to everyone). Null or blank: no list, every client.
+    /// </summary>
     public static IReadOnlyList<IPNetwork> ParseNetworks(string? list, ICollection<string> errors, string setting)
     {
         ArgumentNullException.ThrowIfNull(errors);
         var result = new List<IPNetwork>();
-        foreach (var item in (list ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        if (string.IsNullOrWhiteSpace(list))
+        {
+            return result;
+        }
+        var items = list.Split(',', StringSplitOptions.TrimEntries);
+        if (items.Any(i => i.Length == 0))
+        {
+            errors.Add($"{setting}: '{list}' has an empty entry; list addresses or CIDR blocks (e.g. 10.0.0.0/8), or leave it unset to allow every client");
+        }
+        foreach (var item in items.Where(i => i.Length > 0))
         {
             var text = item.Contains('/', StringComparison.Ordinal) ? item : item + (item.Contains(':', StringComparison.Ordinal) ? "/128" : "/32");
             if (IPNetwork.TryParse(text, out var network))

@@ -27,6 +27,7 @@ public sealed class TransferEngine
     private readonly SyncSettings _settings;
     private readonly TimeProvider _time;
     private readonly RetryTiming _timing;
+    private readonly StagingBudget? _staging;
 
     public TransferEngine(IBottleStore store, IBottleRegistry registry, SyncSettings settings, TimeProvider time)
     {
@@ -35,6 +36,7 @@ public sealed class TransferEngine
         _settings = settings;
         _time = time;
         _timing = new RetryTiming(settings);
+        _staging = settings.StagingLimitBytes is { } limit ? new StagingBudget(limit, EnvVars.WorkerStagingLimitMb) : null;
     }
 
     /// <param name="deadline">When this host must have finished (a Lambda worker's budget); null for none.</param>
@@ -145,6 +147,9 @@ public sealed class TransferEngine
             var copied = await _store.GetAsync(bottle.ObjectKey, cancellationToken);
             return (copied?.Size ?? 0, true, 0);
         }
+        // Staged bytes stay within the host's disk: a bottle waits until its size fits beside those in flight.
+        var known = bottle.Size ?? (sizesSoFar is not null && sizesSoFar.TryGetValue(bottle.Sha256, out var learnt) ? learnt : null);
+        using var reservation = _staging is null ? null : await _staging.ReserveAsync(bottle.Key, known, cancellationToken);
         await using var stage = await _store.StageAsync(bottle.ObjectKey, bottle.Size, cancellationToken);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(ResiliencePipelines.Subject, bottle.Key);

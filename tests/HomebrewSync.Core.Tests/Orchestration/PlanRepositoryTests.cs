@@ -1,4 +1,5 @@
 using System.Text;
+using HomebrewSync.Contracts;
 using HomebrewSync.Core.Orchestration;
 using HomebrewSync.TestSupport;
 
@@ -21,5 +22,28 @@ public sealed class PlanRepositoryTests
 
         Assert.Equal($"No plan at s3://mirror/{Key}", missing.Message);
         Assert.StartsWith($"s3://mirror/{Key} is not a plan: ", broken.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LoadAsync_PlanThatListsOneKeyTwice_IsRefusedNamingIt()
+    {
+        var documents = new InMemoryStore();
+        var plans = new PlanRepository(documents, k => $"s3://mirror/{k}");
+        PlannedBottle Bottle(char sha) => new()
+        {
+            Key = "curl-8.2.1-monterey",
+            FormulaName = "curl",
+            FormulaVersion = "8.2.1",
+            Platform = "monterey",
+            Sha256 = new string(sha, 64),
+            Url = "https://ghcr.io/v2/homebrew/core/curl/blobs/sha256:" + new string(sha, 64),
+            ObjectKey = "2025-07-21/curl-8.2.1.monterey.bottle.tar.gz",
+        };
+        var plan = new SyncPlan { SyncDate = "2025-07-21", CreatedAt = DateTimeOffset.UnixEpoch, ApiUrl = "https://formulae.brew.sh/api/formula.json", Platforms = ["monterey"], Bottles = [Bottle('a'), Bottle('b')] };
+        await plans.SaveAsync(Key, plan, CancellationToken.None);
+
+        var refused = await Assert.ThrowsAsync<PlanNotFoundException>(() => plans.LoadAsync(Key, CancellationToken.None));
+
+        Assert.Equal($"s3://mirror/{Key} is not a plan this version executes: it lists curl-8.2.1-monterey twice", refused.Message);
     }
 }

@@ -206,4 +206,51 @@ public sealed class SyncPlannerTests
         Assert.Equal(["wget-1-monterey"], outcome.Plan.Bottles.Select(b => b.Key));
         Assert.Contains("visual-studio-code", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task PlanAsync_SameNameVersionAndTagTwice_PlansTheFirstEntryOnly_AndWarnsNamingIt()
+    {
+        var outcome = await Plan([F("curl", "8.2.1", 0, false, ("monterey", 'a')), F("jq", "1.7", 0, false, ("monterey", 'j')), F("curl", "8.2.1", 0, false, ("monterey", 'b'))], tags: ["monterey"]);
+
+        Assert.Equal(["curl-8.2.1-monterey", "jq-1.7-monterey"], outcome.Plan.Bottles.Select(b => b.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(new string('a', 64), outcome.Plan.Bottles.Single(b => b.FormulaName == "curl").Sha256);
+        Assert.Single(outcome.Plan.Manifests, m => m.Key == "manifests/curl/8.2.1.json");
+        Assert.Equal(["curl 8.2.1: the catalog lists curl again; its first entry (curl 8.2.1) is mirrored, this one ignored"], outcome.Warnings);
+    }
+
+    [Fact]
+    public async Task PlanAsync_SameNameAnotherVersion_PlansTheFirstEntryOnly()
+    {
+        var outcome = await Plan([F("curl", "8.2.1", 0, false, ("monterey", 'a')), F("curl", "8.3.0", 0, false, ("monterey", 'b'))], tags: ["monterey"]);
+
+        var bottle = Assert.Single(outcome.Plan.Bottles);
+        Assert.Equal("curl-8.2.1-monterey", bottle.Key);
+        Assert.Contains("curl 8.3.0: the catalog lists curl again", Assert.Single(outcome.Warnings), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PlanAsync_DuplicateOfABottleTheHashFileHas_IsNotPlanned()
+    {
+        var manifest = new HashManifest();
+        manifest.Set("curl-8.2.1-monterey", Entry(new string('a', 64)));
+
+        var outcome = await Plan([F("curl", "8.2.1", 0, false, ("monterey", 'a')), F("curl", "8.2.1", 0, false, ("monterey", 'b'))], manifest, ["monterey"]);
+
+        Assert.Empty(outcome.Plan.Bottles);
+        Assert.Equal(1, outcome.Plan.Skipped);
+        Assert.Single(outcome.Warnings);
+    }
+
+    [Fact]
+    public async Task PlanAsync_TwoNamesWhoseBottlesGetOneKey_PlanTheFirstOnly()
+    {
+        // "a-1" 2 and "a" 1-2 both name a-1-2.monterey.bottle.tar.gz, key a-1-2-monterey.
+        var outcome = await Plan([F("a-1", "2", 0, false, ("monterey", 'a')), F("a", "1-2", 0, false, ("monterey", 'b'), ("arm64_sonoma", 'c'))], tags: ["monterey", "arm64_sonoma"]);
+
+        Assert.Equal(["a-1-2-monterey", "a-1-2-arm64_sonoma"], outcome.Plan.Bottles.Select(b => b.Key));
+        Assert.Equal(new string('a', 64), outcome.Plan.Bottles[0].Sha256);
+        Assert.Equal(outcome.Plan.Bottles.Count, outcome.Plan.Bottles.Select(b => b.ObjectKey).Distinct(StringComparer.Ordinal).Count());
+        var warning = Assert.Single(outcome.Warnings);
+        Assert.StartsWith("a 1-2 (monterey): its bottle a-1-2.monterey.bottle.tar.gz has the key or file name of a-1 2's", warning, StringComparison.Ordinal);
+    }
 }

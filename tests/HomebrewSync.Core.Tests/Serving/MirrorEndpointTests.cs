@@ -260,4 +260,44 @@ public sealed class MirrorEndpointTests : IAsyncLifetime
         Assert.Equal(200, afterRefresh.Status);
         Assert.Equal(wget.ToArray(), await BodyAsync(afterRefresh));
     }
+
+    [Fact]
+    public async Task HandleAsync_PostFromOutsideTheAllowList_Is403_FromInside405()
+    {
+        var endpoint = Endpoint(IPNetwork.Parse("10.0.0.0/8"));
+
+        var outside = await endpoint.HandleAsync(Request("POST", "/jq-1.7.1.all.bottle.tar.gz", IPAddress.Parse("192.168.1.7")), CancellationToken.None);
+        var inside = await endpoint.HandleAsync(Request("POST", "/jq-1.7.1.all.bottle.tar.gz", IPAddress.Parse("10.1.2.3")), CancellationToken.None);
+
+        Assert.Equal(403, outside.Status);
+        Assert.False(outside.Headers.ContainsKey("Allow"));
+        Assert.Equal(405, inside.Status);
+    }
+
+    [Fact]
+    public async Task HandleAsync_RangeWithoutANumber_IsIgnored_TheWholeBottleIs200()
+    {
+        var response = await GetAsync(Endpoint(), "/jq-1.7.1.all.bottle.tar.gz", ("range", "bytes=-"));
+
+        Assert.Equal(200, response.Status);
+        Assert.Equal(Bottle.Length, response.BodyLength);
+        Assert.False(response.Headers.ContainsKey("Content-Range"));
+    }
+
+    [Fact]
+    public async Task HandleAsync_IfModifiedSinceInTheFuture_IsIgnored_ButOneInThePastStillGets304()
+    {
+        var endpoint = Endpoint();
+        var now = _time.GetUtcNow();
+        static string Http(DateTimeOffset at) => at.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+        var future = await GetAsync(endpoint, "/jq-1.7.1.all.bottle.tar.gz", ("if-modified-since", Http(now.AddSeconds(1))));
+        var atNow = await GetAsync(endpoint, "/jq-1.7.1.all.bottle.tar.gz", ("if-modified-since", Http(now)));
+        _time.Advance(TimeSpan.FromDays(2));
+        var laterThatDateIsPast = await GetAsync(endpoint, "/jq-1.7.1.all.bottle.tar.gz", ("if-modified-since", Http(now.AddSeconds(1))));
+
+        Assert.Equal(200, future.Status);
+        Assert.Equal(304, atNow.Status);
+        Assert.Equal(304, laterThatDateIsPast.Status);
+    }
 }
