@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using HomebrewSync.TestSupport;
+using HomebrewSync.TestSupport.Servers;
 
 namespace HomebrewSync.Bench;
 

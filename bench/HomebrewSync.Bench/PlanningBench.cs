@@ -4,6 +4,7 @@ using HomebrewSync.Core.Catalog;
 using HomebrewSync.Core.Manifest;
 using HomebrewSync.Core.Storage;
 using HomebrewSync.TestSupport;
+using HomebrewSync.TestSupport.Servers;
 
 namespace HomebrewSync.Bench;
 

@@ -5,6 +5,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Amazon.S3.Transfer;
 using HomebrewSync.TestSupport;
+using HomebrewSync.TestSupport.Servers;
 
 namespace HomebrewSync.Bench;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using HomebrewSync.TestSupport;
+using HomebrewSync.TestSupport.Servers;
 
 namespace HomebrewSync.Bench;
 

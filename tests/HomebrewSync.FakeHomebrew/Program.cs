@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using HomebrewSync.TestSupport;
+using HomebrewSync.TestSupport.Servers;
 
 // Serves a generated catalog and registry on 127.0.0.1 until stopped, for trying the CLI offline and
 // for benchmarks. Prints the catalog URL (and writes it to --url-file when given); with --s3-bucket it

@@ -160,8 +160,14 @@ public sealed class InMemoryStore : IStore
         await Task.CompletedTask;
     }
 
+    // The hash file is an object of the store too: the mirror endpoint HEADs it to see whether it changed.
     public Task<StoredObject?> HeadAsync(string key, CancellationToken cancellationToken) =>
-        Task.FromResult(_objects.TryGetValue(key, out var b) || Documents.TryGetValue(key, out b) ? new StoredObject(key, b.Length, Written) : null);
+        Task.FromResult(key == Contracts.ProductInfo.HashFileName
+            ? ManifestBytes is { } manifest ? new StoredObject(key, manifest.Length, Written) : null
+            : _objects.TryGetValue(key, out var b) || Documents.TryGetValue(key, out b) ? new StoredObject(key, b.Length, Written) : null);
+
+    /// <summary>Puts an object as a committed upload would (set-up for tests that read the store).</summary>
+    public void Put(string key, byte[] bytes) => _objects[key] = bytes;
 
     public Task<Stream> OpenReadAsync(string key, long offset, long? length, CancellationToken cancellationToken)
     {

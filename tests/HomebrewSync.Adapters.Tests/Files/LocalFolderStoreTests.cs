@@ -3,7 +3,7 @@ using HomebrewSync.Core.Manifest;
 using HomebrewSync.Core.Storage;
 using HomebrewSync.TestSupport;
 
-namespace HomebrewSync.Adapters.Tests.Storage;
+namespace HomebrewSync.Adapters.Tests.Files;
 
 public sealed class LocalFolderStoreTests : IDisposable
 {

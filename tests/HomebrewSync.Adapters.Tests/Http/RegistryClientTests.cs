@@ -5,7 +5,7 @@ using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Transfer;
 using HomebrewSync.TestSupport;
 
-namespace HomebrewSync.Adapters.Tests.Registry;
+namespace HomebrewSync.Adapters.Tests.Http;
 
 public sealed class RegistryClientTests
 {

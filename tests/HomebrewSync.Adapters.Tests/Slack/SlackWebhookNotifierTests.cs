@@ -5,7 +5,7 @@ using HomebrewSync.Core.Notifications;
 using HomebrewSync.Core.Registry;
 using HomebrewSync.TestSupport;
 
-namespace HomebrewSync.Adapters.Tests.Notifications;
+namespace HomebrewSync.Adapters.Tests.Slack;
 
 public sealed class SlackWebhookNotifierTests
 {

@@ -29,6 +29,30 @@ public sealed class DependencyTests
     }
 
     [Fact]
+    public void CoreTests_ReferenceNoAdapterHostOrAwsAssembly()
+    {
+        // The fakes Core's tests use live in TestSupport, apart from the servers (TestSupport.Servers) that need the hosts.
+        Assembly[] testAssemblies = [typeof(DependencyTests).Assembly, typeof(TestSupport.InMemoryStore).Assembly];
+
+        foreach (var assembly in testAssemblies)
+        {
+            var references = assembly.GetReferencedAssemblies().Select(a => a.Name!).ToArray();
+            Assert.Contains("HomebrewSync.Core", references);
+            Assert.DoesNotContain(references, r => ForbiddenForCore.Any(f => r.StartsWith(f, StringComparison.Ordinal)) || r == "HomebrewSync.TestSupport.Servers");
+        }
+    }
+
+    [Fact]
+    public void CoreTests_OutputHoldsNoAwsSdk()
+    {
+        var output = AppContext.BaseDirectory;
+
+        Assert.True(File.Exists(Path.Combine(output, "HomebrewSync.Core.dll")), output);
+        Assert.Empty(Directory.GetFiles(output, "AWSSDK.*.dll"));
+        Assert.Empty(Directory.GetFiles(output, "HomebrewSync.Hosting.dll"));
+    }
+
+    [Fact]
     public void Contracts_DependsOnNothingOfTheProject()
     {
         var references = typeof(Contracts.SyncPlan).Assembly.GetReferencedAssemblies().Select(a => a.Name!).ToArray();

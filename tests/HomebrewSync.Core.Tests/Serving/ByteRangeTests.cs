@@ -54,4 +54,58 @@ public sealed class ByteRangeTests
         Assert.Null(range);
         Assert.False(unsatisfiable);
     }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("  ")]
+    [InlineData("bytes=10")]
+    public void Parse_NoHeaderOrNoDash_IsIgnored(string? header)
+    {
+        var range = ByteRange.Parse(header, 1000, out var unsatisfiable);
+
+        Assert.Null(range);
+        Assert.False(unsatisfiable);
+    }
+
+    [Theory]
+    [InlineData("bytes=0-99", 0, 100)]
+    [InlineData("bytes=999-999", 999, 1)]
+    [InlineData("BYTES=5-9", 5, 5)]
+    [InlineData("bytes= 5 - 9 ", 5, 5)]
+    public void Parse_FirstAndLast_AnyCaseAndSpacing_ReturnsThoseBytes(string header, long start, long length)
+    {
+        var range = ByteRange.Parse(header, 1000, out var unsatisfiable);
+
+        Assert.Equal(new ByteRange(start, length), range);
+        Assert.False(unsatisfiable);
+    }
+
+    [Theory]
+    [InlineData("bytes=1000-1010")]
+    [InlineData("bytes=5000-6000")]
+    public void Parse_FirstPastTheEndWithALast_IsUnsatisfiable(string header)
+    {
+        var range = ByteRange.Parse(header, 1000, out var unsatisfiable);
+
+        Assert.Null(range);
+        Assert.True(unsatisfiable);
+    }
+
+    [Theory]
+    [InlineData("bytes=10-y")]
+    [InlineData("bytes=+1-10")]
+    public void Parse_LastNotANumberOrSignedFirst_IsIgnored(string header)
+    {
+        var range = ByteRange.Parse(header, 1000, out var unsatisfiable);
+
+        Assert.Null(range);
+        Assert.False(unsatisfiable);
+    }
+
+    [Fact]
+    public void End_IsTheLastByteIncluded()
+    {
+        Assert.Equal(109, new ByteRange(10, 100).End);
+    }
 }

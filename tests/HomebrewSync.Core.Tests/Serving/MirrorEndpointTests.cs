@@ -1,52 +1,273 @@
-using System.Globalization;
 using System.Net;
+using System.Text;
+using System.Text.Json;
 using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Serving;
-using HomebrewSync.Core.Storage;
 using HomebrewSync.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace HomebrewSync.Core.Tests.Serving;
 
-public sealed class MirrorEndpointTests
+/// <summary>The endpoint's routing on the in-memory store: a mirror holding jq 1.7.1's "all" bottle, its image index and one API file.</summary>
+public sealed class MirrorEndpointTests : IAsyncLifetime
 {
-    private const string File = "/jq-1.7.1.all.bottle.tar.gz";
-    private static readonly IPAddress Inside = IPAddress.Parse("10.1.2.3");
-    private static readonly IPAddress Outside = IPAddress.Parse("192.168.1.7");
-    private static readonly DateTimeOffset Now = new(2025, 7, 22, 12, 0, 0, TimeSpan.Zero);
-    private readonly byte[] _bytes = Enumerable.Range(0, 1000).Select(i => (byte)i).ToArray();
-    private readonly FakeTimeProvider _time = new(Now);
+    private const string BottleKey = "2025-07-21/jq-1.7.1.all.bottle.tar.gz";
+    private const string ApiKey = "api/internal/packages.arm64_sonoma.jws.json";
+    private static readonly BlobContent Bottle = BlobContent.Create(4096, 11);
+    private static readonly byte[] ImageIndex = Encoding.UTF8.GetBytes("""{"schemaVersion":2}""");
+    private static readonly byte[] ApiFile = Encoding.UTF8.GetBytes("""{"payload":"{}","signatures":[]}""");
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 7, 21, 4, 0, 0, TimeSpan.Zero));
+    private readonly InMemoryStore _store = new();
 
-    private async Task<MirrorEndpoint> EndpointAsync(string? allow = null)
+    public async Task InitializeAsync()
     {
-        var store = new InMemoryStore { Written = Now.AddDays(-1) };
-        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(_bytes));
-        await using (var staged = await store.StageAsync("2025-07-21/jq-1.7.1.all.bottle.tar.gz", _bytes.Length, CancellationToken.None))
-        {
-            await staged.Content.WriteAsync(_bytes);
-            await staged.CommitAsync(new BottleMetadata("jq", "1.7.1", "all", new DateOnly(2025, 7, 21), sha, "test", "https://formulae.brew.sh/api/formula.json"), CancellationToken.None);
-        }
         var manifest = new HashManifest();
-        manifest.Set("jq-1.7.1-all", new HashEntry(sha, new DateOnly(2025, 7, 21), _bytes.Length, "jq", "1.7.1", "all", "https://ghcr.io/x", "2025-07-21/jq-1.7.1.all.bottle.tar.gz"));
-        await store.WriteManifestAsync(manifest, null, CancellationToken.None);
-        // The endpoint notices the hash file by a HEAD; the in-memory store answers HEADs from its documents.
-        store.Documents["bottles_hash.json"] = store.ManifestBytes!;
-        var errors = new List<string>();
-        var options = new ServeOptions(ServeOptions.ParseNetworks(allow, errors, "allow"), false, ServeOptions.DefaultLinkLifetime, TimeSpan.Zero);
-        Assert.Empty(errors);
-        return new MirrorEndpoint(store, store, options, _time);
+        manifest.Set("jq-1.7.1-all", Entry("jq", "1.7.1", "all", Bottle, BottleKey));
+        await _store.WriteManifestAsync(manifest, null, CancellationToken.None);
+        _store.Put(BottleKey, Bottle.ToArray());
+        _store.Documents["manifests/jq/1.7.1.json"] = ImageIndex;
+        _store.Documents[ApiKey] = ApiFile;
+        // Store internals that exist but must never be served.
+        _store.Documents["plans/x.json"] = [1];
+        _store.Documents["status/last-run.json"] = [2];
     }
 
-    private static MirrorRequest Request(string method, IPAddress client, params (string Name, string Value)[] headers) =>
-        new(method, File, headers.ToDictionary(h => h.Name, h => h.Value, StringComparer.Ordinal), client);
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private static HashEntry Entry(string name, string version, string tag, BlobContent blob, string key) =>
+        new(blob.Sha256, new DateOnly(2025, 7, 21), blob.Length, name, version, tag, $"https://ghcr.io/v2/homebrew/core/{name}/blobs/sha256:{blob.Sha256}", key);
+
+    private MirrorEndpoint Endpoint(params IPNetwork[] allowed) =>
+        new(_store, _store, new ServeOptions(allowed, false, ServeOptions.DefaultLinkLifetime, ServeOptions.DefaultRefresh), _time);
+
+    private static MirrorRequest Request(string method, string path, IPAddress? client = null, params (string Name, string Value)[] headers) =>
+        new(method, path, headers.ToDictionary(h => h.Name, h => h.Value), client ?? IPAddress.Loopback);
+
+    private static Task<MirrorResponse> GetAsync(MirrorEndpoint endpoint, string path, params (string, string)[] headers) =>
+        endpoint.HandleAsync(Request("GET", path, null, headers), CancellationToken.None);
+
+    private static async Task<byte[]> BodyAsync(MirrorResponse response)
+    {
+        if (response.Content is { } content)
+        {
+            return content;
+        }
+        await using var body = await response.OpenBody!(CancellationToken.None);
+        using var copy = new MemoryStream();
+        await body.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+
+    [Fact]
+    public async Task HandleAsync_BottleFileName_ServesItsBytesWithTheSha256AsETag()
+    {
+        var response = await GetAsync(Endpoint(), "/jq-1.7.1.all.bottle.tar.gz");
+
+        Assert.Equal(200, response.Status);
+        Assert.Equal("application/gzip", response.Headers["Content-Type"]);
+        Assert.Equal($"\"{Bottle.Sha256}\"", response.Headers["ETag"]);
+        Assert.Equal("4096", response.Headers["Content-Length"]);
+        Assert.Equal(BottleKey, response.ObjectKey);
+        Assert.Equal(Bottle.ToArray(), await BodyAsync(response));
+    }
+
+    [Fact]
+    public async Task HandleAsync_RegistryBlobOfItsImage_ServesTheBottle()
+    {
+        var response = await GetAsync(Endpoint(), $"/v2/homebrew/core/jq/blobs/sha256:{Bottle.Sha256}");
+
+        Assert.Equal(200, response.Status);
+        Assert.Equal("application/octet-stream", response.Headers["Content-Type"]);
+        Assert.Equal(Bottle.ToArray(), await BodyAsync(response));
+    }
+
+    [Theory]
+    [InlineData("/jq/manifests/1.7.1")]
+    [InlineData("/v2/homebrew/core/jq/manifests/1.7.1")]
+    public async Task HandleAsync_ImageIndexOfAMirroredVersion_ServesItOnBothDomains(string path)
+    {
+        var response = await GetAsync(Endpoint(), path);
+
+        Assert.Equal(200, response.Status);
+        Assert.Equal(OciImageIndex.MediaType, response.Headers["Content-Type"]);
+        Assert.Equal(ImageIndex, await BodyAsync(response));
+    }
+
+    [Fact]
+    public async Task HandleAsync_ApiFile_ServesItAsJson()
+    {
+        var response = await GetAsync(Endpoint(), "/api/internal/packages.arm64_sonoma.jws.json");
+
+        Assert.Equal(200, response.Status);
+        Assert.Equal("application/json", response.Headers["Content-Type"]);
+        Assert.Equal(ApiFile, await BodyAsync(response));
+    }
+
+    [Fact]
+    public async Task HandleAsync_WhatTheHashFileDoesNotList_IsNotFound()
+    {
+        var endpoint = Endpoint();
+
+        foreach (var path in MirrorProbes.NotServed(Bottle.Sha256).Append("/api/internal/packages.x86_64_linux.jws.json"))
+        {
+            var response = await GetAsync(endpoint, path);
+            Assert.True(response.Status == 404, $"{path}: {response.Status}");
+        }
+    }
+
+    [Fact]
+    public async Task HandleAsync_HashFileListsABottleTheStoreLacks_IsNotFound()
+    {
+        var manifest = (await _store.ReadManifestAsync(CancellationToken.None))!;
+        var wget = BlobContent.Create(100, 12);
+        manifest.Manifest.Set("wget-1.25.0-all", Entry("wget", "1.25.0", "all", wget, "2025-07-21/wget-1.25.0.all.bottle.tar.gz"));
+        await _store.WriteManifestAsync(manifest.Manifest, manifest.Version, CancellationToken.None);
+
+        var response = await GetAsync(Endpoint(), "/wget-1.25.0.all.bottle.tar.gz");
+
+        Assert.Equal(404, response.Status);
+    }
+
+    [Fact]
+    public async Task HandleAsync_Head_AnswersTheLengthWithoutABody()
+    {
+        var response = await Endpoint().HandleAsync(Request("HEAD", "/jq-1.7.1.all.bottle.tar.gz"), CancellationToken.None);
+
+        Assert.Equal(200, response.Status);
+        Assert.Equal("4096", response.Headers["Content-Length"]);
+        Assert.Equal(0, response.BodyLength);
+        Assert.Null(response.OpenBody);
+    }
+
+    [Fact]
+    public async Task HandleAsync_Range_ServesThatPartWith206()
+    {
+        var response = await GetAsync(Endpoint(), "/jq-1.7.1.all.bottle.tar.gz", ("range", "bytes=100-199"));
+
+        Assert.Equal(206, response.Status);
+        Assert.Equal("bytes 100-199/4096", response.Headers["Content-Range"]);
+        Assert.Equal("100", response.Headers["Content-Length"]);
+        Assert.Equal(Bottle.ToArray()[100..200], await BodyAsync(response));
+    }
+
+    [Fact]
+    public async Task HandleAsync_RangeStartingPastTheEnd_Is416WithTheLength()
+    {
+        var response = await GetAsync(Endpoint(), "/jq-1.7.1.all.bottle.tar.gz", ("range", "bytes=5000-"));
+
+        Assert.Equal(416, response.Status);
+        Assert.Equal("bytes */4096", response.Headers["Content-Range"]);
+    }
+
+    [Fact]
+    public async Task HandleAsync_IfNoneMatchTheETag_Is304()
+    {
+        var response = await GetAsync(Endpoint(), "/jq-1.7.1.all.bottle.tar.gz", ("if-none-match", $"\"other\", \"{Bottle.Sha256}\""));
+
+        Assert.Equal(304, response.Status);
+        Assert.Null(response.OpenBody);
+    }
+
+    [Fact]
+    public async Task HandleAsync_IfModifiedSinceTheLastModified_Is304()
+    {
+        var lastModified = (await GetAsync(Endpoint(), "/api/internal/packages.arm64_sonoma.jws.json")).Headers["Last-Modified"];
+
+        var response = await GetAsync(Endpoint(), "/api/internal/packages.arm64_sonoma.jws.json", ("if-modified-since", lastModified));
+
+        Assert.Equal(304, response.Status);
+    }
+
+    [Fact]
+    public async Task HandleAsync_ModifiedAfterIfModifiedSince_ServesTheFile()
+    {
+        var before = _store.Written.AddHours(-1).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+        var response = await GetAsync(Endpoint(), "/api/internal/packages.arm64_sonoma.jws.json", ("if-modified-since", before));
+
+        Assert.Equal(200, response.Status);
+        Assert.Equal(ApiFile, await BodyAsync(response));
+    }
+
+    [Theory]
+    [InlineData("POST")]
+    [InlineData("DELETE")]
+    [InlineData("PUT")]
+    public async Task HandleAsync_MethodOtherThanGetOrHead_Is405NamingTheAllowedOnes(string method)
+    {
+        var response = await Endpoint().HandleAsync(Request(method, "/jq-1.7.1.all.bottle.tar.gz"), CancellationToken.None);
+
+        Assert.Equal(405, response.Status);
+        Assert.Equal("GET, HEAD", response.Headers["Allow"]);
+    }
+
+    [Theory]
+    [InlineData("10.1.2.3", 200)]
+    [InlineData("::ffff:10.1.2.3", 200)]
+    [InlineData("192.168.1.7", 403)]
+    public async Task HandleAsync_AllowedNetworks_OnlyTheyGetAnAnswer(string client, int expected)
+    {
+        var endpoint = Endpoint(IPNetwork.Parse("10.0.0.0/8"));
+
+        var response = await endpoint.HandleAsync(Request("GET", "/jq-1.7.1.all.bottle.tar.gz", IPAddress.Parse(client)), CancellationToken.None);
+
+        Assert.Equal(expected, response.Status);
+    }
+
+    [Fact]
+    public async Task HandleAsync_Healthz_SaysOkAndCountsTheBottles()
+    {
+        var response = await GetAsync(Endpoint(), "/healthz");
+
+        Assert.Equal(200, response.Status);
+        using var doc = JsonDocument.Parse(await BodyAsync(response));
+        Assert.Equal("ok", doc.RootElement.GetProperty("status").GetString());
+        Assert.Equal(1, doc.RootElement.GetProperty("bottles").GetInt32());
+    }
+
+    [Fact]
+    public async Task HandleAsync_HealthzWithoutAHashFile_SaysSoAndServesNothing()
+    {
+        var store = new InMemoryStore();
+        store.Put(BottleKey, Bottle.ToArray());
+        var endpoint = new MirrorEndpoint(store, store, new ServeOptions([], false, ServeOptions.DefaultLinkLifetime, ServeOptions.DefaultRefresh), _time);
+
+        var health = await GetAsync(endpoint, "/healthz");
+        var bottle = await GetAsync(endpoint, "/jq-1.7.1.all.bottle.tar.gz");
+
+        using var doc = JsonDocument.Parse(await BodyAsync(health));
+        Assert.Equal("no hash file yet", doc.RootElement.GetProperty("status").GetString());
+        Assert.Equal(404, bottle.Status);
+    }
+
+    [Fact]
+    public async Task HandleAsync_HashFileChanged_ServesTheNewBottleOnlyAfterTheRefreshInterval()
+    {
+        var endpoint = Endpoint();
+        Assert.Equal(200, (await GetAsync(endpoint, "/jq-1.7.1.all.bottle.tar.gz")).Status);
+        var wget = BlobContent.Create(100, 12);
+        var snapshot = (await _store.ReadManifestAsync(CancellationToken.None))!;
+        snapshot.Manifest.Set("wget-1.25.0-all", Entry("wget", "1.25.0", "all", wget, "2025-07-21/wget-1.25.0.all.bottle.tar.gz"));
+        await _store.WriteManifestAsync(snapshot.Manifest, snapshot.Version, CancellationToken.None);
+        _store.Put("2025-07-21/wget-1.25.0.all.bottle.tar.gz", wget.ToArray());
+
+        var beforeRefresh = await GetAsync(endpoint, "/wget-1.25.0.all.bottle.tar.gz");
+        _time.Advance(ServeOptions.DefaultRefresh);
+        var afterRefresh = await GetAsync(endpoint, "/wget-1.25.0.all.bottle.tar.gz");
+
+        Assert.Equal(404, beforeRefresh.Status);
+        Assert.Equal(200, afterRefresh.Status);
+        Assert.Equal(wget.ToArray(), await BodyAsync(afterRefresh));
+    }
 
     [Fact]
     public async Task HandleAsync_PostFromOutsideTheAllowList_Is403_FromInside405()
     {
-        var endpoint = await EndpointAsync("10.0.0.0/8");
+        var endpoint = Endpoint(IPNetwork.Parse("10.0.0.0/8"));
 
-        var outside = await endpoint.HandleAsync(Request("POST", Outside), CancellationToken.None);
-        var inside = await endpoint.HandleAsync(Request("POST", Inside), CancellationToken.None);
+        var outside = await endpoint.HandleAsync(Request("POST", "/jq-1.7.1.all.bottle.tar.gz", IPAddress.Parse("192.168.1.7")), CancellationToken.None);
+        var inside = await endpoint.HandleAsync(Request("POST", "/jq-1.7.1.all.bottle.tar.gz", IPAddress.Parse("10.1.2.3")), CancellationToken.None);
 
         Assert.Equal(403, outside.Status);
         Assert.False(outside.Headers.ContainsKey("Allow"));
@@ -56,28 +277,27 @@ public sealed class MirrorEndpointTests
     [Fact]
     public async Task HandleAsync_RangeWithoutANumber_IsIgnored_TheWholeBottleIs200()
     {
-        var endpoint = await EndpointAsync();
-
-        var response = await endpoint.HandleAsync(Request("GET", Inside, ("range", "bytes=-")), CancellationToken.None);
+        var response = await GetAsync(Endpoint(), "/jq-1.7.1.all.bottle.tar.gz", ("range", "bytes=-"));
 
         Assert.Equal(200, response.Status);
-        Assert.Equal(_bytes.Length, response.BodyLength);
+        Assert.Equal(Bottle.Length, response.BodyLength);
         Assert.False(response.Headers.ContainsKey("Content-Range"));
     }
 
     [Fact]
     public async Task HandleAsync_IfModifiedSinceInTheFuture_IsIgnored_ButOneInThePastStillGets304()
     {
-        var endpoint = await EndpointAsync();
-        static string Http(DateTimeOffset at) => at.ToString("R", CultureInfo.InvariantCulture);
+        var endpoint = Endpoint();
+        var now = _time.GetUtcNow();
+        static string Http(DateTimeOffset at) => at.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
-        var future = await endpoint.HandleAsync(Request("GET", Inside, ("if-modified-since", Http(Now.AddSeconds(1)))), CancellationToken.None);
-        var now = await endpoint.HandleAsync(Request("GET", Inside, ("if-modified-since", Http(Now))), CancellationToken.None);
+        var future = await GetAsync(endpoint, "/jq-1.7.1.all.bottle.tar.gz", ("if-modified-since", Http(now.AddSeconds(1))));
+        var atNow = await GetAsync(endpoint, "/jq-1.7.1.all.bottle.tar.gz", ("if-modified-since", Http(now)));
         _time.Advance(TimeSpan.FromDays(2));
-        var laterThatDateIsPast = await endpoint.HandleAsync(Request("GET", Inside, ("if-modified-since", Http(Now.AddSeconds(1)))), CancellationToken.None);
+        var laterThatDateIsPast = await GetAsync(endpoint, "/jq-1.7.1.all.bottle.tar.gz", ("if-modified-since", Http(now.AddSeconds(1))));
 
         Assert.Equal(200, future.Status);
-        Assert.Equal(304, now.Status);
+        Assert.Equal(304, atNow.Status);
         Assert.Equal(304, laterThatDateIsPast.Status);
     }
 }

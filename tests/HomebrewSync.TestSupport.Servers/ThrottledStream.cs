@@ -1,4 +1,4 @@
-namespace HomebrewSync.TestSupport;
+namespace HomebrewSync.TestSupport.Servers;
 
 /// <summary>Writes pass through at about a fixed rate (a slow link).</summary>
 internal sealed class ThrottledStream(Stream inner, long bytesPerSecond) : Stream

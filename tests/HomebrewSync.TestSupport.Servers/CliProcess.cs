@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace HomebrewSync.TestSupport;
+namespace HomebrewSync.TestSupport.Servers;
 
 /// <summary>The homebrew-sync command line as its own process (the real entry point, as a user or the ECS task runs it).</summary>
 public sealed record CliProcessResult(int ExitCode, string Out, string Error);

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
-namespace HomebrewSync.TestSupport;
+namespace HomebrewSync.TestSupport.Servers;
 
 /// <summary>A Slack incoming webhook on 127.0.0.1: keeps every accepted message, answers 429 or 500 on demand, rejects what Slack would.</summary>
 public sealed class FakeSlackServer : IAsyncDisposable

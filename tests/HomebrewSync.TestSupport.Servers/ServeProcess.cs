@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace HomebrewSync.TestSupport;
+namespace HomebrewSync.TestSupport.Servers;
 
 /// <summary><c>homebrew-sync serve</c> as its own process on a free port; <see cref="Url"/> is what it told brew to use.</summary>
 public sealed class ServeProcess : IAsyncDisposable

@@ -1,4 +1,4 @@
-namespace HomebrewSync.TestSupport;
+namespace HomebrewSync.TestSupport.Servers;
 
 /// <summary>What the fake registry does instead of serving a blob.</summary>
 public enum FaultKind

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using Amazon.S3;
 using Amazon.S3.Model;
 
-namespace HomebrewSync.TestSupport;
+namespace HomebrewSync.TestSupport.Servers;
 
 /// <summary>
 /// moto's server (<c>moto_server</c>, from the Python package <c>moto[server]</c>; <c>scripts/test.sh</c> installs it

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace HomebrewSync.TestSupport;
+namespace HomebrewSync.TestSupport.Servers;
 
 /// <summary>A Kestrel app on 127.0.0.1 with an ephemeral port, for the small fakes (Slack, SSM).</summary>
 public sealed class LoopbackHost : IAsyncDisposable

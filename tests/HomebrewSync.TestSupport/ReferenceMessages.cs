@@ -1,7 +1,7 @@
-namespace HomebrewSync.Adapters.Tests.Notifications;
+namespace HomebrewSync.TestSupport;
 
 /// <summary>The six example messages of the product reference (shared/reference/homebrew-bottles-sync-examples.md), verbatim: the specification the builders are held to.</summary>
-internal static class ReferenceMessages
+public static class ReferenceMessages
 {
     public const string Started = """
 {

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 
-namespace HomebrewSync.TestSupport;
+namespace HomebrewSync.TestSupport.Servers;
 
 /// <summary>
 /// Sends exactly the requests brew 6 sends to a mirror, as brew 6.0.18 was seen to send them to a logging HTTP server

@@ -1,4 +1,4 @@
-namespace HomebrewSync.TestSupport;
+namespace HomebrewSync.TestSupport.Servers;
 
 /// <summary>Passes writes through and reports how many bytes went by.</summary>
 internal sealed class CountingStream(Stream inner, Action<int> counted) : Stream

@@ -1,0 +1,182 @@
+using HomebrewSync.Contracts;
+using HomebrewSync.Core.Progress;
+using HomebrewSync.Core.Registry;
+using HomebrewSync.Core.Transfer;
+using HomebrewSync.TestSupport;
+using Microsoft.Extensions.Time.Testing;
+
+namespace HomebrewSync.Core.Tests.Transfer;
+
+/// <summary>The engine on the in-memory store and registry; the clock never moves, so no test waits.</summary>
+public sealed class TransferEngineTests
+{
+    private const string Tag = "arm64_sonoma";
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
+    private readonly InMemoryStore _store = new();
+
+    private static PlannedBottle Planned(FakeFormula f, string tag = Tag)
+    {
+        var blob = f.Bottles[tag];
+        return new PlannedBottle
+        {
+            Key = f.Key(tag), FormulaName = f.Name, FormulaVersion = f.Version, Platform = tag, Serves = [tag], Sha256 = blob.Sha256,
+            Url = $"https://ghcr.io/v2/homebrew/core/{f.Image}/blobs/sha256:{blob.Sha256}", Size = blob.Length, ObjectKey = $"2025-07-21/{f.FileName(tag)}",
+        };
+    }
+
+    private static SyncPlan Plan(params PlannedBottle[] bottles) => new()
+    {
+        SyncDate = "2025-07-21", CreatedAt = new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero), ApiUrl = "https://formulae.brew.sh/api/formula.json",
+        Platforms = [Tag], Bottles = bottles,
+    };
+
+    private async Task<TransferResult> RunAsync(FakeRegistry registry, SyncPlan plan, SyncSettings? settings = null, DateTimeOffset? deadline = null)
+    {
+        var engine = new TransferEngine(_store, registry, settings ?? new SyncSettings(), _time);
+        // The hash file as the run found it (a run after another one starts from the first one's).
+        var checkpointer = new ManifestCheckpointer(_store, await _store.ReadManifestAsync(CancellationToken.None), 100, _time, NullSyncObserver.Instance);
+        var progress = new ProgressTracker(_time, plan.Bottles.Count, plan.TotalBytes);
+        return await engine.RunAsync(plan, checkpointer, progress, NullSyncObserver.Instance, deadline, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task RunAsync_BottlesOfThePlan_AreStoredWithTheirBytesAndInTheHashFile()
+    {
+        var jq = new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle(Tag, 3000).Build();
+        var wget = new FormulaBuilder("wget").WithVersion("1.25.0").WithBottle(Tag, 5000).Build();
+
+        var result = await RunAsync(new FakeRegistry([jq, wget]), Plan(Planned(jq), Planned(wget)));
+
+        Assert.Equal(2, result.Stored.Count);
+        Assert.Empty(result.Failed);
+        Assert.Empty(result.NotStarted);
+        Assert.Equal(8000, result.BytesTransferred);
+        Assert.Equal(8000, result.BytesStored);
+        Assert.Equal(jq.Bottles[Tag].ToArray(), _store.Objects["2025-07-21/jq-1.7.1.arm64_sonoma.bottle.tar.gz"]);
+        var hashFile = (await _store.ReadManifestAsync(CancellationToken.None))!.Manifest;
+        Assert.Equal(3000, hashFile.Bottles["jq-1.7.1-arm64_sonoma"].FileSize);
+        Assert.Equal(wget.Bottles[Tag].Sha256, hashFile.Bottles["wget-1.25.0-arm64_sonoma"].Sha256);
+    }
+
+    [Fact]
+    public async Task RunAsync_OneBlobUnderTwoKeys_IsFetchedOnceAndCopied()
+    {
+        var blob = BlobContent.Create(4096, 7);
+        var jq = new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle(Tag, blob).WithBottle("arm64_ventura", blob).Build();
+        var registry = new FakeRegistry([jq]);
+
+        var result = await RunAsync(registry, Plan(Planned(jq), Planned(jq, "arm64_ventura")));
+
+        Assert.Equal(2, result.Stored.Count);
+        Assert.Equal(1, registry.Opens(blob.Sha256));
+        Assert.Equal(4096, result.BytesTransferred);
+        Assert.Equal(blob.ToArray(), _store.Objects["2025-07-21/jq-1.7.1.arm64_ventura.bottle.tar.gz"]);
+    }
+
+    [Fact]
+    public async Task RunAsync_BytesDoNotMatchTheSha256_FailsThatBottleOnly_AndStoresNothingForIt()
+    {
+        var jq = new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle(Tag, 3000).Build();
+        var wget = new FormulaBuilder("wget").WithVersion("1.25.0").WithBottle(Tag, 5000).Build();
+        var wrong = Planned(jq) with { Sha256 = new string('0', 64) };
+
+        var result = await RunAsync(new FakeRegistry([jq, wget]), Plan(wrong, Planned(wget)));
+
+        var failure = Assert.Single(result.Failed);
+        Assert.Equal(FailureKind.ShaMismatch, failure.Kind);
+        Assert.StartsWith("SHA mismatch: expected 0000", failure.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(wrong.ObjectKey, _store.Objects.Keys);
+        Assert.Equal("wget-1.25.0-arm64_sonoma", Assert.Single(result.Stored).Key);
+        Assert.False((await _store.ReadManifestAsync(CancellationToken.None))!.Manifest.TryGet(wrong.Key, out _));
+    }
+
+    [Fact]
+    public async Task RunAsync_BlobTheRegistryDoesNotHave_FailsWithNotFound()
+    {
+        var jq = new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle(Tag, 3000).Build();
+
+        var result = await RunAsync(new FakeRegistry([]), Plan(Planned(jq)));
+
+        Assert.Equal(FailureKind.NotFound, Assert.Single(result.Failed).Kind);
+        Assert.Empty(result.Stored);
+        Assert.Empty(_store.Objects);
+    }
+
+    [Fact]
+    public async Task RunAsync_BodyLargerThanPlanned_FailsTooLarge_AndStoresNothing()
+    {
+        var jq = new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle(Tag, 3000).Build();
+
+        var result = await RunAsync(new FakeRegistry([jq]), Plan(Planned(jq) with { Size = 2999 }));
+
+        var failure = Assert.Single(result.Failed);
+        Assert.Equal(FailureKind.TooLarge, failure.Kind);
+        Assert.Contains("its announced size (2,999 bytes)", failure.Reason, StringComparison.Ordinal);
+        Assert.Empty(_store.Objects);
+    }
+
+    [Fact]
+    public async Task RunAsync_ObjectAlreadyVerifiedInTheStore_IsNotDownloadedAgain()
+    {
+        var jq = new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle(Tag, 3000).Build();
+        var registry = new FakeRegistry([jq]);
+        await RunAsync(registry, Plan(Planned(jq)));
+
+        var again = await RunAsync(registry, Plan(Planned(jq)));
+
+        Assert.Equal(1, registry.Opens(jq.Bottles[Tag].Sha256));
+        Assert.Single(again.Stored);
+        Assert.Equal(0, again.BytesTransferred);
+        Assert.Equal(3000, again.BytesStored);
+    }
+
+    [Fact]
+    public async Task RunAsync_ForcedPlan_DownloadsWhatTheStoreHolds()
+    {
+        var jq = new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle(Tag, 3000).Build();
+        var registry = new FakeRegistry([jq]);
+        await RunAsync(registry, Plan(Planned(jq)));
+
+        var forced = await RunAsync(registry, Plan(Planned(jq)) with { Force = true });
+
+        Assert.Equal(2, registry.Opens(jq.Bottles[Tag].Sha256));
+        Assert.Equal(3000, forced.BytesTransferred);
+    }
+
+    [Fact]
+    public async Task RunAsync_CopyFromHoldsTheBytes_RenamesInTheStoreInsteadOfDownloading()
+    {
+        var jq = new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle(Tag, 3000).Build();
+        var registry = new FakeRegistry([jq]);
+        await RunAsync(registry, Plan(Planned(jq)));
+        var renamed = Planned(jq) with { ObjectKey = "2025-07-28/jq-1.7.1.arm64_sonoma.bottle.tar.gz", CopyFrom = Planned(jq).ObjectKey };
+
+        var result = await RunAsync(registry, Plan(renamed));
+
+        Assert.Single(result.Stored);
+        Assert.Equal(1, registry.Opens(jq.Bottles[Tag].Sha256));
+        Assert.Equal(jq.Bottles[Tag].ToArray(), _store.Objects[renamed.ObjectKey]);
+    }
+
+    [Fact]
+    public async Task RunAsync_DeadlineTooCloseForAnotherBottle_StartsOnlyTheFirst_AndLeavesTheRestNotStarted()
+    {
+        var formulae = Enumerable.Range(0, 3).Select(i => new FormulaBuilder($"tool{i}").WithVersion("1.0").WithBottle(Tag, 1000 + i).Build()).ToArray();
+        var settings = new SyncSettings { MaxConcurrentDownloads = 1 };
+
+        var result = await RunAsync(new FakeRegistry(formulae), Plan([.. formulae.Select(f => Planned(f))]), settings, _time.GetUtcNow() + TimeSpan.FromMinutes(1));
+
+        Assert.Single(result.Stored);
+        Assert.Equal(2, result.NotStarted.Count);
+        Assert.Empty(result.Failed);
+    }
+
+    [Theory]
+    [InlineData("https://formulae.brew.sh/api/formula.json", "https://formulae.brew.sh/api/formula/jq.json")]
+    [InlineData("https://mirror.example/api/formula.json?token=x", "https://mirror.example/api/formula/jq.json")]
+    [InlineData("https://mirror.example/catalog", "https://mirror.example/catalog")]
+    public void FormulaApiUrl_CatalogUrl_NamesTheFormulaFileBesideIt(string catalog, string expected)
+    {
+        Assert.Equal(expected, TransferEngine.FormulaApiUrl(new Uri(catalog), "jq"));
+    }
+}
