@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Net;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Amazon.Runtime;
@@ -22,15 +20,22 @@ namespace HomebrewSync.Aws;
 /// </summary>
 public sealed class S3Store : IStore
 {
-    private const string GzipContentType = "application/gzip";
-    private const int PartConcurrency = 4;
     private readonly IAmazonS3 _s3;
     private readonly S3StoreOptions _options;
+    private readonly S3Encryption _encryption;
+    private readonly S3BottleUploader _uploader;
+    private readonly S3LeaseObjects _leases;
+    private readonly S3HashFile _hashFile;
 
     public S3Store(IAmazonS3 s3, S3StoreOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         _s3 = s3;
         _options = options;
+        _encryption = new S3Encryption(options);
+        _uploader = new S3BottleUploader(s3, options, _encryption);
+        _leases = new S3LeaseObjects(s3, options.Bucket, FullKey, _encryption);
+        _hashFile = new S3HashFile(s3, options.Bucket, FullKey(ProductInfo.HashFileName), Describe(ProductInfo.HashFileName), Location, _encryption);
     }
 
     public string Location => string.IsNullOrEmpty(_options.Prefix) ? $"s3://{_options.Bucket}" : $"s3://{_options.Bucket}/{_options.Prefix}";
@@ -63,69 +68,17 @@ public sealed class S3Store : IStore
         }
     }
 
-    public async Task<ManifestSnapshot?> ReadManifestAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var response = await _s3.GetObjectAsync(_options.Bucket, FullKey(ProductInfo.HashFileName), cancellationToken);
-            await using var body = response.ResponseStream;
-            using var buffer = new MemoryStream();
-            await body.CopyToAsync(buffer, cancellationToken);
-            buffer.Position = 0;
-            var manifest = await HashManifestSerializer.ReadAsync(buffer, Describe(ProductInfo.HashFileName), cancellationToken);
-            return new ManifestSnapshot(manifest, response.ETag);
-        }
-        catch (AmazonS3Exception ex) when (IsMissingObject(ex))
-        {
-            return null;
-        }
-        catch (AmazonS3Exception ex) when (ex.ErrorCode == "NoSuchBucket")
-        {
-            // The first read of every command but sync (which checks in PrepareAsync): a clear error, not an unexpected one.
-            throw new StoreAccessException($"The bucket {Location} cannot be used: {ex.ErrorCode} {ex.Message}", ex);
-        }
-    }
+    public Task<ManifestSnapshot?> ReadManifestAsync(CancellationToken cancellationToken) => _hashFile.ReadAsync(cancellationToken);
 
-    public async Task<string> WriteManifestAsync(HashManifest manifest, string? expectedVersion, CancellationToken cancellationToken)
-    {
-        var bytes = await HashManifestSerializer.ToBytesAsync(manifest, cancellationToken);
-        using var content = new MemoryStream(bytes, writable: false);
-        var request = new PutObjectRequest
-        {
-            BucketName = _options.Bucket,
-            Key = FullKey(ProductInfo.HashFileName),
-            InputStream = content,
-            ContentType = "application/json",
-            ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
-            ChecksumSHA256 = Convert.ToBase64String(SHA256.HashData(bytes)),
-        };
-        ApplyEncryption(request);
-        // Conditional on what was read: a concurrent writer makes this fail instead of being overwritten.
-        if (expectedVersion is null)
-        {
-            request.IfNoneMatch = "*";
-        }
-        else
-        {
-            request.IfMatch = expectedVersion;
-        }
-        try
-        {
-            var response = await _s3.PutObjectAsync(request, cancellationToken);
-            return response.ETag;
-        }
-        catch (AmazonS3Exception ex) when (ex.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict)
-        {
-            throw new ManifestConflictException($"{Describe(ProductInfo.HashFileName)} changed since it was read ({ex.ErrorCode})");
-        }
-    }
+    public Task<string> WriteManifestAsync(HashManifest manifest, string? expectedVersion, CancellationToken cancellationToken) =>
+        _hashFile.WriteAsync(manifest, expectedVersion, cancellationToken);
 
     public Task<IStagedBottle> StageAsync(string key, long? expectedSize, CancellationToken cancellationToken)
     {
         var fullKey = FullKey(key);
         Directory.CreateDirectory(_options.TempDir);
         var temp = Path.Combine(_options.TempDir, $"{Guid.NewGuid():N}.part");
-        return Task.FromResult<IStagedBottle>(new StagingFile(temp, (path, metadata, ct) => UploadAsync(fullKey, path, metadata, ct)));
+        return Task.FromResult<IStagedBottle>(new StagingFile(temp, (path, metadata, ct) => _uploader.UploadAsync(fullKey, path, metadata, ct)));
     }
 
     public async Task CopyAsync(string sourceKey, string destinationKey, BottleMetadata metadata, CancellationToken cancellationToken)
@@ -137,14 +90,14 @@ public sealed class S3Store : IStore
             SourceKey = FullKey(sourceKey),
             DestinationBucket = _options.Bucket,
             DestinationKey = FullKey(destinationKey),
-            ContentType = GzipContentType,
+            ContentType = S3BottleUploader.GzipContentType,
             MetadataDirective = S3MetadataDirective.REPLACE,
             // The copy keeps a SHA-256 checksum like every upload: S3 computes it from the bytes it copies.
             ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
         };
-        SetMetadata(request.Metadata, metadata);
-        ApplyEncryption(request);
-        await Wrap($"copy to {destinationKey}", () => _s3.CopyObjectAsync(request, cancellationToken));
+        S3BottleMetadata.Write(request.Metadata, metadata);
+        _encryption.Apply(request);
+        await S3Errors.Wrap($"copy to {destinationKey}", () => _s3.CopyObjectAsync(request, cancellationToken));
     }
 
     public async Task<bool> HoldsVerifiedAsync(string key, string sha256, CancellationToken cancellationToken)
@@ -160,45 +113,10 @@ public sealed class S3Store : IStore
         return head is null ? null : new StoredBottle(key, head.ContentLength, NullIfEmpty(head.Metadata["sha256"]), TimeOf(head.LastModified));
     }
 
-    public async Task<BottleMetadata?> GetMetadataAsync(string key, CancellationToken cancellationToken)
-    {
-        var head = await HeadObjectAsync(key, cancellationToken);
-        if (head is null)
-        {
-            return null;
-        }
-        var m = head.Metadata;
-        if (string.IsNullOrEmpty(m["formula-name"]) || string.IsNullOrEmpty(m["formula-version"]) || string.IsNullOrEmpty(m["platform"])
-            || !DateOnly.TryParseExact(m["download-date"], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-        {
-            return null;
-        }
-        return new BottleMetadata(m["formula-name"], m["formula-version"], m["platform"], date, m["sha256"], m["sync-version"], m["homebrew-api-url"]);
-    }
+    public async Task<BottleMetadata?> GetMetadataAsync(string key, CancellationToken cancellationToken) =>
+        await HeadObjectAsync(key, cancellationToken) is { } head ? S3BottleMetadata.Read(head.Metadata) : null;
 
-    public async Task<string?> BackupManifestAsync(string stamp, CancellationToken cancellationToken)
-    {
-        var key = FullKey(ProductInfo.HashFileName);
-        try
-        {
-            var head = await _s3.GetObjectMetadataAsync(_options.Bucket, key, cancellationToken);
-            var copy = new CopyObjectRequest
-            {
-                SourceBucket = _options.Bucket,
-                SourceKey = key,
-                DestinationBucket = _options.Bucket,
-                DestinationKey = $"{key}.backup-{stamp}",
-                ETagToMatch = head.ETag,
-            };
-            ApplyEncryption(copy);
-            await _s3.CopyObjectAsync(copy, cancellationToken);
-            return head.ETag;
-        }
-        catch (AmazonS3Exception ex) when (IsMissingObject(ex))
-        {
-            return null;
-        }
-    }
+    public Task<string?> BackupManifestAsync(string stamp, CancellationToken cancellationToken) => _hashFile.BackupAsync(stamp, cancellationToken);
 
     public async Task PutDocumentAsync(string key, byte[] content, string contentType, CancellationToken cancellationToken)
     {
@@ -213,8 +131,8 @@ public sealed class S3Store : IStore
             ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
             ChecksumSHA256 = Convert.ToBase64String(SHA256.HashData(content)),
         };
-        ApplyEncryption(request);
-        await Wrap($"write of {key}", () => _s3.PutObjectAsync(request, cancellationToken));
+        _encryption.Apply(request);
+        await S3Errors.Wrap($"write of {key}", () => _s3.PutObjectAsync(request, cancellationToken));
     }
 
     public async Task<StoredDocument?> GetDocumentAsync(string key, CancellationToken cancellationToken)
@@ -227,7 +145,7 @@ public sealed class S3Store : IStore
             await body.CopyToAsync(buffer, cancellationToken);
             return new StoredDocument(buffer.ToArray(), response.LastModified is { } at ? new DateTimeOffset(at.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.UnixEpoch);
         }
-        catch (AmazonS3Exception ex) when (IsMissingObject(ex))
+        catch (AmazonS3Exception ex) when (S3Errors.IsMissingObject(ex))
         {
             return null;
         }
@@ -237,23 +155,16 @@ public sealed class S3Store : IStore
 
     public async IAsyncEnumerable<StoredObject> ListDocumentsAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = PrefixSlash + prefix };
-        do
+        await foreach (var o in ListObjectsAsync(prefix, cancellationToken))
         {
-            var page = await _s3.ListObjectsV2Async(request, cancellationToken);
-            foreach (var o in page.S3Objects ?? [])
-            {
-                yield return new StoredObject(o.Key[PrefixSlash.Length..], o.Size ?? 0, TimeOf(o.LastModified));
-            }
-            request.ContinuationToken = page.NextContinuationToken;
+            yield return new StoredObject(o.Key[PrefixSlash.Length..], o.Size ?? 0, TimeOf(o.LastModified));
         }
-        while (!string.IsNullOrEmpty(request.ContinuationToken));
     }
 
     public async Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
         StoreKeys.EnsureDeletable(key);
-        await Wrap($"delete of {key}", () => _s3.DeleteObjectAsync(_options.Bucket, FullKey(key), cancellationToken));
+        await S3Errors.Wrap($"delete of {key}", () => _s3.DeleteObjectAsync(_options.Bucket, FullKey(key), cancellationToken));
     }
 
     public async Task<StoredObject?> HeadAsync(string key, CancellationToken cancellationToken)
@@ -296,69 +207,39 @@ public sealed class S3Store : IStore
 
     public async IAsyncEnumerable<StoredBottle> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = PrefixSlash };
+        await foreach (var o in ListObjectsAsync("", cancellationToken))
+        {
+            var relative = o.Key[PrefixSlash.Length..];
+            if (StoreKeys.IsBottleKey(relative))
+            {
+                yield return new StoredBottle(relative, o.Size ?? 0, null, TimeOf(o.LastModified));
+            }
+        }
+    }
+
+    /// <summary>Every object under the store's prefix and <paramref name="prefix"/>, page by page.</summary>
+    private async IAsyncEnumerable<S3Object> ListObjectsAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = PrefixSlash + prefix };
         do
         {
             var page = await _s3.ListObjectsV2Async(request, cancellationToken);
             foreach (var o in page.S3Objects ?? [])
             {
-                var relative = o.Key[PrefixSlash.Length..];
-                if (StoreKeys.IsBottleKey(relative))
-                {
-                    yield return new StoredBottle(relative, o.Size ?? 0, null, TimeOf(o.LastModified));
-                }
+                yield return o;
             }
             request.ContinuationToken = page.NextContinuationToken;
         }
         while (!string.IsNullOrEmpty(request.ContinuationToken));
     }
 
-    public async Task<string?> TryCreateLeaseAsync(string key, byte[] content, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await _s3.PutObjectAsync(LeaseRequest(key, content, r => r.IfNoneMatch = "*"), cancellationToken)).ETag;
-        }
-        catch (AmazonS3Exception ex) when (ex.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict)
-        {
-            return await OursAsync(key, content, cancellationToken);
-        }
-    }
+    public Task<string?> TryCreateLeaseAsync(string key, byte[] content, CancellationToken cancellationToken) =>
+        _leases.TryCreateAsync(key, content, cancellationToken);
 
-    public async Task<string?> TryReplaceLeaseAsync(string key, byte[] content, string expectedVersion, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await _s3.PutObjectAsync(LeaseRequest(key, content, r => r.IfMatch = expectedVersion), cancellationToken)).ETag;
-        }
-        catch (AmazonS3Exception ex) when (ex.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict || IsMissingObject(ex))
-        {
-            return await OursAsync(key, content, cancellationToken);
-        }
-    }
+    public Task<string?> TryReplaceLeaseAsync(string key, byte[] content, string expectedVersion, CancellationToken cancellationToken) =>
+        _leases.TryReplaceAsync(key, content, expectedVersion, cancellationToken);
 
-    /// <summary>
-    /// After a refused conditional write: the SDK may have retried a write that had already succeeded (its answer lost),
-    /// so a lease that now holds exactly these bytes is ours.
-    /// </summary>
-    private async Task<string?> OursAsync(string key, byte[] content, CancellationToken cancellationToken) =>
-        await ReadLeaseAsync(key, cancellationToken) is { } current && current.Content.AsSpan().SequenceEqual(content) ? current.Version : null;
-
-    public async Task<(byte[] Content, string Version)?> ReadLeaseAsync(string key, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var response = await _s3.GetObjectAsync(_options.Bucket, FullKey(LeaseKey(key)), cancellationToken);
-            await using var body = response.ResponseStream;
-            using var buffer = new MemoryStream();
-            await body.CopyToAsync(buffer, cancellationToken);
-            return (buffer.ToArray(), response.ETag);
-        }
-        catch (AmazonS3Exception ex) when (IsMissingObject(ex))
-        {
-            return null;
-        }
-    }
+    public Task<(byte[] Content, string Version)?> ReadLeaseAsync(string key, CancellationToken cancellationToken) => _leases.ReadAsync(key, cancellationToken);
 
     public async IAsyncEnumerable<string> ListLeasesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -368,26 +249,7 @@ public sealed class S3Store : IStore
         }
     }
 
-    public async Task DeleteLeaseAsync(string key, CancellationToken cancellationToken) =>
-        await Wrap($"delete of {key}", () => _s3.DeleteObjectAsync(_options.Bucket, FullKey(LeaseKey(key)), cancellationToken));
-
-    private PutObjectRequest LeaseRequest(string key, byte[] content, Action<PutObjectRequest> condition)
-    {
-        var request = new PutObjectRequest
-        {
-            BucketName = _options.Bucket,
-            Key = FullKey(LeaseKey(key)),
-            InputStream = new MemoryStream(content, writable: false),
-            ContentType = "application/json",
-            ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
-            ChecksumSHA256 = Convert.ToBase64String(SHA256.HashData(content)),
-        };
-        ApplyEncryption(request);
-        condition(request);
-        return request;
-    }
-
-    private static string LeaseKey(string key) => StoreCoordinator.IsLeaseKey(key) ? key : throw new UnsafeStoreKeyException(key, "not a lease key");
+    public Task DeleteLeaseAsync(string key, CancellationToken cancellationToken) => _leases.DeleteAsync(key, cancellationToken);
 
     private string PrefixSlash => string.IsNullOrEmpty(_options.Prefix) ? "" : _options.Prefix + "/";
 
@@ -407,142 +269,13 @@ public sealed class S3Store : IStore
         {
             return await _s3.GetObjectMetadataAsync(_options.Bucket, FullKey(key), cancellationToken);
         }
-        catch (AmazonS3Exception ex) when (IsMissingObject(ex))
+        catch (AmazonS3Exception ex) when (S3Errors.IsMissingObject(ex))
         {
             return null;
         }
     }
 
-    private void ApplyEncryption(PutObjectRequest r)
-    {
-        r.ServerSideEncryptionMethod = EncryptionMethod;
-        r.ServerSideEncryptionKeyManagementServiceKeyId = KmsKey;
-    }
-
-    private void ApplyEncryption(CopyObjectRequest r)
-    {
-        r.ServerSideEncryptionMethod = EncryptionMethod;
-        r.ServerSideEncryptionKeyManagementServiceKeyId = KmsKey;
-    }
-
-    private void ApplyEncryption(InitiateMultipartUploadRequest r)
-    {
-        r.ServerSideEncryptionMethod = EncryptionMethod;
-        r.ServerSideEncryptionKeyManagementServiceKeyId = KmsKey;
-    }
-
-    private ServerSideEncryptionMethod EncryptionMethod =>
-        _options.ServerSideEncryption == S3StoreOptions.Kms ? ServerSideEncryptionMethod.AWSKMS : ServerSideEncryptionMethod.AES256;
-
-    private string? KmsKey => _options.ServerSideEncryption == S3StoreOptions.Kms && !string.IsNullOrEmpty(_options.KmsKeyId) ? _options.KmsKeyId : null;
-
-    private static void SetMetadata(MetadataCollection target, BottleMetadata m)
-    {
-        target["formula-name"] = m.FormulaName;
-        target["formula-version"] = m.FormulaVersion;
-        target["platform"] = m.Platform;
-        target["download-date"] = m.DownloadDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        target["sha256"] = m.Sha256;
-        target["sync-version"] = m.SyncVersion;
-        target["homebrew-api-url"] = m.HomebrewApiUrl;
-    }
-
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 
     private static DateTimeOffset TimeOf(DateTime? at) => at is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t.ToUniversalTime(), DateTimeKind.Utc)) : DateTimeOffset.UnixEpoch;
-
-    /// <summary>S3 errors while storing a bottle fail that bottle (as a storage failure), not the run.</summary>
-    private static async Task Wrap(string what, Func<Task> call)
-    {
-        try
-        {
-            await call();
-        }
-        catch (AmazonServiceException ex)
-        {
-            throw new IOException($"S3 {what} failed: {ex.ErrorCode ?? ex.StatusCode.ToString()} {ex.Message}", ex);
-        }
-    }
-
-    private async Task UploadAsync(string fullKey, string file, BottleMetadata metadata, CancellationToken cancellationToken)
-    {
-        var length = new FileInfo(file).Length;
-        if (length < _options.MultipartThreshold)
-        {
-            await using var body = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
-            var put = new PutObjectRequest
-            {
-                BucketName = _options.Bucket,
-                Key = fullKey,
-                InputStream = body,
-                AutoCloseStream = false,
-                ContentType = GzipContentType,
-                ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
-                // The catalog's SHA-256: S3 rejects the upload unless the bytes it receives hash to it.
-                ChecksumSHA256 = Convert.ToBase64String(Convert.FromHexString(metadata.Sha256)),
-            };
-            SetMetadata(put.Metadata, metadata);
-            ApplyEncryption(put);
-            await Wrap($"upload of {fullKey}", () => _s3.PutObjectAsync(put, cancellationToken));
-            return;
-        }
-        var initiate = new InitiateMultipartUploadRequest
-        {
-            BucketName = _options.Bucket,
-            Key = fullKey,
-            ContentType = GzipContentType,
-            ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
-        };
-        SetMetadata(initiate.Metadata, metadata);
-        ApplyEncryption(initiate);
-        string? uploadId = null;
-        try
-        {
-            uploadId = (await _s3.InitiateMultipartUploadAsync(initiate, cancellationToken)).UploadId;
-            var count = (int)((length + _options.PartSize - 1) / _options.PartSize);
-            var parts = new PartETag[count];
-            // A few parts at once, each streamed from the staged file: memory stays at a few parts' buffers.
-            var options = new ParallelOptions { MaxDegreeOfParallelism = PartConcurrency, CancellationToken = cancellationToken };
-            await Parallel.ForEachAsync(Enumerable.Range(0, count), options, async (index, ct) =>
-            {
-                var position = index * _options.PartSize;
-                var size = Math.Min(_options.PartSize, length - position);
-                var part = await _s3.UploadPartAsync(new UploadPartRequest
-                {
-                    BucketName = _options.Bucket,
-                    Key = fullKey,
-                    UploadId = uploadId,
-                    PartNumber = index + 1,
-                    FilePath = file,
-                    FilePosition = position,
-                    PartSize = size,
-                    IsLastPart = index == count - 1,
-                    ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
-                }, ct);
-                parts[index] = new PartETag { PartNumber = index + 1, ETag = part.ETag, ChecksumSHA256 = part.ChecksumSHA256 };
-            });
-            await _s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
-            {
-                BucketName = _options.Bucket,
-                Key = fullKey,
-                UploadId = uploadId,
-                PartETags = [.. parts],
-            }, cancellationToken);
-        }
-        catch (Exception ex) when (ex is AmazonServiceException or OperationCanceledException)
-        {
-            if (uploadId is not null)
-            {
-                await _s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = fullKey, UploadId = uploadId }, CancellationToken.None);
-            }
-            if (ex is AmazonServiceException service)
-            {
-                throw new IOException($"S3 multipart upload of {fullKey} failed: {service.ErrorCode ?? service.StatusCode.ToString()} {service.Message}", ex);
-            }
-            throw;
-        }
-    }
-
-    /// <summary>A 404 for the object; a bucket that is not there (NoSuchBucket, also a 404) is an error, not an empty store.</summary>
-    private static bool IsMissingObject(AmazonS3Exception ex) => ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket";
 }

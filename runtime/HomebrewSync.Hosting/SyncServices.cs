@@ -15,14 +15,14 @@ namespace HomebrewSync.Hosting;
 
 /// <summary>
 /// The composition root of every host (the CLI, the Lambda handlers, the ECS task): one HttpClient, one S3 client,
-/// the store, the registry, the catalog and Slack adapters, and the pipeline over them. Built once per process or
+/// the store, the registry, the catalog and Slack adapters, and the use cases over them. Built once per process or
 /// Lambda container.
 /// </summary>
 public sealed class SyncServices : IDisposable
 {
     private readonly IReadOnlyList<IDisposable> _owned;
 
-    /// <summary>Composes the pipeline over the given adapters; <see cref="CreateAsync"/> builds the standard ones from the settings.</summary>
+    /// <summary>Composes the use cases over the given adapters; <see cref="CreateAsync"/> builds the standard ones from the settings.</summary>
     /// <param name="owned">What these services dispose with themselves (the HTTP and S3 clients).</param>
     /// <param name="api">Homebrew's API files and the key they are signed with; null when they are not mirrored.</param>
     public SyncServices(HostSettings settings, IStore store, IBottleRegistry registry, IFormulaSource catalog, INotifier notifier, TimeProvider time, IReadOnlyList<IDisposable> owned,
@@ -33,12 +33,38 @@ public sealed class SyncServices : IDisposable
         Store = store;
         Time = time;
         _owned = api is { } a ? [.. owned, a.Key] : owned;
-        Pipeline = new SyncPipeline(new SyncPorts(store, store, store, store, catalog, registry, notifier, api?.Source), settings.Sync, settings.Notifications, time, api?.Key);
+        Context = new SyncContext(new SyncPorts(store, store, store, store, catalog, registry, notifier, api?.Source), settings.Sync, settings.Notifications, time, api?.Key);
+        Planner = new Planner(Context);
+        Sync = new SyncRun(Context);
+        Executor = new SavedPlanExecutor(Context);
+        Orchestrator = new SyncOrchestrator(Context);
+        Freshness = new MirrorFreshness(Context);
+        Prune = new PruneRun(Context);
     }
 
     public HostSettings Settings { get; }
     public TimeProvider Time { get; }
-    public SyncPipeline Pipeline { get; }
+
+    /// <summary>What the use cases share: the ports over the adapters, the settings, the clock.</summary>
+    public SyncContext Context { get; }
+
+    /// <summary><c>plan</c>: what a sync would fetch.</summary>
+    public Planner Planner { get; }
+
+    /// <summary><c>sync</c>: a whole run in this process.</summary>
+    public SyncRun Sync { get; }
+
+    /// <summary>The Lambda worker and <c>sync --plan</c> (the ECS task): a saved plan executed.</summary>
+    public SavedPlanExecutor Executor { get; }
+
+    /// <summary>The orchestrator Lambda: plan, save and route a trigger's run; report a failed one.</summary>
+    public SyncOrchestrator Orchestrator { get; }
+
+    /// <summary>The daily freshness check: the mirror's age as a metric.</summary>
+    public MirrorFreshness Freshness { get; }
+
+    /// <summary><c>prune</c>, from the CLI or the weekly orchestrator run.</summary>
+    public PruneRun Prune { get; }
 
     /// <summary>The store, by every port it offers (bottles, hash file, documents, reads for serving).</summary>
     public IStore Store { get; }

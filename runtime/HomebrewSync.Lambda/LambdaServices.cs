@@ -17,7 +17,6 @@ public sealed class LambdaServices : IDisposable
     }
 
     public SyncServices Services { get; }
-    public SyncPipeline Pipeline => Services.Pipeline;
     public LogLineObserver Log { get; }
 
     /// <summary>Lambda shows progress as log lines; the EMF metrics line goes to the same log, where CloudWatch reads it.</summary>

@@ -25,14 +25,14 @@ public sealed class OrchestratorFunction(RetryingInit<LambdaServices> container)
         switch (parsed)
         {
             case SyncTrigger trigger:
-                return await services.Pipeline.StartAsync(trigger, services.Log, budget.Token);
+                return await services.Services.Orchestrator.StartAsync(trigger, services.Log, budget.Token);
             case FailureNotice notice:
-                await services.Pipeline.NotifyFailureAsync(notice, services.Log, budget.Token);
+                await services.Services.Orchestrator.NotifyFailureAsync(notice, services.Log, budget.Token);
                 return new { notified = true };
             case FreshnessCheck:
-                return new { mirror_age_hours = await services.Pipeline.CheckFreshnessAsync(services.Display, budget.Token) };
+                return new { mirror_age_hours = await services.Services.Freshness.CheckFreshnessAsync(services.Display, budget.Token) };
             case PruneRequest prune:
-                var pruned = await services.Pipeline.PruneAsync(prune.KeepDays, dryRun: false, services.Log, budget.Token);
+                var pruned = await services.Services.Prune.PruneAsync(prune.KeepDays, dryRun: false, services.Log, budget.Token);
                 return new { removed = pruned.Count, removed_bytes = pruned.Bytes, kept = pruned.Kept };
             default:
                 throw new TriggerFormatException("Unrecognised input");

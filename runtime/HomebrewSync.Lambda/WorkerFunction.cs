@@ -18,8 +18,8 @@ public sealed class WorkerFunction(RetryingInit<LambdaServices> container)
 
     public Task<Stream> HandleAsync(Stream input) => HandlerSupport.HandleAsync(input, container, p => WorkerPayload.Parse(p), async (payload, services) =>
     {
-        var planKey = payload.Direct is { } direct ? await services.Pipeline.SavePlanAsync(direct, CancellationToken.None) : payload.PlanKey!;
-        var outcome = await services.Pipeline.ExecuteSavedPlanAsync(planKey, services.Display, CancellationToken.None);
+        var planKey = payload.Direct is { } direct ? await services.Services.Executor.SavePlanAsync(direct, CancellationToken.None) : payload.PlanKey!;
+        var outcome = await services.Services.Executor.ExecuteSavedPlanAsync(planKey, services.Display, CancellationToken.None);
         services.Log.Write($"Plan {planKey}: {outcome.Stored.Count} stored, {outcome.Failed.Count} failed, {outcome.Remaining} remaining after invocation {outcome.Invocations}");
         return new WorkerResult
         {

@@ -4,8 +4,6 @@ using System.Text.RegularExpressions;
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.Manifest;
 using HomebrewSync.Core.Storage;
-using Polly;
-using Polly.Retry;
 
 namespace HomebrewSync.Adapters.Files;
 
@@ -19,14 +17,12 @@ namespace HomebrewSync.Adapters.Files;
 public sealed partial class LocalFolderStore : IStore
 {
     private const string StagingDir = ".staging";
-    private const string LockName = ".bottles_hash.lock";
-    private const int LockRetries = 200;
-    private static readonly TimeSpan LockRetryDelay = TimeSpan.FromMilliseconds(25);
     private static readonly TimeSpan StaleStaging = TimeSpan.FromHours(6);
     private readonly string _root;
     private readonly string _rootWithSeparator;
     private readonly TimeProvider _time;
-    private readonly ResiliencePipeline _lockRetry;
+    private readonly HashFileLock _writeLock;
+    private readonly FolderLeases _leases;
 
     public LocalFolderStore(string root, TimeProvider time)
     {
@@ -34,17 +30,8 @@ public sealed partial class LocalFolderStore : IStore
         _root = Path.GetFullPath(root);
         _rootWithSeparator = Path.EndsInDirectorySeparator(_root) ? _root : _root + Path.DirectorySeparatorChar;
         _time = time;
-        // Another process holds the hash-file lock only for the moment of its write: wait for it, on the injected clock.
-        _lockRetry = new ResiliencePipelineBuilder { TimeProvider = time }
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<IOException>(),
-                MaxRetryAttempts = LockRetries,
-                Delay = LockRetryDelay,
-                BackoffType = DelayBackoffType.Constant,
-                UseJitter = true,
-            })
-            .Build();
+        _writeLock = new HashFileLock(_root, time);
+        _leases = new FolderLeases(PathOf, _writeLock);
     }
 
     public string Location => _root;
@@ -97,21 +84,21 @@ public sealed partial class LocalFolderStore : IStore
         }
         using var stream = new MemoryStream(bytes, writable: false);
         var manifest = await HashManifestSerializer.ReadAsync(stream, path, cancellationToken);
-        return new ManifestSnapshot(manifest, VersionOf(bytes));
+        return new ManifestSnapshot(manifest, AtomicFile.VersionOf(bytes));
     }
 
     public async Task<string> WriteManifestAsync(HashManifest manifest, string? expectedVersion, CancellationToken cancellationToken)
     {
         var bytes = await HashManifestSerializer.ToBytesAsync(manifest, cancellationToken);
         Directory.CreateDirectory(_root);
-        await using var lockHandle = await AcquireLockAsync(cancellationToken);
-        var current = File.Exists(ManifestPath) ? VersionOf(await File.ReadAllBytesAsync(ManifestPath, cancellationToken)) : null;
+        await using var lockHandle = await _writeLock.AcquireAsync(cancellationToken);
+        var current = File.Exists(ManifestPath) ? AtomicFile.VersionOf(await File.ReadAllBytesAsync(ManifestPath, cancellationToken)) : null;
         if (current != expectedVersion)
         {
             throw new ManifestConflictException($"{ManifestPath} changed since it was read (expected version {expectedVersion ?? "none"}, found {current ?? "none"})");
         }
-        await ReplaceAsync(ManifestPath, bytes, cancellationToken);
-        return VersionOf(bytes);
+        await AtomicFile.ReplaceAsync(ManifestPath, bytes, cancellationToken);
+        return AtomicFile.VersionOf(bytes);
     }
 
     public async Task<string?> BackupManifestAsync(string stamp, CancellationToken cancellationToken)
@@ -122,7 +109,7 @@ public sealed partial class LocalFolderStore : IStore
         }
         var bytes = await File.ReadAllBytesAsync(ManifestPath, cancellationToken);
         await File.WriteAllBytesAsync($"{ManifestPath}.backup-{stamp}", bytes, cancellationToken);
-        return VersionOf(bytes);
+        return AtomicFile.VersionOf(bytes);
     }
 
     public Task<IStagedBottle> StageAsync(string key, long? expectedSize, CancellationToken cancellationToken)
@@ -232,7 +219,7 @@ public sealed partial class LocalFolderStore : IStore
     }
 
     public Task PutDocumentAsync(string key, byte[] content, string contentType, CancellationToken cancellationToken) =>
-        ReplaceAsync(PathOf(key), content, cancellationToken);
+        AtomicFile.ReplaceAsync(PathOf(key), content, cancellationToken);
 
     public Task DeleteDocumentAsync(string key, CancellationToken cancellationToken)
     {
@@ -287,62 +274,13 @@ public sealed partial class LocalFolderStore : IStore
     // Files are read through this process: there is no link to hand out.
     public Task<Uri?> GetDownloadLinkAsync(string key, TimeSpan lifetime, CancellationToken cancellationToken) => Task.FromResult<Uri?>(null);
 
-    public async Task<string?> TryCreateLeaseAsync(string key, byte[] content, CancellationToken cancellationToken)
-    {
-        var path = LeasePath(key);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = path + $".{Guid.NewGuid():N}.tmp";
-        try
-        {
-            await File.WriteAllBytesAsync(temp, content, cancellationToken);
-            // Without overwrite the move is a hard link: it fails, atomically, where a lease already exists.
-            File.Move(temp, path, overwrite: false);
-            return VersionOf(content);
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            return null;
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-    }
+    public Task<string?> TryCreateLeaseAsync(string key, byte[] content, CancellationToken cancellationToken) =>
+        _leases.TryCreateAsync(key, content, cancellationToken);
 
-    public async Task<string?> TryReplaceLeaseAsync(string key, byte[] content, string expectedVersion, CancellationToken cancellationToken)
-    {
-        var path = LeasePath(key);
-        // Compare and swap under the store's write lock, as the hash file is written.
-        await using var lockHandle = await AcquireLockAsync(cancellationToken);
-        byte[] current;
-        try
-        {
-            current = await File.ReadAllBytesAsync(path, cancellationToken);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-        if (VersionOf(current) != expectedVersion)
-        {
-            return null;
-        }
-        await ReplaceAsync(path, content, cancellationToken);
-        return VersionOf(content);
-    }
+    public Task<string?> TryReplaceLeaseAsync(string key, byte[] content, string expectedVersion, CancellationToken cancellationToken) =>
+        _leases.TryReplaceAsync(key, content, expectedVersion, cancellationToken);
 
-    public async Task<(byte[] Content, string Version)?> ReadLeaseAsync(string key, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var bytes = await File.ReadAllBytesAsync(LeasePath(key), cancellationToken);
-            return (bytes, VersionOf(bytes));
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-    }
+    public Task<(byte[] Content, string Version)?> ReadLeaseAsync(string key, CancellationToken cancellationToken) => _leases.ReadAsync(key, cancellationToken);
 
     public async IAsyncEnumerable<string> ListLeasesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -354,13 +292,9 @@ public sealed partial class LocalFolderStore : IStore
 
     public Task DeleteLeaseAsync(string key, CancellationToken cancellationToken)
     {
-        File.Delete(LeasePath(key));
+        _leases.Delete(key);
         return Task.CompletedTask;
     }
-
-    private string LeasePath(string key) => Core.Coordination.StoreCoordinator.IsLeaseKey(key)
-        ? PathOf(key)
-        : throw new UnsafeStoreKeyException(key, "not a lease key");
 
     private string ManifestPath => Path.Combine(_root, ProductInfo.HashFileName);
 
@@ -394,41 +328,4 @@ public sealed partial class LocalFolderStore : IStore
     private static readonly EnumerationOptions NoLinksRecursive = new() { AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true, RecurseSubdirectories = true };
 
     private static bool IsLink(string path) => new FileInfo(path).LinkTarget is not null;
-
-    private static async Task ReplaceAsync(string path, byte[] content, CancellationToken cancellationToken)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = path + $".{Guid.NewGuid():N}.tmp";
-        try
-        {
-            await File.WriteAllBytesAsync(temp, content, cancellationToken);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-    }
-
-    private static string VersionOf(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
-
-    private async Task<FileStream> AcquireLockAsync(CancellationToken cancellationToken)
-    {
-        var path = Path.Combine(_root, LockName);
-        try
-        {
-            return await _lockRetry.ExecuteAsync(
-                static (p, _) => ValueTask.FromResult(new FileStream(p, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None)),
-                path,
-                cancellationToken);
-        }
-        catch (IOException ex)
-        {
-            // Held through every retry: name the lock, so the operator can find the process that keeps it.
-            throw new IOException(
-                $"The hash-file lock {path} was still held by another process after {LockRetries + 1} attempts over about "
-                + $"{(LockRetries * LockRetryDelay).TotalSeconds:0} s (another homebrew-sync writing this store?): {ex.Message}",
-                ex);
-        }
-    }
 }

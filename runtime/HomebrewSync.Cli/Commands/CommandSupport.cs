@@ -10,6 +10,6 @@ internal static class CommandSupport
     {
         var labels = new RunLabels(request.Host.Notifications.Trigger);
         return new PlanRequest(request.Settings.TargetPlatforms, request.Formulae, request.Force, request.Settings.IncludeDisabled,
-            services.Pipeline.SyncDate, request.Settings.ApiUrl, labels, request.RebuildHash);
+            services.Context.SyncDate, request.Settings.ApiUrl, labels, request.RebuildHash);
     }
 }

@@ -9,7 +9,7 @@ internal static class PlanCommand
 {
     public static async Task<int> RunAsync(CliRequest request, SyncServices services, ConsoleReporter reporter, CliConsole console, CancellationToken cancellationToken)
     {
-        var planned = await services.Pipeline.PlanAsync(CommandSupport.PlanRequestOf(request, services), reporter, cancellationToken);
+        var planned = await services.Planner.PlanAsync(CommandSupport.PlanRequestOf(request, services), reporter, cancellationToken);
         if (request.Json)
         {
             JsonOutput.Write(console.Out, new

@@ -14,7 +14,7 @@ internal static class PruneCommand
         PruneResult result;
         try
         {
-            result = await services.Pipeline.PruneAsync(request.KeepDays, request.DryRun, reporter, cancellationToken);
+            result = await services.Prune.PruneAsync(request.KeepDays, request.DryRun, reporter, cancellationToken);
         }
         catch (PruneRefusedException ex)
         {

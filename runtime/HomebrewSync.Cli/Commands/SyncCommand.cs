@@ -14,8 +14,8 @@ internal static class SyncCommand
     {
         var display = new RunDisplay(reporter, console.Error, reporter.ShowProgressAsync);
         var outcome = request.PlanKey is { } planKey
-            ? await services.Pipeline.ExecuteSavedPlanAsync(planKey, display, cancellationToken)
-            : await services.Pipeline.SyncAsync(CommandSupport.PlanRequestOf(request, services), display,
+            ? await services.Executor.ExecuteSavedPlanAsync(planKey, display, cancellationToken)
+            : await services.Sync.SyncAsync(CommandSupport.PlanRequestOf(request, services), display,
                 planned => { if (!request.Json) { PlanCommand.WriteTable(console.Error, planned); } }, cancellationToken);
         WriteSummary(request, services, console, outcome);
         return outcome.HasFailures ? ExitCodes.CompletedWithFailures : outcome.Done ? ExitCodes.Success : ExitCodes.Incomplete;

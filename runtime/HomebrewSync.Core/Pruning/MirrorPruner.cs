@@ -65,24 +65,9 @@ public static class MirrorPruner
         var listedObjects = snapshot.Manifest.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal);
         var keptObjects = remaining.Select(e => e.Value.S3Key).ToHashSet(StringComparer.Ordinal);
 
-        var unlisted = new List<PruneItem>();
-        await foreach (var obj in bottles.ListAsync(cancellationToken))
-        {
-            if (!listedObjects.Contains(obj.Key) && obj.LastModified is { } modified && now - modified >= UnlistedGrace)
-            {
-                unlisted.Add(new PruneItem(obj.Key, obj.Size, null, "named by no hash-file entry"));
-            }
-        }
-
+        var unlisted = await UnlistedAsync(bottles, listedObjects, now, cancellationToken);
         var inUse = remaining.Select(e => (BottleNaming.ImageName(e.Value.FormulaName), e.Value.FormulaVersion)).ToHashSet();
-        var manifests = new List<PruneItem>();
-        await foreach (var doc in documents.ListDocumentsAsync(BottleNaming.IndexPrefix, cancellationToken))
-        {
-            if (StoreKeys.IsIndexKey(doc.Key) && !wantedIndexes.Contains(doc.Key) && !IndexInUse(doc.Key, inUse))
-            {
-                manifests.Add(new PruneItem(doc.Key, doc.Size, null, "image index of a version the mirror no longer keeps"));
-            }
-        }
+        var manifests = await UnusedIndexesAsync(documents, wantedIndexes, inUse, cancellationToken);
 
         var supersededItems = superseded
             .Where(e => !keptObjects.Contains(e.Value.S3Key))
@@ -96,6 +81,43 @@ public static class MirrorPruner
             return result;
         }
 
+        await RemoveAsync(result, superseded, bottles, hashFile, documents, time, log, cancellationToken);
+        return result;
+    }
+
+    /// <summary>Bottle objects no hash-file entry names, older than <see cref="UnlistedGrace"/>.</summary>
+    private static async Task<List<PruneItem>> UnlistedAsync(IBottleStore bottles, HashSet<string> listedObjects, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var unlisted = new List<PruneItem>();
+        await foreach (var obj in bottles.ListAsync(cancellationToken))
+        {
+            if (!listedObjects.Contains(obj.Key) && obj.LastModified is { } modified && now - modified >= UnlistedGrace)
+            {
+                unlisted.Add(new PruneItem(obj.Key, obj.Size, null, "named by no hash-file entry"));
+            }
+        }
+        return unlisted;
+    }
+
+    /// <summary>Image indexes of versions neither the catalog's targets nor a kept hash-file entry need.</summary>
+    private static async Task<List<PruneItem>> UnusedIndexesAsync(IDocumentStore documents, HashSet<string> wantedIndexes, HashSet<(string, string)> inUse,
+        CancellationToken cancellationToken)
+    {
+        var manifests = new List<PruneItem>();
+        await foreach (var doc in documents.ListDocumentsAsync(BottleNaming.IndexPrefix, cancellationToken))
+        {
+            if (StoreKeys.IsIndexKey(doc.Key) && !wantedIndexes.Contains(doc.Key) && !IndexInUse(doc.Key, inUse))
+            {
+                manifests.Add(new PruneItem(doc.Key, doc.Size, null, "image index of a version the mirror no longer keeps"));
+            }
+        }
+        return manifests;
+    }
+
+    /// <summary>The removal itself: the hash file first, then the objects.</summary>
+    private static async Task RemoveAsync(PruneResult result, Dictionary<string, HashEntry> superseded, IBottleStore bottles, IHashFileStore hashFile,
+        IDocumentStore documents, TimeProvider time, Action<string> log, CancellationToken cancellationToken)
+    {
         // 1. The hash file, without the superseded entries: from here on nothing lists what is about to go.
         if (superseded.Count > 0)
         {
@@ -128,7 +150,6 @@ public static class MirrorPruner
                 log($"Removed {item.ObjectKey}: {item.Reason}");
             }
         }
-        return result;
     }
 
     /// <summary>A deletion the store refuses (a key outside the grammar, a link) is left in place with a warning; the prune goes on.</summary>

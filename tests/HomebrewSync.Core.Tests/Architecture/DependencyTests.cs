@@ -12,7 +12,7 @@ public sealed class DependencyTests
     [Fact]
     public void Core_ReferencesNoAdapterHostOrAwsAssembly()
     {
-        var references = typeof(HomebrewSync.Core.Pipeline.SyncPipeline).Assembly.GetReferencedAssemblies().Select(a => a.Name!).ToArray();
+        var references = typeof(HomebrewSync.Core.Pipeline.SyncRun).Assembly.GetReferencedAssemblies().Select(a => a.Name!).ToArray();
 
         Assert.Contains("HomebrewSync.Contracts", references);
         Assert.DoesNotContain(references, r => ForbiddenForCore.Any(f => r.StartsWith(f, StringComparison.Ordinal)));
@@ -21,7 +21,7 @@ public sealed class DependencyTests
     [Fact]
     public void Core_UsesNoHttpClientOrAwsType()
     {
-        var used = TypeReferences(typeof(HomebrewSync.Core.Pipeline.SyncPipeline).Assembly);
+        var used = TypeReferences(typeof(HomebrewSync.Core.Pipeline.SyncRun).Assembly);
 
         Assert.NotEmpty(used);
         Assert.DoesNotContain(used, t => t.StartsWith("System.Net.Http", StringComparison.Ordinal) || t.StartsWith("Amazon", StringComparison.Ordinal)

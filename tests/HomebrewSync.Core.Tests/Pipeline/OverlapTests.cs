@@ -23,13 +23,13 @@ public sealed class OverlapTests
         var store = new InMemoryStore();
         var slack = new RecordingNotifier();
         var time = new FakeTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
-        var pipeline = new SyncPipeline(new SyncPorts(store, store, store, store, FakeRegistry.Catalog(formulae), registry, slack),
+        var context = new SyncContext(new SyncPorts(store, store, store, store, FakeRegistry.Catalog(formulae), registry, slack),
             new SyncSettings { TargetPlatforms = Tags, MaxConcurrentDownloads = 2 }, new NotificationSettings(), time);
         var log = new StringWriter();
         PlannedRun? planned = null;
         var request = new PlanRequest(Tags, null, false, false, new DateOnly(2025, 7, 21), SyncSettings.DefaultApiUrl, new RunLabels("Manual"));
 
-        var run = pipeline.SyncAsync(request, new RunDisplay(new LogLineObserver(log), log), p => planned = p, CancellationToken.None);
+        var run = new SyncRun(context).SyncAsync(request, new RunDisplay(new LogLineObserver(log), log), p => planned = p, CancellationToken.None);
 
         // A bottle is being fetched while not one size is known: no plan report, no "started" yet.
         await opened.Task.WaitAsync(TimeSpan.FromMinutes(1));
@@ -53,12 +53,12 @@ public sealed class OverlapTests
         var registry = new FakeRegistry(formulae);
         var store = new InMemoryStore();
         var slack = new RecordingNotifier();
-        var pipeline = new SyncPipeline(new SyncPorts(store, store, store, store, FakeRegistry.Catalog(formulae), registry, slack),
+        var context = new SyncContext(new SyncPorts(store, store, store, store, FakeRegistry.Catalog(formulae), registry, slack),
             new SyncSettings { TargetPlatforms = Tags, MaxDownloadBytes = 1_000_000 }, new NotificationSettings(), new FakeTimeProvider());
         var log = new StringWriter();
         var request = new PlanRequest(Tags, null, false, false, new DateOnly(2025, 7, 21), SyncSettings.DefaultApiUrl, new RunLabels("Manual"));
 
-        var ex = await Assert.ThrowsAsync<PlanInputException>(() => pipeline.SyncAsync(request, new RunDisplay(new LogLineObserver(log), log), null, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<PlanInputException>(() => new SyncRun(context).SyncAsync(request, new RunDisplay(new LogLineObserver(log), log), null, CancellationToken.None));
 
         Assert.Contains("nothing was downloaded", ex.Message, StringComparison.Ordinal);
         Assert.All(formulae, f => Assert.Equal(0, registry.Opens(f.Bottles["arm64_sonoma"].Sha256)));

@@ -22,22 +22,22 @@ public sealed class PruneTests
 
     private static FakeFormula Tool(string name, string version) => new FormulaBuilder(name).WithVersion(version).WithBottles(Tags, 1_000).Build();
 
-    private SyncPipeline Pipeline(IEnumerable<FakeFormula> catalog, IBottleStore? bottles = null)
+    private SyncContext Context(IEnumerable<FakeFormula> catalog, IBottleStore? bottles = null)
     {
         var formulae = catalog.ToArray();
         var ports = new SyncPorts(bottles ?? _store, _store, _store, _store, FakeRegistry.Catalog(formulae), new FakeRegistry(formulae), new RecordingNotifier());
-        return new SyncPipeline(ports, new SyncSettings { TargetPlatforms = Tags, MaxConcurrentDownloads = 2 }, new NotificationSettings(), _time);
+        return new SyncContext(ports, new SyncSettings { TargetPlatforms = Tags, MaxConcurrentDownloads = 2 }, new NotificationSettings(), _time);
     }
 
     private async Task SyncAsync(IEnumerable<FakeFormula> catalog, DateOnly date)
     {
         var request = new PlanRequest(Tags, null, false, false, date, SyncSettings.DefaultApiUrl, new RunLabels("Manual"));
-        var outcome = await Pipeline(catalog).SyncAsync(request, new RunDisplay(new LogLineObserver(_log), _log), null, CancellationToken.None);
+        var outcome = await new SyncRun(Context(catalog)).SyncAsync(request, new RunDisplay(new LogLineObserver(_log), _log), null, CancellationToken.None);
         Assert.False(outcome.HasFailures);
     }
 
     private Task<PruneResult> PruneAsync(IEnumerable<FakeFormula> catalog, int keepDays, bool dryRun = false, IBottleStore? bottles = null) =>
-        Pipeline(catalog, bottles).PruneAsync(keepDays, dryRun, new LogLineObserver(_log), CancellationToken.None);
+        new PruneRun(Context(catalog, bottles)).PruneAsync(keepDays, dryRun, new LogLineObserver(_log), CancellationToken.None);
 
     private async Task<HashManifest> HashFileAsync() => (await _store.ReadManifestAsync(CancellationToken.None))!.Manifest;
 
@@ -218,8 +218,8 @@ public sealed class PruneTests
 
         await Assert.ThrowsAsync<PruneRefusedException>(() => PruneAsync([], keepDays: 0));
         var empty = new InMemoryStore();
-        var pipeline = new SyncPipeline(new SyncPorts(empty, empty, empty, empty, FakeRegistry.Catalog([Tool("a", "1")]), new FakeRegistry([]), new RecordingNotifier()), new SyncSettings { TargetPlatforms = Tags }, new NotificationSettings(), _time);
-        await Assert.ThrowsAsync<PruneRefusedException>(() => pipeline.PruneAsync(0, false, new LogLineObserver(_log), CancellationToken.None));
+        var context = new SyncContext(new SyncPorts(empty, empty, empty, empty, FakeRegistry.Catalog([Tool("a", "1")]), new FakeRegistry([]), new RecordingNotifier()), new SyncSettings { TargetPlatforms = Tags }, new NotificationSettings(), _time);
+        await Assert.ThrowsAsync<PruneRefusedException>(() => new PruneRun(context).PruneAsync(0, false, new LogLineObserver(_log), CancellationToken.None));
 
         Assert.Equal(before, _store.Objects.Count);
     }

@@ -19,7 +19,7 @@ public sealed class RunMessagesTests
     private readonly RecordingNotifier _slack = new();
     private readonly StringWriter _log = new();
 
-    private SyncPipeline Pipeline()
+    private SyncContext Context()
     {
         FakeFormula[] formulae =
         [
@@ -28,15 +28,15 @@ public sealed class RunMessagesTests
             new FormulaBuilder("certs").WithBottle("all").Build(),
         ];
         var ports = new SyncPorts(_store, _store, _store, _store, FakeRegistry.Catalog(formulae), new FakeRegistry(formulae), _slack);
-        return new SyncPipeline(ports, new SyncSettings { TargetPlatforms = Tags }, new NotificationSettings { Environment = "prod" },
+        return new SyncContext(ports, new SyncSettings { TargetPlatforms = Tags }, new NotificationSettings { Environment = "prod" },
             new FakeTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero)));
     }
 
-    private async Task<string> SavedPlanAsync(SyncPipeline pipeline)
+    private async Task<string> SavedPlanAsync(SyncContext context)
     {
         var request = new PlanRequest(Tags, null, false, false, new DateOnly(2025, 7, 21), SyncSettings.DefaultApiUrl, new RunLabels("Manual", "admin@company.com", "high"));
-        var planned = await pipeline.PlanAsync(request, new LogLineObserver(_log), CancellationToken.None);
-        return await pipeline.SavePlanAsync(planned.Plan, CancellationToken.None);
+        var planned = await new Planner(context).PlanAsync(request, new LogLineObserver(_log), CancellationToken.None);
+        return await new SavedPlanExecutor(context).SavePlanAsync(planned.Plan, CancellationToken.None);
     }
 
     private string LastContext() => string.Join(" ", Assert.IsType<ContextBlock>(_slack.Messages[^1].Blocks[^1]).Elements);
@@ -44,10 +44,10 @@ public sealed class RunMessagesTests
     [Fact]
     public async Task Complete_CountsTheMirrorByTargetTagAsStatsDoes_AndNamesWhoAsked_AndTheExecutorLogsIt()
     {
-        var pipeline = Pipeline();
-        var plan = await SavedPlanAsync(pipeline);
+        var context = Context();
+        var plan = await SavedPlanAsync(context);
 
-        var outcome = await pipeline.ExecuteSavedPlanAsync(plan, new RunDisplay(new LogLineObserver(_log), _log), CancellationToken.None);
+        var outcome = await new SavedPlanExecutor(context).ExecuteSavedPlanAsync(plan, new RunDisplay(new LogLineObserver(_log), _log), CancellationToken.None);
 
         Assert.True(outcome.Done);
         var stats = MirrorCoverage.Of((await _store.ReadManifestAsync(CancellationToken.None))!.Manifest, Tags);
@@ -61,10 +61,10 @@ public sealed class RunMessagesTests
     [Fact]
     public async Task Failed_FromTheStateMachine_NamesWhoAsked()
     {
-        var pipeline = Pipeline();
-        var plan = await SavedPlanAsync(pipeline);
+        var context = Context();
+        var plan = await SavedPlanAsync(context);
 
-        await pipeline.NotifyFailureAsync(new FailureNotice { Error = new StateError { Error = "States.Timeout" }, PlanKey = plan }, new LogLineObserver(_log), CancellationToken.None);
+        await new SyncOrchestrator(context).NotifyFailureAsync(new FailureNotice { Error = new StateError { Error = "States.Timeout" }, PlanKey = plan }, new LogLineObserver(_log), CancellationToken.None);
 
         Assert.Equal(["❌ Homebrew Bottles Sync Failed"], _slack.Headers);
         Assert.Equal("Requested by admin@company.com • Priority high", LastContext());

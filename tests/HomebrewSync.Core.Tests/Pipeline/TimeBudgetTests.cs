@@ -20,37 +20,37 @@ public sealed class TimeBudgetTests
     private readonly RecordingNotifier _slack = new();
     private readonly StringWriter _log = new();
 
-    private (SyncPipeline Pipeline, FakeRegistry Registry, FakeFormula[] Formulae) Build(int count, SyncSettings settings)
+    private (SyncContext Context, FakeRegistry Registry, FakeFormula[] Formulae) Build(int count, SyncSettings settings)
     {
         var formulae = Enumerable.Range(0, count).Select(i => new FormulaBuilder($"tool{i}").WithVersion("1.0").WithBottle("arm64_sonoma", 1_000 + i).Build()).ToArray();
         // A stalled download leaves the worker waiting for a deadline: the clock runs to the next timer.
         var registry = new FakeRegistry(formulae) { OnStall = ct => _time.Blocked(() => !ct.IsCancellationRequested) };
         var ports = new SyncPorts(_store, _store, _store, _store, FakeRegistry.Catalog(formulae), registry, _slack);
         var notifications = new NotificationSettings { Environment = "prod", SyncMethod = "Lambda", EmitMetrics = true };
-        return (new SyncPipeline(ports, settings with { TargetPlatforms = Tags }, notifications, _time), registry, formulae);
+        return (new SyncContext(ports, settings with { TargetPlatforms = Tags }, notifications, _time), registry, formulae);
     }
 
-    private async Task<string> PlanAsync(SyncPipeline pipeline)
+    private async Task<string> PlanAsync(SyncContext context)
     {
         var request = new PlanRequest(Tags, null, false, false, new DateOnly(2025, 7, 21), SyncSettings.DefaultApiUrl, new RunLabels("Scheduled"));
-        var planned = await pipeline.PlanAsync(request, new LogLineObserver(_log), CancellationToken.None);
-        return await pipeline.SavePlanAsync(planned.Plan, CancellationToken.None);
+        var planned = await new Planner(context).PlanAsync(request, new LogLineObserver(_log), CancellationToken.None);
+        return await new SavedPlanExecutor(context).SavePlanAsync(planned.Plan, CancellationToken.None);
     }
 
     /// <summary>Runs one worker invocation; the fake clock moves only while the worker waits (a back-off, a stalled download).</summary>
-    private Task<SyncOutcome> InvokeAsync(SyncPipeline pipeline, string planKey) =>
-        _time.RunAsync(pipeline.ExecuteSavedPlanAsync(planKey, new RunDisplay(new LogLineObserver(_log), _log), CancellationToken.None));
+    private Task<SyncOutcome> InvokeAsync(SyncContext context, string planKey) =>
+        _time.RunAsync(new SavedPlanExecutor(context).ExecuteSavedPlanAsync(planKey, new RunDisplay(new LogLineObserver(_log), _log), CancellationToken.None));
 
     [Fact]
     public async Task BottleThatStallsOnEveryAttempt_IsFailedWithItsReason_AndTheRunEnds()
     {
         var settings = new SyncSettings { RetryAttempts = 2, DownloadTimeout = TimeSpan.FromSeconds(10), RetryDelay = TimeSpan.FromSeconds(1), TimeBudget = TimeSpan.FromSeconds(100), MaxConcurrentDownloads = 1 };
-        var (pipeline, registry, formulae) = Build(2, settings);
+        var (context, registry, formulae) = Build(2, settings);
         registry.Stalling.Add(formulae[0].Bottles["arm64_sonoma"].Sha256);
-        var plan = await PlanAsync(pipeline);
+        var plan = await PlanAsync(context);
         var started = _time.GetUtcNow();
 
-        var outcome = await InvokeAsync(pipeline, plan);
+        var outcome = await InvokeAsync(context, plan);
 
         Assert.True(outcome.Done);
         var failure = Assert.Single(outcome.Failed);
@@ -68,13 +68,13 @@ public sealed class TimeBudgetTests
     public async Task RetryAfterLongerThanTheBudgetLeaves_FailsTheBottleForTheBudget_WithoutWaiting()
     {
         var settings = new SyncSettings { RetryAttempts = 3, DownloadTimeout = TimeSpan.FromSeconds(10), RetryDelay = TimeSpan.FromSeconds(1), TimeBudget = TimeSpan.FromSeconds(120) };
-        var (pipeline, registry, formulae) = Build(1, settings);
+        var (context, registry, formulae) = Build(1, settings);
         var sha = formulae[0].Bottles["arm64_sonoma"].Sha256;
         registry.Throttled[sha] = TimeSpan.FromMinutes(4);
-        var plan = await PlanAsync(pipeline);
+        var plan = await PlanAsync(context);
         var started = _time.GetUtcNow();
 
-        var outcome = await InvokeAsync(pipeline, plan);
+        var outcome = await InvokeAsync(context, plan);
 
         var failure = Assert.Single(outcome.Failed);
         Assert.Equal(FailureKind.Budget, failure.Kind);
@@ -91,10 +91,10 @@ public sealed class TimeBudgetTests
     public async Task BottleThatStallsPastTheWorkersDeadline_IsCutOffByTheBudget_NotItsAttemptTimeout_AndTheRunEnds()
     {
         var settings = new SyncSettings { RetryAttempts = 2, DownloadTimeout = TimeSpan.FromSeconds(10), RetryDelay = TimeSpan.FromSeconds(1), TimeBudget = TimeSpan.FromSeconds(100), MaxConcurrentDownloads = 1 };
-        var (pipeline, registry, formulae) = Build(1, settings);
+        var (context, registry, formulae) = Build(1, settings);
         var sha = formulae[0].Bottles["arm64_sonoma"].Sha256;
         registry.Stalling.Add(sha);
-        var plan = await PlanAsync(pipeline);
+        var plan = await PlanAsync(context);
         // A slow store: reading the hash file takes 95 s of the 100 s budget, so the invocation's one bottle starts
         // (the first always does) with 5 s left, less than its 10 s attempt.
         _store.OnManifestRead = () =>
@@ -104,7 +104,7 @@ public sealed class TimeBudgetTests
         };
         var started = _time.GetUtcNow();
 
-        var outcome = await InvokeAsync(pipeline, plan);
+        var outcome = await InvokeAsync(context, plan);
 
         var failure = Assert.Single(outcome.Failed);
         Assert.Equal((FailureKind.Budget, BudgetAdvice), (failure.Kind, failure.Reason));
@@ -124,14 +124,14 @@ public sealed class TimeBudgetTests
     {
         // Each download takes 30 s of the fake clock; a bottle may take 303 s at worst; the budget is 340 s.
         var settings = new SyncSettings { RetryAttempts = 2, DownloadTimeout = TimeSpan.FromSeconds(100), RetryDelay = TimeSpan.FromSeconds(1), TimeBudget = TimeSpan.FromSeconds(340), MaxConcurrentDownloads = 1 };
-        var (pipeline, registry, _) = Build(5, settings);
+        var (context, registry, _) = Build(5, settings);
         registry.OnOpen = _ => _time.Advance(TimeSpan.FromSeconds(30));
-        var plan = await PlanAsync(pipeline);
+        var plan = await PlanAsync(context);
 
         var outcomes = new List<SyncOutcome>();
         do
         {
-            outcomes.Add(await pipeline.ExecuteSavedPlanAsync(plan, new RunDisplay(new LogLineObserver(_log), _log), CancellationToken.None));
+            outcomes.Add(await new SavedPlanExecutor(context).ExecuteSavedPlanAsync(plan, new RunDisplay(new LogLineObserver(_log), _log), CancellationToken.None));
         }
         while (!outcomes[^1].Done && outcomes.Count < 10);
 

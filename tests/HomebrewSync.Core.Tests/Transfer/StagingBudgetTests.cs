@@ -84,12 +84,12 @@ public sealed class StagingBudgetTests
         var store = new InMemoryStore();
         var staging = new CountingStagingStore(store);
         var settings = new SyncSettings { TargetPlatforms = Tags, MaxConcurrentDownloads = 8, StagingLimitBytes = 7_000, MaxDownloadBytes = 1_000_000 };
-        var pipeline = new SyncPipeline(new SyncPorts(staging, store, store, store, FakeRegistry.Catalog(formulae), new FakeRegistry(formulae), new RecordingNotifier()),
-            settings, new NotificationSettings(), new FakeTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero)));
+        var run = new SyncRun(new SyncContext(new SyncPorts(staging, store, store, store, FakeRegistry.Catalog(formulae), new FakeRegistry(formulae), new RecordingNotifier()),
+            settings, new NotificationSettings(), new FakeTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero))));
         var log = new StringWriter();
         var request = new PlanRequest(Tags, null, false, false, new DateOnly(2025, 7, 21), SyncSettings.DefaultApiUrl, new RunLabels("Manual"));
 
-        var outcome = await pipeline.SyncAsync(request, new RunDisplay(new LogLineObserver(log), log), null, CancellationToken.None);
+        var outcome = await run.SyncAsync(request, new RunDisplay(new LogLineObserver(log), log), null, CancellationToken.None);
 
         Assert.Equal(12, outcome.Stored.Count);
         var failed = Assert.Single(outcome.Failed);
@@ -102,13 +102,13 @@ public sealed class StagingBudgetTests
     public void Route_ABottleLargerThanTheWorkersStagingSpace_GoesToEcs()
     {
         var store = new InMemoryStore();
-        var pipeline = new SyncPipeline(new SyncPorts(store, store, store, store, FakeRegistry.Catalog([]), new FakeRegistry([]), new RecordingNotifier()),
-            new SyncSettings { TargetPlatforms = Tags, StagingLimitBytes = 10_000 }, new NotificationSettings { EcsClusterName = "sync", SizeThresholdGb = 5 }, new FakeTimeProvider());
+        var orchestrator = new SyncOrchestrator(new SyncContext(new SyncPorts(store, store, store, store, FakeRegistry.Catalog([]), new FakeRegistry([]), new RecordingNotifier()),
+            new SyncSettings { TargetPlatforms = Tags, StagingLimitBytes = 10_000 }, new NotificationSettings { EcsClusterName = "sync", SizeThresholdGb = 5 }, new FakeTimeProvider()));
         static SyncPlan Plan(params PlannedBottle[] bottles) => new() { SyncDate = "2025-07-21", CreatedAt = DateTimeOffset.UnixEpoch, ApiUrl = "https://x", Platforms = Tags, Bottles = bottles };
         PlannedBottle Bottle(long size) => new() { Key = $"k{size}", FormulaName = "k", FormulaVersion = "1", Platform = "arm64_sonoma", Sha256 = new string('a', 64), Url = "https://ghcr.io/x", ObjectKey = "2025-07-21/k-1.arm64_sonoma.bottle.tar.gz", Size = size };
 
-        Assert.Equal("lambda", pipeline.Route(Plan(Bottle(9_000), Bottle(9_000))).ToLowerInvariant());
-        Assert.Equal("ecs", pipeline.Route(Plan(Bottle(10_001))).ToLowerInvariant());
+        Assert.Equal("lambda", orchestrator.Route(Plan(Bottle(9_000), Bottle(9_000))).ToLowerInvariant());
+        Assert.Equal("ecs", orchestrator.Route(Plan(Bottle(10_001))).ToLowerInvariant());
     }
 
     /// <summary>The bottle port, counting the bytes of the bottles being staged at each moment.</summary>

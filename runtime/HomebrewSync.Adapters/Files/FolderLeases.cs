@@ -1,0 +1,73 @@
+using HomebrewSync.Core.Coordination;
+using HomebrewSync.Core.Storage;
+
+namespace HomebrewSync.Adapters.Files;
+
+/// <summary>
+/// The local store's lease files under <c>leases/</c>: created by an atomic no-overwrite move, replaced by compare-and-swap
+/// under the store's write lock.
+/// </summary>
+/// <param name="pathOf">The store's path of a key, checked to stay inside the root and off links.</param>
+internal sealed class FolderLeases(Func<string, string> pathOf, HashFileLock writeLock)
+{
+    public async Task<string?> TryCreateAsync(string key, byte[] content, CancellationToken cancellationToken)
+    {
+        var path = LeasePath(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = path + $".{Guid.NewGuid():N}.tmp";
+        try
+        {
+            await File.WriteAllBytesAsync(temp, content, cancellationToken);
+            // Without overwrite the move is a hard link: it fails, atomically, where a lease already exists.
+            File.Move(temp, path, overwrite: false);
+            return AtomicFile.VersionOf(content);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return null;
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    public async Task<string?> TryReplaceAsync(string key, byte[] content, string expectedVersion, CancellationToken cancellationToken)
+    {
+        var path = LeasePath(key);
+        // Compare and swap under the store's write lock, as the hash file is written.
+        await using var lockHandle = await writeLock.AcquireAsync(cancellationToken);
+        byte[] current;
+        try
+        {
+            current = await File.ReadAllBytesAsync(path, cancellationToken);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        if (AtomicFile.VersionOf(current) != expectedVersion)
+        {
+            return null;
+        }
+        await AtomicFile.ReplaceAsync(path, content, cancellationToken);
+        return AtomicFile.VersionOf(content);
+    }
+
+    public async Task<(byte[] Content, string Version)?> ReadAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var bytes = await File.ReadAllBytesAsync(LeasePath(key), cancellationToken);
+            return (bytes, AtomicFile.VersionOf(bytes));
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public void Delete(string key) => File.Delete(LeasePath(key));
+
+    private string LeasePath(string key) => StoreCoordinator.IsLeaseKey(key) ? pathOf(key) : throw new UnsafeStoreKeyException(key, "not a lease key");
+}

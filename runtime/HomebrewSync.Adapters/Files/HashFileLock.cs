@@ -1,0 +1,54 @@
+using Polly;
+using Polly.Retry;
+
+namespace HomebrewSync.Adapters.Files;
+
+/// <summary>
+/// The local store's write lock (<c>.bottles_hash.lock</c> at its root), held for the moment of a compare-and-swap of the
+/// hash file or a lease; another process holding it is waited for, on the injected clock.
+/// </summary>
+internal sealed class HashFileLock
+{
+    private const string LockName = ".bottles_hash.lock";
+    private const int LockRetries = 200;
+    private static readonly TimeSpan LockRetryDelay = TimeSpan.FromMilliseconds(25);
+    private readonly string _path;
+    private readonly ResiliencePipeline _retry;
+
+    public HashFileLock(string root, TimeProvider time)
+    {
+        _path = Path.Combine(root, LockName);
+        // Another process holds the hash-file lock only for the moment of its write: wait for it, on the injected clock.
+        _retry = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<IOException>(),
+                MaxRetryAttempts = LockRetries,
+                Delay = LockRetryDelay,
+                BackoffType = DelayBackoffType.Constant,
+                UseJitter = true,
+            })
+            .Build();
+    }
+
+    /// <returns>The open lock file; disposing it releases the lock.</returns>
+    /// <exception cref="IOException">Still held by another process after every retry.</exception>
+    public async Task<FileStream> AcquireAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _retry.ExecuteAsync(
+                static (p, _) => ValueTask.FromResult(new FileStream(p, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None)),
+                _path,
+                cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            // Held through every retry: name the lock, so the operator can find the process that keeps it.
+            throw new IOException(
+                $"The hash-file lock {_path} was still held by another process after {LockRetries + 1} attempts over about "
+                + $"{(LockRetries * LockRetryDelay).TotalSeconds:0} s (another homebrew-sync writing this store?): {ex.Message}",
+                ex);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using System.Security.Cryptography;
+using Amazon.S3;
+using Amazon.S3.Model;
+using HomebrewSync.Core.Coordination;
+using HomebrewSync.Core.Storage;
+
+namespace HomebrewSync.Aws;
+
+/// <summary>The store's lease objects under <c>leases/</c>, created and replaced only with If-None-Match / If-Match.</summary>
+/// <param name="fullKey">The object key of a store key (the bucket prefix added).</param>
+internal sealed class S3LeaseObjects(IAmazonS3 s3, string bucket, Func<string, string> fullKey, S3Encryption encryption)
+{
+    public async Task<string?> TryCreateAsync(string key, byte[] content, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await s3.PutObjectAsync(LeaseRequest(key, content, r => r.IfNoneMatch = "*"), cancellationToken)).ETag;
+        }
+        catch (AmazonS3Exception ex) when (S3Errors.IsConflict(ex))
+        {
+            return await OursAsync(key, content, cancellationToken);
+        }
+    }
+
+    public async Task<string?> TryReplaceAsync(string key, byte[] content, string expectedVersion, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await s3.PutObjectAsync(LeaseRequest(key, content, r => r.IfMatch = expectedVersion), cancellationToken)).ETag;
+        }
+        catch (AmazonS3Exception ex) when (S3Errors.IsConflict(ex) || S3Errors.IsMissingObject(ex))
+        {
+            return await OursAsync(key, content, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// After a refused conditional write: the SDK may have retried a write that had already succeeded (its answer lost),
+    /// so a lease that now holds exactly these bytes is ours.
+    /// </summary>
+    private async Task<string?> OursAsync(string key, byte[] content, CancellationToken cancellationToken) =>
+        await ReadAsync(key, cancellationToken) is { } current && current.Content.AsSpan().SequenceEqual(content) ? current.Version : null;
+
+    public async Task<(byte[] Content, string Version)?> ReadAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await s3.GetObjectAsync(bucket, fullKey(LeaseKey(key)), cancellationToken);
+            await using var body = response.ResponseStream;
+            using var buffer = new MemoryStream();
+            await body.CopyToAsync(buffer, cancellationToken);
+            return (buffer.ToArray(), response.ETag);
+        }
+        catch (AmazonS3Exception ex) when (S3Errors.IsMissingObject(ex))
+        {
+            return null;
+        }
+    }
+
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken) =>
+        await S3Errors.Wrap($"delete of {key}", () => s3.DeleteObjectAsync(bucket, fullKey(LeaseKey(key)), cancellationToken));
+
+    private PutObjectRequest LeaseRequest(string key, byte[] content, Action<PutObjectRequest> condition)
+    {
+        var request = new PutObjectRequest
+        {
+            BucketName = bucket,
+            Key = fullKey(LeaseKey(key)),
+            InputStream = new MemoryStream(content, writable: false),
+            ContentType = "application/json",
+            ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
+            ChecksumSHA256 = Convert.ToBase64String(SHA256.HashData(content)),
+        };
+        encryption.Apply(request);
+        condition(request);
+        return request;
+    }
+
+    private static string LeaseKey(string key) => StoreCoordinator.IsLeaseKey(key) ? key : throw new UnsafeStoreKeyException(key, "not a lease key");
+}

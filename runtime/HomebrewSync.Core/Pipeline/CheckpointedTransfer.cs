@@ -1,0 +1,38 @@
+using HomebrewSync.Contracts;
+using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.Progress;
+using HomebrewSync.Core.Storage;
+using HomebrewSync.Core.Transfer;
+
+namespace HomebrewSync.Core.Pipeline;
+
+/// <summary>
+/// The transfer every run shares: the engine over a plan, the hash file checkpointed as bottles are stored, the host's live
+/// progress and (without a time budget) Slack progress updates until it ends.
+/// </summary>
+internal sealed class CheckpointedTransfer(SyncContext context)
+{
+    /// <param name="sizesSoFar">Sizes learnt after the plan was made (sha256, bytes): a body already downloading is held to its size from then on.</param>
+    public async Task<(TransferResult Transfer, HashManifest Manifest)> RunAsync(
+        SyncPlan plan, ManifestSnapshot? snapshot, ProgressTracker progress, RunDisplay display, DateTimeOffset? deadline, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, long>? sizesSoFar = null)
+    {
+        var checkpointer = new ManifestCheckpointer(context.Ports.HashFile, snapshot, context.Settings.BatchSize, context.Time, display.Observer);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var any = plan.Bottles.Count > 0;
+        var live = any && display.Live is { } show ? show(progress, stop.Token) : Task.CompletedTask;
+        // Slack progress updates are for long runs on hosts without a time budget (ECS, the CLI).
+        var updates = any && deadline is null ? context.Notifications.For(null, plan).RunProgressUpdatesAsync(progress, stop.Token) : Task.CompletedTask;
+        try
+        {
+            var transfer = await context.Engine.RunAsync(plan, checkpointer, progress, display.Observer, deadline, cancellationToken, sizesSoFar);
+            return (transfer, checkpointer.Manifest);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await live;
+            await updates;
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using HomebrewSync.Core.Catalog;
+using HomebrewSync.Core.Coordination;
+using HomebrewSync.Core.Progress;
+using HomebrewSync.Core.Pruning;
+using HomebrewSync.Core.Transfer;
+
+namespace HomebrewSync.Core.Pipeline;
+
+/// <summary>
+/// <c>prune</c> (the CLI, the weekly orchestrator run): the whole catalog read, then <see cref="MirrorPruner"/> alone at the store.
+/// </summary>
+public sealed class PruneRun(SyncContext context)
+{
+    private readonly SyncContext _context = context ?? throw new ArgumentNullException(nameof(context));
+
+    /// <summary>
+    /// Removes what the mirror no longer needs: bottles the target tags no longer resolve to, downloaded more than
+    /// <paramref name="keepDays"/> days ago, unlisted objects, unused image indexes.
+    /// </summary>
+    /// <exception cref="PruneRefusedException">The catalog was not read completely, or there is no hash file.</exception>
+    public async Task<PruneResult> PruneAsync(int keepDays, bool dryRun, ISyncObserver observer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        var ports = _context.Ports;
+        var rejected = new List<string>();
+        var formulae = new List<Formula>();
+        await foreach (var f in ports.Catalog.ReadAsync(rejected.Add, cancellationToken))
+        {
+            formulae.Add(f);
+        }
+        if (rejected.Count > 0)
+        {
+            // A formula the catalog could not describe would look dropped, and its bottles would go.
+            throw new PruneRefusedException($"{rejected.Count:N0} catalog entries could not be read (first: {rejected[0]}); nothing is pruned on a partial catalog");
+        }
+        Task<PruneResult> PruneAsync(CancellationToken ct) =>
+            MirrorPruner.PruneAsync(AsAsync(formulae), _context.Settings.TargetPlatforms, ports.Bottles, ports.HashFile, ports.Documents, keepDays, dryRun,
+                _context.Time, observer.Info, ct);
+        // Alone at the store: no sync may record a bottle between prune's reading of the hash file and its deletions. A dry run changes nothing.
+        return dryRun
+            ? await PruneAsync(cancellationToken)
+            : await _context.Leases.UnderLeaseAsync(LeaseMode.Exclusive, "prune", observer, PruneAsync, cancellationToken, wait: TimeSpan.Zero);
+    }
+
+    private static async IAsyncEnumerable<T> AsAsync<T>(IEnumerable<T> items)
+    {
+        foreach (var item in items)
+        {
+            yield return item;
+        }
+        await Task.CompletedTask;
+    }
+}

@@ -1,0 +1,96 @@
+using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.Metrics;
+using HomebrewSync.Core.Progress;
+using HomebrewSync.Core.Transfer;
+
+namespace HomebrewSync.Core.Pipeline;
+
+/// <summary>
+/// The end of a run, the same on every host: earlier-layout names retired, the image indexes brew needs kept,
+/// the API files published whose bottles are all in, then the final message, the run's metrics and its status.
+/// </summary>
+internal sealed class RunFinisher(SyncContext context)
+{
+    /// <param name="indexes">Image indexes sizing already fetched, by key.</param>
+    /// <param name="apiBytes">The verified API files fetched with the catalog, by path.</param>
+    public async Task<SyncOutcome> FinishAsync(SyncOutcome outcome, RunDisplay display, IReadOnlyDictionary<string, byte[]> indexes,
+        IReadOnlyDictionary<string, byte[]> apiBytes, CancellationToken cancellationToken)
+    {
+        var (settings, time) = (context.Settings, context.Time);
+        var retire = outcome.Plan.Retire.Concat(outcome.Stored.SelectMany(b => b.Replaces)).Distinct(StringComparer.Ordinal).ToArray();
+        var mirror = retire.Length > 0 ? await RetireAsync(retire, display.Observer, cancellationToken) ?? outcome.Manifest : outcome.Manifest;
+        var keeper = new ImageIndexKeeper(context.Ports.Documents, context.Ports.Registry, ResiliencePipelines.Create(settings, time, display.Observer.Retrying), settings.MaxConcurrentDownloads);
+        // An index is kept for versions the mirror holds a bottle of; one whose every bottle failed would only send brew on to a 404.
+        var missing = outcome.Failed.Select(f => f.Bottle.Sha256).ToHashSet(StringComparer.Ordinal);
+        var wanted = outcome.Plan.Manifests.Where(m => m.Digests.Any(d => !missing.Contains(d))).ToArray();
+        var (kept, notKept) = await keeper.KeepAsync(wanted, indexes, display.Observer, cancellationToken);
+        outcome = outcome with { IndexesNotKept = notKept.Select(n => $"{n.Manifest.Key}: {n.Reason}").ToArray() };
+        if (kept > 0)
+        {
+            display.Observer.Info($"Image indexes kept for brew: {kept:N0} written under {Catalog.BottleNaming.IndexPrefix}");
+        }
+        // The hash file as it now is: what the API files are checked against and the messages count.
+        mirror ??= (await context.Ports.HashFile.ReadManifestAsync(cancellationToken))?.Manifest;
+        if (context.Api is { } api && outcome.Plan.ApiFiles.Count > 0)
+        {
+            // A bottle whose image index is missing is not installable from the mirror either: it holds its tags' API files back like a failed one.
+            var noIndex = notKept.SelectMany(n => n.Manifest.Digests).ToHashSet(StringComparer.Ordinal);
+            var unfinished = outcome.Failed.Select(f => f.Bottle).Concat(outcome.Stored.Where(b => noIndex.Contains(b.Sha256))).ToArray();
+            var published = await api.PublishAsync(outcome.Plan.ApiFiles, apiBytes, unfinished, outcome.Plan.Platforms, mirror, cancellationToken);
+            foreach (var a in published)
+            {
+                display.Observer.Info($"{(a.IsProblem ? "warning: " : "")}API file {a.Path}: {a.Status.ToString().ToLowerInvariant()} ({a.Detail})");
+            }
+            outcome = outcome with { Api = published };
+        }
+        await ReportAsync(outcome, mirror, display, cancellationToken);
+        return outcome;
+    }
+
+    /// <summary>The final message (with the mirror's counts by target tag, what stats shows), the metrics and the run status.</summary>
+    private async Task ReportAsync(SyncOutcome outcome, HashManifest? mirror, RunDisplay display, CancellationToken cancellationToken)
+    {
+        var (n, time, plan) = (context.NotificationSettings, context.Time, outcome.Plan);
+        var byTarget = mirror is null ? null : MirrorCoverage.Of(mirror, context.Settings.TargetPlatforms);
+        await context.Notifications.For(null, plan).FinishedAsync(plan, outcome.Stored, outcome.Failed, outcome.BytesTransferred, outcome.Duration,
+            context.Ports.Bottles.Location, outcome.Api.Where(a => a.IsProblem).ToArray(), byTarget, outcome.IndexesNotKept, cancellationToken);
+        if (n.EmitMetrics)
+        {
+            await display.MetricsLog.WriteLineAsync(EmfMetrics.ForRun(n.Environment, plan.SyncDate, n.SyncMethod.ToLowerInvariant(), outcome.Stored.Count,
+                outcome.Failed.Count, plan.Skipped, outcome.Duration, outcome.BytesTransferred, time.GetUtcNow()));
+            await display.MetricsLog.FlushAsync(cancellationToken);
+        }
+        await RunStatus.WriteAsync(context.Ports.Documents, new RunStatus(time.GetUtcNow(), plan.SyncDate, outcome.HasFailures ? "completed with warnings" : "complete",
+            outcome.Stored.Count, outcome.Failed.Count, plan.Skipped, n.SyncMethod), cancellationToken);
+        display.Observer.Info($"Sync {plan.SyncDate} {(outcome.HasFailures ? "completed with warnings" : "complete")}: {outcome.Stored.Count:N0} stored, "
+            + $"{plan.Skipped:N0} skipped, {outcome.Failed.Count:N0} failed, {outcome.BytesTransferred:N0} bytes downloaded");
+    }
+
+    /// <summary>
+    /// Takes an earlier layout's entries out of the hash file, then deletes their objects that no entry names any
+    /// more: hash file first, so a crash in between leaves unlisted objects (verify reports them), never listed
+    /// ones that are missing.
+    /// </summary>
+    /// <returns>The hash file after the retirement; null when there is none.</returns>
+    private async Task<HashManifest?> RetireAsync(IReadOnlyList<string> keys, ISyncObserver observer, CancellationToken cancellationToken)
+    {
+        var snapshot = await context.Ports.HashFile.ReadManifestAsync(cancellationToken);
+        if (snapshot is null)
+        {
+            return null;
+        }
+        var objects = keys.Select(k => snapshot.Manifest.TryGet(k, out var e) ? e.S3Key : null).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
+        var checkpointer = new ManifestCheckpointer(context.Ports.HashFile, snapshot, context.Settings.BatchSize, context.Time, observer);
+        checkpointer.Remove(keys);
+        await checkpointer.FlushAsync(cancellationToken);
+        var named = checkpointer.Manifest.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal);
+        var deleted = 0;
+        foreach (var key in objects.Where(o => !named.Contains(o)))
+        {
+            await context.Ports.Bottles.DeleteAsync(key, cancellationToken);
+            deleted++;
+        }
+        observer.Info($"Renamed to brew's names: {keys.Count:N0} entries of the earlier layout retired, {deleted:N0} objects removed");
+        return checkpointer.Manifest;
+    }
+}

@@ -1,0 +1,103 @@
+using HomebrewSync.Contracts;
+using HomebrewSync.Core.Coordination;
+using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.Orchestration;
+using HomebrewSync.Core.Planning;
+using HomebrewSync.Core.Registry;
+using HomebrewSync.Core.Storage;
+using HomebrewSync.Core.Transfer;
+
+namespace HomebrewSync.Core.Pipeline;
+
+/// <summary>
+/// Executes a saved plan (the Lambda worker, the ECS task's <c>sync --plan</c>): takes what earlier executions neither stored
+/// nor failed, within this host's time budget, records its progress beside the plan, and once every bottle has been
+/// attempted sends "complete" or "completed with warnings" with the whole run's numbers. It never sends "failed": whoever
+/// started the plan (the state machine) reports a failure.
+/// </summary>
+public sealed class SavedPlanExecutor(SyncContext context)
+{
+    private readonly SyncContext _context = context ?? throw new ArgumentNullException(nameof(context));
+    private readonly CheckpointedTransfer _transfer = new(context);
+    private readonly RunFinisher _finisher = new(context);
+
+    /// <summary>Saves a plan under <c>plans/&lt;date&gt;/</c> for a worker to execute (the worker's direct invocation); returns its key.</summary>
+    public async Task<string> SavePlanAsync(SyncPlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var key = PlanRepository.NewKey(plan.SyncDate, _context.Time.GetUtcNow());
+        await _context.SavePlanAsync(key, plan, cancellationToken);
+        return key;
+    }
+
+    /// <exception cref="PlanNotFoundException">No plan at <paramref name="planKey"/>.</exception>
+    public async Task<SyncOutcome> ExecuteSavedPlanAsync(string planKey, RunDisplay display, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(display);
+        var now = _context.Time.GetUtcNow();
+        // The budget counts from the invocation's start, a wait for the store included.
+        var deadline = _context.Deadline();
+        return await _context.Leases.UnderLeaseAsync(LeaseMode.Shared, "sync (saved plan)", display.Observer,
+            ct => ExecuteAsync(planKey, display, now, deadline, ct), cancellationToken);
+    }
+
+    private async Task<SyncOutcome> ExecuteAsync(string planKey, RunDisplay display, DateTimeOffset now, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
+        var (ports, time) = (_context.Ports, _context.Time);
+        await ports.Bottles.PrepareAsync(cancellationToken);
+        var plan = await _context.Plans.LoadAsync(planKey, cancellationToken);
+        _context.EnsureWithinDownloadLimit(plan);
+        var state = await _context.Plans.LoadStateAsync(planKey, cancellationToken) ?? new PlanState { StartedAt = now };
+        var byKey = plan.Bottles.ToDictionary(b => b.Key, StringComparer.Ordinal);
+        if (state.FinishedAt is not null)
+        {
+            // Already over (a repeated invocation): report where it ended, send nothing again.
+            return OutcomeOf(plan, planKey, state, byKey, 0, null);
+        }
+        var snapshot = await ports.HashFile.ReadManifestAsync(cancellationToken);
+        var (remaining, recovered) = Remaining(plan, state, snapshot);
+        display.Observer.Info($"Executing plan {planKey} ({new RunLabels(plan.Trigger ?? "Manual", plan.RequestedBy, plan.Priority).Describe()}): "
+            + $"{remaining.Count:N0} of {plan.Bottles.Count:N0} bottles to go, invocation {state.Invocations + 1}");
+
+        var slice = plan with { Bottles = remaining };
+        var (transfer, manifest) = await _transfer.RunAsync(slice, snapshot, _context.NewProgress(slice), display, deadline, cancellationToken);
+        state = state with
+        {
+            Invocations = state.Invocations + 1,
+            Stored = state.Stored.Concat(recovered).Concat(transfer.Stored.Select(b => b.Key)).Distinct(StringComparer.Ordinal).ToArray(),
+            Failed = state.Failed.Concat(transfer.Failed.Select(f => new FailedBottle(f.Bottle.Key, f.Kind.ToString(), f.Reason))).ToArray(),
+            BytesTransferred = state.BytesTransferred + transfer.BytesTransferred,
+        };
+        var outcome = OutcomeOf(plan, planKey, state, byKey, plan.Bottles.Count - state.Stored.Count - state.Failed.Count, manifest);
+        if (outcome.Done)
+        {
+            state = state with { FinishedAt = time.GetUtcNow() };
+            outcome = await _finisher.FinishAsync(outcome with { Duration = time.GetUtcNow() - state.StartedAt }, display,
+                new Dictionary<string, byte[]>(), new Dictionary<string, byte[]>(), cancellationToken);
+        }
+        await _context.Plans.SaveStateAsync(planKey, state, CancellationToken.None);
+        return outcome with { Duration = time.GetUtcNow() - state.StartedAt };
+    }
+
+    /// <summary>
+    /// The bottles earlier executions neither stored nor failed and the hash file does not hold yet; and those a killed
+    /// earlier execution stored and recorded in the hash file (but not in the state), which count as stored.
+    /// </summary>
+    private static (IReadOnlyList<PlannedBottle> Remaining, IReadOnlyList<string> Recovered) Remaining(SyncPlan plan, PlanState state, ManifestSnapshot? snapshot)
+    {
+        var done = new HashSet<string>(state.Stored.Concat(state.Failed.Select(f => f.Key)), StringComparer.Ordinal);
+        var remaining = plan.Bottles
+            .Where(b => !done.Contains(b.Key))
+            .Where(b => plan.Force || snapshot is null || !snapshot.Manifest.TryGet(b.Key, out var e) || e.Sha256 != b.Sha256)
+            .ToArray();
+        var left = remaining.Select(b => b.Key).ToHashSet(StringComparer.Ordinal);
+        var recovered = plan.Bottles.Where(b => !done.Contains(b.Key) && !left.Contains(b.Key)).Select(b => b.Key).ToArray();
+        return (remaining, recovered);
+    }
+
+    private static SyncOutcome OutcomeOf(SyncPlan plan, string planKey, PlanState state, Dictionary<string, PlannedBottle> byKey, int remaining, HashManifest? manifest) =>
+        new(plan, planKey,
+            state.Stored.Where(byKey.ContainsKey).Select(k => byKey[k]).ToArray(),
+            state.Failed.Where(f => byKey.ContainsKey(f.Key)).Select(f => new BottleFailure(byKey[f.Key], Enum.TryParse<FailureKind>(f.Kind, out var k) ? k : FailureKind.HttpError, f.Reason)).ToArray(),
+            remaining, state.BytesTransferred, TimeSpan.Zero, state.Invocations, manifest);
+}
