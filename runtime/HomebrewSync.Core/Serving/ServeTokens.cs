@@ -69,7 +69,7 @@ public sealed partial class ServeTokens
                 problems.Add($"line {number}: the name '{name}' is already on line {first}");
                 continue;
             }
-            var hash = Hash(token);
+            var hash = Digest(token);
             if (entries.FindIndex(e => CryptographicOperations.FixedTimeEquals(e.Hash, hash)) is var same and >= 0)
             {
                 problems.Add($"line {number}: '{name}' has the same token as '{entries[same].Name}'; each client needs its own");
@@ -86,7 +86,7 @@ public sealed partial class ServeTokens
     public string? OwnerOf(string token)
     {
         ArgumentNullException.ThrowIfNull(token);
-        var hash = Hash(token);
+        var hash = Digest(token);
         string? owner = null;
         foreach (var (name, entry) in _entries)
         {
@@ -142,5 +142,6 @@ public sealed partial class ServeTokens
         return owner is not null && owner == pair[..colon] ? owner : null;
     }
 
-    private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+    /// <summary>What a token is kept and compared as: 32 bytes whatever its length, so the comparison cannot stop early on a length difference.</summary>
+    public static byte[] Digest(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 }

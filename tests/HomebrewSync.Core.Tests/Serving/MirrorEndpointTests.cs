@@ -17,7 +17,7 @@ public sealed class MirrorEndpointTests
     private readonly byte[] _bytes = Enumerable.Range(0, 1000).Select(i => (byte)i).ToArray();
     private readonly FakeTimeProvider _time = new(Now);
 
-    private async Task<MirrorEndpoint> EndpointAsync(string? allow = null)
+    private async Task<MirrorEndpoint> EndpointAsync(string? allow = null, ServeTokenFile? tokens = null)
     {
         var store = new InMemoryStore { Written = Now.AddDays(-1) };
         var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(_bytes));
@@ -34,7 +34,7 @@ public sealed class MirrorEndpointTests
         var errors = new List<string>();
         var options = new ServeOptions(ServeOptions.ParseNetworks(allow, errors, "allow"), false, ServeOptions.DefaultLinkLifetime, TimeSpan.Zero);
         Assert.Empty(errors);
-        return new MirrorEndpoint(store, store, options, _time);
+        return new MirrorEndpoint(store, store, options, _time, tokens);
     }
 
     private static MirrorRequest Request(string method, IPAddress client, params (string Name, string Value)[] headers) =>
@@ -79,5 +79,39 @@ public sealed class MirrorEndpointTests
         Assert.Equal(200, future.Status);
         Assert.Equal(304, now.Status);
         Assert.Equal(304, laterThatDateIsPast.Status);
+    }
+
+    [Fact]
+    public async Task HandleAsync_WithTokens_BottleNeedsOne_HealthzAndApiDoNot_TheResponseNamesTheOwner()
+    {
+        using var tokens = new ServeTokenFile(new FixedTokens("alice alice-0123456789abcdef\n"), _time, TimeSpan.Zero, _ => { });
+        var endpoint = await EndpointAsync(tokens: tokens);
+        MirrorRequest Get(string path, string? authorization = null) =>
+            new("GET", path, authorization is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["authorization"] = authorization }, Inside);
+
+        var anonymous = await endpoint.HandleAsync(Get(File), CancellationToken.None);
+        var registry = await endpoint.HandleAsync(Get("/v2/homebrew/core/jq/blobs/sha256:" + new string('0', 64), "Bearer wrong-token-0123456789"), CancellationToken.None);
+        var alice = await endpoint.HandleAsync(Get(File, "Bearer alice-0123456789abcdef"), CancellationToken.None);
+        var health = await endpoint.HandleAsync(Get("/healthz"), CancellationToken.None);
+        var api = await endpoint.HandleAsync(Get("/api/internal/packages.arm64_sonoma.jws.json"), CancellationToken.None);
+
+        Assert.Equal(401, anonymous.Status);
+        Assert.Equal(MirrorEndpoint.Challenge, anonymous.Headers["WWW-Authenticate"]);
+        Assert.Contains("HOMEBREW_ARTIFACT_DOMAIN", System.Text.Encoding.UTF8.GetString(anonymous.Content!), StringComparison.Ordinal);
+        Assert.Equal(401, registry.Status);
+        Assert.Contains("not accepted", System.Text.Encoding.UTF8.GetString(registry.Content!), StringComparison.Ordinal);
+        Assert.Equal(200, alice.Status);
+        Assert.Equal("alice", alice.User);
+        Assert.Contains("\"user\":\"alice\"", AccessLog.Line(Get(File, "Bearer alice-0123456789abcdef"), alice, TimeSpan.Zero, Now), StringComparison.Ordinal);
+        Assert.Equal(200, health.Status);
+        Assert.Equal(404, api.Status);
+    }
+
+    private sealed class FixedTokens(string text) : ITokenFileSource
+    {
+        public string Description => "fixed";
+
+        public Task<TokenFileText?> ReadIfChangedAsync(string? stamp, CancellationToken cancellationToken) =>
+            Task.FromResult<TokenFileText?>(stamp == "1" ? null : new TokenFileText("1", text));
     }
 }
