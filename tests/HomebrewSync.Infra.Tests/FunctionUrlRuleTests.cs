@@ -12,7 +12,10 @@ public sealed class FunctionUrlRuleTests(ProdStack prod) : IClassFixture<ProdSta
     private JsonObject ProdWith(Action<JsonObject> change)
     {
         var template = JsonNode.Parse(prod.Synthesis.TemplateText)!.AsObject();
-        var function = template["Resources"]!.AsObject().Single(r => r.Value!["Properties"]!["FunctionName"]?.GetValue<string>() == prod.Names.BrewEndpointFunction).Value!;
+        var resources = template["Resources"]!.AsObject();
+        var url = resources.Single(r => r.Value!["Type"]!.GetValue<string>() == "AWS::Lambda::Url").Value!;
+        var function = resources[url["Properties"]!["TargetFunctionArn"]!["Fn::GetAtt"]![0]!.GetValue<string>()]!;
+        Assert.Equal(prod.Names.BrewEndpointFunction, function["Properties"]!["FunctionName"]!.GetValue<string>());
         change(function["Properties"]!["Environment"]!["Variables"]!.AsObject());
         return template;
     }

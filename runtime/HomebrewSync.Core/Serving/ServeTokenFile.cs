@@ -12,10 +12,12 @@ public sealed class ServeTokenFile : IDisposable
     private readonly TimeSpan _refresh;
     private readonly Action<string> _warn;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private ServeTokens _current = ServeTokens.None;
+    private volatile ServeTokens _current = ServeTokens.None;
     private string? _stamp;
     private string? _lastProblem;
-    private DateTimeOffset? _checkedAt;
+
+    // UTC ticks of the last look at the source (long.MinValue: never); read without the gate, so one atomic value.
+    private long _checkedAt = long.MinValue;
 
     public ServeTokenFile(ITokenFileSource source, TimeProvider time, TimeSpan refresh, Action<string> warn)
     {
@@ -49,7 +51,8 @@ public sealed class ServeTokenFile : IDisposable
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            (_current, _stamp, _checkedAt) = (tokens, text.Stamp, _time.GetUtcNow());
+            (_current, _stamp) = (tokens, text.Stamp);
+            Interlocked.Exchange(ref _checkedAt, _time.GetUtcNow().UtcTicks);
         }
         finally
         {
@@ -60,19 +63,19 @@ public sealed class ServeTokenFile : IDisposable
 
     public async Task<ServeTokens> CurrentAsync(CancellationToken cancellationToken)
     {
-        if (_checkedAt is { } at && _time.GetUtcNow() - at < _refresh)
+        if (Fresh())
         {
             return _current;
         }
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            if (_checkedAt is { } again && _time.GetUtcNow() - again < _refresh)
+            if (Fresh())
             {
                 return _current;
             }
             await ReloadAsync(cancellationToken);
-            _checkedAt = _time.GetUtcNow();
+            Interlocked.Exchange(ref _checkedAt, _time.GetUtcNow().UtcTicks);
             return _current;
         }
         finally
@@ -107,6 +110,12 @@ public sealed class ServeTokenFile : IDisposable
         _stamp = text.Stamp;
         _current = tokens;
         _lastProblem = null;
+    }
+
+    private bool Fresh()
+    {
+        var at = Interlocked.Read(ref _checkedAt);
+        return at != long.MinValue && _time.GetUtcNow().UtcTicks - at < _refresh.Ticks;
     }
 
     private string Keeping() => _stamp is null
