@@ -82,7 +82,15 @@ public sealed class HomebrewSyncStack : Stack
         new CfnOutput(this, "AlertsTopicArn", new CfnOutputProps { Value = monitoring.Topic.TopicArn });
         if (endpoint is not null)
         {
-            new CfnOutput(this, "BrewEndpointUrl", new CfnOutputProps { Value = endpoint.Url.Url, Description = "HOMEBREW_BOTTLE_DOMAIN and HOMEBREW_ARTIFACT_DOMAIN for the Macs" });
+            new CfnOutput(this, "BrewEndpointUrl", new CfnOutputProps
+            {
+                Value = endpoint.Url.Url,
+                Description = endpoint.Tokens is null ? "HOMEBREW_BOTTLE_DOMAIN and HOMEBREW_ARTIFACT_DOMAIN for the Macs" : "HOMEBREW_ARTIFACT_DOMAIN for the Macs, with HOMEBREW_DOCKER_REGISTRY_TOKEN",
+            });
+            if (endpoint.Tokens is not null)
+            {
+                new CfnOutput(this, "BrewTokenSecretName", new CfnOutputProps { Value = n.BrewTokenSecret, Description = "The brew endpoint's token file (NAME TOKEN lines)" });
+            }
         }
     }
 }

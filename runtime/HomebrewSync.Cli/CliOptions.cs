@@ -80,6 +80,7 @@ internal static class CliOptions
         new("--listen", EnvVars.ServeListenUrl, "URL", $"Where serve listens (default {HomebrewSync.Cli.Commands.ServeCommand.DefaultListen}; port 0 picks a free one).", ["serve"]),
         new("--mirror-url", EnvVars.MirrorUrl, "URL", "Where clients reach the mirror (a DNS name, a proxy in front): serve prints it in the export lines, sync names it in Slack's \"complete\".", ["serve", "sync"]),
         new("--allow", EnvVars.ServeAllowedCidrs, "CIDR[,CIDR]", "Only these clients may use serve (default: any).", ["serve"]),
+        new("--token-file", EnvVars.ServeTokenFile, "FILE", "Lines NAME TOKEN: manifests and blobs then need a listed token (brew: HOMEBREW_ARTIFACT_DOMAIN with HOMEBREW_DOCKER_REGISTRY_TOKEN); re-read when it changes.", ["serve"]),
         new("--proxy", EnvVars.ServeProxy, null, "Send S3 bottles through serve instead of redirecting to short-lived presigned links.", ["serve"]),
         new("--refresh", EnvVars.ServeRefreshSeconds, "SECONDS", "How often serve checks the hash file for a newer version (default 10).", ["serve"]),
         new(Json, null, null, "Machine-readable JSON on standard output.", ["plan", "sync", "verify", "stats", "prune"]),
@@ -214,6 +215,7 @@ internal static class CliOptions
         sb.AppendLine($"  {EnvVars.WorkerStagingLimitMb,-26} At most this many MB of bottles staged at once (a Lambda worker's /tmp); a bottle waits until it fits, one larger fails. Unset for no limit.");
         sb.AppendLine($"  {EnvVars.StoreLeaseSeconds,-26} How long a command's lease on the store lasts unless renewed, {SyncSettingsValidator.MinLeaseDuration.TotalSeconds:0}..{SyncSettingsValidator.MaxLeaseDuration.TotalSeconds:0} (default {new SyncSettings().LeaseDuration.TotalSeconds:0}): a crashed command's hold ends after it.");
         sb.AppendLine($"  {EnvVars.SlackWebhookSecretName,-26} Secrets Manager secret holding the Slack webhook URL (read through SSM; a URL or JSON with \"url\").");
+        sb.AppendLine($"  {EnvVars.ServeTokenSecretName,-26} serve: a Secrets Manager secret holding the token file instead of {EnvVars.ServeTokenFile} (read through SSM).");
         sb.AppendLine($"  {EnvVars.SlackChannel + ", " + EnvVars.SlackUsername,-26} Channel and user name to post as (legacy webhooks).");
         sb.AppendLine($"  {EnvVars.SlackMaxWaitSeconds,-26} Longest wait on Slack per message, retries included (default 20); then the sync goes on.");
         sb.AppendLine($"  {EnvVars.ScheduleExpression,-26} Schedule named as \"Next sync\" in messages (default {NotificationSettings.DefaultSchedule}; {NotificationSettings.NoSchedule} for none).");

@@ -67,7 +67,16 @@ internal sealed record CliRequest(
                 // Given but empty (an unset shell variable): refused rather than read as "every client".
                 reader.AddError($"{EnvVars.ServeAllowedCidrs} (--allow): empty; leave --allow out to allow every client");
             }
-            request = request with { Listen = listen, Serve = ServeSettings.Read(reader, allowName: $"{EnvVars.ServeAllowedCidrs} (--allow)") };
+            if (options.Contains(EnvVars.ServeTokenFile) && string.IsNullOrWhiteSpace(values.GetValueOrDefault(EnvVars.ServeTokenFile)))
+            {
+                // An unset shell variable must not turn tokens off.
+                reader.AddError($"{EnvVars.ServeTokenFile} (--token-file): empty; leave --token-file out for a mirror without tokens");
+            }
+            request = request with
+            {
+                Listen = listen,
+                Serve = ServeSettings.Read(reader, allowName: $"{EnvVars.ServeAllowedCidrs} (--allow)", tokenFileName: $"{EnvVars.ServeTokenFile} (--token-file)"),
+            };
         }
         if (command == "prune")
         {

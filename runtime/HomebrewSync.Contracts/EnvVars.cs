@@ -90,6 +90,12 @@ public static class EnvVars
     public const string ServeProxy = "SERVE_PROXY";
     public const string ServeRefreshSeconds = "SERVE_REFRESH_SECONDS";
 
+    /// <summary>A token file (<c>NAME TOKEN</c> lines): with one, manifests and blobs need a listed token.</summary>
+    public const string ServeTokenFile = "SERVE_TOKEN_FILE";
+
+    /// <summary>A Secrets Manager secret holding the token file (read through SSM): what the deployed endpoint is given.</summary>
+    public const string ServeTokenSecretName = "SERVE_TOKEN_SECRET_NAME";
+
     /// <summary>
     /// Every other name a setting is read under, in one place: the reference's ECS task environment names, and
     /// <see cref="S3BucketName"/> (what the deployed hosts are given) for <see cref="Store"/> <c>s3://BUCKET</c>.

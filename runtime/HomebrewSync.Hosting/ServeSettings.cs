@@ -7,7 +7,8 @@ namespace HomebrewSync.Hosting;
 public static class ServeSettings
 {
     /// <param name="allowName">How errors in the allow-list name it (the CLI adds its option).</param>
-    public static ServeOptions Read(SettingsReader reader, long? inlineLimit = null, string allowName = EnvVars.ServeAllowedCidrs)
+    /// <param name="tokenFileName">How errors in the token file's setting name it.</param>
+    public static ServeOptions Read(SettingsReader reader, long? inlineLimit = null, string allowName = EnvVars.ServeAllowedCidrs, string tokenFileName = EnvVars.ServeTokenFile)
     {
         ArgumentNullException.ThrowIfNull(reader);
         var errors = new List<string>();
@@ -21,6 +22,16 @@ public static class ServeSettings
         {
             reader.AddError($"{EnvVars.ServeRefreshSeconds}: must be within 0..3600 seconds");
         }
-        return new ServeOptions(networks, LinkToStore: !reader.Bool(EnvVars.ServeProxy, false), ServeOptions.DefaultLinkLifetime, refresh, inlineLimit);
+        var tokenFile = reader.Raw(EnvVars.ServeTokenFile);
+        var tokenSecret = reader.Raw(EnvVars.ServeTokenSecretName);
+        if (tokenFile is not null && tokenSecret is not null)
+        {
+            reader.AddError($"{tokenFileName} and {EnvVars.ServeTokenSecretName}: set one place for the tokens, not both");
+        }
+        if (tokenFile is not null && !File.Exists(tokenFile))
+        {
+            reader.AddError($"{tokenFileName}: '{tokenFile}' does not exist or is not a file");
+        }
+        return new ServeOptions(networks, LinkToStore: !reader.Bool(EnvVars.ServeProxy, false), ServeOptions.DefaultLinkLifetime, refresh, inlineLimit, tokenFile, tokenSecret);
     }
 }

@@ -32,9 +32,11 @@ public sealed class BrewEndpointFunction
         _endpoint = Shared;
     }
 
+    /// <param name="options">Serve settings; with <see cref="ServeOptions.TokenSecretName"/> (or a token file), requests need a listed token.</param>
     public BrewEndpointFunction(LambdaServices services, ServeOptions options)
     {
-        _endpoint = new RetryingInit<Endpoint>(new Endpoint(services, options));
+        ArgumentNullException.ThrowIfNull(services);
+        _endpoint = new RetryingInit<Endpoint>(new Endpoint(services, options, services.Services.Settings));
     }
 
     public async Task<Stream> HandleAsync(Stream input)
@@ -100,11 +102,23 @@ public sealed class BrewEndpointFunction
             ["isBase64Encoded"] = base64,
         });
 
-    /// <summary>The endpoint of this container: the store from the function's environment and the serve settings.</summary>
-    private sealed class Endpoint(LambdaServices services, ServeOptions options)
+    /// <summary>
+    /// The endpoint of this container: the store from the function's environment, the serve settings, and the token list
+    /// (the secret is read on the first request that needs it and again every refresh interval; unreadable, it refuses rather than opens).
+    /// </summary>
+    private sealed class Endpoint
     {
-        public LambdaServices Services { get; } = services;
-        public MirrorEndpoint Mirror { get; } = new(services.Services.Store, services.Services.Store, options, services.Services.Time);
+        public Endpoint(LambdaServices services, ServeOptions options, HostSettings host)
+        {
+            Services = services;
+            // Lives as long as the container: the SSM client and the cached list are reused by every invocation.
+            Tokens = ServeTokenSources.Open(options, host, services.Services.Time, w => services.Log.Write("WARN " + w));
+            Mirror = new(services.Services.Store, services.Services.Store, options, services.Services.Time, Tokens.Tokens);
+        }
+
+        public LambdaServices Services { get; }
+        public ServeTokenSources Tokens { get; }
+        public MirrorEndpoint Mirror { get; }
 
         /// <summary>The serve settings from the function's environment (all their errors at once), then the container's shared services.</summary>
         public static async Task<Endpoint> CreateAsync(IReadOnlyDictionary<string, string?> environment)
@@ -115,7 +129,8 @@ public sealed class BrewEndpointFunction
             {
                 throw new SettingsException(reader.Errors.ToArray());
             }
-            return new Endpoint(await HandlerSupport.Shared.GetAsync(), options);
+            var services = await HandlerSupport.Shared.GetAsync();
+            return new Endpoint(services, options, services.Services.Settings);
         }
     }
 }

@@ -147,6 +147,19 @@ public sealed class DeploymentConfigTests : IDisposable
         Assert.False(DeploymentConfigLoader.Load(_dir, "dev", "alice").BrewEndpoint.Enabled);
     }
 
+    [Fact]
+    public void Load_ProdTurnsTokensOn_TheEndpointIsGivenTheSecret_AndAuthWithoutTheEndpointIsAnError()
+    {
+        var prod = DeploymentConfigLoader.Load(_dir, "prod");
+        var names = new DeploymentNames("prod", null, prod);
+
+        Assert.True(prod.BrewEndpoint.Auth);
+        Assert.Equal(names.BrewTokenSecret, RuntimeEnvironment.BrewEndpoint(prod, names)[EnvVars.ServeTokenSecretName]);
+        Edit("dev", j => j["brew_endpoint"] = new JsonObject { ["enabled"] = false, ["auth"] = true });
+        var ex = Assert.Throws<SettingsException>(() => DeploymentConfigLoader.Load(_dir, "dev"));
+        Assert.Contains(ex.Errors, e => e.StartsWith("brew_endpoint.auth: tokens are for the brew endpoint", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("prod", 715, "ecs_task_timeout_minutes: 715 must be at least 10 and 1 task(s) of it plus planning and the failure notice (10 min) must be below the state machine's execution timeout (720 min)")]
     [InlineData("prod", 5, "ecs_task_timeout_minutes: 5 must be at least 10")]

@@ -29,7 +29,32 @@ public sealed class BrewEndpointTemplateTests(ProdStack prod, AliceStack alice) 
 
         var output = prod.Json["Outputs"]!["BrewEndpointUrl"]!;
         Assert.Equal(urlId, GetAtt(output["Value"], "FunctionUrl"));
-        Assert.Contains("HOMEBREW_BOTTLE_DOMAIN", output["Description"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("HOMEBREW_ARTIFACT_DOMAIN", output["Description"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Prod_WithAuth_HasATokenSecretWithNoValueInTheTemplate_ReadOnlyToTheEndpoint_NamedInItsEnvironment()
+    {
+        Assert.True(prod.Config.BrewEndpoint.Auth);
+        var (secretId, secret) = prod.ResourcesById("AWS::SecretsManager::Secret").Single(s => s.Value["Properties"]!["Name"]!.GetValue<string>() == prod.Names.BrewTokenSecret);
+        var p = secret["Properties"]!;
+        // Generated once by CloudFormation (not a token list: nothing is let in until an operator puts one); no literal a later deploy could write back.
+        Assert.Null(p["SecretString"]);
+        Assert.NotNull(p["GenerateSecretString"]);
+        Assert.Null(p["GenerateSecretString"]!["SecretStringTemplate"]);
+
+        var function = prod.ResourcesById("AWS::Lambda::Function")[FunctionId(prod)];
+        Assert.Equal(prod.Names.BrewTokenSecret, function["Properties"]!["Environment"]!["Variables"]![HomebrewSync.Contracts.EnvVars.ServeTokenSecretName]!.GetValue<string>());
+        var role = GetAtt(function["Properties"]!["Role"], "Arn")!;
+        var statements = prod.Resources("AWS::IAM::Policy").Where(x => x["Properties"]!["Roles"]!.AsArray().Any(r => r!["Ref"]?.GetValue<string>() == role))
+            .SelectMany(x => x["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray()).ToArray();
+        var onSecret = statements.Where(s => s!["Resource"]!.ToJsonString() == $$$"""{"Ref":"{{{secretId}}}"}""").SelectMany(s => s!["Action"]!.AsArray().Select(a => a!.GetValue<string>())).Order(StringComparer.Ordinal);
+        Assert.Equal(["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"], onSecret);
+        Assert.Contains(statements, s => s!["Action"]!.ToJsonString() == "\"ssm:GetParameter\"" && s["Resource"]!.ToJsonString().Contains($"parameter/aws/reference/secretsmanager/{prod.Names.BrewTokenSecret}\"", StringComparison.Ordinal));
+        // Nothing on any secret is writable by the endpoint.
+        Assert.DoesNotContain(statements.SelectMany(s => s!["Action"] is JsonArray a ? a.Select(x => x!.GetValue<string>()) : [s!["Action"]!.GetValue<string>()]),
+            a => a.StartsWith("secretsmanager:Put", StringComparison.Ordinal) || a.StartsWith("secretsmanager:Update", StringComparison.Ordinal));
+        Assert.Equal(prod.Names.BrewTokenSecret, prod.Json["Outputs"]!["BrewTokenSecretName"]!["Value"]!.GetValue<string>());
     }
 
     [Fact]

@@ -228,7 +228,8 @@ public sealed class ProdTemplateTests(ProdStack prod) : IClassFixture<ProdStack>
     [Fact]
     public void Secret_HoldsAPlaceholderTheRuntimeRecognises_AndTagsComeFromConfig()
     {
-        var secret = prod.Single("AWS::SecretsManager::Secret")["Properties"]!;
+        // The other secret is the brew endpoint's token file (BrewEndpointTemplateTests).
+        var secret = prod.Resources("AWS::SecretsManager::Secret").Select(s => s["Properties"]!).Single(s => s["Name"]!.GetValue<string>() != prod.Names.BrewTokenSecret);
         Assert.Equal("homebrew-sync/slack-webhook", secret["Name"]!.GetValue<string>());
         // Frozen: CloudFormation writes the value again whenever it changes in the template, overwriting the webhook an
         // operator set. This is the text every stack was created with; it does not follow SlackSecretPlaceholder.Value.

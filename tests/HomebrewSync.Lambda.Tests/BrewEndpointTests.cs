@@ -65,13 +65,15 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
         return (brew, services);
     }
 
-    private async Task<(BrewClient Brew, LambdaServices Services, FunctionUrlInvoker Invoker)> InvokerAsync(string? allowed = null)
+    private async Task<(BrewClient Brew, LambdaServices Services, FunctionUrlInvoker Invoker)> InvokerAsync(string? allowed = null, string? tokenSecret = null,
+        System.Net.Http.Headers.AuthenticationHeaderValue? authorization = null)
     {
         var services = await LambdaServices.CreateAsync(_env, TimeProvider.System, _log, CancellationToken.None);
         var errors = new List<string>();
-        var options = new ServeOptions(ServeOptions.ParseNetworks(allowed, errors, "allowed"), true, ServeOptions.DefaultLinkLifetime, TimeSpan.Zero, BrewEndpointFunction.InlineLimit);
+        var options = new ServeOptions(ServeOptions.ParseNetworks(allowed, errors, "allowed"), true, ServeOptions.DefaultLinkLifetime, TimeSpan.Zero, BrewEndpointFunction.InlineLimit,
+            TokenSecretName: tokenSecret);
         var invoker = new FunctionUrlInvoker(new BrewEndpointFunction(services, options));
-        return (new BrewClient(invoker), services, invoker);
+        return (new BrewClient(invoker) { Authorization = authorization }, services, invoker);
     }
 
     [Fact]
@@ -163,6 +165,75 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, post.StatusCode);
+    }
+
+    [Fact]
+    public async Task WithATokenSecret_ArtifactSequenceNeedsAListedToken_BottleDomainIsRefused_HealthAndApiOpen_RotationIsRead()
+    {
+        const string Alice = "alice-3b1f9c0e7d2a4f58";
+        const string Bob = "bob-token-0123456789abcdef0123456789";
+        const string AliceNew = "alice-rotated-e2c4a6b8d0f1";
+        var secret = "brew-tokens-" + Guid.NewGuid().ToString("N");
+        await fixture.Server.PutSecretAsync(secret, $"# fleet\nalice {Alice}\nbob {Bob}\n");
+        var domain = new Uri("https://abc123.lambda-url.us-east-1.on.aws/");
+        var (bearer, services, invoker) = await InvokerAsync(tokenSecret: secret, authorization: BrewClient.Bearer(Alice));
+        using var _ = services;
+        using var __ = bearer;
+        using var basic = new BrewClient(invoker) { Authorization = BrewClient.Basic("bob", Bob) };
+        using var anonymous = new BrewClient(invoker);
+        using var wrong = new BrewClient(invoker) { Authorization = BrewClient.Bearer(Alice + "0") };
+        using var rotated = new BrewClient(invoker) { Authorization = BrewClient.Bearer(AliceNew) };
+        (string, HttpStatusCode)[] ok = [("manifest", HttpStatusCode.OK), ("blob", HttpStatusCode.OK)];
+        (string, HttpStatusCode)[] refused = [("manifest", HttpStatusCode.Unauthorized), ("blob", HttpStatusCode.Unauthorized)];
+
+        foreach (var f in _formulae)
+        {
+            foreach (var (tag, blob) in f.Bottles)
+            {
+                var bottle = new BrewClient.Bottle(f.Name, f.Version, tag, f.Rebuild, blob.Sha256, blob.Length);
+                Assert.Equal(ok, await bearer.FetchViaArtifactDomainAsync(domain, bottle));
+                Assert.Equal(ok, await basic.FetchViaArtifactDomainAsync(domain, bottle));
+                Assert.Equal(refused, await anonymous.FetchViaArtifactDomainAsync(domain, bottle));
+                Assert.Equal(refused, await wrong.FetchViaArtifactDomainAsync(domain, bottle));
+                Assert.All(await anonymous.FetchViaBottleDomainAsync(domain, bottle), s => Assert.Equal(HttpStatusCode.Unauthorized, s.Status));
+            }
+        }
+        using var challenge = await anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(domain, "/v2/homebrew/core/jq/manifests/1.7.1")));
+        Assert.Equal("Bearer realm=\"homebrew-sync\"", challenge.Headers.WwwAuthenticate.ToString());
+        using var health = await anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(domain, "/healthz")));
+        using var api = await anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(domain, "/api/internal/packages.arm64_sonoma.jws.json")));
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, api.StatusCode);
+
+        var jq = new BrewClient.Bottle("jq", "1.7.1", "all", 0, _formulae[3].Bottles["all"].Sha256, _formulae[3].Bottles["all"].Length);
+        await fixture.Server.PutSecretAsync(secret, $"alice {AliceNew}\nbob {Bob}\n");
+        Assert.Equal(refused, await bearer.FetchViaArtifactDomainAsync(domain, jq));
+        Assert.Equal(ok, await rotated.FetchViaArtifactDomainAsync(domain, jq));
+        // A malformed value keeps the last good list, with a warning that names the line and not the token.
+        await fixture.Server.PutSecretAsync(secret, $"alice {AliceNew}\nbob\n");
+        Assert.Equal(ok, await rotated.FetchViaArtifactDomainAsync(domain, jq));
+
+        var log = _log.ToString();
+        Assert.Contains("\"user\":\"alice\"", log, StringComparison.Ordinal);
+        Assert.Contains("\"user\":\"bob\"", log, StringComparison.Ordinal);
+        Assert.Contains($"WARN token secret '{secret}'", log, StringComparison.Ordinal);
+        Assert.Contains("line 2: expected NAME TOKEN", log, StringComparison.Ordinal);
+        foreach (var token in new[] { Alice, Bob, AliceNew, BrewClient.Basic("bob", Bob).Parameter! })
+        {
+            Assert.DoesNotContain(token, log, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task WithATokenSecretThatCannotBeRead_NothingIsServedThatNeedsAToken()
+    {
+        var (brew, services, _) = await InvokerAsync(tokenSecret: "no-such-secret-" + Guid.NewGuid().ToString("N"), authorization: BrewClient.Bearer("any-token-0123456789abc"));
+        using var _ = services;
+        using var __ = brew;
+        var jq = new BrewClient.Bottle("jq", "1.7.1", "all", 0, _formulae[3].Bottles["all"].Sha256, _formulae[3].Bottles["all"].Length);
+
+        Assert.Equal([("manifest", HttpStatusCode.Unauthorized), ("blob", HttpStatusCode.Unauthorized)], await brew.FetchViaArtifactDomainAsync(new Uri("https://abc123.lambda-url.us-east-1.on.aws/"), jq));
+        Assert.Contains("no token is accepted until it can be read", _log.ToString(), StringComparison.Ordinal);
     }
 
     /// <summary>Turns an HTTP request into a function URL invocation (payload 2.0) and its answer back; follows a 302 to S3.</summary>

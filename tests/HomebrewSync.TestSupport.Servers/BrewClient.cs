@@ -8,7 +8,9 @@ namespace HomebrewSync.TestSupport.Servers;
 /// Sends exactly the requests brew 6 sends to a mirror, as brew 6.0.18 was seen to send them to a logging HTTP server
 /// (bottle domain: the image index with the OCI Accept header and the anonymous token, then a HEAD and two GETs of the
 /// bottle; artifact domain: the image index, then the blob by digest), and checks what brew checks: the manifest entry
-/// by ref.name and digest with a tab, then the bottle's bytes against its sha256.
+/// by ref.name and digest with a tab, then the bottle's bytes against its sha256. With <see cref="Authorization"/> set (brew's
+/// HOMEBREW_DOCKER_REGISTRY_TOKEN or HOMEBREW_DOCKER_REGISTRY_BASIC_AUTH_TOKEN) it goes with every artifact-domain request, as brew sends it;
+/// the bottle domain's requests stay as brew sends them (the anonymous token on the manifest, nothing on the bottle).
 /// </summary>
 public sealed class BrewClient : IDisposable
 {
@@ -19,6 +21,14 @@ public sealed class BrewClient : IDisposable
     {
         _http = new HttpClient(handler ?? new SocketsHttpHandler { AllowAutoRedirect = true });
     }
+
+    /// <summary>What brew sends on artifact-domain requests: <c>Bearer TOKEN</c> or <c>Basic base64(NAME:TOKEN)</c>; null for nothing.</summary>
+    public AuthenticationHeaderValue? Authorization { get; init; }
+
+    public static AuthenticationHeaderValue Bearer(string token) => new("Bearer", token);
+
+    public static AuthenticationHeaderValue Basic(string name, string token) =>
+        new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{name}:{token}")));
 
     /// <summary>A bottle as brew knows it from the API: name, pkg version, tag, rebuild, sha256.</summary>
     public sealed record Bottle(string Name, string PkgVersion, string Tag, int Rebuild, string Sha256, long Size)
@@ -66,7 +76,7 @@ public sealed class BrewClient : IDisposable
         return steps;
     }
 
-    /// <summary>HOMEBREW_ARTIFACT_DOMAIN=A: GET A/v2/homebrew/core/&lt;image&gt;/manifests/&lt;ref&gt; and .../blobs/sha256:&lt;hex&gt;, no HEAD, no Authorization.</summary>
+    /// <summary>HOMEBREW_ARTIFACT_DOMAIN=A: GET A/v2/homebrew/core/&lt;image&gt;/manifests/&lt;ref&gt; and .../blobs/sha256:&lt;hex&gt;, no HEAD, <see cref="Authorization"/> on both.</summary>
     public async Task<IReadOnlyList<(string Step, HttpStatusCode Status)>> FetchViaArtifactDomainAsync(Uri domain, Bottle b)
     {
         var steps = new List<(string, HttpStatusCode)>();
@@ -74,6 +84,7 @@ public sealed class BrewClient : IDisposable
         using (var manifest = new HttpRequestMessage(HttpMethod.Get, $"{root}/manifests/{b.Reference}"))
         {
             manifest.Headers.Accept.ParseAdd("application/vnd.oci.image.index.v1+json");
+            manifest.Headers.Authorization = Authorization;
             using var response = await _http.SendAsync(manifest);
             steps.Add(("manifest", response.StatusCode));
             if (response.IsSuccessStatusCode)
@@ -81,7 +92,9 @@ public sealed class BrewClient : IDisposable
                 CheckManifest(await response.Content.ReadAsByteArrayAsync(), b);
             }
         }
-        using (var blob = await _http.GetAsync($"{root}/blobs/sha256:{b.Sha256}"))
+        using var blobRequest = new HttpRequestMessage(HttpMethod.Get, $"{root}/blobs/sha256:{b.Sha256}");
+        blobRequest.Headers.Authorization = Authorization;
+        using (var blob = await _http.SendAsync(blobRequest))
         {
             steps.Add(("blob", blob.StatusCode));
             if (blob.IsSuccessStatusCode)

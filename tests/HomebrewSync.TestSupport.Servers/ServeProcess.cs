@@ -17,6 +17,9 @@ public sealed class ServeProcess : IAsyncDisposable
 
     public Uri Url { get; }
 
+    /// <summary>The export lines serve printed for brew, in order.</summary>
+    public IReadOnlyList<string> Exports { get; private init; } = [];
+
     /// <summary>What serve wrote to standard error so far (the access log).</summary>
     public string Error
     {
@@ -38,7 +41,9 @@ public sealed class ServeProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         Uri? url = null;
-        while (url is null)
+        var exports = new List<string>();
+        // The export lines end with the API domain, always printed last.
+        while (url is null || !exports.Any(e => e.StartsWith("export HOMEBREW_API_DOMAIN=", StringComparison.Ordinal)))
         {
             var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
             if (line is null)
@@ -49,12 +54,20 @@ public sealed class ServeProcess : IAsyncDisposable
                     throw new InvalidOperationException($"serve exited {process.ExitCode} before it listened: {error}");
                 }
             }
-            if (line.StartsWith("export HOMEBREW_BOTTLE_DOMAIN=", StringComparison.Ordinal))
+            if (line.StartsWith("export ", StringComparison.Ordinal))
             {
-                url = new Uri(line["export HOMEBREW_BOTTLE_DOMAIN=".Length..]);
+                exports.Add(line);
+            }
+            // The bottle domain comes first; with tokens serve names only the artifact domain.
+            foreach (var prefix in (string[])["export HOMEBREW_BOTTLE_DOMAIN=", "export HOMEBREW_ARTIFACT_DOMAIN="])
+            {
+                if (url is null && line.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    url = new Uri(line[prefix.Length..]);
+                }
             }
         }
-        serve = new ServeProcess(process, url);
+        serve = new ServeProcess(process, url) { Exports = exports };
         process.ErrorDataReceived += (_, e) => { lock (serve._error) { serve._error.AppendLine(e.Data); } };
         lock (error)
         {

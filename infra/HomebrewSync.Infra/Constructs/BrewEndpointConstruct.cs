@@ -1,6 +1,7 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.S3;
+using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
 using HomebrewSync.Contracts.Deployment;
 using HomebrewSync.Contracts.StateMachine;
@@ -18,7 +19,9 @@ public sealed class BrewEndpointProps
 
 /// <summary>
 /// The mirror for brew over HTTPS: the brew-endpoint function behind a function URL (no IAM auth: brew cannot sign
-/// requests; the config's allowed_cidrs are checked by the function), with read-only access to the bucket.
+/// requests; the config's allowed_cidrs are checked by the function), with read-only access to the bucket. With
+/// brew_endpoint.auth, a Secrets Manager secret holds the token file the function checks manifests and blobs against,
+/// and the function may only read it.
 /// </summary>
 public sealed class BrewEndpointConstruct : Construct
 {
@@ -29,6 +32,19 @@ public sealed class BrewEndpointConstruct : Construct
         Function = LambdaConstruct.Create(this, "Function", c, props.Names, props.Code, props.Names.BrewEndpointFunction, HandlerNames.BrewEndpoint,
             512, 30, RuntimeEnvironment.BrewEndpoint(c, props.Names));
         props.Bucket.GrantRead(Function);
+        if (c.BrewEndpoint.Auth)
+        {
+            // No value in the template: CloudFormation generates one once (not a token list, so nothing is let in until an
+            // operator puts the real file), and no later deploy can write over what the operator put.
+            Tokens = new Secret(this, "Tokens", new SecretProps
+            {
+                SecretName = props.Names.BrewTokenSecret,
+                Description = "Token file of the brew endpoint: NAME TOKEN lines; set with: aws secretsmanager put-secret-value --secret-string file://tokens.txt",
+                GenerateSecretString = new SecretStringGenerator { ExcludePunctuation = true, PasswordLength = 32 },
+                RemovalPolicy = RemovalPolicy.DESTROY,
+            });
+            LambdaConstruct.GrantSecretThroughSsm(Function.Role!, Tokens, props.Names.BrewTokenSecret, c);
+        }
         Url = Function.AddFunctionUrl(new FunctionUrlOptions { AuthType = FunctionUrlAuthType.NONE, InvokeMode = InvokeMode.BUFFERED });
         // Since October 2025 a public URL also needs lambda:InvokeFunction for calls through the URL (CDK 2.160 adds only InvokeFunctionUrl).
         var invoke = new CfnPermission(this, "InvokeThroughUrl", new CfnPermissionProps
@@ -42,4 +58,7 @@ public sealed class BrewEndpointConstruct : Construct
 
     public LambdaFunction Function { get; }
     public FunctionUrl Url { get; }
+
+    /// <summary>The token file's secret (brew_endpoint.auth); null without tokens.</summary>
+    public Secret? Tokens { get; }
 }

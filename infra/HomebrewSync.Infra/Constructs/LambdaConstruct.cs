@@ -77,6 +77,16 @@ public sealed class LambdaConstruct : Construct
     /// <summary>The runtime reads the Slack webhook through SSM's Secrets Manager reference path: the secret and that parameter.</summary>
     public static void GrantSlackSecret(IRole role, ISecret secret, DeploymentConfig c, DeploymentNames n)
     {
+        ArgumentNullException.ThrowIfNull(n);
+        GrantSecretThroughSsm(role, secret, n.SlackSecret, c);
+    }
+
+    /// <summary>Read-only access to a secret the runtime reads through SSM's Secrets Manager reference path: the secret and that parameter.</summary>
+    public static void GrantSecretThroughSsm(IRole role, ISecret secret, string secretName, DeploymentConfig c)
+    {
+        ArgumentNullException.ThrowIfNull(role);
+        ArgumentNullException.ThrowIfNull(secret);
+        ArgumentNullException.ThrowIfNull(c);
         secret.GrantRead(role);
         role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
         {
@@ -84,7 +94,7 @@ public sealed class LambdaConstruct : Construct
             // Partition-aware (aws-cn, aws-us-gov): the stack's own partition, region and account.
             Resources = [Stack.Of(role).FormatArn(new ArnComponents
             {
-                Service = "ssm", Region = c.AwsRegion, Account = c.AwsAccount, Resource = "parameter", ResourceName = "aws/reference/secretsmanager/" + n.SlackSecret, ArnFormat = ArnFormat.SLASH_RESOURCE_NAME,
+                Service = "ssm", Region = c.AwsRegion, Account = c.AwsAccount, Resource = "parameter", ResourceName = "aws/reference/secretsmanager/" + secretName, ArnFormat = ArnFormat.SLASH_RESOURCE_NAME,
             })],
         }));
     }

@@ -14,6 +14,7 @@ public static class PolicyRule
     public const string LogRetention = "LOG-RETENTION";
     public const string LambdaTimeout = "LAMBDA-TIMEOUT";
     public const string LambdaRuntime = "LAMBDA-RUNTIME";
+    public const string OpenFunctionUrl = "FUNCTION-URL-OPEN";
     public const string LambdaTaskThrottling = "SFN-LAMBDA-THROTTLING";
     public const string EcsTaskTimeout = "SFN-ECS-TIMEOUT";
     public const string ArnPartition = "ARN-PARTITION";

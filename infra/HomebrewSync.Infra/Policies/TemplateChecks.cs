@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using HomebrewSync.Contracts;
 
 namespace HomebrewSync.Infra.Policies;
 
@@ -7,7 +8,7 @@ namespace HomebrewSync.Infra.Policies;
 /// The rules that look at the synthesized template itself, overrides included: every Lambda function, CDK's own
 /// custom-resource providers too, must run on a runtime AWS still supports (<see cref="LambdaRuntimes"/>); every
 /// Lambda task of a state machine retries throttling; every ECS RunTask state has a timeout; no ARN names the
-/// <c>aws</c> partition literally. Run by the app after synthesis (a violation makes <c>cdk synth</c> fail) and by the tests.
+/// <c>aws</c> partition literally; a public function URL (AuthType NONE) serves a function that checks tokens or client networks. Run by the app after synthesis (a violation makes <c>cdk synth</c> fail) and by the tests.
 /// </summary>
 public static class TemplateChecks
 {
@@ -27,6 +28,10 @@ public static class TemplateChecks
             if (type == "AWS::Lambda::Function" && resource!["Properties"]?["Runtime"] is { } runtime)
             {
                 CheckRuntime(template, id, runtime, today, errors);
+            }
+            if (type == "AWS::Lambda::Url")
+            {
+                CheckFunctionUrl(template, id, resource!["Properties"], errors);
             }
             if (type == "AWS::StepFunctions::StateMachine")
             {
@@ -59,6 +64,28 @@ public static class TemplateChecks
         if (problems.Length > 0)
         {
             errors.Add($"{id}: [{PolicyRule.LambdaRuntime}] {string.Join("; ", problems)}");
+        }
+    }
+
+    /// <summary>
+    /// A function URL anyone on the internet can call must lead to a function that lets in only some of them: it is given
+    /// a token secret (or file), or a non-empty list of client networks. Otherwise the mirror is open at the owner's egress cost.
+    /// </summary>
+    private static void CheckFunctionUrl(JsonObject template, string id, JsonNode? properties, List<string> errors)
+    {
+        if (properties?["AuthType"] is not JsonValue auth || auth.GetValue<string>() != "NONE")
+        {
+            return;
+        }
+        var target = properties["TargetFunctionArn"] is JsonNode arn
+            ? arn["Fn::GetAtt"] is JsonArray a ? a[0]?.GetValue<string>() : arn["Ref"]?.GetValue<string>()
+            : null;
+        var variables = target is null ? null : template["Resources"]?[target]?["Properties"]?["Environment"]?["Variables"] as JsonObject;
+        static bool Set(JsonObject? v, string name) => v?[name] is JsonNode value && (value is not JsonValue text || !string.IsNullOrWhiteSpace(text.GetValue<string>()));
+        if (!Set(variables, EnvVars.ServeTokenSecretName) && !Set(variables, EnvVars.ServeTokenFile) && !Set(variables, EnvVars.ServeAllowedCidrs))
+        {
+            errors.Add($"{id}: [{PolicyRule.OpenFunctionUrl}] a public function URL (AuthType NONE) whose function {target ?? "(not in this template)"} checks neither tokens "
+                + $"({EnvVars.ServeTokenSecretName}) nor client networks ({EnvVars.ServeAllowedCidrs}): anyone who learns the address can use it; set brew_endpoint.auth or brew_endpoint.allowed_cidrs");
         }
     }
 

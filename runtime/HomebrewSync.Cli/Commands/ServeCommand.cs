@@ -23,13 +23,35 @@ internal static class ServeCommand
 
     public static async Task<int> RunAsync(CliRequest request, SyncServices services, CliConsole console, CancellationToken cancellationToken)
     {
-        var endpoint = new MirrorEndpoint(services.Store, services.Store, request.Serve!, services.Time);
+        var log = new Lock();
+        using var tokens = ServeTokenSources.Open(request.Serve!, request.Host, services.Time, w =>
+        {
+            lock (log)
+            {
+                console.Error.WriteLine("warning: " + w);
+            }
+        });
+        int? names = null;
+        if (tokens.Tokens is { } list)
+        {
+            // A token file that is wrong at start is a usage error; later, a bad rewrite keeps the last good list.
+            var first = await list.LoadAsync(cancellationToken);
+            if (first.Errors.Count > 0)
+            {
+                foreach (var e in first.Errors)
+                {
+                    console.Error.WriteLine($"error: {e}");
+                }
+                return ExitCodes.Usage;
+            }
+            names = first.Tokens.Count;
+        }
+        var endpoint = new MirrorEndpoint(services.Store, services.Store, request.Serve!, services.Time, tokens.Tokens);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         builder.WebHost.UseUrls(request.Listen!.AbsoluteUri.TrimEnd('/'));
         await using var app = builder.Build();
-        var log = new Lock();
         app.Run(async ctx =>
         {
             var started = Stopwatch.GetTimestamp();
@@ -95,11 +117,22 @@ internal static class ServeCommand
         var snapshot = await services.Store.ReadManifestAsync(cancellationToken);
         console.Error.WriteLine($"Serving {services.Store.Location} ({snapshot?.Manifest.Count ?? 0:N0} bottles) at {url}"
             + (request.Serve!.AllowedNetworks.Count > 0 ? $" to {string.Join(", ", request.Serve.AllowedNetworks)}" : "")
+            + (names is { } n ? $" with tokens ({n} listed; manifests and blobs need one)" : "")
             + (services.Store.Location.StartsWith("s3://", StringComparison.Ordinal) ? (request.Serve.LinkToStore ? "; bottles as links to S3" : "; bottles through this server") : "")
             + (url != bound ? $" (listening on {bound})" : "")
             + ". Point brew at it:");
-        console.Out.WriteLine($"export HOMEBREW_BOTTLE_DOMAIN={url}");
-        console.Out.WriteLine($"export HOMEBREW_ARTIFACT_DOMAIN={url}");
+        if (names is null)
+        {
+            console.Out.WriteLine($"export HOMEBREW_BOTTLE_DOMAIN={url}");
+            console.Out.WriteLine($"export HOMEBREW_ARTIFACT_DOMAIN={url}");
+        }
+        else
+        {
+            // brew sends its token only to the artifact domain; the bottle domain would be refused.
+            console.Out.WriteLine($"export HOMEBREW_ARTIFACT_DOMAIN={url}");
+            console.Out.WriteLine("export HOMEBREW_ARTIFACT_DOMAIN_NO_FALLBACK=1");
+            console.Out.WriteLine("export HOMEBREW_DOCKER_REGISTRY_TOKEN=<your token from the token file>");
+        }
         console.Out.WriteLine($"export HOMEBREW_API_DOMAIN={url}/api");
         await console.Out.FlushAsync(cancellationToken);
         try

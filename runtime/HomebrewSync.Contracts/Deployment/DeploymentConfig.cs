@@ -139,4 +139,10 @@ public sealed record BrewEndpointConfig
     [JsonPropertyName("enabled")] public bool Enabled { get; init; }
     /// <summary>Client networks allowed (CIDR); empty for any client on the internet.</summary>
     [JsonPropertyName("allowed_cidrs")] public IReadOnlyList<string> AllowedCidrs { get; init; } = [];
+
+    /// <summary>
+    /// Tokens: the stack declares a Secrets Manager secret holding a token file (<c>NAME TOKEN</c> lines) and manifests and
+    /// blobs need a token listed there (brew: HOMEBREW_ARTIFACT_DOMAIN with HOMEBREW_DOCKER_REGISTRY_TOKEN).
+    /// </summary>
+    [JsonPropertyName("auth")] public bool Auth { get; init; }
 }

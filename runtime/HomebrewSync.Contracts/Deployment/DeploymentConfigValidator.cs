@@ -52,6 +52,10 @@ public static class DeploymentConfigValidator
         {
             e.Add($"api_public_key_file: '{c.ApiPublicKeyFile}' must be a path inside the repository (e.g. config/homebrew-1.pem)");
         }
+        if (c.BrewEndpoint.Auth && !c.BrewEndpoint.Enabled)
+        {
+            e.Add("brew_endpoint.auth: tokens are for the brew endpoint; set brew_endpoint.enabled too, or leave auth out");
+        }
         foreach (var cidr in c.BrewEndpoint.AllowedCidrs.Where(a => !System.Net.IPNetwork.TryParse(a, out _)))
         {
             e.Add($"brew_endpoint.allowed_cidrs: '{cidr}' is not a CIDR block (e.g. 203.0.113.0/24)");

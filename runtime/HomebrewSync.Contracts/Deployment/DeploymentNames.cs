@@ -36,6 +36,9 @@ public sealed partial record DeploymentNames(string Stage, string? Owner, Deploy
     public string TaskFamily => Owner is null && Stage == DeploymentConfigLoader.BaseStage ? "homebrew-bottles-sync" : $"{Prefix}-task";
     public string StateMachine => $"{Prefix}-state-machine";
     public string SlackSecret => $"{Prefix}/slack-webhook";
+
+    /// <summary>The brew endpoint's token file (brew_endpoint.auth).</summary>
+    public string BrewTokenSecret => $"{Prefix}/brew-tokens";
     public string AlertsTopic => $"{Prefix}-alerts";
     public string Dashboard => $"{Prefix}-dashboard";
     public string Budget => $"{Prefix}-monthly";

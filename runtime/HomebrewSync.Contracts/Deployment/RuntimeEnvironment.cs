@@ -51,7 +51,7 @@ public static class RuntimeEnvironment
         return env;
     }
 
-    /// <summary>The brew endpoint behind the function URL: the bucket to serve and who may ask.</summary>
+    /// <summary>The brew endpoint behind the function URL: the bucket to serve and who may ask (networks, the token secret).</summary>
     public static Dictionary<string, string> BrewEndpoint(DeploymentConfig c, DeploymentNames n)
     {
         ArgumentNullException.ThrowIfNull(c);
@@ -64,6 +64,10 @@ public static class RuntimeEnvironment
         if (c.BrewEndpoint.AllowedCidrs.Count > 0)
         {
             env[EnvVars.ServeAllowedCidrs] = string.Join(',', c.BrewEndpoint.AllowedCidrs);
+        }
+        if (c.BrewEndpoint.Auth)
+        {
+            env[EnvVars.ServeTokenSecretName] = n.BrewTokenSecret;
         }
         return env;
     }

@@ -14,6 +14,7 @@ public static class AccessLog
         {
             ["time"] = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
             ["client"] = request.Client?.ToString(),
+            ["user"] = response.User,
             ["method"] = request.Method,
             ["path"] = request.RawPath,
             ["status"] = response.Status,

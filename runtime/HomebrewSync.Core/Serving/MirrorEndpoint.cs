@@ -16,24 +16,33 @@ namespace HomebrewSync.Core.Serving;
 /// <item><c>/healthz</c>.</item>
 /// </list>
 /// GET and HEAD only (after the allow-list: 403 comes before 405); names and digests map to stored objects through the hash file, and anything it does not
-/// list is a 404, so no request reaches a path outside what the mirror holds.
+/// list is a 404, so no request reaches a path outside what the mirror holds. With a token file, every path but <c>/healthz</c> and the
+/// API files needs a listed token (checked before the path is looked up, so a refused client learns nothing of what is stored): brew sends it
+/// with <c>HOMEBREW_ARTIFACT_DOMAIN</c> and <c>HOMEBREW_DOCKER_REGISTRY_TOKEN</c>, never on the bottle domain's bottle GETs, which are therefore
+/// refused with a body saying so. The API files stay open (public, signed data; <c>--allow</c> still applies).
 /// </summary>
 public sealed partial class MirrorEndpoint
 {
     private const string RegistryPrefix = "/v2/homebrew/core/";
     private const string ApiPrefix = "/api/";
+
+    /// <summary>What a 401 carries: the scheme brew's token goes in, and this mirror's realm.</summary>
+    public const string Challenge = "Bearer realm=\"homebrew-sync\"";
     private readonly MirrorIndex _index;
     private readonly IStoreReader _reader;
     private readonly ServeOptions _options;
     private readonly TimeProvider _time;
+    private readonly ServeTokenFile? _tokens;
 
-    public MirrorEndpoint(IHashFileStore hashFile, IStoreReader reader, ServeOptions options, TimeProvider time)
+    /// <param name="tokens">The token list when the mirror needs tokens; null for none.</param>
+    public MirrorEndpoint(IHashFileStore hashFile, IStoreReader reader, ServeOptions options, TimeProvider time, ServeTokenFile? tokens = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
         _reader = reader;
         _options = options;
         _time = time;
+        _tokens = tokens;
         _index = new MirrorIndex(hashFile, reader, time, options.Refresh);
     }
 
@@ -72,6 +81,20 @@ public sealed partial class MirrorEndpoint
         {
             return NotFound();
         }
+        string? user = null;
+        if (_tokens is not null && path != "/healthz" && !path.StartsWith(ApiPrefix, StringComparison.Ordinal))
+        {
+            user = (await _tokens.CurrentAsync(cancellationToken)).OwnerOfAuthorization(request.Header("authorization"));
+            if (user is null)
+            {
+                return Unauthorized(request.Header("authorization") is not null, path.StartsWith(RegistryPrefix, StringComparison.Ordinal));
+            }
+        }
+        return await RouteAsync(request, path, cancellationToken) with { User = user };
+    }
+
+    private async Task<MirrorResponse> RouteAsync(MirrorRequest request, string path, CancellationToken cancellationToken)
+    {
         var index = await _index.CurrentAsync(cancellationToken);
         if (path == "/healthz")
         {
@@ -207,6 +230,20 @@ public sealed partial class MirrorEndpoint
             Content = System.Text.Encoding.UTF8.GetBytes(body),
             BodyLength = System.Text.Encoding.UTF8.GetByteCount(body),
         };
+    }
+
+    /// <summary>
+    /// 401 with the challenge a registry client expects. On the bottle domain the body says what to use instead, since brew sends no
+    /// credential there; the body never repeats what was sent.
+    /// </summary>
+    private static MirrorResponse Unauthorized(bool sent, bool registry)
+    {
+        var text = (sent ? "this token is not accepted by this mirror\n" : "this mirror needs a token\n")
+            + (registry
+                ? "set HOMEBREW_DOCKER_REGISTRY_TOKEN to a token listed in the mirror's token file\n"
+                : "brew sends no token with HOMEBREW_BOTTLE_DOMAIN: use HOMEBREW_ARTIFACT_DOMAIN=<this mirror> with HOMEBREW_DOCKER_REGISTRY_TOKEN=<token> "
+                    + "(and HOMEBREW_ARTIFACT_DOMAIN_NO_FALLBACK=1), and unset HOMEBREW_BOTTLE_DOMAIN\n");
+        return MirrorResponse.Text(401, text, new Dictionary<string, string> { ["WWW-Authenticate"] = Challenge });
     }
 
     private static MirrorResponse NotFound() => MirrorResponse.Text(404, "not in this mirror\n");

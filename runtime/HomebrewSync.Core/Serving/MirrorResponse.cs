@@ -14,6 +14,9 @@ public sealed record MirrorResponse(int Status, IReadOnlyDictionary<string, stri
     /// <summary>The store key the body comes from, when it is a stored object (a host may answer with a link to it instead).</summary>
     public string? ObjectKey { get; init; }
 
+    /// <summary>The name of the token the request was let in by (the access log names it; the token never leaves the endpoint).</summary>
+    public string? User { get; init; }
+
     public static MirrorResponse Text(int status, string text, IReadOnlyDictionary<string, string>? headers = null)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(text);

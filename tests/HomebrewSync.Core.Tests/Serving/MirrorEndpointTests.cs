@@ -300,4 +300,35 @@ public sealed class MirrorEndpointTests : IAsyncLifetime
         Assert.Equal(304, atNow.Status);
         Assert.Equal(304, laterThatDateIsPast.Status);
     }
+
+    [Fact]
+    public async Task HandleAsync_WithTokens_BottleNeedsOne_HealthzAndApiDoNot_TheResponseNamesTheOwner()
+    {
+        using var tokens = new ServeTokenFile(new FixedTokens("alice alice-0123456789abcdef\n"), _time, TimeSpan.Zero, _ => { });
+        var endpoint = new MirrorEndpoint(_store, _store, new ServeOptions([], false, ServeOptions.DefaultLinkLifetime, ServeOptions.DefaultRefresh), _time, tokens);
+
+        var anonymous = await GetAsync(endpoint, "/jq-1.7.1.all.bottle.tar.gz");
+        var wrong = await GetAsync(endpoint, $"/v2/homebrew/core/jq/blobs/sha256:{Bottle.Sha256}", ("authorization", "Bearer wrong-token-0123456789"));
+        var alice = await GetAsync(endpoint, $"/v2/homebrew/core/jq/blobs/sha256:{Bottle.Sha256}", ("authorization", "Bearer alice-0123456789abcdef"));
+        var health = await GetAsync(endpoint, "/healthz");
+        var api = await GetAsync(endpoint, "/" + ApiKey);
+
+        Assert.Equal(401, anonymous.Status);
+        Assert.Equal(MirrorEndpoint.Challenge, anonymous.Headers["WWW-Authenticate"]);
+        Assert.Contains("HOMEBREW_ARTIFACT_DOMAIN", Encoding.UTF8.GetString(anonymous.Content!), StringComparison.Ordinal);
+        Assert.Equal(401, wrong.Status);
+        Assert.Contains("not accepted", Encoding.UTF8.GetString(wrong.Content!), StringComparison.Ordinal);
+        Assert.Equal(200, alice.Status);
+        Assert.Equal("alice", alice.User);
+        Assert.Equal(200, health.Status);
+        Assert.Equal(200, api.Status);
+    }
+
+    private sealed class FixedTokens(string text) : ITokenFileSource
+    {
+        public string Description => "fixed";
+
+        public Task<TokenFileText?> ReadIfChangedAsync(string? stamp, CancellationToken cancellationToken) =>
+            Task.FromResult<TokenFileText?>(stamp == "1" ? null : new TokenFileText("1", text));
+    }
 }
