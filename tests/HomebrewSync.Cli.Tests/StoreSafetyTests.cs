@@ -28,11 +28,13 @@ public sealed class StoreSafetyTests : IDisposable
         var h = await CliHarness.StartAsync([
             new FormulaBuilder("wget").WithVersion("1.0").WithBottle("monterey", 3000).Build(),
             new FormulaBuilder("curl").WithVersion("8.0").WithBottle("monterey", 2000).Build()]);
-        Assert.Equal(0, (await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01")).ExitCode);
+        AssertSucceeded(await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01"));
         h.Server.SetFormulae([new FormulaBuilder("wget").WithVersion("1.1").WithBottle("monterey", 3100).Build(), h.Server.Formulae[1]]);
-        Assert.Equal(0, (await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-08-20")).ExitCode);
+        AssertSucceeded(await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-08-20"));
         return h;
     }
+
+    private static void AssertSucceeded(CliRun run) => Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Error}");
 
     private static Dictionary<string, byte[]> Snapshot(string root) =>
         Directory.GetFiles(root, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(root, f), File.ReadAllBytes, StringComparer.Ordinal);
@@ -63,7 +65,7 @@ public sealed class StoreSafetyTests : IDisposable
 
         foreach (var run in new[] { prune, verify, sync })
         {
-            Assert.Equal(1, run.ExitCode);
+            Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Error}");
             Assert.Contains("is corrupt (entry 'wget-1.0-monterey': s3_key", run.Error, StringComparison.Ordinal);
         }
         Assert.Equal(before, Snapshot(h.Store));

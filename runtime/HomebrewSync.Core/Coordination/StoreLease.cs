@@ -18,6 +18,9 @@ public sealed class StoreLease : IAsyncDisposable
     private readonly ITimer _timer;
     private LeaseRecord _record;
     private string _version;
+    // Guards the hand-over between a beat and DisposeAsync: once stopped, no beat starts a renewal.
+    private readonly Lock _gate = new();
+    private bool _stopped;
     private Task _renewal = Task.CompletedTask;
     private int _renewing;
     private int _disposed;
@@ -47,7 +50,18 @@ public sealed class StoreLease : IAsyncDisposable
 
     private void Beat()
     {
-        if (_stop.IsCancellationRequested || _lost.IsCancellationRequested)
+        lock (_gate)
+        {
+            if (!_stopped)
+            {
+                BeatLocked();
+            }
+        }
+    }
+
+    private void BeatLocked()
+    {
+        if (_lost.IsCancellationRequested)
         {
             return;
         }
@@ -108,9 +122,16 @@ public sealed class StoreLease : IAsyncDisposable
         {
             return;
         }
+        Task pending;
+        lock (_gate)
+        {
+            _stopped = true;
+            pending = _renewal;
+        }
         await _timer.DisposeAsync();
+        // A renewal already under way finishes (or is cut short) before the lease is judged ours to remove.
         await _stop.CancelAsync();
-        await _renewal;
+        await pending;
         if (!_lost.IsCancellationRequested)
         {
             // Only our own lease is removed: one taken over since belongs to its new holder.
