@@ -178,7 +178,7 @@ public sealed class ServeTokenTests(S3ServerFixture fixture) : IAsyncLifetime
 
         await serve.TerminateAsync();
         Assert.Contains("line 2: expected NAME TOKEN", serve.Error, StringComparison.Ordinal);
-        Assert.Contains("line 3: the name 'alice-new' is already on line 1", serve.Error, StringComparison.Ordinal);
+        Assert.Contains("line 3: the name is already on line 1", serve.Error, StringComparison.Ordinal);
         Assert.Contains("keeping the previous list (2 tokens)", serve.Error, StringComparison.Ordinal);
         Assert.Contains("does not exist", serve.Error, StringComparison.Ordinal);
         Assert.Contains("\"user\":\"alice-new\"", serve.Error, StringComparison.Ordinal);
@@ -198,8 +198,8 @@ public sealed class ServeTokenTests(S3ServerFixture fixture) : IAsyncLifetime
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("line 2: expected NAME TOKEN (3 fields)", run.Error, StringComparison.Ordinal);
-        Assert.Contains("line 3: the token of 'short' is shorter than 16 characters", run.Error, StringComparison.Ordinal);
-        Assert.Contains("line 4: the name 'alice' is already on line 1", run.Error, StringComparison.Ordinal);
+        Assert.Contains("line 3: the token is shorter than 16 characters", run.Error, StringComparison.Ordinal);
+        Assert.Contains("line 4: the name is already on line 1", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(AliceToken, run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(BobToken, run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("Qz7kW", run.Error, StringComparison.Ordinal);

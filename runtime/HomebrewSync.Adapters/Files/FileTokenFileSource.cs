@@ -1,9 +1,8 @@
-using System.Globalization;
 using HomebrewSync.Core.Serving;
 
 namespace HomebrewSync.Adapters.Files;
 
-/// <summary>A token file on disk; its size and modification time tell whether it changed, so an unchanged file costs one stat.</summary>
+/// <summary>A token file on disk; a hash of its bytes tells whether it changed (a copy that keeps the time and size still counts).</summary>
 public sealed class FileTokenFileSource(string path) : ITokenFileSource
 {
     public string Description => $"token file '{path}'";
@@ -17,12 +16,13 @@ public sealed class FileTokenFileSource(string path) : ITokenFileSource
             {
                 throw new TokenFileUnavailableException($"{Description} does not exist");
             }
-            var now = string.Create(CultureInfo.InvariantCulture, $"{info.LastWriteTimeUtc.Ticks}-{info.Length}");
+            var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+            var now = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
             if (now == stamp)
             {
                 return null;
             }
-            return new TokenFileText(now, await File.ReadAllTextAsync(path, cancellationToken));
+            return new TokenFileText(now, System.Text.Encoding.UTF8.GetString(bytes));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

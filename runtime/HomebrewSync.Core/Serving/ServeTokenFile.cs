@@ -96,6 +96,12 @@ public sealed class ServeTokenFile : IDisposable
             Warn($"{ex.Message}; {Keeping()}");
             return;
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Any other failure to read (a timeout, a dropped connection) keeps the last good list too; only its type is named.
+            Warn($"{_source.Description} could not be read ({ex.GetType().Name}); {Keeping()}");
+            return;
+        }
         if (text is null)
         {
             return;

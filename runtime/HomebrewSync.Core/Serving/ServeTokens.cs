@@ -61,22 +61,28 @@ public sealed partial class ServeTokens
             }
             if (token.Length < MinTokenLength)
             {
-                problems.Add($"line {number}: the token of '{name}' is shorter than {MinTokenLength} characters");
+                // Nothing from the line is echoed: a line with its columns swapped would print a token.
+                problems.Add($"line {number}: the token is shorter than {MinTokenLength} characters (a line is NAME, then TOKEN)");
                 continue;
             }
             if (names.TryGetValue(name, out var first))
             {
-                problems.Add($"line {number}: the name '{name}' is already on line {first}");
+                problems.Add($"line {number}: the name is already on line {first}");
                 continue;
             }
             var hash = Digest(token);
             if (entries.FindIndex(e => CryptographicOperations.FixedTimeEquals(e.Hash, hash)) is var same and >= 0)
             {
-                problems.Add($"line {number}: '{name}' has the same token as '{entries[same].Name}'; each client needs its own");
+                problems.Add($"line {number}: the same token as line {names[entries[same].Name]}; each client needs its own");
                 continue;
             }
             names[name] = number;
             entries.Add((name, hash));
+        }
+        if (entries.Count == 0 && problems.Count == 0)
+        {
+            // An empty file is more likely caught mid-write than meant: it would lock every client out.
+            problems.Add("no NAME TOKEN line: the file lists no token");
         }
         errors = problems;
         return new ServeTokens(entries);

@@ -50,7 +50,7 @@ public sealed class ServeTokenFileTests
 
         Assert.Equal(
         [
-            "memory: line 2: the name 'alice' is already on line 1; keeping the previous list (1 tokens)",
+            "memory: line 2: the name is already on line 1; keeping the previous list (1 tokens)",
             "memory is unreachable; keeping the previous list (1 tokens)",
         ], _warnings);
     }

@@ -34,12 +34,32 @@ public sealed class ServeTokensTests
         [
             "line 2: expected NAME TOKEN (1 fields)",
             "line 3: expected NAME TOKEN (3 fields)",
-            "line 4: the token of 'short' is shorter than 16 characters",
-            "line 5: the name 'alice' is already on line 1",
-            "line 6: 'carol' has the same token as 'alice'; each client needs its own",
+            "line 4: the token is shorter than 16 characters (a line is NAME, then TOKEN)",
+            "line 5: the name is already on line 1",
+            "line 6: the same token as line 1; each client needs its own",
             "line 7: the name must be letters, digits and . _ @ + - (at most 64, no ':')",
         ], errors);
         Assert.DoesNotContain(errors, e => e.Contains(Alice, StringComparison.Ordinal) || e.Contains(Bob, StringComparison.Ordinal) || e.Contains("Zq81x", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Parse_ALineWithItsColumnsSwapped_IsAnError_ThatDoesNotPrintTheToken()
+    {
+        ServeTokens.Parse($"{Alice} alice\n", out var errors);
+
+        var error = Assert.Single(errors);
+        Assert.StartsWith("line 1: the token is shorter than 16 characters", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(Alice, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("# only a comment\n\n")]
+    public void Parse_AFileListingNoToken_IsAnError(string text)
+    {
+        ServeTokens.Parse(text, out var errors);
+
+        Assert.Equal(["no NAME TOKEN line: the file lists no token"], errors);
     }
 
     [Fact]
