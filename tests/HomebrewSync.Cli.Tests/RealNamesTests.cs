@@ -35,12 +35,8 @@ public sealed class RealNamesTests(S3ServerFixture fixture) : IDisposable
         {
             return (env, new LocalFolderStore(h.Store, TimeProvider.System));
         }
-        foreach (var (k, v) in fixture.Server.Environment())
-        {
-            env[k] = v;
-        }
         var bucket = await fixture.Server.CreateBucketAsync();
-        env["HOMEBREW_SYNC_STORE"] = $"s3://{bucket}";
+        fixture.Server.UseAsStore(env, $"s3://{bucket}");
         return (env, new S3Store(fixture.Server.CreateClient(), new S3StoreOptions(bucket, "", _temp)));
     }
 

@@ -18,12 +18,8 @@ public sealed class S3MissingBucketTests(S3ServerFixture fixture)
     {
         await using var h = await CliHarness.StartAsync([new FormulaBuilder("curl").WithBottle("monterey").Build()]);
         var env = h.Environment();
-        foreach (var (k, v) in fixture.Server.Environment())
-        {
-            env[k] = v;
-        }
         var bucket = "no-such-bucket-" + Guid.NewGuid().ToString("N")[..8];
-        env["HOMEBREW_SYNC_STORE"] = $"s3://{bucket}/mirror";
+        fixture.Server.UseAsStore(env, $"s3://{bucket}/mirror");
         env["TEMP_DIR"] = Path.Combine(Path.GetTempPath(), "hbs-missing-" + Guid.NewGuid().ToString("N"));
 
         var run = await CliProcess.RunAsync(env, args);

@@ -24,11 +24,7 @@ public sealed class S3StoreSafetyTests(S3ServerFixture fixture) : IDisposable
     private async Task<Dictionary<string, string?>> EnvAsync(CliHarness h)
     {
         var env = h.Environment();
-        foreach (var (k, v) in fixture.Server.Environment())
-        {
-            env[k] = v;
-        }
-        env["HOMEBREW_SYNC_STORE"] = $"s3://{await fixture.Server.CreateBucketAsync()}/mirror";
+        fixture.Server.UseAsStore(env, $"s3://{await fixture.Server.CreateBucketAsync()}/mirror");
         env["TEMP_DIR"] = _temp;
         env["TARGET_PLATFORMS"] = "monterey";
         return env;

@@ -28,11 +28,7 @@ public sealed class S3SyncEndToEndTests(S3ServerFixture fixture, Xunit.Abstracti
     private Dictionary<string, string?> Env(CliHarness h, string store)
     {
         var env = h.Environment();
-        foreach (var (k, v) in fixture.Server.Environment())
-        {
-            env[k] = v;
-        }
-        env["HOMEBREW_SYNC_STORE"] = store;
+        fixture.Server.UseAsStore(env, store);
         env["TEMP_DIR"] = _temp;
         return env;
     }

@@ -47,22 +47,14 @@ public sealed class ServeTests(S3ServerFixture fixture) : IAsyncLifetime
         env["TEMP_DIR"] = _temp;
         if (kind == "s3")
         {
-            foreach (var (k, v) in fixture.Server.Environment())
-            {
-                env[k] = v;
-            }
-            env["HOMEBREW_SYNC_STORE"] = $"s3://{await fixture.Server.CreateBucketAsync()}/mirror";
+            fixture.Server.UseAsStore(env, $"s3://{await fixture.Server.CreateBucketAsync()}/mirror");
         }
         var sync = await CliHarness.RunAsync(env, "sync", "--date", "2025-07-21");
         Assert.True(sync.ExitCode == 0, sync.Error);
         return env;
     }
 
-    /// <summary>Every mirrored bottle as brew knows it from the API.</summary>
-    private IEnumerable<BrewClient.Bottle> Mirrored() =>
-        from f in _formulae
-        from b in f.Bottles
-        select new BrewClient.Bottle(f.Name, f.Version, b.Key, f.Rebuild, b.Value.Sha256, b.Value.Length);
+    private IEnumerable<BrewClient.Bottle> Mirrored() => BrewClient.Bottle.Of(_formulae);
 
     [Theory]
     [InlineData("local")]

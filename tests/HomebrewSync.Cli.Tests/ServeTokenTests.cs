@@ -52,21 +52,14 @@ public sealed class ServeTokenTests(S3ServerFixture fixture) : IAsyncLifetime
         env["SERVE_REFRESH_SECONDS"] = "0";
         if (kind == "s3")
         {
-            foreach (var (k, v) in fixture.Server.Environment())
-            {
-                env[k] = v;
-            }
-            env["HOMEBREW_SYNC_STORE"] = $"s3://{await fixture.Server.CreateBucketAsync()}/mirror";
+            fixture.Server.UseAsStore(env, $"s3://{await fixture.Server.CreateBucketAsync()}/mirror");
         }
         var sync = await CliHarness.RunAsync(env, "sync", "--date", "2025-07-21");
         Assert.True(sync.ExitCode == 0, sync.Error);
         return env;
     }
 
-    private IEnumerable<BrewClient.Bottle> Mirrored() =>
-        from f in _formulae
-        from b in f.Bottles
-        select new BrewClient.Bottle(f.Name, f.Version, b.Key, f.Rebuild, b.Value.Sha256, b.Value.Length);
+    private IEnumerable<BrewClient.Bottle> Mirrored() => BrewClient.Bottle.Of(_formulae);
 
     private static (string, HttpStatusCode)[] ArtifactOk => [("manifest", HttpStatusCode.OK), ("blob", HttpStatusCode.OK)];
 

@@ -37,6 +37,12 @@ public sealed class BrewClient : IDisposable
         public string Reference => Rebuild > 0 ? $"{PkgVersion}-{Rebuild}" : PkgVersion;
         public string RefName => Rebuild > 0 ? $"{PkgVersion}.{Tag}.{Rebuild}" : $"{PkgVersion}.{Tag}";
         public string FileName => Rebuild > 0 ? $"{Name}-{PkgVersion}.{Tag}.bottle.{Rebuild}.tar.gz" : $"{Name}-{PkgVersion}.{Tag}.bottle.tar.gz";
+
+        /// <summary>Every bottle of <paramref name="formulae"/>, as brew knows it from the API.</summary>
+        public static IEnumerable<Bottle> Of(IEnumerable<FakeFormula> formulae) =>
+            from f in formulae
+            from b in f.Bottles
+            select new Bottle(f.Name, f.Version, b.Key, f.Rebuild, b.Value.Sha256, b.Value.Length);
     }
 
     /// <summary>HOMEBREW_BOTTLE_DOMAIN=D: GET D/&lt;image&gt;/manifests/&lt;ref&gt;, HEAD D/&lt;file&gt;, then GET D/&lt;file&gt; twice.</summary>

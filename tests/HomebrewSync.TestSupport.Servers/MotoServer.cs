@@ -129,6 +129,17 @@ public sealed class MotoServer : IAsyncDisposable
     }
 
     /// <summary>Environment a user would set to point the CLI (and the AWS SDK) at this server.</summary>
+    /// <summary>Points a user's environment at this server, with <paramref name="store"/> (<c>s3://BUCKET[/PREFIX]</c>) as the mirror.</summary>
+    public void UseAsStore(IDictionary<string, string?> env, string store)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        foreach (var (k, v) in Environment())
+        {
+            env[k] = v;
+        }
+        env["HOMEBREW_SYNC_STORE"] = store;
+    }
+
     public IReadOnlyDictionary<string, string?> Environment() => new Dictionary<string, string?>(StringComparer.Ordinal)
     {
         ["AWS_ENDPOINT_URL_S3"] = Endpoint.AbsoluteUri,
