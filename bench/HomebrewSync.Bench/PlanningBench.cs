@@ -1,7 +1,7 @@
 using System.Text.Json;
 using HomebrewSync.Cli;
 using HomebrewSync.Core.Catalog;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Storage;
 using HomebrewSync.TestSupport;
 using HomebrewSync.TestSupport.Servers;
@@ -116,15 +116,15 @@ internal static class PlanningBench
 
     private static async Task WriteHashFileAsync(string store, IEnumerable<(FakeFormula F, string Tag)> bottles)
     {
-        var manifest = new HashManifest(lastUpdated: DateTimeOffset.UtcNow);
+        var hashFile = new HashFile(lastUpdated: DateTimeOffset.UtcNow);
         foreach (var (f, tag) in bottles)
         {
             var blob = f.Bottles[tag];
-            manifest.Set(f.Key(tag), new HashEntry(blob.Sha256, new DateOnly(2025, 7, 14), blob.Length, f.Name, f.Version, tag,
+            hashFile.Set(f.Key(tag), new HashEntry(blob.Sha256, new DateOnly(2025, 7, 14), blob.Length, f.Name, f.Version, tag,
                 $"https://ghcr.io/v2/homebrew/core/{f.Image}/blobs/sha256:{blob.Sha256}", $"2025-07-14/{f.FileName(tag)}"));
         }
         var local = new HomebrewSync.Adapters.Files.LocalFolderStore(store, TimeProvider.System);
-        var current = await local.ReadManifestAsync(CancellationToken.None);
-        await local.WriteManifestAsync(manifest, current?.Version, CancellationToken.None);
+        var current = await local.ReadHashFileAsync(CancellationToken.None);
+        await local.WriteHashFileAsync(hashFile, current?.Version, CancellationToken.None);
     }
 }

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Storage;
 
 namespace HomebrewSync.Aws;
@@ -12,7 +12,7 @@ namespace HomebrewSync.Aws;
 /// <param name="storeLocation">The store's s3:// address, for messages.</param>
 internal sealed class S3HashFile(IAmazonS3 s3, string bucket, string key, string location, string storeLocation, S3Encryption encryption)
 {
-    public async Task<ManifestSnapshot?> ReadAsync(CancellationToken cancellationToken)
+    public async Task<HashFileSnapshot?> ReadAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -21,8 +21,8 @@ internal sealed class S3HashFile(IAmazonS3 s3, string bucket, string key, string
             using var buffer = new MemoryStream();
             await body.CopyToAsync(buffer, cancellationToken);
             buffer.Position = 0;
-            var manifest = await HashManifestSerializer.ReadAsync(buffer, location, cancellationToken);
-            return new ManifestSnapshot(manifest, response.ETag);
+            var hashFile = await HashFileSerializer.ReadAsync(buffer, location, cancellationToken);
+            return new HashFileSnapshot(hashFile, response.ETag);
         }
         catch (AmazonS3Exception ex) when (S3Errors.IsMissingObject(ex))
         {
@@ -35,9 +35,9 @@ internal sealed class S3HashFile(IAmazonS3 s3, string bucket, string key, string
         }
     }
 
-    public async Task<string> WriteAsync(HashManifest manifest, string? expectedVersion, CancellationToken cancellationToken)
+    public async Task<string> WriteAsync(HashFile hashFile, string? expectedVersion, CancellationToken cancellationToken)
     {
-        var bytes = await HashManifestSerializer.ToBytesAsync(manifest, cancellationToken);
+        var bytes = await HashFileSerializer.ToBytesAsync(hashFile, cancellationToken);
         using var content = new MemoryStream(bytes, writable: false);
         var request = new PutObjectRequest
         {
@@ -65,7 +65,7 @@ internal sealed class S3HashFile(IAmazonS3 s3, string bucket, string key, string
         }
         catch (AmazonS3Exception ex) when (S3Errors.IsConflict(ex))
         {
-            throw new ManifestConflictException($"{location} changed since it was read ({ex.ErrorCode})");
+            throw new HashFileConflictException($"{location} changed since it was read ({ex.ErrorCode})");
         }
     }
 

@@ -6,7 +6,7 @@ using Amazon.S3.Model;
 using HomebrewSync.Adapters.Files;
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.Coordination;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Storage;
 
 namespace HomebrewSync.Aws;
@@ -68,10 +68,10 @@ public sealed class S3Store : IStore
         }
     }
 
-    public Task<ManifestSnapshot?> ReadManifestAsync(CancellationToken cancellationToken) => _hashFile.ReadAsync(cancellationToken);
+    public Task<HashFileSnapshot?> ReadHashFileAsync(CancellationToken cancellationToken) => _hashFile.ReadAsync(cancellationToken);
 
-    public Task<string> WriteManifestAsync(HashManifest manifest, string? expectedVersion, CancellationToken cancellationToken) =>
-        _hashFile.WriteAsync(manifest, expectedVersion, cancellationToken);
+    public Task<string> WriteHashFileAsync(HashFile hashFile, string? expectedVersion, CancellationToken cancellationToken) =>
+        _hashFile.WriteAsync(hashFile, expectedVersion, cancellationToken);
 
     public Task<IStagedBottle> StageAsync(string key, long? expectedSize, CancellationToken cancellationToken)
     {
@@ -116,7 +116,7 @@ public sealed class S3Store : IStore
     public async Task<BottleMetadata?> GetMetadataAsync(string key, CancellationToken cancellationToken) =>
         await HeadObjectAsync(key, cancellationToken) is { } head ? S3BottleMetadata.Read(head.Metadata) : null;
 
-    public Task<string?> BackupManifestAsync(string stamp, CancellationToken cancellationToken) => _hashFile.BackupAsync(stamp, cancellationToken);
+    public Task<string?> BackupHashFileAsync(string stamp, CancellationToken cancellationToken) => _hashFile.BackupAsync(stamp, cancellationToken);
 
     public async Task PutDocumentAsync(string key, byte[] content, string contentType, CancellationToken cancellationToken)
     {

@@ -2,7 +2,7 @@ using HomebrewSync.Cli.Commands;
 using HomebrewSync.Cli.Output;
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.Catalog;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Planning;
 using HomebrewSync.Core.Storage;
 using HomebrewSync.Hosting;
@@ -68,7 +68,7 @@ public static class CliApp
             console.Error.WriteLine($"error: {ex.Message}");
             return ExitCodes.Usage;
         }
-        catch (Exception ex) when (ex is CatalogFormatException or CatalogUnavailableException or ManifestCorruptException or StoreAccessException or Core.Notifications.SecretUnavailableException or Core.Orchestration.PlanNotFoundException
+        catch (Exception ex) when (ex is CatalogFormatException or CatalogUnavailableException or HashFileCorruptException or StoreAccessException or Core.Notifications.SecretUnavailableException or Core.Orchestration.PlanNotFoundException
             or Core.Coordination.StoreBusyException or Core.Coordination.StoreLeaseLostException or UnsafeStoreKeyException)
         {
             console.Error.WriteLine($"error: {ex.Message}");
@@ -79,7 +79,7 @@ public static class CliApp
             console.Error.WriteLine("interrupted: bottles stored so far are recorded in the hash file; run again to resume.");
             return ExitCodes.Interrupted;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ManifestConflictException or HttpRequestException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or HashFileConflictException or HttpRequestException)
         {
             console.Error.WriteLine($"error: {ex.Message}");
             return ExitCodes.Fatal;

@@ -80,7 +80,7 @@ internal static class CliOptions
         new("--listen", EnvVars.ServeListenUrl, "URL", $"Where serve listens (default {HomebrewSync.Cli.Commands.ServeCommand.DefaultListen}; port 0 picks a free one).", ["serve"]),
         new("--mirror-url", EnvVars.MirrorUrl, "URL", "Where clients reach the mirror (a DNS name, a proxy in front): serve prints it in the export lines, sync names it in Slack's \"complete\".", ["serve", "sync"]),
         new("--allow", EnvVars.ServeAllowedCidrs, "CIDR[,CIDR]", "Only these clients may use serve (default: any).", ["serve"]),
-        new("--token-file", EnvVars.ServeTokenFile, "FILE", "Lines NAME TOKEN: manifests and blobs then need a listed token (brew: HOMEBREW_ARTIFACT_DOMAIN with HOMEBREW_DOCKER_REGISTRY_TOKEN); re-read when it changes.", ["serve"]),
+        new("--token-file", EnvVars.ServeTokenFile, "FILE", "Lines NAME TOKEN: image indexes and blobs then need a listed token (brew: HOMEBREW_ARTIFACT_DOMAIN with HOMEBREW_DOCKER_REGISTRY_TOKEN); re-read when it changes.", ["serve"]),
         new("--proxy", EnvVars.ServeProxy, null, "Send S3 bottles through serve instead of redirecting to short-lived presigned links.", ["serve"]),
         new("--refresh", EnvVars.ServeRefreshSeconds, "SECONDS", "How often serve checks the hash file for a newer version (default 10).", ["serve"]),
         new(Json, null, null, "Machine-readable JSON on standard output.", ["plan", "sync", "verify", "stats", "prune"]),

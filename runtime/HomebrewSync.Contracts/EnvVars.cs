@@ -90,7 +90,7 @@ public static class EnvVars
     public const string ServeProxy = "SERVE_PROXY";
     public const string ServeRefreshSeconds = "SERVE_REFRESH_SECONDS";
 
-    /// <summary>A token file (<c>NAME TOKEN</c> lines): with one, manifests and blobs need a listed token.</summary>
+    /// <summary>A token file (<c>NAME TOKEN</c> lines): with one, image indexes and blobs need a listed token.</summary>
     public const string ServeTokenFile = "SERVE_TOKEN_FILE";
 
     /// <summary>A Secrets Manager secret holding the token file (read through SSM): what the deployed endpoint is given.</summary>

@@ -28,7 +28,7 @@ public sealed record SyncPlan
     /// <summary>Hash-file entries of an earlier layout (bottles named after the target tag) whose bottle is already stored under its real name: removed at the end.</summary>
     [JsonPropertyName("retire")] public IReadOnlyList<string> Retire { get; init; } = [];
     /// <summary>Image indexes (brew's manifests) to keep in the store for the mirrored formula versions that lack one.</summary>
-    [JsonPropertyName("manifests")] public IReadOnlyList<PlannedManifest> Manifests { get; init; } = [];
+    [JsonPropertyName("manifests")] public IReadOnlyList<PlannedImageIndex> ImageIndexes { get; init; } = [];
 
     /// <summary>Homebrew's API files fetched (and checked) with the catalog, published when their tags' bottles are stored.</summary>
     [JsonPropertyName("api_files")] public IReadOnlyList<PlannedApiFile> ApiFiles { get; init; } = [];
@@ -64,7 +64,7 @@ public sealed record PlannedBottle
 }
 
 /// <summary>One formula version's image index to keep in the store, as brew's manifest for its bottles.</summary>
-public sealed record PlannedManifest
+public sealed record PlannedImageIndex
 {
     /// <summary>Store key <c>manifests/&lt;image&gt;/&lt;version&gt;[-&lt;rebuild&gt;].json</c>.</summary>
     [JsonPropertyName("key")] public required string Key { get; init; }

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Storage;
 using HomebrewSync.TestSupport;
 
@@ -128,17 +128,17 @@ public sealed class S3StoreTests(S3ServerFixture fixture) : IDisposable
     public async Task WriteManifest_IsConditional_FirstWriteAndStaleVersionConflict()
     {
         var (store, _) = await NewStoreAsync(prefix: "p");
-        var first = await store.WriteManifestAsync(new HashManifest(), null, CancellationToken.None);
-        var m = new HashManifest();
+        var first = await store.WriteHashFileAsync(new HashFile(), null, CancellationToken.None);
+        var m = new HashFile();
         m.Set("k-1-monterey", new HashEntry(new string('a', 64), new DateOnly(2025, 7, 21), 5, "k", "1", "monterey", "u", "2025-07-21/k-1.monterey.bottle.tar.gz"));
-        var second = await store.WriteManifestAsync(m, first, CancellationToken.None);
+        var second = await store.WriteHashFileAsync(m, first, CancellationToken.None);
 
-        await Assert.ThrowsAsync<ManifestConflictException>(() => store.WriteManifestAsync(new HashManifest(), null, CancellationToken.None));
-        await Assert.ThrowsAsync<ManifestConflictException>(() => store.WriteManifestAsync(new HashManifest(), first, CancellationToken.None));
+        await Assert.ThrowsAsync<HashFileConflictException>(() => store.WriteHashFileAsync(new HashFile(), null, CancellationToken.None));
+        await Assert.ThrowsAsync<HashFileConflictException>(() => store.WriteHashFileAsync(new HashFile(), first, CancellationToken.None));
 
-        var read = await store.ReadManifestAsync(CancellationToken.None);
+        var read = await store.ReadHashFileAsync(CancellationToken.None);
         Assert.Equal(second, read!.Version);
-        Assert.Equal(1, read.Manifest.Count);
+        Assert.Equal(1, read.HashFile.Count);
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public sealed class S3StoreTests(S3ServerFixture fixture) : IDisposable
         var (store, bucket) = await NewStoreAsync(prefix: "team/mirror");
         var bytes = new byte[] { 1, 2, 3 };
         await CommitAsync(store, "2025-07-21/a-1.monterey.bottle.tar.gz", bytes, Meta(bytes));
-        await store.WriteManifestAsync(new HashManifest(), null, CancellationToken.None);
+        await store.WriteHashFileAsync(new HashFile(), null, CancellationToken.None);
         await _client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "team/mirror/plans/x.json", ContentBody = "{}" });
         await _client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "elsewhere/2025-07-21/b.tar.gz", ContentBody = "x" });
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using HomebrewSync.Adapters.Files;
 using HomebrewSync.Aws;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Storage;
 using HomebrewSync.TestSupport;
 
@@ -82,9 +82,9 @@ public sealed class RealNamesTests(S3ServerFixture fixture) : IDisposable
         Assert.All(new[] { oldie, certs, jq, python }.SelectMany(f => f.Bottles.Values).Where(b => b.Length != 3000 || b == oldie.Bottles["arm64_monterey"]),
             b => Assert.Equal(1, h.Server.BlobGets(b.Sha256)));
         Assert.Equal(0, h.Server.BlobGets(oldie.Bottles["monterey"].Sha256));
-        var manifest = (await store.ReadManifestAsync(CancellationToken.None))!.Manifest;
+        var hashFile = (await store.ReadHashFileAsync(CancellationToken.None))!.HashFile;
         Assert.Equal(["ca-certificates-1.0.0-all", "jq-1.7-arm64_sequoia", "jq-1.7-arm64_sonoma", "jq-1.7-arm64_tahoe", "oldie-0.9-arm64_monterey", "python@3.13-3.13.5_1-arm64_sequoia"],
-            manifest.Ordered.Select(e => e.Key));
+            hashFile.Ordered.Select(e => e.Key));
         Assert.Equal(0, verify.ExitCode);
         Assert.Contains("OK: 6 bottles match the hash file.", verify.Out, StringComparison.Ordinal);
         using (var doc = JsonDocument.Parse(stats.Out))
@@ -115,7 +115,7 @@ public sealed class RealNamesTests(S3ServerFixture fixture) : IDisposable
         var (env, store) = await StoreAsync(h, kind);
         env["TARGET_PLATFORMS"] = "arm64_sequoia,arm64_sonoma";
         // What the earlier version wrote: one copy per target tag, named after the target.
-        var old = new HashManifest();
+        var old = new HashFile();
         foreach (var (f, tag) in new[] { (oldie, "arm64_monterey"), (certs, "all"), (jq, "arm64_sonoma") })
         {
             foreach (var target in new[] { "arm64_sequoia", "arm64_sonoma" })
@@ -132,7 +132,7 @@ public sealed class RealNamesTests(S3ServerFixture fixture) : IDisposable
         }
         if (!hashFileLost)
         {
-            await store.WriteManifestAsync(old, null, CancellationToken.None);
+            await store.WriteHashFileAsync(old, null, CancellationToken.None);
         }
 
         // Without a hash file, --rebuild-hash reads the earlier layout back from the objects' metadata, then migrates it.
@@ -146,9 +146,9 @@ public sealed class RealNamesTests(S3ServerFixture fixture) : IDisposable
         Assert.Equal(
             ["2025-07-14/ca-certificates-1.0.0.all.bottle.tar.gz", "2025-07-14/jq-1.7.arm64_sonoma.bottle.tar.gz", "2025-07-14/oldie-0.9.arm64_monterey.bottle.tar.gz"],
             await BottleKeysAsync(store));
-        var manifest = (await store.ReadManifestAsync(CancellationToken.None))!.Manifest;
-        Assert.Equal(["ca-certificates-1.0.0-all", "jq-1.7-arm64_sonoma", "oldie-0.9-arm64_monterey"], manifest.Ordered.Select(e => e.Key));
-        Assert.All(manifest.Bottles.Values, e => Assert.Equal(new DateOnly(2025, 7, 14), e.DownloadDate));
+        var hashFile = (await store.ReadHashFileAsync(CancellationToken.None))!.HashFile;
+        Assert.Equal(["ca-certificates-1.0.0-all", "jq-1.7-arm64_sonoma", "oldie-0.9-arm64_monterey"], hashFile.Ordered.Select(e => e.Key));
+        Assert.All(hashFile.Bottles.Values, e => Assert.Equal(new DateOnly(2025, 7, 14), e.DownloadDate));
         Assert.Equal(oldie.Bottles["arm64_monterey"].Sha256, await store.ComputeSha256Async("2025-07-14/oldie-0.9.arm64_monterey.bottle.tar.gz", CancellationToken.None));
         Assert.Contains("Renamed to brew's names: 5 entries of the earlier layout retired, 5 objects removed", sync.Error, StringComparison.Ordinal);
         Assert.Equal(0, verify.ExitCode);

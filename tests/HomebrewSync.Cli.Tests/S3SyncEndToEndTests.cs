@@ -65,7 +65,7 @@ public sealed class S3SyncEndToEndTests(S3ServerFixture fixture, Xunit.Abstracti
             Assert.Equal(0, doc.RootElement.GetProperty("bytes_transferred").GetInt64());
             Assert.Equal(6, doc.RootElement.GetProperty("skipped").GetInt32());
         }
-        // The bottles, the hash file, each version's image index (brew's manifest) under manifests/<image>/, the run's status.
+        // The bottles, the hash file, each version's image index (what brew calls the manifest) under manifests/<image>/, the run's status.
         var expected = Tags.SelectMany(t => new[] { $"2025-07-21/curl-8.2.1.{t}.bottle.tar.gz", $"2025-07-21/python@3.11-3.11.4.{t}.bottle.tar.gz" })
             .Append("bottles_hash.json").Append("manifests/curl/8.2.1.json").Append("manifests/python/3.11/3.11.4.json").Append("status/last-run.json").Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(expected, await KeysAsync(bucket));

@@ -66,9 +66,9 @@ public sealed class ServeTests(S3ServerFixture fixture) : IAsyncLifetime
 
         foreach (var bottle in Mirrored())
         {
-            Assert.Equal([("manifest", HttpStatusCode.OK), ("head", HttpStatusCode.OK), ("get", HttpStatusCode.OK), ("get", HttpStatusCode.OK)],
+            Assert.Equal([("index", HttpStatusCode.OK), ("head", HttpStatusCode.OK), ("get", HttpStatusCode.OK), ("get", HttpStatusCode.OK)],
                 await _brew.FetchViaBottleDomainAsync(serve.Url, bottle));
-            Assert.Equal([("manifest", HttpStatusCode.OK), ("blob", HttpStatusCode.OK)],
+            Assert.Equal([("index", HttpStatusCode.OK), ("blob", HttpStatusCode.OK)],
                 await _brew.FetchViaArtifactDomainAsync(serve.Url, bottle));
         }
         // Brew's sequence for a bottle the mirror does not have: everything 404, so brew falls back to ghcr.io.
@@ -226,10 +226,10 @@ public sealed class ServeTests(S3ServerFixture fixture) : IAsyncLifetime
         await using var serve = await ServeProcess.StartAsync(env, "--proxy");
         await moto.DisposeAsync();
 
-        using var manifest = await _brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(serve.Url, "/openssl/3/manifests/3.0.1")));
+        using var index = await _brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(serve.Url, "/openssl/3/manifests/3.0.1")));
         using var bottle = await _brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(serve.Url, "/openssl%403-3.0.1.arm64_sonoma.bottle.tar.gz")));
 
-        Assert.Equal(HttpStatusCode.InternalServerError, manifest.StatusCode);
+        Assert.Equal(HttpStatusCode.InternalServerError, index.StatusCode);
         Assert.Equal(HttpStatusCode.InternalServerError, bottle.StatusCode);
         await serve.TerminateAsync();
         Assert.Equal(2, serve.Error.Split('\n').Count(l => l.Contains("\"status\":500", StringComparison.Ordinal)));

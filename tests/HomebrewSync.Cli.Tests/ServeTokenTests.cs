@@ -61,9 +61,9 @@ public sealed class ServeTokenTests(S3ServerFixture fixture) : IAsyncLifetime
 
     private IEnumerable<BrewClient.Bottle> Mirrored() => BrewClient.Bottle.Of(_formulae);
 
-    private static (string, HttpStatusCode)[] ArtifactOk => [("manifest", HttpStatusCode.OK), ("blob", HttpStatusCode.OK)];
+    private static (string, HttpStatusCode)[] ArtifactOk => [("index", HttpStatusCode.OK), ("blob", HttpStatusCode.OK)];
 
-    private static (string, HttpStatusCode)[] ArtifactRefused => [("manifest", HttpStatusCode.Unauthorized), ("blob", HttpStatusCode.Unauthorized)];
+    private static (string, HttpStatusCode)[] ArtifactRefused => [("index", HttpStatusCode.Unauthorized), ("blob", HttpStatusCode.Unauthorized)];
 
     [Theory]
     [InlineData("local")]
@@ -120,7 +120,7 @@ public sealed class ServeTokenTests(S3ServerFixture fixture) : IAsyncLifetime
         await using var serve = await ServeProcess.StartAsync(env, "--token-file", TokenFile);
         var jq = Mirrored().Single(b => b.Name == "jq");
 
-        // brew's own bottle-domain sequence: the anonymous token on the manifest, nothing on the bottle.
+        // brew's own bottle-domain sequence: the anonymous token on the image index, nothing on the bottle.
         Assert.All(await _anonymous.FetchViaBottleDomainAsync(serve.Url, jq), s => Assert.Equal(HttpStatusCode.Unauthorized, s.Status));
         using var bottle = await _anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(serve.Url, "/" + jq.FileName)));
         var message = await bottle.Content.ReadAsStringAsync();

@@ -89,9 +89,9 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
             foreach (var (tag, blob) in f.Bottles)
             {
                 var bottle = new BrewClient.Bottle(f.Name, f.Version, tag, f.Rebuild, blob.Sha256, blob.Length);
-                Assert.Equal([("manifest", HttpStatusCode.OK), ("head", HttpStatusCode.OK), ("get", HttpStatusCode.OK), ("get", HttpStatusCode.OK)],
+                Assert.Equal([("index", HttpStatusCode.OK), ("head", HttpStatusCode.OK), ("get", HttpStatusCode.OK), ("get", HttpStatusCode.OK)],
                     await brew.FetchViaBottleDomainAsync(domain, bottle));
-                Assert.Equal([("manifest", HttpStatusCode.OK), ("blob", HttpStatusCode.OK)], await brew.FetchViaArtifactDomainAsync(domain, bottle));
+                Assert.Equal([("index", HttpStatusCode.OK), ("blob", HttpStatusCode.OK)], await brew.FetchViaArtifactDomainAsync(domain, bottle));
             }
         }
         var absent = new BrewClient.Bottle("wget", "1.24.5", "arm64_sonoma", 0, new string('e', 64), 10);
@@ -183,8 +183,8 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
         using var anonymous = new BrewClient(invoker);
         using var wrong = new BrewClient(invoker) { Authorization = BrewClient.Bearer(Alice + "0") };
         using var rotated = new BrewClient(invoker) { Authorization = BrewClient.Bearer(AliceNew) };
-        (string, HttpStatusCode)[] ok = [("manifest", HttpStatusCode.OK), ("blob", HttpStatusCode.OK)];
-        (string, HttpStatusCode)[] refused = [("manifest", HttpStatusCode.Unauthorized), ("blob", HttpStatusCode.Unauthorized)];
+        (string, HttpStatusCode)[] ok = [("index", HttpStatusCode.OK), ("blob", HttpStatusCode.OK)];
+        (string, HttpStatusCode)[] refused = [("index", HttpStatusCode.Unauthorized), ("blob", HttpStatusCode.Unauthorized)];
 
         foreach (var f in _formulae)
         {
@@ -232,7 +232,7 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
         using var __ = brew;
         var jq = new BrewClient.Bottle("jq", "1.7.1", "all", 0, _formulae[3].Bottles["all"].Sha256, _formulae[3].Bottles["all"].Length);
 
-        Assert.Equal([("manifest", HttpStatusCode.Unauthorized), ("blob", HttpStatusCode.Unauthorized)], await brew.FetchViaArtifactDomainAsync(new Uri("https://abc123.lambda-url.us-east-1.on.aws/"), jq));
+        Assert.Equal([("index", HttpStatusCode.Unauthorized), ("blob", HttpStatusCode.Unauthorized)], await brew.FetchViaArtifactDomainAsync(new Uri("https://abc123.lambda-url.us-east-1.on.aws/"), jq));
         Assert.Contains("no token is accepted until it can be read", _log.ToString(), StringComparison.Ordinal);
     }
 

@@ -7,10 +7,10 @@ namespace HomebrewSync.TestSupport.Servers;
 /// <summary>
 /// Sends exactly the requests brew 6 sends to a mirror, as brew 6.0.18 was seen to send them to a logging HTTP server
 /// (bottle domain: the image index with the OCI Accept header and the anonymous token, then a HEAD and two GETs of the
-/// bottle; artifact domain: the image index, then the blob by digest), and checks what brew checks: the manifest entry
+/// bottle; artifact domain: the image index, then the blob by digest), and checks what brew checks: the image index entry
 /// by ref.name and digest with a tab, then the bottle's bytes against its sha256. With <see cref="Authorization"/> set (brew's
 /// HOMEBREW_DOCKER_REGISTRY_TOKEN or HOMEBREW_DOCKER_REGISTRY_BASIC_AUTH_TOKEN) it goes with every artifact-domain request, as brew sends it;
-/// the bottle domain's requests stay as brew sends them (the anonymous token on the manifest, nothing on the bottle).
+/// the bottle domain's requests stay as brew sends them (the anonymous token on the image index, nothing on the bottle).
 /// </summary>
 public sealed class BrewClient : IDisposable
 {
@@ -50,15 +50,15 @@ public sealed class BrewClient : IDisposable
     {
         var steps = new List<(string, HttpStatusCode)>();
         var root = domain.AbsoluteUri.TrimEnd('/');
-        using (var manifest = new HttpRequestMessage(HttpMethod.Get, $"{root}/{b.Image}/manifests/{b.Reference}"))
+        using (var index = new HttpRequestMessage(HttpMethod.Get, $"{root}/{b.Image}/manifests/{b.Reference}"))
         {
-            manifest.Headers.Accept.ParseAdd("application/vnd.oci.image.index.v1+json");
-            manifest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "QQ==");
-            using var response = await _http.SendAsync(manifest);
-            steps.Add(("manifest", response.StatusCode));
+            index.Headers.Accept.ParseAdd("application/vnd.oci.image.index.v1+json");
+            index.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "QQ==");
+            using var response = await _http.SendAsync(index);
+            steps.Add(("index", response.StatusCode));
             if (response.IsSuccessStatusCode)
             {
-                CheckManifest(await response.Content.ReadAsByteArrayAsync(), b);
+                CheckImageIndex(await response.Content.ReadAsByteArrayAsync(), b);
             }
         }
         var file = $"{root}/{Uri.EscapeDataString(b.FileName)}";
@@ -87,15 +87,15 @@ public sealed class BrewClient : IDisposable
     {
         var steps = new List<(string, HttpStatusCode)>();
         var root = domain.AbsoluteUri.TrimEnd('/') + "/v2/homebrew/core/" + b.Image;
-        using (var manifest = new HttpRequestMessage(HttpMethod.Get, $"{root}/manifests/{b.Reference}"))
+        using (var index = new HttpRequestMessage(HttpMethod.Get, $"{root}/manifests/{b.Reference}"))
         {
-            manifest.Headers.Accept.ParseAdd("application/vnd.oci.image.index.v1+json");
-            manifest.Headers.Authorization = Authorization;
-            using var response = await _http.SendAsync(manifest);
-            steps.Add(("manifest", response.StatusCode));
+            index.Headers.Accept.ParseAdd("application/vnd.oci.image.index.v1+json");
+            index.Headers.Authorization = Authorization;
+            using var response = await _http.SendAsync(index);
+            steps.Add(("index", response.StatusCode));
             if (response.IsSuccessStatusCode)
             {
-                CheckManifest(await response.Content.ReadAsByteArrayAsync(), b);
+                CheckImageIndex(await response.Content.ReadAsByteArrayAsync(), b);
             }
         }
         using var blobRequest = new HttpRequestMessage(HttpMethod.Get, $"{root}/blobs/sha256:{b.Sha256}");
@@ -113,7 +113,7 @@ public sealed class BrewClient : IDisposable
 
     public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request) => _http.SendAsync(request);
 
-    private static void CheckManifest(byte[] document, Bottle b)
+    private static void CheckImageIndex(byte[] document, Bottle b)
     {
         using var doc = JsonDocument.Parse(document);
         var entry = doc.RootElement.GetProperty("manifests").EnumerateArray().FirstOrDefault(m =>
@@ -121,7 +121,7 @@ public sealed class BrewClient : IDisposable
             && m.GetProperty("annotations").GetProperty("sh.brew.bottle.digest").GetString() == b.Sha256);
         if (entry.ValueKind != JsonValueKind.Object || !entry.GetProperty("annotations").TryGetProperty("sh.brew.tab", out var tab))
         {
-            throw new InvalidOperationException($"the manifest has no entry {b.RefName} with digest {b.Sha256} and a tab");
+            throw new InvalidOperationException($"the image index has no entry {b.RefName} with digest {b.Sha256} and a tab");
         }
         using var _ = JsonDocument.Parse(tab.GetString()!);
     }

@@ -419,7 +419,7 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
     private async Task ServeIndexAsync(HttpContext ctx, string image, string reference)
     {
         Interlocked.Increment(ref _indexRequests);
-        var formula = _formulae.FirstOrDefault(f => f.Image == image && f.ManifestReference == reference);
+        var formula = _formulae.FirstOrDefault(f => f.Image == image && f.IndexReference == reference);
         if (!ServeIndexes || formula is null)
         {
             ctx.Response.StatusCode = 404;

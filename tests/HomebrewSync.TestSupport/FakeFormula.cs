@@ -17,7 +17,7 @@ public sealed record FakeFormula(
     /// <summary>ghcr.io's image name: '@' becomes '/', '+' becomes 'x'.</summary>
     public string Image => Name.Replace('@', '/').Replace('+', 'x');
 
-    public string ManifestReference => Rebuild > 0 ? $"{Version}-{Rebuild}" : Version;
+    public string IndexReference => Rebuild > 0 ? $"{Version}-{Rebuild}" : Version;
 
     public string Key(string tag) => $"{Name}-{Version}-{tag}";
 

@@ -12,7 +12,7 @@ namespace HomebrewSync.TestSupport;
 public sealed class FakeRegistry(IEnumerable<FakeFormula> formulae) : IBottleRegistry
 {
     private readonly Dictionary<string, BlobContent> _blobs = formulae.SelectMany(f => f.Bottles.Values).DistinctBy(b => b.Sha256).ToDictionary(b => b.Sha256, StringComparer.Ordinal);
-    private readonly Dictionary<(string Image, string Reference), FakeFormula> _versions = formulae.ToDictionary(f => (f.Image, f.ManifestReference));
+    private readonly Dictionary<(string Image, string Reference), FakeFormula> _versions = formulae.ToDictionary(f => (f.Image, f.IndexReference));
     private readonly ConcurrentDictionary<string, int> _opens = new(StringComparer.Ordinal);
 
     /// <summary>Blobs whose every GET hangs until cancelled (a stalled connection).</summary>

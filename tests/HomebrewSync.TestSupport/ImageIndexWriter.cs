@@ -46,7 +46,7 @@ public static class ImageIndexWriter
             w.WriteEndArray();
             w.WriteStartObject("annotations");
             w.WriteString("com.github.package.type", "homebrew_bottle");
-            w.WriteString("org.opencontainers.image.ref.name", formula.ManifestReference);
+            w.WriteString("org.opencontainers.image.ref.name", formula.IndexReference);
             w.WriteString("org.opencontainers.image.version", formula.Version);
             w.WriteEndObject();
             w.WriteEndObject();

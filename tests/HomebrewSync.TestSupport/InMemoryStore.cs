@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Storage;
 
 namespace HomebrewSync.TestSupport;
@@ -10,15 +10,15 @@ namespace HomebrewSync.TestSupport;
 public sealed class InMemoryStore : IStore
 {
     private readonly ConcurrentDictionary<string, byte[]> _objects = new(StringComparer.Ordinal);
-    private readonly Lock _manifestGate = new();
-    private byte[]? _manifest;
-    private int _manifestVersion;
+    private readonly Lock _hashFileGate = new();
+    private byte[]? _hashFile;
+    private int _hashFileVersion;
 
     public IReadOnlyDictionary<string, byte[]> Objects => _objects;
-    public int ManifestWrites { get; private set; }
+    public int HashFileWrites { get; private set; }
 
-    /// <summary>Called inside every manifest write before the version check (to simulate a concurrent writer).</summary>
-    public Action? BeforeManifestWrite { get; set; }
+    /// <summary>Called inside every hash-file write before the version check (to simulate a concurrent writer).</summary>
+    public Action? BeforeHashFileWrite { get; set; }
 
     public string Location => "memory://";
 
@@ -29,63 +29,63 @@ public sealed class InMemoryStore : IStore
     public Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Runs at every read of the hash file (advance a fake clock: a slow store).</summary>
-    public Action? OnManifestRead { get; set; }
+    public Action? OnHashFileRead { get; set; }
 
-    public async Task<ManifestSnapshot?> ReadManifestAsync(CancellationToken cancellationToken)
+    public async Task<HashFileSnapshot?> ReadHashFileAsync(CancellationToken cancellationToken)
     {
-        OnManifestRead?.Invoke();
+        OnHashFileRead?.Invoke();
         byte[]? bytes;
         int version;
-        lock (_manifestGate)
+        lock (_hashFileGate)
         {
-            bytes = _manifest;
-            version = _manifestVersion;
+            bytes = _hashFile;
+            version = _hashFileVersion;
         }
         if (bytes is null)
         {
             return null;
         }
         using var stream = new MemoryStream(bytes);
-        return new ManifestSnapshot(await HashManifestSerializer.ReadAsync(stream, Describe("bottles_hash.json"), cancellationToken), version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return new HashFileSnapshot(await HashFileSerializer.ReadAsync(stream, Describe("bottles_hash.json"), cancellationToken), version.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    public async Task<string> WriteManifestAsync(HashManifest manifest, string? expectedVersion, CancellationToken cancellationToken)
+    public async Task<string> WriteHashFileAsync(HashFile hashFile, string? expectedVersion, CancellationToken cancellationToken)
     {
-        var bytes = await HashManifestSerializer.ToBytesAsync(manifest, cancellationToken);
-        var hook = BeforeManifestWrite;
-        BeforeManifestWrite = null;
+        var bytes = await HashFileSerializer.ToBytesAsync(hashFile, cancellationToken);
+        var hook = BeforeHashFileWrite;
+        BeforeHashFileWrite = null;
         hook?.Invoke();
-        lock (_manifestGate)
+        lock (_hashFileGate)
         {
-            var current = _manifest is null ? null : _manifestVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var current = _hashFile is null ? null : _hashFileVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (current != expectedVersion)
             {
-                throw new ManifestConflictException($"expected {expectedVersion ?? "none"}, found {current ?? "none"}");
+                throw new HashFileConflictException($"expected {expectedVersion ?? "none"}, found {current ?? "none"}");
             }
-            _manifest = bytes;
-            _manifestVersion++;
-            ManifestWrites++;
-            return _manifestVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _hashFile = bytes;
+            _hashFileVersion++;
+            HashFileWrites++;
+            return _hashFileVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
     }
 
     /// <summary>Puts raw bytes as the hash file (corrupt ones included).</summary>
-    public void SetManifestBytes(byte[] bytes)
+    public void SetHashFileBytes(byte[] bytes)
     {
-        lock (_manifestGate)
+        lock (_hashFileGate)
         {
-            _manifest = bytes;
-            _manifestVersion++;
+            _hashFile = bytes;
+            _hashFileVersion++;
         }
     }
 
-    public byte[]? ManifestBytes
+    public byte[]? HashFileBytes
     {
         get
         {
-            lock (_manifestGate)
+            lock (_hashFileGate)
             {
-                return _manifest;
+                return _hashFile;
             }
         }
     }
@@ -120,16 +120,16 @@ public sealed class InMemoryStore : IStore
     public Task<BottleMetadata?> GetMetadataAsync(string key, CancellationToken cancellationToken) =>
         Task.FromResult(Metadata.TryGetValue(key, out var m) ? m : null);
 
-    public Task<string?> BackupManifestAsync(string stamp, CancellationToken cancellationToken)
+    public Task<string?> BackupHashFileAsync(string stamp, CancellationToken cancellationToken)
     {
-        lock (_manifestGate)
+        lock (_hashFileGate)
         {
-            if (_manifest is null)
+            if (_hashFile is null)
             {
                 return Task.FromResult<string?>(null);
             }
-            _objects[$"bottles_hash.json.backup-{stamp}"] = _manifest;
-            return Task.FromResult<string?>(_manifestVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            _objects[$"bottles_hash.json.backup-{stamp}"] = _hashFile;
+            return Task.FromResult<string?>(_hashFileVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 
@@ -163,7 +163,7 @@ public sealed class InMemoryStore : IStore
     // The hash file is an object of the store too: the mirror endpoint HEADs it to see whether it changed.
     public Task<StoredObject?> HeadAsync(string key, CancellationToken cancellationToken) =>
         Task.FromResult(key == Contracts.ProductInfo.HashFileName
-            ? ManifestBytes is { } manifest ? new StoredObject(key, manifest.Length, Written) : null
+            ? HashFileBytes is { } hashFile ? new StoredObject(key, hashFile.Length, Written) : null
             : _objects.TryGetValue(key, out var b) || Documents.TryGetValue(key, out b) ? new StoredObject(key, b.Length, Written) : null);
 
     /// <summary>Puts an object as a committed upload would (set-up for tests that read the store).</summary>

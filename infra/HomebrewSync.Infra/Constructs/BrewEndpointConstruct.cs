@@ -20,7 +20,7 @@ public sealed class BrewEndpointProps
 /// <summary>
 /// The mirror for brew over HTTPS: the brew-endpoint function behind a function URL (no IAM auth: brew cannot sign
 /// requests; the config's allowed_cidrs are checked by the function), with read-only access to the bucket. With
-/// brew_endpoint.auth, a Secrets Manager secret holds the token file the function checks manifests and blobs against,
+/// brew_endpoint.auth, a Secrets Manager secret holds the token file the function checks image indexes and blobs against,
 /// and the function may only read it.
 /// </summary>
 public sealed class BrewEndpointConstruct : Construct

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using HomebrewSync.Contracts;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Storage;
 
 namespace HomebrewSync.Adapters.Files;
@@ -36,7 +36,7 @@ public sealed partial class LocalFolderStore : IStore
 
     public string Location => _root;
 
-    public string HashFileLocation => ManifestPath;
+    public string HashFileLocation => HashFilePath;
 
     [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}\z")]
     private static partial Regex DateFolder();
@@ -70,9 +70,9 @@ public sealed partial class LocalFolderStore : IStore
         return Task.CompletedTask;
     }
 
-    public async Task<ManifestSnapshot?> ReadManifestAsync(CancellationToken cancellationToken)
+    public async Task<HashFileSnapshot?> ReadHashFileAsync(CancellationToken cancellationToken)
     {
-        var path = ManifestPath;
+        var path = HashFilePath;
         byte[] bytes;
         try
         {
@@ -83,32 +83,32 @@ public sealed partial class LocalFolderStore : IStore
             return null;
         }
         using var stream = new MemoryStream(bytes, writable: false);
-        var manifest = await HashManifestSerializer.ReadAsync(stream, path, cancellationToken);
-        return new ManifestSnapshot(manifest, AtomicFile.VersionOf(bytes));
+        var hashFile = await HashFileSerializer.ReadAsync(stream, path, cancellationToken);
+        return new HashFileSnapshot(hashFile, AtomicFile.VersionOf(bytes));
     }
 
-    public async Task<string> WriteManifestAsync(HashManifest manifest, string? expectedVersion, CancellationToken cancellationToken)
+    public async Task<string> WriteHashFileAsync(HashFile hashFile, string? expectedVersion, CancellationToken cancellationToken)
     {
-        var bytes = await HashManifestSerializer.ToBytesAsync(manifest, cancellationToken);
+        var bytes = await HashFileSerializer.ToBytesAsync(hashFile, cancellationToken);
         Directory.CreateDirectory(_root);
         await using var lockHandle = await _writeLock.AcquireAsync(cancellationToken);
-        var current = File.Exists(ManifestPath) ? AtomicFile.VersionOf(await File.ReadAllBytesAsync(ManifestPath, cancellationToken)) : null;
+        var current = File.Exists(HashFilePath) ? AtomicFile.VersionOf(await File.ReadAllBytesAsync(HashFilePath, cancellationToken)) : null;
         if (current != expectedVersion)
         {
-            throw new ManifestConflictException($"{ManifestPath} changed since it was read (expected version {expectedVersion ?? "none"}, found {current ?? "none"})");
+            throw new HashFileConflictException($"{HashFilePath} changed since it was read (expected version {expectedVersion ?? "none"}, found {current ?? "none"})");
         }
-        await AtomicFile.ReplaceAsync(ManifestPath, bytes, cancellationToken);
+        await AtomicFile.ReplaceAsync(HashFilePath, bytes, cancellationToken);
         return AtomicFile.VersionOf(bytes);
     }
 
-    public async Task<string?> BackupManifestAsync(string stamp, CancellationToken cancellationToken)
+    public async Task<string?> BackupHashFileAsync(string stamp, CancellationToken cancellationToken)
     {
-        if (!File.Exists(ManifestPath))
+        if (!File.Exists(HashFilePath))
         {
             return null;
         }
-        var bytes = await File.ReadAllBytesAsync(ManifestPath, cancellationToken);
-        await File.WriteAllBytesAsync($"{ManifestPath}.backup-{stamp}", bytes, cancellationToken);
+        var bytes = await File.ReadAllBytesAsync(HashFilePath, cancellationToken);
+        await File.WriteAllBytesAsync($"{HashFilePath}.backup-{stamp}", bytes, cancellationToken);
         return AtomicFile.VersionOf(bytes);
     }
 
@@ -296,7 +296,7 @@ public sealed partial class LocalFolderStore : IStore
         return Task.CompletedTask;
     }
 
-    private string ManifestPath => Path.Combine(_root, ProductInfo.HashFileName);
+    private string HashFilePath => Path.Combine(_root, ProductInfo.HashFileName);
 
     /// <summary>Maps a key to a path inside the root; any key that would land elsewhere is refused.</summary>
     internal string PathOf(string key)

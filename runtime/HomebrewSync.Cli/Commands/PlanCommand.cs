@@ -25,7 +25,7 @@ internal static class PlanCommand
                 ByTarget = planned.Outcome.ByTarget().Select(t => new { t.Target, Count = t.Bottles, t.Bytes, Via = t.Via.ToDictionary(v => v.Tag, v => v.Count) }),
                 Retired = planned.Plan.Retire.Count,
                 Renamed = planned.Plan.Bottles.Count(b => b.CopyFrom is not null),
-                ImageIndexes = planned.Plan.Manifests.Count,
+                ImageIndexes = planned.Plan.ImageIndexes.Count,
                 ApiFiles = planned.Plan.ApiFiles.Select(a => new { a.Path, a.Status, a.Detail }),
                 planned.Outcome.Warnings,
                 Plan = planned.Plan,

@@ -34,7 +34,7 @@ internal static class PruneCommand
                 Cutoff = result.Cutoff.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
                 Superseded = result.Superseded.Select(Item),
                 Unlisted = result.Unlisted.Select(Item),
-                Manifests = result.Manifests.Select(Item),
+                Manifests = result.ImageIndexes.Select(Item), // the JSON key predates the word "image index"; kept for scripts that read it
                 result.Kept,
                 result.HeldByApi,
                 Removed = result.Count,
@@ -44,7 +44,7 @@ internal static class PruneCommand
         }
         var o = console.Out;
         var verb = result.DryRun ? "would remove" : "removed";
-        foreach (var (label, items) in new[] { ("superseded", result.Superseded), ("unlisted", result.Unlisted), ("index", result.Manifests) })
+        foreach (var (label, items) in new[] { ("superseded", result.Superseded), ("unlisted", result.Unlisted), ("index", result.ImageIndexes) })
         {
             foreach (var i in items)
             {

@@ -114,10 +114,10 @@ internal static class ServeCommand
         }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
         var url = ClientUrl(bound, request.Host.Notifications.MirrorUrl);
-        var snapshot = await services.Store.ReadManifestAsync(cancellationToken);
-        console.Error.WriteLine($"Serving {services.Store.Location} ({snapshot?.Manifest.Count ?? 0:N0} bottles) at {url}"
+        var snapshot = await services.Store.ReadHashFileAsync(cancellationToken);
+        console.Error.WriteLine($"Serving {services.Store.Location} ({snapshot?.HashFile.Count ?? 0:N0} bottles) at {url}"
             + (request.Serve!.AllowedNetworks.Count > 0 ? $" to {string.Join(", ", request.Serve.AllowedNetworks)}" : "")
-            + (names is { } n ? $" with tokens ({n} listed; manifests and blobs need one)" : "")
+            + (names is { } n ? $" with tokens ({n} listed; image indexes and blobs need one)" : "")
             + (services.Store.Location.StartsWith("s3://", StringComparison.Ordinal) ? (request.Serve.LinkToStore ? "; bottles as links to S3" : "; bottles through this server") : "")
             + (url != bound ? $" (listening on {bound})" : "")
             + ". Point brew at it:");

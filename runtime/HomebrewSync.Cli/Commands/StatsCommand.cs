@@ -2,7 +2,7 @@ using HomebrewSync.Hosting;
 using System.Globalization;
 using HomebrewSync.Cli.Output;
 using HomebrewSync.Core.Formatting;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 
 namespace HomebrewSync.Cli.Commands;
 
@@ -10,14 +10,14 @@ internal static class StatsCommand
 {
     public static async Task<int> RunAsync(CliRequest request, SyncServices services, CliConsole console, CancellationToken cancellationToken)
     {
-        var snapshot = await services.Store.ReadManifestAsync(cancellationToken);
+        var snapshot = await services.Store.ReadHashFileAsync(cancellationToken);
         var location = services.Store.HashFileLocation;
         if (snapshot is null)
         {
             console.Error.WriteLine($"No hash file at {location}; run 'homebrew-sync sync' first.");
             return ExitCodes.Fatal;
         }
-        var m = snapshot.Manifest;
+        var m = snapshot.HashFile;
         if (request.Json)
         {
             JsonOutput.Write(console.Out, new

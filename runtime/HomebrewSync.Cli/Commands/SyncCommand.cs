@@ -38,7 +38,7 @@ internal static class SyncCommand
                 outcome.BytesTransferred,
                 DurationSeconds = Math.Round(outcome.Duration.TotalSeconds, 3),
                 HashFile = hashFile,
-                HashFileBottles = outcome.Manifest?.Count,
+                HashFileBottles = outcome.HashFile?.Count,
                 ApiFiles = outcome.Api.Select(a => new { a.Path, Status = a.Status.ToString().ToLowerInvariant(), a.Detail }),
                 outcome.IndexesNotKept,
             });
@@ -70,7 +70,7 @@ internal static class SyncCommand
         {
             o.WriteLine($"API file {a.Path}: {a.Status.ToString().ToLowerInvariant()} ({a.Detail})");
         }
-        if (outcome.Manifest is { } m)
+        if (outcome.HashFile is { } m)
         {
             o.WriteLine($"Hash file: {hashFile} ({Humanize.Count(m.Count)} bottles, {Humanize.Bytes(m.TotalSizeBytes)})");
         }

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using HomebrewSync.Contracts;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Storage;
 using HomebrewSync.Core.Transfer;
@@ -73,7 +73,7 @@ public sealed class ApiMirror(IApiFileSource source, IDocumentStore documents, J
     /// <param name="mirror">The hash file after the run, to check what a target tag's file names against.</param>
     public async Task<IReadOnlyList<ApiFileResult>> PublishAsync(
         IReadOnlyList<PlannedApiFile> files, IReadOnlyDictionary<string, byte[]> fetched, IReadOnlyList<PlannedBottle> unfinished,
-        IReadOnlyList<string> targets, HashManifest? mirror, CancellationToken cancellationToken)
+        IReadOnlyList<string> targets, HashFile? mirror, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(targets);

@@ -44,8 +44,8 @@ public static partial class BottleNaming
     /// <summary>The <c>org.opencontainers.image.ref.name</c> of a bottle in its image index: <c>&lt;version&gt;.&lt;tag&gt;[.&lt;rebuild&gt;]</c>.</summary>
     public static string RefName(string version, string tag, int rebuild) => rebuild > 0 ? $"{version}.{tag}.{rebuild}" : $"{version}.{tag}";
 
-    /// <summary>The OCI manifest reference of a version: <c>&lt;version&gt;[-&lt;rebuild&gt;]</c>.</summary>
-    public static string ManifestReference(string version, int rebuild) => rebuild > 0 ? $"{version}-{rebuild}" : version;
+    /// <summary>The OCI reference (brew: the manifest tag) of a version: <c>&lt;version&gt;[-&lt;rebuild&gt;]</c>.</summary>
+    public static string IndexReference(string version, int rebuild) => rebuild > 0 ? $"{version}-{rebuild}" : version;
 
     /// <summary>The image URL of a blob URL (<c>.../&lt;image&gt;/blobs/sha256:&lt;hex&gt;</c>), or null when it has another shape.</summary>
     public static Uri? ImageBaseOf(Uri blobUrl)

@@ -1,6 +1,6 @@
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.Catalog;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Planning;
 using HomebrewSync.Core.Progress;
 using HomebrewSync.Core.Registry;
@@ -137,8 +137,8 @@ public sealed class SyncNotifications
     {
         CatalogUnavailableException => "Catalog Unavailable",
         CatalogFormatException => "Malformed Catalog",
-        ManifestCorruptException => "Corrupt Hash File",
-        ManifestConflictException => "Hash File Conflict",
+        HashFileCorruptException => "Corrupt Hash File",
+        HashFileConflictException => "Hash File Conflict",
         StoreAccessException => "Storage Unavailable",
         PlanInputException => InvalidRequest,
         TimeoutRejectedException or TimeoutException => "Network Timeout",

@@ -49,7 +49,7 @@ public sealed class PlanRepository
             throw new PlanNotFoundException($"{_describe(key)} is not a plan: {ex.Message}", ex);
         }
         // The planner never writes one key twice; a plan that does (edited by hand, or older) would have two transfers write one object.
-        if (plan.Bottles.Select(b => b.Key).Concat(plan.Bottles.Select(b => b.ObjectKey)).Concat(plan.Manifests.Select(m => m.Key))
+        if (plan.Bottles.Select(b => b.Key).Concat(plan.Bottles.Select(b => b.ObjectKey)).Concat(plan.ImageIndexes.Select(m => m.Key))
             .GroupBy(k => k, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
         {
             throw new PlanNotFoundException($"{_describe(key)} is not a plan this version executes: it lists {twice.Key} twice");

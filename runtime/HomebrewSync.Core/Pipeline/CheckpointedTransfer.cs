@@ -1,5 +1,5 @@
 using HomebrewSync.Contracts;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Progress;
 using HomebrewSync.Core.Storage;
 using HomebrewSync.Core.Transfer;
@@ -13,11 +13,11 @@ namespace HomebrewSync.Core.Pipeline;
 internal sealed class CheckpointedTransfer(SyncContext context)
 {
     /// <param name="sizesSoFar">Sizes learnt after the plan was made (sha256, bytes): a body already downloading is held to its size from then on.</param>
-    public async Task<(TransferResult Transfer, HashManifest Manifest)> RunAsync(
-        SyncPlan plan, ManifestSnapshot? snapshot, ProgressTracker progress, RunDisplay display, DateTimeOffset? deadline, CancellationToken cancellationToken,
+    public async Task<(TransferResult Transfer, HashFile HashFile)> RunAsync(
+        SyncPlan plan, HashFileSnapshot? snapshot, ProgressTracker progress, RunDisplay display, DateTimeOffset? deadline, CancellationToken cancellationToken,
         IReadOnlyDictionary<string, long>? sizesSoFar = null)
     {
-        var checkpointer = new ManifestCheckpointer(context.Ports.HashFile, snapshot, context.Settings.BatchSize, context.Time, display.Observer);
+        var checkpointer = new HashFileCheckpointer(context.Ports.HashFile, snapshot, context.Settings.BatchSize, context.Time, display.Observer);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var any = plan.Bottles.Count > 0;
         var live = any && display.Live is { } show ? show(progress, stop.Token) : Task.CompletedTask;
@@ -26,7 +26,7 @@ internal sealed class CheckpointedTransfer(SyncContext context)
         try
         {
             var transfer = await context.Engine.RunAsync(plan, checkpointer, progress, display.Observer, deadline, cancellationToken, sizesSoFar);
-            return (transfer, checkpointer.Manifest);
+            return (transfer, checkpointer.HashFile);
         }
         finally
         {

@@ -17,11 +17,11 @@ namespace HomebrewSync.Core.Pipeline;
 internal sealed class ImageIndexKeeper(IDocumentStore documents, IBottleRegistry registry, ResiliencePipeline pipeline, int concurrency)
 {
     /// <returns>How many indexes were written, and those that could not be kept (the run's warnings), each with why.</returns>
-    public async Task<(int Written, IReadOnlyList<(PlannedManifest Manifest, string Reason)> NotKept)> KeepAsync(
-        IReadOnlyList<PlannedManifest> wanted, IReadOnlyDictionary<string, byte[]> fetched, ISyncObserver observer, CancellationToken cancellationToken)
+    public async Task<(int Written, IReadOnlyList<(PlannedImageIndex Index, string Reason)> NotKept)> KeepAsync(
+        IReadOnlyList<PlannedImageIndex> wanted, IReadOnlyDictionary<string, byte[]> fetched, ISyncObserver observer, CancellationToken cancellationToken)
     {
         var written = 0;
-        var notKept = new System.Collections.Concurrent.ConcurrentBag<(PlannedManifest, string)>();
+        var notKept = new System.Collections.Concurrent.ConcurrentBag<(PlannedImageIndex, string)>();
         var options = new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(wanted, options, async (m, ct) =>
         {

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using HomebrewSync.Core.Coordination;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Planning;
 using HomebrewSync.Core.Progress;
 using HomebrewSync.Core.Registry;
@@ -49,13 +49,13 @@ public sealed class Planner(SyncContext context)
                 + (rebuilt.BackupOf is null ? "" : $"; the previous file is kept as {rebuilt.BackupOf}"));
         }
         // The hash file is read and parsed while the catalog downloads: the two are independent until the first formula.
-        var snapshotTask = Task.Run(() => ports.HashFile.ReadManifestAsync(cancellationToken), cancellationToken);
+        var snapshotTask = Task.Run(() => ports.HashFile.ReadHashFileAsync(cancellationToken), cancellationToken);
         var indexesTask = Task.Run(() => StoredIndexesAsync(cancellationToken), cancellationToken);
         PlanOutcome outcome;
         var rejected = new RejectedEntries(observer);
         try
         {
-            outcome = await SyncPlanner.PlanAsync(ports.Catalog.ReadAsync(rejected.Add, cancellationToken), ManifestOf(snapshotTask), indexesTask, request, _context.Time, cancellationToken);
+            outcome = await SyncPlanner.PlanAsync(ports.Catalog.ReadAsync(rejected.Add, cancellationToken), HashFileOf(snapshotTask), indexesTask, request, _context.Time, cancellationToken);
         }
         catch when (!snapshotTask.IsCompleted || !indexesTask.IsCompleted)
         {
@@ -113,5 +113,5 @@ public sealed class Planner(SyncContext context)
         return keys;
     }
 
-    private static async Task<HashManifest?> ManifestOf(Task<ManifestSnapshot?> snapshot) => (await snapshot)?.Manifest;
+    private static async Task<HashFile?> HashFileOf(Task<HashFileSnapshot?> snapshot) => (await snapshot)?.HashFile;
 }

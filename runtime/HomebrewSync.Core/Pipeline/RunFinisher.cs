@@ -1,4 +1,4 @@
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Metrics;
 using HomebrewSync.Core.Progress;
 using HomebrewSync.Core.Transfer;
@@ -18,23 +18,23 @@ internal sealed class RunFinisher(SyncContext context)
     {
         var (settings, time) = (context.Settings, context.Time);
         var retire = outcome.Plan.Retire.Concat(outcome.Stored.SelectMany(b => b.Replaces)).Distinct(StringComparer.Ordinal).ToArray();
-        var mirror = retire.Length > 0 ? await RetireAsync(retire, display.Observer, cancellationToken) ?? outcome.Manifest : outcome.Manifest;
+        var mirror = retire.Length > 0 ? await RetireAsync(retire, display.Observer, cancellationToken) ?? outcome.HashFile : outcome.HashFile;
         var keeper = new ImageIndexKeeper(context.Ports.Documents, context.Ports.Registry, ResiliencePipelines.Create(settings, time, display.Observer.Retrying), settings.MaxConcurrentDownloads);
         // An index is kept for versions the mirror holds a bottle of; one whose every bottle failed would only send brew on to a 404.
         var missing = outcome.Failed.Select(f => f.Bottle.Sha256).ToHashSet(StringComparer.Ordinal);
-        var wanted = outcome.Plan.Manifests.Where(m => m.Digests.Any(d => !missing.Contains(d))).ToArray();
+        var wanted = outcome.Plan.ImageIndexes.Where(m => m.Digests.Any(d => !missing.Contains(d))).ToArray();
         var (kept, notKept) = await keeper.KeepAsync(wanted, indexes, display.Observer, cancellationToken);
-        outcome = outcome with { IndexesNotKept = notKept.Select(n => $"{n.Manifest.Key}: {n.Reason}").ToArray() };
+        outcome = outcome with { IndexesNotKept = notKept.Select(n => $"{n.Index.Key}: {n.Reason}").ToArray() };
         if (kept > 0)
         {
             display.Observer.Info($"Image indexes kept for brew: {kept:N0} written under {Catalog.BottleNaming.IndexPrefix}");
         }
         // The hash file as it now is: what the API files are checked against and the messages count.
-        mirror ??= (await context.Ports.HashFile.ReadManifestAsync(cancellationToken))?.Manifest;
+        mirror ??= (await context.Ports.HashFile.ReadHashFileAsync(cancellationToken))?.HashFile;
         if (context.Api is { } api && outcome.Plan.ApiFiles.Count > 0)
         {
             // A bottle whose image index is missing is not installable from the mirror either: it holds its tags' API files back like a failed one.
-            var noIndex = notKept.SelectMany(n => n.Manifest.Digests).ToHashSet(StringComparer.Ordinal);
+            var noIndex = notKept.SelectMany(n => n.Index.Digests).ToHashSet(StringComparer.Ordinal);
             var unfinished = outcome.Failed.Select(f => f.Bottle).Concat(outcome.Stored.Where(b => noIndex.Contains(b.Sha256))).ToArray();
             var published = await api.PublishAsync(outcome.Plan.ApiFiles, apiBytes, unfinished, outcome.Plan.Platforms, mirror, cancellationToken);
             foreach (var a in published)
@@ -48,7 +48,7 @@ internal sealed class RunFinisher(SyncContext context)
     }
 
     /// <summary>The final message (with the mirror's counts by target tag, what stats shows), the metrics and the run status.</summary>
-    private async Task ReportAsync(SyncOutcome outcome, HashManifest? mirror, RunDisplay display, CancellationToken cancellationToken)
+    private async Task ReportAsync(SyncOutcome outcome, HashFile? mirror, RunDisplay display, CancellationToken cancellationToken)
     {
         var (n, time, plan) = (context.NotificationSettings, context.Time, outcome.Plan);
         var byTarget = mirror is null ? null : MirrorCoverage.Of(mirror, context.Settings.TargetPlatforms);
@@ -72,18 +72,18 @@ internal sealed class RunFinisher(SyncContext context)
     /// ones that are missing.
     /// </summary>
     /// <returns>The hash file after the retirement; null when there is none.</returns>
-    private async Task<HashManifest?> RetireAsync(IReadOnlyList<string> keys, ISyncObserver observer, CancellationToken cancellationToken)
+    private async Task<HashFile?> RetireAsync(IReadOnlyList<string> keys, ISyncObserver observer, CancellationToken cancellationToken)
     {
-        var snapshot = await context.Ports.HashFile.ReadManifestAsync(cancellationToken);
+        var snapshot = await context.Ports.HashFile.ReadHashFileAsync(cancellationToken);
         if (snapshot is null)
         {
             return null;
         }
-        var objects = keys.Select(k => snapshot.Manifest.TryGet(k, out var e) ? e.S3Key : null).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
-        var checkpointer = new ManifestCheckpointer(context.Ports.HashFile, snapshot, context.Settings.BatchSize, context.Time, observer);
+        var objects = keys.Select(k => snapshot.HashFile.TryGet(k, out var e) ? e.S3Key : null).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
+        var checkpointer = new HashFileCheckpointer(context.Ports.HashFile, snapshot, context.Settings.BatchSize, context.Time, observer);
         checkpointer.Remove(keys);
         await checkpointer.FlushAsync(cancellationToken);
-        var named = checkpointer.Manifest.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal);
+        var named = checkpointer.HashFile.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal);
         var deleted = 0;
         foreach (var key in objects.Where(o => !named.Contains(o)))
         {
@@ -91,6 +91,6 @@ internal sealed class RunFinisher(SyncContext context)
             deleted++;
         }
         observer.Info($"Renamed to brew's names: {keys.Count:N0} entries of the earlier layout retired, {deleted:N0} objects removed");
-        return checkpointer.Manifest;
+        return checkpointer.HashFile;
     }
 }

@@ -1,6 +1,6 @@
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.Coordination;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Orchestration;
 using HomebrewSync.Core.Planning;
 using HomebrewSync.Core.Registry;
@@ -54,13 +54,13 @@ public sealed class SavedPlanExecutor(SyncContext context)
             // Already over (a repeated invocation): report where it ended, send nothing again.
             return OutcomeOf(plan, planKey, state, byKey, 0, null);
         }
-        var snapshot = await ports.HashFile.ReadManifestAsync(cancellationToken);
+        var snapshot = await ports.HashFile.ReadHashFileAsync(cancellationToken);
         var (remaining, recovered) = Remaining(plan, state, snapshot);
         display.Observer.Info($"Executing plan {planKey} ({new RunLabels(plan.Trigger ?? "Manual", plan.RequestedBy, plan.Priority).Describe()}): "
             + $"{remaining.Count:N0} of {plan.Bottles.Count:N0} bottles to go, invocation {state.Invocations + 1}");
 
         var slice = plan with { Bottles = remaining };
-        var (transfer, manifest) = await _transfer.RunAsync(slice, snapshot, _context.NewProgress(slice), display, deadline, cancellationToken);
+        var (transfer, hashFile) = await _transfer.RunAsync(slice, snapshot, _context.NewProgress(slice), display, deadline, cancellationToken);
         state = state with
         {
             Invocations = state.Invocations + 1,
@@ -68,7 +68,7 @@ public sealed class SavedPlanExecutor(SyncContext context)
             Failed = state.Failed.Concat(transfer.Failed.Select(f => new FailedBottle(f.Bottle.Key, f.Kind.ToString(), f.Reason))).ToArray(),
             BytesTransferred = state.BytesTransferred + transfer.BytesTransferred,
         };
-        var outcome = OutcomeOf(plan, planKey, state, byKey, plan.Bottles.Count - state.Stored.Count - state.Failed.Count, manifest);
+        var outcome = OutcomeOf(plan, planKey, state, byKey, plan.Bottles.Count - state.Stored.Count - state.Failed.Count, hashFile);
         if (outcome.Done)
         {
             state = state with { FinishedAt = time.GetUtcNow() };
@@ -83,21 +83,21 @@ public sealed class SavedPlanExecutor(SyncContext context)
     /// The bottles earlier executions neither stored nor failed and the hash file does not hold yet; and those a killed
     /// earlier execution stored and recorded in the hash file (but not in the state), which count as stored.
     /// </summary>
-    private static (IReadOnlyList<PlannedBottle> Remaining, IReadOnlyList<string> Recovered) Remaining(SyncPlan plan, PlanState state, ManifestSnapshot? snapshot)
+    private static (IReadOnlyList<PlannedBottle> Remaining, IReadOnlyList<string> Recovered) Remaining(SyncPlan plan, PlanState state, HashFileSnapshot? snapshot)
     {
         var done = new HashSet<string>(state.Stored.Concat(state.Failed.Select(f => f.Key)), StringComparer.Ordinal);
         var remaining = plan.Bottles
             .Where(b => !done.Contains(b.Key))
-            .Where(b => plan.Force || snapshot is null || !snapshot.Manifest.TryGet(b.Key, out var e) || e.Sha256 != b.Sha256)
+            .Where(b => plan.Force || snapshot is null || !snapshot.HashFile.TryGet(b.Key, out var e) || e.Sha256 != b.Sha256)
             .ToArray();
         var left = remaining.Select(b => b.Key).ToHashSet(StringComparer.Ordinal);
         var recovered = plan.Bottles.Where(b => !done.Contains(b.Key) && !left.Contains(b.Key)).Select(b => b.Key).ToArray();
         return (remaining, recovered);
     }
 
-    private static SyncOutcome OutcomeOf(SyncPlan plan, string planKey, PlanState state, Dictionary<string, PlannedBottle> byKey, int remaining, HashManifest? manifest) =>
+    private static SyncOutcome OutcomeOf(SyncPlan plan, string planKey, PlanState state, Dictionary<string, PlannedBottle> byKey, int remaining, HashFile? hashFile) =>
         new(plan, planKey,
             state.Stored.Where(byKey.ContainsKey).Select(k => byKey[k]).ToArray(),
             state.Failed.Where(f => byKey.ContainsKey(f.Key)).Select(f => new BottleFailure(byKey[f.Key], Enum.TryParse<FailureKind>(f.Kind, out var k) ? k : FailureKind.HttpError, f.Reason)).ToArray(),
-            remaining, state.BytesTransferred, TimeSpan.Zero, state.Invocations, manifest);
+            remaining, state.BytesTransferred, TimeSpan.Zero, state.Invocations, hashFile);
 }

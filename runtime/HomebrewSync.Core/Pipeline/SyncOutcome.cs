@@ -1,5 +1,5 @@
 using HomebrewSync.Contracts;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Transfer;
 
 namespace HomebrewSync.Core.Pipeline;
@@ -11,7 +11,7 @@ namespace HomebrewSync.Core.Pipeline;
 /// <param name="PlanKey">The saved plan, or null for a run planned and executed in one process.</param>
 /// <param name="Remaining">Bottles not attempted yet (a time budget ran out); 0 when the run is over.</param>
 /// <param name="BytesTransferred">Bytes fetched from the registry, this run so far.</param>
-/// <param name="Manifest">The hash file after this part, when this part wrote it.</param>
+/// <param name="HashFile">The hash file after this part, when this part wrote it.</param>
 public sealed record SyncOutcome(
     SyncPlan Plan,
     string? PlanKey,
@@ -21,7 +21,7 @@ public sealed record SyncOutcome(
     long BytesTransferred,
     TimeSpan Duration,
     int Invocations,
-    HashManifest? Manifest)
+    HashFile? HashFile)
 {
     /// <summary>What became of Homebrew's API files (when the run mirrors them).</summary>
     public IReadOnlyList<Api.ApiFileResult> Api { get; init; } = [];

@@ -50,16 +50,16 @@ public sealed class SyncRun(SyncContext context)
     private async Task<SyncOutcome> RunAsync(Run run, Action<ProgressTracker> onProgress, CancellationToken cancellationToken)
     {
         var draft = await _planner.DraftAsync(run.Request, run.Display.Observer, cancellationToken);
-        var (planned, (transfer, manifest)) = _context.Settings.MaxDownloadBytes is null
+        var (planned, (transfer, hashFile)) = _context.Settings.MaxDownloadBytes is null
             ? await SizeWhileTransferringAsync(run, draft, onProgress, cancellationToken)
             : await SizeThenTransferAsync(run, draft, onProgress, cancellationToken);
         var outcome = new SyncOutcome(planned.Plan, null, transfer.Stored, transfer.Failed, transfer.NotStarted.Count, transfer.BytesTransferred,
-            _context.Time.GetElapsedTime(run.Started), 1, manifest);
+            _context.Time.GetElapsedTime(run.Started), 1, hashFile);
         return outcome.Done ? await _finisher.FinishAsync(outcome, run.Display, planned.Indexes, planned.ApiBytes, cancellationToken) : outcome;
     }
 
     /// <summary>A download limit is checked against the whole plan before the first byte.</summary>
-    private async Task<(PlannedRun, (TransferResult, Manifest.HashManifest))> SizeThenTransferAsync(Run run, PlanDraft draft, Action<ProgressTracker> onProgress,
+    private async Task<(PlannedRun, (TransferResult, HashFiles.HashFile))> SizeThenTransferAsync(Run run, PlanDraft draft, Action<ProgressTracker> onProgress,
         CancellationToken cancellationToken)
     {
         var planned = await _planner.CompleteAsync(draft, run.Request, run.Display.Observer, null, cancellationToken);
@@ -68,14 +68,14 @@ public sealed class SyncRun(SyncContext context)
         await run.Messages.StartedAsync(planned.Plan, cancellationToken);
         var progress = _context.NewProgress(planned.Plan);
         onProgress(progress);
-        return (planned, await _transfer.RunAsync(planned.Plan, planned.Manifest, progress, run.Display, _context.Deadline(), cancellationToken));
+        return (planned, await _transfer.RunAsync(planned.Plan, planned.HashFile, progress, run.Display, _context.Deadline(), cancellationToken));
     }
 
     /// <summary>
     /// Bottles start downloading while the rest are still being sized (<see cref="SizingBesideTransfer"/>): the plan report,
     /// "started" and the progress totals follow the sizes as they arrive.
     /// </summary>
-    private async Task<(PlannedRun, (TransferResult, Manifest.HashManifest))> SizeWhileTransferringAsync(Run run, PlanDraft draft, Action<ProgressTracker> onProgress,
+    private async Task<(PlannedRun, (TransferResult, HashFiles.HashFile))> SizeWhileTransferringAsync(Run run, PlanDraft draft, Action<ProgressTracker> onProgress,
         CancellationToken cancellationToken)
     {
         var draftPlan = draft.Outcome.Plan;
@@ -83,7 +83,7 @@ public sealed class SyncRun(SyncContext context)
         onProgress(progress);
         var bottlesPerBlob = draftPlan.Bottles.GroupBy(b => b.Sha256, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var deadline = _context.Deadline();
-        var (planned, (transfer, manifest)) = await SizingBesideTransfer.RunAsync(
+        var (planned, (transfer, hashFile)) = await SizingBesideTransfer.RunAsync(
             async (learnt, ct) =>
             {
                 var sized = await _planner.CompleteAsync(draft, run.Request, run.Display.Observer, (sha, size) =>
@@ -98,7 +98,7 @@ public sealed class SyncRun(SyncContext context)
             },
             (sizesSoFar, ct) => _transfer.RunAsync(draftPlan, draft.Snapshot, progress, run.Display, deadline, ct, sizesSoFar),
             cancellationToken);
-        return (planned, (WithSizes(transfer, planned.Plan), manifest));
+        return (planned, (WithSizes(transfer, planned.Plan), hashFile));
     }
 
     /// <summary>The transfer started from the draft: its bottles are reported with the sizes sizing learnt.</summary>

@@ -36,7 +36,7 @@ public sealed class BottleSizer
         var sizes = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         var problems = new ConcurrentQueue<string>();
         var images = plan.Bottles
-            .Select(b => (Image: BottleNaming.ImageBaseOf(new Uri(b.Url)), Reference: BottleNaming.ManifestReference(b.FormulaVersion, b.Rebuild)))
+            .Select(b => (Image: BottleNaming.ImageBaseOf(new Uri(b.Url)), Reference: BottleNaming.IndexReference(b.FormulaVersion, b.Rebuild)))
             .Where(x => x.Image is not null)
             .Distinct()
             .ToArray();

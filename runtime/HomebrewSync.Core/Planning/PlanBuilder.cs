@@ -1,7 +1,7 @@
 using System.Globalization;
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.Catalog;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Platforms;
 
 namespace HomebrewSync.Core.Planning;
@@ -26,12 +26,12 @@ internal sealed class PlanBuilder
     private readonly Dictionary<string, PlatformTag> _parsed = new(StringComparer.Ordinal);
     private readonly List<PlannedBottle> _bottles = [];
     private readonly List<string> _retire = [];
-    private readonly List<PlannedManifest> _indexes = [];
+    private readonly List<PlannedImageIndex> _indexes = [];
     private readonly List<string> _warnings = [];
     // The first entry of a name wins; the keys and file names its bottles take are claimed for it (name and version).
     private readonly Dictionary<string, string> _firstOfName = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _claimed = new(StringComparer.Ordinal);
-    private HashManifest? _manifest;
+    private HashFile? _hashFile;
     private IReadOnlySet<string>? _storedIndexes;
     private ILookup<string, KeyValuePair<string, HashEntry>> _bySha = Array.Empty<KeyValuePair<string, HashEntry>>().ToLookup(e => e.Value.Sha256, StringComparer.Ordinal);
     private int _read, _skipped, _disabled;
@@ -46,11 +46,11 @@ internal sealed class PlanBuilder
     }
 
     /// <summary>The hash file and the image indexes the store keeps (null when unknown: every mirrored version's index is then planned).</summary>
-    public void Against(HashManifest? manifest, IReadOnlySet<string>? storedIndexes)
+    public void Against(HashFile? hashFile, IReadOnlySet<string>? storedIndexes)
     {
-        _manifest = manifest;
+        _hashFile = hashFile;
         _storedIndexes = storedIndexes;
-        _bySha = (manifest?.Bottles ?? new Dictionary<string, HashEntry>()).ToLookup(e => e.Value.Sha256, StringComparer.Ordinal);
+        _bySha = (hashFile?.Bottles ?? new Dictionary<string, HashEntry>()).ToLookup(e => e.Value.Sha256, StringComparer.Ordinal);
     }
 
     public void Add(Formula formula)
@@ -98,7 +98,7 @@ internal sealed class PlanBuilder
             Skipped = _skipped,
             Bottles = _bottles,
             Retire = _retire.Distinct(StringComparer.Ordinal).ToArray(),
-            Manifests = _indexes,
+            ImageIndexes = _indexes,
         };
         return new PlanOutcome(plan, _read, _disabled, _warnings);
     }
@@ -181,7 +181,7 @@ internal sealed class PlanBuilder
                 .Where(e => !current.Contains(e.Key) && e.Value.FormulaName == formula.Name && e.Value.FormulaVersion == formula.Version)
                 .OrderBy(e => e.Key, StringComparer.Ordinal)
                 .ToArray();
-            if (!_request.Force && _manifest is not null && _manifest.TryGet(key, out var existing) && existing.Sha256 == file.Sha256)
+            if (!_request.Force && _hashFile is not null && _hashFile.TryGet(key, out var existing) && existing.Sha256 == file.Sha256)
             {
                 _skipped++;
                 _retire.AddRange(earlier.Select(e => e.Key));
@@ -219,7 +219,7 @@ internal sealed class PlanBuilder
     private void PlanIndex(Formula formula, SortedDictionary<string, (BottleFile File, List<string> Serves)> resolved, bool anyNew)
     {
         var owner = $"{formula.Name} {formula.Version}";
-        var reference = BottleNaming.ManifestReference(formula.Version, formula.Rebuild);
+        var reference = BottleNaming.IndexReference(formula.Version, formula.Rebuild);
         var indexKey = BottleNaming.IndexKey(formula.Name, reference);
         if (!_claimed.TryAdd(indexKey, owner))
         {
@@ -229,7 +229,7 @@ internal sealed class PlanBuilder
         }
         if ((anyNew || _storedIndexes is null || !_storedIndexes.Contains(indexKey)) && BottleNaming.ImageBaseOf(resolved.Values.First().File.Url) is { } image)
         {
-            _indexes.Add(new PlannedManifest
+            _indexes.Add(new PlannedImageIndex
             {
                 Key = indexKey,
                 ImageUrl = image.AbsoluteUri,

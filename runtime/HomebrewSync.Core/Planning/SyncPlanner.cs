@@ -1,5 +1,5 @@
 using HomebrewSync.Core.Catalog;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 
 namespace HomebrewSync.Core.Planning;
 
@@ -17,24 +17,24 @@ public static class SyncPlanner
     /// <exception cref="PlanInputException">An unknown platform tag or formula name.</exception>
     public static Task<PlanOutcome> PlanAsync(
         IAsyncEnumerable<Formula> catalog,
-        HashManifest? manifest,
+        HashFile? hashFile,
         PlanRequest request,
         TimeProvider time,
         CancellationToken cancellationToken) =>
-        PlanAsync(catalog, Task.FromResult(manifest), Task.FromResult<IReadOnlySet<string>?>(null), request, time, cancellationToken);
+        PlanAsync(catalog, Task.FromResult(hashFile), Task.FromResult<IReadOnlySet<string>?>(null), request, time, cancellationToken);
 
-    /// <param name="manifestTask">The hash file, still being read while the catalog starts to stream; awaited at the first formula.</param>
+    /// <param name="hashFileTask">The hash file, still being read while the catalog starts to stream; awaited at the first formula.</param>
     /// <param name="storedIndexesTask">Keys of the image indexes the store holds (<c>manifests/...</c>); null when unknown (every mirrored version is then planned).</param>
     public static async Task<PlanOutcome> PlanAsync(
         IAsyncEnumerable<Formula> catalog,
-        Task<HashManifest?> manifestTask,
+        Task<HashFile?> hashFileTask,
         Task<IReadOnlySet<string>?> storedIndexesTask,
         PlanRequest request,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(manifestTask);
+        ArgumentNullException.ThrowIfNull(hashFileTask);
         ArgumentNullException.ThrowIfNull(storedIndexesTask);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(time);
@@ -45,13 +45,13 @@ public static class SyncPlanner
             if (read++ == 0)
             {
                 // Awaited only now: the hash file and the store's listing are read while the catalog starts to stream.
-                builder.Against(await manifestTask, await storedIndexesTask);
+                builder.Against(await hashFileTask, await storedIndexesTask);
             }
             builder.Add(formula);
         }
         if (read == 0)
         {
-            await manifestTask;
+            await hashFileTask;
             await storedIndexesTask;
         }
         return builder.Build(time);

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using HomebrewSync.Core.Api;
 using HomebrewSync.Core.Catalog;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Planning;
 using HomebrewSync.Core.Platforms;
 using HomebrewSync.Core.Storage;
@@ -50,19 +50,19 @@ public static class MirrorPruner
         {
             throw new PruneRefusedException("the catalog lists no formulae: nothing is pruned on an empty catalog");
         }
-        var snapshot = await hashFile.ReadManifestAsync(cancellationToken)
+        var snapshot = await hashFile.ReadHashFileAsync(cancellationToken)
             ?? throw new PruneRefusedException($"no hash file at {hashFile.HashFileLocation}: without it every object would look unneeded");
 
         // A bottle a published API file still names stays: a client reading that file asks the mirror for it (a held-back file names older versions).
         var named = await NamedByApiFilesAsync(documents, cancellationToken);
-        var superseded = Superseded(snapshot.Manifest, wanted, cutoff);
+        var superseded = Superseded(snapshot.HashFile, wanted, cutoff);
         var heldByApi = superseded.Where(e => named.Contains(e.Value.Sha256)).Select(e => e.Key).ToArray();
         foreach (var key in heldByApi)
         {
             superseded.Remove(key);
         }
-        var remaining = snapshot.Manifest.Bottles.Where(e => !superseded.ContainsKey(e.Key)).ToArray();
-        var listedObjects = snapshot.Manifest.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal);
+        var remaining = snapshot.HashFile.Bottles.Where(e => !superseded.ContainsKey(e.Key)).ToArray();
+        var listedObjects = snapshot.HashFile.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal);
         var keptObjects = remaining.Select(e => e.Value.S3Key).ToHashSet(StringComparer.Ordinal);
 
         var unlisted = await UnlistedAsync(bottles, listedObjects, now, cancellationToken);
@@ -127,7 +127,7 @@ public static class MirrorPruner
         // 2. The objects. An interruption here leaves unlisted objects, which the next prune removes. Whatever the hash file
         // lists as it now is stays, however it came to be listed again since prune looked (prune runs alone, so this only
         // matters where that promise broke: a lost lease, a host running an older version).
-        var listedNow = (await hashFile.ReadManifestAsync(cancellationToken))?.Manifest.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal) ?? [];
+        var listedNow = (await hashFile.ReadHashFileAsync(cancellationToken))?.HashFile.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal) ?? [];
         foreach (var item in result.Superseded.Concat(result.Unlisted))
         {
             // A prune whose lease is gone stops here: the token is the lease's.
@@ -142,7 +142,7 @@ public static class MirrorPruner
                 log($"Removed {item.ObjectKey} ({Formatting.Humanize.Bytes(item.Size)}): {item.Reason}");
             }
         }
-        foreach (var item in result.Manifests)
+        foreach (var item in result.ImageIndexes)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (await TryDeleteAsync(() => documents.DeleteDocumentAsync(item.ObjectKey, cancellationToken), log))
@@ -182,7 +182,7 @@ public static class MirrorPruner
                 if (BottleResolver.Resolve(formula, target) is { } file)
                 {
                     keys.Add(BottleNaming.Key(formula.Name, formula.Version, file.Tag));
-                    indexes.Add(BottleNaming.IndexKey(formula.Name, BottleNaming.ManifestReference(formula.Version, formula.Rebuild)));
+                    indexes.Add(BottleNaming.IndexKey(formula.Name, BottleNaming.IndexReference(formula.Version, formula.Rebuild)));
                 }
             }
         }
@@ -215,8 +215,8 @@ public static class MirrorPruner
         return named;
     }
 
-    private static Dictionary<string, HashEntry> Superseded(HashManifest manifest, HashSet<string> wanted, DateOnly cutoff) =>
-        manifest.Bottles.Where(e => !wanted.Contains(e.Key) && e.Value.DownloadDate < cutoff).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+    private static Dictionary<string, HashEntry> Superseded(HashFile hashFile, HashSet<string> wanted, DateOnly cutoff) =>
+        hashFile.Bottles.Where(e => !wanted.Contains(e.Key) && e.Value.DownloadDate < cutoff).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
 
     /// <summary>Whether <c>manifests/&lt;image&gt;/&lt;version&gt;[-&lt;rebuild&gt;].json</c> belongs to a version some kept entry has.</summary>
     private static bool IndexInUse(string key, HashSet<(string Image, string Version)> inUse) =>
@@ -227,23 +227,23 @@ public static class MirrorPruner
     {
         for (var attempt = 0; ; attempt++)
         {
-            var snapshot = await store.ReadManifestAsync(cancellationToken) ?? throw new PruneRefusedException($"the hash file {store.HashFileLocation} disappeared");
-            var manifest = snapshot.Manifest.Clone();
+            var snapshot = await store.ReadHashFileAsync(cancellationToken) ?? throw new PruneRefusedException($"the hash file {store.HashFileLocation} disappeared");
+            var hashFile = snapshot.HashFile.Clone();
             foreach (var (key, entry) in remove)
             {
                 // Only what was judged: an entry a concurrent run re-downloaded since is kept.
-                if (manifest.TryGet(key, out var current) && current == entry)
+                if (hashFile.TryGet(key, out var current) && current == entry)
                 {
-                    manifest.Remove(key);
+                    hashFile.Remove(key);
                 }
             }
-            manifest.LastUpdated = time.GetUtcNow();
+            hashFile.LastUpdated = time.GetUtcNow();
             try
             {
-                await store.WriteManifestAsync(manifest, snapshot.Version, cancellationToken);
+                await store.WriteHashFileAsync(hashFile, snapshot.Version, cancellationToken);
                 return;
             }
-            catch (ManifestConflictException) when (attempt < MaxConflictRetries)
+            catch (HashFileConflictException) when (attempt < MaxConflictRetries)
             {
                 log(Progress.SyncLog.Conflict(store.HashFileLocation, attempt + 1));
             }

@@ -1,5 +1,5 @@
 using HomebrewSync.Contracts;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Storage;
 
 namespace HomebrewSync.Core.Serving;
@@ -53,8 +53,8 @@ public sealed class MirrorIndex
             }
             else if (_current.HashFile is not { } seen || seen.Size != head.Size || seen.LastModified != head.LastModified)
             {
-                var snapshot = await _hashFile.ReadManifestAsync(cancellationToken);
-                _current = snapshot is null ? Snapshot.Empty : Build(snapshot.Manifest, head, _time.GetUtcNow());
+                var snapshot = await _hashFile.ReadHashFileAsync(cancellationToken);
+                _current = snapshot is null ? Snapshot.Empty : Build(snapshot.HashFile, head, _time.GetUtcNow());
             }
             _checkedAt = _time.GetUtcNow();
             return _current;
@@ -65,11 +65,11 @@ public sealed class MirrorIndex
         }
     }
 
-    private static Snapshot Build(HashManifest manifest, StoredObject head, DateTimeOffset now)
+    private static Snapshot Build(HashFile hashFile, StoredObject head, DateTimeOffset now)
     {
         var byName = new Dictionary<string, HashEntry>(StringComparer.Ordinal);
         var bySha = new Dictionary<string, HashEntry>(StringComparer.Ordinal);
-        foreach (var (_, e) in manifest.Ordered)
+        foreach (var (_, e) in hashFile.Ordered)
         {
             var slash = e.S3Key.LastIndexOf('/');
             byName[slash < 0 ? e.S3Key : e.S3Key[(slash + 1)..]] = e;

@@ -8,7 +8,7 @@ namespace HomebrewSync.Core.Serving;
 /// <param name="LinkLifetime">How long such a link works.</param>
 /// <param name="Refresh">How often the hash file is checked for a newer version (a HEAD, then a read only when it changed).</param>
 /// <param name="InlineLimit">Documents larger than this are also answered with a link (a Lambda function URL answers at most 6 MB).</param>
-/// <param name="TokenFile">A token file whose tokens manifests and blobs need (looked at for changes every <paramref name="Refresh"/>); null for none.</param>
+/// <param name="TokenFile">A token file whose tokens image indexes and blobs need (looked at for changes every <paramref name="Refresh"/>); null for none.</param>
 /// <param name="TokenSecretName">The same, from a Secrets Manager secret (the deployed endpoint); null for none.</param>
 public sealed record ServeOptions(
     IReadOnlyList<IPNetwork> AllowedNetworks,

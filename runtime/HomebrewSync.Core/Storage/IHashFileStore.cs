@@ -1,4 +1,4 @@
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 
 namespace HomebrewSync.Core.Storage;
 
@@ -9,14 +9,14 @@ public interface IHashFileStore
     string HashFileLocation { get; }
 
     /// <summary>The hash file with its version (ETag), or null when the store has none yet.</summary>
-    /// <exception cref="ManifestCorruptException">The file exists but does not parse.</exception>
-    Task<ManifestSnapshot?> ReadManifestAsync(CancellationToken cancellationToken);
+    /// <exception cref="HashFileCorruptException">The file exists but does not parse.</exception>
+    Task<HashFileSnapshot?> ReadHashFileAsync(CancellationToken cancellationToken);
 
     /// <summary>Writes the hash file only if its version is still <paramref name="expectedVersion"/> (null: only if none exists).</summary>
     /// <returns>The new version.</returns>
-    /// <exception cref="ManifestConflictException">Another writer changed it first.</exception>
-    Task<string> WriteManifestAsync(HashManifest manifest, string? expectedVersion, CancellationToken cancellationToken);
+    /// <exception cref="HashFileConflictException">Another writer changed it first.</exception>
+    Task<string> WriteHashFileAsync(HashFile hashFile, string? expectedVersion, CancellationToken cancellationToken);
 
     /// <summary>Copies the current hash file aside (to <c>bottles_hash.json.backup-&lt;stamp&gt;</c>) before it is replaced; returns its version, or null when there is none.</summary>
-    Task<string?> BackupManifestAsync(string stamp, CancellationToken cancellationToken);
+    Task<string?> BackupHashFileAsync(string stamp, CancellationToken cancellationToken);
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using HomebrewSync.Core.Catalog;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 
 namespace HomebrewSync.Core.Storage;
 

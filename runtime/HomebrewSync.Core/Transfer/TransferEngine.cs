@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using HomebrewSync.Contracts;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Progress;
 using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Storage;
@@ -43,7 +43,7 @@ public sealed class TransferEngine
     /// <param name="sizesSoFar">Blob sizes (by sha256) learnt while the plan's are still unknown (sizing runs beside the transfer).</param>
     public async Task<TransferResult> RunAsync(
         SyncPlan plan,
-        ManifestCheckpointer checkpointer,
+        HashFileCheckpointer checkpointer,
         ProgressTracker progress,
         ISyncObserver observer,
         DateTimeOffset? deadline,

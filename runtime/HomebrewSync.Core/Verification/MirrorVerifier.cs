@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Storage;
 
 namespace HomebrewSync.Core.Verification;
@@ -32,12 +32,12 @@ public static class MirrorVerifier
     public static async Task<VerifyReport> VerifyAsync(IBottleStore store, IHashFileStore hashFile, bool deep, int concurrency, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var snapshot = await hashFile.ReadManifestAsync(cancellationToken);
-        var manifest = snapshot?.Manifest ?? new HashManifest();
+        var snapshot = await hashFile.ReadHashFileAsync(cancellationToken);
+        var listed = snapshot?.HashFile ?? new HashFile();
         var problems = new ConcurrentQueue<VerifyProblem>();
         var rehashed = 0;
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, concurrency), CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(manifest.Bottles, options, async (pair, ct) =>
+        await Parallel.ForEachAsync(listed.Bottles, options, async (pair, ct) =>
         {
             var (key, entry) = pair;
             StoredBottle? stored;
@@ -76,7 +76,7 @@ public static class MirrorVerifier
                 problems.Enqueue(new VerifyProblem(VerifyProblemKind.WrongSha256, key, $"{entry.S3Key} hashes to {actual}, the hash file says {entry.Sha256}"));
             }
         });
-        var recordedKeys = manifest.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal);
+        var recordedKeys = listed.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal);
         var objects = 0;
         await foreach (var obj in store.ListAsync(cancellationToken))
         {
@@ -93,6 +93,6 @@ public static class MirrorVerifier
                 $"there is no hash file, but the store holds {objects:N0} bottle objects; run 'homebrew-sync sync' (or --rebuild-hash on S3) to record them"));
         }
         var ordered = problems.OrderBy(p => p.Kind).ThenBy(p => p.Key, StringComparer.Ordinal).ToArray();
-        return new VerifyReport(snapshot is not null, manifest.Count, rehashed, ordered);
+        return new VerifyReport(snapshot is not null, listed.Count, rehashed, ordered);
     }
 }

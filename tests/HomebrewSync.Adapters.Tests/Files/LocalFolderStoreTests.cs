@@ -1,5 +1,5 @@
 using HomebrewSync.Adapters.Files;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Storage;
 using HomebrewSync.TestSupport;
 
@@ -58,17 +58,17 @@ public sealed class LocalFolderStoreTests : IDisposable
     public async Task WriteManifestAsync_StaleVersion_ThrowsConflictAndKeepsTheNewerFile()
     {
         var store = new LocalFolderStore(_root, TimeProvider.System);
-        var first = await store.WriteManifestAsync(new HashManifest(), null, CancellationToken.None);
-        var m = new HashManifest();
+        var first = await store.WriteHashFileAsync(new HashFile(), null, CancellationToken.None);
+        var m = new HashFile();
         m.Set("k-1-monterey", new HashEntry(new string('a', 64), new DateOnly(2025, 7, 21), 1, "k", "1", "monterey", "u", "2025-07-21/k-1.monterey.bottle.tar.gz"));
-        var second = await store.WriteManifestAsync(m, first, CancellationToken.None);
+        var second = await store.WriteHashFileAsync(m, first, CancellationToken.None);
 
-        await Assert.ThrowsAsync<ManifestConflictException>(() => store.WriteManifestAsync(new HashManifest(), first, CancellationToken.None));
-        await Assert.ThrowsAsync<ManifestConflictException>(() => store.WriteManifestAsync(new HashManifest(), null, CancellationToken.None));
+        await Assert.ThrowsAsync<HashFileConflictException>(() => store.WriteHashFileAsync(new HashFile(), first, CancellationToken.None));
+        await Assert.ThrowsAsync<HashFileConflictException>(() => store.WriteHashFileAsync(new HashFile(), null, CancellationToken.None));
 
-        var read = await store.ReadManifestAsync(CancellationToken.None);
+        var read = await store.ReadHashFileAsync(CancellationToken.None);
         Assert.Equal(second, read!.Version);
-        Assert.True(read.Manifest.TryGet("k-1-monterey", out _));
+        Assert.True(read.HashFile.TryGet("k-1-monterey", out _));
     }
 
     /// <summary>Holds the store's hash-file lock as another writer would (an exclusive open of the lock file).</summary>
@@ -85,7 +85,7 @@ public sealed class LocalFolderStoreTests : IDisposable
         var store = new LocalFolderStore(_root, time);
         var holder = HoldLock();
 
-        var write = store.WriteManifestAsync(new HashManifest(), null, CancellationToken.None);
+        var write = store.WriteHashFileAsync(new HashFile(), null, CancellationToken.None);
         // Refused, it waits on the injected clock: nothing happens until the clock moves, however long that takes.
         await time.WaitsSetAsync(1);
         Assert.False(write.IsCompleted);
@@ -96,7 +96,7 @@ public sealed class LocalFolderStoreTests : IDisposable
         await holder.DisposeAsync();
         var version = await time.RunAsync(write);
 
-        Assert.Equal(version, (await store.ReadManifestAsync(CancellationToken.None))!.Version);
+        Assert.Equal(version, (await store.ReadHashFileAsync(CancellationToken.None))!.Version);
         // Two refusals, two short waits, then the write: the clock moved by those waits and nothing else.
         Assert.Equal(2, time.Waits.Count);
         Assert.All(time.Waits, w => Assert.InRange(w, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(100)));
@@ -110,7 +110,7 @@ public sealed class LocalFolderStoreTests : IDisposable
         var store = new LocalFolderStore(_root, time);
         await using var holder = HoldLock();
 
-        var ex = await Assert.ThrowsAsync<IOException>(() => time.RunAsync(store.WriteManifestAsync(new HashManifest(), null, CancellationToken.None)));
+        var ex = await Assert.ThrowsAsync<IOException>(() => time.RunAsync(store.WriteHashFileAsync(new HashFile(), null, CancellationToken.None)));
 
         Assert.StartsWith($"The hash-file lock {Path.Combine(_root, ".bottles_hash.lock")} was still held by another process after 201 attempts over about 5 s", ex.Message, StringComparison.Ordinal);
         Assert.IsAssignableFrom<IOException>(ex.InnerException);

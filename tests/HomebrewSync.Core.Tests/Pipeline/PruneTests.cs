@@ -1,6 +1,6 @@
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.Catalog;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Pipeline;
 using HomebrewSync.Core.Planning;
 using HomebrewSync.Core.Progress;
@@ -39,7 +39,7 @@ public sealed class PruneTests
     private Task<PruneResult> PruneAsync(IEnumerable<FakeFormula> catalog, int keepDays, bool dryRun = false, IBottleStore? bottles = null) =>
         new PruneRun(Context(catalog, bottles)).PruneAsync(keepDays, dryRun, new LogLineObserver(_log), CancellationToken.None);
 
-    private async Task<HashManifest> HashFileAsync() => (await _store.ReadManifestAsync(CancellationToken.None))!.Manifest;
+    private async Task<HashFile> HashFileAsync() => (await _store.ReadHashFileAsync(CancellationToken.None))!.HashFile;
 
     /// <summary>wget 1.0 and jq 1.6 on 2025-07-01; wget 1.1 replaces 1.0 on 2025-08-20, jq leaves the catalog, curl stays.</summary>
     private async Task<(FakeFormula[] Now, FakeFormula OldWget, FakeFormula Jq, FakeFormula Curl)> CatalogMovesOnAsync()
@@ -63,12 +63,12 @@ public sealed class PruneTests
 
         var gone = Tags.SelectMany(t => new[] { oldWget.Key(t), jq.Key(t) }).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(gone, result.Superseded.Select(i => i.HashKey).Order(StringComparer.Ordinal));
-        var manifest = await HashFileAsync();
-        Assert.Equal(Tags.SelectMany(t => new[] { now[0].Key(t), curl.Key(t) }).Order(StringComparer.Ordinal), manifest.Bottles.Keys.Order(StringComparer.Ordinal));
+        var hashFile = await HashFileAsync();
+        Assert.Equal(Tags.SelectMany(t => new[] { now[0].Key(t), curl.Key(t) }).Order(StringComparer.Ordinal), hashFile.Bottles.Keys.Order(StringComparer.Ordinal));
         Assert.All(result.Superseded, i => Assert.False(_store.Objects.ContainsKey(i.ObjectKey)));
-        Assert.All(manifest.Bottles.Values, e => Assert.True(_store.Objects.ContainsKey(e.S3Key)));
+        Assert.All(hashFile.Bottles.Values, e => Assert.True(_store.Objects.ContainsKey(e.S3Key)));
         // The image indexes of the versions that went, and only those.
-        Assert.Equal([BottleNaming.IndexKey("jq", "1.6"), BottleNaming.IndexKey("wget", "1.0")], result.Manifests.Select(m => m.ObjectKey));
+        Assert.Equal([BottleNaming.IndexKey("jq", "1.6"), BottleNaming.IndexKey("wget", "1.0")], result.ImageIndexes.Select(m => m.ObjectKey));
         Assert.Null(await _store.GetDocumentAsync(BottleNaming.IndexKey("wget", "1.0"), CancellationToken.None));
         Assert.NotNull(await _store.GetDocumentAsync(BottleNaming.IndexKey("wget", "1.1"), CancellationToken.None));
         Assert.True((await MirrorVerifier.VerifyAsync(_store, _store, deep: true, 2, CancellationToken.None)).Problems.Count == 0);
@@ -91,11 +91,11 @@ public sealed class PruneTests
 
         Assert.Equal(2, result.HeldByApi);
         Assert.Equal(["jq-1.6-monterey", "wget-1.0-monterey"], result.Superseded.Select(i => i.HashKey).Order(StringComparer.Ordinal));
-        var manifest = await HashFileAsync();
-        Assert.True(manifest.TryGet(oldWget.Key("arm64_sonoma"), out var held));
+        var hashFile = await HashFileAsync();
+        Assert.True(hashFile.TryGet(oldWget.Key("arm64_sonoma"), out var held));
         Assert.True(_store.Objects.ContainsKey(held.S3Key));
-        Assert.True(manifest.TryGet(jq.Key("arm64_sonoma"), out _));
-        Assert.DoesNotContain(BottleNaming.IndexKey("wget", "1.0"), result.Manifests.Select(m => m.ObjectKey));
+        Assert.True(hashFile.TryGet(jq.Key("arm64_sonoma"), out _));
+        Assert.DoesNotContain(BottleNaming.IndexKey("wget", "1.0"), result.ImageIndexes.Select(m => m.ObjectKey));
         Assert.NotNull(await _store.GetDocumentAsync(BottleNaming.IndexKey("wget", "1.0"), CancellationToken.None));
     }
 
@@ -130,7 +130,7 @@ public sealed class PruneTests
     {
         var (now, _, _, _) = await CatalogMovesOnAsync();
         var objects = _store.Objects.ToDictionary(kv => kv.Key, kv => kv.Value.Length);
-        var writes = _store.ManifestWrites;
+        var writes = _store.HashFileWrites;
 
         var result = await PruneAsync(now, keepDays: 0, dryRun: true);
 
@@ -138,7 +138,7 @@ public sealed class PruneTests
         Assert.Equal(4, result.Superseded.Count);
         Assert.All(result.Superseded, i => Assert.Equal(objects[i.ObjectKey], i.Size));
         Assert.Equal(objects, _store.Objects.ToDictionary(kv => kv.Key, kv => kv.Value.Length));
-        Assert.Equal(writes, _store.ManifestWrites);
+        Assert.Equal(writes, _store.HashFileWrites);
         Assert.Equal(8, (await HashFileAsync()).Count);
     }
 
@@ -188,7 +188,7 @@ public sealed class PruneTests
         var (now, _, _, _) = await CatalogMovesOnAsync();
         var late = Tool("late", "2.0");
         var once = true;
-        _store.BeforeManifestWrite = () =>
+        _store.BeforeHashFileWrite = () =>
         {
             if (!once)
             {
@@ -196,17 +196,17 @@ public sealed class PruneTests
             }
             once = false;
             // Another run checkpoints between prune's read and its write.
-            var m = _store.ReadManifestAsync(CancellationToken.None).Result!;
-            var manifest = m.Manifest.Clone();
-            manifest.Set(late.Key("monterey"), new HashEntry(new string('b', 64), new DateOnly(2025, 9, 1), 10, "late", "2.0", "monterey", "u", "2025-09-01/late-2.0.monterey.bottle.tar.gz"));
-            _store.WriteManifestAsync(manifest, m.Version, CancellationToken.None).GetAwaiter().GetResult();
+            var m = _store.ReadHashFileAsync(CancellationToken.None).Result!;
+            var hashFile = m.HashFile.Clone();
+            hashFile.Set(late.Key("monterey"), new HashEntry(new string('b', 64), new DateOnly(2025, 9, 1), 10, "late", "2.0", "monterey", "u", "2025-09-01/late-2.0.monterey.bottle.tar.gz"));
+            _store.WriteHashFileAsync(hashFile, m.Version, CancellationToken.None).GetAwaiter().GetResult();
         };
 
         await PruneAsync([.. now, late], keepDays: 30);
 
-        var manifest = await HashFileAsync();
-        Assert.True(manifest.TryGet(late.Key("monterey"), out _));
-        Assert.Equal(5, manifest.Count);
+        var hashFile = await HashFileAsync();
+        Assert.True(hashFile.TryGet(late.Key("monterey"), out _));
+        Assert.Equal(5, hashFile.Count);
         Assert.Contains("Hash file changed by another run", _log.ToString(), StringComparison.Ordinal);
     }
 

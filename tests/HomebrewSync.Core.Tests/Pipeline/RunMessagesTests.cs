@@ -1,6 +1,6 @@
 using HomebrewSync.Contracts;
 using HomebrewSync.Contracts.StateMachine;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Notifications;
 using HomebrewSync.Core.Orchestration;
 using HomebrewSync.Core.Pipeline;
@@ -50,7 +50,7 @@ public sealed class RunMessagesTests
         var outcome = await new SavedPlanExecutor(context).ExecuteSavedPlanAsync(plan, new RunDisplay(new LogLineObserver(_log), _log), CancellationToken.None);
 
         Assert.True(outcome.Done);
-        var stats = MirrorCoverage.Of((await _store.ReadManifestAsync(CancellationToken.None))!.Manifest, Tags);
+        var stats = MirrorCoverage.Of((await _store.ReadHashFileAsync(CancellationToken.None))!.HashFile, Tags);
         var byTarget = _slack.Messages[^1].Blocks.OfType<TextBlock>().Single(b => b.Text.StartsWith("*Mirror by Target Tag:*", StringComparison.Ordinal));
         Assert.Equal("*Mirror by Target Tag:*\n• arm64_tahoe: 3 bottles, 1 `all`, 1 via arm64_sequoia\n• arm64_sequoia: 3 bottles, 1 `all`", byTarget.Text);
         Assert.Equal(["3 bottles, 1 all, 1 via arm64_sequoia", "3 bottles, 1 all"], stats.Select(t => t.Describe(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture))));

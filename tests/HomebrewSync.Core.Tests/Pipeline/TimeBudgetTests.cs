@@ -97,9 +97,9 @@ public sealed class TimeBudgetTests
         var plan = await PlanAsync(context);
         // A slow store: reading the hash file takes 95 s of the 100 s budget, so the invocation's one bottle starts
         // (the first always does) with 5 s left, less than its 10 s attempt.
-        _store.OnManifestRead = () =>
+        _store.OnHashFileRead = () =>
         {
-            _store.OnManifestRead = null;
+            _store.OnHashFileRead = null;
             _time.Advance(TimeSpan.FromSeconds(95));
         };
         var started = _time.GetUtcNow();

@@ -1,5 +1,5 @@
 using HomebrewSync.Core.Catalog;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Planning;
 using Microsoft.Extensions.Time.Testing;
 
@@ -23,8 +23,8 @@ public sealed class SyncPlannerTests
         await Task.CompletedTask;
     }
 
-    private static Task<PlanOutcome> Plan(Formula[] catalog, HashManifest? manifest = null, IReadOnlyList<string>? tags = null, string[]? only = null, bool force = false, bool includeDisabled = false) =>
-        SyncPlanner.PlanAsync(Catalog(catalog), manifest, new PlanRequest(tags ?? Tags, only, force, includeDisabled, Date, new Uri("https://formulae.brew.sh/api/formula.json"), new RunLabels("Manual")), new FakeTimeProvider(), CancellationToken.None);
+    private static Task<PlanOutcome> Plan(Formula[] catalog, HashFile? hashFile = null, IReadOnlyList<string>? tags = null, string[]? only = null, bool force = false, bool includeDisabled = false) =>
+        SyncPlanner.PlanAsync(Catalog(catalog), hashFile, new PlanRequest(tags ?? Tags, only, force, includeDisabled, Date, new Uri("https://formulae.brew.sh/api/formula.json"), new RunLabels("Manual")), new FakeTimeProvider(), CancellationToken.None);
 
     private static HashEntry Entry(string sha) => new(sha, new DateOnly(2025, 7, 14), 10, "x", "1", "monterey", "u", "k");
 
@@ -43,11 +43,11 @@ public sealed class SyncPlannerTests
     [Fact]
     public async Task PlanAsync_SameKeySameSha_IsSkipped_NewSha_IsPlanned()
     {
-        var manifest = new HashManifest();
-        manifest.Set("curl-8.2.1-arm64_sonoma", Entry(new string('a', 64)));
-        manifest.Set("curl-8.2.1-monterey", Entry(new string('0', 64)));
+        var hashFile = new HashFile();
+        hashFile.Set("curl-8.2.1-arm64_sonoma", Entry(new string('a', 64)));
+        hashFile.Set("curl-8.2.1-monterey", Entry(new string('0', 64)));
 
-        var outcome = await Plan([F("curl", "8.2.1", 0, false, ("arm64_sonoma", 'a'), ("monterey", 'c'))], manifest, ["arm64_sonoma", "monterey"]);
+        var outcome = await Plan([F("curl", "8.2.1", 0, false, ("arm64_sonoma", 'a'), ("monterey", 'c'))], hashFile, ["arm64_sonoma", "monterey"]);
 
         Assert.Equal(1, outcome.Plan.Skipped);
         Assert.Equal(["curl-8.2.1-monterey"], outcome.Plan.Bottles.Select(b => b.Key));
@@ -56,10 +56,10 @@ public sealed class SyncPlannerTests
     [Fact]
     public async Task PlanAsync_Force_PlansEvenWhatTheHashFileHas()
     {
-        var manifest = new HashManifest();
-        manifest.Set("curl-8.2.1-monterey", Entry(new string('c', 64)));
+        var hashFile = new HashFile();
+        hashFile.Set("curl-8.2.1-monterey", Entry(new string('c', 64)));
 
-        var outcome = await Plan([F("curl", "8.2.1", 0, false, ("monterey", 'c'))], manifest, ["monterey"], force: true);
+        var outcome = await Plan([F("curl", "8.2.1", 0, false, ("monterey", 'c'))], hashFile, ["monterey"], force: true);
 
         Assert.Single(outcome.Plan.Bottles);
         Assert.Equal(0, outcome.Plan.Skipped);
@@ -93,12 +93,12 @@ public sealed class SyncPlannerTests
     public async Task PlanAsync_StoreWithTargetTagNames_IsRenamedInPlace_NothingDownloadedAgain()
     {
         // An earlier version stored the arm64_monterey bytes as "...arm64_sonoma..." and "...arm64_sequoia..." (the targets).
-        var manifest = new HashManifest();
+        var hashFile = new HashFile();
         var sha = new string('a', 64);
-        manifest.Set("oldie-0.9-arm64_sonoma", new HashEntry(sha, new DateOnly(2025, 7, 14), 10, "oldie", "0.9", "arm64_sonoma", "u", "2025-07-14/oldie-0.9.arm64_sonoma.bottle.tar.gz"));
-        manifest.Set("oldie-0.9-arm64_sequoia", new HashEntry(sha, new DateOnly(2025, 7, 14), 10, "oldie", "0.9", "arm64_sequoia", "u", "2025-07-14/oldie-0.9.arm64_sequoia.bottle.tar.gz"));
+        hashFile.Set("oldie-0.9-arm64_sonoma", new HashEntry(sha, new DateOnly(2025, 7, 14), 10, "oldie", "0.9", "arm64_sonoma", "u", "2025-07-14/oldie-0.9.arm64_sonoma.bottle.tar.gz"));
+        hashFile.Set("oldie-0.9-arm64_sequoia", new HashEntry(sha, new DateOnly(2025, 7, 14), 10, "oldie", "0.9", "arm64_sequoia", "u", "2025-07-14/oldie-0.9.arm64_sequoia.bottle.tar.gz"));
 
-        var outcome = await Plan([F("oldie", "0.9", 0, false, ("arm64_monterey", 'a'))], manifest, ["arm64_sequoia", "arm64_sonoma"]);
+        var outcome = await Plan([F("oldie", "0.9", 0, false, ("arm64_monterey", 'a'))], hashFile, ["arm64_sequoia", "arm64_sonoma"]);
 
         var b = Assert.Single(outcome.Plan.Bottles);
         Assert.Equal("oldie-0.9-arm64_monterey", b.Key);
@@ -113,12 +113,12 @@ public sealed class SyncPlannerTests
     public async Task PlanAsync_TwoTagsSharingOneBlob_AreNeitherTheOthersEarlierName_SoNothingIsRetired()
     {
         // Both bottles of this version are stored under their own names and have the same bytes.
-        var manifest = new HashManifest();
+        var hashFile = new HashFile();
         var sha = new string('a', 64);
-        manifest.Set("twin-1.0-arm64_sonoma", new HashEntry(sha, new DateOnly(2025, 7, 21), 10, "twin", "1.0", "arm64_sonoma", "u", "2025-07-21/twin-1.0.arm64_sonoma.bottle.tar.gz"));
-        manifest.Set("twin-1.0-arm64_sequoia", new HashEntry(sha, new DateOnly(2025, 7, 21), 10, "twin", "1.0", "arm64_sequoia", "u", "2025-07-21/twin-1.0.arm64_sequoia.bottle.tar.gz"));
+        hashFile.Set("twin-1.0-arm64_sonoma", new HashEntry(sha, new DateOnly(2025, 7, 21), 10, "twin", "1.0", "arm64_sonoma", "u", "2025-07-21/twin-1.0.arm64_sonoma.bottle.tar.gz"));
+        hashFile.Set("twin-1.0-arm64_sequoia", new HashEntry(sha, new DateOnly(2025, 7, 21), 10, "twin", "1.0", "arm64_sequoia", "u", "2025-07-21/twin-1.0.arm64_sequoia.bottle.tar.gz"));
 
-        var outcome = await Plan([F("twin", "1.0", 0, false, ("arm64_sonoma", 'a'), ("arm64_sequoia", 'a'))], manifest, ["arm64_sequoia", "arm64_sonoma"]);
+        var outcome = await Plan([F("twin", "1.0", 0, false, ("arm64_sonoma", 'a'), ("arm64_sequoia", 'a'))], hashFile, ["arm64_sequoia", "arm64_sonoma"]);
 
         Assert.Empty(outcome.Plan.Bottles);
         Assert.Equal(2, outcome.Plan.Skipped);
@@ -128,12 +128,12 @@ public sealed class SyncPlannerTests
     [Fact]
     public async Task PlanAsync_RealNameAlreadyStored_RetiresTheEarlierNamesOfTheSameBytes()
     {
-        var manifest = new HashManifest();
+        var hashFile = new HashFile();
         var sha = new string('a', 64);
-        manifest.Set("oldie-0.9-arm64_monterey", new HashEntry(sha, new DateOnly(2025, 7, 21), 10, "oldie", "0.9", "arm64_monterey", "u", "2025-07-21/oldie-0.9.arm64_monterey.bottle.tar.gz"));
-        manifest.Set("oldie-0.9-arm64_sonoma", new HashEntry(sha, new DateOnly(2025, 7, 14), 10, "oldie", "0.9", "arm64_sonoma", "u", "2025-07-14/oldie-0.9.arm64_sonoma.bottle.tar.gz"));
+        hashFile.Set("oldie-0.9-arm64_monterey", new HashEntry(sha, new DateOnly(2025, 7, 21), 10, "oldie", "0.9", "arm64_monterey", "u", "2025-07-21/oldie-0.9.arm64_monterey.bottle.tar.gz"));
+        hashFile.Set("oldie-0.9-arm64_sonoma", new HashEntry(sha, new DateOnly(2025, 7, 14), 10, "oldie", "0.9", "arm64_sonoma", "u", "2025-07-14/oldie-0.9.arm64_sonoma.bottle.tar.gz"));
 
-        var outcome = await Plan([F("oldie", "0.9", 0, false, ("arm64_monterey", 'a'))], manifest, ["arm64_sonoma"]);
+        var outcome = await Plan([F("oldie", "0.9", 0, false, ("arm64_monterey", 'a'))], hashFile, ["arm64_sonoma"]);
 
         Assert.Empty(outcome.Plan.Bottles);
         Assert.Equal(1, outcome.Plan.Skipped);
@@ -172,9 +172,9 @@ public sealed class SyncPlannerTests
     [Fact]
     public async Task PlanAsync_ImageIndexes_ArePlannedForNewVersionsAndForMirroredVersionsThatLackOne()
     {
-        var manifest = new HashManifest();
-        manifest.Set("wget-1.0-arm64_sonoma", new HashEntry(new string('b', 64), new DateOnly(2025, 7, 14), 10, "wget", "1.0", "arm64_sonoma", "u", "2025-07-14/wget-1.0.arm64_sonoma.bottle.tar.gz"));
-        manifest.Set("jq-1.7-arm64_sonoma", new HashEntry(new string('c', 64), new DateOnly(2025, 7, 14), 10, "jq", "1.7", "arm64_sonoma", "u", "2025-07-14/jq-1.7.arm64_sonoma.bottle.tar.gz"));
+        var hashFile = new HashFile();
+        hashFile.Set("wget-1.0-arm64_sonoma", new HashEntry(new string('b', 64), new DateOnly(2025, 7, 14), 10, "wget", "1.0", "arm64_sonoma", "u", "2025-07-14/wget-1.0.arm64_sonoma.bottle.tar.gz"));
+        hashFile.Set("jq-1.7-arm64_sonoma", new HashEntry(new string('c', 64), new DateOnly(2025, 7, 14), 10, "jq", "1.7", "arm64_sonoma", "u", "2025-07-14/jq-1.7.arm64_sonoma.bottle.tar.gz"));
         var catalog = new[]
         {
             F("python@3.13", "3.13.5", 2, false, ("arm64_sonoma", 'a')),
@@ -184,10 +184,10 @@ public sealed class SyncPlannerTests
         IReadOnlySet<string> stored = new HashSet<string> { "manifests/jq/1.7.json" };
         var request = new PlanRequest(["arm64_sonoma"], null, false, false, Date, new Uri("https://formulae.brew.sh/api/formula.json"), new RunLabels("Manual"));
 
-        var outcome = await SyncPlanner.PlanAsync(Catalog(catalog), Task.FromResult<HashManifest?>(manifest), Task.FromResult<IReadOnlySet<string>?>(stored), request, new FakeTimeProvider(), CancellationToken.None);
+        var outcome = await SyncPlanner.PlanAsync(Catalog(catalog), Task.FromResult<HashFile?>(hashFile), Task.FromResult<IReadOnlySet<string>?>(stored), request, new FakeTimeProvider(), CancellationToken.None);
 
-        Assert.Equal(["manifests/python/3.13/3.13.5-2.json", "manifests/wget/1.0.json"], outcome.Plan.Manifests.Select(m => m.Key));
-        var python = outcome.Plan.Manifests[0];
+        Assert.Equal(["manifests/python/3.13/3.13.5-2.json", "manifests/wget/1.0.json"], outcome.Plan.ImageIndexes.Select(m => m.Key));
+        var python = outcome.Plan.ImageIndexes[0];
         Assert.Equal(("https://ghcr.io/v2/homebrew/core/python/3.13", "3.13.5-2"), (python.ImageUrl, python.Reference));
         Assert.Equal([new string('a', 64)], python.Digests);
     }
@@ -230,7 +230,7 @@ public sealed class SyncPlannerTests
 
         Assert.Equal(["curl-8.2.1-monterey", "jq-1.7-monterey"], outcome.Plan.Bottles.Select(b => b.Key).Order(StringComparer.Ordinal));
         Assert.Equal(new string('a', 64), outcome.Plan.Bottles.Single(b => b.FormulaName == "curl").Sha256);
-        Assert.Single(outcome.Plan.Manifests, m => m.Key == "manifests/curl/8.2.1.json");
+        Assert.Single(outcome.Plan.ImageIndexes, m => m.Key == "manifests/curl/8.2.1.json");
         Assert.Equal(["curl 8.2.1: the catalog lists curl again; its first entry (curl 8.2.1) is mirrored, this one ignored"], outcome.Warnings);
     }
 
@@ -247,10 +247,10 @@ public sealed class SyncPlannerTests
     [Fact]
     public async Task PlanAsync_DuplicateOfABottleTheHashFileHas_IsNotPlanned()
     {
-        var manifest = new HashManifest();
-        manifest.Set("curl-8.2.1-monterey", Entry(new string('a', 64)));
+        var hashFile = new HashFile();
+        hashFile.Set("curl-8.2.1-monterey", Entry(new string('a', 64)));
 
-        var outcome = await Plan([F("curl", "8.2.1", 0, false, ("monterey", 'a')), F("curl", "8.2.1", 0, false, ("monterey", 'b'))], manifest, ["monterey"]);
+        var outcome = await Plan([F("curl", "8.2.1", 0, false, ("monterey", 'a')), F("curl", "8.2.1", 0, false, ("monterey", 'b'))], hashFile, ["monterey"]);
 
         Assert.Empty(outcome.Plan.Bottles);
         Assert.Equal(1, outcome.Plan.Skipped);

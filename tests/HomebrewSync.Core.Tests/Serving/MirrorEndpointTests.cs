@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Serving;
 using HomebrewSync.TestSupport;
@@ -22,9 +22,9 @@ public sealed class MirrorEndpointTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var manifest = new HashManifest();
-        manifest.Set("jq-1.7.1-all", Entry("jq", "1.7.1", "all", Bottle, BottleKey));
-        await _store.WriteManifestAsync(manifest, null, CancellationToken.None);
+        var hashFile = new HashFile();
+        hashFile.Set("jq-1.7.1-all", Entry("jq", "1.7.1", "all", Bottle, BottleKey));
+        await _store.WriteHashFileAsync(hashFile, null, CancellationToken.None);
         _store.Put(BottleKey, Bottle.ToArray());
         _store.Documents["manifests/jq/1.7.1.json"] = ImageIndex;
         _store.Documents[ApiKey] = ApiFile;
@@ -119,10 +119,10 @@ public sealed class MirrorEndpointTests : IAsyncLifetime
     [Fact]
     public async Task HandleAsync_HashFileListsABottleTheStoreLacks_IsNotFound()
     {
-        var manifest = (await _store.ReadManifestAsync(CancellationToken.None))!;
+        var hashFile = (await _store.ReadHashFileAsync(CancellationToken.None))!;
         var wget = BlobContent.Create(100, 12);
-        manifest.Manifest.Set("wget-1.25.0-all", Entry("wget", "1.25.0", "all", wget, "2025-07-21/wget-1.25.0.all.bottle.tar.gz"));
-        await _store.WriteManifestAsync(manifest.Manifest, manifest.Version, CancellationToken.None);
+        hashFile.HashFile.Set("wget-1.25.0-all", Entry("wget", "1.25.0", "all", wget, "2025-07-21/wget-1.25.0.all.bottle.tar.gz"));
+        await _store.WriteHashFileAsync(hashFile.HashFile, hashFile.Version, CancellationToken.None);
 
         var response = await GetAsync(Endpoint(), "/wget-1.25.0.all.bottle.tar.gz");
 
@@ -247,9 +247,9 @@ public sealed class MirrorEndpointTests : IAsyncLifetime
         var endpoint = Endpoint();
         Assert.Equal(200, (await GetAsync(endpoint, "/jq-1.7.1.all.bottle.tar.gz")).Status);
         var wget = BlobContent.Create(100, 12);
-        var snapshot = (await _store.ReadManifestAsync(CancellationToken.None))!;
-        snapshot.Manifest.Set("wget-1.25.0-all", Entry("wget", "1.25.0", "all", wget, "2025-07-21/wget-1.25.0.all.bottle.tar.gz"));
-        await _store.WriteManifestAsync(snapshot.Manifest, snapshot.Version, CancellationToken.None);
+        var snapshot = (await _store.ReadHashFileAsync(CancellationToken.None))!;
+        snapshot.HashFile.Set("wget-1.25.0-all", Entry("wget", "1.25.0", "all", wget, "2025-07-21/wget-1.25.0.all.bottle.tar.gz"));
+        await _store.WriteHashFileAsync(snapshot.HashFile, snapshot.Version, CancellationToken.None);
         _store.Put("2025-07-21/wget-1.25.0.all.bottle.tar.gz", wget.ToArray());
 
         var beforeRefresh = await GetAsync(endpoint, "/wget-1.25.0.all.bottle.tar.gz");

@@ -34,7 +34,7 @@ public sealed class TransferEngineTests
     {
         var engine = new TransferEngine(_store, registry, settings ?? new SyncSettings(), _time);
         // The hash file as the run found it (a run after another one starts from the first one's).
-        var checkpointer = new ManifestCheckpointer(_store, await _store.ReadManifestAsync(CancellationToken.None), 100, _time, NullSyncObserver.Instance);
+        var checkpointer = new HashFileCheckpointer(_store, await _store.ReadHashFileAsync(CancellationToken.None), 100, _time, NullSyncObserver.Instance);
         var progress = new ProgressTracker(_time, plan.Bottles.Count, plan.TotalBytes);
         return await engine.RunAsync(plan, checkpointer, progress, NullSyncObserver.Instance, deadline, CancellationToken.None);
     }
@@ -53,7 +53,7 @@ public sealed class TransferEngineTests
         Assert.Equal(8000, result.BytesTransferred);
         Assert.Equal(8000, result.BytesStored);
         Assert.Equal(jq.Bottles[Tag].ToArray(), _store.Objects["2025-07-21/jq-1.7.1.arm64_sonoma.bottle.tar.gz"]);
-        var hashFile = (await _store.ReadManifestAsync(CancellationToken.None))!.Manifest;
+        var hashFile = (await _store.ReadHashFileAsync(CancellationToken.None))!.HashFile;
         Assert.Equal(3000, hashFile.Bottles["jq-1.7.1-arm64_sonoma"].FileSize);
         Assert.Equal(wget.Bottles[Tag].Sha256, hashFile.Bottles["wget-1.25.0-arm64_sonoma"].Sha256);
     }
@@ -87,7 +87,7 @@ public sealed class TransferEngineTests
         Assert.StartsWith("SHA mismatch: expected 0000", failure.Reason, StringComparison.Ordinal);
         Assert.DoesNotContain(wrong.ObjectKey, _store.Objects.Keys);
         Assert.Equal("wget-1.25.0-arm64_sonoma", Assert.Single(result.Stored).Key);
-        Assert.False((await _store.ReadManifestAsync(CancellationToken.None))!.Manifest.TryGet(wrong.Key, out _));
+        Assert.False((await _store.ReadHashFileAsync(CancellationToken.None))!.HashFile.TryGet(wrong.Key, out _));
     }
 
     [Fact]

@@ -1,12 +1,12 @@
-namespace HomebrewSync.Core.Manifest;
+namespace HomebrewSync.Core.HashFiles;
 
 /// <summary>The hash file: what the mirror holds, which makes the next run incremental.</summary>
-public sealed class HashManifest
+public sealed class HashFile
 {
     // Hashed for the planner's lookups; ordered only where it is written out.
     private readonly Dictionary<string, HashEntry> _bottles = new(StringComparer.Ordinal);
 
-    public HashManifest(string syncVersion = Contracts.ProductInfo.SyncVersion, DateTimeOffset? lastUpdated = null)
+    public HashFile(string syncVersion = Contracts.ProductInfo.SyncVersion, DateTimeOffset? lastUpdated = null)
     {
         SyncVersion = syncVersion;
         LastUpdated = lastUpdated;
@@ -43,9 +43,9 @@ public sealed class HashManifest
             .Select(g => (g.Key, g.Count(), g.Sum(b => b.FileSize)))
             .ToArray();
 
-    public HashManifest Clone()
+    public HashFile Clone()
     {
-        var copy = new HashManifest(SyncVersion, LastUpdated);
+        var copy = new HashFile(SyncVersion, LastUpdated);
         foreach (var (k, v) in _bottles)
         {
             copy._bottles[k] = v;

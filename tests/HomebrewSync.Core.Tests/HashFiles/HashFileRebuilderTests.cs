@@ -1,9 +1,9 @@
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Storage;
 using HomebrewSync.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
-namespace HomebrewSync.Core.Tests.Manifest;
+namespace HomebrewSync.Core.Tests.HashFiles;
 
 public sealed class HashFileRebuilderTests
 {
@@ -22,7 +22,7 @@ public sealed class HashFileRebuilderTests
     public async Task RebuildAsync_KeepsTheNewestCopySkipsObjectsWithoutMetadataAndBacksUpTheOldFile()
     {
         var store = new InMemoryStore();
-        store.SetManifestBytes("not json"u8.ToArray());
+        store.SetHashFileBytes("not json"u8.ToArray());
         await PutAsync(store, "2025-07-14/a-1.0.monterey.bottle.tar.gz", "a", "monterey", new DateOnly(2025, 7, 14), 'a');
         await PutAsync(store, "2025-07-21/a-1.0.monterey.bottle.tar.gz", "a", "monterey", new DateOnly(2025, 7, 21), 'a');
         await PutAsync(store, "2025-07-21/b-1.0.monterey.bottle.tar.gz", "b", "monterey", new DateOnly(2025, 7, 21), 'b');
@@ -33,8 +33,8 @@ public sealed class HashFileRebuilderTests
         Assert.Equal(2, report.Entries);
         Assert.Equal(1, report.ObjectsWithoutMetadata);
         Assert.Equal("not json"u8.ToArray(), store.Objects["bottles_hash.json.backup-20250722T010203Z"]);
-        var manifest = (await store.ReadManifestAsync(CancellationToken.None))!.Manifest;
-        Assert.True(manifest.TryGet("a-1.0-monterey", out var a));
+        var hashFile = (await store.ReadHashFileAsync(CancellationToken.None))!.HashFile;
+        Assert.True(hashFile.TryGet("a-1.0-monterey", out var a));
         Assert.Equal("2025-07-21/a-1.0.monterey.bottle.tar.gz", a.S3Key);
         Assert.Equal(4, a.FileSize);
         Assert.Equal($"https://ghcr.io/v2/homebrew/core/a/blobs/sha256:{new string('a', 64)}", a.Url);

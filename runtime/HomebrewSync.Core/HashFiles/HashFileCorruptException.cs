@@ -1,9 +1,9 @@
-namespace HomebrewSync.Core.Manifest;
+namespace HomebrewSync.Core.HashFiles;
 
 /// <summary>The hash file exists but cannot be trusted; it is never overwritten.</summary>
-public sealed class ManifestCorruptException : Exception
+public sealed class HashFileCorruptException : Exception
 {
-    public ManifestCorruptException(string location, string problem, Exception? inner = null)
+    public HashFileCorruptException(string location, string problem, Exception? inner = null)
         : base($"The hash file {location} is corrupt ({problem}). It was left untouched and nothing was transferred; repair it, restore it from a backup, or move it aside so the next run starts a new one.", inner)
     {
         Location = location;

@@ -1,4 +1,4 @@
-namespace HomebrewSync.Core.Manifest;
+namespace HomebrewSync.Core.HashFiles;
 
 /// <summary>One bottle in bottles_hash.json, keyed by <c>&lt;name&gt;-&lt;version&gt;-&lt;tag&gt;</c>.</summary>
 public sealed record HashEntry(

@@ -2,7 +2,7 @@ using HomebrewSync.Core.Catalog;
 using HomebrewSync.Core.Planning;
 using HomebrewSync.Core.Platforms;
 
-namespace HomebrewSync.Core.Manifest;
+namespace HomebrewSync.Core.HashFiles;
 
 /// <summary>
 /// Which target tags the mirrored bottles serve, from the hash file alone: a target resolves among a formula
@@ -11,13 +11,13 @@ namespace HomebrewSync.Core.Manifest;
 /// </summary>
 public static class MirrorCoverage
 {
-    public static IReadOnlyList<TargetCoverage> Of(HashManifest manifest, IReadOnlyList<string> targets)
+    public static IReadOnlyList<TargetCoverage> Of(HashFile hashFile, IReadOnlyList<string> targets)
     {
-        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(hashFile);
         ArgumentNullException.ThrowIfNull(targets);
         var parsed = targets.Select(PlatformTag.Parse).ToArray();
         var bottles = new List<(string Tag, IReadOnlyList<string> Serves, long Bytes)>();
-        foreach (var version in manifest.Bottles.Values.GroupBy(e => (e.FormulaName, e.FormulaVersion)))
+        foreach (var version in hashFile.Bottles.Values.GroupBy(e => (e.FormulaName, e.FormulaVersion)))
         {
             var entries = version.GroupBy(e => e.Platform, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
             var formula = new Formula(version.Key.FormulaName, version.Key.FormulaVersion, 0, false,

@@ -3,19 +3,19 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using HomebrewSync.Core.Catalog;
 
-namespace HomebrewSync.Core.Manifest;
+namespace HomebrewSync.Core.HashFiles;
 
 /// <summary>bottles_hash.json exactly as the reference lays it out, statistics recomputed on every write.</summary>
-public static class HashManifestSerializer
+public static class HashFileSerializer
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = true };
 
-    public static async Task WriteAsync(HashManifest manifest, Stream destination, CancellationToken cancellationToken)
+    public static async Task WriteAsync(HashFile hashFile, Stream destination, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(hashFile);
         await using var w = new Utf8JsonWriter(destination, WriterOptions);
         w.WriteStartObject();
-        if (manifest.LastUpdated is { } updated)
+        if (hashFile.LastUpdated is { } updated)
         {
             w.WriteString("last_updated", updated.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
         }
@@ -23,17 +23,17 @@ public static class HashManifestSerializer
         {
             w.WriteNull("last_updated");
         }
-        w.WriteString("sync_version", manifest.SyncVersion);
-        w.WriteNumber("total_bottles", manifest.Count);
-        w.WriteNumber("total_size_bytes", manifest.TotalSizeBytes);
+        w.WriteString("sync_version", hashFile.SyncVersion);
+        w.WriteNumber("total_bottles", hashFile.Count);
+        w.WriteNumber("total_size_bytes", hashFile.TotalSizeBytes);
         w.WriteStartArray("platforms");
-        foreach (var p in manifest.Platforms)
+        foreach (var p in hashFile.Platforms)
         {
             w.WriteStringValue(p);
         }
         w.WriteEndArray();
         w.WriteStartObject("bottles");
-        foreach (var (key, e) in manifest.Ordered)
+        foreach (var (key, e) in hashFile.Ordered)
         {
             w.WriteStartObject(key);
             w.WriteString("sha256", e.Sha256);
@@ -53,13 +53,13 @@ public static class HashManifestSerializer
         w.WriteEndObject();
         w.WriteStartObject("statistics");
         w.WriteStartObject("by_platform");
-        foreach (var (platform, count, bytes) in manifest.ByPlatform())
+        foreach (var (platform, count, bytes) in hashFile.ByPlatform())
         {
             WriteStat(w, platform, count, bytes);
         }
         w.WriteEndObject();
         w.WriteStartObject("by_date");
-        foreach (var (date, count, bytes) in manifest.ByDate())
+        foreach (var (date, count, bytes) in hashFile.ByDate())
         {
             WriteStat(w, FormatDate(date), count, bytes);
         }
@@ -69,15 +69,15 @@ public static class HashManifestSerializer
         await w.FlushAsync(cancellationToken);
     }
 
-    public static async Task<byte[]> ToBytesAsync(HashManifest manifest, CancellationToken cancellationToken)
+    public static async Task<byte[]> ToBytesAsync(HashFile hashFile, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
-        await WriteAsync(manifest, buffer, cancellationToken);
+        await WriteAsync(hashFile, buffer, cancellationToken);
         return buffer.ToArray();
     }
 
-    /// <summary>Parses and checks every entry; anything off is a <see cref="ManifestCorruptException"/>.</summary>
-    public static async Task<HashManifest> ReadAsync(Stream source, string location, CancellationToken cancellationToken)
+    /// <summary>Parses and checks every entry; anything off is a <see cref="HashFileCorruptException"/>.</summary>
+    public static async Task<HashFile> ReadAsync(Stream source, string location, CancellationToken cancellationToken)
     {
         HashFileJson? json;
         try
@@ -86,44 +86,44 @@ public static class HashManifestSerializer
         }
         catch (JsonException ex)
         {
-            throw new ManifestCorruptException(location, $"not valid JSON at line {ex.LineNumber + 1}: {ex.Message}", ex);
+            throw new HashFileCorruptException(location, $"not valid JSON at line {ex.LineNumber + 1}: {ex.Message}", ex);
         }
         if (json is null)
         {
-            throw new ManifestCorruptException(location, "the document is null");
+            throw new HashFileCorruptException(location, "the document is null");
         }
         if (json.Bottles is null)
         {
-            throw new ManifestCorruptException(location, "it has no \"bottles\" object");
+            throw new HashFileCorruptException(location, "it has no \"bottles\" object");
         }
-        var manifest = new HashManifest(json.SyncVersion ?? Contracts.ProductInfo.SyncVersion, json.LastUpdated);
+        var hashFile = new HashFile(json.SyncVersion ?? Contracts.ProductInfo.SyncVersion, json.LastUpdated);
         foreach (var (key, e) in json.Bottles)
         {
             if (e is null || e.Sha256 is null || !BottleNaming.IsSha256(e.Sha256))
             {
-                throw new ManifestCorruptException(location, $"entry '{key}' has no valid sha256");
+                throw new HashFileCorruptException(location, $"entry '{key}' has no valid sha256");
             }
             if (e.FileSize is not { } size || size < 0)
             {
-                throw new ManifestCorruptException(location, $"entry '{key}' has no valid file_size");
+                throw new HashFileCorruptException(location, $"entry '{key}' has no valid file_size");
             }
             if (string.IsNullOrEmpty(e.S3Key) || string.IsNullOrEmpty(e.FormulaName) || string.IsNullOrEmpty(e.FormulaVersion) || string.IsNullOrEmpty(e.Platform))
             {
-                throw new ManifestCorruptException(location, $"entry '{key}' lacks s3_key, formula_name, formula_version or platform");
+                throw new HashFileCorruptException(location, $"entry '{key}' lacks s3_key, formula_name, formula_version or platform");
             }
             if (!DateOnly.TryParseExact(e.DownloadDate, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
             {
-                throw new ManifestCorruptException(location, $"entry '{key}' has download_date '{e.DownloadDate}', not YYYY-MM-DD");
+                throw new HashFileCorruptException(location, $"entry '{key}' has download_date '{e.DownloadDate}', not YYYY-MM-DD");
             }
             var entry = new HashEntry(e.Sha256, date, size, e.FormulaName, e.FormulaVersion, e.Platform, e.Url ?? "", e.S3Key);
             // An entry vouches only for its own bottle: one naming anything else (the hash file, a plan, another bottle) is never trusted.
             if (Storage.StoreKeys.ProblemWith(key, entry) is { } problem)
             {
-                throw new ManifestCorruptException(location, $"entry '{key}': {problem}");
+                throw new HashFileCorruptException(location, $"entry '{key}': {problem}");
             }
-            manifest.Set(key, entry);
+            hashFile.Set(key, entry);
         }
-        return manifest;
+        return hashFile;
     }
 
     private static void WriteStat(Utf8JsonWriter w, string name, int count, long bytes)

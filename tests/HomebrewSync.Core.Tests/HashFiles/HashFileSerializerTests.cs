@@ -1,14 +1,14 @@
 using System.Text;
 using System.Text.Json;
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 
-namespace HomebrewSync.Core.Tests.Manifest;
+namespace HomebrewSync.Core.Tests.HashFiles;
 
-public sealed class HashManifestSerializerTests
+public sealed class HashFileSerializerTests
 {
-    private static HashManifest Sample()
+    private static HashFile Sample()
     {
-        var m = new HashManifest(lastUpdated: new DateTimeOffset(2025, 7, 21, 3, 8, 42, TimeSpan.Zero));
+        var m = new HashFile(lastUpdated: new DateTimeOffset(2025, 7, 21, 3, 8, 42, TimeSpan.Zero));
         m.Set("curl-8.2.1-arm64_sonoma", new HashEntry(new string('a', 64), new DateOnly(2025, 7, 21), 1048576, "curl", "8.2.1", "arm64_sonoma",
             "https://ghcr.io/v2/homebrew/core/curl/blobs/sha256:" + new string('a', 64), "2025-07-21/curl-8.2.1.arm64_sonoma.bottle.tar.gz"));
         m.Set("curl-8.2.1-arm64_ventura", new HashEntry(new string('b', 64), new DateOnly(2025, 7, 21), 1052672, "curl", "8.2.1", "arm64_ventura",
@@ -21,7 +21,7 @@ public sealed class HashManifestSerializerTests
     [Fact]
     public async Task WriteAsync_LaysOutTheReferenceSchemaInOrderWithStatistics()
     {
-        var bytes = await HashManifestSerializer.ToBytesAsync(Sample(), CancellationToken.None);
+        var bytes = await HashFileSerializer.ToBytesAsync(Sample(), CancellationToken.None);
         using var doc = JsonDocument.Parse(bytes);
         var root = doc.RootElement;
 
@@ -47,9 +47,9 @@ public sealed class HashManifestSerializerTests
     public async Task ReadAsync_WhatWasWritten_RoundTrips()
     {
         var original = Sample();
-        using var stream = new MemoryStream(await HashManifestSerializer.ToBytesAsync(original, CancellationToken.None));
+        using var stream = new MemoryStream(await HashFileSerializer.ToBytesAsync(original, CancellationToken.None));
 
-        var read = await HashManifestSerializer.ReadAsync(stream, "test", CancellationToken.None);
+        var read = await HashFileSerializer.ReadAsync(stream, "test", CancellationToken.None);
 
         Assert.Equal(original.Bottles, read.Bottles);
         Assert.Equal(original.LastUpdated, read.LastUpdated);
@@ -64,7 +64,7 @@ public sealed class HashManifestSerializerTests
     {
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(json));
 
-        var ex = await Assert.ThrowsAsync<ManifestCorruptException>(() => HashManifestSerializer.ReadAsync(stream, "/m/bottles_hash.json", CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<HashFileCorruptException>(() => HashFileSerializer.ReadAsync(stream, "/m/bottles_hash.json", CancellationToken.None));
 
         Assert.Contains("/m/bottles_hash.json", ex.Message, StringComparison.Ordinal);
     }

@@ -1,7 +1,7 @@
 namespace HomebrewSync.Core.Storage;
 
 /// <summary>Another writer changed the hash file since it was read; the write did not happen.</summary>
-public sealed class ManifestConflictException : Exception
+public sealed class HashFileConflictException : Exception
 {
-    public ManifestConflictException(string message) : base(message) { }
+    public HashFileConflictException(string message) : base(message) { }
 }

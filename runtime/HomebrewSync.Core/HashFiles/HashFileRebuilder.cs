@@ -3,7 +3,7 @@ using System.Globalization;
 using HomebrewSync.Core.Catalog;
 using HomebrewSync.Core.Storage;
 
-namespace HomebrewSync.Core.Manifest;
+namespace HomebrewSync.Core.HashFiles;
 
 /// <summary>
 /// Rebuilds bottles_hash.json from what the store recorded with each object (the reference's
@@ -52,13 +52,13 @@ public static class HashFileRebuilder
             throw new StoreAccessException($"{store.Location} holds {objects.Count} bottle objects but none carries the metadata a rebuild needs; the hash file was left as it is.");
         }
         var stamp = time.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        var version = await hashFile.BackupManifestAsync(stamp, cancellationToken);
-        var manifest = new HashManifest(lastUpdated: time.GetUtcNow());
+        var version = await hashFile.BackupHashFileAsync(stamp, cancellationToken);
+        var rebuilt = new HashFile(lastUpdated: time.GetUtcNow());
         foreach (var (k, v) in entries)
         {
-            manifest.Set(k, v);
+            rebuilt.Set(k, v);
         }
-        await hashFile.WriteManifestAsync(manifest, version, cancellationToken);
-        return new RebuildReport(manifest.Count, without, version is null ? null : $"{hashFile.HashFileLocation}.backup-{stamp}");
+        await hashFile.WriteHashFileAsync(rebuilt, version, cancellationToken);
+        return new RebuildReport(rebuilt.Count, without, version is null ? null : $"{hashFile.HashFileLocation}.backup-{stamp}");
     }
 }

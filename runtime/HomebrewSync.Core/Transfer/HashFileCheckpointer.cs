@@ -1,4 +1,4 @@
-using HomebrewSync.Core.Manifest;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Storage;
 
 namespace HomebrewSync.Core.Transfer;
@@ -8,7 +8,7 @@ namespace HomebrewSync.Core.Transfer;
 /// killed run loses only what was in flight. Writes are conditional on the version read; when another
 /// writer got there first, the file is read again and this run's entries are laid over it.
 /// </summary>
-public sealed class ManifestCheckpointer
+public sealed class HashFileCheckpointer
 {
     private const int MaxConflictRetries = 20;
     private static readonly TimeSpan ConflictBackoff = TimeSpan.FromMilliseconds(20);
@@ -21,21 +21,21 @@ public sealed class ManifestCheckpointer
     private readonly Dictionary<string, HashEntry> _pending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashEntry> _ours = new(StringComparer.Ordinal);
     private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
-    private HashManifest _manifest;
+    private HashFile _hashFile;
     private string? _version;
 
-    public ManifestCheckpointer(IHashFileStore store, ManifestSnapshot? initial, int batchSize, TimeProvider time, ISyncObserver observer)
+    public HashFileCheckpointer(IHashFileStore store, HashFileSnapshot? initial, int batchSize, TimeProvider time, ISyncObserver observer)
     {
         _store = store;
         _batchSize = batchSize;
         _time = time;
         _observer = observer;
-        _manifest = initial?.Manifest.Clone() ?? new HashManifest();
+        _hashFile = initial?.HashFile.Clone() ?? new HashFile();
         _version = initial?.Version;
     }
 
     /// <summary>The hash file as last written (or read).</summary>
-    public HashManifest Manifest => _manifest;
+    public HashFile HashFile => _hashFile;
 
     public int Writes { get; private set; }
 
@@ -81,14 +81,14 @@ public sealed class ManifestCheckpointer
             string[] removals;
             lock (_gate)
             {
-                removals = _removed.Where(_manifest.Bottles.ContainsKey).ToArray();
+                removals = _removed.Where(_hashFile.Bottles.ContainsKey).ToArray();
                 if (_pending.Count == 0 && removals.Length == 0)
                 {
                     return;
                 }
                 batch = new Dictionary<string, HashEntry>(_pending, StringComparer.Ordinal);
             }
-            var next = _manifest.Clone();
+            var next = _hashFile.Clone();
             foreach (var (k, v) in batch)
             {
                 next.Set(k, v);
@@ -102,18 +102,18 @@ public sealed class ManifestCheckpointer
                 next.LastUpdated = _time.GetUtcNow();
                 try
                 {
-                    _version = await _store.WriteManifestAsync(next, _version, cancellationToken);
+                    _version = await _store.WriteHashFileAsync(next, _version, cancellationToken);
                     break;
                 }
-                catch (ManifestConflictException) when (attempt < MaxConflictRetries)
+                catch (HashFileConflictException) when (attempt < MaxConflictRetries)
                 {
                     Conflicts++;
                     _observer.HashFileConflict(_store.HashFileLocation, attempt + 1);
                     // Two writers that retry in lockstep keep colliding: back off a random, growing while.
                     var wait = ConflictBackoff * Math.Pow(2, Math.Min(attempt, 6)) * (0.5 + Random.Shared.NextDouble());
                     await Task.Delay(wait, _time, cancellationToken);
-                    var fresh = await _store.ReadManifestAsync(cancellationToken);
-                    next = fresh?.Manifest ?? new HashManifest();
+                    var fresh = await _store.ReadHashFileAsync(cancellationToken);
+                    next = fresh?.HashFile ?? new HashFile();
                     _version = fresh?.Version;
                     lock (_gate)
                     {
@@ -128,7 +128,7 @@ public sealed class ManifestCheckpointer
                     }
                 }
             }
-            _manifest = next;
+            _hashFile = next;
             Writes++;
             lock (_gate)
             {
