@@ -3,6 +3,8 @@
 #   moto_server  moto's S3 server (Python package moto[server]), the S3 of every S3 test
 #   npm ci       the pinned CDK CLI, cdk-nag and aws-cdk-lib (package.json), for synth and policy checks
 #   cfn-lint     CloudFormation's linter (Python), over every synthesized template
+#   nginx, wrk   Debian's nginx-light and wrk, for the benchmark's serving rows only: where apt-get cannot install them
+#                this says so and goes on (the benchmark then prints those rows as "missing")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,4 +28,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+apt_missing=()
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_missing+=(nginx-light)
+command -v wrk >/dev/null || apt_missing+=(wrk)
+if [ ${#apt_missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+  echo "installing ${apt_missing[*]} with apt-get (the benchmark's serving rows)" >&2
+  if ! { command -v apt-get >/dev/null \
+      && $sudo apt-get update -qq >/dev/null \
+      && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >/dev/null; }; then
+    echo "could not install ${apt_missing[*]}: the benchmark's serving rows will say 'missing' (the tests do not need them)" >&2
+  fi
 fi

@@ -5,48 +5,84 @@ using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Bench;
 
-internal sealed record BenchReport(
-    DateTimeOffset At, string Machine, Dictionary<string, object> Settings,
-    PlanningBench.Result Planning, TransferBench.Result Transfer, WanBench.Result Wan, IReadOnlyList<(string Target, string Measured, bool Met)> Targets)
+/// <summary>One target: what was asked, what was measured, and whether it held (null: not measured, a tool was missing).</summary>
+internal sealed record BenchTarget(string Target, string Measured, bool? Met)
 {
-    public bool AllTargetsMet => Targets.All(t => t.Met);
+    public string Status => Met switch { true => "met", false => "MISSED", null => "missing" };
+}
+
+internal sealed record BenchReport(
+    DateTimeOffset At, string Machine, string Load, Dictionary<string, object> Settings,
+    PlanningBench.Result? Planning, TransferBench.Result? Transfer, WanBench.Result? Wan, WanBench.Result? WanMany, ServingBench.Result? Serving,
+    IReadOnlyList<BenchTarget> Targets)
+{
+    public bool AllTargetsMet => Targets.All(t => t.Met == true);
 }
 
 internal static class BenchRunner
 {
+    public static readonly string[] Profiles = ["planning", "transfer", "wan", "wan-many", "serving"];
     private const double MB = 1024 * 1024;
 
-    public static async Task<BenchReport> RunAsync(bool quick)
+    public static async Task<BenchReport> RunAsync(bool quick, IReadOnlySet<string> only)
     {
+        bool Runs(string profile) => only.Count == 0 || only.Contains(profile);
         var formulae = quick ? 1_000 : 7_000;
         var bottles = quick ? 60 : 300;
         var large = quick ? 128L << 20 : 1L << 30;
-        Console.Error.WriteLine($"planning: {formulae:N0} formulae x {PlanningBench.Tags.Length} tags ...");
-        var planning = await PlanningBench.RunAsync(formulae);
-        Console.Error.WriteLine($"transfer: {bottles} bottles, the largest {large / MB:N0} MB ...");
-        var transfer = await TransferBench.RunAsync(bottles, large);
         var wanBottles = quick ? 60 : 200;
-        Console.Error.WriteLine($"WAN: {wanBottles} bottles at {WanBench.Latency.TotalMilliseconds:0} ms, {WanBench.BytesPerSecond / MB:0} MB/s per connection ...");
-        var wan = await WanBench.RunAsync(wanBottles);
-
-        var targets = new List<(string, string, bool)>
+        var manyBottles = quick ? 300 : 1_500;
+        var servedBottles = quick ? 100 : 400;
+        var serveDuration = TimeSpan.FromSeconds(quick ? 4 : 10);
+        var load = LoadAverage();
+        PlanningBench.Result? planning = null;
+        TransferBench.Result? transfer = null;
+        WanBench.Result? wan = null, many = null;
+        ServingBench.Result? serving = null;
+        if (Runs("planning"))
         {
-            ("plan under 2 s", $"{planning.PlanSeconds:0.00} s", planning.PlanSeconds < 2),
-            ("plan under 300 MB peak", $"{planning.PlanPeakRss / MB:0} MB", planning.PlanPeakRss < 300 * MB),
-            ("plan within 3x of parse-only", $"{planning.Ratio:0.00}x", planning.Ratio <= 3),
-            ($"re-run with nothing new, {planning.HashEntries + planning.Planned:N0}-entry hash file: <= 2 s, 0 bytes", $"{planning.RerunSeconds:0.00} s, {planning.RerunBytes} bytes", planning.RerunSeconds <= 2 && planning.RerunBytes == 0),
-            ($"sizing {planning.SizedVersions:N0} formula versions at {PlanningBench.SizingLatency.TotalMilliseconds:0} ms latency <= 30 s", $"{planning.SizingSeconds:0.0} s", planning.SizingSeconds <= 30),
-            ("local store >= 1.0x raw copy", $"{transfer.LocalRatio:0.00}x", transfer.LocalRatio >= 1.0),
-            ("S3 >= 0.95x plain SDK copy", $"{transfer.S3Ratio:0.00}x", transfer.S3Ratio >= 0.95),
-            ($"WAN first sync <= 1.0x the plain 10-way fetch ({wan.Bottles} bottles)", $"{wan.SyncSeconds:0.00} s vs {wan.Plain10Seconds:0.00} s: {wan.Ratio:0.00}x", wan.Ratio <= 1.0),
-            ($"WAN re-run with nothing new <= 0.5 s ({wan.Bottles} bottles)", $"{wan.NoopSeconds:0.00} s", wan.NoopSeconds <= 0.5),
-            ($"peak memory with the {transfer.LargestBottle / MB:N0} MB bottle under 250 MB", $"local {transfer.LocalPeakRss / MB:0} MB, S3 {transfer.S3PeakRss / MB:0} MB",
-                transfer.LocalPeakRss < 250 * MB && transfer.S3PeakRss < 250 * MB),
-        };
+            Console.Error.WriteLine($"planning: {formulae:N0} formulae x {PlanningBench.Tags.Length} tags ...");
+            planning = await PlanningBench.RunAsync(formulae);
+        }
+        if (Runs("transfer"))
+        {
+            Console.Error.WriteLine($"transfer: {bottles} bottles, the largest {large / MB:N0} MB ...");
+            transfer = await TransferBench.RunAsync(bottles, large);
+        }
+        if (Runs("wan"))
+        {
+            Console.Error.WriteLine($"WAN: {wanBottles} bottles at {WanBench.Latency.TotalMilliseconds:0} ms, {WanBench.BytesPerSecond / MB:0} MB/s per connection ...");
+            wan = await WanBench.RunAsync(WanBench.Large(wanBottles));
+        }
+        if (Runs("wan-many"))
+        {
+            Console.Error.WriteLine($"WAN: {manyBottles:N0} small bottles, against the plain fetch at {WanBench.SyncConcurrency} ...");
+            many = await WanBench.RunAsync(WanBench.Many(manyBottles));
+        }
+        if (Runs("serving"))
+        {
+            Console.Error.WriteLine($"serving: {servedBottles} bottles, serve next to nginx under wrk ...");
+            serving = await ServingBench.RunAsync(servedBottles, serveDuration);
+        }
+        var targets = new List<BenchTarget>();
+        if (planning is { } p)
+        {
+            targets.AddRange(PlanningTargets(p));
+        }
+        if (transfer is { } t)
+        {
+            targets.AddRange(TransferTargets(t));
+        }
+        targets.AddRange(WanTargets(wan, many));
+        if (serving is { } s)
+        {
+            targets.AddRange(ServingTargets(s));
+        }
         var machine = $"{Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * MB):0} GiB, {RuntimeInformation.OSDescription}, .NET {Environment.Version}";
         var settings = new Dictionary<string, object>
         {
             ["quick"] = quick,
+            ["profiles"] = only.Count == 0 ? Profiles : only.ToArray(),
             ["formulae"] = formulae,
             ["tags_per_formula"] = PlanningBench.Tags.Length,
             ["target_platforms"] = PlanningBench.Targets,
@@ -55,53 +91,81 @@ internal static class BenchRunner
             ["largest_bottle_bytes"] = large,
             ["s3_server"] = "moto_server (Python moto[server]), 127.0.0.1",
             ["wan_bottles"] = wanBottles,
+            ["wan_many_bottles"] = manyBottles,
             ["wan_latency_ms"] = WanBench.Latency.TotalMilliseconds,
             ["wan_bytes_per_second_per_connection"] = WanBench.BytesPerSecond,
             ["sizing_latency_ms"] = PlanningBench.SizingLatency.TotalMilliseconds,
+            ["served_bottles"] = servedBottles,
+            ["wrk_threads"] = Wrk.Threads,
+            ["wrk_seconds"] = serveDuration.TotalSeconds,
         };
-        var report = new BenchReport(DateTimeOffset.UtcNow, machine, settings, planning, transfer, wan, targets);
-        Print(report);
+        var report = new BenchReport(DateTimeOffset.UtcNow, machine, $"{load} at the start, {LoadAverage()} at the end", settings, planning, transfer, wan, many, serving, targets);
+        BenchPrinter.Print(report);
         Save(report);
         return report;
     }
 
-    private static void Print(BenchReport r)
+    private static IEnumerable<BenchTarget> PlanningTargets(PlanningBench.Result p) =>
+    [
+        new("plan under 2 s", $"{p.PlanSeconds:0.00} s", p.PlanSeconds < 2),
+        new("plan under 300 MB peak", $"{p.PlanPeakRss / MB:0} MB", p.PlanPeakRss < 300 * MB),
+        new("plan within 3x of parse-only", $"{p.Ratio:0.00}x", p.Ratio <= 3),
+        new($"re-run with nothing new, {p.HashEntries + p.Planned:N0}-entry hash file: <= 2 s, 0 bytes", $"{p.RerunSeconds:0.00} s, {p.RerunBytes} bytes", p.RerunSeconds <= 2 && p.RerunBytes == 0),
+        new($"sizing {p.SizedVersions:N0} formula versions at {PlanningBench.SizingLatency.TotalMilliseconds:0} ms latency <= 30 s", $"{p.SizingSeconds:0.0} s", p.SizingSeconds <= 30),
+    ];
+
+    private static IEnumerable<BenchTarget> TransferTargets(TransferBench.Result t) =>
+    [
+        new("local store >= 1.0x raw copy", $"{t.LocalRatio:0.00}x", t.LocalRatio >= 1.0),
+        new("S3 >= 0.95x plain SDK copy", $"{t.S3Ratio:0.00}x", t.S3Ratio >= 0.95),
+        new($"peak memory with the {t.LargestBottle / MB:N0} MB bottle under 250 MB", $"local {t.LocalPeakRss / MB:0} MB, S3 {t.S3PeakRss / MB:0} MB",
+            t.LocalPeakRss < 250 * MB && t.S3PeakRss < 250 * MB),
+    ];
+
+    private static IEnumerable<BenchTarget> WanTargets(WanBench.Result? wan, WanBench.Result? many)
     {
-        var p = r.Planning;
-        var t = r.Transfer;
-        Console.WriteLine($"HomebrewSync benchmark, {r.At:yyyy-MM-dd HH:mm} UTC, {r.Machine}");
-        Console.WriteLine();
-        Console.WriteLine($"Planning: {p.Formulae:N0} formulae, catalog {p.CatalogBytes / MB:0.0} MB, hash file {p.HashEntries:N0} entries, {p.Planned:N0} bottles planned");
-        Console.WriteLine($"  {"parse only (floor)",-34} {p.ParseSeconds,8:0.000} s");
-        Console.WriteLine($"  {"plan",-34} {p.PlanSeconds,8:0.000} s   {p.Ratio:0.00}x the floor, peak {p.PlanPeakRss / MB:0} MB (child process)");
-        Console.WriteLine($"  {"re-run with nothing new (sync)",-34} {p.RerunSeconds,8:0.000} s   {p.RerunBytes} bytes transferred");
-        Console.WriteLine($"  {$"first plan at {PlanningBench.SizingLatency.TotalMilliseconds:0} ms latency",-34} {p.SizingSeconds,8:0.000} s   {p.SizedVersions:N0} image indexes (sizing)");
-        Console.WriteLine();
-        Console.WriteLine($"Transfer: {t.Bottles} bottles, {t.Bytes / MB:0} MB, the largest {t.LargestBottle / MB:0} MB, concurrency {TransferBench.Concurrency}");
-        Console.WriteLine($"  {"",-34} {"seconds",8} {"MB/s",8}  ratio   peak RSS");
-        Row("raw parallel copy to a folder", t.LocalBaselineSeconds, t.Bytes, null, null);
-        Row("homebrew-sync into a folder", t.LocalSeconds, t.Bytes, t.LocalRatio, t.LocalPeakRss);
-        Row("raw copy + plain SDK upload to S3", t.S3BaselineSeconds, t.Bytes, null, null);
-        Row("homebrew-sync into S3", t.S3Seconds, t.Bytes, t.S3Ratio, t.S3PeakRss);
-        Console.WriteLine($"  (homebrew-sync rows: the sync, in-process after a warm-up like the raw copies, folder rows the median of three rounds; peak RSS and wall time");
-        Console.WriteLine($"   of the same sync as its own process, start-up and planning included: folder {t.LocalWallSeconds:0.00} s, S3 {t.S3WallSeconds:0.00} s)");
-        Console.WriteLine();
-        var w = r.Wan;
-        Console.WriteLine($"WAN profile: {w.Bottles} bottles, {w.Bytes / MB:0} MB, {WanBench.Latency.TotalMilliseconds:0} ms before each response, {WanBench.BytesPerSecond / MB:0} MB/s per connection");
-        Console.WriteLine($"  {"plain fetch, 10 at once",-34} {w.Plain10Seconds,8:0.00} s");
-        Console.WriteLine($"  {$"best plain fetch ({w.BestConcurrency} at once)",-34} {w.BestPlainSeconds,8:0.00} s");
-        Console.WriteLine($"  {"homebrew-sync sync (defaults)",-34} {w.SyncSeconds,8:0.00} s   {w.Ratio:0.00}x the 10-way fetch, process start to exit");
-        Console.WriteLine($"  {"re-run with nothing new",-34} {w.NoopSeconds,8:0.00} s");
-        Console.WriteLine();
-        Console.WriteLine("Targets:");
-        foreach (var (target, measured, met) in r.Targets)
+        if (wan is { } w)
         {
-            Console.WriteLine($"  [{(met ? "met" : "MISSED")}] {target}: {measured}");
+            yield return new($"WAN first sync <= 1.0x the plain 10-way fetch ({w.Bottles} bottles)", $"{w.SyncSeconds:0.00} s vs {w.Plain10Seconds:0.00} s: {w.Ratio:0.00}x", w.Ratio <= 1.0);
+            yield return new($"WAN re-run with nothing new <= 0.3 s ({w.Bottles} bottles)", $"{w.NoopSeconds:0.00} s", w.NoopSeconds <= 0.3);
+        }
+        if (many is { } m)
+        {
+            yield return new($"WAN first sync >= 0.9x the plain fetch at its concurrency ({WanBench.SyncConcurrency}), {m.Bottles:N0} bottles",
+                $"{m.SyncSeconds:0.00} s vs {m.SameConcurrencySeconds:0.00} s: {m.SpeedRatio:0.00}x (fixed cost {m.FixedSeconds:0.00} s)", m.SpeedRatio >= 0.9);
         }
     }
 
-    private static void Row(string name, double seconds, long bytes, double? ratio, long? peak) =>
-        Console.WriteLine($"  {name,-34} {seconds,8:0.00} {bytes / MB / seconds,8:0.0}  {(ratio is { } x ? $"{x:0.00}x" : "  -  "),-6}  {(peak is { } m ? $"{m / MB:0} MB" : "")}");
+    private static IEnumerable<BenchTarget> ServingTargets(ServingBench.Result s)
+    {
+        var manifests = $"serve >= 0.8x nginx on manifest GETs (req/s, {ServingBench.ManifestConnections} connections)";
+        var bottles = $"serve >= 0.8x nginx on bottle GETs (MB/s, {ServingBench.BottleConnections} connections)";
+        const string p99 = "serve's p99 within 2x nginx's (manifests, bottles)";
+        if (s.Missing is { } why)
+        {
+            return [new(manifests, why, null), new(bottles, why, null), new(p99, why, null)];
+        }
+        var errors = s.ServeManifests!.Errors + s.ServeBottles!.Errors;
+        return
+        [
+            new(manifests, $"{s.ServeManifests.RequestsPerSecond:N0} vs {s.NginxManifests!.RequestsPerSecond:N0} req/s: {s.ManifestRatio:0.00}x", s.ManifestRatio >= 0.8 && errors == 0),
+            new(bottles, $"{s.ServeBottles.MegabytesPerSecond:N0} vs {s.NginxBottles!.MegabytesPerSecond:N0} MB/s: {s.BottleRatio:0.00}x", s.BottleRatio >= 0.8 && errors == 0),
+            new(p99, $"{s.ManifestP99Ratio:0.00}x, {s.BottleP99Ratio:0.00}x{(errors > 0 ? $"; {errors} errors" : "")}", s.ManifestP99Ratio <= 2 && s.BottleP99Ratio <= 2 && errors == 0),
+        ];
+    }
+
+    /// <summary>The 1-minute load average: other work on the machine moves absolute figures, not the ratios of one run.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return "load " + File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "load unknown";
+        }
+    }
 
     private static void Save(BenchReport r)
     {
@@ -112,12 +176,15 @@ internal static class BenchRunner
         {
             at = r.At,
             machine = r.Machine,
+            load = r.Load,
             settings = r.Settings,
-            planning = new { r.Planning.Formulae, r.Planning.CatalogBytes, r.Planning.HashEntries, r.Planning.Planned, r.Planning.ParseSeconds, r.Planning.PlanSeconds, r.Planning.Ratio, r.Planning.PlanPeakRss, r.Planning.RerunSeconds, r.Planning.RerunBytes, r.Planning.SizedVersions, r.Planning.SizingSeconds },
-            wan = new { r.Wan.Bottles, r.Wan.Bytes, r.Wan.SyncSeconds, r.Wan.NoopSeconds, r.Wan.Plain10Seconds, r.Wan.BestPlainSeconds, r.Wan.BestConcurrency, r.Wan.Ratio },
-            transfer = new { r.Transfer.Bottles, r.Transfer.Bytes, r.Transfer.LargestBottle, r.Transfer.LocalBaselineSeconds, r.Transfer.LocalSeconds, r.Transfer.LocalWallSeconds, r.Transfer.LocalRatio, r.Transfer.LocalPeakRss, r.Transfer.S3BaselineSeconds, r.Transfer.S3Seconds, r.Transfer.S3WallSeconds, r.Transfer.S3Ratio, r.Transfer.S3PeakRss },
-            targets = r.Targets.Select(t => new { target = t.Target, measured = t.Measured, met = t.Met }),
-        }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
+            planning = r.Planning,
+            transfer = r.Transfer,
+            wan = r.Wan,
+            wan_many = r.WanMany,
+            serving = r.Serving,
+            targets = r.Targets.Select(t => new { target = t.Target, measured = t.Measured, status = t.Status }),
+        }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
         File.WriteAllText(path, json);
         Console.WriteLine($"\nSaved {path}");
     }

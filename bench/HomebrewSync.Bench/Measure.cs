@@ -76,11 +76,16 @@ internal static class Measure
         return times[times.Count / 2];
     }
 
-    private static long PeakRss(int pid)
+    /// <summary>A process's resident memory now (VmRSS), 0 when it cannot be read.</summary>
+    public static long Rss(int pid) => StatusBytes(pid, "VmRSS:");
+
+    private static long PeakRss(int pid) => StatusBytes(pid, "VmHWM:");
+
+    private static long StatusBytes(int pid, string field)
     {
         try
         {
-            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
             return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
         }
         catch (IOException)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
+using HomebrewSync.Contracts;
 using HomebrewSync.TestSupport;
 using HomebrewSync.TestSupport.Servers;
 
@@ -9,25 +10,43 @@ namespace HomebrewSync.Bench;
 /// <summary>
 /// The registry across a WAN: the fake upstream waits before every response's first byte and sends each body at a
 /// per-connection rate. <c>sync</c> with its defaults (a process, start to exit) next to plain parallel fetches of
-/// the same URLs (token, redirect, body to a file; no planning, verification or storing): at concurrency 10, and the
-/// best over a few concurrencies, the practical limit of the link.
+/// the same URLs (token, redirect, body to a file; no planning, verification or storing) at the given concurrencies,
+/// among them the sync's own (32, the floor), and the sync's fixed cost: process start to its first blob request.
 /// </summary>
 internal static class WanBench
 {
     public static readonly TimeSpan Latency = TimeSpan.FromMilliseconds(40);
     public const long BytesPerSecond = 8L * 1024 * 1024;
-    public static readonly int[] PlainConcurrencies = [10, 16, 32, 64];
+    public const int SyncConcurrency = SyncSettings.DefaultConcurrency;
 
-    public sealed record Result(int Bottles, long Bytes, double SyncSeconds, double NoopSeconds, double Plain10Seconds, double BestPlainSeconds, int BestConcurrency)
+    /// <param name="NoopRuns">Re-runs with nothing new (their median is reported); 0 for none.</param>
+    public sealed record Profile(int Bottles, long MinSize, long MaxSize, int[] PlainConcurrencies, int NoopRuns);
+
+    /// <summary>200 bottles of 0.2-1.9 MB: the 10-way and best plain fetch, and the no-op re-run.</summary>
+    public static Profile Large(int bottles) => new(bottles, 200_000, 1_900_000, [10, 16, 32, 64], 3);
+
+    /// <summary>1,500 bottles of 20-150 KB (about 128 MB, most of brew's are small): latency-bound, against the fetch at the sync's concurrency.</summary>
+    public static Profile Many(int bottles) => new(bottles, 20_000, 150_000, [SyncConcurrency], 0);
+
+    public sealed record Result(int Bottles, long Bytes, double SyncSeconds, double FixedSeconds, double NoopSeconds, IReadOnlyDictionary<int, double> Plain)
     {
+        public double Plain10Seconds => Plain.TryGetValue(10, out var s) ? s : double.NaN;
+        public double SameConcurrencySeconds => Plain[SyncConcurrency];
+        public KeyValuePair<int, double> Best => Plain.MinBy(kv => kv.Value);
+
+        /// <summary>Sync time over the 10-way fetch's (lower is better).</summary>
         public double Ratio => SyncSeconds / Plain10Seconds;
+
+        /// <summary>The sync's speed as a share of the same-concurrency fetch's (higher is better; 1.0 is the floor's speed).</summary>
+        public double SpeedRatio => SameConcurrencySeconds / SyncSeconds;
     }
 
-    public static async Task<Result> RunAsync(int bottles)
+    public static async Task<Result> RunAsync(Profile profile)
     {
+        ArgumentNullException.ThrowIfNull(profile);
         var random = new Random(11);
-        var formulae = Enumerable.Range(0, bottles)
-            .Select(i => new FormulaBuilder($"wan{i:000}").WithBottle("monterey", BlobContent.Create(random.NextInt64(200_000, 1_900_000), (ulong)(i + 5_000))).Build())
+        var formulae = Enumerable.Range(0, profile.Bottles)
+            .Select(i => new FormulaBuilder($"wan{i:0000}").WithBottle("monterey", BlobContent.Create(random.NextInt64(profile.MinSize, profile.MaxSize), (ulong)(i + 5_000))).Build())
             .ToArray();
         var bytes = formulae.Sum(f => f.Bottles["monterey"].Length);
         await using var server = await FakeHomebrewServer.StartAsync(formulae);
@@ -42,14 +61,31 @@ internal static class WanBench
 
         var store = Measure.TempDir("wan-store");
         await Measure.FlushPageCacheAsync();
+        server.ClearFirstBlobRequest();
+        var started = Stopwatch.GetTimestamp();
         var sync = await Measure.CliAsync(env, "sync", "--store", store, "--no-progress");
         if (sync.ExitCode != 0)
         {
             throw new InvalidOperationException("WAN sync failed: " + sync.Stderr);
         }
-        // The re-run: the median of three.
+        var fixedSeconds = Stopwatch.GetElapsedTime(started, server.FirstBlobRequestAt).TotalSeconds;
+        var noop = await NoopAsync(env, store, profile.NoopRuns);
+        Directory.Delete(store, true);
+
+        var plain = new Dictionary<int, double>();
+        foreach (var c in profile.PlainConcurrencies)
+        {
+            await Measure.FlushPageCacheAsync();
+            plain[c] = await PlainFetchAsync(urls, server.Token, c);
+        }
+        return new Result(profile.Bottles, bytes, sync.Wall.TotalSeconds, fixedSeconds, noop, plain);
+    }
+
+    /// <summary>The re-run with nothing new: the median of <paramref name="runs"/>, each checked to transfer nothing.</summary>
+    private static async Task<double> NoopAsync(Dictionary<string, string?> env, string store, int runs)
+    {
         var noops = new List<double>();
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < runs; i++)
         {
             var noop = await Measure.CliAsync(env, "sync", "--store", store, "--no-progress", "--json");
             using var doc = System.Text.Json.JsonDocument.Parse(noop.Stdout);
@@ -60,16 +96,7 @@ internal static class WanBench
             noops.Add(noop.Wall.TotalSeconds);
         }
         noops.Sort();
-        Directory.Delete(store, true);
-
-        var plain = new Dictionary<int, double>();
-        foreach (var c in PlainConcurrencies)
-        {
-            await Measure.FlushPageCacheAsync();
-            plain[c] = await PlainFetchAsync(urls, server.Token, c);
-        }
-        var best = plain.MinBy(kv => kv.Value);
-        return new Result(bottles, bytes, sync.Wall.TotalSeconds, noops[1], plain[10], best.Value, best.Key);
+        return noops.Count == 0 ? double.NaN : noops[noops.Count / 2];
     }
 
     /// <summary>GET with the token, follow the redirect without it, write the body: the same requests a sync makes for the bottles.</summary>

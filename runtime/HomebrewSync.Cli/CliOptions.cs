@@ -39,7 +39,7 @@ internal static class CliOptions
         ("verify", "Check the store against its hash file: missing files, wrong sizes, wrong sha256; lists unlisted files."),
         ("stats", "Print the hash file's statistics: bottles and bytes per platform, per target tag and per date."),
         ("prune", "Remove bottles no target tag resolves to any more (superseded versions, dropped formulae), unlisted objects and unused image indexes."),
-        ("serve", "Serve the mirror to brew over HTTP (HOMEBREW_BOTTLE_DOMAIN, HOMEBREW_ARTIFACT_DOMAIN, HOMEBREW_API_DOMAIN)."),
+        ("serve", "Serve the mirror to brew over HTTP (HOMEBREW_BOTTLE_DOMAIN, HOMEBREW_ARTIFACT_DOMAIN, HOMEBREW_API_DOMAIN), with Prometheus metrics at /metrics."),
     ];
 
     public static readonly IReadOnlyList<OptionSpec> Specs =
@@ -79,7 +79,7 @@ internal static class CliOptions
         new("--metrics", EnvVars.EmitMetrics, null, "Write the run's CloudWatch metrics (one Embedded Metric Format line) to standard error.", ["sync"]),
         new("--listen", EnvVars.ServeListenUrl, "URL", $"Where serve listens (default {HomebrewSync.Cli.Commands.ServeCommand.DefaultListen}; port 0 picks a free one).", ["serve"]),
         new("--mirror-url", EnvVars.MirrorUrl, "URL", "Where clients reach the mirror (a DNS name, a proxy in front): serve prints it in the export lines, sync names it in Slack's \"complete\".", ["serve", "sync"]),
-        new("--allow", EnvVars.ServeAllowedCidrs, "CIDR[,CIDR]", "Only these clients may use serve (default: any).", ["serve"]),
+        new("--allow", EnvVars.ServeAllowedCidrs, "CIDR[,CIDR]", "Only these clients may use serve, its /metrics included (default: any).", ["serve"]),
         new("--token-file", EnvVars.ServeTokenFile, "FILE", "Lines NAME TOKEN: image indexes and blobs then need a listed token (brew: HOMEBREW_ARTIFACT_DOMAIN with HOMEBREW_DOCKER_REGISTRY_TOKEN); re-read when it changes.", ["serve"]),
         new("--proxy", EnvVars.ServeProxy, null, "Send S3 bottles through serve instead of redirecting to short-lived presigned links.", ["serve"]),
         new("--refresh", EnvVars.ServeRefreshSeconds, "SECONDS", "How often serve checks the hash file for a newer version (default 10).", ["serve"]),

@@ -40,6 +40,7 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
     private int _indexRequests;
     private int _headRequests;
     private long _indexBytesServed;
+    private long _firstBlobRequest;
     private int _endlessOpen;
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _indexSent = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _endlessIndexes = new(StringComparer.Ordinal);
@@ -76,6 +77,11 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
 
     /// <summary>Bytes of image index bodies written (endless ones included) until the client stopped reading.</summary>
     public long IndexBytesServed => Interlocked.Read(ref _indexBytesServed);
+
+    /// <summary>When the first blob request since <see cref="ClearFirstBlobRequest"/> arrived (<see cref="System.Diagnostics.Stopwatch"/> ticks; 0 for none yet).</summary>
+    public long FirstBlobRequestAt => Interlocked.Read(ref _firstBlobRequest);
+
+    public void ClearFirstBlobRequest() => Interlocked.Exchange(ref _firstBlobRequest, 0);
 
     /// <summary>Endless bodies (indexes, blobs) still being written: 0 once every client that got one has hung up.</summary>
     public int EndlessBodiesOpen => Volatile.Read(ref _endlessOpen);
@@ -187,6 +193,10 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext ctx)
     {
+        if (ctx.Connection.LocalPort == RegistryPort && ctx.Request.Path.Value?.Contains("/blobs/", StringComparison.Ordinal) == true)
+        {
+            Interlocked.CompareExchange(ref _firstBlobRequest, System.Diagnostics.Stopwatch.GetTimestamp(), 0);
+        }
         if (ResponseDelay > TimeSpan.Zero)
         {
             await Task.Delay(ResponseDelay, ctx.RequestAborted);

@@ -1,36 +1,30 @@
-using System.Diagnostics;
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.Serving;
+using HomebrewSync.Cli.Serving;
 using HomebrewSync.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Prometheus;
 
 namespace HomebrewSync.Cli.Commands;
 
 /// <summary>
 /// <c>serve</c>: the mirror over HTTP for brew (Kestrel), answering <see cref="MirrorEndpoint"/>'s routes from the store
-/// until Ctrl+C or SIGTERM, with one access-log line per request on standard error.
+/// until Ctrl+C or SIGTERM, with one access-log line per request on standard error and Prometheus metrics at <c>/metrics</c>.
 /// </summary>
 internal static class ServeCommand
 {
     public const string DefaultListen = "http://127.0.0.1:8080";
+    public const string MetricsPath = "/metrics";
 
     public static async Task<int> RunAsync(CliRequest request, SyncServices services, CliConsole console, CancellationToken cancellationToken)
     {
-        var log = new Lock();
-        using var tokens = ServeTokenSources.Open(request.Serve!, request.Host, services.Time, w =>
-        {
-            lock (log)
-            {
-                console.Error.WriteLine("warning: " + w);
-            }
-        });
+        await using var log = new AccessLogWriter(console.Error);
+        using var tokens = ServeTokenSources.Open(request.Serve!, request.Host, services.Time, w => _ = log.WriteLineAsync("warning: " + w).AsTask());
         int? names = null;
         if (tokens.Tokens is { } list)
         {
@@ -40,87 +34,65 @@ internal static class ServeCommand
             {
                 foreach (var e in first.Errors)
                 {
-                    console.Error.WriteLine($"error: {e}");
+                    await log.WriteLineAsync($"error: {e}");
                 }
                 return ExitCodes.Usage;
             }
             names = first.Tokens.Count;
         }
         var endpoint = new MirrorEndpoint(services.Store, services.Store, request.Serve!, services.Time, tokens.Tokens);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
-        builder.WebHost.UseUrls(request.Listen!.AbsoluteUri.TrimEnd('/'));
-        await using var app = builder.Build();
-        app.Run(async ctx =>
-        {
-            var started = Stopwatch.GetTimestamp();
-            var mirrorRequest = new MirrorRequest(
-                ctx.Request.Method,
-                ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? ctx.Request.Path.ToUriComponent(),
-                ctx.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.Ordinal),
-                ctx.Connection.RemoteIpAddress,
-                ctx.Request.Headers.UserAgent.ToString());
-            MirrorResponse response;
-            try
-            {
-                response = await endpoint.HandleAsync(mirrorRequest, ctx.RequestAborted);
-            }
-            catch (Exception ex) when (!ctx.RequestAborted.IsCancellationRequested)
-            {
-                // The store failed (S3 unreachable, a disk error): a 500 the access log records like any other answer.
-                lock (log)
-                {
-                    console.Error.WriteLine($"error: {mirrorRequest.Method} {mirrorRequest.RawPath}: {ex.GetType().Name}: {ex.Message}");
-                }
-                response = StoreUnreadable();
-            }
-            try
-            {
-                await WriteAsync(ctx, mirrorRequest, response);
-            }
-            catch (Exception ex) when (!ctx.RequestAborted.IsCancellationRequested)
-            {
-                lock (log)
-                {
-                    console.Error.WriteLine($"error: {mirrorRequest.Method} {mirrorRequest.RawPath}: the body could not be read: {ex.GetType().Name}: {ex.Message}");
-                }
-                if (ctx.Response.HasStarted)
-                {
-                    // Half-way through (the store stopped answering): the client sees a cut-off body and retries.
-                    ctx.Abort();
-                }
-                else
-                {
-                    ctx.Response.Headers.Clear();
-                    response = StoreUnreadable();
-                    await WriteAsync(ctx, mirrorRequest, response);
-                }
-            }
-            var line = AccessLog.Line(mirrorRequest, response, Stopwatch.GetElapsedTime(started), services.Time.GetUtcNow());
-            lock (log)
-            {
-                console.Error.WriteLine(line);
-            }
-        });
+        var metrics = new ServeMetrics(endpoint, services.Time);
+        await using var app = Build(request.Listen!, new MirrorRequestHandler(endpoint, request.Serve!, log, metrics, services.Time), metrics);
         try
         {
             await app.StartAsync(cancellationToken);
         }
         catch (IOException ex)
         {
-            console.Error.WriteLine($"error: cannot listen on {request.Listen}: {ex.Message}");
+            await log.WriteLineAsync($"error: cannot listen on {request.Listen}: {ex.Message}");
             return ExitCodes.Fatal;
         }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        await AnnounceAsync(request, services, console, bound, names, cancellationToken);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C or SIGTERM: finish the requests in flight, then stop.
+        }
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await app.StopAsync(stop.Token);
+        await log.WriteLineAsync("Stopped.");
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Kestrel with one handler for every path; <c>/metrics</c> goes on to prometheus-net's exporter only when the handler lets it.</summary>
+    private static WebApplication Build(Uri listen, MirrorRequestHandler handler, ServeMetrics metrics)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        builder.WebHost.UseUrls(listen.AbsoluteUri.TrimEnd('/'));
+        var app = builder.Build();
+        app.Use(handler.InvokeAsync);
+        app.UseMetricServer(MetricsPath, metrics.Registry);
+        return app;
+    }
+
+    /// <summary>What serve prints once it listens: where, what, and the lines that point brew at it.</summary>
+    private static async Task AnnounceAsync(CliRequest request, SyncServices services, CliConsole console, string bound, int? names, CancellationToken cancellationToken)
+    {
         var url = ClientUrl(bound, request.Host.Notifications.MirrorUrl);
         var snapshot = await services.Store.ReadHashFileAsync(cancellationToken);
+        // Straight to standard error, before the export lines: whoever reads those finds this line written.
         console.Error.WriteLine($"Serving {services.Store.Location} ({snapshot?.HashFile.Count ?? 0:N0} bottles) at {url}"
             + (request.Serve!.AllowedNetworks.Count > 0 ? $" to {string.Join(", ", request.Serve.AllowedNetworks)}" : "")
-            + (names is { } n ? $" with tokens ({n} listed; image indexes and blobs need one)" : "")
+            + (names is { } n ? $" with tokens ({n} listed; manifests and blobs need one)" : "")
             + (services.Store.Location.StartsWith("s3://", StringComparison.Ordinal) ? (request.Serve.LinkToStore ? "; bottles as links to S3" : "; bottles through this server") : "")
             + (url != bound ? $" (listening on {bound})" : "")
-            + ". Point brew at it:");
+            + $"; Prometheus metrics at {url}{MetricsPath}. Point brew at it:");
         if (names is null)
         {
             console.Out.WriteLine($"export HOMEBREW_BOTTLE_DOMAIN={url}");
@@ -135,18 +107,6 @@ internal static class ServeCommand
         }
         console.Out.WriteLine($"export HOMEBREW_API_DOMAIN={url}/api");
         await console.Out.FlushAsync(cancellationToken);
-        try
-        {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            // Ctrl+C or SIGTERM: finish the requests in flight, then stop.
-        }
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await app.StopAsync(stop.Token);
-        console.Error.WriteLine("Stopped.");
-        return ExitCodes.Success;
     }
 
     /// <summary>
@@ -163,37 +123,5 @@ internal static class ServeCommand
         return uri.Host is "0.0.0.0" or "[::]" or "::"
             ? new UriBuilder(uri) { Host = System.Net.Dns.GetHostName() }.Uri.AbsoluteUri.TrimEnd('/')
             : bound;
-    }
-
-    private static MirrorResponse StoreUnreadable() => MirrorResponse.Text(500, "the mirror's store could not be read\n");
-
-    private static async Task WriteAsync(HttpContext ctx, MirrorRequest request, MirrorResponse response)
-    {
-        ctx.Response.StatusCode = response.Status;
-        foreach (var (name, value) in response.Headers)
-        {
-            if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
-            {
-                ctx.Response.ContentLength = long.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
-            }
-            else
-            {
-                ctx.Response.Headers[name] = value;
-            }
-        }
-        if (request.Method == "HEAD")
-        {
-            return;
-        }
-        if (response.Content is { } content)
-        {
-            ctx.Response.ContentLength = content.Length;
-            await ctx.Response.Body.WriteAsync(content, ctx.RequestAborted);
-        }
-        else if (response.OpenBody is { } open)
-        {
-            await using var body = await open(ctx.RequestAborted);
-            await body.CopyToAsync(ctx.Response.Body, 128 * 1024, ctx.RequestAborted);
-        }
     }
 }

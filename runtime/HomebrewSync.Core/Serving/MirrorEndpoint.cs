@@ -56,6 +56,9 @@ public sealed partial class MirrorEndpoint
     [GeneratedRegex(@"^[a-z0-9_][a-z0-9_.\-]*(/[a-z0-9_][a-z0-9_.\-]*)*\.json\z")]
     private static partial Regex ApiPathPattern();
 
+    /// <summary>The hash file as served now (what <c>/healthz</c> and the metrics report).</summary>
+    public Task<MirrorIndex.Snapshot> CurrentIndexAsync(CancellationToken cancellationToken) => _index.CurrentAsync(cancellationToken);
+
     public async Task<MirrorResponse> HandleAsync(MirrorRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -139,8 +142,7 @@ public sealed partial class MirrorEndpoint
             return NotFound();
         }
         var (image, reference) = (rest[..at], rest[(at + "/manifests/".Length)..]);
-        if (!ImagePattern().IsMatch(image) || !ReferencePattern().IsMatch(reference)
-            || !index.ByFileName.Values.Any(e => BottleNaming.ImageName(e.FormulaName) == image && (reference == e.FormulaVersion || reference.StartsWith(e.FormulaVersion + "-", StringComparison.Ordinal))))
+        if (!ImagePattern().IsMatch(image) || !ReferencePattern().IsMatch(reference) || !index.ListsVersion(image, reference))
         {
             return NotFound();
         }

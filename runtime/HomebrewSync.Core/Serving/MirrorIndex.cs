@@ -1,4 +1,5 @@
 using HomebrewSync.Contracts;
+using HomebrewSync.Core.Catalog;
 using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Storage;
 
@@ -6,7 +7,7 @@ namespace HomebrewSync.Core.Serving;
 
 /// <summary>
 /// The hash file as the endpoint looks things up: by bottle file name (<c>HOMEBREW_BOTTLE_DOMAIN</c>) and by
-/// sha256 (<c>HOMEBREW_ARTIFACT_DOMAIN</c>). Only what it lists is served. Re-read when the hash file changes,
+/// sha256 (<c>HOMEBREW_ARTIFACT_DOMAIN</c>), and the formula versions of each image (whose image indexes are served). Only what it lists is served. Re-read when the hash file changes,
 /// checked at most every <see cref="ServeOptions.Refresh"/>.
 /// </summary>
 public sealed class MirrorIndex
@@ -27,9 +28,28 @@ public sealed class MirrorIndex
         _refresh = refresh;
     }
 
-    public sealed record Snapshot(IReadOnlyDictionary<string, HashEntry> ByFileName, IReadOnlyDictionary<string, HashEntry> BySha256, StoredObject? HashFile, DateTimeOffset? LoadedAt)
+    /// <param name="VersionsByImage">Registry image name (<c>openssl/3</c>) to the formula versions the hash file lists for it.</param>
+    public sealed record Snapshot(IReadOnlyDictionary<string, HashEntry> ByFileName, IReadOnlyDictionary<string, HashEntry> BySha256,
+        IReadOnlyDictionary<string, string[]> VersionsByImage, StoredObject? HashFile, DateTimeOffset? LoadedAt)
     {
-        public static readonly Snapshot Empty = new(new Dictionary<string, HashEntry>(), new Dictionary<string, HashEntry>(), null, null);
+        public static readonly Snapshot Empty = new(new Dictionary<string, HashEntry>(), new Dictionary<string, HashEntry>(), new Dictionary<string, string[]>(), null, null);
+
+        /// <summary>Whether <paramref name="reference"/> (<c>&lt;version&gt;</c> or <c>&lt;version&gt;-&lt;rebuild&gt;</c>) is a listed version of <paramref name="image"/>.</summary>
+        public bool ListsVersion(string image, string reference)
+        {
+            if (!VersionsByImage.TryGetValue(image, out var versions))
+            {
+                return false;
+            }
+            foreach (var v in versions)
+            {
+                if (reference.StartsWith(v, StringComparison.Ordinal) && (reference.Length == v.Length || reference[v.Length] == '-'))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /// <summary>The index, re-read first when the refresh interval has passed and the hash file changed.</summary>
@@ -69,12 +89,19 @@ public sealed class MirrorIndex
     {
         var byName = new Dictionary<string, HashEntry>(StringComparer.Ordinal);
         var bySha = new Dictionary<string, HashEntry>(StringComparer.Ordinal);
+        var byImage = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         foreach (var (_, e) in hashFile.Ordered)
         {
             var slash = e.S3Key.LastIndexOf('/');
             byName[slash < 0 ? e.S3Key : e.S3Key[(slash + 1)..]] = e;
             bySha.TryAdd(e.Sha256, e);
+            var image = BottleNaming.ImageName(e.FormulaName);
+            if (!byImage.TryGetValue(image, out var versions))
+            {
+                byImage[image] = versions = new HashSet<string>(StringComparer.Ordinal);
+            }
+            versions.Add(e.FormulaVersion);
         }
-        return new Snapshot(byName, bySha, head, now);
+        return new Snapshot(byName, bySha, byImage.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal), head, now);
     }
 }

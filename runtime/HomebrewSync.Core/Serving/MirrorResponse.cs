@@ -17,6 +17,9 @@ public sealed record MirrorResponse(int Status, IReadOnlyDictionary<string, stri
     /// <summary>The name of the token the request was let in by (the access log names it; the token never leaves the endpoint).</summary>
     public string? User { get; init; }
 
+    /// <summary>What pull-through did for this request (a short fixed word such as <c>hit</c> or <c>fetched</c>); null where it had no part. serve's <c>/metrics</c> counts it by value.</summary>
+    public string? PullThrough { get; init; }
+
     public static MirrorResponse Text(int status, string text, IReadOnlyDictionary<string, string>? headers = null)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(text);

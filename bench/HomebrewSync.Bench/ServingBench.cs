@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Globalization;
+using HomebrewSync.TestSupport;
+using HomebrewSync.TestSupport.Servers;
+
+namespace HomebrewSync.Bench;
+
+/// <summary>
+/// <c>serve</c> next to nginx over the same synced mirror: nginx (2 workers, sendfile, access log on) reads hard links
+/// laid under brew's URL paths, <c>serve</c> (access log on, to a file) reads the store. wrk (2 threads, random paths
+/// from a Lua script) asks each for brew's manifest GETs and for bottle GETs. Where nginx or wrk is missing the rows say so.
+/// </summary>
+internal static class ServingBench
+{
+    public const int ManifestConnections = 64;
+    public const int BottleConnections = 32;
+    public const string Tag = "monterey";
+
+    public sealed record Result(string? Missing, int Bottles, long Bytes, Wrk.Load? NginxManifests, Wrk.Load? ServeManifests, Wrk.Load? NginxBottles, Wrk.Load? ServeBottles, long ServeRss)
+    {
+        public double ManifestRatio => (ServeManifests?.RequestsPerSecond ?? double.NaN) / (NginxManifests?.RequestsPerSecond ?? double.NaN);
+        public double BottleRatio => (ServeBottles?.MegabytesPerSecond ?? double.NaN) / (NginxBottles?.MegabytesPerSecond ?? double.NaN);
+        public double ManifestP99Ratio => (ServeManifests?.P99Ms ?? double.NaN) / (NginxManifests?.P99Ms ?? double.NaN);
+        public double BottleP99Ratio => (ServeBottles?.P99Ms ?? double.NaN) / (NginxBottles?.P99Ms ?? double.NaN);
+    }
+
+    public static async Task<Result> RunAsync(int bottles, TimeSpan duration)
+    {
+        var missing = new[] { "nginx", "wrk" }.Where(t => Tools.Find(t) is null).ToArray();
+        if (missing.Length > 0)
+        {
+            return new Result(string.Join(" and ", missing) + " missing (scripts/install-test-tools.sh installs them)", bottles, 0, null, null, null, null, 0);
+        }
+        var random = new Random(23);
+        var formulae = Enumerable.Range(0, bottles)
+            .Select(i => new FormulaBuilder($"srv{i:0000}").WithBottle(Tag, BlobContent.Create(random.NextInt64(20_000, 2_000_000), (ulong)(i + 9_000))).Build())
+            .ToArray();
+        var store = Measure.TempDir("serve-store");
+        await using (var upstream = await FakeHomebrewServer.StartAsync(formulae))
+        {
+            var sync = await Measure.CliAsync(Measure.Env(upstream, ("TARGET_PLATFORMS", Tag)), "sync", "--store", store, "--no-progress");
+            if (sync.ExitCode != 0)
+            {
+                throw new InvalidOperationException("the serving profile's sync failed: " + sync.Stderr);
+            }
+        }
+        var work = Measure.TempDir("serve-work");
+        var layout = await BrewLayout.LinkAsync(store, Path.Combine(work, "root"));
+        var manifestPaths = Wrk.Script(Path.Combine(work, "manifests.lua"), layout.ManifestPaths,
+            ("Accept", "application/vnd.oci.image.index.v1+json"), ("Authorization", "Bearer QQ=="));
+        var bottlePaths = Wrk.Script(Path.Combine(work, "bottles.lua"), layout.BottlePaths);
+
+        Wrk.Load nginxManifests, nginxBottles, serveManifests, serveBottles;
+        long rss;
+        await using (var nginx = await NginxProcess.StartAsync(work, Path.Combine(work, "root")))
+        {
+            nginxManifests = await Wrk.RunAsync(nginx.Url, manifestPaths, ManifestConnections, duration);
+            nginxBottles = await Wrk.RunAsync(nginx.Url, bottlePaths, BottleConnections, duration);
+        }
+        await using (var serve = await ServeChild.StartAsync(store, Path.Combine(work, "serve-access.log")))
+        {
+            serveManifests = await Wrk.RunAsync(serve.Url, manifestPaths, ManifestConnections, duration);
+            serveBottles = await Wrk.RunAsync(serve.Url, bottlePaths, BottleConnections, duration);
+            rss = serve.Rss();
+        }
+        Directory.Delete(work, true);
+        Directory.Delete(store, true);
+        return new Result(null, bottles, formulae.Sum(f => f.Bottles[Tag].Length), nginxManifests, serveManifests, nginxBottles, serveBottles, rss);
+    }
+
+    /// <summary>brew's URL paths as hard links to the store's files: <c>/&lt;file&gt;</c> and <c>/&lt;image&gt;/manifests/&lt;ref&gt;</c>.</summary>
+    private static class BrewLayout
+    {
+        public sealed record Paths(IReadOnlyList<string> BottlePaths, IReadOnlyList<string> ManifestPaths);
+
+        public static async Task<Paths> LinkAsync(string store, string root)
+        {
+            var links = new List<(string From, string To)>();
+            var bottles = new List<string>();
+            var manifests = new List<string>();
+            foreach (var dated in Directory.EnumerateDirectories(store).Where(d => System.Text.RegularExpressions.Regex.IsMatch(Path.GetFileName(d), @"^\d{4}-\d{2}-\d{2}$")))
+            {
+                foreach (var file in Directory.EnumerateFiles(dated, "*.tar.gz"))
+                {
+                    links.Add((file, Path.Combine(root, Path.GetFileName(file))));
+                    bottles.Add("/" + Uri.EscapeDataString(Path.GetFileName(file)));
+                }
+            }
+            var indexes = Path.Combine(store, "manifests");
+            foreach (var file in Directory.EnumerateFiles(indexes, "*.json", SearchOption.AllDirectories))
+            {
+                var image = Path.GetRelativePath(indexes, Path.GetDirectoryName(file)!).Replace('\\', '/');
+                var reference = Path.GetFileNameWithoutExtension(file);
+                links.Add((file, Path.Combine(root, image, "manifests", reference)));
+                manifests.Add($"/{image}/manifests/{reference}");
+            }
+            var script = string.Join('\n', links.Select(l => $"mkdir -p '{Path.GetDirectoryName(l.To)}' && ln '{l.From}' '{l.To}'"));
+            await Tools.RunAsync("sh", "-c", "set -e\n" + script);
+            return new Paths(bottles, manifests);
+        }
+    }
+
+    /// <summary><c>homebrew-sync serve</c> as a child process, its access log (standard error) written to a file by the shell.</summary>
+    private sealed class ServeChild : IAsyncDisposable
+    {
+        private readonly Process _process;
+
+        private ServeChild(Process process, Uri url)
+        {
+            _process = process;
+            Url = url;
+        }
+
+        public Uri Url { get; }
+
+        public long Rss() => Measure.Rss(_process.Id);
+
+        public static async Task<ServeChild> StartAsync(string store, string accessLog)
+        {
+            var start = new ProcessStartInfo("sh") { RedirectStandardOutput = true };
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add($"exec dotnet '{Measure.CliDll}' serve --store '{store}' --listen http://127.0.0.1:0 2>'{accessLog}'");
+            var process = Process.Start(start)!;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                const string prefix = "export HOMEBREW_BOTTLE_DOMAIN=";
+                if (line.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+                    return new ServeChild(process, new Uri(line[prefix.Length..]));
+                }
+            }
+            throw new InvalidOperationException("serve did not start: " + await File.ReadAllTextAsync(accessLog));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Tools.RunAsync("kill", "-TERM", _process.Id.ToString(CultureInfo.InvariantCulture));
+            await _process.WaitForExitAsync();
+            _process.Dispose();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System.Text;
+using System.Threading.Channels;
+
+namespace HomebrewSync.Cli.Serving;
+
+/// <summary>
+/// serve's access log and diagnostics, off the request path: a request hands its line over and goes on; one loop writes
+/// whatever has gathered in one write and flushes once nothing more is waiting (under load, many lines per write; when quiet,
+/// each line at once). Bounded: past <see cref="Capacity"/> waiting lines a request waits for the writer rather than memory growing.
+/// </summary>
+internal sealed class AccessLogWriter : IAsyncDisposable
+{
+    public const int Capacity = 64 * 1024;
+    private readonly TextWriter _output;
+    private readonly Channel<string> _lines = Channel.CreateBounded<string>(new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly Task _loop;
+
+    public AccessLogWriter(TextWriter output)
+    {
+        _output = output;
+        _loop = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>Queues one line (no newline); it is written in order with every other line given here. Waits only when the queue is full.</summary>
+    public ValueTask WriteLineAsync(string line) =>
+        _lines.Writer.TryWrite(line) ? ValueTask.CompletedTask : _lines.Writer.WriteAsync(line);
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new StringBuilder(64 * 1024);
+        while (await _lines.Reader.WaitToReadAsync())
+        {
+            while (batch.Length < 1 << 20 && _lines.Reader.TryRead(out var line))
+            {
+                batch.Append(line).Append('\n');
+            }
+            await _output.WriteAsync(batch);
+            batch.Clear();
+            if (_lines.Reader.Count == 0)
+            {
+                await _output.FlushAsync();
+            }
+        }
+        await _output.FlushAsync();
+    }
+
+    /// <summary>Writes every line queued so far, then stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _lines.Writer.TryComplete();
+        await _loop;
+    }
+}

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Globalization;
+using HomebrewSync.Core.Serving;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace HomebrewSync.Cli.Serving;
+
+/// <summary>
+/// One request to serve: <c>/metrics</c> for the allowed clients (passed on to the exporter), everything else answered by
+/// <see cref="MirrorEndpoint"/>; then counted in the metrics and logged (one JSON line, written off the request path).
+/// </summary>
+internal sealed class MirrorRequestHandler(MirrorEndpoint endpoint, ServeOptions options, AccessLogWriter log, ServeMetrics metrics, TimeProvider time)
+{
+    private const int CopyBufferSize = 128 * 1024;
+
+    public async Task InvokeAsync(HttpContext ctx, RequestDelegate next)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var request = new MirrorRequest(
+            ctx.Request.Method,
+            ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? ctx.Request.Path.ToUriComponent(),
+            new KestrelHeaders(ctx.Request.Headers),
+            ctx.Connection.RemoteIpAddress,
+            ctx.Request.Headers.UserAgent.ToString());
+        var route = MirrorRoute.Of(request.RawPath);
+        MirrorResponse response;
+        if (route == MirrorRoute.Metrics && request.Method is "GET" or "HEAD" && options.Allows(request.Client))
+        {
+            // Behind --allow like everything else, and open to those clients without a token (like /healthz): it lists counts, no content.
+            await next(ctx);
+            response = new MirrorResponse(ctx.Response.StatusCode, new Dictionary<string, string>());
+        }
+        else
+        {
+            response = await AnswerAsync(ctx, request);
+        }
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        metrics.Observe(route, request.Method, response, elapsed);
+        await log.WriteLineAsync(AccessLog.Line(request, response, elapsed, time.GetUtcNow()));
+    }
+
+    private async Task<MirrorResponse> AnswerAsync(HttpContext ctx, MirrorRequest request)
+    {
+        MirrorResponse response;
+        try
+        {
+            response = await endpoint.HandleAsync(request, ctx.RequestAborted);
+        }
+        catch (Exception ex) when (!ctx.RequestAborted.IsCancellationRequested)
+        {
+            // The store failed (S3 unreachable, a disk error): a 500 the access log records like any other answer.
+            await log.WriteLineAsync($"error: {request.Method} {request.RawPath}: {ex.GetType().Name}: {ex.Message}");
+            response = StoreUnreadable();
+        }
+        try
+        {
+            await WriteAsync(ctx, request, response);
+        }
+        catch (Exception ex) when (!ctx.RequestAborted.IsCancellationRequested)
+        {
+            await log.WriteLineAsync($"error: {request.Method} {request.RawPath}: the body could not be read: {ex.GetType().Name}: {ex.Message}");
+            if (ctx.Response.HasStarted)
+            {
+                // Half-way through (the store stopped answering): the client sees a cut-off body and retries.
+                ctx.Abort();
+            }
+            else
+            {
+                ctx.Response.Headers.Clear();
+                response = StoreUnreadable();
+                await WriteAsync(ctx, request, response);
+            }
+        }
+        return response;
+    }
+
+    private static MirrorResponse StoreUnreadable() => MirrorResponse.Text(500, "the mirror's store could not be read\n");
+
+    private static async Task WriteAsync(HttpContext ctx, MirrorRequest request, MirrorResponse response)
+    {
+        ctx.Response.StatusCode = response.Status;
+        foreach (var (name, value) in response.Headers)
+        {
+            if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                ctx.Response.ContentLength = long.Parse(value, CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                ctx.Response.Headers[name] = value;
+            }
+        }
+        if (request.Method == "HEAD")
+        {
+            return;
+        }
+        if (response.Content is { } content)
+        {
+            ctx.Response.ContentLength = content.Length;
+            await ctx.Response.Body.WriteAsync(content, ctx.RequestAborted);
+        }
+        else if (response.OpenBody is { } open)
+        {
+            await using var body = await open(ctx.RequestAborted);
+            await body.CopyToAsync(ctx.Response.Body, CopyBufferSize, ctx.RequestAborted);
+        }
+    }
+}
