@@ -94,8 +94,9 @@ internal static class ServingBench
                 links.Add((file, Path.Combine(root, image, "manifests", reference)));
                 manifests.Add($"/{image}/manifests/{reference}");
             }
-            var script = string.Join('\n', links.Select(l => $"mkdir -p '{Path.GetDirectoryName(l.To)}' && ln '{l.From}' '{l.To}'"));
-            await Tools.RunAsync("sh", "-c", "set -e\n" + script);
+            var script = Path.Combine(Path.GetDirectoryName(root)!, "link.sh");
+            await File.WriteAllLinesAsync(script, links.Select(l => $"mkdir -p '{Path.GetDirectoryName(l.To)}' && ln '{l.From}' '{l.To}'").Prepend("set -e"));
+            await Tools.RunAsync("sh", script);
             return new Paths(bottles, manifests);
         }
     }

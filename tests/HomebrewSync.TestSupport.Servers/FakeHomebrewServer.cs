@@ -30,6 +30,9 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _blobGets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TimeSpan> _retryAfter = new(StringComparer.Ordinal);
     private volatile IReadOnlyList<FakeFormula> _formulae = [];
+
+    // By image, so a request costs what a registry's lookup does, not a walk over every formula (the benchmarks ask thousands).
+    private volatile ILookup<string, FakeFormula> _byImage = Array.Empty<FakeFormula>().ToLookup(f => f.Image, StringComparer.Ordinal);
     private volatile byte[]? _catalogOverride;
     private readonly ConcurrentDictionary<string, (byte[] Bytes, DateTimeOffset LastModified)> _apiFiles = new(StringComparer.Ordinal);
     private int _apiRequests;
@@ -157,6 +160,7 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
         {
             _blobs[blob.Sha256] = blob;
         }
+        _byImage = list.ToLookup(f => f.Image, StringComparer.Ordinal);
         _formulae = list;
         _catalogOverride = null;
     }
@@ -290,7 +294,7 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
 
     private async Task ServeBlobRedirectAsync(HttpContext ctx, string image, string sha)
     {
-        var owner = _formulae.FirstOrDefault(f => f.Image == image && f.Bottles.Values.Any(b => b.Sha256 == sha));
+        var owner = _byImage[image].FirstOrDefault(f => f.Bottles.Values.Any(b => b.Sha256 == sha));
         if (owner is null || !_blobs.ContainsKey(sha))
         {
             ctx.Response.StatusCode = 404;
@@ -429,7 +433,7 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
     private async Task ServeIndexAsync(HttpContext ctx, string image, string reference)
     {
         Interlocked.Increment(ref _indexRequests);
-        var formula = _formulae.FirstOrDefault(f => f.Image == image && f.IndexReference == reference);
+        var formula = _byImage[image].FirstOrDefault(f => f.IndexReference == reference);
         if (!ServeIndexes || formula is null)
         {
             ctx.Response.StatusCode = 404;

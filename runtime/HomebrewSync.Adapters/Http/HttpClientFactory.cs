@@ -16,7 +16,9 @@ public static class HttpClientFactory
             AutomaticDecompression = DecompressionMethods.None,
             ConnectTimeout = TimeSpan.FromSeconds(30),
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            MaxConnectionsPerServer = Math.Max(settings.MaxConcurrentDownloads * 2, 4),
+            // Downloads and the sizing beside them each get their own connections to the registry: with one shared pool of
+            // the sizing's size, the first second's index requests held every connection while downloads queued behind them.
+            MaxConnectionsPerServer = Math.Max(settings.MaxConcurrentDownloads + settings.SizingConcurrency, 4),
         };
         try
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using HomebrewSync.Core.Serving;
@@ -103,7 +104,41 @@ internal sealed class MirrorRequestHandler(MirrorEndpoint endpoint, ServeOptions
         else if (response.OpenBody is { } open)
         {
             await using var body = await open(ctx.RequestAborted);
-            await body.CopyToAsync(ctx.Response.Body, CopyBufferSize, ctx.RequestAborted);
+            if (response.BodyLength > 0)
+            {
+                await CopyAsync(body, ctx.Response.Body, response.BodyLength, ctx.RequestAborted);
+            }
+            else
+            {
+                // No length announced: to the body's end.
+                await body.CopyToAsync(ctx.Response.Body, CopyBufferSize, ctx.RequestAborted);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Exactly the announced length: no read past it to learn that the body has ended (one wait fewer for every small document),
+    /// and an object that has shrunk since its size was read is an error, never a short 200.
+    /// </summary>
+    private static async Task CopyAsync(Stream body, Stream response, long length, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(length, 1, CopyBufferSize));
+        try
+        {
+            for (var remaining = length; remaining > 0;)
+            {
+                var read = await body.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, remaining)), cancellationToken);
+                if (read == 0)
+                {
+                    throw new EndOfStreamException($"the stored object ended {remaining} bytes before its announced length");
+                }
+                await response.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                remaining -= read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 }

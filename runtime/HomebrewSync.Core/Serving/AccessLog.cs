@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace HomebrewSync.Core.Serving;
@@ -10,18 +12,23 @@ public static class AccessLog
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(response);
-        return JsonSerializer.Serialize(new Dictionary<string, object?>
+        // Written field by field (no dictionary, no boxing): one line per request is on serve's hot path.
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var json = new Utf8JsonWriter(buffer))
         {
-            ["time"] = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
-            ["client"] = request.Client?.ToString(),
-            ["user"] = response.User,
-            ["method"] = request.Method,
-            ["path"] = request.RawPath,
-            ["status"] = response.Status,
-            ["bytes"] = request.Method == "HEAD" ? 0 : response.BodyLength,
-            ["ms"] = Math.Round(elapsed.TotalMilliseconds, 1),
-            ["location"] = response.Headers.TryGetValue("Location", out var l) ? l.Split('?')[0] : null,
-            ["user_agent"] = request.UserAgent,
-        });
+            json.WriteStartObject();
+            json.WriteString("time", at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            json.WriteString("client", request.Client?.ToString());
+            json.WriteString("user", response.User);
+            json.WriteString("method", request.Method);
+            json.WriteString("path", request.RawPath);
+            json.WriteNumber("status", response.Status);
+            json.WriteNumber("bytes", request.Method == "HEAD" ? 0 : response.BodyLength);
+            json.WriteNumber("ms", Math.Round(elapsed.TotalMilliseconds, 1));
+            json.WriteString("location", response.Headers.TryGetValue("Location", out var l) ? l.Split('?')[0] : null);
+            json.WriteString("user_agent", request.UserAgent);
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }
