@@ -55,15 +55,8 @@ public sealed class TransferEngine
         ArgumentNullException.ThrowIfNull(progress);
         ArgumentNullException.ThrowIfNull(observer);
         var started = _time.GetTimestamp();
-        var syncDate = DateOnly.ParseExact(plan.SyncDate, "yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var apiUrl = new Uri(plan.ApiUrl);
-        var pipeline = ResiliencePipelines.Create(_settings, _time, observer.Retrying);
+        var run = new TransferRun(plan, checkpointer, progress, observer, ResiliencePipelines.Create(_settings, _time, observer.Retrying), deadline, sizesSoFar);
         var groups = plan.Bottles.GroupBy(b => b.Sha256, StringComparer.Ordinal).Select(g => g.ToArray()).ToArray();
-        var stored = new ConcurrentQueue<PlannedBottle>();
-        var failed = new ConcurrentQueue<BottleFailure>();
-        var notStarted = new ConcurrentQueue<PlannedBottle>();
-        long transferred = 0, storedBytes = 0;
-        var first = 0;
 
         // The budget is a safety net under the per-bottle deadlines: nothing may run past it.
         using var budget = deadline is { } end ? new CancellationTokenSource(Max(end - _time.GetUtcNow(), TimeSpan.Zero), _time) : new CancellationTokenSource();
@@ -71,63 +64,65 @@ public sealed class TransferEngine
         var options = new ParallelOptions { MaxDegreeOfParallelism = _settings.MaxConcurrentDownloads, CancellationToken = cancellationToken };
         try
         {
-            await Parallel.ForEachAsync(groups, options, async (group, _) =>
-            {
-                var ct = linked.Token;
-                var now = _time.GetUtcNow();
-                // A bottle starts only when its worst case fits what is left; its retries then answer to the host's deadline.
-                DateTimeOffset? worstEnd = deadline is null ? null : now + _timing.WorstCase;
-                // The first bottle always starts (its worst case fits the budget by configuration), so every invocation makes progress.
-                var isFirst = Interlocked.Exchange(ref first, 1) == 0;
-                if (deadline is { } hostEnd && !isFirst && (worstEnd > hostEnd || ct.IsCancellationRequested))
-                {
-                    // Not enough time left to finish it for sure: the next invocation starts it.
-                    foreach (var b in group)
-                    {
-                        notStarted.Enqueue(b);
-                    }
-                    return;
-                }
-                var primary = group[0];
-                progress.Started(primary);
-                long size;
-                bool alreadyPresent;
-                try
-                {
-                    (size, alreadyPresent, var fetched) = await StorePrimaryAsync(primary, plan.Force, syncDate, apiUrl, progress, pipeline, deadline, sizesSoFar, ct);
-                    Interlocked.Add(ref transferred, fetched);
-                    foreach (var other in group.Skip(1).Where(o => o.ObjectKey != primary.ObjectKey))
-                    {
-                        await _store.CopyAsync(primary.ObjectKey, other.ObjectKey, MetadataOf(other, syncDate, apiUrl), ct);
-                    }
-                }
-                catch (Exception ex) when (Classify(ex, cancellationToken, budget.Token) is { } failure)
-                {
-                    foreach (var b in group)
-                    {
-                        var f = new BottleFailure(b, failure.Kind, failure.Reason);
-                        failed.Enqueue(f);
-                        observer.BottleFailed(f);
-                    }
-                    progress.Failed(group.Length);
-                    return;
-                }
-                foreach (var b in group)
-                {
-                    await checkpointer.AddAsync(b.Key, EntryOf(b, size, syncDate), cancellationToken);
-                    stored.Enqueue(b);
-                    Interlocked.Add(ref storedBytes, size);
-                    observer.BottleStored(b, size, alreadyPresent);
-                }
-                progress.Completed(group.Length);
-            });
+            await Parallel.ForEachAsync(groups, options, (group, _) => new ValueTask(TransferGroupAsync(run, group, linked.Token, cancellationToken, budget.Token)));
         }
         finally
         {
             // Whatever happened, what is stored gets recorded: a cancelled or failed run resumes from here.
             await checkpointer.FlushAsync(CancellationToken.None);
         }
-        return new TransferResult(stored.ToArray(), failed.ToArray(), notStarted.ToArray(), transferred, storedBytes, _time.GetElapsedTime(started));
+        return new TransferResult(run.Stored.ToArray(), run.Failed.ToArray(), run.NotStarted.ToArray(), run.Transferred, run.StoredBytes, _time.GetElapsedTime(started));
+    }
+
+    /// <summary>One blob and every bottle it serves: started when its worst case fits the deadline, stored once, copied to its other keys, recorded.</summary>
+    /// <param name="ct">The run's token (the caller's and the budget's).</param>
+    private async Task TransferGroupAsync(TransferRun run, PlannedBottle[] group, CancellationToken ct, CancellationToken caller, CancellationToken budget)
+    {
+        // A bottle starts only when its worst case fits what is left; its retries then answer to the host's deadline.
+        DateTimeOffset? worstEnd = run.Deadline is null ? null : _time.GetUtcNow() + _timing.WorstCase;
+        // The first bottle always starts (its worst case fits the budget by configuration), so every invocation makes progress.
+        var isFirst = run.TakeFirst();
+        if (run.Deadline is { } hostEnd && !isFirst && (worstEnd > hostEnd || ct.IsCancellationRequested))
+        {
+            // Not enough time left to finish it for sure: the next invocation starts it.
+            foreach (var b in group)
+            {
+                run.NotStarted.Enqueue(b);
+            }
+            return;
+        }
+        var primary = group[0];
+        run.Progress.Started(primary);
+        long size;
+        bool alreadyPresent;
+        try
+        {
+            (size, alreadyPresent, var fetched) = await StorePrimaryAsync(primary, run.Plan.Force, run.SyncDate, run.ApiUrl, run.Progress, run.Pipeline, run.Deadline, run.SizesSoFar, ct);
+            run.AddTransferred(fetched);
+            foreach (var other in group.Skip(1).Where(o => o.ObjectKey != primary.ObjectKey))
+            {
+                await _store.CopyAsync(primary.ObjectKey, other.ObjectKey, MetadataOf(other, run.SyncDate, run.ApiUrl), ct);
+            }
+        }
+        catch (Exception ex) when (Classify(ex, caller, budget) is { } failure)
+        {
+            foreach (var b in group)
+            {
+                var f = new BottleFailure(b, failure.Kind, failure.Reason);
+                run.Failed.Enqueue(f);
+                run.Observer.BottleFailed(f);
+            }
+            run.Progress.Failed(group.Length);
+            return;
+        }
+        foreach (var b in group)
+        {
+            await run.Checkpointer.AddAsync(b.Key, EntryOf(b, size, run.SyncDate), caller);
+            run.Stored.Enqueue(b);
+            run.AddStored(size);
+            run.Observer.BottleStored(b, size, alreadyPresent);
+        }
+        run.Progress.Completed(group.Length);
     }
 
     private async Task<(long Size, bool AlreadyPresent, long Fetched)> StorePrimaryAsync(
