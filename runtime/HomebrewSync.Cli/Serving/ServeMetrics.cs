@@ -36,9 +36,9 @@ internal sealed class ServeMetrics
         DotNetStats.Register(Registry);
         Registry.AddBeforeCollectCallback(async cancellationToken =>
         {
-            var index = await endpoint.CurrentIndexAsync(cancellationToken);
-            bottles.Set(index.ByFileName.Count);
-            age.Set(index.HashFile is { } hashFile ? (time.GetUtcNow() - hashFile.LastModified).TotalSeconds : double.NaN);
+            var (listed, modified) = await endpoint.StatusAsync(cancellationToken);
+            bottles.Set(listed);
+            age.Set(modified is { } at ? (time.GetUtcNow() - at).TotalSeconds : double.NaN);
         });
     }
 

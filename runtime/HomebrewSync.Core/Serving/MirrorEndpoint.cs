@@ -56,8 +56,12 @@ public sealed partial class MirrorEndpoint
     [GeneratedRegex(@"^[a-z0-9_][a-z0-9_.\-]*(/[a-z0-9_][a-z0-9_.\-]*)*\.json\z")]
     private static partial Regex ApiPathPattern();
 
-    /// <summary>The hash file as served now (what <c>/healthz</c> and the metrics report).</summary>
-    public Task<MirrorIndex.Snapshot> CurrentIndexAsync(CancellationToken cancellationToken) => _index.CurrentAsync(cancellationToken);
+    /// <summary>What <c>/healthz</c> and serve's metrics report: the bottles the hash file lists and when it was written (null before the first sync).</summary>
+    public async Task<(int Bottles, DateTimeOffset? HashFileModified)> StatusAsync(CancellationToken cancellationToken)
+    {
+        var index = await _index.CurrentAsync(cancellationToken);
+        return (index.ByFileName.Count, index.HashFile?.LastModified);
+    }
 
     public async Task<MirrorResponse> HandleAsync(MirrorRequest request, CancellationToken cancellationToken)
     {
