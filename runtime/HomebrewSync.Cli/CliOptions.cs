@@ -26,7 +26,6 @@ internal static class CliOptions
     public const string Deep = "--deep";
     public const string Plan = "--plan";
     public const string DryRun = "--dry-run";
-    public const int DefaultKeepDays = 30;
 
     private static readonly string[] PlanSync = ["plan", "sync"];
     private static readonly string[] All = ["plan", "sync", "verify", "stats", "serve", "prune"];
@@ -53,18 +52,18 @@ internal static class CliOptions
         new("--formula", EnvVars.FormulaNames, "NAME[,NAME]", "Only these formulae (default: all with bottles).", PlanSync),
         new("--force", EnvVars.ForceDownload, null, "Download even bottles the hash file already has with the same sha256.", PlanSync),
         new("--include-disabled", EnvVars.IncludeDisabled, null, "Also mirror formulae Homebrew has disabled.", PlanSync),
-        new("--concurrency", EnvVars.MaxConcurrentDownloads, "N", $"Downloads at once, 1..{SyncSettingsValidator.MaxConcurrency} (default {SyncSettings.DefaultConcurrency}); size requests run at twice that, at most 64.", ["plan", "sync", "verify", "stats"]),
-        new("--retries", EnvVars.RetryAttempts, "N", $"Retries after a transient failure, 0..{SyncSettingsValidator.MaxRetryAttempts} (default 3).", PlanSync),
-        new("--retry-delay", EnvVars.RetryDelaySeconds, "SECONDS", "Base of the exponential, jittered backoff (default 2).", PlanSync),
-        new("--timeout", EnvVars.DownloadTimeoutSeconds, "SECONDS", "Limit for one attempt at one bottle (default 300).", PlanSync),
+        From(Settings.MaxConcurrentDownloads, ["plan", "sync", "verify", "stats"]),
+        From(Settings.RetryAttempts, PlanSync),
+        From(Settings.RetryDelaySeconds, PlanSync),
+        From(Settings.DownloadTimeoutSeconds, PlanSync),
         new("--registry-hosts", EnvVars.RegistryHosts, "HOST[,HOST]", $"Hosts that get the registry token (default {string.Join(",", SyncSettings.DefaultRegistryHosts)}); any other host gets no Authorization, and plain http gets it only on loopback.", PlanSync),
-        new("--max-index-mb", EnvVars.MaxImageIndexMb, "N", $"Largest image index read, 1..{SyncSettingsValidator.MaxImageIndexMbLimit} MiB (default {SyncSettings.DefaultMaxImageIndexMb}); a larger one is not kept.", PlanSync),
-        new("--max-api-file-mb", EnvVars.MaxApiFileMb, "N", $"Largest Homebrew API file read, 1..{SyncSettingsValidator.MaxApiFileMbLimit} MiB (default {SyncSettings.DefaultMaxApiFileMb}); a larger one is not published.", PlanSync),
-        new("--max-bottle-gb", EnvVars.MaxBottleSizeGb, "GB", $"Largest bottle body when neither the image index nor Content-Length announces its size (default {SyncSettings.DefaultMaxBottleSizeGb}); a body past its announced size always fails that bottle.", ["sync"]),
-        new("--batch-size", EnvVars.BatchSize, "N", "Write the hash file every N stored bottles (default 50).", ["sync"]),
+        From(Settings.MaxImageIndexMb, PlanSync),
+        From(Settings.MaxApiFileMb, PlanSync),
+        From(Settings.MaxBottleSizeGb, ["sync"]),
+        From(Settings.BatchSize, ["sync"]),
         new(Plan, null, "KEY|s3://BUCKET/KEY", "Execute a saved plan (the orchestrator's plans/...) instead of planning; the ECS task runs this.", ["sync"]),
         new("--rebuild-hash", EnvVars.ForceRebuildHash, null, "Rebuild the hash file from the S3 objects' metadata first (the old one is kept as bottles_hash.json.backup-<time>).", ["sync"]),
-        new("--keep-days", EnvVars.PruneKeepDays, "N", $"prune: keep superseded bottles downloaded within the last N days (default {DefaultKeepDays}).", ["prune"]),
+        From(Settings.PruneKeepDays, ["prune"]),
         new(DryRun, null, null, "prune: list what would be removed, with sizes; change nothing.", ["prune"]),
         new(Deep, null, null, "Re-hash every object's bytes, not only compare the sha256 recorded at upload (S3).", ["verify"]),
         new("--no-api", EnvVars.MirrorApi, null, "Do not mirror Homebrew's signed API files (internal/packages.<tag>.jws.json).", PlanSync) { FlagValue = "false" },
@@ -75,14 +74,14 @@ internal static class CliOptions
         new("--date", EnvVars.SyncDate, "YYYY-MM-DD", "Folder date for new bottles (default: today, UTC).", PlanSync),
         new("--slack-webhook", EnvVars.SlackWebhookUrl, "URL", $"Slack incoming webhook for the run's messages (or the secret named by {EnvVars.SlackWebhookSecretName}).", ["sync"]),
         new("--environment", EnvVars.Environment, "NAME", "Environment named in messages and metrics (default local).", ["sync"]),
-        new("--progress-interval", EnvVars.ProgressUpdateInterval, "SECONDS", "Slack progress update every SECONDS during a sync (default 300).", ["sync"]),
+        From(Settings.ProgressUpdateInterval, ["sync"]),
         new("--metrics", EnvVars.EmitMetrics, null, "Write the run's CloudWatch metrics (one Embedded Metric Format line) to standard error.", ["sync"]),
         new("--listen", EnvVars.ServeListenUrl, "URL", $"Where serve listens (default {HomebrewSync.Cli.Commands.ServeCommand.DefaultListen}; port 0 picks a free one).", ["serve"]),
         new("--mirror-url", EnvVars.MirrorUrl, "URL", "Where clients reach the mirror (a DNS name, a proxy in front): serve prints it in the export lines, sync names it in Slack's \"complete\".", ["serve", "sync"]),
         new("--allow", EnvVars.ServeAllowedCidrs, "CIDR[,CIDR]", "Only these clients may use serve (default: any).", ["serve"]),
         new("--token-file", EnvVars.ServeTokenFile, "FILE", "Lines NAME TOKEN: image indexes and blobs then need a listed token (brew: HOMEBREW_ARTIFACT_DOMAIN with HOMEBREW_DOCKER_REGISTRY_TOKEN); re-read when it changes.", ["serve"]),
         new("--proxy", EnvVars.ServeProxy, null, "Send S3 bottles through serve instead of redirecting to short-lived presigned links.", ["serve"]),
-        new("--refresh", EnvVars.ServeRefreshSeconds, "SECONDS", "How often serve checks the hash file for a newer version (default 10).", ["serve"]),
+        From(Settings.ServeRefreshSeconds, ["serve"]),
         new(Json, null, null, "Machine-readable JSON on standard output.", ["plan", "sync", "verify", "stats", "prune"]),
         new(NoProgress, null, null, "Plain log lines even on a terminal.", ["sync"]),
     ];
@@ -92,6 +91,11 @@ internal static class CliOptions
     [
         (EnvVars.RegistryToken, $"Bearer token for the registry (default {SyncSettings.DefaultRegistryToken}, ghcr.io's anonymous token); sent only to {EnvVars.RegistryHosts}."),
     ];
+
+    /// <summary>The option of a setting: its name, variable, value name and help, as the setting defines them.</summary>
+    private static OptionSpec From<T>(Setting<T> setting, string[] commands)
+        where T : struct, System.Numerics.INumber<T> =>
+        new(setting.Option ?? throw new ArgumentException($"{setting.EnvVar} has no option", nameof(setting)), setting.EnvVar, setting.ValueName, setting.HelpText, commands);
 
     public static ParsedArgs Parse(IReadOnlyList<string> args, List<string> errors)
     {
@@ -211,13 +215,13 @@ internal static class CliOptions
         sb.AppendLine($"  {EnvVars.TempDir,-26} Where downloads for an S3 store are staged and verified before upload (also TEMP_STORAGE_PATH, EFS_MOUNT_PATH).");
         sb.AppendLine($"  {EnvVars.S3BucketName,-26} Another name for {EnvVars.Store}=s3://BUCKET (the deployed hosts are given it); with both set, they must agree.");
         sb.AppendLine($"  {EnvVars.TimeBudgetSeconds,-26} Stop starting bottles that might not finish within this many seconds (a Lambda worker); unset for no limit.");
-        sb.AppendLine($"  {EnvVars.MaxDownloadSizeGb,-26} Refuse a plan larger than this many GB before downloading anything.");
+        sb.AppendLine($"  {EnvVars.MaxDownloadSizeGb,-26} {Settings.MaxDownloadSizeGb.HelpText}");
         sb.AppendLine($"  {EnvVars.WorkerStagingLimitMb,-26} At most this many MB of bottles staged at once (a Lambda worker's /tmp); a bottle waits until it fits, one larger fails. Unset for no limit.");
-        sb.AppendLine($"  {EnvVars.StoreLeaseSeconds,-26} How long a command's lease on the store lasts unless renewed, {SyncSettingsValidator.MinLeaseDuration.TotalSeconds:0}..{SyncSettingsValidator.MaxLeaseDuration.TotalSeconds:0} (default {new SyncSettings().LeaseDuration.TotalSeconds:0}): a crashed command's hold ends after it.");
+        sb.AppendLine($"  {EnvVars.StoreLeaseSeconds,-26} {Settings.StoreLeaseSeconds.HelpText}");
         sb.AppendLine($"  {EnvVars.SlackWebhookSecretName,-26} Secrets Manager secret holding the Slack webhook URL (read through SSM; a URL or JSON with \"url\").");
         sb.AppendLine($"  {EnvVars.ServeTokenSecretName,-26} serve: a Secrets Manager secret holding the token file instead of {EnvVars.ServeTokenFile} (read through SSM).");
         sb.AppendLine($"  {EnvVars.SlackChannel + ", " + EnvVars.SlackUsername,-26} Channel and user name to post as (legacy webhooks).");
-        sb.AppendLine($"  {EnvVars.SlackMaxWaitSeconds,-26} Longest wait on Slack per message, retries included (default 20); then the sync goes on.");
+        sb.AppendLine($"  {EnvVars.SlackMaxWaitSeconds,-26} {Settings.SlackMaxWaitSeconds.HelpText}");
         sb.AppendLine($"  {EnvVars.ScheduleExpression,-26} Schedule named as \"Next sync\" in messages (default {NotificationSettings.DefaultSchedule}; {NotificationSettings.NoSchedule} for none).");
         sb.AppendLine($"  {EnvVars.SyncMethod + ", " + EnvVars.SyncTrigger,-26} \"Sync Method\" and \"Trigger\" in messages (default Local, Manual); the method, lower-cased, is also the metrics' SyncType.");
         sb.AppendLine($"  {"AWS_REGION, AWS_PROFILE, ...",-26} S3 credentials and region come from the AWS SDK's default chain.");

@@ -17,10 +17,10 @@ public static class ServeSettings
         {
             reader.AddError(e);
         }
-        var refresh = reader.Seconds(EnvVars.ServeRefreshSeconds, ServeOptions.DefaultRefresh);
-        if (refresh < TimeSpan.Zero || refresh > TimeSpan.FromHours(1))
+        var refresh = reader.Seconds(Settings.ServeRefreshSeconds);
+        if (Settings.ServeRefreshSeconds.Check(refresh.TotalSeconds) is { } error)
         {
-            reader.AddError($"{EnvVars.ServeRefreshSeconds}: must be within 0..3600 seconds");
+            reader.AddError(error);
         }
         var tokenFile = reader.Raw(EnvVars.ServeTokenFile);
         var tokenSecret = reader.Raw(EnvVars.ServeTokenSecretName);

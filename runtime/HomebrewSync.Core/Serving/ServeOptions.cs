@@ -22,7 +22,7 @@ public sealed record ServeOptions(
     public bool NeedsTokens => TokenFile is not null || TokenSecretName is not null;
 
     public static readonly TimeSpan DefaultLinkLifetime = TimeSpan.FromMinutes(5);
-    public static readonly TimeSpan DefaultRefresh = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultRefresh = TimeSpan.FromSeconds(Contracts.Settings.ServeRefreshSeconds.Default!.Value);
 
     public bool Allows(IPAddress? client)
     {
