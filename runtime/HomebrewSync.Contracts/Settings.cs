@@ -93,7 +93,7 @@ public static class Settings
     /// <summary>The ECS task's progress messages; a deployment keeps to 10 s..1 day.</summary>
     public static readonly Setting<double> ProgressUpdateInterval = new(EnvVars.ProgressUpdateInterval, 1, null)
     {
-        Default = 300, Unit = "s", Option = "--progress-interval", ValueName = "SECONDS",
+        Default = 300, Unit = "seconds", Option = "--progress-interval", ValueName = "SECONDS",
         ConfigKey = "progress_update_interval_seconds", FromConfig = c => c.ProgressUpdateIntervalSeconds, ConfigMin = 10, ConfigMax = 86_400,
         Help = "Slack progress update every SECONDS during a sync (default {default}).",
     };

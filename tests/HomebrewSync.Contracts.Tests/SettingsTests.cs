@@ -38,7 +38,8 @@ public sealed class SettingsTests
         // A deployment keeps to a narrower band where the runtime's is wider (a Lambda's 900 s).
         Assert.Null(Settings.DownloadTimeoutSeconds.CheckConfig(new DeploymentConfig { DownloadTimeoutSeconds = 1000 }));
         Assert.Equal("worker_download_timeout_seconds: 1000 s is outside (0..900] s", Settings.WorkerDownloadTimeoutSeconds.CheckConfig(new DeploymentConfig { WorkerDownloadTimeoutSeconds = 1000 }));
-        Assert.Equal("progress_update_interval_seconds: 5 s is outside 10..86400 s", Settings.ProgressUpdateInterval.CheckConfig(new DeploymentConfig { ProgressUpdateIntervalSeconds = 5 }));
+        Assert.Equal("progress_update_interval_seconds: 5 seconds is outside 10..86400 seconds", Settings.ProgressUpdateInterval.CheckConfig(new DeploymentConfig { ProgressUpdateIntervalSeconds = 5 }));
+        Assert.Equal("PROGRESS_UPDATE_INTERVAL: 0.5 must be 1 or more seconds", Settings.ProgressUpdateInterval.Check(0.5));
     }
 
     [Fact]
