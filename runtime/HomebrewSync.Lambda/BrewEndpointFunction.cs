@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using HomebrewSync.Contracts;
 using HomebrewSync.Contracts.StateMachine;
+using HomebrewSync.Core.Pipeline;
 using HomebrewSync.Core.Serving;
 using HomebrewSync.Hosting;
 
@@ -14,6 +15,9 @@ namespace HomebrewSync.Lambda;
 /// with a 302 to a short-lived presigned S3 GET (a function answers at most <see cref="ResponseLimit"/>), documents
 /// inline up to <see cref="InlineLimit"/> and as links above it. An inline text document goes as text when its
 /// JSON-escaped form fits the response, else base64. One access-log line per request.
+/// On a miss it pulls in-process when SERVE_PULL_THROUGH is set in its environment (the same <see cref="PullThrough"/> as
+/// <c>serve --pull-through</c>, its time limit held under the function's TIME_BUDGET_SECONDS, and its role must be able to
+/// write the bucket); the deployed stacks do not set it, so there a miss is a 404 and brew goes to ghcr.io (README).
 /// </summary>
 public sealed class BrewEndpointFunction
 {
@@ -113,8 +117,12 @@ public sealed class BrewEndpointFunction
             Services = services;
             // Lives as long as the container: the SSM client and the cached list are reused by every invocation.
             Tokens = ServeTokenSources.Open(options, host, services.Services.Time, w => services.Log.Write("WARN " + w));
-            Mirror = new(services.Services.Store, services.Services.Store, options, services.Services.Time, Tokens.Tokens);
+            Pull = options.PullThrough is { } pulls ? new PullThrough(services.Services.Context, pulls, services.Log) : null;
+            Mirror = new(services.Services.Store, services.Services.Store, options, services.Services.Time, Tokens.Tokens, Pull);
         }
+
+        /// <summary>Pull-through, when the function's environment turns it on; lives as long as the container (its catalog and single-flight map).</summary>
+        public PullThrough? Pull { get; }
 
         public LambdaServices Services { get; }
         public ServeTokenSources Tokens { get; }
@@ -130,6 +138,11 @@ public sealed class BrewEndpointFunction
                 throw new SettingsException(reader.Errors.ToArray());
             }
             var services = await HandlerSupport.Shared.GetAsync();
+            if (options.PullThrough is { } pulls && services.Services.Settings.Sync.TimeBudget is { } budget && pulls.TimeLimit >= budget)
+            {
+                // A pull cut off by the function's own timeout would answer nothing at all: it must end (502) before.
+                throw new SettingsException([$"{EnvVars.ServePullTimeoutSeconds}: {pulls.TimeLimit.TotalSeconds:0} s must be less than {EnvVars.TimeBudgetSeconds} ({budget.TotalSeconds:0} s)"]);
+            }
             return new Endpoint(services, options, services.Services.Settings);
         }
     }
