@@ -16,7 +16,7 @@ namespace HomebrewSync.Lambda;
 /// inline up to <see cref="InlineLimit"/> and as links above it. An inline text document goes as text when its
 /// JSON-escaped form fits the response, else base64. One access-log line per request.
 /// On a miss it pulls in-process when SERVE_PULL_THROUGH is set in its environment (the same <see cref="PullThrough"/> as
-/// <c>serve --pull-through</c>, its time limit held under the function's TIME_BUDGET_SECONDS, and its role must be able to
+/// <c>serve --pull-through</c>, its time limit held under the function's TIME_BUDGET_SECONDS, which it then needs; its role must be able to
 /// write the bucket); the deployed stacks do not set it, so there a miss is a 404 and brew goes to ghcr.io (README).
 /// </summary>
 public sealed class BrewEndpointFunction
@@ -128,6 +128,15 @@ public sealed class BrewEndpointFunction
         public ServeTokenSources Tokens { get; }
         public MirrorEndpoint Mirror { get; }
 
+        /// <summary>Why pull-through cannot run on this function: a pull cut off by the function's own timeout would answer nothing at all, so it must end (a 502) before.</summary>
+        private static string? PullProblem(PullThroughOptions? pull, TimeSpan? budget) => (pull, budget) switch
+        {
+            (null, _) => null,
+            (_, null) => $"{EnvVars.TimeBudgetSeconds}: required with {EnvVars.ServePullThrough} on a function (its timeout less a margin), with {EnvVars.ServePullTimeoutSeconds} below it",
+            ({ } p, { } b) when p.TimeLimit >= b => $"{EnvVars.ServePullTimeoutSeconds}: {p.TimeLimit.TotalSeconds:0} s must be less than {EnvVars.TimeBudgetSeconds} ({b.TotalSeconds:0} s)",
+            _ => null,
+        };
+
         /// <summary>The serve settings from the function's environment (all their errors at once), then the container's shared services.</summary>
         public static async Task<Endpoint> CreateAsync(IReadOnlyDictionary<string, string?> environment)
         {
@@ -138,10 +147,9 @@ public sealed class BrewEndpointFunction
                 throw new SettingsException(reader.Errors.ToArray());
             }
             var services = await HandlerSupport.Shared.GetAsync();
-            if (options.PullThrough is { } pulls && services.Services.Settings.Sync.TimeBudget is { } budget && pulls.TimeLimit >= budget)
+            if (PullProblem(options.PullThrough, services.Services.Settings.Sync.TimeBudget) is { } problem)
             {
-                // A pull cut off by the function's own timeout would answer nothing at all: it must end (502) before.
-                throw new SettingsException([$"{EnvVars.ServePullTimeoutSeconds}: {pulls.TimeLimit.TotalSeconds:0} s must be less than {EnvVars.TimeBudgetSeconds} ({budget.TotalSeconds:0} s)"]);
+                throw new SettingsException([problem]);
             }
             return new Endpoint(services, options, services.Services.Settings);
         }
