@@ -188,6 +188,18 @@ public sealed class ServePullThroughTests(S3ServerFixture fixture) : IAsyncLifet
         await LoggedAsync(serve, "\"user\":\"alice\"");
     }
 
+    [Fact]
+    public async Task PullLimitsOutOfRange_AreUsageErrors_AllListedAtOnce()
+    {
+        var run = await CliHarness.RunAsync(_h.Environment(), "serve", "--listen", "http://127.0.0.1:0", "--pull-through",
+            "--pull-timeout", "0", "--pull-concurrency", "65", "--pull-catalog-refresh", "-1");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("SERVE_PULL_TIMEOUT_SECONDS: must be within 1..3600 seconds", run.Error, StringComparison.Ordinal);
+        Assert.Contains("SERVE_PULL_CONCURRENCY: 65 must be within 1..64", run.Error, StringComparison.Ordinal);
+        Assert.Contains("SERVE_PULL_CATALOG_REFRESH_SECONDS: must be within 0..86400 seconds", run.Error, StringComparison.Ordinal);
+    }
+
     /// <summary>Each access-log line is written once its response has gone out: waited for, not assumed.</summary>
     private static Task LoggedAsync(ServeProcess serve, string text) =>
         CliHarness.UntilAsync(() => serve.Error.Contains(text, StringComparison.Ordinal), $"serve logged {text}");
