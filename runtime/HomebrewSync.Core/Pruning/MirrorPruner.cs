@@ -16,7 +16,7 @@ namespace HomebrewSync.Core.Pruning;
 /// ones that are missing. The hash file itself, plans and status documents and API files are never touched, nor is a
 /// bottle a published API file still names.
 /// </summary>
-public static class MirrorPruner
+internal static class MirrorPruner
 {
     /// <summary>Objects no entry names are removed only when older than this: a sync in progress stores a bottle before its checkpoint lists it.</summary>
     public static readonly TimeSpan UnlistedGrace = TimeSpan.FromDays(1);
