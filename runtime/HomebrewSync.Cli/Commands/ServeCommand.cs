@@ -150,7 +150,8 @@ internal static class ServeCommand
         }
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await app.StopAsync(stop.Token);
-        console.Error.WriteLine("Stopped.");
+        console.Error.WriteLine(pull is null ? "Stopped." : $"Stopped. Pull-through: {pull.Counters.Pulled:N0} pulled, {pull.Counters.Failed:N0} failed, "
+            + $"{pull.Counters.Joined:N0} requests answered by another's transfer, {pull.Counters.NotInCatalog:N0} not in the catalog.");
         return ExitCodes.Success;
     }
 

@@ -42,15 +42,15 @@ public sealed class PullThrough : IBottlePuller, IDisposable
 
     public PullCounters Counters { get; } = new();
 
-    public Task<PullOutcome> PullBlobAsync(string image, string sha256, CancellationToken cancellationToken) =>
+    Task<PullOutcome> IBottlePuller.PullBlobAsync(string image, string sha256, CancellationToken cancellationToken) =>
         PullAsync(c => c.ByDigest.TryGetValue((image, sha256), out var v) ? Bottles(v, v.Bottles.Where(b => b.File.Sha256 == sha256).ToArray()) : null,
             $"the current catalog names no bottle sha256:{sha256} of {image} for this mirror's tags ({string.Join(", ", _context.Settings.TargetPlatforms)})", cancellationToken);
 
-    public Task<PullOutcome> PullFileAsync(string fileName, CancellationToken cancellationToken) =>
+    Task<PullOutcome> IBottlePuller.PullFileAsync(string fileName, CancellationToken cancellationToken) =>
         PullAsync(c => c.ByFileName.TryGetValue(fileName, out var found) ? Bottles(found.Version, [found.Bottle]) : null,
             $"the current catalog names no bottle {fileName} for this mirror's tags ({string.Join(", ", _context.Settings.TargetPlatforms)})", cancellationToken);
 
-    public Task<PullOutcome> PullImageIndexAsync(string image, string reference, CancellationToken cancellationToken) =>
+    Task<PullOutcome> IBottlePuller.PullImageIndexAsync(string image, string reference, CancellationToken cancellationToken) =>
         PullAsync(c => c.ByReference.TryGetValue((image, reference), out var v) ? new Job("index:" + BottleNaming.IndexKey(v.Formula.Name, reference), v, []) : null,
             $"the current catalog names no {image} {reference} with a bottle for this mirror's tags ({string.Join(", ", _context.Settings.TargetPlatforms)})", cancellationToken);
 

@@ -4,7 +4,7 @@ namespace HomebrewSync.Core.Serving;
 /// Pull-through as the endpoint sees it: on a miss, what the current catalog names for the mirror's tags is fetched from
 /// upstream once, verified, stored and recorded as a sync would, and its store key handed back to be served.
 /// </summary>
-public interface IBottlePuller
+internal interface IBottlePuller
 {
     PullCounters Counters { get; }
 

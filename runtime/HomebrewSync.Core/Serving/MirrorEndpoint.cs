@@ -40,7 +40,13 @@ public sealed partial class MirrorEndpoint
 
     /// <param name="tokens">The token list when the mirror needs tokens; null for none.</param>
     /// <param name="puller">Pull-through, when on; null for none (a miss is a 404).</param>
-    public MirrorEndpoint(IHashFileStore hashFile, IStoreReader reader, ServeOptions options, TimeProvider time, ServeTokenFile? tokens = null, IBottlePuller? puller = null)
+    public MirrorEndpoint(IHashFileStore hashFile, IStoreReader reader, ServeOptions options, TimeProvider time, ServeTokenFile? tokens = null, Pipeline.PullThrough? puller = null)
+        : this(hashFile, reader, options, time, tokens, (IBottlePuller?)puller)
+    {
+    }
+
+    /// <summary>The same, over any <see cref="IBottlePuller"/> (tests give an in-memory one).</summary>
+    internal MirrorEndpoint(IHashFileStore hashFile, IStoreReader reader, ServeOptions options, TimeProvider time, ServeTokenFile? tokens, IBottlePuller? puller)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);

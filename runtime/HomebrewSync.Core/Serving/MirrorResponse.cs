@@ -18,10 +18,10 @@ public sealed record MirrorResponse(int Status, IReadOnlyDictionary<string, stri
     public string? User { get; init; }
 
     /// <summary>What pull-through did for this request (a miss it fetched, joined, refused or failed); null when it was not asked.</summary>
-    public PullOutcome? Pull { get; init; }
+    internal PullOutcome? Pull { get; init; }
 
     /// <summary>Pull-through's running totals, for the access log; null without pull-through.</summary>
-    public PullCounters? PullTotals { get; init; }
+    internal PullCounters? PullTotals { get; init; }
 
     public static MirrorResponse Text(int status, string text, IReadOnlyDictionary<string, string>? headers = null)
     {

@@ -28,15 +28,15 @@ public sealed class PullCounters
     /// <summary>Transfers under way now.</summary>
     public long InFlight => Interlocked.Read(ref _inFlight);
 
-    public void AddPulled() => Interlocked.Increment(ref _pulled);
+    internal void AddPulled() => Interlocked.Increment(ref _pulled);
 
-    public void AddFailed() => Interlocked.Increment(ref _failed);
+    internal void AddFailed() => Interlocked.Increment(ref _failed);
 
-    public void AddJoined() => Interlocked.Increment(ref _joined);
+    internal void AddJoined() => Interlocked.Increment(ref _joined);
 
-    public void AddNotInCatalog() => Interlocked.Increment(ref _notInCatalog);
+    internal void AddNotInCatalog() => Interlocked.Increment(ref _notInCatalog);
 
-    public void Started() => Interlocked.Increment(ref _inFlight);
+    internal void Started() => Interlocked.Increment(ref _inFlight);
 
-    public void Ended() => Interlocked.Decrement(ref _inFlight);
+    internal void Ended() => Interlocked.Decrement(ref _inFlight);
 }

@@ -1,7 +1,7 @@
 namespace HomebrewSync.Core.Serving;
 
 /// <summary>What a pull came to: the store key to answer from (and the bottle's sha256), or why there is none.</summary>
-public sealed record PullOutcome(PullStatus Status, string? Key = null, string? Sha256 = null, string? Reason = null)
+internal sealed record PullOutcome(PullStatus Status, string? Key = null, string? Sha256 = null, string? Reason = null)
 {
     public static PullOutcome Failed(string reason) => new(PullStatus.Failed, Reason: reason);
 

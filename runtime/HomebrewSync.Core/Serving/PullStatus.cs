@@ -1,7 +1,7 @@
 namespace HomebrewSync.Core.Serving;
 
 /// <summary>How a request that met a miss was answered by pull-through.</summary>
-public enum PullStatus
+internal enum PullStatus
 {
     /// <summary>Fetched, verified and stored by a transfer this request started.</summary>
     Pulled,

@@ -12,6 +12,4 @@ public sealed record PullThroughOptions(TimeSpan TimeLimit, int MaxConcurrent, T
     public const int MaxConcurrentLimit = 64;
     public static readonly TimeSpan DefaultCatalogRefresh = TimeSpan.FromMinutes(10);
     public static readonly TimeSpan MaxCatalogRefresh = TimeSpan.FromDays(1);
-
-    public static readonly PullThroughOptions Default = new(DefaultTimeLimit, DefaultMaxConcurrent, DefaultCatalogRefresh);
 }
