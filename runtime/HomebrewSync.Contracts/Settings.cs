@@ -68,7 +68,7 @@ public static class Settings
     public static readonly Setting<double> MaxBottleSizeGb = new(EnvVars.MaxBottleSizeGb, 0, 1024)
     {
         Default = 10, MinExclusive = true, Unit = "GB", Option = "--max-bottle-gb", ValueName = "GB",
-        Help = "Largest bottle body, {range} GB (default {default}), when neither the image index nor Content-Length announces its size; a body past its announced size always fails that bottle.",
+        Help = "Largest bottle body, {range} GB (default {default}), when neither the image index nor Content-Length announces its size; a body past its announced size always fails that bottle; serve --pull-through also refuses a bottle announced larger.",
     };
 
     /// <summary>No default: unset, a plan of any size runs.</summary>
