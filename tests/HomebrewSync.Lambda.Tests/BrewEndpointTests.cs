@@ -20,6 +20,7 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
     private byte[] _packages = null!;
     private FakeHomebrewServer _homebrew = null!;
     private FakeFormula[] _formulae = null!;
+    private FakeFormula _ruby = null!;
     private Dictionary<string, string?> _env = null!;
 
     public async Task InitializeAsync()
@@ -32,6 +33,9 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
             new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle("all", 900).Build(),
         ];
         _homebrew = await FakeHomebrewServer.StartAsync(_formulae);
+        _ruby = new FormulaBuilder("portable-ruby").WithVersion("4.0.6").WithBottle("arm64_big_sur", 2100).WithBottle("catalina", 2200)
+            .WithBottle("arm64_linux", 2300).WithBottle("x86_64_linux", 2400).Build();
+        _homebrew.SetRegistryImages([_ruby]);
         _packages = _signer.Sign(ApiSigner.PackagesPayload(_formulae, "arm64_sonoma"));
         _homebrew.SetApiFile("internal/packages.arm64_sonoma.jws.json", _packages);
         var bucket = await fixture.Server.CreateBucketAsync();
@@ -104,6 +108,22 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
         }
         Assert.Contains("\"status\":302", _log.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("X-Amz-Signature", _log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VendorInstallOfPortableRuby_BothDomains_GetsTheRightBytes()
+    {
+        var (brew, services) = await ClientAsync();
+        using var _ = services;
+        using var __ = brew;
+        var domain = new Uri("https://abc123.lambda-url.us-east-1.on.aws/");
+
+        foreach (var (tag, blob) in _ruby.Bottles)
+        {
+            Assert.All(await brew.VendorInstallAsync(domain, domain, "4.0.6", tag, blob.Sha256), r => Assert.Equal((HttpStatusCode.OK, true), (r.Status, r.Verified)));
+            Assert.All(await brew.VendorInstallAsync(new Uri(domain, "/v2"), domain, "4.0.6", tag, blob.Sha256), r => Assert.Equal((HttpStatusCode.OK, true), (r.Status, r.Verified)));
+        }
+        Assert.All(await brew.VendorInstallAsync(domain, domain, "4.0.5", "catalina", new string('d', 64)), r => Assert.Equal(HttpStatusCode.NotFound, r.Status));
     }
 
     [Fact]

@@ -89,10 +89,11 @@ public static class SlackMessages
     /// <param name="location">Where this sync's bottles went (<c>s3://bucket/2025-07-21/</c>, or a folder).</param>
     /// <param name="byTarget">The mirror's stored bottles by target tag after the run (what <c>stats</c> shows), one line each.</param>
     /// <param name="requestedBy">Who asked for the run, and its <paramref name="priority"/>, as in "started".</param>
+    /// <param name="portableRuby">What the mirror holds of brew's portable Ruby (<see cref="PortableRuby.PortableRubyImage.Describe"/>), its own line.</param>
     public static SlackMessage Complete(
         NotificationSettings n, string syncDate, int newBottles, int skipped, long bytes, TimeSpan duration,
         string location, IReadOnlyList<PlannedBottle> stored, DateTimeOffset now,
-        IReadOnlyList<TargetCoverage>? byTarget = null, string? requestedBy = null, string? priority = null)
+        IReadOnlyList<TargetCoverage>? byTarget = null, string? requestedBy = null, string? priority = null, string? portableRuby = null)
     {
         ArgumentNullException.ThrowIfNull(n);
         ArgumentNullException.ThrowIfNull(stored);
@@ -124,6 +125,10 @@ public static class SlackMessages
         if (byTarget is { Count: > 0 })
         {
             blocks.Add(new TextBlock("*Mirror by Target Tag:*\n" + string.Join("\n", byTarget.Select(t => $"• {t.Target}: {t.Describe(c => Humanize.Count(c), "`all`")}"))));
+        }
+        if (portableRuby is not null)
+        {
+            blocks.Add(new TextBlock($"*Portable Ruby:* {portableRuby}"));
         }
         if (n.MirrorUrl is { } mirror)
         {

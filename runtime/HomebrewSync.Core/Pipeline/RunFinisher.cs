@@ -31,6 +31,10 @@ internal sealed class RunFinisher(SyncContext context)
         }
         // The hash file as it now is: what the API files are checked against and the messages count.
         mirror ??= (await context.Ports.HashFile.ReadHashFileAsync(cancellationToken))?.HashFile;
+        if (outcome.Plan.PortableRuby.Count > 0)
+        {
+            await PortableRuby.PortableRubyNamed.WriteAsync(context.Ports.Documents, outcome.Plan.PortableRuby, cancellationToken);
+        }
         if (context.Api is { } api && outcome.Plan.ApiFiles.Count > 0)
         {
             // A bottle whose image index is missing is not installable from the mirror either: it holds its tags' API files back like a failed one.
@@ -53,7 +57,8 @@ internal sealed class RunFinisher(SyncContext context)
         var (n, time, plan) = (context.NotificationSettings, context.Time, outcome.Plan);
         var byTarget = mirror is null ? null : MirrorCoverage.Of(mirror, context.Settings.TargetPlatforms);
         await context.Notifications.For(null, plan).FinishedAsync(plan, outcome.Stored, outcome.Failed, outcome.BytesTransferred, outcome.Duration,
-            context.Ports.Bottles.Location, outcome.Api.Where(a => a.IsProblem).ToArray(), byTarget, outcome.IndexesNotKept, cancellationToken);
+            context.Ports.Bottles.Location, outcome.Api.Where(a => a.IsProblem).ToArray(), byTarget, outcome.IndexesNotKept, cancellationToken,
+            mirror is null ? null : PortableRuby.PortableRubyImage.Describe(mirror, Formatting.Humanize.Bytes));
         if (n.EmitMetrics)
         {
             await display.MetricsLog.WriteLineAsync(EmfMetrics.ForRun(n.Environment, plan.SyncDate, n.SyncMethod.ToLowerInvariant(), outcome.Stored.Count,

@@ -49,6 +49,10 @@ public sealed class SyncContext
     /// <summary>Homebrew's API files, when mirrored.</summary>
     internal ApiMirror? Api { get; }
 
+    /// <summary>The portable Ruby versions the mirrored brew names (none when brew's repository is not mirrored here).</summary>
+    internal Task<IReadOnlyCollection<string>> NamedPortableRubyAsync(ISyncObserver observer, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyCollection<string>>([]);
+
     /// <summary>When a host with a time budget must stop; null without one.</summary>
     internal DateTimeOffset? Deadline() => Settings.TimeBudget is { } budget ? Time.GetUtcNow() + budget : null;
 
