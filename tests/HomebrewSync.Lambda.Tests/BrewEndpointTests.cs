@@ -127,6 +127,49 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BrewGitDumbHttpSequence_GetsTheMirroredRepository_ReadOnlyAndOnlyWhatTheGrammarNames()
+    {
+        using var upstream = await GitRepo.CreateAsync();
+        await upstream.CommitAsync("Homebrew 4.6.0", new Dictionary<string, string>(GitRepo.PortableRubyFiles("4.0.6", _ruby.Bottles.ToDictionary(b => b.Key, b => b.Value.Sha256)))
+        {
+            ["README.md"] = "brew\n",
+        }, tag: "4.6.0");
+        var sync = await CliProcess.RunAsync(new Dictionary<string, string?>(_env) { [EnvVars.BrewGitRemoteUrl] = upstream.Url }, "sync");
+        Assert.True(sync.ExitCode == 0, sync.Error);
+        var (brew, services) = await ClientAsync();
+        using var _ = services;
+        using var __ = brew;
+        var domain = new Uri("https://abc123.lambda-url.us-east-1.on.aws/");
+        async Task<(HttpStatusCode Status, byte[] Body)> GetAsync(string path)
+        {
+            using var response = await brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(domain, path)));
+            return (response.StatusCode, await response.Content.ReadAsByteArrayAsync());
+        }
+
+        // What git's dumb HTTP client asks, in its order: the refs (a smart probe first), HEAD, the pack list, each index and pack.
+        var refs = await GetAsync("/brew.git/info/refs?service=git-upload-pack");
+        Assert.Equal(HttpStatusCode.OK, refs.Status);
+        var master = (await GitRepo.RunAsync(upstream.Bare, "rev-parse", "refs/heads/master")).Trim();
+        Assert.Contains($"{master}\trefs/heads/master", Encoding.UTF8.GetString(refs.Body), StringComparison.Ordinal);
+        Assert.Contains("refs/tags/4.6.0", Encoding.UTF8.GetString(refs.Body), StringComparison.Ordinal);
+        Assert.Equal("ref: refs/heads/master\n", Encoding.UTF8.GetString((await GetAsync("/brew.git/HEAD")).Body));
+        var packs = Encoding.UTF8.GetString((await GetAsync("/brew.git/objects/info/packs")).Body).Split('\n').Where(l => l.StartsWith("P ", StringComparison.Ordinal)).Select(l => l[2..]).ToArray();
+        Assert.NotEmpty(packs);
+        foreach (var pack in packs)
+        {
+            var idx = await GetAsync("/brew.git/objects/pack/" + pack.Replace(".pack", ".idx", StringComparison.Ordinal));
+            Assert.Equal(HttpStatusCode.OK, idx.Status);
+            var body = await GetAsync("/brew.git/objects/pack/" + pack);
+            Assert.Equal(HttpStatusCode.OK, body.Status);
+            Assert.Equal("PACK"u8.ToArray(), body.Body[..4]);
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync("/brew.git/config")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync($"/brew.git/objects/{master[..2]}/{master[2..]}")).Status);
+        using var post = await brew.SendAsync(new HttpRequestMessage(HttpMethod.Post, new Uri(domain, "/brew.git/git-upload-pack")));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);
+    }
+
+    [Fact]
     public async Task ApiFile_IsServedWithTheMirrorsTime_And304OnIfModifiedSince()
     {
         var (brew, services) = await ClientAsync();

@@ -184,10 +184,11 @@ public static class SlackMessages
 
     /// <param name="apiNotes">API files not brought up to date, each with why.</param>
     /// <param name="requestedBy">Who asked for the run, and its <paramref name="priority"/>: a context line at the end when given.</param>
+    /// <param name="brewGitNote">Why the mirror of brew's repository was not brought up to date, when it was not.</param>
     /// <param name="indexNotes">Image indexes the mirror could not keep, each with why: brew cannot install those bottles from the mirror.</param>
     public static SlackMessage CompletedWithWarnings(
         NotificationSettings n, string syncDate, int succeeded, int total, TimeSpan duration, IReadOnlyList<BottleFailure> failures, IReadOnlyList<string>? apiNotes = null,
-        string? requestedBy = null, string? priority = null, IReadOnlyList<string>? indexNotes = null)
+        string? requestedBy = null, string? priority = null, IReadOnlyList<string>? indexNotes = null, string? brewGitNote = null)
     {
         ArgumentNullException.ThrowIfNull(n);
         ArgumentNullException.ThrowIfNull(failures);
@@ -217,6 +218,7 @@ public static class SlackMessages
             .. apiNotes is { Count: > 0 } notes
                 ? [new TextBlock("*API files not updated:*\n" + string.Join("\n", notes.Take(FailuresShown).Select(a => "• " + a)) + (notes.Count > FailuresShown ? $"\n• ... and {notes.Count - FailuresShown} more" : ""))]
                 : Array.Empty<SlackBlock>(),
+            .. brewGitNote is not null ? [new TextBlock($"*brew's git repository not updated (clients keep the brew they have):* {brewGitNote}")] : Array.Empty<SlackBlock>(),
             .. indexNotes is { Count: > 0 } missing
                 ? [new TextBlock("*Image indexes not kept (brew cannot install these bottles from the mirror; the next sync tries again):*\n"
                     + string.Join("\n", missing.Take(FailuresShown).Select(a => "• " + a)) + (missing.Count > FailuresShown ? $"\n• ... and {missing.Count - FailuresShown} more" : ""))]

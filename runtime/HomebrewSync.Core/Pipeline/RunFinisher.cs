@@ -47,8 +47,35 @@ internal sealed class RunFinisher(SyncContext context)
             }
             outcome = outcome with { Api = published };
         }
+        outcome = await BrewGitAsync(outcome, mirror, display.Observer, cancellationToken);
         await ReportAsync(outcome, mirror, display, cancellationToken);
         return outcome;
+    }
+
+    /// <summary>brew's repository last, once bottles, portable Ruby and API files are in: its refs name only what the mirror serves.</summary>
+    private async Task<SyncOutcome> BrewGitAsync(SyncOutcome outcome, HashFile? mirror, ISyncObserver observer, CancellationToken cancellationToken)
+    {
+        if (context.Settings.BrewGitRemote is not { } remote)
+        {
+            return outcome;
+        }
+        if (context.BrewGit is not { } git)
+        {
+            observer.Info($"warning: brew's git repository ({Contracts.UrlDisplay.Redact(remote)}) was not refreshed: this host has no git (the Lambda worker has none; the CLI and the ECS task refresh it)");
+            return outcome;
+        }
+        BrewGit.BrewGitResult result;
+        try
+        {
+            result = await git.PublishAsync(mirror, outcome.Api.Where(a => a.IsProblem).Select(a => a.Path).ToArray(), cancellationToken);
+        }
+        catch (BrewGit.GitCommandException ex)
+        {
+            result = new BrewGit.BrewGitResult(0, false, ex.Message);
+        }
+        observer.Info($"{(result.Problem is null ? "" : "warning: ")}brew.git ({git.Remote}): {result.PacksUploaded:N0} pack files uploaded, "
+            + (result.RefsPublished ? "refs published" : $"refs not published: {result.Problem}"));
+        return outcome with { BrewGit = result };
     }
 
     /// <summary>The final message (with the mirror's counts by target tag, what stats shows), the metrics and the run status.</summary>
@@ -57,8 +84,8 @@ internal sealed class RunFinisher(SyncContext context)
         var (n, time, plan) = (context.NotificationSettings, context.Time, outcome.Plan);
         var byTarget = mirror is null ? null : MirrorCoverage.Of(mirror, context.Settings.TargetPlatforms);
         await context.Notifications.For(null, plan).FinishedAsync(plan, outcome.Stored, outcome.Failed, outcome.BytesTransferred, outcome.Duration,
-            context.Ports.Bottles.Location, outcome.Api.Where(a => a.IsProblem).ToArray(), byTarget, outcome.IndexesNotKept, cancellationToken,
-            mirror is null ? null : PortableRuby.PortableRubyImage.Describe(mirror, Formatting.Humanize.Bytes));
+            context.Ports.Bottles.Location, outcome.Api.Where(a => a.IsProblem).ToArray(), byTarget,
+            outcome.IndexesNotKept, cancellationToken, mirror is null ? null : PortableRuby.PortableRubyImage.Describe(mirror, Formatting.Humanize.Bytes), outcome.BrewGit?.Problem);
         if (n.EmitMetrics)
         {
             await display.MetricsLog.WriteLineAsync(EmfMetrics.ForRun(n.Environment, plan.SyncDate, n.SyncMethod.ToLowerInvariant(), outcome.Stored.Count,

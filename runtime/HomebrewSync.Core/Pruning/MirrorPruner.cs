@@ -14,7 +14,8 @@ namespace HomebrewSync.Core.Pruning;
 /// formulae) that were downloaded more than <c>keepDays</c> ago, the image indexes of versions nothing keeps, and
 /// bottle objects no hash-file entry names (what a run interrupted between the two steps below leaves).
 /// The hash file is written first, then objects are deleted: an interruption leaves unlisted objects, never listed
-/// ones that are missing. The hash file itself, plans and status documents and API files are never touched, nor is a
+/// ones that are missing. brew.git packs no longer listed go too (<see cref="BrewGit.BrewGitPruner"/>). The hash file itself, plans and
+/// status documents, API files and brew.git's refs are never touched, nor is a
 /// bottle a published API file still names.
 /// </summary>
 public static class MirrorPruner
@@ -74,6 +75,7 @@ public static class MirrorPruner
         var keptObjects = remaining.Select(e => e.Value.S3Key).ToHashSet(StringComparer.Ordinal);
 
         var unlisted = await UnlistedAsync(bottles, listedObjects, now, cancellationToken);
+        unlisted.AddRange(await BrewGit.BrewGitPruner.StalePacksAsync(documents, now, cancellationToken));
         var inUse = remaining.Select(e => (BottleNaming.ImageName(e.Value.FormulaName), e.Value.FormulaVersion)).ToHashSet();
         var manifests = await UnusedIndexesAsync(documents, wantedIndexes, inUse, cancellationToken);
 
