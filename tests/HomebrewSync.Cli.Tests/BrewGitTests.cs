@@ -122,6 +122,25 @@ public sealed class BrewGitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Serve_WithATokenFile_GitClonesWithTheTokenInTheRemote_AndIsRefusedWithout()
+    {
+        Assert.Equal(0, (await CliHarness.RunAsync(Env(), "sync")).ExitCode);
+        const string Token = "brew-git-token-0123456789";
+        var tokens = Path.Combine(_upstream.Root, "tokens.txt");
+        await File.WriteAllTextAsync(tokens, $"alice {Token}\n");
+        await using var serve = await ServeProcess.StartAsync(Env(), "--token-file", tokens);
+        var remote = new UriBuilder(new Uri(serve.Url, "/brew.git")) { UserName = "alice", Password = Token }.Uri.AbsoluteUri;
+
+        await GitRepo.RunAsync(_upstream.Root, "clone", "--quiet", remote, Path.Combine(_upstream.Root, "with-token"));
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            GitRepo.RunAsync(_upstream.Root, "clone", "--quiet", new Uri(serve.Url, "/brew.git").AbsoluteUri, Path.Combine(_upstream.Root, "without")));
+
+        Assert.Equal((await GitRepo.RunAsync(_upstream.Bare, "rev-parse", "refs/heads/master")).Trim(),
+            (await GitRepo.RunAsync(Path.Combine(_upstream.Root, "with-token"), "rev-parse", "HEAD")).Trim());
+        Assert.DoesNotContain(Token, serve.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sync_UnreachableRemoteWithCredentials_WarnsWithoutThem()
     {
         var env = Env();
