@@ -34,16 +34,41 @@ public sealed class MonitoringConstruct : Construct
     public MonitoringConstruct(Construct scope, string id, MonitoringProps props)
         : base(scope, id)
     {
-        var c = props.Config;
-        var env = props.Names.EnvironmentName;
-        Topic = new Topic(this, "Alerts", new TopicProps { TopicName = props.Names.AlertsTopic, DisplayName = "homebrew-sync alerts", EnforceSSL = true });
-        if (c.EnableSnsNotifications)
+        Topic = AlertsTopic(props);
+        // The task's CPU and memory exist as metrics only with Container Insights (enable_detailed_monitoring).
+        var insights = props.Config.EnableDetailedMonitoring ? props.Ecs : null;
+        var alarms = FunctionAlarms(props).Concat(TaskAlarms(props.Config, insights)).Concat(ExecutionAlarms(props)).ToList();
+        if (props.Config.ScheduleEnabled)
         {
-            foreach (var address in c.NotificationEmailAddresses)
+            alarms.Add(StaleAlarm(props.Config, props.Names.EnvironmentName));
+        }
+        var action = new SnsAction(Topic);
+        foreach (var alarm in alarms)
+        {
+            alarm.AddAlarmAction(action);
+        }
+        Alarms = alarms;
+        Dashboard = new Dashboard(this, "Dashboard", new DashboardProps { DashboardName = props.Names.Dashboard });
+        AddWidgets(props, insights);
+    }
+
+    private Topic AlertsTopic(MonitoringProps props)
+    {
+        var topic = new Topic(this, "Alerts", new TopicProps { TopicName = props.Names.AlertsTopic, DisplayName = "homebrew-sync alerts", EnforceSSL = true });
+        if (props.Config.EnableSnsNotifications)
+        {
+            foreach (var address in props.Config.NotificationEmailAddresses)
             {
-                Topic.AddSubscription(new EmailSubscription(address));
+                topic.AddSubscription(new EmailSubscription(address));
             }
         }
+        return topic;
+    }
+
+    /// <summary>Each function's error rate, and the brew endpoint's 5xx rate.</summary>
+    private List<Alarm> FunctionAlarms(MonitoringProps props)
+    {
+        var c = props.Config;
         var alarms = new List<Alarm>();
         var functions = new[] { props.Orchestrator, props.Worker }.Concat(props.BrewEndpoint is null ? [] : [props.BrewEndpoint]);
         foreach (var function in functions)
@@ -69,19 +94,26 @@ public sealed class MonitoringConstruct : Construct
                 TreatMissingData = TreatMissingData.NOT_BREACHING,
             }));
         }
-        // The task's CPU and memory exist as metrics only with Container Insights (enable_detailed_monitoring).
-        var insights = props.Config.EnableDetailedMonitoring ? props.Ecs : null;
+        return alarms;
+    }
+
+    private IEnumerable<Alarm> TaskAlarms(DeploymentConfig c, (string Cluster, string TaskFamily)? insights)
+    {
         if (insights is { } ecs)
         {
-            alarms.Add(EcsCpu(ecs.Cluster, ecs.TaskFamily).CreateAlarm(this, "EcsCpuAlarm", new CreateAlarmOptions
+            yield return EcsCpu(ecs.Cluster, ecs.TaskFamily).CreateAlarm(this, "EcsCpuAlarm", new CreateAlarmOptions
             {
                 AlarmDescription = $"The sync task's CPU above {c.EcsCpuUtilizationThreshold}% for 15 minutes",
                 Threshold = c.EcsCpuUtilizationThreshold,
                 EvaluationPeriods = 3,
                 ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
                 TreatMissingData = TreatMissingData.NOT_BREACHING,
-            }));
+            });
         }
+    }
+
+    private IEnumerable<Alarm> ExecutionAlarms(MonitoringProps props)
+    {
         foreach (var (name, metric, what) in new[]
         {
             ("ExecutionsFailedAlarm", props.StateMachine.MetricFailed(Sum5), "A sync execution failed"),
@@ -89,22 +121,23 @@ public sealed class MonitoringConstruct : Construct
             ("ExecutionsAbortedAlarm", props.StateMachine.MetricAborted(Sum5), "A sync execution was aborted"),
         })
         {
-            alarms.Add(metric.CreateAlarm(this, name, new CreateAlarmOptions
+            yield return metric.CreateAlarm(this, name, new CreateAlarmOptions
             {
                 AlarmDescription = what,
                 Threshold = 1,
                 EvaluationPeriods = 1,
                 ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                 TreatMissingData = TreatMissingData.NOT_BREACHING,
-            }));
+            });
         }
-        if (c.ScheduleEnabled)
-        {
+    }
+
+    private Alarm StaleAlarm(DeploymentConfig c, string env) =>
             // The freshness checks (daily and after each run that succeeded) write MirrorAgeHours; the threshold is
             // longer than the schedule's longest gap. They write nothing before the first run finishes, so missing data
             // breaches: a mirror that never synced is stale. Two days of it are needed, so a day whose check has not
             // run yet never counts alone.
-            alarms.Add(Custom("MirrorAgeHours", env, "Maximum", Duration.Days(1)).CreateAlarm(this, "MirrorStaleAlarm", new CreateAlarmOptions
+            Custom("MirrorAgeHours", env, "Maximum", Duration.Days(1)).CreateAlarm(this, "MirrorStaleAlarm", new CreateAlarmOptions
             {
                 AlarmDescription = $"No sync has finished for more than {c.MaxMirrorAgeHours} hours, or none ever has",
                 Threshold = c.MaxMirrorAgeHours,
@@ -112,16 +145,12 @@ public sealed class MonitoringConstruct : Construct
                 DatapointsToAlarm = 2,
                 ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
                 TreatMissingData = TreatMissingData.BREACHING,
-            }));
-        }
-        var action = new SnsAction(Topic);
-        foreach (var alarm in alarms)
-        {
-            alarm.AddAlarmAction(action);
-        }
-        Alarms = alarms;
+            });
 
-        Dashboard = new Dashboard(this, "Dashboard", new DashboardProps { DashboardName = props.Names.Dashboard });
+    private void AddWidgets(MonitoringProps props, (string Cluster, string TaskFamily)? insights)
+    {
+        var c = props.Config;
+        var env = props.Names.EnvironmentName;
         Dashboard.AddWidgets(
             new GraphWidget(new GraphWidgetProps
             {

@@ -42,7 +42,7 @@ public sealed class OrchestrationProps
 /// homebrew.sync events addressed to this stack; with a schedule, the orchestrator reports how old the mirror is daily
 /// and after each execution that succeeded.
 /// </summary>
-public sealed class OrchestrationConstruct : Construct
+public sealed partial class OrchestrationConstruct : Construct
 {
     /// <summary>
     /// What every Lambda task retries: CDK's list of Lambda service errors (its retryOnServiceExceptions, turned off so
@@ -64,6 +64,26 @@ public sealed class OrchestrationConstruct : Construct
 
     public OrchestrationConstruct(Construct scope, string id, OrchestrationProps props)
         : base(scope, id)
+    {
+        StateMachine = CreateStateMachine(props, Definition(props));
+        // An execution that times out or is aborted ends without entering a Catch: the orchestrator sends "failed" for it.
+        ExecutionTimedOutRule = ExecutionEndRule("ExecutionTimedOut", $"{props.Names.Prefix}-execution-timed-out", "TIMED_OUT", props.Orchestrator,
+            "States.Timeout", $"The execution ran past the state machine's {DeploymentConfig.ExecutionTimeout.TotalHours:0}-hour timeout and was stopped");
+        ExecutionAbortedRule = ExecutionEndRule("ExecutionAborted", $"{props.Names.Prefix}-execution-aborted", "ABORTED", props.Orchestrator,
+            "ExecutionAborted", "The execution was stopped before it finished (aws stepfunctions stop-execution or the console)");
+        if (props.Config.ScheduleEnabled)
+        {
+            (ScheduleRule, FreshnessRule, FreshnessAfterRunRule) = ScheduleRules(props);
+        }
+        TriggerRule = CreateTriggerRule(props);
+        if (props.Config.PruneEnabled)
+        {
+            PruneRule = CreatePruneRule(props);
+        }
+    }
+
+    /// <summary>Plan, then Route to the worker loop or the ECS task; failures to notify_failure.</summary>
+    private IChainable Definition(OrchestrationProps props)
     {
         var c = props.Config;
         var failed = new Fail(this, EndStates.SyncFailed, new FailProps { Error = EndStates.SyncFailed, Cause = "See the failed message in Slack and the logs" });
@@ -113,99 +133,32 @@ public sealed class OrchestrationConstruct : Construct
                 .When(Condition.StringEquals("$.plan.route", Routes.Ecs), EcsTask(ecsRoute, c, notifyRunFailure))
                 .Otherwise(worker);
         }
+        return plan.Next(routed);
+    }
 
+    private StateMachine CreateStateMachine(OrchestrationProps props, IChainable definition)
+    {
+        var c = props.Config;
         var logs = new LogGroup(this, "Logs", new LogGroupProps
         {
             LogGroupName = props.Names.StateMachineLogGroup,
             Retention = LambdaConstruct.Retention(c.LogRetentionDays),
             RemovalPolicy = RemovalPolicy.DESTROY,
         });
-        StateMachine = new StateMachine(this, "StateMachine", new StateMachineProps
+        var machine = new StateMachine(this, "StateMachine", new StateMachineProps
         {
             StateMachineName = props.Names.StateMachine,
-            DefinitionBody = DefinitionBody.FromChainable(plan.Next(routed)),
+            DefinitionBody = DefinitionBody.FromChainable(definition),
             Timeout = Duration.Minutes(DeploymentConfig.ExecutionTimeout.TotalMinutes),
             TracingEnabled = c.EnableXrayTracing,
             Logs = new LogOptions { Destination = logs, Level = LogLevel.ALL, IncludeExecutionData = false },
         });
         if (props.Ecs is not null)
         {
-            PolicySuppressions.Suppress(StateMachine.Role, PolicyRule.IamWildcardResource,
+            PolicySuppressions.Suppress(machine.Role, PolicyRule.IamWildcardResource,
                 "Step Functions' ecs:runTask.sync integration (CDK) needs ecs:StopTask and ecs:DescribeTasks on tasks whose ARNs exist only at run time");
         }
-
-        // An execution that times out or is aborted ends without entering a Catch: the orchestrator sends "failed" for it.
-        ExecutionTimedOutRule = ExecutionEndRule("ExecutionTimedOut", $"{props.Names.Prefix}-execution-timed-out", "TIMED_OUT", props.Orchestrator,
-            "States.Timeout", $"The execution ran past the state machine's {DeploymentConfig.ExecutionTimeout.TotalHours:0}-hour timeout and was stopped");
-        ExecutionAbortedRule = ExecutionEndRule("ExecutionAborted", $"{props.Names.Prefix}-execution-aborted", "ABORTED", props.Orchestrator,
-            "ExecutionAborted", "The execution was stopped before it finished (aws stepfunctions stop-execution or the console)");
-
-        if (c.ScheduleEnabled)
-        {
-            ScheduleRule = new Rule(this, "Schedule", new RuleProps
-            {
-                RuleName = props.Names.ScheduleRule,
-                Description = "Weekly (or configured) homebrew-sync run",
-                Schedule = Schedule.Expression(c.ScheduleExpression),
-                Targets = [new SfnStateMachine(StateMachine)],
-            });
-            // Only a mirror that is synced on a schedule is expected to stay fresh: without one there is no
-            // freshness check and no stale-mirror alarm (MonitoringConstruct).
-            var checkFreshness = RuleTargetInput.FromObject(new Dictionary<string, object> { ["action"] = OrchestratorActions.CheckFreshness });
-            FreshnessRule = new Rule(this, "Freshness", new RuleProps
-            {
-                RuleName = $"{props.Names.Prefix}-freshness",
-                Description = "Daily: the orchestrator reports how old the mirror is (MirrorAgeHours)",
-                Schedule = Schedule.Rate(Duration.Days(1)),
-                Targets = [new LambdaFunction(props.Orchestrator, new LambdaFunctionProps { Event = checkFreshness })],
-            });
-            // Also right after a run that finished, so the stale-mirror alarm clears without waiting for the daily check.
-            FreshnessAfterRunRule = new Rule(this, "FreshnessAfterRun", new RuleProps
-            {
-                RuleName = $"{props.Names.Prefix}-freshness-after-run",
-                Description = "After each execution that succeeded: the orchestrator reports how old the mirror is (MirrorAgeHours)",
-                EventPattern = new EventPattern
-                {
-                    Source = ["aws.states"],
-                    DetailType = ["Step Functions Execution Status Change"],
-                    Detail = new Dictionary<string, object>
-                    {
-                        ["status"] = new[] { "SUCCEEDED" },
-                        ["stateMachineArn"] = new[] { StateMachine.StateMachineArn },
-                    },
-                },
-                Targets = [new LambdaFunction(props.Orchestrator, new LambdaFunctionProps { Event = checkFreshness })],
-            });
-        }
-        // Events are addressed to a stack by detail.stack; prod also takes the reference's events, which name none.
-        var stackName = Stack.Of(this).StackName;
-        TriggerRule = new Rule(this, "Trigger", new RuleProps
-        {
-            RuleName = props.Names.TriggerRule,
-            Description = $"Manual and selective syncs: aws events put-events with Source homebrew.sync and detail.stack {stackName}",
-            EventPattern = new EventPattern
-            {
-                Source = ["homebrew.sync"],
-                DetailType = ["Manual Sync Trigger", "Selective Sync"],
-                Detail = new Dictionary<string, object>
-                {
-                    ["stack"] = props.Names.Stage == DeploymentConfigLoader.BaseStage && props.Names.Owner is null
-                        ? Match.AnyOf(Match.ExactString(stackName), Match.DoesNotExist())
-                        : Match.ExactString(stackName),
-                },
-            },
-            Targets = [new SfnStateMachine(StateMachine)],
-        });
-        if (c.PruneEnabled)
-        {
-            PruneRule = new Rule(this, "Prune", new RuleProps
-            {
-                RuleName = $"{props.Names.Prefix}-prune",
-                Description = $"Weekly: the orchestrator removes bottles no target tag resolves to any more, older than {c.PruneKeepDays} days (prune_enabled)",
-                Schedule = Schedule.Rate(Duration.Days(7)),
-                Targets = [new LambdaFunction(props.Orchestrator, new LambdaFunctionProps { Event = RuleTargetInput.FromObject(new Dictionary<string, object> { ["action"] = OrchestratorActions.Prune, ["keep_days"] = c.PruneKeepDays }) })],
-            });
-        }
+        return machine;
     }
 
     public StateMachine StateMachine { get; }
@@ -213,13 +166,13 @@ public sealed class OrchestrationConstruct : Construct
     public Rule ExecutionTimedOutRule { get; }
     /// <summary>An execution that was aborted: the orchestrator's notify_failure.</summary>
     public Rule ExecutionAbortedRule { get; }
-    public Rule? PruneRule { get; }
-    public Rule? ScheduleRule { get; }
+    public Rule? PruneRule { get; private set; }
+    public Rule? ScheduleRule { get; private set; }
     public Rule TriggerRule { get; }
     /// <summary>The daily freshness check; null without a schedule.</summary>
-    public Rule? FreshnessRule { get; }
+    public Rule? FreshnessRule { get; private set; }
     /// <summary>The freshness check after each execution that succeeded; null without a schedule.</summary>
-    public Rule? FreshnessAfterRunRule { get; }
+    public Rule? FreshnessAfterRunRule { get; private set; }
 
     /// <summary>
     /// RunTask.sync with retries for ECS's own capacity and throttling errors, bounded by ecs_task_timeout_minutes (a task
@@ -316,31 +269,6 @@ public sealed class OrchestrationConstruct : Construct
         MaxAttempts = 8,
         MaxDelay = Duration.Seconds(60),
         JitterStrategy = JitterType.FULL,
-    });
-
-    /// <summary>A rule that has the orchestrator send "failed" when an execution of this state machine ends with <paramref name="status"/>.</summary>
-    private Rule ExecutionEndRule(string id, string name, string status, IFunction orchestrator, string error, string cause) => new(this, id, new RuleProps
-    {
-        RuleName = name,
-        Description = $"An execution that ends {status} passes no Catch: the orchestrator sends \"failed\" for it",
-        EventPattern = new EventPattern
-        {
-            Source = ["aws.states"],
-            DetailType = ["Step Functions Execution Status Change"],
-            Detail = new Dictionary<string, object>
-            {
-                ["status"] = new[] { status },
-                ["stateMachineArn"] = new[] { StateMachine.StateMachineArn },
-            },
-        },
-        Targets = [new LambdaFunction(orchestrator, new LambdaFunctionProps
-        {
-            Event = RuleTargetInput.FromObject(new Dictionary<string, object>
-            {
-                ["action"] = FailureNotice.ActionName,
-                ["error"] = new Dictionary<string, object> { ["Error"] = error, ["Cause"] = $"{cause}: {EventField.FromPath("$.detail.executionArn")}" },
-            }),
-        })],
     });
 
     private LambdaInvoke NotifyFailure(string id, IFunction orchestrator, bool withPlan)

@@ -116,7 +116,7 @@ public sealed class RegistryClient : IBottleRegistry
     {
         ArgumentNullException.ThrowIfNull(imageBase);
         var url = new Uri(imageBase.AbsoluteUri.TrimEnd('/') + "/manifests/" + Uri.EscapeDataString(reference));
-        using var response = await SendAsync(HttpMethod.Get, url, r => r.Headers.Accept.ParseAdd(OciImageIndex.MediaType), cancellationToken);
+        using var response = await SendAsync(HttpMethod.Get, url, r => r.Headers.Accept.ParseAdd(IBottleRegistry.ImageIndexMediaType), cancellationToken);
         try
         {
             return await BoundedBody.ReadAsync(response.Content, _maxIndexBytes, () => $"image index {UrlDisplay.Redact(url)} ({EnvVars.MaxImageIndexMb})", cancellationToken);

@@ -14,7 +14,7 @@ namespace HomebrewSync.Core.Api;
 /// (brew checks the signature), and not rewritten when unchanged, so the mirror's Last-Modified means "when this
 /// mirror got these bytes".
 /// </summary>
-public sealed class ApiMirror(IApiFileSource source, IDocumentStore documents, JwsVerifier verifier, SyncSettings settings)
+internal sealed class ApiMirror(IApiFileSource source, IDocumentStore documents, JwsVerifier verifier, SyncSettings settings)
 {
     public const string StorePrefix = "api/";
     public const string JwsContentType = "application/json";

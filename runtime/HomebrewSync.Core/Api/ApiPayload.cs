@@ -8,7 +8,7 @@ namespace HomebrewSync.Core.Api;
 /// resolved for the file's tag (its own or a fallback); the legacy <c>formula.jws.json</c> lists every tag's
 /// <c>sha256</c> under <c>bottle.stable.files</c>.
 /// </summary>
-public static class ApiPayload
+internal static class ApiPayload
 {
     /// <summary>Formula name to the sha256 of the bottle the file tells its clients to install, for every formula that has one.</summary>
     public static IReadOnlyDictionary<string, string> BottleChecksums(byte[] document)

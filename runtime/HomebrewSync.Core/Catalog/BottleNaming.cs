@@ -6,7 +6,7 @@ namespace HomebrewSync.Core.Catalog;
 /// Names derived from catalog data (which comes from the network), checked so that no file or key
 /// can escape the store: no separators, no "..", nothing outside Homebrew's own alphabet.
 /// </summary>
-public static partial class BottleNaming
+internal static partial class BottleNaming
 {
     [GeneratedRegex(@"^[a-z0-9][a-z0-9@+._-]{0,127}\z")]
     private static partial Regex NamePattern();

@@ -44,7 +44,7 @@ internal sealed class JsonArraySplitter
     /// <param name="Offset">Where it starts in the document.</param>
     /// <param name="Bytes">Its JSON; null when it is longer than the limit.</param>
     /// <param name="Head">The first bytes of an oversized element.</param>
-    public readonly record struct Element(long Offset, long Length, byte[]? Bytes, byte[]? Head);
+    internal readonly record struct Element(long Offset, long Length, byte[]? Bytes, byte[]? Head);
 
     /// <summary>Consumes the next chunk of the document; the elements it completes are added to <paramref name="completed"/>.</summary>
     /// <exception cref="CatalogFormatException">The document is not a JSON array.</exception>

@@ -1,7 +1,7 @@
 namespace HomebrewSync.Core.Coordination;
 
 /// <summary>Whether a command can share the store with others of its kind.</summary>
-public enum LeaseMode
+internal enum LeaseMode
 {
     /// <summary>Syncs (every host): they only add, and their hash-file writes are conditional, so any number run at once.</summary>
     Shared,

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace HomebrewSync.Core.Coordination;
 
 /// <summary>What a lease object says: who holds the store, for what, and until when (the holder renews it while it works).</summary>
-public sealed record LeaseRecord(
+internal sealed record LeaseRecord(
     [property: JsonPropertyName("mode")] string Mode,
     [property: JsonPropertyName("purpose")] string Purpose,
     [property: JsonPropertyName("host")] string Host,

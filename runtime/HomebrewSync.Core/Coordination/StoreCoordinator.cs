@@ -39,7 +39,7 @@ public sealed class StoreCoordinator
 
     /// <summary>Takes a lease, waiting up to <paramref name="wait"/> (zero: not at all) while another command holds the store.</summary>
     /// <exception cref="StoreBusyException">The store was still held when the wait ended; it names the holder.</exception>
-    public async Task<StoreLease> AcquireAsync(LeaseMode mode, string purpose, TimeSpan wait, Action<string> log, CancellationToken cancellationToken)
+    internal async Task<StoreLease> AcquireAsync(LeaseMode mode, string purpose, TimeSpan wait, Action<string> log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(log);
         var start = _time.GetUtcNow();

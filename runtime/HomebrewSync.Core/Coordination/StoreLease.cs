@@ -8,7 +8,7 @@ namespace HomebrewSync.Core.Coordination;
 /// failing store, a machine that slept), <see cref="Lost"/> is cancelled so the holder stops before anyone else may
 /// start, and an expired lease is never renewed back to life. Disposing releases it.
 /// </summary>
-public sealed class StoreLease : IAsyncDisposable
+internal sealed class StoreLease : IAsyncDisposable
 {
     private readonly ILeaseStore _store;
     private readonly TimeProvider _time;

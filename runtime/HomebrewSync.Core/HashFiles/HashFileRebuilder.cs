@@ -9,7 +9,7 @@ namespace HomebrewSync.Core.HashFiles;
 /// Rebuilds bottles_hash.json from what the store recorded with each object (the reference's
 /// <c>force_rebuild_hash</c>): the old file, corrupt or not, is first copied aside, never lost.
 /// </summary>
-public static class HashFileRebuilder
+internal static class HashFileRebuilder
 {
     /// <summary>Where ghcr.io serves a blob; the metadata names the formula and sha256, from which the URL follows.</summary>
     public const string DefaultRegistry = "https://ghcr.io/v2/homebrew/core";

@@ -1,4 +1,4 @@
 namespace HomebrewSync.Core.HashFiles;
 
 /// <summary>What a hash-file rebuild did: entries written, objects left out for lack of usable metadata, and where the previous file was copied.</summary>
-public sealed record RebuildReport(int Entries, int ObjectsWithoutMetadata, string? BackupOf);
+internal sealed record RebuildReport(int Entries, int ObjectsWithoutMetadata, string? BackupOf);

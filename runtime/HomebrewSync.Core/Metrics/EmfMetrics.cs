@@ -6,7 +6,7 @@ namespace HomebrewSync.Core.Metrics;
 /// The reference's custom metrics as one CloudWatch Embedded Metric Format document: written to the log
 /// (Lambda, ECS with awslogs), CloudWatch turns it into metrics with no PutMetricData call.
 /// </summary>
-public static class EmfMetrics
+internal static class EmfMetrics
 {
     public const string Namespace = "HomebrewSync";
 

@@ -10,7 +10,7 @@ using HomebrewSync.Core.Transfer;
 namespace HomebrewSync.Core.Notifications;
 
 /// <summary>The reference's six messages, built from a run's data.</summary>
-public static class SlackMessages
+internal static class SlackMessages
 {
     public const int ProgressBarCells = 28;
     public const int TopFormulaeShown = 5;

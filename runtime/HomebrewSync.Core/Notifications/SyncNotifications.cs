@@ -11,7 +11,7 @@ using Polly.Timeout;
 namespace HomebrewSync.Core.Notifications;
 
 /// <summary>Sends a run's messages at the moments the reference sends them; the pipeline calls it, Core builds the content.</summary>
-public sealed class SyncNotifications
+internal sealed class SyncNotifications
 {
     private readonly INotifier _notifier;
     private readonly NotificationSettings _settings;

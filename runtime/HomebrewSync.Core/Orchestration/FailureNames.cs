@@ -4,7 +4,7 @@ using HomebrewSync.Core.Notifications;
 namespace HomebrewSync.Core.Orchestration;
 
 /// <summary>Step Functions' error names and causes, as a person would read them in the "failed" message.</summary>
-public static class FailureNames
+internal static class FailureNames
 {
     public const string WorkerLoopBound = Contracts.StateMachine.OrchestratorActions.WorkerLoopBoundError;
 

@@ -57,13 +57,13 @@ public sealed class PlanRepository
         return plan;
     }
 
-    public async Task<PlanState?> LoadStateAsync(string key, CancellationToken cancellationToken)
+    internal async Task<PlanState?> LoadStateAsync(string key, CancellationToken cancellationToken)
     {
         var doc = await _documents.GetDocumentAsync(StateKey(key), cancellationToken);
         return doc is null ? null : JsonSerializer.Deserialize<PlanState>(doc.Content, Options);
     }
 
-    public Task SaveStateAsync(string key, PlanState state, CancellationToken cancellationToken) =>
+    internal Task SaveStateAsync(string key, PlanState state, CancellationToken cancellationToken) =>
         _documents.PutDocumentAsync(StateKey(key), JsonSerializer.SerializeToUtf8Bytes(state, Options), Json, cancellationToken);
 
     public static string StateKey(string key) => (key.EndsWith(".json", StringComparison.Ordinal) ? key[..^5] : key) + ".state.json";

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace HomebrewSync.Core.Orchestration;
 
 /// <summary>What a saved plan's executions have done so far, kept beside the plan (<c>&lt;plan&gt;.state.json</c>).</summary>
-public sealed record PlanState
+internal sealed record PlanState
 {
     [JsonPropertyName("invocations")] public int Invocations { get; init; }
     [JsonPropertyName("started_at")] public DateTimeOffset StartedAt { get; init; }

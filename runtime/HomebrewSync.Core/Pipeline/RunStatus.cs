@@ -5,7 +5,7 @@ using HomebrewSync.Core.Storage;
 namespace HomebrewSync.Core.Pipeline;
 
 /// <summary>The last run that finished, kept at <c>status/last-run.json</c>: what the freshness check and <c>stats</c> read.</summary>
-public sealed record RunStatus(
+internal sealed record RunStatus(
     [property: JsonPropertyName("finished_at")] DateTimeOffset FinishedAt,
     [property: JsonPropertyName("sync_date")] string SyncDate,
     [property: JsonPropertyName("outcome")] string Outcome,

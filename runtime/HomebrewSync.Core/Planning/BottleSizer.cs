@@ -11,7 +11,7 @@ namespace HomebrewSync.Core.Planning;
 /// then a HEAD (or ranged GET) for any blob the index did not name. A size that cannot be learnt stays
 /// null and is reported; it never stops the plan.
 /// </summary>
-public sealed class BottleSizer
+internal sealed class BottleSizer
 {
     private readonly IBottleRegistry _registry;
     private readonly ResiliencePipeline _pipeline;

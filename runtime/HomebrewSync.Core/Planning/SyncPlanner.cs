@@ -12,7 +12,7 @@ namespace HomebrewSync.Core.Planning;
 /// first entry in catalog order and warns about the others: no two transfers ever write one key.
 /// This is the loop; what each formula adds is <see cref="PlanBuilder"/>'s, over the pure steps in <see cref="PlanSteps"/>.
 /// </summary>
-public static class SyncPlanner
+internal static class SyncPlanner
 {
     /// <exception cref="PlanInputException">An unknown platform tag or formula name.</exception>
     public static Task<PlanOutcome> PlanAsync(

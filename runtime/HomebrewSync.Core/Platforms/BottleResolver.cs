@@ -3,7 +3,7 @@ using HomebrewSync.Core.Catalog;
 namespace HomebrewSync.Core.Platforms;
 
 /// <summary>Which bottle a Mac on a given tag downloads, the way brew chooses it.</summary>
-public static class BottleResolver
+internal static class BottleResolver
 {
     /// <summary>The exact tag, else <c>all</c>, else the newest older macOS tag of the same architecture; null when none fits.</summary>
     public static BottleFile? Resolve(Formula formula, PlatformTag target)

@@ -5,7 +5,7 @@ namespace HomebrewSync.Core.Platforms;
 /// Tags themselves come from the catalog; this only knows how macOS releases order, which the
 /// tag names alone cannot tell (big_sur is newer than catalina).
 /// </summary>
-public sealed record PlatformTag(string Name, string Architecture, string? MacOsRelease, Version? MacOsVersion)
+internal sealed record PlatformTag(string Name, string Architecture, string? MacOsRelease, Version? MacOsVersion)
 {
     public const string All = "all";
 

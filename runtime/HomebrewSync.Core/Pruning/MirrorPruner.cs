@@ -18,7 +18,7 @@ namespace HomebrewSync.Core.Pruning;
 /// status documents, API files and brew.git's refs are never touched, nor is a
 /// bottle a published API file still names.
 /// </summary>
-public static class MirrorPruner
+internal static class MirrorPruner
 {
     /// <summary>Objects no entry names are removed only when older than this: a sync in progress stores a bottle before its checkpoint lists it.</summary>
     public static readonly TimeSpan UnlistedGrace = TimeSpan.FromDays(1);

@@ -7,6 +7,9 @@ namespace HomebrewSync.Core.Registry;
 /// </summary>
 public interface IBottleRegistry
 {
+    /// <summary>What <see cref="GetImageIndexAsync"/> asks for (Accept) and what brew is served: an OCI image index.</summary>
+    const string ImageIndexMediaType = "application/vnd.oci.image.index.v1+json";
+
     /// <summary>Opens a blob for reading; the caller disposes the result.</summary>
     Task<BlobDownload> OpenBlobAsync(Uri blobUrl, CancellationToken cancellationToken);
 

@@ -4,15 +4,15 @@ using System.Text.Json;
 namespace HomebrewSync.Core.Registry;
 
 /// <summary>One entry of an image index: a bottle's digest, size and <c>org.opencontainers.image.ref.name</c>.</summary>
-public sealed record ImageIndexEntry(string Sha256, long? Size, string? RefName);
+internal sealed record ImageIndexEntry(string Sha256, long? Size, string? RefName);
 
 /// <summary>
 /// The registry's OCI image index of one formula version, as brew reads it: entries annotated with
 /// <c>sh.brew.bottle.digest</c>, <c>sh.brew.bottle.size</c> and <c>org.opencontainers.image.ref.name</c>.
 /// </summary>
-public sealed record OciImageIndex(IReadOnlyList<ImageIndexEntry> Entries)
+internal sealed record OciImageIndex(IReadOnlyList<ImageIndexEntry> Entries)
 {
-    public const string MediaType = "application/vnd.oci.image.index.v1+json";
+    public const string MediaType = IBottleRegistry.ImageIndexMediaType;
 
     public bool Lists(string sha256) => Entries.Any(e => string.Equals(e.Sha256, sha256, StringComparison.Ordinal));
 

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace HomebrewSync.Core.Serving;
 
 /// <summary>One byte range of a <c>Range: bytes=...</c> header, resolved against the object's length.</summary>
-public readonly record struct ByteRange(long Start, long Length)
+internal readonly record struct ByteRange(long Start, long Length)
 {
     public long End => Start + Length - 1;
 

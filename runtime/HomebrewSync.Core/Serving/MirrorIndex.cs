@@ -9,7 +9,7 @@ namespace HomebrewSync.Core.Serving;
 /// sha256 (<c>HOMEBREW_ARTIFACT_DOMAIN</c>). Only what it lists is served. Re-read when the hash file changes,
 /// checked at most every <see cref="ServeOptions.Refresh"/>.
 /// </summary>
-public sealed class MirrorIndex
+internal sealed class MirrorIndex
 {
     private readonly IHashFileStore _hashFile;
     private readonly IStoreReader _reader;

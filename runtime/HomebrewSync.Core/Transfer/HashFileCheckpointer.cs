@@ -8,7 +8,7 @@ namespace HomebrewSync.Core.Transfer;
 /// killed run loses only what was in flight. Writes are conditional on the version read; when another
 /// writer got there first, the file is read again and this run's entries are laid over it.
 /// </summary>
-public sealed class HashFileCheckpointer
+internal sealed class HashFileCheckpointer
 {
     private const int MaxConflictRetries = 20;
     private static readonly TimeSpan ConflictBackoff = TimeSpan.FromMilliseconds(20);

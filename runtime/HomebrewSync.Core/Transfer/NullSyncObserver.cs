@@ -2,7 +2,7 @@ using HomebrewSync.Contracts;
 
 namespace HomebrewSync.Core.Transfer;
 
-public sealed class NullSyncObserver : ISyncObserver
+internal sealed class NullSyncObserver : ISyncObserver
 {
     public static readonly NullSyncObserver Instance = new();
 

@@ -19,7 +19,7 @@ namespace HomebrewSync.Core.Transfer;
 /// worst case (every attempt and every backoff) fits before it; one that still runs out of time is failed
 /// with that reason, never silently left for later.
 /// </summary>
-public sealed class TransferEngine
+internal sealed class TransferEngine
 {
     private const int BufferSize = 128 * 1024;
     private readonly IBottleStore _store;

@@ -5,7 +5,7 @@ namespace HomebrewSync.Core.Transfer;
 /// <param name="Stored">Bottles now at their final key (downloaded, copied from a shared blob, or found already verified).</param>
 /// <param name="NotStarted">Bottles left for a later invocation because the time budget ran out.</param>
 /// <param name="BytesTransferred">Bytes fetched from the registry, verified or not.</param>
-public sealed record TransferResult(
+internal sealed record TransferResult(
     IReadOnlyList<PlannedBottle> Stored,
     IReadOnlyList<BottleFailure> Failed,
     IReadOnlyList<PlannedBottle> NotStarted,
