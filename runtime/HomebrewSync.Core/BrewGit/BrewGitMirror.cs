@@ -12,7 +12,7 @@ namespace HomebrewSync.Core.BrewGit;
 /// names a portable Ruby the mirror does not hold, or while an API file could not be brought up to date: a client never gets a
 /// brew the mirror cannot run or feed.
 /// </summary>
-public sealed class BrewGitMirror(IGitRepositoryCache cache, IDocumentStore documents, string remote, bool portableRubyMirrored)
+internal sealed class BrewGitMirror(IGitRepositoryCache cache, IDocumentStore documents, string remote, bool portableRubyMirrored)
 {
     public const string Prefix = "brew.git/";
     private const string VendorDirectory = "Library/Homebrew/vendor/";

@@ -8,7 +8,7 @@ namespace HomebrewSync.Core.BrewGit;
 /// lists, older than <see cref="MirrorPruner.UnlistedGrace"/>. Nothing else under <c>brew.git/</c> is ever removed, and nothing at all
 /// while there is no published list to judge by.
 /// </summary>
-public static class BrewGitPruner
+internal static class BrewGitPruner
 {
     public static async Task<IReadOnlyList<PruneItem>> StalePacksAsync(IDocumentStore documents, DateTimeOffset now, CancellationToken cancellationToken)
     {

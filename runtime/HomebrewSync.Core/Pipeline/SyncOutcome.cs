@@ -30,7 +30,7 @@ public sealed record SyncOutcome(
     public IReadOnlyList<string> IndexesNotKept { get; init; } = [];
 
     /// <summary>What became of the mirror of brew's git repository (when one is configured and this host has git).</summary>
-    public BrewGit.BrewGitResult? BrewGit { get; init; }
+    internal BrewGit.BrewGitResult? BrewGit { get; init; }
 
     public bool Done => Remaining == 0;
 

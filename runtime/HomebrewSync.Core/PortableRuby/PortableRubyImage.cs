@@ -62,7 +62,7 @@ public static partial class PortableRubyImage
     /// The version as a formula with every platform bottle its image index lists (ref name <c>&lt;version&gt;.&lt;tag&gt;</c>), blob URLs on
     /// <paramref name="image"/>. Entries of another version, with an unusable tag or digest, are left out.
     /// </summary>
-    public static Formula ToFormula(Uri image, string version, OciImageIndex index)
+    internal static Formula ToFormula(Uri image, string version, OciImageIndex index)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(index);

@@ -8,7 +8,7 @@ namespace HomebrewSync.Core.PortableRuby;
 /// The portable Ruby versions the last full sync mirrored (the registry's current one, and the one the mirrored brew names), kept at
 /// <c>status/portable-ruby.json</c>: what prune keeps. Without it (a store from before), prune keeps every portable Ruby bottle.
 /// </summary>
-public sealed record PortableRubyNamed([property: JsonPropertyName("versions")] IReadOnlyList<string> Versions)
+internal sealed record PortableRubyNamed([property: JsonPropertyName("versions")] IReadOnlyList<string> Versions)
 {
     public const string Key = "status/portable-ruby.json";
 

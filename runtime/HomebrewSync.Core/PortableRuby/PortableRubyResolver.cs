@@ -11,7 +11,7 @@ namespace HomebrewSync.Core.PortableRuby;
 /// versions the mirrored brew names; each with every platform bottle its image index lists. A registry without the image is
 /// one warning: the run goes on, and its exit code does not change.
 /// </summary>
-public sealed class PortableRubyResolver(IBottleRegistry registry, ResiliencePipeline pipeline)
+internal sealed class PortableRubyResolver(IBottleRegistry registry, ResiliencePipeline pipeline)
 {
     /// <param name="image">The image's URL on the catalog's registry (<see cref="PortableRubyImage.ImageOn"/>).</param>
     /// <param name="namedByBrew">Versions the mirrored brew names (its <c>vendor/portable-ruby-version</c>), kept too.</param>
