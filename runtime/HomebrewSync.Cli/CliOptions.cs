@@ -1,5 +1,6 @@
 using System.Text;
 using HomebrewSync.Contracts;
+using HomebrewSync.Core.Serving;
 
 namespace HomebrewSync.Cli;
 
@@ -30,7 +31,9 @@ internal static class CliOptions
 
     private static readonly string[] PlanSync = ["plan", "sync"];
     private static readonly string[] All = ["plan", "sync", "verify", "stats", "serve", "prune"];
-    private static readonly string[] Catalog = ["plan", "sync", "prune"];
+    private static readonly string[] Catalog = ["plan", "sync", "prune", "serve"];
+    // What serve --pull-through takes from the sync's settings: the same transfer, the same bounds.
+    private static readonly string[] Transfer = ["plan", "sync", "serve"];
 
     public static readonly IReadOnlyList<(string Name, string Summary)> Commands =
     [
@@ -39,7 +42,7 @@ internal static class CliOptions
         ("verify", "Check the store against its hash file: missing files, wrong sizes, wrong sha256; lists unlisted files."),
         ("stats", "Print the hash file's statistics: bottles and bytes per platform, per target tag and per date."),
         ("prune", "Remove bottles no target tag resolves to any more (superseded versions, dropped formulae), unlisted objects and unused image indexes."),
-        ("serve", "Serve the mirror to brew over HTTP (HOMEBREW_BOTTLE_DOMAIN, HOMEBREW_ARTIFACT_DOMAIN, HOMEBREW_API_DOMAIN)."),
+        ("serve", "Serve the mirror to brew over HTTP (HOMEBREW_BOTTLE_DOMAIN, HOMEBREW_ARTIFACT_DOMAIN, HOMEBREW_API_DOMAIN); with --pull-through, fetch and store what it lacks on demand."),
     ];
 
     public static readonly IReadOnlyList<OptionSpec> Specs =
@@ -49,18 +52,18 @@ internal static class CliOptions
         new("--sse", EnvVars.S3ServerSideEncryption, "AES256|aws:kms", "Server-side encryption of S3 objects (default AES256).", ["sync"]),
         new("--kms-key-id", EnvVars.KmsKeyId, "KEY", "KMS key for --sse aws:kms (default: the bucket's AWS-managed key).", ["sync"]),
         new("--api-url", EnvVars.HomebrewApiUrl, "URL", $"Catalog URL, http(s) or file (default {SyncSettings.DefaultApiUrl}).", Catalog),
-        new("--platform", EnvVars.TargetPlatforms, "TAG[,TAG]", $"Target tags: the tags of the Macs that install from the mirror (default {string.Join(",", SyncSettings.DefaultTargetPlatforms)}).", ["plan", "sync", "stats", "prune"]),
+        new("--platform", EnvVars.TargetPlatforms, "TAG[,TAG]", $"Target tags: the tags of the Macs that install from the mirror (default {string.Join(",", SyncSettings.DefaultTargetPlatforms)}); serve --pull-through pulls only what they resolve to.", ["plan", "sync", "stats", "prune", "serve"]),
         new("--formula", EnvVars.FormulaNames, "NAME[,NAME]", "Only these formulae (default: all with bottles).", PlanSync),
         new("--force", EnvVars.ForceDownload, null, "Download even bottles the hash file already has with the same sha256.", PlanSync),
-        new("--include-disabled", EnvVars.IncludeDisabled, null, "Also mirror formulae Homebrew has disabled.", PlanSync),
+        new("--include-disabled", EnvVars.IncludeDisabled, null, "Also mirror formulae Homebrew has disabled.", Transfer),
         new("--concurrency", EnvVars.MaxConcurrentDownloads, "N", $"Downloads at once, 1..{SyncSettingsValidator.MaxConcurrency} (default {SyncSettings.DefaultConcurrency}); size requests run at twice that, at most 64.", ["plan", "sync", "verify", "stats"]),
-        new("--retries", EnvVars.RetryAttempts, "N", $"Retries after a transient failure, 0..{SyncSettingsValidator.MaxRetryAttempts} (default 3).", PlanSync),
-        new("--retry-delay", EnvVars.RetryDelaySeconds, "SECONDS", "Base of the exponential, jittered backoff (default 2).", PlanSync),
-        new("--timeout", EnvVars.DownloadTimeoutSeconds, "SECONDS", "Limit for one attempt at one bottle (default 300).", PlanSync),
-        new("--registry-hosts", EnvVars.RegistryHosts, "HOST[,HOST]", $"Hosts that get the registry token (default {string.Join(",", SyncSettings.DefaultRegistryHosts)}); any other host gets no Authorization, and plain http gets it only on loopback.", PlanSync),
-        new("--max-index-mb", EnvVars.MaxImageIndexMb, "N", $"Largest image index read, 1..{SyncSettingsValidator.MaxImageIndexMbLimit} MiB (default {SyncSettings.DefaultMaxImageIndexMb}); a larger one is not kept.", PlanSync),
+        new("--retries", EnvVars.RetryAttempts, "N", $"Retries after a transient failure, 0..{SyncSettingsValidator.MaxRetryAttempts} (default 3).", Transfer),
+        new("--retry-delay", EnvVars.RetryDelaySeconds, "SECONDS", "Base of the exponential, jittered backoff (default 2).", Transfer),
+        new("--timeout", EnvVars.DownloadTimeoutSeconds, "SECONDS", "Limit for one attempt at one bottle (default 300).", Transfer),
+        new("--registry-hosts", EnvVars.RegistryHosts, "HOST[,HOST]", $"Hosts that get the registry token (default {string.Join(",", SyncSettings.DefaultRegistryHosts)}); any other host gets no Authorization, and plain http gets it only on loopback.", Transfer),
+        new("--max-index-mb", EnvVars.MaxImageIndexMb, "N", $"Largest image index read, 1..{SyncSettingsValidator.MaxImageIndexMbLimit} MiB (default {SyncSettings.DefaultMaxImageIndexMb}); a larger one is not kept.", Transfer),
         new("--max-api-file-mb", EnvVars.MaxApiFileMb, "N", $"Largest Homebrew API file read, 1..{SyncSettingsValidator.MaxApiFileMbLimit} MiB (default {SyncSettings.DefaultMaxApiFileMb}); a larger one is not published.", PlanSync),
-        new("--max-bottle-gb", EnvVars.MaxBottleSizeGb, "GB", $"Largest bottle body when neither the image index nor Content-Length announces its size (default {SyncSettings.DefaultMaxBottleSizeGb}); a body past its announced size always fails that bottle.", ["sync"]),
+        new("--max-bottle-gb", EnvVars.MaxBottleSizeGb, "GB", $"Largest bottle body when neither the image index nor Content-Length announces its size (default {SyncSettings.DefaultMaxBottleSizeGb}); a body past its announced size always fails that bottle; serve --pull-through also refuses a bottle announced larger.", ["sync", "serve"]),
         new("--batch-size", EnvVars.BatchSize, "N", "Write the hash file every N stored bottles (default 50).", ["sync"]),
         new(Plan, null, "KEY|s3://BUCKET/KEY", "Execute a saved plan (the orchestrator's plans/...) instead of planning; the ECS task runs this.", ["sync"]),
         new("--rebuild-hash", EnvVars.ForceRebuildHash, null, "Rebuild the hash file from the S3 objects' metadata first (the old one is kept as bottles_hash.json.backup-<time>).", ["sync"]),
@@ -83,6 +86,10 @@ internal static class CliOptions
         new("--mirror-url", EnvVars.MirrorUrl, "URL", "Where clients reach the mirror (a DNS name, a proxy in front): serve prints it in the export lines, sync names it in Slack's \"complete\".", ["serve", "sync"]),
         new("--allow", EnvVars.ServeAllowedCidrs, "CIDR[,CIDR]", "Only these clients may use serve (default: any).", ["serve"]),
         new("--token-file", EnvVars.ServeTokenFile, "FILE", "Lines NAME TOKEN: image indexes and blobs then need a listed token (brew: HOMEBREW_ARTIFACT_DOMAIN with HOMEBREW_DOCKER_REGISTRY_TOKEN); re-read when it changes.", ["serve"]),
+        new("--pull-through", EnvVars.ServePullThrough, null, "On a miss, fetch what the current catalog names for the target tags (--platform) from upstream, verify it, store it as a sync would and serve it; anything else stays a 404, a failed pull is a 502.", ["serve"]),
+        new("--pull-timeout", EnvVars.ServePullTimeoutSeconds, "SECONDS", $"The most one pull may take, waiting included, 1..{PullThroughOptions.MaxTimeLimit.TotalSeconds:0} (default {PullThroughOptions.DefaultTimeLimit.TotalSeconds:0}).", ["serve"]),
+        new("--pull-concurrency", EnvVars.ServePullConcurrency, "N", $"Pulls under way at once, 1..{PullThroughOptions.MaxConcurrentLimit} (default {PullThroughOptions.DefaultMaxConcurrent}); more wait for a slot.", ["serve"]),
+        new("--pull-catalog-refresh", EnvVars.ServePullCatalogRefreshSeconds, "SECONDS", $"How long pull-through uses the catalog it read before reading it again (default {PullThroughOptions.DefaultCatalogRefresh.TotalSeconds:0}).", ["serve"]),
         new("--proxy", EnvVars.ServeProxy, null, "Send S3 bottles through serve instead of redirecting to short-lived presigned links.", ["serve"]),
         new("--refresh", EnvVars.ServeRefreshSeconds, "SECONDS", "How often serve checks the hash file for a newer version (default 10).", ["serve"]),
         new(Json, null, null, "Machine-readable JSON on standard output.", ["plan", "sync", "verify", "stats", "prune"]),

@@ -102,6 +102,18 @@ public static class EnvVars
     /// <summary>A Secrets Manager secret holding the token file (read through SSM): what the deployed endpoint is given.</summary>
     public const string ServeTokenSecretName = "SERVE_TOKEN_SECRET_NAME";
 
+    /// <summary>Pull a bottle or image index the mirror lacks from upstream, when the current catalog names it for the target tags.</summary>
+    public const string ServePullThrough = "SERVE_PULL_THROUGH";
+
+    /// <summary>The most one pull may take, in seconds (default 300).</summary>
+    public const string ServePullTimeoutSeconds = "SERVE_PULL_TIMEOUT_SECONDS";
+
+    /// <summary>Pulls under way at once (default 4).</summary>
+    public const string ServePullConcurrency = "SERVE_PULL_CONCURRENCY";
+
+    /// <summary>How long the catalog read for pulls is used before it is read again, in seconds (default 600).</summary>
+    public const string ServePullCatalogRefreshSeconds = "SERVE_PULL_CATALOG_REFRESH_SECONDS";
+
     /// <summary>
     /// Every other name a setting is read under, in one place: the reference's ECS task environment names, and
     /// <see cref="S3BucketName"/> (what the deployed hosts are given) for <see cref="Store"/> <c>s3://BUCKET</c>.

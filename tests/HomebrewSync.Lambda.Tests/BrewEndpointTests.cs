@@ -70,12 +70,12 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
     }
 
     private async Task<(BrewClient Brew, LambdaServices Services, FunctionUrlInvoker Invoker)> InvokerAsync(string? allowed = null, string? tokenSecret = null,
-        System.Net.Http.Headers.AuthenticationHeaderValue? authorization = null)
+        System.Net.Http.Headers.AuthenticationHeaderValue? authorization = null, PullThroughOptions? pull = null)
     {
         var services = await LambdaServices.CreateAsync(_env, TimeProvider.System, _log, CancellationToken.None);
         var errors = new List<string>();
         var options = new ServeOptions(ServeOptions.ParseNetworks(allowed, errors, "allowed"), true, ServeOptions.DefaultLinkLifetime, TimeSpan.Zero, BrewEndpointFunction.InlineLimit,
-            TokenSecretName: tokenSecret);
+            TokenSecretName: tokenSecret, PullThrough: pull);
         var invoker = new FunctionUrlInvoker(new BrewEndpointFunction(services, options));
         return (new BrewClient(invoker) { Authorization = authorization }, services, invoker);
     }
@@ -297,6 +297,27 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
 
         Assert.Equal([("index", HttpStatusCode.Unauthorized), ("blob", HttpStatusCode.Unauthorized)], await brew.FetchViaArtifactDomainAsync(new Uri("https://abc123.lambda-url.us-east-1.on.aws/"), jq));
         Assert.Contains("no token is accepted until it can be read", _log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WithPullThrough_AVersionTheMirrorLacksIsPulledInProcess_AndAnUnknownOneIsA404()
+    {
+        var wget = new FormulaBuilder("wget").WithVersion("1.24.5").WithBottle("arm64_sonoma", 2000).Build();
+        _homebrew.SetFormulae([.. _formulae, wget]);
+        var (brew, services, _) = await InvokerAsync(pull: new PullThroughOptions(TimeSpan.FromSeconds(60), 2, TimeSpan.Zero));
+        using var _ = services;
+        using var __ = brew;
+        var domain = new Uri("https://abc123.lambda-url.us-east-1.on.aws/");
+        var blob = wget.Bottles["arm64_sonoma"];
+        var bottle = new BrewClient.Bottle("wget", "1.24.5", "arm64_sonoma", 0, blob.Sha256, blob.Length);
+
+        Assert.Equal([("index", HttpStatusCode.OK), ("blob", HttpStatusCode.OK)], await brew.FetchViaArtifactDomainAsync(domain, bottle));
+        Assert.Equal([("index", HttpStatusCode.OK), ("head", HttpStatusCode.OK), ("get", HttpStatusCode.OK), ("get", HttpStatusCode.OK)], await brew.FetchViaBottleDomainAsync(domain, bottle));
+        Assert.Equal(1, _homebrew.BlobGets(blob.Sha256));
+        var unknown = new BrewClient.Bottle("wget", "9.9", "arm64_sonoma", 0, new string('e', 64), 10);
+        Assert.All(await brew.FetchViaArtifactDomainAsync(domain, unknown), s => Assert.Equal(HttpStatusCode.NotFound, s.Status));
+        Assert.Contains("\"outcome\":\"pulled\"", _log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("\"outcome\":\"not_in_catalog\"", _log.ToString(), StringComparison.Ordinal);
     }
 
     /// <summary>Turns an HTTP request into a function URL invocation (payload 2.0) and its answer back; follows a 302 to S3.</summary>

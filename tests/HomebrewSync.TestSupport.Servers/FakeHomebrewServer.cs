@@ -116,6 +116,9 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
     /// </summary>
     public Action? BeforeBlobBody { get; set; }
 
+    /// <summary>When set, every full blob body waits for this task after its GET is counted (a transfer held open while more clients ask).</summary>
+    public Task? HoldBlobBodies { get; set; }
+
     /// <summary>Full-body GETs of one blob that reached the blob host.</summary>
     public int BlobGets(string sha256) => _blobGets.TryGetValue(sha256, out var n) ? n : 0;
 
@@ -390,6 +393,10 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
         }
         _blobGets.AddOrUpdate(sha, 1, (_, n) => n + 1);
         BeforeBlobBody?.Invoke();
+        if (HoldBlobBodies is { } hold)
+        {
+            await hold.WaitAsync(ctx.RequestAborted);
+        }
         var fault = ctx.Request.Query["fault"].ToString();
         if (fault == nameof(FaultKind.Endless))
         {

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using HomebrewSync.Contracts;
+using HomebrewSync.Core.Pipeline;
+using HomebrewSync.Core.Progress;
 using HomebrewSync.Core.Serving;
 using HomebrewSync.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -15,7 +17,8 @@ namespace HomebrewSync.Cli.Commands;
 
 /// <summary>
 /// <c>serve</c>: the mirror over HTTP for brew (Kestrel), answering <see cref="MirrorEndpoint"/>'s routes from the store
-/// until Ctrl+C or SIGTERM, with one access-log line per request on standard error.
+/// until Ctrl+C or SIGTERM, with one access-log line per request on standard error. With <c>--pull-through</c>, a miss the current
+/// catalog names for the target tags is fetched, stored as a sync stores it and served (<see cref="PullThrough"/>); its transfers log there too.
 /// </summary>
 internal static class ServeCommand
 {
@@ -46,7 +49,9 @@ internal static class ServeCommand
             }
             names = first.Tokens.Count;
         }
-        var endpoint = new MirrorEndpoint(services.Store, services.Store, request.Serve!, services.Time, tokens.Tokens);
+        // Console.Error is synchronized: the transfers' lines and the access log do not interleave within a line.
+        using var pull = request.Serve!.PullThrough is { } pulls ? new PullThrough(services.Context, pulls, new LogLineObserver(console.Error)) : null;
+        var endpoint = new MirrorEndpoint(services.Store, services.Store, request.Serve!, services.Time, tokens.Tokens, pull);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
@@ -145,7 +150,8 @@ internal static class ServeCommand
         }
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await app.StopAsync(stop.Token);
-        console.Error.WriteLine("Stopped.");
+        console.Error.WriteLine(pull is null ? "Stopped." : $"Stopped. Pull-through: {pull.Counters.Pulled:N0} pulled, {pull.Counters.Failed:N0} failed, "
+            + $"{pull.Counters.Joined:N0} requests answered by another's transfer, {pull.Counters.NotInCatalog:N0} not in the catalog.");
         return ExitCodes.Success;
     }
 

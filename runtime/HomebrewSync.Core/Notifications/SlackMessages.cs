@@ -90,10 +90,11 @@ internal static class SlackMessages
     /// <param name="byTarget">The mirror's stored bottles by target tag after the run (what <c>stats</c> shows), one line each.</param>
     /// <param name="requestedBy">Who asked for the run, and its <paramref name="priority"/>, as in "started".</param>
     /// <param name="portableRuby">What the mirror holds of brew's portable Ruby (<see cref="PortableRuby.PortableRubyImage.Describe"/>), its own line.</param>
+    /// <param name="pulledSinceLastRun">Bottles <c>serve --pull-through</c> stored since the last run finished: a line of their own when any.</param>
     public static SlackMessage Complete(
         NotificationSettings n, string syncDate, int newBottles, int skipped, long bytes, TimeSpan duration,
         string location, IReadOnlyList<PlannedBottle> stored, DateTimeOffset now,
-        IReadOnlyList<TargetCoverage>? byTarget = null, string? requestedBy = null, string? priority = null, string? portableRuby = null)
+        IReadOnlyList<TargetCoverage>? byTarget = null, string? requestedBy = null, string? priority = null, int pulledSinceLastRun = 0, string? portableRuby = null)
     {
         ArgumentNullException.ThrowIfNull(n);
         ArgumentNullException.ThrowIfNull(stored);
@@ -121,6 +122,10 @@ internal static class SlackMessages
         if (top.Length > 0)
         {
             blocks.Add(new TextBlock("*Top Downloaded Formulas:*\n" + string.Join("\n", top)));
+        }
+        if (pulledSinceLastRun > 0)
+        {
+            blocks.Add(new TextBlock($"*Pulled on demand since the last sync:* {Humanize.Count(pulledSinceLastRun)} bottle{(pulledSinceLastRun == 1 ? "" : "s")} (serve --pull-through), now kept like any other"));
         }
         if (byTarget is { Count: > 0 })
         {

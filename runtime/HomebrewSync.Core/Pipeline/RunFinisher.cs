@@ -83,9 +83,11 @@ internal sealed class RunFinisher(SyncContext context)
     {
         var (n, time, plan) = (context.NotificationSettings, context.Time, outcome.Plan);
         var byTarget = mirror is null ? null : MirrorCoverage.Of(mirror, context.Settings.TargetPlatforms);
+        // Read before this run's status replaces it: what serve pulled since the last run finished.
+        var pulled = PulledSince(mirror, (await RunStatus.ReadAsync(context.Ports.Documents, cancellationToken))?.FinishedAt);
         await context.Notifications.For(null, plan).FinishedAsync(plan, outcome.Stored, outcome.Failed, outcome.BytesTransferred, outcome.Duration,
-            context.Ports.Bottles.Location, outcome.Api.Where(a => a.IsProblem).ToArray(), byTarget,
-            outcome.IndexesNotKept, cancellationToken, mirror is null ? null : PortableRuby.PortableRubyImage.Describe(mirror, Formatting.Humanize.Bytes), outcome.BrewGit?.Problem);
+            context.Ports.Bottles.Location, outcome.Api.Where(a => a.IsProblem).ToArray(), byTarget, outcome.IndexesNotKept, cancellationToken, pulled,
+            mirror is null ? null : PortableRuby.PortableRubyImage.Describe(mirror, Formatting.Humanize.Bytes), outcome.BrewGit?.Problem);
         if (n.EmitMetrics)
         {
             await display.MetricsLog.WriteLineAsync(EmfMetrics.ForRun(n.Environment, plan.SyncDate, n.SyncMethod.ToLowerInvariant(), outcome.Stored.Count,
@@ -95,8 +97,13 @@ internal sealed class RunFinisher(SyncContext context)
         await RunStatus.WriteAsync(context.Ports.Documents, new RunStatus(time.GetUtcNow(), plan.SyncDate, outcome.HasFailures ? "completed with warnings" : "complete",
             outcome.Stored.Count, outcome.Failed.Count, plan.Skipped, n.SyncMethod), cancellationToken);
         display.Observer.Info($"Sync {plan.SyncDate} {(outcome.HasFailures ? "completed with warnings" : "complete")}: {outcome.Stored.Count:N0} stored, "
-            + $"{plan.Skipped:N0} skipped, {outcome.Failed.Count:N0} failed, {outcome.BytesTransferred:N0} bytes downloaded");
+            + $"{plan.Skipped:N0} skipped, {outcome.Failed.Count:N0} failed, {outcome.BytesTransferred:N0} bytes downloaded"
+            + (pulled > 0 ? $"; {pulled:N0} pulled by serve --pull-through since the last run" : ""));
     }
+
+    /// <summary>Hash-file entries serve pulled after <paramref name="since"/> (all it pulled when no run finished before); the entry's <c>pulled_at</c> says when.</summary>
+    internal static int PulledSince(HashFile? mirror, DateTimeOffset? since) =>
+        mirror?.Bottles.Values.Count(e => e.PulledAt is { } at && (since is null || at > since)) ?? 0;
 
     /// <summary>
     /// Takes an earlier layout's entries out of the hash file, then deletes their objects that no entry names any

@@ -22,6 +22,20 @@ public static class AccessLog
             ["ms"] = Math.Round(elapsed.TotalMilliseconds, 1),
             ["location"] = response.Headers.TryGetValue("Location", out var l) ? l.Split('?')[0] : null,
             ["user_agent"] = request.UserAgent,
+            ["pull"] = response.Pull is { } p ? PullOf(p, response.PullTotals) : null,
         });
     }
+
+    /// <summary>This request's pull (outcome, reason) and pull-through's totals so far.</summary>
+    private static Dictionary<string, object?> PullOf(PullOutcome pull, PullCounters? totals) => new()
+    {
+        ["outcome"] = pull.Status switch
+        {
+            PullStatus.NotInCatalog => "not_in_catalog",
+            var s => s.ToString().ToLowerInvariant(),
+        },
+        ["reason"] = pull.Reason,
+        ["pulled"] = totals?.Pulled,
+        ["failed"] = totals?.Failed,
+    };
 }

@@ -17,6 +17,12 @@ public sealed record MirrorResponse(int Status, IReadOnlyDictionary<string, stri
     /// <summary>The name of the token the request was let in by (the access log names it; the token never leaves the endpoint).</summary>
     public string? User { get; init; }
 
+    /// <summary>What pull-through did for this request (a miss it fetched, joined, refused or failed); null when it was not asked.</summary>
+    internal PullOutcome? Pull { get; init; }
+
+    /// <summary>Pull-through's running totals, for the access log; null without pull-through.</summary>
+    internal PullCounters? PullTotals { get; init; }
+
     public static MirrorResponse Text(int status, string text, IReadOnlyDictionary<string, string>? headers = null)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(text);
