@@ -74,6 +74,8 @@ internal static class CliOptions
         new("--api-public-key", EnvVars.ApiPublicKey, "FILE", "Homebrew's API signing key (default: brew's own Library/Homebrew/api/homebrew-1.pem, where brew is installed).", PlanSync),
         new("--api-publish-with-failures", EnvVars.ApiPublishWithFailures, null, "Publish a tag's API file even when some of its bottles failed.", ["sync"]),
         new("--api-legacy", EnvVars.ApiLegacy, null, "Also mirror formula.jws.json and cask.jws.json for brew before 6.", PlanSync),
+        new("--no-portable-ruby", EnvVars.MirrorPortableRuby, null, "Do not mirror brew's portable Ruby (the registry image homebrew/core/portable-ruby, every platform).", PlanSync) { FlagValue = "false" },
+        new("--brew-git", EnvVars.BrewGitRemoteUrl, "URL", "Also keep a mirror of brew's git repository (default branch and tags) under brew.git/, served for HOMEBREW_BREW_GIT_REMOTE; needs git.", PlanSync),
         new("--date", EnvVars.SyncDate, "YYYY-MM-DD", "Folder date for new bottles (default: today, UTC).", PlanSync),
         new("--slack-webhook", EnvVars.SlackWebhookUrl, "URL", $"Slack incoming webhook for the run's messages (or the secret named by {EnvVars.SlackWebhookSecretName}).", ["sync"]),
         new("--environment", EnvVars.Environment, "NAME", "Environment named in messages and metrics (default local).", ["sync"]),

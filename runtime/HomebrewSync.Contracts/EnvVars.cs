@@ -47,6 +47,12 @@ public static class EnvVars
     public const string ApiPublishWithFailures = "API_PUBLISH_WITH_FAILURES";
     public const string ApiLegacy = "API_LEGACY";
 
+    // Homebrew itself for offline Macs: its portable Ruby (on by default) and its own git repository (opt-in).
+    public const string MirrorPortableRuby = "MIRROR_PORTABLE_RUBY";
+
+    /// <summary>brew's git repository to keep a dumb-HTTP mirror of under <c>brew.git/</c> (any URL git can fetch); unset for none.</summary>
+    public const string BrewGitRemoteUrl = "BREW_GIT_REMOTE_URL";
+
     /// <summary>Seconds a host may spend on one invocation (a Lambda function: its timeout less a margin); unset for no limit.</summary>
     public const string TimeBudgetSeconds = "TIME_BUDGET_SECONDS";
 

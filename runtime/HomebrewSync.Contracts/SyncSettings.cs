@@ -83,6 +83,12 @@ public sealed record SyncSettings
     /// <summary>Also mirror the pre-brew-6 files <c>formula.jws.json</c> and <c>cask.jws.json</c>.</summary>
     public bool ApiLegacy { get; init; }
 
+    /// <summary>Mirror brew's portable Ruby (the registry image <c>homebrew/core/portable-ruby</c>, every platform) with the bottles.</summary>
+    public bool MirrorPortableRuby { get; init; } = true;
+
+    /// <summary>brew's git repository (any URL git can fetch) to keep a dumb-HTTP mirror of under <c>brew.git/</c>; null for none.</summary>
+    public string? BrewGitRemote { get; init; }
+
     /// <summary>A plan larger than this is refused before anything is downloaded (MAX_DOWNLOAD_SIZE_GB); null for no limit.</summary>
     public long? MaxDownloadBytes { get; init; }
 }

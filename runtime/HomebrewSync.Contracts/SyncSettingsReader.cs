@@ -38,6 +38,8 @@ public static class SyncSettingsReader
             ApiPublicKey = reader.Raw(EnvVars.ApiPublicKey),
             ApiPublishWithFailures = reader.Bool(EnvVars.ApiPublishWithFailures, defaults.ApiPublishWithFailures),
             ApiLegacy = reader.Bool(EnvVars.ApiLegacy, defaults.ApiLegacy),
+            MirrorPortableRuby = reader.Bool(EnvVars.MirrorPortableRuby, defaults.MirrorPortableRuby),
+            BrewGitRemote = string.IsNullOrWhiteSpace(reader.Raw(EnvVars.BrewGitRemoteUrl)) ? null : reader.Raw(EnvVars.BrewGitRemoteUrl)!.Trim(),
             RegistryToken = new RegistryToken(reader.String(EnvVars.RegistryToken, SyncSettings.DefaultRegistryToken)),
             RegistryHosts = reader.List(EnvVars.RegistryHosts, defaults.RegistryHosts).Select(h => h.ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToArray(),
             MaxImageIndexBytes = reader.Int(Settings.MaxImageIndexMb) * SyncSettings.Mib,

@@ -26,6 +26,12 @@ public static partial class SyncSettingsValidator
         {
             errors.Add($"{EnvVars.HomebrewApiUrl}: '{UrlDisplay.Redact(s.ApiUrl)}' must be an absolute http(s) or file URL");
         }
+        if (s.BrewGitRemote is { } remote
+            && (!System.Uri.TryCreate(remote, UriKind.Absolute, out var git) || git.Scheme is not ("https" or "http" or "file" or "ssh" or "git")))
+        {
+            // git takes it as an argument: only a URL of a transport git fetches from, never anything that could read as an option.
+            errors.Add($"{EnvVars.BrewGitRemoteUrl}: '{UrlDisplay.Redact(remote)}' must be an absolute https, http, ssh, git or file URL");
+        }
         errors.AddRange(new[]
         {
             Settings.MaxConcurrentDownloads.Check(s.MaxConcurrentDownloads),

@@ -30,6 +30,7 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _blobGets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TimeSpan> _retryAfter = new(StringComparer.Ordinal);
     private volatile IReadOnlyList<FakeFormula> _formulae = [];
+    private volatile IReadOnlyList<FakeFormula> _images = [];
     private volatile byte[]? _catalogOverride;
     private readonly ConcurrentDictionary<string, (byte[] Bytes, DateTimeOffset LastModified)> _apiFiles = new(StringComparer.Ordinal);
     private int _apiRequests;
@@ -158,6 +159,20 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
         _catalogOverride = null;
     }
 
+    /// <summary>
+    /// Images the registry serves that the catalog does not list (portable Ruby: the image <c>portable-ruby</c>, tag = version): their
+    /// blobs, image indexes and <c>tags/list</c>.
+    /// </summary>
+    public void SetRegistryImages(IEnumerable<FakeFormula> images)
+    {
+        var list = images.ToArray();
+        foreach (var blob in list.SelectMany(f => f.Bottles.Values))
+        {
+            _blobs[blob.Sha256] = blob;
+        }
+        _images = list;
+    }
+
     /// <summary>When set, formula.json stops after this many bytes and the connection stays open (a stalled download).</summary>
     public int? StallCatalogAfterBytes { get; set; }
 
@@ -244,6 +259,11 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
             await ServeBlobRedirectAsync(ctx, rest[..blobAt], rest[(blobAt + "/blobs/sha256:".Length)..]);
             return;
         }
+        if (rest.EndsWith("/tags/list", StringComparison.Ordinal))
+        {
+            await ServeTagsAsync(ctx, rest[..^"/tags/list".Length]);
+            return;
+        }
         var manifestAt = rest.IndexOf("/manifests/", StringComparison.Ordinal);
         if (manifestAt > 0)
         {
@@ -283,7 +303,7 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
 
     private async Task ServeBlobRedirectAsync(HttpContext ctx, string image, string sha)
     {
-        var owner = _formulae.FirstOrDefault(f => f.Image == image && f.Bottles.Values.Any(b => b.Sha256 == sha));
+        var owner = _formulae.Concat(_images).FirstOrDefault(f => f.Image == image && f.Bottles.Values.Any(b => b.Sha256 == sha));
         if (owner is null || !_blobs.ContainsKey(sha))
         {
             ctx.Response.StatusCode = 404;
@@ -423,10 +443,22 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
         }
     }
 
+    private async Task ServeTagsAsync(HttpContext ctx, string image)
+    {
+        var tags = _formulae.Concat(_images).Where(f => f.Image == image).Select(f => f.IndexReference).Distinct(StringComparer.Ordinal).ToArray();
+        if (tags.Length == 0)
+        {
+            ctx.Response.StatusCode = 404;
+            return;
+        }
+        ctx.Response.ContentType = "application/json";
+        await ctx.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(new { name = "homebrew/core/" + image, tags }), ctx.RequestAborted);
+    }
+
     private async Task ServeIndexAsync(HttpContext ctx, string image, string reference)
     {
         Interlocked.Increment(ref _indexRequests);
-        var formula = _formulae.FirstOrDefault(f => f.Image == image && f.IndexReference == reference);
+        var formula = _formulae.Concat(_images).FirstOrDefault(f => f.Image == image && f.IndexReference == reference);
         if (!ServeIndexes || formula is null)
         {
             ctx.Response.StatusCode = 404;

@@ -77,6 +77,11 @@ public static class DeploymentConfigValidator
         {
             e.Add($"api_public_key_file: '{c.ApiPublicKeyFile}' must be a path inside the repository (e.g. config/homebrew-1.pem)");
         }
+        if (!string.IsNullOrEmpty(c.BrewGitRemote) && (!Uri.TryCreate(c.BrewGitRemote, UriKind.Absolute, out var git) || git.Scheme != Uri.UriSchemeHttps || git.UserInfo.Length > 0))
+        {
+            // The config is in the repository: a credential in it would be one.
+            e.Add($"brew_git_remote: '{UrlDisplay.Redact(c.BrewGitRemote)}' must be an https URL without credentials (e.g. https://github.com/Homebrew/brew)");
+        }
     }
 
     private static void BrewEndpoint(DeploymentConfig c, List<string> e)

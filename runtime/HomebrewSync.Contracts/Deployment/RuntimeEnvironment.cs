@@ -105,6 +105,11 @@ public static class RuntimeEnvironment
         {
             env[EnvVars.MirrorApi] = "false";
         }
+        if (!string.IsNullOrEmpty(c.BrewGitRemote))
+        {
+            // The orchestrator routes such runs to ECS (git); a worker that still gets one skips the repository with a warning.
+            env[EnvVars.BrewGitRemoteUrl] = c.BrewGitRemote;
+        }
         if (inputs.MirrorUrl is { } url)
         {
             env[EnvVars.MirrorUrl] = url;

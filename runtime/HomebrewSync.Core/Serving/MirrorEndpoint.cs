@@ -13,6 +13,7 @@ namespace HomebrewSync.Core.Serving;
 /// <item><c>HOMEBREW_BOTTLE_DOMAIN=D</c>: <c>GET D/&lt;image&gt;/manifests/&lt;ref&gt;</c>, then <c>HEAD</c> and <c>GET D/&lt;file&gt;</c>;</item>
 /// <item><c>HOMEBREW_ARTIFACT_DOMAIN=A</c>: <c>GET A/v2/homebrew/core/&lt;image&gt;/manifests/&lt;ref&gt;</c> and <c>.../blobs/sha256:&lt;hex&gt;</c>;</item>
 /// <item><c>HOMEBREW_API_DOMAIN=D/api</c>: <c>GET D/api/internal/packages.&lt;tag&gt;.jws.json</c> (with If-Modified-Since);</item>
+/// <item><c>HOMEBREW_BREW_GIT_REMOTE=D/brew.git</c>: git's dumb HTTP protocol (<c>info/refs</c>, <c>HEAD</c>, <c>objects/info/packs</c>, packs), read-only;</item>
 /// <item><c>/healthz</c>.</item>
 /// </list>
 /// GET and HEAD only (after the allow-list: 403 comes before 405); names and digests map to stored objects through the hash file, and anything it does not
@@ -28,6 +29,7 @@ public sealed partial class MirrorEndpoint
 {
     private const string RegistryPrefix = "/v2/homebrew/core/";
     private const string ApiPrefix = "/api/";
+    private const string BrewGitPrefix = "/brew.git/";
 
     /// <summary>What a 401 carries: the scheme brew's token goes in, and this mirror's realm.</summary>
     public const string Challenge = "Bearer realm=\"homebrew-sync\"";
@@ -99,7 +101,9 @@ public sealed partial class MirrorEndpoint
             user = (await _tokens.CurrentAsync(cancellationToken)).OwnerOfAuthorization(request.Header("authorization"));
             if (user is null)
             {
-                return Unauthorized(request.Header("authorization") is not null, path.StartsWith(RegistryPrefix, StringComparison.Ordinal));
+                return path.StartsWith(BrewGitPrefix, StringComparison.Ordinal)
+                    ? GitUnauthorized(request.Header("authorization") is not null)
+                    : Unauthorized(request.Header("authorization") is not null, path.StartsWith(RegistryPrefix, StringComparison.Ordinal));
             }
         }
         return await RouteAsync(request, path, cancellationToken) with { User = user };
@@ -128,6 +132,12 @@ public sealed partial class MirrorEndpoint
                     : NotFound();
             }
             return await ManifestAsync(request, index, rest, cancellationToken);
+        }
+        if (path.StartsWith(BrewGitPrefix, StringComparison.Ordinal))
+        {
+            // brew's repository for git's dumb HTTP protocol: only what the key grammar names (never a loose object, a config or a hook).
+            var key = path[1..];
+            return StoreKeys.IsBrewGitKey(key) ? await ObjectAsync(request, key, BrewGit.BrewGitMirror.ContentType(key), null, bottle: false, cancellationToken) : NotFound();
         }
         if (path.StartsWith(ApiPrefix, StringComparison.Ordinal))
         {
@@ -302,6 +312,12 @@ public sealed partial class MirrorEndpoint
                     + "(and HOMEBREW_ARTIFACT_DOMAIN_NO_FALLBACK=1), and unset HOMEBREW_BOTTLE_DOMAIN\n");
         return MirrorResponse.Text(401, text, new Dictionary<string, string> { ["WWW-Authenticate"] = Challenge });
     }
+
+    /// <summary>git sends credentials only after a challenge it can answer: Basic, with NAME:TOKEN from the URL or its credential helper.</summary>
+    private static MirrorResponse GitUnauthorized(bool sent) =>
+        MirrorResponse.Text(401, (sent ? "this token is not accepted by this mirror\n" : "this mirror needs a token\n")
+            + "git: clone https://NAME:TOKEN@<mirror>/brew.git (HOMEBREW_BREW_GIT_REMOTE), or send it with http.extraHeader\n",
+            new Dictionary<string, string> { ["WWW-Authenticate"] = "Basic realm=\"homebrew-sync\"" });
 
     private static MirrorResponse NotFound() => MirrorResponse.Text(404, "not in this mirror\n");
 }
