@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 core=runtime/HomebrewSync.Core
 list=$core/PublicAPI.Shipped.txt
-out=$(dotnet build "$core/HomebrewSync.Core.csproj" -c Release -p:TreatWarningsAsErrors=false 2>&1 || true)
+out=$(dotnet build "$core/HomebrewSync.Core.csproj" -c Release --no-incremental -p:TreatWarningsAsErrors=false 2>&1 || true)
 added=$(grep -oP "RS0016: Symbol '\K.*(?=' is not part of the declared public API)" <<<"$out" | sort -u || true)
 gone=$(grep -oP "PublicAPI\.Shipped\.txt\(\K[0-9]+(?=,[0-9]+\): (error|warning) RS0017)" <<<"$out" | sort -un || true)
 {

@@ -17,7 +17,7 @@ internal static class WanBench
 {
     public static readonly TimeSpan Latency = TimeSpan.FromMilliseconds(40);
     public const long BytesPerSecond = 8L * 1024 * 1024;
-    public const int SyncConcurrency = SyncSettings.DefaultConcurrency;
+    public static readonly int SyncConcurrency = Settings.MaxConcurrentDownloads.Default!.Value;
 
     /// <param name="NoopRuns">Re-runs with nothing new (their median is reported); 0 for none.</param>
     public sealed record Profile(int Bottles, long MinSize, long MaxSize, int[] PlainConcurrencies, int NoopRuns);

@@ -1,5 +1,6 @@
 using System.Text;
 using HomebrewSync.Contracts;
+using HomebrewSync.Core.Serving;
 
 namespace HomebrewSync.Cli;
 
@@ -26,11 +27,12 @@ internal static class CliOptions
     public const string Deep = "--deep";
     public const string Plan = "--plan";
     public const string DryRun = "--dry-run";
-    public const int DefaultKeepDays = 30;
 
     private static readonly string[] PlanSync = ["plan", "sync"];
     private static readonly string[] All = ["plan", "sync", "verify", "stats", "serve", "prune"];
-    private static readonly string[] Catalog = ["plan", "sync", "prune"];
+    private static readonly string[] Catalog = ["plan", "sync", "prune", "serve"];
+    // What serve --pull-through takes from the sync's settings: the same transfer, the same bounds.
+    private static readonly string[] Transfer = ["plan", "sync", "serve"];
 
     public static readonly IReadOnlyList<(string Name, string Summary)> Commands =
     [
@@ -39,7 +41,7 @@ internal static class CliOptions
         ("verify", "Check the store against its hash file: missing files, wrong sizes, wrong sha256; lists unlisted files."),
         ("stats", "Print the hash file's statistics: bottles and bytes per platform, per target tag and per date."),
         ("prune", "Remove bottles no target tag resolves to any more (superseded versions, dropped formulae), unlisted objects and unused image indexes."),
-        ("serve", "Serve the mirror to brew over HTTP (HOMEBREW_BOTTLE_DOMAIN, HOMEBREW_ARTIFACT_DOMAIN, HOMEBREW_API_DOMAIN), with Prometheus metrics at /metrics."),
+        ("serve", "Serve the mirror to brew over HTTP (HOMEBREW_BOTTLE_DOMAIN, HOMEBREW_ARTIFACT_DOMAIN, HOMEBREW_API_DOMAIN), with Prometheus metrics at /metrics; with --pull-through, fetch and store what it lacks on demand."),
     ];
 
     public static readonly IReadOnlyList<OptionSpec> Specs =
@@ -49,22 +51,22 @@ internal static class CliOptions
         new("--sse", EnvVars.S3ServerSideEncryption, "AES256|aws:kms", "Server-side encryption of S3 objects (default AES256).", ["sync"]),
         new("--kms-key-id", EnvVars.KmsKeyId, "KEY", "KMS key for --sse aws:kms (default: the bucket's AWS-managed key).", ["sync"]),
         new("--api-url", EnvVars.HomebrewApiUrl, "URL", $"Catalog URL, http(s) or file (default {SyncSettings.DefaultApiUrl}).", Catalog),
-        new("--platform", EnvVars.TargetPlatforms, "TAG[,TAG]", $"Target tags: the tags of the Macs that install from the mirror (default {string.Join(",", SyncSettings.DefaultTargetPlatforms)}).", ["plan", "sync", "stats", "prune"]),
+        new("--platform", EnvVars.TargetPlatforms, "TAG[,TAG]", $"Target tags: the tags of the Macs that install from the mirror (default {string.Join(",", SyncSettings.DefaultTargetPlatforms)}); serve --pull-through pulls only what they resolve to.", ["plan", "sync", "stats", "prune", "serve"]),
         new("--formula", EnvVars.FormulaNames, "NAME[,NAME]", "Only these formulae (default: all with bottles).", PlanSync),
         new("--force", EnvVars.ForceDownload, null, "Download even bottles the hash file already has with the same sha256.", PlanSync),
-        new("--include-disabled", EnvVars.IncludeDisabled, null, "Also mirror formulae Homebrew has disabled.", PlanSync),
-        new("--concurrency", EnvVars.MaxConcurrentDownloads, "N", $"Downloads at once, 1..{SyncSettingsValidator.MaxConcurrency} (default {SyncSettings.DefaultConcurrency}); size requests run at twice that, at most 64.", ["plan", "sync", "verify", "stats"]),
-        new("--retries", EnvVars.RetryAttempts, "N", $"Retries after a transient failure, 0..{SyncSettingsValidator.MaxRetryAttempts} (default 3).", PlanSync),
-        new("--retry-delay", EnvVars.RetryDelaySeconds, "SECONDS", "Base of the exponential, jittered backoff (default 2).", PlanSync),
-        new("--timeout", EnvVars.DownloadTimeoutSeconds, "SECONDS", "Limit for one attempt at one bottle (default 300).", PlanSync),
-        new("--registry-hosts", EnvVars.RegistryHosts, "HOST[,HOST]", $"Hosts that get the registry token (default {string.Join(",", SyncSettings.DefaultRegistryHosts)}); any other host gets no Authorization, and plain http gets it only on loopback.", PlanSync),
-        new("--max-index-mb", EnvVars.MaxImageIndexMb, "N", $"Largest image index read, 1..{SyncSettingsValidator.MaxImageIndexMbLimit} MiB (default {SyncSettings.DefaultMaxImageIndexMb}); a larger one is not kept.", PlanSync),
-        new("--max-api-file-mb", EnvVars.MaxApiFileMb, "N", $"Largest Homebrew API file read, 1..{SyncSettingsValidator.MaxApiFileMbLimit} MiB (default {SyncSettings.DefaultMaxApiFileMb}); a larger one is not published.", PlanSync),
-        new("--max-bottle-gb", EnvVars.MaxBottleSizeGb, "GB", $"Largest bottle body when neither the image index nor Content-Length announces its size (default {SyncSettings.DefaultMaxBottleSizeGb}); a body past its announced size always fails that bottle.", ["sync"]),
-        new("--batch-size", EnvVars.BatchSize, "N", "Write the hash file every N stored bottles (default 50).", ["sync"]),
+        new("--include-disabled", EnvVars.IncludeDisabled, null, "Also mirror formulae Homebrew has disabled.", Transfer),
+        From(Settings.MaxConcurrentDownloads, ["plan", "sync", "verify", "stats"]),
+        From(Settings.RetryAttempts, Transfer),
+        From(Settings.RetryDelaySeconds, Transfer),
+        From(Settings.DownloadTimeoutSeconds, Transfer),
+        new("--registry-hosts", EnvVars.RegistryHosts, "HOST[,HOST]", $"Hosts that get the registry token (default {string.Join(",", SyncSettings.DefaultRegistryHosts)}); any other host gets no Authorization, and plain http gets it only on loopback.", Transfer),
+        From(Settings.MaxImageIndexMb, Transfer),
+        From(Settings.MaxApiFileMb, PlanSync),
+        From(Settings.MaxBottleSizeGb, ["sync", "serve"]),
+        From(Settings.BatchSize, ["sync"]),
         new(Plan, null, "KEY|s3://BUCKET/KEY", "Execute a saved plan (the orchestrator's plans/...) instead of planning; the ECS task runs this.", ["sync"]),
         new("--rebuild-hash", EnvVars.ForceRebuildHash, null, "Rebuild the hash file from the S3 objects' metadata first (the old one is kept as bottles_hash.json.backup-<time>).", ["sync"]),
-        new("--keep-days", EnvVars.PruneKeepDays, "N", $"prune: keep superseded bottles downloaded within the last N days (default {DefaultKeepDays}).", ["prune"]),
+        From(Settings.PruneKeepDays, ["prune"]),
         new(DryRun, null, null, "prune: list what would be removed, with sizes; change nothing.", ["prune"]),
         new(Deep, null, null, "Re-hash every object's bytes, not only compare the sha256 recorded at upload (S3).", ["verify"]),
         new("--no-api", EnvVars.MirrorApi, null, "Do not mirror Homebrew's signed API files (internal/packages.<tag>.jws.json).", PlanSync) { FlagValue = "false" },
@@ -72,17 +74,23 @@ internal static class CliOptions
         new("--api-public-key", EnvVars.ApiPublicKey, "FILE", "Homebrew's API signing key (default: brew's own Library/Homebrew/api/homebrew-1.pem, where brew is installed).", PlanSync),
         new("--api-publish-with-failures", EnvVars.ApiPublishWithFailures, null, "Publish a tag's API file even when some of its bottles failed.", ["sync"]),
         new("--api-legacy", EnvVars.ApiLegacy, null, "Also mirror formula.jws.json and cask.jws.json for brew before 6.", PlanSync),
+        new("--no-portable-ruby", EnvVars.MirrorPortableRuby, null, "Do not mirror brew's portable Ruby (the registry image homebrew/core/portable-ruby, every platform).", PlanSync) { FlagValue = "false" },
+        new("--brew-git", EnvVars.BrewGitRemoteUrl, "URL", "Also keep a mirror of brew's git repository (default branch and tags) under brew.git/, served for HOMEBREW_BREW_GIT_REMOTE; needs git.", PlanSync),
         new("--date", EnvVars.SyncDate, "YYYY-MM-DD", "Folder date for new bottles (default: today, UTC).", PlanSync),
         new("--slack-webhook", EnvVars.SlackWebhookUrl, "URL", $"Slack incoming webhook for the run's messages (or the secret named by {EnvVars.SlackWebhookSecretName}).", ["sync"]),
         new("--environment", EnvVars.Environment, "NAME", "Environment named in messages and metrics (default local).", ["sync"]),
-        new("--progress-interval", EnvVars.ProgressUpdateInterval, "SECONDS", "Slack progress update every SECONDS during a sync (default 300).", ["sync"]),
+        From(Settings.ProgressUpdateInterval, ["sync"]),
         new("--metrics", EnvVars.EmitMetrics, null, "Write the run's CloudWatch metrics (one Embedded Metric Format line) to standard error.", ["sync"]),
         new("--listen", EnvVars.ServeListenUrl, "URL", $"Where serve listens (default {HomebrewSync.Cli.Commands.ServeCommand.DefaultListen}; port 0 picks a free one).", ["serve"]),
         new("--mirror-url", EnvVars.MirrorUrl, "URL", "Where clients reach the mirror (a DNS name, a proxy in front): serve prints it in the export lines, sync names it in Slack's \"complete\".", ["serve", "sync"]),
         new("--allow", EnvVars.ServeAllowedCidrs, "CIDR[,CIDR]", "Only these clients may use serve, its /metrics included (default: any).", ["serve"]),
         new("--token-file", EnvVars.ServeTokenFile, "FILE", "Lines NAME TOKEN: image indexes and blobs then need a listed token (brew: HOMEBREW_ARTIFACT_DOMAIN with HOMEBREW_DOCKER_REGISTRY_TOKEN); re-read when it changes.", ["serve"]),
+        new("--pull-through", EnvVars.ServePullThrough, null, "On a miss, fetch what the current catalog names for the target tags (--platform) from upstream, verify it, store it as a sync would and serve it; anything else stays a 404, a failed pull is a 502.", ["serve"]),
+        new("--pull-timeout", EnvVars.ServePullTimeoutSeconds, "SECONDS", $"The most one pull may take, waiting included, 1..{PullThroughOptions.MaxTimeLimit.TotalSeconds:0} (default {PullThroughOptions.DefaultTimeLimit.TotalSeconds:0}).", ["serve"]),
+        new("--pull-concurrency", EnvVars.ServePullConcurrency, "N", $"Pulls under way at once, 1..{PullThroughOptions.MaxConcurrentLimit} (default {PullThroughOptions.DefaultMaxConcurrent}); more wait for a slot.", ["serve"]),
+        new("--pull-catalog-refresh", EnvVars.ServePullCatalogRefreshSeconds, "SECONDS", $"How long pull-through uses the catalog it read before reading it again (default {PullThroughOptions.DefaultCatalogRefresh.TotalSeconds:0}).", ["serve"]),
         new("--proxy", EnvVars.ServeProxy, null, "Send S3 bottles through serve instead of redirecting to short-lived presigned links.", ["serve"]),
-        new("--refresh", EnvVars.ServeRefreshSeconds, "SECONDS", "How often serve checks the hash file for a newer version (default 10).", ["serve"]),
+        From(Settings.ServeRefreshSeconds, ["serve"]),
         new(Json, null, null, "Machine-readable JSON on standard output.", ["plan", "sync", "verify", "stats", "prune"]),
         new(NoProgress, null, null, "Plain log lines even on a terminal.", ["sync"]),
     ];
@@ -92,6 +100,11 @@ internal static class CliOptions
     [
         (EnvVars.RegistryToken, $"Bearer token for the registry (default {SyncSettings.DefaultRegistryToken}, ghcr.io's anonymous token); sent only to {EnvVars.RegistryHosts}."),
     ];
+
+    /// <summary>The option of a setting: its name, variable, value name and help, as the setting defines them.</summary>
+    private static OptionSpec From<T>(Setting<T> setting, string[] commands)
+        where T : struct, System.Numerics.INumber<T> =>
+        new(setting.Option ?? throw new ArgumentException($"{setting.EnvVar} has no option", nameof(setting)), setting.EnvVar, setting.ValueName, setting.HelpText, commands);
 
     public static ParsedArgs Parse(IReadOnlyList<string> args, List<string> errors)
     {
@@ -211,13 +224,13 @@ internal static class CliOptions
         sb.AppendLine($"  {EnvVars.TempDir,-26} Where downloads for an S3 store are staged and verified before upload (also TEMP_STORAGE_PATH, EFS_MOUNT_PATH).");
         sb.AppendLine($"  {EnvVars.S3BucketName,-26} Another name for {EnvVars.Store}=s3://BUCKET (the deployed hosts are given it); with both set, they must agree.");
         sb.AppendLine($"  {EnvVars.TimeBudgetSeconds,-26} Stop starting bottles that might not finish within this many seconds (a Lambda worker); unset for no limit.");
-        sb.AppendLine($"  {EnvVars.MaxDownloadSizeGb,-26} Refuse a plan larger than this many GB before downloading anything.");
+        sb.AppendLine($"  {EnvVars.MaxDownloadSizeGb,-26} {Settings.MaxDownloadSizeGb.HelpText}");
         sb.AppendLine($"  {EnvVars.WorkerStagingLimitMb,-26} At most this many MB of bottles staged at once (a Lambda worker's /tmp); a bottle waits until it fits, one larger fails. Unset for no limit.");
-        sb.AppendLine($"  {EnvVars.StoreLeaseSeconds,-26} How long a command's lease on the store lasts unless renewed, {SyncSettingsValidator.MinLeaseDuration.TotalSeconds:0}..{SyncSettingsValidator.MaxLeaseDuration.TotalSeconds:0} (default {new SyncSettings().LeaseDuration.TotalSeconds:0}): a crashed command's hold ends after it.");
+        sb.AppendLine($"  {EnvVars.StoreLeaseSeconds,-26} {Settings.StoreLeaseSeconds.HelpText}");
         sb.AppendLine($"  {EnvVars.SlackWebhookSecretName,-26} Secrets Manager secret holding the Slack webhook URL (read through SSM; a URL or JSON with \"url\").");
         sb.AppendLine($"  {EnvVars.ServeTokenSecretName,-26} serve: a Secrets Manager secret holding the token file instead of {EnvVars.ServeTokenFile} (read through SSM).");
         sb.AppendLine($"  {EnvVars.SlackChannel + ", " + EnvVars.SlackUsername,-26} Channel and user name to post as (legacy webhooks).");
-        sb.AppendLine($"  {EnvVars.SlackMaxWaitSeconds,-26} Longest wait on Slack per message, retries included (default 20); then the sync goes on.");
+        sb.AppendLine($"  {EnvVars.SlackMaxWaitSeconds,-26} {Settings.SlackMaxWaitSeconds.HelpText}");
         sb.AppendLine($"  {EnvVars.ScheduleExpression,-26} Schedule named as \"Next sync\" in messages (default {NotificationSettings.DefaultSchedule}; {NotificationSettings.NoSchedule} for none).");
         sb.AppendLine($"  {EnvVars.SyncMethod + ", " + EnvVars.SyncTrigger,-26} \"Sync Method\" and \"Trigger\" in messages (default Local, Manual); the method, lower-cased, is also the metrics' SyncType.");
         sb.AppendLine($"  {"AWS_REGION, AWS_PROFILE, ...",-26} S3 credentials and region come from the AWS SDK's default chain.");

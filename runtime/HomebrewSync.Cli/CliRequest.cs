@@ -18,7 +18,7 @@ internal sealed record CliRequest(
     string? PlanKey,
     Uri? Listen = null,
     Core.Serving.ServeOptions? Serve = null,
-    int KeepDays = CliOptions.DefaultKeepDays,
+    int? KeepDays = null,
     bool DryRun = false)
 {
     public SyncSettings Settings => Host.Sync;
@@ -80,10 +80,10 @@ internal sealed record CliRequest(
         }
         if (command == "prune")
         {
-            var keep = reader.Int(EnvVars.PruneKeepDays, CliOptions.DefaultKeepDays);
-            if (keep < 0)
+            var keep = reader.Int(Contracts.Settings.PruneKeepDays);
+            if (Contracts.Settings.PruneKeepDays.Check(keep) is { } error)
             {
-                reader.AddError($"{EnvVars.PruneKeepDays}: {keep} must be 0 or more days");
+                reader.AddError(error);
             }
             request = request with { KeepDays = keep, DryRun = reader.Bool(CliOptions.DryRun, false) };
         }

@@ -47,6 +47,12 @@ public static class EnvVars
     public const string ApiPublishWithFailures = "API_PUBLISH_WITH_FAILURES";
     public const string ApiLegacy = "API_LEGACY";
 
+    // Homebrew itself for offline Macs: its portable Ruby (on by default) and its own git repository (opt-in).
+    public const string MirrorPortableRuby = "MIRROR_PORTABLE_RUBY";
+
+    /// <summary>brew's git repository to keep a dumb-HTTP mirror of under <c>brew.git/</c> (any URL git can fetch); unset for none.</summary>
+    public const string BrewGitRemoteUrl = "BREW_GIT_REMOTE_URL";
+
     /// <summary>Seconds a host may spend on one invocation (a Lambda function: its timeout less a margin); unset for no limit.</summary>
     public const string TimeBudgetSeconds = "TIME_BUDGET_SECONDS";
 
@@ -95,6 +101,18 @@ public static class EnvVars
 
     /// <summary>A Secrets Manager secret holding the token file (read through SSM): what the deployed endpoint is given.</summary>
     public const string ServeTokenSecretName = "SERVE_TOKEN_SECRET_NAME";
+
+    /// <summary>Pull a bottle or image index the mirror lacks from upstream, when the current catalog names it for the target tags.</summary>
+    public const string ServePullThrough = "SERVE_PULL_THROUGH";
+
+    /// <summary>The most one pull may take, in seconds (default 300).</summary>
+    public const string ServePullTimeoutSeconds = "SERVE_PULL_TIMEOUT_SECONDS";
+
+    /// <summary>Pulls under way at once (default 4).</summary>
+    public const string ServePullConcurrency = "SERVE_PULL_CONCURRENCY";
+
+    /// <summary>How long the catalog read for pulls is used before it is read again, in seconds (default 600).</summary>
+    public const string ServePullCatalogRefreshSeconds = "SERVE_PULL_CATALOG_REFRESH_SECONDS";
 
     /// <summary>
     /// Every other name a setting is read under, in one place: the reference's ECS task environment names, and

@@ -21,7 +21,7 @@ public sealed record NotificationSettings
 
     /// <summary>The <see cref="ScheduleExpression"/> of a deployment that runs only when asked: no "Next sync" in messages.</summary>
     public const string NoSchedule = "none";
-    public double SizeThresholdGb { get; init; } = 20;
+    public double SizeThresholdGb { get; init; } = Settings.SizeThresholdGb.Default!.Value;
     /// <summary>The ECS cluster large plans go to; null where there is none (every plan goes to the Lambda worker).</summary>
     public string? EcsClusterName { get; init; }
 
@@ -34,13 +34,13 @@ public sealed record NotificationSettings
     /// <summary>What started the run: Scheduled, Manual, Selective.</summary>
     public string Trigger { get; init; } = "Manual";
 
-    public TimeSpan ProgressUpdateInterval { get; init; } = TimeSpan.FromSeconds(300);
+    public TimeSpan ProgressUpdateInterval { get; init; } = TimeSpan.FromSeconds(Settings.ProgressUpdateInterval.Default!.Value);
 
     /// <summary>Where brew reaches the mirror, named in "complete" with the variables to set; null when none is known.</summary>
     public Uri? MirrorUrl { get; init; }
 
     /// <summary>The longest a run waits on Slack for one message, retries included.</summary>
-    public TimeSpan SlackMaxWait { get; init; } = TimeSpan.FromSeconds(20);
+    public TimeSpan SlackMaxWait { get; init; } = TimeSpan.FromSeconds(Settings.SlackMaxWaitSeconds.Default!.Value);
 
     /// <summary>Write the run's CloudWatch Embedded Metric Format line to the host's log (standard output on Lambda, standard error for the CLI).</summary>
     public bool EmitMetrics { get; init; }
@@ -65,27 +65,24 @@ public sealed record NotificationSettings
             SlackUsername = reader.Raw(EnvVars.SlackUsername),
             Region = reader.String(EnvVars.AwsRegion, d.Region),
             ScheduleExpression = reader.String(EnvVars.ScheduleExpression, d.ScheduleExpression),
-            SizeThresholdGb = reader.Double(EnvVars.SizeThresholdGb, d.SizeThresholdGb),
+            SizeThresholdGb = reader.Double(Settings.SizeThresholdGb),
             EcsClusterName = reader.Raw(EnvVars.EcsClusterName),
             OrchestratorFunctionName = reader.Raw(EnvVars.OrchestratorFunctionName),
             SyncMethod = reader.String(EnvVars.SyncMethod, d.SyncMethod),
             Trigger = reader.String(EnvVars.SyncTrigger, d.Trigger),
-            ProgressUpdateInterval = reader.Seconds(EnvVars.ProgressUpdateInterval, d.ProgressUpdateInterval),
-            SlackMaxWait = reader.Seconds(EnvVars.SlackMaxWaitSeconds, d.SlackMaxWait),
+            ProgressUpdateInterval = reader.Seconds(Settings.ProgressUpdateInterval),
+            SlackMaxWait = reader.Seconds(Settings.SlackMaxWaitSeconds),
             EmitMetrics = reader.Bool(EnvVars.EmitMetrics, d.EmitMetrics),
             MirrorUrl = reader.Raw(EnvVars.MirrorUrl) is null ? null : reader.Uri(EnvVars.MirrorUrl, new Uri("http://invalid")),
         };
-        if (settings.ProgressUpdateInterval < TimeSpan.FromSeconds(1))
+        foreach (var error in new[]
         {
-            reader.AddError($"{EnvVars.ProgressUpdateInterval}: must be at least 1 second");
-        }
-        if (settings.SlackMaxWait <= TimeSpan.Zero || settings.SlackMaxWait > TimeSpan.FromMinutes(5))
+            Settings.ProgressUpdateInterval.Check(settings.ProgressUpdateInterval.TotalSeconds),
+            Settings.SlackMaxWaitSeconds.Check(settings.SlackMaxWait.TotalSeconds),
+            Settings.SizeThresholdGb.Check(settings.SizeThresholdGb),
+        }.OfType<string>())
         {
-            reader.AddError($"{EnvVars.SlackMaxWaitSeconds}: must be within (0..300] seconds");
-        }
-        if (settings.SizeThresholdGb <= 0)
-        {
-            reader.AddError($"{EnvVars.SizeThresholdGb}: must be above 0");
+            reader.AddError(error);
         }
         return settings;
     }

@@ -56,6 +56,26 @@ public sealed class SettingsReader
 
     public string String(string name, string fallback) => Raw(name) ?? fallback;
 
+    /// <summary>A setting's value, its default when unset (range errors are the validator's: see <see cref="Setting{T}.Check"/>).</summary>
+    public int Int(Setting<int> setting) => Int(setting.EnvVar, DefaultOf(setting));
+
+    /// <inheritdoc cref="Int(Setting{int})"/>
+    public double Double(Setting<double> setting) => Double(setting.EnvVar, DefaultOf(setting));
+
+    /// <summary>A setting in seconds.</summary>
+    public TimeSpan Seconds(Setting<double> setting) => Seconds(setting.EnvVar, TimeSpan.FromSeconds(DefaultOf(setting)));
+
+    /// <summary>A setting without a default: null when unset.</summary>
+    public double? Optional(Setting<double> setting)
+    {
+        ArgumentNullException.ThrowIfNull(setting);
+        return Raw(setting.EnvVar) is null ? null : Double(setting.EnvVar, 0);
+    }
+
+    private static T DefaultOf<T>(Setting<T> setting)
+        where T : struct, System.Numerics.INumber<T> =>
+        setting?.Default ?? throw new ArgumentException($"{setting?.EnvVar} has no default", nameof(setting));
+
     public int Int(string name, int fallback)
     {
         var raw = Raw(name);

@@ -33,6 +33,9 @@ public sealed record SyncPlan
     /// <summary>Homebrew's API files fetched (and checked) with the catalog, published when their tags' bottles are stored.</summary>
     [JsonPropertyName("api_files")] public IReadOnlyList<PlannedApiFile> ApiFiles { get; init; } = [];
 
+    /// <summary>The portable Ruby versions this run mirrors (the registry's current one, and the one the mirrored brew names): what prune keeps.</summary>
+    [JsonPropertyName("portable_ruby")] public IReadOnlyList<string> PortableRuby { get; init; } = [];
+
     [JsonIgnore] public long TotalBytes => Bottles.Sum(b => b.Size ?? 0);
     [JsonIgnore] public int UnsizedCount => Bottles.Count(b => b.Size is null);
 }

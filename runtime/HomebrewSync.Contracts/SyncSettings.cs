@@ -12,30 +12,23 @@ public sealed record SyncSettings
 
     public IReadOnlyList<string> TargetPlatforms { get; init; } = DefaultTargetPlatforms;
     public Uri ApiUrl { get; init; } = DefaultApiUrl;
-    /// <summary>
-    /// Downloads at once, a hard cap. 32 by default: each bottle pays round trips (registry, redirect, blob host) before
-    /// its first byte, and one connection carries a bounded rate, so a registry across a WAN needs more requests in
-    /// flight than the link's bandwidth alone suggests (bench: WAN profile). The deployments set their own
-    /// (max_concurrent_downloads, DOWNLOAD_CONCURRENCY).
-    /// </summary>
-    public const int DefaultConcurrency = 32;
-
-    public int MaxConcurrentDownloads { get; init; } = DefaultConcurrency;
+    /// <summary>Downloads at once, a hard cap (<see cref="Settings.MaxConcurrentDownloads"/>: why 32). The deployments set their own.</summary>
+    public int MaxConcurrentDownloads { get; init; } = Settings.MaxConcurrentDownloads.Default!.Value;
 
     /// <summary>Size requests (image indexes, HEADs) at once: small and latency-bound, twice the downloads, at most 64.</summary>
     public int SizingConcurrency => Math.Min(MaxConcurrentDownloads * 2, 64);
 
     /// <summary>Retries after the first attempt, for transient failures only.</summary>
-    public int RetryAttempts { get; init; } = 3;
+    public int RetryAttempts { get; init; } = Settings.RetryAttempts.Default!.Value;
 
     /// <summary>Base of the exponential backoff between attempts (jittered).</summary>
-    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(Settings.RetryDelaySeconds.Default!.Value);
 
     /// <summary>Limit for one attempt at one bottle, request and body together.</summary>
-    public TimeSpan DownloadTimeout { get; init; } = TimeSpan.FromSeconds(300);
+    public TimeSpan DownloadTimeout { get; init; } = TimeSpan.FromSeconds(Settings.DownloadTimeoutSeconds.Default!.Value);
 
     /// <summary>Hash-file checkpoint every this many stored bottles.</summary>
-    public int BatchSize { get; init; } = 50;
+    public int BatchSize { get; init; } = Settings.BatchSize.Default!.Value;
 
     public string TempDir { get; init; } = Path.Combine(Path.GetTempPath(), "homebrew-sync");
     public bool IncludeDisabled { get; init; }
@@ -47,7 +40,7 @@ public sealed record SyncSettings
     public long? StagingLimitBytes { get; init; }
 
     /// <summary>How long a lease on the store lasts unless renewed (renewed every third of it while the command works).</summary>
-    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(120);
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(Settings.StoreLeaseSeconds.Default!.Value);
 
     public RegistryToken RegistryToken { get; init; } = new(DefaultRegistryToken);
 
@@ -57,23 +50,17 @@ public sealed record SyncSettings
     /// <summary>Hosts the registry token is sent to, and only over https (plain http to a loopback address too).</summary>
     public IReadOnlyList<string> RegistryHosts { get; init; } = DefaultRegistryHosts;
 
-    public const int DefaultMaxImageIndexMb = 4;
-
     /// <summary>An image index larger than this is refused (real ones are a few KB).</summary>
-    public long MaxImageIndexBytes { get; init; } = DefaultMaxImageIndexMb * Mib;
-
-    public const int DefaultMaxApiFileMb = 128;
+    public long MaxImageIndexBytes { get; init; } = Settings.MaxImageIndexMb.Default!.Value * Mib;
 
     /// <summary>An API file larger than this is refused (the largest, formula.jws.json, is about 30 MB).</summary>
-    public long MaxApiFileBytes { get; init; } = DefaultMaxApiFileMb * Mib;
-
-    public const int DefaultMaxBottleSizeGb = 10;
+    public long MaxApiFileBytes { get; init; } = Settings.MaxApiFileMb.Default!.Value * Mib;
 
     /// <summary>
     /// A bottle body may not exceed its announced size (image index, Content-Length); with neither announced, not this.
     /// Homebrew's largest bottles are a few GB.
     /// </summary>
-    public long MaxBottleBytes { get; init; } = DefaultMaxBottleSizeGb * Gib;
+    public long MaxBottleBytes { get; init; } = (long)(Settings.MaxBottleSizeGb.Default!.Value * Gib);
 
     public const long Mib = 1024 * 1024;
     public const long Gib = 1024 * Mib;
@@ -95,6 +82,12 @@ public sealed record SyncSettings
 
     /// <summary>Also mirror the pre-brew-6 files <c>formula.jws.json</c> and <c>cask.jws.json</c>.</summary>
     public bool ApiLegacy { get; init; }
+
+    /// <summary>Mirror brew's portable Ruby (the registry image <c>homebrew/core/portable-ruby</c>, every platform) with the bottles.</summary>
+    public bool MirrorPortableRuby { get; init; } = true;
+
+    /// <summary>brew's git repository (any URL git can fetch) to keep a dumb-HTTP mirror of under <c>brew.git/</c>; null for none.</summary>
+    public string? BrewGitRemote { get; init; }
 
     /// <summary>A plan larger than this is refused before anything is downloaded (MAX_DOWNLOAD_SIZE_GB); null for no limit.</summary>
     public long? MaxDownloadBytes { get; init; }

@@ -2,19 +2,9 @@ using System.Text.RegularExpressions;
 
 namespace HomebrewSync.Contracts;
 
+/// <summary>The rules <see cref="SyncSettings"/> must keep; the ranges are the definitions' (<see cref="Settings"/>).</summary>
 public static partial class SyncSettingsValidator
 {
-    public const int MaxConcurrency = 64;
-    public const int MaxRetryAttempts = 10;
-    public const int MaxBatchSize = 10_000;
-    public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(10);
-    public static readonly TimeSpan MaxDownloadTimeout = TimeSpan.FromHours(6);
-    public static readonly TimeSpan MinLeaseDuration = TimeSpan.FromSeconds(5);
-    public static readonly TimeSpan MaxLeaseDuration = TimeSpan.FromHours(1);
-    public const int MaxImageIndexMbLimit = 256;
-    public const int MaxApiFileMbLimit = 2048;
-    public const int MaxBottleSizeGbLimit = 1024;
-
     [GeneratedRegex(@"^[a-z0-9][a-z0-9_]*\z")]
     private static partial Regex TagPattern();
 
@@ -36,24 +26,28 @@ public static partial class SyncSettingsValidator
         {
             errors.Add($"{EnvVars.HomebrewApiUrl}: '{UrlDisplay.Redact(s.ApiUrl)}' must be an absolute http(s) or file URL");
         }
-        Range(errors, EnvVars.MaxConcurrentDownloads, s.MaxConcurrentDownloads, 1, MaxConcurrency);
-        Range(errors, EnvVars.RetryAttempts, s.RetryAttempts, 0, MaxRetryAttempts);
-        Range(errors, EnvVars.BatchSize, s.BatchSize, 1, MaxBatchSize);
-        if (s.RetryDelay < TimeSpan.Zero || s.RetryDelay > MaxRetryDelay)
+        if (s.BrewGitRemote is { } remote
+            && (!System.Uri.TryCreate(remote, UriKind.Absolute, out var git) || git.Scheme is not ("https" or "http" or "file" or "ssh" or "git")))
         {
-            errors.Add($"{EnvVars.RetryDelaySeconds}: {s.RetryDelay.TotalSeconds:0.###} s is outside 0..{MaxRetryDelay.TotalSeconds:0} s");
+            // git takes it as an argument: only a URL of a transport git fetches from, never anything that could read as an option.
+            errors.Add($"{EnvVars.BrewGitRemoteUrl}: '{UrlDisplay.Redact(remote)}' must be an absolute https, http, ssh, git or file URL");
         }
-        if (s.DownloadTimeout <= TimeSpan.Zero || s.DownloadTimeout > MaxDownloadTimeout)
+        errors.AddRange(new[]
         {
-            errors.Add($"{EnvVars.DownloadTimeoutSeconds}: {s.DownloadTimeout.TotalSeconds:0.###} s is outside (0..{MaxDownloadTimeout.TotalSeconds:0}] s");
-        }
+            Settings.MaxConcurrentDownloads.Check(s.MaxConcurrentDownloads),
+            Settings.RetryAttempts.Check(s.RetryAttempts),
+            Settings.BatchSize.Check(s.BatchSize),
+            Settings.RetryDelaySeconds.Check(s.RetryDelay.TotalSeconds),
+            Settings.DownloadTimeoutSeconds.Check(s.DownloadTimeout.TotalSeconds),
+            Settings.StoreLeaseSeconds.Check(s.LeaseDuration.TotalSeconds),
+            Settings.MaxImageIndexMb.Check(Megabytes(s.MaxImageIndexBytes)),
+            Settings.MaxApiFileMb.Check(Megabytes(s.MaxApiFileBytes)),
+            Settings.MaxBottleSizeGb.Check(s.MaxBottleBytes / (double)SyncSettings.Gib),
+            s.MaxDownloadBytes is { } limit ? Settings.MaxDownloadSizeGb.Check(limit / (double)SyncSettings.Gib) : null,
+        }.OfType<string>());
         if (s.StagingLimitBytes is <= 0)
         {
             errors.Add($"{EnvVars.WorkerStagingLimitMb}: must be at least 1 (MB)");
-        }
-        if (s.LeaseDuration < MinLeaseDuration || s.LeaseDuration > MaxLeaseDuration)
-        {
-            errors.Add($"{EnvVars.StoreLeaseSeconds}: {s.LeaseDuration.TotalSeconds:0.###} s is outside {MinLeaseDuration.TotalSeconds:0}..{MaxLeaseDuration.TotalSeconds:0} s");
         }
         if (string.IsNullOrWhiteSpace(s.TempDir))
         {
@@ -72,19 +66,9 @@ public static partial class SyncSettingsValidator
         {
             errors.Add($"{EnvVars.RegistryHosts}: '{host}' is not a host name (a name like ghcr.io or an IP address, no scheme or port)");
         }
-        RangeBytes(errors, EnvVars.MaxImageIndexMb, s.MaxImageIndexBytes, SyncSettings.Mib, 1, MaxImageIndexMbLimit, "MiB");
-        RangeBytes(errors, EnvVars.MaxApiFileMb, s.MaxApiFileBytes, SyncSettings.Mib, 1, MaxApiFileMbLimit, "MiB");
-        if (s.MaxBottleBytes <= 0 || s.MaxBottleBytes > MaxBottleSizeGbLimit * SyncSettings.Gib)
-        {
-            errors.Add($"{EnvVars.MaxBottleSizeGb}: {s.MaxBottleBytes / (double)SyncSettings.Gib:0.###} GB is outside (0..{MaxBottleSizeGbLimit}]");
-        }
         foreach (var tag in s.ApiTags.Where(t => !IsWellFormedTag(t)))
         {
             errors.Add($"{EnvVars.ApiTags}: '{tag}' is not a bottle tag (e.g. arm64_sonoma, x86_64_linux)");
-        }
-        if (s.MaxDownloadBytes is <= 0)
-        {
-            errors.Add($"{EnvVars.MaxDownloadSizeGb}: must be at least 1");
         }
         if (s.TimeBudget is { } budget)
         {
@@ -104,19 +88,6 @@ public static partial class SyncSettingsValidator
         return errors.Count == 0 ? s : throw new SettingsException(errors);
     }
 
-    private static void RangeBytes(List<string> errors, string name, long bytes, long unit, int min, int max, string unitName)
-    {
-        if (bytes < min * unit || bytes > max * unit)
-        {
-            errors.Add($"{name}: {bytes / unit} {unitName} is outside {min}..{max}");
-        }
-    }
-
-    private static void Range(List<string> errors, string name, int value, int min, int max)
-    {
-        if (value < min || value > max)
-        {
-            errors.Add($"{name}: {value} is outside {min}..{max}");
-        }
-    }
+    /// <summary>Whole MiB, as the setting gives them (a value past int's range stays outside every range).</summary>
+    private static int Megabytes(long bytes) => (int)Math.Clamp(bytes / SyncSettings.Mib, int.MinValue, int.MaxValue);
 }

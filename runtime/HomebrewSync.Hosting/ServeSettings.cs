@@ -17,10 +17,10 @@ public static class ServeSettings
         {
             reader.AddError(e);
         }
-        var refresh = reader.Seconds(EnvVars.ServeRefreshSeconds, ServeOptions.DefaultRefresh);
-        if (refresh < TimeSpan.Zero || refresh > TimeSpan.FromHours(1))
+        var refresh = reader.Seconds(Settings.ServeRefreshSeconds);
+        if (Settings.ServeRefreshSeconds.Check(refresh.TotalSeconds) is { } error)
         {
-            reader.AddError($"{EnvVars.ServeRefreshSeconds}: must be within 0..3600 seconds");
+            reader.AddError(error);
         }
         var tokenFile = reader.Raw(EnvVars.ServeTokenFile);
         var tokenSecret = reader.Raw(EnvVars.ServeTokenSecretName);
@@ -32,6 +32,28 @@ public static class ServeSettings
         {
             reader.AddError($"{tokenFileName}: '{tokenFile}' does not exist or is not a file");
         }
-        return new ServeOptions(networks, LinkToStore: !reader.Bool(EnvVars.ServeProxy, false), ServeOptions.DefaultLinkLifetime, refresh, inlineLimit, tokenFile, tokenSecret);
+        return new ServeOptions(networks, LinkToStore: !reader.Bool(EnvVars.ServeProxy, false), ServeOptions.DefaultLinkLifetime, refresh, inlineLimit, tokenFile, tokenSecret,
+            PullThrough(reader));
+    }
+
+    /// <summary>SERVE_PULL_THROUGH and its limits, each checked; null when pull-through is off.</summary>
+    private static PullThroughOptions? PullThrough(SettingsReader reader)
+    {
+        var limit = reader.Seconds(EnvVars.ServePullTimeoutSeconds, PullThroughOptions.DefaultTimeLimit);
+        if (limit <= TimeSpan.Zero || limit > PullThroughOptions.MaxTimeLimit)
+        {
+            reader.AddError($"{EnvVars.ServePullTimeoutSeconds}: must be within 1..{PullThroughOptions.MaxTimeLimit.TotalSeconds:0} seconds");
+        }
+        var concurrency = reader.Int(EnvVars.ServePullConcurrency, PullThroughOptions.DefaultMaxConcurrent);
+        if (concurrency is < 1 or > PullThroughOptions.MaxConcurrentLimit)
+        {
+            reader.AddError($"{EnvVars.ServePullConcurrency}: {concurrency} must be within 1..{PullThroughOptions.MaxConcurrentLimit}");
+        }
+        var catalogRefresh = reader.Seconds(EnvVars.ServePullCatalogRefreshSeconds, PullThroughOptions.DefaultCatalogRefresh);
+        if (catalogRefresh < TimeSpan.Zero || catalogRefresh > PullThroughOptions.MaxCatalogRefresh)
+        {
+            reader.AddError($"{EnvVars.ServePullCatalogRefreshSeconds}: must be within 0..{PullThroughOptions.MaxCatalogRefresh.TotalSeconds:0} seconds");
+        }
+        return reader.Bool(EnvVars.ServePullThrough, false) ? new PullThroughOptions(limit, concurrency, catalogRefresh) : null;
     }
 }

@@ -1,5 +1,6 @@
 using Amazon.S3;
 using HomebrewSync.Adapters.Files;
+using HomebrewSync.Adapters.Git;
 using HomebrewSync.Adapters.Http;
 using HomebrewSync.Adapters.Slack;
 using HomebrewSync.Aws;
@@ -26,14 +27,14 @@ public sealed class SyncServices : IDisposable
     /// <param name="owned">What these services dispose with themselves (the HTTP and S3 clients).</param>
     /// <param name="api">Homebrew's API files and the key they are signed with; null when they are not mirrored.</param>
     public SyncServices(HostSettings settings, IStore store, IBottleRegistry registry, IFormulaSource catalog, INotifier notifier, TimeProvider time, IReadOnlyList<IDisposable> owned,
-        (IApiFileSource Source, JwsVerifier Key)? api = null)
+        (IApiFileSource Source, JwsVerifier Key)? api = null, Core.BrewGit.IGitRepositoryCache? git = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         Settings = settings;
         Store = store;
         Time = time;
         _owned = api is { } a ? [.. owned, a.Key] : owned;
-        Context = new SyncContext(new SyncPorts(store, store, store, store, catalog, registry, notifier, api?.Source), settings.Sync, settings.Notifications, time, api?.Key);
+        Context = new SyncContext(new SyncPorts(store, store, store, store, catalog, registry, notifier, api?.Source, git), settings.Sync, settings.Notifications, time, api?.Key);
         Planner = new Planner(Context);
         Sync = new SyncRun(Context);
         Executor = new SavedPlanExecutor(Context);
@@ -93,7 +94,7 @@ public sealed class SyncServices : IDisposable
             var notifier = await NotifierAsync(settings, http, time, warn, cancellationToken);
             var owned = s3 is null ? new IDisposable[] { http } : [http, s3];
             var services = new SyncServices(settings, store, new RegistryClient(http, settings.Sync, time), CatalogFor(settings, http, time), notifier, time, owned,
-                ApiFor(settings, http, time, warn));
+                ApiFor(settings, http, time, warn), GitFor(settings));
             http = null!;
             s3 = null;
             return services;
@@ -120,6 +121,15 @@ public sealed class SyncServices : IDisposable
             ? new FileCatalogSource(url.LocalPath)
             : new HttpCatalogSource(http, url, ResiliencePipelines.Create(settings.Sync, time), settings.Sync.DownloadTimeout);
     }
+
+    /// <summary>A first fetch of brew's repository (~100 MB) over a slow link is the longest git command a sync runs.</summary>
+    private static readonly TimeSpan GitCommandTimeout = TimeSpan.FromMinutes(30);
+
+    /// <summary>The git cache for brew's repository, when one is configured and this host has git (the Lambda runtime has none).</summary>
+    private static Core.BrewGit.IGitRepositoryCache? GitFor(HostSettings settings) =>
+        settings.Sync.BrewGitRemote is not null && GitRepositoryCache.Locate(Environment.GetEnvironmentVariable("PATH")) is { } git
+            ? new GitRepositoryCache(git, Path.Combine(settings.Sync.TempDir, "brew-git-cache"), GitCommandTimeout)
+            : null;
 
     /// <summary>Homebrew's API files from the catalog's directory, when mirrored and a key is at hand.</summary>
     private static (IApiFileSource, JwsVerifier)? ApiFor(HostSettings settings, HttpClient http, TimeProvider time, Action<string> warn)

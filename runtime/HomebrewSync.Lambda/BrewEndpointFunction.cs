@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using HomebrewSync.Contracts;
 using HomebrewSync.Contracts.StateMachine;
+using HomebrewSync.Core.Pipeline;
 using HomebrewSync.Core.Serving;
 using HomebrewSync.Hosting;
 
@@ -14,6 +15,9 @@ namespace HomebrewSync.Lambda;
 /// with a 302 to a short-lived presigned S3 GET (a function answers at most <see cref="ResponseLimit"/>), documents
 /// inline up to <see cref="InlineLimit"/> and as links above it. An inline text document goes as text when its
 /// JSON-escaped form fits the response, else base64. One access-log line per request.
+/// On a miss it pulls in-process when SERVE_PULL_THROUGH is set in its environment (the same <see cref="PullThrough"/> as
+/// <c>serve --pull-through</c>, its time limit held under the function's TIME_BUDGET_SECONDS, which it then needs; its role must be able to
+/// write the bucket); the deployed stacks do not set it, so there a miss is a 404 and brew goes to ghcr.io (README).
 /// </summary>
 public sealed class BrewEndpointFunction
 {
@@ -113,12 +117,25 @@ public sealed class BrewEndpointFunction
             Services = services;
             // Lives as long as the container: the SSM client and the cached list are reused by every invocation.
             Tokens = ServeTokenSources.Open(options, host, services.Services.Time, w => services.Log.Write("WARN " + w));
-            Mirror = new(services.Services.Store, services.Services.Store, options, services.Services.Time, Tokens.Tokens);
+            Pull = options.PullThrough is { } pulls ? new PullThrough(services.Services.Context, pulls, services.Log) : null;
+            Mirror = new(services.Services.Store, services.Services.Store, options, services.Services.Time, Tokens.Tokens, Pull);
         }
+
+        /// <summary>Pull-through, when the function's environment turns it on; lives as long as the container (its catalog and single-flight map).</summary>
+        public PullThrough? Pull { get; }
 
         public LambdaServices Services { get; }
         public ServeTokenSources Tokens { get; }
         public MirrorEndpoint Mirror { get; }
+
+        /// <summary>Why pull-through cannot run on this function: a pull cut off by the function's own timeout would answer nothing at all, so it must end (a 502) before.</summary>
+        private static string? PullProblem(PullThroughOptions? pull, TimeSpan? budget) => (pull, budget) switch
+        {
+            (null, _) => null,
+            (_, null) => $"{EnvVars.TimeBudgetSeconds}: required with {EnvVars.ServePullThrough} on a function (its timeout less a margin), with {EnvVars.ServePullTimeoutSeconds} below it",
+            ({ } p, { } b) when p.TimeLimit >= b => $"{EnvVars.ServePullTimeoutSeconds}: {p.TimeLimit.TotalSeconds:0} s must be less than {EnvVars.TimeBudgetSeconds} ({b.TotalSeconds:0} s)",
+            _ => null,
+        };
 
         /// <summary>The serve settings from the function's environment (all their errors at once), then the container's shared services.</summary>
         public static async Task<Endpoint> CreateAsync(IReadOnlyDictionary<string, string?> environment)
@@ -130,6 +147,10 @@ public sealed class BrewEndpointFunction
                 throw new SettingsException(reader.Errors.ToArray());
             }
             var services = await HandlerSupport.Shared.GetAsync();
+            if (PullProblem(options.PullThrough, services.Services.Settings.Sync.TimeBudget) is { } problem)
+            {
+                throw new SettingsException([problem]);
+            }
             return new Endpoint(services, options, services.Services.Settings);
         }
     }

@@ -160,6 +160,22 @@ public sealed class DeploymentConfigTests : IDisposable
         Assert.Contains(ex.Errors, e => e.StartsWith("brew_endpoint.auth: tokens are for the brew endpoint", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Load_ProdMirrorsBrewsRepository_EveryHostIsGivenIt_AndItNeedsAnHttpsUrlWithoutCredentials()
+    {
+        var prod = DeploymentConfigLoader.Load(_dir, "prod");
+        var names = new DeploymentNames("prod", null, prod);
+        var inputs = new RuntimeInputs(null, null);
+
+        Assert.Equal("https://github.com/Homebrew/brew", prod.BrewGitRemote);
+        Assert.All(new[] { RuntimeEnvironment.Orchestrator(prod, names, inputs), RuntimeEnvironment.EcsTask(prod, names, inputs), RuntimeEnvironment.Worker(prod, names, inputs) },
+            env => Assert.Equal("https://github.com/Homebrew/brew", env[EnvVars.BrewGitRemoteUrl]));
+        Edit("dev", j => j["brew_git_remote"] = "https://brew:secret@example.com/brew.git");
+        var ex = Assert.Throws<SettingsException>(() => DeploymentConfigLoader.Load(_dir, "dev"));
+        Assert.Contains(ex.Errors, e => e.StartsWith("brew_git_remote: 'https://***@example.com/brew.git' must be an https URL without credentials", StringComparison.Ordinal));
+        Assert.DoesNotContain(ex.Errors, e => e.Contains("secret", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("prod", 715, "ecs_task_timeout_minutes: 715 must be at least 10 and 1 task(s) of it plus planning and the failure notice (10 min) must be below the state machine's execution timeout (720 min)")]
     [InlineData("prod", 5, "ecs_task_timeout_minutes: 5 must be at least 10")]

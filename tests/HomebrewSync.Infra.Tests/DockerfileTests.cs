@@ -20,7 +20,7 @@ public sealed class DockerfileTests
     }
 
     [Fact]
-    public void BuildStage_RunsOnTheBuildersPlatform_AndCrossPublishesForLinuxX64_WhileTheFinalStageRunsNothing()
+    public void BuildStage_RunsOnTheBuildersPlatform_AndCrossPublishesForLinuxX64_WhileTheFinalStageOnlyInstallsGit()
     {
         var stages = Stages();
 
@@ -28,10 +28,12 @@ public sealed class DockerfileTests
         // An arm64 machine runs its own SDK; what it publishes is for the task's X86_64.
         Assert.StartsWith("FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:", stages[0][0], StringComparison.Ordinal);
         Assert.Contains(stages[0], l => l.StartsWith("RUN dotnet publish ", StringComparison.Ordinal) && l.Contains(" -r linux-x64 ", StringComparison.Ordinal));
-        // The final stage takes the target platform (linux/amd64, from the CDK image asset) and executes nothing in it,
-        // so no emulator is needed either.
+        // The final stage takes the target platform (linux/amd64, from the CDK image asset) and executes one command in it:
+        // git, for brew's repository (BREW_GIT_REMOTE_URL), installed as root before the unprivileged user takes over.
         Assert.StartsWith("FROM mcr.microsoft.com/dotnet/aspnet:", stages[1][0], StringComparison.Ordinal);
-        Assert.DoesNotContain(stages[1], l => l.StartsWith("RUN ", StringComparison.Ordinal));
+        var run = Assert.Single(stages[1], l => l.StartsWith("RUN ", StringComparison.Ordinal));
+        Assert.Contains("apt-get install -y --no-install-recommends git ", run, StringComparison.Ordinal);
+        Assert.True(stages[1].IndexOf(run) < stages[1].FindIndex(l => l.StartsWith("USER ", StringComparison.Ordinal)));
         Assert.Contains(stages[1], l => l.StartsWith("COPY --from=build --chown=$APP_UID:$APP_UID ", StringComparison.Ordinal) && l.EndsWith(" /tmp/bottles", StringComparison.Ordinal));
         Assert.Contains(stages[1], l => l.Contains("TEMP_DIR=/tmp/bottles", StringComparison.Ordinal));
         Assert.Equal("USER $APP_UID", stages[1].Single(l => l.StartsWith("USER ", StringComparison.Ordinal)));

@@ -8,7 +8,7 @@ namespace HomebrewSync.Infra.Tests;
 /// <summary>
 /// The ECS route as synthesized: the state machine's definition is read from the template and followed state by state
 /// (<see cref="AslWalk"/>) for each way the task can end, and must end where <see cref="EndStates.ForEcsExitCode"/>
-/// says, which is what the handlers' state-machine driver reaches for the same exits. AWS's own failure modes too:
+/// says (the Lambda tests execute the same synthesized definition with the real handlers and the task's command line). AWS's own failure modes too:
 /// throttled and failing Lambda invokes, ECS capacity errors, a Fargate Spot interruption, a task that runs too long.
 /// </summary>
 public sealed class StateMachineRouteTests(ProdStack prod, DevStack dev, AliceStack alice) : IClassFixture<ProdStack>, IClassFixture<DevStack>, IClassFixture<AliceStack>

@@ -17,7 +17,7 @@ namespace HomebrewSync.Lambda.Tests;
 /// log lines and metrics.
 /// </summary>
 [Collection(S3Collection.Name)]
-public sealed class AllHostsTests(S3ServerFixture fixture) : IAsyncLifetime
+public sealed class AllHostsTests(S3ServerFixture fixture, ProdStateMachine prod, TwoWorkerInvocationsStateMachine shortLoop) : IAsyncLifetime, IClassFixture<ProdStateMachine>, IClassFixture<TwoWorkerInvocationsStateMachine>
 {
     private const string Scheduled = """{"version":"0","id":"53dc4d37","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2025-07-21T03:00:00Z","region":"us-east-1","resources":[],"detail":{}}""";
     private const string Started = "🚀 Homebrew Bottles Sync Started";
@@ -103,11 +103,11 @@ public sealed class AllHostsTests(S3ServerFixture fixture) : IAsyncLifetime
         using var ecsLog = new StringWriter();
         using (var services = await LambdaServices.CreateAsync(Orchestrator(ecs.Environment), TimeProvider.System, ecsLog, CancellationToken.None))
         {
-            var driver = new StateMachineDriver(services, ecs.Environment);
-            await driver.RunAsync(Scheduled);
-            Assert.True(driver.EndState == StateMachineDriver.DoneOnEcs, driver.Ecs?.Error);
-            Assert.Equal(Routes.Ecs, driver.Planned!.Route);
-            ecsLog.Write(driver.Ecs!.Error);
+            var execution = new StateMachineRun(prod.Machine, services, ecs.Environment);
+            await execution.RunAsync(Scheduled);
+            Assert.True(execution.EndState == EndStates.DoneOnEcs, execution.Ecs?.Error);
+            Assert.Equal(Routes.Ecs, execution.Planned!.Route);
+            ecsLog.Write(execution.Ecs!.Error);
         }
 
         // The orchestrator routes to the Lambda worker, whose budget fits one slow bottle per invocation.
@@ -118,13 +118,13 @@ public sealed class AllHostsTests(S3ServerFixture fixture) : IAsyncLifetime
         _homebrew.BeforeBlobBody = () => clock.Advance(TimeSpan.FromSeconds(1));
         using (var services = await LambdaServices.CreateAsync(worker.Environment, clock, workerLog, CancellationToken.None))
         {
-            var driver = new StateMachineDriver(services, worker.Environment);
-            await driver.RunAsync(Scheduled);
-            Assert.Equal(StateMachineDriver.Done, driver.EndState);
-            Assert.Equal(Routes.Lambda, driver.Planned!.Route);
+            var execution = new StateMachineRun(prod.Machine, services, worker.Environment);
+            await execution.RunAsync(Scheduled);
+            Assert.Equal(EndStates.Done, execution.EndState);
+            Assert.Equal(Routes.Lambda, execution.Planned!.Route);
             // Each bottle takes a second of the clock; after the first, another would not fit the 10.5 s budget (a bottle may take 10.05 s at worst).
-            Assert.Equal(6, driver.WorkerResults.Count);
-            Assert.Equal([1, 2, 3, 4, 5, 6], driver.WorkerResults.Select(r => r.Stored));
+            Assert.Equal(6, execution.WorkerResults.Count);
+            Assert.Equal([1, 2, 3, 4, 5, 6], execution.WorkerResults.Select(r => r.Stored));
         }
 
         // Homebrew's API files too: fetched at planning (beside the saved plan for the deployed hosts), published at the end.
@@ -181,12 +181,12 @@ public sealed class AllHostsTests(S3ServerFixture fixture) : IAsyncLifetime
         var clock = new FakeTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
         _homebrew.BeforeBlobBody = () => clock.Advance(TimeSpan.FromSeconds(1));
         using var services = await LambdaServices.CreateAsync(worker.Environment, clock, log, CancellationToken.None);
-        var driver = new StateMachineDriver(services, worker.Environment, maxWorkerInvocations: 2);
+        var execution = new StateMachineRun(shortLoop.Machine, services, worker.Environment);
 
-        await driver.RunAsync(Scheduled);
+        await execution.RunAsync(Scheduled);
 
-        Assert.Equal(StateMachineDriver.Failed, driver.EndState);
-        Assert.Equal(2, driver.WorkerResults.Count);
+        Assert.Equal(EndStates.SyncFailed, execution.EndState);
+        Assert.Equal(2, execution.WorkerResults.Count);
         Assert.Equal([Started, "❌ Homebrew Bottles Sync Failed"], worker.Slack.Headers);
         var fields = worker.Slack.Messages[1].RootElement.GetProperty("blocks")[1].GetProperty("fields").EnumerateArray().Select(f => f.GetProperty("text").GetString()).ToArray();
         Assert.Contains("*Error Type:* Worker Did Not Finish", fields);
@@ -202,11 +202,11 @@ public sealed class AllHostsTests(S3ServerFixture fixture) : IAsyncLifetime
         host.Environment[EnvVars.SlackWebhookSecretName] = secret;
         using var log = new StringWriter();
         using var services = await LambdaServices.CreateAsync(host.Environment, TimeProvider.System, log, CancellationToken.None);
-        var driver = new StateMachineDriver(services, host.Environment);
+        var execution = new StateMachineRun(prod.Machine, services, host.Environment);
 
-        await driver.RunAsync(Scheduled);
+        await execution.RunAsync(Scheduled);
 
-        Assert.Equal(StateMachineDriver.Done, driver.EndState);
+        Assert.Equal(EndStates.Done, execution.EndState);
         Assert.Equal(6, (await ObjectsAsync(host.Bucket)).Count);
         Assert.Single(log.ToString().Split('\n'), l => l.Contains("WARN Slack is not set up yet", StringComparison.Ordinal));
         Assert.Equal(0, host.Slack.Requests);
@@ -223,11 +223,11 @@ public sealed class AllHostsTests(S3ServerFixture fixture) : IAsyncLifetime
         var orchestrator = new OrchestratorFunction(init);
 
         // The secret does not exist yet: this container's first initialization fails...
-        await Assert.ThrowsAsync<Core.Notifications.SecretUnavailableException>(() => StateMachineDriver.InvokeAsync<JsonElement>(orchestrator, Scheduled));
+        await Assert.ThrowsAsync<Core.Notifications.SecretUnavailableException>(() => StateMachineRun.InvokeAsync<JsonElement>(orchestrator, Scheduled));
         await fixture.Server.PutSecretAsync(secret, host.Slack.WebhookUrl.AbsoluteUri);
 
         // ...and the next invocation builds the services again instead of failing the same way.
-        var planned = await StateMachineDriver.InvokeAsync<OrchestratorResult>(orchestrator, Scheduled);
+        var planned = await StateMachineRun.InvokeAsync<OrchestratorResult>(orchestrator, Scheduled);
 
         Assert.Equal(6, planned.Bottles);
         Assert.Equal([Started], host.Slack.Headers);

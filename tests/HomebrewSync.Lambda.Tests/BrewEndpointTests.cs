@@ -20,6 +20,7 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
     private byte[] _packages = null!;
     private FakeHomebrewServer _homebrew = null!;
     private FakeFormula[] _formulae = null!;
+    private FakeFormula _ruby = null!;
     private Dictionary<string, string?> _env = null!;
 
     public async Task InitializeAsync()
@@ -32,6 +33,9 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
             new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle("all", 900).Build(),
         ];
         _homebrew = await FakeHomebrewServer.StartAsync(_formulae);
+        _ruby = new FormulaBuilder("portable-ruby").WithVersion("4.0.6").WithBottle("arm64_big_sur", 2100).WithBottle("catalina", 2200)
+            .WithBottle("arm64_linux", 2300).WithBottle("x86_64_linux", 2400).Build();
+        _homebrew.SetRegistryImages([_ruby]);
         _packages = _signer.Sign(ApiSigner.PackagesPayload(_formulae, "arm64_sonoma"));
         _homebrew.SetApiFile("internal/packages.arm64_sonoma.jws.json", _packages);
         var bucket = await fixture.Server.CreateBucketAsync();
@@ -66,12 +70,12 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
     }
 
     private async Task<(BrewClient Brew, LambdaServices Services, FunctionUrlInvoker Invoker)> InvokerAsync(string? allowed = null, string? tokenSecret = null,
-        System.Net.Http.Headers.AuthenticationHeaderValue? authorization = null)
+        System.Net.Http.Headers.AuthenticationHeaderValue? authorization = null, PullThroughOptions? pull = null)
     {
         var services = await LambdaServices.CreateAsync(_env, TimeProvider.System, _log, CancellationToken.None);
         var errors = new List<string>();
         var options = new ServeOptions(ServeOptions.ParseNetworks(allowed, errors, "allowed"), true, ServeOptions.DefaultLinkLifetime, TimeSpan.Zero, BrewEndpointFunction.InlineLimit,
-            TokenSecretName: tokenSecret);
+            TokenSecretName: tokenSecret, PullThrough: pull);
         var invoker = new FunctionUrlInvoker(new BrewEndpointFunction(services, options));
         return (new BrewClient(invoker) { Authorization = authorization }, services, invoker);
     }
@@ -104,6 +108,65 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
         }
         Assert.Contains("\"status\":302", _log.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("X-Amz-Signature", _log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VendorInstallOfPortableRuby_BothDomains_GetsTheRightBytes()
+    {
+        var (brew, services) = await ClientAsync();
+        using var _ = services;
+        using var __ = brew;
+        var domain = new Uri("https://abc123.lambda-url.us-east-1.on.aws/");
+
+        foreach (var (tag, blob) in _ruby.Bottles)
+        {
+            Assert.All(await brew.VendorInstallAsync(domain, domain, "4.0.6", tag, blob.Sha256), r => Assert.Equal((HttpStatusCode.OK, true), (r.Status, r.Verified)));
+            Assert.All(await brew.VendorInstallAsync(new Uri(domain, "/v2"), domain, "4.0.6", tag, blob.Sha256), r => Assert.Equal((HttpStatusCode.OK, true), (r.Status, r.Verified)));
+        }
+        Assert.All(await brew.VendorInstallAsync(domain, domain, "4.0.5", "catalina", new string('d', 64)), r => Assert.Equal(HttpStatusCode.NotFound, r.Status));
+    }
+
+    [Fact]
+    public async Task BrewGitDumbHttpSequence_GetsTheMirroredRepository_ReadOnlyAndOnlyWhatTheGrammarNames()
+    {
+        using var upstream = await GitRepo.CreateAsync();
+        await upstream.CommitAsync("Homebrew 4.6.0", new Dictionary<string, string>(GitRepo.PortableRubyFiles("4.0.6", _ruby.Bottles.ToDictionary(b => b.Key, b => b.Value.Sha256)))
+        {
+            ["README.md"] = "brew\n",
+        }, tag: "4.6.0");
+        var sync = await CliProcess.RunAsync(new Dictionary<string, string?>(_env) { [EnvVars.BrewGitRemoteUrl] = upstream.Url }, "sync");
+        Assert.True(sync.ExitCode == 0, sync.Error);
+        var (brew, services) = await ClientAsync();
+        using var _ = services;
+        using var __ = brew;
+        var domain = new Uri("https://abc123.lambda-url.us-east-1.on.aws/");
+        async Task<(HttpStatusCode Status, byte[] Body)> GetAsync(string path)
+        {
+            using var response = await brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(domain, path)));
+            return (response.StatusCode, await response.Content.ReadAsByteArrayAsync());
+        }
+
+        // What git's dumb HTTP client asks, in its order: the refs (a smart probe first), HEAD, the pack list, each index and pack.
+        var refs = await GetAsync("/brew.git/info/refs?service=git-upload-pack");
+        Assert.Equal(HttpStatusCode.OK, refs.Status);
+        var master = (await GitRepo.RunAsync(upstream.Bare, "rev-parse", "refs/heads/master")).Trim();
+        Assert.Contains($"{master}\trefs/heads/master", Encoding.UTF8.GetString(refs.Body), StringComparison.Ordinal);
+        Assert.Contains("refs/tags/4.6.0", Encoding.UTF8.GetString(refs.Body), StringComparison.Ordinal);
+        Assert.Equal("ref: refs/heads/master\n", Encoding.UTF8.GetString((await GetAsync("/brew.git/HEAD")).Body));
+        var packs = Encoding.UTF8.GetString((await GetAsync("/brew.git/objects/info/packs")).Body).Split('\n').Where(l => l.StartsWith("P ", StringComparison.Ordinal)).Select(l => l[2..]).ToArray();
+        Assert.NotEmpty(packs);
+        foreach (var pack in packs)
+        {
+            var idx = await GetAsync("/brew.git/objects/pack/" + pack.Replace(".pack", ".idx", StringComparison.Ordinal));
+            Assert.Equal(HttpStatusCode.OK, idx.Status);
+            var body = await GetAsync("/brew.git/objects/pack/" + pack);
+            Assert.Equal(HttpStatusCode.OK, body.Status);
+            Assert.Equal("PACK"u8.ToArray(), body.Body[..4]);
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync("/brew.git/config")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync($"/brew.git/objects/{master[..2]}/{master[2..]}")).Status);
+        using var post = await brew.SendAsync(new HttpRequestMessage(HttpMethod.Post, new Uri(domain, "/brew.git/git-upload-pack")));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);
     }
 
     [Fact]
@@ -234,6 +297,27 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
 
         Assert.Equal([("index", HttpStatusCode.Unauthorized), ("blob", HttpStatusCode.Unauthorized)], await brew.FetchViaArtifactDomainAsync(new Uri("https://abc123.lambda-url.us-east-1.on.aws/"), jq));
         Assert.Contains("no token is accepted until it can be read", _log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WithPullThrough_AVersionTheMirrorLacksIsPulledInProcess_AndAnUnknownOneIsA404()
+    {
+        var wget = new FormulaBuilder("wget").WithVersion("1.24.5").WithBottle("arm64_sonoma", 2000).Build();
+        _homebrew.SetFormulae([.. _formulae, wget]);
+        var (brew, services, _) = await InvokerAsync(pull: new PullThroughOptions(TimeSpan.FromSeconds(60), 2, TimeSpan.Zero));
+        using var _ = services;
+        using var __ = brew;
+        var domain = new Uri("https://abc123.lambda-url.us-east-1.on.aws/");
+        var blob = wget.Bottles["arm64_sonoma"];
+        var bottle = new BrewClient.Bottle("wget", "1.24.5", "arm64_sonoma", 0, blob.Sha256, blob.Length);
+
+        Assert.Equal([("index", HttpStatusCode.OK), ("blob", HttpStatusCode.OK)], await brew.FetchViaArtifactDomainAsync(domain, bottle));
+        Assert.Equal([("index", HttpStatusCode.OK), ("head", HttpStatusCode.OK), ("get", HttpStatusCode.OK), ("get", HttpStatusCode.OK)], await brew.FetchViaBottleDomainAsync(domain, bottle));
+        Assert.Equal(1, _homebrew.BlobGets(blob.Sha256));
+        var unknown = new BrewClient.Bottle("wget", "9.9", "arm64_sonoma", 0, new string('e', 64), 10);
+        Assert.All(await brew.FetchViaArtifactDomainAsync(domain, unknown), s => Assert.Equal(HttpStatusCode.NotFound, s.Status));
+        Assert.Contains("\"outcome\":\"pulled\"", _log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("\"outcome\":\"not_in_catalog\"", _log.ToString(), StringComparison.Ordinal);
     }
 
     /// <summary>Turns an HTTP request into a function URL invocation (payload 2.0) and its answer back; follows a 302 to S3.</summary>

@@ -10,7 +10,7 @@ using HomebrewSync.TestSupport;
 namespace HomebrewSync.Lambda.Tests;
 
 [Collection(S3Collection.Name)]
-public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetime
+public sealed class LambdaEndToEndTests(S3ServerFixture fixture, ProdStateMachine prod) : IAsyncLifetime, IClassFixture<ProdStateMachine>
 {
     private static readonly string[] Tags = ["arm64_sonoma", "monterey"];
     private readonly AmazonS3Client _client = fixture.Server.CreateClient();
@@ -66,17 +66,17 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         return env;
     }
 
-    private async Task<(StateMachineDriver Driver, LambdaServices Services)> DriverAsync(params (string, string)[] overrides)
+    private async Task<(StateMachineRun Execution, LambdaServices Services)> ExecutionAsync(params (string, string)[] overrides)
     {
         var (services, env) = await ServicesAsync(overrides);
-        return (new StateMachineDriver(services, EcsEnvironment(env)), services);
+        return (new StateMachineRun(prod.Machine, services, EcsEnvironment(env)), services);
     }
 
-    /// <summary>A driver whose plans go to ECS (a tiny size threshold) and whose task is given one setting of its own.</summary>
-    private async Task<(StateMachineDriver Driver, LambdaServices Services)> EcsDriverAsync(string name, string value)
+    /// <summary>An execution whose plans go to ECS (a tiny size threshold) and whose task is given one setting of its own.</summary>
+    private async Task<(StateMachineRun Execution, LambdaServices Services)> EcsExecutionAsync(string name, string value)
     {
         var (services, env) = await ServicesAsync((EnvVars.SizeThresholdGb, "0.00003"));
-        return (new StateMachineDriver(services, new Dictionary<string, string?>(EcsEnvironment(env), StringComparer.Ordinal) { [name] = value }), services);
+        return (new StateMachineRun(prod.Machine, services, new Dictionary<string, string?>(EcsEnvironment(env), StringComparer.Ordinal) { [name] = value }), services);
     }
 
     private async Task<(LambdaServices Services, Dictionary<string, string?> Environment)> ServicesAsync(params (string, string)[] overrides)
@@ -105,13 +105,13 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     [Fact]
     public async Task ScheduledEvent_PlansSavesRoutesToLambdaAndTheWorkerCompletes()
     {
-        var (driver, services) = await DriverAsync();
+        var (execution, services) = await ExecutionAsync();
         using var _ = services;
 
-        await driver.RunAsync(Scheduled);
+        await execution.RunAsync(Scheduled);
 
-        Assert.Equal(StateMachineDriver.Done, driver.EndState);
-        var planned = driver.Planned!;
+        Assert.Equal(EndStates.Done, execution.EndState);
+        var planned = execution.Planned!;
         Assert.Equal(Routes.Lambda, planned.Route);
         Assert.Equal("Scheduled", planned.Trigger);
         Assert.Equal(8, planned.Bottles);
@@ -122,7 +122,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
             Assert.Equal(8, plan.RootElement.GetProperty("bottles").GetArrayLength());
             Assert.Equal($"s3://{_bucket}", plan.RootElement.GetProperty("store").GetString());
         }
-        Assert.True(Assert.Single(driver.WorkerResults).Done);
+        Assert.True(Assert.Single(execution.WorkerResults).Done);
         Assert.Equal(["🚀 Homebrew Bottles Sync Started", "✅ Homebrew Bottles Sync Complete"], _slack.Headers);
         Assert.Equal("*Sync Method:* Lambda", Field(0, 4));
         Assert.Equal("*Trigger:* Scheduled", Field(0, 5));
@@ -133,14 +133,14 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     [Fact]
     public async Task NothingNew_IsASuccessfulRunThatSaysSo()
     {
-        var (driver, services) = await DriverAsync();
+        var (execution, services) = await ExecutionAsync();
         using var _ = services;
-        await driver.RunAsync(Scheduled);
-        var again = new StateMachineDriver(services, EcsEnvironment(Env()));
+        await execution.RunAsync(Scheduled);
+        var again = new StateMachineRun(prod.Machine, services, EcsEnvironment(Env()));
 
         await again.RunAsync(Scheduled);
 
-        Assert.Equal(StateMachineDriver.Done, again.EndState);
+        Assert.Equal(EndStates.Done, again.EndState);
         Assert.Equal(0, again.Planned!.Bottles);
         Assert.Equal(8, again.Planned.Skipped);
         Assert.True(Assert.Single(again.WorkerResults).Done);
@@ -151,16 +151,16 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     [Fact]
     public async Task ManualTrigger_IsToldApartAndNamedInTheMessages()
     {
-        var (driver, services) = await DriverAsync();
+        var (execution, services) = await ExecutionAsync();
         using var _ = services;
 
-        await driver.RunAsync("""{"source":"homebrew.sync","detail-type":"Manual Sync Trigger","detail":{"trigger_type":"manual","requested_by":"admin@company.com","priority":"high"}}""");
+        await execution.RunAsync("""{"source":"homebrew.sync","detail-type":"Manual Sync Trigger","detail":{"trigger_type":"manual","requested_by":"admin@company.com","priority":"high"}}""");
 
-        Assert.Equal(StateMachineDriver.Done, driver.EndState);
-        Assert.Equal("Manual", driver.Planned!.Trigger);
+        Assert.Equal(EndStates.Done, execution.EndState);
+        Assert.Equal("Manual", execution.Planned!.Trigger);
         Assert.Equal("*Trigger:* Manual", Field(0, 5));
         // Who asked and how urgently: in the plan, in "started" and "complete", and in the orchestrator's and the worker's logs.
-        using var plan = await GetJsonAsync(driver.Planned.PlanKey);
+        using var plan = await GetJsonAsync(execution.Planned.PlanKey);
         Assert.Equal("admin@company.com", plan.RootElement.GetProperty("requested_by").GetString());
         Assert.Equal("high", plan.RootElement.GetProperty("priority").GetString());
         Assert.Equal(["🚀 Homebrew Bottles Sync Started", "✅ Homebrew Bottles Sync Complete"], _slack.Headers);
@@ -171,33 +171,33 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
             Assert.EndsWith(" • Requested by admin@company.com • Priority high", context, StringComparison.Ordinal);
         }
         Assert.Contains("Sync requested: Manual, requested by admin@company.com, priority high", _log.ToString(), StringComparison.Ordinal);
-        Assert.Contains($"Executing plan {driver.Planned.PlanKey} (Manual, requested by admin@company.com, priority high)", _log.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"Executing plan {execution.Planned.PlanKey} (Manual, requested by admin@company.com, priority high)", _log.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task ManualTrigger_TriggerTypeNamesTheTrigger()
     {
-        var (driver, services) = await DriverAsync();
+        var (execution, services) = await ExecutionAsync();
         using var _ = services;
 
-        await driver.RunAsync("""{"source":"homebrew.sync","detail-type":"Manual Sync Trigger","detail":{"trigger_type":"hotfix"}}""");
+        await execution.RunAsync("""{"source":"homebrew.sync","detail-type":"Manual Sync Trigger","detail":{"trigger_type":"hotfix"}}""");
 
-        Assert.Equal(StateMachineDriver.Done, driver.EndState);
-        Assert.Equal("Hotfix", driver.Planned!.Trigger);
+        Assert.Equal(EndStates.Done, execution.EndState);
+        Assert.Equal("Hotfix", execution.Planned!.Trigger);
         Assert.Equal("*Trigger:* Hotfix", Field(0, 5));
     }
 
     [Fact]
     public async Task SelectiveSync_PlansOnlyTheNamedFormulaeAndPlatforms_AndForceDownloadsAgain()
     {
-        var (driver, services) = await DriverAsync();
+        var (execution, services) = await ExecutionAsync();
         using var _ = services;
-        await driver.RunAsync(Scheduled);
-        var selective = new StateMachineDriver(services, EcsEnvironment(Env()));
+        await execution.RunAsync(Scheduled);
+        var selective = new StateMachineRun(prod.Machine, services, EcsEnvironment(Env()));
 
         await selective.RunAsync("""{"source":"homebrew.sync","detail-type":"Selective Sync","detail":{"formula_names":["tool1","tool3"],"platforms":["monterey"],"force_download":true}}""");
 
-        Assert.Equal(StateMachineDriver.Done, selective.EndState);
+        Assert.Equal(EndStates.Done, selective.EndState);
         Assert.Equal("Selective", selective.Planned!.Trigger);
         using var plan = await GetJsonAsync(selective.Planned.PlanKey);
         Assert.True(plan.RootElement.GetProperty("force").GetBoolean());
@@ -210,15 +210,15 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     [Fact]
     public async Task DirectInvocation_FullRebuildsTheHashFileDownloadsEverythingAgainAndPostsToTheRequestedChannel()
     {
-        var (driver, services) = await DriverAsync();
+        var (execution, services) = await ExecutionAsync();
         using var _ = services;
-        await driver.RunAsync(Scheduled);
+        await execution.RunAsync(Scheduled);
         await _client.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = "bottles_hash.json", ContentBody = "{ broken" });
-        var direct = new StateMachineDriver(services, EcsEnvironment(Env()));
+        var direct = new StateMachineRun(prod.Machine, services, EcsEnvironment(Env()));
 
         await direct.RunAsync("""{"source":"manual","sync_type":"full","force_rebuild_hash":true,"notification_channel":"#homebrew-sync-manual"}""");
 
-        Assert.Equal(StateMachineDriver.Done, direct.EndState);
+        Assert.Equal(EndStates.Done, direct.EndState);
         // sync_type "full": everything the plan covers is downloaded again, whatever the hash file says.
         Assert.Equal(8, direct.Planned!.Bottles);
         Assert.Equal(0, direct.Planned.Skipped);
@@ -231,15 +231,15 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     [Fact]
     public async Task LargeDownload_RoutesToEcs_AndTheTaskCommandLineCompletesThePlan()
     {
-        var (driver, services) = await DriverAsync((EnvVars.SizeThresholdGb, "0.00003"));
+        var (execution, services) = await ExecutionAsync((EnvVars.SizeThresholdGb, "0.00003"));
         using var _ = services;
 
-        await driver.RunAsync(Scheduled);
+        await execution.RunAsync(Scheduled);
 
-        Assert.Equal(StateMachineDriver.DoneOnEcs, driver.EndState);
-        Assert.Equal(Routes.Ecs, driver.Planned!.Route);
-        Assert.Equal(0, driver.Ecs!.ExitCode);
-        Assert.Empty(driver.WorkerResults);
+        Assert.Equal(EndStates.DoneOnEcs, execution.EndState);
+        Assert.Equal(Routes.Ecs, execution.Planned!.Route);
+        Assert.Equal(0, execution.Ecs!.ExitCode);
+        Assert.Empty(execution.WorkerResults);
         Assert.Equal(["🚀 Homebrew Bottles Sync Started", "⚡ Large Download Detected", "✅ Homebrew Bottles Sync Complete"], _slack.Headers);
         Assert.Equal("*Sync Method:* ECS", Field(0, 4));
         Assert.Equal("*ECS Cluster:* homebrew-sync", Field(1, 5));
@@ -250,14 +250,14 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     [Fact]
     public async Task EcsTask_ExitingThree_EndsDoneWithWarnings_AfterItsOwnCompletedWithWarnings()
     {
-        var (driver, services) = await DriverAsync((EnvVars.SizeThresholdGb, "0.00003"), (EnvVars.RetryAttempts, "1"));
+        var (execution, services) = await ExecutionAsync((EnvVars.SizeThresholdGb, "0.00003"), (EnvVars.RetryAttempts, "1"));
         using var _ = services;
         _homebrew.InjectFault(_formulae[0].Bottles[Tags[0]].Sha256, FaultKind.WrongBytes, times: 10);
 
-        await driver.RunAsync(Scheduled);
+        await execution.RunAsync(Scheduled);
 
-        Assert.Equal((StateMachineDriver.DoneWithWarnings, EndStates.WarningsExitCode), (driver.EndState, driver.Ecs!.ExitCode));
-        Assert.Null(driver.Caught);
+        Assert.Equal((EndStates.DoneWithWarnings, EndStates.WarningsExitCode), (execution.EndState, execution.Ecs!.ExitCode));
+        Assert.Null(execution.Caught);
         Assert.Equal("⚠️ Sync Completed with Warnings", _slack.Headers[^1]);
         Assert.DoesNotContain("❌ Homebrew Bottles Sync Failed", _slack.Headers);
     }
@@ -266,14 +266,14 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     public async Task EcsTask_Failing_EndsSyncFailed_AndTheOrchestratorSendsFailed()
     {
         // The task cannot bind its settings: it exits 2 before transferring anything.
-        var (driver, services) = await EcsDriverAsync(EnvVars.MaxConcurrentDownloads, "lots");
+        var (execution, services) = await EcsExecutionAsync(EnvVars.MaxConcurrentDownloads, "lots");
         using var _ = services;
 
-        await driver.RunAsync(Scheduled);
+        await execution.RunAsync(Scheduled);
 
-        Assert.Equal(StateMachineDriver.Failed, driver.EndState);
-        Assert.Equal(2, driver.Ecs!.ExitCode);
-        Assert.Equal("States.TaskFailed", driver.Caught!.Error);
+        Assert.Equal(EndStates.SyncFailed, execution.EndState);
+        Assert.Equal(2, execution.Ecs!.ExitCode);
+        Assert.Equal("States.TaskFailed", execution.Caught!.Error);
         Assert.Equal("❌ Homebrew Bottles Sync Failed", _slack.Headers[^1]);
     }
 
@@ -281,12 +281,12 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     public async Task PlanAboveTheDownloadLimit_IsRefusedByTheOrchestrator_BeforeItIsSaved_AndFailedIsSent()
     {
         // 8 bottles of 8,000 bytes: 64,000 bytes against a limit of about 10,700.
-        var (driver, services) = await DriverAsync((EnvVars.MaxDownloadSizeGb, "0.00001"));
+        var (execution, services) = await ExecutionAsync((EnvVars.MaxDownloadSizeGb, "0.00001"));
         using var _ = services;
 
-        await driver.RunAsync(Scheduled);
+        await execution.RunAsync(Scheduled);
 
-        Assert.Equal((StateMachineDriver.Failed, "PlanInputException"), (driver.EndState, driver.Caught!.Error));
+        Assert.Equal((EndStates.SyncFailed, "PlanInputException"), (execution.EndState, execution.Caught!.Error));
         Assert.DoesNotContain(await KeysAsync(), k => k.StartsWith("plans/", StringComparison.Ordinal) || k.EndsWith(".tar.gz", StringComparison.Ordinal));
         Assert.Equal(["❌ Homebrew Bottles Sync Failed"], _slack.Headers);
         Assert.Equal("*Error Type:* Invalid Request", Field(0, 2));
@@ -297,13 +297,13 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     public async Task PlanAboveTheDownloadLimit_IsRefusedByTheEcsTask_BeforeTheFirstByte_AndFailedIsSent()
     {
         // The orchestrator has no limit; the task, given one, checks the saved plan again.
-        var (driver, services) = await EcsDriverAsync(EnvVars.MaxDownloadSizeGb, "0.00001");
+        var (execution, services) = await EcsExecutionAsync(EnvVars.MaxDownloadSizeGb, "0.00001");
         using var _ = services;
 
-        await driver.RunAsync(Scheduled);
+        await execution.RunAsync(Scheduled);
 
-        Assert.Equal((StateMachineDriver.Failed, 2), (driver.EndState, driver.Ecs!.ExitCode));
-        Assert.Contains("MAX_DOWNLOAD_SIZE_GB", driver.Ecs.Error, StringComparison.Ordinal);
+        Assert.Equal((EndStates.SyncFailed, 2), (execution.EndState, execution.Ecs!.ExitCode));
+        Assert.Contains("MAX_DOWNLOAD_SIZE_GB", execution.Ecs.Error, StringComparison.Ordinal);
         Assert.Equal(0, _homebrew.TotalBlobGets);
         Assert.DoesNotContain(await KeysAsync(), k => k.EndsWith(".tar.gz", StringComparison.Ordinal));
         Assert.Equal(["🚀 Homebrew Bottles Sync Started", "⚡ Large Download Detected", "❌ Homebrew Bottles Sync Failed"], _slack.Headers);
@@ -318,16 +318,16 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         const string Check = """{"action":"check_freshness"}""";
 
         // Before any run finished there is no age to report, and no metric.
-        var none = await StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), Check);
+        var none = await StateMachineRun.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), Check);
         Assert.Equal(JsonValueKind.Null, none.GetProperty("mirror_age_hours").ValueKind);
         Assert.DoesNotContain("MirrorAgeHours", _log.ToString(), StringComparison.Ordinal);
 
-        var driver = new StateMachineDriver(services, EcsEnvironment(env));
-        await driver.RunAsync(Scheduled);
-        Assert.Equal(StateMachineDriver.Done, driver.EndState);
+        var execution = new StateMachineRun(prod.Machine, services, EcsEnvironment(env));
+        await execution.RunAsync(Scheduled);
+        Assert.Equal(EndStates.Done, execution.EndState);
         time.Advance(TimeSpan.FromHours(30));
 
-        var age = await StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), Check);
+        var age = await StateMachineRun.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), Check);
 
         Assert.Equal(30, age.GetProperty("mirror_age_hours").GetDouble());
         var emf = _log.ToString().Split('\n').Single(l => l.Contains("\"MirrorAgeHours\"", StringComparison.Ordinal));
@@ -341,15 +341,15 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     [Fact]
     public async Task Prune_AsTheWeeklyRuleInvokesIt_RemovesWhatTheCatalogNoLongerResolvesTo()
     {
-        var (driver, services) = await DriverAsync((EnvVars.SyncDate, "2025-07-21"));
+        var (execution, services) = await ExecutionAsync((EnvVars.SyncDate, "2025-07-21"));
         using var _ = services;
-        await driver.RunAsync(Scheduled);
-        Assert.Equal(StateMachineDriver.Done, driver.EndState);
+        await execution.RunAsync(Scheduled);
+        Assert.Equal(EndStates.Done, execution.EndState);
         var before = await KeysAsync();
         // The catalog moves on: the first formula leaves it. With keep_days 0 its bottles go at once.
         _homebrew.SetFormulae(_formulae.Skip(1));
 
-        var result = await StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), """{"action":"prune","keep_days":0}""");
+        var result = await StateMachineRun.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), """{"action":"prune","keep_days":0}""");
 
         var gone = before.Except(await KeysAsync()).ToArray();
         Assert.Equal(gone.Length, result.GetProperty("removed").GetInt32());
@@ -362,9 +362,9 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     [Fact]
     public async Task Prune_AsTheWeeklyRuleInvokesIt_WhileAWorkerHoldsTheStore_FailsNamingIt_AndRemovesNothing()
     {
-        var (driver, services) = await DriverAsync((EnvVars.SyncDate, "2025-07-21"));
+        var (execution, services) = await ExecutionAsync((EnvVars.SyncDate, "2025-07-21"));
         using var _ = services;
-        await driver.RunAsync(Scheduled);
+        await execution.RunAsync(Scheduled);
         _homebrew.SetFormulae(_formulae.Skip(1));
         // A worker of another execution, mid-run: its lease, renewed a moment ago.
         var now = DateTimeOffset.UtcNow;
@@ -373,7 +373,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
         var before = await KeysAsync();
 
         var busy = await Assert.ThrowsAsync<Core.Coordination.StoreBusyException>(
-            () => StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), """{"action":"prune","keep_days":0}"""));
+            () => StateMachineRun.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), """{"action":"prune","keep_days":0}"""));
 
         Assert.Contains("in use by sync (saved plan) on 169.254.10.1 (pid 8)", busy.Message, StringComparison.Ordinal);
         Assert.Equal(before, await KeysAsync());
@@ -382,12 +382,12 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     [Fact]
     public async Task WorkerFailure_IsCaughtAndTheOrchestratorSendsFailed()
     {
-        var (driver, services) = await DriverAsync();
+        var (execution, services) = await ExecutionAsync();
         using var _ = services;
 
-        await driver.RunAsync(Scheduled, failWorkerOnInvocation: 1);
+        await execution.RunAsync(Scheduled, failWorkerOnInvocation: 1);
 
-        Assert.Equal((StateMachineDriver.Failed, "TimeoutException"), (driver.EndState, driver.Caught!.Error));
+        Assert.Equal((EndStates.SyncFailed, "TimeoutException"), (execution.EndState, execution.Caught!.Error));
         Assert.Equal(["🚀 Homebrew Bottles Sync Started", "❌ Homebrew Bottles Sync Failed"], _slack.Headers);
         Assert.Equal("*Error Type:* Timeout", Field(1, 2));
         Assert.Equal("*Bottles Downloaded:* 0/8", Field(1, 4));
@@ -421,10 +421,10 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     [InlineData("""{"source":"aws.events","detail-type":"Object Created","detail":{}}""")]
     public async Task Orchestrator_BadPayload_FailsClearlyWritesNothingSendsNothing(string payload)
     {
-        var (_, services) = await DriverAsync();
+        var (_, services) = await ExecutionAsync();
         using var _ = services;
 
-        var ex = await Assert.ThrowsAsync<TriggerFormatException>(() => StateMachineDriver.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), payload));
+        var ex = await Assert.ThrowsAsync<TriggerFormatException>(() => StateMachineRun.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), payload));
 
         Assert.False(string.IsNullOrWhiteSpace(ex.Message));
         Assert.Empty(await KeysAsync());
@@ -435,7 +435,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     [Fact]
     public async Task Worker_DirectTestInvocation_StoresTheGivenBottles()
     {
-        var (_, services) = await DriverAsync();
+        var (_, services) = await ExecutionAsync();
         using var _ = services;
         var f = _formulae[2];
         var payload = JsonSerializer.Serialize(new
@@ -447,7 +447,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
             sync_date = "2025-07-21",
         });
 
-        var result = await StateMachineDriver.InvokeAsync<WorkerResult>(new WorkerFunction(new(services)), payload);
+        var result = await StateMachineRun.InvokeAsync<WorkerResult>(new WorkerFunction(new(services)), payload);
 
         Assert.Equal((true, 2, 0), (result.Done, result.Stored, result.Failed));
         Assert.Contains($"2025-07-21/{f.FileName("monterey")}", await KeysAsync());
@@ -464,10 +464,10 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     [InlineData("""{"hello":"world"}""")]
     public async Task Worker_BadPayload_FailsClearlyAndWritesNothing(string payload)
     {
-        var (_, services) = await DriverAsync();
+        var (_, services) = await ExecutionAsync();
         using var _ = services;
 
-        await Assert.ThrowsAsync<TriggerFormatException>(() => StateMachineDriver.InvokeAsync<WorkerResult>(new WorkerFunction(new(services)), payload));
+        await Assert.ThrowsAsync<TriggerFormatException>(() => StateMachineRun.InvokeAsync<WorkerResult>(new WorkerFunction(new(services)), payload));
 
         Assert.Empty(await KeysAsync());
         Assert.Equal(0, _slack.Requests);
@@ -476,11 +476,11 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture) : IAsyncLifetim
     [Fact]
     public async Task Worker_UnknownPlan_IsAClearError()
     {
-        var (_, services) = await DriverAsync();
+        var (_, services) = await ExecutionAsync();
         using var _ = services;
 
         var ex = await Assert.ThrowsAsync<PlanNotFoundException>(() =>
-            StateMachineDriver.InvokeAsync<WorkerResult>(new WorkerFunction(new(services)), """{"plan_key":"plans/2025-07-21/missing.json"}"""));
+            StateMachineRun.InvokeAsync<WorkerResult>(new WorkerFunction(new(services)), """{"plan_key":"plans/2025-07-21/missing.json"}"""));
 
         Assert.Contains("plans/2025-07-21/missing.json", ex.Message, StringComparison.Ordinal);
     }

@@ -45,6 +45,34 @@ public sealed class BrewClient : IDisposable
             select new Bottle(f.Name, f.Version, b.Key, f.Rebuild, b.Value.Sha256, b.Value.Length);
     }
 
+    /// <summary>
+    /// brew's <c>vendor-install.sh</c> for portable Ruby, as brew 6.0.18 was seen to ask: <c>A/v2/homebrew/core/portable-ruby/blobs/sha256:&lt;sha&gt;</c>
+    /// (without the doubled <c>v2</c> when the domain ends in <c>/v2</c>), then <c>D/portable-ruby-&lt;version&gt;.&lt;tag&gt;.bottle.tar.gz</c>; each a GET
+    /// that follows redirects, with <see cref="Authorization"/> when set, its body checked against the sha256 before it is used.
+    /// </summary>
+    /// <returns>Per URL: the status, and whether the body's sha256 was the expected one.</returns>
+    public async Task<IReadOnlyList<(string Url, HttpStatusCode Status, bool Verified)>> VendorInstallAsync(Uri artifactDomain, Uri bottleDomain, string version, string tag, string sha256)
+    {
+        ArgumentNullException.ThrowIfNull(artifactDomain);
+        ArgumentNullException.ThrowIfNull(bottleDomain);
+        var a = artifactDomain.AbsoluteUri.TrimEnd('/');
+        var urls = new[]
+        {
+            a.EndsWith("/v2", StringComparison.Ordinal) ? $"{a}/homebrew/core/portable-ruby/blobs/sha256:{sha256}" : $"{a}/v2/homebrew/core/portable-ruby/blobs/sha256:{sha256}",
+            $"{bottleDomain.AbsoluteUri.TrimEnd('/')}/portable-ruby-{version}.{tag}.bottle.tar.gz",
+        };
+        var results = new List<(string, HttpStatusCode, bool)>();
+        foreach (var url in urls)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.Authorization = Authorization;
+            using var response = await _http.SendAsync(request);
+            var body = await response.Content.ReadAsByteArrayAsync();
+            results.Add((url, response.StatusCode, response.IsSuccessStatusCode && Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body)) == sha256));
+        }
+        return results;
+    }
+
     /// <summary>HOMEBREW_BOTTLE_DOMAIN=D: GET D/&lt;image&gt;/manifests/&lt;ref&gt;, HEAD D/&lt;file&gt;, then GET D/&lt;file&gt; twice.</summary>
     public async Task<IReadOnlyList<(string Step, HttpStatusCode Status)>> FetchViaBottleDomainAsync(Uri domain, Bottle b)
     {

@@ -33,6 +33,7 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
 
     // By image, so a request costs what a registry's lookup does, not a walk over every formula (the benchmarks ask thousands).
     private volatile ILookup<string, FakeFormula> _byImage = Array.Empty<FakeFormula>().ToLookup(f => f.Image, StringComparer.Ordinal);
+    private volatile IReadOnlyList<FakeFormula> _images = [];
     private volatile byte[]? _catalogOverride;
     private readonly ConcurrentDictionary<string, (byte[] Bytes, DateTimeOffset LastModified)> _apiFiles = new(StringComparer.Ordinal);
     private int _apiRequests;
@@ -124,6 +125,9 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
     /// </summary>
     public Action? BeforeBlobBody { get; set; }
 
+    /// <summary>When set, every full blob body waits for this task after its GET is counted (a transfer held open while more clients ask).</summary>
+    public Task? HoldBlobBodies { get; set; }
+
     /// <summary>Full-body GETs of one blob that reached the blob host.</summary>
     public int BlobGets(string sha256) => _blobGets.TryGetValue(sha256, out var n) ? n : 0;
 
@@ -160,9 +164,24 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
         {
             _blobs[blob.Sha256] = blob;
         }
-        _byImage = list.ToLookup(f => f.Image, StringComparer.Ordinal);
         _formulae = list;
+        _byImage = list.Concat(_images).ToLookup(f => f.Image, StringComparer.Ordinal);
         _catalogOverride = null;
+    }
+
+    /// <summary>
+    /// Images the registry serves that the catalog does not list (portable Ruby: the image <c>portable-ruby</c>, tag = version): their
+    /// blobs, image indexes and <c>tags/list</c>.
+    /// </summary>
+    public void SetRegistryImages(IEnumerable<FakeFormula> images)
+    {
+        var list = images.ToArray();
+        foreach (var blob in list.SelectMany(f => f.Bottles.Values))
+        {
+            _blobs[blob.Sha256] = blob;
+        }
+        _images = list;
+        _byImage = _formulae.Concat(list).ToLookup(f => f.Image, StringComparer.Ordinal);
     }
 
     /// <summary>When set, formula.json stops after this many bytes and the connection stays open (a stalled download).</summary>
@@ -253,6 +272,11 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
         if (blobAt > 0)
         {
             await ServeBlobRedirectAsync(ctx, rest[..blobAt], rest[(blobAt + "/blobs/sha256:".Length)..]);
+            return;
+        }
+        if (rest.EndsWith("/tags/list", StringComparison.Ordinal))
+        {
+            await ServeTagsAsync(ctx, rest[..^"/tags/list".Length]);
             return;
         }
         var manifestAt = rest.IndexOf("/manifests/", StringComparison.Ordinal);
@@ -384,6 +408,10 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
         }
         _blobGets.AddOrUpdate(sha, 1, (_, n) => n + 1);
         BeforeBlobBody?.Invoke();
+        if (HoldBlobBodies is { } hold)
+        {
+            await hold.WaitAsync(ctx.RequestAborted);
+        }
         var fault = ctx.Request.Query["fault"].ToString();
         if (fault == nameof(FaultKind.Endless))
         {
@@ -428,6 +456,18 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
                 await blob.WriteToAsync(body, 0, blob.Length, ctx.RequestAborted);
                 return;
         }
+    }
+
+    private async Task ServeTagsAsync(HttpContext ctx, string image)
+    {
+        var tags = _byImage[image].Select(f => f.IndexReference).Distinct(StringComparer.Ordinal).ToArray();
+        if (tags.Length == 0)
+        {
+            ctx.Response.StatusCode = 404;
+            return;
+        }
+        ctx.Response.ContentType = "application/json";
+        await ctx.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(new { name = "homebrew/core/" + image, tags }), ctx.RequestAborted);
     }
 
     private async Task ServeIndexAsync(HttpContext ctx, string image, string reference)

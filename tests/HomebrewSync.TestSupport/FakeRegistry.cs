@@ -65,6 +65,13 @@ public sealed class FakeRegistry(IEnumerable<FakeFormula> formulae) : IBottleReg
             : throw new BottleDownloadException(FailureKind.NotFound, "not found (HTTP 404 from fake)");
     }
 
+    public Task<IReadOnlyList<string>> GetTagsAsync(Uri imageBase, CancellationToken cancellationToken)
+    {
+        var image = imageBase.AbsolutePath[(imageBase.AbsolutePath.IndexOf("/core/", StringComparison.Ordinal) + "/core/".Length)..];
+        var tags = _versions.Keys.Where(k => k.Image == image).Select(k => k.Reference).ToArray();
+        return tags.Length > 0 ? Task.FromResult<IReadOnlyList<string>>(tags) : throw new BottleDownloadException(FailureKind.NotFound, "not found (HTTP 404 from fake)");
+    }
+
     public Task<long?> GetBlobSizeAsync(Uri blobUrl, CancellationToken cancellationToken)
     {
         var sha = blobUrl.AbsolutePath[(blobUrl.AbsolutePath.LastIndexOf(':') + 1)..];

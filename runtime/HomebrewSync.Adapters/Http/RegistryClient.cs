@@ -127,6 +127,27 @@ public sealed class RegistryClient : IBottleRegistry
         }
     }
 
+    /// <summary>The image's tags (<c>&lt;image&gt;/tags/list</c>, one page of up to 1,000), read up to the image-index limit.</summary>
+    public async Task<IReadOnlyList<string>> GetTagsAsync(Uri imageBase, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(imageBase);
+        var url = new Uri(imageBase.AbsoluteUri.TrimEnd('/') + "/tags/list?n=1000");
+        using var response = await SendAsync(HttpMethod.Get, url, r => r.Headers.Accept.ParseAdd("application/json"), cancellationToken);
+        byte[] body;
+        try
+        {
+            body = await BoundedBody.ReadAsync(response.Content, _maxIndexBytes, () => $"tags list {UrlDisplay.Redact(url)} ({EnvVars.MaxImageIndexMb})", cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new TransientFailureException($"connection to {url.Authority} failed: {ex.Message}", null, ex, connectionFailure: true);
+        }
+        using var doc = JsonDocument.Parse(body);
+        return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("tags", out var tags) && tags.ValueKind == JsonValueKind.Array
+            ? tags.EnumerateArray().Where(t => t.ValueKind == JsonValueKind.String).Select(t => t.GetString()!).ToArray()
+            : [];
+    }
+
     /// <summary>A blob's size from HEAD, else from a one-byte ranged GET; null when the server tells neither.</summary>
     public async Task<long?> GetBlobSizeAsync(Uri blobUrl, CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 using HomebrewSync.Cli.Output;
 using HomebrewSync.Core.Formatting;
 using HomebrewSync.Core.Pipeline;
+using HomebrewSync.Core.PortableRuby;
 using HomebrewSync.Hosting;
 
 namespace HomebrewSync.Cli.Commands;
@@ -26,6 +27,7 @@ internal static class PlanCommand
                 Retired = planned.Plan.Retire.Count,
                 Renamed = planned.Plan.Bottles.Count(b => b.CopyFrom is not null),
                 ImageIndexes = planned.Plan.ImageIndexes.Count,
+                planned.Plan.PortableRuby,
                 ApiFiles = planned.Plan.ApiFiles.Select(a => new { a.Path, a.Status, a.Detail }),
                 planned.Outcome.Warnings,
                 Plan = planned.Plan,
@@ -53,6 +55,11 @@ internal static class PlanCommand
         if (renamed > 0 || plan.Retire.Count > 0)
         {
             o.WriteLine($"  renamed to brew's names (no download): {Humanize.Count(renamed)}, earlier names retired: {Humanize.Count(plan.Retire.Count + plan.Bottles.Sum(b => b.Replaces.Count))}");
+        }
+        if (plan.PortableRuby.Count > 0)
+        {
+            var ruby = plan.Bottles.Where(b => b.FormulaName == PortableRubyImage.Name).ToArray();
+            o.WriteLine($"  portable Ruby {string.Join(", ", plan.PortableRuby)}: {Humanize.Count(ruby.Length)} bottles to fetch ({Humanize.Bytes(ruby.Sum(b => b.Size ?? 0))}), every platform");
         }
         o.WriteLine($"  already mirrored (skipped): {Humanize.Count(plan.Skipped)}");
         if (planned.Outcome.DisabledSkipped > 0)

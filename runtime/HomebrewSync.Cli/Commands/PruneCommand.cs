@@ -14,7 +14,7 @@ internal static class PruneCommand
         PruneResult result;
         try
         {
-            result = await services.Prune.PruneAsync(request.KeepDays, request.DryRun, reporter, cancellationToken);
+            result = await services.Prune.PruneAsync(request.KeepDays!.Value, request.DryRun, reporter, cancellationToken);
         }
         catch (PruneRefusedException ex)
         {
@@ -56,7 +56,7 @@ internal static class PruneCommand
             o.WriteLine($"kept  {Humanize.Count(result.HeldByApi)} superseded bottles a published API file still names (held back until its bottles are all in)");
         }
         o.WriteLine(result.Count == 0
-            ? $"Nothing to prune: {Humanize.Count(result.Kept)} bottles kept (superseded bottles stay {request.KeepDays} days after their download, --keep-days)."
+            ? $"Nothing to prune: {Humanize.Count(result.Kept)} bottles kept (superseded bottles stay {request.KeepDays!.Value} days after their download, --keep-days)."
             : $"{(result.DryRun ? "Dry run: " : "")}{verb} {Humanize.Count(result.Count)} objects ({Humanize.Bytes(result.Bytes)}); {Humanize.Count(result.Kept)} bottles kept.");
         return ExitCodes.Success;
     }

@@ -1,4 +1,6 @@
 using HomebrewSync.Contracts;
+using HomebrewSync.Core.Pipeline;
+using HomebrewSync.Core.Progress;
 using HomebrewSync.Core.Serving;
 using HomebrewSync.Cli.Serving;
 using HomebrewSync.Hosting;
@@ -15,6 +17,8 @@ namespace HomebrewSync.Cli.Commands;
 /// <summary>
 /// <c>serve</c>: the mirror over HTTP for brew (Kestrel), answering <see cref="MirrorEndpoint"/>'s routes from the store
 /// until Ctrl+C or SIGTERM, with one access-log line per request on standard error and Prometheus metrics at <c>/metrics</c>.
+/// With <c>--pull-through</c>, a miss the current catalog names for the target tags is fetched, stored as a sync stores it
+/// and served (<see cref="PullThrough"/>); its transfers log there too.
 /// </summary>
 internal static class ServeCommand
 {
@@ -40,7 +44,9 @@ internal static class ServeCommand
             }
             names = first.Tokens.Count;
         }
-        var endpoint = new MirrorEndpoint(services.Store, services.Store, request.Serve!, services.Time, tokens.Tokens);
+        // The transfers' lines go straight to standard error (synchronized); the access log's whole lines join them there.
+        using var pull = request.Serve!.PullThrough is { } pulls ? new PullThrough(services.Context, pulls, new LogLineObserver(console.Error)) : null;
+        var endpoint = new MirrorEndpoint(services.Store, services.Store, request.Serve!, services.Time, tokens.Tokens, pull);
         var metrics = new ServeMetrics(endpoint, services.Time);
         await using var app = Build(request.Listen!, new MirrorRequestHandler(endpoint, request.Serve!, log, metrics, services.Time), metrics);
         try
@@ -64,7 +70,8 @@ internal static class ServeCommand
         }
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await app.StopAsync(stop.Token);
-        await log.WriteLineAsync("Stopped.");
+        await log.WriteLineAsync(pull is null ? "Stopped." : $"Stopped. Pull-through: {pull.Counters.Pulled:N0} pulled, {pull.Counters.Failed:N0} failed, "
+            + $"{pull.Counters.Joined:N0} requests answered by another's transfer, {pull.Counters.NotInCatalog:N0} not in the catalog.");
         return ExitCodes.Success;
     }
 
@@ -89,7 +96,7 @@ internal static class ServeCommand
         // Straight to standard error, before the export lines: whoever reads those finds this line written.
         console.Error.WriteLine($"Serving {services.Store.Location} ({snapshot?.HashFile.Count ?? 0:N0} bottles) at {url}"
             + (request.Serve!.AllowedNetworks.Count > 0 ? $" to {string.Join(", ", request.Serve.AllowedNetworks)}" : "")
-            + (names is { } n ? $" with tokens ({n} listed; manifests and blobs need one)" : "")
+            + (names is { } n ? $" with tokens ({n} listed; image indexes and blobs need one)" : "")
             + (services.Store.Location.StartsWith("s3://", StringComparison.Ordinal) ? (request.Serve.LinkToStore ? "; bottles as links to S3" : "; bottles through this server") : "")
             + (url != bound ? $" (listening on {bound})" : "")
             + $"; Prometheus metrics at {url}{MetricsPath}. Point brew at it:");

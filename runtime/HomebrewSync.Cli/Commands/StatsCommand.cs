@@ -3,6 +3,7 @@ using System.Globalization;
 using HomebrewSync.Cli.Output;
 using HomebrewSync.Core.Formatting;
 using HomebrewSync.Core.HashFiles;
+using HomebrewSync.Core.PortableRuby;
 
 namespace HomebrewSync.Cli.Commands;
 
@@ -29,6 +30,7 @@ internal static class StatsCommand
                 TotalSizeBytes = m.TotalSizeBytes,
                 ByPlatform = m.ByPlatform().Select(p => new { p.Platform, p.Count, TotalSizeBytes = p.Bytes }),
                 ByTarget = MirrorCoverage.Of(m, request.Settings.TargetPlatforms).Select(t => new { t.Target, Count = t.Bottles, TotalSizeBytes = t.Bytes, Via = t.Via.ToDictionary(v => v.Tag, v => v.Count) }),
+                PortableRuby = m.Bottles.Values.Where(PortableRubyImage.Is).Select(e => new { Version = e.FormulaVersion, e.Platform, Bytes = e.FileSize }),
                 ByDate = m.ByDate().Select(d => new { Date = d.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), d.Count, TotalSizeBytes = d.Bytes }),
             });
             return ExitCodes.Success;
@@ -47,6 +49,7 @@ internal static class StatsCommand
         {
             o.WriteLine($"  {t.Target,-20} {t.Describe(n => Humanize.Count(n))}");
         }
+        o.WriteLine($"Portable Ruby (brew's own, every platform): {PortableRubyImage.Describe(m, Humanize.Bytes) ?? "none"}");
         o.WriteLine("By date:");
         foreach (var (date, count, bytes) in m.ByDate())
         {

@@ -53,6 +53,8 @@ public sealed record DeploymentConfig
 
     [JsonPropertyName("size_threshold_gb")] public double SizeThresholdGb { get; init; }
     [JsonPropertyName("target_platforms")] public IReadOnlyList<string> TargetPlatforms { get; init; } = [];
+    /// <summary>brew's git repository to mirror under <c>brew.git/</c> (BREW_GIT_REMOTE_URL); syncs then run on ECS, which has git. Empty for none.</summary>
+    [JsonPropertyName("brew_git_remote")] public string? BrewGitRemote { get; init; }
     [JsonPropertyName("max_concurrent_downloads")] public int MaxConcurrentDownloads { get; init; }
     [JsonPropertyName("download_timeout_seconds")] public int DownloadTimeoutSeconds { get; init; }
     /// <summary>The worker Lambda's per-attempt timeout: every attempt and backoff must fit its time budget.</summary>

@@ -1,6 +1,9 @@
 namespace HomebrewSync.Contracts.Deployment;
 
-/// <summary>Every rule a deployable stage must satisfy, checked at once, cross-field rules included.</summary>
+/// <summary>
+/// Every rule a deployable stage must satisfy, checked at once, cross-field rules included. The runtime settings a
+/// stage sets are checked against their definitions' ranges (<see cref="Settings.Deployed"/>); the rest is the stage's own.
+/// </summary>
 public static class DeploymentConfigValidator
 {
     private static readonly Dictionary<int, (int Min, int Max)> FargateMemory = new()
@@ -12,25 +15,45 @@ public static class DeploymentConfigValidator
     {
         ArgumentNullException.ThrowIfNull(c);
         var e = new List<string>();
-        void Range(string name, double value, double min, double max)
+        Account(c, e);
+        Compute(c, e);
+        Storage(c, e);
+        BrewEndpoint(c, e);
+        Sync(c, e);
+        Notifications(c, e);
+        Monitoring(c, e);
+        if (!c.Tags.ContainsKey("Project") || !c.Tags.ContainsKey("Environment")) e.Add("tags: Project and Environment are required");
+        return e;
+    }
+
+    private static void Range(List<string> e, string name, double value, double min, double max)
+    {
+        if (value < min || value > max)
         {
-            if (value < min || value > max)
-            {
-                e.Add($"{name}: {value} is outside {min}..{max}");
-            }
+            e.Add($"{name}: {value} is outside {min}..{max}");
         }
+    }
+
+    private static void Account(DeploymentConfig c, List<string> e)
+    {
         if (string.IsNullOrWhiteSpace(c.Environment)) e.Add("environment: required");
         if (string.IsNullOrWhiteSpace(c.AwsRegion)) e.Add("aws_region: required");
         if (c.AwsAccount.Length != 12 || !c.AwsAccount.All(char.IsAsciiDigit)) e.Add($"aws_account: '{c.AwsAccount}' is not a 12-digit account id");
         if (c.AvailabilityZones.Count != 2 || c.AvailabilityZones.Any(z => !z.StartsWith(c.AwsRegion, StringComparison.Ordinal))) e.Add($"availability_zones: two zones of {c.AwsRegion} are required");
-        Range("lambda_orchestrator_memory_size", c.LambdaOrchestratorMemorySize, 128, 10240);
-        Range("lambda_sync_memory_size", c.LambdaSyncMemorySize, 128, 10240);
-        Range("lambda_orchestrator_timeout", c.LambdaOrchestratorTimeoutSeconds, 30, 900);
-        Range("lambda_sync_timeout", c.LambdaSyncTimeoutSeconds, DeploymentConfig.WorkerMarginSeconds + 60, 900);
+    }
+
+    /// <summary>The functions and the task: Lambda's and Fargate's limits, and every task of a run within the execution timeout.</summary>
+    private static void Compute(DeploymentConfig c, List<string> e)
+    {
+        Range(e, "lambda_orchestrator_memory_size", c.LambdaOrchestratorMemorySize, 128, 10240);
+        Range(e, "lambda_sync_memory_size", c.LambdaSyncMemorySize, 128, 10240);
+        Range(e, "lambda_orchestrator_timeout", c.LambdaOrchestratorTimeoutSeconds, 30, 900);
+        Range(e, "lambda_sync_timeout", c.LambdaSyncTimeoutSeconds, DeploymentConfig.WorkerMarginSeconds + 60, 900);
         if (!FargateMemory.TryGetValue(c.EcsTaskCpu, out var mem)) e.Add($"ecs_task_cpu: {c.EcsTaskCpu} is not a Fargate CPU size ({string.Join(", ", FargateMemory.Keys)})");
         else if (c.EcsTaskMemory < mem.Min || c.EcsTaskMemory > mem.Max) e.Add($"ecs_task_memory: {c.EcsTaskMemory} MiB does not go with {c.EcsTaskCpu} CPU units ({mem.Min}..{mem.Max})");
-        Range("ecs_ephemeral_storage_size_gb", c.EcsEphemeralStorageSizeGb, 21, 200);
-        Range("lambda_sync_ephemeral_storage_mb", c.LambdaSyncEphemeralStorageMb, 512, 10240);
+        Range(e, "ecs_ephemeral_storage_size_gb", c.EcsEphemeralStorageSizeGb, 21, 200);
+        Range(e, "lambda_sync_ephemeral_storage_mb", c.LambdaSyncEphemeralStorageMb, 512, 10240);
+        Range(e, "max_worker_invocations", c.MaxWorkerInvocations, 1, 1000);
         // Each task, and the planning and failure notice around them (an orchestrator timeout each), must end before the execution times out.
         var executionMinutes = DeploymentConfig.ExecutionTimeout.TotalMinutes;
         var aroundTasksMinutes = 2 * Math.Ceiling(c.LambdaOrchestratorTimeoutSeconds / 60.0);
@@ -38,12 +61,14 @@ public static class DeploymentConfigValidator
         {
             e.Add($"ecs_task_timeout_minutes: {c.EcsTaskTimeoutMinutes} must be at least 10 and {c.EcsTasksPerExecution} task(s) of it{(c.EcsEnableFargateSpot ? " (a Spot task and its on-demand re-run)" : "")} plus planning and the failure notice ({aroundTasksMinutes:0} min) must be below the state machine's execution timeout ({executionMinutes:0} min)");
         }
-        if (!Contracts.Deployment.BucketNames.IsValid(c.S3BucketName)) e.Add($"s3_bucket_name: '{c.S3BucketName}' is not an S3 bucket name");
-        Range("s3_noncurrent_version_expiration_days", c.S3NoncurrentVersionExpirationDays, 1, 36500);
-        Range("s3_archive_transition_days", c.S3ArchiveTransitionDays, 1, 36500);
-        Range("plan_retention_days", c.PlanRetentionDays, 1, 3650);
-        Range("prune_keep_days", c.PruneKeepDays, 0, 3650);
-        Range("max_worker_invocations", c.MaxWorkerInvocations, 1, 1000);
+    }
+
+    private static void Storage(DeploymentConfig c, List<string> e)
+    {
+        if (!BucketNames.IsValid(c.S3BucketName)) e.Add($"s3_bucket_name: '{c.S3BucketName}' is not an S3 bucket name");
+        Range(e, "s3_noncurrent_version_expiration_days", c.S3NoncurrentVersionExpirationDays, 1, 36500);
+        Range(e, "s3_archive_transition_days", c.S3ArchiveTransitionDays, 1, 36500);
+        Range(e, "plan_retention_days", c.PlanRetentionDays, 1, 3650);
         if (!BucketNames.IsValid(DeploymentNames.BucketName(c, "a-developer-name-xyz")))
         {
             e.Add($"s3_bucket_name, s3_bucket_suffix: '{DeploymentNames.BucketName(c, null)}' leaves no room for a developer's name (S3 allows 63 characters of a-z, 0-9, '.', '-')");
@@ -52,6 +77,15 @@ public static class DeploymentConfigValidator
         {
             e.Add($"api_public_key_file: '{c.ApiPublicKeyFile}' must be a path inside the repository (e.g. config/homebrew-1.pem)");
         }
+        if (!string.IsNullOrEmpty(c.BrewGitRemote) && (!Uri.TryCreate(c.BrewGitRemote, UriKind.Absolute, out var git) || git.Scheme != Uri.UriSchemeHttps || git.UserInfo.Length > 0))
+        {
+            // The config is in the repository: a credential in it would be one.
+            e.Add($"brew_git_remote: '{UrlDisplay.Redact(c.BrewGitRemote)}' must be an https URL without credentials (e.g. https://github.com/Homebrew/brew)");
+        }
+    }
+
+    private static void BrewEndpoint(DeploymentConfig c, List<string> e)
+    {
         if (c.BrewEndpoint.Auth && !c.BrewEndpoint.Enabled)
         {
             e.Add("brew_endpoint.auth: tokens are for the brew endpoint; set brew_endpoint.enabled too, or leave auth out");
@@ -60,18 +94,14 @@ public static class DeploymentConfigValidator
         {
             e.Add($"brew_endpoint.allowed_cidrs: '{cidr}' is not a CIDR block (e.g. 203.0.113.0/24)");
         }
+    }
+
+    /// <summary>The runtime settings the stage sets (each within its definition's range), and the retry budgets of the worker and the orchestrator.</summary>
+    private static void Sync(DeploymentConfig c, List<string> e)
+    {
         if (!c.ScheduleExpression.StartsWith("cron(", StringComparison.Ordinal) && !c.ScheduleExpression.StartsWith("rate(", StringComparison.Ordinal)) e.Add($"schedule_expression: '{c.ScheduleExpression}' is not cron(...) or rate(...)");
-        if (c.SizeThresholdGb <= 0) e.Add("size_threshold_gb: must be above 0");
         if (c.TargetPlatforms.Count == 0 || c.TargetPlatforms.Any(t => !SyncSettingsValidator.IsWellFormedTag(t))) e.Add("target_platforms: one or more bottle tags are required");
-        Range("max_concurrent_downloads", c.MaxConcurrentDownloads, 1, SyncSettingsValidator.MaxConcurrency);
-        Range("ecs_download_concurrency", c.EcsDownloadConcurrency, 1, SyncSettingsValidator.MaxConcurrency);
-        Range("retry_attempts", c.RetryAttempts, 0, SyncSettingsValidator.MaxRetryAttempts);
-        Range("retry_delay_seconds", c.RetryDelaySeconds, 0, 600);
-        Range("download_timeout_seconds", c.DownloadTimeoutSeconds, 1, 21600);
-        Range("worker_download_timeout_seconds", c.WorkerDownloadTimeoutSeconds, 1, 900);
-        Range("batch_size", c.BatchSize, 1, SyncSettingsValidator.MaxBatchSize);
-        Range("progress_update_interval_seconds", c.ProgressUpdateIntervalSeconds, 10, 86400);
-        Range("max_download_size_gb", c.MaxDownloadSizeGb, 1, 100000);
+        e.AddRange(Settings.Deployed.Select(s => s.CheckConfig(c)).OfType<string>());
         // One bottle that exhausts every attempt and every backoff must still fit the worker's budget.
         var worst = new RetryTiming(c.WorkerSyncSettings).WorstCase.TotalSeconds;
         if (worst > c.WorkerTimeBudgetSeconds)
@@ -82,12 +112,20 @@ public static class DeploymentConfigValidator
         {
             e.Add($"lambda_orchestrator_timeout: {c.LambdaOrchestratorTimeoutSeconds} s leaves the orchestrator's requests {c.OrchestratorDownloadTimeoutSeconds} s per attempt after {c.RetryAttempts} retries with retry_delay_seconds {c.RetryDelaySeconds}; raise the timeout or lower the retries");
         }
+    }
+
+    private static void Notifications(DeploymentConfig c, List<string> e)
+    {
         if (c.EnableSnsNotifications && c.NotificationEmailAddresses.Count == 0) e.Add("notification_email_addresses: required when enable_sns_notifications (or set it false and subscribe to the alerts topic yourself)");
         if (c.NotificationEmailAddresses.Any(a => !a.Contains('@', StringComparison.Ordinal))) e.Add("notification_email_addresses: not all are e-mail addresses");
         foreach (var placeholder in c.NotificationEmailAddresses.Where(a => a.EndsWith("@company.com", StringComparison.OrdinalIgnoreCase) || a.EndsWith("@example.com", StringComparison.OrdinalIgnoreCase)))
         {
             e.Add($"notification_email_addresses: '{placeholder}' is the reference's placeholder; name a mailbox that someone reads");
         }
+    }
+
+    private static void Monitoring(DeploymentConfig c, List<string> e)
+    {
         // The stale-mirror alarm exists only with a schedule, so only then must it outlast the schedule's gaps.
         if (c.ScheduleEnabled
             && ScheduleExpression.LongestGap(c.ScheduleExpression, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), TimeSpan.FromDays(60)) is { } gap
@@ -95,11 +133,9 @@ public static class DeploymentConfigValidator
         {
             e.Add($"max_mirror_age_hours: {c.MaxMirrorAgeHours} h is not more than the schedule's longest gap ({gap.TotalHours:0} h): the stale-mirror alarm would fire before each run");
         }
-        Range("log_retention_days", c.LogRetentionDays, 1, 3653);
-        Range("lambda_error_rate_threshold", c.LambdaErrorRateThreshold, 0.1, 100);
-        Range("ecs_cpu_utilization_threshold", c.EcsCpuUtilizationThreshold, 1, 100);
-        Range("monthly_budget_limit", c.MonthlyBudgetLimit, 1, 1_000_000);
-        if (!c.Tags.ContainsKey("Project") || !c.Tags.ContainsKey("Environment")) e.Add("tags: Project and Environment are required");
-        return e;
+        Range(e, "log_retention_days", c.LogRetentionDays, 1, 3653);
+        Range(e, "lambda_error_rate_threshold", c.LambdaErrorRateThreshold, 0.1, 100);
+        Range(e, "ecs_cpu_utilization_threshold", c.EcsCpuUtilizationThreshold, 1, 100);
+        Range(e, "monthly_budget_limit", c.MonthlyBudgetLimit, 1, 1_000_000);
     }
 }

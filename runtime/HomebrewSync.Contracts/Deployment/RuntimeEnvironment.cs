@@ -17,7 +17,7 @@ public static class RuntimeEnvironment
         if (c.EnableEcs)
         {
             // Without a cluster every plan goes to the worker, whatever its size.
-            env[EnvVars.SizeThresholdGb] = c.SizeThresholdGb.ToString(CultureInfo.InvariantCulture);
+            env[EnvVars.SizeThresholdGb] = Settings.SizeThresholdGb.ConfigText(c);
             env[EnvVars.EcsClusterName] = n.Cluster;
         }
         // The orchestrator fetches the catalog and sizes, never bottles: attempts short enough that all of them fit its own budget.
@@ -31,7 +31,7 @@ public static class RuntimeEnvironment
     public static Dictionary<string, string> Worker(DeploymentConfig c, DeploymentNames n, RuntimeInputs inputs)
     {
         var env = Common(c, n, inputs);
-        env[EnvVars.DownloadTimeoutSeconds] = S(c.WorkerDownloadTimeoutSeconds);
+        env[EnvVars.DownloadTimeoutSeconds] = Settings.WorkerDownloadTimeoutSeconds.ConfigText(c);
         env[EnvVars.TempDir] = "/tmp/bottles";
         env[EnvVars.TimeBudgetSeconds] = S(c.WorkerTimeBudgetSeconds);
         env[EnvVars.SyncMethod] = "Lambda";
@@ -43,10 +43,10 @@ public static class RuntimeEnvironment
     public static Dictionary<string, string> EcsTask(DeploymentConfig c, DeploymentNames n, RuntimeInputs inputs)
     {
         var env = Common(c, n, inputs);
-        env[EnvVars.MaxConcurrentDownloads] = S(c.EcsDownloadConcurrency);
-        env[EnvVars.DownloadTimeoutSeconds] = S(c.DownloadTimeoutSeconds);
+        env[EnvVars.MaxConcurrentDownloads] = Settings.EcsDownloadConcurrency.ConfigText(c);
+        env[EnvVars.DownloadTimeoutSeconds] = Settings.DownloadTimeoutSeconds.ConfigText(c);
         env[EnvVars.TempDir] = "/tmp/bottles";
-        env[EnvVars.ProgressUpdateInterval] = S(c.ProgressUpdateIntervalSeconds);
+        env[EnvVars.ProgressUpdateInterval] = Settings.ProgressUpdateInterval.ConfigText(c);
         env[EnvVars.SyncMethod] = "ECS";
         return env;
     }
@@ -82,17 +82,16 @@ public static class RuntimeEnvironment
             [EnvVars.SlackUsername] = c.SlackUsername,
             [EnvVars.Environment] = n.EnvironmentName,
             [EnvVars.TargetPlatforms] = string.Join(',', c.TargetPlatforms),
-            [EnvVars.MaxConcurrentDownloads] = S(c.MaxConcurrentDownloads),
-            [EnvVars.RetryAttempts] = S(c.RetryAttempts),
-            [EnvVars.RetryDelaySeconds] = S(c.RetryDelaySeconds),
-            [EnvVars.BatchSize] = S(c.BatchSize),
             // A stack without a schedule (a per-developer one) names no "Next sync" in its messages.
             [EnvVars.ScheduleExpression] = c.ScheduleEnabled ? c.ScheduleExpression : NotificationSettings.NoSchedule,
             [EnvVars.OrchestratorFunctionName] = n.OrchestratorFunction,
             [EnvVars.EmitMetrics] = "true",
             [EnvVars.S3ServerSideEncryption] = string.IsNullOrEmpty(c.KmsKeyId) ? "AES256" : "aws:kms",
-            [EnvVars.MaxDownloadSizeGb] = S(c.MaxDownloadSizeGb),
         };
+        foreach (var setting in Settings.DeployedToEveryHost)
+        {
+            env[setting.EnvVar] = setting.ConfigText(c);
+        }
         if (!string.IsNullOrEmpty(c.KmsKeyId))
         {
             env[EnvVars.KmsKeyId] = c.KmsKeyId;
@@ -105,6 +104,11 @@ public static class RuntimeEnvironment
         else
         {
             env[EnvVars.MirrorApi] = "false";
+        }
+        if (!string.IsNullOrEmpty(c.BrewGitRemote))
+        {
+            // The orchestrator routes such runs to ECS (git); a worker that still gets one skips the repository with a warning.
+            env[EnvVars.BrewGitRemoteUrl] = c.BrewGitRemote;
         }
         if (inputs.MirrorUrl is { } url)
         {

@@ -44,6 +44,11 @@ public static class HashFileSerializer
             w.WriteString("platform", e.Platform);
             w.WriteString("url", e.Url);
             w.WriteString("s3_key", e.S3Key);
+            if (e.PulledAt is { } pulled)
+            {
+                // An extra field, only on pulled bottles: the reference's readers (and older versions of this one) skip it.
+                w.WriteString("pulled_at", pulled.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+            }
             w.WriteEndObject();
             if (w.BytesPending > 64 * 1024)
             {
@@ -115,7 +120,7 @@ public static class HashFileSerializer
             {
                 throw new HashFileCorruptException(location, $"entry '{key}' has download_date '{e.DownloadDate}', not YYYY-MM-DD");
             }
-            var entry = new HashEntry(e.Sha256, date, size, e.FormulaName, e.FormulaVersion, e.Platform, e.Url ?? "", e.S3Key);
+            var entry = new HashEntry(e.Sha256, date, size, e.FormulaName, e.FormulaVersion, e.Platform, e.Url ?? "", e.S3Key, e.PulledAt);
             // An entry vouches only for its own bottle: one naming anything else (the hash file, a plan, another bottle) is never trusted.
             if (Storage.StoreKeys.ProblemWith(key, entry) is { } problem)
             {
@@ -154,6 +159,7 @@ internal sealed class HashEntryJson
     [JsonPropertyName("platform")] public string? Platform { get; set; }
     [JsonPropertyName("url")] public string? Url { get; set; }
     [JsonPropertyName("s3_key")] public string? S3Key { get; set; }
+    [JsonPropertyName("pulled_at")] public DateTimeOffset? PulledAt { get; set; }
 }
 
 [JsonSerializable(typeof(HashFileJson))]

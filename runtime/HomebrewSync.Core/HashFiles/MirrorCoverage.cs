@@ -17,7 +17,8 @@ public static class MirrorCoverage
         ArgumentNullException.ThrowIfNull(targets);
         var parsed = targets.Select(PlatformTag.Parse).ToArray();
         var bottles = new List<(string Tag, IReadOnlyList<string> Serves, long Bytes)>();
-        foreach (var version in hashFile.Bottles.Values.GroupBy(e => (e.FormulaName, e.FormulaVersion)))
+        // Portable Ruby's tags are not the fleet's (arm64_big_sur would look like an old bottle serving arm64_sonoma): it has its own line.
+        foreach (var version in hashFile.Bottles.Values.Where(e => !PortableRuby.PortableRubyImage.Is(e)).GroupBy(e => (e.FormulaName, e.FormulaVersion)))
         {
             var entries = version.GroupBy(e => e.Platform, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
             var formula = new Formula(version.Key.FormulaName, version.Key.FormulaVersion, 0, false,

@@ -89,10 +89,12 @@ internal static class SlackMessages
     /// <param name="location">Where this sync's bottles went (<c>s3://bucket/2025-07-21/</c>, or a folder).</param>
     /// <param name="byTarget">The mirror's stored bottles by target tag after the run (what <c>stats</c> shows), one line each.</param>
     /// <param name="requestedBy">Who asked for the run, and its <paramref name="priority"/>, as in "started".</param>
+    /// <param name="portableRuby">What the mirror holds of brew's portable Ruby (<see cref="PortableRuby.PortableRubyImage.Describe"/>), its own line.</param>
+    /// <param name="pulledSinceLastRun">Bottles <c>serve --pull-through</c> stored since the last run finished: a line of their own when any.</param>
     public static SlackMessage Complete(
         NotificationSettings n, string syncDate, int newBottles, int skipped, long bytes, TimeSpan duration,
         string location, IReadOnlyList<PlannedBottle> stored, DateTimeOffset now,
-        IReadOnlyList<TargetCoverage>? byTarget = null, string? requestedBy = null, string? priority = null)
+        IReadOnlyList<TargetCoverage>? byTarget = null, string? requestedBy = null, string? priority = null, int pulledSinceLastRun = 0, string? portableRuby = null)
     {
         ArgumentNullException.ThrowIfNull(n);
         ArgumentNullException.ThrowIfNull(stored);
@@ -121,9 +123,17 @@ internal static class SlackMessages
         {
             blocks.Add(new TextBlock("*Top Downloaded Formulas:*\n" + string.Join("\n", top)));
         }
+        if (pulledSinceLastRun > 0)
+        {
+            blocks.Add(new TextBlock($"*Pulled on demand since the last sync:* {Humanize.Count(pulledSinceLastRun)} bottle{(pulledSinceLastRun == 1 ? "" : "s")} (serve --pull-through), now kept like any other"));
+        }
         if (byTarget is { Count: > 0 })
         {
             blocks.Add(new TextBlock("*Mirror by Target Tag:*\n" + string.Join("\n", byTarget.Select(t => $"• {t.Target}: {t.Describe(c => Humanize.Count(c), "`all`")}"))));
+        }
+        if (portableRuby is not null)
+        {
+            blocks.Add(new TextBlock($"*Portable Ruby:* {portableRuby}"));
         }
         if (n.MirrorUrl is { } mirror)
         {
@@ -179,10 +189,11 @@ internal static class SlackMessages
 
     /// <param name="apiNotes">API files not brought up to date, each with why.</param>
     /// <param name="requestedBy">Who asked for the run, and its <paramref name="priority"/>: a context line at the end when given.</param>
+    /// <param name="brewGitNote">Why the mirror of brew's repository was not brought up to date, when it was not.</param>
     /// <param name="indexNotes">Image indexes the mirror could not keep, each with why: brew cannot install those bottles from the mirror.</param>
     public static SlackMessage CompletedWithWarnings(
         NotificationSettings n, string syncDate, int succeeded, int total, TimeSpan duration, IReadOnlyList<BottleFailure> failures, IReadOnlyList<string>? apiNotes = null,
-        string? requestedBy = null, string? priority = null, IReadOnlyList<string>? indexNotes = null)
+        string? requestedBy = null, string? priority = null, IReadOnlyList<string>? indexNotes = null, string? brewGitNote = null)
     {
         ArgumentNullException.ThrowIfNull(n);
         ArgumentNullException.ThrowIfNull(failures);
@@ -212,6 +223,7 @@ internal static class SlackMessages
             .. apiNotes is { Count: > 0 } notes
                 ? [new TextBlock("*API files not updated:*\n" + string.Join("\n", notes.Take(FailuresShown).Select(a => "• " + a)) + (notes.Count > FailuresShown ? $"\n• ... and {notes.Count - FailuresShown} more" : ""))]
                 : Array.Empty<SlackBlock>(),
+            .. brewGitNote is not null ? [new TextBlock($"*brew's git repository not updated (clients keep the brew they have):* {brewGitNote}")] : Array.Empty<SlackBlock>(),
             .. indexNotes is { Count: > 0 } missing
                 ? [new TextBlock("*Image indexes not kept (brew cannot install these bottles from the mirror; the next sync tries again):*\n"
                     + string.Join("\n", missing.Take(FailuresShown).Select(a => "• " + a)) + (missing.Count > FailuresShown ? $"\n• ... and {missing.Count - FailuresShown} more" : ""))]

@@ -99,8 +99,10 @@ internal sealed class SyncNotifications
     /// <param name="location">Where the store is (<c>s3://bucket</c>, a folder).</param>
     /// <param name="apiProblems">API files that could not be brought up to date: they make the run "completed with warnings" too.</param>
     /// <param name="byTarget">The mirror's stored bottles by target tag after the run, for "complete".</param>
+    /// <param name="pulledSinceLastRun">Bottles serve --pull-through stored since the last run finished, for "complete".</param>
     public Task FinishedAsync(SyncPlan plan, IReadOnlyList<PlannedBottle> stored, IReadOnlyList<BottleFailure> failed, long bytes, TimeSpan duration, string location,
-        IReadOnlyList<Api.ApiFileResult> apiProblems, IReadOnlyList<TargetCoverage>? byTarget, IReadOnlyList<string> indexesNotKept, CancellationToken cancellationToken)
+        IReadOnlyList<Api.ApiFileResult> apiProblems, IReadOnlyList<TargetCoverage>? byTarget, IReadOnlyList<string> indexesNotKept, CancellationToken cancellationToken,
+        int pulledSinceLastRun = 0, string? portableRuby = null, string? brewGitProblem = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(stored);
@@ -108,11 +110,11 @@ internal sealed class SyncNotifications
         ArgumentNullException.ThrowIfNull(location);
         ArgumentNullException.ThrowIfNull(apiProblems);
         ArgumentNullException.ThrowIfNull(indexesNotKept);
-        var message = failed.Count == 0 && apiProblems.Count == 0 && indexesNotKept.Count == 0
+        var message = failed.Count == 0 && apiProblems.Count == 0 && indexesNotKept.Count == 0 && brewGitProblem is null
             ? SlackMessages.Complete(_settings, plan.SyncDate, stored.Count, plan.Skipped, bytes, duration, $"{location.TrimEnd('/')}/{plan.SyncDate}/", stored, _time.GetUtcNow(),
-                byTarget, _requestedBy, _priority)
+                byTarget, _requestedBy, _priority, pulledSinceLastRun, portableRuby)
             : SlackMessages.CompletedWithWarnings(_settings, plan.SyncDate, stored.Count, plan.Bottles.Count, duration, failed, apiProblems.Select(a => $"{a.Path}: {a.Detail}").ToArray(),
-                _requestedBy, _priority, indexesNotKept);
+                _requestedBy, _priority, indexesNotKept, brewGitProblem);
         return _notifier.NotifyAsync(message, cancellationToken);
     }
 

@@ -54,7 +54,7 @@ internal sealed class ImageIndexKeeper(IDocumentStore documents, IBottleRegistry
         return (written, notKept.OrderBy(n => n.Item1.Key, StringComparer.Ordinal).ToArray());
     }
 
-    private static bool ListsAll(byte[] document, IReadOnlyList<string> digests)
+    internal static bool ListsAll(byte[] document, IReadOnlyList<string> digests)
     {
         try
         {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using HomebrewSync.Core.Coordination;
 using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Planning;
+using HomebrewSync.Core.PortableRuby;
 using HomebrewSync.Core.Progress;
 using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Storage;
@@ -55,7 +56,8 @@ public sealed class Planner(SyncContext context)
         var rejected = new RejectedEntries(observer);
         try
         {
-            outcome = await SyncPlanner.PlanAsync(ports.Catalog.ReadAsync(rejected.Add, cancellationToken), HashFileOf(snapshotTask), indexesTask, request, _context.Time, cancellationToken);
+            outcome = await SyncPlanner.PlanAsync(ports.Catalog.ReadAsync(rejected.Add, cancellationToken), HashFileOf(snapshotTask), indexesTask, request, _context.Time,
+                cancellationToken, PortableRubyStep(observer));
         }
         catch when (!snapshotTask.IsCompleted || !indexesTask.IsCompleted)
         {
@@ -100,6 +102,17 @@ public sealed class Planner(SyncContext context)
             observer.Info("API files are not mirrored by a selective sync (--formula): they would name formulae whose bottles the mirror lacks");
         }
         return new PlannedRun(outcome with { Plan = sized, Warnings = warnings }, snapshot, indexes, apiBytes);
+    }
+
+    /// <summary>Portable Ruby's versions on the catalog's registry (and the one the mirrored brew names), unless turned off.</summary>
+    private Func<Uri, CancellationToken, Task<PortableRubyResolution>>? PortableRubyStep(ISyncObserver observer)
+    {
+        if (!_context.Settings.MirrorPortableRuby)
+        {
+            return null;
+        }
+        var resolver = new PortableRubyResolver(_context.Ports.Registry, ResiliencePipelines.Create(_context.Settings, _context.Time, observer.Retrying));
+        return async (image, ct) => await resolver.ResolveAsync(image, await _context.NamedPortableRubyAsync(observer, ct), ct);
     }
 
     /// <summary>The image indexes the store keeps, so only the missing ones are planned.</summary>

@@ -31,6 +31,10 @@ internal sealed class RunFinisher(SyncContext context)
         }
         // The hash file as it now is: what the API files are checked against and the messages count.
         mirror ??= (await context.Ports.HashFile.ReadHashFileAsync(cancellationToken))?.HashFile;
+        if (outcome.Plan.PortableRuby.Count > 0)
+        {
+            await PortableRuby.PortableRubyNamed.WriteAsync(context.Ports.Documents, outcome.Plan.PortableRuby, cancellationToken);
+        }
         if (context.Api is { } api && outcome.Plan.ApiFiles.Count > 0)
         {
             // A bottle whose image index is missing is not installable from the mirror either: it holds its tags' API files back like a failed one.
@@ -43,8 +47,35 @@ internal sealed class RunFinisher(SyncContext context)
             }
             outcome = outcome with { Api = published };
         }
+        outcome = await BrewGitAsync(outcome, mirror, display.Observer, cancellationToken);
         await ReportAsync(outcome, mirror, display, cancellationToken);
         return outcome;
+    }
+
+    /// <summary>brew's repository last, once bottles, portable Ruby and API files are in: its refs name only what the mirror serves.</summary>
+    private async Task<SyncOutcome> BrewGitAsync(SyncOutcome outcome, HashFile? mirror, ISyncObserver observer, CancellationToken cancellationToken)
+    {
+        if (context.Settings.BrewGitRemote is not { } remote)
+        {
+            return outcome;
+        }
+        if (context.BrewGit is not { } git)
+        {
+            observer.Info($"warning: brew's git repository ({Contracts.UrlDisplay.Redact(remote)}) was not refreshed: this host has no git (the Lambda worker has none; the CLI and the ECS task refresh it)");
+            return outcome;
+        }
+        BrewGit.BrewGitResult result;
+        try
+        {
+            result = await git.PublishAsync(mirror, outcome.Api.Where(a => a.IsProblem).Select(a => a.Path).ToArray(), cancellationToken);
+        }
+        catch (BrewGit.GitCommandException ex)
+        {
+            result = new BrewGit.BrewGitResult(0, false, ex.Message);
+        }
+        observer.Info($"{(result.Problem is null ? "" : "warning: ")}brew.git ({git.Remote}): {result.PacksUploaded:N0} pack files uploaded, "
+            + (result.RefsPublished ? "refs published" : $"refs not published: {result.Problem}"));
+        return outcome with { BrewGit = result };
     }
 
     /// <summary>The final message (with the mirror's counts by target tag, what stats shows), the metrics and the run status.</summary>
@@ -52,8 +83,11 @@ internal sealed class RunFinisher(SyncContext context)
     {
         var (n, time, plan) = (context.NotificationSettings, context.Time, outcome.Plan);
         var byTarget = mirror is null ? null : MirrorCoverage.Of(mirror, context.Settings.TargetPlatforms);
+        // Read before this run's status replaces it: what serve pulled since the last run finished.
+        var pulled = PulledSince(mirror, (await RunStatus.ReadAsync(context.Ports.Documents, cancellationToken))?.FinishedAt);
         await context.Notifications.For(null, plan).FinishedAsync(plan, outcome.Stored, outcome.Failed, outcome.BytesTransferred, outcome.Duration,
-            context.Ports.Bottles.Location, outcome.Api.Where(a => a.IsProblem).ToArray(), byTarget, outcome.IndexesNotKept, cancellationToken);
+            context.Ports.Bottles.Location, outcome.Api.Where(a => a.IsProblem).ToArray(), byTarget, outcome.IndexesNotKept, cancellationToken, pulled,
+            mirror is null ? null : PortableRuby.PortableRubyImage.Describe(mirror, Formatting.Humanize.Bytes), outcome.BrewGit?.Problem);
         if (n.EmitMetrics)
         {
             await display.MetricsLog.WriteLineAsync(EmfMetrics.ForRun(n.Environment, plan.SyncDate, n.SyncMethod.ToLowerInvariant(), outcome.Stored.Count,
@@ -63,8 +97,13 @@ internal sealed class RunFinisher(SyncContext context)
         await RunStatus.WriteAsync(context.Ports.Documents, new RunStatus(time.GetUtcNow(), plan.SyncDate, outcome.HasFailures ? "completed with warnings" : "complete",
             outcome.Stored.Count, outcome.Failed.Count, plan.Skipped, n.SyncMethod), cancellationToken);
         display.Observer.Info($"Sync {plan.SyncDate} {(outcome.HasFailures ? "completed with warnings" : "complete")}: {outcome.Stored.Count:N0} stored, "
-            + $"{plan.Skipped:N0} skipped, {outcome.Failed.Count:N0} failed, {outcome.BytesTransferred:N0} bytes downloaded");
+            + $"{plan.Skipped:N0} skipped, {outcome.Failed.Count:N0} failed, {outcome.BytesTransferred:N0} bytes downloaded"
+            + (pulled > 0 ? $"; {pulled:N0} pulled by serve --pull-through since the last run" : ""));
     }
+
+    /// <summary>Hash-file entries serve pulled after <paramref name="since"/> (all it pulled when no run finished before); the entry's <c>pulled_at</c> says when.</summary>
+    internal static int PulledSince(HashFile? mirror, DateTimeOffset? since) =>
+        mirror?.Bottles.Values.Count(e => e.PulledAt is { } at && (since is null || at > since)) ?? 0;
 
     /// <summary>
     /// Takes an earlier layout's entries out of the hash file, then deletes their objects that no entry names any

@@ -27,6 +27,7 @@ public sealed class SyncContext
         Plans = new PlanRepository(ports.Documents, ports.Bottles.Describe);
         Engine = new TransferEngine(ports.Bottles, ports.Registry, settings, time);
         Leases = new StoreLeases(ports.Bottles, new StoreCoordinator(ports.Leases, time, settings.LeaseDuration, ports.Bottles.Location), settings.TimeBudget);
+        BrewGit = settings.BrewGitRemote is { } remote && ports.Git is { } git ? new BrewGit.BrewGitMirror(git, ports.Documents, remote, settings.MirrorPortableRuby) : null;
         Api = settings.MirrorApi && ports.ApiFiles is { } source && apiKey is not null ? new ApiMirror(source, ports.Documents, apiKey, settings) : null;
     }
 
@@ -48,6 +49,23 @@ public sealed class SyncContext
 
     /// <summary>Homebrew's API files, when mirrored.</summary>
     internal ApiMirror? Api { get; }
+
+    /// <summary>The portable Ruby versions the mirrored brew names (none when brew's repository is not mirrored here).</summary>
+    internal async Task<IReadOnlyCollection<string>> NamedPortableRubyAsync(ISyncObserver observer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return BrewGit is { } git ? await git.NamedPortableRubyAsync(cancellationToken) : [];
+        }
+        catch (BrewGit.GitCommandException ex)
+        {
+            observer.Info($"warning: brew's git repository could not be fetched, so the portable Ruby it names is not known: {ex.Message}");
+            return [];
+        }
+    }
+
+    /// <summary>The mirror of brew's git repository, when one is configured and this host has git.</summary>
+    internal BrewGit.BrewGitMirror? BrewGit { get; }
 
     /// <summary>When a host with a time budget must stop; null without one.</summary>
     internal DateTimeOffset? Deadline() => Settings.TimeBudget is { } budget ? Time.GetUtcNow() + budget : null;

@@ -77,7 +77,7 @@ public sealed class SyncOrchestrator(SyncContext context)
         return staged;
     }
 
-    /// <summary>ECS above SIZE_THRESHOLD_GB, or with a bottle larger than the worker's staging space, when there is a cluster (ECS_CLUSTER_NAME); else the Lambda worker.</summary>
+    /// <summary>ECS above SIZE_THRESHOLD_GB, with a bottle larger than the worker's staging space, or with brew's repository to refresh (BREW_GIT_REMOTE_URL), when there is a cluster (ECS_CLUSTER_NAME); else the Lambda worker.</summary>
     public string Route(SyncPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -85,7 +85,9 @@ public sealed class SyncOrchestrator(SyncContext context)
         var threshold = (long)(n.SizeThresholdGb * 1024 * 1024 * 1024);
         // A bottle that cannot fit the worker's /tmp at all can only be fetched where the disk is larger.
         var tooLargeForWorker = _context.Settings.StagingLimitBytes is { } staging && plan.Bottles.Any(b => b.Size > staging);
-        return n.EcsClusterName is not null && (plan.TotalBytes > threshold || tooLargeForWorker) ? Routes.Ecs : Routes.Lambda;
+        // brew's repository is refreshed by git, which the worker's runtime lacks and the ECS image has.
+        var needsGit = _context.Settings.BrewGitRemote is not null;
+        return n.EcsClusterName is not null && (plan.TotalBytes > threshold || tooLargeForWorker || needsGit) ? Routes.Ecs : Routes.Lambda;
     }
 
     /// <summary>The state machine's Catch: "failed", with the error it caught and the progress recorded beside the plan.</summary>

@@ -29,8 +29,11 @@ public sealed record SyncOutcome(
     /// <summary>Image indexes of mirrored versions the run could not keep, each with why (brew 6.0.13+ will not install those bottles from the mirror).</summary>
     public IReadOnlyList<string> IndexesNotKept { get; init; } = [];
 
+    /// <summary>What became of the mirror of brew's git repository (when one is configured and this host has git).</summary>
+    internal BrewGit.BrewGitResult? BrewGit { get; init; }
+
     public bool Done => Remaining == 0;
 
-    /// <summary>Some bottles failed, an image index could not be kept, or an API file could not be brought up to date: exit code 3, "completed with warnings".</summary>
-    public bool HasFailures => Failed.Count > 0 || IndexesNotKept.Count > 0 || Api.Any(a => a.IsProblem);
+    /// <summary>Some bottles failed, an image index could not be kept, or an API file or brew's repository could not be brought up to date: exit code 3, "completed with warnings".</summary>
+    public bool HasFailures => Failed.Count > 0 || IndexesNotKept.Count > 0 || Api.Any(a => a.IsProblem) || BrewGit?.Problem is not null;
 }

@@ -14,4 +14,5 @@ public sealed record SyncPorts(
     IFormulaSource Catalog,
     IBottleRegistry Registry,
     INotifier Notifier,
-    Api.IApiFileSource? ApiFiles = null);
+    Api.IApiFileSource? ApiFiles = null,
+    BrewGit.IGitRepositoryCache? Git = null);

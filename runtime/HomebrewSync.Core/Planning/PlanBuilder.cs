@@ -31,6 +31,7 @@ internal sealed class PlanBuilder
     // The first entry of a name wins; the keys and file names its bottles take are claimed for it (name and version).
     private readonly Dictionary<string, string> _firstOfName = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _claimed = new(StringComparer.Ordinal);
+    private readonly List<string> _portableRuby = [];
     private HashFile? _hashFile;
     private IReadOnlySet<string>? _storedIndexes;
     private ILookup<string, KeyValuePair<string, HashEntry>> _bySha = Array.Empty<KeyValuePair<string, HashEntry>>().ToLookup(e => e.Value.Sha256, StringComparer.Ordinal);
@@ -53,9 +54,13 @@ internal sealed class PlanBuilder
         _bySha = (hashFile?.Bottles ?? new Dictionary<string, HashEntry>()).ToLookup(e => e.Value.Sha256, StringComparer.Ordinal);
     }
 
+    /// <summary>A bottle URL of the catalog (its first formula's): where the registry is, for images the catalog does not list.</summary>
+    public Uri? FirstBottleUrl { get; private set; }
+
     public void Add(Formula formula)
     {
         _read++;
+        FirstBottleUrl ??= formula.Files.Values.FirstOrDefault()?.Url;
         _tagsInCatalog.UnionWith(formula.Files.Keys);
         if (!Admit(formula))
         {
@@ -75,6 +80,26 @@ internal sealed class PlanBuilder
         if (resolved.Count > 0)
         {
             PlanIndex(formula, resolved, anyNew);
+        }
+    }
+
+    /// <summary>Portable Ruby: every platform bottle of each version, whatever the target tags (its tags are not the fleet's).</summary>
+    public void AddPortableRuby(PortableRuby.PortableRubyResolution resolution)
+    {
+        resolution.Warnings.ToList().ForEach(Warn);
+        foreach (var formula in resolution.Versions)
+        {
+            var resolved = new SortedDictionary<string, (BottleFile File, List<string> Serves)>(StringComparer.Ordinal);
+            foreach (var (tag, file) in formula.Files)
+            {
+                resolved[tag] = (file, [tag]);
+            }
+            var anyNew = PlanBottles(formula, resolved);
+            if (resolved.Count > 0)
+            {
+                PlanIndex(formula, resolved, anyNew);
+                _portableRuby.Add(formula.Version);
+            }
         }
     }
 
@@ -99,6 +124,7 @@ internal sealed class PlanBuilder
             Bottles = _bottles,
             Retire = _retire.Distinct(StringComparer.Ordinal).ToArray(),
             ImageIndexes = _indexes,
+            PortableRuby = _portableRuby,
         };
         return new PlanOutcome(plan, _read, _disabled, _warnings);
     }

@@ -25,13 +25,15 @@ internal static class SyncPlanner
 
     /// <param name="hashFileTask">The hash file, still being read while the catalog starts to stream; awaited at the first formula.</param>
     /// <param name="storedIndexesTask">Keys of the image indexes the store holds (<c>manifests/...</c>); null when unknown (every mirrored version is then planned).</param>
+    /// <param name="portableRuby">Resolves portable Ruby on the catalog's registry (given its image URL); null to leave it out.</param>
     public static async Task<PlanOutcome> PlanAsync(
         IAsyncEnumerable<Formula> catalog,
         Task<HashFile?> hashFileTask,
         Task<IReadOnlySet<string>?> storedIndexesTask,
         PlanRequest request,
         TimeProvider time,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<Uri, CancellationToken, Task<PortableRuby.PortableRubyResolution>>? portableRuby = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(hashFileTask);
@@ -53,6 +55,18 @@ internal static class SyncPlanner
         {
             await hashFileTask;
             await storedIndexesTask;
+        }
+        // Not with a selective sync: like the API files, it touches only the formulae it names.
+        if (portableRuby is not null && request.Formulae is null && builder.FirstBottleUrl is { } url)
+        {
+            if (PortableRuby.PortableRubyImage.ImageOn(url) is { } image)
+            {
+                builder.AddPortableRuby(await portableRuby(image, cancellationToken));
+            }
+            else
+            {
+                builder.AddPortableRuby(new([], [$"portable Ruby not mirrored: the catalog's bottle URLs ({Contracts.UrlDisplay.Redact(url)}) are not on a registry's homebrew/core"]));
+            }
         }
         return builder.Build(time);
     }

@@ -4,6 +4,7 @@ using HomebrewSync.Core.Catalog;
 using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Planning;
 using HomebrewSync.Core.Platforms;
+using HomebrewSync.Core.PortableRuby;
 using HomebrewSync.Core.Storage;
 
 namespace HomebrewSync.Core.Pruning;
@@ -13,7 +14,8 @@ namespace HomebrewSync.Core.Pruning;
 /// formulae) that were downloaded more than <c>keepDays</c> ago, the image indexes of versions nothing keeps, and
 /// bottle objects no hash-file entry names (what a run interrupted between the two steps below leaves).
 /// The hash file is written first, then objects are deleted: an interruption leaves unlisted objects, never listed
-/// ones that are missing. The hash file itself, plans and status documents and API files are never touched, nor is a
+/// ones that are missing. brew.git packs no longer listed go too (<see cref="BrewGit.BrewGitPruner"/>). The hash file itself, plans and
+/// status documents, API files and brew.git's refs are never touched, nor is a
 /// bottle a published API file still names.
 /// </summary>
 internal static class MirrorPruner
@@ -55,6 +57,13 @@ internal static class MirrorPruner
 
         // A bottle a published API file still names stays: a client reading that file asks the mirror for it (a held-back file names older versions).
         var named = await NamedByApiFilesAsync(documents, cancellationToken);
+        // Portable Ruby is kept while named (by the registry or the mirrored brew, as the last sync recorded); with no record, all of it.
+        var rubyNamed = await PortableRubyNamed.ReadAsync(documents, cancellationToken);
+        foreach (var (key, entry) in snapshot.HashFile.Bottles.Where(e => PortableRubyImage.Is(e.Value) && (rubyNamed is null || rubyNamed.Contains(e.Value.FormulaVersion))))
+        {
+            wanted.Add(key);
+            wantedIndexes.Add(BottleNaming.IndexKey(entry.FormulaName, entry.FormulaVersion));
+        }
         var superseded = Superseded(snapshot.HashFile, wanted, cutoff);
         var heldByApi = superseded.Where(e => named.Contains(e.Value.Sha256)).Select(e => e.Key).ToArray();
         foreach (var key in heldByApi)
@@ -66,12 +75,13 @@ internal static class MirrorPruner
         var keptObjects = remaining.Select(e => e.Value.S3Key).ToHashSet(StringComparer.Ordinal);
 
         var unlisted = await UnlistedAsync(bottles, listedObjects, now, cancellationToken);
+        unlisted.AddRange(await BrewGit.BrewGitPruner.StalePacksAsync(documents, now, cancellationToken));
         var inUse = remaining.Select(e => (BottleNaming.ImageName(e.Value.FormulaName), e.Value.FormulaVersion)).ToHashSet();
         var manifests = await UnusedIndexesAsync(documents, wantedIndexes, inUse, cancellationToken);
 
         var supersededItems = superseded
             .Where(e => !keptObjects.Contains(e.Value.S3Key))
-            .Select(e => new PruneItem(e.Value.S3Key, e.Value.FileSize, e.Key, $"{e.Value.FormulaName} {e.Value.FormulaVersion} is no longer what {e.Value.Platform} resolves to; downloaded {e.Value.DownloadDate:yyyy-MM-dd}"))
+            .Select(e => new PruneItem(e.Value.S3Key, e.Value.FileSize, e.Key, WhySuperseded(e.Value)))
             .OrderBy(i => i.ObjectKey, StringComparer.Ordinal)
             .ToArray();
         var result = new PruneResult(dryRun, cutoff, supersededItems, unlisted.OrderBy(i => i.ObjectKey, StringComparer.Ordinal).ToArray(),
@@ -84,6 +94,11 @@ internal static class MirrorPruner
         await RemoveAsync(result, superseded, bottles, hashFile, documents, time, log, cancellationToken);
         return result;
     }
+
+    private static string WhySuperseded(HashEntry e) =>
+        (PortableRubyImage.Is(e)
+            ? $"portable Ruby {e.FormulaVersion} is no longer named by the registry or the mirrored brew"
+            : $"{e.FormulaName} {e.FormulaVersion} is no longer what {e.Platform} resolves to") + $"; downloaded {e.DownloadDate:yyyy-MM-dd}";
 
     /// <summary>Bottle objects no hash-file entry names, older than <see cref="UnlistedGrace"/>.</summary>
     private static async Task<List<PruneItem>> UnlistedAsync(IBottleStore bottles, HashSet<string> listedObjects, DateTimeOffset now, CancellationToken cancellationToken)

@@ -16,6 +16,9 @@ public interface IBottleRegistry
     /// <summary>The image index of one formula version (<c>&lt;image&gt;/manifests/&lt;reference&gt;</c>), byte for byte as the registry sent it.</summary>
     Task<byte[]> GetImageIndexAsync(Uri imageBase, string reference, CancellationToken cancellationToken);
 
+    /// <summary>The tags of an image (<c>&lt;image&gt;/tags/list</c>): for portable Ruby, its versions.</summary>
+    Task<IReadOnlyList<string>> GetTagsAsync(Uri imageBase, CancellationToken cancellationToken);
+
     /// <summary>A blob's size from HEAD, else from a one-byte ranged GET; null when the registry tells neither.</summary>
     Task<long?> GetBlobSizeAsync(Uri blobUrl, CancellationToken cancellationToken);
 }

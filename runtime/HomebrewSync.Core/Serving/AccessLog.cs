@@ -27,8 +27,33 @@ public static class AccessLog
             json.WriteNumber("ms", Math.Round(elapsed.TotalMilliseconds, 1));
             json.WriteString("location", response.Headers.TryGetValue("Location", out var l) ? l.Split('?')[0] : null);
             json.WriteString("user_agent", request.UserAgent);
+            if (response.PullThrough is { } outcome)
+            {
+                json.WriteStartObject("pull");
+                json.WriteString("outcome", outcome);
+                json.WriteString("reason", response.Pull!.Reason);
+                WriteCount(json, "pulled", response.PullTotals?.Pulled);
+                WriteCount(json, "failed", response.PullTotals?.Failed);
+                json.WriteEndObject();
+            }
+            else
+            {
+                json.WriteNull("pull");
+            }
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteCount(Utf8JsonWriter json, string name, long? value)
+    {
+        if (value is { } v)
+        {
+            json.WriteNumber(name, v);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
     }
 }

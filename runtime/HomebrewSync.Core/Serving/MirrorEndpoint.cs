@@ -13,6 +13,7 @@ namespace HomebrewSync.Core.Serving;
 /// <item><c>HOMEBREW_BOTTLE_DOMAIN=D</c>: <c>GET D/&lt;image&gt;/manifests/&lt;ref&gt;</c>, then <c>HEAD</c> and <c>GET D/&lt;file&gt;</c>;</item>
 /// <item><c>HOMEBREW_ARTIFACT_DOMAIN=A</c>: <c>GET A/v2/homebrew/core/&lt;image&gt;/manifests/&lt;ref&gt;</c> and <c>.../blobs/sha256:&lt;hex&gt;</c>;</item>
 /// <item><c>HOMEBREW_API_DOMAIN=D/api</c>: <c>GET D/api/internal/packages.&lt;tag&gt;.jws.json</c> (with If-Modified-Since);</item>
+/// <item><c>HOMEBREW_BREW_GIT_REMOTE=D/brew.git</c>: git's dumb HTTP protocol (<c>info/refs</c>, <c>HEAD</c>, <c>objects/info/packs</c>, packs), read-only;</item>
 /// <item><c>/healthz</c>.</item>
 /// </list>
 /// GET and HEAD only (after the allow-list: 403 comes before 405); names and digests map to stored objects through the hash file, and anything it does not
@@ -20,11 +21,15 @@ namespace HomebrewSync.Core.Serving;
 /// API files needs a listed token (checked before the path is looked up, so a refused client learns nothing of what is stored): brew sends it
 /// with <c>HOMEBREW_ARTIFACT_DOMAIN</c> and <c>HOMEBREW_DOCKER_REGISTRY_TOKEN</c>, never on the bottle domain's bottle GETs, which are therefore
 /// refused with a body saying so. The API files stay open (public, signed data; <c>--allow</c> still applies).
+/// With pull-through (<see cref="IBottlePuller"/>), a manifest, blob or bottle request the hash file cannot answer is handed to it:
+/// what the current catalog names for the mirror's tags is fetched, stored and served; anything else stays a 404, and a pull
+/// that stores nothing is a 502 with its reason. Tokens are checked before any of this, so a pull needs a token too.
 /// </summary>
 public sealed partial class MirrorEndpoint
 {
     private const string RegistryPrefix = "/v2/homebrew/core/";
     private const string ApiPrefix = "/api/";
+    private const string BrewGitPrefix = "/brew.git/";
 
     /// <summary>What a 401 carries: the scheme brew's token goes in, and this mirror's realm.</summary>
     public const string Challenge = "Bearer realm=\"homebrew-sync\"";
@@ -33,9 +38,17 @@ public sealed partial class MirrorEndpoint
     private readonly ServeOptions _options;
     private readonly TimeProvider _time;
     private readonly ServeTokenFile? _tokens;
+    private readonly IBottlePuller? _puller;
 
     /// <param name="tokens">The token list when the mirror needs tokens; null for none.</param>
-    public MirrorEndpoint(IHashFileStore hashFile, IStoreReader reader, ServeOptions options, TimeProvider time, ServeTokenFile? tokens = null)
+    /// <param name="puller">Pull-through, when on; null for none (a miss is a 404).</param>
+    public MirrorEndpoint(IHashFileStore hashFile, IStoreReader reader, ServeOptions options, TimeProvider time, ServeTokenFile? tokens = null, Pipeline.PullThrough? puller = null)
+        : this(hashFile, reader, options, time, tokens, (IBottlePuller?)puller)
+    {
+    }
+
+    /// <summary>The same, over any <see cref="IBottlePuller"/> (tests give an in-memory one).</summary>
+    internal MirrorEndpoint(IHashFileStore hashFile, IStoreReader reader, ServeOptions options, TimeProvider time, ServeTokenFile? tokens, IBottlePuller? puller)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -43,6 +56,7 @@ public sealed partial class MirrorEndpoint
         _options = options;
         _time = time;
         _tokens = tokens;
+        _puller = puller;
         _index = new MirrorIndex(hashFile, reader, time, options.Refresh);
     }
 
@@ -94,7 +108,9 @@ public sealed partial class MirrorEndpoint
             user = (await _tokens.CurrentAsync(cancellationToken)).OwnerOfAuthorization(request.Header("authorization"));
             if (user is null)
             {
-                return Unauthorized(request.Header("authorization") is not null, path.StartsWith(RegistryPrefix, StringComparison.Ordinal));
+                return path.StartsWith(BrewGitPrefix, StringComparison.Ordinal)
+                    ? GitUnauthorized(request.Header("authorization") is not null)
+                    : Unauthorized(request.Header("authorization") is not null, path.StartsWith(RegistryPrefix, StringComparison.Ordinal));
             }
         }
         return await RouteAsync(request, path, cancellationToken) with { User = user };
@@ -105,7 +121,7 @@ public sealed partial class MirrorEndpoint
         var index = await _index.CurrentAsync(cancellationToken);
         if (path == "/healthz")
         {
-            return Health(index);
+            return Health(index, _puller?.Counters);
         }
         if (path.StartsWith(RegistryPrefix, StringComparison.Ordinal))
         {
@@ -113,12 +129,22 @@ public sealed partial class MirrorEndpoint
             var blobAt = rest.IndexOf("/blobs/sha256:", StringComparison.Ordinal);
             if (blobAt > 0)
             {
-                var sha = rest[(blobAt + "/blobs/sha256:".Length)..];
-                return index.BySha256.TryGetValue(sha, out var byDigest) && BottleNaming.ImageName(byDigest.FormulaName) == rest[..blobAt]
-                    ? await ObjectAsync(request, byDigest.S3Key, "application/octet-stream", $"\"{byDigest.Sha256}\"", bottle: true, cancellationToken)
+                var (image, sha) = (rest[..blobAt], rest[(blobAt + "/blobs/sha256:".Length)..]);
+                if (index.BySha256.TryGetValue(sha, out var byDigest) && BottleNaming.ImageName(byDigest.FormulaName) == image)
+                {
+                    return await ObjectAsync(request, byDigest.S3Key, "application/octet-stream", $"\"{byDigest.Sha256}\"", bottle: true, cancellationToken);
+                }
+                return ImagePattern().IsMatch(image) && BottleNaming.IsSha256(sha)
+                    ? await PulledAsync(request, p => p.PullBlobAsync(image, sha, cancellationToken), "application/octet-stream", bottle: true, cancellationToken)
                     : NotFound();
             }
             return await ManifestAsync(request, index, rest, cancellationToken);
+        }
+        if (path.StartsWith(BrewGitPrefix, StringComparison.Ordinal))
+        {
+            // brew's repository for git's dumb HTTP protocol: only what the key grammar names (never a loose object, a config or a hook).
+            var key = path[1..];
+            return StoreKeys.IsBrewGitKey(key) ? await ObjectAsync(request, key, BrewGit.BrewGitMirror.ContentType(key), null, bottle: false, cancellationToken) : NotFound();
         }
         if (path.StartsWith(ApiPrefix, StringComparison.Ordinal))
         {
@@ -132,9 +158,38 @@ public sealed partial class MirrorEndpoint
             return await ManifestAsync(request, index, path[1..], cancellationToken);
         }
         var name = path[1..];
-        return !name.Contains('/', StringComparison.Ordinal) && index.ByFileName.TryGetValue(name, out var entry)
+        if (name.Contains('/', StringComparison.Ordinal))
+        {
+            return NotFound();
+        }
+        return index.ByFileName.TryGetValue(name, out var entry)
             ? await ObjectAsync(request, entry.S3Key, "application/gzip", $"\"{entry.Sha256}\"", bottle: true, cancellationToken)
-            : NotFound();
+            : await PulledAsync(request, p => p.PullFileAsync(name, cancellationToken), "application/gzip", bottle: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// A miss handed to pull-through: what it stored is served like any stored object (and the hash file looked at again on the
+    /// next request); what the catalog does not name is a 404; a pull that stored nothing is a 502 with its reason.
+    /// </summary>
+    private async Task<MirrorResponse> PulledAsync(MirrorRequest request, Func<IBottlePuller, Task<PullOutcome>> pull, string contentType, bool bottle,
+        CancellationToken cancellationToken)
+    {
+        if (_puller is null)
+        {
+            return NotFound();
+        }
+        var outcome = await pull(_puller);
+        MirrorResponse response;
+        if (outcome.HasKey)
+        {
+            _index.Invalidate();
+            response = await ObjectAsync(request, outcome.Key!, contentType, outcome.Sha256 is { } sha ? $"\"{sha}\"" : null, bottle, cancellationToken);
+        }
+        else
+        {
+            response = outcome.Status == PullStatus.Failed ? MirrorResponse.Text(502, $"pull-through failed: {outcome.Reason}\n") : NotFound();
+        }
+        return response with { Pull = outcome, PullTotals = _puller.Counters };
     }
 
     /// <summary><c>&lt;image&gt;/manifests/&lt;ref&gt;</c>: the image index kept for a mirrored formula version.</summary>
@@ -146,11 +201,16 @@ public sealed partial class MirrorEndpoint
             return NotFound();
         }
         var (image, reference) = (rest[..at], rest[(at + "/manifests/".Length)..]);
-        if (!ImagePattern().IsMatch(image) || !ReferencePattern().IsMatch(reference) || !index.ListsVersion(image, reference))
+        if (!ImagePattern().IsMatch(image) || !ReferencePattern().IsMatch(reference))
         {
             return NotFound();
         }
-        return await ObjectAsync(request, $"{BottleNaming.IndexPrefix}{image}/{reference}.json", OciImageIndex.MediaType, null, bottle: false, cancellationToken);
+        if (index.ListsVersion(image, reference)
+            && await ObjectAsync(request, $"{BottleNaming.IndexPrefix}{image}/{reference}.json", OciImageIndex.MediaType, null, bottle: false, cancellationToken) is { Status: not 404 } kept)
+        {
+            return kept;
+        }
+        return await PulledAsync(request, p => p.PullImageIndexAsync(image, reference, cancellationToken), OciImageIndex.MediaType, bottle: false, cancellationToken);
     }
 
     private async Task<MirrorResponse> ObjectAsync(MirrorRequest request, string key, string contentType, string? etag, bool bottle, CancellationToken cancellationToken)
@@ -223,13 +283,21 @@ public sealed partial class MirrorEndpoint
             && modified <= at;
     }
 
-    private static MirrorResponse Health(MirrorIndex.Snapshot index)
+    private static MirrorResponse Health(MirrorIndex.Snapshot index, PullCounters? pulls)
     {
         var body = JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["status"] = index.HashFile is null ? "no hash file yet" : "ok",
             ["bottles"] = index.ByFileName.Count,
             ["hash_file_modified"] = index.HashFile?.LastModified,
+            ["pull_through"] = pulls is null ? null : new Dictionary<string, long>
+            {
+                ["pulled"] = pulls.Pulled,
+                ["failed"] = pulls.Failed,
+                ["joined"] = pulls.Joined,
+                ["not_in_catalog"] = pulls.NotInCatalog,
+                ["in_flight"] = pulls.InFlight,
+            },
         });
         return new MirrorResponse(200, new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Content-Type"] = "application/json", ["Cache-Control"] = "no-store" })
         {
@@ -251,6 +319,12 @@ public sealed partial class MirrorEndpoint
                     + "(and HOMEBREW_ARTIFACT_DOMAIN_NO_FALLBACK=1), and unset HOMEBREW_BOTTLE_DOMAIN\n");
         return MirrorResponse.Text(401, text, new Dictionary<string, string> { ["WWW-Authenticate"] = Challenge });
     }
+
+    /// <summary>git sends credentials only after a challenge it can answer: Basic, with NAME:TOKEN from the URL or its credential helper.</summary>
+    private static MirrorResponse GitUnauthorized(bool sent) =>
+        MirrorResponse.Text(401, (sent ? "this token is not accepted by this mirror\n" : "this mirror needs a token\n")
+            + "git: clone https://NAME:TOKEN@<mirror>/brew.git (HOMEBREW_BREW_GIT_REMOTE), or send it with http.extraHeader\n",
+            new Dictionary<string, string> { ["WWW-Authenticate"] = "Basic realm=\"homebrew-sync\"" });
 
     private static MirrorResponse NotFound() => MirrorResponse.Text(404, "not in this mirror\n");
 }

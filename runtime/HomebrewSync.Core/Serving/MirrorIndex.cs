@@ -19,6 +19,7 @@ internal sealed class MirrorIndex
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile Snapshot _current = Snapshot.Empty;
     private DateTimeOffset _checkedAt = DateTimeOffset.MinValue;
+    private volatile bool _stale;
 
     public MirrorIndex(IHashFileStore hashFile, IStoreReader reader, TimeProvider time, TimeSpan refresh)
     {
@@ -55,17 +56,18 @@ internal sealed class MirrorIndex
     /// <summary>The index, re-read first when the refresh interval has passed and the hash file changed.</summary>
     public async Task<Snapshot> CurrentAsync(CancellationToken cancellationToken)
     {
-        if (_time.GetUtcNow() - _checkedAt < _refresh)
+        if (!_stale && _time.GetUtcNow() - _checkedAt < _refresh)
         {
             return _current;
         }
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            if (_time.GetUtcNow() - _checkedAt < _refresh)
+            if (!_stale && _time.GetUtcNow() - _checkedAt < _refresh)
             {
                 return _current;
             }
+            _stale = false;
             var head = await _reader.HeadAsync(ProductInfo.HashFileName, cancellationToken);
             if (head is null)
             {
@@ -84,6 +86,9 @@ internal sealed class MirrorIndex
             _gate.Release();
         }
     }
+
+    /// <summary>The hash file changed here (a pull recorded a bottle): the next request looks at it again, refresh interval or not.</summary>
+    public void Invalidate() => _stale = true;
 
     private static Snapshot Build(HashFile hashFile, StoredObject head, DateTimeOffset now)
     {

@@ -17,8 +17,14 @@ public sealed record MirrorResponse(int Status, IReadOnlyDictionary<string, stri
     /// <summary>The name of the token the request was let in by (the access log names it; the token never leaves the endpoint).</summary>
     public string? User { get; init; }
 
-    /// <summary>What pull-through did for this request (a short fixed word such as <c>hit</c> or <c>fetched</c>); null where it had no part. serve's <c>/metrics</c> counts it by value.</summary>
-    public string? PullThrough { get; init; }
+    /// <summary>What pull-through did for this request (a miss it fetched, joined, refused or failed); null when it was not asked.</summary>
+    internal PullOutcome? Pull { get; init; }
+
+    /// <summary>Pull-through's running totals, for the access log; null without pull-through.</summary>
+    internal PullCounters? PullTotals { get; init; }
+
+    /// <summary>What pull-through did for this request as one fixed word (<c>pulled</c>, <c>joined</c>, <c>stored</c>, <c>not_in_catalog</c>, <c>failed</c>); null where it had no part. The access log and serve's <c>/metrics</c> use it.</summary>
+    public string? PullThrough => Pull is { } p ? p.Status switch { PullStatus.NotInCatalog => "not_in_catalog", var s => s.ToString().ToLowerInvariant() } : null;
 
     public static MirrorResponse Text(int status, string text, IReadOnlyDictionary<string, string>? headers = null)
     {

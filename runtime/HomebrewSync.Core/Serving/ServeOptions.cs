@@ -10,6 +10,7 @@ namespace HomebrewSync.Core.Serving;
 /// <param name="InlineLimit">Documents larger than this are also answered with a link (a Lambda function URL answers at most 6 MB).</param>
 /// <param name="TokenFile">A token file whose tokens image indexes and blobs need (looked at for changes every <paramref name="Refresh"/>); null for none.</param>
 /// <param name="TokenSecretName">The same, from a Secrets Manager secret (the deployed endpoint); null for none.</param>
+/// <param name="PullThrough">How what the mirror lacks is pulled from upstream (SERVE_PULL_THROUGH); null for never: a miss is a 404.</param>
 public sealed record ServeOptions(
     IReadOnlyList<IPNetwork> AllowedNetworks,
     bool LinkToStore,
@@ -17,12 +18,13 @@ public sealed record ServeOptions(
     TimeSpan Refresh,
     long? InlineLimit = null,
     string? TokenFile = null,
-    string? TokenSecretName = null)
+    string? TokenSecretName = null,
+    PullThroughOptions? PullThrough = null)
 {
     public bool NeedsTokens => TokenFile is not null || TokenSecretName is not null;
 
     public static readonly TimeSpan DefaultLinkLifetime = TimeSpan.FromMinutes(5);
-    public static readonly TimeSpan DefaultRefresh = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultRefresh = TimeSpan.FromSeconds(Contracts.Settings.ServeRefreshSeconds.Default!.Value);
 
     public bool Allows(IPAddress? client)
     {

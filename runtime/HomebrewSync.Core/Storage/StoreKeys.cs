@@ -23,6 +23,19 @@ public static partial class StoreKeys
     [GeneratedRegex(@"\A[a-z0-9][a-z0-9_]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex TagPattern();
 
+    // brew.git/: what git's dumb HTTP protocol reads, as git update-server-info and git repack write it.
+    [GeneratedRegex(@"\Abrew\.git/(HEAD|info/refs|objects/info/packs|objects/pack/pack-[0-9a-f]{40}([0-9a-f]{24})?\.(pack|idx))\z", RegexOptions.CultureInvariant)]
+    private static partial Regex BrewGitPattern();
+
+    [GeneratedRegex(@"\Abrew\.git/objects/pack/pack-[0-9a-f]{40}([0-9a-f]{24})?\.(pack|idx)\z", RegexOptions.CultureInvariant)]
+    private static partial Regex BrewGitPackPattern();
+
+    /// <summary>The mirror of brew's repository: <c>brew.git/HEAD</c>, <c>info/refs</c>, <c>objects/info/packs</c>, <c>objects/pack/pack-&lt;hex&gt;.(pack|idx)</c>; nothing else.</summary>
+    public static bool IsBrewGitKey(string key) => key is not null && BrewGitPattern().IsMatch(key);
+
+    /// <summary>A pack (or its index) of the mirrored brew repository: the only brew.git keys ever deleted (when no longer listed).</summary>
+    public static bool IsBrewGitPackKey(string key) => key is not null && BrewGitPackPattern().IsMatch(key);
+
     /// <summary>A bottle object's key: a real date folder, a file name ending in <c>.bottle[.N].tar.gz</c>, no "..".</summary>
     public static bool IsBottleKey(string key) =>
         key is not null
@@ -79,13 +92,13 @@ public static partial class StoreKeys
         return middle.Length == 0 || (middle[0] == '.' && middle.Length is > 1 and <= 5 && middle[1] != '0' && middle[1..].All(char.IsAsciiDigit));
     }
 
-    /// <summary>The one check every deletion goes through: only bottle and image-index keys may be deleted.</summary>
+    /// <summary>The one check every deletion goes through: only bottle, image-index and brew.git pack keys may be deleted.</summary>
     /// <exception cref="UnsafeStoreKeyException">Any other key.</exception>
     public static void EnsureDeletable(string key)
     {
-        if (!IsBottleKey(key) && !IsIndexKey(key))
+        if (!IsBottleKey(key) && !IsIndexKey(key) && !IsBrewGitPackKey(key))
         {
-            throw new UnsafeStoreKeyException(key, "only bottle objects (YYYY-MM-DD/….bottle[.N].tar.gz) and image indexes (manifests/….json) are ever deleted");
+            throw new UnsafeStoreKeyException(key, "only bottle objects (YYYY-MM-DD/….bottle[.N].tar.gz), image indexes (manifests/….json) and brew.git's packs are ever deleted");
         }
     }
 }

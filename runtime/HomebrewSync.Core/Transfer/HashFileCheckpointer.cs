@@ -39,11 +39,16 @@ internal sealed class HashFileCheckpointer
 
     public int Writes { get; private set; }
 
+    /// <summary>Applied to every entry added (pull-through records when it pulled a bottle); null for none.</summary>
+    public Func<HashEntry, HashEntry>? Stamp { get; init; }
+
     /// <summary>Conditional writes refused because another writer got there first (each merged and retried).</summary>
     public int Conflicts { get; private set; }
 
     public async Task AddAsync(string key, HashEntry entry, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(entry);
+        entry = Stamp is { } stamp ? stamp(entry) : entry;
         bool due;
         lock (_gate)
         {

@@ -55,6 +55,24 @@ public sealed class HashFileSerializerTests
         Assert.Equal(original.LastUpdated, read.LastUpdated);
     }
 
+    [Fact]
+    public async Task APulledBottle_CarriesPulledAt_AnExtraFieldTheReferencesShapeLacks_AndRoundTrips()
+    {
+        var original = Sample();
+        var pulledAt = new DateTimeOffset(2025, 7, 23, 9, 30, 0, TimeSpan.Zero);
+        original.Set("curl-8.2.1-arm64_sonoma", original.Bottles["curl-8.2.1-arm64_sonoma"] with { PulledAt = pulledAt });
+        var bytes = await HashFileSerializer.ToBytesAsync(original, CancellationToken.None);
+        using var doc = JsonDocument.Parse(bytes);
+
+        var bottles = doc.RootElement.GetProperty("bottles");
+        Assert.Equal("2025-07-23T09:30:00Z", bottles.GetProperty("curl-8.2.1-arm64_sonoma").GetProperty("pulled_at").GetString());
+        Assert.False(bottles.GetProperty("node-20.5.1-arm64_sonoma").TryGetProperty("pulled_at", out _));
+        using var stream = new MemoryStream(bytes);
+        var read = await HashFileSerializer.ReadAsync(stream, "test", CancellationToken.None);
+        Assert.Equal(pulledAt, read.Bottles["curl-8.2.1-arm64_sonoma"].PulledAt);
+        Assert.Equal(original.Bottles, read.Bottles);
+    }
+
     [Theory]
     [InlineData("{\"bottles\": {\"x\": {\"sha256\": \"abc\"}}}")]
     [InlineData("{\"last_updated\": \"2025-07-21T03:08:42Z\"}")]

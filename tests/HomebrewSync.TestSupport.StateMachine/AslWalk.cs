@@ -3,18 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace HomebrewSync.Infra.Tests;
-
-/// <summary>What a Task state ended with, after its retries: its result, or the error Step Functions reports.</summary>
-public sealed record TaskOutcome(JsonNode? Result, string? Error = null, string? Cause = null)
-{
-    public static TaskOutcome Succeeded(JsonNode? result = null) => new(result);
-
-    public static TaskOutcome Failed(string error, string cause) => new(null, error, cause);
-}
-
-/// <summary>One Task state entered: its name, its definition and the parameters it was given.</summary>
-public sealed record TaskCall(string State, JsonObject Definition, JsonNode? Parameters);
+namespace HomebrewSync.TestSupport.StateMachine;
 
 /// <summary>
 /// Follows an Amazon States Language definition from state to state the way Step Functions does for the parts this
@@ -22,19 +11,33 @@ public sealed record TaskCall(string State, JsonObject Definition, JsonNode? Par
 /// with And/Or/Not and the comparisons, Succeed, Fail). What a Task does is supplied by the caller. Anything else in
 /// the definition throws <see cref="NotSupportedException"/>, so a definition this walk cannot read fails the test
 /// instead of being misread. A structural walk, not an execution: moto's Step Functions executor cannot run this
-/// definition, and AWS's Step Functions Local is not available here.
+/// definition, and AWS's Step Functions Local is not available here. The template tests answer each Task themselves;
+/// the Lambda tests run the real handlers and the ECS task's command line (<see cref="SynthesizedStateMachine"/>).
 /// </summary>
-public sealed partial class AslWalk(JsonObject definition, Func<TaskCall, TaskOutcome> task)
+public sealed partial class AslWalk(JsonObject definition, Func<TaskCall, Task<TaskOutcome>> task)
 {
+    public AslWalk(JsonObject definition, Func<TaskCall, TaskOutcome> task)
+        : this(definition, call => Task.FromResult(task(call)))
+    {
+    }
+
     private const int MaxSteps = 1000;
 
     public List<string> Visited { get; } = [];
 
     public List<TaskCall> Tasks { get; } = [];
 
-    /// <summary>Runs from StartAt; returns the terminal state (Succeed, Fail or End) the execution stops in.</summary>
+    /// <summary>Runs from StartAt with Tasks that answer at once; returns the terminal state (Succeed, Fail or End) the execution stops in.</summary>
     public string Run(JsonNode input)
     {
+        var run = RunAsync(input);
+        return run.IsCompleted ? run.GetAwaiter().GetResult() : throw new InvalidOperationException("a Task answered asynchronously: use RunAsync");
+    }
+
+    /// <inheritdoc cref="Run"/>
+    public async Task<string> RunAsync(JsonNode input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
         var states = definition["States"]!.AsObject();
         var name = definition["StartAt"]!.GetValue<string>();
         var data = input.DeepClone();
@@ -69,13 +72,13 @@ public sealed partial class AslWalk(JsonObject definition, Func<TaskCall, TaskOu
                 case "Task":
                     var call = new TaskCall(name, state, state["Parameters"] is { } parameters ? Resolve(parameters, data) : data.DeepClone());
                     Tasks.Add(call);
-                    var outcome = task(call);
+                    var outcome = await task(call);
                     var attempts = new Dictionary<int, int>();
                     while (outcome.Error is not null && Retrier(state, outcome.Error, attempts) is { } retrier)
                     {
                         Visited.Add($"(retry {retrier["ErrorEquals"]!.ToJsonString()} after {outcome.Error})");
                         Tasks.Add(call);
-                        outcome = task(call);
+                        outcome = await task(call);
                     }
                     if (outcome.Error is null)
                     {

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Text;
+using HomebrewSync.Contracts;
+using HomebrewSync.Core.BrewGit;
+
+namespace HomebrewSync.Adapters.Git;
+
+/// <summary>
+/// A bare cache of a repository kept by the <c>git</c> executable: arguments as a list (no shell), each command bounded in
+/// time and output, no prompts, and the remote never printed with its credentials. The cache stays between runs, so a fetch
+/// brings only what is new and <c>git repack -d</c> packs only that: the packs already uploaded keep their names.
+/// </summary>
+public sealed class GitRepositoryCache(string git, string directory, TimeSpan commandTimeout) : IGitRepositoryCache
+{
+    private const int MaxOutputBytes = 4 * 1024 * 1024;
+    private string? _remote;
+
+    /// <summary>The git executable on PATH, or null when this host has none (the Lambda runtime).</summary>
+    public static string? Locate(string? path)
+    {
+        foreach (var dir in (path ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, OperatingSystem.IsWindows() ? "git.exe" : "git");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    public async Task<GitCacheState> RefreshAsync(string remote, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(remote);
+        _remote = remote;
+        if (!File.Exists(Path.Combine(directory, "HEAD")))
+        {
+            Directory.CreateDirectory(directory);
+            await RunAsync(["init", "--bare", "--quiet", directory], null, cancellationToken);
+        }
+        var branch = DefaultBranch(await RunAsync(["ls-remote", "--symref", "--", remote, "HEAD"], directory, cancellationToken));
+        await RunAsync(["fetch", "--quiet", "--prune", "--no-auto-gc", "--no-write-fetch-head", "--", remote, $"+{branch}:{branch}", "+refs/tags/*:refs/tags/*"],
+            directory, cancellationToken);
+        await RunAsync(["symbolic-ref", "HEAD", branch], directory, cancellationToken);
+        // Only loose objects go into a new pack: the packs already there (and uploaded) keep their names.
+        await RunAsync(["repack", "-d", "-q"], directory, cancellationToken);
+        await RunAsync(["update-server-info"], directory, cancellationToken);
+        var packDir = Path.Combine(directory, "objects", "pack");
+        var packs = Directory.Exists(packDir)
+            ? Directory.EnumerateFiles(packDir, "pack-*").Select(Path.GetFileName).OfType<string>()
+                .Where(n => n.EndsWith(".pack", StringComparison.Ordinal) || n.EndsWith(".idx", StringComparison.Ordinal))
+                .Select(n => "objects/pack/" + n).Order(StringComparer.Ordinal).ToArray()
+            : [];
+        return new GitCacheState(branch, packs);
+    }
+
+    public async Task<string?> ShowAsync(string revision, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Encoding.UTF8.GetString(await RunAsync(["show", $"{revision}:{path}"], directory, cancellationToken));
+        }
+        catch (GitCommandException)
+        {
+            return null;
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> ListAsync(string revision, string directoryInRepository, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var text = Encoding.UTF8.GetString(await RunAsync(["ls-tree", "--name-only", revision, "--", directoryInRepository], directory, cancellationToken));
+            return text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l[(l.LastIndexOf('/') + 1)..]).ToArray();
+        }
+        catch (GitCommandException)
+        {
+            return [];
+        }
+    }
+
+    public Task<byte[]> ReadAsync(string relativePath, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(relativePath);
+        if (relativePath.Contains("..", StringComparison.Ordinal) || Path.IsPathRooted(relativePath))
+        {
+            throw new ArgumentException($"'{relativePath}' is not a path inside the cache", nameof(relativePath));
+        }
+        return File.ReadAllBytesAsync(Path.Combine(directory, relativePath), cancellationToken);
+    }
+
+    /// <summary><c>ref: refs/heads/main\tHEAD</c> from <c>ls-remote --symref</c>.</summary>
+    private static string DefaultBranch(byte[] lsRemote)
+    {
+        var line = Encoding.UTF8.GetString(lsRemote).Split('\n').FirstOrDefault(l => l.StartsWith("ref: refs/heads/", StringComparison.Ordinal));
+        var branch = line?["ref: ".Length..].Split('\t')[0].Trim();
+        return branch is not null && !branch.Contains("..", StringComparison.Ordinal) && !branch.StartsWith('-')
+            ? branch
+            : throw new GitCommandException("the remote names no default branch (its HEAD is not a branch)");
+    }
+
+    /// <summary>Runs git with no prompt and a time limit; its standard output, or <see cref="GitCommandException"/> with what it said (credentials hidden).</summary>
+    private async Task<byte[]> RunAsync(IReadOnlyList<string> args, string? workingDirectory, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(git) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null)
+        {
+            start.ArgumentList.Add("--git-dir=" + workingDirectory);
+        }
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+        start.Environment["GIT_TERMINAL_PROMPT"] = "0";
+        start.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
+        start.Environment["LC_ALL"] = "C";
+        using var process = new Process { StartInfo = start };
+        try
+        {
+            process.Start();
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            throw new GitCommandException($"git could not be started ({ex.Message})", ex);
+        }
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(commandTimeout);
+        var stdout = ReadBoundedAsync(process.StandardOutput.BaseStream, limit.Token);
+        var stderr = ReadBoundedAsync(process.StandardError.BaseStream, limit.Token);
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+            var (output, errors) = (await stdout, await stderr);
+            return process.ExitCode == 0
+                ? output
+                : throw new GitCommandException($"git {args[0]} failed (exit {process.ExitCode}): {Hide(Encoding.UTF8.GetString(errors).Trim())}");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new GitCommandException($"git {args[0]} took longer than {commandTimeout.TotalSeconds:N0} s and was stopped");
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+    }
+
+    /// <summary>What git printed, the remote (as given) shown without its credentials, cut to a few lines.</summary>
+    private string Hide(string text)
+    {
+        if (_remote is { } remote)
+        {
+            text = text.Replace(remote, UrlDisplay.Redact(remote), StringComparison.Ordinal);
+        }
+        return text.Length <= 600 ? text : text[..600] + "...";
+    }
+
+    private static async Task<byte[]> ReadBoundedAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int n;
+        while ((n = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            // Past the bound the rest is read and dropped, so git never blocks on a full pipe.
+            if (buffer.Length + n <= MaxOutputBytes)
+            {
+                await buffer.WriteAsync(chunk.AsMemory(0, n), cancellationToken);
+            }
+        }
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,111 @@
+using HomebrewSync.Core.Catalog;
+using HomebrewSync.Core.Planning;
+using HomebrewSync.Core.Platforms;
+
+namespace HomebrewSync.Core.Pipeline;
+
+/// <summary>
+/// The catalog as pull-through looks things up in it: only the bottles the mirror's target tags resolve to (as a sync
+/// plans them: the first entry of a name, disabled formulae only when included), by brew's file name, by image and
+/// digest, and each formula version by image and reference. Read again once <c>refresh</c> has passed; a read that
+/// fails keeps the last good catalog, and with none, pulls fail until a read succeeds (tried again after a short pause).
+/// </summary>
+internal sealed class PullCatalog(IFormulaSource source, IReadOnlyList<string> targets, bool includeDisabled, TimeProvider time, TimeSpan refresh, Action<string> warn)
+{
+    private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
+    private readonly PlatformTag[] _targets = targets.Select(PlatformTag.Parse).ToArray();
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile Snapshot? _current;
+    private (Exception Error, DateTimeOffset At)? _failure;
+
+    /// <summary>One bottle a target tag resolves to, and the target tags it serves.</summary>
+    public sealed record Bottle(Formula Formula, string Tag, BottleFile File, IReadOnlyList<string> Serves);
+
+    /// <summary>A formula version and the bottles the target tags resolve to.</summary>
+    public sealed record Version(Formula Formula, IReadOnlyList<Bottle> Bottles)
+    {
+        public string Reference => BottleNaming.IndexReference(Formula.Version, Formula.Rebuild);
+    }
+
+    public sealed record Snapshot(
+        IReadOnlyDictionary<string, (Version Version, Bottle Bottle)> ByFileName,
+        IReadOnlyDictionary<(string Image, string Sha256), Version> ByDigest,
+        IReadOnlyDictionary<(string Image, string Reference), Version> ByReference,
+        DateTimeOffset LoadedAt);
+
+    /// <exception cref="CatalogUnavailableException">No catalog could be read yet.</exception>
+    /// <exception cref="CatalogFormatException">The only catalog read so far is malformed.</exception>
+    public async Task<Snapshot> CurrentAsync(CancellationToken cancellationToken)
+    {
+        if (_current is { } fresh && time.GetUtcNow() - fresh.LoadedAt < refresh)
+        {
+            return fresh;
+        }
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var now = time.GetUtcNow();
+            if (_current is { } current && now - current.LoadedAt < refresh)
+            {
+                return current;
+            }
+            if (_failure is { } f && now - f.At < Min(refresh, RetryAfterFailure))
+            {
+                return _current ?? throw f.Error;
+            }
+            try
+            {
+                var loaded = await LoadAsync(cancellationToken);
+                (_current, _failure) = (loaded, null);
+                return loaded;
+            }
+            catch (Exception ex) when (ex is CatalogUnavailableException or CatalogFormatException)
+            {
+                _failure = (ex, time.GetUtcNow());
+                if (_current is { } old)
+                {
+                    warn($"warning: pull-through keeps the catalog read at {old.LoadedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC: {ex.Message}");
+                    return old;
+                }
+                throw;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<Snapshot> LoadAsync(CancellationToken cancellationToken)
+    {
+        var byFile = new Dictionary<string, (Version, Bottle)>(StringComparer.Ordinal);
+        var byDigest = new Dictionary<(string, string), Version>();
+        var byReference = new Dictionary<(string, string), Version>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var formula in source.ReadAsync(null, cancellationToken))
+        {
+            // The first entry of a name is the one a sync mirrors; a disabled formula only when syncs include them.
+            if (!names.Add(formula.Name) || formula.Files.Count == 0 || (formula.Disabled && !includeDisabled))
+            {
+                continue;
+            }
+            var resolved = PlanSteps.Resolve(formula, _targets, out _);
+            if (resolved.Count == 0)
+            {
+                continue;
+            }
+            var version = new Version(formula, resolved.Select(r => new Bottle(formula, r.Key, r.Value.File, r.Value.Serves)).ToArray());
+            var image = BottleNaming.ImageName(formula.Name);
+            // An image two names share ('+' and 'x') keeps its first: the one a sync keeps the index of.
+            byReference.TryAdd((image, version.Reference), version);
+            foreach (var b in version.Bottles)
+            {
+                byFile.TryAdd(BottleNaming.FileName(formula.Name, formula.Version, b.Tag, formula.Rebuild), (version, b));
+                byDigest.TryAdd((image, b.File.Sha256), version);
+            }
+        }
+        return new Snapshot(byFile, byDigest, byReference, time.GetUtcNow());
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}

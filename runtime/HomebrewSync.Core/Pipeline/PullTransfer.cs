@@ -1,0 +1,126 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using HomebrewSync.Contracts;
+using HomebrewSync.Core.Catalog;
+using HomebrewSync.Core.HashFiles;
+using HomebrewSync.Core.Planning;
+using HomebrewSync.Core.Serving;
+using HomebrewSync.Core.Transfer;
+
+namespace HomebrewSync.Core.Pipeline;
+
+/// <summary>
+/// What one pull does under the store's lease, with the sync's own pieces: a one-formula plan sized from the image
+/// index (<see cref="BottleSizer"/>), the <see cref="TransferEngine"/> (every byte hashed, committed only on a sha256
+/// match, a body cut off at its announced size), the hash file written by <see cref="HashFileCheckpointer"/> (the entry
+/// stamped with when it was pulled), and the version's image index kept by <see cref="ImageIndexKeeper"/>.
+/// </summary>
+internal sealed class PullTransfer(SyncContext context, ISyncObserver observer)
+{
+    private static readonly IReadOnlyDictionary<string, byte[]> NothingFetched = new Dictionary<string, byte[]>();
+
+    /// <summary>Stores <paramref name="bottles"/> (one blob, one formula version) unless the hash file already lists them.</summary>
+    public async Task<PullOutcome> BottleAsync(PullCatalog.Version version, IReadOnlyList<PullCatalog.Bottle> bottles, CancellationToken cancellationToken)
+    {
+        var snapshot = await context.Ports.HashFile.ReadHashFileAsync(cancellationToken);
+        var missing = bottles.Where(b => Listed(snapshot?.HashFile, b) is null).ToArray();
+        if (missing.Length == 0)
+        {
+            var entry = Listed(snapshot?.HashFile, bottles[0])!;
+            return new PullOutcome(PullStatus.Stored, entry.S3Key, entry.Sha256);
+        }
+        var indexes = new ConcurrentDictionary<string, byte[]>(StringComparer.Ordinal);
+        var plan = await SizedPlanAsync(version, missing, indexes, cancellationToken);
+        var bottle = plan.Bottles[0];
+        if (bottle.Size is { } size && size > context.Settings.MaxBottleBytes)
+        {
+            return PullOutcome.Failed($"{bottle.Key}: its image index announces {size:N0} bytes, more than {EnvVars.MaxBottleSizeGb} allows ({context.Settings.MaxBottleBytes:N0})");
+        }
+        var pulledAt = context.Time.GetUtcNow();
+        var checkpointer = new HashFileCheckpointer(context.Ports.HashFile, snapshot, 1, context.Time, observer) { Stamp = e => e with { PulledAt = pulledAt } };
+        var result = await context.Engine.RunAsync(plan, checkpointer, context.NewProgress(plan), observer, null, cancellationToken);
+        if (result.Failed.Count > 0)
+        {
+            return PullOutcome.Failed($"{result.Failed[0].Bottle.Key}: {result.Failed[0].Reason}");
+        }
+        // The index lists what the mirror now holds of this version; one that cannot be kept is a warning, as in a sync.
+        var held = version.Bottles.Where(b => Listed(checkpointer.HashFile, b) is not null).Select(b => b.File.Sha256).Distinct(StringComparer.Ordinal).ToArray();
+        if (IndexOf(version, held) is { } index)
+        {
+            await Keeper().KeepAsync([index], indexes, observer, cancellationToken);
+        }
+        return new PullOutcome(PullStatus.Pulled, bottle.ObjectKey, bottle.Sha256);
+    }
+
+    /// <summary>Keeps the version's image index, listing every bottle the target tags resolve to, unless one that does is kept already.</summary>
+    public async Task<PullOutcome> ImageIndexAsync(PullCatalog.Version version, CancellationToken cancellationToken)
+    {
+        if (IndexOf(version, AllDigests(version)) is not { } index)
+        {
+            return PullOutcome.Failed($"{version.Formula.Name} {version.Formula.Version}: its bottles' URLs name no registry image");
+        }
+        var (written, notKept) = await Keeper().KeepAsync([index], NothingFetched, observer, cancellationToken);
+        return notKept.Count > 0
+            ? PullOutcome.Failed($"{index.Key}: {notKept[0].Reason}")
+            : new PullOutcome(written > 0 ? PullStatus.Pulled : PullStatus.Stored, index.Key);
+    }
+
+    /// <summary>The version's image index key when the store keeps one listing every bottle the target tags resolve to; read without a lease.</summary>
+    public async Task<string?> KeptIndexAsync(PullCatalog.Version version, CancellationToken cancellationToken)
+    {
+        var key = BottleNaming.IndexKey(version.Formula.Name, version.Reference);
+        return await context.Ports.Documents.GetDocumentAsync(key, cancellationToken) is { } kept && ImageIndexKeeper.ListsAll(kept.Content, AllDigests(version)) ? key : null;
+    }
+
+    private ImageIndexKeeper Keeper() =>
+        new(context.Ports.Documents, context.Ports.Registry, ResiliencePipelines.Create(context.Settings, context.Time, observer.Retrying), 1);
+
+    /// <summary>The plan a sync of this formula would make for these bottles, sized from the version's image index (kept in <paramref name="indexes"/>).</summary>
+    private async Task<SyncPlan> SizedPlanAsync(PullCatalog.Version version, IReadOnlyList<PullCatalog.Bottle> bottles, ConcurrentDictionary<string, byte[]> indexes,
+        CancellationToken cancellationToken)
+    {
+        var (formula, date) = (version.Formula, context.SyncDate);
+        var plan = new SyncPlan
+        {
+            SyncDate = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            CreatedAt = context.Time.GetUtcNow(),
+            ApiUrl = UrlDisplay.Redact(context.Settings.ApiUrl),
+            Platforms = context.Settings.TargetPlatforms,
+            Trigger = "Pull-through",
+            Bottles = bottles.Select(b => new PlannedBottle
+            {
+                Key = BottleNaming.Key(formula.Name, formula.Version, b.Tag),
+                FormulaName = formula.Name,
+                FormulaVersion = formula.Version,
+                Platform = b.Tag,
+                Serves = b.Serves,
+                Rebuild = formula.Rebuild,
+                Sha256 = b.File.Sha256,
+                Url = UrlDisplay.Strip(b.File.Url).AbsoluteUri,
+                ObjectKey = BottleNaming.ObjectKey(date, BottleNaming.FileName(formula.Name, formula.Version, b.Tag, formula.Rebuild)),
+            }).ToArray(),
+        };
+        var warnings = new List<string>();
+        var sizer = new BottleSizer(context.Ports.Registry, ResiliencePipelines.Create(context.Settings, context.Time, observer.Retrying), 1);
+        plan = await sizer.SizeAsync(plan, warnings, indexes, cancellationToken);
+        warnings.ForEach(w => observer.Info("warning: pull-through: " + w));
+        return plan;
+    }
+
+    private static PlannedImageIndex? IndexOf(PullCatalog.Version version, IReadOnlyList<string> digests) =>
+        digests.Count > 0 && BottleNaming.ImageBaseOf(version.Bottles[0].File.Url) is { } image
+            ? new PlannedImageIndex
+            {
+                Key = BottleNaming.IndexKey(version.Formula.Name, version.Reference),
+                ImageUrl = image.AbsoluteUri,
+                Reference = version.Reference,
+                Digests = digests,
+            }
+            : null;
+
+    private static string[] AllDigests(PullCatalog.Version version) => version.Bottles.Select(b => b.File.Sha256).Distinct(StringComparer.Ordinal).ToArray();
+
+    /// <summary>The hash file's entry for this bottle when it lists these very bytes.</summary>
+    private static HashEntry? Listed(HashFile? hashFile, PullCatalog.Bottle b) =>
+        hashFile is not null && hashFile.TryGet(BottleNaming.Key(b.Formula.Name, b.Formula.Version, b.Tag), out var e) && e.Sha256 == b.File.Sha256 ? e : null;
+}

@@ -1,0 +1,155 @@
+using HomebrewSync.TestSupport;
+
+namespace HomebrewSync.Cli.Tests;
+
+/// <summary>
+/// brew's own git repository mirrored by sync (<c>--brew-git</c>, a bare repository made here as the upstream, over file://) into the store
+/// for git's dumb HTTP protocol, incremental, published only when the portable Ruby it names is mirrored, and cloned back from
+/// <c>serve</c> with the git command line.
+/// </summary>
+public sealed class BrewGitTests : IAsyncLifetime
+{
+    private readonly string _temp = Path.Combine(Path.GetTempPath(), "hbs-brewgit-" + Guid.NewGuid().ToString("N"));
+    private CliHarness _h = null!;
+    private GitRepo _upstream = null!;
+    private FakeFormula _ruby = null!;
+
+    public async Task InitializeAsync()
+    {
+        _h = await CliHarness.StartAsync([new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle("arm64_sonoma", 900).Build()]);
+        _ruby = PortableRubyTests.Ruby("4.0.6", 0);
+        _h.Server.SetRegistryImages([_ruby]);
+        _upstream = await GitRepo.CreateAsync();
+        var files = GitRepo.PortableRubyFiles("4.0.6", _ruby.Bottles.ToDictionary(b => b.Key, b => b.Value.Sha256));
+        files["README.md"] = "brew\n";
+        await _upstream.CommitAsync("Homebrew 4.6.0", files, tag: "4.6.0");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _h.DisposeAsync();
+        _upstream.Dispose();
+        if (Directory.Exists(_temp))
+        {
+            Directory.Delete(_temp, true);
+        }
+    }
+
+    private Dictionary<string, string?> Env()
+    {
+        var env = _h.Environment();
+        env["TARGET_PLATFORMS"] = "arm64_sonoma";
+        env["TEMP_DIR"] = _temp;
+        env["BREW_GIT_REMOTE_URL"] = _upstream.Url;
+        return env;
+    }
+
+    [Fact]
+    public async Task Sync_MirrorsTheRepository_SecondRunUploadsNothing_CloneFromServeHasUpstreamsCommitsAndTags()
+    {
+        var first = await CliHarness.RunAsync(Env(), "sync");
+        Assert.True(first.ExitCode == 0, first.Error);
+        Assert.Matches(@"brew\.git \(file://[^)]*\): [1-9][0-9]* pack files uploaded, refs published", first.Error);
+        Assert.All(new[] { "brew.git/HEAD", "brew.git/info/refs", "brew.git/objects/info/packs" }, k => Assert.True(File.Exists(_h.PathOf(k)), k));
+
+        var second = await CliHarness.RunAsync(Env(), "sync");
+        Assert.True(second.ExitCode == 0, second.Error);
+        Assert.Contains(": 0 pack files uploaded, refs published", second.Error);
+
+        await _upstream.CommitAsync("Homebrew 4.6.1", new Dictionary<string, string> { ["Library/Homebrew/brew.rb"] = "# 4.6.1\n" }, tag: "4.6.1");
+        var third = await CliHarness.RunAsync(Env(), "sync");
+        Assert.True(third.ExitCode == 0, third.Error);
+        Assert.Contains(": 2 pack files uploaded, refs published", third.Error);
+
+        await using var serve = await ServeProcess.StartAsync(Env());
+        var clone = Path.Combine(_upstream.Root, "clone");
+        await GitRepo.RunAsync(_upstream.Root, "clone", "--quiet", new Uri(serve.Url, "/brew.git").AbsoluteUri, clone);
+        Assert.Equal(await GitRepo.RunAsync(_upstream.Bare, "rev-parse", "refs/heads/master"), await GitRepo.RunAsync(clone, "rev-parse", "HEAD"));
+        Assert.Equal(await GitRepo.RunAsync(_upstream.Bare, "log", "--format=%H %s", "master"), await GitRepo.RunAsync(clone, "log", "--format=%H %s"));
+        Assert.Equal("4.6.0\n4.6.1\n", await GitRepo.RunAsync(clone, "tag", "--list"));
+        // Read-only, and only what the key grammar names.
+        using var http = new HttpClient();
+        Assert.Equal(System.Net.HttpStatusCode.MethodNotAllowed, (await http.PostAsync(new Uri(serve.Url, "/brew.git/info/refs"), new StringContent(""))).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync(new Uri(serve.Url, "/brew.git/config"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Sync_BrewNamesAPortableRubyTheMirrorLacks_RefsAreHeldBackUntilItIsMirrored()
+    {
+        var ruby = PortableRubyTests.Ruby("4.0.7", 5);
+        await _upstream.CommitAsync("Homebrew 4.7.0: portable Ruby 4.0.7", GitRepo.PortableRubyFiles("4.0.7", ruby.Bottles.ToDictionary(b => b.Key, b => b.Value.Sha256)), tag: "4.7.0");
+
+        var held = await CliHarness.RunAsync(Env(), "sync");
+
+        Assert.Equal(3, held.ExitCode);
+        Assert.Contains("refs not published: held back: the brew it would publish names portable Ruby 4.0.7", held.Error);
+        Assert.False(File.Exists(_h.PathOf("brew.git/info/refs")));
+
+        _h.Server.SetRegistryImages([_ruby, ruby]);
+        var published = await CliHarness.RunAsync(Env(), "sync");
+
+        Assert.True(published.ExitCode == 0, published.Error);
+        Assert.Contains("refs published", published.Error);
+        // The version brew names is mirrored beside the registry's newest.
+        Assert.True(File.Exists(_h.PathOf("manifests/portable-ruby/4.0.7.json")));
+        Assert.Contains("refs/tags/4.7.0", await File.ReadAllTextAsync(_h.PathOf("brew.git/info/refs")));
+    }
+
+    [Fact]
+    public async Task Prune_RemovesOnlyOldPacksNoLongerListed_KeepsRefsListedPacksAndAnythingElse()
+    {
+        Assert.Equal(0, (await CliHarness.RunAsync(Env(), "sync")).ExitCode);
+        var packDir = _h.PathOf("brew.git/objects/pack");
+        var listed = Directory.GetFiles(packDir).Select(Path.GetFileName).ToArray();
+        var stale = Path.Combine(packDir, "pack-" + new string('a', 40) + ".pack");
+        var young = Path.Combine(packDir, "pack-" + new string('b', 40) + ".pack");
+        var stray = _h.PathOf("brew.git/config");
+        foreach (var f in new[] { stale, young, stray })
+        {
+            await File.WriteAllTextAsync(f, "x");
+        }
+        File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddDays(-2));
+        File.SetLastWriteTimeUtc(stray, DateTime.UtcNow.AddDays(-2));
+
+        var prune = await CliHarness.RunAsync(Env(), "prune");
+
+        Assert.True(prune.ExitCode == 0, prune.Error + prune.Out);
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(young));
+        Assert.True(File.Exists(stray));
+        Assert.All(listed, f => Assert.True(File.Exists(Path.Combine(packDir, f!)), f));
+        Assert.All(new[] { "brew.git/HEAD", "brew.git/info/refs", "brew.git/objects/info/packs" }, k => Assert.True(File.Exists(_h.PathOf(k)), k));
+    }
+
+    [Fact]
+    public async Task Serve_WithATokenFile_GitClonesWithTheTokenInTheRemote_AndIsRefusedWithout()
+    {
+        Assert.Equal(0, (await CliHarness.RunAsync(Env(), "sync")).ExitCode);
+        const string Token = "brew-git-token-0123456789";
+        var tokens = Path.Combine(_upstream.Root, "tokens.txt");
+        await File.WriteAllTextAsync(tokens, $"alice {Token}\n");
+        await using var serve = await ServeProcess.StartAsync(Env(), "--token-file", tokens);
+        var remote = new UriBuilder(new Uri(serve.Url, "/brew.git")) { UserName = "alice", Password = Token }.Uri.AbsoluteUri;
+
+        await GitRepo.RunAsync(_upstream.Root, "clone", "--quiet", remote, Path.Combine(_upstream.Root, "with-token"));
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            GitRepo.RunAsync(_upstream.Root, "clone", "--quiet", new Uri(serve.Url, "/brew.git").AbsoluteUri, Path.Combine(_upstream.Root, "without")));
+
+        Assert.Equal((await GitRepo.RunAsync(_upstream.Bare, "rev-parse", "refs/heads/master")).Trim(),
+            (await GitRepo.RunAsync(Path.Combine(_upstream.Root, "with-token"), "rev-parse", "HEAD")).Trim());
+        Assert.DoesNotContain(Token, serve.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sync_UnreachableRemoteWithCredentials_WarnsWithoutThem()
+    {
+        var env = Env();
+        env["BREW_GIT_REMOTE_URL"] = "http://brew:s3cr3t-token@127.0.0.1:9/brew.git";
+
+        var sync = await CliHarness.RunAsync(env, "sync");
+
+        Assert.Equal(3, sync.ExitCode);
+        Assert.Contains("brew.git (http://", sync.Error);
+        Assert.DoesNotContain("s3cr3t-token", sync.Out + sync.Error, StringComparison.Ordinal);
+    }
+}

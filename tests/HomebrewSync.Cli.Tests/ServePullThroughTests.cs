@@ -1,0 +1,221 @@
+using System.Net;
+using System.Text.Json;
+using HomebrewSync.TestSupport;
+
+namespace HomebrewSync.Cli.Tests;
+
+/// <summary>
+/// <c>homebrew-sync serve --pull-through</c> as a process, over real HTTP, from a folder and from S3 (moto), with brew's exact
+/// request sequences: a formula version the mirror lacks is pulled once, stored as a sync stores it and served; what the catalog
+/// does not name is a 404 and fetches nothing; wrong bytes or an upstream that is down are a 502 and leave the store as it was;
+/// with tokens, a pull needs one. Then verify, prune and the next sync treat the pulled bottle like any other.
+/// </summary>
+[Collection(S3Collection.Name)]
+public sealed class ServePullThroughTests(S3ServerFixture fixture) : IAsyncLifetime
+{
+    private const string Targets = "arm64_sonoma,x86_64_linux";
+    private readonly string _temp = Path.Combine(Path.GetTempPath(), "hbs-pull-" + Guid.NewGuid().ToString("N"));
+    private readonly BrewClient _brew = new();
+    private CliHarness _h = null!;
+    private FakeFormula _jq = null!;
+    private FakeFormula _wget = null!;
+    private FakeFormula _libxml = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_temp);
+        _jq = new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle("all", 900).Build();
+        _h = await CliHarness.StartAsync([_jq]);
+        // Added to the catalog after the mirror's last sync: what a Mac asks for before the next one.
+        _wget = new FormulaBuilder("wget").WithVersion("1.24.5").WithBottle("arm64_sonoma", 3000).WithBottle("x86_64_linux", 3100).WithBottle("arm64_tahoe", 3200).Build();
+        _libxml = new FormulaBuilder("libxml++").WithVersion("2.4").WithRebuild(1).WithBottle("arm64_sonoma", 1500).Build();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _h.DisposeAsync();
+        _brew.Dispose();
+        if (Directory.Exists(_temp))
+        {
+            Directory.Delete(_temp, true);
+        }
+    }
+
+    /// <summary>A mirror synced with the first catalog, which then gains wget and libxml++.</summary>
+    private async Task<Dictionary<string, string?>> SyncedAsync(string kind)
+    {
+        var env = _h.Environment();
+        env["TARGET_PLATFORMS"] = Targets;
+        env["TEMP_DIR"] = _temp;
+        env["SERVE_REFRESH_SECONDS"] = "0";
+        env["RETRY_ATTEMPTS"] = "1";
+        if (kind == "s3")
+        {
+            fixture.Server.UseAsStore(env, $"s3://{await fixture.Server.CreateBucketAsync()}/mirror");
+        }
+        var sync = await CliHarness.RunAsync(env, "sync", "--date", "2025-07-21");
+        Assert.True(sync.ExitCode == 0, sync.Error);
+        _h.Server.SetFormulae([_jq, _wget, _libxml]);
+        return env;
+    }
+
+    private static BrewClient.Bottle Bottle(FakeFormula f, string tag) => new(f.Name, f.Version, tag, f.Rebuild, f.Bottles[tag].Sha256, f.Bottles[tag].Length);
+
+    private static async Task<JsonElement> JsonAsync(Dictionary<string, string?> env, params string[] args)
+    {
+        var run = await CliHarness.RunAsync(env, [.. args, "--json"]);
+        Assert.True(run.ExitCode == 0, $"{string.Join(' ', args)}: exit {run.ExitCode}: {run.Error}");
+        return JsonDocument.Parse(run.Out).RootElement.Clone();
+    }
+
+    /// <summary>The store as the commands see it: the hash file's bottles, and objects verify finds that no entry names.</summary>
+    private static async Task<(int Bottles, int Unlisted)> StoreAsync(Dictionary<string, string?> env) =>
+        ((await JsonAsync(env, "stats")).GetProperty("total_bottles").GetInt32(), (await JsonAsync(env, "verify")).GetProperty("unlisted").GetInt32());
+
+    [Theory]
+    [InlineData("local")]
+    [InlineData("s3")]
+    public async Task AVersionTheMirrorLacks_IsPulledOnceOverBothProtocols_AndStaysAFullMember(string kind)
+    {
+        var env = await SyncedAsync(kind);
+        await using (var serve = await ServeProcess.StartAsync(env, "--pull-through"))
+        {
+            Assert.Equal([("index", HttpStatusCode.OK), ("blob", HttpStatusCode.OK)], await _brew.FetchViaArtifactDomainAsync(serve.Url, Bottle(_wget, "arm64_sonoma")));
+            Assert.Equal([("index", HttpStatusCode.OK), ("head", HttpStatusCode.OK), ("get", HttpStatusCode.OK), ("get", HttpStatusCode.OK)],
+                await _brew.FetchViaBottleDomainAsync(serve.Url, Bottle(_libxml, "arm64_sonoma")));
+            // Asked again: answered from the store.
+            Assert.Equal([("index", HttpStatusCode.OK), ("blob", HttpStatusCode.OK)], await _brew.FetchViaArtifactDomainAsync(serve.Url, Bottle(_wget, "arm64_sonoma")));
+            // A tag this mirror does not target is not pulled: brew goes to ghcr.io for it.
+            Assert.Equal([("index", HttpStatusCode.OK), ("blob", HttpStatusCode.NotFound)], await _brew.FetchViaArtifactDomainAsync(serve.Url, Bottle(_wget, "arm64_tahoe")));
+
+            Assert.Equal(1, _h.Server.BlobGets(_wget.Bottles["arm64_sonoma"].Sha256));
+            Assert.Equal(1, _h.Server.BlobGets(_libxml.Bottles["arm64_sonoma"].Sha256));
+            Assert.Equal(0, _h.Server.BlobGets(_wget.Bottles["arm64_tahoe"].Sha256));
+            await LoggedAsync(serve, "\"outcome\":\"pulled\"");
+            await LoggedAsync(serve, "\"outcome\":\"not_in_catalog\"");
+        }
+
+        // A full member: verify passes, prune keeps it, the next sync skips it and says it was pulled.
+        Assert.Equal((3, 0), await StoreAsync(env));
+        var prune = await CliHarness.RunAsync(env, "prune");
+        Assert.True(prune.ExitCode == 0, prune.Error);
+        Assert.Equal((3, 0), await StoreAsync(env));
+        await using var slack = await FakeSlackServer.StartAsync();
+        env["SLACK_WEBHOOK_URL"] = slack.WebhookUrl.AbsoluteUri;
+        var sync = await CliHarness.RunAsync(env, "sync");
+        Assert.True(sync.ExitCode == 0, sync.Error);
+        Assert.Equal(1, _h.Server.BlobGets(_wget.Bottles["arm64_sonoma"].Sha256));
+        Assert.Equal(1, _h.Server.BlobGets(_wget.Bottles["x86_64_linux"].Sha256));
+        Assert.Contains("Pulled on demand since the last sync:* 2 bottles", slack.Messages[^1].RootElement.GetRawText(), StringComparison.Ordinal);
+        Assert.Equal((4, 0), await StoreAsync(env));
+    }
+
+    [Fact]
+    public async Task ConcurrentRequestsForOneBottle_WaitOnOneUpstreamTransfer()
+    {
+        var env = await SyncedAsync("local");
+        await using var serve = await ServeProcess.StartAsync(env, "--pull-through");
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _h.Server.HoldBlobBodies = hold.Task;
+        var sha = _wget.Bottles["arm64_sonoma"].Sha256;
+
+        var clients = Enumerable.Range(0, 8).Select(_ => _brew.FetchViaArtifactDomainAsync(serve.Url, Bottle(_wget, "arm64_sonoma"))).ToArray();
+        await CliHarness.UntilAsync(() => _h.Server.BlobGets(sha) == 1, "the first transfer reached the registry");
+        // The other requests arrive while that transfer is held open.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        hold.SetResult();
+
+        Assert.All(await Task.WhenAll(clients), steps => Assert.Equal([("index", HttpStatusCode.OK), ("blob", HttpStatusCode.OK)], steps));
+        Assert.Equal(1, _h.Server.BlobGets(sha));
+        await LoggedAsync(serve, "\"outcome\":\"joined\"");
+    }
+
+    [Theory]
+    [InlineData("local")]
+    [InlineData("s3")]
+    public async Task UnknownVersionsWrongBytesAndAnUpstreamThatIsDown_StoreNothing(string kind)
+    {
+        var env = await SyncedAsync(kind);
+        var before = await StoreAsync(env);
+        await using (var serve = await ServeProcess.StartAsync(env, "--pull-through"))
+        {
+            var unknown = new BrewClient.Bottle("wget", "9.9", "arm64_sonoma", 0, new string('e', 64), 10);
+            Assert.All(await _brew.FetchViaArtifactDomainAsync(serve.Url, unknown), s => Assert.Equal(HttpStatusCode.NotFound, s.Status));
+            Assert.All(await _brew.FetchViaBottleDomainAsync(serve.Url, unknown), s => Assert.Equal(HttpStatusCode.NotFound, s.Status));
+
+            var sonoma = _wget.Bottles["arm64_sonoma"].Sha256;
+            _h.Server.InjectFault(sonoma, FaultKind.WrongBytes, times: 10);
+            var (status, body) = await GetAsync(serve.Url, $"v2/homebrew/core/wget/blobs/sha256:{sonoma}");
+            Assert.Equal(HttpStatusCode.BadGateway, status);
+            Assert.StartsWith("pull-through failed: wget-1.24.5-arm64_sonoma: SHA mismatch", body, StringComparison.Ordinal);
+
+            var linux = _wget.Bottles["x86_64_linux"].Sha256;
+            _h.Server.InjectFault(linux, FaultKind.ServerError, times: 10);
+            (status, body) = await GetAsync(serve.Url, $"wget-1.24.5.x86_64_linux.bottle.tar.gz");
+            Assert.Equal(HttpStatusCode.BadGateway, status);
+            Assert.Contains("HTTP 503", body, StringComparison.Ordinal);
+            await LoggedAsync(serve, "\"outcome\":\"failed\"");
+        }
+        Assert.Equal(before, await StoreAsync(env));
+
+        // The catalog's host down as well: nothing can be vouched for, so nothing is fetched.
+        env["HOMEBREW_API_URL"] = $"http://127.0.0.1:{ClosedPort()}/api/formula.json";
+        await using (var serve = await ServeProcess.StartAsync(env, "--pull-through"))
+        {
+            var (status, body) = await GetAsync(serve.Url, $"v2/homebrew/core/libxmlxx/blobs/sha256:{_libxml.Bottles["arm64_sonoma"].Sha256}");
+            Assert.Equal(HttpStatusCode.BadGateway, status);
+            Assert.StartsWith("pull-through failed: the catalog could not be read", body, StringComparison.Ordinal);
+        }
+        Assert.Equal(before, await StoreAsync(env));
+        Assert.Equal(0, _h.Server.BlobGets(_libxml.Bottles["arm64_sonoma"].Sha256));
+    }
+
+    [Fact]
+    public async Task WithTokens_APullNeedsAToken()
+    {
+        var env = await SyncedAsync("local");
+        var tokens = Path.Combine(_temp, "tokens.txt");
+        await File.WriteAllTextAsync(tokens, "alice alice-3b1f9c0e7d2a4f58\n");
+        await using var serve = await ServeProcess.StartAsync(env, "--pull-through", "--token-file", tokens);
+        var indexRequests = _h.Server.IndexRequests;
+
+        Assert.All(await _brew.FetchViaArtifactDomainAsync(serve.Url, Bottle(_wget, "arm64_sonoma")), s => Assert.Equal(HttpStatusCode.Unauthorized, s.Status));
+        Assert.Equal(indexRequests, _h.Server.IndexRequests);
+        Assert.Equal(0, _h.Server.BlobGets(_wget.Bottles["arm64_sonoma"].Sha256));
+
+        using var alice = new BrewClient { Authorization = BrewClient.Bearer("alice-3b1f9c0e7d2a4f58") };
+        Assert.Equal([("index", HttpStatusCode.OK), ("blob", HttpStatusCode.OK)], await alice.FetchViaArtifactDomainAsync(serve.Url, Bottle(_wget, "arm64_sonoma")));
+        await LoggedAsync(serve, "\"user\":\"alice\"");
+    }
+
+    [Fact]
+    public async Task PullLimitsOutOfRange_AreUsageErrors_AllListedAtOnce()
+    {
+        var run = await CliHarness.RunAsync(_h.Environment(), "serve", "--listen", "http://127.0.0.1:0", "--pull-through",
+            "--pull-timeout", "0", "--pull-concurrency", "65", "--pull-catalog-refresh", "-1");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("SERVE_PULL_TIMEOUT_SECONDS: must be within 1..3600 seconds", run.Error, StringComparison.Ordinal);
+        Assert.Contains("SERVE_PULL_CONCURRENCY: 65 must be within 1..64", run.Error, StringComparison.Ordinal);
+        Assert.Contains("SERVE_PULL_CATALOG_REFRESH_SECONDS: must be within 0..86400 seconds", run.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>Each access-log line is written once its response has gone out: waited for, not assumed.</summary>
+    private static Task LoggedAsync(ServeProcess serve, string text) =>
+        CliHarness.UntilAsync(() => serve.Error.Contains(text, StringComparison.Ordinal), $"serve logged {text}");
+
+    private async Task<(HttpStatusCode Status, string Body)> GetAsync(Uri root, string path)
+    {
+        using var response = await _brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(root, path)));
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static int ClosedPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
