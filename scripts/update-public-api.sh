@@ -12,7 +12,7 @@ gone=$(grep -oP "PublicAPI\.Shipped\.txt\(\K[0-9]+(?=,[0-9]+\): (error|warning) 
 {
   echo '#nullable enable'
   { awk -v gone="$gone" 'BEGIN { n = split(gone, g, "\n"); for (i = 1; i <= n; i++) drop[g[i]] = 1 } FNR > 1 && !(FNR in drop)' "$list"
-    [ -n "$added" ] && printf '%s\n' "$added"; } | grep -v '^$' | sort -u
+    if [ -n "$added" ]; then printf "%s\n" "$added"; fi; } | { grep -v "^$" || true; } | sort -u
 } > "$list.new"
 mv "$list.new" "$list"
 echo "$(grep -c . <<<"$added" || true) added, $(grep -c . <<<"$gone" || true) removed; $list lists $(($(wc -l < "$list") - 1)) symbols"
