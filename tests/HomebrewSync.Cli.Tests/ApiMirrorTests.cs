@@ -1,9 +1,6 @@
-using System.Net;
-using System.Text.Json;
 using HomebrewSync.Adapters.Files;
 using HomebrewSync.Aws;
 using HomebrewSync.Core.Storage;
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Cli.Tests;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Cli.Tests;
 

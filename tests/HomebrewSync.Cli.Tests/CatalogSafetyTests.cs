@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json;
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Cli.Tests;
 

@@ -1,5 +1,4 @@
 using HomebrewSync.Cli;
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Cli.Tests;
 

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Cli.Tests;
 

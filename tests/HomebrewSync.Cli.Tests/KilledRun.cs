@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Cli.Tests;
 

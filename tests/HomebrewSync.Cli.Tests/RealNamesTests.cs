@@ -1,9 +1,7 @@
-using System.Text.Json;
 using HomebrewSync.Adapters.Files;
 using HomebrewSync.Aws;
 using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Storage;
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Cli.Tests;
 

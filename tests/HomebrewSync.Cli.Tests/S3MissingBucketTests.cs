@@ -1,4 +1,3 @@
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Cli.Tests;
 

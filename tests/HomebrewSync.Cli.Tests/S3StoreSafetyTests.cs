@@ -1,7 +1,5 @@
-using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Cli.Tests;
 

@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Cli.Tests;
 

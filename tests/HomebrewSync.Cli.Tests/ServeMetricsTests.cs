@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Cli.Tests;
 

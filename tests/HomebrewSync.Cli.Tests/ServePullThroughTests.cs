@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Cli.Tests;
 

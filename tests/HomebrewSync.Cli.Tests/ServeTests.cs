@@ -1,7 +1,5 @@
-using System.Net;
 using HomebrewSync.Aws;
 using HomebrewSync.Core.Storage;
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Cli.Tests;
 

@@ -1,5 +1,3 @@
-using System.Net;
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Cli.Tests;
 

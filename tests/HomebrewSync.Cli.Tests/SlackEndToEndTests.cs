@@ -1,6 +1,4 @@
 using System.Text;
-using System.Text.Json;
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Cli.Tests;
 

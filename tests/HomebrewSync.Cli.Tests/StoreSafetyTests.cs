@@ -1,8 +1,5 @@
-using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using HomebrewSync.Core.Coordination;
-using HomebrewSync.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace HomebrewSync.Cli.Tests;

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using HomebrewSync.Core.Api;
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Core.Tests.Api;
 

@@ -1,6 +1,5 @@
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Core.Tests.Architecture;
 

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Core.Tests.Architecture;
 

@@ -1,8 +1,4 @@
-using HomebrewSync.Contracts;
-using HomebrewSync.Core.Pipeline;
 using HomebrewSync.Core.Storage;
-using HomebrewSync.TestSupport;
-using Microsoft.Extensions.Time.Testing;
 
 namespace HomebrewSync.Core.Tests.BrewGit;
 

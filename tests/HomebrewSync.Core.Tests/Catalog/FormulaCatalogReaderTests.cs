@@ -1,6 +1,5 @@
 using System.Text;
 using HomebrewSync.Core.Catalog;
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Core.Tests.Catalog;
 

@@ -1,6 +1,4 @@
 using HomebrewSync.Core.Coordination;
-using HomebrewSync.TestSupport;
-using Microsoft.Extensions.Time.Testing;
 
 namespace HomebrewSync.Core.Tests.Coordination;
 

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using HomebrewSync.Core.HashFiles;
 
 namespace HomebrewSync.Core.Tests.HashFiles;
 

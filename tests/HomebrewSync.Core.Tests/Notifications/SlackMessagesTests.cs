@@ -1,10 +1,6 @@
-using HomebrewSync.Contracts;
 using HomebrewSync.Core.Notifications;
-using HomebrewSync.Core.Planning;
-using HomebrewSync.Core.Progress;
 using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Transfer;
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Core.Tests.Notifications;
 

@@ -1,7 +1,5 @@
 using System.Text;
-using HomebrewSync.Contracts;
 using HomebrewSync.Core.Orchestration;
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Core.Tests.Orchestration;
 

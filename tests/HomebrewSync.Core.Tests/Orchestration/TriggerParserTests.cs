@@ -1,6 +1,5 @@
 using HomebrewSync.Contracts.StateMachine;
 using HomebrewSync.Core.Orchestration;
-using HomebrewSync.Core.Planning;
 
 namespace HomebrewSync.Core.Tests.Orchestration;
 

@@ -1,10 +1,4 @@
-using HomebrewSync.Contracts;
 using HomebrewSync.Core.Notifications;
-using HomebrewSync.Core.Pipeline;
-using HomebrewSync.Core.Planning;
-using HomebrewSync.Core.Progress;
-using HomebrewSync.TestSupport;
-using Microsoft.Extensions.Time.Testing;
 
 namespace HomebrewSync.Core.Tests.Pipeline;
 

@@ -1,14 +1,7 @@
-using HomebrewSync.Contracts;
 using HomebrewSync.Core.Catalog;
-using HomebrewSync.Core.HashFiles;
-using HomebrewSync.Core.Pipeline;
-using HomebrewSync.Core.Planning;
-using HomebrewSync.Core.Progress;
 using HomebrewSync.Core.Pruning;
 using HomebrewSync.Core.Storage;
 using HomebrewSync.Core.Verification;
-using HomebrewSync.TestSupport;
-using Microsoft.Extensions.Time.Testing;
 
 namespace HomebrewSync.Core.Tests.Pipeline;
 

@@ -1,13 +1,6 @@
-using HomebrewSync.Contracts;
 using HomebrewSync.Contracts.StateMachine;
-using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Notifications;
 using HomebrewSync.Core.Orchestration;
-using HomebrewSync.Core.Pipeline;
-using HomebrewSync.Core.Planning;
-using HomebrewSync.Core.Progress;
-using HomebrewSync.TestSupport;
-using Microsoft.Extensions.Time.Testing;
 
 namespace HomebrewSync.Core.Tests.Pipeline;
 

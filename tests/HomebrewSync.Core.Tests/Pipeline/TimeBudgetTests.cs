@@ -1,9 +1,4 @@
-using HomebrewSync.Contracts;
-using HomebrewSync.Core.Pipeline;
-using HomebrewSync.Core.Planning;
-using HomebrewSync.Core.Progress;
 using HomebrewSync.Core.Registry;
-using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Core.Tests.Pipeline;
 

@@ -1,7 +1,4 @@
 using HomebrewSync.Core.Catalog;
-using HomebrewSync.Core.HashFiles;
-using HomebrewSync.Core.Planning;
-using Microsoft.Extensions.Time.Testing;
 
 namespace HomebrewSync.Core.Tests.Planning;
 

@@ -1,11 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Serving;
-using HomebrewSync.TestSupport;
-using Microsoft.Extensions.Time.Testing;
 
 namespace HomebrewSync.Core.Tests.Serving;
 

@@ -1,5 +1,4 @@
 using HomebrewSync.Core.Serving;
-using Microsoft.Extensions.Time.Testing;
 
 namespace HomebrewSync.Core.Tests.Serving;
 

@@ -1,7 +1,4 @@
-using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Transfer;
-using HomebrewSync.TestSupport;
-using Microsoft.Extensions.Time.Testing;
 
 namespace HomebrewSync.Core.Tests.Transfer;
 

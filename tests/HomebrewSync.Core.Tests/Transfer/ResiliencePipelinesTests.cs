@@ -1,8 +1,5 @@
-using HomebrewSync.Contracts;
 using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Transfer;
-using HomebrewSync.TestSupport;
-using Microsoft.Extensions.Time.Testing;
 using Polly.Timeout;
 
 namespace HomebrewSync.Core.Tests.Transfer;

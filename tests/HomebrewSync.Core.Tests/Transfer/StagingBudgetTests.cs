@@ -1,13 +1,7 @@
-using HomebrewSync.Contracts;
 using HomebrewSync.Core.Notifications;
-using HomebrewSync.Core.Pipeline;
-using HomebrewSync.Core.Planning;
-using HomebrewSync.Core.Progress;
 using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Storage;
 using HomebrewSync.Core.Transfer;
-using HomebrewSync.TestSupport;
-using Microsoft.Extensions.Time.Testing;
 
 namespace HomebrewSync.Core.Tests.Transfer;
 

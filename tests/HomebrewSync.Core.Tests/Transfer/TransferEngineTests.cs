@@ -1,9 +1,5 @@
-using HomebrewSync.Contracts;
-using HomebrewSync.Core.Progress;
 using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Transfer;
-using HomebrewSync.TestSupport;
-using Microsoft.Extensions.Time.Testing;
 
 namespace HomebrewSync.Core.Tests.Transfer;
 
