@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using HomebrewSync.Contracts;
 using HomebrewSync.Contracts.Deployment;
@@ -158,6 +159,26 @@ public sealed class DeploymentConfigTests : IDisposable
         Edit("dev", j => j["brew_endpoint"] = new JsonObject { ["enabled"] = false, ["auth"] = true });
         var ex = Assert.Throws<SettingsException>(() => DeploymentConfigLoader.Load(_dir, "dev"));
         Assert.Contains(ex.Errors, e => e.StartsWith("brew_endpoint.auth: tokens are for the brew endpoint", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void PullThroughOnTheEndpoint_IsOffByDefault_NeedsTokens_AndGivesTheFunctionWhatAPullNeeds()
+    {
+        var prod = DeploymentConfigLoader.Load(_dir, "prod");
+        var names = new DeploymentNames("prod", null, prod);
+        Assert.False(prod.BrewEndpoint.PullThrough);
+        Assert.False(RuntimeEnvironment.BrewEndpoint(prod, names).ContainsKey(EnvVars.ServePullThrough));
+
+        var pulling = RuntimeEnvironment.BrewEndpoint(prod with { BrewEndpoint = prod.BrewEndpoint with { PullThrough = true } }, names);
+        Assert.Equal("true", pulling[EnvVars.ServePullThrough]);
+        Assert.True(int.Parse(pulling[EnvVars.ServePullTimeoutSeconds], CultureInfo.InvariantCulture) < int.Parse(pulling[EnvVars.TimeBudgetSeconds], CultureInfo.InvariantCulture));
+        Assert.True(int.Parse(pulling[EnvVars.TimeBudgetSeconds], CultureInfo.InvariantCulture) < BrewEndpointConfig.TimeoutSeconds);
+        Assert.Equal(string.Join(',', prod.TargetPlatforms), pulling[EnvVars.TargetPlatforms]);
+        Assert.Equal(prod.RetryAttempts.ToString(CultureInfo.InvariantCulture), pulling[EnvVars.RetryAttempts]);
+
+        Edit("dev", j => j["brew_endpoint"] = new JsonObject { ["enabled"] = true, ["allowed_cidrs"] = new JsonArray("203.0.113.0/24"), ["pull_through"] = true });
+        var ex = Assert.Throws<SettingsException>(() => DeploymentConfigLoader.Load(_dir, "dev"));
+        Assert.Contains(ex.Errors, e => e.StartsWith("brew_endpoint.pull_through: a pull writes to the mirror", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -163,6 +163,7 @@ public sealed class ConfigDrivesTheTemplateTests : IClassFixture<ConfigDrivesThe
         dev["prune_enabled"] = true;
         dev["prune_keep_days"] = 45;
         dev["monthly_budget_limit"] = 75;
+        dev["brew_endpoint"] = new JsonObject { ["enabled"] = true, ["auth"] = true, ["pull_through"] = true };
         File.WriteAllText(Path.Combine(dir, "dev.json"), dev.ToJsonString());
         return dir;
     }
@@ -177,5 +178,21 @@ public sealed class ConfigDrivesTheTemplateTests : IClassFixture<ConfigDrivesThe
         var prune = _edited.Resources("AWS::Events::Rule").Single(r => r["Properties"]!["Name"]?.GetValue<string>() == "homebrew-sync-dev-prune")["Properties"]!;
         Assert.Equal("rate(7 days)", prune["ScheduleExpression"]!.GetValue<string>());
         Assert.Equal("""{"action":"prune","keep_days":45}""", prune["Targets"]![0]!["Input"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void PullThroughOnTheEndpoint_SetsItsEnvironment_AndLetsItWriteToTheBucket()
+    {
+        var endpoint = _edited.Resources("AWS::Lambda::Function").Single(f => f["Properties"]!["FunctionName"]?.GetValue<string>() == _edited.Names.BrewEndpointFunction);
+        var env = endpoint["Properties"]!["Environment"]!["Variables"]!;
+
+        Assert.Equal("true", env["SERVE_PULL_THROUGH"]!.GetValue<string>());
+        Assert.Equal("25", env["TIME_BUDGET_SECONDS"]!.GetValue<string>());
+        Assert.Equal("20", env["SERVE_PULL_TIMEOUT_SECONDS"]!.GetValue<string>());
+        Assert.Equal(string.Join(',', _edited.Config.TargetPlatforms), env["TARGET_PLATFORMS"]!.GetValue<string>());
+        Assert.Equal(30, endpoint["Properties"]!["Timeout"]!.GetValue<int>());
+        var role = endpoint["Properties"]!["Role"]!["Fn::GetAtt"]![0]!.GetValue<string>();
+        var policies = _edited.Resources("AWS::IAM::Policy").Where(p => p["Properties"]!["Roles"]!.ToJsonString().Contains(role, StringComparison.Ordinal)).Select(p => p.ToJsonString());
+        Assert.Contains(policies, p => p.Contains("s3:PutObject", StringComparison.Ordinal));
     }
 }

@@ -19,7 +19,8 @@ public sealed class BrewEndpointProps
 
 /// <summary>
 /// The mirror for brew over HTTPS: the brew-endpoint function behind a function URL (no IAM auth: brew cannot sign
-/// requests; the config's allowed_cidrs are checked by the function), with read-only access to the bucket. With
+/// requests; the config's allowed_cidrs are checked by the function), with read-only access to the bucket (read and write
+/// with brew_endpoint.pull_through, which needs tokens). With
 /// brew_endpoint.auth, a Secrets Manager secret holds the token file the function checks image indexes and blobs against,
 /// and the function may only read it.
 /// </summary>
@@ -30,8 +31,16 @@ public sealed class BrewEndpointConstruct : Construct
     {
         var c = props.Config;
         Function = LambdaConstruct.Create(this, "Function", c, props.Names, props.Code, props.Names.BrewEndpointFunction, HandlerNames.BrewEndpoint,
-            512, 30, RuntimeEnvironment.BrewEndpoint(c, props.Names));
-        props.Bucket.GrantRead(Function);
+            512, BrewEndpointConfig.TimeoutSeconds, RuntimeEnvironment.BrewEndpoint(c, props.Names));
+        if (c.BrewEndpoint.PullThrough)
+        {
+            // A pull stores the bottle, its image index and the hash file, under a lease, as a sync does.
+            props.Bucket.GrantReadWrite(Function);
+        }
+        else
+        {
+            props.Bucket.GrantRead(Function);
+        }
         if (c.BrewEndpoint.Auth)
         {
             // No value in the template: CloudFormation generates one once (not a token list, so nothing is let in until an

@@ -147,4 +147,19 @@ public sealed record BrewEndpointConfig
     /// blobs need a token listed there (brew: HOMEBREW_ARTIFACT_DOMAIN with HOMEBREW_DOCKER_REGISTRY_TOKEN).
     /// </summary>
     [JsonPropertyName("auth")] public bool Auth { get; init; }
+
+    /// <summary>
+    /// Pull-through: a miss the current catalog names for the target tags is fetched, verified and stored in-process, as
+    /// <c>serve --pull-through</c> does, within the function's time limit (<see cref="PullTimeLimitSeconds"/>; a larger bottle
+    /// fails with a 502 and brew falls back). Needs <c>auth</c>: only a token holder makes the endpoint write to the mirror.
+    /// The function may then write to the bucket. Off unless set.
+    /// </summary>
+    [JsonPropertyName("pull_through")] public bool PullThrough { get; init; }
+
+    /// <summary>The function's timeout (seconds).</summary>
+    public const int TimeoutSeconds = 30;
+    /// <summary>Its time budget: the timeout less a margin for the answer.</summary>
+    public const int TimeBudgetSeconds = 25;
+    /// <summary>One pull's limit, below the budget, so a slow pull still ends with its 502.</summary>
+    public const int PullTimeLimitSeconds = 20;
 }

@@ -90,6 +90,10 @@ public static class DeploymentConfigValidator
         {
             e.Add("brew_endpoint.auth: tokens are for the brew endpoint; set brew_endpoint.enabled too, or leave auth out");
         }
+        if (c.BrewEndpoint.PullThrough && !(c.BrewEndpoint.Enabled && c.BrewEndpoint.Auth))
+        {
+            e.Add("brew_endpoint.pull_through: a pull writes to the mirror, so only token holders may cause one; set brew_endpoint.enabled and brew_endpoint.auth too");
+        }
         foreach (var cidr in c.BrewEndpoint.AllowedCidrs.Where(a => !System.Net.IPNetwork.TryParse(a, out _)))
         {
             e.Add($"brew_endpoint.allowed_cidrs: '{cidr}' is not a CIDR block (e.g. 203.0.113.0/24)");

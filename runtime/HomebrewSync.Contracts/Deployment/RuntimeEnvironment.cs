@@ -69,6 +69,23 @@ public static class RuntimeEnvironment
         {
             env[EnvVars.ServeTokenSecretName] = n.BrewTokenSecret;
         }
+        if (c.BrewEndpoint.PullThrough)
+        {
+            // What a pull needs of a sync's settings: the tags it may pull for, the retries and bounds, how objects are encrypted.
+            env[EnvVars.ServePullThrough] = "true";
+            env[EnvVars.TimeBudgetSeconds] = S(BrewEndpointConfig.TimeBudgetSeconds);
+            env[EnvVars.ServePullTimeoutSeconds] = S(BrewEndpointConfig.PullTimeLimitSeconds);
+            env[EnvVars.TargetPlatforms] = string.Join(',', c.TargetPlatforms);
+            env[EnvVars.S3ServerSideEncryption] = string.IsNullOrEmpty(c.KmsKeyId) ? "AES256" : "aws:kms";
+            if (!string.IsNullOrEmpty(c.KmsKeyId))
+            {
+                env[EnvVars.KmsKeyId] = c.KmsKeyId;
+            }
+            foreach (var setting in Settings.DeployedToEveryHost)
+            {
+                env[setting.EnvVar] = setting.ConfigText(c);
+            }
+        }
         return env;
     }
 
