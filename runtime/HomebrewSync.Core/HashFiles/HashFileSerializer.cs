@@ -46,8 +46,11 @@ public static class HashFileSerializer
             w.WriteString("s3_key", e.S3Key);
             if (e.PulledAt is { } pulled)
             {
-                // An extra field, only on pulled bottles: the reference's readers (and older versions of this one) skip it.
-                w.WriteString("pulled_at", pulled.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+                // An extra field, only on pulled bottles: the reference's readers (and older versions of this one) skip it. Its
+                // fraction is kept: the next sync counts pulls after the last run's finished_at, and a pull in that run's last
+                // second, cut to the second, would read as before it.
+                var utc = pulled.UtcDateTime;
+                w.WriteString("pulled_at", utc.ToString(utc.Ticks % TimeSpan.TicksPerSecond == 0 ? "yyyy-MM-dd'T'HH:mm:ss'Z'" : "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
             }
             w.WriteEndObject();
             if (w.BytesPending > 64 * 1024)

@@ -55,6 +55,20 @@ public sealed class HashFileSerializerTests
     }
 
     [Fact]
+    public async Task PulledAt_KeepsItsFraction_SoAPullInTheLastRunsFinalSecondStillCountsAsAfterIt()
+    {
+        var original = Sample();
+        var finished = new DateTimeOffset(2025, 7, 23, 9, 30, 0, TimeSpan.Zero).AddMilliseconds(400);
+        original.Set("curl-8.2.1-arm64_sonoma", original.Bottles["curl-8.2.1-arm64_sonoma"] with { PulledAt = finished.AddMilliseconds(300) });
+        using var stream = new MemoryStream(await HashFileSerializer.ToBytesAsync(original, CancellationToken.None));
+
+        var read = await HashFileSerializer.ReadAsync(stream, "test", CancellationToken.None);
+
+        Assert.Equal(finished.AddMilliseconds(300), read.Bottles["curl-8.2.1-arm64_sonoma"].PulledAt);
+        Assert.Equal(1, HomebrewSync.Core.Pipeline.RunFinisher.PulledSince(read, finished));
+    }
+
+    [Fact]
     public async Task APulledBottle_CarriesPulledAt_AnExtraFieldTheReferencesShapeLacks_AndRoundTrips()
     {
         var original = Sample();
