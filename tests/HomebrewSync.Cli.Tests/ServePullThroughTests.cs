@@ -28,30 +28,12 @@ public sealed class ServePullThroughTests(S3ServerFixture fixture) : IAsyncLifet
         _libxml = new FormulaBuilder("libxml++").WithVersion("2.4").WithRebuild(1).WithBottle("arm64_sonoma", 1500).Build();
     }
 
-    public async Task DisposeAsync()
-    {
-        await _h.DisposeAsync();
-        _brew.Dispose();
-        if (Directory.Exists(_temp))
-        {
-            Directory.Delete(_temp, true);
-        }
-    }
+    public Task DisposeAsync() => ServedMirror.DisposeAsync(_h, _brew, _temp);
 
     /// <summary>A mirror synced with the first catalog, which then gains wget and libxml++.</summary>
     private async Task<Dictionary<string, string?>> SyncedAsync(string kind)
     {
-        var env = _h.Environment();
-        env["TARGET_PLATFORMS"] = Targets;
-        env["TEMP_DIR"] = _temp;
-        env["SERVE_REFRESH_SECONDS"] = "0";
-        env["RETRY_ATTEMPTS"] = "1";
-        if (kind == "s3")
-        {
-            fixture.Server.UseAsStore(env, $"s3://{await fixture.Server.CreateBucketAsync()}/mirror");
-        }
-        var sync = await CliHarness.RunAsync(env, "sync", "--date", "2025-07-21");
-        Assert.True(sync.ExitCode == 0, sync.Error);
+        var env = await ServedMirror.SyncAsync(_h, fixture, kind, Targets, _temp, ("SERVE_REFRESH_SECONDS", "0"), ("RETRY_ATTEMPTS", "1"));
         _h.Server.SetFormulae([_jq, _wget, _libxml]);
         return env;
     }

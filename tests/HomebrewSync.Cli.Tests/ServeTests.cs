@@ -28,27 +28,11 @@ public sealed class ServeTests(S3ServerFixture fixture) : IAsyncLifetime
         _h = await CliHarness.StartAsync(_formulae);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _h.DisposeAsync();
-        _brew.Dispose();
-        if (Directory.Exists(_temp))
-        {
-            Directory.Delete(_temp, true);
-        }
-    }
+    public Task DisposeAsync() => ServedMirror.DisposeAsync(_h, _brew, _temp);
 
     private async Task<Dictionary<string, string?>> SyncedAsync(string kind)
     {
-        var env = _h.Environment();
-        env["TARGET_PLATFORMS"] = Targets;
-        env["TEMP_DIR"] = _temp;
-        if (kind == "s3")
-        {
-            fixture.Server.UseAsStore(env, $"s3://{await fixture.Server.CreateBucketAsync()}/mirror");
-        }
-        var sync = await CliHarness.RunAsync(env, "sync", "--date", "2025-07-21");
-        Assert.True(sync.ExitCode == 0, sync.Error);
+        var env = await ServedMirror.SyncAsync(_h, fixture, kind, Targets, _temp);
         return env;
     }
 

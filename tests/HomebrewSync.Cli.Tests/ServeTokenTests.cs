@@ -32,28 +32,11 @@ public sealed class ServeTokenTests(S3ServerFixture fixture) : IAsyncLifetime
         await File.WriteAllTextAsync(TokenFile, $"# fleet tokens\n\nalice {AliceToken}\n  bob\t{BobToken}  \n");
     }
 
-    public async Task DisposeAsync()
-    {
-        await _h.DisposeAsync();
-        _anonymous.Dispose();
-        if (Directory.Exists(_temp))
-        {
-            Directory.Delete(_temp, true);
-        }
-    }
+    public Task DisposeAsync() => ServedMirror.DisposeAsync(_h, _anonymous, _temp);
 
     private async Task<Dictionary<string, string?>> SyncedAsync(string kind)
     {
-        var env = _h.Environment();
-        env["TARGET_PLATFORMS"] = "arm64_sonoma";
-        env["TEMP_DIR"] = _temp;
-        env["SERVE_REFRESH_SECONDS"] = "0";
-        if (kind == "s3")
-        {
-            fixture.Server.UseAsStore(env, $"s3://{await fixture.Server.CreateBucketAsync()}/mirror");
-        }
-        var sync = await CliHarness.RunAsync(env, "sync", "--date", "2025-07-21");
-        Assert.True(sync.ExitCode == 0, sync.Error);
+        var env = await ServedMirror.SyncAsync(_h, fixture, kind, "arm64_sonoma", _temp, ("SERVE_REFRESH_SECONDS", "0"));
         return env;
     }
 

@@ -76,17 +76,23 @@ public static class RuntimeEnvironment
             env[EnvVars.TimeBudgetSeconds] = S(BrewEndpointConfig.TimeBudgetSeconds);
             env[EnvVars.ServePullTimeoutSeconds] = S(BrewEndpointConfig.PullTimeLimitSeconds);
             env[EnvVars.TargetPlatforms] = string.Join(',', c.TargetPlatforms);
-            env[EnvVars.S3ServerSideEncryption] = string.IsNullOrEmpty(c.KmsKeyId) ? "AES256" : "aws:kms";
-            if (!string.IsNullOrEmpty(c.KmsKeyId))
-            {
-                env[EnvVars.KmsKeyId] = c.KmsKeyId;
-            }
-            foreach (var setting in Settings.DeployedToEveryHost)
-            {
-                env[setting.EnvVar] = setting.ConfigText(c);
-            }
+            AddWriting(c, env);
         }
         return env;
+    }
+
+    /// <summary>What every host that stores bottles is given: the shared sync settings and how objects are encrypted.</summary>
+    private static void AddWriting(DeploymentConfig c, Dictionary<string, string> env)
+    {
+        env[EnvVars.S3ServerSideEncryption] = string.IsNullOrEmpty(c.KmsKeyId) ? "AES256" : "aws:kms";
+        if (!string.IsNullOrEmpty(c.KmsKeyId))
+        {
+            env[EnvVars.KmsKeyId] = c.KmsKeyId;
+        }
+        foreach (var setting in Settings.DeployedToEveryHost)
+        {
+            env[setting.EnvVar] = setting.ConfigText(c);
+        }
     }
 
     private static Dictionary<string, string> Common(DeploymentConfig c, DeploymentNames n, RuntimeInputs inputs)
@@ -103,16 +109,8 @@ public static class RuntimeEnvironment
             [EnvVars.ScheduleExpression] = c.ScheduleEnabled ? c.ScheduleExpression : NotificationSettings.NoSchedule,
             [EnvVars.OrchestratorFunctionName] = n.OrchestratorFunction,
             [EnvVars.EmitMetrics] = "true",
-            [EnvVars.S3ServerSideEncryption] = string.IsNullOrEmpty(c.KmsKeyId) ? "AES256" : "aws:kms",
         };
-        foreach (var setting in Settings.DeployedToEveryHost)
-        {
-            env[setting.EnvVar] = setting.ConfigText(c);
-        }
-        if (!string.IsNullOrEmpty(c.KmsKeyId))
-        {
-            env[EnvVars.KmsKeyId] = c.KmsKeyId;
-        }
+        AddWriting(c, env);
         // A public key, not a secret: the verified API files need it to be mirrored at all.
         if (inputs.ApiPublicKeyPem is { } pem)
         {
