@@ -21,7 +21,6 @@ internal sealed record ParsedArgs(string? Command, IReadOnlyDictionary<string, s
 /// </summary>
 internal static class CliOptions
 {
-    public const string DefaultStore = "./mirror";
     public const string Json = "--json";
     public const string NoProgress = "--no-progress";
     public const string Deep = "--deep";
@@ -46,14 +45,14 @@ internal static class CliOptions
 
     public static readonly IReadOnlyList<OptionSpec> Specs =
     [
-        new("--store", EnvVars.Store, "DIR|s3://BUCKET[/PREFIX]", $"Mirror: a folder, or an S3 bucket and prefix (default {DefaultStore}).", All),
-        new("--s3-endpoint", EnvVars.AwsEndpointUrlS3, "URL", $"S3 endpoint for S3-compatible servers; path-style addressing (also read from {EnvVars.AwsEndpointUrl}).", All),
-        new("--sse", EnvVars.S3ServerSideEncryption, "AES256|aws:kms", "Server-side encryption of S3 objects (default AES256).", ["sync"]),
-        new("--kms-key-id", EnvVars.KmsKeyId, "KEY", "KMS key for --sse aws:kms (default: the bucket's AWS-managed key).", ["sync"]),
+        From(Settings.Store, All),
+        From(Settings.AwsEndpointUrlS3, All),
+        From(Settings.S3ServerSideEncryption, ["sync"]),
+        From(Settings.KmsKeyId, ["sync"]),
         From(Settings.HomebrewApiUrl, Catalog),
         From(Settings.TargetPlatforms, ["plan", "sync", "stats", "prune", "serve"]),
-        new("--formula", EnvVars.FormulaNames, "NAME[,NAME]", "Only these formulae (default: all with bottles).", PlanSync),
-        new("--force", EnvVars.ForceDownload, null, "Download even bottles the hash file already has with the same sha256.", PlanSync),
+        From(Settings.FormulaNames, PlanSync),
+        From(Settings.ForceDownload, PlanSync),
         From(Settings.IncludeDisabled, Transfer),
         From(Settings.MaxConcurrentDownloads, ["plan", "sync", "verify", "stats"]),
         From(Settings.RetryAttempts, Transfer),
@@ -65,7 +64,7 @@ internal static class CliOptions
         From(Settings.MaxBottleSizeGb, ["sync", "serve"]),
         From(Settings.BatchSize, ["sync"]),
         new(Plan, null, "KEY|s3://BUCKET/KEY", "Execute a saved plan (the orchestrator's plans/...) instead of planning; the ECS task runs this.", ["sync"]),
-        new("--rebuild-hash", EnvVars.ForceRebuildHash, null, "Rebuild the hash file from the S3 objects' metadata first (the old one is kept as bottles_hash.json.backup-<time>).", ["sync"]),
+        From(Settings.ForceRebuildHash, ["sync"]),
         From(Settings.PruneKeepDays, ["prune"]),
         new(DryRun, null, null, "prune: list what would be removed, with sizes; change nothing.", ["prune"]),
         new(Deep, null, null, "Re-hash every object's bytes, not only compare the sha256 recorded at upload (S3).", ["verify"]),
@@ -76,20 +75,20 @@ internal static class CliOptions
         From(Settings.ApiLegacy, PlanSync),
         From(Settings.MirrorPortableRuby, PlanSync),
         From(Settings.BrewGitRemoteUrl, PlanSync),
-        new("--date", EnvVars.SyncDate, "YYYY-MM-DD", "Folder date for new bottles (default: today, UTC).", PlanSync),
-        new("--slack-webhook", EnvVars.SlackWebhookUrl, "URL", $"Slack incoming webhook for the run's messages (or the secret named by {EnvVars.SlackWebhookSecretName}).", ["sync"]),
-        new("--environment", EnvVars.Environment, "NAME", "Environment named in messages and metrics (default local).", ["sync"]),
+        From(Settings.SyncDate, PlanSync),
+        From(Settings.SlackWebhookUrl, ["sync"]),
+        From(Settings.Environment, ["sync"]),
         From(Settings.ProgressUpdateInterval, ["sync"]),
-        new("--metrics", EnvVars.EmitMetrics, null, "Write the run's CloudWatch metrics (one Embedded Metric Format line) to standard error.", ["sync"]),
-        new("--listen", EnvVars.ServeListenUrl, "URL", $"Where serve listens (default {HomebrewSync.Cli.Commands.ServeCommand.DefaultListen}; port 0 picks a free one).", ["serve"]),
-        new("--mirror-url", EnvVars.MirrorUrl, "URL", "Where clients reach the mirror (a DNS name, a proxy in front): serve prints it in the export lines, sync names it in Slack's \"complete\".", ["serve", "sync"]),
-        new("--allow", EnvVars.ServeAllowedCidrs, "CIDR[,CIDR]", "Only these clients may use serve, its /metrics included (default: any).", ["serve"]),
-        new("--token-file", EnvVars.ServeTokenFile, "FILE", "Lines NAME TOKEN: image indexes and blobs then need a listed token (brew: HOMEBREW_ARTIFACT_DOMAIN with HOMEBREW_DOCKER_REGISTRY_TOKEN); re-read when it changes.", ["serve"]),
+        From(Settings.EmitMetrics, ["sync"]),
+        From(Settings.ServeListenUrl, ["serve"]),
+        From(Settings.MirrorUrl, ["serve", "sync"]),
+        From(Settings.ServeAllowedCidrs, ["serve"]),
+        From(Settings.ServeTokenFile, ["serve"]),
         From(Settings.ServePullThrough, ["serve"]),
         From(Settings.ServePullTimeoutSeconds, ["serve"]),
         From(Settings.ServePullConcurrency, ["serve"]),
         From(Settings.ServePullCatalogRefreshSeconds, ["serve"]),
-        new("--proxy", EnvVars.ServeProxy, null, "Send S3 bottles through serve instead of redirecting to short-lived presigned links.", ["serve"]),
+        From(Settings.ServeProxy, ["serve"]),
         From(Settings.ServeRefreshSeconds, ["serve"]),
         new(Json, null, null, "Machine-readable JSON on standard output.", ["plan", "sync", "verify", "stats", "prune"]),
         new(NoProgress, null, null, "Plain log lines even on a terminal.", ["sync"]),
@@ -99,18 +98,18 @@ internal static class CliOptions
     public static readonly IReadOnlyList<(string Name, string Help)> EnvOnly =
     [
         Env(Settings.RegistryToken),
-        (EnvVars.TempDir, "Where downloads for an S3 store are staged and verified before upload (also TEMP_STORAGE_PATH, EFS_MOUNT_PATH)."),
-        (EnvVars.S3BucketName, $"Another name for {EnvVars.Store}=s3://BUCKET (the deployed hosts are given it); with both set, they must agree."),
+        Env(Settings.TempDir),
+        Env(Settings.S3BucketName),
         Env(Settings.TimeBudgetSeconds),
         Env(Settings.MaxDownloadSizeGb),
         Env(Settings.WorkerStagingLimitMb),
         Env(Settings.StoreLeaseSeconds),
-        (EnvVars.SlackWebhookSecretName, "Secrets Manager secret holding the Slack webhook URL (read through SSM; a URL or JSON with \"url\")."),
-        (EnvVars.ServeTokenSecretName, $"serve: a Secrets Manager secret holding the token file instead of {EnvVars.ServeTokenFile} (read through SSM)."),
-        (EnvVars.SlackChannel + ", " + EnvVars.SlackUsername, "Channel and user name to post as (legacy webhooks)."),
+        Env(Settings.SlackWebhookSecretName),
+        Env(Settings.ServeTokenSecretName),
+        (EnvVars.SlackChannel + ", " + EnvVars.SlackUsername, Settings.SlackChannel.HelpText),
         Env(Settings.SlackMaxWaitSeconds),
-        (EnvVars.ScheduleExpression, $"Schedule named as \"Next sync\" in messages (default {NotificationSettings.DefaultSchedule}; {NotificationSettings.NoSchedule} for none)."),
-        (EnvVars.SyncMethod + ", " + EnvVars.SyncTrigger, "\"Sync Method\" and \"Trigger\" in messages (default Local, Manual); the method, lower-cased, is also the metrics' SyncType."),
+        Env(Settings.ScheduleExpression),
+        (EnvVars.SyncMethod + ", " + EnvVars.SyncTrigger, Settings.SyncMethod.HelpText),
         ("AWS_REGION, AWS_PROFILE, ...", "S3 credentials and region come from the AWS SDK's default chain."),
     ];
 

@@ -230,6 +230,61 @@ public static class Settings
         Help = "How long pull-through uses the catalog it read before reading it again, {range} (default {default}).",
     };
 
+    // The store, where a run reports, and serve: text and flags, each with its option (or none: environment only).
+    /// <summary>The command line's default; the deployed hosts are given <see cref="S3BucketName"/>.</summary>
+    public static readonly TextSetting Store = new(EnvVars.Store) { Default = "./mirror", Option = "--store", ValueName = "DIR|s3://BUCKET[/PREFIX]", Help = "Mirror: a folder, or an S3 bucket and prefix (default {default})." };
+
+    public static readonly TextSetting S3BucketName = new(EnvVars.S3BucketName) { Help = $"Another name for {EnvVars.Store}=s3://BUCKET (the deployed hosts are given it); with both set, they must agree." };
+
+    public static readonly TextSetting AwsEndpointUrlS3 = new(EnvVars.AwsEndpointUrlS3) { Option = "--s3-endpoint", ValueName = "URL", Help = $"S3 endpoint for S3-compatible servers; path-style addressing (also read from {EnvVars.AwsEndpointUrl})." };
+
+    public static readonly TextSetting S3ServerSideEncryption = new(EnvVars.S3ServerSideEncryption) { Default = "AES256", Option = "--sse", ValueName = "AES256|aws:kms", Help = "Server-side encryption of S3 objects (default {default})." };
+
+    public static readonly TextSetting KmsKeyId = new(EnvVars.KmsKeyId) { Option = "--kms-key-id", ValueName = "KEY", Help = "KMS key for --sse aws:kms (default: the bucket's AWS-managed key)." };
+
+    /// <summary>No fixed default: the system's temporary folder (see <see cref="SyncSettings.TempDir"/>).</summary>
+    public static readonly TextSetting TempDir = new(EnvVars.TempDir) { Help = "Where downloads for an S3 store are staged and verified before upload (also TEMP_STORAGE_PATH, EFS_MOUNT_PATH)." };
+
+    public static readonly TextSetting FormulaNames = new(EnvVars.FormulaNames) { Option = "--formula", ValueName = "NAME[,NAME]", Help = "Only these formulae (default: all with bottles)." };
+
+    public static readonly TextSetting ForceDownload = new(EnvVars.ForceDownload) { Default = "false", Option = "--force", Help = "Download even bottles the hash file already has with the same sha256." };
+
+    public static readonly TextSetting ForceRebuildHash = new(EnvVars.ForceRebuildHash) { Default = "false", Option = "--rebuild-hash", Help = "Rebuild the hash file from the S3 objects' metadata first (the old one is kept as bottles_hash.json.backup-<time>)." };
+
+    public static readonly TextSetting SyncDate = new(EnvVars.SyncDate) { Option = "--date", ValueName = "YYYY-MM-DD", Help = "Folder date for new bottles (default: today, UTC)." };
+
+    public static readonly TextSetting SlackWebhookUrl = new(EnvVars.SlackWebhookUrl) { Option = "--slack-webhook", ValueName = "URL", Help = $"Slack incoming webhook for the run's messages (or the secret named by {EnvVars.SlackWebhookSecretName})." };
+
+    public static readonly TextSetting SlackWebhookSecretName = new(EnvVars.SlackWebhookSecretName) { Help = "Secrets Manager secret holding the Slack webhook URL (read through SSM; a URL or JSON with \"url\")." };
+
+    /// <summary>Shown on <see cref="SlackChannel"/>'s line.</summary>
+    public static readonly TextSetting SlackUsername = new(EnvVars.SlackUsername);
+
+    public static readonly TextSetting SlackChannel = new(EnvVars.SlackChannel) { Help = "Channel and user name to post as (legacy webhooks)." };
+
+    public static readonly TextSetting Environment = new(EnvVars.Environment) { Default = "local", Option = "--environment", ValueName = "NAME", Help = "Environment named in messages and metrics (default {default})." };
+
+    public static readonly TextSetting ScheduleExpression = new(EnvVars.ScheduleExpression) { Default = "cron(0 3 ? * SUN *)", Help = $"Schedule named as \"Next sync\" in messages (default {{default}}; {NotificationSettings.NoSchedule} for none)." };
+
+    /// <summary>Shown on <see cref="SyncMethod"/>'s line.</summary>
+    public static readonly TextSetting SyncTrigger = new(EnvVars.SyncTrigger) { Default = "Manual" };
+
+    public static readonly TextSetting SyncMethod = new(EnvVars.SyncMethod) { Default = "Local", Help = $"\"Sync Method\" and \"Trigger\" in messages (default {{default}}, {SyncTrigger.Default}); the method, lower-cased, is also the metrics' SyncType." };
+
+    public static readonly TextSetting EmitMetrics = new(EnvVars.EmitMetrics) { Default = "false", Option = "--metrics", Help = "Write the run's CloudWatch metrics (one Embedded Metric Format line) to standard error." };
+
+    public static readonly TextSetting ServeListenUrl = new(EnvVars.ServeListenUrl) { Default = "http://127.0.0.1:8080", Option = "--listen", ValueName = "URL", Help = "Where serve listens (default {default}; port 0 picks a free one)." };
+
+    public static readonly TextSetting MirrorUrl = new(EnvVars.MirrorUrl) { Option = "--mirror-url", ValueName = "URL", Help = "Where clients reach the mirror (a DNS name, a proxy in front): serve prints it in the export lines, sync names it in Slack's \"complete\"." };
+
+    public static readonly TextSetting ServeAllowedCidrs = new(EnvVars.ServeAllowedCidrs) { Option = "--allow", ValueName = "CIDR[,CIDR]", Help = "Only these clients may use serve, its /metrics included (default: any)." };
+
+    public static readonly TextSetting ServeTokenFile = new(EnvVars.ServeTokenFile) { Option = "--token-file", ValueName = "FILE", Help = "Lines NAME TOKEN: image indexes and blobs then need a listed token (brew: HOMEBREW_ARTIFACT_DOMAIN with HOMEBREW_DOCKER_REGISTRY_TOKEN); re-read when it changes." };
+
+    public static readonly TextSetting ServeTokenSecretName = new(EnvVars.ServeTokenSecretName) { Help = $"serve: a Secrets Manager secret holding the token file instead of {EnvVars.ServeTokenFile} (read through SSM)." };
+
+    public static readonly TextSetting ServeProxy = new(EnvVars.ServeProxy) { Default = "false", Option = "--proxy", Help = "Send S3 bottles through serve instead of redirecting to short-lived presigned links." };
+
     /// <summary>Every definition in this class, for the tests that each variable has one and --help shows it.</summary>
     public static IReadOnlyList<ISetting> All => typeof(Settings).GetFields()
         .Where(f => f.IsStatic && typeof(ISetting).IsAssignableFrom(f.FieldType))

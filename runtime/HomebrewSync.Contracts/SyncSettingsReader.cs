@@ -26,7 +26,7 @@ public static class SyncSettingsReader
             RetryDelay = reader.Seconds(Settings.RetryDelaySeconds),
             DownloadTimeout = reader.Seconds(Settings.DownloadTimeoutSeconds),
             BatchSize = reader.Int(Settings.BatchSize),
-            TempDir = reader.String(EnvVars.TempDir, defaults.TempDir),
+            TempDir = reader.String(Settings.TempDir) ?? defaults.TempDir,
             MaxDownloadBytes = reader.Optional(Settings.MaxDownloadSizeGb) is { } gb ? (long)(gb * SyncSettings.Gib) : null,
             TimeBudget = reader.OptionalSeconds(Settings.TimeBudgetSeconds),
             LeaseDuration = reader.Seconds(Settings.StoreLeaseSeconds),

@@ -32,7 +32,7 @@ public static class ServeSettings
         {
             reader.AddError($"{tokenFileName}: '{tokenFile}' does not exist or is not a file");
         }
-        return new ServeOptions(networks, LinkToStore: !reader.Bool(EnvVars.ServeProxy, false), ServeOptions.DefaultLinkLifetime, refresh, inlineLimit, tokenFile, tokenSecret,
+        return new ServeOptions(networks, LinkToStore: !reader.Bool(Settings.ServeProxy), ServeOptions.DefaultLinkLifetime, refresh, inlineLimit, tokenFile, tokenSecret,
             PullThrough(reader));
     }
 

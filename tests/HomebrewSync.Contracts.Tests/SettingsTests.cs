@@ -78,6 +78,18 @@ public sealed class SettingsTests
         }
     }
 
+    /// <summary>The AWS SDK's own variables and what a deployment wires between its parts: no user sets them, so they have no definition.</summary>
+    private static readonly string[] NotSettings = [EnvVars.AwsEndpointUrl, EnvVars.AwsEndpointUrlSsm, EnvVars.AwsRegion, EnvVars.OrchestratorFunctionName, EnvVars.EcsClusterName];
+
+    [Fact]
+    public void EveryVariable_IsDefinedInSettings_OrNamedAsNoSetting()
+    {
+        var defined = Settings.All.Select(s => s.EnvVar).Distinct(StringComparer.Ordinal);
+
+        // A new variable in EnvVars fails here until it has its one definition (or is listed above, with its reason).
+        Assert.Equal(EnvVars.All.Order(StringComparer.Ordinal), defined.Concat(NotSettings).Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public void EveryDefault_IsTheOneItsHelpShows()
     {
@@ -105,6 +117,11 @@ public sealed class SettingsTests
             Assert.Null(settings.BrewGitRemote);
             Assert.Null(settings.TimeBudget);
             Assert.Null(settings.StagingLimitBytes);
+        }
+        foreach (var notifications in new[] { new NotificationSettings(), NotificationSettings.Read(new SettingsReader(new Dictionary<string, string?>())) })
+        {
+            Assert.Equal(("local", "Local", "Manual", "cron(0 3 ? * SUN *)", false), (notifications.Environment, notifications.SyncMethod, notifications.Trigger, notifications.ScheduleExpression, notifications.EmitMetrics));
+            Assert.Equal((Settings.Environment.Default, Settings.SyncMethod.Default, Settings.SyncTrigger.Default, Settings.ScheduleExpression.Default), (notifications.Environment, notifications.SyncMethod, notifications.Trigger, notifications.ScheduleExpression));
         }
         Assert.True(Settings.MirrorApi.DefaultFlag);
         Assert.Equal("false", Settings.MirrorApi.FlagValue);
