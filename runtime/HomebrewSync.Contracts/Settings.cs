@@ -197,7 +197,10 @@ public static class Settings
         Help = "Stop starting bottles that might not finish within this many seconds (a Lambda worker); unset for no limit.",
     };
 
-    /// <summary>No default: unset, bottles are staged without a limit; a deployment gives the worker its ephemeral storage.</summary>
+    /// <summary>
+    /// No default: unset, bottles are staged without a limit. A deployment gives the worker its ephemeral storage, whose range
+    /// (Lambda's 512..10,240 MB) <see cref="Deployment.DeploymentConfigValidator"/> checks with the other compute limits.
+    /// </summary>
     public static readonly Setting<int> WorkerStagingLimitMb = new(EnvVars.WorkerStagingLimitMb, 1, null)
     {
         Unit = "MB", ConfigKey = "lambda_sync_ephemeral_storage_mb", FromConfig = c => c.LambdaSyncEphemeralStorageMb,
