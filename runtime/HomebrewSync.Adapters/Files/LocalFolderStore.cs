@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Storage;
+using Microsoft.Win32.SafeHandles;
 
 namespace HomebrewSync.Adapters.Files;
 
@@ -266,10 +267,21 @@ public sealed partial class LocalFolderStore : IStore
 
     public Task<Stream> OpenReadAsync(string key, long offset, long? length, CancellationToken cancellationToken)
     {
-        // Unbuffered: the caller copies in large reads, and a 64 KB buffer per request was most of what serving a small image index allocated.
-        var stream = new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        stream.Seek(offset, SeekOrigin.Begin);
-        return Task.FromResult<Stream>(length is { } n ? new BoundedStream(stream, n) : stream);
+        // No buffer of its own: the caller copies in large reads, straight into its destination.
+        SafeFileHandle? handle = null;
+        try
+        {
+            handle = File.OpenHandle(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+            var size = RandomAccess.GetLength(handle);
+            var start = Math.Min(offset, size);
+            var stream = new StoredFileStream(handle, start, Math.Min(length ?? long.MaxValue, size - start));
+            handle = null;
+            return Task.FromResult<Stream>(stream);
+        }
+        finally
+        {
+            handle?.Dispose();
+        }
     }
 
     // Files are read through this process: there is no link to hand out.

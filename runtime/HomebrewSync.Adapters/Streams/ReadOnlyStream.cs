@@ -1,18 +1,19 @@
 namespace HomebrewSync.Adapters.Streams;
 
 /// <summary>
-/// A forward-only stream that reads from another and writes nothing: the <see cref="Stream"/> members such a wrapper refuses,
-/// once, for the adapters' body streams (a byte range of a file, an S3 response). Disposing it disposes <see cref="Inner"/>.
+/// A forward-only stream that reads and writes nothing: the <see cref="Stream"/> members such a body refuses, once, for the
+/// adapters' body streams (a stored file or a byte range of it, an S3 response). A subclass reads, tells its length and disposes.
 /// </summary>
-public abstract class ReadOnlyStream(Stream inner) : Stream
+public abstract class ReadOnlyStream : Stream
 {
-    /// <summary>The stream read from.</summary>
-    protected Stream Inner { get; } = inner;
-
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public abstract override int Read(Span<byte> buffer);
+
+    public abstract override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default);
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -23,13 +24,4 @@ public abstract class ReadOnlyStream(Stream inner) : Stream
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            Inner.Dispose();
-        }
-        base.Dispose(disposing);
-    }
 }

@@ -80,6 +80,9 @@ internal static class ServeCommand
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        // A request's work runs on the thread its socket completed on instead of being queued to another (on two cores, a third of
+        // serving's time went to those hand-offs). Safe here because nothing on the request path blocks but a stored file's read.
+        builder.WebHost.UseSockets(s => s.UnsafePreferInlineScheduling = true);
         builder.WebHost.UseUrls(listen.AbsoluteUri.TrimEnd('/'));
         var app = builder.Build();
         app.Use(handler.InvokeAsync);

@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.IO.Pipelines;
 using System.Diagnostics;
 using System.Globalization;
 using HomebrewSync.Core.Serving;
@@ -106,7 +106,9 @@ internal sealed class MirrorRequestHandler(MirrorEndpoint endpoint, ServeOptions
             await using var body = await open(ctx.RequestAborted);
             if (response.BodyLength > 0)
             {
-                await CopyAsync(body, ctx.Response.Body, response.BodyLength, ctx.RequestAborted);
+                // Headers first, so the body is read into the connection's own buffers rather than into one copied after them.
+                await ctx.Response.StartAsync(ctx.RequestAborted);
+                await CopyAsync(body, ctx.Response.BodyWriter, response.BodyLength, ctx.RequestAborted);
             }
             else
             {
@@ -117,28 +119,27 @@ internal sealed class MirrorRequestHandler(MirrorEndpoint endpoint, ServeOptions
     }
 
     /// <summary>
-    /// Exactly the announced length: no read past it to learn that the body has ended (one wait fewer for every small document),
-    /// and an object that has shrunk since its size was read is an error, never a short 200.
+    /// Exactly the announced length, read straight into the connection's buffers (no copy in between): no read past it to learn
+    /// that the body has ended (one wait fewer for every small document), and an object that has shrunk since its size was read
+    /// is an error, never a short 200.
     /// </summary>
-    private static async Task CopyAsync(Stream body, Stream response, long length, CancellationToken cancellationToken)
+    private static async Task CopyAsync(Stream body, PipeWriter response, long length, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(length, 1, CopyBufferSize));
-        try
+        for (var remaining = length; remaining > 0;)
         {
-            for (var remaining = length; remaining > 0;)
+            var memory = response.GetMemory((int)Math.Min(remaining, CopyBufferSize));
+            var read = await body.ReadAsync(memory[..(int)Math.Min(memory.Length, remaining)], cancellationToken);
+            if (read == 0)
             {
-                var read = await body.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, remaining)), cancellationToken);
-                if (read == 0)
-                {
-                    throw new EndOfStreamException($"the stored object ended {remaining} bytes before its announced length");
-                }
-                await response.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                remaining -= read;
+                throw new EndOfStreamException($"the stored object ended {remaining} bytes before its announced length");
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            response.Advance(read);
+            remaining -= read;
+            var flushed = await response.FlushAsync(cancellationToken);
+            if (flushed.IsCanceled || flushed.IsCompleted)
+            {
+                throw new OperationCanceledException("the client went away", cancellationToken);
+            }
         }
     }
 }

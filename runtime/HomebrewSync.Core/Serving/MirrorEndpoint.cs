@@ -39,6 +39,7 @@ public sealed partial class MirrorEndpoint
     private readonly TimeProvider _time;
     private readonly ServeTokenFile? _tokens;
     private readonly IBottlePuller? _puller;
+    private readonly ImageIndexCache _imageIndexes = new();
 
     /// <param name="tokens">The token list when the mirror needs tokens; null for none.</param>
     /// <param name="puller">Pull-through, when on; null for none (a miss is a 404).</param>
@@ -206,11 +207,44 @@ public sealed partial class MirrorEndpoint
             return NotFound();
         }
         if (index.ListsVersion(image, reference)
-            && await ObjectAsync(request, $"{BottleNaming.IndexPrefix}{image}/{reference}.json", OciImageIndex.MediaType, null, bottle: false, cancellationToken) is { Status: not 404 } kept)
+            && await KeptImageIndexAsync(request, index, $"{BottleNaming.IndexPrefix}{image}/{reference}.json", cancellationToken) is { Status: not 404 } kept)
         {
             return kept;
         }
         return await PulledAsync(request, p => p.PullImageIndexAsync(image, reference, cancellationToken), OciImageIndex.MediaType, bottle: false, cancellationToken);
+    }
+
+    /// <summary>A kept image index, from <see cref="ImageIndexCache"/> unless a byte range of it is asked for.</summary>
+    private async Task<MirrorResponse> KeptImageIndexAsync(MirrorRequest request, MirrorIndex.Snapshot index, string key, CancellationToken cancellationToken)
+    {
+        if (request.Header("range") is not null || await _imageIndexes.GetAsync(index, key, _reader, cancellationToken) is not { } held)
+        {
+            return await ObjectAsync(request, key, OciImageIndex.MediaType, null, bottle: false, cancellationToken);
+        }
+        var (headers, modified) = Validators(OciImageIndex.MediaType, held.Content.Length, held.LastModified, null);
+        if (NotModified(request, headers["ETag"], modified))
+        {
+            return new MirrorResponse(304, headers);
+        }
+        headers["Content-Length"] = held.Content.Length.ToString(CultureInfo.InvariantCulture);
+        return request.Method == "HEAD"
+            ? new MirrorResponse(200, headers) { BodyLength = 0 }
+            : new MirrorResponse(200, headers) { Content = held.Content, BodyLength = held.Content.Length, ObjectKey = key };
+    }
+
+    /// <summary>What every stored object is answered with (type, time, ETag, ranges), and its time cut to what an HTTP date carries.</summary>
+    private static (Dictionary<string, string> Headers, DateTimeOffset Modified) Validators(string contentType, long size, DateTimeOffset lastModified, string? etag)
+    {
+        // Second precision: what an HTTP date carries and what clients send back.
+        var modified = new DateTimeOffset(lastModified.UtcTicks - (lastModified.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Content-Type"] = contentType,
+            ["Last-Modified"] = modified.ToString("R", CultureInfo.InvariantCulture),
+            ["ETag"] = etag ?? $"\"{size:x}-{modified.ToUnixTimeSeconds():x}\"",
+            ["Accept-Ranges"] = "bytes",
+        };
+        return (headers, modified);
     }
 
     private async Task<MirrorResponse> ObjectAsync(MirrorRequest request, string key, string contentType, string? etag, bool bottle, CancellationToken cancellationToken)
@@ -220,15 +254,7 @@ public sealed partial class MirrorEndpoint
         {
             return NotFound();
         }
-        // Second precision: what an HTTP date carries and what clients send back.
-        var modified = new DateTimeOffset(head.LastModified.UtcTicks - (head.LastModified.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-        {
-            ["Content-Type"] = contentType,
-            ["Last-Modified"] = modified.ToString("R", CultureInfo.InvariantCulture),
-            ["ETag"] = etag ?? $"\"{head.Size:x}-{modified.ToUnixTimeSeconds():x}\"",
-            ["Accept-Ranges"] = "bytes",
-        };
+        var (headers, modified) = Validators(contentType, head.Size, head.LastModified, etag);
         if (NotModified(request, headers["ETag"], modified))
         {
             return new MirrorResponse(304, headers);
