@@ -17,6 +17,11 @@ internal sealed class CheckpointedTransfer(SyncContext context)
         SyncPlan plan, HashFileSnapshot? snapshot, ProgressTracker progress, RunDisplay display, DateTimeOffset? deadline, CancellationToken cancellationToken,
         IReadOnlyDictionary<string, long>? sizesSoFar = null)
     {
+        if (plan.Bottles.Count == 0 && snapshot is not null)
+        {
+            // Nothing new (the usual re-run): nothing to start, and the hash file stays as it was read.
+            return (new TransferResult([], [], [], 0, 0, TimeSpan.Zero), snapshot.HashFile);
+        }
         var checkpointer = new HashFileCheckpointer(context.Ports.HashFile, snapshot, context.Settings.BatchSize, context.Time, display.Observer);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var any = plan.Bottles.Count > 0;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using HomebrewSync.Core.Catalog;
 using HomebrewSync.Core.Coordination;
 using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Planning;
@@ -38,7 +39,8 @@ public sealed class Planner(SyncContext context)
     }
 
     /// <summary>What to fetch, before sizes are known: the catalog against the hash file.</summary>
-    internal async Task<PlanDraft> DraftAsync(PlanRequest request, ISyncObserver observer, CancellationToken cancellationToken)
+    /// <param name="catalog">Where the catalog is read from; null for the run's source (<see cref="SyncPorts.Catalog"/>).</param>
+    internal async Task<PlanDraft> DraftAsync(PlanRequest request, ISyncObserver observer, CancellationToken cancellationToken, IFormulaSource? catalog = null)
     {
         var ports = _context.Ports;
         await ports.Bottles.PrepareAsync(cancellationToken);
@@ -56,7 +58,7 @@ public sealed class Planner(SyncContext context)
         var rejected = new RejectedEntries(observer);
         try
         {
-            outcome = await SyncPlanner.PlanAsync(ports.Catalog.ReadAsync(rejected.Add, cancellationToken), HashFileOf(snapshotTask), indexesTask, request, _context.Time,
+            outcome = await SyncPlanner.PlanAsync((catalog ?? ports.Catalog).ReadAsync(rejected.Add, cancellationToken), HashFileOf(snapshotTask), indexesTask, request, _context.Time,
                 cancellationToken, PortableRubyStep(observer));
         }
         catch when (!snapshotTask.IsCompleted || !indexesTask.IsCompleted)
@@ -71,13 +73,15 @@ public sealed class Planner(SyncContext context)
 
     /// <summary>Sizes the draft (one image index per formula version, requests at <see cref="Contracts.SyncSettings.SizingConcurrency"/>) and fetches the API files.</summary>
     /// <param name="onSized">Told each planned blob's size as soon as it is known (sha256, bytes).</param>
-    internal async Task<PlannedRun> CompleteAsync(PlanDraft draft, PlanRequest request, ISyncObserver observer, Action<string, long>? onSized, CancellationToken cancellationToken)
+    /// <param name="indexes">Where the image indexes sizing fetches go as they arrive (a run that keeps them while it transfers reads them there); null for a new one.</param>
+    internal async Task<PlannedRun> CompleteAsync(PlanDraft draft, PlanRequest request, ISyncObserver observer, Action<string, long>? onSized, CancellationToken cancellationToken,
+        ConcurrentDictionary<string, byte[]>? indexes = null)
     {
         var (outcome, snapshot) = draft;
         var settings = _context.Settings;
         var warnings = outcome.Warnings.ToList();
         var sizer = new BottleSizer(_context.Ports.Registry, ResiliencePipelines.Create(settings, _context.Time, observer.Retrying), settings.SizingConcurrency);
-        var indexes = new ConcurrentDictionary<string, byte[]>(StringComparer.Ordinal);
+        indexes ??= new ConcurrentDictionary<string, byte[]>(StringComparer.Ordinal);
         var sized = await sizer.SizeAsync(outcome.Plan, warnings, indexes, cancellationToken, onSized);
         foreach (var w in warnings)
         {

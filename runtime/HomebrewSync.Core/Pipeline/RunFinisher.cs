@@ -13,8 +13,9 @@ internal sealed class RunFinisher(SyncContext context)
 {
     /// <param name="indexes">Image indexes sizing already fetched, by key.</param>
     /// <param name="apiBytes">The verified API files fetched with the catalog, by path.</param>
+    /// <param name="keptAlready">Image indexes the run kept while it transferred (<see cref="IndexesAsBottlesLand"/>), by key.</param>
     public async Task<SyncOutcome> FinishAsync(SyncOutcome outcome, RunDisplay display, IReadOnlyDictionary<string, byte[]> indexes,
-        IReadOnlyDictionary<string, byte[]> apiBytes, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, byte[]> apiBytes, CancellationToken cancellationToken, IReadOnlySet<string>? keptAlready = null)
     {
         var (settings, time) = (context.Settings, context.Time);
         var retire = outcome.Plan.Retire.Concat(outcome.Stored.SelectMany(b => b.Replaces)).Distinct(StringComparer.Ordinal).ToArray();
@@ -22,8 +23,9 @@ internal sealed class RunFinisher(SyncContext context)
         var keeper = new ImageIndexKeeper(context.Ports.Documents, context.Ports.Registry, ResiliencePipelines.Create(settings, time, display.Observer.Retrying), settings.MaxConcurrentDownloads);
         // An index is kept for versions the mirror holds a bottle of; one whose every bottle failed would only send brew on to a 404.
         var missing = outcome.Failed.Select(f => f.Bottle.Sha256).ToHashSet(StringComparer.Ordinal);
-        var wanted = outcome.Plan.ImageIndexes.Where(m => m.Digests.Any(d => !missing.Contains(d))).ToArray();
+        var wanted = outcome.Plan.ImageIndexes.Where(m => m.Digests.Any(d => !missing.Contains(d)) && keptAlready?.Contains(m.Key) != true).ToArray();
         var (kept, notKept) = await keeper.KeepAsync(wanted, indexes, display.Observer, cancellationToken);
+        kept += keptAlready?.Count ?? 0;
         outcome = outcome with { IndexesNotKept = notKept.Select(n => $"{n.Index.Key}: {n.Reason}").ToArray() };
         if (kept > 0)
         {

@@ -26,7 +26,7 @@ internal sealed record RunStatus(
         }
         try
         {
-            return JsonSerializer.Deserialize<RunStatus>(doc.Content);
+            return JsonSerializer.Deserialize(doc.Content, StatusJsonContext.Default.RunStatus);
         }
         catch (JsonException)
         {
@@ -37,6 +37,11 @@ internal sealed record RunStatus(
     public static Task WriteAsync(IDocumentStore documents, RunStatus status, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(documents);
-        return documents.PutDocumentAsync(Key, JsonSerializer.SerializeToUtf8Bytes(status), "application/json", cancellationToken);
+        return documents.PutDocumentAsync(Key, JsonSerializer.SerializeToUtf8Bytes(status, StatusJsonContext.Default.RunStatus), "application/json", cancellationToken);
     }
 }
+
+/// <summary>The status documents' JSON, generated at build time (no reflection on a run's path).</summary>
+[JsonSerializable(typeof(RunStatus))]
+[JsonSerializable(typeof(PortableRuby.PortableRubyNamed))]
+internal sealed partial class StatusJsonContext : JsonSerializerContext;

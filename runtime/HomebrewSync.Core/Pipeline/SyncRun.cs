@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.Coordination;
@@ -28,11 +29,12 @@ public sealed class SyncRun(SyncContext context)
         var labels = request.Labels;
         var messages = _context.Notifications.For(null, labels.Trigger, labels.NotificationChannel, labels.RequestedBy, labels.Priority);
         ProgressTracker? progress = null;
+        await using var catalog = PrefetchedCatalog.Start(_context.Ports.Catalog, cancellationToken);
         try
         {
             return await _context.Leases.UnderLeaseAsync(request.RebuildHash ? LeaseMode.Exclusive : LeaseMode.Shared,
                 request.RebuildHash ? "sync with hash-file rebuild" : "sync", display.Observer,
-                ct => RunAsync(new Run(request, display, onPlanned, messages, started), p => progress = p, ct), cancellationToken);
+                ct => RunAsync(new Run(request, display, onPlanned, messages, started, catalog), p => progress = p, ct), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -44,25 +46,43 @@ public sealed class SyncRun(SyncContext context)
     }
 
     /// <summary>What one run carries from step to step.</summary>
-    private sealed record Run(PlanRequest Request, RunDisplay Display, Action<PlannedRun>? OnPlanned, SyncNotifications Messages, long Started);
+    private sealed record Run(PlanRequest Request, RunDisplay Display, Action<PlannedRun>? OnPlanned, SyncNotifications Messages, long Started, PrefetchedCatalog Catalog)
+    {
+        /// <summary>The image indexes sizing fetched, by <see cref="Planning.BottleSizer.IndexCacheKey"/>, as they arrive.</summary>
+        public ConcurrentDictionary<string, byte[]> Fetched { get; } = new(StringComparer.Ordinal);
+    }
 
     /// <summary>The body of <see cref="SyncAsync"/>, under the run's lease.</summary>
     private async Task<SyncOutcome> RunAsync(Run run, Action<ProgressTracker> onProgress, CancellationToken cancellationToken)
     {
-        var draft = await _planner.DraftAsync(run.Request, run.Display.Observer, cancellationToken);
-        var (planned, (transfer, hashFile)) = _context.Settings.MaxDownloadBytes is null
-            ? await SizeWhileTransferringAsync(run, draft, onProgress, cancellationToken)
-            : await SizeThenTransferAsync(run, draft, onProgress, cancellationToken);
+        var draft = await _planner.DraftAsync(run.Request, run.Display.Observer, cancellationToken, run.Catalog);
+        // Image indexes are kept as their bottles land; the finisher keeps what is left.
+        var early = new IndexesAsBottlesLand(draft.Outcome.Plan.ImageIndexes, run.Fetched, _context.Ports.Documents, cancellationToken);
+        IReadOnlySet<string> kept;
+        PlannedRun planned;
+        TransferResult transfer;
+        HashFiles.HashFile hashFile;
+        try
+        {
+            var watched = run with { Display = run.Display with { Observer = early.Watching(run.Display.Observer) } };
+            (planned, (transfer, hashFile)) = _context.Settings.MaxDownloadBytes is null
+                ? await SizeWhileTransferringAsync(watched, draft, onProgress, cancellationToken)
+                : await SizeThenTransferAsync(watched, draft, onProgress, cancellationToken);
+        }
+        finally
+        {
+            kept = await early.DrainAsync();
+        }
         var outcome = new SyncOutcome(planned.Plan, null, transfer.Stored, transfer.Failed, transfer.NotStarted.Count, transfer.BytesTransferred,
             _context.Time.GetElapsedTime(run.Started), 1, hashFile);
-        return outcome.Done ? await _finisher.FinishAsync(outcome, run.Display, planned.Indexes, planned.ApiBytes, cancellationToken) : outcome;
+        return outcome.Done ? await _finisher.FinishAsync(outcome, run.Display, planned.Indexes, planned.ApiBytes, cancellationToken, kept) : outcome;
     }
 
     /// <summary>A download limit is checked against the whole plan before the first byte.</summary>
     private async Task<(PlannedRun, (TransferResult, HashFiles.HashFile))> SizeThenTransferAsync(Run run, PlanDraft draft, Action<ProgressTracker> onProgress,
         CancellationToken cancellationToken)
     {
-        var planned = await _planner.CompleteAsync(draft, run.Request, run.Display.Observer, null, cancellationToken);
+        var planned = await _planner.CompleteAsync(draft, run.Request, run.Display.Observer, null, cancellationToken, run.Fetched);
         run.OnPlanned?.Invoke(planned);
         _context.EnsureWithinDownloadLimit(planned.Plan);
         await run.Messages.StartedAsync(planned.Plan, cancellationToken);
@@ -90,7 +110,7 @@ public sealed class SyncRun(SyncContext context)
                 {
                     learnt(sha, size);
                     progress.AddTotalBytes(size * bottlesPerBlob.GetValueOrDefault(sha));
-                }, ct);
+                }, ct, run.Fetched);
                 progress.SetTotalBytes(sized.Plan.TotalBytes);
                 run.OnPlanned?.Invoke(sized);
                 await run.Messages.StartedAsync(sized.Plan, ct);

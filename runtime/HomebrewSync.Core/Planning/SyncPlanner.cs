@@ -42,32 +42,50 @@ internal static class SyncPlanner
         ArgumentNullException.ThrowIfNull(time);
         var builder = new PlanBuilder(request);
         var read = 0;
-        await foreach (var formula in catalog.WithCancellation(cancellationToken))
+        // Portable Ruby is looked up on the registry as soon as the catalog names it (by its first bottle URL), beside the rest of the catalog.
+        Task<PortableRuby.PortableRubyResolution>? ruby = null;
+        try
         {
-            if (read++ == 0)
+            await foreach (var formula in catalog.WithCancellation(cancellationToken))
             {
-                // Awaited only now: the hash file and the store's listing are read while the catalog starts to stream.
-                builder.Against(await hashFileTask, await storedIndexesTask);
+                if (read++ == 0)
+                {
+                    // Awaited only now: the hash file and the store's listing are read while the catalog starts to stream.
+                    builder.Against(await hashFileTask, await storedIndexesTask);
+                }
+                builder.Add(formula);
+                ruby ??= PortableRubyOf(builder.FirstBottleUrl, request, portableRuby, cancellationToken);
             }
-            builder.Add(formula);
+        }
+        catch when (ruby is { IsCompleted: false })
+        {
+            // A failed catalog must not leave the lookup running unobserved.
+            await Task.WhenAny(ruby);
+            throw;
         }
         if (read == 0)
         {
             await hashFileTask;
             await storedIndexesTask;
         }
-        // Not with a selective sync: like the API files, it touches only the formulae it names.
-        if (portableRuby is not null && request.Formulae is null && builder.FirstBottleUrl is { } url)
+        if (ruby is not null)
         {
-            if (PortableRuby.PortableRubyImage.ImageOn(url) is { } image)
-            {
-                builder.AddPortableRuby(await portableRuby(image, cancellationToken));
-            }
-            else
-            {
-                builder.AddPortableRuby(new([], [$"portable Ruby not mirrored: the catalog's bottle URLs ({Contracts.UrlDisplay.Redact(url)}) are not on a registry's homebrew/core"]));
-            }
+            builder.AddPortableRuby(await ruby);
         }
         return builder.Build(time);
+    }
+
+    /// <summary>Portable Ruby's lookup on the registry the catalog's bottles are on; null when there is none to make (turned off, a selective sync, no bottle URL yet).</summary>
+    private static Task<PortableRuby.PortableRubyResolution>? PortableRubyOf(Uri? firstBottleUrl, PlanRequest request,
+        Func<Uri, CancellationToken, Task<PortableRuby.PortableRubyResolution>>? portableRuby, CancellationToken cancellationToken)
+    {
+        // Not with a selective sync: like the API files, it touches only the formulae it names.
+        if (portableRuby is null || request.Formulae is not null || firstBottleUrl is not { } url)
+        {
+            return null;
+        }
+        return PortableRuby.PortableRubyImage.ImageOn(url) is { } image
+            ? portableRuby(image, cancellationToken)
+            : Task.FromResult(new PortableRuby.PortableRubyResolution([], [$"portable Ruby not mirrored: the catalog's bottle URLs ({Contracts.UrlDisplay.Redact(url)}) are not on a registry's homebrew/core"]));
     }
 }

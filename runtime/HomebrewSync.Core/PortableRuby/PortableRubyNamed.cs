@@ -22,7 +22,7 @@ internal sealed record PortableRubyNamed([property: JsonPropertyName("versions")
         }
         try
         {
-            return JsonSerializer.Deserialize<PortableRubyNamed>(doc.Content)?.Versions?.Where(PortableRubyImage.IsVersion).ToHashSet(StringComparer.Ordinal);
+            return JsonSerializer.Deserialize(doc.Content, Pipeline.StatusJsonContext.Default.PortableRubyNamed)?.Versions?.Where(PortableRubyImage.IsVersion).ToHashSet(StringComparer.Ordinal);
         }
         catch (JsonException)
         {
@@ -33,6 +33,6 @@ internal sealed record PortableRubyNamed([property: JsonPropertyName("versions")
     public static Task WriteAsync(IDocumentStore documents, IReadOnlyList<string> versions, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(documents);
-        return documents.PutDocumentAsync(Key, JsonSerializer.SerializeToUtf8Bytes(new PortableRubyNamed(versions)), "application/json", cancellationToken);
+        return documents.PutDocumentAsync(Key, JsonSerializer.SerializeToUtf8Bytes(new PortableRubyNamed(versions), Pipeline.StatusJsonContext.Default.PortableRubyNamed), "application/json", cancellationToken);
     }
 }

@@ -221,8 +221,8 @@ public sealed partial class MirrorEndpoint
         {
             return await ObjectAsync(request, key, OciImageIndex.MediaType, null, bottle: false, cancellationToken);
         }
-        var (headers, modified) = Validators(OciImageIndex.MediaType, held.Content.Length, held.LastModified, null);
-        if (NotModified(request, headers["ETag"], modified))
+        var (headers, modified) = ObjectValidators.Of(OciImageIndex.MediaType, held.Content.Length, held.LastModified, null);
+        if (ObjectValidators.NotModified(request, headers["ETag"], modified, _time.GetUtcNow()))
         {
             return new MirrorResponse(304, headers);
         }
@@ -232,21 +232,6 @@ public sealed partial class MirrorEndpoint
             : new MirrorResponse(200, headers) { Content = held.Content, BodyLength = held.Content.Length, ObjectKey = key };
     }
 
-    /// <summary>What every stored object is answered with (type, time, ETag, ranges), and its time cut to what an HTTP date carries.</summary>
-    private static (Dictionary<string, string> Headers, DateTimeOffset Modified) Validators(string contentType, long size, DateTimeOffset lastModified, string? etag)
-    {
-        // Second precision: what an HTTP date carries and what clients send back.
-        var modified = new DateTimeOffset(lastModified.UtcTicks - (lastModified.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-        {
-            ["Content-Type"] = contentType,
-            ["Last-Modified"] = modified.ToString("R", CultureInfo.InvariantCulture),
-            ["ETag"] = etag ?? $"\"{size:x}-{modified.ToUnixTimeSeconds():x}\"",
-            ["Accept-Ranges"] = "bytes",
-        };
-        return (headers, modified);
-    }
-
     private async Task<MirrorResponse> ObjectAsync(MirrorRequest request, string key, string contentType, string? etag, bool bottle, CancellationToken cancellationToken)
     {
         var head = await _reader.HeadAsync(key, cancellationToken);
@@ -254,8 +239,8 @@ public sealed partial class MirrorEndpoint
         {
             return NotFound();
         }
-        var (headers, modified) = Validators(contentType, head.Size, head.LastModified, etag);
-        if (NotModified(request, headers["ETag"], modified))
+        var (headers, modified) = ObjectValidators.Of(contentType, head.Size, head.LastModified, etag);
+        if (ObjectValidators.NotModified(request, headers["ETag"], modified, _time.GetUtcNow()))
         {
             return new MirrorResponse(304, headers);
         }
@@ -294,19 +279,6 @@ public sealed partial class MirrorEndpoint
             BodyLength = length,
             ObjectKey = key,
         };
-    }
-
-    private bool NotModified(MirrorRequest request, string etag, DateTimeOffset modified)
-    {
-        if (request.Header("if-none-match") is { } tags)
-        {
-            return tags.Split(',').Select(t => t.Trim()).Any(t => t == "*" || t == etag || t == "W/" + etag);
-        }
-        // RFC 9110 13.1.3: a date later than the server's current time is invalid and ignored (no 304 for a clock that is ahead).
-        return request.Header("if-modified-since") is { } since
-            && DateTimeOffset.TryParseExact(since, "R", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
-            && at <= _time.GetUtcNow()
-            && modified <= at;
     }
 
     private static MirrorResponse Health(MirrorIndex.Snapshot index, PullCounters? pulls)

@@ -328,4 +328,56 @@ public sealed class MirrorEndpointTests : IAsyncLifetime
         public Task<TokenFileText?> ReadIfChangedAsync(string? stamp, CancellationToken cancellationToken) =>
             Task.FromResult<TokenFileText?>(stamp == "1" ? null : new TokenFileText("1", text));
     }
+
+    [Fact]
+    public async Task HandleAsync_ImageIndexRewritten_IsServedAsHeldUntilTheHashFileChanges_ThenAsRewritten()
+    {
+        var endpoint = Endpoint();
+        Assert.Equal(ImageIndex, await BodyAsync(await GetAsync(endpoint, "/jq/manifests/1.7.1")));
+        var rewritten = Encoding.UTF8.GetBytes("""{"schemaVersion":2,"manifests":[]}""");
+        _store.Documents["manifests/jq/1.7.1.json"] = rewritten;
+
+        // Held for the hash file it was read under (brew asks for it before every bottle)...
+        Assert.Equal(ImageIndex, await BodyAsync(await GetAsync(endpoint, "/jq/manifests/1.7.1")));
+        // ...and read again once the hash file has changed (a sync wrote it) and the refresh interval has passed.
+        var snapshot = (await _store.ReadHashFileAsync(CancellationToken.None))!;
+        var hashFile = snapshot.HashFile;
+        hashFile.Set("jq-1.7.1-arm64_sonoma", Entry("jq", "1.7.1", "arm64_sonoma", BlobContent.Create(100, 12), "2025-07-21/jq-1.7.1.arm64_sonoma.bottle.tar.gz"));
+        await _store.WriteHashFileAsync(hashFile, snapshot.Version, CancellationToken.None);
+        _time.Advance(ServeOptions.DefaultRefresh);
+        var response = await GetAsync(endpoint, "/jq/manifests/1.7.1");
+
+        Assert.Equal(rewritten, await BodyAsync(response));
+        Assert.Equal(rewritten.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), response.Headers["Content-Length"]);
+    }
+
+    [Fact]
+    public async Task HandleAsync_ImageIndexTooLargeToHold_IsReadFromTheStoreEveryTime()
+    {
+        var endpoint = Endpoint();
+        _store.Documents["manifests/jq/1.7.1.json"] = new byte[ImageIndexCache.MaxDocumentBytes + 1];
+        Assert.Equal(200, (await GetAsync(endpoint, "/jq/manifests/1.7.1")).Status);
+        var smaller = Encoding.UTF8.GetBytes("""{"schemaVersion":2,"note":"rewritten"}""");
+        _store.Documents["manifests/jq/1.7.1.json"] = smaller;
+
+        Assert.Equal(smaller, await BodyAsync(await GetAsync(endpoint, "/jq/manifests/1.7.1")));
+    }
+
+    [Fact]
+    public async Task HandleAsync_HeldImageIndex_AnswersHeadAndConditionalGetsLikeAStoredObject()
+    {
+        var endpoint = Endpoint();
+        var first = await GetAsync(endpoint, "/jq/manifests/1.7.1");
+        var head = await endpoint.HandleAsync(Request("HEAD", "/jq/manifests/1.7.1"), CancellationToken.None);
+        var again = await GetAsync(endpoint, "/jq/manifests/1.7.1", ("if-none-match", first.Headers["ETag"]));
+        var part = await GetAsync(endpoint, "/jq/manifests/1.7.1", ("range", "bytes=0-1"));
+
+        Assert.Equal(OciImageIndex.MediaType, first.Headers["Content-Type"]);
+        Assert.Equal(200, head.Status);
+        Assert.Equal(ImageIndex.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), head.Headers["Content-Length"]);
+        Assert.Equal(first.Headers["ETag"], head.Headers["ETag"]);
+        Assert.Equal(304, again.Status);
+        Assert.Equal(206, part.Status);
+        Assert.Equal(ImageIndex[..2], await BodyAsync(part));
+    }
 }

@@ -1,0 +1,36 @@
+using System.Globalization;
+
+namespace HomebrewSync.Core.Serving;
+
+/// <summary>The validators of a stored object's answer (Last-Modified, ETag) and the conditional requests they answer.</summary>
+internal static class ObjectValidators
+{
+    /// <summary>What every stored object is answered with (type, time, ETag, ranges), and its time cut to what an HTTP date carries.</summary>
+    public static (Dictionary<string, string> Headers, DateTimeOffset Modified) Of(string contentType, long size, DateTimeOffset lastModified, string? etag)
+    {
+        // Second precision: what an HTTP date carries and what clients send back.
+        var modified = new DateTimeOffset(lastModified.UtcTicks - (lastModified.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Content-Type"] = contentType,
+            ["Last-Modified"] = modified.ToString("R", CultureInfo.InvariantCulture),
+            ["ETag"] = etag ?? $"\"{size:x}-{modified.ToUnixTimeSeconds():x}\"",
+            ["Accept-Ranges"] = "bytes",
+        };
+        return (headers, modified);
+    }
+
+    /// <summary>Whether the client's copy is current (If-None-Match, else If-Modified-Since): a 304.</summary>
+    public static bool NotModified(MirrorRequest request, string etag, DateTimeOffset modified, DateTimeOffset now)
+    {
+        if (request.Header("if-none-match") is { } tags)
+        {
+            return tags.Split(',').Select(t => t.Trim()).Any(t => t == "*" || t == etag || t == "W/" + etag);
+        }
+        // RFC 9110 13.1.3: a date later than the server's current time is invalid and ignored (no 304 for a clock that is ahead).
+        return request.Header("if-modified-since") is { } since
+            && DateTimeOffset.TryParseExact(since, "R", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+            && at <= now
+            && modified <= at;
+    }
+}
