@@ -8,9 +8,10 @@ namespace HomebrewSync.Aws;
 
 /// <summary>The store's lease objects under <c>leases/</c>, created and replaced only with If-None-Match / If-Match.</summary>
 /// <param name="fullKey">The object key of a store key (the bucket prefix added).</param>
-internal sealed class S3LeaseObjects(IAmazonS3 s3, string bucket, Func<string, string> fullKey, S3Encryption encryption)
+/// <param name="documents">The store, listing <c>leases/</c> as any other prefix of documents.</param>
+internal sealed class S3LeaseObjects(IAmazonS3 s3, string bucket, Func<string, string> fullKey, S3Encryption encryption, IDocumentStore documents) : ILeaseStore
 {
-    public async Task<string?> TryCreateAsync(string key, byte[] content, CancellationToken cancellationToken)
+    public async Task<string?> TryCreateLeaseAsync(string key, byte[] content, CancellationToken cancellationToken)
     {
         try
         {
@@ -22,7 +23,7 @@ internal sealed class S3LeaseObjects(IAmazonS3 s3, string bucket, Func<string, s
         }
     }
 
-    public async Task<string?> TryReplaceAsync(string key, byte[] content, string expectedVersion, CancellationToken cancellationToken)
+    public async Task<string?> TryReplaceLeaseAsync(string key, byte[] content, string expectedVersion, CancellationToken cancellationToken)
     {
         try
         {
@@ -39,9 +40,9 @@ internal sealed class S3LeaseObjects(IAmazonS3 s3, string bucket, Func<string, s
     /// so a lease that now holds exactly these bytes is ours.
     /// </summary>
     private async Task<string?> OursAsync(string key, byte[] content, CancellationToken cancellationToken) =>
-        await ReadAsync(key, cancellationToken) is { } current && current.Content.AsSpan().SequenceEqual(content) ? current.Version : null;
+        await ReadLeaseAsync(key, cancellationToken) is { } current && current.Content.AsSpan().SequenceEqual(content) ? current.Version : null;
 
-    public async Task<(byte[] Content, string Version)?> ReadAsync(string key, CancellationToken cancellationToken)
+    public async Task<(byte[] Content, string Version)?> ReadLeaseAsync(string key, CancellationToken cancellationToken)
     {
         try
         {
@@ -57,7 +58,10 @@ internal sealed class S3LeaseObjects(IAmazonS3 s3, string bucket, Func<string, s
         }
     }
 
-    public async Task DeleteAsync(string key, CancellationToken cancellationToken) =>
+    public IAsyncEnumerable<string> ListLeasesAsync(CancellationToken cancellationToken) =>
+        documents.ListDocumentsAsync(StoreCoordinator.Prefix, cancellationToken).Select(o => o.Key);
+
+    public async Task DeleteLeaseAsync(string key, CancellationToken cancellationToken) =>
         await S3Errors.Wrap($"delete of {key}", () => s3.DeleteObjectAsync(bucket, fullKey(LeaseKey(key)), cancellationToken));
 
     private PutObjectRequest LeaseRequest(string key, byte[] content, Action<PutObjectRequest> condition)

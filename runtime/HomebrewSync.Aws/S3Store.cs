@@ -34,7 +34,7 @@ public sealed class S3Store : IStore
         _options = options;
         _encryption = new S3Encryption(options);
         _uploader = new S3BottleUploader(s3, options, _encryption);
-        _leases = new S3LeaseObjects(s3, options.Bucket, FullKey, _encryption);
+        _leases = new S3LeaseObjects(s3, options.Bucket, FullKey, _encryption, this);
         _hashFile = new S3HashFile(s3, options.Bucket, FullKey(ProductInfo.HashFileName), Describe(ProductInfo.HashFileName), Location, _encryption);
     }
 
@@ -233,23 +233,7 @@ public sealed class S3Store : IStore
         while (!string.IsNullOrEmpty(request.ContinuationToken));
     }
 
-    public Task<string?> TryCreateLeaseAsync(string key, byte[] content, CancellationToken cancellationToken) =>
-        _leases.TryCreateAsync(key, content, cancellationToken);
-
-    public Task<string?> TryReplaceLeaseAsync(string key, byte[] content, string expectedVersion, CancellationToken cancellationToken) =>
-        _leases.TryReplaceAsync(key, content, expectedVersion, cancellationToken);
-
-    public Task<(byte[] Content, string Version)?> ReadLeaseAsync(string key, CancellationToken cancellationToken) => _leases.ReadAsync(key, cancellationToken);
-
-    public async IAsyncEnumerable<string> ListLeasesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var o in ListDocumentsAsync(StoreCoordinator.Prefix, cancellationToken))
-        {
-            yield return o.Key;
-        }
-    }
-
-    public Task DeleteLeaseAsync(string key, CancellationToken cancellationToken) => _leases.DeleteAsync(key, cancellationToken);
+    public ILeaseStore Leases => _leases;
 
     private string PrefixSlash => string.IsNullOrEmpty(_options.Prefix) ? "" : _options.Prefix + "/";
 

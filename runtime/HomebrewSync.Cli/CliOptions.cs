@@ -21,7 +21,6 @@ internal sealed record ParsedArgs(string? Command, IReadOnlyDictionary<string, s
 /// </summary>
 internal static class CliOptions
 {
-    public const string DefaultStore = "./mirror";
     public const string Json = "--json";
     public const string NoProgress = "--no-progress";
     public const string Deep = "--deep";
@@ -46,65 +45,84 @@ internal static class CliOptions
 
     public static readonly IReadOnlyList<OptionSpec> Specs =
     [
-        new("--store", EnvVars.Store, "DIR|s3://BUCKET[/PREFIX]", $"Mirror: a folder, or an S3 bucket and prefix (default {DefaultStore}).", All),
-        new("--s3-endpoint", EnvVars.AwsEndpointUrlS3, "URL", $"S3 endpoint for S3-compatible servers; path-style addressing (also read from {EnvVars.AwsEndpointUrl}).", All),
-        new("--sse", EnvVars.S3ServerSideEncryption, "AES256|aws:kms", "Server-side encryption of S3 objects (default AES256).", ["sync"]),
-        new("--kms-key-id", EnvVars.KmsKeyId, "KEY", "KMS key for --sse aws:kms (default: the bucket's AWS-managed key).", ["sync"]),
-        new("--api-url", EnvVars.HomebrewApiUrl, "URL", $"Catalog URL, http(s) or file (default {SyncSettings.DefaultApiUrl}).", Catalog),
-        new("--platform", EnvVars.TargetPlatforms, "TAG[,TAG]", $"Target tags: the tags of the Macs that install from the mirror (default {string.Join(",", SyncSettings.DefaultTargetPlatforms)}); serve --pull-through pulls only what they resolve to.", ["plan", "sync", "stats", "prune", "serve"]),
-        new("--formula", EnvVars.FormulaNames, "NAME[,NAME]", "Only these formulae (default: all with bottles).", PlanSync),
-        new("--force", EnvVars.ForceDownload, null, "Download even bottles the hash file already has with the same sha256.", PlanSync),
-        new("--include-disabled", EnvVars.IncludeDisabled, null, "Also mirror formulae Homebrew has disabled.", Transfer),
+        From(Settings.Store, All),
+        From(Settings.AwsEndpointUrlS3, All),
+        From(Settings.S3ServerSideEncryption, ["sync"]),
+        From(Settings.KmsKeyId, ["sync"]),
+        From(Settings.HomebrewApiUrl, Catalog),
+        From(Settings.TargetPlatforms, ["plan", "sync", "stats", "prune", "serve"]),
+        From(Settings.FormulaNames, PlanSync),
+        From(Settings.ForceDownload, PlanSync),
+        From(Settings.IncludeDisabled, Transfer),
         From(Settings.MaxConcurrentDownloads, ["plan", "sync", "verify", "stats"]),
         From(Settings.RetryAttempts, Transfer),
         From(Settings.RetryDelaySeconds, Transfer),
         From(Settings.DownloadTimeoutSeconds, Transfer),
-        new("--registry-hosts", EnvVars.RegistryHosts, "HOST[,HOST]", $"Hosts that get the registry token (default {string.Join(",", SyncSettings.DefaultRegistryHosts)}); any other host gets no Authorization, and plain http gets it only on loopback.", Transfer),
+        From(Settings.RegistryHosts, Transfer),
         From(Settings.MaxImageIndexMb, Transfer),
         From(Settings.MaxApiFileMb, PlanSync),
         From(Settings.MaxBottleSizeGb, ["sync", "serve"]),
         From(Settings.BatchSize, ["sync"]),
         new(Plan, null, "KEY|s3://BUCKET/KEY", "Execute a saved plan (the orchestrator's plans/...) instead of planning; the ECS task runs this.", ["sync"]),
-        new("--rebuild-hash", EnvVars.ForceRebuildHash, null, "Rebuild the hash file from the S3 objects' metadata first (the old one is kept as bottles_hash.json.backup-<time>).", ["sync"]),
+        From(Settings.ForceRebuildHash, ["sync"]),
         From(Settings.PruneKeepDays, ["prune"]),
         new(DryRun, null, null, "prune: list what would be removed, with sizes; change nothing.", ["prune"]),
         new(Deep, null, null, "Re-hash every object's bytes, not only compare the sha256 recorded at upload (S3).", ["verify"]),
-        new("--no-api", EnvVars.MirrorApi, null, "Do not mirror Homebrew's signed API files (internal/packages.<tag>.jws.json).", PlanSync) { FlagValue = "false" },
-        new("--api-tags", EnvVars.ApiTags, "TAG[,TAG]", "Also mirror the API file of these host tags (Macs or Linux hosts that are not target tags).", PlanSync),
-        new("--api-public-key", EnvVars.ApiPublicKey, "FILE", "Homebrew's API signing key (default: brew's own Library/Homebrew/api/homebrew-1.pem, where brew is installed).", PlanSync),
-        new("--api-publish-with-failures", EnvVars.ApiPublishWithFailures, null, "Publish a tag's API file even when some of its bottles failed.", ["sync"]),
-        new("--api-legacy", EnvVars.ApiLegacy, null, "Also mirror formula.jws.json and cask.jws.json for brew before 6.", PlanSync),
-        new("--no-portable-ruby", EnvVars.MirrorPortableRuby, null, "Do not mirror brew's portable Ruby (the registry image homebrew/core/portable-ruby, every platform).", PlanSync) { FlagValue = "false" },
-        new("--brew-git", EnvVars.BrewGitRemoteUrl, "URL", "Also keep a mirror of brew's git repository (default branch and tags) under brew.git/, served for HOMEBREW_BREW_GIT_REMOTE; needs git.", PlanSync),
-        new("--date", EnvVars.SyncDate, "YYYY-MM-DD", "Folder date for new bottles (default: today, UTC).", PlanSync),
-        new("--slack-webhook", EnvVars.SlackWebhookUrl, "URL", $"Slack incoming webhook for the run's messages (or the secret named by {EnvVars.SlackWebhookSecretName}).", ["sync"]),
-        new("--environment", EnvVars.Environment, "NAME", "Environment named in messages and metrics (default local).", ["sync"]),
+        From(Settings.MirrorApi, PlanSync),
+        From(Settings.ApiTags, PlanSync),
+        From(Settings.ApiPublicKey, PlanSync),
+        From(Settings.ApiPublishWithFailures, ["sync"]),
+        From(Settings.ApiLegacy, PlanSync),
+        From(Settings.MirrorPortableRuby, PlanSync),
+        From(Settings.BrewGitRemoteUrl, PlanSync),
+        From(Settings.SyncDate, PlanSync),
+        From(Settings.SlackWebhookUrl, ["sync"]),
+        From(Settings.Environment, ["sync"]),
         From(Settings.ProgressUpdateInterval, ["sync"]),
-        new("--metrics", EnvVars.EmitMetrics, null, "Write the run's CloudWatch metrics (one Embedded Metric Format line) to standard error.", ["sync"]),
-        new("--listen", EnvVars.ServeListenUrl, "URL", $"Where serve listens (default {HomebrewSync.Cli.Commands.ServeCommand.DefaultListen}; port 0 picks a free one).", ["serve"]),
-        new("--mirror-url", EnvVars.MirrorUrl, "URL", "Where clients reach the mirror (a DNS name, a proxy in front): serve prints it in the export lines, sync names it in Slack's \"complete\".", ["serve", "sync"]),
-        new("--allow", EnvVars.ServeAllowedCidrs, "CIDR[,CIDR]", "Only these clients may use serve, its /metrics included (default: any).", ["serve"]),
-        new("--token-file", EnvVars.ServeTokenFile, "FILE", "Lines NAME TOKEN: image indexes and blobs then need a listed token (brew: HOMEBREW_ARTIFACT_DOMAIN with HOMEBREW_DOCKER_REGISTRY_TOKEN); re-read when it changes.", ["serve"]),
-        new("--pull-through", EnvVars.ServePullThrough, null, "On a miss, fetch what the current catalog names for the target tags (--platform) from upstream, verify it, store it as a sync would and serve it; anything else stays a 404, a failed pull is a 502.", ["serve"]),
-        new("--pull-timeout", EnvVars.ServePullTimeoutSeconds, "SECONDS", $"The most one pull may take, waiting included, 1..{PullThroughOptions.MaxTimeLimit.TotalSeconds:0} (default {PullThroughOptions.DefaultTimeLimit.TotalSeconds:0}).", ["serve"]),
-        new("--pull-concurrency", EnvVars.ServePullConcurrency, "N", $"Pulls under way at once, 1..{PullThroughOptions.MaxConcurrentLimit} (default {PullThroughOptions.DefaultMaxConcurrent}); more wait for a slot.", ["serve"]),
-        new("--pull-catalog-refresh", EnvVars.ServePullCatalogRefreshSeconds, "SECONDS", $"How long pull-through uses the catalog it read before reading it again (default {PullThroughOptions.DefaultCatalogRefresh.TotalSeconds:0}).", ["serve"]),
-        new("--proxy", EnvVars.ServeProxy, null, "Send S3 bottles through serve instead of redirecting to short-lived presigned links.", ["serve"]),
+        From(Settings.EmitMetrics, ["sync"]),
+        From(Settings.ServeListenUrl, ["serve"]),
+        From(Settings.MirrorUrl, ["serve", "sync"]),
+        From(Settings.ServeAllowedCidrs, ["serve"]),
+        From(Settings.ServeTokenFile, ["serve"]),
+        From(Settings.ServePullThrough, ["serve"]),
+        From(Settings.ServePullTimeoutSeconds, ["serve"]),
+        From(Settings.ServePullConcurrency, ["serve"]),
+        From(Settings.ServePullCatalogRefreshSeconds, ["serve"]),
+        From(Settings.ServeProxy, ["serve"]),
         From(Settings.ServeRefreshSeconds, ["serve"]),
         new(Json, null, null, "Machine-readable JSON on standard output.", ["plan", "sync", "verify", "stats", "prune"]),
         new(NoProgress, null, null, "Plain log lines even on a terminal.", ["sync"]),
     ];
 
-    /// <summary>Environment variables read that have no option (secrets stay out of argv).</summary>
+    /// <summary>Environment variables read that have no option (secrets stay out of argv), in --help's order.</summary>
     public static readonly IReadOnlyList<(string Name, string Help)> EnvOnly =
     [
-        (EnvVars.RegistryToken, $"Bearer token for the registry (default {SyncSettings.DefaultRegistryToken}, ghcr.io's anonymous token); sent only to {EnvVars.RegistryHosts}."),
+        Env(Settings.RegistryToken),
+        Env(Settings.TempDir),
+        Env(Settings.S3BucketName),
+        Env(Settings.TimeBudgetSeconds),
+        Env(Settings.MaxDownloadSizeGb),
+        Env(Settings.WorkerStagingLimitMb),
+        Env(Settings.StoreLeaseSeconds),
+        Env(Settings.SlackWebhookSecretName),
+        Env(Settings.ServeTokenSecretName),
+        (EnvVars.SlackChannel + ", " + EnvVars.SlackUsername, Settings.SlackChannel.HelpText),
+        Env(Settings.SlackMaxWaitSeconds),
+        Env(Settings.ScheduleExpression),
+        (EnvVars.SyncMethod + ", " + EnvVars.SyncTrigger, Settings.SyncMethod.HelpText),
+        ("AWS_REGION, AWS_PROFILE, ...", "S3 credentials and region come from the AWS SDK's default chain."),
     ];
 
     /// <summary>The option of a setting: its name, variable, value name and help, as the setting defines them.</summary>
-    private static OptionSpec From<T>(Setting<T> setting, string[] commands)
-        where T : struct, System.Numerics.INumber<T> =>
-        new(setting.Option ?? throw new ArgumentException($"{setting.EnvVar} has no option", nameof(setting)), setting.EnvVar, setting.ValueName, setting.HelpText, commands);
+    private static OptionSpec From(ISetting setting, string[] commands) =>
+        new(setting.Option ?? throw new ArgumentException($"{setting.EnvVar} has no option", nameof(setting)), setting.EnvVar, setting.ValueName, setting.HelpText, commands)
+        {
+            FlagValue = setting.FlagValue,
+        };
+
+    /// <summary>An environment-only setting's line, as the setting defines it.</summary>
+    private static (string Name, string Help) Env(ISetting setting) =>
+        setting.Option is null ? (setting.EnvVar, setting.HelpText) : throw new ArgumentException($"{setting.EnvVar} has an option", nameof(setting));
 
     public static ParsedArgs Parse(IReadOnlyList<string> args, List<string> errors)
     {
@@ -221,19 +239,6 @@ internal static class CliOptions
         {
             sb.AppendLine($"  {name,-26} {help}");
         }
-        sb.AppendLine($"  {EnvVars.TempDir,-26} Where downloads for an S3 store are staged and verified before upload (also TEMP_STORAGE_PATH, EFS_MOUNT_PATH).");
-        sb.AppendLine($"  {EnvVars.S3BucketName,-26} Another name for {EnvVars.Store}=s3://BUCKET (the deployed hosts are given it); with both set, they must agree.");
-        sb.AppendLine($"  {EnvVars.TimeBudgetSeconds,-26} Stop starting bottles that might not finish within this many seconds (a Lambda worker); unset for no limit.");
-        sb.AppendLine($"  {EnvVars.MaxDownloadSizeGb,-26} {Settings.MaxDownloadSizeGb.HelpText}");
-        sb.AppendLine($"  {EnvVars.WorkerStagingLimitMb,-26} At most this many MB of bottles staged at once (a Lambda worker's /tmp); a bottle waits until it fits, one larger fails. Unset for no limit.");
-        sb.AppendLine($"  {EnvVars.StoreLeaseSeconds,-26} {Settings.StoreLeaseSeconds.HelpText}");
-        sb.AppendLine($"  {EnvVars.SlackWebhookSecretName,-26} Secrets Manager secret holding the Slack webhook URL (read through SSM; a URL or JSON with \"url\").");
-        sb.AppendLine($"  {EnvVars.ServeTokenSecretName,-26} serve: a Secrets Manager secret holding the token file instead of {EnvVars.ServeTokenFile} (read through SSM).");
-        sb.AppendLine($"  {EnvVars.SlackChannel + ", " + EnvVars.SlackUsername,-26} Channel and user name to post as (legacy webhooks).");
-        sb.AppendLine($"  {EnvVars.SlackMaxWaitSeconds,-26} {Settings.SlackMaxWaitSeconds.HelpText}");
-        sb.AppendLine($"  {EnvVars.ScheduleExpression,-26} Schedule named as \"Next sync\" in messages (default {NotificationSettings.DefaultSchedule}; {NotificationSettings.NoSchedule} for none).");
-        sb.AppendLine($"  {EnvVars.SyncMethod + ", " + EnvVars.SyncTrigger,-26} \"Sync Method\" and \"Trigger\" in messages (default Local, Manual); the method, lower-cased, is also the metrics' SyncType.");
-        sb.AppendLine($"  {"AWS_REGION, AWS_PROFILE, ...",-26} S3 credentials and region come from the AWS SDK's default chain.");
         sb.AppendLine();
         sb.AppendLine("Exit codes:");
         sb.AppendLine($"  {ExitCodes.Success,-4} success (including nothing new to download)");

@@ -39,25 +39,25 @@ internal sealed record CliRequest(
             planKey = planAt.Prefix;
         }
         var reader = new SettingsReader(merged);
-        var host = HostSettings.Read(reader, CliOptions.DefaultStore);
+        var host = HostSettings.Read(reader, Contracts.Settings.Store.Default);
         if (planKey is not null && !PlanRepository.IsPlanKey(planKey))
         {
             reader.AddError($"--plan: '{planKey}' is not a plan key (plans/....json) or s3://bucket/plans/....json");
         }
-        var formulae = reader.Raw(EnvVars.FormulaNames) is null ? null : reader.List(EnvVars.FormulaNames, []);
+        var formulae = reader.Raw(EnvVars.FormulaNames) is null ? null : reader.List(Contracts.Settings.FormulaNames);
         var request = new CliRequest(
             command,
             host,
             formulae,
-            reader.Bool(EnvVars.ForceDownload, false),
+            reader.Bool(Contracts.Settings.ForceDownload),
             reader.Bool(CliOptions.Json, false),
             reader.Bool(CliOptions.NoProgress, false),
-            reader.Bool(EnvVars.ForceRebuildHash, false),
+            reader.Bool(Contracts.Settings.ForceRebuildHash),
             reader.Bool(CliOptions.Deep, false),
             planKey);
         if (command == "serve")
         {
-            var listen = reader.Uri(EnvVars.ServeListenUrl, new Uri(Commands.ServeCommand.DefaultListen));
+            var listen = reader.Uri(Contracts.Settings.ServeListenUrl);
             if (listen.Scheme != Uri.UriSchemeHttp || listen.AbsolutePath != "/")
             {
                 reader.AddError($"{EnvVars.ServeListenUrl}: '{listen}' must be http://HOST:PORT (put a TLS proxy or load balancer in front for https)");

@@ -3,10 +3,10 @@ namespace HomebrewSync.Contracts;
 /// <summary>Who is told what, and the names that make a message useful (console links, log group, schedule).</summary>
 public sealed record NotificationSettings
 {
-    public const string DefaultSchedule = "cron(0 3 ? * SUN *)";
+    public static readonly string DefaultSchedule = Settings.ScheduleExpression.Default!;
 
     /// <summary>Shown as "Environment:" (prod, dev, local).</summary>
-    public string Environment { get; init; } = "local";
+    public string Environment { get; init; } = Settings.Environment.Default!;
 
     /// <summary>The incoming webhook; null when Slack is not configured (or comes from <see cref="SlackWebhookSecretName"/>).</summary>
     public SecretUrl? SlackWebhookUrl { get; init; }
@@ -29,10 +29,10 @@ public sealed record NotificationSettings
     public string? OrchestratorFunctionName { get; init; }
 
     /// <summary>How the transfer runs: Lambda, ECS, or Local.</summary>
-    public string SyncMethod { get; init; } = "Local";
+    public string SyncMethod { get; init; } = Settings.SyncMethod.Default!;
 
     /// <summary>What started the run: Scheduled, Manual, Selective.</summary>
-    public string Trigger { get; init; } = "Manual";
+    public string Trigger { get; init; } = Settings.SyncTrigger.Default!;
 
     public TimeSpan ProgressUpdateInterval { get; init; } = TimeSpan.FromSeconds(Settings.ProgressUpdateInterval.Default!.Value);
 
@@ -43,7 +43,7 @@ public sealed record NotificationSettings
     public TimeSpan SlackMaxWait { get; init; } = TimeSpan.FromSeconds(Settings.SlackMaxWaitSeconds.Default!.Value);
 
     /// <summary>Write the run's CloudWatch Embedded Metric Format line to the host's log (standard output on Lambda, standard error for the CLI).</summary>
-    public bool EmitMetrics { get; init; }
+    public bool EmitMetrics { get; init; } = Settings.EmitMetrics.DefaultFlag;
 
     public static NotificationSettings Read(SettingsReader reader)
     {
@@ -58,21 +58,21 @@ public sealed record NotificationSettings
         }
         var settings = new NotificationSettings
         {
-            Environment = reader.String(EnvVars.Environment, d.Environment),
+            Environment = reader.String(Settings.Environment)!,
             SlackWebhookUrl = url is null ? null : new SecretUrl(new Uri(url)),
             SlackWebhookSecretName = reader.Raw(EnvVars.SlackWebhookSecretName),
             SlackChannel = reader.Raw(EnvVars.SlackChannel),
             SlackUsername = reader.Raw(EnvVars.SlackUsername),
             Region = reader.String(EnvVars.AwsRegion, d.Region),
-            ScheduleExpression = reader.String(EnvVars.ScheduleExpression, d.ScheduleExpression),
+            ScheduleExpression = reader.String(Settings.ScheduleExpression)!,
             SizeThresholdGb = reader.Double(Settings.SizeThresholdGb),
             EcsClusterName = reader.Raw(EnvVars.EcsClusterName),
             OrchestratorFunctionName = reader.Raw(EnvVars.OrchestratorFunctionName),
-            SyncMethod = reader.String(EnvVars.SyncMethod, d.SyncMethod),
-            Trigger = reader.String(EnvVars.SyncTrigger, d.Trigger),
+            SyncMethod = reader.String(Settings.SyncMethod)!,
+            Trigger = reader.String(Settings.SyncTrigger)!,
             ProgressUpdateInterval = reader.Seconds(Settings.ProgressUpdateInterval),
             SlackMaxWait = reader.Seconds(Settings.SlackMaxWaitSeconds),
-            EmitMetrics = reader.Bool(EnvVars.EmitMetrics, d.EmitMetrics),
+            EmitMetrics = reader.Bool(Settings.EmitMetrics),
             MirrorUrl = reader.Raw(EnvVars.MirrorUrl) is null ? null : reader.Uri(EnvVars.MirrorUrl, new Uri("http://invalid")),
         };
         foreach (var error in new[]

@@ -13,7 +13,7 @@ namespace HomebrewSync.Contracts;
 /// <param name="EnvVar">The variable the runtime reads (a name from <see cref="EnvVars"/>).</param>
 /// <param name="Min">The smallest value (excluded when <see cref="MinExclusive"/>).</param>
 /// <param name="Max">The largest value; null for no upper bound.</param>
-public sealed record Setting<T>(string EnvVar, T Min, T? Max) : IDeployedSetting
+public sealed record Setting<T>(string EnvVar, T Min, T? Max) : IDeployedSetting, ISetting
     where T : struct, INumber<T>
 {
     /// <summary>The value when the variable is unset; null where unset means "no limit".</summary>
@@ -30,6 +30,11 @@ public sealed record Setting<T>(string EnvVar, T Min, T? Max) : IDeployedSetting
 
     /// <summary>The option's value in --help (N, SECONDS).</summary>
     public string? ValueName { get; init; }
+
+    // A number is never a flag.
+    string ISetting.FlagValue => "true";
+
+    public string? DefaultText => Default is { } d ? Text(d) : null;
 
     /// <summary>--help's line; <c>{range}</c> and <c>{default}</c> are rendered from this definition.</summary>
     public string Help { get; init; } = "";
@@ -48,7 +53,7 @@ public sealed record Setting<T>(string EnvVar, T Min, T? Max) : IDeployedSetting
 
     public string Range => Describe(Min, Max, MinExclusive);
 
-    public string HelpText => Help.Replace("{range}", Range, StringComparison.Ordinal).Replace("{default}", Default is { } d ? Text(d) : "none", StringComparison.Ordinal);
+    public string HelpText => Help.Replace("{range}", Range, StringComparison.Ordinal).Replace("{default}", DefaultText ?? "none", StringComparison.Ordinal);
 
     public bool Allows(T value) => Within(value, Min, Max, MinExclusive);
 

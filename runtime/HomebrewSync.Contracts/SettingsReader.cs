@@ -72,6 +72,48 @@ public sealed class SettingsReader
         return Raw(setting.EnvVar) is null ? null : Double(setting.EnvVar, 0);
     }
 
+    /// <inheritdoc cref="Optional(Setting{double})"/>
+    public int? Optional(Setting<int> setting)
+    {
+        ArgumentNullException.ThrowIfNull(setting);
+        return Raw(setting.EnvVar) is null ? null : Int(setting.EnvVar, 0);
+    }
+
+    /// <summary>A setting in seconds without a default: null when unset.</summary>
+    public TimeSpan? OptionalSeconds(Setting<double> setting)
+    {
+        ArgumentNullException.ThrowIfNull(setting);
+        return Raw(setting.EnvVar) is null ? null : Seconds(setting.EnvVar, TimeSpan.Zero);
+    }
+
+    /// <summary>A text setting's value, its default when unset (null when it has none).</summary>
+    public string? String(TextSetting setting)
+    {
+        ArgumentNullException.ThrowIfNull(setting);
+        return Raw(setting.EnvVar) ?? setting.Default;
+    }
+
+    /// <summary>An on/off setting, its default when unset.</summary>
+    public bool Bool(TextSetting setting)
+    {
+        ArgumentNullException.ThrowIfNull(setting);
+        return Bool(setting.EnvVar, setting.DefaultFlag);
+    }
+
+    /// <summary>A comma-separated setting, its default when unset.</summary>
+    public IReadOnlyList<string> List(TextSetting setting)
+    {
+        ArgumentNullException.ThrowIfNull(setting);
+        return List(setting.EnvVar, setting.DefaultList);
+    }
+
+    /// <summary>A URL setting, its default when unset.</summary>
+    public Uri Uri(TextSetting setting)
+    {
+        ArgumentNullException.ThrowIfNull(setting);
+        return Uri(setting.EnvVar, new Uri(setting.Default ?? throw new ArgumentException($"{setting.EnvVar} has no default", nameof(setting))));
+    }
+
     private static T DefaultOf<T>(Setting<T> setting)
         where T : struct, System.Numerics.INumber<T> =>
         setting?.Default ?? throw new ArgumentException($"{setting?.EnvVar} has no default", nameof(setting));

@@ -3,12 +3,14 @@ namespace HomebrewSync.Contracts;
 /// <summary>How the engine plans and transfers. Built by <see cref="SyncSettingsReader"/>, checked by <see cref="SyncSettingsValidator"/>.</summary>
 public sealed record SyncSettings
 {
-    public static readonly Uri DefaultApiUrl = new("https://formulae.brew.sh/api/formula.json");
-    /// <summary>The Apple-silicon releases Homebrew builds bottles for (late 2026); Intel and Linux tags are added by choice.</summary>
-    public static readonly IReadOnlyList<string> DefaultTargetPlatforms = ["arm64_tahoe", "arm64_sequoia", "arm64_sonoma"];
+    /// <summary>The definition's default (<see cref="Settings.HomebrewApiUrl"/>).</summary>
+    public static readonly Uri DefaultApiUrl = new(Settings.HomebrewApiUrl.Default!);
 
-    /// <summary>The public anonymous token ghcr.io accepts for Homebrew's packages.</summary>
-    public const string DefaultRegistryToken = "QQ==";
+    /// <summary>The definition's default (<see cref="Settings.TargetPlatforms"/>: why these).</summary>
+    public static readonly IReadOnlyList<string> DefaultTargetPlatforms = Settings.TargetPlatforms.DefaultList;
+
+    /// <summary>The definition's default (<see cref="Settings.RegistryToken"/>).</summary>
+    public static readonly string DefaultRegistryToken = Settings.RegistryToken.Default!;
 
     public IReadOnlyList<string> TargetPlatforms { get; init; } = DefaultTargetPlatforms;
     public Uri ApiUrl { get; init; } = DefaultApiUrl;
@@ -31,7 +33,7 @@ public sealed record SyncSettings
     public int BatchSize { get; init; } = Settings.BatchSize.Default!.Value;
 
     public string TempDir { get; init; } = Path.Combine(Path.GetTempPath(), "homebrew-sync");
-    public bool IncludeDisabled { get; init; }
+    public bool IncludeDisabled { get; init; } = Settings.IncludeDisabled.DefaultFlag;
 
     /// <summary>Wall-clock budget of the host (a Lambda worker); null on hosts without one.</summary>
     public TimeSpan? TimeBudget { get; init; }
@@ -45,7 +47,7 @@ public sealed record SyncSettings
     public RegistryToken RegistryToken { get; init; } = new(DefaultRegistryToken);
 
     /// <summary>The registry's host; the token goes to no other (HOMEBREW_REGISTRY_HOSTS).</summary>
-    public static readonly IReadOnlyList<string> DefaultRegistryHosts = ["ghcr.io"];
+    public static readonly IReadOnlyList<string> DefaultRegistryHosts = Settings.RegistryHosts.DefaultList;
 
     /// <summary>Hosts the registry token is sent to, and only over https (plain http to a loopback address too).</summary>
     public IReadOnlyList<string> RegistryHosts { get; init; } = DefaultRegistryHosts;
@@ -69,7 +71,7 @@ public sealed record SyncSettings
     public DateOnly? SyncDate { get; init; }
 
     /// <summary>Mirror Homebrew's signed API files (<c>internal/packages.&lt;tag&gt;.jws.json</c>) for every target tag and <see cref="ApiTags"/>.</summary>
-    public bool MirrorApi { get; init; } = true;
+    public bool MirrorApi { get; init; } = Settings.MirrorApi.DefaultFlag;
 
     /// <summary>Host tags whose API file is mirrored besides the target tags'.</summary>
     public IReadOnlyList<string> ApiTags { get; init; } = [];
@@ -78,13 +80,13 @@ public sealed record SyncSettings
     public string? ApiPublicKey { get; init; }
 
     /// <summary>Publish a tag's API file even when some of its bottles failed (a persistent upstream gap).</summary>
-    public bool ApiPublishWithFailures { get; init; }
+    public bool ApiPublishWithFailures { get; init; } = Settings.ApiPublishWithFailures.DefaultFlag;
 
     /// <summary>Also mirror the pre-brew-6 files <c>formula.jws.json</c> and <c>cask.jws.json</c>.</summary>
-    public bool ApiLegacy { get; init; }
+    public bool ApiLegacy { get; init; } = Settings.ApiLegacy.DefaultFlag;
 
     /// <summary>Mirror brew's portable Ruby (the registry image <c>homebrew/core/portable-ruby</c>, every platform) with the bottles.</summary>
-    public bool MirrorPortableRuby { get; init; } = true;
+    public bool MirrorPortableRuby { get; init; } = Settings.MirrorPortableRuby.DefaultFlag;
 
     /// <summary>brew's git repository (any URL git can fetch) to keep a dumb-HTTP mirror of under <c>brew.git/</c>; null for none.</summary>
     public string? BrewGitRemote { get; init; }

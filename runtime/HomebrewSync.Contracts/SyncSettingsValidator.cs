@@ -44,11 +44,10 @@ public static partial class SyncSettingsValidator
             Settings.MaxApiFileMb.Check(Megabytes(s.MaxApiFileBytes)),
             Settings.MaxBottleSizeGb.Check(s.MaxBottleBytes / (double)SyncSettings.Gib),
             s.MaxDownloadBytes is { } limit ? Settings.MaxDownloadSizeGb.Check(limit / (double)SyncSettings.Gib) : null,
+            // Any positive number of bytes is a limit (the variable gives whole MB; a test may give less).
+            s.StagingLimitBytes is { } staging ? Settings.WorkerStagingLimitMb.Check(staging > 0 ? Math.Max(1, Megabytes(staging)) : Megabytes(staging)) : null,
+            s.TimeBudget is { } time ? Settings.TimeBudgetSeconds.Check(time.TotalSeconds) : null,
         }.OfType<string>());
-        if (s.StagingLimitBytes is <= 0)
-        {
-            errors.Add($"{EnvVars.WorkerStagingLimitMb}: must be at least 1 (MB)");
-        }
         if (string.IsNullOrWhiteSpace(s.TempDir))
         {
             errors.Add($"{EnvVars.TempDir}: must name a directory");
@@ -70,7 +69,7 @@ public static partial class SyncSettingsValidator
         {
             errors.Add($"{EnvVars.ApiTags}: '{tag}' is not a bottle tag (e.g. arm64_sonoma, x86_64_linux)");
         }
-        if (s.TimeBudget is { } budget)
+        if (s.TimeBudget is { } budget && Settings.TimeBudgetSeconds.Allows(budget.TotalSeconds))
         {
             // One bottle whose every attempt times out after every backoff must still fit the host's time budget.
             var worstCase = new RetryTiming(s).WorstCase;

@@ -32,28 +32,25 @@ public static class ServeSettings
         {
             reader.AddError($"{tokenFileName}: '{tokenFile}' does not exist or is not a file");
         }
-        return new ServeOptions(networks, LinkToStore: !reader.Bool(EnvVars.ServeProxy, false), ServeOptions.DefaultLinkLifetime, refresh, inlineLimit, tokenFile, tokenSecret,
+        return new ServeOptions(networks, LinkToStore: !reader.Bool(Settings.ServeProxy), ServeOptions.DefaultLinkLifetime, refresh, inlineLimit, tokenFile, tokenSecret,
             PullThrough(reader));
     }
 
-    /// <summary>SERVE_PULL_THROUGH and its limits, each checked; null when pull-through is off.</summary>
+    /// <summary>SERVE_PULL_THROUGH and its limits, each checked against its definition; null when pull-through is off.</summary>
     private static PullThroughOptions? PullThrough(SettingsReader reader)
     {
-        var limit = reader.Seconds(EnvVars.ServePullTimeoutSeconds, PullThroughOptions.DefaultTimeLimit);
-        if (limit <= TimeSpan.Zero || limit > PullThroughOptions.MaxTimeLimit)
+        var limit = reader.Seconds(Settings.ServePullTimeoutSeconds);
+        var concurrency = reader.Int(Settings.ServePullConcurrency);
+        var catalogRefresh = reader.Seconds(Settings.ServePullCatalogRefreshSeconds);
+        foreach (var error in new[]
         {
-            reader.AddError($"{EnvVars.ServePullTimeoutSeconds}: must be within 1..{PullThroughOptions.MaxTimeLimit.TotalSeconds:0} seconds");
-        }
-        var concurrency = reader.Int(EnvVars.ServePullConcurrency, PullThroughOptions.DefaultMaxConcurrent);
-        if (concurrency is < 1 or > PullThroughOptions.MaxConcurrentLimit)
+            Settings.ServePullTimeoutSeconds.Check(limit.TotalSeconds),
+            Settings.ServePullConcurrency.Check(concurrency),
+            Settings.ServePullCatalogRefreshSeconds.Check(catalogRefresh.TotalSeconds),
+        }.OfType<string>())
         {
-            reader.AddError($"{EnvVars.ServePullConcurrency}: {concurrency} must be within 1..{PullThroughOptions.MaxConcurrentLimit}");
+            reader.AddError(error);
         }
-        var catalogRefresh = reader.Seconds(EnvVars.ServePullCatalogRefreshSeconds, PullThroughOptions.DefaultCatalogRefresh);
-        if (catalogRefresh < TimeSpan.Zero || catalogRefresh > PullThroughOptions.MaxCatalogRefresh)
-        {
-            reader.AddError($"{EnvVars.ServePullCatalogRefreshSeconds}: must be within 0..{PullThroughOptions.MaxCatalogRefresh.TotalSeconds:0} seconds");
-        }
-        return reader.Bool(EnvVars.ServePullThrough, false) ? new PullThroughOptions(limit, concurrency, catalogRefresh) : null;
+        return reader.Bool(Settings.ServePullThrough) ? new PullThroughOptions(limit, concurrency, catalogRefresh) : null;
     }
 }

@@ -22,7 +22,7 @@ public sealed record StoreSettings(string Location, Uri? S3Endpoint, string Serv
             reader.AddError($"{EnvVars.S3BucketName}: required (the bucket of the mirror), or {EnvVars.Store}");
             location = "";
         }
-        var sse = reader.String(EnvVars.S3ServerSideEncryption, S3StoreOptions.Aes256);
+        var sse = reader.String(Settings.S3ServerSideEncryption)!;
         var kmsKey = reader.Raw(EnvVars.KmsKeyId);
         var settings = new StoreSettings(location, reader.AwsEndpoint(EnvVars.AwsEndpointUrlS3), sse, kmsKey, reader.Raw(EnvVars.AwsRegion));
         if (sse is not (S3StoreOptions.Aes256 or S3StoreOptions.Kms))

@@ -34,7 +34,7 @@ public sealed class SyncServices : IDisposable
         Store = store;
         Time = time;
         _owned = api is { } a ? [.. owned, a.Key] : owned;
-        Context = new SyncContext(new SyncPorts(store, store, store, store, catalog, registry, notifier, api?.Source, git), settings.Sync, settings.Notifications, time, api?.Key);
+        Context = new SyncContext(new SyncPorts(store, store, store, store.Leases, catalog, registry, notifier, api?.Source, git), settings.Sync, settings.Notifications, time, api?.Key);
         Planner = new Planner(Context);
         Sync = new SyncRun(Context);
         Executor = new SavedPlanExecutor(Context);

@@ -1,3 +1,4 @@
+using HomebrewSync.Contracts;
 
 namespace HomebrewSync.Cli.Tests;
 
@@ -21,6 +22,45 @@ public sealed class HelpTextTests
         }
         var named = help.Split('\n').Select(l => l.TrimStart()).Where(l => l.StartsWith("--", StringComparison.Ordinal)).Select(l => l.Split(' ')[0].TrimEnd('\r')).ToArray();
         Assert.All(named, n => Assert.True(n == "--help" || n == "--version" || CliOptions.Specs.Any(s => s.Name == n), $"{n} is in --help but not in the option table"));
+    }
+
+    [Fact]
+    public void Help_ShowsEachDefinitionsLine_WithItsDefault()
+    {
+        var help = CliOptions.HelpText(null).Replace("\r\n", "\n", StringComparison.Ordinal);
+        // A long option column moves the text to the next line: one line per entry either way.
+        var lines = help.Replace("\n" + new string(' ', 29), " ", StringComparison.Ordinal).Split('\n').Select(l => l.Trim()).ToArray();
+
+        foreach (var setting in Settings.All.Where(s => s.HelpText.Length > 0))
+        {
+            if (setting.Option is { } option)
+            {
+                var left = setting.ValueName is null ? option : $"{option} {setting.ValueName}";
+                Assert.Contains(lines, l => l.StartsWith(left + " ", StringComparison.Ordinal) && l.EndsWith($" {setting.HelpText} [{setting.EnvVar}]", StringComparison.Ordinal));
+                var spec = CliOptions.Specs.Single(s => s.Name == option);
+                Assert.Equal((setting.EnvVar, setting.FlagValue), (spec.EnvVar, spec.FlagValue));
+            }
+            else
+            {
+                // Two variables described together share a line ("SLACK_CHANNEL, SLACK_USERNAME"): the first holds the help.
+                Assert.Contains(lines, l => (l.StartsWith(setting.EnvVar + " ", StringComparison.Ordinal) || l.StartsWith(setting.EnvVar + ", ", StringComparison.Ordinal))
+                    && l.EndsWith(" " + setting.HelpText, StringComparison.Ordinal));
+            }
+        }
+    }
+
+    [Fact]
+    public void EveryVariableThatHelpNames_IsDefinedOnceAndNamedOnce()
+    {
+        var defined = Settings.All.Where(s => s.HelpText.Length > 0).Select(s => s.EnvVar).ToHashSet(StringComparer.Ordinal);
+        var options = CliOptions.Specs.Where(s => s.EnvVar is not null && defined.Contains(s.EnvVar)).ToArray();
+        var envOnly = CliOptions.EnvOnly.Select(e => e.Name.Split(", ")[0]).Where(defined.Contains).ToArray();
+
+        // Each defined variable appears in --help exactly once: as its option or in "Environment only".
+        Assert.Equal(defined.Order(StringComparer.Ordinal), options.Select(s => s.EnvVar!).Concat(envOnly).Order(StringComparer.Ordinal));
+        // And every option bound to a variable is its definition's, word for word: no second help text.
+        Assert.All(CliOptions.Specs.Where(s => s.EnvVar is not null), spec =>
+            Assert.Contains(Settings.All, d => d.Option == spec.Name && d.EnvVar == spec.EnvVar && d.ValueName == spec.ValueName && d.HelpText == spec.Help));
     }
 
     [Fact]

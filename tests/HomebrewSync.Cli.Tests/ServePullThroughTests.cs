@@ -174,9 +174,10 @@ public sealed class ServePullThroughTests(S3ServerFixture fixture) : IAsyncLifet
             "--pull-timeout", "0", "--pull-concurrency", "65", "--pull-catalog-refresh", "-1");
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("SERVE_PULL_TIMEOUT_SECONDS: must be within 1..3600 seconds", run.Error, StringComparison.Ordinal);
-        Assert.Contains("SERVE_PULL_CONCURRENCY: 65 must be within 1..64", run.Error, StringComparison.Ordinal);
-        Assert.Contains("SERVE_PULL_CATALOG_REFRESH_SECONDS: must be within 0..86400 seconds", run.Error, StringComparison.Ordinal);
+        // Worded as every other range error: the value, then the definition's range (Settings.ServePull*).
+        Assert.Contains("SERVE_PULL_TIMEOUT_SECONDS: 0 s is outside (0..3600] s", run.Error, StringComparison.Ordinal);
+        Assert.Contains("SERVE_PULL_CONCURRENCY: 65 is outside 1..64", run.Error, StringComparison.Ordinal);
+        Assert.Contains("SERVE_PULL_CATALOG_REFRESH_SECONDS: -1 s is outside 0..86400 s", run.Error, StringComparison.Ordinal);
     }
 
     /// <summary>Each access-log line is written once its response has gone out: waited for, not assumed.</summary>

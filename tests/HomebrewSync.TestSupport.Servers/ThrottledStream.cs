@@ -1,22 +1,8 @@
 namespace HomebrewSync.TestSupport.Servers;
 
 /// <summary>Writes pass through at about a fixed rate (a slow link).</summary>
-internal sealed class ThrottledStream(Stream inner, long bytesPerSecond) : Stream
+internal sealed class ThrottledStream(Stream inner, long bytesPerSecond) : WriteOnlyStream(inner)
 {
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override void Flush() => inner.Flush();
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("async only");
 
     private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -36,8 +22,8 @@ internal sealed class ThrottledStream(Stream inner, long bytesPerSecond) : Strea
             {
                 await Task.Delay(due, cancellationToken);
             }
-            await inner.WriteAsync(part, cancellationToken);
-            await inner.FlushAsync(cancellationToken);
+            await Inner.WriteAsync(part, cancellationToken);
+            await Inner.FlushAsync(cancellationToken);
         }
     }
 }

@@ -7,8 +7,11 @@ using HomebrewSync.Core.Storage;
 namespace HomebrewSync.TestSupport;
 
 /// <summary>A store in memory (every port), with the same conditional-write rules as the real stores; for unit tests of Core.</summary>
-public sealed class InMemoryStore : IStore
+public sealed class InMemoryStore : IStore, ILeaseStore
 {
+    /// <summary>The fake is its own lease store.</summary>
+    public ILeaseStore Leases => this;
+
     private readonly ConcurrentDictionary<string, byte[]> _objects = new(StringComparer.Ordinal);
     private readonly Lock _hashFileGate = new();
     private byte[]? _hashFile;

@@ -1,6 +1,5 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.Lambda;
-using Amazon.CDK.AWS.S3;
 using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
 using HomebrewSync.Contracts.Deployment;
@@ -9,13 +8,8 @@ using LambdaFunction = Amazon.CDK.AWS.Lambda.Function;
 
 namespace HomebrewSync.Infra.Constructs;
 
-public sealed class BrewEndpointProps
-{
-    public required DeploymentConfig Config { get; init; }
-    public required DeploymentNames Names { get; init; }
-    public required IBucket Bucket { get; init; }
-    public required Code Code { get; init; }
-}
+/// <summary>The brew endpoint needs what every function does (<see cref="FunctionConstructProps"/>), and nothing more.</summary>
+public sealed class BrewEndpointProps : FunctionConstructProps;
 
 /// <summary>
 /// The mirror for brew over HTTPS: the brew-endpoint function behind a function URL (no IAM auth: brew cannot sign

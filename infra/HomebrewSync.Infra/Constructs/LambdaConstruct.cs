@@ -11,15 +11,11 @@ using LambdaFunction = Amazon.CDK.AWS.Lambda.Function;
 
 namespace HomebrewSync.Infra.Constructs;
 
-public sealed class LambdaProps
+/// <summary>The sync functions need, besides what every function does, the Slack secret and the deployment's inputs.</summary>
+public sealed class LambdaProps : FunctionConstructProps
 {
-    public required DeploymentConfig Config { get; init; }
-    public required DeploymentNames Names { get; init; }
-    public required IBucket Bucket { get; init; }
     public required ISecret SlackWebhook { get; init; }
     public required RuntimeInputs Inputs { get; init; }
-    /// <summary>The Lambda package (<c>dotnet publish runtime/HomebrewSync.Lambda</c>), shared by every function of the stack.</summary>
-    public required Code Code { get; init; }
 }
 
 /// <summary>The orchestrator and worker functions on the managed dotnet10 runtime, with their environment from the shared contracts.</summary>

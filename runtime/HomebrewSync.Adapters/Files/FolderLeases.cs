@@ -8,9 +8,10 @@ namespace HomebrewSync.Adapters.Files;
 /// under the store's write lock.
 /// </summary>
 /// <param name="pathOf">The store's path of a key, checked to stay inside the root and off links.</param>
-internal sealed class FolderLeases(Func<string, string> pathOf, HashFileLock writeLock)
+/// <param name="documents">The store, listing <c>leases/</c> as any other folder of documents.</param>
+internal sealed class FolderLeases(Func<string, string> pathOf, HashFileLock writeLock, IDocumentStore documents) : ILeaseStore
 {
-    public async Task<string?> TryCreateAsync(string key, byte[] content, CancellationToken cancellationToken)
+    public async Task<string?> TryCreateLeaseAsync(string key, byte[] content, CancellationToken cancellationToken)
     {
         var path = LeasePath(key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -32,7 +33,7 @@ internal sealed class FolderLeases(Func<string, string> pathOf, HashFileLock wri
         }
     }
 
-    public async Task<string?> TryReplaceAsync(string key, byte[] content, string expectedVersion, CancellationToken cancellationToken)
+    public async Task<string?> TryReplaceLeaseAsync(string key, byte[] content, string expectedVersion, CancellationToken cancellationToken)
     {
         var path = LeasePath(key);
         // Compare and swap under the store's write lock, as the hash file is written.
@@ -54,7 +55,7 @@ internal sealed class FolderLeases(Func<string, string> pathOf, HashFileLock wri
         return AtomicFile.VersionOf(content);
     }
 
-    public async Task<(byte[] Content, string Version)?> ReadAsync(string key, CancellationToken cancellationToken)
+    public async Task<(byte[] Content, string Version)?> ReadLeaseAsync(string key, CancellationToken cancellationToken)
     {
         try
         {
@@ -67,7 +68,14 @@ internal sealed class FolderLeases(Func<string, string> pathOf, HashFileLock wri
         }
     }
 
-    public void Delete(string key) => File.Delete(LeasePath(key));
+    public IAsyncEnumerable<string> ListLeasesAsync(CancellationToken cancellationToken) =>
+        documents.ListDocumentsAsync(StoreCoordinator.Prefix, cancellationToken).Select(o => o.Key);
+
+    public Task DeleteLeaseAsync(string key, CancellationToken cancellationToken)
+    {
+        File.Delete(LeasePath(key));
+        return Task.CompletedTask;
+    }
 
     private string LeasePath(string key) => StoreCoordinator.IsLeaseKey(key) ? pathOf(key) : throw new UnsafeStoreKeyException(key, "not a lease key");
 }

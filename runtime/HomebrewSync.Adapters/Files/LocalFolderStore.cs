@@ -32,7 +32,7 @@ public sealed partial class LocalFolderStore : IStore
         _rootWithSeparator = Path.EndsInDirectorySeparator(_root) ? _root : _root + Path.DirectorySeparatorChar;
         _time = time;
         _writeLock = new HashFileLock(_root, time);
-        _leases = new FolderLeases(PathOf, _writeLock);
+        _leases = new FolderLeases(PathOf, _writeLock, this);
     }
 
     public string Location => _root;
@@ -287,27 +287,7 @@ public sealed partial class LocalFolderStore : IStore
     // Files are read through this process: there is no link to hand out.
     public Task<Uri?> GetDownloadLinkAsync(string key, TimeSpan lifetime, CancellationToken cancellationToken) => Task.FromResult<Uri?>(null);
 
-    public Task<string?> TryCreateLeaseAsync(string key, byte[] content, CancellationToken cancellationToken) =>
-        _leases.TryCreateAsync(key, content, cancellationToken);
-
-    public Task<string?> TryReplaceLeaseAsync(string key, byte[] content, string expectedVersion, CancellationToken cancellationToken) =>
-        _leases.TryReplaceAsync(key, content, expectedVersion, cancellationToken);
-
-    public Task<(byte[] Content, string Version)?> ReadLeaseAsync(string key, CancellationToken cancellationToken) => _leases.ReadAsync(key, cancellationToken);
-
-    public async IAsyncEnumerable<string> ListLeasesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var o in ListDocumentsAsync(Core.Coordination.StoreCoordinator.Prefix, cancellationToken))
-        {
-            yield return o.Key;
-        }
-    }
-
-    public Task DeleteLeaseAsync(string key, CancellationToken cancellationToken)
-    {
-        _leases.Delete(key);
-        return Task.CompletedTask;
-    }
+    public ILeaseStore Leases => _leases;
 
     private string HashFilePath => Path.Combine(_root, ProductInfo.HashFileName);
 

@@ -1,3 +1,4 @@
+using HomebrewSync.Adapters.Streams;
 using Microsoft.Win32.SafeHandles;
 
 namespace HomebrewSync.Adapters.Files;
@@ -7,17 +8,12 @@ namespace HomebrewSync.Adapters.Files;
 /// Reads are positional and synchronous even when asked for asynchronously: a stored file is read from the page cache almost
 /// always, and handing each read to the thread pool (what an asynchronous file read is on Linux) costs more than the copy.
 /// </summary>
-internal sealed class StoredFileStream(SafeFileHandle handle, long offset, long length) : Stream
+internal sealed class StoredFileStream(SafeFileHandle handle, long offset, long length) : ReadOnlyStream
 {
     private long _read;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => length;
     public override long Position { get => _read; set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -33,14 +29,6 @@ internal sealed class StoredFileStream(SafeFileHandle handle, long offset, long 
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<int>(cancellationToken) : ValueTask.FromResult(Read(buffer.Span));
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -22,7 +22,6 @@ namespace HomebrewSync.Cli.Commands;
 /// </summary>
 internal static class ServeCommand
 {
-    public const string DefaultListen = "http://127.0.0.1:8080";
     public const string MetricsPath = "/metrics";
 
     public static async Task<int> RunAsync(CliRequest request, SyncServices services, CliConsole console, CancellationToken cancellationToken)

@@ -23,7 +23,7 @@ public static class RuntimeEnvironment
         // The orchestrator fetches the catalog and sizes, never bottles: attempts short enough that all of them fit its own budget.
         env[EnvVars.DownloadTimeoutSeconds] = S(c.OrchestratorDownloadTimeoutSeconds);
         // It routes a plan holding a bottle larger than the worker's /tmp to ECS.
-        env[EnvVars.WorkerStagingLimitMb] = S(c.LambdaSyncEphemeralStorageMb);
+        env[EnvVars.WorkerStagingLimitMb] = Settings.WorkerStagingLimitMb.ConfigText(c);
         env[EnvVars.TimeBudgetSeconds] = S(c.OrchestratorTimeBudgetSeconds);
         return env;
     }
@@ -35,7 +35,7 @@ public static class RuntimeEnvironment
         env[EnvVars.TempDir] = "/tmp/bottles";
         env[EnvVars.TimeBudgetSeconds] = S(c.WorkerTimeBudgetSeconds);
         env[EnvVars.SyncMethod] = "Lambda";
-        env[EnvVars.WorkerStagingLimitMb] = S(c.LambdaSyncEphemeralStorageMb);
+        env[EnvVars.WorkerStagingLimitMb] = Settings.WorkerStagingLimitMb.ConfigText(c);
         return env;
     }
 
@@ -75,7 +75,7 @@ public static class RuntimeEnvironment
             env[EnvVars.ServePullThrough] = "true";
             env[EnvVars.TimeBudgetSeconds] = S(BrewEndpointConfig.TimeBudgetSeconds);
             env[EnvVars.ServePullTimeoutSeconds] = S(BrewEndpointConfig.PullTimeLimitSeconds);
-            env[EnvVars.TargetPlatforms] = string.Join(',', c.TargetPlatforms);
+            env[EnvVars.TargetPlatforms] = Settings.TargetPlatforms.ConfigText(c);
             AddWriting(c, env);
         }
         return env;
@@ -104,7 +104,7 @@ public static class RuntimeEnvironment
             [EnvVars.SlackChannel] = c.SlackChannel,
             [EnvVars.SlackUsername] = c.SlackUsername,
             [EnvVars.Environment] = n.EnvironmentName,
-            [EnvVars.TargetPlatforms] = string.Join(',', c.TargetPlatforms),
+            [EnvVars.TargetPlatforms] = Settings.TargetPlatforms.ConfigText(c),
             // A stack without a schedule (a per-developer one) names no "Next sync" in its messages.
             [EnvVars.ScheduleExpression] = c.ScheduleEnabled ? c.ScheduleExpression : NotificationSettings.NoSchedule,
             [EnvVars.OrchestratorFunctionName] = n.OrchestratorFunction,
@@ -123,7 +123,7 @@ public static class RuntimeEnvironment
         if (!string.IsNullOrEmpty(c.BrewGitRemote))
         {
             // The orchestrator routes such runs to ECS (git); a worker that still gets one skips the repository with a warning.
-            env[EnvVars.BrewGitRemoteUrl] = c.BrewGitRemote;
+            env[EnvVars.BrewGitRemoteUrl] = Settings.BrewGitRemoteUrl.ConfigText(c);
         }
         if (inputs.MirrorUrl is { } url)
         {

@@ -4,12 +4,5 @@ namespace HomebrewSync.Core.Serving;
 /// <param name="TimeLimit">The most one pull may take, from the request to the stored bottle: waiting for a slot and for the store's lease included. Past it the request is a 502 and nothing is stored.</param>
 /// <param name="MaxConcurrent">Pulls under way at once; further ones wait for a slot within their time limit.</param>
 /// <param name="CatalogRefresh">How long the catalog read for pulls is used before it is read again (a failed read keeps the last good one).</param>
-public sealed record PullThroughOptions(TimeSpan TimeLimit, int MaxConcurrent, TimeSpan CatalogRefresh)
-{
-    public static readonly TimeSpan DefaultTimeLimit = TimeSpan.FromSeconds(300);
-    public static readonly TimeSpan MaxTimeLimit = TimeSpan.FromHours(1);
-    public const int DefaultMaxConcurrent = 4;
-    public const int MaxConcurrentLimit = 64;
-    public static readonly TimeSpan DefaultCatalogRefresh = TimeSpan.FromMinutes(10);
-    public static readonly TimeSpan MaxCatalogRefresh = TimeSpan.FromDays(1);
-}
+/// <remarks>Defaults and ranges are the definitions' (<see cref="Contracts.Settings.ServePullTimeoutSeconds"/>, <see cref="Contracts.Settings.ServePullConcurrency"/>, <see cref="Contracts.Settings.ServePullCatalogRefreshSeconds"/>).</remarks>
+public sealed record PullThroughOptions(TimeSpan TimeLimit, int MaxConcurrent, TimeSpan CatalogRefresh);

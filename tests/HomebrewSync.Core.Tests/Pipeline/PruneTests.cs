@@ -218,18 +218,8 @@ public sealed class PruneTests
     }
 
     /// <summary>The store of a process that is killed at its first deletion.</summary>
-    private sealed class DiesOnDelete(InMemoryStore inner) : IBottleStore
+    private sealed class DiesOnDelete(InMemoryStore inner) : DelegatingBottleStore(inner)
     {
-        public string Location => inner.Location;
-        public string Describe(string key) => inner.Describe(key);
-        public Task PrepareAsync(CancellationToken cancellationToken) => inner.PrepareAsync(cancellationToken);
-        public Task<IStagedBottle> StageAsync(string key, long? expectedSize, CancellationToken cancellationToken) => inner.StageAsync(key, expectedSize, cancellationToken);
-        public Task CopyAsync(string sourceKey, string destinationKey, BottleMetadata metadata, CancellationToken cancellationToken) => inner.CopyAsync(sourceKey, destinationKey, metadata, cancellationToken);
-        public Task<bool> HoldsVerifiedAsync(string key, string sha256, CancellationToken cancellationToken) => inner.HoldsVerifiedAsync(key, sha256, cancellationToken);
-        public Task<StoredBottle?> GetAsync(string key, CancellationToken cancellationToken) => inner.GetAsync(key, cancellationToken);
-        public Task<BottleMetadata?> GetMetadataAsync(string key, CancellationToken cancellationToken) => inner.GetMetadataAsync(key, cancellationToken);
-        public Task<string> ComputeSha256Async(string key, CancellationToken cancellationToken) => inner.ComputeSha256Async(key, cancellationToken);
-        public IAsyncEnumerable<StoredBottle> ListAsync(CancellationToken cancellationToken) => inner.ListAsync(cancellationToken);
-        public Task DeleteAsync(string key, CancellationToken cancellationToken) => throw new IOException("killed");
+        public override Task DeleteAsync(string key, CancellationToken cancellationToken) => throw new IOException("killed");
     }
 }

@@ -106,7 +106,7 @@ public sealed class StagingBudgetTests
     }
 
     /// <summary>The bottle port, counting the bytes of the bottles being staged at each moment.</summary>
-    private sealed class CountingStagingStore(InMemoryStore inner) : IBottleStore
+    private sealed class CountingStagingStore(InMemoryStore inner) : DelegatingBottleStore(inner)
     {
         private long _now;
         private long _most;
@@ -115,11 +115,7 @@ public sealed class StagingBudgetTests
         public long MostAtOnce => Interlocked.Read(ref _most);
         public bool Overlapped { get; private set; }
 
-        public string Location => inner.Location;
-        public string Describe(string key) => inner.Describe(key);
-        public Task PrepareAsync(CancellationToken cancellationToken) => inner.PrepareAsync(cancellationToken);
-
-        public async Task<IStagedBottle> StageAsync(string key, long? expectedSize, CancellationToken cancellationToken)
+        public override async Task<IStagedBottle> StageAsync(string key, long? expectedSize, CancellationToken cancellationToken)
         {
             var size = expectedSize ?? throw new InvalidOperationException("a sized plan stages with its size");
             var now = Interlocked.Add(ref _now, size);
@@ -133,20 +129,12 @@ public sealed class StagingBudgetTests
             }
             // Gives the others time to start: without a budget, all eight would be staging here at once.
             await Task.Delay(20, cancellationToken);
-            return new Counted(await inner.StageAsync(key, expectedSize, cancellationToken), () =>
+            return new Counted(await base.StageAsync(key, expectedSize, cancellationToken), () =>
             {
                 Interlocked.Add(ref _now, -size);
                 Interlocked.Decrement(ref _open);
             });
         }
-
-        public Task CopyAsync(string sourceKey, string destinationKey, BottleMetadata metadata, CancellationToken cancellationToken) => inner.CopyAsync(sourceKey, destinationKey, metadata, cancellationToken);
-        public Task<bool> HoldsVerifiedAsync(string key, string sha256, CancellationToken cancellationToken) => inner.HoldsVerifiedAsync(key, sha256, cancellationToken);
-        public Task<StoredBottle?> GetAsync(string key, CancellationToken cancellationToken) => inner.GetAsync(key, cancellationToken);
-        public Task<BottleMetadata?> GetMetadataAsync(string key, CancellationToken cancellationToken) => inner.GetMetadataAsync(key, cancellationToken);
-        public Task<string> ComputeSha256Async(string key, CancellationToken cancellationToken) => inner.ComputeSha256Async(key, cancellationToken);
-        public IAsyncEnumerable<StoredBottle> ListAsync(CancellationToken cancellationToken) => inner.ListAsync(cancellationToken);
-        public Task DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
 
         private sealed class Counted(IStagedBottle inner, Action onDispose) : IStagedBottle
         {
