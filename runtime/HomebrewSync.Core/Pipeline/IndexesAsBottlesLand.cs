@@ -11,12 +11,13 @@ namespace HomebrewSync.Core.Pipeline;
 /// <summary>
 /// Keeps image indexes while the rest of the bottles are still downloading: each one as soon as one of its bottles is stored
 /// (the rule <see cref="RunFinisher"/> keeps: an index only for a version the mirror holds a bottle of) and sizing has fetched
-/// it, by <see cref="Writers"/> writers. What it could not keep that way (not fetched yet, a write that failed) is left to the
-/// finisher, which keeps the rest as before. Without it, a run of many small bottles spent its last second writing indexes.
+/// it, by <see cref="Writers"/> writers, few so that they do not slow the downloads they run beside. What it could not keep that
+/// way (not fetched yet, a write that failed, still queued when the transfer ends) is left to the finisher, which keeps the rest
+/// as before, many at once. Without it, a run of many small bottles spent its last second writing indexes.
 /// </summary>
 internal sealed class IndexesAsBottlesLand
 {
-    public const int Writers = 4;
+    public const int Writers = 2;
     private readonly IReadOnlyDictionary<string, PlannedImageIndex[]> _byDigest;
     private readonly IReadOnlyDictionary<string, byte[]> _fetched;
     private readonly IDocumentStore _documents;
@@ -24,6 +25,7 @@ internal sealed class IndexesAsBottlesLand
     private readonly ConcurrentDictionary<string, bool> _kept = new(StringComparer.Ordinal);
     private readonly Channel<PlannedImageIndex> _queue = Channel.CreateUnbounded<PlannedImageIndex>(new UnboundedChannelOptions { SingleWriter = false });
     private readonly Task _writers;
+    private volatile bool _draining;
 
     /// <param name="fetched">The image indexes sizing fetches, by <see cref="BottleSizer.IndexCacheKey"/>, filled while the transfer runs.</param>
     public IndexesAsBottlesLand(IReadOnlyList<PlannedImageIndex> planned, IReadOnlyDictionary<string, byte[]> fetched, IDocumentStore documents, CancellationToken cancellationToken)
@@ -56,9 +58,10 @@ internal sealed class IndexesAsBottlesLand
         }
     }
 
-    /// <summary>Waits for what was queued; returns the keys of the indexes written.</summary>
+    /// <summary>The transfer has ended: waits for the writes under way (what is still queued is the finisher's); returns the keys of the indexes written.</summary>
     public async Task<IReadOnlySet<string>> DrainAsync()
     {
+        _draining = true;
         _queue.Writer.TryComplete();
         await _writers;
         return _kept.Keys.ToHashSet(StringComparer.Ordinal);
@@ -70,6 +73,10 @@ internal sealed class IndexesAsBottlesLand
         {
             await foreach (var index in _queue.Reader.ReadAllAsync(cancellationToken))
             {
+                if (_draining)
+                {
+                    return;
+                }
                 if (!_fetched.TryGetValue(BottleSizer.IndexCacheKey(new Uri(index.ImageUrl), index.Reference), out var bytes) || !ImageIndexKeeper.ListsAll(bytes, index.Digests))
                 {
                     continue;
