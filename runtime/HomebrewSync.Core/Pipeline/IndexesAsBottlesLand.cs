@@ -86,9 +86,9 @@ internal sealed class IndexesAsBottlesLand
                     await _documents.PutDocumentAsync(index.Key, bytes, OciImageIndex.MediaType, cancellationToken);
                     _kept.TryAdd(index.Key, true);
                 }
-                catch (Exception ex) when (ex is IOException or TransientFailureException or UnauthorizedAccessException)
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    // Left to the finisher, which tries again and reports it.
+                    // Whatever it was, left to the finisher: it tries again, and reports (or fails the run on) what it cannot write.
                 }
             }
         }

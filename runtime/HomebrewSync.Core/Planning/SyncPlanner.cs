@@ -57,10 +57,11 @@ internal static class SyncPlanner
                 ruby ??= PortableRubyOf(builder.FirstBottleUrl, request, portableRuby, cancellationToken);
             }
         }
-        catch when (ruby is { IsCompleted: false })
+        catch when (ruby is not null)
         {
-            // A failed catalog must not leave the lookup running unobserved.
+            // A failed catalog must not leave the lookup running, or its own failure, unobserved.
             await Task.WhenAny(ruby);
+            _ = ruby.Exception;
             throw;
         }
         if (read == 0)
