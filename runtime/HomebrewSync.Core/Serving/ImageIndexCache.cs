@@ -26,8 +26,28 @@ internal sealed class ImageIndexCache
 
     private volatile Generation _current = new(MirrorIndex.Snapshot.Empty);
 
-    /// <summary>The document at <paramref name="key"/> as held for <paramref name="snapshot"/>, or read from the store (null: absent, or too large to hold).</summary>
-    public async Task<Document?> GetAsync(MirrorIndex.Snapshot snapshot, string key, IStoreReader reader, CancellationToken cancellationToken)
+    /// <summary>The document at <paramref name="key"/> as held for <paramref name="snapshot"/>; null when it is not held.</summary>
+    public Document? TryGet(MirrorIndex.Snapshot snapshot, string key) => Current(snapshot).Documents.GetValueOrDefault(key);
+
+    /// <summary>
+    /// Reads the document <paramref name="head"/> describes and holds it for <paramref name="snapshot"/>; null when it is too large to
+    /// hold or was rewritten while it was read (the caller then answers from the store).
+    /// </summary>
+    public async Task<Document?> ReadAsync(MirrorIndex.Snapshot snapshot, StoredObject head, IStoreReader reader, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        ArgumentNullException.ThrowIfNull(reader);
+        var generation = Current(snapshot);
+        var read = await ReadAsync(head, reader, cancellationToken);
+        if (read is not null && Interlocked.Add(ref generation.Bytes, read.Content.Length) <= MaxTotalBytes)
+        {
+            generation.Documents.TryAdd(head.Key, read);
+        }
+        return read;
+    }
+
+    /// <summary>The documents held for <paramref name="snapshot"/>: none yet when the hash file has changed since.</summary>
+    private Generation Current(MirrorIndex.Snapshot snapshot)
     {
         var generation = _current;
         if (!ReferenceEquals(generation.Snapshot, snapshot))
@@ -35,27 +55,17 @@ internal sealed class ImageIndexCache
             generation = new Generation(snapshot);
             _current = generation;
         }
-        if (generation.Documents.TryGetValue(key, out var held))
-        {
-            return held;
-        }
-        var read = await ReadAsync(key, reader, cancellationToken);
-        if (read is not null && Interlocked.Add(ref generation.Bytes, read.Content.Length) <= MaxTotalBytes)
-        {
-            generation.Documents.TryAdd(key, read);
-        }
-        return read;
+        return generation;
     }
 
-    private static async Task<Document?> ReadAsync(string key, IStoreReader reader, CancellationToken cancellationToken)
+    private static async Task<Document?> ReadAsync(StoredObject head, IStoreReader reader, CancellationToken cancellationToken)
     {
-        var head = await reader.HeadAsync(key, cancellationToken);
-        if (head is null || head.Size > MaxDocumentBytes)
+        if (head.Size > MaxDocumentBytes)
         {
             return null;
         }
         // Read to its end, one byte further than its size: a document rewritten since (a different size) is not held.
-        await using var body = await reader.OpenReadAsync(key, 0, null, cancellationToken);
+        await using var body = await reader.OpenReadAsync(head.Key, 0, null, cancellationToken);
         var content = new byte[head.Size + 1];
         var read = 0;
         while (read < content.Length && await body.ReadAsync(content.AsMemory(read), cancellationToken) is var n and > 0)

@@ -214,13 +214,22 @@ public sealed partial class MirrorEndpoint
         return await PulledAsync(request, p => p.PullImageIndexAsync(image, reference, cancellationToken), OciImageIndex.MediaType, bottle: false, cancellationToken);
     }
 
-    /// <summary>A kept image index, from <see cref="ImageIndexCache"/> unless a byte range of it is asked for.</summary>
+    /// <summary>A kept image index, from <see cref="ImageIndexCache"/> unless a byte range of it is asked for; the store is asked for its size once.</summary>
     private async Task<MirrorResponse> KeptImageIndexAsync(MirrorRequest request, MirrorIndex.Snapshot index, string key, CancellationToken cancellationToken)
     {
-        if (request.Header("range") is not null || await _imageIndexes.GetAsync(index, key, _reader, cancellationToken) is not { } held)
+        var whole = request.Header("range") is null;
+        if (whole && _imageIndexes.TryGet(index, key) is { } held)
         {
-            return await ObjectAsync(request, key, OciImageIndex.MediaType, null, bottle: false, cancellationToken);
+            return Held(request, key, held);
         }
+        var head = await _reader.HeadAsync(key, cancellationToken);
+        return whole && head is not null && await _imageIndexes.ReadAsync(index, head, _reader, cancellationToken) is { } read
+            ? Held(request, key, read)
+            : await StoredAsync(request, key, head, OciImageIndex.MediaType, null, bottle: false, cancellationToken);
+    }
+
+    private MirrorResponse Held(MirrorRequest request, string key, ImageIndexCache.Document held)
+    {
         var (headers, modified) = ObjectValidators.Of(OciImageIndex.MediaType, held.Content.Length, held.LastModified, null);
         if (ObjectValidators.NotModified(request, headers["ETag"], modified, _time.GetUtcNow()))
         {
@@ -232,9 +241,13 @@ public sealed partial class MirrorEndpoint
             : new MirrorResponse(200, headers) { Content = held.Content, BodyLength = held.Content.Length, ObjectKey = key };
     }
 
-    private async Task<MirrorResponse> ObjectAsync(MirrorRequest request, string key, string contentType, string? etag, bool bottle, CancellationToken cancellationToken)
+    private async Task<MirrorResponse> ObjectAsync(MirrorRequest request, string key, string contentType, string? etag, bool bottle, CancellationToken cancellationToken) =>
+        await StoredAsync(request, key, await _reader.HeadAsync(key, cancellationToken), contentType, etag, bottle, cancellationToken);
+
+    /// <summary>The stored object at <paramref name="key"/>, whose size and time <paramref name="head"/> gives (null: it does not exist).</summary>
+    private async Task<MirrorResponse> StoredAsync(MirrorRequest request, string key, StoredObject? head, string contentType, string? etag, bool bottle,
+        CancellationToken cancellationToken)
     {
-        var head = await _reader.HeadAsync(key, cancellationToken);
         if (head is null)
         {
             return NotFound();
