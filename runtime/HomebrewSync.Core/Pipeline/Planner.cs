@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using HomebrewSync.Core.Catalog;
 using HomebrewSync.Core.Coordination;
 using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Planning;
@@ -39,8 +38,7 @@ public sealed class Planner(SyncContext context)
     }
 
     /// <summary>What to fetch, before sizes are known: the catalog against the hash file.</summary>
-    /// <param name="catalog">Where the catalog is read from; null for the run's source (<see cref="SyncPorts.Catalog"/>).</param>
-    internal async Task<PlanDraft> DraftAsync(PlanRequest request, ISyncObserver observer, CancellationToken cancellationToken, IFormulaSource? catalog = null)
+    internal async Task<PlanDraft> DraftAsync(PlanRequest request, ISyncObserver observer, CancellationToken cancellationToken)
     {
         var ports = _context.Ports;
         await ports.Bottles.PrepareAsync(cancellationToken);
@@ -58,7 +56,7 @@ public sealed class Planner(SyncContext context)
         var rejected = new RejectedEntries(observer);
         try
         {
-            outcome = await SyncPlanner.PlanAsync((catalog ?? ports.Catalog).ReadAsync(rejected.Add, cancellationToken), HashFileOf(snapshotTask), indexesTask, request, _context.Time,
+            outcome = await SyncPlanner.PlanAsync(ports.Catalog.ReadAsync(rejected.Add, cancellationToken), HashFileOf(snapshotTask), indexesTask, request, _context.Time,
                 cancellationToken, PortableRubyStep(observer));
         }
         catch when (!snapshotTask.IsCompleted || !indexesTask.IsCompleted)

@@ -29,12 +29,11 @@ public sealed class SyncRun(SyncContext context)
         var labels = request.Labels;
         var messages = _context.Notifications.For(null, labels.Trigger, labels.NotificationChannel, labels.RequestedBy, labels.Priority);
         ProgressTracker? progress = null;
-        await using var catalog = PrefetchedCatalog.Start(_context.Ports.Catalog, cancellationToken);
         try
         {
             return await _context.Leases.UnderLeaseAsync(request.RebuildHash ? LeaseMode.Exclusive : LeaseMode.Shared,
                 request.RebuildHash ? "sync with hash-file rebuild" : "sync", display.Observer,
-                ct => RunAsync(new Run(request, display, onPlanned, messages, started, catalog), p => progress = p, ct), cancellationToken);
+                ct => RunAsync(new Run(request, display, onPlanned, messages, started), p => progress = p, ct), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -46,7 +45,7 @@ public sealed class SyncRun(SyncContext context)
     }
 
     /// <summary>What one run carries from step to step.</summary>
-    private sealed record Run(PlanRequest Request, RunDisplay Display, Action<PlannedRun>? OnPlanned, SyncNotifications Messages, long Started, PrefetchedCatalog Catalog)
+    private sealed record Run(PlanRequest Request, RunDisplay Display, Action<PlannedRun>? OnPlanned, SyncNotifications Messages, long Started)
     {
         /// <summary>The image indexes sizing fetched, by <see cref="Planning.BottleSizer.IndexCacheKey"/>, as they arrive.</summary>
         public ConcurrentDictionary<string, byte[]> Fetched { get; } = new(StringComparer.Ordinal);
@@ -55,7 +54,7 @@ public sealed class SyncRun(SyncContext context)
     /// <summary>The body of <see cref="SyncAsync"/>, under the run's lease.</summary>
     private async Task<SyncOutcome> RunAsync(Run run, Action<ProgressTracker> onProgress, CancellationToken cancellationToken)
     {
-        var draft = await _planner.DraftAsync(run.Request, run.Display.Observer, cancellationToken, run.Catalog);
+        var draft = await _planner.DraftAsync(run.Request, run.Display.Observer, cancellationToken);
         // Image indexes are kept as their bottles land; the finisher keeps what is left.
         var early = new IndexesAsBottlesLand(draft.Outcome.Plan.ImageIndexes, run.Fetched, _context.Ports.Documents, cancellationToken);
         IReadOnlySet<string> kept;
