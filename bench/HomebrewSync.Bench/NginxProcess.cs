@@ -4,19 +4,9 @@ using System.Globalization;
 namespace HomebrewSync.Bench;
 
 /// <summary>nginx as a campus mirror runs it: 2 workers, sendfile, the access log on (to a file), keep-alive without a request cap.</summary>
-internal sealed class NginxProcess : IAsyncDisposable
+internal static class NginxProcess
 {
-    private readonly Process _process;
-
-    private NginxProcess(Process process, Uri url)
-    {
-        _process = process;
-        Url = url;
-    }
-
-    public Uri Url { get; }
-
-    public static async Task<NginxProcess> StartAsync(string work, string root)
+    public static async Task<ServerProcess> StartAsync(string work, string root)
     {
         var port = Tools.FreePort();
         var conf = Path.Combine(work, "nginx.conf");
@@ -54,7 +44,7 @@ internal sealed class NginxProcess : IAsyncDisposable
             try
             {
                 using var _ = await http.GetAsync(url);
-                return new NginxProcess(process, url);
+                return new ServerProcess(process, url);
             }
             catch (HttpRequestException) when (!process.HasExited)
             {
@@ -62,13 +52,5 @@ internal sealed class NginxProcess : IAsyncDisposable
             }
         }
         throw new InvalidOperationException("nginx did not start: " + await File.ReadAllTextAsync(Path.Combine(work, "nginx-error.log")));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        // The master takes its workers with it on SIGTERM.
-        await Tools.RunAsync("kill", "-TERM", _process.Id.ToString(CultureInfo.InvariantCulture));
-        await _process.WaitForExitAsync();
-        _process.Dispose();
     }
 }

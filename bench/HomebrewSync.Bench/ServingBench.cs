@@ -102,21 +102,9 @@ internal static class ServingBench
     }
 
     /// <summary><c>homebrew-sync serve</c> as a child process, its access log (standard error) written to a file by the shell.</summary>
-    private sealed class ServeChild : IAsyncDisposable
+    private static class ServeChild
     {
-        private readonly Process _process;
-
-        private ServeChild(Process process, Uri url)
-        {
-            _process = process;
-            Url = url;
-        }
-
-        public Uri Url { get; }
-
-        public long Rss() => Measure.Rss(_process.Id);
-
-        public static async Task<ServeChild> StartAsync(string store, string accessLog)
+        public static async Task<ServerProcess> StartAsync(string store, string accessLog)
         {
             var start = new ProcessStartInfo("sh") { RedirectStandardOutput = true };
             start.ArgumentList.Add("-c");
@@ -129,17 +117,10 @@ internal static class ServingBench
                 if (line.StartsWith(prefix, StringComparison.Ordinal))
                 {
                     _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-                    return new ServeChild(process, new Uri(line[prefix.Length..]));
+                    return new ServerProcess(process, new Uri(line[prefix.Length..]));
                 }
             }
             throw new InvalidOperationException("serve did not start: " + await File.ReadAllTextAsync(accessLog));
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Tools.RunAsync("kill", "-TERM", _process.Id.ToString(CultureInfo.InvariantCulture));
-            await _process.WaitForExitAsync();
-            _process.Dispose();
         }
     }
 }
