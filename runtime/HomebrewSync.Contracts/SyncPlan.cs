@@ -6,6 +6,10 @@ namespace HomebrewSync.Contracts;
 /// What one sync will transfer. Saved by the planner (a file, or <c>plans/</c> in the bucket) and executed
 /// by whichever worker the route picks, so its shape is a contract between hosts.
 /// </summary>
+/// <remarks>
+/// The lists added after the first version have a setter, not <c>init</c>: the build-time JSON reader sets every init-only
+/// property, to null when the document lacks it, so a plan saved by an older version would read with null lists.
+/// </remarks>
 public sealed record SyncPlan
 {
     [JsonPropertyName("sync_date")] public required string SyncDate { get; init; }
@@ -26,15 +30,15 @@ public sealed record SyncPlan
     [JsonPropertyName("skipped")] public int Skipped { get; init; }
     [JsonPropertyName("bottles")] public required IReadOnlyList<PlannedBottle> Bottles { get; init; }
     /// <summary>Hash-file entries of an earlier layout (bottles named after the target tag) whose bottle is already stored under its real name: removed at the end.</summary>
-    [JsonPropertyName("retire")] public IReadOnlyList<string> Retire { get; init; } = [];
+    [JsonPropertyName("retire")] public IReadOnlyList<string> Retire { get; set; } = [];
     /// <summary>Image indexes (brew's manifests) to keep in the store for the mirrored formula versions that lack one.</summary>
-    [JsonPropertyName("manifests")] public IReadOnlyList<PlannedImageIndex> ImageIndexes { get; init; } = [];
+    [JsonPropertyName("manifests")] public IReadOnlyList<PlannedImageIndex> ImageIndexes { get; set; } = [];
 
     /// <summary>Homebrew's API files fetched (and checked) with the catalog, published when their tags' bottles are stored.</summary>
-    [JsonPropertyName("api_files")] public IReadOnlyList<PlannedApiFile> ApiFiles { get; init; } = [];
+    [JsonPropertyName("api_files")] public IReadOnlyList<PlannedApiFile> ApiFiles { get; set; } = [];
 
     /// <summary>The portable Ruby versions this run mirrors (the registry's current one, and the one the mirrored brew names): what prune keeps.</summary>
-    [JsonPropertyName("portable_ruby")] public IReadOnlyList<string> PortableRuby { get; init; } = [];
+    [JsonPropertyName("portable_ruby")] public IReadOnlyList<string> PortableRuby { get; set; } = [];
 
     [JsonIgnore] public long TotalBytes => Bottles.Sum(b => b.Size ?? 0);
     [JsonIgnore] public int UnsizedCount => Bottles.Count(b => b.Size is null);
@@ -50,7 +54,7 @@ public sealed record PlannedBottle
     /// <summary>The bottle's own tag (the catalog's, after brew's fallback): the tag in its name and key.</summary>
     [JsonPropertyName("platform")] public required string Platform { get; init; }
     /// <summary>The target tags a Mac would download this bottle for (its own, older macOS releases, or any for <c>all</c>).</summary>
-    [JsonPropertyName("serves")] public IReadOnlyList<string> Serves { get; init; } = [];
+    [JsonPropertyName("serves")] public IReadOnlyList<string> Serves { get; set; } = [];
     [JsonPropertyName("rebuild")] public int Rebuild { get; init; }
     [JsonPropertyName("sha256")] public required string Sha256 { get; init; }
     [JsonPropertyName("url")] public required string Url { get; init; }
@@ -63,7 +67,7 @@ public sealed record PlannedBottle
     /// <summary>A store key that already holds these bytes (an earlier layout's name): copied instead of downloaded.</summary>
     [JsonPropertyName("copy_from")] public string? CopyFrom { get; init; }
     /// <summary>Hash-file keys this bottle replaces (an earlier layout's names for the same bytes), removed once it is stored.</summary>
-    [JsonPropertyName("replaces")] public IReadOnlyList<string> Replaces { get; init; } = [];
+    [JsonPropertyName("replaces")] public IReadOnlyList<string> Replaces { get; set; } = [];
 }
 
 /// <summary>One formula version's image index to keep in the store, as brew's manifest for its bottles.</summary>

@@ -13,25 +13,23 @@ internal static class PlanCommand
         var planned = await services.Planner.PlanAsync(CommandSupport.PlanRequestOf(request, services), reporter, cancellationToken);
         if (request.Json)
         {
-            JsonOutput.Write(console.Out, new
-            {
+            JsonOutput.Write(console.Out, new PlanJson(
                 planned.Plan.SyncDate,
-                Store = services.Store.Location,
-                Bottles = planned.Plan.Bottles.Count,
+                services.Store.Location,
+                planned.Plan.Bottles.Count,
                 planned.Plan.TotalBytes,
                 planned.Plan.Skipped,
-                Unsized = planned.Plan.UnsizedCount,
+                planned.Plan.UnsizedCount,
                 planned.Outcome.FormulaeRead,
                 planned.Outcome.DisabledSkipped,
-                ByTarget = planned.Outcome.ByTarget().Select(t => new { t.Target, Count = t.Bottles, t.Bytes, Via = t.Via.ToDictionary(v => v.Tag, v => v.Count) }),
-                Retired = planned.Plan.Retire.Count,
-                Renamed = planned.Plan.Bottles.Count(b => b.CopyFrom is not null),
-                ImageIndexes = planned.Plan.ImageIndexes.Count,
+                [.. planned.Outcome.ByTarget().Select(t => new TargetJson(t.Target, t.Bottles, t.Bytes, t.Via.ToDictionary(v => v.Tag, v => v.Count)))],
+                planned.Plan.Retire.Count,
+                planned.Plan.Bottles.Count(b => b.CopyFrom is not null),
+                planned.Plan.ImageIndexes.Count,
                 planned.Plan.PortableRuby,
-                ApiFiles = planned.Plan.ApiFiles.Select(a => new { a.Path, a.Status, a.Detail }),
+                [.. planned.Plan.ApiFiles.Select(a => new ApiFileJson(a.Path, a.Status, a.Detail))],
                 planned.Outcome.Warnings,
-                Plan = planned.Plan,
-            });
+                planned.Plan), CliJsonContext.Default.PlanJson);
         }
         else
         {

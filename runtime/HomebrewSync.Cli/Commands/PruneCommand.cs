@@ -28,18 +28,16 @@ internal static class PruneCommand
         }
         if (request.Json)
         {
-            JsonOutput.Write(console.Out, new
-            {
+            JsonOutput.Write(console.Out, new PruneJson(
                 result.DryRun,
-                Cutoff = result.Cutoff.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
-                Superseded = result.Superseded.Select(Item),
-                Unlisted = result.Unlisted.Select(Item),
-                Manifests = result.ImageIndexes.Select(Item), // the JSON key predates the word "image index"; kept for scripts that read it
+                result.Cutoff.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                [.. result.Superseded.Select(Item)],
+                [.. result.Unlisted.Select(Item)],
+                [.. result.ImageIndexes.Select(Item)],
                 result.Kept,
                 result.HeldByApi,
-                Removed = result.Count,
-                RemovedBytes = result.Bytes,
-            });
+                result.Count,
+                result.Bytes), CliJsonContext.Default.PruneJson);
             return ExitCodes.Success;
         }
         var o = console.Out;
@@ -61,5 +59,5 @@ internal static class PruneCommand
         return ExitCodes.Success;
     }
 
-    private static object Item(PruneItem i) => new { i.ObjectKey, i.Size, i.HashKey, i.Reason };
+    private static PruneItemJson Item(PruneItem i) => new(i.ObjectKey, i.Size, i.HashKey, i.Reason);
 }

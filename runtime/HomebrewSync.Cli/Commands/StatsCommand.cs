@@ -21,18 +21,17 @@ internal static class StatsCommand
         var m = snapshot.HashFile;
         if (request.Json)
         {
-            JsonOutput.Write(console.Out, new
-            {
-                HashFile = location,
-                LastUpdated = m.LastUpdated,
+            JsonOutput.Write(console.Out, new StatsJson(
+                location,
+                m.LastUpdated,
                 m.SyncVersion,
-                TotalBottles = m.Count,
-                TotalSizeBytes = m.TotalSizeBytes,
-                ByPlatform = m.ByPlatform().Select(p => new { p.Platform, p.Count, TotalSizeBytes = p.Bytes }),
-                ByTarget = MirrorCoverage.Of(m, request.Settings.TargetPlatforms).Select(t => new { t.Target, Count = t.Bottles, TotalSizeBytes = t.Bytes, Via = t.Via.ToDictionary(v => v.Tag, v => v.Count) }),
-                PortableRuby = m.Bottles.Values.Where(PortableRubyImage.Is).Select(e => new { Version = e.FormulaVersion, e.Platform, Bytes = e.FileSize }),
-                ByDate = m.ByDate().Select(d => new { Date = d.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), d.Count, TotalSizeBytes = d.Bytes }),
-            });
+                m.Count,
+                m.TotalSizeBytes,
+                [.. m.ByPlatform().Select(p => new PlatformJson(p.Platform, p.Count, p.Bytes))],
+                [.. MirrorCoverage.Of(m, request.Settings.TargetPlatforms).Select(t => new StatsTargetJson(t.Target, t.Bottles, t.Bytes, t.Via.ToDictionary(v => v.Tag, v => v.Count)))],
+                [.. m.Bottles.Values.Where(PortableRubyImage.Is).Select(e => new PortableRubyJson(e.FormulaVersion, e.Platform, e.FileSize))],
+                [.. m.ByDate().Select(d => new DateJson(d.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), d.Count, d.Bytes))]),
+                CliJsonContext.Default.StatsJson);
             return ExitCodes.Success;
         }
         var o = console.Out;

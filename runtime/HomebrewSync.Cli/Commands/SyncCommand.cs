@@ -27,21 +27,19 @@ internal static class SyncCommand
         var hashFile = services.Store.HashFileLocation;
         if (request.Json)
         {
-            JsonOutput.Write(console.Out, new
-            {
+            JsonOutput.Write(console.Out, new SyncJson(
                 plan.SyncDate,
                 outcome.PlanKey,
-                Stored = outcome.Stored.Count,
+                outcome.Stored.Count,
                 plan.Skipped,
-                Failed = outcome.Failed.Select(f => new { f.Bottle.Key, Kind = f.Kind.ToString(), f.Reason }),
+                [.. outcome.Failed.Select(f => new FailedJson(f.Bottle.Key, f.Kind.ToString(), f.Reason))],
                 outcome.Remaining,
                 outcome.BytesTransferred,
-                DurationSeconds = Math.Round(outcome.Duration.TotalSeconds, 3),
-                HashFile = hashFile,
-                HashFileBottles = outcome.HashFile?.Count,
-                ApiFiles = outcome.Api.Select(a => new { a.Path, Status = a.Status.ToString().ToLowerInvariant(), a.Detail }),
-                outcome.IndexesNotKept,
-            });
+                Math.Round(outcome.Duration.TotalSeconds, 3),
+                hashFile,
+                outcome.HashFile?.Count,
+                [.. outcome.Api.Select(a => new ApiFileJson(a.Path, a.Status.ToString().ToLowerInvariant(), a.Detail))],
+                outcome.IndexesNotKept), CliJsonContext.Default.SyncJson);
             return;
         }
         var o = console.Out;

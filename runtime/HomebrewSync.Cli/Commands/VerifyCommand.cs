@@ -12,15 +12,13 @@ internal static class VerifyCommand
         var report = await MirrorVerifier.VerifyAsync(services.Store, services.Store, request.Deep, request.Settings.MaxConcurrentDownloads, cancellationToken);
         if (request.Json)
         {
-            JsonOutput.Write(console.Out, new
-            {
+            JsonOutput.Write(console.Out, new VerifyJson(
                 report.HashFileFound,
                 report.EntriesChecked,
                 report.FilesRehashed,
                 report.IsClean,
                 report.Unlisted,
-                Problems = report.Problems.Select(p => new { Kind = p.Kind.ToString(), p.Key, p.Detail }),
-            });
+                [.. report.Problems.Select(p => new ProblemJson(p.Kind.ToString(), p.Key, p.Detail))]), CliJsonContext.Default.VerifyJson);
         }
         else
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Diagnostics.CodeAnalysis;
 
 namespace HomebrewSync.Contracts.Deployment;
 
@@ -11,9 +12,18 @@ public static class DeploymentConfigLoader
 {
     public const string BaseStage = "prod";
     public const string PerDeveloper = "per_developer";
+    private const string ForTheCdkProgram = "The deployment's config is read by the CDK program (a managed build), never by the native CLI.";
+
+    /// <summary>
+    /// The reflection-based reader, which leaves a key the file lacks at the property's default (the build-time one sets
+    /// every init-only property); a key the config does not define is an error.
+    /// </summary>
+    private static readonly JsonSerializerOptions Options = new() { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow };
 
     /// <param name="owner">The developer of a per-developer stack; null for the stage's own.</param>
     /// <exception cref="SettingsException">Unreadable files or invalid values, all listed.</exception>
+    [RequiresUnreferencedCode(ForTheCdkProgram)]
+    [RequiresDynamicCode(ForTheCdkProgram)]
     public static DeploymentConfig Load(string configDirectory, string stage, string? owner = null)
     {
         var errors = new List<string>();
@@ -37,7 +47,7 @@ public static class DeploymentConfigLoader
         DeploymentConfig config;
         try
         {
-            config = merged.Deserialize<DeploymentConfig>(new JsonSerializerOptions { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow })
+            config = merged.Deserialize<DeploymentConfig>(Options)
                 ?? throw new SettingsException(["config: empty"]);
         }
         catch (JsonException ex)

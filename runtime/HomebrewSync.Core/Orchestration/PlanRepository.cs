@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.Storage;
 
@@ -10,7 +11,6 @@ public sealed class PlanRepository
 {
     public const string Prefix = "plans/";
     private const string Json = "application/json";
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
     private readonly IDocumentStore _documents;
     private readonly Func<string, string> _describe;
 
@@ -29,7 +29,7 @@ public sealed class PlanRepository
         key.StartsWith(Prefix, StringComparison.Ordinal) && !key.Contains("..", StringComparison.Ordinal) && key.EndsWith(".json", StringComparison.Ordinal);
 
     public Task SaveAsync(string key, SyncPlan plan, CancellationToken cancellationToken) =>
-        _documents.PutDocumentAsync(key, JsonSerializer.SerializeToUtf8Bytes(plan, Options), Json, cancellationToken);
+        _documents.PutDocumentAsync(key, JsonSerializer.SerializeToUtf8Bytes(plan, PlanJsonContext.Default.SyncPlan), Json, cancellationToken);
 
     /// <exception cref="PlanNotFoundException">No plan at <paramref name="key"/>, or not a plan.</exception>
     public async Task<SyncPlan> LoadAsync(string key, CancellationToken cancellationToken)
@@ -42,7 +42,7 @@ public sealed class PlanRepository
         SyncPlan plan;
         try
         {
-            plan = JsonSerializer.Deserialize<SyncPlan>(doc.Content, Options) ?? throw new PlanNotFoundException($"{_describe(key)} is empty");
+            plan = JsonSerializer.Deserialize(doc.Content, PlanJsonContext.Default.SyncPlan) ?? throw new PlanNotFoundException($"{_describe(key)} is empty");
         }
         catch (JsonException ex)
         {
@@ -60,11 +60,16 @@ public sealed class PlanRepository
     internal async Task<PlanState?> LoadStateAsync(string key, CancellationToken cancellationToken)
     {
         var doc = await _documents.GetDocumentAsync(StateKey(key), cancellationToken);
-        return doc is null ? null : JsonSerializer.Deserialize<PlanState>(doc.Content, Options);
+        return doc is null ? null : JsonSerializer.Deserialize(doc.Content, PlanJsonContext.Default.PlanState);
     }
 
     internal Task SaveStateAsync(string key, PlanState state, CancellationToken cancellationToken) =>
-        _documents.PutDocumentAsync(StateKey(key), JsonSerializer.SerializeToUtf8Bytes(state, Options), Json, cancellationToken);
+        _documents.PutDocumentAsync(StateKey(key), JsonSerializer.SerializeToUtf8Bytes(state, PlanJsonContext.Default.PlanState), Json, cancellationToken);
 
     public static string StateKey(string key) => (key.EndsWith(".json", StringComparison.Ordinal) ? key[..^5] : key) + ".state.json";
 }
+
+/// <summary>Plans and their state as JSON, generated at build time.</summary>
+[JsonSerializable(typeof(SyncPlan))]
+[JsonSerializable(typeof(PlanState))]
+internal sealed partial class PlanJsonContext : JsonSerializerContext;

@@ -296,20 +296,18 @@ public sealed partial class MirrorEndpoint
 
     private static MirrorResponse Health(MirrorIndex.Snapshot index, PullCounters? pulls)
     {
-        var body = JsonSerializer.Serialize(new Dictionary<string, object?>
-        {
-            ["status"] = index.HashFile is null ? "no hash file yet" : "ok",
-            ["bottles"] = index.ByFileName.Count,
-            ["hash_file_modified"] = index.HashFile?.LastModified,
-            ["pull_through"] = pulls is null ? null : new Dictionary<string, long>
+        var body = JsonSerializer.Serialize(new HealthDocument(
+            index.HashFile is null ? "no hash file yet" : "ok",
+            index.ByFileName.Count,
+            index.HashFile?.LastModified,
+            pulls is null ? null : new Dictionary<string, long>
             {
                 ["pulled"] = pulls.Pulled,
                 ["failed"] = pulls.Failed,
                 ["joined"] = pulls.Joined,
                 ["not_in_catalog"] = pulls.NotInCatalog,
                 ["in_flight"] = pulls.InFlight,
-            },
-        });
+            }), HealthJsonContext.Default.HealthDocument);
         return new MirrorResponse(200, new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Content-Type"] = "application/json", ["Cache-Control"] = "no-store" })
         {
             Content = System.Text.Encoding.UTF8.GetBytes(body),

@@ -44,4 +44,35 @@ public sealed class PlanRepositoryTests
 
         Assert.Equal($"s3://mirror/{Key} is not a plan this version executes: it lists curl-8.2.1-monterey twice", refused.Message);
     }
+
+    [Fact]
+    public async Task LoadAsync_PlanOfAnEarlierVersion_WithoutTheListsAddedSince_ReadsThemAsEmpty()
+    {
+        var documents = new InMemoryStore();
+        var plans = new PlanRepository(documents, k => k);
+        // A plan as the first version saved it: no retire, manifests, api_files or portable_ruby, no serves or replaces per bottle.
+        const string earlier = """
+            {"sync_date":"2025-07-21","created_at":"2025-07-21T03:00:00+00:00","api_url":"https://formulae.brew.sh/api/formula.json",
+             "platforms":["monterey"],"bottles":[{"key":"curl-8.2.1-monterey","formula_name":"curl","formula_version":"8.2.1",
+             "platform":"monterey","sha256":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+             "url":"https://ghcr.io/v2/homebrew/core/curl/blobs/sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+             "object_key":"2025-07-21/curl-8.2.1.monterey.bottle.tar.gz"}]}
+            """;
+        await documents.PutDocumentAsync(Key, Encoding.UTF8.GetBytes(earlier), "application/json", CancellationToken.None);
+        await documents.PutDocumentAsync(PlanRepository.StateKey(Key), Encoding.UTF8.GetBytes("""{"invocations":1,"started_at":"2025-07-21T03:00:00+00:00"}"""), "application/json", CancellationToken.None);
+
+        var plan = await plans.LoadAsync(Key, CancellationToken.None);
+        var state = await plans.LoadStateAsync(Key, CancellationToken.None);
+
+        Assert.Empty(plan.Retire);
+        Assert.Empty(plan.ImageIndexes);
+        Assert.Empty(plan.ApiFiles);
+        Assert.Empty(plan.PortableRuby);
+        var bottle = Assert.Single(plan.Bottles);
+        Assert.Empty(bottle.Serves);
+        Assert.Empty(bottle.Replaces);
+        Assert.NotNull(state);
+        Assert.Empty(state.Stored);
+        Assert.Empty(state.Failed);
+    }
 }
