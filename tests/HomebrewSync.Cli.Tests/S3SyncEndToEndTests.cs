@@ -248,15 +248,7 @@ public sealed class S3SyncEndToEndTests(S3ServerFixture fixture, Xunit.Abstracti
         var f = new FormulaBuilder($"big{seed}").WithBottle("monterey", BlobContent.Create(size, seed)).Build();
         await using var h = await CliHarness.StartAsync([f]);
         var bucket = await fixture.Server.CreateBucketAsync();
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "homebrew-sync.dll"), "sync", "--platform", "monterey", "--date", "2025-07-21" })
-        {
-            start.ArgumentList.Add(a);
-        }
-        foreach (var (k, v) in Env(h, $"s3://{bucket}"))
-        {
-            start.Environment[k] = v;
-        }
+        var start = CliProcess.StartInfo(Env(h, $"s3://{bucket}"), ["sync", "--platform", "monterey", "--date", "2025-07-21"]);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

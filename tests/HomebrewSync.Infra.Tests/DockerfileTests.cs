@@ -27,7 +27,9 @@ public sealed class DockerfileTests
         Assert.Equal(2, stages.Count);
         // An arm64 machine runs its own SDK; what it publishes is for the task's X86_64.
         Assert.StartsWith("FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:", stages[0][0], StringComparison.Ordinal);
-        Assert.Contains(stages[0], l => l.StartsWith("RUN dotnet publish ", StringComparison.Ordinal) && l.Contains(" -r linux-x64 ", StringComparison.Ordinal));
+        Assert.Contains(stages[0], l => l.StartsWith("RUN dotnet publish ", StringComparison.Ordinal) && l.Contains(" -r linux-x64 ", StringComparison.Ordinal)
+            // The project publishes a native executable by default; Native AOT does not cross-compile, so the image takes the managed build.
+            && l.Contains(" -p:PublishAot=false ", StringComparison.Ordinal));
         // The final stage takes the target platform (linux/amd64, from the CDK image asset) and executes one command in it:
         // git, for brew's repository (BREW_GIT_REMOTE_URL), installed as root before the unprivileged user takes over.
         Assert.StartsWith("FROM mcr.microsoft.com/dotnet/aspnet:", stages[1][0], StringComparison.Ordinal);

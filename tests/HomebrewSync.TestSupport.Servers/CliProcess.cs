@@ -7,14 +7,23 @@ public sealed record CliProcessResult(int ExitCode, string Out, string Error);
 
 public static class CliProcess
 {
+    /// <summary>Names a published CLI executable to test instead of the build beside the test: scripts/test.sh sets it to the native build.</summary>
+    public const string ExecutableVariable = "HOMEBREW_SYNC_TEST_CLI";
+
     /// <summary>The CLI built beside the test (a test project that references HomebrewSync.Cli gets it in its output).</summary>
     public static string Path => System.IO.Path.Combine(AppContext.BaseDirectory, "homebrew-sync.dll");
+
+    /// <summary>The published executable <see cref="ExecutableVariable"/> names, or null to run <see cref="Path"/> with dotnet.</summary>
+    public static string? Executable => Environment.GetEnvironmentVariable(ExecutableVariable) is { Length: > 0 } path ? path : null;
 
     public static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string?> environment, IEnumerable<string> args)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path);
+        var start = new ProcessStartInfo(Executable ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (Executable is null)
+        {
+            start.ArgumentList.Add(Path);
+        }
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
@@ -28,7 +37,7 @@ public static class CliProcess
 
     public static async Task<CliProcessResult> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
-        using var process = Process.Start(StartInfo(environment, args)) ?? throw new InvalidOperationException("dotnet did not start");
+        using var process = Process.Start(StartInfo(environment, args)) ?? throw new InvalidOperationException("the CLI did not start");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
