@@ -51,8 +51,8 @@ internal static class BenchPrinter
         Row("homebrew-sync into a folder", t.LocalSeconds, t.Bytes, t.LocalRatio, t.LocalPeakRss);
         Row("raw copy + plain SDK upload to S3", t.S3BaselineSeconds, t.Bytes, null, null);
         Row("homebrew-sync into S3", t.S3Seconds, t.Bytes, t.S3Ratio, t.S3PeakRss);
-        Console.WriteLine($"  (homebrew-sync rows: the sync, in-process after a warm-up like the raw copies, folder rows the median of three rounds; peak RSS and wall time");
-        Console.WriteLine($"   of the same sync as its own process, start-up and planning included: folder {t.LocalWallSeconds:0.00} s, S3 {t.S3WallSeconds:0.00} s)");
+        Console.WriteLine("  (homebrew-sync rows: the installed CLI as its own process, start to exit, start-up and planning included; the raw copies");
+        Console.WriteLine("   in the benchmark's process, warm; folder rows the median of three alternating rounds)");
     }
 
     private static void Wan(WanBench.Result w)

@@ -9,10 +9,10 @@ namespace HomebrewSync.Bench;
 internal static class Measure
 {
     /// <summary>
-    /// The CLI as a user installs it: <c>dotnet publish -c Release -r RID -p:PublishReadyToRun=true</c> (README:
-    /// Installing), published once per bench run into artifacts/bench-cli, in a build tree of its own.
+    /// The CLI as a user installs it: <c>dotnet publish runtime/HomebrewSync.Cli -c Release</c>, one native executable
+    /// (Native AOT; README: Installing), published once per bench run into artifacts/bench-cli, in a build tree of its own.
     /// </summary>
-    public static string CliDll => Cli.Value;
+    public static string CliExecutable => Cli.Value;
 
     private static readonly Lazy<string> Cli = new(PublishCli);
 
@@ -20,10 +20,10 @@ internal static class Measure
     {
         var root = RepositoryPaths.Root();
         var output = Path.Combine(root, "artifacts", "bench-cli");
-        Console.Error.WriteLine("publishing the CLI (ReadyToRun) for the child-process measurements ...");
+        Console.Error.WriteLine("publishing the CLI (Native AOT) for the child-process measurements ...");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "publish", Path.Combine(root, "runtime", "HomebrewSync.Cli"), "-c", "Release", "-r", System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier,
-            "--self-contained", "false", "-p:PublishReadyToRun=true", "--artifacts-path", Path.Combine(root, "artifacts", "bench-cli-build"), "-o", output, "--nologo", "-v", "quiet" })
+        foreach (var a in new[] { "publish", Path.Combine(root, "runtime", "HomebrewSync.Cli"), "-c", "Release",
+            "--artifacts-path", Path.Combine(root, "artifacts", "bench-cli-build"), "-o", output, "--nologo", "-v", "quiet" })
         {
             start.ArgumentList.Add(a);
         }
@@ -31,15 +31,14 @@ internal static class Measure
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         p.WaitForExit();
-        return p.ExitCode == 0 ? Path.Combine(output, "homebrew-sync.dll") : throw new InvalidOperationException($"publishing the CLI failed: {stdout.Result}{stderr.Result}");
+        return p.ExitCode == 0 ? Path.Combine(output, "homebrew-sync") : throw new InvalidOperationException($"publishing the CLI failed: {stdout.Result}{stderr.Result}");
     }
 
     public sealed record ChildRun(int ExitCode, TimeSpan Wall, long PeakRssBytes, string Stdout, string Stderr);
 
     public static async Task<ChildRun> CliAsync(IReadOnlyDictionary<string, string?> env, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(CliDll);
+        var start = new ProcessStartInfo(CliExecutable) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);

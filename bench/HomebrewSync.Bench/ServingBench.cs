@@ -108,7 +108,7 @@ internal static class ServingBench
         {
             var start = new ProcessStartInfo("sh") { RedirectStandardOutput = true };
             start.ArgumentList.Add("-c");
-            start.ArgumentList.Add($"exec dotnet '{Measure.CliDll}' serve --store '{store}' --listen http://127.0.0.1:0 2>'{accessLog}'");
+            start.ArgumentList.Add($"exec '{Measure.CliExecutable}' serve --store '{store}' --listen http://127.0.0.1:0 2>'{accessLog}'");
             var process = Process.Start(start)!;
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
