@@ -19,8 +19,9 @@ public static class CliProcess
     public static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string?> environment, IEnumerable<string> args)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var start = new ProcessStartInfo(Executable ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (Executable is null)
+        var executable = Executable;
+        var start = new ProcessStartInfo(executable ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (executable is null)
         {
             start.ArgumentList.Add(Path);
         }
