@@ -198,12 +198,12 @@ public static class Settings
     };
 
     /// <summary>
-    /// No default: unset, bottles are staged without a limit. A deployment gives the worker its ephemeral storage, whose range
-    /// (Lambda's 512..10,240 MB) <see cref="Deployment.DeploymentConfigValidator"/> checks with the other compute limits.
+    /// No default: unset, bottles are staged without a limit. A deployment gives the worker its ephemeral storage, which
+    /// must be within Lambda's 512..10,240 MB.
     /// </summary>
     public static readonly Setting<int> WorkerStagingLimitMb = new(EnvVars.WorkerStagingLimitMb, 1, null)
     {
-        Unit = "MB", ConfigKey = "lambda_sync_ephemeral_storage_mb", FromConfig = c => c.LambdaSyncEphemeralStorageMb,
+        Unit = "MB", ConfigKey = "lambda_sync_ephemeral_storage_mb", FromConfig = c => c.LambdaSyncEphemeralStorageMb, ConfigMin = 512, ConfigMax = 10_240,
         Help = "At most this many MB of bottles staged at once (a Lambda worker's /tmp); a bottle waits until it fits, one larger fails. Unset for no limit.",
     };
 
@@ -302,5 +302,6 @@ public static class Settings
     public static IReadOnlyList<IDeployedSetting> Deployed { get; } =
     [
         .. DeployedToEveryHost, EcsDownloadConcurrency, DownloadTimeoutSeconds, WorkerDownloadTimeoutSeconds, ProgressUpdateInterval, PruneKeepDays, SizeThresholdGb,
+        WorkerStagingLimitMb,
     ];
 }

@@ -228,7 +228,7 @@ public sealed class DeploymentConfigTests : IDisposable
 
         var ex = Assert.Throws<SettingsException>(() => DeploymentConfigLoader.Load(_dir, "prod"));
 
-        Assert.Contains($"lambda_sync_ephemeral_storage_mb: {mb} is outside 512..10240", ex.Errors);
+        Assert.Contains($"lambda_sync_ephemeral_storage_mb: {mb} MB is outside 512..10240 MB", ex.Errors);
     }
 
     [Fact]

@@ -52,7 +52,6 @@ public static class DeploymentConfigValidator
         if (!FargateMemory.TryGetValue(c.EcsTaskCpu, out var mem)) e.Add($"ecs_task_cpu: {c.EcsTaskCpu} is not a Fargate CPU size ({string.Join(", ", FargateMemory.Keys)})");
         else if (c.EcsTaskMemory < mem.Min || c.EcsTaskMemory > mem.Max) e.Add($"ecs_task_memory: {c.EcsTaskMemory} MiB does not go with {c.EcsTaskCpu} CPU units ({mem.Min}..{mem.Max})");
         Range(e, "ecs_ephemeral_storage_size_gb", c.EcsEphemeralStorageSizeGb, 21, 200);
-        Range(e, "lambda_sync_ephemeral_storage_mb", c.LambdaSyncEphemeralStorageMb, 512, 10240);
         Range(e, "max_worker_invocations", c.MaxWorkerInvocations, 1, 1000);
         // Each task, and the planning and failure notice around them (an orchestrator timeout each), must end before the execution times out.
         var executionMinutes = DeploymentConfig.ExecutionTimeout.TotalMinutes;
