@@ -182,15 +182,19 @@ internal sealed class TransferEngine
     {
         await stage.ResetAsync(cancellationToken);
         long total = 0;
-        var current = ArrayPool<byte>.Shared.Rent(BufferSize);
-        var next = ArrayPool<byte>.Shared.Rent(BufferSize);
+        // Three buffers in turn: one being received, one being hashed, one being written. The write of a chunk (the copy
+        // into the page cache, the costliest step here) runs while the next chunk is hashed and the one after it received.
+        var buffers = new[] { ArrayPool<byte>.Shared.Rent(BufferSize), ArrayPool<byte>.Shared.Rent(BufferSize), ArrayPool<byte>.Shared.Rent(BufferSize) };
         ValueTask<int> pending = default;
         var reading = false;
+        ValueTask writing = default;
+        var written = true;
         try
         {
             await using var blob = await _registry.OpenBlobAsync(new Uri(bottle.Url), cancellationToken);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            pending = blob.Body.ReadAsync(current.AsMemory(0, BufferSize), cancellationToken);
+            var turn = 0;
+            pending = blob.Body.ReadAsync(buffers[0].AsMemory(0, BufferSize), cancellationToken);
             reading = true;
             while (true)
             {
@@ -206,15 +210,21 @@ internal sealed class TransferEngine
                     // Not one byte past what was announced is written: staged bytes stay within the plan's sizes.
                     throw new BottleDownloadException(FailureKind.TooLarge, $"body larger than {limitSource} ({limit:N0} bytes); cut off there");
                 }
-                // The next chunk arrives while this one is hashed and written.
-                (current, next) = (next, current);
-                pending = blob.Body.ReadAsync(current.AsMemory(0, BufferSize), cancellationToken);
+                var chunk = buffers[turn % 3];
+                turn++;
+                // The buffer after this one is free: the write it last held has been awaited before this chunk's.
+                pending = blob.Body.ReadAsync(buffers[turn % 3].AsMemory(0, BufferSize), cancellationToken);
                 reading = true;
-                hash.AppendData(next, 0, read);
-                await stage.Content.WriteAsync(next.AsMemory(0, read), cancellationToken);
+                hash.AppendData(chunk, 0, read);
+                written = true;
+                await writing;
+                writing = stage.Content.WriteAsync(chunk.AsMemory(0, read), cancellationToken);
+                written = false;
                 total += read;
                 progress.AddBytes(read);
             }
+            written = true;
+            await writing;
             if (blob.Length is { } expected && expected != total)
             {
                 throw new TransientFailureException($"body ended after {total:N0} of {expected:N0} bytes", connectionFailure: true);
@@ -234,9 +244,9 @@ internal sealed class TransferEngine
         }
         finally
         {
+            // A read or a write still in flight must finish before its buffer goes back to the pool.
             if (reading)
             {
-                // A read still in flight must finish before its buffer goes back to the pool.
                 try
                 {
                     await pending;
@@ -246,8 +256,21 @@ internal sealed class TransferEngine
                     // The attempt already failed for another reason.
                 }
             }
-            ArrayPool<byte>.Shared.Return(current);
-            ArrayPool<byte>.Shared.Return(next);
+            if (!written)
+            {
+                try
+                {
+                    await writing;
+                }
+                catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or UnauthorizedAccessException)
+                {
+                    // The attempt already failed for another reason.
+                }
+            }
+            foreach (var buffer in buffers)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
