@@ -57,10 +57,19 @@ public sealed class PlanRepository
         return plan;
     }
 
+    /// <exception cref="PlanNotFoundException">The state is there but not readable: the plan cannot run until it is removed.</exception>
     internal async Task<PlanState?> LoadStateAsync(string key, CancellationToken cancellationToken)
     {
         var doc = await _documents.GetDocumentAsync(StateKey(key), cancellationToken);
-        return doc is null ? null : JsonSerializer.Deserialize(doc.Content, PlanJsonContext.Default.PlanState);
+        try
+        {
+            return doc is null ? null : JsonSerializer.Deserialize(doc.Content, PlanJsonContext.Default.PlanState);
+        }
+        catch (JsonException ex)
+        {
+            throw new PlanNotFoundException(
+                $"{_describe(StateKey(key))} is not a plan state ({ex.Message}); remove it to run the plan again from what the hash file holds", ex);
+        }
     }
 
     internal Task SaveStateAsync(string key, PlanState state, CancellationToken cancellationToken) =>
@@ -69,7 +78,11 @@ public sealed class PlanRepository
     public static string StateKey(string key) => (key.EndsWith(".json", StringComparison.Ordinal) ? key[..^5] : key) + ".state.json";
 }
 
-/// <summary>Plans and their state as JSON, generated at build time.</summary>
+/// <summary>
+/// Plans and their state as JSON, generated at build time. A null where the types allow none (<c>"bottles": null</c>, a
+/// bottle's <c>"url": null</c>) makes the document unreadable, as a missing required key does, rather than a plan that fails later.
+/// </summary>
+[JsonSourceGenerationOptions(RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(SyncPlan))]
 [JsonSerializable(typeof(PlanState))]
 internal sealed partial class PlanJsonContext : JsonSerializerContext;

@@ -75,4 +75,35 @@ public sealed class PlanRepositoryTests
         Assert.Empty(state.Stored);
         Assert.Empty(state.Failed);
     }
+
+    [Theory]
+    [InlineData("\"bottles\":null")]
+    [InlineData("\"manifests\":null,\"bottles\":[]")]
+    [InlineData("\"bottles\":[{\"key\":\"curl-8.2.1-monterey\",\"formula_name\":\"curl\",\"formula_version\":\"8.2.1\",\"platform\":\"monterey\",\"sha256\":\"aa\",\"url\":null,\"object_key\":\"2025-07-21/curl-8.2.1.monterey.bottle.tar.gz\"}]")]
+    public async Task LoadAsync_PlanWithANullWhereNoneIsAllowed_IsNotAPlan(string rest)
+    {
+        var documents = new InMemoryStore();
+        var plans = new PlanRepository(documents, k => k);
+        var json = $$"""{"sync_date":"2025-07-21","created_at":"2025-07-21T03:00:00+00:00","api_url":"https://formulae.brew.sh/api/formula.json","platforms":["monterey"],{{rest}}}""";
+        await documents.PutDocumentAsync(Key, Encoding.UTF8.GetBytes(json), "application/json", CancellationToken.None);
+
+        var ex = await Assert.ThrowsAsync<PlanNotFoundException>(() => plans.LoadAsync(Key, CancellationToken.None));
+
+        Assert.StartsWith($"{Key} is not a plan: ", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"invocations":1,"started_at":"2025-07-21T03:00:00+00:00","stored":null}""")]
+    [InlineData("""{"invocations":1,"stored":["curl-8.2.1-monterey" """)]
+    public async Task LoadStateAsync_StateThatIsNotReadable_SaysSoAndHowToGoOn(string state)
+    {
+        var documents = new InMemoryStore();
+        var plans = new PlanRepository(documents, k => k);
+        await documents.PutDocumentAsync(PlanRepository.StateKey(Key), Encoding.UTF8.GetBytes(state), "application/json", CancellationToken.None);
+
+        var ex = await Assert.ThrowsAsync<PlanNotFoundException>(() => plans.LoadStateAsync(Key, CancellationToken.None));
+
+        Assert.StartsWith($"{PlanRepository.StateKey(Key)} is not a plan state (", ex.Message, StringComparison.Ordinal);
+        Assert.EndsWith("remove it to run the plan again from what the hash file holds", ex.Message, StringComparison.Ordinal);
+    }
 }
