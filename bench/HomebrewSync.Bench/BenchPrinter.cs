@@ -48,11 +48,13 @@ internal static class BenchPrinter
         Console.WriteLine($"Transfer: {t.Bottles} bottles, {t.Bytes / MB:0} MB, the largest {t.LargestBottle / MB:0} MB, concurrency {TransferBench.Concurrency}");
         Console.WriteLine($"  {"",-34} {"seconds",8} {"MB/s",8}  ratio   peak RSS");
         Row("raw parallel copy to a folder", t.LocalBaselineSeconds, t.Bytes, null, null);
+        Row("raw copy + SHA-256 to a folder", t.LocalHashingBaselineSeconds, t.Bytes, null, null);
         Row("homebrew-sync into a folder", t.LocalSeconds, t.Bytes, t.LocalRatio, t.LocalPeakRss);
+        Console.WriteLine($"  {"",-34} {"",8} {"",8}  {t.LocalHashingRatio:0.00}x the copy that hashes (for information)");
         Row("raw copy + plain SDK upload to S3", t.S3BaselineSeconds, t.Bytes, null, null);
         Row("homebrew-sync into S3", t.S3Seconds, t.Bytes, t.S3Ratio, t.S3PeakRss);
         Console.WriteLine("  (homebrew-sync rows: the installed CLI as its own process, start to exit, start-up and planning included; the raw copies");
-        Console.WriteLine("   in the benchmark's process, warm; folder rows the median of three alternating rounds)");
+        Console.WriteLine("   in the benchmark's process, warm; folder rows the median of three rounds taken in turn)");
     }
 
     private static void Wan(WanBench.Result w)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Amazon.S3.Transfer;
@@ -11,7 +12,8 @@ namespace HomebrewSync.Bench;
 /// <summary>
 /// A few hundred bottles (mixed sizes, one large) from the fake registry into a local folder and into the
 /// S3 test server, next to the physical floor of each: the same bytes by a plain parallel copy with the
-/// same concurrency and no verification (for S3, uploaded with the plain AWS SDK).
+/// same concurrency and no verification (for S3, uploaded with the plain AWS SDK). Beside the folder's floor, for
+/// information, the same copy hashing what it writes (SHA-256), as the sync must: what verification itself costs here.
 /// </summary>
 internal static class TransferBench
 {
@@ -19,12 +21,14 @@ internal static class TransferBench
     private const long PartSize = 8 * 1024 * 1024;
 
     /// <param name="LocalSeconds">The sync as its own process into a folder, start to exit: the median of three rounds.</param>
+    /// <param name="LocalHashingBaselineSeconds">The raw copy into a folder that also hashes each body (SHA-256): the median of three.</param>
     /// <param name="S3Seconds">The sync as its own process into S3, start to exit.</param>
     public sealed record Result(int Bottles, long Bytes, long LargestBottle,
-        double LocalSeconds, double LocalBaselineSeconds, long LocalPeakRss,
+        double LocalSeconds, double LocalBaselineSeconds, double LocalHashingBaselineSeconds, long LocalPeakRss,
         double S3Seconds, double S3BaselineSeconds, long S3PeakRss)
     {
         public double LocalRatio => LocalBaselineSeconds / LocalSeconds;
+        public double LocalHashingRatio => LocalHashingBaselineSeconds / LocalSeconds;
         public double S3Ratio => S3BaselineSeconds / S3Seconds;
     }
 
@@ -43,24 +47,17 @@ internal static class TransferBench
         // The sync as users run it: the installed CLI as its own process, start to exit (start-up, planning and the
         // finish included), next to the raw copy in this process. A small sync first warms the server (its code, its
         // connections). Each timed run starts with the page cache's dirty pages written back, so one run's writes
-        // do not slow the next; three rounds, the raw copy and the sync alternating, each side the median of its
-        // three: the page cache and the disk vary more between runs than the two paths differ.
+        // do not slow the next; three rounds, the raw copy, the raw copy that hashes and the sync in turn, each the
+        // median of its three: the page cache and the disk vary more between runs than the paths differ.
         await SyncAsync(env, Measure.TempDir("warm-up"), "--formula", string.Join(',', formulae.Take(3).Select(f => f.Name)));
         var raws = new List<double>();
+        var hashingRaws = new List<double>();
         var syncs = new List<double>();
         long localPeak = 0;
         for (var round = 0; round < 3; round++)
         {
-            var copyDir = Measure.TempDir("local-copy");
-            await Measure.FlushPageCacheAsync();
-            var baseline = Stopwatch.StartNew();
-            using (var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, MaxConnectionsPerServer = Concurrency * 2 }))
-            {
-                await Parallel.ForEachAsync(urls.Select((u, i) => (u, i)), new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (x, ct) =>
-                    await RawCopyAsync(http, x.u, Path.Combine(copyDir, $"{x.i}.tar.gz"), server.Token, ct));
-            }
-            raws.Add(baseline.Elapsed.TotalSeconds);
-            Directory.Delete(copyDir, true);
+            raws.Add(await RawCopyToFolderAsync(urls, server.Token, hash: false));
+            hashingRaws.Add(await RawCopyToFolderAsync(urls, server.Token, hash: true));
             var store = Measure.TempDir("local-store");
             await Measure.FlushPageCacheAsync();
             var sync = await SyncAsync(env, store);
@@ -69,6 +66,7 @@ internal static class TransferBench
             Directory.Delete(store, true);
         }
         raws.Sort();
+        hashingRaws.Sort();
         syncs.Sort();
 
         // S3 test server, both through the same endpoint.
@@ -107,12 +105,31 @@ internal static class TransferBench
         var s3BaselineSeconds = s3Baseline.Elapsed.TotalSeconds;
         Directory.Delete(temp, true);
         return new Result(formulae.Length, bytes, largeSize,
-            syncs[1], raws[1], localPeak,
+            syncs[1], raws[1], hashingRaws[1], localPeak,
             viaS3.Wall.TotalSeconds, s3BaselineSeconds, viaS3.PeakRssBytes);
     }
 
-    /// <summary>The floor: GET with the token, follow the redirect without it, write the bytes. No hashing, no staging, no retries.</summary>
-    private static async Task RawCopyAsync(HttpClient http, string url, string path, string token, CancellationToken ct)
+    /// <summary>Every URL into a fresh folder at the sync's concurrency, the page cache's dirty pages written back first; seconds.</summary>
+    private static async Task<double> RawCopyToFolderAsync(IReadOnlyList<string> urls, string token, bool hash)
+    {
+        var copyDir = Measure.TempDir(hash ? "local-copy-hashing" : "local-copy");
+        await Measure.FlushPageCacheAsync();
+        var timer = Stopwatch.StartNew();
+        using (var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, MaxConnectionsPerServer = Concurrency * 2 }))
+        {
+            await Parallel.ForEachAsync(urls.Select((u, i) => (u, i)), new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (x, ct) =>
+                await RawCopyAsync(http, x.u, Path.Combine(copyDir, $"{x.i}.tar.gz"), token, ct, hash));
+        }
+        var seconds = timer.Elapsed.TotalSeconds;
+        Directory.Delete(copyDir, true);
+        return seconds;
+    }
+
+    /// <summary>
+    /// The floor: GET with the token, follow the redirect without it, write the bytes. No staging, no retries, and no
+    /// hashing unless <paramref name="hash"/> (then SHA-256 over each chunk as it is written, the digest unchecked).
+    /// </summary>
+    private static async Task RawCopyAsync(HttpClient http, string url, string path, string token, CancellationToken ct, bool hash = false)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -121,7 +138,20 @@ internal static class TransferBench
         response.EnsureSuccessStatusCode();
         await using var body = await response.Content.ReadAsStreamAsync(ct);
         await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
-        await body.CopyToAsync(file, 128 * 1024, ct);
+        if (!hash)
+        {
+            await body.CopyToAsync(file, 128 * 1024, ct);
+            return;
+        }
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[128 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(buffer, ct)) > 0)
+        {
+            sha.AppendData(buffer, 0, read);
+            await file.WriteAsync(buffer.AsMemory(0, read), ct);
+        }
+        _ = sha.GetHashAndReset();
     }
 
     private static async Task<Measure.ChildRun> SyncAsync(IReadOnlyDictionary<string, string?> env, string store, params string[] more)
