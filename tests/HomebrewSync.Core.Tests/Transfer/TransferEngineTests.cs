@@ -10,7 +10,8 @@ public sealed class TransferEngineTests
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
     private readonly InMemoryStore _store = new();
 
-    private static PlannedBottle Planned(FakeFormula f, string tag = Tag)
+    /// <summary>A plan's entry for <paramref name="f"/>'s bottle of <paramref name="tag"/>, as the planner writes it on 2025-07-21.</summary>
+    internal static PlannedBottle Planned(FakeFormula f, string tag = Tag)
     {
         var blob = f.Bottles[tag];
         return new PlannedBottle

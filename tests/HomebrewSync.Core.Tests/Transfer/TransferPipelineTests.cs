@@ -60,15 +60,7 @@ public sealed class TransferPipelineTests
         return await engine.RunAsync(plan, checkpointer, progress, NullSyncObserver.Instance, null, CancellationToken.None);
     }
 
-    private static PlannedBottle Planned(FakeFormula f)
-    {
-        var blob = f.Bottles[Tag];
-        return new PlannedBottle
-        {
-            Key = f.Key(Tag), FormulaName = f.Name, FormulaVersion = f.Version, Platform = Tag, Serves = [Tag], Sha256 = blob.Sha256,
-            Url = $"https://ghcr.io/v2/homebrew/core/{f.Image}/blobs/sha256:{blob.Sha256}", Size = blob.Length, ObjectKey = $"2025-07-21/{f.FileName(Tag)}",
-        };
-    }
+    private static PlannedBottle Planned(FakeFormula f) => TransferEngineTests.Planned(f, Tag);
 
     /// <summary>Holds each write until the body has been read again (or has ended), then copies the buffer as it is at that moment.</summary>
     private sealed class Conveyor
