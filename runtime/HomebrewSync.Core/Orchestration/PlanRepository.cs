@@ -79,8 +79,9 @@ public sealed class PlanRepository
 }
 
 /// <summary>
-/// Plans and their state as JSON, generated at build time. A null where the types allow none (<c>"bottles": null</c>, a
-/// bottle's <c>"url": null</c>) makes the document unreadable, as a missing required key does, rather than a plan that fails later.
+/// Plans and their state as JSON, generated at build time. A null in a member the types do not allow to be null
+/// (<c>"bottles": null</c>, a bottle's <c>"url": null</c>) makes the document unreadable, as a missing required key does,
+/// rather than a plan that fails later; a null element inside a list is not checked.
 /// </summary>
 [JsonSourceGenerationOptions(RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(SyncPlan))]

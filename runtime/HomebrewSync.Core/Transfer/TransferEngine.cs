@@ -244,14 +244,17 @@ internal sealed class TransferEngine
         }
         finally
         {
-            // A read or a write still in flight must finish before its buffer goes back to the pool.
+            // A read or a write still in flight must finish before its buffer goes back to the pool, and before the staging
+            // is reset for another attempt or discarded. One is in flight here only when the attempt has already failed, so
+            // how it ends is not the error to report.
+#pragma warning disable CA1031 // Awaited only so that its buffer is free, whatever it ends with; the attempt's own failure is what propagates.
             if (reading)
             {
                 try
                 {
                     await pending;
                 }
-                catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
+                catch (Exception)
                 {
                     // The attempt already failed for another reason.
                 }
@@ -262,11 +265,12 @@ internal sealed class TransferEngine
                 {
                     await writing;
                 }
-                catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or UnauthorizedAccessException)
+                catch (Exception)
                 {
                     // The attempt already failed for another reason.
                 }
             }
+#pragma warning restore CA1031
             foreach (var buffer in buffers)
             {
                 ArrayPool<byte>.Shared.Return(buffer);

@@ -1,13 +1,15 @@
 using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Storage;
+using System.Threading.Tasks.Sources;
 using HomebrewSync.Core.Transfer;
 
 namespace HomebrewSync.Core.Tests.Transfer;
 
 /// <summary>
-/// A chunk's write is still running while the next chunks are received and hashed. Here every write finishes late, at
-/// the engine's next read of the body has filled its buffer, and only then copies its own: a buffer handed to a read
-/// while its write was still running would store bytes other than the ones hashed, which is what these tests would see.
+/// A chunk's write is still running while the next chunks are received and hashed. Here every write finishes late: when
+/// the engine's next read of the body has filled its buffer, or when the engine waits for it, whichever comes first, and
+/// only then copies its buffer. A buffer handed to a read while its write was still running would store bytes other than
+/// the ones hashed; a staging reset or discarded while a write of it was running would be written to afterwards.
 /// </summary>
 public sealed class TransferPipelineTests
 {
@@ -27,6 +29,7 @@ public sealed class TransferPipelineTests
         Assert.Empty(result.Failed);
         Assert.Equal(llvm.Bottles[Tag].ToArray(), _store.Objects[Planned(llvm).ObjectKey]);
         Assert.True(_conveyor.FinishedLate >= 7, $"{_conveyor.FinishedLate} writes finished after the next read");
+        Assert.Empty(_conveyor.Violations);
     }
 
     [Fact]
@@ -44,6 +47,21 @@ public sealed class TransferPipelineTests
         Assert.DoesNotContain(Planned(llvm).ObjectKey, _store.Objects.Keys);
         Assert.False((await _store.ReadHashFileAsync(CancellationToken.None))!.HashFile.TryGet(Planned(llvm).Key, out _));
         Assert.Equal("jq-1.7.1-arm64_sonoma", Assert.Single(result.Stored).Key);
+        Assert.Empty(_conveyor.Violations);
+    }
+
+    [Fact]
+    public async Task RunAsync_AnAttemptThatFailsWhileAWriteIsRunning_WaitsForTheWrite_BeforeItsStagingGoes()
+    {
+        // Announced as three chunks: the fourth is refused while the third is still being written.
+        var llvm = new FormulaBuilder("llvm").WithVersion("19.1.0").WithBottle(Tag, 1_000_003).Build();
+
+        var result = await RunAsync([llvm], Planned(llvm) with { Size = 3 * 128 * 1024 });
+
+        Assert.Equal(FailureKind.TooLarge, Assert.Single(result.Failed).Kind);
+        Assert.Empty(_store.Objects);
+        Assert.True(_conveyor.FinishedWhenAwaited >= 1, "the write in flight at the failure was never waited for");
+        Assert.Empty(_conveyor.Violations);
     }
 
     private async Task<TransferResult> RunAsync(FakeFormula[] formulae, params PlannedBottle[] bottles)
@@ -62,35 +80,45 @@ public sealed class TransferPipelineTests
 
     private static PlannedBottle Planned(FakeFormula f) => TransferEngineTests.Planned(f, Tag);
 
-    /// <summary>Holds each write until the body has been read again (or has ended), then copies the buffer as it is at that moment.</summary>
+    /// <summary>
+    /// Holds each write until the body has been read again (or has ended) or the engine waits for it, then copies the
+    /// buffer as it is at that moment; records a staging reset or discarded while a write of it is held.
+    /// </summary>
     private sealed class Conveyor
     {
         private readonly Lock _gate = new();
-        private (Stream Target, ReadOnlyMemory<byte> Bytes, TaskCompletionSource Done)? _held;
+        private HeldWrite? _held;
         private bool _ended;
         private int _writes;
 
         public int FinishedLate { get; private set; }
 
+        public int FinishedWhenAwaited { get; private set; }
+
+        public List<string> Violations { get; } = [];
+
         /// <summary>The write (1 = the first) that fails, as a full disk would; 0 for none.</summary>
         public int FailWrite { get; set; }
 
-        public Task Write(Stream target, ReadOnlyMemory<byte> bytes)
+        public ValueTask Write(Stream target, ReadOnlyMemory<byte> bytes)
         {
             lock (_gate)
             {
                 if (++_writes == FailWrite)
                 {
-                    return Task.FromException(new IOException("No space left on device"));
+                    return ValueTask.FromException(new IOException("No space left on device"));
                 }
                 if (_ended)
                 {
                     target.Write(bytes.Span);
-                    return Task.CompletedTask;
+                    return ValueTask.CompletedTask;
                 }
-                var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _held = (target, bytes, done);
-                return done.Task;
+                if (_held is not null)
+                {
+                    Violations.Add($"write {_writes} started while write {_writes - 1} was still running");
+                }
+                _held = new HeldWrite(this, target, bytes);
+                return new ValueTask(_held, 0);
             }
         }
 
@@ -99,12 +127,33 @@ public sealed class TransferPipelineTests
         {
             lock (_gate)
             {
-                if (_held is { } held)
+                if (Finish())
                 {
-                    _held = null;
-                    held.Target.Write(held.Bytes.Span);
                     FinishedLate++;
-                    held.Done.SetResult();
+                }
+            }
+        }
+
+        /// <summary>The engine waits for the held write: it copies its buffer now.</summary>
+        public void Awaited(HeldWrite write)
+        {
+            lock (_gate)
+            {
+                if (ReferenceEquals(_held, write) && Finish())
+                {
+                    FinishedWhenAwaited++;
+                }
+            }
+        }
+
+        /// <summary>The staging writes go to is reset or discarded.</summary>
+        public void Leaving(string what)
+        {
+            lock (_gate)
+            {
+                if (_held is not null)
+                {
+                    Violations.Add($"staging {what} while a write of it was running");
                 }
             }
         }
@@ -123,6 +172,39 @@ public sealed class TransferPipelineTests
             {
                 _ended = true;
             }
+        }
+
+        private bool Finish()
+        {
+            if (_held is not { } held)
+            {
+                return false;
+            }
+            _held = null;
+            held.Finish();
+            return true;
+        }
+    }
+
+    /// <summary>A write that finishes when the conveyor says so; being awaited is one of the ways it does.</summary>
+    private sealed class HeldWrite(Conveyor conveyor, Stream target, ReadOnlyMemory<byte> bytes) : IValueTaskSource
+    {
+        private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+
+        public void Finish()
+        {
+            target.Write(bytes.Span);
+            _core.SetResult(true);
+        }
+
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void GetResult(short token) => _core.GetResult(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        {
+            _core.OnCompleted(continuation, state, token, flags);
+            conveyor.Awaited(this);
         }
     }
 
@@ -189,9 +271,23 @@ public sealed class TransferPipelineTests
         private readonly LateContent _content = new(inner.Content, conveyor);
 
         public Stream Content => _content;
-        public Task ResetAsync(CancellationToken cancellationToken) => inner.ResetAsync(cancellationToken);
-        public Task CommitAsync(BottleMetadata metadata, CancellationToken cancellationToken) => inner.CommitAsync(metadata, cancellationToken);
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
+        public Task ResetAsync(CancellationToken cancellationToken)
+        {
+            conveyor.Leaving("reset");
+            return inner.ResetAsync(cancellationToken);
+        }
+
+        public Task CommitAsync(BottleMetadata metadata, CancellationToken cancellationToken)
+        {
+            conveyor.Leaving("committed");
+            return inner.CommitAsync(metadata, cancellationToken);
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            conveyor.Leaving("discarded");
+            return inner.DisposeAsync();
+        }
     }
 
     private sealed class LateContent(Stream inner, Conveyor conveyor) : Stream
@@ -202,7 +298,7 @@ public sealed class TransferPipelineTests
         public override long Length => inner.Length;
         public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
 
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => new(conveyor.Write(inner, buffer));
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => conveyor.Write(inner, buffer);
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("the engine writes asynchronously");
         public override void Flush() => inner.Flush();
