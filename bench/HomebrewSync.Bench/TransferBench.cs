@@ -127,7 +127,7 @@ internal static class TransferBench
 
     /// <summary>
     /// The floor: GET with the token, follow the redirect without it, write the bytes. No staging, no retries, and no
-    /// hashing unless <paramref name="hash"/> (then SHA-256 over each chunk as it is written, the digest unchecked).
+    /// hashing unless <paramref name="hash"/>: then the same copy writes through SHA-256 (the digest unchecked).
     /// </summary>
     private static async Task RawCopyAsync(HttpClient http, string url, string path, string token, CancellationToken ct, bool hash = false)
     {
@@ -138,20 +138,51 @@ internal static class TransferBench
         response.EnsureSuccessStatusCode();
         await using var body = await response.Content.ReadAsStreamAsync(ct);
         await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
-        if (!hash)
+        await using var destination = hash ? new HashingStream(file) : (Stream)file;
+        await body.CopyToAsync(destination, 128 * 1024, ct);
+    }
+
+    /// <summary>Hashes what is written (SHA-256), then passes it on.</summary>
+    private sealed class HashingStream(Stream inner) : Stream
+    {
+        private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            await body.CopyToAsync(file, 128 * 1024, ct);
-            return;
+            _sha.AppendData(buffer.Span);
+            return inner.WriteAsync(buffer, cancellationToken);
         }
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[128 * 1024];
-        int read;
-        while ((read = await body.ReadAsync(buffer, ct)) > 0)
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Write(byte[] buffer, int offset, int count)
         {
-            sha.AppendData(buffer, 0, read);
-            await file.WriteAsync(buffer.AsMemory(0, read), ct);
+            _sha.AppendData(buffer, offset, count);
+            inner.Write(buffer, offset, count);
         }
-        _ = sha.GetHashAndReset();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _ = _sha.GetHashAndReset();
+                _sha.Dispose();
+            }
+            base.Dispose(disposing);
+        }
     }
 
     private static async Task<Measure.ChildRun> SyncAsync(IReadOnlyDictionary<string, string?> env, string store, params string[] more)
