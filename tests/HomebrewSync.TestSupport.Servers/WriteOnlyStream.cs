@@ -1,7 +1,7 @@
 namespace HomebrewSync.TestSupport.Servers;
 
 /// <summary>A forward-only stream that writes through to another and reads nothing: what the response wrappers (counting, throttling) refuse, once.</summary>
-internal abstract class WriteOnlyStream(Stream inner) : Stream
+public abstract class WriteOnlyStream(Stream inner) : Stream
 {
     /// <summary>The stream written to.</summary>
     protected Stream Inner { get; } = inner;

@@ -185,21 +185,19 @@ internal sealed class TransferEngine
         // Three buffers in turn: one being received, one being hashed, one being written. The write of a chunk (the copy
         // into the page cache, the costliest step here) runs while the next chunk is hashed and the one after it received.
         var buffers = new[] { ArrayPool<byte>.Shared.Rent(BufferSize), ArrayPool<byte>.Shared.Rent(BufferSize), ArrayPool<byte>.Shared.Rent(BufferSize) };
+        // The read and the write still to be awaited; each is taken out before it is awaited, so what is left here at the
+        // end is exactly what is still in flight (default when nothing is).
         ValueTask<int> pending = default;
-        var reading = false;
         ValueTask writing = default;
-        var written = true;
         try
         {
             await using var blob = await _registry.OpenBlobAsync(new Uri(bottle.Url), cancellationToken);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var turn = 0;
             pending = blob.Body.ReadAsync(buffers[0].AsMemory(0, BufferSize), cancellationToken);
-            reading = true;
             while (true)
             {
-                reading = false;
-                var read = await ReadAsync(pending, total, cancellationToken);
+                var read = await ReadAsync(Take(ref pending), total, cancellationToken);
                 if (read == 0)
                 {
                     break;
@@ -214,17 +212,13 @@ internal sealed class TransferEngine
                 turn++;
                 // The buffer after this one is free: the write it last held has been awaited before this chunk's.
                 pending = blob.Body.ReadAsync(buffers[turn % 3].AsMemory(0, BufferSize), cancellationToken);
-                reading = true;
                 hash.AppendData(chunk, 0, read);
-                written = true;
-                await writing;
+                await Take(ref writing);
                 writing = stage.Content.WriteAsync(chunk.AsMemory(0, read), cancellationToken);
-                written = false;
                 total += read;
                 progress.AddBytes(read);
             }
-            written = true;
-            await writing;
+            await Take(ref writing);
             if (blob.Length is { } expected && expected != total)
             {
                 throw new TransientFailureException($"body ended after {total:N0} of {expected:N0} bytes", connectionFailure: true);
@@ -248,27 +242,21 @@ internal sealed class TransferEngine
             // is reset for another attempt or discarded. One is in flight here only when the attempt has already failed, so
             // how it ends is not the error to report.
 #pragma warning disable CA1031 // Awaited only so that its buffer is free, whatever it ends with; the attempt's own failure is what propagates.
-            if (reading)
+            try
             {
-                try
-                {
-                    await pending;
-                }
-                catch (Exception)
-                {
-                    // The attempt already failed for another reason.
-                }
+                await pending;
             }
-            if (!written)
+            catch (Exception)
             {
-                try
-                {
-                    await writing;
-                }
-                catch (Exception)
-                {
-                    // The attempt already failed for another reason.
-                }
+                // The attempt already failed for another reason.
+            }
+            try
+            {
+                await writing;
+            }
+            catch (Exception)
+            {
+                // The attempt already failed for another reason.
             }
 #pragma warning restore CA1031
             foreach (var buffer in buffers)
@@ -291,6 +279,14 @@ internal sealed class TransferEngine
             limit = (length, "its Content-Length");
         }
         return limit;
+    }
+
+    /// <summary>The operation to await now, leaving nothing in <paramref name="slot"/>: no operation is awaited twice.</summary>
+    private static T Take<T>(ref T slot) where T : struct
+    {
+        var taken = slot;
+        slot = default;
+        return taken;
     }
 
     private static async ValueTask<int> ReadAsync(ValueTask<int> pending, long soFar, CancellationToken cancellationToken)
