@@ -48,6 +48,10 @@ public sealed class PlanRepository
         {
             throw new PlanNotFoundException($"{_describe(key)} is not a plan: {ex.Message}", ex);
         }
+        if (NullElementIn(plan) is { } nullAt)
+        {
+            throw new PlanNotFoundException($"{_describe(key)} is not a plan: {nullAt} is null");
+        }
         // The planner never writes one key twice; a plan that does (edited by hand, or older) would have two transfers write one object.
         if (plan.Bottles.Select(b => b.Key).Concat(plan.Bottles.Select(b => b.ObjectKey)).Concat(plan.ImageIndexes.Select(m => m.Key))
             .GroupBy(k => k, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
@@ -61,15 +65,46 @@ public sealed class PlanRepository
     internal async Task<PlanState?> LoadStateAsync(string key, CancellationToken cancellationToken)
     {
         var doc = await _documents.GetDocumentAsync(StateKey(key), cancellationToken);
+        PlanState? state;
         try
         {
-            return doc is null ? null : JsonSerializer.Deserialize(doc.Content, PlanJsonContext.Default.PlanState);
+            state = doc is null ? null : JsonSerializer.Deserialize(doc.Content, PlanJsonContext.Default.PlanState);
         }
         catch (JsonException ex)
         {
-            throw new PlanNotFoundException(
-                $"{_describe(StateKey(key))} is not a plan state ({ex.Message}); remove it to run the plan again from what the hash file holds", ex);
+            throw Unreadable(ex.Message, ex);
         }
+        if (state is not null && (FirstNull("stored", state.Stored) ?? FirstNull("failed", state.Failed)) is { } nullAt)
+        {
+            throw Unreadable($"{nullAt} is null", null);
+        }
+        return state;
+
+        PlanNotFoundException Unreadable(string why, Exception? inner) => new(
+            $"{_describe(StateKey(key))} is not a plan state ({why}); remove it to run the plan again from what the hash file holds", inner);
+    }
+
+    /// <summary>
+    /// Where the first null element of the plan's lists is (<c>bottles[3]</c>, <c>bottles[0].serves[1]</c>), if any: the
+    /// generated reader refuses a null member, but not a null inside a list.
+    /// </summary>
+    private static string? NullElementIn(SyncPlan plan) =>
+        FirstNull("platforms", plan.Platforms) ?? FirstNull("bottles", plan.Bottles) ?? FirstNull("retire", plan.Retire)
+        ?? FirstNull("manifests", plan.ImageIndexes) ?? FirstNull("api_files", plan.ApiFiles) ?? FirstNull("portable_ruby", plan.PortableRuby)
+        ?? plan.Bottles.Select((b, i) => FirstNull($"bottles[{i}].serves", b.Serves) ?? FirstNull($"bottles[{i}].replaces", b.Replaces)).FirstOrDefault(p => p is not null)
+        ?? plan.ImageIndexes.Select((m, i) => FirstNull($"manifests[{i}].digests", m.Digests)).FirstOrDefault(p => p is not null)
+        ?? plan.ApiFiles.Select((a, i) => FirstNull($"api_files[{i}].tags", a.Tags)).FirstOrDefault(p => p is not null);
+
+    private static string? FirstNull<T>(string list, IReadOnlyList<T> items) where T : class
+    {
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i] is null)
+            {
+                return $"{list}[{i}]";
+            }
+        }
+        return null;
     }
 
     internal Task SaveStateAsync(string key, PlanState state, CancellationToken cancellationToken) =>
@@ -81,7 +116,7 @@ public sealed class PlanRepository
 /// <summary>
 /// Plans and their state as JSON, generated at build time. A null in a member the types do not allow to be null
 /// (<c>"bottles": null</c>, a bottle's <c>"url": null</c>) makes the document unreadable, as a missing required key does,
-/// rather than a plan that fails later; a null element inside a list is not checked.
+/// rather than a plan that fails later. A null element inside a list is found after reading (PlanRepository.NullElementIn).
 /// </summary>
 [JsonSourceGenerationOptions(RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(SyncPlan))]

@@ -93,7 +93,26 @@ public sealed class PlanRepositoryTests
     }
 
     [Theory]
+    [InlineData("\"bottles\":[null]", "bottles[0]")]
+    [InlineData("\"bottles\":[],\"retire\":[\"a\",null]", "retire[1]")]
+    [InlineData("\"bottles\":[],\"manifests\":[{\"key\":\"manifests/curl/8.2.1.json\",\"image_url\":\"u\",\"reference\":\"8.2.1\",\"digests\":[null]}]", "manifests[0].digests[0]")]
+    [InlineData("\"bottles\":[{\"key\":\"curl-8.2.1-monterey\",\"formula_name\":\"curl\",\"formula_version\":\"8.2.1\",\"platform\":\"monterey\",\"sha256\":\"aa\",\"url\":\"u\",\"object_key\":\"2025-07-21/curl-8.2.1.monterey.bottle.tar.gz\",\"serves\":[null]}]", "bottles[0].serves[0]")]
+    public async Task LoadAsync_PlanWithANullInsideAList_IsNotAPlanAndSaysWhere(string rest, string where)
+    {
+        var documents = new InMemoryStore();
+        var plans = new PlanRepository(documents, k => k);
+        var json = $$"""{"sync_date":"2025-07-21","created_at":"2025-07-21T03:00:00+00:00","api_url":"https://formulae.brew.sh/api/formula.json","platforms":["monterey"],{{rest}}}""";
+        await documents.PutDocumentAsync(Key, Encoding.UTF8.GetBytes(json), "application/json", CancellationToken.None);
+
+        var ex = await Assert.ThrowsAsync<PlanNotFoundException>(() => plans.LoadAsync(Key, CancellationToken.None));
+
+        Assert.Equal($"{Key} is not a plan: {where} is null", ex.Message);
+    }
+
+    [Theory]
     [InlineData("""{"invocations":1,"started_at":"2025-07-21T03:00:00+00:00","stored":null}""")]
+    [InlineData("""{"invocations":1,"started_at":"2025-07-21T03:00:00+00:00","stored":["curl-8.2.1-monterey",null]}""")]
+    [InlineData("""{"invocations":1,"started_at":"2025-07-21T03:00:00+00:00","failed":[null]}""")]
     [InlineData("""{"invocations":1,"stored":["curl-8.2.1-monterey" """)]
     public async Task LoadStateAsync_StateThatIsNotReadable_SaysSoAndHowToGoOn(string state)
     {
