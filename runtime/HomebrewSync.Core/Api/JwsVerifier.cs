@@ -50,7 +50,7 @@ public sealed class JwsVerifier : IDisposable
                 return "not a JWS document (payload and signatures)";
             }
             var signature = signatures.EnumerateArray().FirstOrDefault(s => s.ValueKind == JsonValueKind.Object
-                && s.TryGetProperty("header", out var h) && h.ValueKind == JsonValueKind.Object && h.TryGetProperty("kid", out var kid) && kid.GetString() == KeyId);
+                && s.TryGetProperty("header", out var h) && h.ValueKind == JsonValueKind.Object && h.TryGetProperty("kid", out var kid) && kid.ValueKind == JsonValueKind.String && kid.GetString() == KeyId);
             if (signature.ValueKind != JsonValueKind.Object || !signature.TryGetProperty("protected", out var prot) || prot.ValueKind != JsonValueKind.String
                 || !signature.TryGetProperty("signature", out var sig) || sig.ValueKind != JsonValueKind.String)
             {
@@ -58,16 +58,23 @@ public sealed class JwsVerifier : IDisposable
             }
             using (var header = JsonDocument.Parse(Base64Url(prot.GetString()!)))
             {
-                if (!header.RootElement.TryGetProperty("alg", out var alg) || alg.GetString() != "PS512"
+                if (header.RootElement.ValueKind != JsonValueKind.Object
+                    || !header.RootElement.TryGetProperty("alg", out var alg) || alg.ValueKind != JsonValueKind.String || alg.GetString() != "PS512"
                     || !header.RootElement.TryGetProperty("b64", out var b64) || b64.ValueKind != JsonValueKind.False)
                 {
                     return "the signature is not PS512 over an unencoded payload";
                 }
             }
             var input = Encoding.UTF8.GetBytes($"{prot.GetString()}.{payload.GetString()}");
-            return _key.VerifyData(input, Base64Url(sig.GetString()!), HashAlgorithmName.SHA512, RSASignaturePadding.Pss)
-                ? null
-                : "the signature does not match the payload";
+            if (!_key.VerifyData(input, Base64Url(sig.GetString()!), HashAlgorithmName.SHA512, RSASignaturePadding.Pss))
+            {
+                return "the signature does not match the payload";
+            }
+            // brew parses what it has verified; a payload that is not JSON would fail every client it reached.
+            using (JsonDocument.Parse(payload.GetString()!))
+            {
+                return null;
+            }
         }
         catch (Exception ex) when (ex is JsonException or FormatException or CryptographicException)
         {
@@ -76,11 +83,14 @@ public sealed class JwsVerifier : IDisposable
     }
 
     /// <summary>The payload text of a (verified) document.</summary>
+    /// <exception cref="JsonException">Not JSON, or no payload text (a stored file that was altered).</exception>
     public static string Payload(ReadOnlySpan<byte> document)
     {
         var reader = new Utf8JsonReader(document);
         using var doc = JsonDocument.ParseValue(ref reader);
-        return doc.RootElement.GetProperty("payload").GetString()!;
+        return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("payload", out var payload) && payload.ValueKind == JsonValueKind.String
+            ? payload.GetString()!
+            : throw new JsonException("no payload text");
     }
 
     private static byte[] Base64Url(string text)

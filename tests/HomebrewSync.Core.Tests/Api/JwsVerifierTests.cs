@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using HomebrewSync.Core.Api;
 
@@ -69,8 +70,19 @@ public sealed class JwsVerifierTests : IDisposable
         Assert.Equal($"no signature by {JwsVerifier.KeyId}", _verifier.Verify(otherKid));
     }
 
+    [Fact]
+    public void Verify_KidThatIsNotAString_IsNoSignatureByHomebrew1()
+    {
+        var numericKid = Edited(s => s["header"]!["kid"] = 1);
+
+        Assert.Equal($"no signature by {JwsVerifier.KeyId}", _verifier.Verify(numericKid));
+    }
+
     [Theory]
     [InlineData("""{"alg":"RS512","b64":false}""")]
+    [InlineData("""[]""")]
+    [InlineData("""{"alg":1,"b64":false}""")]
+    [InlineData("""{"alg":null,"b64":false}""")]
     [InlineData("""{"alg":"PS512","b64":true}""")]
     [InlineData("""{"alg":"PS512"}""")]
     public void Verify_HeaderNotPs512OverAnUnencodedPayload_IsRejected(string header)
@@ -99,9 +111,24 @@ public sealed class JwsVerifierTests : IDisposable
     }
 
     [Fact]
+    public void Verify_SignedPayloadThatIsNotJson_IsNotVerifiable()
+    {
+        Assert.StartsWith("not a verifiable JWS document", _verifier.Verify(_signer.Sign("{ not json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void FromPem_NotAKey_ThrowsArgumentException()
     {
         Assert.Throws<ArgumentException>(() => JwsVerifier.FromPem("-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----"));
+    }
+
+    [Theory]
+    [InlineData("""{"payload":null}""")]
+    [InlineData("""{"payload":5}""")]
+    [InlineData("""[]""")]
+    public void Payload_OfADocumentWithoutPayloadText_ThrowsJsonException(string json)
+    {
+        Assert.Throws<JsonException>(() => JwsVerifier.Payload(Encoding.UTF8.GetBytes(json)));
     }
 
     [Fact]

@@ -92,11 +92,14 @@ public sealed class PruneTests
         Assert.NotNull(await _store.GetDocumentAsync(BottleNaming.IndexKey("wget", "1.0"), CancellationToken.None));
     }
 
-    [Fact]
-    public async Task ApiFileThatCannotBeRead_StopsThePrune_BeforeAnythingGoes()
+    [Theory]
+    [InlineData("{\"payload\": \"not json")]
+    [InlineData("{\"payload\": null}")]
+    [InlineData("{\"payload\": 5}")]
+    public async Task ApiFileThatCannotBeRead_StopsThePrune_BeforeAnythingGoes(string content)
     {
         var (now, _, _, _) = await CatalogMovesOnAsync();
-        await _store.PutDocumentAsync("api/internal/packages.arm64_sonoma.jws.json", "{\"payload\": \"not json"u8.ToArray(), "application/json", CancellationToken.None);
+        await _store.PutDocumentAsync("api/internal/packages.arm64_sonoma.jws.json", System.Text.Encoding.UTF8.GetBytes(content), "application/json", CancellationToken.None);
         var objects = _store.Objects.Keys.Order(StringComparer.Ordinal).ToArray();
 
         var refused = await Assert.ThrowsAsync<PruneRefusedException>(() => PruneAsync(now, keepDays: 0));
