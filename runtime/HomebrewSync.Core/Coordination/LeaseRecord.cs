@@ -13,7 +13,7 @@ internal sealed record LeaseRecord(
     [property: JsonPropertyName("expires_at")] DateTimeOffset ExpiresAt)
 {
     /// <summary>Whether the holder has stopped: <paramref name="skew"/> past the time it names, so a clock that runs ahead of the holder's does not end a live lease.</summary>
-    public bool IsExpired(DateTimeOffset now, TimeSpan skew) => now >= ExpiresAt + skew;
+    public bool IsExpired(DateTimeOffset now, TimeSpan skew) => now - skew >= ExpiresAt; // Not ExpiresAt + skew: a lease until 9999-12-31 would overflow.
 
     /// <summary>"prune on build-7 (pid 4242), for 3 min"</summary>
     public string Describe(DateTimeOffset now) =>

@@ -1,3 +1,4 @@
+using HomebrewSync.Contracts;
 using HomebrewSync.Core.Storage;
 
 namespace HomebrewSync.Core.Coordination;
@@ -21,6 +22,9 @@ public sealed class StoreCoordinator
     private readonly TimeProvider _time;
     private readonly TimeSpan _duration;
     private readonly string _location;
+
+    /// <summary>The longest a lease lasts unless renewed, whatever a holder's STORE_LEASE_SECONDS.</summary>
+    private static readonly TimeSpan MaxLease = TimeSpan.FromSeconds(Settings.StoreLeaseSeconds.Max!.Value);
 
     /// <summary>How far past its stated expiry another machine's lease is still honoured: half a lease, for clocks that disagree.</summary>
     private TimeSpan Skew => _duration / 2;
@@ -47,7 +51,7 @@ public sealed class StoreCoordinator
         var noticed = DateTimeOffset.MinValue;
         while (true)
         {
-            var (lease, holder) = mode == LeaseMode.Exclusive
+            var (lease, holder, holderKey) = mode == LeaseMode.Exclusive
                 ? await TryExclusiveAsync(purpose, cancellationToken)
                 : await TrySharedAsync(sharedKey, purpose, cancellationToken);
             if (lease is not null)
@@ -65,7 +69,11 @@ public sealed class StoreCoordinator
                 throw new StoreBusyException(
                     $"the store {_location} is in use by {holder.Describe(now)}"
                     + (wait > TimeSpan.Zero ? $"; waited {Formatting.Humanize.Duration(now - start)}" : "")
-                    + $". {(holder.Mode == nameof(LeaseMode.Exclusive).ToLowerInvariant() ? "Try again when it has finished" : "Run it when no sync is running")}; a holder that crashed gives the store up when its lease expires.");
+                    + $". {(holder.Mode == nameof(LeaseMode.Exclusive).ToLowerInvariant() ? "Try again when it has finished" : "Run it when no sync is running")}; "
+                    + (holder.ExpiresAt - now > MaxLease + Skew
+                        // No holder renews a lease that far ahead (STORE_LEASE_SECONDS is capped): a clock far off, or an object this tool did not write.
+                        ? $"its lease runs out further ahead than any lease lasts, so it will not end by itself: once you know no command is working on the store, remove {holderKey}."
+                        : "a holder that crashed gives the store up when its lease expires."));
             }
             if (now - noticed >= WaitNoticeEvery)
             {
@@ -82,7 +90,7 @@ public sealed class StoreCoordinator
         return new LeaseRecord(mode.ToString().ToLowerInvariant(), purpose, Environment.MachineName, Environment.ProcessId, now, now + _duration);
     }
 
-    private async Task<(StoreLease? Lease, LeaseRecord? Holder)> TryExclusiveAsync(string purpose, CancellationToken cancellationToken)
+    private async Task<(StoreLease? Lease, LeaseRecord? Holder, string? HolderKey)> TryExclusiveAsync(string purpose, CancellationToken cancellationToken)
     {
         var record = NewRecord(LeaseMode.Exclusive, purpose);
         var bytes = record.ToBytes();
@@ -91,49 +99,83 @@ public sealed class StoreCoordinator
         {
             if (await _store.ReadLeaseAsync(ExclusiveKey, cancellationToken) is not { } existing)
             {
-                return (null, null);
+                return (null, null, null);
             }
             var held = LeaseRecord.Parse(existing.Content);
             if (held is not null && !held.IsExpired(_time.GetUtcNow(), Skew))
             {
-                return (null, held);
+                return (null, held, ExclusiveKey);
             }
             // Its holder stopped renewing it: take it over, unless someone else just did.
             version = await _store.TryReplaceLeaseAsync(ExclusiveKey, bytes, existing.Version, cancellationToken);
             if (version is null)
             {
-                return (null, null);
+                return (null, null, null);
             }
         }
         // Ours now; a sync that announced itself first still runs, so step back for it.
-        await foreach (var key in _store.ListLeasesAsync(cancellationToken))
+        try
         {
-            if (!key.StartsWith(SharedPrefix, StringComparison.Ordinal))
+            await foreach (var key in _store.ListLeasesAsync(cancellationToken))
             {
-                continue;
-            }
-            var shared = await _store.ReadLeaseAsync(key, cancellationToken);
-            if (shared is { } s && LeaseRecord.Parse(s.Content) is { } sync && !sync.IsExpired(_time.GetUtcNow(), Skew))
-            {
-                await _store.DeleteLeaseAsync(ExclusiveKey, cancellationToken);
-                return (null, sync);
+                if (!key.StartsWith(SharedPrefix, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                var shared = await _store.ReadLeaseAsync(key, cancellationToken);
+                if (shared is { } s && LeaseRecord.Parse(s.Content) is { } sync && !sync.IsExpired(_time.GetUtcNow(), Skew))
+                {
+                    await _store.DeleteLeaseAsync(ExclusiveKey, cancellationToken);
+                    return (null, sync, key);
+                }
             }
         }
-        return (new StoreLease(_store, ExclusiveKey, version, record, _time, _duration), null);
+        catch
+        {
+            await WithdrawAsync(ExclusiveKey);
+            throw;
+        }
+        return (new StoreLease(_store, ExclusiveKey, version, record, _time, _duration), null, null);
     }
 
-    private async Task<(StoreLease? Lease, LeaseRecord? Holder)> TrySharedAsync(string key, string purpose, CancellationToken cancellationToken)
+    private async Task<(StoreLease? Lease, LeaseRecord? Holder, string? HolderKey)> TrySharedAsync(string key, string purpose, CancellationToken cancellationToken)
     {
         var record = NewRecord(LeaseMode.Shared, purpose);
         var version = await _store.TryCreateLeaseAsync(key, record.ToBytes(), cancellationToken)
             ?? throw new InvalidOperationException($"the lease {key} already exists");
-        if (await _store.ReadLeaseAsync(ExclusiveKey, cancellationToken) is { } e
-            && LeaseRecord.Parse(e.Content) is { } exclusive && !exclusive.IsExpired(_time.GetUtcNow(), Skew))
+        try
         {
-            await _store.DeleteLeaseAsync(key, cancellationToken);
-            return (null, exclusive);
+            if (await _store.ReadLeaseAsync(ExclusiveKey, cancellationToken) is { } e
+                && LeaseRecord.Parse(e.Content) is { } exclusive && !exclusive.IsExpired(_time.GetUtcNow(), Skew))
+            {
+                await _store.DeleteLeaseAsync(key, cancellationToken);
+                return (null, exclusive, ExclusiveKey);
+            }
         }
-        return (new StoreLease(_store, key, version, record, _time, _duration), null);
+        catch
+        {
+            await WithdrawAsync(key);
+            throw;
+        }
+        return (new StoreLease(_store, key, version, record, _time, _duration), null, null);
+    }
+
+    /// <summary>
+    /// Removes the lease just written when the look for the other side's failed (the store stopped answering, the command
+    /// was cancelled): nothing would renew it, and until it expired it would hold the store for a command that is not running.
+    /// </summary>
+    private async Task WithdrawAsync(string key)
+    {
+#pragma warning disable CA1031 // Best effort: the look's own failure is what propagates; a lease left behind still expires.
+        try
+        {
+            await _store.DeleteLeaseAsync(key, CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            // It expires on its own.
+        }
+#pragma warning restore CA1031
     }
 
     /// <summary>Whether a key is one of the lease objects (the only keys lease deletion accepts).</summary>

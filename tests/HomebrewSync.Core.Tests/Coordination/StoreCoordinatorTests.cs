@@ -190,6 +190,70 @@ public sealed class StoreCoordinatorTests
     }
 
     [Fact]
+    public async Task AcquireAsync_ExclusiveLeaseUntilYear9999_HoldsTheStore_AndTheRefusalSaysToRemoveIt()
+    {
+        // Further ahead than any holder renews a lease: a clock far off, or an object written by hand.
+        var forever = new LeaseRecord("exclusive", "prune", "elsewhere", 1, _time.GetUtcNow(), DateTimeOffset.MaxValue);
+        await _store.TryCreateLeaseAsync(StoreCoordinator.ExclusiveKey, forever.ToBytes(), CancellationToken.None);
+
+        var sync = await Assert.ThrowsAsync<StoreBusyException>(() => AcquireAsync(LeaseMode.Shared, "sync"));
+        var prune = await Assert.ThrowsAsync<StoreBusyException>(() => AcquireAsync(LeaseMode.Exclusive, "prune"));
+
+        Assert.EndsWith("it will not end by itself: once you know no command is working on the store, remove leases/exclusive.json.", sync.Message, StringComparison.Ordinal);
+        Assert.Contains("lease until 9999-12-31 23:59:59 UTC", prune.Message, StringComparison.Ordinal);
+        Assert.Equal([StoreCoordinator.ExclusiveKey], await LeasesAsync());
+    }
+
+    [Fact]
+    public async Task AcquireAsync_SharedLeaseUntilYear9999_RefusesPrune_NamingThatLease()
+    {
+        var key = $"leases/shared-{Guid.NewGuid():N}.json";
+        var forever = new LeaseRecord("shared", "sync", "elsewhere", 1, _time.GetUtcNow(), DateTimeOffset.MaxValue);
+        await _store.TryCreateLeaseAsync(key, forever.ToBytes(), CancellationToken.None);
+
+        var prune = await Assert.ThrowsAsync<StoreBusyException>(() => AcquireAsync(LeaseMode.Exclusive, "prune"));
+
+        Assert.EndsWith($"remove {key}.", prune.Message, StringComparison.Ordinal);
+        Assert.Equal([key], await LeasesAsync());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AcquireAsync_StoreFailsWhileLookingForTheOtherSide_LeavesNoLeaseOfItsOwn(bool exclusive)
+    {
+        var mode = exclusive ? LeaseMode.Exclusive : LeaseMode.Shared;
+        var failing = new FailingLookStore(_store);
+        var coordinator = new StoreCoordinator(failing, _time, Duration, "memory://store");
+
+        await Assert.ThrowsAsync<IOException>(() => coordinator.AcquireAsync(mode, "test", TimeSpan.Zero, _log.Add, CancellationToken.None));
+
+        Assert.Empty(await LeasesAsync());
+    }
+
+    /// <summary>Writes leases, then fails every look at them (a store that stopped answering between two requests).</summary>
+    private sealed class FailingLookStore(InMemoryStore inner) : Storage.ILeaseStore
+    {
+        public Task<string?> TryCreateLeaseAsync(string key, byte[] content, CancellationToken cancellationToken) => inner.TryCreateLeaseAsync(key, content, cancellationToken);
+
+        public Task<string?> TryReplaceLeaseAsync(string key, byte[] content, string expectedVersion, CancellationToken cancellationToken) =>
+            inner.TryReplaceLeaseAsync(key, content, expectedVersion, cancellationToken);
+
+        public Task<(byte[] Content, string Version)?> ReadLeaseAsync(string key, CancellationToken cancellationToken) => throw new IOException("the store stopped answering");
+
+        public async IAsyncEnumerable<string> ListLeasesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await Task.Yield();
+            throw new IOException("the store stopped answering");
+#pragma warning disable CS0162 // An async iterator needs a yield to be one.
+            yield break;
+#pragma warning restore CS0162
+        }
+
+        public Task DeleteLeaseAsync(string key, CancellationToken cancellationToken) => inner.DeleteLeaseAsync(key, cancellationToken);
+    }
+
+    [Fact]
     public async Task AcquireAsync_GarbledExclusiveLease_IsNotAHolder()
     {
         await _store.TryCreateLeaseAsync(StoreCoordinator.ExclusiveKey, "not json"u8.ToArray(), CancellationToken.None);
