@@ -100,6 +100,46 @@ public sealed class DeploymentConfigTests : IDisposable
         Assert.Contains(ex.Errors, e => e.StartsWith("schedule_expression", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("aws_account")]
+    [InlineData("tags")]
+    [InlineData("brew_endpoint")]
+    [InlineData("target_platforms")]
+    public void Load_NullForASettingThatCannotBeNull_IsAnErrorNamingIt(string key)
+    {
+        Edit("dev", j => j[key] = null);
+
+        var ex = Assert.Throws<SettingsException>(() => DeploymentConfigLoader.Load(_dir, "dev"));
+
+        var error = Assert.Single(ex.Errors);
+        Assert.StartsWith("config/dev.json (over prod.json): ", error, StringComparison.Ordinal);
+        Assert.Contains("null", error, StringComparison.Ordinal);
+        Assert.Contains($"$.{key}", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("target_platforms", "target_platforms[1]: null is not a value")]
+    [InlineData("availability_zones", "availability_zones[1]: null is not a value")]
+    [InlineData("notification_email_addresses", "notification_email_addresses[1]: null is not a value")]
+    public void Load_NullInsideAList_IsAnErrorNamingWhere(string key, string error)
+    {
+        Edit("dev", j => j[key] = new JsonArray("first", null));
+
+        var ex = Assert.Throws<SettingsException>(() => DeploymentConfigLoader.Load(_dir, "dev"));
+
+        Assert.Contains(error, ex.Errors);
+    }
+
+    [Fact]
+    public void Load_TagWithANullValue_IsAnErrorNamingIt()
+    {
+        Edit("dev", j => j["tags"] = new JsonObject { ["Project"] = "homebrew-sync", ["Environment"] = "dev", ["Owner"] = null });
+
+        var ex = Assert.Throws<SettingsException>(() => DeploymentConfigLoader.Load(_dir, "dev"));
+
+        Assert.Contains("tags.Owner: null is not a value", ex.Errors);
+    }
+
     [Fact]
     public void Load_UnknownSetting_IsAnErrorNotIgnored()
     {

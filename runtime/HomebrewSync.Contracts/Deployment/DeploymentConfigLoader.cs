@@ -16,9 +16,14 @@ public static class DeploymentConfigLoader
 
     /// <summary>
     /// The reflection-based reader, which leaves a key the file lacks at the property's default (the build-time one sets
-    /// every init-only property); a key the config does not define is an error.
+    /// every init-only property); a key the config does not define is an error, and so is a null for a setting that
+    /// cannot be null (<c>"aws_account": null</c>).
     /// </summary>
-    private static readonly JsonSerializerOptions Options = new() { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow };
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        RespectNullableAnnotations = true,
+    };
 
     /// <param name="owner">The developer of a per-developer stack; null for the stage's own.</param>
     /// <exception cref="SettingsException">Unreadable files or invalid values, all listed.</exception>
@@ -40,6 +45,8 @@ public static class DeploymentConfigLoader
         {
             LayOver(merged, perDeveloper);
         }
+        // No list of the config holds a null (a platform tag, a zone, an address); the reader checks members, not elements.
+        NullsInside(merged, "", errors);
         if (errors.Count > 0)
         {
             throw new SettingsException(errors);
@@ -56,6 +63,35 @@ public static class DeploymentConfigLoader
         }
         var invalid = DeploymentConfigValidator.Validate(config);
         return invalid.Count == 0 ? config : throw new SettingsException(invalid);
+    }
+
+    /// <summary>Every null inside a list, at any depth (<c>target_platforms[1]</c>), as an error.</summary>
+    private static void NullsInside(JsonNode node, string path, List<string> errors)
+    {
+        if (node is JsonObject obj)
+        {
+            foreach (var (key, value) in obj)
+            {
+                if (value is not null)
+                {
+                    NullsInside(value, path.Length == 0 ? key : $"{path}.{key}", errors);
+                }
+            }
+        }
+        else if (node is JsonArray array)
+        {
+            for (var i = 0; i < array.Count; i++)
+            {
+                if (array[i] is { } item)
+                {
+                    NullsInside(item, $"{path}[{i}]", errors);
+                }
+                else
+                {
+                    errors.Add($"{path}[{i}]: null is not a value");
+                }
+            }
+        }
     }
 
     private static void LayOver(JsonObject target, JsonObject overrides)

@@ -23,6 +23,7 @@ public static class DeploymentConfigValidator
         Notifications(c, e);
         Monitoring(c, e);
         if (!c.Tags.ContainsKey("Project") || !c.Tags.ContainsKey("Environment")) e.Add("tags: Project and Environment are required");
+        e.AddRange(c.Tags.Where(t => t.Value is null).Select(t => $"tags.{t.Key}: null is not a value"));
         return e;
     }
 
