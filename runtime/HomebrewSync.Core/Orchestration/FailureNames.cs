@@ -39,7 +39,10 @@ internal static class FailureNames
             }
             if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("Containers", out var c) && c.ValueKind == JsonValueKind.Array && c.GetArrayLength() > 0)
             {
-                var exit = c[0].TryGetProperty("ExitCode", out var e) && e.ValueKind == JsonValueKind.Number ? e.GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture) : "none";
+                // Whatever the Cause holds, the notice goes out: a container or an exit code not as documented reads as none.
+                var exit = c[0].ValueKind == JsonValueKind.Object && c[0].TryGetProperty("ExitCode", out var e) && e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out var code)
+                    ? code.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    : "none";
                 var reason = root.TryGetProperty("StoppedReason", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
                 return $"The ECS task stopped with exit code {exit}{(reason is null ? "" : $": {reason}")}. See its log group for the run's output.";
             }
