@@ -117,6 +117,24 @@ public sealed class ApiMirrorTests(S3ServerFixture fixture) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
     }
 
+    [Fact]
+    public async Task SignatureOfAHostileShape_IsRejectedForThatFile_AndTheSyncGoesOn()
+    {
+        var (env, store) = await StoreAsync("local");
+        // A kid that is a number where brew's is a string: once an exception that ended the whole run.
+        var document = System.Text.Json.Nodes.JsonNode.Parse(_signer.Sign(ApiSigner.PackagesPayload(_formulae, Tag)))!;
+        document["signatures"]![0]!["header"]!["kid"] = 1;
+        _h.Server.SetApiFile(PackagesPath, System.Text.Encoding.UTF8.GetBytes(document.ToJsonString()));
+
+        var sync = await CliHarness.RunAsync(env, "sync");
+
+        Assert.Equal(3, sync.ExitCode);
+        Assert.Contains($"API file {PackagesPath}: rejected (signature check failed: no signature by homebrew-1", sync.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("unexpected", sync.Error, StringComparison.Ordinal);
+        Assert.Null(await store.GetDocumentAsync("api/" + PackagesPath, CancellationToken.None));
+        Assert.NotNull(await store.ReadHashFileAsync(CancellationToken.None));
+    }
+
     [Theory]
     [InlineData("local")]
     [InlineData("s3")]
