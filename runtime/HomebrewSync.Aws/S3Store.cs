@@ -240,7 +240,7 @@ public sealed class S3Store : IStore
     internal string FullKey(string key)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-        if (key.Contains('\\', StringComparison.Ordinal) || key.Split('/').Any(s => s is "" or "." or ".."))
+        if (!StoreKeys.IsStoreKey(key))
         {
             throw new ArgumentException($"'{key}' is not a store key", nameof(key));
         }

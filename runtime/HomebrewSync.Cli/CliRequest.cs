@@ -42,7 +42,7 @@ internal sealed record CliRequest(
         var host = HostSettings.Read(reader, Contracts.Settings.Store.Default);
         if (planKey is not null && !PlanRepository.IsPlanKey(planKey))
         {
-            reader.AddError($"--plan: '{planKey}' is not a plan key (plans/....json) or s3://bucket/plans/....json");
+            reader.AddError($"--plan: '{planKey}' is not a plan key: plans/....json (no empty, '.' or '..' segment, no backslash) or s3://bucket/plans/....json");
         }
         var formulae = reader.Raw(EnvVars.FormulaNames) is null ? null : reader.List(Contracts.Settings.FormulaNames);
         var request = new CliRequest(

@@ -10,6 +10,30 @@ public sealed class BadInputTests
         Directory.Exists(h.Store) ? Directory.GetFiles(h.Store, "*", SearchOption.AllDirectories).Where(f => !f.Contains(".staging", StringComparison.Ordinal)).ToArray() : [];
 
     [Theory]
+    [InlineData("\"../curl\"", "2025-07-21/curl-8.2.1.monterey.bottle.tar.gz", "formula_name, formula_version or platform is not a formula name, version or bottle tag")]
+    [InlineData("\"curl\"", "2025-07-21/../bottles_hash.json", "object_key '2025-07-21/../bottles_hash.json' is not this bottle's object")]
+    public async Task SyncPlan_NamingKeysOutsideTheGrammar_IsRefusedBeforeAnythingIsWritten(string name, string objectKey, string problem)
+    {
+        await using var h = await CliHarness.StartAsync([Curl]);
+        const string key = "plans/2025-07-21/20250721T030000Z-abcd1234.json";
+        var sha = new string('a', 64);
+        Directory.CreateDirectory(h.PathOf("plans/2025-07-21"));
+        await File.WriteAllTextAsync(h.PathOf(key), $$"""
+            {"sync_date":"2025-07-21","created_at":"2025-07-21T03:00:00+00:00","api_url":"https://formulae.brew.sh/api/formula.json","platforms":["monterey"],
+             "bottles":[{"key":"curl-8.2.1-monterey","formula_name":{{name}},"formula_version":"8.2.1","platform":"monterey","sha256":"{{sha}}",
+               "url":"https://ghcr.io/v2/homebrew/core/curl/blobs/sha256:{{sha}}","object_key":"{{objectKey}}"}]}
+            """);
+
+        var run = await h.RunAsync("sync", "--plan", key);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"is not a plan this version executes: bottles[0] (curl-8.2.1-monterey): {problem}", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("unexpected", run.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal([h.PathOf(key)], StoreFiles(h));
+        Assert.Equal(0, h.Server.TotalBlobGets);
+    }
+
+    [Theory]
     [InlineData("[{\"name\":\"curl\",\"versions\":")]
     [InlineData("<html>gateway timeout</html>")]
     [InlineData("[]")]
@@ -118,6 +142,10 @@ public sealed class BadInputTests
     [InlineData("plan", "--deep")]
     [InlineData("sync", "--plan", "somewhere/else.json")]
     [InlineData("sync", "--plan", "plans/x.json", "--force")]
+    [InlineData("sync", "--plan", "plans//2025-07-21/p.json")]
+    [InlineData("sync", "--plan", "plans/./2025-07-21/p.json")]
+    [InlineData("sync", "--plan", "plans/2025-07-21\\p.json")]
+    [InlineData("sync", "--plan", "s3://homebrew-bottles/plans//p.json")]
     public async Task BadUsage_ExitsUsageWithAClearError(params string[] args)
     {
         await using var h = await CliHarness.StartAsync([Curl]);

@@ -85,6 +85,58 @@ public sealed class StoreSafetyTests : IDisposable
         Assert.Contains("entry 'curl-9.9-monterey': its key should be 'wget-1.0-monterey'", verify.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(9223372036854775807L, 0L)]
+    [InlineData(5000000000000000000L, 5000000000000000000L)]
+    public async Task HashFileEntryWithASizeNoBottleHas_IsRefusedByEveryCommand_AndNothingIsDeleted(long wgetSize, long curlSize)
+    {
+        await using var h = await SupersededAsync();
+        var hashFile = JsonNode.Parse(await File.ReadAllBytesAsync(h.PathOf("bottles_hash.json")))!;
+        hashFile["bottles"]!["wget-1.0-monterey"]!["file_size"] = wgetSize;
+        if (curlSize > 0)
+        {
+            hashFile["bottles"]!["curl-8.0-monterey"]!["file_size"] = curlSize;
+        }
+        await File.WriteAllTextAsync(h.PathOf("bottles_hash.json"), hashFile.ToJsonString());
+        var before = Snapshot(h.Store);
+        var env = h.Environment();
+        env["TARGET_PLATFORMS"] = "monterey";
+
+        var runs = new[]
+        {
+            await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0"),
+            await h.RunAsync("stats"),
+            await h.RunAsync("verify"),
+            await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-08-21"),
+        };
+
+        foreach (var run in runs)
+        {
+            Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Error}");
+            Assert.Contains("is corrupt (entry '", run.Error, StringComparison.Ordinal);
+            Assert.Contains("more than any bottle (1,099,511,627,776 bytes)", run.Error, StringComparison.Ordinal);
+        }
+        Assert.Equal(before, Snapshot(h.Store));
+    }
+
+    [Theory]
+    [InlineData("api/internal/a\\b.jws.json")]
+    [InlineData("api/internal/Packages.jws.json")]
+    public async Task Prune_StrayFileUnderApi_ThatServeWouldNeverServe_IsNotReadAndThePruneGoesOn(string stray)
+    {
+        await using var h = await SupersededAsync();
+        Directory.CreateDirectory(h.PathOf("api/internal"));
+        await File.WriteAllTextAsync(h.PathOf(stray), "{ not an API file");
+        var env = h.Environment();
+        env["TARGET_PLATFORMS"] = "monterey";
+
+        var prune = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0");
+
+        Assert.True(prune.ExitCode == 0, $"exit {prune.ExitCode}: {prune.Error}");
+        Assert.False(File.Exists(h.PathOf("2025-07-01/wget-1.0.monterey.bottle.tar.gz")));
+        Assert.True(File.Exists(h.PathOf(stray)));
+    }
+
     [Fact]
     public async Task Prune_SymlinkedDateFolder_NeverTouchesWhatItPointsAt()
     {

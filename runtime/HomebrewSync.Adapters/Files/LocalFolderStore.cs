@@ -295,7 +295,7 @@ public sealed partial class LocalFolderStore : IStore
     internal string PathOf(string key)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-        if (key.Contains('\\', StringComparison.Ordinal) || key.Split('/').Any(s => s is "" or "." or ".."))
+        if (!StoreKeys.IsStoreKey(key))
         {
             throw new ArgumentException($"'{key}' is not a store key", nameof(key));
         }

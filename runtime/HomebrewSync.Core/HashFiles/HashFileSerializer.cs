@@ -115,6 +115,11 @@ public static class HashFileSerializer
             {
                 throw new HashFileCorruptException(location, $"entry '{key}' has no valid file_size");
             }
+            if (size > Storage.StoreKeys.MaxBottleBytes)
+            {
+                // Not a bottle's size (MAX_BOTTLE_SIZE_GB allows 1 TiB at most); refused, so no sum of sizes can overflow.
+                throw new HashFileCorruptException(location, $"entry '{key}' has file_size {size:N0}, more than any bottle ({Storage.StoreKeys.MaxBottleBytes:N0} bytes)");
+            }
             if (string.IsNullOrEmpty(e.S3Key) || string.IsNullOrEmpty(e.FormulaName) || string.IsNullOrEmpty(e.FormulaVersion) || string.IsNullOrEmpty(e.Platform))
             {
                 throw new HashFileCorruptException(location, $"entry '{key}' lacks s3_key, formula_name, formula_version or platform");

@@ -24,9 +24,9 @@ public sealed class PlanRepository
     public static string NewKey(string syncDate, DateTimeOffset now) =>
         $"{Prefix}{syncDate}/{now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}-{Guid.NewGuid().ToString("N")[..8]}.json";
 
-    /// <summary>True for a key a plan can have: under plans/, no '..'.</summary>
+    /// <summary>True for a key a plan can have: a store key (no empty, "." or ".." segment, no backslash) under plans/, ending .json.</summary>
     public static bool IsPlanKey(string key) =>
-        key.StartsWith(Prefix, StringComparison.Ordinal) && !key.Contains("..", StringComparison.Ordinal) && key.EndsWith(".json", StringComparison.Ordinal);
+        key.StartsWith(Prefix, StringComparison.Ordinal) && StoreKeys.IsStoreKey(key) && !key.Contains("..", StringComparison.Ordinal) && key.EndsWith(".json", StringComparison.Ordinal);
 
     public Task SaveAsync(string key, SyncPlan plan, CancellationToken cancellationToken) =>
         _documents.PutDocumentAsync(key, JsonSerializer.SerializeToUtf8Bytes(plan, PlanJsonContext.Default.SyncPlan), Json, cancellationToken);
@@ -36,7 +36,7 @@ public sealed class PlanRepository
     {
         if (!IsPlanKey(key))
         {
-            throw new PlanNotFoundException($"'{key}' is not a plan key (plans/....json)");
+            throw new PlanNotFoundException($"'{key}' is not a plan key (plans/....json, no empty, '.' or '..' segment, no backslash)");
         }
         var doc = await _documents.GetDocumentAsync(key, cancellationToken) ?? throw new PlanNotFoundException($"No plan at {_describe(key)}");
         SyncPlan plan;
@@ -51,6 +51,10 @@ public sealed class PlanRepository
         if (NullElementIn(plan) is { } nullAt)
         {
             throw new PlanNotFoundException($"{_describe(key)} is not a plan: {nullAt} is null");
+        }
+        if (ProblemIn(plan) is { } problem)
+        {
+            throw new PlanNotFoundException($"{_describe(key)} is not a plan this version executes: {problem}");
         }
         // The planner never writes one key twice; a plan that does (edited by hand, or older) would have two transfers write one object.
         if (plan.Bottles.Select(b => b.Key).Concat(plan.Bottles.Select(b => b.ObjectKey)).Concat(plan.ImageIndexes.Select(m => m.Key))
@@ -94,6 +98,102 @@ public sealed class PlanRepository
         ?? plan.Bottles.Select((b, i) => FirstNull($"bottles[{i}].serves", b.Serves) ?? FirstNull($"bottles[{i}].replaces", b.Replaces)).FirstOrDefault(p => p is not null)
         ?? plan.ImageIndexes.Select((m, i) => FirstNull($"manifests[{i}].digests", m.Digests)).FirstOrDefault(p => p is not null)
         ?? plan.ApiFiles.Select((a, i) => FirstNull($"api_files[{i}].tags", a.Tags)).FirstOrDefault(p => p is not null);
+
+    /// <summary>
+    /// What in the plan its executor must not act on, if anything: every key it would write or read is checked against the
+    /// grammar the hash file's reader holds entries to (a plan edited by hand, or written by something else, would otherwise
+    /// have the sync record entries the next command refuses as corrupt, or write outside the bottles' own keys), and every
+    /// date and size is one a bottle can have.
+    /// </summary>
+    private static string? ProblemIn(SyncPlan plan)
+    {
+        if (!IsDate(plan.SyncDate))
+        {
+            return $"sync_date '{Clip(plan.SyncDate)}' is not a date (YYYY-MM-DD)";
+        }
+        if (plan.Platforms.FirstOrDefault(t => !StoreKeys.IsTag(t)) is { } platform)
+        {
+            return $"platforms: '{Clip(platform)}' is not a bottle tag";
+        }
+        for (var i = 0; i < plan.Bottles.Count; i++)
+        {
+            if (ProblemWith(plan.Bottles[i], plan.SyncDate) is { } problem)
+            {
+                return $"bottles[{i}] ({Clip(plan.Bottles[i].Key)}): {problem}";
+            }
+        }
+        for (var i = 0; i < plan.ImageIndexes.Count; i++)
+        {
+            var index = plan.ImageIndexes[i];
+            if (!StoreKeys.IsIndexKey(index.Key))
+            {
+                return $"manifests[{i}]: '{Clip(index.Key)}' is not an image index's key (manifests/<image>/<version>.json)";
+            }
+            if (index.Digests.FirstOrDefault(d => !Catalog.BottleNaming.IsSha256(d)) is { } digest)
+            {
+                return $"manifests[{i}] ({Clip(index.Key)}): digest '{Clip(digest)}' is not a SHA-256";
+            }
+        }
+        for (var i = 0; i < plan.ApiFiles.Count; i++)
+        {
+            var file = plan.ApiFiles[i];
+            if (!StoreKeys.IsApiKey(Api.ApiMirror.StorePrefix + file.Path))
+            {
+                return $"api_files[{i}]: '{Clip(file.Path)}' is not the path of one of Homebrew's API files";
+            }
+            if (file.Staged is { } staged && !(staged.StartsWith(Prefix, StringComparison.Ordinal) && StoreKeys.IsStoreKey(staged)))
+            {
+                return $"api_files[{i}] ({Clip(file.Path)}): staged '{Clip(staged)}' is not under {Prefix}";
+            }
+            if (file.Tags.FirstOrDefault(t => !StoreKeys.IsTag(t)) is { } tag)
+            {
+                return $"api_files[{i}] ({Clip(file.Path)}): '{Clip(tag)}' is not a bottle tag";
+            }
+        }
+        if (plan.PortableRuby.FirstOrDefault(v => !Catalog.BottleNaming.IsSafeVersion(v)) is { } ruby)
+        {
+            return $"portable_ruby: '{Clip(ruby)}' is not a version";
+        }
+        return null;
+    }
+
+    private static string? ProblemWith(PlannedBottle b, string syncDate)
+    {
+        if (!Catalog.BottleNaming.IsSha256(b.Sha256))
+        {
+            return "sha256 is not a SHA-256 (64 hex digits)";
+        }
+        if (b.Size is < 0 || b.Size > StoreKeys.MaxBottleBytes)
+        {
+            return $"size {b.Size} is not a bottle's (0 to {StoreKeys.MaxBottleBytes:N0} bytes)";
+        }
+        if (b.Date is { } date && !IsDate(date))
+        {
+            return $"date '{Clip(date)}' is not a date (YYYY-MM-DD)";
+        }
+        // What the sync will record for it, checked as the hash file's reader will check it.
+        var entry = new HashFiles.HashEntry(b.Sha256, DateOnly.ParseExact(b.Date ?? syncDate, "yyyy-MM-dd", CultureInfo.InvariantCulture),
+            b.Size ?? 0, b.FormulaName, b.FormulaVersion, b.Platform, b.Url, b.ObjectKey, null);
+        if (StoreKeys.ProblemWith(b.Key, entry, "object_key") is { } problem)
+        {
+            return problem;
+        }
+        if (b.CopyFrom is { } from && !StoreKeys.IsBottleKey(from))
+        {
+            return $"copy_from '{Clip(from)}' is not a bottle's key";
+        }
+        if (b.Serves.FirstOrDefault(t => !StoreKeys.IsTag(t)) is { } tag)
+        {
+            return $"serves: '{Clip(tag)}' is not a bottle tag";
+        }
+        return null;
+    }
+
+    private static bool IsDate(string value) =>
+        DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
+
+    /// <summary>A value from the document as a message quotes it: at most 120 characters.</summary>
+    private static string Clip(string value) => value.Length <= 120 ? value : value[..120] + "…";
 
     private static string? FirstNull<T>(string list, IReadOnlyList<T> items) where T : class
     {

@@ -210,7 +210,8 @@ internal static class MirrorPruner
         var named = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var doc in documents.ListDocumentsAsync(ApiMirror.StorePrefix, cancellationToken))
         {
-            if (!doc.Key.EndsWith(".jws.json", StringComparison.Ordinal))
+            // Only what serve would hand a client: a file outside the API key grammar (a stray name, a backslash in it) names nothing brew installs.
+            if (!StoreKeys.IsApiKey(doc.Key) || !doc.Key.EndsWith(".jws.json", StringComparison.Ordinal))
             {
                 continue;
             }

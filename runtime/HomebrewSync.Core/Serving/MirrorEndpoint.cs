@@ -67,10 +67,6 @@ public sealed partial class MirrorEndpoint
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._+~\-]{0,80}\z")]
     private static partial Regex ReferencePattern();
 
-    // Segments start with a letter, digit or underscore, so "." and ".." cannot be one; dots inside are fine (formula.jws.json).
-    [GeneratedRegex(@"^[a-z0-9_][a-z0-9_.\-]*(/[a-z0-9_][a-z0-9_.\-]*)*\.json\z")]
-    private static partial Regex ApiPathPattern();
-
     /// <summary>What <c>/healthz</c> and serve's metrics report: the bottles the hash file lists and when it was written (null before the first sync).</summary>
     public async Task<(int Bottles, DateTimeOffset? HashFileModified)> StatusAsync(CancellationToken cancellationToken)
     {
@@ -149,9 +145,9 @@ public sealed partial class MirrorEndpoint
         }
         if (path.StartsWith(ApiPrefix, StringComparison.Ordinal))
         {
-            var rest = path[ApiPrefix.Length..];
-            return ApiPathPattern().IsMatch(rest)
-                ? await ObjectAsync(request, "api/" + rest, "application/json", null, bottle: false, cancellationToken)
+            var key = path[1..];
+            return StoreKeys.IsApiKey(key)
+                ? await ObjectAsync(request, key, "application/json", null, bottle: false, cancellationToken)
                 : NotFound();
         }
         if (path.Contains("/manifests/", StringComparison.Ordinal))

@@ -23,6 +23,28 @@ public static partial class StoreKeys
     [GeneratedRegex(@"\A[a-z0-9][a-z0-9_]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex TagPattern();
 
+    // api/<path>.json, as brew asks for Homebrew's API files: segments start with a letter, digit or underscore, so "." and
+    // ".." cannot be one; dots inside are fine (formula.jws.json).
+    [GeneratedRegex(@"\Aapi/[a-z0-9_][a-z0-9_.\-]*(/[a-z0-9_][a-z0-9_.\-]*)*\.json\z", RegexOptions.CultureInvariant)]
+    private static partial Regex ApiPattern();
+
+    /// <summary>
+    /// The largest object a bottle can be: what <c>MAX_BOTTLE_SIZE_GB</c> allows at most. A size beyond it (in a hash
+    /// file or a plan) is not a bottle's, and refusing it keeps every sum of sizes far from overflowing.
+    /// </summary>
+    public static readonly long MaxBottleBytes = (long)(Contracts.Settings.MaxBottleSizeGb.Max!.Value * Contracts.SyncSettings.Gib);
+
+    /// <summary>
+    /// Any key a store can hold: '/'-separated segments, none empty, "." or "..", no backslash and no control character.
+    /// Every store maps only such keys to a file or an object.
+    /// </summary>
+    public static bool IsStoreKey(string key) =>
+        !string.IsNullOrEmpty(key) && !key.Contains('\\', StringComparison.Ordinal) && !key.Any(char.IsControl)
+        && key.Split('/').All(s => s is not ("" or "." or ".."));
+
+    /// <summary>One of Homebrew's API files as the mirror keeps and serves it: <c>api/internal/packages.arm64_sonoma.jws.json</c>.</summary>
+    public static bool IsApiKey(string key) => key is not null && ApiPattern().IsMatch(key);
+
     // brew.git/: what git's dumb HTTP protocol reads, as git update-server-info and git repack write it.
     [GeneratedRegex(@"\Abrew\.git/(HEAD|info/refs|objects/info/packs|objects/pack/pack-[0-9a-f]{40}([0-9a-f]{24})?\.(pack|idx))\z", RegexOptions.CultureInvariant)]
     private static partial Regex BrewGitPattern();
@@ -54,7 +76,8 @@ public static partial class StoreKeys
     /// Why a hash-file entry cannot be trusted, or null when it can: its key must be <c>&lt;name&gt;-&lt;version&gt;-&lt;platform&gt;</c>
     /// of its own fields, and its <c>s3_key</c> that bottle's own object (<c>YYYY-MM-DD/&lt;name&gt;-&lt;version&gt;.&lt;platform&gt;.bottle[.N].tar.gz</c>).
     /// </summary>
-    public static string? ProblemWith(string hashKey, HashEntry entry)
+    /// <param name="objectField">What the document calls the object's key, for the message (a plan's is <c>object_key</c>).</param>
+    public static string? ProblemWith(string hashKey, HashEntry entry, string objectField = "s3_key")
     {
         ArgumentNullException.ThrowIfNull(entry);
         if (!BottleNaming.IsSafeName(entry.FormulaName) || !BottleNaming.IsSafeVersion(entry.FormulaVersion) || !IsTag(entry.Platform))
@@ -68,7 +91,7 @@ public static partial class StoreKeys
         }
         if (!IsBottleKey(entry.S3Key) || !NamesBottle(entry.S3Key, entry.FormulaName, entry.FormulaVersion, entry.Platform))
         {
-            return $"s3_key '{entry.S3Key}' is not this bottle's object (YYYY-MM-DD/{BottleNaming.FileName(entry.FormulaName, entry.FormulaVersion, entry.Platform, 0)})";
+            return $"{objectField} '{entry.S3Key}' is not this bottle's object (YYYY-MM-DD/{BottleNaming.FileName(entry.FormulaName, entry.FormulaVersion, entry.Platform, 0)})";
         }
         return null;
     }
