@@ -138,6 +138,30 @@ public sealed class StoreSafetyTests : IDisposable
     }
 
     [Fact]
+    public async Task SavedPlanRetiringABottlesOnlyEntry_KeepsItListedAndStored()
+    {
+        await using var h = await SupersededAsync();
+        const string key = "plans/2025-08-21/20250821T030000Z-abcd1234.json";
+        Directory.CreateDirectory(h.PathOf("plans/2025-08-21"));
+        // Retiring is renaming: the planner retires an earlier layout's entry only when another entry lists the same bytes.
+        await File.WriteAllTextAsync(h.PathOf(key), """
+            {"sync_date":"2025-08-21","created_at":"2025-08-21T03:00:00+00:00","api_url":"https://formulae.brew.sh/api/formula.json",
+             "platforms":["monterey"],"bottles":[],"retire":["curl-8.0-monterey"]}
+            """);
+
+        var sync = await h.RunAsync("sync", "--plan", key);
+        var verify = await h.RunAsync("verify");
+
+        AssertSucceeded(sync);
+        Assert.Contains("warning: kept curl-8.0-monterey: the plan retires it, but no other entry lists its bytes", sync.Error, StringComparison.Ordinal);
+        Assert.Contains("0 entries of the earlier layout retired, 0 objects removed", sync.Error, StringComparison.Ordinal);
+        using var hashFile = JsonDocument.Parse(await File.ReadAllBytesAsync(h.PathOf("bottles_hash.json")));
+        Assert.True(hashFile.RootElement.GetProperty("bottles").TryGetProperty("curl-8.0-monterey", out _));
+        Assert.True(File.Exists(h.PathOf("2025-07-01/curl-8.0.monterey.bottle.tar.gz")));
+        AssertSucceeded(verify);
+    }
+
+    [Fact]
     public async Task Prune_SymlinkedDateFolder_NeverTouchesWhatItPointsAt()
     {
         await using var h = await SupersededAsync();

@@ -110,7 +110,8 @@ internal sealed class RunFinisher(SyncContext context)
     /// <summary>
     /// Takes an earlier layout's entries out of the hash file, then deletes their objects that no entry names any
     /// more: hash file first, so a crash in between leaves unlisted objects (verify reports them), never listed
-    /// ones that are missing.
+    /// ones that are missing. Only an entry whose bytes another entry still lists is retired: retiring renames, and a
+    /// plan whose retire list names a bottle's only entry (edited by hand, or written by something else) would lose it.
     /// </summary>
     /// <returns>The hash file after the retirement; null when there is none.</returns>
     private async Task<HashFile?> RetireAsync(IReadOnlyList<string> keys, ISyncObserver observer, CancellationToken cancellationToken)
@@ -120,18 +121,32 @@ internal sealed class RunFinisher(SyncContext context)
         {
             return null;
         }
-        var objects = keys.Select(k => snapshot.HashFile.TryGet(k, out var e) ? e.S3Key : null).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
+        var named = keys.ToHashSet(StringComparer.Ordinal);
+        var heldElsewhere = snapshot.HashFile.Bottles.Where(e => !named.Contains(e.Key)).Select(e => e.Value.Sha256).ToHashSet(StringComparer.Ordinal);
+        var retired = new List<string>();
+        foreach (var key in keys)
+        {
+            if (!snapshot.HashFile.TryGet(key, out var entry) || heldElsewhere.Contains(entry.Sha256))
+            {
+                retired.Add(key);
+            }
+            else
+            {
+                observer.Info($"warning: kept {key}: the plan retires it, but no other entry lists its bytes ({entry.Sha256[..12]}), so retiring it would lose the bottle");
+            }
+        }
+        var objects = retired.Select(k => snapshot.HashFile.TryGet(k, out var e) ? e.S3Key : null).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
         var checkpointer = new HashFileCheckpointer(context.Ports.HashFile, snapshot, context.Settings.BatchSize, context.Time, observer);
-        checkpointer.Remove(keys);
+        checkpointer.Remove(retired);
         await checkpointer.FlushAsync(cancellationToken);
-        var named = checkpointer.HashFile.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal);
+        var listed = checkpointer.HashFile.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal);
         var deleted = 0;
-        foreach (var key in objects.Where(o => !named.Contains(o)))
+        foreach (var key in objects.Where(o => !listed.Contains(o)))
         {
             await context.Ports.Bottles.DeleteAsync(key, cancellationToken);
             deleted++;
         }
-        observer.Info($"Renamed to brew's names: {keys.Count:N0} entries of the earlier layout retired, {deleted:N0} objects removed");
+        observer.Info($"Renamed to brew's names: {retired.Count:N0} entries of the earlier layout retired, {deleted:N0} objects removed");
         return checkpointer.HashFile;
     }
 }
