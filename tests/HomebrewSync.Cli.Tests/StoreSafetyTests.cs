@@ -161,6 +161,92 @@ public sealed class StoreSafetyTests : IDisposable
         AssertSucceeded(verify);
     }
 
+    /// <summary>A named pipe where the store keeps a file: opened the usual way, it blocks until something writes to it.</summary>
+    private static async Task MakeFifoAsync(string path)
+    {
+        File.Delete(path);
+        using var mkfifo = System.Diagnostics.Process.Start("mkfifo", [path]);
+        await mkfifo.WaitForExitAsync();
+        Assert.Equal(0, mkfifo.ExitCode);
+    }
+
+    [Theory]
+    [InlineData("bottles_hash.json", "verify,stats,prune")]
+    [InlineData("leases/exclusive.json", "prune")]
+    [InlineData("2025-08-20/wget-1.1.monterey.bottle.tar.gz", "")]
+    [InlineData("api/internal/packages.monterey.jws.json", "")]
+    [InlineData("status/last-run.json", "")]
+    public async Task NamedPipeInTheStore_IsRefusedAsNotAFile_NoCommandWaitsOnIt(string key, string refusedBy)
+    {
+        await using var h = await SupersededAsync();
+        Directory.CreateDirectory(Path.GetDirectoryName(h.PathOf(key))!);
+        await MakeFifoAsync(h.PathOf(key));
+        var env = h.Environment();
+        env["TARGET_PLATFORMS"] = "monterey";
+        var limit = TimeSpan.FromMinutes(2);
+
+        var verify = await h.RunAsync("verify").WaitAsync(limit);
+        var stats = await h.RunAsync("stats").WaitAsync(limit);
+        var prune = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0").WaitAsync(limit);
+
+        foreach (var (command, run) in new[] { ("verify", verify), ("stats", stats), ("prune", prune) })
+        {
+            Assert.DoesNotContain("unexpected", run.Error, StringComparison.OrdinalIgnoreCase);
+            if (refusedBy.Split(',').Contains(command))
+            {
+                Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Error}");
+                Assert.Contains($"'{key}' was refused: {h.PathOf(key)} is not a regular file (a named pipe, a socket or a device)", run.Error, StringComparison.Ordinal);
+            }
+        }
+        if (key.EndsWith(".tar.gz", StringComparison.Ordinal))
+        {
+            // Its size (0) is not the hash file's: a problem verify reports, without reading it.
+            Assert.Equal(3, verify.ExitCode);
+        }
+        Assert.True(File.Exists(h.PathOf(key)));
+    }
+
+    [Theory]
+    [InlineData("bottles_hash.json")]
+    [InlineData("leases/exclusive.json")]
+    public async Task FileLargerThanAnyDocument_IsRefusedNamingIt_NotReadIntoMemory(string key)
+    {
+        await using var h = await SupersededAsync();
+        Directory.CreateDirectory(Path.GetDirectoryName(h.PathOf(key))!);
+        // 3 GiB without the disk: a sparse file reads as zeros, past what one array (and so a document) can hold.
+        await using (var sparse = new FileStream(h.PathOf(key), FileMode.Create, FileAccess.Write))
+        {
+            sparse.SetLength(3L << 30);
+        }
+        var env = h.Environment();
+        env["TARGET_PLATFORMS"] = "monterey";
+
+        var prune = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0");
+
+        Assert.True(prune.ExitCode == 1, $"exit {prune.ExitCode}: {prune.Error}");
+        Assert.Contains($"{h.PathOf(key)} is 3,221,225,472 bytes, more than any document of the store can be", prune.Error, StringComparison.Ordinal);
+        Assert.True(File.Exists(h.PathOf("2025-07-01/wget-1.0.monterey.bottle.tar.gz")));
+    }
+
+    [Fact]
+    public async Task NamedPipeAsTheHashFile_TheCliAsAProcessRefusesItAndEnds()
+    {
+        await using var h = await SupersededAsync();
+        await MakeFifoAsync(h.PathOf("bottles_hash.json"));
+        var blobGets = h.Server.TotalBlobGets;
+
+        // The executable as users run it (the native one under scripts/test.sh): its open of the pipe must not wait either.
+        var verify = await CliProcess.RunAsync(h.Environment(), "verify");
+        var sync = await CliProcess.RunAsync(h.Environment(), "sync", "--platform", "monterey", "--date", "2025-08-21");
+
+        foreach (var run in new[] { verify, sync })
+        {
+            Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Error}");
+            Assert.Contains($"'bottles_hash.json' was refused: {h.PathOf("bottles_hash.json")} is not a regular file", run.Error, StringComparison.Ordinal);
+        }
+        Assert.Equal(blobGets, h.Server.TotalBlobGets);
+    }
+
     [Fact]
     public async Task Prune_SymlinkedDateFolder_NeverTouchesWhatItPointsAt()
     {

@@ -41,7 +41,7 @@ internal sealed class FolderLeases(Func<string, string> pathOf, HashFileLock wri
         byte[] current;
         try
         {
-            current = await File.ReadAllBytesAsync(path, cancellationToken);
+            current = await StoreFile.ReadAllBytesAsync(path, key, cancellationToken);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -59,7 +59,7 @@ internal sealed class FolderLeases(Func<string, string> pathOf, HashFileLock wri
     {
         try
         {
-            var bytes = await File.ReadAllBytesAsync(LeasePath(key), cancellationToken);
+            var bytes = await StoreFile.ReadAllBytesAsync(LeasePath(key), key, cancellationToken);
             return (bytes, AtomicFile.VersionOf(bytes));
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)

@@ -77,7 +77,7 @@ public sealed partial class LocalFolderStore : IStore
         byte[] bytes;
         try
         {
-            bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+            bytes = await StoreFile.ReadAllBytesAsync(path, ProductInfo.HashFileName, cancellationToken);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -93,7 +93,7 @@ public sealed partial class LocalFolderStore : IStore
         var bytes = await HashFileSerializer.ToBytesAsync(hashFile, cancellationToken);
         Directory.CreateDirectory(_root);
         await using var lockHandle = await _writeLock.AcquireAsync(cancellationToken);
-        var current = File.Exists(HashFilePath) ? AtomicFile.VersionOf(await File.ReadAllBytesAsync(HashFilePath, cancellationToken)) : null;
+        var current = File.Exists(HashFilePath) ? AtomicFile.VersionOf(await StoreFile.ReadAllBytesAsync(HashFilePath, ProductInfo.HashFileName, cancellationToken)) : null;
         if (current != expectedVersion)
         {
             throw new HashFileConflictException($"{HashFilePath} changed since it was read (expected version {expectedVersion ?? "none"}, found {current ?? "none"})");
@@ -108,7 +108,7 @@ public sealed partial class LocalFolderStore : IStore
         {
             return null;
         }
-        var bytes = await File.ReadAllBytesAsync(HashFilePath, cancellationToken);
+        var bytes = await StoreFile.ReadAllBytesAsync(HashFilePath, ProductInfo.HashFileName, cancellationToken);
         await File.WriteAllBytesAsync($"{HashFilePath}.backup-{stamp}", bytes, cancellationToken);
         return AtomicFile.VersionOf(bytes);
     }
@@ -164,7 +164,8 @@ public sealed partial class LocalFolderStore : IStore
 
     public async Task<string> ComputeSha256Async(string key, CancellationToken cancellationToken)
     {
-        await using var stream = new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        using var handle = StoreFile.OpenRead(PathOf(key), key, FileOptions.SequentialScan);
+        await using var stream = new StoredFileStream(handle, 0, RandomAccess.GetLength(handle));
         var hash = await SHA256.HashDataAsync(stream, cancellationToken);
         return Convert.ToHexStringLower(hash);
     }
@@ -209,7 +210,7 @@ public sealed partial class LocalFolderStore : IStore
         try
         {
             var path = PathOf(key);
-            var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+            var bytes = await StoreFile.ReadAllBytesAsync(path, key, cancellationToken);
             return new StoredDocument(bytes, File.GetLastWriteTimeUtc(path));
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or UnsafeStoreKeyException)
@@ -271,7 +272,7 @@ public sealed partial class LocalFolderStore : IStore
         SafeFileHandle? handle = null;
         try
         {
-            handle = File.OpenHandle(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+            handle = StoreFile.OpenRead(PathOf(key), key, FileOptions.SequentialScan);
             var size = RandomAccess.GetLength(handle);
             var start = Math.Min(offset, size);
             var stream = new StoredFileStream(handle, start, Math.Min(length ?? long.MaxValue, size - start));

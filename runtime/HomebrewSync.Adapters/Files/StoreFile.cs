@@ -1,0 +1,101 @@
+using System.Runtime.InteropServices;
+using HomebrewSync.Core.Storage;
+using Microsoft.Win32.SafeHandles;
+
+namespace HomebrewSync.Adapters.Files;
+
+/// <summary>
+/// How the folder store opens its files for reading: never blocking on one that is not a file. A named pipe (mkfifo)
+/// opened the usual way blocks until something writes to it, and the command would hang there, deaf to SIGTERM; a
+/// socket or a device is no file of the store's either. On Linux and macOS the open does not wait (O_NONBLOCK) and
+/// anything that cannot seek is refused, as a link is: an <see cref="UnsafeStoreKeyException"/> naming the key.
+/// </summary>
+internal static partial class StoreFile
+{
+    /// <summary>The largest document read whole (the hash file, a plan, a lease, an API file): what one array holds.</summary>
+    public static readonly long MaxDocumentBytes = Array.MaxLength;
+
+    private const int SeekCurrent = 1;
+    private const int SetFlags = 4;
+    private const int ErrNoEntry = 2;
+    private const int ErrNotDirectory = 20;
+    private const int ErrAccess = 13;
+
+    /// <exception cref="FileNotFoundException">Nothing at <paramref name="path"/>.</exception>
+    /// <exception cref="DirectoryNotFoundException">A folder on the way is missing.</exception>
+    /// <exception cref="UnsafeStoreKeyException">A folder, a named pipe, a socket or a device.</exception>
+    public static SafeFileHandle OpenRead(string path, string key, FileOptions options = FileOptions.None)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new UnsafeStoreKeyException(key, $"{path} is a folder, not a file");
+        }
+        if (NonBlockingFlags() is not { } flags)
+        {
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, options);
+        }
+        var fd = Open(path, flags);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            var why = Marshal.GetPInvokeErrorMessage(errno);
+            throw errno switch
+            {
+                ErrNoEntry => new FileNotFoundException($"Could not find file '{path}'", path),
+                ErrNotDirectory => new DirectoryNotFoundException($"Could not find a part of the path '{path}'"),
+                ErrAccess => new UnauthorizedAccessException($"Access to the path '{path}' is denied: {why}"),
+                // ENXIO: a socket; anything else the open refused.
+                _ => new UnsafeStoreKeyException(key, $"{path} cannot be opened as a file ({why})"),
+            };
+        }
+        var handle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+        if (Seek(fd, 0, SeekCurrent) < 0)
+        {
+            handle.Dispose();
+            throw new UnsafeStoreKeyException(key, $"{path} is not a regular file (a named pipe, a socket or a device); the store holds only files");
+        }
+        // A file from here on: reads block as any file's do.
+        _ = SetStatusFlags(fd, SetFlags, 0);
+        return handle;
+    }
+
+    /// <summary>The whole file, refused past <see cref="MaxDocumentBytes"/> with its name rather than read.</summary>
+    /// <exception cref="StoreAccessException">Larger than any document the store reads.</exception>
+    public static async Task<byte[]> ReadAllBytesAsync(string path, string key, CancellationToken cancellationToken)
+    {
+        using var handle = OpenRead(path, key);
+        var length = RandomAccess.GetLength(handle);
+        if (length > MaxDocumentBytes)
+        {
+            throw new StoreAccessException($"{path} is {length:N0} bytes, more than any document of the store can be ({MaxDocumentBytes:N0}); it is not the store's: move it away");
+        }
+        var bytes = new byte[length];
+        var read = 0;
+        while (read < bytes.Length)
+        {
+            var n = await RandomAccess.ReadAsync(handle, bytes.AsMemory(read), read, cancellationToken);
+            if (n == 0)
+            {
+                // Shorter than when it was measured (replaced meanwhile): what there was.
+                return bytes[..read];
+            }
+            read += n;
+        }
+        return bytes;
+    }
+
+    /// <summary>O_RDONLY | O_NONBLOCK | O_CLOEXEC where their values are known; null elsewhere (Windows has no named pipes in folders).</summary>
+    private static int? NonBlockingFlags() =>
+        OperatingSystem.IsLinux() ? 0x800 | 0x80000
+        : OperatingSystem.IsMacOS() ? 0x4 | 0x1000000
+        : null;
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
+    private static partial long Seek(int fd, long offset, int whence);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int SetStatusFlags(int fd, int command, int flags);
+}
