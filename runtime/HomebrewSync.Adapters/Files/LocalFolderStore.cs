@@ -127,20 +127,25 @@ public sealed partial class LocalFolderStore : IStore
         }));
     }
 
-    public Task CopyAsync(string sourceKey, string destinationKey, BottleMetadata metadata, CancellationToken cancellationToken)
+    public async Task CopyAsync(string sourceKey, string destinationKey, BottleMetadata metadata, CancellationToken cancellationToken)
     {
         var source = PathOf(sourceKey);
         var destination = PathOf(destinationKey);
         if (string.Equals(source, destination, StringComparison.Ordinal))
         {
-            return Task.CompletedTask;
+            return;
         }
         var temp = Path.Combine(_root, StagingDir, $"{Guid.NewGuid():N}.part");
         Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
         Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-        File.Copy(source, temp, overwrite: true);
+        // Through the store's own open (File.Copy would wait on a named pipe); the copy is of what was opened.
+        using (var handle = StoreFile.OpenRead(source, sourceKey, FileOptions.SequentialScan))
+        {
+            await using var from = new StoredFileStream(handle, 0, RandomAccess.GetLength(handle));
+            await using var to = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            await from.CopyToAsync(to, cancellationToken);
+        }
         File.Move(temp, destination, overwrite: true);
-        return Task.CompletedTask;
     }
 
     public async Task<bool> HoldsVerifiedAsync(string key, string sha256, CancellationToken cancellationToken)

@@ -128,4 +128,25 @@ public sealed class LocalFolderStoreTests : IDisposable
 
         await Assert.ThrowsAsync<StoreAccessException>(() => new LocalFolderStore(Path.Combine(file, "mirror"), TimeProvider.System).PrepareAsync(CancellationToken.None));
     }
+
+    [Fact]
+    public async Task CopyAsync_CopiesTheBytes_AndANamedPipeAsTheSourceIsRefusedWithoutWaitingOnIt()
+    {
+        var store = new LocalFolderStore(_root, TimeProvider.System);
+        Directory.CreateDirectory(Path.Combine(_root, "2025-07-21"));
+        var bytes = Enumerable.Range(0, 300_000).Select(i => (byte)(i * 7)).ToArray();
+        await File.WriteAllBytesAsync(Path.Combine(_root, "2025-07-21/curl-1.arm64_sonoma.bottle.tar.gz"), bytes);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [Path.Combine(_root, "2025-07-21/jq-1.arm64_sonoma.bottle.tar.gz")]))
+        {
+            await mkfifo.WaitForExitAsync();
+        }
+
+        await store.CopyAsync("2025-07-21/curl-1.arm64_sonoma.bottle.tar.gz", "2025-07-21/curl-1.monterey.bottle.tar.gz", Meta, CancellationToken.None);
+        var refused = await Assert.ThrowsAsync<UnsafeStoreKeyException>(() =>
+            store.CopyAsync("2025-07-21/jq-1.arm64_sonoma.bottle.tar.gz", "2025-07-21/jq-1.monterey.bottle.tar.gz", Meta, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(1)));
+
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(_root, "2025-07-21/curl-1.monterey.bottle.tar.gz")));
+        Assert.Contains("is not a regular file (a named pipe, a socket or a device)", refused.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_root, "2025-07-21/jq-1.monterey.bottle.tar.gz")));
+    }
 }
