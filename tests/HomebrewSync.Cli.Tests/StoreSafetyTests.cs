@@ -248,6 +248,88 @@ public sealed class StoreSafetyTests : IDisposable
     }
 
     [Fact]
+    public async Task SymlinkedHashFile_IsRefusedByEveryCommand_AndPruneDeletesNothingItDoesNotList()
+    {
+        await using var h = await SupersededAsync();
+        // Another hash file, one that lists nothing this store holds: trusted, it would make every bottle here unlisted.
+        var elsewhere = Path.Combine(_outside, "bottles_hash.json");
+        var hashFile = JsonNode.Parse(await File.ReadAllBytesAsync(h.PathOf("bottles_hash.json")))!;
+        hashFile["bottles"] = new JsonObject();
+        await File.WriteAllTextAsync(elsewhere, hashFile.ToJsonString());
+        File.Delete(h.PathOf("bottles_hash.json"));
+        File.CreateSymbolicLink(h.PathOf("bottles_hash.json"), elsewhere);
+        var before = Snapshot(h.Store);
+        var env = h.Environment();
+        env["TARGET_PLATFORMS"] = "monterey";
+
+        var prune = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0");
+        var verify = await h.RunAsync("verify");
+        var sync = await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-08-21");
+
+        foreach (var run in new[] { prune, verify, sync })
+        {
+            Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Error}");
+            Assert.Contains("'bottles_hash.json' was refused: ", run.Error, StringComparison.Ordinal);
+            Assert.Contains("is a symbolic link; links in the store are never followed", run.Error, StringComparison.Ordinal);
+        }
+        Assert.Equal(before, Snapshot(h.Store));
+        Assert.Equal(hashFile.ToJsonString(), await File.ReadAllTextAsync(elsewhere));
+    }
+
+    [Fact]
+    public async Task SymlinkedWriteLock_IsRefused_AndNothingIsCreatedWhereItPoints()
+    {
+        await using var h = await CliHarness.StartAsync([new FormulaBuilder("curl").WithVersion("8.0").WithBottle("monterey", 2000).Build()]);
+        Directory.CreateDirectory(h.Store);
+        var target = Path.Combine(_outside, "created-through-the-link");
+        File.CreateSymbolicLink(h.PathOf(".bottles_hash.lock"), target);
+
+        var sync = await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01");
+
+        Assert.True(sync.ExitCode == 1, $"exit {sync.ExitCode}: {sync.Error}");
+        Assert.Contains("'.bottles_hash.lock' was refused: ", sync.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(target));
+        Assert.False(File.Exists(h.PathOf("bottles_hash.json")));
+    }
+
+    [Theory]
+    [InlineData("manifests/zlib")]
+    [InlineData("api/internal")]
+    [InlineData("leases")]
+    public async Task FileWhoseNameIsNotUtf8_IsNoKeyOfTheStore_AndStopsNoCommand(string folder)
+    {
+        await using var h = await SupersededAsync();
+        Directory.CreateDirectory(h.PathOf(folder));
+        // A name no .NET string can spell (nor delete: the shell removes it again): made by the shell, byte 0xFF in it.
+        await ShellAsync("touch \"$1\"/$'\\xff'.json", h.PathOf(folder));
+        try
+        {
+            Assert.Single(Directory.GetFiles(h.PathOf(folder)));
+            var env = h.Environment();
+            env["TARGET_PLATFORMS"] = "monterey";
+
+            var prune = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0");
+            var sync = await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-08-21");
+
+            AssertSucceeded(prune);
+            AssertSucceeded(sync);
+            Assert.False(File.Exists(h.PathOf("2025-07-01/wget-1.0.monterey.bottle.tar.gz")));
+            Assert.Single(Directory.GetFiles(h.PathOf(folder)));
+        }
+        finally
+        {
+            await ShellAsync("rm -f \"$1\"/$'\\xff'.json", h.PathOf(folder));
+        }
+    }
+
+    private static async Task ShellAsync(string script, string argument)
+    {
+        using var shell = System.Diagnostics.Process.Start("bash", ["-c", script, "_", argument]);
+        await shell.WaitForExitAsync();
+        Assert.Equal(0, shell.ExitCode);
+    }
+
+    [Fact]
     public async Task Prune_SymlinkedDateFolder_NeverTouchesWhatItPointsAt()
     {
         await using var h = await SupersededAsync();

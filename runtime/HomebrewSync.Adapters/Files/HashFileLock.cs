@@ -33,8 +33,13 @@ internal sealed class HashFileLock
 
     /// <returns>The open lock file; disposing it releases the lock.</returns>
     /// <exception cref="IOException">Still held by another process after every retry.</exception>
+    /// <exception cref="HomebrewSync.Core.Storage.UnsafeStoreKeyException">The lock file is a link: opening it would create or lock a file elsewhere.</exception>
     public async Task<FileStream> AcquireAsync(CancellationToken cancellationToken)
     {
+        if (new FileInfo(_path).LinkTarget is not null)
+        {
+            throw new HomebrewSync.Core.Storage.UnsafeStoreKeyException(LockName, $"{_path} is a symbolic link; links in the store are never followed (remove it: the lock is made again)");
+        }
         try
         {
             return await _retry.ExecuteAsync(

@@ -73,7 +73,8 @@ public sealed partial class LocalFolderStore : IStore
 
     public async Task<HashFileSnapshot?> ReadHashFileAsync(CancellationToken cancellationToken)
     {
-        var path = HashFilePath;
+        // Through PathOf, as every key: a link as the hash file (to another store's, say) would vouch for what this store holds.
+        var path = PathOf(ProductInfo.HashFileName);
         byte[] bytes;
         try
         {
@@ -93,7 +94,8 @@ public sealed partial class LocalFolderStore : IStore
         var bytes = await HashFileSerializer.ToBytesAsync(hashFile, cancellationToken);
         Directory.CreateDirectory(_root);
         await using var lockHandle = await _writeLock.AcquireAsync(cancellationToken);
-        var current = File.Exists(HashFilePath) ? AtomicFile.VersionOf(await StoreFile.ReadAllBytesAsync(HashFilePath, ProductInfo.HashFileName, cancellationToken)) : null;
+        var path = PathOf(ProductInfo.HashFileName);
+        var current = File.Exists(path) ? AtomicFile.VersionOf(await StoreFile.ReadAllBytesAsync(path, ProductInfo.HashFileName, cancellationToken)) : null;
         if (current != expectedVersion)
         {
             throw new HashFileConflictException($"{HashFilePath} changed since it was read (expected version {expectedVersion ?? "none"}, found {current ?? "none"})");
@@ -104,12 +106,14 @@ public sealed partial class LocalFolderStore : IStore
 
     public async Task<string?> BackupHashFileAsync(string stamp, CancellationToken cancellationToken)
     {
-        if (!File.Exists(HashFilePath))
+        var path = PathOf(ProductInfo.HashFileName);
+        if (!File.Exists(path))
         {
             return null;
         }
-        var bytes = await StoreFile.ReadAllBytesAsync(HashFilePath, ProductInfo.HashFileName, cancellationToken);
-        await File.WriteAllBytesAsync($"{HashFilePath}.backup-{stamp}", bytes, cancellationToken);
+        var bytes = await StoreFile.ReadAllBytesAsync(path, ProductInfo.HashFileName, cancellationToken);
+        // Written beside and renamed into place: a link planted under the backup's name is replaced, never written through.
+        await AtomicFile.ReplaceAsync(PathOf($"{ProductInfo.HashFileName}.backup-{stamp}"), bytes, cancellationToken);
         return AtomicFile.VersionOf(bytes);
     }
 
@@ -246,11 +250,13 @@ public sealed partial class LocalFolderStore : IStore
         {
             cancellationToken.ThrowIfCancellationRequested();
             var info = new FileInfo(file);
-            if (info.Name.EndsWith(".tmp", StringComparison.Ordinal) || info.LinkTarget is not null)
+            var key = Path.GetRelativePath(_root, file).Replace(Path.DirectorySeparatorChar, '/');
+            // A name that is not valid UTF-8 reads with U+FFFD in it and cannot be opened by that name: no key of the store's.
+            if (info.Name.EndsWith(".tmp", StringComparison.Ordinal) || info.LinkTarget is not null || key.Contains('\uFFFD', StringComparison.Ordinal) || !StoreKeys.IsStoreKey(key))
             {
                 continue;
             }
-            yield return new StoredObject(Path.GetRelativePath(_root, file).Replace(Path.DirectorySeparatorChar, '/'), info.Length, info.LastWriteTimeUtc);
+            yield return new StoredObject(key, info.Length, info.LastWriteTimeUtc);
         }
         await Task.CompletedTask;
     }
