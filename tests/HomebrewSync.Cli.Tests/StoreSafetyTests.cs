@@ -379,6 +379,35 @@ public sealed class StoreSafetyTests : IDisposable
         Assert.Equal(HttpStatusCode.NotFound, blob);
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(1)]
+    public async Task BottleWhoseSizeIsNotTheHashFiles_IsNotServed_WhileItsNeighbourIs(int change)
+    {
+        var curl = new FormulaBuilder("curl").WithVersion("8.0").WithBottle("monterey", 2000).Build();
+        var jq = new FormulaBuilder("jq").WithVersion("1.7").WithBottle("monterey", 1500).Build();
+        await using var h = await CliHarness.StartAsync([curl, jq]);
+        Assert.Equal(0, (await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01")).ExitCode);
+        // Truncated or grown in place (a disk error, a hand): no longer the bytes the hash file vouches for.
+        var bottle = h.PathOf("2025-07-01/curl-8.0.monterey.bottle.tar.gz");
+        var bytes = await File.ReadAllBytesAsync(bottle);
+        await File.WriteAllBytesAsync(bottle, change < 0 ? bytes[..^1] : [.. bytes, 0]);
+        var env = h.Environment();
+        env["TARGET_PLATFORMS"] = "monterey";
+        HttpStatusCode byName, byDigest, neighbour;
+        await using (var serve = await ServeProcess.StartAsync(env))
+        {
+            using var http = new HttpClient();
+            byName = (await http.GetAsync(new Uri(serve.Url, "curl-8.0.monterey.bottle.tar.gz"))).StatusCode;
+            byDigest = (await http.GetAsync(new Uri(serve.Url, $"v2/homebrew/core/curl/blobs/sha256:{curl.Bottles["monterey"].Sha256}"))).StatusCode;
+            neighbour = (await http.GetAsync(new Uri(serve.Url, "jq-1.7.monterey.bottle.tar.gz"))).StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, byName);
+        Assert.Equal(HttpStatusCode.NotFound, byDigest);
+        Assert.Equal(HttpStatusCode.OK, neighbour);
+    }
+
     [Fact]
     public async Task Verify_BottlesWithoutAHashFile_IsAProblem()
     {

@@ -129,7 +129,7 @@ public sealed partial class MirrorEndpoint
                 var (image, sha) = (rest[..blobAt], rest[(blobAt + "/blobs/sha256:".Length)..]);
                 if (index.BySha256.TryGetValue(sha, out var byDigest) && BottleNaming.ImageName(byDigest.FormulaName) == image)
                 {
-                    return await ObjectAsync(request, byDigest.S3Key, "application/octet-stream", $"\"{byDigest.Sha256}\"", bottle: true, cancellationToken);
+                    return await BottleAsync(request, byDigest, "application/octet-stream", cancellationToken);
                 }
                 return ImagePattern().IsMatch(image) && BottleNaming.IsSha256(sha)
                     ? await PulledAsync(request, p => p.PullBlobAsync(image, sha, cancellationToken), "application/octet-stream", bottle: true, cancellationToken)
@@ -160,7 +160,7 @@ public sealed partial class MirrorEndpoint
             return NotFound();
         }
         return index.ByFileName.TryGetValue(name, out var entry)
-            ? await ObjectAsync(request, entry.S3Key, "application/gzip", $"\"{entry.Sha256}\"", bottle: true, cancellationToken)
+            ? await BottleAsync(request, entry, "application/gzip", cancellationToken)
             : await PulledAsync(request, p => p.PullFileAsync(name, cancellationToken), "application/gzip", bottle: true, cancellationToken);
     }
 
@@ -235,6 +235,18 @@ public sealed partial class MirrorEndpoint
         return request.Method == "HEAD"
             ? new MirrorResponse(200, headers) { BodyLength = 0 }
             : new MirrorResponse(200, headers) { Content = held.Content, BodyLength = held.Content.Length, ObjectKey = key };
+    }
+
+    /// <summary>
+    /// A bottle the hash file lists, served only while the stored object is the size the entry records: a file truncated,
+    /// grown or replaced in place is not what the hash file vouches for (a 404, as for a link), and brew would refuse it anyway.
+    /// </summary>
+    private async Task<MirrorResponse> BottleAsync(MirrorRequest request, HashFiles.HashEntry entry, string contentType, CancellationToken cancellationToken)
+    {
+        var head = await _reader.HeadAsync(entry.S3Key, cancellationToken);
+        return head is not null && head.Size != entry.FileSize
+            ? NotFound()
+            : await StoredAsync(request, entry.S3Key, head, contentType, $"\"{entry.Sha256}\"", bottle: true, cancellationToken);
     }
 
     private async Task<MirrorResponse> ObjectAsync(MirrorRequest request, string key, string contentType, string? etag, bool bottle, CancellationToken cancellationToken) =>
