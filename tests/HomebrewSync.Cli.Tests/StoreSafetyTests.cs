@@ -408,6 +408,26 @@ public sealed class StoreSafetyTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, neighbour);
     }
 
+    [Theory]
+    [InlineData("leases/shared-x.json")]
+    [InlineData("leases/shared-0123456789ABCDEF0123456789ABCDEF.json")]
+    public async Task StrayFileUnderLeases_IsNoLease_AndPruneRuns(string stray)
+    {
+        await using var h = await SupersededAsync();
+        Directory.CreateDirectory(h.PathOf("leases"));
+        var now = Later().GetUtcNow();
+        // Were it a lease, it would be a running sync's: prune would step back for it.
+        await File.WriteAllBytesAsync(h.PathOf(stray), new LeaseRecord("shared", "sync", "build-7", 4242, now, now + TimeSpan.FromMinutes(5)).ToBytes());
+        var env = h.Environment();
+        env["TARGET_PLATFORMS"] = "monterey";
+
+        var prune = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0");
+
+        AssertSucceeded(prune);
+        Assert.False(File.Exists(h.PathOf("2025-07-01/wget-1.0.monterey.bottle.tar.gz")));
+        Assert.True(File.Exists(h.PathOf(stray)));
+    }
+
     [Fact]
     public async Task Verify_BottlesWithoutAHashFile_IsAProblem()
     {

@@ -118,7 +118,8 @@ public sealed class StoreCoordinator
         {
             await foreach (var key in _store.ListLeasesAsync(cancellationToken))
             {
-                if (!key.StartsWith(SharedPrefix, StringComparison.Ordinal))
+                // Only a sync's lease: a stray file under leases/ (leases/shared-x.json) is no lease, and holds nothing.
+                if (!key.StartsWith(SharedPrefix, StringComparison.Ordinal) || !IsLeaseKey(key))
                 {
                     continue;
                 }
