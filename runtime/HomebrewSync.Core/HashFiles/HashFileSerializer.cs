@@ -109,30 +109,30 @@ public static class HashFileSerializer
         {
             if (e is null || e.Sha256 is null || !BottleNaming.IsSha256(e.Sha256))
             {
-                throw new HashFileCorruptException(location, $"entry '{key}' has no valid sha256");
+                throw new HashFileCorruptException(location, $"entry '{Formatting.Humanize.Clip(key)}' has no valid sha256");
             }
             if (e.FileSize is not { } size || size < 0)
             {
-                throw new HashFileCorruptException(location, $"entry '{key}' has no valid file_size");
+                throw new HashFileCorruptException(location, $"entry '{Formatting.Humanize.Clip(key)}' has no valid file_size");
             }
             if (size > Storage.StoreKeys.MaxBottleBytes)
             {
                 // Not a bottle's size (MAX_BOTTLE_SIZE_GB allows 1 TiB at most); refused, so no sum of sizes can overflow.
-                throw new HashFileCorruptException(location, $"entry '{key}' has file_size {size:N0}, more than any bottle ({Storage.StoreKeys.MaxBottleBytes:N0} bytes)");
+                throw new HashFileCorruptException(location, $"entry '{Formatting.Humanize.Clip(key)}' has file_size {size:N0}, more than any bottle ({Storage.StoreKeys.MaxBottleBytes:N0} bytes)");
             }
             if (string.IsNullOrEmpty(e.S3Key) || string.IsNullOrEmpty(e.FormulaName) || string.IsNullOrEmpty(e.FormulaVersion) || string.IsNullOrEmpty(e.Platform))
             {
-                throw new HashFileCorruptException(location, $"entry '{key}' lacks s3_key, formula_name, formula_version or platform");
+                throw new HashFileCorruptException(location, $"entry '{Formatting.Humanize.Clip(key)}' lacks s3_key, formula_name, formula_version or platform");
             }
             if (!DateOnly.TryParseExact(e.DownloadDate, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
             {
-                throw new HashFileCorruptException(location, $"entry '{key}' has download_date '{e.DownloadDate}', not YYYY-MM-DD");
+                throw new HashFileCorruptException(location, $"entry '{Formatting.Humanize.Clip(key)}' has download_date '{Formatting.Humanize.Clip(e.DownloadDate ?? "")}', not YYYY-MM-DD");
             }
             var entry = new HashEntry(e.Sha256, date, size, e.FormulaName, e.FormulaVersion, e.Platform, e.Url ?? "", e.S3Key, e.PulledAt);
             // An entry vouches only for its own bottle: one naming anything else (the hash file, a plan, another bottle) is never trusted.
             if (Storage.StoreKeys.ProblemWith(key, entry) is { } problem)
             {
-                throw new HashFileCorruptException(location, $"entry '{key}': {problem}");
+                throw new HashFileCorruptException(location, $"entry '{Formatting.Humanize.Clip(key)}': {problem}");
             }
             hashFile.Set(key, entry);
         }

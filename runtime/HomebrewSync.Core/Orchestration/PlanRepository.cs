@@ -109,17 +109,17 @@ public sealed class PlanRepository
     {
         if (!IsDate(plan.SyncDate))
         {
-            return $"sync_date '{Clip(plan.SyncDate)}' is not a date (YYYY-MM-DD)";
+            return $"sync_date '{Formatting.Humanize.Clip(plan.SyncDate)}' is not a date (YYYY-MM-DD)";
         }
         if (plan.Platforms.FirstOrDefault(t => !StoreKeys.IsTag(t)) is { } platform)
         {
-            return $"platforms: '{Clip(platform)}' is not a bottle tag";
+            return $"platforms: '{Formatting.Humanize.Clip(platform)}' is not a bottle tag";
         }
         for (var i = 0; i < plan.Bottles.Count; i++)
         {
             if (ProblemWith(plan.Bottles[i], plan.SyncDate) is { } problem)
             {
-                return $"bottles[{i}] ({Clip(plan.Bottles[i].Key)}): {problem}";
+                return $"bottles[{i}] ({Formatting.Humanize.Clip(plan.Bottles[i].Key)}): {problem}";
             }
         }
         for (var i = 0; i < plan.ImageIndexes.Count; i++)
@@ -127,11 +127,11 @@ public sealed class PlanRepository
             var index = plan.ImageIndexes[i];
             if (!StoreKeys.IsIndexKey(index.Key))
             {
-                return $"manifests[{i}]: '{Clip(index.Key)}' is not an image index's key (manifests/<image>/<version>.json)";
+                return $"manifests[{i}]: '{Formatting.Humanize.Clip(index.Key)}' is not an image index's key (manifests/<image>/<version>.json)";
             }
             if (index.Digests.FirstOrDefault(d => !Catalog.BottleNaming.IsSha256(d)) is { } digest)
             {
-                return $"manifests[{i}] ({Clip(index.Key)}): digest '{Clip(digest)}' is not a SHA-256";
+                return $"manifests[{i}] ({Formatting.Humanize.Clip(index.Key)}): digest '{Formatting.Humanize.Clip(digest)}' is not a SHA-256";
             }
         }
         for (var i = 0; i < plan.ApiFiles.Count; i++)
@@ -139,20 +139,20 @@ public sealed class PlanRepository
             var file = plan.ApiFiles[i];
             if (!StoreKeys.IsApiKey(Api.ApiMirror.StorePrefix + file.Path))
             {
-                return $"api_files[{i}]: '{Clip(file.Path)}' is not the path of one of Homebrew's API files";
+                return $"api_files[{i}]: '{Formatting.Humanize.Clip(file.Path)}' is not the path of one of Homebrew's API files";
             }
             if (file.Staged is { } staged && !(staged.StartsWith(Prefix, StringComparison.Ordinal) && StoreKeys.IsStoreKey(staged)))
             {
-                return $"api_files[{i}] ({Clip(file.Path)}): staged '{Clip(staged)}' is not under {Prefix}";
+                return $"api_files[{i}] ({Formatting.Humanize.Clip(file.Path)}): staged '{Formatting.Humanize.Clip(staged)}' is not under {Prefix}";
             }
             if (file.Tags.FirstOrDefault(t => !StoreKeys.IsTag(t)) is { } tag)
             {
-                return $"api_files[{i}] ({Clip(file.Path)}): '{Clip(tag)}' is not a bottle tag";
+                return $"api_files[{i}] ({Formatting.Humanize.Clip(file.Path)}): '{Formatting.Humanize.Clip(tag)}' is not a bottle tag";
             }
         }
         if (plan.PortableRuby.FirstOrDefault(v => !Catalog.BottleNaming.IsSafeVersion(v)) is { } ruby)
         {
-            return $"portable_ruby: '{Clip(ruby)}' is not a version";
+            return $"portable_ruby: '{Formatting.Humanize.Clip(ruby)}' is not a version";
         }
         return null;
     }
@@ -169,7 +169,7 @@ public sealed class PlanRepository
         }
         if (b.Date is { } date && !IsDate(date))
         {
-            return $"date '{Clip(date)}' is not a date (YYYY-MM-DD)";
+            return $"date '{Formatting.Humanize.Clip(date)}' is not a date (YYYY-MM-DD)";
         }
         // What the sync will record for it, checked as the hash file's reader will check it.
         var entry = new HashFiles.HashEntry(b.Sha256, DateOnly.ParseExact(b.Date ?? syncDate, "yyyy-MM-dd", CultureInfo.InvariantCulture),
@@ -180,20 +180,17 @@ public sealed class PlanRepository
         }
         if (b.CopyFrom is { } from && !StoreKeys.IsBottleKey(from))
         {
-            return $"copy_from '{Clip(from)}' is not a bottle's key";
+            return $"copy_from '{Formatting.Humanize.Clip(from)}' is not a bottle's key";
         }
         if (b.Serves.FirstOrDefault(t => !StoreKeys.IsTag(t)) is { } tag)
         {
-            return $"serves: '{Clip(tag)}' is not a bottle tag";
+            return $"serves: '{Formatting.Humanize.Clip(tag)}' is not a bottle tag";
         }
         return null;
     }
 
     private static bool IsDate(string value) =>
         DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
-
-    /// <summary>A value from the document as a message quotes it: at most 120 characters.</summary>
-    private static string Clip(string value) => value.Length <= 120 ? value : value[..120] + "…";
 
     private static string? FirstNull<T>(string list, IReadOnlyList<T> items) where T : class
     {

@@ -91,7 +91,7 @@ public static partial class StoreKeys
         }
         if (!IsBottleKey(entry.S3Key) || !NamesBottle(entry.S3Key, entry.FormulaName, entry.FormulaVersion, entry.Platform))
         {
-            return $"{objectField} '{entry.S3Key}' is not this bottle's object (YYYY-MM-DD/{BottleNaming.FileName(entry.FormulaName, entry.FormulaVersion, entry.Platform, 0)})";
+            return $"{objectField} '{Formatting.Humanize.Clip(entry.S3Key)}' is not this bottle's object (YYYY-MM-DD/{BottleNaming.FileName(entry.FormulaName, entry.FormulaVersion, entry.Platform, 0)})";
         }
         return null;
     }

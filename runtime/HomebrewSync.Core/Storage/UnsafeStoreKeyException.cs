@@ -4,7 +4,7 @@ namespace HomebrewSync.Core.Storage;
 public sealed class UnsafeStoreKeyException : Exception
 {
     public UnsafeStoreKeyException(string key, string reason)
-        : base($"'{key}' was refused: {reason}")
+        : base($"'{Formatting.Humanize.Clip(key)}' was refused: {reason}")
     {
         Key = key;
         Reason = reason;

@@ -99,4 +99,23 @@ public sealed class HashFileSerializerTests
 
         Assert.Contains("/m/bottles_hash.json", ex.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("key")]
+    [InlineData("s3_key")]
+    public async Task ReadAsync_EntryWithAHugeKey_QuotesItsStartAndLength_NotAllOfIt(string which)
+    {
+        var huge = "a" + new string('b', 99_999);
+        var sha = new string('c', 64);
+        var key = which == "key" ? huge : "curl-8.2.1-monterey";
+        var s3Key = which == "s3_key" ? huge : "2025-07-21/curl-8.2.1.monterey.bottle.tar.gz";
+        var json = "{\"bottles\": {\"" + key + "\": {\"sha256\": \"" + sha + "\", \"download_date\": \"2025-07-21\", \"file_size\": 5, "
+            + "\"formula_name\": \"curl\", \"formula_version\": \"8.2.1\", \"platform\": \"monterey\", \"url\": \"u\", \"s3_key\": \"" + s3Key + "\"}}}";
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(json));
+
+        var ex = await Assert.ThrowsAsync<HashFileCorruptException>(() => HashFileSerializer.ReadAsync(stream, "/m/bottles_hash.json", CancellationToken.None));
+
+        Assert.Contains("… (100,000 characters)", ex.Message, StringComparison.Ordinal);
+        Assert.True(ex.Message.Length < 1_000, $"{ex.Message.Length:N0} characters");
+    }
 }
