@@ -36,6 +36,29 @@ public sealed class StoreSafetyTests : IDisposable
     private static Dictionary<string, byte[]> Snapshot(string root) =>
         Directory.GetFiles(root, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(root, f), File.ReadAllBytes, StringComparer.Ordinal);
 
+    /// <summary>prune, verify, stats and sync, each refusing (exit 1) with every one of <paramref name="expected"/> in its error; the store as it was.</summary>
+    private static async Task AssertEveryCommandRefusesAsync(CliHarness h, params string[] expected)
+    {
+        var before = Snapshot(h.Store);
+        var env = h.Environment();
+        env["TARGET_PLATFORMS"] = "monterey";
+
+        var runs = new[]
+        {
+            await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0"),
+            await h.RunAsync("verify"),
+            await h.RunAsync("stats"),
+            await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-08-21"),
+        };
+
+        foreach (var run in runs)
+        {
+            Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Error}");
+            Assert.All(expected, e => Assert.Contains(e, run.Error, StringComparison.Ordinal));
+        }
+        Assert.Equal(before, Snapshot(h.Store));
+    }
+
     [Theory]
     [InlineData("bottles_hash.json")]
     [InlineData("bottles_hash.json.backup-20250701T030000Z")]
@@ -52,20 +75,8 @@ public sealed class StoreSafetyTests : IDisposable
         var hashFile = JsonNode.Parse(await File.ReadAllBytesAsync(h.PathOf("bottles_hash.json")))!;
         hashFile["bottles"]!["wget-1.0-monterey"]!["s3_key"] = s3Key;
         await File.WriteAllTextAsync(h.PathOf("bottles_hash.json"), hashFile.ToJsonString());
-        var before = Snapshot(h.Store);
-        var env = h.Environment();
-        env["TARGET_PLATFORMS"] = "monterey";
 
-        var prune = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0");
-        var verify = await h.RunAsync("verify");
-        var sync = await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-08-21");
-
-        foreach (var run in new[] { prune, verify, sync })
-        {
-            Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Error}");
-            Assert.Contains("is corrupt (entry 'wget-1.0-monterey': s3_key", run.Error, StringComparison.Ordinal);
-        }
-        Assert.Equal(before, Snapshot(h.Store));
+        await AssertEveryCommandRefusesAsync(h, "is corrupt (entry 'wget-1.0-monterey': s3_key");
     }
 
     [Fact]
@@ -98,25 +109,8 @@ public sealed class StoreSafetyTests : IDisposable
             hashFile["bottles"]!["curl-8.0-monterey"]!["file_size"] = curlSize;
         }
         await File.WriteAllTextAsync(h.PathOf("bottles_hash.json"), hashFile.ToJsonString());
-        var before = Snapshot(h.Store);
-        var env = h.Environment();
-        env["TARGET_PLATFORMS"] = "monterey";
 
-        var runs = new[]
-        {
-            await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0"),
-            await h.RunAsync("stats"),
-            await h.RunAsync("verify"),
-            await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-08-21"),
-        };
-
-        foreach (var run in runs)
-        {
-            Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Error}");
-            Assert.Contains("is corrupt (entry '", run.Error, StringComparison.Ordinal);
-            Assert.Contains("more than any bottle (1,099,511,627,776 bytes)", run.Error, StringComparison.Ordinal);
-        }
-        Assert.Equal(before, Snapshot(h.Store));
+        await AssertEveryCommandRefusesAsync(h, "is corrupt (entry '", "more than any bottle (1,099,511,627,776 bytes)");
     }
 
     [Theory]
@@ -258,21 +252,8 @@ public sealed class StoreSafetyTests : IDisposable
         await File.WriteAllTextAsync(elsewhere, hashFile.ToJsonString());
         File.Delete(h.PathOf("bottles_hash.json"));
         File.CreateSymbolicLink(h.PathOf("bottles_hash.json"), elsewhere);
-        var before = Snapshot(h.Store);
-        var env = h.Environment();
-        env["TARGET_PLATFORMS"] = "monterey";
 
-        var prune = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0");
-        var verify = await h.RunAsync("verify");
-        var sync = await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-08-21");
-
-        foreach (var run in new[] { prune, verify, sync })
-        {
-            Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Error}");
-            Assert.Contains("'bottles_hash.json' was refused: ", run.Error, StringComparison.Ordinal);
-            Assert.Contains("is a symbolic link; links in the store are never followed", run.Error, StringComparison.Ordinal);
-        }
-        Assert.Equal(before, Snapshot(h.Store));
+        await AssertEveryCommandRefusesAsync(h, "'bottles_hash.json' was refused: ", "is a symbolic link; links in the store are never followed");
         Assert.Equal(hashFile.ToJsonString(), await File.ReadAllTextAsync(elsewhere));
     }
 
