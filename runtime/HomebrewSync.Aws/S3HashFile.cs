@@ -17,10 +17,7 @@ internal sealed class S3HashFile(IAmazonS3 s3, string bucket, string key, string
         try
         {
             using var response = await s3.GetObjectAsync(bucket, key, cancellationToken);
-            await using var body = response.ResponseStream;
-            using var buffer = new MemoryStream();
-            await body.CopyToAsync(buffer, cancellationToken);
-            buffer.Position = 0;
+            using var buffer = new MemoryStream(await S3ObjectBytes.ReadAsync(response, location, StoredDocument.MaxBytes, cancellationToken), writable: false);
             var hashFile = await HashFileSerializer.ReadAsync(buffer, location, cancellationToken);
             return new HashFileSnapshot(hashFile, response.ETag);
         }

@@ -140,10 +140,8 @@ public sealed class S3Store : IStore
         try
         {
             using var response = await _s3.GetObjectAsync(_options.Bucket, FullKey(key), cancellationToken);
-            await using var body = response.ResponseStream;
-            using var buffer = new MemoryStream();
-            await body.CopyToAsync(buffer, cancellationToken);
-            return new StoredDocument(buffer.ToArray(), response.LastModified is { } at ? new DateTimeOffset(at.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.UnixEpoch);
+            var content = await S3ObjectBytes.ReadAsync(response, $"s3://{_options.Bucket}/{FullKey(key)}", StoredDocument.MaxBytes, cancellationToken);
+            return new StoredDocument(content, response.LastModified is { } at ? new DateTimeOffset(at.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.UnixEpoch);
         }
         catch (AmazonS3Exception ex) when (S3Errors.IsMissingObject(ex))
         {

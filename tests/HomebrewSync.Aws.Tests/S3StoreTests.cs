@@ -167,4 +167,18 @@ public sealed class S3StoreTests(S3ServerFixture fixture) : IDisposable
 
         await Assert.ThrowsAsync<StoreAccessException>(() => store.PrepareAsync(CancellationToken.None));
     }
+
+    [Fact]
+    public async Task ObjectLargerThanALeaseCanBe_IsRefusedNamingIt_WhileAnOrdinaryOneReads()
+    {
+        var (store, bucket) = await NewStoreAsync("mirror");
+        await _client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "mirror/leases/exclusive.json", InputStream = new MemoryStream(new byte[100_000]) });
+        await store.PutDocumentAsync("plans/2025-07-21/p.json", new byte[100_000], "application/json", CancellationToken.None);
+
+        var refused = await Assert.ThrowsAsync<StoreAccessException>(() => store.Leases.ReadLeaseAsync("leases/exclusive.json", CancellationToken.None));
+        var document = await store.GetDocumentAsync("plans/2025-07-21/p.json", CancellationToken.None);
+
+        Assert.Equal($"s3://{bucket}/mirror/leases/exclusive.json is 100,000 bytes, more than any lease can be (65,536); it is not the store's: move it away", refused.Message);
+        Assert.Equal(100_000, document?.Content.Length);
+    }
 }

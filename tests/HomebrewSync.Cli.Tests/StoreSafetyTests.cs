@@ -201,9 +201,9 @@ public sealed class StoreSafetyTests : IDisposable
     }
 
     [Theory]
-    [InlineData("bottles_hash.json")]
-    [InlineData("leases/exclusive.json")]
-    public async Task FileLargerThanAnyDocument_IsRefusedNamingIt_NotReadIntoMemory(string key)
+    [InlineData("bottles_hash.json", "document of the store")]
+    [InlineData("leases/exclusive.json", "lease")]
+    public async Task FileLargerThanAnyDocument_IsRefusedNamingIt_NotReadIntoMemory(string key, string what)
     {
         await using var h = await SupersededAsync();
         Directory.CreateDirectory(Path.GetDirectoryName(h.PathOf(key))!);
@@ -218,7 +218,7 @@ public sealed class StoreSafetyTests : IDisposable
         var prune = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0");
 
         Assert.True(prune.ExitCode == 1, $"exit {prune.ExitCode}: {prune.Error}");
-        Assert.Contains($"{h.PathOf(key)} is 3,221,225,472 bytes, more than any document of the store can be", prune.Error, StringComparison.Ordinal);
+        Assert.Contains($"{h.PathOf(key)} is 3,221,225,472 bytes, more than any {what} can be", prune.Error, StringComparison.Ordinal);
         Assert.True(File.Exists(h.PathOf("2025-07-01/wget-1.0.monterey.bottle.tar.gz")));
     }
 

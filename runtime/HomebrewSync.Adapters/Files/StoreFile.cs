@@ -12,9 +12,6 @@ namespace HomebrewSync.Adapters.Files;
 /// </summary>
 internal static partial class StoreFile
 {
-    /// <summary>The largest document read whole (the hash file, a plan, a lease, an API file): what one array holds.</summary>
-    public static readonly long MaxDocumentBytes = Array.MaxLength;
-
     private const int SeekCurrent = 1;
     private const int SetFlags = 4;
     private const int ErrNoEntry = 2;
@@ -59,15 +56,15 @@ internal static partial class StoreFile
         return handle;
     }
 
-    /// <summary>The whole file, refused past <see cref="MaxDocumentBytes"/> with its name rather than read.</summary>
-    /// <exception cref="StoreAccessException">Larger than any document the store reads.</exception>
-    public static async Task<byte[]> ReadAllBytesAsync(string path, string key, CancellationToken cancellationToken)
+    /// <summary>The whole file, refused past <paramref name="limit"/> (<see cref="StoredDocument.MaxBytes"/> unless given) with its name rather than read.</summary>
+    /// <exception cref="StoreAccessException">Larger than the limit.</exception>
+    public static async Task<byte[]> ReadAllBytesAsync(string path, string key, CancellationToken cancellationToken, long? limit = null)
     {
         using var handle = OpenRead(path, key);
         var length = RandomAccess.GetLength(handle);
-        if (length > MaxDocumentBytes)
+        if (StoredDocument.TooLarge(path, length, limit ?? StoredDocument.MaxBytes) is { } tooLarge)
         {
-            throw new StoreAccessException($"{path} is {length:N0} bytes, more than any document of the store can be ({MaxDocumentBytes:N0}); it is not the store's: move it away");
+            throw new StoreAccessException(tooLarge);
         }
         var bytes = new byte[length];
         var read = 0;
