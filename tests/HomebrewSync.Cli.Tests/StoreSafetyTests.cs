@@ -223,6 +223,16 @@ public sealed class StoreSafetyTests : IDisposable
     }
 
     [Fact]
+    public async Task FolderWhereTheHashFileShouldBe_IsRefusedByEveryCommand_NamingIt()
+    {
+        await using var h = await SupersededAsync();
+        File.Delete(h.PathOf("bottles_hash.json"));
+        Directory.CreateDirectory(h.PathOf("bottles_hash.json"));
+
+        await AssertEveryCommandRefusesAsync(h, $"'bottles_hash.json' was refused: {h.PathOf("bottles_hash.json")} is a folder, not a file");
+    }
+
+    [Fact]
     public async Task NamedPipeAsTheHashFile_TheCliAsAProcessRefusesItAndEnds()
     {
         await using var h = await SupersededAsync();
