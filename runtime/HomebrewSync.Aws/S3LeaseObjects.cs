@@ -47,7 +47,7 @@ internal sealed class S3LeaseObjects(IAmazonS3 s3, string bucket, Func<string, s
         try
         {
             using var response = await s3.GetObjectAsync(bucket, fullKey(LeaseKey(key)), cancellationToken);
-            return (await S3ObjectBytes.ReadAsync(response, $"s3://{bucket}/{fullKey(LeaseKey(key))}", StoredDocument.MaxLeaseBytes, cancellationToken), response.ETag);
+            return (await S3ObjectBytes.ReadAsync(response, $"s3://{bucket}/{fullKey(LeaseKey(key))}", lease: true, cancellationToken), response.ETag);
         }
         catch (AmazonS3Exception ex) when (S3Errors.IsMissingObject(ex))
         {

@@ -10,10 +10,10 @@ namespace HomebrewSync.Aws;
 /// </summary>
 internal static class S3ObjectBytes
 {
-    /// <exception cref="StoreAccessException">Larger than <paramref name="limit"/>.</exception>
-    public static async Task<byte[]> ReadAsync(GetObjectResponse response, string location, long limit, CancellationToken cancellationToken)
+    /// <exception cref="StoreAccessException">Larger than a document's or a lease's limit (<see cref="StoredDocument.TooLarge"/>).</exception>
+    public static async Task<byte[]> ReadAsync(GetObjectResponse response, string location, bool lease, CancellationToken cancellationToken)
     {
-        if (StoredDocument.TooLarge(location, response.ContentLength, limit) is { } tooLarge)
+        if (StoredDocument.TooLarge(location, response.ContentLength, lease) is { } tooLarge)
         {
             throw new StoreAccessException(tooLarge);
         }

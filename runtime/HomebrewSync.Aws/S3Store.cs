@@ -140,7 +140,7 @@ public sealed class S3Store : IStore
         try
         {
             using var response = await _s3.GetObjectAsync(_options.Bucket, FullKey(key), cancellationToken);
-            var content = await S3ObjectBytes.ReadAsync(response, $"s3://{_options.Bucket}/{FullKey(key)}", StoredDocument.MaxBytes, cancellationToken);
+            var content = await S3ObjectBytes.ReadAsync(response, Describe(key), lease: false, cancellationToken);
             return new StoredDocument(content, response.LastModified is { } at ? new DateTimeOffset(at.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.UnixEpoch);
         }
         catch (AmazonS3Exception ex) when (S3Errors.IsMissingObject(ex))

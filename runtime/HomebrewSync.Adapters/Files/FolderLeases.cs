@@ -41,7 +41,7 @@ internal sealed class FolderLeases(Func<string, string> pathOf, HashFileLock wri
         byte[] current;
         try
         {
-            current = await StoreFile.ReadAllBytesAsync(path, key, cancellationToken, StoredDocument.MaxLeaseBytes);
+            current = await StoreFile.ReadAllBytesAsync(path, key, cancellationToken, lease: true);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -59,7 +59,7 @@ internal sealed class FolderLeases(Func<string, string> pathOf, HashFileLock wri
     {
         try
         {
-            var bytes = await StoreFile.ReadAllBytesAsync(LeasePath(key), key, cancellationToken, StoredDocument.MaxLeaseBytes);
+            var bytes = await StoreFile.ReadAllBytesAsync(LeasePath(key), key, cancellationToken, lease: true);
             return (bytes, AtomicFile.VersionOf(bytes));
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)

@@ -56,13 +56,13 @@ internal static partial class StoreFile
         return handle;
     }
 
-    /// <summary>The whole file, refused past <paramref name="limit"/> (<see cref="StoredDocument.MaxBytes"/> unless given) with its name rather than read.</summary>
+    /// <summary>The whole file, refused past a document's or a lease's limit (<see cref="StoredDocument.TooLarge"/>) with its name rather than read.</summary>
     /// <exception cref="StoreAccessException">Larger than the limit.</exception>
-    public static async Task<byte[]> ReadAllBytesAsync(string path, string key, CancellationToken cancellationToken, long? limit = null)
+    public static async Task<byte[]> ReadAllBytesAsync(string path, string key, CancellationToken cancellationToken, bool lease = false)
     {
         using var handle = OpenRead(path, key);
         var length = RandomAccess.GetLength(handle);
-        if (StoredDocument.TooLarge(path, length, limit ?? StoredDocument.MaxBytes) is { } tooLarge)
+        if (StoredDocument.TooLarge(path, length, lease) is { } tooLarge)
         {
             throw new StoreAccessException(tooLarge);
         }

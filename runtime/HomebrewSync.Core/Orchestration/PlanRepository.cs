@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using HomebrewSync.Contracts;
+using HomebrewSync.Core.Formatting;
 using HomebrewSync.Core.Storage;
 
 namespace HomebrewSync.Core.Orchestration;
@@ -109,17 +110,17 @@ public sealed class PlanRepository
     {
         if (!IsDate(plan.SyncDate))
         {
-            return $"sync_date '{Formatting.Humanize.Clip(plan.SyncDate)}' is not a date (YYYY-MM-DD)";
+            return $"sync_date '{Humanize.Clip(plan.SyncDate)}' is not a date (YYYY-MM-DD)";
         }
         if (plan.Platforms.FirstOrDefault(t => !StoreKeys.IsTag(t)) is { } platform)
         {
-            return $"platforms: '{Formatting.Humanize.Clip(platform)}' is not a bottle tag";
+            return $"platforms: '{Humanize.Clip(platform)}' is not a bottle tag";
         }
         for (var i = 0; i < plan.Bottles.Count; i++)
         {
             if (ProblemWith(plan.Bottles[i], plan.SyncDate) is { } problem)
             {
-                return $"bottles[{i}] ({Formatting.Humanize.Clip(plan.Bottles[i].Key)}): {problem}";
+                return $"bottles[{i}] ({Humanize.Clip(plan.Bottles[i].Key)}): {problem}";
             }
         }
         for (var i = 0; i < plan.ImageIndexes.Count; i++)
@@ -127,11 +128,11 @@ public sealed class PlanRepository
             var index = plan.ImageIndexes[i];
             if (!StoreKeys.IsIndexKey(index.Key))
             {
-                return $"manifests[{i}]: '{Formatting.Humanize.Clip(index.Key)}' is not an image index's key (manifests/<image>/<version>.json)";
+                return $"manifests[{i}]: '{Humanize.Clip(index.Key)}' is not an image index's key (manifests/<image>/<version>.json)";
             }
             if (index.Digests.FirstOrDefault(d => !Catalog.BottleNaming.IsSha256(d)) is { } digest)
             {
-                return $"manifests[{i}] ({Formatting.Humanize.Clip(index.Key)}): digest '{Formatting.Humanize.Clip(digest)}' is not a SHA-256";
+                return $"manifests[{i}] ({Humanize.Clip(index.Key)}): digest '{Humanize.Clip(digest)}' is not a SHA-256";
             }
         }
         for (var i = 0; i < plan.ApiFiles.Count; i++)
@@ -139,20 +140,20 @@ public sealed class PlanRepository
             var file = plan.ApiFiles[i];
             if (!StoreKeys.IsApiKey(Api.ApiMirror.StorePrefix + file.Path))
             {
-                return $"api_files[{i}]: '{Formatting.Humanize.Clip(file.Path)}' is not the path of one of Homebrew's API files";
+                return $"api_files[{i}]: '{Humanize.Clip(file.Path)}' is not the path of one of Homebrew's API files";
             }
             if (file.Staged is { } staged && !(staged.StartsWith(Prefix, StringComparison.Ordinal) && StoreKeys.IsStoreKey(staged)))
             {
-                return $"api_files[{i}] ({Formatting.Humanize.Clip(file.Path)}): staged '{Formatting.Humanize.Clip(staged)}' is not under {Prefix}";
+                return $"api_files[{i}] ({Humanize.Clip(file.Path)}): staged '{Humanize.Clip(staged)}' is not under {Prefix}";
             }
             if (file.Tags.FirstOrDefault(t => !StoreKeys.IsTag(t)) is { } tag)
             {
-                return $"api_files[{i}] ({Formatting.Humanize.Clip(file.Path)}): '{Formatting.Humanize.Clip(tag)}' is not a bottle tag";
+                return $"api_files[{i}] ({Humanize.Clip(file.Path)}): '{Humanize.Clip(tag)}' is not a bottle tag";
             }
         }
         if (plan.PortableRuby.FirstOrDefault(v => !Catalog.BottleNaming.IsSafeVersion(v)) is { } ruby)
         {
-            return $"portable_ruby: '{Formatting.Humanize.Clip(ruby)}' is not a version";
+            return $"portable_ruby: '{Humanize.Clip(ruby)}' is not a version";
         }
         return null;
     }
@@ -169,7 +170,7 @@ public sealed class PlanRepository
         }
         if (b.Date is { } date && !IsDate(date))
         {
-            return $"date '{Formatting.Humanize.Clip(date)}' is not a date (YYYY-MM-DD)";
+            return $"date '{Humanize.Clip(date)}' is not a date (YYYY-MM-DD)";
         }
         // What the sync will record for it, checked as the hash file's reader will check it.
         var entry = new HashFiles.HashEntry(b.Sha256, DateOnly.ParseExact(b.Date ?? syncDate, "yyyy-MM-dd", CultureInfo.InvariantCulture),
@@ -180,11 +181,11 @@ public sealed class PlanRepository
         }
         if (b.CopyFrom is { } from && !StoreKeys.IsBottleKey(from))
         {
-            return $"copy_from '{Formatting.Humanize.Clip(from)}' is not a bottle's key";
+            return $"copy_from '{Humanize.Clip(from)}' is not a bottle's key";
         }
         if (b.Serves.FirstOrDefault(t => !StoreKeys.IsTag(t)) is { } tag)
         {
-            return $"serves: '{Formatting.Humanize.Clip(tag)}' is not a bottle tag";
+            return $"serves: '{Humanize.Clip(tag)}' is not a bottle tag";
         }
         return null;
     }

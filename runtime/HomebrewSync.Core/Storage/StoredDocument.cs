@@ -12,7 +12,10 @@ public sealed record StoredDocument(byte[] Content, DateTimeOffset LastModified)
     /// <summary>The largest lease a store reads: a lease is a few hundred bytes, and one far larger is not a lease.</summary>
     public const long MaxLeaseBytes = 64 * 1024;
 
-    /// <summary>Why <paramref name="size"/> bytes at <paramref name="location"/> are not read, or null when they may be.</summary>
-    public static string? TooLarge(string location, long size, long limit) =>
-        size > limit ? $"{location} is {size:N0} bytes, more than any {(limit == MaxLeaseBytes ? "lease" : "document of the store")} can be ({limit:N0}); it is not the store's: move it away" : null;
+    /// <summary>Why <paramref name="size"/> bytes at <paramref name="location"/> (a lease, or another document) are not read, or null when they may be.</summary>
+    public static string? TooLarge(string location, long size, bool lease)
+    {
+        var (limit, what) = lease ? (MaxLeaseBytes, "lease") : (MaxBytes, "document of the store");
+        return size > limit ? $"{location} is {size:N0} bytes, more than any {what} can be ({limit:N0}); it is not the store's: move it away" : null;
+    }
 }
