@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 
 namespace HomebrewSync.TestSupport;
@@ -74,16 +75,22 @@ public sealed class BlobContent
         {
             x = 1;
         }
-        var i = 0;
-        while (i < span.Length)
+        // Eight bytes per step, least significant first; a tail shorter than eight takes the step's first bytes.
+        Span<byte> tail = stackalloc byte[8];
+        for (var i = 0; i < span.Length; i += 8)
         {
             x ^= x >> 12;
             x ^= x << 25;
             x ^= x >> 27;
             var v = x * 0x2545F4914F6CDD1DUL;
-            for (var b = 0; b < 8 && i < span.Length; b++, i++)
+            if (span.Length - i >= 8)
             {
-                span[i] = (byte)(v >> (b * 8));
+                BinaryPrimitives.WriteUInt64LittleEndian(span[i..], v);
+            }
+            else
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(tail, v);
+                tail[..(span.Length - i)].CopyTo(span[i..]);
             }
         }
     }
