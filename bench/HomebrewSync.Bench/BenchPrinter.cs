@@ -51,6 +51,9 @@ internal static class BenchPrinter
         Row("raw copy + SHA-256 to a folder", t.LocalHashingBaselineSeconds, t.Bytes, null, null);
         Row("homebrew-sync into a folder", t.LocalSeconds, t.Bytes, t.LocalRatio, t.LocalPeakRss);
         Console.WriteLine($"  {"",-34} {"",8} {"",8}  {t.LocalHashingRatio:0.00}x the copy that hashes (for information)");
+        var c = t.LocalCpu;
+        Console.WriteLine($"  CPU seconds (user + system, the fake registry's included; {Environment.ProcessorCount} cores give {Environment.ProcessorCount} per second): raw copy {c.RawCopy:0.00},");
+        Console.WriteLine($"   the copy that hashes {c.HashingCopy:0.00}, the sync {c.Sync:0.00} ({c.SyncProcess:0.00} its own process, {c.Sync - c.SyncProcess:0.00} the registry)");
         Row("raw copy + plain SDK upload to S3", t.S3BaselineSeconds, t.Bytes, null, null);
         Row("homebrew-sync into S3", t.S3Seconds, t.Bytes, t.S3Ratio, t.S3PeakRss);
         Console.WriteLine("  (homebrew-sync rows: the installed CLI as its own process, start to exit, start-up and planning included; the raw copies");

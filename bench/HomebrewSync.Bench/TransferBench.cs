@@ -23,14 +23,22 @@ internal static class TransferBench
     /// <param name="LocalSeconds">The sync as its own process into a folder, start to exit: the median of three rounds.</param>
     /// <param name="LocalHashingBaselineSeconds">The raw copy into a folder that also hashes each body (SHA-256): the median of three.</param>
     /// <param name="S3Seconds">The sync as its own process into S3, start to exit.</param>
+    /// <param name="LocalCpu">CPU seconds (user and system) of each folder row, the fake registry's included: the median of three.</param>
     public sealed record Result(int Bottles, long Bytes, long LargestBottle,
         double LocalSeconds, double LocalBaselineSeconds, double LocalHashingBaselineSeconds, long LocalPeakRss,
-        double S3Seconds, double S3BaselineSeconds, long S3PeakRss)
+        double S3Seconds, double S3BaselineSeconds, long S3PeakRss, FolderCpu LocalCpu)
     {
         public double LocalRatio => LocalBaselineSeconds / LocalSeconds;
         public double LocalHashingRatio => LocalHashingBaselineSeconds / LocalSeconds;
         public double S3Ratio => S3BaselineSeconds / S3Seconds;
     }
+
+    /// <summary>
+    /// CPU seconds of the folder rows. The raw copies run in this process beside the fake registry, so theirs include the
+    /// registry's; the sync's is its own process's (<paramref name="SyncProcess"/>) plus this process's over the same time
+    /// (the registry's share).
+    /// </summary>
+    public sealed record FolderCpu(double RawCopy, double HashingCopy, double Sync, double SyncProcess);
 
     public static async Task<Result> RunAsync(int bottles, long largeSize)
     {
@@ -53,21 +61,29 @@ internal static class TransferBench
         var raws = new List<double>();
         var hashingRaws = new List<double>();
         var syncs = new List<double>();
+        var cpu = new List<FolderCpu>();
         long localPeak = 0;
         for (var round = 0; round < 3; round++)
         {
-            raws.Add(await RawCopyToFolderAsync(urls, server.Token, hash: false));
-            hashingRaws.Add(await RawCopyToFolderAsync(urls, server.Token, hash: true));
+            var (raw, rawCpu) = await RawCopyToFolderAsync(urls, server.Token, hash: false);
+            raws.Add(raw);
+            var (hashing, hashingCpu) = await RawCopyToFolderAsync(urls, server.Token, hash: true);
+            hashingRaws.Add(hashing);
             var store = Measure.TempDir("local-store");
             await Measure.FlushPageCacheAsync();
+            var before = CpuClock.Now();
             var sync = await SyncAsync(env, store);
+            var used = CpuClock.Now() - before;
             syncs.Add(sync.Wall.TotalSeconds);
+            cpu.Add(new FolderCpu(rawCpu, hashingCpu, used.Process + used.EndedChildren, used.EndedChildren));
             localPeak = Math.Max(localPeak, sync.PeakRssBytes);
             Directory.Delete(store, true);
         }
         raws.Sort();
         hashingRaws.Sort();
         syncs.Sort();
+        var localCpu = new FolderCpu(Median(cpu.Select(c => c.RawCopy)), Median(cpu.Select(c => c.HashingCopy)),
+            Median(cpu.Select(c => c.Sync)), Median(cpu.Select(c => c.SyncProcess)));
 
         // S3 test server, both through the same endpoint.
         await using var s3 = await MotoServer.StartAsync();
@@ -106,14 +122,20 @@ internal static class TransferBench
         Directory.Delete(temp, true);
         return new Result(formulae.Length, bytes, largeSize,
             syncs[1], raws[1], hashingRaws[1], localPeak,
-            viaS3.Wall.TotalSeconds, s3BaselineSeconds, viaS3.PeakRssBytes);
+            viaS3.Wall.TotalSeconds, s3BaselineSeconds, viaS3.PeakRssBytes, localCpu);
     }
 
-    /// <summary>Every URL into a fresh folder at the sync's concurrency, the page cache's dirty pages written back first; seconds.</summary>
-    private static async Task<double> RawCopyToFolderAsync(IReadOnlyList<string> urls, string token, bool hash)
+    private static double Median(IEnumerable<double> values) => values.Order().ElementAt(1);
+
+    /// <summary>
+    /// Every URL into a fresh folder at the sync's concurrency, the page cache's dirty pages written back first: seconds, and
+    /// this process's CPU seconds over that time (the copy's and the fake registry's).
+    /// </summary>
+    private static async Task<(double Seconds, double Cpu)> RawCopyToFolderAsync(IReadOnlyList<string> urls, string token, bool hash)
     {
         var copyDir = Measure.TempDir(hash ? "local-copy-hashing" : "local-copy");
         await Measure.FlushPageCacheAsync();
+        var before = CpuClock.Now();
         var timer = Stopwatch.StartNew();
         using (var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, MaxConnectionsPerServer = Concurrency * 2 }))
         {
@@ -121,8 +143,9 @@ internal static class TransferBench
                 await RawCopyAsync(http, x.u, Path.Combine(copyDir, $"{x.i}.tar.gz"), token, ct, hash));
         }
         var seconds = timer.Elapsed.TotalSeconds;
+        var cpu = (CpuClock.Now() - before).Process;
         Directory.Delete(copyDir, true);
-        return seconds;
+        return (seconds, cpu);
     }
 
     /// <summary>
