@@ -90,6 +90,7 @@ internal static class CliOptions
         From(Settings.ServePullCatalogRefreshSeconds, ["serve"]),
         From(Settings.ServeProxy, ["serve"]),
         From(Settings.ServeRefreshSeconds, ["serve"]),
+        From(Settings.ServeMaxConnections, ["serve"]),
         new(Json, null, null, "Machine-readable JSON on standard output.", ["plan", "sync", "verify", "stats", "prune"]),
         new(NoProgress, null, null, "Plain log lines even on a terminal.", ["sync"]),
     ];

@@ -19,6 +19,7 @@ internal sealed record CliRequest(
     Uri? Listen = null,
     Core.Serving.ServeOptions? Serve = null,
     int? KeepDays = null,
+    int? MaxConnections = null,
     bool DryRun = false)
 {
     public SyncSettings Settings => Host.Sync;
@@ -72,9 +73,15 @@ internal sealed record CliRequest(
                 // An unset shell variable must not turn tokens off.
                 reader.AddError($"{EnvVars.ServeTokenFile} (--token-file): empty; leave --token-file out for a mirror without tokens");
             }
+            var connections = reader.Int(Contracts.Settings.ServeMaxConnections);
+            if (Contracts.Settings.ServeMaxConnections.Check(connections) is { } connectionsError)
+            {
+                reader.AddError(connectionsError);
+            }
             request = request with
             {
                 Listen = listen,
+                MaxConnections = connections,
                 Serve = ServeSettings.Read(reader, allowName: $"{EnvVars.ServeAllowedCidrs} (--allow)", tokenFileName: $"{EnvVars.ServeTokenFile} (--token-file)"),
             };
         }

@@ -96,6 +96,9 @@ public static class EnvVars
     public const string ServeProxy = "SERVE_PROXY";
     public const string ServeRefreshSeconds = "SERVE_REFRESH_SECONDS";
 
+    /// <summary>serve: connections open at once; past it Kestrel closes a new connection as it arrives.</summary>
+    public const string ServeMaxConnections = "SERVE_MAX_CONNECTIONS";
+
     /// <summary>A token file (<c>NAME TOKEN</c> lines): with one, image indexes and blobs need a listed token.</summary>
     public const string ServeTokenFile = "SERVE_TOKEN_FILE";
 

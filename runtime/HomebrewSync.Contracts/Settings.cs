@@ -190,6 +190,13 @@ public static class Settings
         Help = "How often serve checks the hash file for a newer version, {range} (default {default}).",
     };
 
+    /// <summary>serve only (Kestrel): what bounds the sockets and memory a flood of clients can hold; the deployed endpoint has Lambda's.</summary>
+    public static readonly Setting<int> ServeMaxConnections = new(EnvVars.ServeMaxConnections, 1, 1_000_000)
+    {
+        Default = 10_000, Option = "--max-connections", ValueName = "N",
+        Help = "Client connections open at once, {range} (default {default}); past it a new connection is closed as it arrives, counted in /metrics and warned of in the log.",
+    };
+
     /// <summary>No default: unset, a host has no limit; a deployment gives the worker its timeout less a margin.</summary>
     public static readonly Setting<double> TimeBudgetSeconds = new(EnvVars.TimeBudgetSeconds, 0, null)
     {

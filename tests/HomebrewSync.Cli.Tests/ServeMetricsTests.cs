@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Sockets;
 
 namespace HomebrewSync.Cli.Tests;
 
@@ -75,6 +76,101 @@ public sealed class ServeMetricsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.DoesNotContain("homebrew_sync", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Connections_PastMaxConnections_AreClosedAsTheyArrive_CountedInMetrics_AndWarnedOf()
+    {
+        await using var serve = await ServeProcess.StartAsync(_h.Environment(), "--max-connections", "2");
+        // Two clients that keep their connections open after a request each: both are counted once answered.
+        using var first = await KeptAliveAsync(serve.Url);
+        using var second = await KeptAliveAsync(serve.Url);
+
+        // A third is closed as it arrives: no answer, only the end of the stream (or a reset).
+        using (var third = new TcpClient())
+        {
+            await third.ConnectAsync(serve.Url.Host, serve.Url.Port);
+            Assert.Equal("", await RequestAsync(third, "/healthz"));
+        }
+
+        // Once a client leaves, a new connection is served again.
+        first.Dispose();
+        string metrics;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(serve.Url.Host, serve.Url.Port);
+            metrics = await RequestAsync(client, "/metrics");
+            if (metrics.Length > 0 || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+            await Task.Delay(100);
+        }
+        Assert.StartsWith("HTTP/1.1 200", metrics, StringComparison.Ordinal);
+        Assert.Equal(2, Value(metrics, "homebrew_sync_serve_connections_limit"));
+        Assert.InRange(Value(metrics, "homebrew_sync_serve_connections"), 1, 2);
+        Assert.True(Value(metrics, "homebrew_sync_serve_connections_rejected_total") >= 1, metrics);
+        await serve.TerminateAsync();
+        Assert.Contains("warning: 2 connections open (--max-connections):", serve.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MaxConnections_OutsideItsRange_IsAUsageError()
+    {
+        var run = await CliProcess.RunAsync(_h.Environment(), "serve", "--listen", "http://127.0.0.1:0", "--max-connections", "0");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("SERVE_MAX_CONNECTIONS: 0 is outside 1..1000000", run.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>A connection that has had one request answered and stays open (HTTP/1.1 keep-alive).</summary>
+    private static async Task<TcpClient> KeptAliveAsync(Uri url)
+    {
+        var client = new TcpClient();
+        await client.ConnectAsync(url.Host, url.Port);
+        Assert.StartsWith("HTTP/1.1 200", await RequestAsync(client, "/healthz"), StringComparison.Ordinal);
+        return client;
+    }
+
+    /// <summary>
+    /// One GET on <paramref name="client"/>'s connection: the whole answer to it (to its Content-Length, or its last chunk), or ""
+    /// when the server closed the connection instead.
+    /// </summary>
+    private static async Task<string> RequestAsync(TcpClient client, string path)
+    {
+        var stream = client.GetStream();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: mirror\r\n\r\n"), timeout.Token);
+            var answer = new System.Text.StringBuilder();
+            var buffer = new byte[64 * 1024];
+            while (true)
+            {
+                var text = answer.ToString();
+                var headersEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+                if (headersEnd >= 0 && (ContentLength(text[..headersEnd]) is { } length ? text.Length - headersEnd - 4 >= length : text.EndsWith("\r\n0\r\n\r\n", StringComparison.Ordinal)))
+                {
+                    return text;
+                }
+                var n = await stream.ReadAsync(buffer, timeout.Token);
+                if (n == 0)
+                {
+                    return text;
+                }
+                answer.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, n));
+            }
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    private static int? ContentLength(string headers) =>
+        headers.Split("\r\n").Select(h => h.Split(':', 2)).Where(p => p.Length == 2 && p[0].Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            .Select(p => (int?)int.Parse(p[1].Trim(), CultureInfo.InvariantCulture)).FirstOrDefault();
 
     private async Task<string> ScrapeAsync(Uri url)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.Pipeline;
 using HomebrewSync.Core.Progress;
@@ -47,7 +48,9 @@ internal static class ServeCommand
         using var pull = request.Serve!.PullThrough is { } pulls ? new PullThrough(services.Context, pulls, new LogLineObserver(console.Error)) : null;
         var endpoint = new MirrorEndpoint(services.Store, services.Store, request.Serve!, services.Time, tokens.Tokens, pull);
         var metrics = new ServeMetrics(endpoint, services.Time);
-        await using var app = Build(request.Listen!, new MirrorRequestHandler(endpoint, request.Serve!, log, metrics, services.Time), metrics);
+        await using var app = Build(request.Listen!, request.MaxConnections!.Value, new MirrorRequestHandler(endpoint, request.Serve!, log, metrics, services.Time), metrics);
+        using var connections = new ConnectionMetrics(app.Services.GetRequiredService<IMeterFactory>(), metrics.Registry, request.MaxConnections.Value,
+            line => _ = log.WriteLineAsync(line).AsTask(), services.Time);
         try
         {
             await app.StartAsync(cancellationToken);
@@ -74,12 +77,20 @@ internal static class ServeCommand
         return ExitCodes.Success;
     }
 
-    /// <summary>Kestrel with one handler for every path; <c>/metrics</c> goes on to prometheus-net's exporter only when the handler lets it.</summary>
-    private static WebApplication Build(Uri listen, MirrorRequestHandler handler, ServeMetrics metrics)
+    /// <summary>
+    /// Kestrel with one handler for every path; <c>/metrics</c> goes on to prometheus-net's exporter only when the handler lets it.
+    /// At <paramref name="maxConnections"/> open, Kestrel closes a new connection as it arrives: a flood of clients holds no more
+    /// sockets or memory than that many.
+    /// </summary>
+    private static WebApplication Build(Uri listen, int maxConnections, MirrorRequestHandler handler, ServeMetrics metrics)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxConcurrentConnections = maxConnections;
+        });
         // A request's work runs on the thread its socket completed on instead of being queued to another (on two cores, a third of
         // serving's time went to those hand-offs). Safe here because nothing on the request path blocks but a stored file's read.
         builder.WebHost.UseSockets(s => s.UnsafePreferInlineScheduling = true);
