@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.Catalog;
 using HomebrewSync.Core.HashFiles;
@@ -20,6 +21,11 @@ internal sealed class MirrorIndex
     private volatile Snapshot _current = Snapshot.Empty;
     private DateTimeOffset _checkedAt = DateTimeOffset.MinValue;
     private volatile bool _stale;
+
+    /// <summary>The hash file as it was when it could not be read, and why; null once it has been read.</summary>
+    private volatile Failure? _failed;
+
+    private sealed record Failure(StoredObject Head, Exception Error);
 
     public MirrorIndex(IHashFileStore hashFile, IStoreReader reader, TimeProvider time, TimeSpan refresh)
     {
@@ -53,39 +59,62 @@ internal sealed class MirrorIndex
         }
     }
 
-    /// <summary>The index, re-read first when the refresh interval has passed and the hash file changed.</summary>
+    /// <summary>
+    /// The index, re-read first when the refresh interval has passed and the hash file changed. A hash file that cannot be read
+    /// (corrupt, refused) fails every request, as before, but is read again only once it has changed: its failure is remembered
+    /// with the size and time it had, so a client asking in a loop costs a HEAD per refresh interval, not a read and a parse each.
+    /// </summary>
     public async Task<Snapshot> CurrentAsync(CancellationToken cancellationToken)
     {
         if (!_stale && _time.GetUtcNow() - _checkedAt < _refresh)
         {
-            return _current;
+            return Current();
         }
         await _gate.WaitAsync(cancellationToken);
         try
         {
             if (!_stale && _time.GetUtcNow() - _checkedAt < _refresh)
             {
-                return _current;
+                return Current();
             }
             _stale = false;
             var head = await _reader.HeadAsync(ProductInfo.HashFileName, cancellationToken);
             if (head is null)
             {
-                _current = Snapshot.Empty;
+                (_current, _failed) = (Snapshot.Empty, null);
             }
-            else if (_current.HashFile is not { } seen || seen.Size != head.Size || seen.LastModified != head.LastModified)
+            else if (_failed is { } failed ? !Same(failed.Head, head) : _current.HashFile is not { } seen || !Same(seen, head))
             {
-                var snapshot = await _hashFile.ReadHashFileAsync(cancellationToken);
-                _current = snapshot is null ? Snapshot.Empty : Build(snapshot.HashFile, head, _time.GetUtcNow());
+                try
+                {
+                    var snapshot = await _hashFile.ReadHashFileAsync(cancellationToken);
+                    (_current, _failed) = (snapshot is null ? Snapshot.Empty : Build(snapshot.HashFile, head, _time.GetUtcNow()), null);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    _failed = new Failure(head, ex);
+                }
             }
             _checkedAt = _time.GetUtcNow();
-            return _current;
+            return Current();
         }
         finally
         {
             _gate.Release();
         }
     }
+
+    /// <summary>The index as last read, or the failure of the last read, thrown again (its type and message as they were).</summary>
+    private Snapshot Current()
+    {
+        if (_failed is { } failed)
+        {
+            ExceptionDispatchInfo.Throw(failed.Error);
+        }
+        return _current;
+    }
+
+    private static bool Same(StoredObject a, StoredObject b) => a.Size == b.Size && a.LastModified == b.LastModified;
 
     /// <summary>The hash file changed here (a pull recorded a bottle): the next request looks at it again, refresh interval or not.</summary>
     public void Invalidate() => _stale = true;

@@ -239,6 +239,34 @@ public sealed class MirrorEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HandleAsync_HashFileUnreadable_FailsEveryRequest_ButIsReadAgainOnlyOnceItHasChanged()
+    {
+        var endpoint = Endpoint();
+        Assert.Equal(200, (await GetAsync(endpoint, "/jq-1.7.1.all.bottle.tar.gz")).Status);
+        var good = _store.HashFileBytes!;
+        _store.SetHashFileBytes("{ not a hash file"u8.ToArray());
+        var reads = 0;
+        _store.OnHashFileRead = () => Interlocked.Increment(ref reads);
+        _time.Advance(ServeOptions.DefaultRefresh);
+
+        // Every request fails while it is unreadable (nothing is served that it does not vouch for), a client asking in a
+        // loop included, across refresh intervals: one read, then only a HEAD per interval while it stays the same.
+        for (var i = 0; i < 3; i++)
+        {
+            await Assert.ThrowsAsync<HashFileCorruptException>(() => GetAsync(endpoint, "/healthz"));
+            await Assert.ThrowsAsync<HashFileCorruptException>(() => GetAsync(endpoint, "/jq-1.7.1.all.bottle.tar.gz"));
+            _time.Advance(ServeOptions.DefaultRefresh);
+        }
+        Assert.Equal(1, reads);
+
+        // Repaired: read at the next check, and served again.
+        _store.SetHashFileBytes(good);
+        _time.Advance(ServeOptions.DefaultRefresh);
+        Assert.Equal(200, (await GetAsync(endpoint, "/jq-1.7.1.all.bottle.tar.gz")).Status);
+        Assert.Equal(2, reads);
+    }
+
+    [Fact]
     public async Task HandleAsync_HashFileChanged_ServesTheNewBottleOnlyAfterTheRefreshInterval()
     {
         var endpoint = Endpoint();
