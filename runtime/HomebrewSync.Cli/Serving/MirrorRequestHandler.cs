@@ -9,11 +9,26 @@ namespace HomebrewSync.Cli.Serving;
 
 /// <summary>
 /// One request to serve: <c>/metrics</c> for the allowed clients (passed on to the exporter), everything else answered by
-/// <see cref="MirrorEndpoint"/>; then counted in the metrics and logged (one JSON line, written off the request path).
+/// <see cref="MirrorEndpoint"/>; then counted in the metrics and logged (one JSON line, written off the request path), a request
+/// whose client went away before its answer was sent included (status 499, as nginx logs it, with the body bytes sent).
 /// </summary>
 internal sealed class MirrorRequestHandler(MirrorEndpoint endpoint, ServeOptions options, AccessLogWriter log, ServeMetrics metrics, TimeProvider time)
 {
     private const int CopyBufferSize = 128 * 1024;
+
+    /// <summary>nginx's status for a request whose client closed the connection before the answer was sent.</summary>
+    public const int ClientClosedRequest = 499;
+
+    /// <summary>What a request was answered (once known) and how many body bytes reached the connection.</summary>
+    private sealed class Exchange
+    {
+        public MirrorResponse? Answer { get; set; }
+
+        public long Sent { get; set; }
+    }
+
+    /// <summary>The connection ended under a body being sent: the client went away, which is no error of the store.</summary>
+    private sealed class ClientGoneException() : Exception("the client went away");
 
     public async Task InvokeAsync(HttpContext ctx, RequestDelegate next)
     {
@@ -25,23 +40,35 @@ internal sealed class MirrorRequestHandler(MirrorEndpoint endpoint, ServeOptions
             ctx.Connection.RemoteIpAddress,
             ctx.Request.Headers.UserAgent.ToString());
         var route = MirrorRoute.Of(request.RawPath);
+        var exchange = new Exchange();
         MirrorResponse response;
-        if (route == MirrorRoute.Metrics && request.Method is "GET" or "HEAD" && options.Allows(request.Client))
+        try
         {
-            // Behind --allow like everything else, and open to those clients without a token (like /healthz): it lists counts, no content.
-            await next(ctx);
-            response = new MirrorResponse(ctx.Response.StatusCode, new Dictionary<string, string>());
+            if (route == MirrorRoute.Metrics && request.Method is "GET" or "HEAD" && options.Allows(request.Client))
+            {
+                // Behind --allow like everything else, and open to those clients without a token (like /healthz): it lists counts, no content.
+                await next(ctx);
+                response = new MirrorResponse(ctx.Response.StatusCode, new Dictionary<string, string>());
+            }
+            else
+            {
+                response = await AnswerAsync(ctx, request, exchange);
+            }
         }
-        else
+        catch (Exception ex) when (ex is ClientGoneException || ctx.RequestAborted.IsCancellationRequested)
         {
-            response = await AnswerAsync(ctx, request);
+            // Logged and counted like any request: who it was, what was asked, what was answered and how much of it was sent.
+            response = (exchange.Answer ?? new MirrorResponse(ClientClosedRequest, new Dictionary<string, string>())) with
+            {
+                Status = ClientClosedRequest, Content = null, OpenBody = null, BodyLength = exchange.Sent,
+            };
         }
         var elapsed = Stopwatch.GetElapsedTime(started);
         metrics.Observe(route, request.Method, response, elapsed);
         await log.WriteLineAsync(AccessLog.Line(request, response, elapsed, time.GetUtcNow()));
     }
 
-    private async Task<MirrorResponse> AnswerAsync(HttpContext ctx, MirrorRequest request)
+    private async Task<MirrorResponse> AnswerAsync(HttpContext ctx, MirrorRequest request, Exchange exchange)
     {
         MirrorResponse response;
         try
@@ -54,11 +81,12 @@ internal sealed class MirrorRequestHandler(MirrorEndpoint endpoint, ServeOptions
             await log.WriteLineAsync($"error: {request.Method} {request.RawPath}: {ex.GetType().Name}: {ex.Message}");
             response = StoreUnreadable();
         }
+        exchange.Answer = response;
         try
         {
-            await WriteAsync(ctx, request, response);
+            await WriteAsync(ctx, request, response, exchange);
         }
-        catch (Exception ex) when (!ctx.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (ex is not ClientGoneException && !ctx.RequestAborted.IsCancellationRequested)
         {
             await log.WriteLineAsync($"error: {request.Method} {request.RawPath}: the body could not be read: {ex.GetType().Name}: {ex.Message}");
             if (ctx.Response.HasStarted)
@@ -70,7 +98,8 @@ internal sealed class MirrorRequestHandler(MirrorEndpoint endpoint, ServeOptions
             {
                 ctx.Response.Headers.Clear();
                 response = StoreUnreadable();
-                await WriteAsync(ctx, request, response);
+                exchange.Answer = response;
+                await WriteAsync(ctx, request, response, exchange);
             }
         }
         return response;
@@ -78,7 +107,7 @@ internal sealed class MirrorRequestHandler(MirrorEndpoint endpoint, ServeOptions
 
     private static MirrorResponse StoreUnreadable() => MirrorResponse.Text(500, "the mirror's store could not be read\n");
 
-    private static async Task WriteAsync(HttpContext ctx, MirrorRequest request, MirrorResponse response)
+    private static async Task WriteAsync(HttpContext ctx, MirrorRequest request, MirrorResponse response, Exchange exchange)
     {
         ctx.Response.StatusCode = response.Status;
         foreach (var (name, value) in response.Headers)
@@ -100,6 +129,7 @@ internal sealed class MirrorRequestHandler(MirrorEndpoint endpoint, ServeOptions
         {
             ctx.Response.ContentLength = content.Length;
             await ctx.Response.Body.WriteAsync(content, ctx.RequestAborted);
+            exchange.Sent = content.Length;
         }
         else if (response.OpenBody is { } open)
         {
@@ -108,29 +138,34 @@ internal sealed class MirrorRequestHandler(MirrorEndpoint endpoint, ServeOptions
             {
                 // Headers first, so the body is read into the connection's own buffers rather than into one copied after them.
                 await ctx.Response.StartAsync(ctx.RequestAborted);
-                await CopyAsync(body, ctx.Response.BodyWriter, response.BodyLength, ctx.RequestAborted);
+                await CopyAsync(body, ctx.Response.BodyWriter, response.BodyLength, exchange, ctx.RequestAborted);
             }
             else
             {
                 // No length announced: to the body's end.
-                await body.CopyToAsync(ctx.Response.Body, CopyBufferSize, ctx.RequestAborted);
+                await CopyAsync(body, ctx.Response.BodyWriter, null, exchange, ctx.RequestAborted);
             }
         }
     }
 
     /// <summary>
-    /// Exactly the announced length, read straight into the connection's buffers (no copy in between): no read past it to learn
-    /// that the body has ended (one wait fewer for every small document), and an object that has shrunk since its size was read
-    /// is an error, never a short 200.
+    /// Exactly the announced length (or, with none, to the body's end), read straight into the connection's buffers (no copy in
+    /// between): no read past it to learn that the body has ended (one wait fewer for every small document), and an object that
+    /// has shrunk since its size was read is an error, never a short 200. What reached the connection is counted in
+    /// <paramref name="exchange"/>.
     /// </summary>
-    private static async Task CopyAsync(Stream body, PipeWriter response, long length, CancellationToken cancellationToken)
+    private static async Task CopyAsync(Stream body, PipeWriter response, long? length, Exchange exchange, CancellationToken cancellationToken)
     {
-        for (var remaining = length; remaining > 0;)
+        for (var remaining = length ?? long.MaxValue; remaining > 0;)
         {
             var memory = response.GetMemory((int)Math.Min(remaining, CopyBufferSize));
             var read = await body.ReadAsync(memory[..(int)Math.Min(memory.Length, remaining)], cancellationToken);
             if (read == 0)
             {
+                if (length is null)
+                {
+                    return;
+                }
                 throw new EndOfStreamException($"the stored object ended {remaining} bytes before its announced length");
             }
             response.Advance(read);
@@ -138,8 +173,9 @@ internal sealed class MirrorRequestHandler(MirrorEndpoint endpoint, ServeOptions
             var flushed = await response.FlushAsync(cancellationToken);
             if (flushed.IsCanceled || flushed.IsCompleted)
             {
-                throw new OperationCanceledException("the client went away", cancellationToken);
+                throw new ClientGoneException();
             }
+            exchange.Sent += read;
         }
     }
 }
