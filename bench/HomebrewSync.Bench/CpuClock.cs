@@ -18,11 +18,12 @@ internal static partial class CpuClock
 
     public static Reading Now() => new(Of(Self), Of(Children));
 
+    // Microseconds are read from their low 32 bits: a long on 64-bit Linux, an int and padding on macOS; always under 10^6.
     private static double Of(int who) => getrusage(who, out var u) == 0
-        ? u.UserSeconds + u.UserMicroseconds / 1e6 + u.SystemSeconds + u.SystemMicroseconds / 1e6
+        ? u.UserSeconds + (int)u.UserMicroseconds / 1e6 + u.SystemSeconds + (int)u.SystemMicroseconds / 1e6
         : double.NaN;
 
-    /// <summary>struct rusage on 64-bit Linux: two timevals, then fourteen longs this class does not read.</summary>
+    /// <summary>struct rusage on 64-bit Linux and macOS: two timevals, then fourteen longs this class does not read.</summary>
     [StructLayout(LayoutKind.Sequential, Size = 144)]
     private struct RUsage
     {
