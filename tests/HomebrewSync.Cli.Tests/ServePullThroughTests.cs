@@ -150,6 +150,27 @@ public sealed class ServePullThroughTests(S3ServerFixture fixture) : IAsyncLifet
     }
 
     [Fact]
+    public async Task ABottleListedSinceServeLastLooked_IsServedOnlyAtItsEntrysSize()
+    {
+        var env = await SyncedAsync("local");
+        // serve reads the hash file once and not again for an hour: a sync that lists wget meanwhile is not in its index.
+        await using var serve = await ServeProcess.StartAsync(env, "--pull-through", "--refresh", "3600");
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(serve.Url, "healthz")).Status);
+        var sync = await CliHarness.RunAsync(env, "sync");
+        Assert.True(sync.ExitCode == 0, sync.Error);
+        var file = Directory.GetFiles(env["HOMEBREW_SYNC_STORE"]!, "wget-1.24.5.arm64_sonoma.bottle.tar.gz", SearchOption.AllDirectories).Single();
+        File.WriteAllBytes(file, File.ReadAllBytes(file)[..100]);
+
+        // Asked for, it is a miss to serve's index; pull-through finds the hash file listing it and does not fetch it again, but
+        // the object is not the size the entry records: not what the hash file vouches for, so not served (as for a listed one).
+        var (status, _) = await GetAsync(serve.Url, $"v2/homebrew/core/wget/blobs/sha256:{_wget.Bottles["arm64_sonoma"].Sha256}");
+
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Equal(1, _h.Server.BlobGets(_wget.Bottles["arm64_sonoma"].Sha256));
+        await LoggedAsync(serve, "\"outcome\":\"stored\"");
+    }
+
+    [Fact]
     public async Task WithTokens_APullNeedsAToken()
     {
         var env = await SyncedAsync("local");

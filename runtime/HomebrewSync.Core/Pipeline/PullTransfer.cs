@@ -27,7 +27,7 @@ internal sealed class PullTransfer(SyncContext context, ISyncObserver observer)
         if (missing.Length == 0)
         {
             var entry = Listed(snapshot?.HashFile, bottles[0])!;
-            return new PullOutcome(PullStatus.Stored, entry.S3Key, entry.Sha256);
+            return new PullOutcome(PullStatus.Stored, entry.S3Key, entry.Sha256, Size: entry.FileSize);
         }
         var indexes = new ConcurrentDictionary<string, byte[]>(StringComparer.Ordinal);
         var plan = await SizedPlanAsync(version, missing, indexes, cancellationToken);
@@ -49,7 +49,8 @@ internal sealed class PullTransfer(SyncContext context, ISyncObserver observer)
         {
             await Keeper().KeepAsync([index], indexes, observer, cancellationToken);
         }
-        return new PullOutcome(PullStatus.Pulled, bottle.ObjectKey, bottle.Sha256);
+        return new PullOutcome(PullStatus.Pulled, bottle.ObjectKey, bottle.Sha256,
+            Size: checkpointer.HashFile.TryGet(bottle.Key, out var stored) ? stored.FileSize : null);
     }
 
     /// <summary>Keeps the version's image index, listing every bottle the target tags resolve to, unless one that does is kept already.</summary>

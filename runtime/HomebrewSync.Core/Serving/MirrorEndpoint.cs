@@ -180,7 +180,11 @@ public sealed partial class MirrorEndpoint
         if (outcome.HasKey)
         {
             _index.Invalidate();
-            response = await ObjectAsync(request, outcome.Key!, contentType, outcome.Sha256 is { } sha ? $"\"{sha}\"" : null, bottle, cancellationToken);
+            var head = await _reader.HeadAsync(outcome.Key!, cancellationToken);
+            // A pulled or already listed bottle is served only at the size its entry records, as a listed one is (BottleAsync).
+            response = outcome.Size is { } size && head is not null && head.Size != size
+                ? NotFound()
+                : await StoredAsync(request, outcome.Key!, head, contentType, outcome.Sha256 is { } sha ? $"\"{sha}\"" : null, bottle, cancellationToken);
         }
         else
         {

@@ -1,7 +1,8 @@
 namespace HomebrewSync.Core.Serving;
 
 /// <summary>What a pull came to: the store key to answer from (and the bottle's sha256), or why there is none.</summary>
-internal sealed record PullOutcome(PullStatus Status, string? Key = null, string? Sha256 = null, string? Reason = null)
+/// <param name="Size">A bottle's size as its hash-file entry records it: what is served is checked against it, as for any listed bottle.</param>
+internal sealed record PullOutcome(PullStatus Status, string? Key = null, string? Sha256 = null, string? Reason = null, long? Size = null)
 {
     public static PullOutcome Failed(string reason) => new(PullStatus.Failed, Reason: reason);
 
