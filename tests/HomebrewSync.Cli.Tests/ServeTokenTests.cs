@@ -181,4 +181,24 @@ public sealed class ServeTokenTests(S3ServerFixture fixture) : IAsyncLifetime
         Assert.Equal(2, empty.ExitCode);
         Assert.Contains("SERVE_TOKEN_FILE (--token-file): empty", empty.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task TokenFileThatIsAPipeOrTooLarge_IsRefusedAtStart_NotWaitedOnOrRead()
+    {
+        var pipe = Path.Combine(_temp, "tokens.fifo");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [pipe]))
+        {
+            await mkfifo.WaitForExitAsync();
+        }
+        await File.WriteAllTextAsync(TokenFile, $"alice {AliceToken}\n" + new string('#', 1 << 20) + "\n");
+
+        var fromPipe = await CliProcess.RunAsync(_h.Environment(), "serve", "--listen", "http://127.0.0.1:0", "--token-file", pipe);
+        var tooLarge = await CliProcess.RunAsync(_h.Environment(), "serve", "--listen", "http://127.0.0.1:0", "--token-file", TokenFile);
+
+        Assert.Equal(2, fromPipe.ExitCode);
+        Assert.Contains($"token file '{pipe}' is not a regular file", fromPipe.Error, StringComparison.Ordinal);
+        Assert.Equal(2, tooLarge.ExitCode);
+        Assert.Contains("more than a token file may be (1,048,576)", tooLarge.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(AliceToken, tooLarge.Error, StringComparison.Ordinal);
+    }
 }
