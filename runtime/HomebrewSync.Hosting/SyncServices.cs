@@ -146,7 +146,7 @@ public sealed class SyncServices : IDisposable
         var url = settings.Sync.ApiUrl;
         var directory = new Uri(url, ".");
         IApiFileSource source = url.IsFile
-            ? new FileApiFileSource(directory.LocalPath)
+            ? new FileApiFileSource(directory.LocalPath, settings.Sync.MaxApiFileBytes)
             : new HttpApiFileSource(http, directory, ResiliencePipelines.Create(settings.Sync, time), settings.Sync.MaxApiFileBytes);
         return (source, key);
     }

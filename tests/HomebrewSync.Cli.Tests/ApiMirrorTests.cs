@@ -69,6 +69,41 @@ public sealed class ApiMirrorTests(S3ServerFixture fixture) : IAsyncLifetime
         return await _http.SendAsync(request);
     }
 
+    [Fact]
+    public async Task FileCatalog_AnApiFileThatIsAPipeOrTooLarge_FailsThatFile_NeitherWaitedOnNorRead()
+    {
+        var (env, _) = await StoreAsync("local");
+        // An offline copy: formula.json and the API files in a folder, read over file://.
+        var copy = Path.Combine(_temp, "offline-api");
+        Directory.CreateDirectory(Path.Combine(copy, "internal"));
+        using (var http = new HttpClient())
+        {
+            await File.WriteAllBytesAsync(Path.Combine(copy, "formula.json"), await http.GetByteArrayAsync(new Uri(env["HOMEBREW_API_URL"]!)));
+        }
+        env["HOMEBREW_API_URL"] = new Uri(Path.Combine(copy, "formula.json")).AbsoluteUri;
+        var packages = Path.Combine(copy, PackagesPath);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [packages]))
+        {
+            await mkfifo.WaitForExitAsync();
+        }
+
+        var fromPipe = await CliHarness.RunAsync(env, "sync");
+
+        Assert.True(fromPipe.ExitCode == 3, fromPipe.Error);
+        Assert.Contains($"API file {packages} is not a regular file", fromPipe.Error, StringComparison.Ordinal);
+
+        File.Delete(packages);
+        var signed = _signer.Sign(ApiSigner.PackagesPayload(_formulae, Tag));
+        await File.WriteAllBytesAsync(packages, [.. signed, .. new byte[1 << 20]]);
+        env["MAX_API_FILE_MB"] = "1";
+
+        var tooLarge = await CliHarness.RunAsync(env, "sync");
+
+        Assert.True(tooLarge.ExitCode == 3, tooLarge.Error);
+        Assert.Contains("is larger than the limit of 1,048,576 bytes", tooLarge.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_h.Store, "api", PackagesPath)));
+    }
+
     [Theory]
     [InlineData("local")]
     [InlineData("s3")]

@@ -1,9 +1,16 @@
+using HomebrewSync.Contracts;
 using HomebrewSync.Core.Api;
+using HomebrewSync.Core.Registry;
+using HomebrewSync.Core.Storage;
 
 namespace HomebrewSync.Adapters.Files;
 
-/// <summary>Homebrew's API files from a folder (a <c>file://</c> catalog URL: the API files beside the copied formula.json).</summary>
-public sealed class FileApiFileSource(string directory) : IApiFileSource
+/// <summary>
+/// Homebrew's API files from a folder (a <c>file://</c> catalog URL: the API files beside the copied formula.json), each read up
+/// to <paramref name="maxBytes"/> (<see cref="EnvVars.MaxApiFileMb"/>, as over HTTP) and opened as the folder store opens its
+/// files: one larger, or a named pipe, socket or folder in a file's place, fails that file, refused unread and never waited on.
+/// </summary>
+public sealed class FileApiFileSource(string directory, long maxBytes) : IApiFileSource
 {
     public async Task<byte[]?> GetAsync(string path, CancellationToken cancellationToken)
     {
@@ -14,11 +21,33 @@ public sealed class FileApiFileSource(string directory) : IApiFileSource
         }
         try
         {
-            return await File.ReadAllBytesAsync(full, cancellationToken);
+            using var handle = StoreFile.OpenRead(full, path);
+            var length = RandomAccess.GetLength(handle);
+            if (length > maxBytes)
+            {
+                throw new BottleDownloadException(FailureKind.TooLarge,
+                    $"API file {full} ({EnvVars.MaxApiFileMb}) is larger than the limit of {maxBytes:N0} bytes ({length:N0}); not read");
+            }
+            var bytes = new byte[length];
+            var read = 0;
+            while (read < bytes.Length)
+            {
+                var n = await RandomAccess.ReadAsync(handle, bytes.AsMemory(read), read, cancellationToken);
+                if (n == 0)
+                {
+                    return bytes[..read];
+                }
+                read += n;
+            }
+            return bytes;
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
+        }
+        catch (UnsafeStoreKeyException ex)
+        {
+            throw new BottleDownloadException(FailureKind.HttpError, $"API file {full} is not a regular file (a folder, a named pipe, a socket or a device); not read", ex);
         }
     }
 }
