@@ -48,11 +48,24 @@ internal static partial class BottleNaming
     public static string IndexReference(string version, int rebuild) => rebuild > 0 ? $"{version}-{rebuild}" : version;
 
     /// <summary>The image URL of a blob URL (<c>.../&lt;image&gt;/blobs/sha256:&lt;hex&gt;</c>), or null when it has another shape.</summary>
-    public static Uri? ImageBaseOf(Uri blobUrl)
+    public static Uri? ImageBaseOf(Uri blobUrl) => ImageUrlOf(blobUrl) is { } image ? new Uri(image) : null;
+
+    /// <summary>
+    /// <see cref="ImageBaseOf"/>'s URL as a string (its <see cref="Uri.AbsoluteUri"/>), without parsing it a second time: planning
+    /// asks for one per formula version. The part of a canonical URL before a path segment is canonical already; only an image
+    /// with no path left (<c>https://host/blobs/...</c>) is parsed again, to gain its '/'.
+    /// </summary>
+    public static string? ImageUrlOf(Uri blobUrl)
     {
         ArgumentNullException.ThrowIfNull(blobUrl);
         var s = blobUrl.GetLeftPart(UriPartial.Path);
         var i = s.LastIndexOf("/blobs/", StringComparison.Ordinal);
-        return i > 0 ? new Uri(s[..i]) : null;
+        if (i <= 0)
+        {
+            return null;
+        }
+        var authority = s.IndexOf("://", StringComparison.Ordinal);
+        var path = authority < 0 ? -1 : s.IndexOf('/', authority + 3);
+        return path >= 0 && path < i ? s[..i] : new Uri(s[..i]).AbsoluteUri;
     }
 }

@@ -109,11 +109,11 @@ internal sealed class PullTransfer(SyncContext context, ISyncObserver observer)
     }
 
     private static PlannedImageIndex? IndexOf(PullCatalog.Version version, IReadOnlyList<string> digests) =>
-        digests.Count > 0 && BottleNaming.ImageBaseOf(version.Bottles[0].File.Url) is { } image
+        digests.Count > 0 && BottleNaming.ImageUrlOf(version.Bottles[0].File.Url) is { } image
             ? new PlannedImageIndex
             {
                 Key = BottleNaming.IndexKey(version.Formula.Name, version.Reference),
-                ImageUrl = image.AbsoluteUri,
+                ImageUrl = image,
                 Reference = version.Reference,
                 Digests = digests,
             }

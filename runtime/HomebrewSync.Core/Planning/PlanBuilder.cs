@@ -253,12 +253,12 @@ internal sealed class PlanBuilder
             Warn($"{owner}: its image index {indexKey} is also {_claimed[indexKey]}'s, listed earlier in the catalog; that one is kept");
             return;
         }
-        if ((anyNew || _storedIndexes is null || !_storedIndexes.Contains(indexKey)) && BottleNaming.ImageBaseOf(resolved.Values.First().File.Url) is { } image)
+        if ((anyNew || _storedIndexes is null || !_storedIndexes.Contains(indexKey)) && BottleNaming.ImageUrlOf(resolved.Values.First().File.Url) is { } image)
         {
             _indexes.Add(new PlannedImageIndex
             {
                 Key = indexKey,
-                ImageUrl = image.AbsoluteUri,
+                ImageUrl = image,
                 Reference = reference,
                 Digests = resolved.Values.Select(r => r.File.Sha256).Distinct(StringComparer.Ordinal).ToArray(),
             });
