@@ -62,6 +62,13 @@ internal static class Measure
         return new ChildRun(p.ExitCode, sw.Elapsed, peak, await stdout, await stderr);
     }
 
+    public static async Task<TimeSpan> TimeAsync(Func<Task> action)
+    {
+        var sw = Stopwatch.StartNew();
+        await action();
+        return sw.Elapsed;
+    }
+
     public static async Task<TimeSpan> MedianAsync(int runs, Func<Task> action)
     {
         var times = new List<TimeSpan>();
