@@ -28,18 +28,7 @@ public sealed class FileApiFileSource(string directory, long maxBytes) : IApiFil
                 throw new BottleDownloadException(FailureKind.TooLarge,
                     $"API file {full} ({EnvVars.MaxApiFileMb}) is larger than the limit of {maxBytes:N0} bytes ({length:N0}); not read");
             }
-            var bytes = new byte[length];
-            var read = 0;
-            while (read < bytes.Length)
-            {
-                var n = await RandomAccess.ReadAsync(handle, bytes.AsMemory(read), read, cancellationToken);
-                if (n == 0)
-                {
-                    return bytes[..read];
-                }
-                read += n;
-            }
-            return bytes;
+            return await StoreFile.ReadAsync(handle, length, cancellationToken);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {

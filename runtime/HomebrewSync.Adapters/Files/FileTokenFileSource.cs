@@ -29,23 +29,13 @@ public sealed class FileTokenFileSource(string path) : ITokenFileSource
             {
                 throw new TokenFileUnavailableException($"{Description} is {length:N0} bytes, more than a token file may be ({MaxBytes:N0})");
             }
-            var bytes = new byte[length];
-            var read = 0;
-            while (read < bytes.Length)
-            {
-                var n = await RandomAccess.ReadAsync(handle, bytes.AsMemory(read), read, cancellationToken);
-                if (n == 0)
-                {
-                    break;
-                }
-                read += n;
-            }
-            var now = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes.AsSpan(0, read)));
+            var bytes = await StoreFile.ReadAsync(handle, length, cancellationToken);
+            var now = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
             if (now == stamp)
             {
                 return null;
             }
-            return new TokenFileText(now, System.Text.Encoding.UTF8.GetString(bytes, 0, read));
+            return new TokenFileText(now, System.Text.Encoding.UTF8.GetString(bytes));
         }
         catch (UnsafeStoreKeyException)
         {

@@ -66,6 +66,12 @@ internal static partial class StoreFile
         {
             throw new StoreAccessException(tooLarge);
         }
+        return await ReadAsync(handle, length, cancellationToken);
+    }
+
+    /// <summary>The first <paramref name="length"/> bytes of an open file (its measured length), or fewer when it has since shrunk (replaced meanwhile): what there was.</summary>
+    public static async Task<byte[]> ReadAsync(SafeFileHandle handle, long length, CancellationToken cancellationToken)
+    {
         var bytes = new byte[length];
         var read = 0;
         while (read < bytes.Length)
@@ -73,7 +79,6 @@ internal static partial class StoreFile
             var n = await RandomAccess.ReadAsync(handle, bytes.AsMemory(read), read, cancellationToken);
             if (n == 0)
             {
-                // Shorter than when it was measured (replaced meanwhile): what there was.
                 return bytes[..read];
             }
             read += n;
