@@ -82,10 +82,7 @@ public sealed class ApiMirrorTests(S3ServerFixture fixture) : IAsyncLifetime
         }
         env["HOMEBREW_API_URL"] = new Uri(Path.Combine(copy, "formula.json")).AbsoluteUri;
         var packages = Path.Combine(copy, PackagesPath);
-        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [packages]))
-        {
-            await mkfifo.WaitForExitAsync();
-        }
+        await NamedPipe.CreateAsync(packages);
 
         var fromPipe = await CliHarness.RunAsync(env, "sync");
 

@@ -186,10 +186,7 @@ public sealed class ServeTokenTests(S3ServerFixture fixture) : IAsyncLifetime
     public async Task TokenFileThatIsAPipeOrTooLarge_IsRefusedAtStart_NotWaitedOnOrRead()
     {
         var pipe = Path.Combine(_temp, "tokens.fifo");
-        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [pipe]))
-        {
-            await mkfifo.WaitForExitAsync();
-        }
+        await NamedPipe.CreateAsync(pipe);
         await File.WriteAllTextAsync(TokenFile, $"alice {AliceToken}\n" + new string('#', 1 << 20) + "\n");
 
         var fromPipe = await CliProcess.RunAsync(_h.Environment(), "serve", "--listen", "http://127.0.0.1:0", "--token-file", pipe);

@@ -155,15 +155,6 @@ public sealed class StoreSafetyTests : IDisposable
         AssertSucceeded(verify);
     }
 
-    /// <summary>A named pipe where the store keeps a file: opened the usual way, it blocks until something writes to it.</summary>
-    private static async Task MakeFifoAsync(string path)
-    {
-        File.Delete(path);
-        using var mkfifo = System.Diagnostics.Process.Start("mkfifo", [path]);
-        await mkfifo.WaitForExitAsync();
-        Assert.Equal(0, mkfifo.ExitCode);
-    }
-
     [Theory]
     [InlineData("bottles_hash.json", "verify,stats,prune")]
     [InlineData("leases/exclusive.json", "prune")]
@@ -174,7 +165,7 @@ public sealed class StoreSafetyTests : IDisposable
     {
         await using var h = await SupersededAsync();
         Directory.CreateDirectory(Path.GetDirectoryName(h.PathOf(key))!);
-        await MakeFifoAsync(h.PathOf(key));
+        await NamedPipe.CreateAsync(h.PathOf(key));
         var env = h.Environment();
         env["TARGET_PLATFORMS"] = "monterey";
         var limit = TimeSpan.FromMinutes(2);
@@ -236,7 +227,7 @@ public sealed class StoreSafetyTests : IDisposable
     public async Task NamedPipeAsTheHashFile_TheCliAsAProcessRefusesItAndEnds()
     {
         await using var h = await SupersededAsync();
-        await MakeFifoAsync(h.PathOf("bottles_hash.json"));
+        await NamedPipe.CreateAsync(h.PathOf("bottles_hash.json"));
         var blobGets = h.Server.TotalBlobGets;
 
         // The executable as users run it (the native one under scripts/test.sh): its open of the pipe must not wait either.

@@ -180,11 +180,8 @@ public sealed partial class MirrorEndpoint
         if (outcome.HasKey)
         {
             _index.Invalidate();
-            var head = await _reader.HeadAsync(outcome.Key!, cancellationToken);
-            // A pulled or already listed bottle is served only at the size its entry records, as a listed one is (BottleAsync).
-            response = outcome.Size is { } size && head is not null && head.Size != size
-                ? NotFound()
-                : await StoredAsync(request, outcome.Key!, head, contentType, outcome.Sha256 is { } sha ? $"\"{sha}\"" : null, bottle, cancellationToken);
+            // A pulled or already listed bottle is served only at the size its entry records, as a listed one is.
+            response = await ObjectAsync(request, outcome.Key!, contentType, outcome.Sha256 is { } sha ? $"\"{sha}\"" : null, bottle, cancellationToken, outcome.Size);
         }
         else
         {
@@ -245,16 +242,18 @@ public sealed partial class MirrorEndpoint
     /// A bottle the hash file lists, served only while the stored object is the size the entry records: a file truncated,
     /// grown or replaced in place is not what the hash file vouches for (a 404, as for a link), and brew would refuse it anyway.
     /// </summary>
-    private async Task<MirrorResponse> BottleAsync(MirrorRequest request, HashFiles.HashEntry entry, string contentType, CancellationToken cancellationToken)
-    {
-        var head = await _reader.HeadAsync(entry.S3Key, cancellationToken);
-        return head is not null && head.Size != entry.FileSize
-            ? NotFound()
-            : await StoredAsync(request, entry.S3Key, head, contentType, $"\"{entry.Sha256}\"", bottle: true, cancellationToken);
-    }
+    private Task<MirrorResponse> BottleAsync(MirrorRequest request, HashFiles.HashEntry entry, string contentType, CancellationToken cancellationToken) =>
+        ObjectAsync(request, entry.S3Key, contentType, $"\"{entry.Sha256}\"", bottle: true, cancellationToken, entry.FileSize);
 
-    private async Task<MirrorResponse> ObjectAsync(MirrorRequest request, string key, string contentType, string? etag, bool bottle, CancellationToken cancellationToken) =>
-        await StoredAsync(request, key, await _reader.HeadAsync(key, cancellationToken), contentType, etag, bottle, cancellationToken);
+    /// <summary>The stored object at <paramref name="key"/>; with <paramref name="recordedSize"/> (its hash-file entry's), a 404 unless it is that size.</summary>
+    private async Task<MirrorResponse> ObjectAsync(MirrorRequest request, string key, string contentType, string? etag, bool bottle, CancellationToken cancellationToken,
+        long? recordedSize = null)
+    {
+        var head = await _reader.HeadAsync(key, cancellationToken);
+        return recordedSize is { } size && head is not null && head.Size != size
+            ? NotFound()
+            : await StoredAsync(request, key, head, contentType, etag, bottle, cancellationToken);
+    }
 
     /// <summary>The stored object at <paramref name="key"/>, whose size and time <paramref name="head"/> gives (null: it does not exist).</summary>
     private async Task<MirrorResponse> StoredAsync(MirrorRequest request, string key, StoredObject? head, string contentType, string? etag, bool bottle,

@@ -136,10 +136,7 @@ public sealed class LocalFolderStoreTests : IDisposable
         Directory.CreateDirectory(Path.Combine(_root, "2025-07-21"));
         var bytes = Enumerable.Range(0, 300_000).Select(i => (byte)(i * 7)).ToArray();
         await File.WriteAllBytesAsync(Path.Combine(_root, "2025-07-21/curl-1.arm64_sonoma.bottle.tar.gz"), bytes);
-        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [Path.Combine(_root, "2025-07-21/jq-1.arm64_sonoma.bottle.tar.gz")]))
-        {
-            await mkfifo.WaitForExitAsync();
-        }
+        await HomebrewSync.TestSupport.NamedPipe.CreateAsync(Path.Combine(_root, "2025-07-21/jq-1.arm64_sonoma.bottle.tar.gz"));
 
         await store.CopyAsync("2025-07-21/curl-1.arm64_sonoma.bottle.tar.gz", "2025-07-21/curl-1.monterey.bottle.tar.gz", Meta, CancellationToken.None);
         var refused = await Assert.ThrowsAsync<UnsafeStoreKeyException>(() =>
