@@ -13,7 +13,7 @@ namespace HomebrewSync.Core.Storage;
 public static partial class StoreKeys
 {
     // YYYY-MM-DD/<file>.bottle[.<rebuild>].tar.gz, the file name in Homebrew's own alphabet.
-    [GeneratedRegex(@"\A(?<date>[0-9]{4}-[0-9]{2}-[0-9]{2})/(?<file>[a-z0-9][A-Za-z0-9@+._~-]{0,254})\.bottle(\.[1-9][0-9]{0,3})?\.tar\.gz\z", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A[0-9]{4}-[0-9]{2}-[0-9]{2}/[a-z0-9][A-Za-z0-9@+._~-]{0,254}\.bottle(\.[1-9][0-9]{0,3})?\.tar\.gz\z", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture)]
     private static partial Regex BottlePattern();
 
     // manifests/<image>/<version>[-<rebuild>].json
@@ -61,9 +61,10 @@ public static partial class StoreKeys
     /// <summary>A bottle object's key: a real date folder, a file name ending in <c>.bottle[.N].tar.gz</c>, no "..".</summary>
     public static bool IsBottleKey(string key) =>
         key is not null
-        && BottlePattern().Match(key) is { Success: true } m
+        && BottlePattern().IsMatch(key)
         && !key.Contains("..", StringComparison.Ordinal)
-        && DateOnly.TryParseExact(m.Groups["date"].Value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
+        // The pattern puts the date folder first: its ten characters.
+        && DateOnly.TryParseExact(key.AsSpan(0, 10), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
 
     /// <summary>An image index kept for brew: <c>manifests/&lt;image&gt;/&lt;reference&gt;.json</c>, no "..", no empty segment.</summary>
     public static bool IsIndexKey(string key) =>
@@ -84,10 +85,9 @@ public static partial class StoreKeys
         {
             return "formula_name, formula_version or platform is not a formula name, version or bottle tag";
         }
-        var expectedKey = BottleNaming.Key(entry.FormulaName, entry.FormulaVersion, entry.Platform);
-        if (!string.Equals(hashKey, expectedKey, StringComparison.Ordinal))
+        if (!IsJoined(hashKey, entry.FormulaName, '-', entry.FormulaVersion, '-', entry.Platform))
         {
-            return $"its key should be '{expectedKey}' (name-version-platform)";
+            return $"its key should be '{BottleNaming.Key(entry.FormulaName, entry.FormulaVersion, entry.Platform)}' (name-version-platform)";
         }
         if (!IsBottleKey(entry.S3Key) || !NamesBottle(entry.S3Key, entry.FormulaName, entry.FormulaVersion, entry.Platform))
         {
@@ -105,15 +105,28 @@ public static partial class StoreKeys
         {
             return false;
         }
-        var file = key[(slash + 1)..];
-        var stem = BottleNaming.FileName(name, version, tag, 0)[..^".bottle.tar.gz".Length] + ".bottle";
-        if (!file.StartsWith(stem, StringComparison.Ordinal) || !file.EndsWith(".tar.gz", StringComparison.Ordinal))
+        // <name>-<version>.<tag>.bottle, then "" or .<rebuild>, then .tar.gz: compared in place, nothing allocated (every hash-file entry is checked).
+        const string Bottle = ".bottle", Suffix = ".tar.gz";
+        var file = key.AsSpan(slash + 1);
+        var joined = name.Length + 1 + version.Length + 1 + tag.Length;
+        var stem = joined + Bottle.Length;
+        if (file.Length < stem + Suffix.Length || !IsJoined(file[..joined], name, '-', version, '.', tag)
+            || !file[joined..stem].SequenceEqual(Bottle) || !file.EndsWith(Suffix, StringComparison.Ordinal))
         {
             return false;
         }
-        var middle = file[stem.Length..^".tar.gz".Length];
-        return middle.Length == 0 || (middle[0] == '.' && middle.Length is > 1 and <= 5 && middle[1] != '0' && middle[1..].All(char.IsAsciiDigit));
+        var middle = file[stem..^Suffix.Length];
+        return middle.Length == 0 || (middle[0] == '.' && middle.Length is > 1 and <= 5 && middle[1] != '0' && !middle[1..].ContainsAnyExceptInRange('0', '9'));
     }
+
+    /// <summary>Whether <paramref name="value"/> is exactly <c>a</c>, <c>separator1</c>, <c>b</c>, <c>separator2</c>, <c>c</c>.</summary>
+    private static bool IsJoined(ReadOnlySpan<char> value, string a, char separator1, string b, char separator2, string c) =>
+        value.Length == a.Length + 1 + b.Length + 1 + c.Length
+        && value.StartsWith(a, StringComparison.Ordinal)
+        && value[a.Length] == separator1
+        && value.Slice(a.Length + 1, b.Length).SequenceEqual(b)
+        && value[a.Length + 1 + b.Length] == separator2
+        && value.EndsWith(c, StringComparison.Ordinal);
 
     /// <summary>The one check every deletion goes through: only bottle, image-index and brew.git pack keys may be deleted.</summary>
     /// <exception cref="UnsafeStoreKeyException">Any other key.</exception>

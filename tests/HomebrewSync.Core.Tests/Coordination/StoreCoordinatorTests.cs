@@ -232,7 +232,7 @@ public sealed class StoreCoordinatorTests
     }
 
     /// <summary>Writes leases, then fails every look at them (a store that stopped answering between two requests).</summary>
-    private sealed class FailingLookStore(InMemoryStore inner) : Storage.ILeaseStore
+    private sealed class FailingLookStore(InMemoryStore inner) : HomebrewSync.Core.Storage.ILeaseStore
     {
         public Task<string?> TryCreateLeaseAsync(string key, byte[] content, CancellationToken cancellationToken) => inner.TryCreateLeaseAsync(key, content, cancellationToken);
 
