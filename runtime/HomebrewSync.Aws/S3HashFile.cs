@@ -17,8 +17,7 @@ internal sealed class S3HashFile(IAmazonS3 s3, string bucket, string key, string
         try
         {
             using var response = await s3.GetObjectAsync(bucket, key, cancellationToken);
-            using var buffer = new MemoryStream(await S3ObjectBytes.ReadAsync(response, location, lease: false, cancellationToken), writable: false);
-            var hashFile = await HashFileSerializer.ReadAsync(buffer, location, cancellationToken);
+            var hashFile = HashFileSerializer.Read(await S3ObjectBytes.ReadAsync(response, location, lease: false, cancellationToken), location);
             return new HashFileSnapshot(hashFile, response.ETag);
         }
         catch (AmazonS3Exception ex) when (S3Errors.IsMissingObject(ex))

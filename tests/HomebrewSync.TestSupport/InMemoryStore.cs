@@ -34,7 +34,7 @@ public sealed class InMemoryStore : IStore, ILeaseStore
     /// <summary>Runs at every read of the hash file (advance a fake clock: a slow store).</summary>
     public Action? OnHashFileRead { get; set; }
 
-    public async Task<HashFileSnapshot?> ReadHashFileAsync(CancellationToken cancellationToken)
+    public Task<HashFileSnapshot?> ReadHashFileAsync(CancellationToken cancellationToken)
     {
         OnHashFileRead?.Invoke();
         byte[]? bytes;
@@ -44,12 +44,9 @@ public sealed class InMemoryStore : IStore, ILeaseStore
             bytes = _hashFile;
             version = _hashFileVersion;
         }
-        if (bytes is null)
-        {
-            return null;
-        }
-        using var stream = new MemoryStream(bytes);
-        return new HashFileSnapshot(await HashFileSerializer.ReadAsync(stream, Describe("bottles_hash.json"), cancellationToken), version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return Task.FromResult(bytes is null
+            ? null
+            : new HashFileSnapshot(HashFileSerializer.Read(bytes, Describe("bottles_hash.json")), version.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     public async Task<string> WriteHashFileAsync(HashFile hashFile, string? expectedVersion, CancellationToken cancellationToken)

@@ -84,8 +84,7 @@ public sealed partial class LocalFolderStore : IStore
         {
             return null;
         }
-        using var stream = new MemoryStream(bytes, writable: false);
-        var hashFile = await HashFileSerializer.ReadAsync(stream, path, cancellationToken);
+        var hashFile = HashFileSerializer.Read(bytes, path);
         return new HashFileSnapshot(hashFile, AtomicFile.VersionOf(bytes));
     }
 

@@ -85,12 +85,12 @@ public static class HashFileSerializer
     }
 
     /// <summary>Parses and checks every entry; anything off is a <see cref="HashFileCorruptException"/>.</summary>
-    public static async Task<HashFile> ReadAsync(Stream source, string location, CancellationToken cancellationToken)
+    public static HashFile Read(ReadOnlySpan<byte> utf8, string location)
     {
         HashFileJson? json;
         try
         {
-            json = await JsonSerializer.DeserializeAsync(source, HashFileJsonContext.Default.HashFileJson, cancellationToken);
+            json = JsonSerializer.Deserialize(utf8, HashFileJsonContext.Default.HashFileJson);
         }
         catch (JsonException ex)
         {

@@ -43,12 +43,12 @@ public sealed class HashFileSerializerTests
     }
 
     [Fact]
-    public async Task ReadAsync_WhatWasWritten_RoundTrips()
+    public async Task Read_WhatWasWritten_RoundTrips()
     {
         var original = Sample();
-        using var stream = new MemoryStream(await HashFileSerializer.ToBytesAsync(original, CancellationToken.None));
+        var bytes = await HashFileSerializer.ToBytesAsync(original, CancellationToken.None);
 
-        var read = await HashFileSerializer.ReadAsync(stream, "test", CancellationToken.None);
+        var read = HashFileSerializer.Read(bytes, "test");
 
         Assert.Equal(original.Bottles, read.Bottles);
         Assert.Equal(original.LastUpdated, read.LastUpdated);
@@ -60,9 +60,9 @@ public sealed class HashFileSerializerTests
         var original = Sample();
         var finished = new DateTimeOffset(2025, 7, 23, 9, 30, 0, TimeSpan.Zero).AddMilliseconds(400);
         original.Set("curl-8.2.1-arm64_sonoma", original.Bottles["curl-8.2.1-arm64_sonoma"] with { PulledAt = finished.AddMilliseconds(300) });
-        using var stream = new MemoryStream(await HashFileSerializer.ToBytesAsync(original, CancellationToken.None));
+        var bytes = await HashFileSerializer.ToBytesAsync(original, CancellationToken.None);
 
-        var read = await HashFileSerializer.ReadAsync(stream, "test", CancellationToken.None);
+        var read = HashFileSerializer.Read(bytes, "test");
 
         Assert.Equal(finished.AddMilliseconds(300), read.Bottles["curl-8.2.1-arm64_sonoma"].PulledAt);
         Assert.Equal(1, HomebrewSync.Core.Pipeline.RunFinisher.PulledSince(read, finished));
@@ -80,8 +80,7 @@ public sealed class HashFileSerializerTests
         var bottles = doc.RootElement.GetProperty("bottles");
         Assert.Equal("2025-07-23T09:30:00Z", bottles.GetProperty("curl-8.2.1-arm64_sonoma").GetProperty("pulled_at").GetString());
         Assert.False(bottles.GetProperty("node-20.5.1-arm64_sonoma").TryGetProperty("pulled_at", out _));
-        using var stream = new MemoryStream(bytes);
-        var read = await HashFileSerializer.ReadAsync(stream, "test", CancellationToken.None);
+        var read = HashFileSerializer.Read(bytes, "test");
         Assert.Equal(pulledAt, read.Bottles["curl-8.2.1-arm64_sonoma"].PulledAt);
         Assert.Equal(original.Bottles, read.Bottles);
     }
@@ -91,11 +90,11 @@ public sealed class HashFileSerializerTests
     [InlineData("{\"last_updated\": \"2025-07-21T03:08:42Z\"}")]
     [InlineData("{\"bottles\": {")]
     [InlineData("not json")]
-    public async Task ReadAsync_Corrupt_ThrowsNamingTheLocation(string json)
+    public void Read_Corrupt_ThrowsNamingTheLocation(string json)
     {
-        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(json));
+        var bytes = Encoding.UTF8.GetBytes(json);
 
-        var ex = await Assert.ThrowsAsync<HashFileCorruptException>(() => HashFileSerializer.ReadAsync(stream, "/m/bottles_hash.json", CancellationToken.None));
+        var ex = Assert.Throws<HashFileCorruptException>(() => HashFileSerializer.Read(bytes, "/m/bottles_hash.json"));
 
         Assert.Contains("/m/bottles_hash.json", ex.Message, StringComparison.Ordinal);
     }
@@ -103,7 +102,7 @@ public sealed class HashFileSerializerTests
     [Theory]
     [InlineData("key")]
     [InlineData("s3_key")]
-    public async Task ReadAsync_EntryWithAHugeKey_QuotesItsStartAndLength_NotAllOfIt(string which)
+    public void Read_EntryWithAHugeKey_QuotesItsStartAndLength_NotAllOfIt(string which)
     {
         var huge = "a" + new string('b', 99_999);
         var sha = new string('c', 64);
@@ -111,9 +110,9 @@ public sealed class HashFileSerializerTests
         var s3Key = which == "s3_key" ? huge : "2025-07-21/curl-8.2.1.monterey.bottle.tar.gz";
         var json = "{\"bottles\": {\"" + key + "\": {\"sha256\": \"" + sha + "\", \"download_date\": \"2025-07-21\", \"file_size\": 5, "
             + "\"formula_name\": \"curl\", \"formula_version\": \"8.2.1\", \"platform\": \"monterey\", \"url\": \"u\", \"s3_key\": \"" + s3Key + "\"}}}";
-        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(json));
+        var bytes = Encoding.UTF8.GetBytes(json);
 
-        var ex = await Assert.ThrowsAsync<HashFileCorruptException>(() => HashFileSerializer.ReadAsync(stream, "/m/bottles_hash.json", CancellationToken.None));
+        var ex = Assert.Throws<HashFileCorruptException>(() => HashFileSerializer.Read(bytes, "/m/bottles_hash.json"));
 
         Assert.Contains("… (100,000 characters)", ex.Message, StringComparison.Ordinal);
         Assert.True(ex.Message.Length < 1_000, $"{ex.Message.Length:N0} characters");
