@@ -1,3 +1,4 @@
+using System.Buffers;
 using HomebrewSync.Core.Registry;
 
 namespace HomebrewSync.Adapters.Http;
@@ -15,19 +16,27 @@ internal static class BoundedBody
         }
         await using var body = await content.ReadAsStreamAsync(cancellationToken);
         using var buffer = new MemoryStream(content.Headers.ContentLength is { } n ? (int)n : 16 * 1024);
-        var chunk = new byte[Math.Min(64 * 1024, limit + 1)];
-        while (true)
+        // Rented: an image index is read per formula version, and a fresh 64 KB each time was most of what sizing allocated.
+        var chunk = ArrayPool<byte>.Shared.Rent((int)Math.Min(64 * 1024, limit + 1));
+        try
         {
-            var read = await body.ReadAsync(chunk, cancellationToken);
-            if (read == 0)
+            while (true)
             {
-                return buffer.ToArray();
+                var read = await body.ReadAsync(chunk, cancellationToken);
+                if (read == 0)
+                {
+                    return buffer.ToArray();
+                }
+                if (buffer.Length + read > limit)
+                {
+                    throw TooLarge(what(), limit, "sent more");
+                }
+                await buffer.WriteAsync(chunk.AsMemory(0, read), cancellationToken);
             }
-            if (buffer.Length + read > limit)
-            {
-                throw TooLarge(what(), limit, "sent more");
-            }
-            await buffer.WriteAsync(chunk.AsMemory(0, read), cancellationToken);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
     }
 
