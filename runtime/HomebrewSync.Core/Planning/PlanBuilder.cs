@@ -189,10 +189,10 @@ internal sealed class PlanBuilder
         var anyNew = false;
         var owner = $"{formula.Name} {formula.Version}";
         // Two tags may share one blob: neither's current key is the other's earlier layout.
-        var current = resolved.Keys.Select(t => BottleNaming.Key(formula.Name, formula.Version, t)).ToHashSet(StringComparer.Ordinal);
+        var keys = resolved.Keys.ToDictionary(t => t, t => BottleNaming.Key(formula.Name, formula.Version, t), StringComparer.Ordinal);
         foreach (var (tag, (file, serves)) in resolved.ToArray())
         {
-            var key = BottleNaming.Key(formula.Name, formula.Version, tag);
+            var key = keys[tag];
             var fileName = BottleNaming.FileName(formula.Name, formula.Version, tag, formula.Rebuild);
             if ((_claimed.GetValueOrDefault(key) ?? _claimed.GetValueOrDefault(fileName)) is { } first)
             {
@@ -203,10 +203,7 @@ internal sealed class PlanBuilder
             _claimed[key] = owner;
             _claimed[fileName] = owner;
             // The same bytes under another key of this formula version: an earlier layout's name for this bottle.
-            var earlier = _bySha[file.Sha256]
-                .Where(e => !current.Contains(e.Key) && e.Value.FormulaName == formula.Name && e.Value.FormulaVersion == formula.Version)
-                .OrderBy(e => e.Key, StringComparer.Ordinal)
-                .ToArray();
+            var earlier = EarlierLayouts(formula, file.Sha256, keys);
             if (!_request.Force && _hashFile is not null && _hashFile.TryGet(key, out var existing) && existing.Sha256 == file.Sha256)
             {
                 _skipped++;
@@ -217,6 +214,21 @@ internal sealed class PlanBuilder
             _bottles.Add(Bottle(formula, tag, file, serves, fileName, earlier));
         }
         return anyNew;
+    }
+
+    /// <summary>The hash file's entries of these bytes under another key of this formula version (none of its current keys), by key.</summary>
+    private KeyValuePair<string, HashEntry>[] EarlierLayouts(Formula formula, string sha256, Dictionary<string, string> currentKeys)
+    {
+        var sameBytes = _bySha[sha256];
+        // Nearly always nothing, or only the bottle's own entry: answered without building a query.
+        if (sameBytes is ICollection<KeyValuePair<string, HashEntry>> { Count: 0 }
+            || (sameBytes is IList<KeyValuePair<string, HashEntry>> { Count: 1 } one && currentKeys.ContainsValue(one[0].Key)))
+        {
+            return [];
+        }
+        return sameBytes.Where(e => !currentKeys.ContainsValue(e.Key) && e.Value.FormulaName == formula.Name && e.Value.FormulaVersion == formula.Version)
+            .OrderBy(e => e.Key, StringComparer.Ordinal)
+            .ToArray();
     }
 
     private PlannedBottle Bottle(Formula formula, string tag, BottleFile file, List<string> serves, string fileName, KeyValuePair<string, HashEntry>[] earlier)
