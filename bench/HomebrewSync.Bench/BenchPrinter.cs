@@ -74,6 +74,10 @@ internal static class BenchPrinter
         {
             Console.WriteLine($"  {"re-run with nothing new",-34} {w.NoopSeconds,8:0.00} s");
         }
+        if (w.Rounds > 1)
+        {
+            Console.WriteLine($"  (each the median of {w.Rounds} rounds, a first sync and the plain fetch taking turns)");
+        }
     }
 
     private static void Serving(ServingBench.Result s)
@@ -90,7 +94,8 @@ internal static class BenchPrinter
         Load($"serve, manifests ({ServingBench.ManifestConnections} conns)", s.ServeManifests!);
         Load($"nginx, bottles ({ServingBench.BottleConnections} conns)", s.NginxBottles!);
         Load($"serve, bottles ({ServingBench.BottleConnections} conns)", s.ServeBottles!);
-        Console.WriteLine($"  (serve's RSS after the load: {s.ServeRss / MB:0} MB; both with their access log on, to a file)");
+        Console.WriteLine($"  (each row the median of {ServingBench.Rounds} rounds of {s.Seconds:0} s, nginx and serve taking turns, errors summed over all;");
+        Console.WriteLine($"   serve's RSS after the load: {s.ServeRss / MB:0} MB; both with their access log on, to a file)");
     }
 
     private static void Load(string name, Wrk.Load l) =>

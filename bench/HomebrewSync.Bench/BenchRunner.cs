@@ -33,7 +33,7 @@ internal static class BenchRunner
         var wanBottles = quick ? 60 : 200;
         var manyBottles = quick ? 300 : 1_500;
         var servedBottles = quick ? 100 : 400;
-        var serveDuration = TimeSpan.FromSeconds(quick ? 4 : 10);
+        var serveDuration = TimeSpan.FromSeconds(quick ? 3 : 6);
         var load = LoadAverage();
         PlanningBench.Result? planning = null;
         TransferBench.Result? transfer = null;
@@ -98,6 +98,7 @@ internal static class BenchRunner
             ["served_bottles"] = servedBottles,
             ["wrk_threads"] = Wrk.Threads,
             ["wrk_seconds"] = serveDuration.TotalSeconds,
+            ["wrk_rounds"] = ServingBench.Rounds,
         };
         var report = new BenchReport(DateTimeOffset.UtcNow, machine, $"{load} at the start, {LoadAverage()} at the end", settings, planning, transfer, wan, many, serving, targets);
         BenchPrinter.Print(report);

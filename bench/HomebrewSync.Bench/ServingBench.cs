@@ -8,7 +8,8 @@ namespace HomebrewSync.Bench;
 /// <summary>
 /// <c>serve</c> next to nginx over the same synced mirror: nginx (2 workers, sendfile, access log on) reads hard links
 /// laid under brew's URL paths, <c>serve</c> (access log on, to a file) reads the store. wrk (2 threads, random paths
-/// from a Lua script) asks each for brew's manifest GETs and for bottle GETs. Where nginx or wrk is missing the rows say so.
+/// from a Lua script) asks each for brew's manifest GETs and for bottle GETs, the two servers taking turns over several
+/// rounds. Where nginx or wrk is missing the rows say so.
 /// </summary>
 internal static class ServingBench
 {
@@ -16,7 +17,7 @@ internal static class ServingBench
     public const int BottleConnections = 32;
     public const string Tag = "monterey";
 
-    public sealed record Result(string? Missing, int Bottles, long Bytes, Wrk.Load? NginxManifests, Wrk.Load? ServeManifests, Wrk.Load? NginxBottles, Wrk.Load? ServeBottles, long ServeRss)
+    public sealed record Result(string? Missing, int Bottles, long Bytes, double Seconds, Wrk.Load? NginxManifests, Wrk.Load? ServeManifests, Wrk.Load? NginxBottles, Wrk.Load? ServeBottles, long ServeRss)
     {
         public double ManifestRatio => (ServeManifests?.RequestsPerSecond ?? double.NaN) / (NginxManifests?.RequestsPerSecond ?? double.NaN);
         public double BottleRatio => (ServeBottles?.MegabytesPerSecond ?? double.NaN) / (NginxBottles?.MegabytesPerSecond ?? double.NaN);
@@ -29,7 +30,7 @@ internal static class ServingBench
         var missing = new[] { "nginx", "wrk" }.Where(t => Tools.Find(t) is null).ToArray();
         if (missing.Length > 0)
         {
-            return new Result(string.Join(" and ", missing) + " missing (scripts/install-test-tools.sh installs them)", bottles, 0, null, null, null, null, 0);
+            return new Result(string.Join(" and ", missing) + " missing (scripts/install-test-tools.sh installs them)", bottles, 0, duration.TotalSeconds, null, null, null, null, 0);
         }
         var random = new Random(23);
         var formulae = Enumerable.Range(0, bottles)
@@ -50,23 +51,45 @@ internal static class ServingBench
             ("Accept", "application/vnd.oci.image.index.v1+json"), ("Authorization", "Bearer QQ=="));
         var bottlePaths = Wrk.Script(Path.Combine(work, "bottles.lua"), layout.BottlePaths);
 
+        // Both servers up at once (an idle one costs nothing), then the same load on each in turn, Rounds times: whatever
+        // else the machine does drifts over both alike, and each row is the median of its rounds, not one draw.
         Wrk.Load nginxManifests, nginxBottles, serveManifests, serveBottles;
         long rss;
         await using (var nginx = await NginxProcess.StartAsync(work, Path.Combine(work, "root")))
-        {
-            nginxManifests = await Wrk.RunAsync(nginx.Url, manifestPaths, ManifestConnections, duration);
-            nginxBottles = await Wrk.RunAsync(nginx.Url, bottlePaths, BottleConnections, duration);
-        }
         await using (var serve = await ServeChild.StartAsync(store, Path.Combine(work, "serve-access.log")))
         {
-            serveManifests = await Wrk.RunAsync(serve.Url, manifestPaths, ManifestConnections, duration);
-            serveBottles = await Wrk.RunAsync(serve.Url, bottlePaths, BottleConnections, duration);
+            (nginxManifests, serveManifests) = await InTurnAsync(nginx.Url, serve.Url, manifestPaths, ManifestConnections, duration, l => l.RequestsPerSecond);
+            (nginxBottles, serveBottles) = await InTurnAsync(nginx.Url, serve.Url, bottlePaths, BottleConnections, duration, l => l.MegabytesPerSecond);
             rss = serve.Rss();
         }
         Directory.Delete(work, true);
         Directory.Delete(store, true);
-        return new Result(null, bottles, formulae.Sum(f => f.Bottles[Tag].Length), nginxManifests, serveManifests, nginxBottles, serveBottles, rss);
+        return new Result(null, bottles, formulae.Sum(f => f.Bottles[Tag].Length), duration.TotalSeconds, nginxManifests, serveManifests, nginxBottles, serveBottles, rss);
     }
+
+    /// <summary>How many times each server is measured under each load, taking turns.</summary>
+    public const int Rounds = 3;
+
+    /// <summary>One warm-up each, then nginx and serve in turn <see cref="Rounds"/> times; each side's median round by <paramref name="throughput"/>.</summary>
+    private static async Task<(Wrk.Load Nginx, Wrk.Load Serve)> InTurnAsync(Uri nginx, Uri serve, string script, int connections, TimeSpan duration, Func<Wrk.Load, double> throughput)
+    {
+        await Wrk.WarmUpAsync(nginx, script, connections);
+        await Wrk.WarmUpAsync(serve, script, connections);
+        var n = new List<Wrk.Load>();
+        var s = new List<Wrk.Load>();
+        for (var i = 0; i < Rounds; i++)
+        {
+            n.Add(await Wrk.RunOnceAsync(nginx, script, connections, duration));
+            s.Add(await Wrk.RunOnceAsync(serve, script, connections, duration));
+        }
+        return (Median(n, throughput), Median(s, throughput));
+    }
+
+    private static Wrk.Load Median(List<Wrk.Load> rounds, Func<Wrk.Load, double> throughput) => rounds.OrderBy(throughput).ElementAt(rounds.Count / 2) with
+    {
+        // Errors are never a median's: every round's count.
+        Errors = rounds.Sum(l => l.Errors),
+    };
 
     /// <summary>brew's URL paths as hard links to the store's files: <c>/&lt;file&gt;</c> and <c>/&lt;image&gt;/manifests/&lt;ref&gt;</c>.</summary>
     private static class BrewLayout

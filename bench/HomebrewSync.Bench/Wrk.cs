@@ -28,14 +28,10 @@ internal static partial class Wrk
         return file;
     }
 
-    /// <summary>A 2-second warm-up (JIT, connections, page cache), then the measured run.</summary>
-    public static async Task<Load> RunAsync(Uri url, string script, int connections, TimeSpan duration)
-    {
-        await RunOnceAsync(url, script, connections, TimeSpan.FromSeconds(2));
-        return await RunOnceAsync(url, script, connections, duration);
-    }
+    /// <summary>A 2-second run whose figures are dropped (JIT, connections, page cache).</summary>
+    public static Task WarmUpAsync(Uri url, string script, int connections) => RunOnceAsync(url, script, connections, TimeSpan.FromSeconds(2));
 
-    private static async Task<Load> RunOnceAsync(Uri url, string script, int connections, TimeSpan duration)
+    public static async Task<Load> RunOnceAsync(Uri url, string script, int connections, TimeSpan duration)
     {
         var output = await Tools.RunAsync("wrk", "-t", Threads.ToString(CultureInfo.InvariantCulture), "-c", connections.ToString(CultureInfo.InvariantCulture),
             "-d", $"{(int)duration.TotalSeconds}s", "--latency", "-s", script, url.AbsoluteUri.TrimEnd('/'));
