@@ -87,6 +87,11 @@ public static class HashFileSerializer
     /// <summary>Parses and checks every entry; anything off is a <see cref="HashFileCorruptException"/>.</summary>
     public static HashFile Read(ReadOnlySpan<byte> utf8, string location)
     {
+        // A byte-order mark (an editor's, after a hand repair) is skipped, as a stream's reader does; the span's does not.
+        if (utf8.StartsWith(Utf8ByteOrderMark))
+        {
+            utf8 = utf8[Utf8ByteOrderMark.Length..];
+        }
         HashFileJson? json;
         try
         {
@@ -146,6 +151,8 @@ public static class HashFileSerializer
         w.WriteNumber("total_size_bytes", bytes);
         w.WriteEndObject();
     }
+
+    private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
 
     private static string FormatDate(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }

@@ -55,6 +55,17 @@ public sealed class HashFileSerializerTests
     }
 
     [Fact]
+    public async Task Read_AFileSavedWithAByteOrderMark_ReadsAsWithout()
+    {
+        var original = Sample();
+        var bytes = await HashFileSerializer.ToBytesAsync(original, CancellationToken.None);
+
+        var read = HashFileSerializer.Read([0xEF, 0xBB, 0xBF, .. bytes], "test");
+
+        Assert.Equal(original.Bottles, read.Bottles);
+    }
+
+    [Fact]
     public async Task PulledAt_KeepsItsFraction_SoAPullInTheLastRunsFinalSecondStillCountsAsAfterIt()
     {
         var original = Sample();
