@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Text;
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.Notifications;
 using Polly;
@@ -49,6 +50,15 @@ public sealed class SlackWebhookNotifier : INotifier
             .Build();
     }
 
+    /// <summary>The first kilobyte of a body, as text: enough for Slack's reason, and all of anything else that is read.</summary>
+    private static async Task<string> StartOfAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        await using var body = await content.ReadAsStreamAsync(cancellationToken);
+        var start = new byte[1024];
+        var read = await body.ReadAtLeastAsync(start, start.Length, throwOnEndOfStream: false, cancellationToken);
+        return Encoding.UTF8.GetString(start, 0, read);
+    }
+
     public INotifier WithChannel(string channel) => new SlackWebhookNotifier(_http, _webhook, channel, _username, _time, _warn, _maxWait);
 
     public async Task NotifyAsync(SlackMessage message, CancellationToken cancellationToken)
@@ -58,12 +68,13 @@ public sealed class SlackWebhookNotifier : INotifier
         {
             await _pipeline.ExecuteAsync(async ct =>
             {
-                using var content = new ByteArrayContent(payload);
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+                using var request = new HttpRequestMessage(HttpMethod.Post, _webhook.Value) { Content = new ByteArrayContent(payload) };
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
                 HttpResponseMessage response;
                 try
                 {
-                    response = await _http.PostAsync(_webhook.Value, content, ct);
+                    // Headers only: Slack's answer is "ok" or a short reason, and whatever else answers is never buffered whole.
+                    response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
                 }
                 catch (HttpRequestException ex)
                 {
@@ -79,7 +90,7 @@ public sealed class SlackWebhookNotifier : INotifier
                     if (status >= 300)
                     {
                         // Slack says why in the body (invalid_blocks, no_service, ...); it holds no secret.
-                        var reason = SlackLimits.Cut(await response.Content.ReadAsStringAsync(ct), 200);
+                        var reason = SlackLimits.Cut(await StartOfAsync(response.Content, ct), 200);
                         throw new InvalidOperationException($"HTTP {status} {reason}");
                     }
                 }

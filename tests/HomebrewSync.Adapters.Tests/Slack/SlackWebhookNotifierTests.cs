@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using HomebrewSync.Adapters.Slack;
 using HomebrewSync.Adapters.Http;
 using HomebrewSync.Contracts;
@@ -65,5 +68,63 @@ public sealed class SlackWebhookNotifierTests
         Assert.All(warnings, w => Assert.DoesNotContain("XXXXXXXX", w, StringComparison.Ordinal));
         Assert.All(warnings, w => Assert.DoesNotContain("services/", w, StringComparison.Ordinal));
         Assert.Empty(slack.Messages);
+    }
+
+    [Theory]
+    [InlineData(400)]
+    [InlineData(200)]
+    public async Task NotifyAsync_AnAnswerWithAHugeBody_ReadsOnlyItsStart_NeverBuffersIt(int status)
+    {
+        // A webhook URL that reaches a hostile or broken host: its answer announces and sends 256 MiB. A raw socket, so
+        // what is counted is what the kernel took for a client still reading (a closed one makes the send fail).
+        const long Body = 256L << 20;
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var server = Task.Run(async () =>
+        {
+            using var socket = await listener.AcceptSocketAsync();
+            var request = new byte[64 * 1024];
+            var received = 0;
+            while (!Encoding.ASCII.GetString(request, 0, received).Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                received += await socket.ReceiveAsync(request.AsMemory(received));
+            }
+            await socket.SendAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 {status} X\r\nContent-Type: text/plain\r\nContent-Length: {Body}\r\n\r\n"));
+            var chunk = new byte[64 * 1024];
+            chunk.AsSpan().Fill((byte)'x');
+            long sent = 0;
+            try
+            {
+                while (sent < Body)
+                {
+                    sent += await socket.SendAsync(chunk);
+                }
+            }
+            catch (SocketException)
+            {
+                // The client closed the connection: what this test wants.
+            }
+            return sent;
+        });
+        using var http = HttpClientFactory.Create(new SyncSettings());
+        var warnings = new List<string>();
+        var url = new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/{FakeSlackServer.SecretPath}");
+        var notifier = new SlackWebhookNotifier(http, new SecretUrl(url), null, null, TimeProvider.System, warnings.Add);
+
+        await notifier.NotifyAsync(Message, CancellationToken.None);
+
+        // The connection was closed after the headers (and, for a rejection, its reason's first bytes): the server got no
+        // further than the sockets' buffers hold.
+        Assert.InRange(await server.WaitAsync(TimeSpan.FromSeconds(60)), 0, 32L << 20);
+        if (status == 200)
+        {
+            Assert.Empty(warnings);
+        }
+        else
+        {
+            var warning = Assert.Single(warnings);
+            Assert.Contains("HTTP 400 xxxxxxxx", warning, StringComparison.Ordinal);
+            Assert.InRange(warning.Length, 0, 1_000);
+        }
     }
 }
