@@ -65,13 +65,13 @@ public static class CliApp
         }
         catch (Exception ex) when (ex is PlanInputException or SettingsException)
         {
-            console.Error.WriteLine($"error: {ex.Message}");
+            console.Error.WriteLine($"error: {UrlDisplay.RedactText(ex.Message)}");
             return ExitCodes.Usage;
         }
         catch (Exception ex) when (ex is CatalogFormatException or CatalogUnavailableException or HashFileCorruptException or StoreAccessException or Core.Notifications.SecretUnavailableException or Core.Orchestration.PlanNotFoundException
             or Core.Coordination.StoreBusyException or Core.Coordination.StoreLeaseLostException or UnsafeStoreKeyException)
         {
-            console.Error.WriteLine($"error: {ex.Message}");
+            console.Error.WriteLine($"error: {UrlDisplay.RedactText(ex.Message)}");
             return ExitCodes.Fatal;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -81,14 +81,14 @@ public static class CliApp
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or HashFileConflictException or HttpRequestException)
         {
-            console.Error.WriteLine($"error: {ex.Message}");
+            console.Error.WriteLine($"error: {UrlDisplay.RedactText(ex.Message)}");
             return ExitCodes.Fatal;
         }
 #pragma warning disable CA1031 // The process boundary: any other failure is reported and ends the run non-zero, never as success.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            console.Error.WriteLine($"error: unexpected {ex.GetType().Name}: {ex.Message}");
+            console.Error.WriteLine($"error: unexpected {ex.GetType().Name}: {UrlDisplay.RedactText(ex.Message)}");
             return ExitCodes.Fatal;
         }
     }

@@ -211,7 +211,7 @@ public sealed class SettingsReader
         {
             return uri;
         }
-        _errors.Add($"{name}: '{raw}' is not an absolute URL");
+        _errors.Add($"{name}: '{UrlDisplay.Redact(raw)}' is not an absolute URL");
         return fallback;
     }
 

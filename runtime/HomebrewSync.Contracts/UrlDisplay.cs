@@ -1,27 +1,58 @@
+using System.Text.RegularExpressions;
+
 namespace HomebrewSync.Contracts;
 
 /// <summary>
 /// URLs as they may be shown or stored: credentials in the user-info part (<c>https://user:pass@host/...</c>) become
-/// <c>***</c>. Every URL that reaches output, a plan, the hash file or object metadata goes through here.
+/// <c>***</c>, and so does a query string (<c>?token=...</c>: an artifact server's or a presigned link's). Every URL
+/// that reaches output, a plan, the hash file or object metadata goes through here, and so does every message of an
+/// HTTP failure (<see cref="RedactText"/>).
 /// </summary>
-public static class UrlDisplay
+public static partial class UrlDisplay
 {
     public const string Mask = "***";
 
     public static string Redact(Uri url)
     {
         ArgumentNullException.ThrowIfNull(url);
-        if (!url.IsAbsoluteUri || url.UserInfo.Length == 0)
+        if (!url.IsAbsoluteUri)
         {
-            return url.IsAbsoluteUri ? url.AbsoluteUri : url.OriginalString;
+            return url.OriginalString;
         }
-        var builder = new UriBuilder(url) { UserName = Mask, Password = "" };
+        if (url.UserInfo.Length == 0 && url.Query.Length == 0)
+        {
+            return url.AbsoluteUri;
+        }
+        var builder = new UriBuilder(url);
+        if (url.UserInfo.Length > 0)
+        {
+            builder.UserName = Mask;
+            builder.Password = "";
+        }
+        if (url.Query.Length > 0)
+        {
+            builder.Query = Mask;
+        }
         return builder.Uri.AbsoluteUri;
     }
 
-    /// <summary>A URL given as text; text that is not an absolute URL is returned as it is.</summary>
+    /// <summary>A URL given as text; text that is not an absolute URL has any user-info in it masked all the same (<see cref="RedactText"/>).</summary>
     public static string Redact(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var parsed) && parsed.UserInfo.Length > 0 ? Redact(parsed) : url;
+        Uri.TryCreate(url, UriKind.Absolute, out var parsed) ? Redact(parsed) : RedactText(url);
+
+    /// <summary>
+    /// Free text, an exception's message say, with the user-info of every URL in it masked: .NET names a proxy with its
+    /// credentials when the proxy refuses a tunnel, and a value that fails to parse as a URL is still one to a reader.
+    /// </summary>
+    public static string RedactText(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return UserInfoInText().Replace(text, "${scheme}" + Mask + "@");
+    }
+
+    // scheme://<anything but a separator>@ : the user-info, whatever it holds (a '/' or '#' in a password breaks the parse, not this).
+    [GeneratedRegex(@"(?<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)[^\s@'""]*@", RegexOptions.CultureInvariant)]
+    private static partial Regex UserInfoInText();
 
     /// <summary>The URL without its user-info: the same request (HttpClient never sends user-info), nothing secret in it.</summary>
     public static Uri Strip(Uri url)

@@ -39,7 +39,7 @@ public sealed class HttpApiFileSource(HttpClient http, Uri apiDirectory, Resilie
                 }
                 catch (HttpRequestException ex)
                 {
-                    throw new TransientFailureException($"connection to {url.Authority} failed: {ex.Message}", null, ex, connectionFailure: true);
+                    throw new TransientFailureException($"connection to {url.Authority} failed: {UrlDisplay.RedactText(ex.Message)}", null, ex, connectionFailure: true);
                 }
             }, context, 0);
         }

@@ -47,7 +47,7 @@ public sealed class HttpCatalogSource : IFormulaSource
             }
             catch (Exception ex) when ((ex is IOException or HttpRequestException) && !cancellationToken.IsCancellationRequested)
             {
-                throw new CatalogUnavailableException($"The catalog {_shown} could not be read: {ex.Message}", ex);
+                throw new CatalogUnavailableException($"The catalog {_shown} could not be read: {Contracts.UrlDisplay.RedactText(ex.Message)}", ex);
             }
             yield return formulae.Current;
         }
@@ -75,7 +75,7 @@ public sealed class HttpCatalogSource : IFormulaSource
                 }
                 catch (HttpRequestException ex)
                 {
-                    throw new TransientFailureException(ex.Message, null, ex, connectionFailure: true);
+                    throw new TransientFailureException(Contracts.UrlDisplay.RedactText(ex.Message), null, ex, connectionFailure: true);
                 }
             }, context, 0);
             if (!response.IsSuccessStatusCode)
@@ -88,7 +88,7 @@ public sealed class HttpCatalogSource : IFormulaSource
         }
         catch (Exception ex) when (ex is TransientFailureException or TimeoutRejectedException)
         {
-            throw new CatalogUnavailableException($"The catalog {_shown} could not be fetched: {ex.Message}", ex);
+            throw new CatalogUnavailableException($"The catalog {_shown} could not be fetched: {Contracts.UrlDisplay.RedactText(ex.Message)}", ex);
         }
         finally
         {

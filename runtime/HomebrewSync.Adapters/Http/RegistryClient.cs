@@ -60,12 +60,12 @@ public sealed class RegistryClient : IBottleRegistry
             }
             catch (HttpRequestException ex)
             {
-                throw new TransientFailureException($"connection to {current.Authority} failed: {ex.Message}", null, ex, connectionFailure: true);
+                throw new TransientFailureException($"connection to {current.Authority} failed: {UrlDisplay.RedactText(ex.Message)}", null, ex, connectionFailure: true);
             }
             catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or FormatException)
             {
                 // A URL or header the HTTP stack will not send (from the catalog or a redirect): this request fails, not the run.
-                throw new BottleDownloadException(FailureKind.HttpError, $"request to {current.Authority} refused by the HTTP client: {ex.Message}", ex);
+                throw new BottleDownloadException(FailureKind.HttpError, $"request to {current.Authority} refused by the HTTP client: {UrlDisplay.RedactText(ex.Message)}", ex);
             }
             if (IsRedirect(response.StatusCode))
             {
@@ -103,7 +103,7 @@ public sealed class RegistryClient : IBottleRegistry
         catch (HttpRequestException ex)
         {
             response.Dispose();
-            throw new TransientFailureException($"connection to {blobUrl.Authority} failed: {ex.Message}", null, ex, connectionFailure: true);
+            throw new TransientFailureException($"connection to {blobUrl.Authority} failed: {UrlDisplay.RedactText(ex.Message)}", null, ex, connectionFailure: true);
         }
         catch
         {
@@ -123,7 +123,7 @@ public sealed class RegistryClient : IBottleRegistry
         }
         catch (HttpRequestException ex)
         {
-            throw new TransientFailureException($"connection to {url.Authority} failed: {ex.Message}", null, ex, connectionFailure: true);
+            throw new TransientFailureException($"connection to {url.Authority} failed: {UrlDisplay.RedactText(ex.Message)}", null, ex, connectionFailure: true);
         }
     }
 
@@ -140,7 +140,7 @@ public sealed class RegistryClient : IBottleRegistry
         }
         catch (HttpRequestException ex)
         {
-            throw new TransientFailureException($"connection to {url.Authority} failed: {ex.Message}", null, ex, connectionFailure: true);
+            throw new TransientFailureException($"connection to {url.Authority} failed: {UrlDisplay.RedactText(ex.Message)}", null, ex, connectionFailure: true);
         }
         using var doc = JsonDocument.Parse(body);
         return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("tags", out var tags) && tags.ValueKind == JsonValueKind.Array

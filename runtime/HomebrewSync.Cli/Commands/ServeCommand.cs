@@ -137,7 +137,8 @@ internal static class ServeCommand
     {
         if (mirrorUrl is not null)
         {
-            return mirrorUrl.AbsoluteUri.TrimEnd('/');
+            // Printed and logged: credentials in it (user-info) are masked, as in every other output.
+            return UrlDisplay.Redact(mirrorUrl).TrimEnd('/');
         }
         var uri = new Uri(bound);
         return uri.Host is "0.0.0.0" or "[::]" or "::"

@@ -137,7 +137,8 @@ internal static class SlackMessages
         }
         if (n.MirrorUrl is { } mirror)
         {
-            var url = mirror.AbsoluteUri.TrimEnd('/');
+            // A channel is a wide audience: a mirror URL's credentials (user-info) are masked, as in every other output.
+            var url = Contracts.UrlDisplay.Redact(mirror).TrimEnd('/');
             blocks.Add(new TextBlock($"*Install from the mirror:*\n`export HOMEBREW_BOTTLE_DOMAIN={url}` (and `HOMEBREW_ARTIFACT_DOMAIN={url}`, `HOMEBREW_API_DOMAIN={url}/api`)"));
         }
         var next = ScheduleExpression.Next(n.ScheduleExpression, now);

@@ -60,6 +60,17 @@ public sealed class SlackMessagesTests
     }
 
     [Fact]
+    public void Complete_WithAMirrorUrlCarryingCredentials_ShowsThemMasked()
+    {
+        var m = SlackMessages.Complete(Prod with { MirrorUrl = new Uri("https://fleet:M1rr0rS3cret@mirror.corp.example/") }, "2025-07-21", 1, 0, 100, TimeSpan.FromSeconds(5),
+            "s3://homebrew-bottles-prod/2025-07-21/", [], new DateTimeOffset(2025, 7, 21, 3, 8, 0, TimeSpan.Zero));
+
+        var text = string.Join("\n", m.Blocks.OfType<TextBlock>().Select(b => b.Text));
+        Assert.Contains("`export HOMEBREW_BOTTLE_DOMAIN=https://***@mirror.corp.example`", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("M1rr0rS3cret", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Complete_MatchesTheReference()
     {
         var stored = new[]
