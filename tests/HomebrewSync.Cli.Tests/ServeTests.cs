@@ -192,6 +192,26 @@ public sealed class ServeTests(S3ServerFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AHugeUserAgentAndPath_AreClippedInTheAccessLog_NeverWrittenWhole()
+    {
+        // What any client that can connect chooses: a 20,000-character User-Agent of '+' (six bytes each in JSON) and a long path.
+        var env = await SyncedAsync("local");
+        await using var serve = await ServeProcess.StartAsync(env);
+        var path = "/" + new string('a', 6_000) + ".bottle.tar.gz";
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(serve.Url, path));
+        request.Headers.TryAddWithoutValidation("User-Agent", new string('+', 20_000));
+
+        using var response = await _brew.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        await serve.TerminateAsync();
+        var line = Assert.Single(serve.Error.Split('\n'), l => l.Contains("\"status\":404", StringComparison.Ordinal));
+        Assert.Contains(" (20,000 characters)", line, StringComparison.Ordinal);
+        Assert.Contains($" ({path.Length:N0} characters)", line, StringComparison.Ordinal);
+        Assert.InRange(line.Length, 0, 4_000);
+    }
+
+    [Fact]
     public async Task StoreThatStopsAnswering_GivesA500_AndAnAccessLogLine()
     {
         // An S3 server of this test's own, so it can go away under a running serve.

@@ -10,7 +10,9 @@ namespace HomebrewSync.Cli.Serving;
 /// </summary>
 internal sealed class AccessLogWriter : IAsyncDisposable
 {
-    public const int Capacity = 64 * 1024;
+    // A line is at most a few KB (the client's fields are clipped, AccessLog.MaxClientField): 8,192 waiting lines are tens of
+    // MB at worst, a few MB as brew's requests make them, and a fraction of a second of the fastest load serve takes.
+    public const int Capacity = 8 * 1024;
     private readonly TextWriter _output;
     private readonly Channel<string> _lines = Channel.CreateBounded<string>(new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly Task _loop;

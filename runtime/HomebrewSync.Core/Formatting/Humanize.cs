@@ -10,10 +10,13 @@ public static class Humanize
     public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     /// <summary>A value from a document or a store as a message quotes it: whole up to 200 characters, else its start and its length.</summary>
-    public static string Clip(string value)
+    public static string Clip(string value) => Clip(value, 200);
+
+    /// <summary>Whole up to <paramref name="keep"/> characters, else its first <paramref name="keep"/> and its length.</summary>
+    public static string Clip(string value, int keep)
     {
         ArgumentNullException.ThrowIfNull(value);
-        return value.Length <= 200 ? value : $"{value[..200]}… ({Count(value.Length)} characters)";
+        return value.Length <= keep ? value : $"{value[..keep]}… ({Count(value.Length)} characters)";
     }
 
     /// <summary>Binary multiples (1 GB = 1024^3 bytes), one decimal from KB up.</summary>

@@ -8,6 +8,12 @@ namespace HomebrewSync.Core.Serving;
 /// <summary>One structured line per request, the same from every host.</summary>
 public static class AccessLog
 {
+    /// <summary>
+    /// The most of a field the client chose (path, User-Agent) a line keeps; the rest is counted, not written. Kestrel
+    /// lets a header run to 32 KB, and JSON escapes a '+' or '&lt;' in six bytes: unclipped, a line could take 200 KB.
+    /// </summary>
+    public const int MaxClientField = 256;
+
     public static string Line(MirrorRequest request, MirrorResponse response, TimeSpan elapsed, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -21,12 +27,12 @@ public static class AccessLog
             json.WriteString("client", request.Client?.ToString());
             json.WriteString("user", response.User);
             json.WriteString("method", request.Method);
-            json.WriteString("path", request.RawPath);
+            json.WriteString("path", Formatting.Humanize.Clip(request.RawPath, MaxClientField));
             json.WriteNumber("status", response.Status);
             json.WriteNumber("bytes", request.Method == "HEAD" ? 0 : response.BodyLength);
             json.WriteNumber("ms", Math.Round(elapsed.TotalMilliseconds, 1));
             json.WriteString("location", response.Headers.TryGetValue("Location", out var l) ? l.Split('?')[0] : null);
-            json.WriteString("user_agent", request.UserAgent);
+            json.WriteString("user_agent", request.UserAgent is { } agent ? Formatting.Humanize.Clip(agent, MaxClientField) : null);
             if (response.PullThrough is { } outcome)
             {
                 json.WriteStartObject("pull");
