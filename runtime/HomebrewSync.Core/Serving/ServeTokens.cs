@@ -38,6 +38,7 @@ public sealed partial class ServeTokens
         var problems = new List<string>();
         var entries = new List<(string Name, byte[] Hash)>();
         var names = new Dictionary<string, int>(StringComparer.Ordinal);
+        var lineOfToken = new Dictionary<string, int>(StringComparer.Ordinal);
         var lines = text.Split('\n');
         for (var i = 0; i < lines.Length; i++)
         {
@@ -71,9 +72,11 @@ public sealed partial class ServeTokens
                 continue;
             }
             var hash = Digest(token);
-            if (entries.FindIndex(e => CryptographicOperations.FixedTimeEquals(e.Hash, hash)) is var same and >= 0)
+            // Looked up by the digest, not compared with every earlier line: a file at its size limit holds ~55,000 lines,
+            // and is read at start and after every change, with requests that need a token waiting for it.
+            if (!lineOfToken.TryAdd(Convert.ToHexString(hash), number))
             {
-                problems.Add($"line {number}: the same token as line {names[entries[same].Name]}; each client needs its own");
+                problems.Add($"line {number}: the same token as line {lineOfToken[Convert.ToHexString(hash)]}; each client needs its own");
                 continue;
             }
             names[name] = number;

@@ -43,6 +43,19 @@ public sealed class ServeTokensTests
     }
 
     [Fact]
+    public void Parse_AFileAtTheSizeLimit_ListsEveryLine_AndFindsALateRepeat()
+    {
+        // About what 1 MiB holds: 50,000 clients, then one whose token is the first line's.
+        var lines = Enumerable.Range(0, 50_000).Select(i => $"client{i} token-{i:D10}-abcdef").Append("late token-0000000000-abcdef");
+
+        var tokens = ServeTokens.Parse(string.Join('\n', lines), out var errors);
+
+        Assert.Equal(["line 50001: the same token as line 1; each client needs its own"], errors);
+        Assert.Equal("client49999", tokens.OwnerOf("token-0000049999-abcdef"));
+        Assert.Null(tokens.OwnerOf("token-0000050000-abcdef"));
+    }
+
+    [Fact]
     public void Parse_ALineWithItsColumnsSwapped_IsAnError_ThatDoesNotPrintTheToken()
     {
         ServeTokens.Parse($"{Alice} alice\n", out var errors);
