@@ -59,6 +59,25 @@ public sealed class StoreSafetyTests : IDisposable
         Assert.Equal(before, Snapshot(h.Store));
     }
 
+    [Fact]
+    public async Task Prune_OnACatalogWithUnreadableEntries_RefusesNamingHowManyAndTheFirst_AndDeletesNothing()
+    {
+        // 3,000 entries prune cannot read ahead of the real ones: a formula it could not describe would look dropped.
+        await using var h = await SupersededAsync();
+        using var http = new HttpClient();
+        var catalog = (await http.GetStringAsync(h.Server.ApiUrl)).TrimStart();
+        h.Server.SetCatalogBody(System.Text.Encoding.UTF8.GetBytes("[" + string.Concat(Enumerable.Repeat("{},", 3000)) + catalog[1..]));
+        var before = Snapshot(h.Store);
+        var env = h.Environment();
+        env["TARGET_PLATFORMS"] = "monterey";
+
+        var prune = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0");
+
+        Assert.True(prune.ExitCode == 1, $"exit {prune.ExitCode}: {prune.Error}");
+        Assert.Matches(@"3,000 catalog entries could not be read \(first: [^\n]+\); nothing is pruned on a partial catalog", prune.Error);
+        Assert.Equal(before, Snapshot(h.Store));
+    }
+
     [Theory]
     [InlineData("bottles_hash.json")]
     [InlineData("bottles_hash.json.backup-20250701T030000Z")]

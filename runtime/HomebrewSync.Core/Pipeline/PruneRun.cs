@@ -22,16 +22,23 @@ public sealed class PruneRun(SyncContext context)
     {
         ArgumentNullException.ThrowIfNull(observer);
         var ports = _context.Ports;
-        var rejected = new List<string>();
+        // Counted, and the first one kept: a catalog of millions of unreadable entries must not become millions of messages.
+        var rejected = 0;
+        string? firstRejected = null;
         var formulae = new List<Formula>();
-        await foreach (var f in ports.Catalog.ReadAsync(rejected.Add, cancellationToken))
+        void Reject(string reason)
+        {
+            firstRejected ??= reason;
+            rejected++;
+        }
+        await foreach (var f in ports.Catalog.ReadAsync(Reject, cancellationToken))
         {
             formulae.Add(f);
         }
-        if (rejected.Count > 0)
+        if (rejected > 0)
         {
             // A formula the catalog could not describe would look dropped, and its bottles would go.
-            throw new PruneRefusedException($"{rejected.Count:N0} catalog entries could not be read (first: {rejected[0]}); nothing is pruned on a partial catalog");
+            throw new PruneRefusedException($"{rejected:N0} catalog entries could not be read (first: {firstRejected}); nothing is pruned on a partial catalog");
         }
         Task<PruneResult> PruneAsync(CancellationToken ct) =>
             MirrorPruner.PruneAsync(AsAsync(formulae), _context.Settings.TargetPlatforms, ports.Bottles, ports.HashFile, ports.Documents, keepDays, dryRun,
