@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.BrewGit;
+using HomebrewSync.Core.Storage;
 
 namespace HomebrewSync.Adapters.Git;
 
@@ -86,7 +87,15 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
         {
             throw new ArgumentException($"'{relativePath}' is not a path inside the cache", nameof(relativePath));
         }
-        return File.ReadAllBytesAsync(Path.Combine(directory, relativePath), cancellationToken);
+        // Read whole to be stored as one document: a pack the remote made larger than a store's document can be (one array)
+        // is refused by its length, unread, as the git step's own failure (a warning), not one that ends the run.
+        var path = Path.Combine(directory, relativePath);
+        var length = new FileInfo(path).Length;
+        if (StoredDocument.TooLarge(relativePath, length, lease: false) is { } tooLarge)
+        {
+            throw new GitCommandException(tooLarge);
+        }
+        return File.ReadAllBytesAsync(path, cancellationToken);
     }
 
     /// <summary><c>ref: refs/heads/main\tHEAD</c> from <c>ls-remote --symref</c>.</summary>

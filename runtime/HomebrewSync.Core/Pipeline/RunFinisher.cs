@@ -71,8 +71,9 @@ internal sealed class RunFinisher(SyncContext context)
         {
             result = await git.PublishAsync(mirror, outcome.Api.Where(a => a.IsProblem).Select(a => a.Path).ToArray(), cancellationToken);
         }
-        catch (BrewGit.GitCommandException ex)
+        catch (Exception ex) when (ex is BrewGit.GitCommandException or IOException)
         {
+            // The bottles are stored by now: brew.git not brought up to date is a warning of this run, never its end.
             result = new BrewGit.BrewGitResult(0, false, ex.Message);
         }
         observer.Info($"{(result.Problem is null ? "" : "warning: ")}brew.git ({git.Remote}): {result.PacksUploaded:N0} pack files uploaded, "
