@@ -171,6 +171,31 @@ public sealed class ServePullThroughTests(S3ServerFixture fixture) : IAsyncLifet
     }
 
     [Fact]
+    public async Task ClientsThatHangUpWhileTheCatalogIsRead_DoNotStopTheRead_OneReadServesTheNextPull()
+    {
+        // A catalog that takes as long as the test wants: three clients ask for a missing bottle and give up before it arrives.
+        var env = await SyncedAsync("local");
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _h.Server.HoldCatalog = release.Task;
+        var before = _h.Server.CatalogRequests;
+        await using var serve = await ServeProcess.StartAsync(env, "--pull-through");
+        var path = new Uri(serve.Url, "/" + Uri.EscapeDataString(_wget.FileName("arm64_sonoma")));
+        using var impatient = new HttpClient();
+        for (var i = 0; i < 3; i++)
+        {
+            using var gone = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => impatient.GetAsync(path, gone.Token));
+        }
+        await CliHarness.UntilAsync(() => _h.Server.CatalogRequests > before, "the catalog is asked for");
+
+        release.SetResult();
+        using var response = await impatient.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, _h.Server.CatalogRequests - before);
+    }
+
+    [Fact]
     public async Task WithTokens_APullNeedsAToken()
     {
         var env = await SyncedAsync("local");

@@ -187,6 +187,9 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
     /// <summary>When set, formula.json stops after this many bytes and the connection stays open (a stalled download).</summary>
     public int? StallCatalogAfterBytes { get; set; }
 
+    /// <summary>When set, every formula.json GET waits for this task after it is counted (a slow catalog, released by the test).</summary>
+    public Task? HoldCatalog { get; set; }
+
     /// <summary>Serves these bytes as formula.json instead (malformed or truncated catalogs).</summary>
     public void SetCatalogBody(byte[] body) => _catalogOverride = body;
 
@@ -291,6 +294,18 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
     private async Task ServeCatalogAsync(HttpContext ctx)
     {
         Interlocked.Increment(ref _catalogRequests);
+        if (HoldCatalog is { } hold)
+        {
+            try
+            {
+                await hold.WaitAsync(ctx.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client gave up before the catalog was released.
+                return;
+            }
+        }
         ctx.Response.ContentType = "application/json";
         if (StallCatalogAfterBytes is { } stallAt)
         {

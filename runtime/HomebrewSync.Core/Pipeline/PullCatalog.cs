@@ -10,13 +10,17 @@ namespace HomebrewSync.Core.Pipeline;
 /// digest, and each formula version by image and reference. Read again once <c>refresh</c> has passed; a read that
 /// fails keeps the last good catalog, and with none, pulls fail until a read succeeds (tried again after a short pause).
 /// </summary>
-internal sealed class PullCatalog(IFormulaSource source, IReadOnlyList<string> targets, bool includeDisabled, TimeProvider time, TimeSpan refresh, Action<string> warn)
+/// <param name="stopping">Ends a read under way (serve is stopping). A read is shared by every request waiting on it and
+/// belongs to none: a client that hangs up stops its own wait, not the read (which the source's own time limit bounds).</param>
+internal sealed class PullCatalog(IFormulaSource source, IReadOnlyList<string> targets, bool includeDisabled, TimeProvider time, TimeSpan refresh, Action<string> warn,
+    CancellationToken stopping)
 {
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
     private readonly PlatformTag[] _targets = targets.Select(PlatformTag.Parse).ToArray();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile Snapshot? _current;
     private (Exception Error, DateTimeOffset At)? _failure;
+    private Task<Snapshot>? _reading;
 
     /// <summary>One bottle a target tag resolves to, and the target tags it serves.</summary>
     public sealed record Bottle(Formula Formula, string Tag, BottleFile File, IReadOnlyList<string> Serves);
@@ -41,6 +45,7 @@ internal sealed class PullCatalog(IFormulaSource source, IReadOnlyList<string> t
         {
             return fresh;
         }
+        Task<Snapshot> reading;
         await _gate.WaitAsync(cancellationToken);
         try
         {
@@ -53,22 +58,52 @@ internal sealed class PullCatalog(IFormulaSource source, IReadOnlyList<string> t
             {
                 return _current ?? throw f.Error;
             }
-            try
+            reading = _reading ??= ReadAsync();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        return await reading.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>One read of the catalog, its outcome published under the gate (and the read then over) before it is returned.</summary>
+    private async Task<Snapshot> ReadAsync()
+    {
+        // Started under the gate: the read itself runs once the caller has let go of it.
+        await Task.Yield();
+        try
+        {
+            var loaded = await LoadAsync(stopping);
+            await PublishAsync(() => (_current, _failure) = (loaded, null));
+            return loaded;
+        }
+        catch (Exception ex) when (ex is CatalogUnavailableException or CatalogFormatException)
+        {
+            Snapshot? old = null;
+            await PublishAsync(() => (_failure, old) = ((ex, time.GetUtcNow()), _current));
+            if (old is not null)
             {
-                var loaded = await LoadAsync(cancellationToken);
-                (_current, _failure) = (loaded, null);
-                return loaded;
+                warn($"warning: pull-through keeps the catalog read at {old.LoadedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC: {ex.Message}");
+                return old;
             }
-            catch (Exception ex) when (ex is CatalogUnavailableException or CatalogFormatException)
-            {
-                _failure = (ex, time.GetUtcNow());
-                if (_current is { } old)
-                {
-                    warn($"warning: pull-through keeps the catalog read at {old.LoadedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC: {ex.Message}");
-                    return old;
-                }
-                throw;
-            }
+            throw;
+        }
+        catch (Exception)
+        {
+            // serve is stopping, or the read failed unexpectedly: it is over, and the next request reads again.
+            await PublishAsync(() => { });
+            throw;
+        }
+    }
+
+    private async Task PublishAsync(Action update)
+    {
+        await _gate.WaitAsync(CancellationToken.None);
+        try
+        {
+            update();
+            _reading = null;
         }
         finally
         {

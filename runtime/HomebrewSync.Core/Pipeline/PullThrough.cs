@@ -35,7 +35,8 @@ public sealed class PullThrough : IBottlePuller, IDisposable
         _context = context;
         _options = options;
         _observer = observer;
-        _catalog = new PullCatalog(context.Ports.Catalog, context.Settings.TargetPlatforms, context.Settings.IncludeDisabled, context.Time, options.CatalogRefresh, observer.Info);
+        _catalog = new PullCatalog(context.Ports.Catalog, context.Settings.TargetPlatforms, context.Settings.IncludeDisabled, context.Time, options.CatalogRefresh, observer.Info,
+            _stopping.Token);
         _transfer = new PullTransfer(context, observer);
         _slots = new SemaphoreSlim(options.MaxConcurrent, options.MaxConcurrent);
     }
