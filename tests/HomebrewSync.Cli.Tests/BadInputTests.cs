@@ -34,6 +34,31 @@ public sealed class BadInputTests
     }
 
     [Theory]
+    [InlineData("\"::\"", "\"8.2.1\"", "image_url '::' is not an http(s) URL")]
+    [InlineData("\"file:///etc\"", "\"8.2.1\"", "image_url 'file:///etc' is not an http(s) URL")]
+    [InlineData("\"https://ghcr.io/v2/homebrew/core/curl\"", "\"../8.2.1\"", "reference '../8.2.1' is not a version")]
+    public async Task SyncPlan_WithAnImageIndexThatCannotBeAskedFor_IsRefusedBeforeAnythingIsWritten(string imageUrl, string reference, string problem)
+    {
+        // Fetched at the run's end, after the bottles: refused up front instead of failing the finish, and every retry of it.
+        await using var h = await CliHarness.StartAsync([Curl]);
+        const string key = "plans/2025-07-21/20250721T030000Z-abcd1234.json";
+        var sha = new string('a', 64);
+        Directory.CreateDirectory(h.PathOf("plans/2025-07-21"));
+        await File.WriteAllTextAsync(h.PathOf(key), $$"""
+            {"sync_date":"2025-07-21","created_at":"2025-07-21T03:00:00+00:00","api_url":"https://formulae.brew.sh/api/formula.json","platforms":["monterey"],
+             "bottles":[],
+             "manifests":[{"key":"manifests/curl/8.2.1.json","image_url":{{imageUrl}},"reference":{{reference}},"digests":["{{sha}}"]}]}
+            """);
+
+        var run = await h.RunAsync("sync", "--plan", key);
+
+        Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Error}");
+        Assert.True(run.Error.Contains($"is not a plan this version executes: manifests[0] (manifests/curl/8.2.1.json): {problem}", StringComparison.Ordinal), run.Error);
+        Assert.DoesNotContain("unexpected", run.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal([h.PathOf(key)], StoreFiles(h));
+    }
+
+    [Theory]
     [InlineData("[{\"name\":\"curl\",\"versions\":")]
     [InlineData("<html>gateway timeout</html>")]
     [InlineData("[]")]

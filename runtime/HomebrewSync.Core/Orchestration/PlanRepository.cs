@@ -134,6 +134,15 @@ public sealed class PlanRepository
             {
                 return $"manifests[{i}] ({Humanize.Clip(index.Key)}): digest '{Humanize.Clip(digest)}' is not a SHA-256";
             }
+            // Fetched at the run's end, after the bottles: one that cannot be asked for would fail the finish, and each retry of it.
+            if (!Uri.TryCreate(index.ImageUrl, UriKind.Absolute, out var image) || (image.Scheme != Uri.UriSchemeHttps && image.Scheme != Uri.UriSchemeHttp))
+            {
+                return $"manifests[{i}] ({Humanize.Clip(index.Key)}): image_url '{Humanize.Clip(UrlDisplay.Redact(index.ImageUrl))}' is not an http(s) URL";
+            }
+            if (!Catalog.BottleNaming.IsSafeVersion(index.Reference))
+            {
+                return $"manifests[{i}] ({Humanize.Clip(index.Key)}): reference '{Humanize.Clip(index.Reference)}' is not a version";
+            }
         }
         for (var i = 0; i < plan.ApiFiles.Count; i++)
         {
