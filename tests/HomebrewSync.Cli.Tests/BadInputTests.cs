@@ -36,7 +36,7 @@ public sealed class BadInputTests
     [Theory]
     [InlineData("\"::\"", "\"8.2.1\"", "image_url '::' is not an http(s) URL")]
     [InlineData("\"file:///etc\"", "\"8.2.1\"", "image_url 'file:///etc' is not an http(s) URL")]
-    [InlineData("\"https://ghcr.io/v2/homebrew/core/curl\"", "\"../8.2.1\"", "reference '../8.2.1' is not a version")]
+    [InlineData("\"https://ghcr.io/v2/homebrew/core/curl\"", "\"../8.2.1\"", "reference '../8.2.1' is not the key's (manifests/<image>/<reference>.json)")]
     public async Task SyncPlan_WithAnImageIndexThatCannotBeAskedFor_IsRefusedBeforeAnythingIsWritten(string imageUrl, string reference, string problem)
     {
         // Fetched at the run's end, after the bottles: refused up front instead of failing the finish, and every retry of it.
