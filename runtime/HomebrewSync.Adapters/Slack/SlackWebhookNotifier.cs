@@ -53,10 +53,18 @@ public sealed class SlackWebhookNotifier : INotifier
     /// <summary>The first kilobyte of a body, as text: enough for Slack's reason, and all of anything else that is read.</summary>
     private static async Task<string> StartOfAsync(HttpContent content, CancellationToken cancellationToken)
     {
-        await using var body = await content.ReadAsStreamAsync(cancellationToken);
-        var start = new byte[1024];
-        var read = await body.ReadAtLeastAsync(start, start.Length, throwOnEndOfStream: false, cancellationToken);
-        return Encoding.UTF8.GetString(start, 0, read);
+        try
+        {
+            await using var body = await content.ReadAsStreamAsync(cancellationToken);
+            var start = new byte[1024];
+            var read = await body.ReadAtLeastAsync(start, start.Length, throwOnEndOfStream: false, cancellationToken);
+            return Encoding.UTF8.GetString(start, 0, read);
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException)
+        {
+            // Cut off mid-reason: the status still says what happened, and a Slack failure never ends a sync.
+            return "(its reason could not be read)";
+        }
     }
 
     public INotifier WithChannel(string channel) => new SlackWebhookNotifier(_http, _webhook, channel, _username, _time, _warn, _maxWait);

@@ -127,4 +127,36 @@ public sealed class SlackWebhookNotifierTests
             Assert.InRange(warning.Length, 0, 1_000);
         }
     }
+
+    [Fact]
+    public async Task NotifyAsync_ARejectionCutOffMidReason_IsAWarning_NeverAnErrorOfTheSync()
+    {
+        // A 400 announcing a 100-byte reason that sends 50 and closes: the read fails, the delivery only warns.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var server = Task.Run(async () =>
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                using var socket = await listener.AcceptSocketAsync();
+                var request = new byte[64 * 1024];
+                var received = 0;
+                while (!Encoding.ASCII.GetString(request, 0, received).Contains("\r\n\r\n", StringComparison.Ordinal))
+                {
+                    received += await socket.ReceiveAsync(request.AsMemory(received));
+                }
+                await socket.SendAsync(Encoding.ASCII.GetBytes("HTTP/1.1 400 X\r\nContent-Length: 100\r\n\r\n" + new string('x', 50)));
+                socket.Shutdown(SocketShutdown.Both);
+            }
+        });
+        using var http = HttpClientFactory.Create(new SyncSettings());
+        var warnings = new List<string>();
+        var url = new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/{FakeSlackServer.SecretPath}");
+        var notifier = new SlackWebhookNotifier(http, new SecretUrl(url), null, null, TimeProvider.System, warnings.Add);
+
+        await notifier.NotifyAsync(Message, CancellationToken.None);
+
+        var warning = Assert.Single(warnings);
+        Assert.Contains("HTTP 400", warning, StringComparison.Ordinal);
+    }
 }
