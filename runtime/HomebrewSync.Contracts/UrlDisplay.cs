@@ -38,7 +38,9 @@ public static partial class UrlDisplay
 
     /// <summary>A URL given as text; text that is not an absolute URL has any user-info in it masked all the same (<see cref="RedactText"/>).</summary>
     public static string Redact(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var parsed) ? Redact(parsed) : RedactText(url);
+        !Uri.TryCreate(url, UriKind.Absolute, out var parsed) ? RedactText(url)
+        : parsed.UserInfo.Length > 0 || parsed.Query.Length > 0 ? Redact(parsed)
+        : url;
 
     /// <summary>
     /// Free text, an exception's message say, with the user-info of every URL in it masked: .NET names a proxy with its
@@ -50,8 +52,9 @@ public static partial class UrlDisplay
         return UserInfoInText().Replace(text, "${scheme}" + Mask + "@");
     }
 
-    // scheme://<anything but a separator>@ : the user-info, whatever it holds (a '/' or '#' in a password breaks the parse, not this).
-    [GeneratedRegex(@"(?<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)[^\s@'""]*@", RegexOptions.CultureInvariant)]
+    // scheme://user[:password]@ : only the authority's user-info (a '/' allowed in the password, where it breaks a URL's parse),
+    // so a path with an '@' in it (openssl@3) is left alone.
+    [GeneratedRegex(@"(?<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)[^\s/?#@'""]*(:[^\s@'""]*)?@", RegexOptions.CultureInvariant)]
     private static partial Regex UserInfoInText();
 
     /// <summary>The URL without its user-info: the same request (HttpClient never sends user-info), nothing secret in it.</summary>
