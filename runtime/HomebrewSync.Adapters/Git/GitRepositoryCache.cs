@@ -91,9 +91,9 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
         // is refused by its length, unread, as the git step's own failure (a warning), not one that ends the run.
         var path = Path.Combine(directory, relativePath);
         var length = new FileInfo(path).Length;
-        if (StoredDocument.TooLarge(relativePath, length, lease: false) is { } tooLarge)
+        if (length > StoredDocument.MaxBytes)
         {
-            throw new GitCommandException(tooLarge);
+            throw new GitCommandException($"{relativePath} is {length:N0} bytes, more than a document of the store can be ({StoredDocument.MaxBytes:N0}); brew.git is not published");
         }
         return File.ReadAllBytesAsync(path, cancellationToken);
     }

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Diagnostics;
 using System.Globalization;
+using HomebrewSync.Core.Formatting;
 using HomebrewSync.Core.Serving;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -78,7 +79,7 @@ internal sealed class MirrorRequestHandler(MirrorEndpoint endpoint, ServeOptions
         catch (Exception ex) when (!ctx.RequestAborted.IsCancellationRequested)
         {
             // The store failed (S3 unreachable, a disk error): a 500 the access log records like any other answer.
-            await log.WriteLineAsync($"error: {request.Method} {request.RawPath}: {ex.GetType().Name}: {ex.Message}");
+            await log.WriteLineAsync($"error: {request.Method} {Humanize.Clip(request.RawPath, AccessLog.MaxClientField)}: {ex.GetType().Name}: {ex.Message}");
             response = StoreUnreadable();
         }
         exchange.Answer = response;
@@ -88,7 +89,7 @@ internal sealed class MirrorRequestHandler(MirrorEndpoint endpoint, ServeOptions
         }
         catch (Exception ex) when (ex is not ClientGoneException && !ctx.RequestAborted.IsCancellationRequested)
         {
-            await log.WriteLineAsync($"error: {request.Method} {request.RawPath}: the body could not be read: {ex.GetType().Name}: {ex.Message}");
+            await log.WriteLineAsync($"error: {request.Method} {Humanize.Clip(request.RawPath, AccessLog.MaxClientField)}: the body could not be read: {ex.GetType().Name}: {ex.Message}");
             if (ctx.Response.HasStarted)
             {
                 // Half-way through (the store stopped answering): the client sees a cut-off body and retries.

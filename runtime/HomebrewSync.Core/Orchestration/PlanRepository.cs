@@ -140,7 +140,7 @@ public sealed class PlanRepository
                 return $"manifests[{i}] ({Humanize.Clip(index.Key)}): image_url '{Humanize.Clip(UrlDisplay.Redact(index.ImageUrl))}' is not an http(s) URL";
             }
             // The reference is the key's last segment (manifests/<image>/<reference>.json), so the key's grammar holds it too.
-            if (!index.Key.EndsWith($"/{index.Reference}.json", StringComparison.Ordinal))
+            if (index.Reference.Contains('/', StringComparison.Ordinal) || !index.Key.EndsWith($"/{index.Reference}.json", StringComparison.Ordinal))
             {
                 return $"manifests[{i}] ({Humanize.Clip(index.Key)}): reference '{Humanize.Clip(index.Reference)}' is not the key's (manifests/<image>/<reference>.json)";
             }

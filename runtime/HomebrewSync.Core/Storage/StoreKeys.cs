@@ -105,6 +105,10 @@ public static partial class StoreKeys
         {
             return false;
         }
+        if (name is null || version is null || tag is null)
+        {
+            return false;
+        }
         // <name>-<version>.<tag>.bottle, then "" or .<rebuild>, then .tar.gz: compared in place, nothing allocated (every hash-file entry is checked).
         const string Bottle = ".bottle", Suffix = ".tar.gz";
         var file = key.AsSpan(slash + 1);
