@@ -9,19 +9,29 @@ public sealed class BadInputTests
     private static string[] StoreFiles(CliHarness h) =>
         Directory.Exists(h.Store) ? Directory.GetFiles(h.Store, "*", SearchOption.AllDirectories).Where(f => !f.Contains(".staging", StringComparison.Ordinal)).ToArray() : [];
 
+    private static readonly string Sha = new('a', 64);
+
+    /// <summary>A plan saved in the store as a sync saves one, with <paramref name="lists"/> (its bottles, manifests, ...) after the common fields.</summary>
+    private static async Task<string> SavedPlanAsync(CliHarness h, string lists)
+    {
+        const string key = "plans/2025-07-21/20250721T030000Z-abcd1234.json";
+        Directory.CreateDirectory(h.PathOf("plans/2025-07-21"));
+        await File.WriteAllTextAsync(h.PathOf(key), $$"""
+            {"sync_date":"2025-07-21","created_at":"2025-07-21T03:00:00+00:00","api_url":"https://formulae.brew.sh/api/formula.json","platforms":["monterey"],
+            {{lists}}}
+            """);
+        return key;
+    }
+
     [Theory]
     [InlineData("\"../curl\"", "2025-07-21/curl-8.2.1.monterey.bottle.tar.gz", "formula_name, formula_version or platform is not a formula name, version or bottle tag")]
     [InlineData("\"curl\"", "2025-07-21/../bottles_hash.json", "object_key '2025-07-21/../bottles_hash.json' is not this bottle's object")]
     public async Task SyncPlan_NamingKeysOutsideTheGrammar_IsRefusedBeforeAnythingIsWritten(string name, string objectKey, string problem)
     {
         await using var h = await CliHarness.StartAsync([Curl]);
-        const string key = "plans/2025-07-21/20250721T030000Z-abcd1234.json";
-        var sha = new string('a', 64);
-        Directory.CreateDirectory(h.PathOf("plans/2025-07-21"));
-        await File.WriteAllTextAsync(h.PathOf(key), $$"""
-            {"sync_date":"2025-07-21","created_at":"2025-07-21T03:00:00+00:00","api_url":"https://formulae.brew.sh/api/formula.json","platforms":["monterey"],
-             "bottles":[{"key":"curl-8.2.1-monterey","formula_name":{{name}},"formula_version":"8.2.1","platform":"monterey","sha256":"{{sha}}",
-               "url":"https://ghcr.io/v2/homebrew/core/curl/blobs/sha256:{{sha}}","object_key":"{{objectKey}}"}]}
+        var key = await SavedPlanAsync(h, $$"""
+             "bottles":[{"key":"curl-8.2.1-monterey","formula_name":{{name}},"formula_version":"8.2.1","platform":"monterey","sha256":"{{Sha}}",
+               "url":"https://ghcr.io/v2/homebrew/core/curl/blobs/sha256:{{Sha}}","object_key":"{{objectKey}}"}]
             """);
 
         var run = await h.RunAsync("sync", "--plan", key);
@@ -41,13 +51,9 @@ public sealed class BadInputTests
     {
         // Fetched at the run's end, after the bottles: refused up front instead of failing the finish, and every retry of it.
         await using var h = await CliHarness.StartAsync([Curl]);
-        const string key = "plans/2025-07-21/20250721T030000Z-abcd1234.json";
-        var sha = new string('a', 64);
-        Directory.CreateDirectory(h.PathOf("plans/2025-07-21"));
-        await File.WriteAllTextAsync(h.PathOf(key), $$"""
-            {"sync_date":"2025-07-21","created_at":"2025-07-21T03:00:00+00:00","api_url":"https://formulae.brew.sh/api/formula.json","platforms":["monterey"],
+        var key = await SavedPlanAsync(h, $$"""
              "bottles":[],
-             "manifests":[{"key":"manifests/curl/8.2.1.json","image_url":{{imageUrl}},"reference":{{reference}},"digests":["{{sha}}"]}]}
+             "manifests":[{"key":"manifests/curl/8.2.1.json","image_url":{{imageUrl}},"reference":{{reference}},"digests":["{{Sha}}"]}]
             """);
 
         var run = await h.RunAsync("sync", "--plan", key);
