@@ -21,14 +21,9 @@ public sealed class FileApiFileSource(string directory, long maxBytes) : IApiFil
         }
         try
         {
-            using var handle = StoreFile.OpenRead(full, path);
-            var length = RandomAccess.GetLength(handle);
-            if (length > maxBytes)
-            {
-                throw new BottleDownloadException(FailureKind.TooLarge,
-                    $"API file {full} ({EnvVars.MaxApiFileMb}) is larger than the limit of {maxBytes:N0} bytes ({length:N0}); not read");
-            }
-            return await StoreFile.ReadAsync(handle, length, cancellationToken);
+            var (bytes, length) = await StoreFile.ReadAtMostAsync(full, path, maxBytes, cancellationToken);
+            return bytes ?? throw new BottleDownloadException(FailureKind.TooLarge,
+                $"API file {full} ({EnvVars.MaxApiFileMb}) is larger than the limit of {maxBytes:N0} bytes ({length:N0}); not read");
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {

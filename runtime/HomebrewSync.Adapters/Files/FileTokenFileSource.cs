@@ -23,13 +23,8 @@ public sealed class FileTokenFileSource(string path) : ITokenFileSource
             {
                 throw new TokenFileUnavailableException($"{Description} does not exist");
             }
-            using var handle = StoreFile.OpenRead(path, path);
-            var length = RandomAccess.GetLength(handle);
-            if (length > MaxBytes)
-            {
-                throw new TokenFileUnavailableException($"{Description} is {length:N0} bytes, more than a token file may be ({MaxBytes:N0})");
-            }
-            var bytes = await StoreFile.ReadAsync(handle, length, cancellationToken);
+            var (read, length) = await StoreFile.ReadAtMostAsync(path, path, MaxBytes, cancellationToken);
+            var bytes = read ?? throw new TokenFileUnavailableException($"{Description} is {length:N0} bytes, more than a token file may be ({MaxBytes:N0})");
             var now = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
             if (now == stamp)
             {

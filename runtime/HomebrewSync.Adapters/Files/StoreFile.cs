@@ -60,17 +60,23 @@ internal static partial class StoreFile
     /// <exception cref="StoreAccessException">Larger than the limit.</exception>
     public static async Task<byte[]> ReadAllBytesAsync(string path, string key, CancellationToken cancellationToken, bool lease = false)
     {
+        var (bytes, length) = await ReadAtMostAsync(path, key, lease ? StoredDocument.MaxLeaseBytes : StoredDocument.MaxBytes, cancellationToken);
+        return bytes ?? throw new StoreAccessException(StoredDocument.TooLarge(path, length, lease)!);
+    }
+
+    /// <summary>
+    /// The file opened as <see cref="OpenRead"/> opens it and measured: its bytes when it holds at most <paramref name="maxBytes"/>,
+    /// else none (it is not read); its length either way, for the caller's own refusal.
+    /// </summary>
+    public static async Task<(byte[]? Bytes, long Length)> ReadAtMostAsync(string path, string key, long maxBytes, CancellationToken cancellationToken)
+    {
         using var handle = OpenRead(path, key);
         var length = RandomAccess.GetLength(handle);
-        if (StoredDocument.TooLarge(path, length, lease) is { } tooLarge)
-        {
-            throw new StoreAccessException(tooLarge);
-        }
-        return await ReadAsync(handle, length, cancellationToken);
+        return length > maxBytes ? (null, length) : (await ReadAsync(handle, length, cancellationToken), length);
     }
 
     /// <summary>The first <paramref name="length"/> bytes of an open file (its measured length), or fewer when it has since shrunk (replaced meanwhile): what there was.</summary>
-    public static async Task<byte[]> ReadAsync(SafeFileHandle handle, long length, CancellationToken cancellationToken)
+    private static async Task<byte[]> ReadAsync(SafeFileHandle handle, long length, CancellationToken cancellationToken)
     {
         var bytes = new byte[length];
         var read = 0;

@@ -74,9 +74,10 @@ public sealed partial class ServeTokens
             var hash = Digest(token);
             // Looked up by the digest, not compared with every earlier line: a file at its size limit holds ~55,000 lines,
             // and is read at start and after every change, with requests that need a token waiting for it.
-            if (!lineOfToken.TryAdd(Convert.ToHexString(hash), number))
+            var digest = Convert.ToHexString(hash);
+            if (!lineOfToken.TryAdd(digest, number))
             {
-                problems.Add($"line {number}: the same token as line {lineOfToken[Convert.ToHexString(hash)]}; each client needs its own");
+                problems.Add($"line {number}: the same token as line {lineOfToken[digest]}; each client needs its own");
                 continue;
             }
             names[name] = number;
