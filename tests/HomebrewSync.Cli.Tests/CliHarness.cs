@@ -23,6 +23,15 @@ public sealed class CliHarness : IAsyncDisposable
         return new CliHarness(server, store);
     }
 
+    /// <summary>A harness whose store a first sync has filled (sync date <paramref name="date"/>), for tests of what reads a mirror.</summary>
+    public static async Task<CliHarness> SyncedAsync(IEnumerable<FakeFormula> formulae, string date = "2025-07-21")
+    {
+        var h = await StartAsync(formulae);
+        var sync = await h.RunAsync("sync", "--date", date);
+        Assert.True(sync.ExitCode == 0, sync.Error);
+        return h;
+    }
+
     /// <summary>The reference's target tags, which the tests' catalogs are built around.</summary>
     public const string ReferenceTags = "arm64_sonoma,arm64_ventura,monterey";
 

@@ -20,9 +20,7 @@ public sealed class ServeAbortedRequestTests : IAsyncLifetime
     {
         // Larger than what the two sockets' buffers can hold, so serve is still sending when the client leaves.
         _formulae = [new FormulaBuilder("llvm").WithVersion("20.1.0").WithBottle("all", BottleSize).Build()];
-        _h = await CliHarness.StartAsync(_formulae);
-        var sync = await _h.RunAsync("sync", "--date", "2025-07-21");
-        Assert.True(sync.ExitCode == 0, sync.Error);
+        _h = await CliHarness.SyncedAsync(_formulae);
     }
 
     public async Task DisposeAsync()

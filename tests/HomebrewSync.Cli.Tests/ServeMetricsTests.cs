@@ -17,9 +17,7 @@ public sealed class ServeMetricsTests : IAsyncLifetime
             new FormulaBuilder("openssl@3").WithVersion("3.0.1").WithBottle("arm64_sonoma", 3000).Build(),
             new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle("all", 900).Build(),
         ];
-        _h = await CliHarness.StartAsync(_formulae);
-        var sync = await _h.RunAsync("sync", "--date", "2025-07-21");
-        Assert.True(sync.ExitCode == 0, sync.Error);
+        _h = await CliHarness.SyncedAsync(_formulae);
     }
 
     public async Task DisposeAsync()
