@@ -82,9 +82,7 @@ public sealed class BrewEndpointFunction
         if (body is null && response.OpenBody is { } open && request.Method != "HEAD")
         {
             await using var stream = await open(CancellationToken.None);
-            using var buffer = new MemoryStream();
-            await stream.CopyToAsync(buffer);
-            body = buffer.ToArray();
+            body = await ReadBodyAsync(stream, response.BodyLength);
         }
         var text = response.Headers.TryGetValue("Content-Type", out var type) && (type.StartsWith("text/", StringComparison.Ordinal) || type.Contains("json", StringComparison.Ordinal));
         if (body is null)
@@ -95,6 +93,22 @@ public sealed class BrewEndpointFunction
         return text && Payload(response, Encoding.UTF8.GetString(body), base64: false) is { Length: <= ResponseLimit } asText
             ? asText
             : Payload(response, Convert.ToBase64String(body), base64: true);
+    }
+
+    /// <summary>
+    /// Exactly the <paramref name="length"/> bytes the answer announced (its object's size when it was looked up, at most
+    /// <see cref="InlineLimit"/>), as serve sends them: nothing read past them, so an object replaced by a larger one since
+    /// costs no more memory; one that ends before them is an error (never a short answer).
+    /// </summary>
+    internal static async Task<byte[]> ReadBodyAsync(Stream stream, long length)
+    {
+        if (length is < 0 or > InlineLimit)
+        {
+            throw new InvalidOperationException($"an inline body of {length} bytes is outside 0 to {InlineLimit}");
+        }
+        var body = new byte[length];
+        await stream.ReadExactlyAsync(body);
+        return body;
     }
 
     private static byte[] Payload(MirrorResponse response, string body, bool base64) =>

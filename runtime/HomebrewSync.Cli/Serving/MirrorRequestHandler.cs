@@ -132,41 +132,30 @@ internal sealed class MirrorRequestHandler(MirrorEndpoint endpoint, ServeOptions
             await ctx.Response.Body.WriteAsync(content, ctx.RequestAborted);
             exchange.Sent = content.Length;
         }
-        else if (response.OpenBody is { } open)
+        else if (response.OpenBody is { } open && response.BodyLength > 0)
         {
+            // An empty object is not opened: the answer is its headers.
             await using var body = await open(ctx.RequestAborted);
-            if (response.BodyLength > 0)
-            {
-                // Headers first, so the body is read into the connection's own buffers rather than into one copied after them.
-                await ctx.Response.StartAsync(ctx.RequestAborted);
-                await CopyAsync(body, ctx.Response.BodyWriter, response.BodyLength, exchange, ctx.RequestAborted);
-            }
-            else
-            {
-                // No length announced: to the body's end.
-                await CopyAsync(body, ctx.Response.BodyWriter, null, exchange, ctx.RequestAborted);
-            }
+            // Headers first, so the body is read into the connection's own buffers rather than into one copied after them.
+            await ctx.Response.StartAsync(ctx.RequestAborted);
+            await CopyAsync(body, ctx.Response.BodyWriter, response.BodyLength, exchange, ctx.RequestAborted);
         }
     }
 
     /// <summary>
-    /// Exactly the announced length (or, with none, to the body's end), read straight into the connection's buffers (no copy in
-    /// between): no read past it to learn that the body has ended (one wait fewer for every small document), and an object that
-    /// has shrunk since its size was read is an error, never a short 200. What reached the connection is counted in
-    /// <paramref name="exchange"/>.
+    /// Exactly the announced length, read straight into the connection's buffers (no copy in between): no read past it to learn
+    /// that the body has ended (one wait fewer for every small document, and an object replaced by a larger one since its size
+    /// was read sends no more), and an object that has shrunk since is an error, never a short 200. What reached the connection
+    /// is counted in <paramref name="exchange"/>.
     /// </summary>
-    private static async Task CopyAsync(Stream body, PipeWriter response, long? length, Exchange exchange, CancellationToken cancellationToken)
+    private static async Task CopyAsync(Stream body, PipeWriter response, long length, Exchange exchange, CancellationToken cancellationToken)
     {
-        for (var remaining = length ?? long.MaxValue; remaining > 0;)
+        for (var remaining = length; remaining > 0;)
         {
             var memory = response.GetMemory((int)Math.Min(remaining, CopyBufferSize));
             var read = await body.ReadAsync(memory[..(int)Math.Min(memory.Length, remaining)], cancellationToken);
             if (read == 0)
             {
-                if (length is null)
-                {
-                    return;
-                }
                 throw new EndOfStreamException($"the stored object ended {remaining} bytes before its announced length");
             }
             response.Advance(read);
