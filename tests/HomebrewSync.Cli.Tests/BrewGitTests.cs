@@ -140,6 +140,43 @@ public sealed class BrewGitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sync_FromARemoteWithCredentials_GivesThemToGitOutsideItsCommandLine()
+    {
+        // The upstream needs a token: a serve of a first mirror, with a token file.
+        Assert.Equal(0, (await CliHarness.RunAsync(Env(), "sync")).ExitCode);
+        const string Token = "upstream-git-token-0123456789";
+        var tokens = Path.Combine(_upstream.Root, "tokens.txt");
+        await File.WriteAllTextAsync(tokens, $"mirror {Token}\n");
+        await using var serve = await ServeProcess.StartAsync(Env(), "--token-file", tokens);
+        // The CLI as its own process, and git as it finds it on PATH, behind a wrapper that records every command line it is given (what `ps` shows).
+        var bin = Directory.CreateDirectory(Path.Combine(_upstream.Root, "bin")).FullName;
+        var argv = Path.Combine(_upstream.Root, "git-argv.log");
+        var git = Path.Combine(bin, "git");
+        var real = (await GitRepo.RunAsync(_upstream.Root, "--exec-path")).Trim() + "/git";
+        await File.WriteAllTextAsync(git, $"#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{argv}'\nexec '{real}' \"$@\"\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(git, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        var env = Env();
+        env["HOMEBREW_SYNC_STORE"] = Path.Combine(_upstream.Root, "second-mirror");
+        env["TEMP_DIR"] = Path.Combine(_upstream.Root, "second-temp");
+        env["PATH"] = bin + Path.PathSeparator + System.Environment.GetEnvironmentVariable("PATH");
+        env["BREW_GIT_REMOTE_URL"] = new UriBuilder(new Uri(serve.Url, "/brew.git")) { UserName = "mirror", Password = Token }.Uri.AbsoluteUri;
+
+        var sync = await CliProcess.RunAsync(env, "sync");
+
+        Assert.True(sync.ExitCode == 0, sync.Error);
+        Assert.Contains("refs published", sync.Error);
+        Assert.Contains("refs/tags/4.6.0", await File.ReadAllTextAsync(Path.Combine(_upstream.Root, "second-mirror", "brew.git", "info", "refs")));
+        var commandLines = await File.ReadAllTextAsync(argv);
+        Assert.Contains("ls-remote", commandLines);
+        Assert.Contains("fetch", commandLines);
+        Assert.DoesNotContain(Token, commandLines, StringComparison.Ordinal);
+        Assert.DoesNotContain(Token, sync.Out + sync.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sync_UnreachableRemoteWithCredentials_WarnsWithoutThem()
     {
         var env = Env();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.BrewGit;
@@ -8,12 +9,17 @@ namespace HomebrewSync.Adapters.Git;
 
 /// <summary>
 /// A bare cache of a repository kept by the <c>git</c> executable: arguments as a list (no shell), each command bounded in
-/// time and output, no prompts, and the remote never printed with its credentials. The cache stays between runs, so a fetch
+/// time and output, no prompts, and the remote never printed with its credentials nor put on git's command line (where any user
+/// of the machine can read it): git finds it in its environment, as the URL of a remote named <see cref="RemoteName"/> (git 2.31
+/// or later reads configuration from there). The cache stays between runs, so a fetch
 /// brings only what is new and <c>git repack -d</c> packs only that: the packs already uploaded keep their names.
 /// </summary>
 public sealed class GitRepositoryCache(string git, string directory, TimeSpan commandTimeout) : IGitRepositoryCache
 {
     private const int MaxOutputBytes = 4 * 1024 * 1024;
+
+    /// <summary>The name git knows the remote by: its URL (credentials and all) is configuration in git's environment, never an argument.</summary>
+    private const string RemoteName = "homebrew-sync-upstream";
     private string? _remote;
 
     /// <summary>The git executable on PATH, or null when this host has none (the Lambda runtime).</summary>
@@ -39,8 +45,8 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
             Directory.CreateDirectory(directory);
             await RunAsync(["init", "--bare", "--quiet", directory], null, cancellationToken);
         }
-        var branch = DefaultBranch(await RunAsync(["ls-remote", "--symref", "--", remote, "HEAD"], directory, cancellationToken));
-        await RunAsync(["fetch", "--quiet", "--prune", "--no-auto-gc", "--no-write-fetch-head", "--", remote, $"+{branch}:{branch}", "+refs/tags/*:refs/tags/*"],
+        var branch = DefaultBranch(await RunAsync(["ls-remote", "--symref", "--", RemoteName, "HEAD"], directory, cancellationToken));
+        await RunAsync(["fetch", "--quiet", "--prune", "--no-auto-gc", "--no-write-fetch-head", "--", RemoteName, $"+{branch}:{branch}", "+refs/tags/*:refs/tags/*"],
             directory, cancellationToken);
         await RunAsync(["symbolic-ref", "HEAD", branch], directory, cancellationToken);
         // Only loose objects go into a new pack: the packs already there (and uploaded) keep their names.
@@ -123,6 +129,15 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
         start.Environment["GIT_TERMINAL_PROMPT"] = "0";
         start.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
         start.Environment["LC_ALL"] = "C";
+        if (_remote is { } remote)
+        {
+            // After any configuration the caller's environment already gives git this way (GIT_CONFIG_COUNT and its pairs).
+            var given = int.TryParse(start.Environment.TryGetValue("GIT_CONFIG_COUNT", out var count) ? count : null, NumberStyles.None,
+                CultureInfo.InvariantCulture, out var n) ? n : 0;
+            start.Environment[$"GIT_CONFIG_KEY_{given}"] = $"remote.{RemoteName}.url";
+            start.Environment[$"GIT_CONFIG_VALUE_{given}"] = remote;
+            start.Environment["GIT_CONFIG_COUNT"] = (given + 1).ToString(CultureInfo.InvariantCulture);
+        }
         using var process = new Process { StartInfo = start };
         try
         {
