@@ -76,7 +76,6 @@ internal static class CliOptions
         From(Settings.MirrorPortableRuby, PlanSync),
         From(Settings.BrewGitRemoteUrl, PlanSync),
         From(Settings.SyncDate, PlanSync),
-        From(Settings.SlackWebhookUrl, ["sync"]),
         From(Settings.Environment, ["sync"]),
         From(Settings.ProgressUpdateInterval, ["sync"]),
         From(Settings.EmitMetrics, ["sync"]),
@@ -95,6 +94,15 @@ internal static class CliOptions
         new(NoProgress, null, null, "Plain log lines even on a terminal.", ["sync"]),
     ];
 
+    /// <summary>
+    /// Options that once took a secret, and the variable that takes it now: refused with that advice (the value not echoed), where an
+    /// unknown option would print the secret back as an unexpected argument.
+    /// </summary>
+    private static readonly IReadOnlyDictionary<string, string> SecretOptions = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["--slack-webhook"] = EnvVars.SlackWebhookUrl,
+    };
+
     /// <summary>Environment variables read that have no option (secrets stay out of argv), in --help's order.</summary>
     public static readonly IReadOnlyList<(string Name, string Help)> EnvOnly =
     [
@@ -105,6 +113,7 @@ internal static class CliOptions
         Env(Settings.MaxDownloadSizeGb),
         Env(Settings.WorkerStagingLimitMb),
         Env(Settings.StoreLeaseSeconds),
+        Env(Settings.SlackWebhookUrl),
         Env(Settings.SlackWebhookSecretName),
         Env(Settings.ServeTokenSecretName),
         (EnvVars.SlackChannel + ", " + EnvVars.SlackUsername, Settings.SlackChannel.HelpText),
@@ -161,6 +170,13 @@ internal static class CliOptions
             }
             var (name, inline) = arg.IndexOf('=', StringComparison.Ordinal) is var eq and > 0 ? (arg[..eq], arg[(eq + 1)..]) : (arg, null);
             var spec = Specs.FirstOrDefault(s => s.Name == name);
+            if (spec is null && SecretOptions.TryGetValue(name, out var variable))
+            {
+                // Its value is not echoed: with the option gone, the next argument is the secret, not an unexpected argument.
+                errors.Add($"{name}: its value is a secret; set {variable} instead (an argument is shown by ps to every user of the machine)");
+                i += inline is null && i + 1 < args.Count ? 1 : 0;
+                continue;
+            }
             if (spec is null)
             {
                 errors.Add($"unknown option '{name}'");

@@ -6,6 +6,14 @@ public sealed class SlackEndToEndTests
 {
     private static readonly string[] Tags = ["arm64_sonoma", "monterey"];
 
+    /// <summary>The harness's environment with the webhook where a user gives it (it is a secret: the environment, not an argument).</summary>
+    private static Dictionary<string, string?> WithSlack(CliHarness h, FakeSlackServer slack)
+    {
+        var env = h.Environment();
+        env["SLACK_WEBHOOK_URL"] = slack.WebhookUrl.AbsoluteUri;
+        return env;
+    }
+
     [Fact]
     public async Task Sync_WithWebhook_SendsStartedAndCompleteFromTheRunsData_AfterA429()
     {
@@ -14,7 +22,7 @@ public sealed class SlackEndToEndTests
         await using var slack = await FakeSlackServer.StartAsync();
         slack.Fail(429, times: 1, retryAfterSeconds: 1);
 
-        var run = await h.RunAsync("sync", "--platform", "arm64_sonoma,monterey", "--date", "2025-07-21", "--slack-webhook", slack.WebhookUrl.AbsoluteUri, "--environment", "staging");
+        var run = await CliHarness.RunAsync(WithSlack(h, slack), "sync", "--platform", "arm64_sonoma,monterey", "--date", "2025-07-21", "--environment", "staging");
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Equal(["🚀 Homebrew Bottles Sync Started", "✅ Homebrew Bottles Sync Complete"], slack.Headers);
@@ -38,7 +46,7 @@ public sealed class SlackEndToEndTests
         h.Server.InjectFault(bad.Bottles["monterey"].Sha256, FaultKind.WrongBytes);
         await using var slack = await FakeSlackServer.StartAsync();
 
-        var run = await h.RunAsync("sync", "--platform", "monterey", "--slack-webhook", slack.WebhookUrl.AbsoluteUri);
+        var run = await CliHarness.RunAsync(WithSlack(h, slack), "sync", "--platform", "monterey");
 
         Assert.Equal(3, run.ExitCode);
         Assert.Equal("⚠️ Sync Completed with Warnings", slack.Headers[^1]);
@@ -55,7 +63,7 @@ public sealed class SlackEndToEndTests
         h.Server.SetCatalogBody(Encoding.UTF8.GetBytes("[{\"name\": "));
         await using var slack = await FakeSlackServer.StartAsync();
 
-        var run = await h.RunAsync("sync", "--slack-webhook", slack.WebhookUrl.AbsoluteUri);
+        var run = await CliHarness.RunAsync(WithSlack(h, slack), "sync");
 
         Assert.Equal(1, run.ExitCode);
         Assert.Equal(["❌ Homebrew Bottles Sync Failed"], slack.Headers);
@@ -70,7 +78,7 @@ public sealed class SlackEndToEndTests
         await using var h = await CliHarness.StartAsync([slow]);
         h.Server.InjectFault(slow.Bottles["monterey"].Sha256, FaultKind.Stall);
         await using var slack = await FakeSlackServer.StartAsync();
-        var env = h.Environment();
+        var env = WithSlack(h, slack);
         env["DOWNLOAD_TIMEOUT_SECONDS"] = "30";
         // No back-off: the retry starts the moment the stalled attempt times out, with no wait for the test to move past.
         env["RETRY_DELAY_SECONDS"] = "0";
@@ -79,7 +87,7 @@ public sealed class SlackEndToEndTests
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
         int Progress() => slack.Messages.Count(m => m.RootElement.GetProperty("text").GetString() == "⏳ Homebrew Sync Progress Update");
 
-        var run = CliHarness.RunAsync(env, time, "sync", "--platform", "monterey", "--slack-webhook", slack.WebhookUrl.AbsoluteUri);
+        var run = CliHarness.RunAsync(env, time, "sync", "--platform", "monterey");
         // The bottle's transfer has begun and stalls half way: nothing moves until the clock does.
         await CliHarness.UntilAsync(() => h.Server.BlobGets(slow.Bottles["monterey"].Sha256) == 1, "the blob request");
         Assert.Equal(0, Progress());
@@ -116,8 +124,7 @@ public sealed class SlackEndToEndTests
         await using var h = await CliHarness.StartAsync([f]);
         await using var slack = await FakeSlackServer.StartAsync();
         slack.Fail(500, times: 1000);
-        var env = h.Environment();
-        env["SLACK_WEBHOOK_URL"] = slack.WebhookUrl.AbsoluteUri;
+        var env = WithSlack(h, slack);
         env["SLACK_MAX_WAIT_SECONDS"] = "2";
 
         var run = await CliHarness.RunAsync(env, "sync", "--platform", "monterey", "--json");
@@ -130,6 +137,26 @@ public sealed class SlackEndToEndTests
             Assert.DoesNotContain(FakeSlackServer.SecretPath, text, StringComparison.Ordinal);
             Assert.DoesNotContain("XXXXXXXXXXXX", text, StringComparison.Ordinal);
         }
+    }
+
+    [Theory]
+    [InlineData("--slack-webhook", "{0}")]
+    [InlineData("--slack-webhook={0}", null)]
+    public async Task Sync_WebhookAsAnArgument_IsRefusedBeforeAnythingRuns_WithoutEchoingIt(string option, string? value)
+    {
+        await using var h = await CliHarness.StartAsync([new FormulaBuilder("curl").WithBottle("monterey").Build()]);
+        await using var slack = await FakeSlackServer.StartAsync();
+        var webhook = slack.WebhookUrl.AbsoluteUri;
+        string[] args = value is null ? ["sync", string.Format(System.Globalization.CultureInfo.InvariantCulture, option, webhook)] : ["sync", option, webhook];
+
+        var run = await CliHarness.RunAsync(h.Environment(), args);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--slack-webhook: its value is a secret; set SLACK_WEBHOOK_URL instead", run.Error, StringComparison.Ordinal);
+        Assert.Contains("SLACK_WEBHOOK_URL", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(FakeSlackServer.SecretPath, run.Out + run.Error, StringComparison.Ordinal);
+        Assert.Equal(0, slack.Requests);
+        Assert.False(Directory.Exists(h.Store) && Directory.EnumerateFileSystemEntries(h.Store).Any());
     }
 
     [Fact]
