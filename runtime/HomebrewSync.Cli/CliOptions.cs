@@ -170,10 +170,10 @@ internal static class CliOptions
             }
             var (name, inline) = arg.IndexOf('=', StringComparison.Ordinal) is var eq and > 0 ? (arg[..eq], arg[(eq + 1)..]) : (arg, null);
             var spec = Specs.FirstOrDefault(s => s.Name == name);
-            if (spec is null && SecretOptions.TryGetValue(name, out var variable))
+            if (spec is null && SecretOptions.TryGetValue(name, out var secretVariable))
             {
                 // Its value is not echoed: with the option gone, the next argument is the secret, not an unexpected argument.
-                errors.Add($"{name}: its value is a secret; set {variable} instead (an argument is shown by ps to every user of the machine)");
+                errors.Add($"{name}: its value is a secret; set {secretVariable} instead (an argument is shown by ps to every user of the machine)");
                 i += inline is null && i + 1 < args.Count ? 1 : 0;
                 continue;
             }
@@ -202,6 +202,12 @@ internal static class CliOptions
             else
             {
                 errors.Add($"option {name} needs a value ({spec.ValueName})");
+                continue;
+            }
+            if (!spec.IsFlag && spec.EnvVar is { } variable && UrlDisplay.Redact(value) != value)
+            {
+                // A URL with credentials (https://user:token@...) or a query (?token=...): what output masks, the command line must not show.
+                errors.Add($"{name}: a URL with credentials or a query string is a secret; set {variable} instead (an argument is shown by ps to every user of the machine)");
                 continue;
             }
             values[spec.EnvVar ?? spec.Name] = value;

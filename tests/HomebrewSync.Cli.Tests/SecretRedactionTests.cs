@@ -55,6 +55,29 @@ public sealed class SecretRedactionTests
         Assert.DoesNotContain("Qu3ryS3cret", plan.Out + plan.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--brew-git", "https://bot:Gi7S3cret@github.com/Homebrew/brew", "BREW_GIT_REMOTE_URL", "Gi7S3cret")]
+    [InlineData("--brew-git", "https://Gi7S3cret@github.com/Homebrew/brew", "BREW_GIT_REMOTE_URL", "Gi7S3cret")]
+    [InlineData("--api-url", "https://artifacts.example.com/api/formula.json?token=Qu3ryS3cret", "HOMEBREW_API_URL", "Qu3ryS3cret")]
+    [InlineData("--api-url", "https://bot:ab/cdS3cret@github.com/Homebrew/api", "HOMEBREW_API_URL", "cdS3cret")]
+    public async Task AnOptionsUrlWithCredentialsOrAQuery_IsRefusedBeforeAnythingRuns_AdvisingItsVariable(string option, string url, string variable, string secret)
+    {
+        var store = Directory.CreateTempSubdirectory("redaction-").FullName;
+        var env = new Dictionary<string, string?>(StringComparer.Ordinal) { ["HOMEBREW_SYNC_STORE"] = store };
+
+        var separate = await CliProcess.RunAsync(env, "plan", option, url);
+        var inline = await CliProcess.RunAsync(env, "plan", $"{option}={url}");
+
+        foreach (var run in new[] { separate, inline })
+        {
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains($"{option}: a URL with credentials or a query string is a secret; set {variable} instead", run.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, run.Out + run.Error, StringComparison.Ordinal);
+        }
+        Assert.Empty(Directory.EnumerateFileSystemEntries(store));
+        Directory.Delete(store, true);
+    }
+
     [Fact]
     public async Task AUrlThatDoesNotParse_IsNamedWithoutItsUserInfo()
     {
