@@ -61,6 +61,7 @@ internal static class CliOptions
         From(Settings.RegistryHosts, Transfer),
         From(Settings.MaxImageIndexMb, Transfer),
         From(Settings.MaxApiFileMb, PlanSync),
+        From(Settings.MaxBrewGitMb, PlanSync),
         From(Settings.MaxBottleSizeGb, ["sync", "serve"]),
         From(Settings.BatchSize, ["sync"]),
         new(Plan, null, "KEY|s3://BUCKET/KEY", "Execute a saved plan (the orchestrator's plans/...) instead of planning; the ECS task runs this.", ["sync"]),

@@ -27,6 +27,9 @@ public static class EnvVars
     /// <summary>Largest Homebrew API file read, in MiB (default 128).</summary>
     public const string MaxApiFileMb = "MAX_API_FILE_MB";
 
+    /// <summary>Largest brew.git cache (what git fetched from BREW_GIT_REMOTE_URL), in MiB (default 1024).</summary>
+    public const string MaxBrewGitMb = "MAX_BREW_GIT_MB";
+
     /// <summary>Largest bottle body read when neither the index nor Content-Length announces its size, in GB (default 10).</summary>
     public const string MaxBottleSizeGb = "MAX_BOTTLE_SIZE_GB";
     public const string Store = "HOMEBREW_SYNC_STORE";

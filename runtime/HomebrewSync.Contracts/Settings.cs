@@ -138,6 +138,13 @@ public static class Settings
         Help = "Largest Homebrew API file read, {range} MiB (default {default}); a larger one is not published.",
     };
 
+    /// <summary>brew's repository is about 100 MB packed; a remote that sends more than this is stopped, whatever it claims.</summary>
+    public static readonly Setting<int> MaxBrewGitMb = new(EnvVars.MaxBrewGitMb, 1, 65_536)
+    {
+        Default = 1024, Unit = "MiB", Option = "--max-brew-git-mb", ValueName = "N",
+        Help = "Largest brew.git cache (what git fetched), {range} MiB (default {default}); git is stopped past it, the cache cleared, brew.git not published.",
+    };
+
     /// <summary>Homebrew's largest bottles are a few GB.</summary>
     public static readonly Setting<double> MaxBottleSizeGb = new(EnvVars.MaxBottleSizeGb, 0, 1024)
     {

@@ -55,6 +55,9 @@ public sealed record SyncSettings
     /// <summary>An image index larger than this is refused (real ones are a few KB).</summary>
     public long MaxImageIndexBytes { get; init; } = Settings.MaxImageIndexMb.Default!.Value * Mib;
 
+    /// <summary>The brew.git cache may hold no more than this: git is stopped past it (a remote sending without end fills no disk).</summary>
+    public long MaxBrewGitBytes { get; init; } = Settings.MaxBrewGitMb.Default!.Value * Mib;
+
     /// <summary>An API file larger than this is refused (the largest, formula.jws.json, is about 30 MB).</summary>
     public long MaxApiFileBytes { get; init; } = Settings.MaxApiFileMb.Default!.Value * Mib;
 

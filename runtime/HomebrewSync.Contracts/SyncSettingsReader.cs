@@ -44,6 +44,7 @@ public static class SyncSettingsReader
             RegistryHosts = reader.List(Settings.RegistryHosts).Select(h => h.ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToArray(),
             MaxImageIndexBytes = reader.Int(Settings.MaxImageIndexMb) * SyncSettings.Mib,
             MaxApiFileBytes = reader.Int(Settings.MaxApiFileMb) * SyncSettings.Mib,
+            MaxBrewGitBytes = reader.Int(Settings.MaxBrewGitMb) * SyncSettings.Mib,
             MaxBottleBytes = (long)(reader.Double(Settings.MaxBottleSizeGb) * SyncSettings.Gib),
         };
     }

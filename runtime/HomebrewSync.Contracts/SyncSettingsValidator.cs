@@ -42,6 +42,7 @@ public static partial class SyncSettingsValidator
             Settings.StoreLeaseSeconds.Check(s.LeaseDuration.TotalSeconds),
             Settings.MaxImageIndexMb.Check(Megabytes(s.MaxImageIndexBytes)),
             Settings.MaxApiFileMb.Check(Megabytes(s.MaxApiFileBytes)),
+            Settings.MaxBrewGitMb.Check(Megabytes(s.MaxBrewGitBytes)),
             Settings.MaxBottleSizeGb.Check(s.MaxBottleBytes / (double)SyncSettings.Gib),
             s.MaxDownloadBytes is { } limit ? Settings.MaxDownloadSizeGb.Check(limit / (double)SyncSettings.Gib) : null,
             // Any positive number of bytes is a limit (the variable gives whole MB; a test may give less).

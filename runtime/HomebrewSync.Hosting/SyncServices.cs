@@ -128,7 +128,7 @@ public sealed class SyncServices : IDisposable
     /// <summary>The git cache for brew's repository, when one is configured and this host has git (the Lambda runtime has none).</summary>
     private static Core.BrewGit.IGitRepositoryCache? GitFor(HostSettings settings) =>
         settings.Sync.BrewGitRemote is not null && GitRepositoryCache.Locate(Environment.GetEnvironmentVariable("PATH")) is { } git
-            ? new GitRepositoryCache(git, Path.Combine(settings.Sync.TempDir, "brew-git-cache"), GitCommandTimeout)
+            ? new GitRepositoryCache(git, Path.Combine(settings.Sync.TempDir, "brew-git-cache"), GitCommandTimeout, settings.Sync.MaxBrewGitBytes)
             : null;
 
     /// <summary>Homebrew's API files from the catalog's directory, when mirrored and a key is at hand.</summary>

@@ -177,6 +177,30 @@ public sealed class BrewGitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sync_ARemoteThatSendsMoreThanTheLimit_IsStoppedAndItsCacheCleared_TheBottlesStored()
+    {
+        // About 3 MB of packed objects (random hex compresses to half) against a 1 MiB limit.
+        var noise = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3 * 1024 * 1024));
+        await _upstream.CommitAsync("Homebrew 4.6.1: a large file", new Dictionary<string, string> { ["Library/large.txt"] = noise }, tag: "4.6.1");
+        var env = Env();
+        env["MAX_BREW_GIT_MB"] = "1";
+
+        var sync = await CliHarness.RunAsync(env, "sync");
+
+        Assert.Equal(3, sync.ExitCode);
+        Assert.Contains("the remote sent more than 1 MiB (MAX_BREW_GIT_MB); git was stopped, its cache cleared; brew.git is not published", sync.Error);
+        Assert.False(Directory.Exists(Path.Combine(_temp, "brew-git-cache")));
+        Assert.False(File.Exists(_h.PathOf("brew.git/info/refs")));
+        Assert.Contains("jq", await File.ReadAllTextAsync(_h.PathOf("bottles_hash.json")));
+
+        env["MAX_BREW_GIT_MB"] = "64";
+        var raised = await CliHarness.RunAsync(env, "sync");
+
+        Assert.True(raised.ExitCode == 0, raised.Error);
+        Assert.Contains("refs/tags/4.6.1", await File.ReadAllTextAsync(_h.PathOf("brew.git/info/refs")));
+    }
+
+    [Fact]
     public async Task Sync_UnreachableRemoteWithCredentials_WarnsWithoutThem()
     {
         var env = Env();

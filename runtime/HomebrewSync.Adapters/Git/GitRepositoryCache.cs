@@ -13,9 +13,14 @@ namespace HomebrewSync.Adapters.Git;
 /// of the machine can read it): git finds it in its environment, as the URL of a remote named <see cref="RemoteName"/> (git 2.31
 /// or later reads configuration from there). The cache stays between runs, so a fetch
 /// brings only what is new and <c>git repack -d</c> packs only that: the packs already uploaded keep their names.
+/// The cache holds at most <paramref name="maxBytes"/> (<see cref="EnvVars.MaxBrewGitMb"/>): the fetch is watched, and stopped past
+/// it (a remote that sends without end fills no disk), then the cache cleared.
 /// </summary>
-public sealed class GitRepositoryCache(string git, string directory, TimeSpan commandTimeout) : IGitRepositoryCache
+public sealed class GitRepositoryCache(string git, string directory, TimeSpan commandTimeout, long maxBytes) : IGitRepositoryCache
 {
+    /// <summary>How often the cache's size is looked at while git fetches.</summary>
+    private static readonly TimeSpan SizeCheckInterval = TimeSpan.FromMilliseconds(100);
+
     private const int MaxOutputBytes = 4 * 1024 * 1024;
 
     /// <summary>The name git knows the remote by: its URL (credentials and all) is configuration in git's environment, never an argument.</summary>
@@ -46,8 +51,8 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
             await RunAsync(["init", "--bare", "--quiet", directory], null, cancellationToken);
         }
         var branch = DefaultBranch(await RunAsync(["ls-remote", "--symref", "--", RemoteName, "HEAD"], directory, cancellationToken));
-        await RunAsync(["fetch", "--quiet", "--prune", "--no-auto-gc", "--no-write-fetch-head", "--", RemoteName, $"+{branch}:{branch}", "+refs/tags/*:refs/tags/*"],
-            directory, cancellationToken);
+        await FetchWithinLimitAsync(["fetch", "--quiet", "--prune", "--no-auto-gc", "--no-write-fetch-head", "--", RemoteName, $"+{branch}:{branch}", "+refs/tags/*:refs/tags/*"],
+            cancellationToken);
         await RunAsync(["symbolic-ref", "HEAD", branch], directory, cancellationToken);
         // Only loose objects go into a new pack: the packs already there (and uploaded) keep their names.
         await RunAsync(["repack", "-d", "-q"], directory, cancellationToken);
@@ -59,6 +64,81 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
                 .Select(n => "objects/pack/" + n).Order(StringComparer.Ordinal).ToArray()
             : [];
         return new GitCacheState(branch, packs);
+    }
+
+    /// <summary>
+    /// The fetch, its cache's size looked at every <see cref="SizeCheckInterval"/> while it runs and once after: past
+    /// <c>maxBytes</c>, git is stopped and the cache removed (it is this class's own folder), a failure of the git step.
+    /// </summary>
+    private async Task FetchWithinLimitAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var exceeded = false;
+        var watch = Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(SizeCheckInterval);
+            while (await timer.WaitForNextTickAsync(watching.Token).ConfigureAwait(false))
+            {
+                if (SizeOf(directory) > maxBytes)
+                {
+                    exceeded = true;
+                    await watching.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await RunAsync(args, directory, watching.Token);
+        }
+        catch (OperationCanceledException) when (exceeded && !cancellationToken.IsCancellationRequested)
+        {
+            // Stopped by the watch: reported below, as when git finished past the limit.
+        }
+        finally
+        {
+            await watching.CancelAsync();
+            try
+            {
+                await watch;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        if (exceeded || SizeOf(directory) > maxBytes)
+        {
+            var cleared = "its cache cleared";
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException ex)
+            {
+                // Cleared by the next run's fetch, whose watch finds it past the limit at once.
+                cleared = $"its cache not cleared yet ({ex.GetType().Name})";
+            }
+            throw new GitCommandException($"the remote sent more than {maxBytes / (1024 * 1024):N0} MiB ({EnvVars.MaxBrewGitMb}); git was stopped, {cleared}; brew.git is not published");
+        }
+    }
+
+    /// <summary>Bytes of the files under <paramref name="path"/> (links not followed); files that go while it is counted count nothing.</summary>
+    private static long SizeOf(string path)
+    {
+        long total = 0;
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
+        try
+        {
+            foreach (var file in new DirectoryInfo(path).EnumerateFiles("*", options))
+            {
+                total += file.Length;
+            }
+        }
+        catch (IOException)
+        {
+            // A folder git removed while it was counted: what was counted so far (the next look counts the rest).
+        }
+        return total;
     }
 
     public async Task<string?> ShowAsync(string revision, string path, CancellationToken cancellationToken)

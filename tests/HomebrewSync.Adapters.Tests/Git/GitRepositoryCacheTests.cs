@@ -20,7 +20,7 @@ public sealed class GitRepositoryCacheTests : IDisposable
         {
             file.SetLength(StoredDocument.MaxBytes + 1);
         }
-        var cache = new GitRepositoryCache("git", _directory, TimeSpan.FromSeconds(10));
+        var cache = new GitRepositoryCache("git", _directory, TimeSpan.FromSeconds(10), long.MaxValue);
 
         var ex = await Assert.ThrowsAsync<GitCommandException>(() => cache.ReadAsync(pack, CancellationToken.None));
 
@@ -31,7 +31,7 @@ public sealed class GitRepositoryCacheTests : IDisposable
     public async Task ReadAsync_AFileOfTheCache_IsItsBytes()
     {
         await File.WriteAllTextAsync(Path.Combine(_directory, "HEAD"), "ref: refs/heads/main\n");
-        var cache = new GitRepositoryCache("git", _directory, TimeSpan.FromSeconds(10));
+        var cache = new GitRepositoryCache("git", _directory, TimeSpan.FromSeconds(10), long.MaxValue);
 
         Assert.Equal("ref: refs/heads/main\n"u8.ToArray(), await cache.ReadAsync("HEAD", CancellationToken.None));
     }
