@@ -15,7 +15,7 @@ namespace HomebrewSync.Cli.Serving;
 /// </summary>
 internal sealed class MirrorRequestHandler(MirrorEndpoint endpoint, ServeOptions options, AccessLogWriter log, ServeMetrics metrics, TimeProvider time)
 {
-    private const int CopyBufferSize = 128 * 1024;
+    private readonly BodyChunkBudget _reads = new(BodyChunkBudget.DefaultBudget);
 
     /// <summary>nginx's status for a request whose client closed the connection before the answer was sent.</summary>
     public const int ClientClosedRequest = 499;
@@ -108,7 +108,7 @@ internal sealed class MirrorRequestHandler(MirrorEndpoint endpoint, ServeOptions
 
     private static MirrorResponse StoreUnreadable() => MirrorResponse.Text(500, "the mirror's store could not be read\n");
 
-    private static async Task WriteAsync(HttpContext ctx, MirrorRequest request, MirrorResponse response, Exchange exchange)
+    private async Task WriteAsync(HttpContext ctx, MirrorRequest request, MirrorResponse response, Exchange exchange)
     {
         ctx.Response.StatusCode = response.Status;
         foreach (var (name, value) in response.Headers)
@@ -146,26 +146,35 @@ internal sealed class MirrorRequestHandler(MirrorEndpoint endpoint, ServeOptions
     /// Exactly the announced length, read straight into the connection's buffers (no copy in between): no read past it to learn
     /// that the body has ended (one wait fewer for every small document, and an object replaced by a larger one since its size
     /// was read sends no more), and an object that has shrunk since is an error, never a short 200. What reached the connection
-    /// is counted in <paramref name="exchange"/>.
+    /// is counted in <paramref name="exchange"/>. Each read is as large as <see cref="BodyChunkBudget"/> allows, its share given back
+    /// once the connection has taken it.
     /// </summary>
-    private static async Task CopyAsync(Stream body, PipeWriter response, long length, Exchange exchange, CancellationToken cancellationToken)
+    private async Task CopyAsync(Stream body, PipeWriter response, long length, Exchange exchange, CancellationToken cancellationToken)
     {
         for (var remaining = length; remaining > 0;)
         {
-            var memory = response.GetMemory((int)Math.Min(remaining, CopyBufferSize));
-            var read = await body.ReadAsync(memory[..(int)Math.Min(memory.Length, remaining)], cancellationToken);
-            if (read == 0)
+            var size = _reads.Take(remaining);
+            try
             {
-                throw new EndOfStreamException($"the stored object ended {remaining} bytes before its announced length");
+                var memory = response.GetMemory(size);
+                var read = await body.ReadAsync(memory[..size], cancellationToken);
+                if (read == 0)
+                {
+                    throw new EndOfStreamException($"the stored object ended {remaining} bytes before its announced length");
+                }
+                response.Advance(read);
+                remaining -= read;
+                var flushed = await response.FlushAsync(cancellationToken);
+                if (flushed.IsCanceled || flushed.IsCompleted)
+                {
+                    throw new ClientGoneException();
+                }
+                exchange.Sent += read;
             }
-            response.Advance(read);
-            remaining -= read;
-            var flushed = await response.FlushAsync(cancellationToken);
-            if (flushed.IsCanceled || flushed.IsCompleted)
+            finally
             {
-                throw new ClientGoneException();
+                _reads.Return(size);
             }
-            exchange.Sent += read;
         }
     }
 }
