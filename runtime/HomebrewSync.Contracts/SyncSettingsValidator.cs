@@ -32,6 +32,11 @@ public static partial class SyncSettingsValidator
             // git takes it as an argument: only a URL of a transport git fetches from, never anything that could read as an option.
             errors.Add($"{EnvVars.BrewGitRemoteUrl}: '{UrlDisplay.Redact(remote)}' must be an absolute https, http, ssh, git or file URL");
         }
+        else if (s.BrewGitRemote is { } given && new Uri(given).Query.Length > 0)
+        {
+            // git would pass it on to its transport helper as an argument (ps), and takes none: a token goes in the user-info.
+            errors.Add($"{EnvVars.BrewGitRemoteUrl}: '{UrlDisplay.Redact(given)}' has a query string, which git takes none of (a token goes in the URL's user-info: https://NAME:TOKEN@host/...)");
+        }
         errors.AddRange(new[]
         {
             Settings.MaxConcurrentDownloads.Check(s.MaxConcurrentDownloads),

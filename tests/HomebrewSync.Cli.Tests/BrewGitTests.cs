@@ -148,16 +148,33 @@ public sealed class BrewGitTests : IAsyncLifetime
         var tokens = Path.Combine(_upstream.Root, "tokens.txt");
         await File.WriteAllTextAsync(tokens, $"mirror {Token}\n");
         await using var serve = await ServeProcess.StartAsync(Env(), "--token-file", tokens);
-        // The CLI as its own process, and git as it finds it on PATH, behind a wrapper that records every command line it is given (what `ps` shows).
-        var bin = Directory.CreateDirectory(Path.Combine(_upstream.Root, "bin")).FullName;
+        // The CLI as its own process; git as it finds it on PATH, and the programs git runs itself (its transport helper
+        // git-remote-http, given the URL as an argument), each behind a wrapper that records its command line: what `ps` shows.
         var argv = Path.Combine(_upstream.Root, "git-argv.log");
-        var git = Path.Combine(bin, "git");
-        var real = (await GitRepo.RunAsync(_upstream.Root, "--exec-path")).Trim() + "/git";
-        await File.WriteAllTextAsync(git, $"#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{argv}'\nexec '{real}' \"$@\"\n");
-        if (!OperatingSystem.IsWindows())
+        var realExecPath = (await GitRepo.RunAsync(_upstream.Root, "--exec-path")).Trim();
+        var execPath = Directory.CreateDirectory(Path.Combine(_upstream.Root, "git-core")).FullName;
+        var bin = Directory.CreateDirectory(Path.Combine(_upstream.Root, "bin")).FullName;
+        async Task WrapAsync(string wrapper, string real, string? exports = null)
         {
-            File.SetUnixFileMode(git, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\n{exports}printf '%s %s\\n' \"$0\" \"$*\" >> '{argv}'\nexec '{real}' \"$@\"\n");
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
         }
+        foreach (var entry in Directory.EnumerateFileSystemEntries(realExecPath))
+        {
+            var name = Path.GetFileName(entry);
+            if (name.StartsWith("git-remote-http", StringComparison.Ordinal))
+            {
+                await WrapAsync(Path.Combine(execPath, name), Path.Combine(realExecPath, "git-remote-http"));
+            }
+            else
+            {
+                File.CreateSymbolicLink(Path.Combine(execPath, name), entry);
+            }
+        }
+        await WrapAsync(Path.Combine(bin, "git"), Path.Combine(realExecPath, "git"), $"export GIT_EXEC_PATH='{execPath}'\n");
         var env = Env();
         env["HOMEBREW_SYNC_STORE"] = Path.Combine(_upstream.Root, "second-mirror");
         env["TEMP_DIR"] = Path.Combine(_upstream.Root, "second-temp");
@@ -172,6 +189,7 @@ public sealed class BrewGitTests : IAsyncLifetime
         var commandLines = await File.ReadAllTextAsync(argv);
         Assert.Contains("ls-remote", commandLines);
         Assert.Contains("fetch", commandLines);
+        Assert.Contains("git-remote-http", commandLines);
         Assert.DoesNotContain(Token, commandLines, StringComparison.Ordinal);
         Assert.DoesNotContain(Token, sync.Out + sync.Error, StringComparison.Ordinal);
     }

@@ -184,6 +184,7 @@ public sealed class HostileUpstreamTests(Xunit.Abstractions.ITestOutputHelper ou
     [InlineData("MAX_API_FILE_MB", "100000")]
     [InlineData("MAX_BOTTLE_SIZE_GB", "-1")]
     [InlineData("MAX_BREW_GIT_MB", "0")]
+    [InlineData("BREW_GIT_REMOTE_URL", "https://github.com/Homebrew/brew?token=def-secret")]
     public async Task Sync_BadUpstreamSetting_IsAUsageErrorNamingTheSetting(string name, string value)
     {
         await using var h = await CliHarness.StartAsync([Formula("one")]);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.BrewGit;
@@ -9,9 +8,10 @@ namespace HomebrewSync.Adapters.Git;
 
 /// <summary>
 /// A bare cache of a repository kept by the <c>git</c> executable: arguments as a list (no shell), each command bounded in
-/// time and output, no prompts, and the remote never printed with its credentials nor put on git's command line (where any user
-/// of the machine can read it): git finds it in its environment, as the URL of a remote named <see cref="RemoteName"/> (git 2.31
-/// or later reads configuration from there). The cache stays between runs, so a fetch
+/// time and output, no prompts, and the remote's credentials never printed nor on a command line (where any user of the machine
+/// can read them: git passes the URL on to its transport helper as an argument). An http(s) URL's user-info is taken out of
+/// it and given back to git by a credential helper of this class's own that reads it from git's environment, for that URL's
+/// host alone; the user's own credential helpers are not asked, nor told (they would store it). The cache stays between runs, so a fetch
 /// brings only what is new and <c>git repack -d</c> packs only that: the packs already uploaded keep their names.
 /// The cache holds at most <paramref name="maxBytes"/> (<see cref="EnvVars.MaxBrewGitMb"/>): the fetch is watched, and stopped past
 /// it (a remote that sends without end fills no disk), then the cache cleared.
@@ -23,9 +23,14 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
 
     private const int MaxOutputBytes = 4 * 1024 * 1024;
 
-    /// <summary>The name git knows the remote by: its URL (credentials and all) is configuration in git's environment, never an argument.</summary>
-    private const string RemoteName = "homebrew-sync-upstream";
-    private string? _remote;
+    private const string UserVariable = "HOMEBREW_SYNC_GIT_USERNAME";
+    private const string PasswordVariable = "HOMEBREW_SYNC_GIT_PASSWORD";
+
+    /// <summary>A credential helper (git runs it with sh) that answers git's "get" with the two variables, whose names alone are in it.</summary>
+    private const string CredentialHelper = "!f() { test \"$1\" = get && printf 'username=%s\\npassword=%s\\n' \"$" + UserVariable + "\" \"$" + PasswordVariable + "\"; }; f";
+
+    /// <summary>The remote as given (to hide it in what git prints), the URL git is given, and the credentials taken out of it.</summary>
+    private (string Given, string Url, string? Host, string User, string Password)? _remote;
 
     /// <summary>The git executable on PATH, or null when this host has none (the Lambda runtime).</summary>
     public static string? Locate(string? path)
@@ -44,14 +49,15 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
     public async Task<GitCacheState> RefreshAsync(string remote, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(remote);
-        _remote = remote;
+        _remote = Split(remote);
+        var url = _remote.Value.Url;
         if (!File.Exists(Path.Combine(directory, "HEAD")))
         {
             Directory.CreateDirectory(directory);
             await RunAsync(["init", "--bare", "--quiet", directory], null, cancellationToken);
         }
-        var branch = DefaultBranch(await RunAsync(["ls-remote", "--symref", "--", RemoteName, "HEAD"], directory, cancellationToken));
-        await FetchWithinLimitAsync(["fetch", "--quiet", "--prune", "--no-auto-gc", "--no-write-fetch-head", "--", RemoteName, $"+{branch}:{branch}", "+refs/tags/*:refs/tags/*"],
+        var branch = DefaultBranch(await RunAsync(["ls-remote", "--symref", "--", url, "HEAD"], directory, cancellationToken));
+        await FetchWithinLimitAsync(["fetch", "--quiet", "--prune", "--no-auto-gc", "--no-write-fetch-head", "--", url, $"+{branch}:{branch}", "+refs/tags/*:refs/tags/*"],
             cancellationToken);
         await RunAsync(["symbolic-ref", "HEAD", branch], directory, cancellationToken);
         // Only loose objects go into a new pack: the packs already there (and uploaded) keep their names.
@@ -184,6 +190,21 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
         return File.ReadAllBytesAsync(path, cancellationToken);
     }
 
+    /// <summary>
+    /// An http(s) URL's user-info taken out (the URL git is given, the host its credential helper answers for, the credentials
+    /// unescaped); any other URL as it is (an ssh user name is no secret, and ssh reads no password from a URL).
+    /// </summary>
+    private static (string Given, string Url, string? Host, string User, string Password) Split(string remote)
+    {
+        if (!Uri.TryCreate(remote, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.UserInfo.Length == 0)
+        {
+            return (remote, remote, null, "", "");
+        }
+        var colon = uri.UserInfo.IndexOf(':', StringComparison.Ordinal);
+        var (user, password) = colon < 0 ? (uri.UserInfo, "") : (uri.UserInfo[..colon], uri.UserInfo[(colon + 1)..]);
+        return (remote, UrlDisplay.Strip(uri).AbsoluteUri, $"{uri.Scheme}://{uri.Authority}", Uri.UnescapeDataString(user), Uri.UnescapeDataString(password));
+    }
+
     /// <summary><c>ref: refs/heads/main\tHEAD</c> from <c>ls-remote --symref</c>.</summary>
     private static string DefaultBranch(byte[] lsRemote)
     {
@@ -198,6 +219,16 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
     private async Task<byte[]> RunAsync(IReadOnlyList<string> args, string? workingDirectory, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(git) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (_remote is { Host: { } host } remote)
+        {
+            // No secret here: the helper names the variables, which only git and its children see.
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add("credential.helper=");
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add($"credential.{host}.helper={CredentialHelper}");
+            start.Environment[UserVariable] = remote.User;
+            start.Environment[PasswordVariable] = remote.Password;
+        }
         if (workingDirectory is not null)
         {
             start.ArgumentList.Add("--git-dir=" + workingDirectory);
@@ -209,15 +240,6 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
         start.Environment["GIT_TERMINAL_PROMPT"] = "0";
         start.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
         start.Environment["LC_ALL"] = "C";
-        if (_remote is { } remote)
-        {
-            // After any configuration the caller's environment already gives git this way (GIT_CONFIG_COUNT and its pairs).
-            var given = int.TryParse(start.Environment.TryGetValue("GIT_CONFIG_COUNT", out var count) ? count : null, NumberStyles.None,
-                CultureInfo.InvariantCulture, out var n) ? n : 0;
-            start.Environment[$"GIT_CONFIG_KEY_{given}"] = $"remote.{RemoteName}.url";
-            start.Environment[$"GIT_CONFIG_VALUE_{given}"] = remote;
-            start.Environment["GIT_CONFIG_COUNT"] = (given + 1).ToString(CultureInfo.InvariantCulture);
-        }
         using var process = new Process { StartInfo = start };
         try
         {
@@ -256,7 +278,7 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
     {
         if (_remote is { } remote)
         {
-            text = text.Replace(remote, UrlDisplay.Redact(remote), StringComparison.Ordinal);
+            text = text.Replace(remote.Given, UrlDisplay.Redact(remote.Given), StringComparison.Ordinal);
         }
         return text.Length <= 600 ? text : text[..600] + "...";
     }
