@@ -165,7 +165,8 @@ internal static class CliOptions
                 }
                 else
                 {
-                    errors.Add($"unexpected argument '{arg}'");
+                    // Masked like any URL shown: a secret given where an option's value was meant (after a typo) is not echoed.
+                    errors.Add($"unexpected argument '{UrlDisplay.Redact(arg)}'");
                 }
                 continue;
             }
@@ -175,7 +176,7 @@ internal static class CliOptions
             {
                 // Its value is not echoed: with the option gone, the next argument is the secret, not an unexpected argument.
                 errors.Add($"{name}: its value is a secret; set {secretVariable} instead (an argument is shown by ps to every user of the machine)");
-                i += inline is null && i + 1 < args.Count ? 1 : 0;
+                i += inline is null && i + 1 < args.Count && !args[i + 1].StartsWith('-') ? 1 : 0;
                 continue;
             }
             if (spec is null)

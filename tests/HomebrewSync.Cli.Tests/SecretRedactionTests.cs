@@ -79,6 +79,17 @@ public sealed class SecretRedactionTests
     }
 
     [Fact]
+    public async Task AnUnexpectedArgument_ThatIsAUrlWithCredentials_IsNamedMasked()
+    {
+        // A typo in the option's name (--brew-gti) leaves its value an argument of its own.
+        var run = await CliProcess.RunAsync(new Dictionary<string, string?>(StringComparer.Ordinal), "plan", "--brew-gti", "https://bot:Gi7S3cret@github.com/Homebrew/brew");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("unexpected argument 'https://***@github.com/Homebrew/brew'", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Gi7S3cret", run.Out + run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AUrlThatDoesNotParse_IsNamedWithoutItsUserInfo()
     {
         // A '/' in a password breaks the URL's parse; the value is still named in the error, its credentials masked.
