@@ -101,6 +101,11 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
         {
             // Stopped by the watch: reported below, as when git finished past the limit.
         }
+        catch (GitCommandException) when (SizeOf(directory) > maxBytes)
+        {
+            // git failed past the limit (its disk full, say): that is what is reported, and the cache cleared.
+            exceeded = true;
+        }
         finally
         {
             await watching.CancelAsync();
@@ -119,7 +124,7 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
             {
                 Directory.Delete(directory, recursive: true);
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // Cleared by the next run's fetch, whose watch finds it past the limit at once.
                 cleared = $"its cache not cleared yet ({ex.GetType().Name})";
@@ -128,16 +133,20 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
         }
     }
 
-    /// <summary>Bytes of the files under <paramref name="path"/> (links not followed); files that go while it is counted count nothing.</summary>
+    /// <summary>
+    /// The disk the files under <paramref name="path"/> take (links not followed), each at least a 4 KiB block: a million tiny ref
+    /// files count as the 4 GB they take, not as their bytes. Files that go while it is counted count nothing.
+    /// </summary>
     private static long SizeOf(string path)
     {
+        const long Block = 4096;
         long total = 0;
         var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
         try
         {
             foreach (var file in new DirectoryInfo(path).EnumerateFiles("*", options))
             {
-                total += file.Length;
+                total += Math.Max(Block, (file.Length + Block - 1) / Block * Block);
             }
         }
         catch (IOException)
@@ -210,7 +219,9 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
     {
         var line = Encoding.UTF8.GetString(lsRemote).Split('\n').FirstOrDefault(l => l.StartsWith("ref: refs/heads/", StringComparison.Ordinal));
         var branch = line?["ref: ".Length..].Split('\t')[0].Trim();
+        // A name git's own rules allow (git check-ref-format): none of the characters a refspec or a pattern reads, no "..".
         return branch is not null && !branch.Contains("..", StringComparison.Ordinal) && !branch.StartsWith('-')
+            && !branch.Any(c => char.IsControl(c) || c is ' ' or '~' or '^' or ':' or '?' or '*' or '[' or '\\')
             ? branch
             : throw new GitCommandException("the remote names no default branch (its HEAD is not a branch)");
     }
@@ -263,13 +274,28 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            process.Kill(entireProcessTree: true);
+            await KillAsync(process);
             throw new GitCommandException($"git {args[0]} took longer than {commandTimeout.TotalSeconds:N0} s and was stopped");
         }
         catch (OperationCanceledException)
         {
-            process.Kill(entireProcessTree: true);
+            await KillAsync(process);
             throw;
+        }
+    }
+
+    /// <summary>git and what it started, stopped, and waited for (a few seconds at most), so its files are no longer being written.</summary>
+    private static async Task KillAsync(Process process)
+    {
+        process.Kill(entireProcessTree: true);
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await process.WaitForExitAsync(wait.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Gone or not, the caller goes on: its cache is cleared or warned about.
         }
     }
 
