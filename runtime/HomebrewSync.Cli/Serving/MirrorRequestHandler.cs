@@ -157,7 +157,8 @@ internal sealed class MirrorRequestHandler(MirrorEndpoint endpoint, ServeOptions
             try
             {
                 var memory = response.GetMemory(size);
-                var read = await body.ReadAsync(memory[..size], cancellationToken);
+                // Filled before it is sent (a network body, S3's, gives a few KiB a read): one flush per read, whatever the source.
+                var read = await body.ReadAtLeastAsync(memory[..size], size, throwOnEndOfStream: false, cancellationToken);
                 if (read == 0)
                 {
                     throw new EndOfStreamException($"the stored object ended {remaining} bytes before its announced length");
