@@ -219,6 +219,63 @@ public sealed class BrewGitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sync_ARemoteSendingSlowlyPastTheLimit_HasGitStoppedLongBeforeItsPackEnds()
+    {
+        // About 6 MB of pack, served over git's dumb HTTP protocol at 2 MB/s (about 3 s for the whole pack) against a 1 MiB
+        // limit: the watch, not the check after the fetch, must stop git, a fraction of the way in.
+        var noise = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6 * 1024 * 1024));
+        await _upstream.CommitAsync("Homebrew 4.6.1: a large file", new Dictionary<string, string> { ["Library/large.txt"] = noise }, tag: "4.6.1");
+        await GitRepo.RunAsync(_upstream.Bare, "repack", "-a", "-d", "-q");
+        await GitRepo.RunAsync(_upstream.Bare, "update-server-info");
+        var pack = Directory.GetFiles(Path.Combine(_upstream.Bare, "objects", "pack"), "*.pack").Single();
+        long packSent = 0;
+        await using var remote = await LoopbackHost.StartAsync(async ctx =>
+        {
+            var file = Path.GetFullPath(Path.Combine(_upstream.Bare, ctx.Request.Path.Value!.TrimStart('/')));
+            if (!file.StartsWith(_upstream.Bare + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(file))
+            {
+                ctx.Response.StatusCode = 404;
+                return;
+            }
+            var bytes = await File.ReadAllBytesAsync(file);
+            ctx.Response.ContentLength = bytes.Length;
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            try
+            {
+                for (var at = 0; at < bytes.Length; at += 16 * 1024)
+                {
+                    var due = TimeSpan.FromSeconds(at / (2.0 * 1024 * 1024)) - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                    if (due > TimeSpan.Zero)
+                    {
+                        await Task.Delay(due, ctx.RequestAborted);
+                    }
+                    var part = Math.Min(16 * 1024, bytes.Length - at);
+                    await ctx.Response.Body.WriteAsync(bytes.AsMemory(at, part), ctx.RequestAborted);
+                    await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+                    if (file == pack)
+                    {
+                        Interlocked.Add(ref packSent, part);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+                // git was stopped mid-pack.
+            }
+        });
+        var env = Env();
+        env["BREW_GIT_REMOTE_URL"] = remote.Url.AbsoluteUri;
+        env["MAX_BREW_GIT_MB"] = "1";
+
+        var sync = await CliHarness.RunAsync(env, "sync");
+
+        Assert.True(sync.ExitCode == 3, sync.Error);
+        Assert.True(sync.Error.Contains("the remote sent more than 1 MiB (MAX_BREW_GIT_MB); git was stopped, its cache cleared; brew.git is not published", StringComparison.Ordinal), sync.Error);
+        Assert.False(Directory.Exists(Path.Combine(_temp, "brew-git-cache")));
+        Assert.InRange(Interlocked.Read(ref packSent), 1, new FileInfo(pack).Length / 2);
+    }
+
+    [Fact]
     public async Task Sync_UnreachableRemoteWithCredentials_WarnsWithoutThem()
     {
         var env = Env();
