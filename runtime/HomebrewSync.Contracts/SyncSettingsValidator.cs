@@ -10,6 +10,20 @@ public static partial class SyncSettingsValidator
 
     public static bool IsWellFormedTag(string tag) => TagPattern().IsMatch(tag);
 
+    /// <summary>
+    /// What git could not be given safely: a query (git takes none, and would pass it on to its transport helper as an argument,
+    /// where ps shows it), a password outside http(s) (only there are credentials taken out of the URL), or credentials with a
+    /// control character (the credential helper's answer is one line per field).
+    /// </summary>
+    private static string? BrewGitRemoteProblem(Uri remote)
+    {
+        var http = remote.Scheme is "http" or "https";
+        return remote.Query.Length > 0 ? "has a query string, which git takes none of (a token goes in the URL's user-info: https://NAME:TOKEN@host/...)"
+            : !http && remote.UserInfo.Contains(':', StringComparison.Ordinal) ? "has a password, which only an http(s) remote can take (git would be given it on its command line)"
+            : http && Uri.UnescapeDataString(remote.UserInfo).Any(char.IsControl) ? "has a control character in its credentials"
+            : null;
+    }
+
     public static IReadOnlyList<string> Validate(SyncSettings s)
     {
         ArgumentNullException.ThrowIfNull(s);
@@ -32,10 +46,9 @@ public static partial class SyncSettingsValidator
             // git takes it as an argument: only a URL of a transport git fetches from, never anything that could read as an option.
             errors.Add($"{EnvVars.BrewGitRemoteUrl}: '{UrlDisplay.Redact(remote)}' must be an absolute https, http, ssh, git or file URL");
         }
-        else if (s.BrewGitRemote is { } given && new Uri(given).Query.Length > 0)
+        else if (s.BrewGitRemote is { } given && new Uri(given) is var uri && BrewGitRemoteProblem(uri) is { } problem)
         {
-            // git would pass it on to its transport helper as an argument (ps), and takes none: a token goes in the user-info.
-            errors.Add($"{EnvVars.BrewGitRemoteUrl}: '{UrlDisplay.Redact(given)}' has a query string, which git takes none of (a token goes in the URL's user-info: https://NAME:TOKEN@host/...)");
+            errors.Add($"{EnvVars.BrewGitRemoteUrl}: '{UrlDisplay.Redact(given)}' {problem}");
         }
         errors.AddRange(new[]
         {

@@ -276,6 +276,35 @@ public sealed class BrewGitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sync_ARemoteAskingForCredentialsItWasNotGiven_RunsNoAskpassProgram_AndWarns()
+    {
+        Assert.Equal(0, (await CliHarness.RunAsync(Env(), "sync")).ExitCode);
+        var tokens = Path.Combine(_upstream.Root, "tokens.txt");
+        await File.WriteAllTextAsync(tokens, "mirror askpass-token-0123456789\n");
+        await using var serve = await ServeProcess.StartAsync(Env(), "--token-file", tokens);
+        // A desktop's askpass program (git would run it for the credentials no helper gave, and wait on it).
+        var asked = Path.Combine(_upstream.Root, "askpass-ran");
+        var askpass = Path.Combine(_upstream.Root, "askpass.sh");
+        await File.WriteAllTextAsync(askpass, $"#!/bin/sh\ntouch '{asked}'\necho wrong\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(askpass, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        var env = Env();
+        env["HOMEBREW_SYNC_STORE"] = Path.Combine(_upstream.Root, "second-mirror");
+        env["TEMP_DIR"] = Path.Combine(_upstream.Root, "second-temp");
+        env["GIT_ASKPASS"] = askpass;
+        env["SSH_ASKPASS"] = askpass;
+        env["BREW_GIT_REMOTE_URL"] = new Uri(serve.Url, "/brew.git").AbsoluteUri;
+
+        var sync = await CliProcess.RunAsync(env, "sync");
+
+        Assert.True(sync.ExitCode == 3, sync.Error);
+        Assert.Contains("git ls-remote failed", sync.Error);
+        Assert.False(File.Exists(asked));
+    }
+
+    [Fact]
     public async Task Sync_UnreachableRemoteWithCredentials_WarnsWithoutThem()
     {
         var env = Env();

@@ -185,6 +185,8 @@ public sealed class HostileUpstreamTests(Xunit.Abstractions.ITestOutputHelper ou
     [InlineData("MAX_BOTTLE_SIZE_GB", "-1")]
     [InlineData("MAX_BREW_GIT_MB", "0")]
     [InlineData("BREW_GIT_REMOTE_URL", "https://github.com/Homebrew/brew?token=def-secret")]
+    [InlineData("BREW_GIT_REMOTE_URL", "ssh://git:def-secret@github.com/Homebrew/brew")]
+    [InlineData("BREW_GIT_REMOTE_URL", "https://bot:def-secret%0Aline@github.com/Homebrew/brew")]
     public async Task Sync_BadUpstreamSetting_IsAUsageErrorNamingTheSetting(string name, string value)
     {
         await using var h = await CliHarness.StartAsync([Formula("one")]);

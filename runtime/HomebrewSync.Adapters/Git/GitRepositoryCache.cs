@@ -87,7 +87,7 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
             {
                 if (SizeOf(directory) > maxBytes)
                 {
-                    exceeded = true;
+                    Volatile.Write(ref exceeded, true);
                     await watching.CancelAsync().ConfigureAwait(false);
                     return;
                 }
@@ -97,11 +97,11 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
         {
             await RunAsync(args, directory, watching.Token);
         }
-        catch (OperationCanceledException) when (exceeded && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (Volatile.Read(ref exceeded) && !cancellationToken.IsCancellationRequested)
         {
             // Stopped by the watch: reported below, as when git finished past the limit.
         }
-        catch (GitCommandException) when (SizeOf(directory) > maxBytes)
+        catch (GitCommandException) when (Volatile.Read(ref exceeded) || SizeOf(directory) > maxBytes)
         {
             // git failed past the limit (its disk full, say): that is what is reported, and the cache cleared.
             exceeded = true;
@@ -248,7 +248,11 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
         {
             start.ArgumentList.Add(a);
         }
+        // No prompt of any kind: not the terminal's, and no askpass program (an empty GIT_ASKPASS wins over core.askPass and
+        // SSH_ASKPASS), which would otherwise be run for credentials no helper gave and hang the command.
         start.Environment["GIT_TERMINAL_PROMPT"] = "0";
+        start.Environment["GIT_ASKPASS"] = "";
+        start.Environment.Remove("SSH_ASKPASS");
         start.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
         start.Environment["LC_ALL"] = "C";
         using var process = new Process { StartInfo = start };
