@@ -140,6 +140,7 @@ internal static class CliOptions
         string? command = null;
         bool help = false, version = false;
         var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var afterUnknownOption = false;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -163,11 +164,17 @@ internal static class CliOptions
                         errors.Add($"unknown command '{arg}' (commands: {string.Join(", ", Commands.Select(c => c.Name))})");
                     }
                 }
+                else if (afterUnknownOption)
+                {
+                    // The value of the option just refused (a typo in its name, --slack-webhok URL): a secret, maybe, so not echoed.
+                    errors.Add("unexpected argument after an unknown option (its value?), not shown");
+                }
                 else
                 {
-                    // Masked like any URL shown: a secret given where an option's value was meant (after a typo) is not echoed.
+                    // Masked like any URL shown.
                     errors.Add($"unexpected argument '{UrlDisplay.Redact(arg)}'");
                 }
+                afterUnknownOption = false;
                 continue;
             }
             var (name, inline) = arg.IndexOf('=', StringComparison.Ordinal) is var eq and > 0 ? (arg[..eq], arg[(eq + 1)..]) : (arg, null);
@@ -179,9 +186,11 @@ internal static class CliOptions
                 i += inline is null && i + 1 < args.Count && !args[i + 1].StartsWith('-') ? 1 : 0;
                 continue;
             }
+            afterUnknownOption = false;
             if (spec is null)
             {
                 errors.Add($"unknown option '{name}'");
+                afterUnknownOption = inline is null;
                 continue;
             }
             if (command is not null && !spec.Commands.Contains(command))

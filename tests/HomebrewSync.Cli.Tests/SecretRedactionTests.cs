@@ -78,11 +78,24 @@ public sealed class SecretRedactionTests
         Directory.Delete(store, true);
     }
 
+    [Theory]
+    [InlineData("--brew-gti", "https://bot:Gi7S3cret@github.com/Homebrew/brew", "Gi7S3cret")]
+    [InlineData("--slack-webhok", "https://hooks.slack.com/services/T0/B0/W3bh00kS3cret", "W3bh00kS3cret")]
+    public async Task TheValueOfAnUnknownOption_IsNotShown(string typo, string value, string secret)
+    {
+        // A typo in the option's name leaves its value an argument of its own: a secret, maybe, where only its path is one.
+        var run = await CliProcess.RunAsync(new Dictionary<string, string?>(StringComparer.Ordinal), "plan", typo, value);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"unknown option '{typo}'", run.Error, StringComparison.Ordinal);
+        Assert.Contains("unexpected argument after an unknown option (its value?), not shown", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, run.Out + run.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AnUnexpectedArgument_ThatIsAUrlWithCredentials_IsNamedMasked()
     {
-        // A typo in the option's name (--brew-gti) leaves its value an argument of its own.
-        var run = await CliProcess.RunAsync(new Dictionary<string, string?>(StringComparer.Ordinal), "plan", "--brew-gti", "https://bot:Gi7S3cret@github.com/Homebrew/brew");
+        var run = await CliProcess.RunAsync(new Dictionary<string, string?>(StringComparer.Ordinal), "plan", "https://bot:Gi7S3cret@github.com/Homebrew/brew");
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("unexpected argument 'https://***@github.com/Homebrew/brew'", run.Error, StringComparison.Ordinal);
