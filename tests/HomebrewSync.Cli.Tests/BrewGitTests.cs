@@ -43,6 +43,33 @@ public sealed class BrewGitTests : IAsyncLifetime
         return env;
     }
 
+    /// <summary>A first sync, then serve over it with a token file of one line: a remote that needs <paramref name="token"/>.</summary>
+    private async Task<ServeProcess> SyncedServeWithTokenAsync(string name, string token)
+    {
+        Assert.Equal(0, (await CliHarness.RunAsync(Env(), "sync")).ExitCode);
+        var tokens = Path.Combine(_upstream.Root, "tokens.txt");
+        await File.WriteAllTextAsync(tokens, $"{name} {token}\n");
+        return await ServeProcess.StartAsync(Env(), "--token-file", tokens);
+    }
+
+    /// <summary><see cref="Env"/> for a second mirror, of its own store and temporary folder.</summary>
+    private Dictionary<string, string?> SecondMirrorEnv()
+    {
+        var env = Env();
+        env["HOMEBREW_SYNC_STORE"] = Path.Combine(_upstream.Root, "second-mirror");
+        env["TEMP_DIR"] = Path.Combine(_upstream.Root, "second-temp");
+        return env;
+    }
+
+    private static async Task WriteScriptAsync(string path, string text)
+    {
+        await File.WriteAllTextAsync(path, text);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
     [Fact]
     public async Task Sync_MirrorsTheRepository_SecondRunUploadsNothing_CloneFromServeHasUpstreamsCommitsAndTags()
     {
@@ -123,11 +150,8 @@ public sealed class BrewGitTests : IAsyncLifetime
     [Fact]
     public async Task Serve_WithATokenFile_GitClonesWithTheTokenInTheRemote_AndIsRefusedWithout()
     {
-        Assert.Equal(0, (await CliHarness.RunAsync(Env(), "sync")).ExitCode);
         const string Token = "brew-git-token-0123456789";
-        var tokens = Path.Combine(_upstream.Root, "tokens.txt");
-        await File.WriteAllTextAsync(tokens, $"alice {Token}\n");
-        await using var serve = await ServeProcess.StartAsync(Env(), "--token-file", tokens);
+        await using var serve = await SyncedServeWithTokenAsync("alice", Token);
         var remote = new UriBuilder(new Uri(serve.Url, "/brew.git")) { UserName = "alice", Password = Token }.Uri.AbsoluteUri;
 
         await GitRepo.RunAsync(_upstream.Root, "clone", "--quiet", remote, Path.Combine(_upstream.Root, "with-token"));
@@ -143,25 +167,16 @@ public sealed class BrewGitTests : IAsyncLifetime
     public async Task Sync_FromARemoteWithCredentials_GivesThemToGitOutsideItsCommandLine()
     {
         // The upstream needs a token: a serve of a first mirror, with a token file.
-        Assert.Equal(0, (await CliHarness.RunAsync(Env(), "sync")).ExitCode);
         const string Token = "upstream-git-token-0123456789";
-        var tokens = Path.Combine(_upstream.Root, "tokens.txt");
-        await File.WriteAllTextAsync(tokens, $"mirror {Token}\n");
-        await using var serve = await ServeProcess.StartAsync(Env(), "--token-file", tokens);
+        await using var serve = await SyncedServeWithTokenAsync("mirror", Token);
         // The CLI as its own process; git as it finds it on PATH, and the programs git runs itself (its transport helper
         // git-remote-http, given the URL as an argument), each behind a wrapper that records its command line: what `ps` shows.
         var argv = Path.Combine(_upstream.Root, "git-argv.log");
         var realExecPath = (await GitRepo.RunAsync(_upstream.Root, "--exec-path")).Trim();
         var execPath = Directory.CreateDirectory(Path.Combine(_upstream.Root, "git-core")).FullName;
         var bin = Directory.CreateDirectory(Path.Combine(_upstream.Root, "bin")).FullName;
-        async Task WrapAsync(string wrapper, string real, string? exports = null)
-        {
-            await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\n{exports}printf '%s %s\\n' \"$0\" \"$*\" >> '{argv}'\nexec '{real}' \"$@\"\n");
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-        }
+        Task WrapAsync(string wrapper, string real, string? exports = null) =>
+            WriteScriptAsync(wrapper, $"#!/bin/sh\n{exports}printf '%s %s\\n' \"$0\" \"$*\" >> '{argv}'\nexec '{real}' \"$@\"\n");
         foreach (var entry in Directory.EnumerateFileSystemEntries(realExecPath))
         {
             var name = Path.GetFileName(entry);
@@ -175,9 +190,7 @@ public sealed class BrewGitTests : IAsyncLifetime
             }
         }
         await WrapAsync(Path.Combine(bin, "git"), Path.Combine(realExecPath, "git"), $"export GIT_EXEC_PATH='{execPath}'\n");
-        var env = Env();
-        env["HOMEBREW_SYNC_STORE"] = Path.Combine(_upstream.Root, "second-mirror");
-        env["TEMP_DIR"] = Path.Combine(_upstream.Root, "second-temp");
+        var env = SecondMirrorEnv();
         env["PATH"] = bin + Path.PathSeparator + System.Environment.GetEnvironmentVariable("PATH");
         env["BREW_GIT_REMOTE_URL"] = new UriBuilder(new Uri(serve.Url, "/brew.git")) { UserName = "mirror", Password = Token }.Uri.AbsoluteUri;
 
@@ -278,21 +291,12 @@ public sealed class BrewGitTests : IAsyncLifetime
     [Fact]
     public async Task Sync_ARemoteAskingForCredentialsItWasNotGiven_RunsNoAskpassProgram_AndWarns()
     {
-        Assert.Equal(0, (await CliHarness.RunAsync(Env(), "sync")).ExitCode);
-        var tokens = Path.Combine(_upstream.Root, "tokens.txt");
-        await File.WriteAllTextAsync(tokens, "mirror askpass-token-0123456789\n");
-        await using var serve = await ServeProcess.StartAsync(Env(), "--token-file", tokens);
+        await using var serve = await SyncedServeWithTokenAsync("mirror", "askpass-token-0123456789");
         // A desktop's askpass program (git would run it for the credentials no helper gave, and wait on it).
         var asked = Path.Combine(_upstream.Root, "askpass-ran");
         var askpass = Path.Combine(_upstream.Root, "askpass.sh");
-        await File.WriteAllTextAsync(askpass, $"#!/bin/sh\ntouch '{asked}'\necho wrong\n");
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(askpass, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-        var env = Env();
-        env["HOMEBREW_SYNC_STORE"] = Path.Combine(_upstream.Root, "second-mirror");
-        env["TEMP_DIR"] = Path.Combine(_upstream.Root, "second-temp");
+        await WriteScriptAsync(askpass, $"#!/bin/sh\ntouch '{asked}'\necho wrong\n");
+        var env = SecondMirrorEnv();
         env["GIT_ASKPASS"] = askpass;
         env["SSH_ASKPASS"] = askpass;
         env["BREW_GIT_REMOTE_URL"] = new Uri(serve.Url, "/brew.git").AbsoluteUri;
