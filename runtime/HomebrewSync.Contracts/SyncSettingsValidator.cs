@@ -41,14 +41,12 @@ public static partial class SyncSettingsValidator
             errors.Add($"{EnvVars.HomebrewApiUrl}: '{UrlDisplay.Redact(s.ApiUrl)}' must be an absolute http(s) or file URL");
         }
         if (s.BrewGitRemote is { } remote
-            && (!System.Uri.TryCreate(remote, UriKind.Absolute, out var git) || git.Scheme is not ("https" or "http" or "file" or "ssh" or "git")))
+            && (!System.Uri.TryCreate(remote, UriKind.Absolute, out var git) || git.Scheme is not ("https" or "http" or "file" or "ssh" or "git")
+                // git takes it as an argument: only a URL of a transport git fetches from, never anything that could read as an option.
+                ? "must be an absolute https, http, ssh, git or file URL"
+                : BrewGitRemoteProblem(git)) is { } problem)
         {
-            // git takes it as an argument: only a URL of a transport git fetches from, never anything that could read as an option.
-            errors.Add($"{EnvVars.BrewGitRemoteUrl}: '{UrlDisplay.Redact(remote)}' must be an absolute https, http, ssh, git or file URL");
-        }
-        else if (s.BrewGitRemote is { } given && new Uri(given) is var uri && BrewGitRemoteProblem(uri) is { } problem)
-        {
-            errors.Add($"{EnvVars.BrewGitRemoteUrl}: '{UrlDisplay.Redact(given)}' {problem}");
+            errors.Add($"{EnvVars.BrewGitRemoteUrl}: '{UrlDisplay.Redact(remote)}' {problem}");
         }
         errors.AddRange(new[]
         {

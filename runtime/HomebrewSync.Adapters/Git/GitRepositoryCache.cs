@@ -93,6 +93,7 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
                 }
             }
         }, CancellationToken.None);
+        GitCommandException? failed = null;
         try
         {
             await RunAsync(args, directory, watching.Token);
@@ -101,10 +102,10 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
         {
             // Stopped by the watch: reported below, as when git finished past the limit.
         }
-        catch (GitCommandException) when (Volatile.Read(ref exceeded) || SizeOf(directory) > maxBytes)
+        catch (GitCommandException ex)
         {
-            // git failed past the limit (its disk full, say): that is what is reported, and the cache cleared.
-            exceeded = true;
+            // Its own failure unless it failed past the limit (its disk full, say): then that is what is reported, and the cache cleared.
+            failed = ex;
         }
         finally
         {
@@ -117,20 +118,26 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
             {
             }
         }
-        if (exceeded || SizeOf(directory) > maxBytes)
+        // The watch has ended: its flag is read after it, and the size looked at once, whichever way git ended.
+        if (!exceeded && SizeOf(directory) <= maxBytes)
         {
-            var cleared = "its cache cleared";
-            try
+            if (failed is not null)
             {
-                Directory.Delete(directory, recursive: true);
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Cleared by the next run's fetch, whose watch finds it past the limit at once.
-                cleared = $"its cache not cleared yet ({ex.GetType().Name})";
-            }
-            throw new GitCommandException($"the remote sent more than {maxBytes / (1024 * 1024):N0} MiB ({EnvVars.MaxBrewGitMb}); git was stopped, {cleared}; brew.git is not published");
+            return;
         }
+        var cleared = "its cache cleared";
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Cleared by the next run's fetch, whose watch finds it past the limit at once.
+            cleared = $"its cache not cleared yet ({ex.GetType().Name})";
+        }
+        throw new GitCommandException($"the remote sent more than {maxBytes / (1024 * 1024):N0} MiB ({EnvVars.MaxBrewGitMb}); git was stopped, {cleared}; brew.git is not published");
     }
 
     /// <summary>
