@@ -300,6 +300,30 @@ public sealed class BrewGitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sync_ARemoteThatFails_IsAskedOncePerRun_NotAgainToPublish()
+    {
+        // Planning asks the remote for the portable Ruby its brew names, the end of the run publishes it: one refresh serves
+        // both, and one that failed is not tried again (a remote that sends too much or hangs would cost that twice).
+        var requests = 0;
+        await using var remote = await LoopbackHost.StartAsync(ctx =>
+        {
+            Interlocked.Increment(ref requests);
+            ctx.Response.StatusCode = 500;
+            return Task.CompletedTask;
+        });
+        var env = Env();
+        env["BREW_GIT_REMOTE_URL"] = new Uri(remote.Url, "/brew.git").AbsoluteUri;
+
+        var sync = await CliHarness.RunAsync(env, "sync");
+
+        Assert.True(sync.ExitCode == 3, sync.Error);
+        Assert.Contains("brew's git repository could not be fetched, so the portable Ruby it names is not known", sync.Error);
+        Assert.Contains("refs not published: git ls-remote failed", sync.Error);
+        Assert.Equal(1, Volatile.Read(ref requests));
+        Assert.Contains("jq", await File.ReadAllTextAsync(_h.PathOf("bottles_hash.json")));
+    }
+
+    [Fact]
     public async Task Sync_ARemoteAskingForCredentialsItWasNotGiven_RunsNoAskpassProgram_AndWarns()
     {
         await using var serve = await SyncedServeWithTokenAsync("mirror", "askpass-token-0123456789");

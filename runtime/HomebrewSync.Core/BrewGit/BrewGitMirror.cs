@@ -20,6 +20,7 @@ internal sealed class BrewGitMirror(IGitRepositoryCache cache, IDocumentStore do
     private static readonly string[] RefFiles = ["objects/info/packs", "info/refs", "HEAD"];
     private readonly SemaphoreSlim _gate = new(1, 1);
     private GitCacheState? _state;
+    private GitCommandException? _failure;
 
     /// <summary>Where the repository comes from, credentials hidden.</summary>
     public string Remote => UrlDisplay.Redact(remote);
@@ -107,13 +108,25 @@ internal sealed class BrewGitMirror(IGitRepositoryCache cache, IDocumentStore do
     private static string? Field(string text, string name) =>
         text.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith(name + "=", StringComparison.Ordinal))?[(name.Length + 1)..].Trim('"', ' ');
 
-    /// <summary>The cache, refreshed once per run (planning learns the Ruby it names, the end publishes it).</summary>
+    /// <summary>
+    /// The cache, refreshed once per run (planning learns the Ruby it names, the end publishes it). A refresh that failed is not
+    /// tried again in the same run: a remote that sent too much, or hung until the time limit, costs that once, not twice.
+    /// </summary>
     private async Task<GitCacheState> RefreshedAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            if (_failure is { } failed)
+            {
+                throw new GitCommandException(failed.Message, failed);
+            }
             return _state ??= await cache.RefreshAsync(remote, cancellationToken);
+        }
+        catch (GitCommandException ex) when (_failure is null)
+        {
+            _failure = ex;
+            throw;
         }
         finally
         {
