@@ -59,6 +59,26 @@ public sealed class StoreSafetyTests : IDisposable
         Assert.Equal(before, Snapshot(h.Store));
     }
 
+    [Theory]
+    [InlineData]
+    [InlineData("--force")]
+    public async Task Sync_OfFewerTags_KeepsAnotherTagsBottleOfTheSameBytes(params string[] more)
+    {
+        // Two tags of one version share a blob, each stored under its own name. A selective sync of one tag must not take the
+        // other's for an earlier layout of its own bottle and retire it: Macs of that tag would get 404s until a full sync.
+        var blob = BlobContent.Create(3000, 77);
+        await using var h = await CliHarness.StartAsync([new FormulaBuilder("twin").WithVersion("1.0").WithBottle("arm64_sonoma", blob).WithBottle("arm64_sequoia", blob).Build()]);
+        AssertSucceeded(await h.RunAsync("sync", "--platform", "arm64_sonoma,arm64_sequoia", "--date", "2025-07-01"));
+        var sequoia = h.PathOf("2025-07-01/twin-1.0.arm64_sequoia.bottle.tar.gz");
+        Assert.True(File.Exists(sequoia));
+
+        AssertSucceeded(await h.RunAsync(["sync", "--platform", "arm64_sonoma", "--date", "2025-07-02", .. more]));
+
+        Assert.True(File.Exists(sequoia));
+        Assert.Contains("\"twin-1.0-arm64_sequoia\"", await File.ReadAllTextAsync(h.PathOf("bottles_hash.json")));
+        AssertSucceeded(await h.RunAsync("verify"));
+    }
+
     [Fact]
     public async Task Prune_OnACatalogWithUnreadableEntries_RefusesNamingHowManyAndTheFirst_AndDeletesNothing()
     {

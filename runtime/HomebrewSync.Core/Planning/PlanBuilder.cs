@@ -216,7 +216,10 @@ internal sealed class PlanBuilder
         return anyNew;
     }
 
-    /// <summary>The hash file's entries of these bytes under another key of this formula version (none of its current keys), by key.</summary>
+    /// <summary>
+    /// The hash file's entries of these bytes under another key of this formula version, by key: none of this run's keys, and
+    /// none of a tag the catalog lists for it (another tag's own bottle of the same bytes, kept when a run targets fewer tags).
+    /// </summary>
     private KeyValuePair<string, HashEntry>[] EarlierLayouts(Formula formula, string sha256, Dictionary<string, string> currentKeys)
     {
         var sameBytes = _bySha[sha256];
@@ -226,7 +229,8 @@ internal sealed class PlanBuilder
         {
             return [];
         }
-        return sameBytes.Where(e => !currentKeys.ContainsValue(e.Key) && e.Value.FormulaName == formula.Name && e.Value.FormulaVersion == formula.Version)
+        return sameBytes.Where(e => !currentKeys.ContainsValue(e.Key) && e.Value.FormulaName == formula.Name && e.Value.FormulaVersion == formula.Version
+                && !formula.Files.Keys.Any(tag => string.Equals(BottleNaming.Key(formula.Name, formula.Version, tag), e.Key, StringComparison.Ordinal)))
             .OrderBy(e => e.Key, StringComparer.Ordinal)
             .ToArray();
     }
