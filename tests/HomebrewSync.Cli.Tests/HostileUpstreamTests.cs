@@ -55,6 +55,48 @@ public sealed class HostileUpstreamTests(Xunit.Abstractions.ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Sync_ImageIndexesAnnouncingAbsurdSizesOrOtherImagesSizes_AreNotTaken_EveryBottleStored()
+    {
+        // One index announces the largest size a long holds (the plan's totals overflowed: the whole run failed); another
+        // announces a 1-byte size for a third image's blob, whose own index names nothing (that bottle failed as "larger
+        // than its announced size").
+        var liar = Formula("liar");
+        var meddler = Formula("meddler");
+        var victim = Formula("victim");
+        await using var h = await CliHarness.StartAsync([liar, meddler, victim]);
+        h.Server.RewriteIndex = (image, document) =>
+        {
+            var index = System.Text.Json.Nodes.JsonNode.Parse(document)!.AsObject();
+            var manifests = index["manifests"]!.AsArray();
+            if (image == liar.Image)
+            {
+                manifests[0]!["annotations"]!["sh.brew.bottle.size"] = long.MaxValue.ToString(CultureInfo.InvariantCulture);
+            }
+            else if (image == meddler.Image)
+            {
+                var forged = manifests[0]!.DeepClone();
+                forged["annotations"]!["sh.brew.bottle.digest"] = victim.Bottles[Tag].Sha256;
+                forged["annotations"]!["sh.brew.bottle.size"] = "1";
+                manifests.Add(forged);
+            }
+            else if (image == victim.Image)
+            {
+                manifests.Clear();
+            }
+            return Encoding.UTF8.GetBytes(index.ToJsonString());
+        };
+
+        var run = await CliHarness.RunAsync(Env(h), "sync", "--date", "2025-07-21", "--no-progress");
+
+        Assert.True(run.ExitCode == 3, $"exit {run.ExitCode}: {run.Out}\n{run.Error}");
+        Assert.Contains($"liar-1.0-{Tag}: its image index announces {long.MaxValue:N0} bytes, more than a bottle may be", run.Out + run.Error, StringComparison.Ordinal);
+        foreach (var f in new[] { liar, meddler, victim })
+        {
+            Assert.True(File.Exists(Path.Combine(h.Store, "2025-07-21", f.FileName(Tag))), $"{f.Name} not stored: {run.Out}\n{run.Error}");
+        }
+    }
+
+    [Fact]
     public async Task Sync_BlobBodyPastItsAnnouncedSize_IsCutOff_ThatBottleFails_OthersStored()
     {
         var hostile = Formula("oversized", 50_000);

@@ -68,6 +68,9 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
     /// <summary>When set, each blob body is sent at about this many bytes per second: one connection's share of a WAN link.</summary>
     public long? ThrottleBytesPerSecond { get; set; }
 
+    /// <summary>Rewrites an image index before it is sent: given the image's name and the index as served, returns what to send.</summary>
+    public Func<string, byte[], byte[]>? RewriteIndex { get; set; }
+
     /// <summary>When false, the manifests endpoint answers 404 so sizes must come from HEAD.</summary>
     public bool ServeIndexes { get; set; } = true;
 
@@ -505,6 +508,10 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
             return;
         }
         var document = ImageIndexWriter.ToBytes(formula);
+        if (RewriteIndex is { } rewrite)
+        {
+            document = rewrite(image, document);
+        }
         await ctx.Response.Body.WriteAsync(document, ctx.RequestAborted);
         await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
         Interlocked.Add(ref _indexBytesServed, document.Length);

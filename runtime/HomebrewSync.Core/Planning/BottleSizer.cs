@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.Catalog;
 using HomebrewSync.Core.Registry;
+using HomebrewSync.Core.Storage;
 using Polly;
 
 namespace HomebrewSync.Core.Planning;
@@ -9,7 +10,9 @@ namespace HomebrewSync.Core.Planning;
 /// <summary>
 /// Fills in bottle sizes: one OCI image index per formula version (annotation <c>sh.brew.bottle.size</c>),
 /// then a HEAD (or ranged GET) for any blob the index did not name. A size that cannot be learnt stays
-/// null and is reported; it never stops the plan.
+/// null and is reported; it never stops the plan. What the registry announces is taken only for the
+/// image's own bottles (an index cannot size another image's blob) and only within what a bottle may be
+/// (<see cref="StoreKeys.MaxBottleBytes"/>); anything else is reported and left unknown.
 /// </summary>
 internal sealed class BottleSizer
 {
@@ -35,11 +38,25 @@ internal sealed class BottleSizer
         ArgumentNullException.ThrowIfNull(warnings);
         var sizes = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         var problems = new ConcurrentQueue<string>();
+        // Each image index with the blobs it may size: its own bottles'.
         var images = plan.Bottles
-            .Select(b => (Image: BottleNaming.ImageBaseOf(new Uri(b.Url)), Reference: BottleNaming.IndexReference(b.FormulaVersion, b.Rebuild)))
+            .Select(b => (Image: BottleNaming.ImageBaseOf(new Uri(b.Url)), Reference: BottleNaming.IndexReference(b.FormulaVersion, b.Rebuild), b.Sha256))
             .Where(x => x.Image is not null)
-            .Distinct()
+            .GroupBy(x => (x.Image, x.Reference))
+            .Select(g => (g.Key.Image, g.Key.Reference, Blobs: g.Select(x => x.Sha256).ToHashSet(StringComparer.Ordinal)))
             .ToArray();
+        var keyOf = plan.Bottles.DistinctBy(b => b.Sha256).ToDictionary(b => b.Sha256, b => b.Key, StringComparer.Ordinal);
+        // A size past what a bottle may be is not taken (a hostile or broken registry: it would overflow the plan's totals,
+        // or make a saved plan one the worker refuses); the bottle is then fetched within the maximum bottle size.
+        bool Plausible(string sha256, long size, string source)
+        {
+            if (size <= StoreKeys.MaxBottleBytes)
+            {
+                return true;
+            }
+            problems.Enqueue($"{keyOf[sha256]}: {source} announces {size:N0} bytes, more than a bottle may be ({StoreKeys.MaxBottleBytes:N0}); its size is not taken from it");
+            return false;
+        }
         var options = new ParallelOptions { MaxDegreeOfParallelism = _concurrency, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(images, options, async (image, ct) =>
         {
@@ -48,9 +65,9 @@ internal sealed class BottleSizer
                 var document = await _pipeline.ExecuteAsync(
                     async token => await _registry.GetImageIndexAsync(image.Image!, image.Reference, token), ct);
                 indexes?.TryAdd(IndexCacheKey(image.Image!, image.Reference), document);
-                foreach (var entry in OciImageIndex.Parse(document).Entries)
+                foreach (var entry in OciImageIndex.Parse(document).Entries.Where(e => image.Blobs.Contains(e.Sha256)))
                 {
-                    if (entry.Size is { } size && sizes.TryAdd(entry.Sha256, size))
+                    if (entry.Size is { } size && Plausible(entry.Sha256, size, "its image index") && sizes.TryAdd(entry.Sha256, size))
                     {
                         onSized?.Invoke(entry.Sha256, size);
                     }
@@ -70,7 +87,7 @@ internal sealed class BottleSizer
                     async token => await _registry.GetBlobSizeAsync(new Uri(bottle.Url), token), ct);
                 if (size is { } s)
                 {
-                    if (sizes.TryAdd(bottle.Sha256, s))
+                    if (Plausible(bottle.Sha256, s, "the registry's HEAD") && sizes.TryAdd(bottle.Sha256, s))
                     {
                         onSized?.Invoke(bottle.Sha256, s);
                     }
