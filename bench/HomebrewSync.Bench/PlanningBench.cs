@@ -55,7 +55,7 @@ internal static class PlanningBench
         async Task Parse()
         {
             await using var body = await http.GetStreamAsync(server.ApiUrl);
-            await foreach (var _ in FormulaCatalogReader.ReadAsync(body))
+            await foreach (var _ in FormulaCatalogReader.ReadAsync(body, long.MaxValue, null, CancellationToken.None))
             {
             }
         }

@@ -59,6 +59,7 @@ internal static class CliOptions
         From(Settings.RetryDelaySeconds, Transfer),
         From(Settings.DownloadTimeoutSeconds, Transfer),
         From(Settings.RegistryHosts, Transfer),
+        From(Settings.MaxCatalogMb, Catalog),
         From(Settings.MaxImageIndexMb, Transfer),
         From(Settings.MaxApiFileMb, PlanSync),
         From(Settings.MaxBrewGitMb, PlanSync),

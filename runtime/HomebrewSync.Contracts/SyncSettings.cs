@@ -52,6 +52,9 @@ public sealed record SyncSettings
     /// <summary>Hosts the registry token is sent to, and only over https (plain http to a loopback address too).</summary>
     public IReadOnlyList<string> RegistryHosts { get; init; } = DefaultRegistryHosts;
 
+    /// <summary>A catalog larger than this is refused whole (the real one is about 30 MB).</summary>
+    public long MaxCatalogBytes { get; init; } = Settings.MaxCatalogMb.Default!.Value * Mib;
+
     /// <summary>An image index larger than this is refused (real ones are a few KB).</summary>
     public long MaxImageIndexBytes { get; init; } = Settings.MaxImageIndexMb.Default!.Value * Mib;
 

@@ -42,6 +42,7 @@ public static class SyncSettingsReader
             BrewGitRemote = reader.String(Settings.BrewGitRemoteUrl),
             RegistryToken = new RegistryToken(reader.String(Settings.RegistryToken)!),
             RegistryHosts = reader.List(Settings.RegistryHosts).Select(h => h.ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToArray(),
+            MaxCatalogBytes = reader.Int(Settings.MaxCatalogMb) * SyncSettings.Mib,
             MaxImageIndexBytes = reader.Int(Settings.MaxImageIndexMb) * SyncSettings.Mib,
             MaxApiFileBytes = reader.Int(Settings.MaxApiFileMb) * SyncSettings.Mib,
             MaxBrewGitBytes = reader.Int(Settings.MaxBrewGitMb) * SyncSettings.Mib,

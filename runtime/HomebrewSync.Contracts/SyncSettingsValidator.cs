@@ -56,6 +56,7 @@ public static partial class SyncSettingsValidator
             Settings.RetryDelaySeconds.Check(s.RetryDelay.TotalSeconds),
             Settings.DownloadTimeoutSeconds.Check(s.DownloadTimeout.TotalSeconds),
             Settings.StoreLeaseSeconds.Check(s.LeaseDuration.TotalSeconds),
+            Settings.MaxCatalogMb.Check(Megabytes(s.MaxCatalogBytes)),
             Settings.MaxImageIndexMb.Check(Megabytes(s.MaxImageIndexBytes)),
             Settings.MaxApiFileMb.Check(Megabytes(s.MaxApiFileBytes)),
             Settings.MaxBrewGitMb.Check(Megabytes(s.MaxBrewGitBytes)),

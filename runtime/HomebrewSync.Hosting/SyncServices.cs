@@ -118,8 +118,8 @@ public sealed class SyncServices : IDisposable
     {
         var url = settings.Sync.ApiUrl;
         return url.IsFile
-            ? new FileCatalogSource(url.LocalPath)
-            : new HttpCatalogSource(http, url, ResiliencePipelines.Create(settings.Sync, time), settings.Sync.DownloadTimeout);
+            ? new FileCatalogSource(url.LocalPath, settings.Sync.MaxCatalogBytes)
+            : new HttpCatalogSource(http, url, ResiliencePipelines.Create(settings.Sync, time), settings.Sync.DownloadTimeout, settings.Sync.MaxCatalogBytes);
     }
 
     /// <summary>A first fetch of brew's repository (~100 MB) over a slow link is the longest git command a sync runs.</summary>

@@ -97,6 +97,33 @@ public sealed class HostileUpstreamTests(Xunit.Abstractions.ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task PlanSyncAndPrune_ACatalogPastItsLimit_IsRefusedWhole_TheStoreUnchanged()
+    {
+        // About 1.5 MB of valid formulae against a 1 MiB limit: every formula would be held (prune, pull-through), so a
+        // catalog without end took the memory. Refused whole: nothing planned, downloaded, recorded or pruned from it.
+        await using var h = await CliHarness.StartAsync([Formula("first")]);
+        Assert.Equal(0, (await CliHarness.RunAsync(Env(h), "sync", "--date", "2025-07-01", "--no-progress")).ExitCode);
+        h.Server.SetFormulae(Enumerable.Range(0, 1500).Select(i => Formula($"many{i:0000}")));
+        var before = Directory.GetFiles(h.Store, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllBytes);
+
+        foreach (var command in new[] { new[] { "plan" }, ["sync", "--date", "2025-07-21"], ["prune", "--keep-days", "0"] })
+        {
+            var run = await CliHarness.RunAsync(Env(h), [.. command, "--max-catalog-mb", "1"]);
+
+            Assert.True(run.ExitCode == 1, $"{command[0]}: exit {run.ExitCode}: {run.Out}\n{run.Error}");
+            Assert.Contains("The catalog is larger than 1 MiB (MAX_CATALOG_MB); refused whole", run.Error, StringComparison.Ordinal);
+        }
+        var after = Directory.GetFiles(h.Store, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllBytes);
+        Assert.Equal(before.Keys.Order(), after.Keys.Order());
+        Assert.All(before, f => Assert.Equal(f.Value, after[f.Key]));
+        Assert.Equal(1, h.Server.TotalBlobGets); // the first sync's bottle only
+
+        // The same catalog within the default limit plans every formula.
+        var plan = await CliHarness.RunAsync(Env(h), "plan");
+        Assert.True(plan.ExitCode == 0, plan.Error);
+    }
+
+    [Fact]
     public async Task Sync_BlobBodyPastItsAnnouncedSize_IsCutOff_ThatBottleFails_OthersStored()
     {
         var hostile = Formula("oversized", 50_000);

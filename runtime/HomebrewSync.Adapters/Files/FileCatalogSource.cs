@@ -7,10 +7,13 @@ namespace HomebrewSync.Adapters.Files;
 public sealed class FileCatalogSource : IFormulaSource
 {
     private readonly string _path;
+    private readonly long _maxBytes;
 
-    public FileCatalogSource(string path)
+    /// <param name="maxBytes">A longer catalog is refused whole.</param>
+    public FileCatalogSource(string path, long maxBytes)
     {
         _path = path;
+        _maxBytes = maxBytes;
     }
 
     public async IAsyncEnumerable<Formula> ReadAsync(Action<string>? rejected, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -26,7 +29,7 @@ public sealed class FileCatalogSource : IFormulaSource
         }
         await using (stream)
         {
-            await foreach (var formula in FormulaCatalogReader.ReadAsync(stream, rejected, cancellationToken))
+            await foreach (var formula in FormulaCatalogReader.ReadAsync(stream, _maxBytes, rejected, cancellationToken))
             {
                 yield return formula;
             }

@@ -7,7 +7,7 @@ using Polly.Timeout;
 
 namespace HomebrewSync.Adapters.Http;
 
-/// <summary>formula.json over HTTP(S), streamed; a transient failure to connect is retried, a stalled body ends the run.</summary>
+/// <summary>formula.json over HTTP(S), streamed; a transient failure to connect is retried, a stalled or oversized body ends the run.</summary>
 public sealed class HttpCatalogSource : IFormulaSource
 {
     private readonly HttpClient _http;
@@ -15,15 +15,18 @@ public sealed class HttpCatalogSource : IFormulaSource
     private readonly string _shown;
     private readonly ResiliencePipeline _pipeline;
     private readonly TimeSpan _readTimeout;
+    private readonly long _maxBytes;
 
     /// <param name="readTimeout">The whole catalog must arrive within this (a stalled body would otherwise hang the run).</param>
-    public HttpCatalogSource(HttpClient http, Uri url, ResiliencePipeline pipeline, TimeSpan readTimeout)
+    /// <param name="maxBytes">A longer catalog is refused whole (one that never ends would otherwise take the memory).</param>
+    public HttpCatalogSource(HttpClient http, Uri url, ResiliencePipeline pipeline, TimeSpan readTimeout, long maxBytes)
     {
         _http = http;
         _url = url;
         _shown = Contracts.UrlDisplay.Redact(url);
         _pipeline = pipeline;
         _readTimeout = readTimeout;
+        _maxBytes = maxBytes;
     }
 
     public async IAsyncEnumerable<Formula> ReadAsync(Action<string>? rejected, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -31,7 +34,7 @@ public sealed class HttpCatalogSource : IFormulaSource
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_readTimeout);
         await using var stream = await OpenAsync(deadline.Token);
-        await using var formulae = FormulaCatalogReader.ReadAsync(stream, rejected, deadline.Token).GetAsyncEnumerator(deadline.Token);
+        await using var formulae = FormulaCatalogReader.ReadAsync(stream, _maxBytes, rejected, deadline.Token).GetAsyncEnumerator(deadline.Token);
         while (true)
         {
             try

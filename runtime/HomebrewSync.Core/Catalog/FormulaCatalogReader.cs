@@ -19,12 +19,15 @@ public static class FormulaCatalogReader
 
     private const int ChunkBytes = 64 * 1024;
 
-    public static IAsyncEnumerable<Formula> ReadAsync(Stream catalog, Action<string>? rejected = null, CancellationToken cancellationToken = default) =>
-        ReadAsync(catalog, DefaultMaxFormulaBytes, rejected, cancellationToken);
+    /// <param name="maxCatalogBytes">A catalog longer than this is refused whole (<see cref="CatalogUnavailableException"/>), past the formulae already given.</param>
+    public static IAsyncEnumerable<Formula> ReadAsync(Stream catalog, long maxCatalogBytes, Action<string>? rejected, CancellationToken cancellationToken) =>
+        ReadAsync(catalog, maxCatalogBytes, DefaultMaxFormulaBytes, rejected, cancellationToken);
 
+    /// <param name="maxCatalogBytes">A catalog longer than this is refused whole (<see cref="CatalogUnavailableException"/>), past the formulae already given.</param>
     /// <param name="maxFormulaBytes">Entries longer than this are skipped.</param>
     public static async IAsyncEnumerable<Formula> ReadAsync(
         Stream catalog,
+        long maxCatalogBytes,
         int maxFormulaBytes,
         Action<string>? rejected,
         [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -34,6 +37,7 @@ public static class FormulaCatalogReader
         var buffer = new byte[ChunkBytes];
         var entries = new List<JsonArraySplitter.Element>();
         int index = 0, usable = 0;
+        long read = 0;
         while (true)
         {
             var n = await catalog.ReadAsync(buffer, cancellationToken);
@@ -41,6 +45,13 @@ public static class FormulaCatalogReader
             {
                 splitter.Finish();
                 break;
+            }
+            read += n;
+            if (read > maxCatalogBytes)
+            {
+                // Every formula is held by prune and by pull-through: a catalog without end would take the machine's memory.
+                throw new CatalogUnavailableException(
+                    $"The catalog is larger than {maxCatalogBytes / (1024 * 1024):N0} MiB ({Contracts.EnvVars.MaxCatalogMb}); refused whole, nothing is planned or pruned from it");
             }
             splitter.Feed(buffer.AsSpan(0, n), entries);
             foreach (var entry in entries)

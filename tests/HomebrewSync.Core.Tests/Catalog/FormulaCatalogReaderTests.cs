@@ -9,7 +9,7 @@ public sealed class FormulaCatalogReaderTests
     {
         using var stream = new MemoryStream(json);
         var result = new List<Formula>();
-        await foreach (var f in FormulaCatalogReader.ReadAsync(stream, r => rejected?.Add(r)))
+        await foreach (var f in FormulaCatalogReader.ReadAsync(stream, long.MaxValue, r => rejected?.Add(r), CancellationToken.None))
         {
             result.Add(f);
         }
@@ -185,7 +185,7 @@ public sealed class FormulaCatalogReaderTests
 
         // The generated stream completes every read at once, so the whole read runs on this thread and its allocations are counted here.
         var before = GC.GetAllocatedBytesForCurrentThread();
-        await foreach (var f in FormulaCatalogReader.ReadAsync(catalog, r => rejected.Add(r)))
+        await foreach (var f in FormulaCatalogReader.ReadAsync(catalog, long.MaxValue, r => rejected.Add(r), CancellationToken.None))
         {
             formulae.Add(f);
         }
@@ -220,7 +220,7 @@ public sealed class FormulaCatalogReaderTests
         var (formulae, rejected) = (new List<Formula>(), new List<string>());
         try
         {
-            await foreach (var f in FormulaCatalogReader.ReadAsync(stream, limit, rejected.Add, CancellationToken.None))
+            await foreach (var f in FormulaCatalogReader.ReadAsync(stream, long.MaxValue, limit, rejected.Add, CancellationToken.None))
             {
                 formulae.Add(f);
             }
@@ -252,7 +252,7 @@ public sealed class FormulaCatalogReaderTests
 
         using var trickle = new TrickleStream(Encoding.UTF8.GetBytes(json), bytesPerRead);
         var pieces = new List<Formula>();
-        await foreach (var f in FormulaCatalogReader.ReadAsync(trickle))
+        await foreach (var f in FormulaCatalogReader.ReadAsync(trickle, long.MaxValue, null, CancellationToken.None))
         {
             pieces.Add(f);
         }
