@@ -50,10 +50,10 @@ public sealed record NotificationSettings
         ArgumentNullException.ThrowIfNull(reader);
         var d = new NotificationSettings();
         var url = reader.Raw(EnvVars.SlackWebhookUrl);
-        if (url is not null && (!System.Uri.TryCreate(url, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("https" or "http")))
+        if (url is not null && (!System.Uri.TryCreate(url, UriKind.Absolute, out var parsed) || !SecretUrl.IsAllowed(parsed)))
         {
             // The value itself is a secret: name the variable, never echo it.
-            reader.AddError($"{EnvVars.SlackWebhookUrl}: is not an http(s) URL");
+            reader.AddError($"{EnvVars.SlackWebhookUrl}: is not {SecretUrl.Rule}");
             url = null;
         }
         var settings = new NotificationSettings

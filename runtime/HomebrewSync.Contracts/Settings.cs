@@ -278,7 +278,7 @@ public static class Settings
     public static readonly TextSetting SyncDate = new(EnvVars.SyncDate) { Option = "--date", ValueName = "YYYY-MM-DD", Help = "Folder date for new bottles (default: today, UTC)." };
 
     /// <summary>Environment only: the webhook is a secret, and an argument is shown by <c>ps</c> to every user of the machine.</summary>
-    public static readonly TextSetting SlackWebhookUrl = new(EnvVars.SlackWebhookUrl) { Help = $"Slack incoming webhook for the run's messages (or the secret named by {EnvVars.SlackWebhookSecretName})." };
+    public static readonly TextSetting SlackWebhookUrl = new(EnvVars.SlackWebhookUrl) { Help = $"Slack incoming webhook for the run's messages: https, or plain http to a loopback address (or the secret named by {EnvVars.SlackWebhookSecretName})." };
 
     public static readonly TextSetting SlackWebhookSecretName = new(EnvVars.SlackWebhookSecretName) { Help = "Secrets Manager secret holding the Slack webhook URL (read through SSM; a URL or JSON with \"url\")." };
 

@@ -54,12 +54,20 @@ public sealed class SlackSecretEndToEndTests(S3ServerFixture fixture)
         var missing = await CliHarness.RunAsync(env, "sync", "--platform", "monterey");
         env["SLACK_WEBHOOK_SECRET_NAME"] = name;
         var malformed = await CliHarness.RunAsync(env, "sync", "--platform", "monterey");
+        // Plain http to another machine would send the webhook's secret path in clear text.
+        var clear = $"homebrew-sync/slack-{Guid.NewGuid():N}";
+        await fixture.Server.PutSecretAsync(clear, "http://hooks.slack.example/T0/B0/SECRETPART");
+        env["SLACK_WEBHOOK_SECRET_NAME"] = clear;
+        var cleartext = await CliHarness.RunAsync(env, "sync", "--platform", "monterey");
 
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("'homebrew-sync/missing' cannot be read", missing.Error, StringComparison.Ordinal);
-        Assert.Equal(1, malformed.ExitCode);
-        Assert.Contains("is not an http(s) URL", malformed.Error, StringComparison.Ordinal);
-        Assert.DoesNotContain("SECRETPART", malformed.Error + malformed.Out, StringComparison.Ordinal);
+        foreach (var run in new[] { malformed, cleartext })
+        {
+            Assert.Equal(1, run.ExitCode);
+            Assert.Contains("is not an https URL (plain http only to a loopback address)", run.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("SECRETPART", run.Error + run.Out, StringComparison.Ordinal);
+        }
         Assert.False(File.Exists(h.PathOf("bottles_hash.json")));
     }
 }

@@ -127,6 +127,23 @@ public sealed class SettingsTests
         Assert.Equal("false", Settings.MirrorApi.FlagValue);
     }
 
+    [Theory]
+    [InlineData("https://hooks.slack.com/services/T0/B0/SECRETPART", true)]
+    [InlineData("http://127.0.0.1:8080/services/T0/B0/SECRETPART", true)]
+    [InlineData("http://hooks.slack.com/services/T0/B0/SECRETPART", false)]
+    [InlineData("ftp://hooks.slack.com/services/T0/B0/SECRETPART", false)]
+    [InlineData("hooks.slack.com/services/T0/B0/SECRETPART", false)]
+    public void SlackWebhookUrl_MustBeHttpsOrLoopback_TheErrorNeverShowsIt(string url, bool accepted)
+    {
+        var reader = new SettingsReader(new Dictionary<string, string?> { [EnvVars.SlackWebhookUrl] = url });
+
+        var notifications = NotificationSettings.Read(reader);
+
+        Assert.Equal(accepted, notifications.SlackWebhookUrl is not null);
+        Assert.Equal(accepted ? [] : ["SLACK_WEBHOOK_URL: is not an https URL (plain http only to a loopback address)"], reader.Errors);
+        Assert.DoesNotContain("SECRETPART", string.Join("\n", reader.Errors), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void TimeBudgetAndStagingLimit_AreReadAndCheckedByTheirDefinitions()
     {

@@ -43,8 +43,8 @@ public static class SlackWebhookSecret
                 throw new SecretUnavailableException($"The secret '{secretName}' looks like JSON but does not parse", ex);
             }
         }
-        return Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "https" or "http"
+        return Uri.TryCreate(text, UriKind.Absolute, out var url) && SecretUrl.IsAllowed(url)
             ? new SecretUrl(url)
-            : throw new SecretUnavailableException($"The secret '{secretName}' is not an http(s) URL");
+            : throw new SecretUnavailableException($"The secret '{secretName}' is not {SecretUrl.Rule}");
     }
 }
