@@ -351,6 +351,29 @@ public sealed class StoreSafetyTests : IDisposable
     }
 
     [Fact]
+    public async Task Sync_ALinkWhereAnImageIndexGoes_IsLeftAndWarnedOf_TheRunCompletes()
+    {
+        // A link planted where curl's index is kept: never written through, never removed, and one warning, not a failed run
+        // (which left the API files and brew.git unpublished at every sync while the link stayed).
+        var curl = new FormulaBuilder("curl").WithVersion("8.0").WithBottle("monterey", 2000).Build();
+        await using var h = await CliHarness.StartAsync([curl]);
+        var index = h.PathOf("manifests/curl/8.0.json");
+        var outside = Path.Combine(_outside, "8.0.json");
+        await File.WriteAllTextAsync(outside, "not the store's");
+        Directory.CreateDirectory(Path.GetDirectoryName(index)!);
+        File.CreateSymbolicLink(index, outside);
+
+        var sync = await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01");
+
+        Assert.True(sync.ExitCode == 3, $"exit {sync.ExitCode}: {sync.Error}");
+        Assert.Contains("image index manifests/curl/8.0.json not kept", sync.Error, StringComparison.Ordinal);
+        Assert.Equal("not the store's", await File.ReadAllTextAsync(outside));
+        Assert.NotNull(new FileInfo(index).LinkTarget);
+        Assert.True(File.Exists(h.PathOf("2025-07-01/curl-8.0.monterey.bottle.tar.gz")));
+        Assert.Contains("curl-8.0-monterey", await File.ReadAllTextAsync(h.PathOf("bottles_hash.json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Prune_SymlinkedDateFolder_NeverTouchesWhatItPointsAt()
     {
         await using var h = await SupersededAsync();

@@ -45,7 +45,10 @@ internal sealed class ImageIndexKeeper(IDocumentStore documents, IBottleRegistry
                 await documents.PutDocumentAsync(m.Key, bytes, OciImageIndex.MediaType, ct);
                 Interlocked.Increment(ref written);
             }
-            catch (Exception ex) when (ex is BottleDownloadException or TransientFailureException or TimeoutRejectedException or IOException or JsonException)
+            // A link (or anything else the key grammar refuses) in the index's place is left as it is, like prune leaves it: that
+            // index is not kept, the run goes on.
+            catch (Exception ex) when (ex is BottleDownloadException or TransientFailureException or TimeoutRejectedException or IOException or JsonException
+                or UnsafeStoreKeyException)
             {
                 observer.Info($"warning: image index {m.Key} not kept ({ex.Message}); the next sync tries again");
                 notKept.Add((m, ex.Message));
