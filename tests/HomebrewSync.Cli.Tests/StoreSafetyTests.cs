@@ -374,6 +374,53 @@ public sealed class StoreSafetyTests : IDisposable
     }
 
     [Fact]
+    public async Task Sync_ADateFolderLinkedElsewhereWhileABottleDownloads_GetsNothing_ThatBottleFails()
+    {
+        // The day's folder does not exist when the download starts; a link made in its place before the bottle is committed
+        // must not carry the verified bytes out of the store (the path was checked only when the download began).
+        var curl = new FormulaBuilder("curl").WithVersion("8.0").WithBottle("monterey", 2000).Build();
+        await using var h = await CliHarness.StartAsync([curl]);
+        h.Server.BeforeBlobBody = () =>
+        {
+            if (!Directory.Exists(h.PathOf("2025-07-01")))
+            {
+                Directory.CreateSymbolicLink(h.PathOf("2025-07-01"), _outside);
+            }
+        };
+
+        var sync = await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01");
+
+        Assert.True(sync.ExitCode == 3, $"exit {sync.ExitCode}: {sync.Error}");
+        Assert.Contains("is a symbolic link; links in the store are never followed", sync.Out + sync.Error, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(_outside));
+        // Nothing stored, so nothing recorded: the run wrote no hash file.
+        Assert.False(File.Exists(h.PathOf("bottles_hash.json")));
+    }
+
+    [Fact]
+    public async Task Sync_TheStagingFolderLinkedElsewhereDuringTheRun_GetsNothingWrittenThere()
+    {
+        // Checked when the run starts; replaced by a link while the first bottle downloads: no later bottle is staged through it.
+        var formulae = new[] { "curl", "wget", "jq" }.Select(n => new FormulaBuilder(n).WithVersion("1.0").WithBottle("monterey", 2000).Build()).ToArray();
+        await using var h = await CliHarness.StartAsync(formulae);
+        var moved = Path.Combine(h.Store, "staging-moved-away");
+        h.Server.BeforeBlobBody = () =>
+        {
+            if (!Directory.Exists(moved))
+            {
+                Directory.Move(h.PathOf(".staging"), moved);
+                Directory.CreateSymbolicLink(h.PathOf(".staging"), _outside);
+            }
+        };
+
+        var sync = await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01", "--concurrency", "1");
+
+        Assert.True(sync.ExitCode == 3, $"exit {sync.ExitCode}: {sync.Error}");
+        Assert.Contains(".staging is a symbolic link; links in the store are never followed", sync.Out + sync.Error, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(_outside));
+    }
+
+    [Fact]
     public async Task Prune_SymlinkedDateFolder_NeverTouchesWhatItPointsAt()
     {
         await using var h = await SupersededAsync();

@@ -118,14 +118,12 @@ public sealed partial class LocalFolderStore : IStore
 
     public Task<IStagedBottle> StageAsync(string key, long? expectedSize, CancellationToken cancellationToken)
     {
-        var final = PathOf(key);
-        var staging = Path.Combine(_root, StagingDir);
-        Directory.CreateDirectory(staging);
-        var temp = Path.Combine(staging, $"{Guid.NewGuid():N}.part");
+        // Refused now if it already cannot be stored there; checked again when it is moved into place.
+        PathOf(key);
+        var temp = Path.Combine(StagingFolder(), $"{Guid.NewGuid():N}.part");
         return Task.FromResult<IStagedBottle>(new StagingFile(temp, (path, _, _) =>
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(final)!);
-            File.Move(path, final, overwrite: true);
+            MoveIntoPlace(path, key);
             return Task.CompletedTask;
         }));
     }
@@ -138,9 +136,7 @@ public sealed partial class LocalFolderStore : IStore
         {
             return;
         }
-        var temp = Path.Combine(_root, StagingDir, $"{Guid.NewGuid():N}.part");
-        Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
-        Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+        var temp = Path.Combine(StagingFolder(), $"{Guid.NewGuid():N}.part");
         // Through the store's own open (File.Copy would wait on a named pipe); the copy is of what was opened.
         using (var handle = StoreFile.OpenRead(source, sourceKey, FileOptions.SequentialScan))
         {
@@ -148,7 +144,25 @@ public sealed partial class LocalFolderStore : IStore
             await using var to = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
             await from.CopyToAsync(to, cancellationToken);
         }
-        File.Move(temp, destination, overwrite: true);
+        MoveIntoPlace(temp, destinationKey);
+    }
+
+    /// <summary>The staging folder, made when missing; a link in its place (bytes written elsewhere) is refused.</summary>
+    private string StagingFolder()
+    {
+        var staging = Path.Combine(_root, StagingDir);
+        Directory.CreateDirectory(staging);
+        return IsLink(staging) ? throw new UnsafeStoreKeyException(StagingDir, $"{staging} is a symbolic link; links in the store are never followed") : staging;
+    }
+
+    /// <summary>
+    /// Renames a verified file to its key's path, the path checked again now and once more after its folder is made: a download
+    /// takes minutes, and a link made meanwhile where the day's folder goes must not carry the bytes out of the store.
+    /// </summary>
+    private void MoveIntoPlace(string file, string key)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(PathOf(key))!);
+        File.Move(file, PathOf(key), overwrite: true);
     }
 
     public async Task<bool> HoldsVerifiedAsync(string key, string sha256, CancellationToken cancellationToken)
