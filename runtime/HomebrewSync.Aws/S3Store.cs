@@ -102,9 +102,20 @@ public sealed class S3Store : IStore
 
     public async Task<bool> HoldsVerifiedAsync(string key, string sha256, CancellationToken cancellationToken)
     {
-        // S3 checked the SHA-256 when the object was written; the metadata records which one.
-        var stored = await GetAsync(key, cancellationToken);
-        return stored?.Sha256 is { } recorded && string.Equals(recorded, sha256, StringComparison.Ordinal);
+        // S3's own SHA-256 of the object, when it is the catalog's, answers without a read: S3 checked the bytes against it
+        // when they were written. The metadata is anyone's to write, so it proves nothing. Any other checksum (a multipart
+        // upload's is of its parts), or none (an object written without one), and the bytes are hashed, as the folder store does.
+        GetObjectMetadataResponse head;
+        try
+        {
+            head = await _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = FullKey(key), ChecksumMode = ChecksumMode.ENABLED }, cancellationToken);
+        }
+        catch (AmazonS3Exception ex) when (S3Errors.IsMissingObject(ex))
+        {
+            return false;
+        }
+        return string.Equals(head.ChecksumSHA256, Convert.ToBase64String(Convert.FromHexString(sha256)), StringComparison.Ordinal)
+            || string.Equals(await ComputeSha256Async(key, cancellationToken), sha256, StringComparison.Ordinal);
     }
 
     public async Task<StoredBottle?> GetAsync(string key, CancellationToken cancellationToken)

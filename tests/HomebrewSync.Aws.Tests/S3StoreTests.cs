@@ -90,6 +90,29 @@ public sealed class S3StoreTests(S3ServerFixture fixture) : IDisposable
         Assert.Equal(bytes.Length, head.ContentLength);
         Assert.Equal(blob.Sha256, head.Metadata["sha256"]);
         Assert.Equal(blob.Sha256, await store.ComputeSha256Async("2025-07-21/big.bottle.tar.gz", CancellationToken.None));
+        // Its checksum is of its parts, so whether it holds a bottle is answered by its bytes.
+        Assert.True(await store.HoldsVerifiedAsync("2025-07-21/big.bottle.tar.gz", blob.Sha256, CancellationToken.None));
+        Assert.False(await store.HoldsVerifiedAsync("2025-07-21/big.bottle.tar.gz", new string('0', 64), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task HoldsVerified_IsAnsweredByS3sChecksumOrTheBytes_NeverByTheMetadata()
+    {
+        var (store, bucket) = await NewStoreAsync(prefix: "m");
+        var bytes = BlobContent.Create(10_000, 9).ToArray();
+        var sha = Meta(bytes).Sha256;
+        await CommitAsync(store, "2025-07-21/ours.bottle.tar.gz", bytes, Meta(bytes));
+        // Written by hand without a checksum: the right bytes, and other bytes claiming the same sha256 in their metadata.
+        await _client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "m/2025-07-21/plain.bottle.tar.gz", InputStream = new MemoryStream(bytes) });
+        var forged = new PutObjectRequest { BucketName = bucket, Key = "m/2025-07-21/forged.bottle.tar.gz", ContentBody = "not the bottle" };
+        forged.Metadata["sha256"] = sha;
+        await _client.PutObjectAsync(forged);
+
+        Assert.True(await store.HoldsVerifiedAsync("2025-07-21/ours.bottle.tar.gz", sha, CancellationToken.None));
+        Assert.False(await store.HoldsVerifiedAsync("2025-07-21/ours.bottle.tar.gz", new string('0', 64), CancellationToken.None));
+        Assert.True(await store.HoldsVerifiedAsync("2025-07-21/plain.bottle.tar.gz", sha, CancellationToken.None));
+        Assert.False(await store.HoldsVerifiedAsync("2025-07-21/forged.bottle.tar.gz", sha, CancellationToken.None));
+        Assert.False(await store.HoldsVerifiedAsync("2025-07-21/missing.bottle.tar.gz", sha, CancellationToken.None));
     }
 
     [Fact]

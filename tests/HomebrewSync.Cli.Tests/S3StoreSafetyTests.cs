@@ -64,6 +64,29 @@ public sealed class S3StoreSafetyTests(S3ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Sync_AStrayObjectAtABottlesKey_WithItsSha256InTheMetadataOnly_IsNotTakenForTheBottle()
+    {
+        // Metadata is anyone's to write: an object at today's key that claims the catalog's sha256 there, without S3's own
+        // checksum of those bytes, is not "a killed run's verified commit". The blob is fetched, and the object replaced.
+        var curl = new FormulaBuilder("curl").WithVersion("8.0").WithBottle("monterey", 3000).Build();
+        await using var h = await CliHarness.StartAsync([curl]);
+        var env = await EnvAsync(h);
+        var bucket = new Uri(env["HOMEBREW_SYNC_STORE"]!).Host;
+        var key = "mirror/2025-07-01/curl-8.0.monterey.bottle.tar.gz";
+        var stray = new PutObjectRequest { BucketName = bucket, Key = key, ContentBody = "not the bottle" };
+        stray.Metadata["sha256"] = curl.Bottles["monterey"].Sha256;
+        await _client.PutObjectAsync(stray);
+
+        var sync = await CliHarness.RunAsync(env, "sync", "--date", "2025-07-01");
+
+        Assert.True(sync.ExitCode == 0, sync.Error);
+        Assert.Equal(1, h.Server.BlobGets(curl.Bottles["monterey"].Sha256));
+        var head = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = key, ChecksumMode = ChecksumMode.ENABLED });
+        Assert.Equal(Convert.ToBase64String(Convert.FromHexString(curl.Bottles["monterey"].Sha256)), head.ChecksumSHA256);
+        Assert.Equal(0, (await CliHarness.RunAsync(env, "verify", "--deep")).ExitCode);
+    }
+
+    [Fact]
     public async Task KilledSync_HoldsTheBucketUntilItsLeaseExpires_ThenPruneRuns()
     {
         var formulae = Enumerable.Range(0, 3).Select(i => new FormulaBuilder($"tool{i}").WithBottle("monterey", 2_000 + i).Build()).ToArray();
