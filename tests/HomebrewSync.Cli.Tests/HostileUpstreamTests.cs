@@ -57,13 +57,15 @@ public sealed class HostileUpstreamTests(Xunit.Abstractions.ITestOutputHelper ou
     [Fact]
     public async Task Sync_ImageIndexesAnnouncingAbsurdSizesOrOtherImagesSizes_AreNotTaken_EveryBottleStored()
     {
-        // One index announces the largest size a long holds (the plan's totals overflowed: the whole run failed); another
-        // announces a 1-byte size for a third image's blob, whose own index names nothing (that bottle failed as "larger
-        // than its announced size").
+        // One index announces the largest size a long holds (the plan's totals overflowed: the whole run failed); one announces
+        // 5 GiB (past MAX_BOTTLE_SIZE_GB, it pushed the plan past MAX_DOWNLOAD_SIZE_GB: refused whole); another announces a
+        // 1-byte size for a third image's blob, whose own index names nothing (that bottle failed as "larger than its
+        // announced size").
         var liar = Formula("liar");
+        var boaster = Formula("boaster");
         var meddler = Formula("meddler");
         var victim = Formula("victim");
-        await using var h = await CliHarness.StartAsync([liar, meddler, victim]);
+        await using var h = await CliHarness.StartAsync([liar, boaster, meddler, victim]);
         h.Server.RewriteIndex = (image, document) =>
         {
             var index = System.Text.Json.Nodes.JsonNode.Parse(document)!.AsObject();
@@ -71,6 +73,10 @@ public sealed class HostileUpstreamTests(Xunit.Abstractions.ITestOutputHelper ou
             if (image == liar.Image)
             {
                 manifests[0]!["annotations"]!["sh.brew.bottle.size"] = long.MaxValue.ToString(CultureInfo.InvariantCulture);
+            }
+            else if (image == boaster.Image)
+            {
+                manifests[0]!["annotations"]!["sh.brew.bottle.size"] = (5L << 30).ToString(CultureInfo.InvariantCulture);
             }
             else if (image == meddler.Image)
             {
@@ -86,11 +92,15 @@ public sealed class HostileUpstreamTests(Xunit.Abstractions.ITestOutputHelper ou
             return Encoding.UTF8.GetBytes(index.ToJsonString());
         };
 
-        var run = await CliHarness.RunAsync(Env(h), "sync", "--date", "2025-07-21", "--no-progress");
+        var env = Env(h);
+        env["MAX_DOWNLOAD_SIZE_GB"] = "1";
+
+        var run = await CliHarness.RunAsync(env, "sync", "--date", "2025-07-21", "--no-progress", "--max-bottle-gb", "2");
 
         Assert.True(run.ExitCode == 3, $"exit {run.ExitCode}: {run.Out}\n{run.Error}");
-        Assert.Contains($"liar-1.0-{Tag}: its image index announces {long.MaxValue:N0} bytes, more than a bottle may be", run.Out + run.Error, StringComparison.Ordinal);
-        foreach (var f in new[] { liar, meddler, victim })
+        Assert.Contains($"liar-1.0-{Tag}: its image index announces {long.MaxValue:N0} bytes, more than MAX_BOTTLE_SIZE_GB allows", run.Out + run.Error, StringComparison.Ordinal);
+        Assert.Contains($"boaster-1.0-{Tag}: its image index announces {5L << 30:N0} bytes, more than MAX_BOTTLE_SIZE_GB allows", run.Out + run.Error, StringComparison.Ordinal);
+        foreach (var f in new[] { liar, boaster, meddler, victim })
         {
             Assert.True(File.Exists(Path.Combine(h.Store, "2025-07-21", f.FileName(Tag))), $"{f.Name} not stored: {run.Out}\n{run.Error}");
         }

@@ -78,7 +78,8 @@ public sealed class Planner(SyncContext context)
         var (outcome, snapshot) = draft;
         var settings = _context.Settings;
         var warnings = outcome.Warnings.ToList();
-        var sizer = new BottleSizer(_context.Ports.Registry, ResiliencePipelines.Create(settings, _context.Time, observer.Retrying), settings.SizingConcurrency);
+        var sizer = new BottleSizer(_context.Ports.Registry, ResiliencePipelines.Create(settings, _context.Time, observer.Retrying), settings.SizingConcurrency,
+            (settings.MaxBottleBytes, $"{Contracts.EnvVars.MaxBottleSizeGb} allows"));
         indexes ??= new ConcurrentDictionary<string, byte[]>(StringComparer.Ordinal);
         var sized = await sizer.SizeAsync(outcome.Plan, warnings, indexes, cancellationToken, onSized);
         foreach (var w in warnings)

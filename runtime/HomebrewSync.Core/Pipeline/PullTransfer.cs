@@ -102,7 +102,9 @@ internal sealed class PullTransfer(SyncContext context, ISyncObserver observer)
             }).ToArray(),
         };
         var warnings = new List<string>();
-        var sizer = new BottleSizer(context.Ports.Registry, ResiliencePipelines.Create(context.Settings, context.Time, observer.Retrying), 1);
+        // Sizes up to what any bottle may be are taken, so that one announced past MAX_BOTTLE_SIZE_GB is refused at once below.
+        var sizer = new BottleSizer(context.Ports.Registry, ResiliencePipelines.Create(context.Settings, context.Time, observer.Retrying), 1,
+            (Storage.StoreKeys.MaxBottleBytes, "a bottle may be"));
         plan = await sizer.SizeAsync(plan, warnings, indexes, cancellationToken);
         warnings.ForEach(w => observer.Info("warning: pull-through: " + w));
         return plan;

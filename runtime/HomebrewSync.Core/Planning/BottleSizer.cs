@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.Catalog;
 using HomebrewSync.Core.Registry;
-using HomebrewSync.Core.Storage;
 using Polly;
 
 namespace HomebrewSync.Core.Planning;
@@ -11,20 +10,23 @@ namespace HomebrewSync.Core.Planning;
 /// Fills in bottle sizes: one OCI image index per formula version (annotation <c>sh.brew.bottle.size</c>),
 /// then a HEAD (or ranged GET) for any blob the index did not name. A size that cannot be learnt stays
 /// null and is reported; it never stops the plan. What the registry announces is taken only for the
-/// image's own bottles (an index cannot size another image's blob) and only within what a bottle may be
-/// (<see cref="StoreKeys.MaxBottleBytes"/>); anything else is reported and left unknown.
+/// image's own bottles (an index cannot size another image's blob) and only up to the largest size the
+/// caller takes; anything else is reported and left unknown (so one response cannot swell the plan's total).
 /// </summary>
 internal sealed class BottleSizer
 {
     private readonly IBottleRegistry _registry;
     private readonly ResiliencePipeline _pipeline;
     private readonly int _concurrency;
+    private readonly (long Bytes, string Name) _largest;
 
-    public BottleSizer(IBottleRegistry registry, ResiliencePipeline pipeline, int concurrency)
+    /// <param name="largest">The largest size taken from the registry, and how to name it in the warning when one is larger.</param>
+    public BottleSizer(IBottleRegistry registry, ResiliencePipeline pipeline, int concurrency, (long Bytes, string Name) largest)
     {
         _registry = registry;
         _pipeline = pipeline;
         _concurrency = concurrency;
+        _largest = largest;
     }
 
     /// <param name="indexes">Gets each image index fetched, by <see cref="IndexCacheKey"/>, so the run can keep it without asking again.</param>
@@ -46,15 +48,16 @@ internal sealed class BottleSizer
             .Select(g => (g.Key.Image, g.Key.Reference, Blobs: g.Select(x => x.Sha256).ToHashSet(StringComparer.Ordinal)))
             .ToArray();
         var keyOf = plan.Bottles.DistinctBy(b => b.Sha256).ToDictionary(b => b.Sha256, b => b.Key, StringComparer.Ordinal);
-        // A size past what a bottle may be is not taken (a hostile or broken registry: it would overflow the plan's totals,
-        // or make a saved plan one the worker refuses); the bottle is then fetched within the maximum bottle size.
+        // A size past the largest taken is not taken (a hostile or broken registry: it would overflow the plan's totals, push
+        // the plan past MAX_DOWNLOAD_SIZE_GB or to ECS, or make a saved plan the worker refuses); the bottle is then fetched
+        // only up to the maximum bottle size, as one of unknown size is.
         bool Plausible(string sha256, long size, string source)
         {
-            if (size <= StoreKeys.MaxBottleBytes)
+            if (size <= _largest.Bytes)
             {
                 return true;
             }
-            problems.Enqueue($"{keyOf[sha256]}: {source} announces {size:N0} bytes, more than a bottle may be ({StoreKeys.MaxBottleBytes:N0}); its size is not taken from it");
+            problems.Enqueue($"{keyOf[sha256]}: {source} announces {size:N0} bytes, more than {_largest.Name} ({_largest.Bytes:N0}); its size is not taken from it");
             return false;
         }
         var options = new ParallelOptions { MaxDegreeOfParallelism = _concurrency, CancellationToken = cancellationToken };

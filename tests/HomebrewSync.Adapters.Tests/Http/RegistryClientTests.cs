@@ -48,7 +48,7 @@ public sealed class RegistryClientTests
         await using var server = await FakeHomebrewServer.StartAsync([a]);
         using var http = HttpClientFactory.Create(Settings);
         var client = new RegistryClient(http, Settings, TimeProvider.System);
-        var sizer = new BottleSizer(client, ResiliencePipelines.Create(Settings, TimeProvider.System), 4);
+        var sizer = new BottleSizer(client, ResiliencePipelines.Create(Settings, TimeProvider.System), 4, (Settings.MaxBottleBytes, "MAX_BOTTLE_SIZE_GB allows"));
         var plan = new SyncPlan
         {
             SyncDate = "2025-07-21",
