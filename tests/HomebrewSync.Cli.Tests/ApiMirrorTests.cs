@@ -150,6 +150,29 @@ public sealed class ApiMirrorTests(S3ServerFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ALinkWhereAnApiFileGoes_IsLeftAndWarnedOf_TheRunCompletes()
+    {
+        // Never written through nor removed; that file is refused (exit 3), not the run ended after its bottles were recorded.
+        var (env, _) = await StoreAsync("local");
+        _h.Server.SetApiFile(PackagesPath, _signer.Sign(ApiSigner.PackagesPayload(_formulae, Tag)));
+        var outside = Path.Combine(_temp, "outside.json");
+        Directory.CreateDirectory(_temp);
+        await File.WriteAllTextAsync(outside, "not the store's");
+        var link = _h.PathOf("api/" + PackagesPath);
+        Directory.CreateDirectory(Path.GetDirectoryName(link)!);
+        File.CreateSymbolicLink(link, outside);
+
+        var sync = await CliHarness.RunAsync(env, "sync");
+
+        Assert.True(sync.ExitCode == 3, $"exit {sync.ExitCode}: {sync.Error}");
+        Assert.Contains($"API file {PackagesPath}: refused (", sync.Out + sync.Error, StringComparison.Ordinal);
+        Assert.Equal("not the store's", await File.ReadAllTextAsync(outside));
+        Assert.NotNull(new FileInfo(link).LinkTarget);
+        Assert.Contains("wget-1.24.5-arm64_sonoma", await File.ReadAllTextAsync(_h.PathOf("bottles_hash.json")), StringComparison.Ordinal);
+        Assert.Contains("complete", await File.ReadAllTextAsync(_h.PathOf("status/last-run.json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SignatureOfAHostileShape_IsRejectedForThatFile_AndTheSyncGoesOn()
     {
         var (env, store) = await StoreAsync("local");

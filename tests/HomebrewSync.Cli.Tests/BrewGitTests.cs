@@ -324,6 +324,24 @@ public sealed class BrewGitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sync_ALinkWhereARefFileGoes_IsLeftAndWarnedOf_TheRunCompletes()
+    {
+        Assert.Equal(0, (await CliHarness.RunAsync(Env(), "sync")).ExitCode);
+        var outside = Path.Combine(_upstream.Root, "outside-HEAD");
+        await File.WriteAllTextAsync(outside, "not the store's");
+        var head = _h.PathOf("brew.git/HEAD");
+        File.Delete(head);
+        File.CreateSymbolicLink(head, outside);
+
+        var sync = await CliHarness.RunAsync(Env(), "sync");
+
+        Assert.True(sync.ExitCode == 3, $"exit {sync.ExitCode}: {sync.Error}");
+        Assert.Contains("refs not published: 'brew.git/HEAD' was refused", sync.Error, StringComparison.Ordinal);
+        Assert.Equal("not the store's", await File.ReadAllTextAsync(outside));
+        Assert.NotNull(new FileInfo(head).LinkTarget);
+    }
+
+    [Fact]
     public async Task Sync_ARemoteAskingForCredentialsItWasNotGiven_RunsNoAskpassProgram_AndWarns()
     {
         await using var serve = await SyncedServeWithTokenAsync("mirror", "askpass-token-0123456789");

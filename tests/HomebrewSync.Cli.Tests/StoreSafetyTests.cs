@@ -421,6 +421,26 @@ public sealed class StoreSafetyTests : IDisposable
     }
 
     [Fact]
+    public async Task Sync_ALinkWhereTheRunStatusGoes_IsLeftAndWarnedOf_TheRunCompletes()
+    {
+        var curl = new FormulaBuilder("curl").WithVersion("8.0").WithBottle("monterey", 2000).Build();
+        await using var h = await CliHarness.StartAsync([curl]);
+        var status = h.PathOf("status/last-run.json");
+        var outside = Path.Combine(_outside, "last-run.json");
+        await File.WriteAllTextAsync(outside, "not the store's");
+        Directory.CreateDirectory(Path.GetDirectoryName(status)!);
+        File.CreateSymbolicLink(status, outside);
+
+        var sync = await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01");
+
+        Assert.True(sync.ExitCode == 3, $"exit {sync.ExitCode}: {sync.Error}");
+        Assert.Contains("warning: status/last-run.json not written: 'status/last-run.json' was refused", sync.Out + sync.Error, StringComparison.Ordinal);
+        Assert.Equal("not the store's", await File.ReadAllTextAsync(outside));
+        Assert.NotNull(new FileInfo(status).LinkTarget);
+        Assert.Contains("curl-8.0-monterey", await File.ReadAllTextAsync(h.PathOf("bottles_hash.json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Prune_SymlinkedDateFolder_NeverTouchesWhatItPointsAt()
     {
         await using var h = await SupersededAsync();

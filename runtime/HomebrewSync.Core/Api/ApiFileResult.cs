@@ -4,7 +4,7 @@ namespace HomebrewSync.Core.Api;
 public sealed record ApiFileResult(string Path, ApiFileStatus Status, string Detail)
 {
     /// <summary>True when the mirror's copy could not be brought up to date (the run reports it like a failed bottle).</summary>
-    public bool IsProblem => Status is ApiFileStatus.HeldBack or ApiFileStatus.Rejected or ApiFileStatus.Unreachable;
+    public bool IsProblem => Status is ApiFileStatus.HeldBack or ApiFileStatus.Rejected or ApiFileStatus.Unreachable or ApiFileStatus.Refused;
 }
 
 public enum ApiFileStatus
@@ -29,4 +29,7 @@ public enum ApiFileStatus
 
     /// <summary>Not mirrored this run (a selective sync, no signing key).</summary>
     Skipped,
+
+    /// <summary>The store refused its key (a link in its place): not published, and what is there is left as it is.</summary>
+    Refused,
 }

@@ -118,13 +118,21 @@ internal sealed class ApiMirror(IApiFileSource source, IDocumentStore documents,
                 continue;
             }
             var key = StorePrefix + file.Path;
-            if (await documents.GetDocumentAsync(key, cancellationToken) is { } current && current.Content.AsSpan().SequenceEqual(bytes))
+            try
             {
-                results.Add(new ApiFileResult(file.Path, ApiFileStatus.Unchanged, "unchanged upstream"));
-                continue;
+                if (await documents.GetDocumentAsync(key, cancellationToken) is { } current && current.Content.AsSpan().SequenceEqual(bytes))
+                {
+                    results.Add(new ApiFileResult(file.Path, ApiFileStatus.Unchanged, "unchanged upstream"));
+                    continue;
+                }
+                await documents.PutDocumentAsync(key, bytes, JwsContentType, cancellationToken);
+                results.Add(new ApiFileResult(file.Path, ApiFileStatus.Published, $"{bytes.Length:N0} bytes"));
             }
-            await documents.PutDocumentAsync(key, bytes, JwsContentType, cancellationToken);
-            results.Add(new ApiFileResult(file.Path, ApiFileStatus.Published, $"{bytes.Length:N0} bytes"));
+            catch (UnsafeStoreKeyException ex)
+            {
+                // A link in its place is never written through, nor removed: this file is not published, the others are.
+                results.Add(new ApiFileResult(file.Path, ApiFileStatus.Refused, ex.Message));
+            }
         }
         return results;
     }

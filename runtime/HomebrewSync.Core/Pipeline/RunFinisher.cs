@@ -1,6 +1,7 @@
 using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Metrics;
 using HomebrewSync.Core.Progress;
+using HomebrewSync.Core.Storage;
 using HomebrewSync.Core.Transfer;
 
 namespace HomebrewSync.Core.Pipeline;
@@ -35,7 +36,8 @@ internal sealed class RunFinisher(SyncContext context)
         mirror ??= (await context.Ports.HashFile.ReadHashFileAsync(cancellationToken))?.HashFile;
         if (outcome.Plan.PortableRuby.Count > 0)
         {
-            await PortableRuby.PortableRubyNamed.WriteAsync(context.Ports.Documents, outcome.Plan.PortableRuby, cancellationToken);
+            outcome = await StatusAsync(outcome, PortableRuby.PortableRubyNamed.Key, display.Observer,
+                () => PortableRuby.PortableRubyNamed.WriteAsync(context.Ports.Documents, outcome.Plan.PortableRuby, cancellationToken));
         }
         if (context.Api is { } api && outcome.Plan.ApiFiles.Count > 0)
         {
@@ -50,8 +52,25 @@ internal sealed class RunFinisher(SyncContext context)
             outcome = outcome with { Api = published };
         }
         outcome = await BrewGitAsync(outcome, mirror, display.Observer, cancellationToken);
-        await ReportAsync(outcome, mirror, display, cancellationToken);
-        return outcome;
+        return await ReportAsync(outcome, mirror, display, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes a status document; one the store refuses (a link in its place) is left as it is and is a warning of the run
+    /// (exit 3), never its end: the bottles are recorded by now, and the API files and brew.git still get published.
+    /// </summary>
+    private static async Task<SyncOutcome> StatusAsync(SyncOutcome outcome, string key, ISyncObserver observer, Func<Task> write)
+    {
+        try
+        {
+            await write();
+            return outcome;
+        }
+        catch (UnsafeStoreKeyException ex)
+        {
+            observer.Info($"warning: {key} not written: {ex.Message}");
+            return outcome with { StatusNotWritten = [.. outcome.StatusNotWritten, $"{key}: {ex.Message}"] };
+        }
     }
 
     /// <summary>brew's repository last, once bottles, portable Ruby and API files are in: its refs name only what the mirror serves.</summary>
@@ -71,7 +90,7 @@ internal sealed class RunFinisher(SyncContext context)
         {
             result = await git.PublishAsync(mirror, outcome.Api.Where(a => a.IsProblem).Select(a => a.Path).ToArray(), cancellationToken);
         }
-        catch (Exception ex) when (ex is BrewGit.GitCommandException or IOException)
+        catch (Exception ex) when (ex is BrewGit.GitCommandException or IOException or UnsafeStoreKeyException)
         {
             // The bottles are stored by now: brew.git not brought up to date is a warning of this run, never its end.
             result = new BrewGit.BrewGitResult(0, false, ex.Message);
@@ -82,12 +101,16 @@ internal sealed class RunFinisher(SyncContext context)
     }
 
     /// <summary>The final message (with the mirror's counts by target tag, what stats shows), the metrics and the run status.</summary>
-    private async Task ReportAsync(SyncOutcome outcome, HashFile? mirror, RunDisplay display, CancellationToken cancellationToken)
+    private async Task<SyncOutcome> ReportAsync(SyncOutcome outcome, HashFile? mirror, RunDisplay display, CancellationToken cancellationToken)
     {
         var (n, time, plan) = (context.NotificationSettings, context.Time, outcome.Plan);
         var byTarget = mirror is null ? null : MirrorCoverage.Of(mirror, context.Settings.TargetPlatforms);
         // Read before this run's status replaces it: what serve pulled since the last run finished.
-        var pulled = PulledSince(mirror, (await RunStatus.ReadAsync(context.Ports.Documents, cancellationToken))?.FinishedAt);
+        RunStatus? last = null;
+        var before = outcome.StatusNotWritten.Count;
+        outcome = await StatusAsync(outcome, RunStatus.Key, display.Observer, async () => last = await RunStatus.ReadAsync(context.Ports.Documents, cancellationToken));
+        var statusRefused = outcome.StatusNotWritten.Count > before;
+        var pulled = PulledSince(mirror, last?.FinishedAt);
         await context.Notifications.For(null, plan).FinishedAsync(plan, outcome.Stored, outcome.Failed, outcome.BytesTransferred, outcome.Duration,
             context.Ports.Bottles.Location, outcome.Api.Where(a => a.IsProblem).ToArray(), byTarget, outcome.IndexesNotKept, cancellationToken, pulled,
             mirror is null ? null : PortableRuby.PortableRubyImage.Describe(mirror, Formatting.Humanize.Bytes), outcome.BrewGit?.Problem);
@@ -97,11 +120,16 @@ internal sealed class RunFinisher(SyncContext context)
                 outcome.Failed.Count, plan.Skipped, outcome.Duration, outcome.BytesTransferred, time.GetUtcNow()));
             await display.MetricsLog.FlushAsync(cancellationToken);
         }
-        await RunStatus.WriteAsync(context.Ports.Documents, new RunStatus(time.GetUtcNow(), plan.SyncDate, outcome.HasFailures ? "completed with warnings" : "complete",
-            outcome.Stored.Count, outcome.Failed.Count, plan.Skipped, n.SyncMethod), cancellationToken);
+        if (!statusRefused)
+        {
+            var status = new RunStatus(time.GetUtcNow(), plan.SyncDate, outcome.HasFailures ? "completed with warnings" : "complete",
+                outcome.Stored.Count, outcome.Failed.Count, plan.Skipped, n.SyncMethod);
+            outcome = await StatusAsync(outcome, RunStatus.Key, display.Observer, () => RunStatus.WriteAsync(context.Ports.Documents, status, cancellationToken));
+        }
         display.Observer.Info($"Sync {plan.SyncDate} {(outcome.HasFailures ? "completed with warnings" : "complete")}: {outcome.Stored.Count:N0} stored, "
             + $"{plan.Skipped:N0} skipped, {outcome.Failed.Count:N0} failed, {outcome.BytesTransferred:N0} bytes downloaded"
             + (pulled > 0 ? $"; {pulled:N0} pulled by serve --pull-through since the last run" : ""));
+        return outcome;
     }
 
     /// <summary>Hash-file entries serve pulled after <paramref name="since"/> (all it pulled when no run finished before); the entry's <c>pulled_at</c> says when.</summary>

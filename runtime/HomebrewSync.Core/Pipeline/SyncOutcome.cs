@@ -29,11 +29,14 @@ public sealed record SyncOutcome(
     /// <summary>Image indexes of mirrored versions the run could not keep, each with why (brew 6.0.13+ will not install those bottles from the mirror).</summary>
     public IReadOnlyList<string> IndexesNotKept { get; init; } = [];
 
+    /// <summary>The run's status documents (<c>status/…</c>) the store refused to write, each with why (a link in their place, left as it is).</summary>
+    public IReadOnlyList<string> StatusNotWritten { get; init; } = [];
+
     /// <summary>What became of the mirror of brew's git repository (when one is configured and this host has git).</summary>
     internal BrewGit.BrewGitResult? BrewGit { get; init; }
 
     public bool Done => Remaining == 0;
 
-    /// <summary>Some bottles failed, an image index could not be kept, or an API file or brew's repository could not be brought up to date: exit code 3, "completed with warnings".</summary>
-    public bool HasFailures => Failed.Count > 0 || IndexesNotKept.Count > 0 || Api.Any(a => a.IsProblem) || BrewGit?.Problem is not null;
+    /// <summary>Some bottles failed, an image index could not be kept, an API file, brew's repository or a status document could not be brought up to date: exit code 3, "completed with warnings".</summary>
+    public bool HasFailures => Failed.Count > 0 || IndexesNotKept.Count > 0 || Api.Any(a => a.IsProblem) || BrewGit?.Problem is not null || StatusNotWritten.Count > 0;
 }
