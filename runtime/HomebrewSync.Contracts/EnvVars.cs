@@ -21,7 +21,7 @@ public static class EnvVars
     public const string RegistryHosts = "HOMEBREW_REGISTRY_HOSTS";
 
     // Bounds on what upstream sends: one response never takes the machine.
-    /// <summary>Largest catalog (formula.json) read, in MiB (default 256); a larger one is refused whole.</summary>
+    /// <summary>Largest catalog (formula.json) read, in MiB (default 128); a larger one is refused whole.</summary>
     public const string MaxCatalogMb = "MAX_CATALOG_MB";
 
     /// <summary>Largest image index read, in MiB (default 4); a larger one is not kept.</summary>

@@ -126,10 +126,10 @@ public static class Settings
         Help = "Write the hash file every N stored bottles, {range} (default {default}).",
     };
 
-    /// <summary>Homebrew's formula.json is about 30 MB; every formula of it is held by prune and by serve --pull-through.</summary>
+    /// <summary>Homebrew's formula.json is about 30 MB; serve --pull-through holds what it needs of every formula, the plan every planned one.</summary>
     public static readonly Setting<int> MaxCatalogMb = new(EnvVars.MaxCatalogMb, 1, 4096)
     {
-        Default = 256, Unit = "MiB", Option = "--max-catalog-mb", ValueName = "N",
+        Default = 128, Unit = "MiB", Option = "--max-catalog-mb", ValueName = "N",
         Help = "Largest catalog (formula.json) read, {range} MiB (default {default}); a larger one is refused whole, nothing planned or pruned from it.",
     };
 

@@ -49,7 +49,7 @@ public static class FormulaCatalogReader
             read += n;
             if (read > maxCatalogBytes)
             {
-                // Every formula is held by prune and by pull-through: a catalog without end would take the machine's memory.
+                // Pull-through and the plan hold something of every formula: a catalog without end would take the machine's memory.
                 throw new CatalogUnavailableException(
                     $"The catalog is larger than {maxCatalogBytes / (1024 * 1024):N0} MiB ({Contracts.EnvVars.MaxCatalogMb}); refused whole, nothing is planned or pruned from it");
             }

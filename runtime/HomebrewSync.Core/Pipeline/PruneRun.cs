@@ -25,36 +25,24 @@ public sealed class PruneRun(SyncContext context)
         // Counted, and the first one kept: a catalog of millions of unreadable entries must not become millions of messages.
         var rejected = 0;
         string? firstRejected = null;
-        var formulae = new List<Formula>();
         void Reject(string reason)
         {
             firstRejected ??= reason;
             rejected++;
         }
-        await foreach (var f in ports.Catalog.ReadAsync(Reject, cancellationToken))
-        {
-            formulae.Add(f);
-        }
+        // Only what prune needs is kept as the catalog streams by, never the formulae themselves (a large catalog would hold them all).
+        var wants = await MirrorPruner.WantedAsync(ports.Catalog.ReadAsync(Reject, cancellationToken), _context.Settings.TargetPlatforms, cancellationToken);
         if (rejected > 0)
         {
             // A formula the catalog could not describe would look dropped, and its bottles would go.
             throw new PruneRefusedException($"{rejected:N0} catalog entries could not be read (first: {firstRejected}); nothing is pruned on a partial catalog");
         }
         Task<PruneResult> PruneAsync(CancellationToken ct) =>
-            MirrorPruner.PruneAsync(AsAsync(formulae), _context.Settings.TargetPlatforms, ports.Bottles, ports.HashFile, ports.Documents, keepDays, dryRun,
+            MirrorPruner.PruneAsync(wants, ports.Bottles, ports.HashFile, ports.Documents, keepDays, dryRun,
                 _context.Time, observer.Info, ct);
         // Alone at the store: no sync may record a bottle between prune's reading of the hash file and its deletions. A dry run changes nothing.
         return dryRun
             ? await PruneAsync(cancellationToken)
             : await _context.Leases.UnderLeaseAsync(LeaseMode.Exclusive, "prune", observer, PruneAsync, cancellationToken, wait: TimeSpan.Zero);
-    }
-
-    private static async IAsyncEnumerable<T> AsAsync<T>(IEnumerable<T> items)
-    {
-        foreach (var item in items)
-        {
-            yield return item;
-        }
-        await Task.CompletedTask;
     }
 }

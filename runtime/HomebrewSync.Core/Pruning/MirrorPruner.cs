@@ -25,10 +25,9 @@ internal static class MirrorPruner
 
     private const int MaxConflictRetries = 20;
 
-    /// <param name="catalog">The current catalog, read in full (a failed read throws before anything is removed).</param>
+    /// <param name="wants">What the current catalog, read in full, wants kept (<see cref="WantedAsync"/>).</param>
     public static async Task<PruneResult> PruneAsync(
-        IAsyncEnumerable<Formula> catalog,
-        IReadOnlyList<string> targetTags,
+        CatalogWants wants,
         IBottleStore bottles,
         IHashFileStore hashFile,
         IDocumentStore documents,
@@ -38,7 +37,7 @@ internal static class MirrorPruner
         Action<string> log,
         CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(wants);
         ArgumentNullException.ThrowIfNull(bottles);
         ArgumentNullException.ThrowIfNull(hashFile);
         ArgumentNullException.ThrowIfNull(documents);
@@ -47,7 +46,7 @@ internal static class MirrorPruner
         var now = time.GetUtcNow();
         var cutoff = DateOnly.FromDateTime(now.UtcDateTime).AddDays(-keepDays);
 
-        var (wanted, wantedIndexes, formulae) = await WantedAsync(catalog, targetTags, cancellationToken);
+        var (wanted, wantedIndexes, formulae) = (wants.Keys.ToHashSet(StringComparer.Ordinal), wants.Indexes.ToHashSet(StringComparer.Ordinal), wants.Formulae);
         if (formulae == 0)
         {
             throw new PruneRefusedException("the catalog lists no formulae: nothing is pruned on an empty catalog");
@@ -182,9 +181,14 @@ internal static class MirrorPruner
         }
     }
 
-    /// <summary>Hash-file keys of the bottles the targets resolve to today, the image indexes of those versions, and how many formulae were read.</summary>
-    private static async Task<(HashSet<string> Keys, HashSet<string> Indexes, int Formulae)> WantedAsync(IAsyncEnumerable<Formula> catalog, IReadOnlyList<string> targetTags, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hash-file keys of the bottles the targets resolve to today, the image indexes of those versions, and how many formulae
+    /// were read: what prune keeps of the catalog, as it streams by (the formulae themselves are not held).
+    /// </summary>
+    public static async Task<CatalogWants> WantedAsync(IAsyncEnumerable<Formula> catalog, IReadOnlyList<string> targetTags, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(targetTags);
         var targets = targetTags.Select(PlatformTag.Parse).ToArray();
         var keys = new HashSet<string>(StringComparer.Ordinal);
         var indexes = new HashSet<string>(StringComparer.Ordinal);
@@ -201,7 +205,7 @@ internal static class MirrorPruner
                 }
             }
         }
-        return (keys, indexes, count);
+        return new CatalogWants(keys, indexes, count);
     }
 
     /// <summary>Every bottle sha256 the API files in the store name; one that cannot be read stops the prune.</summary>
@@ -266,3 +270,6 @@ internal static class MirrorPruner
         }
     }
 }
+
+/// <summary>What the catalog wants kept: hash-file keys of the bottles the targets resolve to, those versions' image indexes, and how many formulae it listed.</summary>
+internal sealed record CatalogWants(IReadOnlySet<string> Keys, IReadOnlySet<string> Indexes, int Formulae);
