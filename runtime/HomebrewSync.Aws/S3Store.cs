@@ -105,17 +105,30 @@ public sealed class S3Store : IStore
         // S3's own SHA-256 of the object, when it is the catalog's, answers without a read: S3 checked the bytes against it
         // when they were written. The metadata is anyone's to write, so it proves nothing. Any other checksum (a multipart
         // upload's is of its parts), or none (an object written without one), and the bytes are hashed, as the folder store does.
-        GetObjectMetadataResponse head;
-        try
+        // S3's errors here (throttling, a role without kms:Decrypt) fail that bottle as a storage failure, not the run.
+        GetObjectMetadataResponse? head = null;
+        await S3Errors.Wrap($"check of {key}", async () =>
         {
-            head = await _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = FullKey(key), ChecksumMode = ChecksumMode.ENABLED }, cancellationToken);
-        }
-        catch (AmazonS3Exception ex) when (S3Errors.IsMissingObject(ex))
+            try
+            {
+                head = await _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = FullKey(key), ChecksumMode = ChecksumMode.ENABLED }, cancellationToken);
+            }
+            catch (AmazonS3Exception ex) when (S3Errors.IsMissingObject(ex))
+            {
+                head = null;
+            }
+        });
+        if (head is null)
         {
             return false;
         }
-        return string.Equals(head.ChecksumSHA256, Convert.ToBase64String(Convert.FromHexString(sha256)), StringComparison.Ordinal)
-            || string.Equals(await ComputeSha256Async(key, cancellationToken), sha256, StringComparison.Ordinal);
+        if (string.Equals(head.ChecksumSHA256, Convert.ToBase64String(Convert.FromHexString(sha256)), StringComparison.Ordinal))
+        {
+            return true;
+        }
+        var actual = "";
+        await S3Errors.Wrap($"read of {key} to hash it", async () => actual = await ComputeSha256Async(key, cancellationToken));
+        return string.Equals(actual, sha256, StringComparison.Ordinal);
     }
 
     public async Task<StoredBottle?> GetAsync(string key, CancellationToken cancellationToken)
