@@ -400,15 +400,19 @@ public sealed class StoreSafetyTests : IDisposable
     [Fact]
     public async Task Sync_TheStagingFolderLinkedElsewhereDuringTheRun_GetsNothingWrittenThere()
     {
-        // Checked when the run starts; replaced by a link while the first bottle downloads: no later bottle is staged through it.
+        // Checked when the run starts; replaced by a link while the first bottle downloads, with a file of the staged name where
+        // it points: that file is not moved in as the bottle, and no later bottle is staged through the link.
         var formulae = new[] { "curl", "wget", "jq" }.Select(n => new FormulaBuilder(n).WithVersion("1.0").WithBottle("monterey", 2000).Build()).ToArray();
         await using var h = await CliHarness.StartAsync(formulae);
         var moved = Path.Combine(h.Store, "staging-moved-away");
+        string? planted = null;
         h.Server.BeforeBlobBody = () =>
         {
             if (!Directory.Exists(moved))
             {
                 Directory.Move(h.PathOf(".staging"), moved);
+                planted = Path.Combine(_outside, Path.GetFileName(Directory.GetFiles(moved, "*.part").Single()));
+                File.WriteAllText(planted, "someone else's");
                 Directory.CreateSymbolicLink(h.PathOf(".staging"), _outside);
             }
         };
@@ -417,7 +421,9 @@ public sealed class StoreSafetyTests : IDisposable
 
         Assert.True(sync.ExitCode == 3, $"exit {sync.ExitCode}: {sync.Error}");
         Assert.Contains(".staging is a symbolic link; links in the store are never followed", sync.Out + sync.Error, StringComparison.Ordinal);
-        Assert.Empty(Directory.GetFileSystemEntries(_outside));
+        Assert.Equal(planted, Assert.Single(Directory.GetFileSystemEntries(_outside)));
+        Assert.Equal("someone else's", await File.ReadAllTextAsync(planted!));
+        Assert.False(File.Exists(h.PathOf("bottles_hash.json")));
     }
 
     [Fact]

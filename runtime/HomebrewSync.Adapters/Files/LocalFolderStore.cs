@@ -121,11 +121,13 @@ public sealed partial class LocalFolderStore : IStore
         // Refused now if it already cannot be stored there; checked again when it is moved into place.
         PathOf(key);
         var temp = Path.Combine(StagingFolder(), $"{Guid.NewGuid():N}.part");
+        // Deleted at the end only while .staging is still the store's own folder: through a link swapped in for it, the name
+        // would lead to someone else's file.
         return Task.FromResult<IStagedBottle>(new StagingFile(temp, (path, _, _) =>
         {
             MoveIntoPlace(path, key);
             return Task.CompletedTask;
-        }));
+        }, () => !IsLink(Path.Combine(_root, StagingDir))));
     }
 
     public async Task CopyAsync(string sourceKey, string destinationKey, BottleMetadata metadata, CancellationToken cancellationToken)
@@ -161,6 +163,8 @@ public sealed partial class LocalFolderStore : IStore
     /// </summary>
     private void MoveIntoPlace(string file, string key)
     {
+        // The staging folder too: a link swapped in for it since would hand over a file of someone else's under the staged name.
+        StagingFolder();
         Directory.CreateDirectory(Path.GetDirectoryName(PathOf(key))!);
         File.Move(file, PathOf(key), overwrite: true);
     }

@@ -12,12 +12,15 @@ public sealed class StagingFile : IStagedBottle
     private readonly string _path;
     private readonly Func<string, BottleMetadata, CancellationToken, Task> _commit;
     private readonly FileStream _stream;
+    private readonly Func<bool> _mayDelete;
 
     /// <param name="commit">Gets the closed file's path; runs once the bytes are verified.</param>
-    public StagingFile(string path, Func<string, BottleMetadata, CancellationToken, Task> commit)
+    /// <param name="mayDelete">Whether the path still leads to the file staged (its folder not replaced by a link since): only then is it deleted at the end.</param>
+    public StagingFile(string path, Func<string, BottleMetadata, CancellationToken, Task> commit, Func<bool>? mayDelete = null)
     {
         _path = path;
         _commit = commit;
+        _mayDelete = mayDelete ?? (() => true);
         _stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
     }
 
@@ -40,6 +43,9 @@ public sealed class StagingFile : IStagedBottle
     public async ValueTask DisposeAsync()
     {
         await _stream.DisposeAsync();
-        File.Delete(_path);
+        if (_mayDelete())
+        {
+            File.Delete(_path);
+        }
     }
 }
