@@ -350,25 +350,28 @@ public sealed class StoreSafetyTests : IDisposable
         Assert.Equal(0, shell.ExitCode);
     }
 
-    [Fact]
-    public async Task Sync_ALinkWhereAnImageIndexGoes_IsLeftAndWarnedOf_TheRunCompletes()
+    [Theory]
+    [InlineData("manifests/curl/8.0.json", "image index manifests/curl/8.0.json not kept")]
+    [InlineData("status/last-run.json", "warning: status/last-run.json not written: 'status/last-run.json' was refused")]
+    public async Task Sync_ALinkWhereADocumentGoes_IsLeftAndWarnedOf_TheRunCompletes(string key, string warning)
     {
-        // A link planted where curl's index is kept: never written through, never removed, and one warning, not a failed run
-        // (which left the API files and brew.git unpublished at every sync while the link stayed).
+        // A link planted where curl's image index or the run's status is kept: never written through, never removed, and one
+        // warning, not a failed run (which ended after the bottles were recorded, leaving the API files and brew.git
+        // unpublished at every sync while the link stayed).
         var curl = new FormulaBuilder("curl").WithVersion("8.0").WithBottle("monterey", 2000).Build();
         await using var h = await CliHarness.StartAsync([curl]);
-        var index = h.PathOf("manifests/curl/8.0.json");
-        var outside = Path.Combine(_outside, "8.0.json");
+        var link = h.PathOf(key);
+        var outside = Path.Combine(_outside, "planted.json");
         await File.WriteAllTextAsync(outside, "not the store's");
-        Directory.CreateDirectory(Path.GetDirectoryName(index)!);
-        File.CreateSymbolicLink(index, outside);
+        Directory.CreateDirectory(Path.GetDirectoryName(link)!);
+        File.CreateSymbolicLink(link, outside);
 
         var sync = await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01");
 
         Assert.True(sync.ExitCode == 3, $"exit {sync.ExitCode}: {sync.Error}");
-        Assert.Contains("image index manifests/curl/8.0.json not kept", sync.Error, StringComparison.Ordinal);
+        Assert.Contains(warning, sync.Out + sync.Error, StringComparison.Ordinal);
         Assert.Equal("not the store's", await File.ReadAllTextAsync(outside));
-        Assert.NotNull(new FileInfo(index).LinkTarget);
+        Assert.NotNull(new FileInfo(link).LinkTarget);
         Assert.True(File.Exists(h.PathOf("2025-07-01/curl-8.0.monterey.bottle.tar.gz")));
         Assert.Contains("curl-8.0-monterey", await File.ReadAllTextAsync(h.PathOf("bottles_hash.json")), StringComparison.Ordinal);
     }
@@ -424,26 +427,6 @@ public sealed class StoreSafetyTests : IDisposable
         Assert.Equal(planted, Assert.Single(Directory.GetFileSystemEntries(_outside)));
         Assert.Equal("someone else's", await File.ReadAllTextAsync(planted!));
         Assert.False(File.Exists(h.PathOf("bottles_hash.json")));
-    }
-
-    [Fact]
-    public async Task Sync_ALinkWhereTheRunStatusGoes_IsLeftAndWarnedOf_TheRunCompletes()
-    {
-        var curl = new FormulaBuilder("curl").WithVersion("8.0").WithBottle("monterey", 2000).Build();
-        await using var h = await CliHarness.StartAsync([curl]);
-        var status = h.PathOf("status/last-run.json");
-        var outside = Path.Combine(_outside, "last-run.json");
-        await File.WriteAllTextAsync(outside, "not the store's");
-        Directory.CreateDirectory(Path.GetDirectoryName(status)!);
-        File.CreateSymbolicLink(status, outside);
-
-        var sync = await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01");
-
-        Assert.True(sync.ExitCode == 3, $"exit {sync.ExitCode}: {sync.Error}");
-        Assert.Contains("warning: status/last-run.json not written: 'status/last-run.json' was refused", sync.Out + sync.Error, StringComparison.Ordinal);
-        Assert.Equal("not the store's", await File.ReadAllTextAsync(outside));
-        Assert.NotNull(new FileInfo(status).LinkTarget);
-        Assert.Contains("curl-8.0-monterey", await File.ReadAllTextAsync(h.PathOf("bottles_hash.json")), StringComparison.Ordinal);
     }
 
     [Fact]
