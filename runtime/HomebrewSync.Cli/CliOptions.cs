@@ -279,7 +279,7 @@ internal static class CliOptions
         sb.AppendLine($"  {ExitCodes.Success,-4} success (including nothing new to download)");
         sb.AppendLine($"  {ExitCodes.Fatal,-4} fatal error: catalog unreachable or malformed, hash file corrupt, store unusable");
         sb.AppendLine($"  {ExitCodes.Usage,-4} bad usage or input: unknown option, invalid value, unknown platform tag or formula");
-        sb.AppendLine($"  {ExitCodes.CompletedWithFailures,-4} completed with warnings (bottles failed, image indexes or API files not brought up to date), or verify found problems");
+        sb.AppendLine($"  {ExitCodes.CompletedWithFailures,-4} completed with warnings (bottles failed; image indexes, API files, brew.git or the run status not brought up to date), or verify found problems");
         sb.AppendLine($"  {ExitCodes.Incomplete,-4} stopped by {EnvVars.TimeBudgetSeconds} with bottles left; run again to go on");
         sb.AppendLine($"  {ExitCodes.StoreBusy,-4} prune: another command (a sync, a rebuild) holds the store; nothing was removed");
         sb.AppendLine($"  {ExitCodes.Interrupted,-4} interrupted; bottles stored so far are recorded in the hash file");

@@ -337,6 +337,8 @@ public sealed class BrewGitTests : IAsyncLifetime
 
         Assert.True(sync.ExitCode == 3, $"exit {sync.ExitCode}: {sync.Error}");
         Assert.Contains("refs not published: 'brew.git/HEAD' was refused", sync.Error, StringComparison.Ordinal);
+        // Written in order, HEAD last: what was written before it is said.
+        Assert.Contains("(already up to date: brew.git/objects/info/packs, brew.git/info/refs)", sync.Error, StringComparison.Ordinal);
         Assert.Equal("not the store's", await File.ReadAllTextAsync(outside));
         Assert.NotNull(new FileInfo(head).LinkTarget);
     }

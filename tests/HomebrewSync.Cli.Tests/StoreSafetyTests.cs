@@ -351,27 +351,35 @@ public sealed class StoreSafetyTests : IDisposable
     }
 
     [Theory]
-    [InlineData("manifests/curl/8.0.json", "image index manifests/curl/8.0.json not kept")]
-    [InlineData("status/last-run.json", "warning: status/last-run.json not written: 'status/last-run.json' was refused")]
-    public async Task Sync_ALinkWhereADocumentGoes_IsLeftAndWarnedOf_TheRunCompletes(string key, string warning)
+    [InlineData("manifests/curl/8.0.json", false, "image index manifests/curl/8.0.json not kept")]
+    [InlineData("status/last-run.json", false, "warning: status/last-run.json not written: 'status/last-run.json' was refused")]
+    [InlineData("status/last-run.json", true, "warning: status/last-run.json not written: ")]
+    public async Task Sync_ALinkOrAFolderWhereADocumentGoes_IsLeftAndWarnedOf_TheRunCompletes(string key, bool folder, string warning)
     {
-        // A link planted where curl's image index or the run's status is kept: never written through, never removed, and one
-        // warning, not a failed run (which ended after the bottles were recorded, leaving the API files and brew.git
-        // unpublished at every sync while the link stayed).
+        // A link planted where curl's image index or the run's status is kept (or a folder made there): never written through,
+        // never removed, and one warning, not a failed run (which ended after the bottles were recorded, leaving the API files
+        // and brew.git unpublished at every sync while it stayed).
         var curl = new FormulaBuilder("curl").WithVersion("8.0").WithBottle("monterey", 2000).Build();
         await using var h = await CliHarness.StartAsync([curl]);
-        var link = h.PathOf(key);
+        var path = h.PathOf(key);
         var outside = Path.Combine(_outside, "planted.json");
         await File.WriteAllTextAsync(outside, "not the store's");
-        Directory.CreateDirectory(Path.GetDirectoryName(link)!);
-        File.CreateSymbolicLink(link, outside);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (folder)
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            File.CreateSymbolicLink(path, outside);
+        }
 
         var sync = await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01");
 
         Assert.True(sync.ExitCode == 3, $"exit {sync.ExitCode}: {sync.Error}");
         Assert.Contains(warning, sync.Out + sync.Error, StringComparison.Ordinal);
         Assert.Equal("not the store's", await File.ReadAllTextAsync(outside));
-        Assert.NotNull(new FileInfo(link).LinkTarget);
+        Assert.True(folder ? Directory.Exists(path) : new FileInfo(path).LinkTarget is not null);
         Assert.True(File.Exists(h.PathOf("2025-07-01/curl-8.0.monterey.bottle.tar.gz")));
         Assert.Contains("curl-8.0-monterey", await File.ReadAllTextAsync(h.PathOf("bottles_hash.json")), StringComparison.Ordinal);
     }

@@ -30,6 +30,6 @@ public enum ApiFileStatus
     /// <summary>Not mirrored this run (a selective sync, no signing key).</summary>
     Skipped,
 
-    /// <summary>The store refused its key (a link in its place): not published, and what is there is left as it is.</summary>
+    /// <summary>The store refused its key (a link or a folder in its place): not published, and what is there is left as it is.</summary>
     Refused,
 }

@@ -128,9 +128,9 @@ internal sealed class ApiMirror(IApiFileSource source, IDocumentStore documents,
                 await documents.PutDocumentAsync(key, bytes, JwsContentType, cancellationToken);
                 results.Add(new ApiFileResult(file.Path, ApiFileStatus.Published, $"{bytes.Length:N0} bytes"));
             }
-            catch (UnsafeStoreKeyException ex)
+            catch (Exception ex) when (ex is UnsafeStoreKeyException or IOException)
             {
-                // A link in its place is never written through, nor removed: this file is not published, the others are.
+                // A link (or a folder) in its place is never written through, nor removed: this file is not published, the others are.
                 results.Add(new ApiFileResult(file.Path, ApiFileStatus.Refused, ex.Message));
             }
         }

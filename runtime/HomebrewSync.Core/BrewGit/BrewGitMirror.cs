@@ -63,13 +63,23 @@ internal sealed class BrewGitMirror(IGitRepositoryCache cache, IDocumentStore do
         {
             return new BrewGitResult(uploaded, false, heldBack);
         }
+        var written = new List<string>();
         foreach (var file in RefFiles)
         {
             var bytes = await cache.ReadAsync(file, cancellationToken);
-            if (await documents.GetDocumentAsync(Prefix + file, cancellationToken) is not { } current || !current.Content.AsSpan().SequenceEqual(bytes))
+            try
             {
-                await documents.PutDocumentAsync(Prefix + file, bytes, ContentType(file), cancellationToken);
+                if (await documents.GetDocumentAsync(Prefix + file, cancellationToken) is not { } current || !current.Content.AsSpan().SequenceEqual(bytes))
+                {
+                    await documents.PutDocumentAsync(Prefix + file, bytes, ContentType(file), cancellationToken);
+                }
             }
+            catch (Exception ex) when (ex is UnsafeStoreKeyException or IOException)
+            {
+                // A link or a folder in its place is left as it is; what was written before it is said, not hidden.
+                return new BrewGitResult(uploaded, false, written.Count == 0 ? ex.Message : $"{ex.Message} (already up to date: {string.Join(", ", written.Select(w => Prefix + w))})");
+            }
+            written.Add(file);
         }
         return new BrewGitResult(uploaded, true, null);
     }

@@ -56,7 +56,7 @@ internal sealed class RunFinisher(SyncContext context)
     }
 
     /// <summary>
-    /// Writes a status document; one the store refuses (a link in its place) is left as it is and is a warning of the run
+    /// Writes a status document; one the store refuses (a link or a folder in its place) is left as it is and is a warning of the run
     /// (exit 3), never its end: the bottles are recorded by now, and the API files and brew.git still get published.
     /// </summary>
     private static async Task<SyncOutcome> StatusAsync(SyncOutcome outcome, string key, ISyncObserver observer, Func<Task> write)
@@ -66,7 +66,7 @@ internal sealed class RunFinisher(SyncContext context)
             await write();
             return outcome;
         }
-        catch (UnsafeStoreKeyException ex)
+        catch (Exception ex) when (ex is UnsafeStoreKeyException or IOException)
         {
             observer.Info($"warning: {key} not written: {ex.Message}");
             return outcome with { StatusNotWritten = [.. outcome.StatusNotWritten, $"{key}: {ex.Message}"] };
@@ -106,11 +106,8 @@ internal sealed class RunFinisher(SyncContext context)
         var (n, time, plan) = (context.NotificationSettings, context.Time, outcome.Plan);
         var byTarget = mirror is null ? null : MirrorCoverage.Of(mirror, context.Settings.TargetPlatforms);
         // Read before this run's status replaces it: what serve pulled since the last run finished.
-        RunStatus? last = null;
-        var before = outcome.StatusNotWritten.Count;
-        outcome = await StatusAsync(outcome, RunStatus.Key, display.Observer, async () => last = await RunStatus.ReadAsync(context.Ports.Documents, cancellationToken));
-        var statusRefused = outcome.StatusNotWritten.Count > before;
-        var pulled = PulledSince(mirror, last?.FinishedAt);
+        // A status the store cannot read (a link in its place) reads as absent.
+        var pulled = PulledSince(mirror, (await RunStatus.ReadAsync(context.Ports.Documents, cancellationToken))?.FinishedAt);
         await context.Notifications.For(null, plan).FinishedAsync(plan, outcome.Stored, outcome.Failed, outcome.BytesTransferred, outcome.Duration,
             context.Ports.Bottles.Location, outcome.Api.Where(a => a.IsProblem).ToArray(), byTarget, outcome.IndexesNotKept, cancellationToken, pulled,
             mirror is null ? null : PortableRuby.PortableRubyImage.Describe(mirror, Formatting.Humanize.Bytes), outcome.BrewGit?.Problem);
@@ -120,12 +117,9 @@ internal sealed class RunFinisher(SyncContext context)
                 outcome.Failed.Count, plan.Skipped, outcome.Duration, outcome.BytesTransferred, time.GetUtcNow()));
             await display.MetricsLog.FlushAsync(cancellationToken);
         }
-        if (!statusRefused)
-        {
-            var status = new RunStatus(time.GetUtcNow(), plan.SyncDate, outcome.HasFailures ? "completed with warnings" : "complete",
-                outcome.Stored.Count, outcome.Failed.Count, plan.Skipped, n.SyncMethod);
-            outcome = await StatusAsync(outcome, RunStatus.Key, display.Observer, () => RunStatus.WriteAsync(context.Ports.Documents, status, cancellationToken));
-        }
+        var status = new RunStatus(time.GetUtcNow(), plan.SyncDate, outcome.HasFailures ? "completed with warnings" : "complete",
+            outcome.Stored.Count, outcome.Failed.Count, plan.Skipped, n.SyncMethod);
+        outcome = await StatusAsync(outcome, RunStatus.Key, display.Observer, () => RunStatus.WriteAsync(context.Ports.Documents, status, cancellationToken));
         display.Observer.Info($"Sync {plan.SyncDate} {(outcome.HasFailures ? "completed with warnings" : "complete")}: {outcome.Stored.Count:N0} stored, "
             + $"{plan.Skipped:N0} skipped, {outcome.Failed.Count:N0} failed, {outcome.BytesTransferred:N0} bytes downloaded"
             + (pulled > 0 ? $"; {pulled:N0} pulled by serve --pull-through since the last run" : ""));
@@ -172,8 +166,16 @@ internal sealed class RunFinisher(SyncContext context)
         var deleted = 0;
         foreach (var key in objects.Where(o => !listed.Contains(o)))
         {
-            await context.Ports.Bottles.DeleteAsync(key, cancellationToken);
-            deleted++;
+            try
+            {
+                await context.Ports.Bottles.DeleteAsync(key, cancellationToken);
+                deleted++;
+            }
+            catch (UnsafeStoreKeyException ex)
+            {
+                // A link on its path (an archived date folder moved elsewhere) is left as it is, as prune leaves it; the object is unlisted now.
+                observer.Info($"warning: kept {key}: {ex.Message}");
+            }
         }
         observer.Info($"Renamed to brew's names: {retired.Count:N0} entries of the earlier layout retired, {deleted:N0} objects removed");
         return checkpointer.HashFile;
