@@ -333,10 +333,14 @@ public sealed class BrewGitTests : IAsyncLifetime
         File.Delete(head);
         File.CreateSymbolicLink(head, outside);
 
-        var sync = await CliHarness.RunAsync(Env(), "sync");
+        var sync = await CliHarness.RunAsync(Env(), "sync", "--json");
 
         Assert.True(sync.ExitCode == 3, $"exit {sync.ExitCode}: {sync.Error}");
         Assert.Contains("refs not published: 'brew.git/HEAD' was refused", sync.Error, StringComparison.Ordinal);
+        using (var json = System.Text.Json.JsonDocument.Parse(sync.Out))
+        {
+            Assert.StartsWith("'brew.git/HEAD' was refused", json.RootElement.GetProperty("brew_git_problem").GetString(), StringComparison.Ordinal);
+        }
         // Written in order, HEAD last: what was written before it is said.
         Assert.Contains("(already up to date: brew.git/objects/info/packs, brew.git/info/refs)", sync.Error, StringComparison.Ordinal);
         Assert.Equal("not the store's", await File.ReadAllTextAsync(outside));

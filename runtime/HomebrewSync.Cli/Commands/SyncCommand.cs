@@ -39,7 +39,9 @@ internal static class SyncCommand
                 hashFile,
                 outcome.HashFile?.Count,
                 [.. outcome.Api.Select(a => new ApiFileJson(a.Path, a.Status.ToString().ToLowerInvariant(), a.Detail))],
-                outcome.IndexesNotKept), CliJsonContext.Default.SyncJson);
+                outcome.IndexesNotKept,
+                outcome.BrewGitProblem,
+                outcome.StatusNotWritten), CliJsonContext.Default.SyncJson);
             return;
         }
         var o = console.Out;

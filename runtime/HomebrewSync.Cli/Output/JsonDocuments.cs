@@ -19,7 +19,8 @@ internal sealed record FailedJson(string Key, string Kind, string Reason);
 
 internal sealed record SyncJson(
     string SyncDate, string? PlanKey, int Stored, int Skipped, IReadOnlyList<FailedJson> Failed, int Remaining, long BytesTransferred,
-    double DurationSeconds, string HashFile, int? HashFileBottles, IReadOnlyList<ApiFileJson> ApiFiles, IReadOnlyList<string> IndexesNotKept);
+    double DurationSeconds, string HashFile, int? HashFileBottles, IReadOnlyList<ApiFileJson> ApiFiles, IReadOnlyList<string> IndexesNotKept,
+    string? BrewGitProblem, IReadOnlyList<string> StatusNotWritten);
 
 internal sealed record PlatformJson(string Platform, int Count, long TotalSizeBytes);
 

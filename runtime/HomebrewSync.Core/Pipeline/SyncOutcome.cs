@@ -35,6 +35,9 @@ public sealed record SyncOutcome(
     /// <summary>What became of the mirror of brew's git repository (when one is configured and this host has git).</summary>
     internal BrewGit.BrewGitResult? BrewGit { get; init; }
 
+    /// <summary>Why brew's repository was not brought up to date this run; null when it was, or is not mirrored here.</summary>
+    public string? BrewGitProblem => BrewGit?.Problem;
+
     public bool Done => Remaining == 0;
 
     /// <summary>Some bottles failed, an image index could not be kept, an API file, brew's repository or a status document could not be brought up to date: exit code 3, "completed with warnings".</summary>
