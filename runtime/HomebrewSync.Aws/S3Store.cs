@@ -107,17 +107,7 @@ public sealed class S3Store : IStore
         // upload's is of its parts), or none (an object written without one), and the bytes are hashed, as the folder store does.
         // S3's errors here (throttling, a role without kms:Decrypt) fail that bottle as a storage failure, not the run.
         GetObjectMetadataResponse? head = null;
-        await S3Errors.Wrap($"check of {key}", async () =>
-        {
-            try
-            {
-                head = await _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = FullKey(key), ChecksumMode = ChecksumMode.ENABLED }, cancellationToken);
-            }
-            catch (AmazonS3Exception ex) when (S3Errors.IsMissingObject(ex))
-            {
-                head = null;
-            }
-        });
+        await S3Errors.Wrap($"check of {key}", async () => head = await HeadObjectAsync(key, cancellationToken, withChecksum: true));
         if (head is null)
         {
             return false;
@@ -269,11 +259,13 @@ public sealed class S3Store : IStore
         return PrefixSlash + key;
     }
 
-    private async Task<GetObjectMetadataResponse?> HeadObjectAsync(string key, CancellationToken cancellationToken)
+    /// <param name="withChecksum">Ask for the object's checksum too (S3 sends it only when asked).</param>
+    private async Task<GetObjectMetadataResponse?> HeadObjectAsync(string key, CancellationToken cancellationToken, bool withChecksum = false)
     {
         try
         {
-            return await _s3.GetObjectMetadataAsync(_options.Bucket, FullKey(key), cancellationToken);
+            return await _s3.GetObjectMetadataAsync(
+                new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = FullKey(key), ChecksumMode = withChecksum ? ChecksumMode.ENABLED : null }, cancellationToken);
         }
         catch (AmazonS3Exception ex) when (S3Errors.IsMissingObject(ex))
         {
