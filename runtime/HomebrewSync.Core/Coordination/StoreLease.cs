@@ -3,10 +3,10 @@ using HomebrewSync.Core.Storage;
 namespace HomebrewSync.Core.Coordination;
 
 /// <summary>
-/// A lease this process holds on the store. A beat every sixth of its duration renews it once a third has passed; when a
-/// renewal finds it taken over, or it has not been renewed by a sixth of the duration before it expires (a hung or
-/// failing store, a machine that slept), <see cref="Lost"/> is cancelled so the holder stops before anyone else may
-/// start, and an expired lease is never renewed back to life. Disposing releases it.
+/// A lease this process holds on the store. A beat every second (<see cref="BeatInterval"/>) renews it once a third of its
+/// duration has passed; when a renewal finds it taken over, or it has not been renewed by a sixth of the duration before it
+/// expires (a hung or failing store, a machine that slept), <see cref="Lost"/> is cancelled so the holder stops before
+/// anyone else may start, and an expired lease is never renewed back to life. Disposing releases it.
 /// </summary>
 internal sealed class StoreLease : IAsyncDisposable
 {
@@ -35,9 +35,18 @@ internal sealed class StoreLease : IAsyncDisposable
         _time = time;
         _duration = duration;
         _renewedAt = record.AcquiredAt;
-        // A heartbeat, not a wait: it fires every sixth of the duration while the holder works.
-        _timer = time.CreateTimer(_ => Beat(), null, duration / 6, duration / 6);
+        // A heartbeat, not a wait: it fires every beat while the holder works.
+        var beat = BeatInterval(duration);
+        _timer = time.CreateTimer(_ => Beat(), null, beat, beat);
     }
+
+    /// <summary>
+    /// How often the lease looks at the clock: every second, or every sixth of its duration when that is shorter. The
+    /// timer runs on the monotonic clock, which stands still while a machine sleeps, but the look is at the wall clock: a
+    /// beat is how soon after waking a holder learns that its lease ran out meanwhile, so it is short, and it costs only a
+    /// comparison until a renewal is due.
+    /// </summary>
+    internal static TimeSpan BeatInterval(TimeSpan duration) => duration / 6 < TimeSpan.FromSeconds(1) ? duration / 6 : TimeSpan.FromSeconds(1);
 
     /// <summary>The lease object's key (<c>leases/…</c>).</summary>
     public string Key { get; }

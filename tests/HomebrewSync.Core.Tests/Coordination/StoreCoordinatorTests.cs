@@ -166,6 +166,25 @@ public sealed class StoreCoordinatorTests
         Assert.Equal(expires, LeaseRecord.Parse((await _store.ReadLeaseAsync(sync.Key, CancellationToken.None))!.Value.Content)!.ExpiresAt);
     }
 
+    [Fact]
+    public async Task Lease_OfAMachineThatSleptPastItsExpiry_IsLostWithinASecondOfWaking()
+    {
+        await using var prune = await AcquireAsync(LeaseMode.Exclusive, "prune");
+        var expires = LeaseRecord.Parse((await _store.ReadLeaseAsync(prune.Key, CancellationToken.None))!.Value.Content)!.ExpiresAt;
+
+        // Asleep: the wall clock moves on past the lease's end, the monotonic clock (and every timer on it) stands still.
+        _time.AdjustTime(_time.GetUtcNow() + Duration + TimeSpan.FromMinutes(5));
+        Assert.False(prune.Lost.IsCancellationRequested);
+        // Awake for a second.
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.True(prune.Lost.IsCancellationRequested, "a prune that woke on an expired lease must stop before its next deletion");
+        Assert.Contains("not renewed in time", prune.LostReason, StringComparison.Ordinal);
+        _time.Advance(Duration / 3);
+        await Task.Delay(10);
+        Assert.Equal(expires, LeaseRecord.Parse((await _store.ReadLeaseAsync(prune.Key, CancellationToken.None))!.Value.Content)!.ExpiresAt);
+    }
+
     /// <summary>The lease port of a store whose writes fail (an S3 outage) while asked to.</summary>
     private sealed class FailingRenewals(InMemoryStore inner) : Core.Storage.ILeaseStore
     {
