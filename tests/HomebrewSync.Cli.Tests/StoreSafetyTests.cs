@@ -194,6 +194,42 @@ public sealed class StoreSafetyTests : IDisposable
         AssertSucceeded(verify);
     }
 
+    [Fact]
+    public async Task RetiredEarlierLayoutObjectBehindALink_IsKeptWithAWarning_AndWhatItPointsAtIsUntouched()
+    {
+        await using var h = await SupersededAsync();
+        // An earlier layout's copy of curl 8.0 (same bytes, named after another tag), its file a link to somewhere outside.
+        var hashFile = JsonNode.Parse(await File.ReadAllBytesAsync(h.PathOf("bottles_hash.json")))!;
+        var entry = hashFile["bottles"]!["curl-8.0-monterey"]!.DeepClone();
+        entry["platform"] = "big_sur";
+        entry["s3_key"] = "2025-07-01/curl-8.0.big_sur.bottle.tar.gz";
+        hashFile["bottles"]!["curl-8.0-big_sur"] = entry;
+        await File.WriteAllTextAsync(h.PathOf("bottles_hash.json"), hashFile.ToJsonString());
+        var outside = Path.Combine(_outside, "archived.tar.gz");
+        await File.WriteAllTextAsync(outside, "archived elsewhere");
+        File.CreateSymbolicLink(h.PathOf("2025-07-01/curl-8.0.big_sur.bottle.tar.gz"), outside);
+        const string key = "plans/2025-08-21/20250821T030000Z-abcd1234.json";
+        Directory.CreateDirectory(h.PathOf("plans/2025-08-21"));
+        await File.WriteAllTextAsync(h.PathOf(key), """
+            {"sync_date":"2025-08-21","created_at":"2025-08-21T03:00:00+00:00","api_url":"https://formulae.brew.sh/api/formula.json",
+             "platforms":["monterey"],"bottles":[],"retire":["curl-8.0-big_sur"]}
+            """);
+
+        var sync = await h.RunAsync("sync", "--plan", key);
+
+        AssertSucceeded(sync);
+        Assert.Contains("warning: kept 2025-07-01/curl-8.0.big_sur.bottle.tar.gz: ", sync.Error, StringComparison.Ordinal);
+        Assert.Contains("is a symbolic link; links in the store are never followed", sync.Error, StringComparison.Ordinal);
+        Assert.Contains("1 entries of the earlier layout retired, 0 objects removed", sync.Error, StringComparison.Ordinal);
+        Assert.Equal("archived elsewhere", await File.ReadAllTextAsync(outside));
+        Assert.Equal(outside, new FileInfo(h.PathOf("2025-07-01/curl-8.0.big_sur.bottle.tar.gz")).LinkTarget);
+        using var after = JsonDocument.Parse(await File.ReadAllBytesAsync(h.PathOf("bottles_hash.json")));
+        var bottles = after.RootElement.GetProperty("bottles");
+        Assert.False(bottles.TryGetProperty("curl-8.0-big_sur", out _));
+        Assert.True(bottles.TryGetProperty("curl-8.0-monterey", out _));
+        Assert.True(File.Exists(h.PathOf("2025-07-01/curl-8.0.monterey.bottle.tar.gz")));
+    }
+
     [Theory]
     [InlineData("bottles_hash.json", "verify,stats,prune")]
     [InlineData("leases/exclusive.json", "prune")]
