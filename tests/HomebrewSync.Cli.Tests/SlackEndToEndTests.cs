@@ -57,6 +57,27 @@ public sealed class SlackEndToEndTests
     }
 
     [Fact]
+    public async Task Sync_RunStatusRefusedByTheStore_SendsCompletedWithWarningsNamingIt()
+    {
+        // Exit 3 with every bottle stored: the message must not say "complete" while the store's status is missing.
+        var good = new FormulaBuilder("good").WithBottle("monterey").Build();
+        await using var h = await CliHarness.StartAsync([good]);
+        Directory.CreateDirectory(h.PathOf("status/last-run.json"));
+        await using var slack = await FakeSlackServer.StartAsync();
+
+        var run = await CliHarness.RunAsync(WithSlack(h, slack), "sync", "--platform", "monterey");
+
+        Assert.True(run.ExitCode == 3, run.Error);
+        Assert.Equal("⚠️ Sync Completed with Warnings", slack.Headers[^1]);
+        var texts = slack.Messages[^1].RootElement.GetProperty("blocks").EnumerateArray()
+            .Where(b => b.TryGetProperty("text", out var t) && t.ValueKind == System.Text.Json.JsonValueKind.Object)
+            .Select(b => b.GetProperty("text").GetProperty("text").GetString()!).ToArray();
+        Assert.Contains(texts, t => t.StartsWith("*Status documents not written (left as they are in the store; remove what is in their place):*\n• status/last-run.json: ", StringComparison.Ordinal));
+        Assert.Contains("*Recommendation:* Every bottle is stored; the next sync retries what is listed above.", texts);
+        Assert.True(Directory.Exists(h.PathOf("status/last-run.json")));
+    }
+
+    [Fact]
     public async Task Sync_MalformedCatalog_SendsFailed()
     {
         await using var h = await CliHarness.StartAsync([]);

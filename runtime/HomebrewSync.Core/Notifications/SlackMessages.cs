@@ -194,7 +194,8 @@ internal static class SlackMessages
     /// <param name="indexNotes">Image indexes the mirror could not keep, each with why: brew cannot install those bottles from the mirror.</param>
     public static SlackMessage CompletedWithWarnings(
         NotificationSettings n, string syncDate, int succeeded, int total, TimeSpan duration, IReadOnlyList<BottleFailure> failures, IReadOnlyList<string>? apiNotes = null,
-        string? requestedBy = null, string? priority = null, IReadOnlyList<string>? indexNotes = null, string? brewGitNote = null)
+        string? requestedBy = null, string? priority = null, IReadOnlyList<string>? indexNotes = null, string? brewGitNote = null,
+        IReadOnlyList<string>? statusNotes = null)
     {
         ArgumentNullException.ThrowIfNull(n);
         ArgumentNullException.ThrowIfNull(failures);
@@ -228,6 +229,10 @@ internal static class SlackMessages
             .. indexNotes is { Count: > 0 } missing
                 ? [new TextBlock("*Image indexes not kept (brew cannot install these bottles from the mirror; the next sync tries again):*\n"
                     + string.Join("\n", missing.Take(FailuresShown).Select(a => "• " + a)) + (missing.Count > FailuresShown ? $"\n• ... and {missing.Count - FailuresShown} more" : ""))]
+                : Array.Empty<SlackBlock>(),
+            .. statusNotes is { Count: > 0 } refused
+                ? [new TextBlock("*Status documents not written (left as they are in the store; remove what is in their place):*\n"
+                    + string.Join("\n", refused.Select(a => "• " + a)))]
                 : Array.Empty<SlackBlock>(),
             new TextBlock(failures.Count > 0
                 ? "*Recommendation:* Review failed downloads and consider manual retry for critical packages."

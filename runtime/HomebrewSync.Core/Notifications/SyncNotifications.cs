@@ -100,9 +100,10 @@ internal sealed class SyncNotifications
     /// <param name="apiProblems">API files that could not be brought up to date: they make the run "completed with warnings" too.</param>
     /// <param name="byTarget">The mirror's stored bottles by target tag after the run, for "complete".</param>
     /// <param name="pulledSinceLastRun">Bottles serve --pull-through stored since the last run finished, for "complete".</param>
+    /// <param name="statusNotWritten">Status documents the store refused (a link or a folder in their place): "completed with warnings" too.</param>
     public Task FinishedAsync(SyncPlan plan, IReadOnlyList<PlannedBottle> stored, IReadOnlyList<BottleFailure> failed, long bytes, TimeSpan duration, string location,
         IReadOnlyList<Api.ApiFileResult> apiProblems, IReadOnlyList<TargetCoverage>? byTarget, IReadOnlyList<string> indexesNotKept, CancellationToken cancellationToken,
-        int pulledSinceLastRun = 0, string? portableRuby = null, string? brewGitProblem = null)
+        int pulledSinceLastRun = 0, string? portableRuby = null, string? brewGitProblem = null, IReadOnlyList<string>? statusNotWritten = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(stored);
@@ -110,11 +111,11 @@ internal sealed class SyncNotifications
         ArgumentNullException.ThrowIfNull(location);
         ArgumentNullException.ThrowIfNull(apiProblems);
         ArgumentNullException.ThrowIfNull(indexesNotKept);
-        var message = failed.Count == 0 && apiProblems.Count == 0 && indexesNotKept.Count == 0 && brewGitProblem is null
+        var message = failed.Count == 0 && apiProblems.Count == 0 && indexesNotKept.Count == 0 && brewGitProblem is null && statusNotWritten is not { Count: > 0 }
             ? SlackMessages.Complete(_settings, plan.SyncDate, stored.Count, plan.Skipped, bytes, duration, $"{location.TrimEnd('/')}/{plan.SyncDate}/", stored, _time.GetUtcNow(),
                 byTarget, _requestedBy, _priority, pulledSinceLastRun, portableRuby)
             : SlackMessages.CompletedWithWarnings(_settings, plan.SyncDate, stored.Count, plan.Bottles.Count, duration, failed, apiProblems.Select(a => $"{a.Path}: {a.Detail}").ToArray(),
-                _requestedBy, _priority, indexesNotKept, brewGitProblem);
+                _requestedBy, _priority, indexesNotKept, brewGitProblem, statusNotWritten);
         return _notifier.NotifyAsync(message, cancellationToken);
     }
 

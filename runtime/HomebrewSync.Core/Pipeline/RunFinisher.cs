@@ -8,7 +8,7 @@ namespace HomebrewSync.Core.Pipeline;
 
 /// <summary>
 /// The end of a run, the same on every host: earlier-layout names retired, the image indexes brew needs kept,
-/// the API files published whose bottles are all in, then the final message, the run's metrics and its status.
+/// the API files published whose bottles are all in, brew.git, then the run's status, the final message and its metrics.
 /// </summary>
 internal sealed class RunFinisher(SyncContext context)
 {
@@ -100,7 +100,7 @@ internal sealed class RunFinisher(SyncContext context)
         return outcome with { BrewGit = result };
     }
 
-    /// <summary>The final message (with the mirror's counts by target tag, what stats shows), the metrics and the run status.</summary>
+    /// <summary>The run status, the final message (with the mirror's counts by target tag, what stats shows) and the metrics.</summary>
     private async Task<SyncOutcome> ReportAsync(SyncOutcome outcome, HashFile? mirror, RunDisplay display, CancellationToken cancellationToken)
     {
         var (n, time, plan) = (context.NotificationSettings, context.Time, outcome.Plan);
@@ -108,18 +108,19 @@ internal sealed class RunFinisher(SyncContext context)
         // Read before this run's status replaces it: what serve pulled since the last run finished.
         // A status the store cannot read (a link in its place) reads as absent.
         var pulled = PulledSince(mirror, (await RunStatus.ReadAsync(context.Ports.Documents, cancellationToken))?.FinishedAt);
+        // The run's status before the message, so that the message can say when the store refused it.
+        var status = new RunStatus(time.GetUtcNow(), plan.SyncDate, outcome.HasFailures ? "completed with warnings" : "complete",
+            outcome.Stored.Count, outcome.Failed.Count, plan.Skipped, n.SyncMethod);
+        outcome = await StatusAsync(outcome, RunStatus.Key, display.Observer, () => RunStatus.WriteAsync(context.Ports.Documents, status, cancellationToken));
         await context.Notifications.For(null, plan).FinishedAsync(plan, outcome.Stored, outcome.Failed, outcome.BytesTransferred, outcome.Duration,
             context.Ports.Bottles.Location, outcome.Api.Where(a => a.IsProblem).ToArray(), byTarget, outcome.IndexesNotKept, cancellationToken, pulled,
-            mirror is null ? null : PortableRuby.PortableRubyImage.Describe(mirror, Formatting.Humanize.Bytes), outcome.BrewGit?.Problem);
+            mirror is null ? null : PortableRuby.PortableRubyImage.Describe(mirror, Formatting.Humanize.Bytes), outcome.BrewGit?.Problem, outcome.StatusNotWritten);
         if (n.EmitMetrics)
         {
             await display.MetricsLog.WriteLineAsync(EmfMetrics.ForRun(n.Environment, plan.SyncDate, n.SyncMethod.ToLowerInvariant(), outcome.Stored.Count,
                 outcome.Failed.Count, plan.Skipped, outcome.Duration, outcome.BytesTransferred, time.GetUtcNow()));
             await display.MetricsLog.FlushAsync(cancellationToken);
         }
-        var status = new RunStatus(time.GetUtcNow(), plan.SyncDate, outcome.HasFailures ? "completed with warnings" : "complete",
-            outcome.Stored.Count, outcome.Failed.Count, plan.Skipped, n.SyncMethod);
-        outcome = await StatusAsync(outcome, RunStatus.Key, display.Observer, () => RunStatus.WriteAsync(context.Ports.Documents, status, cancellationToken));
         display.Observer.Info($"Sync {plan.SyncDate} {(outcome.HasFailures ? "completed with warnings" : "complete")}: {outcome.Stored.Count:N0} stored, "
             + $"{plan.Skipped:N0} skipped, {outcome.Failed.Count:N0} failed, {outcome.BytesTransferred:N0} bytes downloaded"
             + (pulled > 0 ? $"; {pulled:N0} pulled by serve --pull-through since the last run" : ""));
