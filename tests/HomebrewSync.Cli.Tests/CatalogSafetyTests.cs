@@ -70,4 +70,28 @@ public sealed class CatalogSafetyTests
         Assert.True(File.Exists(h.PathOf("2025-07-21/curl-1.0.0.monterey.bottle.tar.gz")));
         Assert.False(File.Exists(h.PathOf("2025-07-21/jq-1.0.0.monterey.bottle.tar.gz")));
     }
+
+    [Fact]
+    public async Task Sync_BottleNamesTheKeyGrammarRefuses_AreNotMirrored_AndTheHashFileStaysReadable()
+    {
+        // A rebuild of five digits, a version ending in '.': names the hash file's grammar refuses. Recorded, they made the
+        // hash file corrupt, and every later command (serve's every request too) refused the whole mirror.
+        var curl = new FormulaBuilder("curl").WithBottle("monterey", 800).Build();
+        var rebuilt = new FormulaBuilder("rebuilt").WithRebuild(10000).WithBottle("monterey", 800).Build();
+        var dotty = new FormulaBuilder("dotty").WithVersion("1.0.").WithBottle("monterey", 800).Build();
+        await using var h = await CliHarness.StartAsync([curl, rebuilt, dotty]);
+
+        var sync = await CliProcess.RunAsync(h.Environment(), "sync", "--platform", "monterey", "--date", "2025-07-21");
+        var again = await CliProcess.RunAsync(h.Environment(), "sync", "--platform", "monterey", "--date", "2025-07-22");
+        var verify = await CliProcess.RunAsync(h.Environment(), "verify");
+
+        Assert.True(sync.ExitCode == 0, $"exit {sync.ExitCode}: {sync.Error}");
+        Assert.Contains("warning: catalog entry skipped: rebuilt: rebuild 10000 is not between 0 and 9999", sync.Error, StringComparison.Ordinal);
+        Assert.Contains("warning: catalog entry skipped: dotty: version '1.0.' is not a valid version", sync.Error, StringComparison.Ordinal);
+        Assert.Equal(["2025-07-21/curl-1.0.0.monterey.bottle.tar.gz"],
+            Directory.GetFiles(h.Store, "*.tar.gz", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(h.Store, f).Replace('\\', '/')));
+        Assert.True(again.ExitCode == 0, $"exit {again.ExitCode}: {again.Error}");
+        Assert.True(verify.ExitCode == 0, $"exit {verify.ExitCode}: {verify.Out}{verify.Error}");
+        Assert.Equal(0, h.Server.BlobGets(rebuilt.Bottles["monterey"].Sha256) + h.Server.BlobGets(dotty.Bottles["monterey"].Sha256));
+    }
 }

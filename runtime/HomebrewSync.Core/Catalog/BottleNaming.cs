@@ -19,7 +19,12 @@ internal static partial class BottleNaming
 
     public static bool IsSafeName(string name) => NamePattern().IsMatch(name) && !name.Contains("..", StringComparison.Ordinal);
 
-    public static bool IsSafeVersion(string version) => VersionPattern().IsMatch(version) && !version.Contains("..", StringComparison.Ordinal);
+    /// <summary>A version that can name a bottle: no "..", and no trailing '.' (<c>&lt;version&gt;.&lt;tag&gt;</c> in the file name would hold "..").</summary>
+    public static bool IsSafeVersion(string version) =>
+        VersionPattern().IsMatch(version) && !version.Contains("..", StringComparison.Ordinal) && !version.EndsWith('.');
+
+    /// <summary>The largest rebuild a bottle's file name may carry: four digits, as the store's key grammar reads them.</summary>
+    public const int MaxRebuild = 9999;
 
     public static bool IsSha256(string value) => Sha256Pattern().IsMatch(value);
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using HomebrewSync.Core.Storage;
 
 namespace HomebrewSync.Core.Catalog;
 
@@ -172,6 +173,9 @@ public static class FormulaCatalogReader
         return value.Length > 80 ? sb.Append('…').ToString() : sb.ToString();
     }
 
+    /// <summary>Any date: a bottle's key is checked against the grammar with it, the date folder being the part the catalog does not choose.</summary>
+    private static readonly DateOnly KeyCheckDate = new(2000, 1, 1);
+
     private static Formula? Convert(FormulaJson json, int index, Action<string>? rejected)
     {
         var name = json.Name;
@@ -194,6 +198,12 @@ public static class FormulaCatalogReader
             return null;
         }
         var spec = json.Bottle?.Stable;
+        var rebuild = spec?.Rebuild ?? 0;
+        if (rebuild is < 0 or > BottleNaming.MaxRebuild)
+        {
+            rejected?.Invoke($"{name}: rebuild {rebuild} is not between 0 and {BottleNaming.MaxRebuild}");
+            return null;
+        }
         var files = new Dictionary<string, BottleFile>(StringComparer.Ordinal);
         if (spec?.Files is { } rawFiles)
         {
@@ -202,6 +212,13 @@ public static class FormulaCatalogReader
                 if (file is null || !Contracts.SyncSettingsValidator.IsWellFormedTag(tag))
                 {
                     rejected?.Invoke($"{name}: bottle tag '{Printable(tag)}' is not usable");
+                    continue;
+                }
+                // Whatever the store records must read back: a name the key grammar refuses (too long, say) would make the
+                // hash file that lists it corrupt for every later command, so such a bottle is not mirrored at all.
+                if (!StoreKeys.IsBottleKey(BottleNaming.ObjectKey(KeyCheckDate, BottleNaming.FileName(name, version, tag, rebuild))))
+                {
+                    rejected?.Invoke($"{name} ({tag}): the bottle's file name '{Printable(BottleNaming.FileName(name, version, tag, rebuild))}' is not one the mirror can keep");
                     continue;
                 }
                 if (file.Sha256 is not { } sha || !BottleNaming.IsSha256(sha))
@@ -216,12 +233,6 @@ public static class FormulaCatalogReader
                 }
                 files[tag] = new BottleFile(tag, url, sha, file.Cellar);
             }
-        }
-        var rebuild = spec?.Rebuild ?? 0;
-        if (rebuild < 0)
-        {
-            rejected?.Invoke($"{name}: rebuild {rebuild} is negative");
-            return null;
         }
         return new Formula(name, version, rebuild, json.Disabled ?? false, files);
     }
