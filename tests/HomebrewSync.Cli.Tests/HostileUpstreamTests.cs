@@ -55,6 +55,44 @@ public sealed class HostileUpstreamTests(Xunit.Abstractions.ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Sync_ImageIndexCutShortOrNotUtf8_FailsThatIndexOnly_EveryBottleStored()
+    {
+        // One index holds a byte that is not UTF-8 inside a string (the JSON reader lets it through; reading it as text threw
+        // InvalidOperationException), another ends before its Content-Length (HttpIOException): either ended the whole run, exit 1.
+        var garbled = Formula("garbled");
+        var cut = Formula("cut");
+        var fine = Formula("fine");
+        await using var h = await CliHarness.StartAsync([garbled, cut, fine]);
+        h.Server.RewriteIndex = (image, document) =>
+        {
+            if (image != garbled.Image)
+            {
+                return document;
+            }
+            var index = System.Text.Json.Nodes.JsonNode.Parse(document)!.AsObject();
+            index["manifests"]![0]!["annotations"]!["sh.brew.bottle.size"] = "2#0";
+            var bytes = Encoding.UTF8.GetBytes(index.ToJsonString());
+            bytes[Array.IndexOf(bytes, (byte)'#')] = 0xFF;
+            return bytes;
+        };
+        h.Server.CutIndex(cut.Image);
+
+        var run = await CliHarness.RunAsync(Env(h), "sync", "--date", "2025-07-21", "--no-progress", "--json");
+
+        Assert.True(run.ExitCode == 3, $"exit {run.ExitCode}: {run.Out}\n{run.Error}");
+        foreach (var f in new[] { garbled, cut, fine })
+        {
+            Assert.True(File.Exists(Path.Combine(h.Store, "2025-07-21", f.FileName(Tag))), $"{f.Name} not stored: {run.Out}\n{run.Error}");
+        }
+        using var json = System.Text.Json.JsonDocument.Parse(run.Out);
+        var notKept = json.RootElement.GetProperty("indexes_not_kept").EnumerateArray().Select(e => e.GetString()!).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(2, notKept.Length);
+        Assert.StartsWith("manifests/cut/1.0.json: ", notKept[0], StringComparison.Ordinal);
+        Assert.StartsWith("manifests/garbled/1.0.json: ", notKept[1], StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(h.Store, "manifests", "fine", "1.0.json")));
+    }
+
+    [Fact]
     public async Task Sync_ImageIndexesAnnouncingAbsurdSizesOrOtherImagesSizes_AreNotTaken_EveryBottleStored()
     {
         // One index announces the largest size a long holds (the plan's totals overflowed: the whole run failed); one announces

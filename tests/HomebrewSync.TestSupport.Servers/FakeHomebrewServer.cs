@@ -48,6 +48,7 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
     private int _endlessOpen;
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _indexSent = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _endlessIndexes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _cutIndexes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _authorizedByHost = new(StringComparer.OrdinalIgnoreCase);
 
     private FakeHomebrewServer(WebApplication app, string token)
@@ -95,6 +96,9 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
 
     /// <summary>This image's index (every reference) is an endless JSON body, generated as it is sent.</summary>
     public void ServeEndlessIndex(string image) => _endlessIndexes[image] = 0;
+
+    /// <summary>This image's index (every request for it) announces its whole length, sends half and drops the connection.</summary>
+    public void CutIndex(string image) => _cutIndexes[image] = 0;
 
     /// <summary>Requests that carried an Authorization header, by the Host they were addressed to (the registry's port).</summary>
     public int AuthorizationsReceivedFor(string host) => _authorizedByHost.TryGetValue(host, out var n) ? n : 0;
@@ -511,6 +515,14 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
         if (RewriteIndex is { } rewrite)
         {
             document = rewrite(image, document);
+        }
+        if (_cutIndexes.ContainsKey(image))
+        {
+            ctx.Response.ContentLength = document.Length;
+            await ctx.Response.Body.WriteAsync(document.AsMemory(0, document.Length / 2), ctx.RequestAborted);
+            await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+            ctx.Abort();
+            return;
         }
         await ctx.Response.Body.WriteAsync(document, ctx.RequestAborted);
         await ctx.Response.Body.FlushAsync(ctx.RequestAborted);

@@ -15,7 +15,9 @@ internal static class BoundedBody
             throw TooLarge(what(), limit, $"announces {announced:N0} bytes");
         }
         await using var body = await content.ReadAsStreamAsync(cancellationToken);
-        using var buffer = new MemoryStream(content.Headers.ContentLength is { } n ? (int)n : 16 * 1024);
+        // Grown as bytes arrive: an announced length is only a claim, and a server announcing the limit and sending nothing
+        // must not cost the limit in memory per request.
+        using var buffer = new MemoryStream((int)Math.Min(content.Headers.ContentLength ?? 16 * 1024, 1024 * 1024));
         // Rented: an image index is read per formula version, and a fresh 64 KB each time was most of what sizing allocated.
         var chunk = ArrayPool<byte>.Shared.Rent((int)Math.Min(64 * 1024, limit + 1));
         try

@@ -121,8 +121,9 @@ public sealed class RegistryClient : IBottleRegistry
         {
             return await BoundedBody.ReadAsync(response.Content, _maxIndexBytes, () => $"image index {UrlDisplay.Redact(url)} ({EnvVars.MaxImageIndexMb})", cancellationToken);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
+            // IOException: a body that ended before its Content-Length or its last chunk (HttpIOException), like a reset connection.
             throw new TransientFailureException($"connection to {url.Authority} failed: {UrlDisplay.RedactText(ex.Message)}", null, ex, connectionFailure: true);
         }
     }
@@ -138,14 +139,22 @@ public sealed class RegistryClient : IBottleRegistry
         {
             body = await BoundedBody.ReadAsync(response.Content, _maxIndexBytes, () => $"tags list {UrlDisplay.Redact(url)} ({EnvVars.MaxImageIndexMb})", cancellationToken);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
             throw new TransientFailureException($"connection to {url.Authority} failed: {UrlDisplay.RedactText(ex.Message)}", null, ex, connectionFailure: true);
         }
-        using var doc = JsonDocument.Parse(body);
-        return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("tags", out var tags) && tags.ValueKind == JsonValueKind.Array
-            ? tags.EnumerateArray().Where(t => t.ValueKind == JsonValueKind.String).Select(t => t.GetString()!).ToArray()
-            : [];
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("tags", out var tags) && tags.ValueKind == JsonValueKind.Array
+                ? tags.EnumerateArray().Where(t => t.ValueKind == JsonValueKind.String).Select(t => t.GetString()!).ToArray()
+                : [];
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A string the reader let through but cannot turn into text (bytes that are not UTF-8, a lone surrogate): malformed.
+            throw new JsonException($"tags list {UrlDisplay.Redact(url)}: {ex.Message}", ex);
+        }
     }
 
     /// <summary>A blob's size from HEAD, else from a one-byte ranged GET; null when the server tells neither.</summary>

@@ -76,7 +76,8 @@ public sealed class JwsVerifier : IDisposable
                 return null;
             }
         }
-        catch (Exception ex) when (ex is JsonException or FormatException or CryptographicException)
+        // InvalidOperationException: a string that is not text (bytes that are not UTF-8, a lone surrogate), which the reader lets through.
+        catch (Exception ex) when (ex is JsonException or FormatException or CryptographicException or InvalidOperationException)
         {
             return $"not a verifiable JWS document ({ex.Message})";
         }
@@ -88,9 +89,16 @@ public sealed class JwsVerifier : IDisposable
     {
         var reader = new Utf8JsonReader(document);
         using var doc = JsonDocument.ParseValue(ref reader);
-        return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("payload", out var payload) && payload.ValueKind == JsonValueKind.String
-            ? payload.GetString()!
-            : throw new JsonException("no payload text");
+        try
+        {
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("payload", out var payload) && payload.ValueKind == JsonValueKind.String
+                ? payload.GetString()!
+                : throw new JsonException("no payload text");
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new JsonException($"the payload is not text: {ex.Message}", ex);
+        }
     }
 
     private static byte[] Base64Url(string text)

@@ -16,8 +16,21 @@ internal sealed record OciImageIndex(IReadOnlyList<ImageIndexEntry> Entries)
 
     public bool Lists(string sha256) => Entries.Any(e => string.Equals(e.Sha256, sha256, StringComparison.Ordinal));
 
-    /// <exception cref="JsonException">Not a JSON document.</exception>
+    /// <exception cref="JsonException">Not a JSON document, or a string in it that is not text.</exception>
     public static OciImageIndex Parse(ReadOnlySpan<byte> document)
+    {
+        try
+        {
+            return ParseJson(document);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The reader lets bytes that are not UTF-8 (or an escaped lone surrogate) through a string; reading it as text throws.
+            throw new JsonException($"not an image index: {ex.Message}", ex);
+        }
+    }
+
+    private static OciImageIndex ParseJson(ReadOnlySpan<byte> document)
     {
         var reader = new Utf8JsonReader(document);
         using var doc = JsonDocument.ParseValue(ref reader);

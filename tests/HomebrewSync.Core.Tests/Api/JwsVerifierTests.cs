@@ -50,6 +50,27 @@ public sealed class JwsVerifierTests : IDisposable
         Assert.Equal("the signature does not match the payload", _verifier.Verify(other.Sign(Payload)));
     }
 
+    [Theory]
+    [InlineData("payload")]
+    [InlineData("protected")]
+    public void Verify_AStringThatIsNotText_IsRefusedAsUnverifiable_NotThrown(string field)
+    {
+        // Bytes that are not UTF-8 inside a JSON string get through the reader; reading them as text threw past every catch.
+        var doc = JsonNode.Parse(_signer.Sign(Payload))!.AsObject();
+        if (field == "payload")
+        {
+            doc["payload"] = "#";
+        }
+        else
+        {
+            doc["signatures"]![0]!["protected"] = "#";
+        }
+        var bytes = Encoding.UTF8.GetBytes(doc.ToJsonString());
+        bytes[Array.IndexOf(bytes, (byte)'#')] = 0xFF;
+
+        Assert.StartsWith("not a verifiable JWS document (", _verifier.Verify(bytes), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Verify_SignatureWithPadding_IsAccepted()
     {
