@@ -3,6 +3,7 @@
 #   moto_server  moto's S3 server (Python package moto[server]), the S3 of every S3 test
 #   npm ci       the pinned CDK CLI, cdk-nag and aws-cdk-lib (package.json), for synth and policy checks
 #   cfn-lint     CloudFormation's linter (Python), over every synthesized template
+#   strace       how PowerCutTests read the order of a sync's fsyncs and renames (Debian's strace): required
 #   nginx, wrk   Debian's nginx-light and wrk, for the benchmark's serving rows only: where apt-get cannot install them
 #                this says so and goes on (the benchmark then prints those rows as "missing")
 set -euo pipefail
@@ -30,12 +31,19 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+if ! command -v strace >/dev/null; then
+  echo "installing strace with apt-get (PowerCutTests)" >&2
+  { command -v apt-get >/dev/null && $sudo apt-get update -qq >/dev/null \
+      && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends strace >/dev/null; } \
+    || { echo "could not install strace: install it (apt-get install strace) to run PowerCutTests" >&2; exit 1; }
+fi
+
 apt_missing=()
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_missing+=(nginx-light)
 command -v wrk >/dev/null || apt_missing+=(wrk)
 if [ ${#apt_missing[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
   echo "installing ${apt_missing[*]} with apt-get (the benchmark's serving rows)" >&2
   if ! { command -v apt-get >/dev/null \
       && $sudo apt-get update -qq >/dev/null \

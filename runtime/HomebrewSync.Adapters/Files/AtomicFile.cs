@@ -5,15 +5,25 @@ namespace HomebrewSync.Adapters.Files;
 /// <summary>Whole-file writes that readers never see half done, and the version a compare-and-swap compares.</summary>
 internal static class AtomicFile
 {
-    /// <summary>Writes beside the file, then renames over it.</summary>
+    /// <summary>
+    /// Writes beside the file, flushes it to disk, renames it over the file and flushes the folder: after a power cut the
+    /// file is the old one or the new one, never empty or half written (a rename can reach the disk before the bytes).
+    /// </summary>
     public static async Task ReplaceAsync(string path, byte[] content, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var folder = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(folder);
         var temp = path + $".{Guid.NewGuid():N}.tmp";
         try
         {
-            await File.WriteAllBytesAsync(temp, content, cancellationToken);
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+            {
+                await file.WriteAsync(content, cancellationToken);
+                // Also where the close would report a failed write-back (a full disk on NFS): thrown here, the old file kept.
+                RandomAccess.FlushToDisk(file.SafeFileHandle);
+            }
             File.Move(temp, path, overwrite: true);
+            StoreFile.FlushFolder(folder);
         }
         finally
         {

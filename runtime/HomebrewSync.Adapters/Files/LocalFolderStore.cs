@@ -127,7 +127,7 @@ public sealed partial class LocalFolderStore : IStore
         {
             MoveIntoPlace(path, key);
             return Task.CompletedTask;
-        }, () => !IsLink(Path.Combine(_root, StagingDir))));
+        }, () => !IsLink(Path.Combine(_root, StagingDir)), durable: true));
     }
 
     public async Task CopyAsync(string sourceKey, string destinationKey, BottleMetadata metadata, CancellationToken cancellationToken)
@@ -145,6 +145,8 @@ public sealed partial class LocalFolderStore : IStore
             await using var from = new StoredFileStream(handle, 0, RandomAccess.GetLength(handle));
             await using var to = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
             await from.CopyToAsync(to, cancellationToken);
+            await to.FlushAsync(cancellationToken);
+            RandomAccess.FlushToDisk(to.SafeFileHandle);
         }
         MoveIntoPlace(temp, destinationKey);
     }
@@ -165,8 +167,16 @@ public sealed partial class LocalFolderStore : IStore
     {
         // The staging folder too: a link swapped in for it since would hand over a file of someone else's under the staged name.
         StagingFolder();
-        Directory.CreateDirectory(Path.GetDirectoryName(PathOf(key))!);
+        var folder = Path.GetDirectoryName(PathOf(key))!;
+        var made = !Directory.Exists(folder);
+        Directory.CreateDirectory(folder);
         File.Move(file, PathOf(key), overwrite: true);
+        // The rename on disk (and the day's folder, when this made it) before the hash file lists the bottle.
+        StoreFile.FlushFolder(folder);
+        if (made)
+        {
+            StoreFile.FlushFolder(_root);
+        }
     }
 
     public async Task<bool> HoldsVerifiedAsync(string key, string sha256, CancellationToken cancellationToken)

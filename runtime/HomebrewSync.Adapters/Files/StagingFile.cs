@@ -13,14 +13,17 @@ public sealed class StagingFile : IStagedBottle
     private readonly Func<string, BottleMetadata, CancellationToken, Task> _commit;
     private readonly FileStream _stream;
     private readonly Func<bool> _mayDelete;
+    private readonly bool _durable;
 
     /// <param name="commit">Gets the closed file's path; runs once the bytes are verified.</param>
     /// <param name="mayDelete">Whether the path still leads to the file staged (its folder not replaced by a link since): only then is it deleted at the end.</param>
-    public StagingFile(string path, Func<string, BottleMetadata, CancellationToken, Task> commit, Func<bool>? mayDelete = null)
+    /// <param name="durable">Whether the bytes are flushed to disk before <paramref name="commit"/> (a file that stays where it is moved, not an upload's source).</param>
+    public StagingFile(string path, Func<string, BottleMetadata, CancellationToken, Task> commit, Func<bool>? mayDelete = null, bool durable = false)
     {
         _path = path;
         _commit = commit;
         _mayDelete = mayDelete ?? (() => true);
+        _durable = durable;
         _stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
     }
 
@@ -36,6 +39,11 @@ public sealed class StagingFile : IStagedBottle
     public async Task CommitAsync(BottleMetadata metadata, CancellationToken cancellationToken)
     {
         await _stream.FlushAsync(cancellationToken);
+        if (_durable)
+        {
+            // On disk before it is renamed into place and listed: after a power cut a listed bottle must not come back empty.
+            RandomAccess.FlushToDisk(_stream.SafeFileHandle);
+        }
         await _stream.DisposeAsync();
         await _commit(_path, metadata, cancellationToken);
     }

@@ -92,6 +92,31 @@ internal static partial class StoreFile
         return bytes;
     }
 
+    /// <summary>
+    /// Makes a folder's entries (a file renamed into it, a folder made in it) survive a power cut, as fsync does a file's
+    /// bytes: without it a crash can leave the rename undone while the hash file that lists the file is on disk. Linux and
+    /// macOS; elsewhere nothing is done.
+    /// </summary>
+    /// <exception cref="IOException">The folder could not be opened or flushed.</exception>
+    public static void FlushFolder(string folder)
+    {
+        int? flags = OperatingSystem.IsLinux() ? 0x80000 : OperatingSystem.IsMacOS() ? 0x1000000 : null;
+        if (flags is not { } readOnlyCloseOnExec)
+        {
+            return;
+        }
+        var fd = Open(folder, readOnlyCloseOnExec);
+        if (fd < 0)
+        {
+            throw new IOException($"{folder} could not be opened to flush it: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        }
+        using var handle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+        if (Fsync(fd) < 0)
+        {
+            throw new IOException($"{folder} could not be flushed to disk: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        }
+    }
+
     /// <summary>O_RDONLY | O_NONBLOCK | O_CLOEXEC where their values are known; null elsewhere (Windows has no named pipes in folders).</summary>
     private static int? NonBlockingFlags() =>
         OperatingSystem.IsLinux() ? 0x800 | 0x80000
@@ -100,6 +125,9 @@ internal static partial class StoreFile
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
 
     [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
     private static partial long Seek(int fd, long offset, int whence);

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace HomebrewSync.Cli.Tests;
+
+/// <summary>
+/// What a power cut (or a kernel panic) leaves of a folder store: a kill -9 keeps the page cache, a power cut does not, and
+/// a rename can reach the disk before the bytes renamed. The order the sync asks the kernel for, read with strace: each
+/// bottle's bytes on disk before it is renamed into place, the rename on disk before the hash file that lists it, and the
+/// hash file's bytes on disk before they replace the old ones.
+/// </summary>
+public sealed partial class PowerCutTests
+{
+    // 1234 fsync(25</tmp/store/.staging/x.part>) = 0, or split around another thread's line: "<unfinished ...>" ... "<... fsync resumed>".
+    [GeneratedRegex(@"^(?<pid>\d+) +(?<call>fsync|fdatasync)\((?<fd>\d+)<(?<path>[^>]*)>")]
+    private static partial Regex FlushStart();
+
+    [GeneratedRegex(@"^(?<pid>\d+) +<\.\.\. (?<call>fsync|fdatasync) resumed>")]
+    private static partial Regex FlushResumed();
+
+    // rename("from", "to"), renameat(AT_FDCWD, "from", AT_FDCWD, "to"), renameat2(…, 0).
+    [GeneratedRegex(@"^\d+ +rename(at2?)?\((\d+|AT_FDCWD)?[^""]*""(?<from>[^""]+)"", (\d+|AT_FDCWD)?[^""]*""(?<to>[^""]+)""")]
+    private static partial Regex Rename();
+
+    private sealed record Trace(List<(int Line, string Path)> Flushed, List<(int Line, string From, string To)> Renamed);
+
+    /// <summary>The CLI under strace: each flush with the line where it returned, each rename with the line where it began.</summary>
+    private static async Task<(CliProcessResult Run, Trace Trace)> RunTracedAsync(Dictionary<string, string?> env, params string[] args)
+    {
+        Assert.True(File.Exists("/usr/bin/strace") || File.Exists("/bin/strace"), "strace is missing: scripts/install-test-tools.sh installs it");
+        var log = Path.Combine(Path.GetTempPath(), $"hbs-strace-{Guid.NewGuid():N}.txt");
+        var cli = CliProcess.StartInfo(env, args);
+        var start = new ProcessStartInfo("strace") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-f", "-qq", "-y", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2", "-o", log, cli.FileName })
+        {
+            start.ArgumentList.Add(a);
+        }
+        foreach (var a in cli.ArgumentList)
+        {
+            start.ArgumentList.Add(a);
+        }
+        foreach (var (k, v) in cli.Environment)
+        {
+            start.Environment[k] = v;
+        }
+        try
+        {
+            using var process = Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+            var lines = await File.ReadAllLinesAsync(log);
+            var flushed = new List<(int, string)>();
+            var pending = new Dictionary<string, string>(StringComparer.Ordinal);
+            var renamed = new List<(int, string, string)>();
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (FlushStart().Match(lines[i]) is { Success: true } f)
+                {
+                    if (lines[i].Contains("<unfinished ...>", StringComparison.Ordinal))
+                    {
+                        pending[f.Groups["pid"].Value + f.Groups["call"].Value] = f.Groups["path"].Value;
+                    }
+                    else if (lines[i].EndsWith("= 0", StringComparison.Ordinal))
+                    {
+                        flushed.Add((i, f.Groups["path"].Value));
+                    }
+                }
+                else if (FlushResumed().Match(lines[i]) is { Success: true } r && pending.Remove(r.Groups["pid"].Value + r.Groups["call"].Value, out var path)
+                    && lines[i].EndsWith("= 0", StringComparison.Ordinal))
+                {
+                    flushed.Add((i, path));
+                }
+                else if (Rename().Match(lines[i]) is { Success: true } m)
+                {
+                    renamed.Add((i, m.Groups["from"].Value, m.Groups["to"].Value));
+                }
+            }
+            return (new CliProcessResult(process.ExitCode, await stdout, await stderr), new Trace(flushed, renamed));
+        }
+        finally
+        {
+            File.Delete(log);
+        }
+    }
+
+    [Fact]
+    public async Task Sync_IntoAFolder_PutsEachBottleOnDiskBeforeItsRename_AndEveryRenameBeforeTheHashFileThatListsIt()
+    {
+        var formulae = new[] { "curl", "jq", "wget" }.Select(n => new FormulaBuilder(n).WithBottle("monterey", 50_000).Build()).ToArray();
+        await using var h = await CliHarness.StartAsync(formulae);
+        var env = h.Environment();
+        env["MIRROR_API"] = "false";
+
+        var (run, trace) = await RunTracedAsync(env, "sync", "--platform", "monterey", "--date", "2025-07-21");
+
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Error}");
+        var hashFile = h.PathOf("bottles_hash.json");
+        var hashFileWrites = trace.Renamed.Where(r => r.To == hashFile).ToArray();
+        Assert.NotEmpty(hashFileWrites);
+        foreach (var write in hashFileWrites)
+        {
+            // The new hash file's bytes, then the folder's entry for it.
+            Assert.Contains(trace.Flushed, f => f.Path == write.From && f.Line < write.Line);
+            Assert.Contains(trace.Flushed, f => f.Path == h.Store && f.Line > write.Line);
+        }
+        foreach (var f in formulae)
+        {
+            var bottle = h.PathOf($"2025-07-21/{f.FileName("monterey")}");
+            Assert.True(File.Exists(bottle));
+            var move = Assert.Single(trace.Renamed, r => r.To == bottle);
+            Assert.True(trace.Flushed.Any(x => x.Path == move.From && x.Line < move.Line), $"{bottle}: its bytes were not flushed before the rename");
+            // The day's folder flushed after the rename, before the last hash file (which lists every bottle) replaced the one before.
+            Assert.True(trace.Flushed.Any(x => x.Path == h.PathOf("2025-07-21") && x.Line > move.Line && x.Line < hashFileWrites[^1].Line),
+                $"{bottle}: the rename was not flushed before the hash file listing it");
+        }
+    }
+}
