@@ -36,6 +36,10 @@ internal static partial class StoreFile
         {
             var errno = Marshal.GetLastPInvokeError();
             var why = Marshal.GetPInvokeErrorMessage(errno);
+            if (IsLinkRefused(errno))
+            {
+                throw new UnsafeStoreKeyException(key, $"{path} is a symbolic link; links in the store are never followed");
+            }
             throw errno switch
             {
                 ErrNoEntry => new FileNotFoundException($"Could not find file '{path}'", path),
@@ -117,11 +121,18 @@ internal static partial class StoreFile
         }
     }
 
-    /// <summary>O_RDONLY | O_NONBLOCK | O_CLOEXEC where their values are known; null elsewhere (Windows has no named pipes in folders).</summary>
+    /// <summary>
+    /// O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW where their values are known; null elsewhere (Windows has no named pipes
+    /// in folders). O_NOFOLLOW: a file swapped for a link between the store's check of its path and this open is refused by
+    /// the kernel (ELOOP) instead of followed out of the store. Its value differs between Linux's x64 and Arm builds.
+    /// </summary>
     private static int? NonBlockingFlags() =>
-        OperatingSystem.IsLinux() ? 0x800 | 0x80000
-        : OperatingSystem.IsMacOS() ? 0x4 | 0x1000000
+        OperatingSystem.IsLinux() ? 0x800 | 0x80000 | (RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000)
+        : OperatingSystem.IsMacOS() ? 0x4 | 0x1000000 | 0x100
         : null;
+
+    /// <summary>ELOOP: the last part of the path is a symbolic link (O_NOFOLLOW).</summary>
+    private static bool IsLinkRefused(int errno) => errno == (OperatingSystem.IsMacOS() ? 62 : 40);
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
