@@ -94,4 +94,24 @@ public sealed class CatalogSafetyTests
         Assert.True(verify.ExitCode == 0, $"exit {verify.ExitCode}: {verify.Out}{verify.Error}");
         Assert.Equal(0, h.Server.BlobGets(rebuilt.Bottles["monterey"].Sha256) + h.Server.BlobGets(dotty.Bottles["monterey"].Sha256));
     }
+
+    [Fact]
+    public async Task Sync_TwoBottlesWhoseFileNamesDifferOnlyInCase_MirrorsTheFirstOnly()
+    {
+        // foo-2 at version x and foo at version 2-X: foo-2-x.monterey.bottle.tar.gz and foo-2-X.monterey.bottle.tar.gz, one file
+        // where case is ignored (a Mac's APFS). Both listed, the second overwrote the first, and a later prune of one removed the other's bytes.
+        var first = new FormulaBuilder("foo-2").WithVersion("x").WithBottle("monterey", 800).Build();
+        var second = new FormulaBuilder("foo").WithVersion("2-X").WithBottle("monterey", 900).Build();
+        await using var h = await CliHarness.StartAsync([first, second]);
+
+        var sync = await CliProcess.RunAsync(h.Environment(), "sync", "--platform", "monterey", "--date", "2025-07-21", "--no-api");
+        var verify = await CliProcess.RunAsync(h.Environment(), "verify");
+
+        Assert.True(sync.ExitCode == 0, $"exit {sync.ExitCode}: {sync.Error}");
+        Assert.Contains("foo 2-X (monterey): its bottle foo-2-X.monterey.bottle.tar.gz has the key or file name of foo-2 x's", sync.Error, StringComparison.Ordinal);
+        Assert.Equal(["foo-2-x.monterey.bottle.tar.gz"], Directory.GetFiles(h.PathOf("2025-07-21")).Select(Path.GetFileName));
+        using var hash = JsonDocument.Parse(await File.ReadAllBytesAsync(h.PathOf("bottles_hash.json")));
+        Assert.Equal(["foo-2-x-monterey"], hash.RootElement.GetProperty("bottles").EnumerateObject().Select(p => p.Name));
+        Assert.True(verify.ExitCode == 0, $"exit {verify.ExitCode}: {verify.Out}{verify.Error}");
+    }
 }

@@ -30,7 +30,9 @@ internal sealed class PlanBuilder
     private readonly List<string> _warnings = [];
     // The first entry of a name wins; the keys and file names its bottles take are claimed for it (name and version).
     private readonly Dictionary<string, string> _firstOfName = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _claimed = new(StringComparer.Ordinal);
+    // Claimed whatever their case: on a file system that ignores case (APFS, macOS's default; NTFS) two names that differ only
+    // in case are one file, and the second bottle would overwrite the first while both stayed listed.
+    private readonly Dictionary<string, string> _claimed = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<string> _portableRuby = [];
     private HashFile? _hashFile;
     private IReadOnlySet<string>? _storedIndexes;
