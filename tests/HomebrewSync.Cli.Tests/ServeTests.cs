@@ -111,6 +111,18 @@ public sealed class ServeTests(S3ServerFixture fixture) : IAsyncLifetime
         var noNumber = new HttpRequestMessage(HttpMethod.Get, url);
         noNumber.Headers.TryAddWithoutValidation("Range", "bytes=-");
         using var wholeForBadRange = await _brew.SendAsync(noNumber);
+        // If-Range (RFC 9110 13.1.5): the range only while the client's copy is this object, by ETag or exact date; else all of it.
+        HttpRequestMessage Resume(string ifRange)
+        {
+            var resume = new HttpRequestMessage(HttpMethod.Get, url);
+            resume.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(100, 199);
+            resume.Headers.TryAddWithoutValidation("If-Range", ifRange);
+            return resume;
+        }
+        using var sameTag = await _brew.SendAsync(Resume($"\"{jq.Sha256}\""));
+        using var otherTag = await _brew.SendAsync(Resume("\"stale\""));
+        using var sameDate = await _brew.SendAsync(Resume(full.Content.Headers.LastModified!.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+        using var earlierDate = await _brew.SendAsync(Resume(full.Content.Headers.LastModified!.Value.AddDays(-1).ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
 
         Assert.Equal(HttpStatusCode.OK, full.StatusCode);
         Assert.Equal($"\"{jq.Sha256}\"", full.Headers.ETag!.ToString());
@@ -125,6 +137,13 @@ public sealed class ServeTests(S3ServerFixture fixture) : IAsyncLifetime
         Assert.Equal(jq.ToArray(), await futureSince.Content.ReadAsByteArrayAsync());
         Assert.Equal(HttpStatusCode.OK, wholeForBadRange.StatusCode);
         Assert.Equal(jq.ToArray(), await wholeForBadRange.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.PartialContent, sameTag.StatusCode);
+        Assert.Equal(jq.ToArray()[100..200], await sameTag.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.PartialContent, sameDate.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, otherTag.StatusCode);
+        Assert.Equal(jq.ToArray(), await otherTag.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.OK, earlierDate.StatusCode);
+        Assert.Equal(jq.ToArray(), await earlierDate.Content.ReadAsByteArrayAsync());
     }
 
     [Fact]

@@ -20,6 +20,28 @@ internal static class ObjectValidators
         return (headers, modified);
     }
 
+    /// <summary>
+    /// Whether a Range applies (RFC 9110 13.1.5): always without If-Range; with it, only when it names this object as it is now
+    /// (its strong ETag, or exactly its Last-Modified). Otherwise the whole object is sent: a client resuming a download of an
+    /// object that changed since (an API file, brew.git's refs) must not join the new bytes to the old.
+    /// </summary>
+    public static bool RangeApplies(MirrorRequest request, string etag, DateTimeOffset modified)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Header("if-range") is not { } condition)
+        {
+            return true;
+        }
+        condition = condition.Trim();
+        if (condition.StartsWith('"'))
+        {
+            return string.Equals(condition, etag, StringComparison.Ordinal);
+        }
+        return !condition.StartsWith("W/", StringComparison.Ordinal)
+            && DateTimeOffset.TryParseExact(condition, "R", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+            && at == modified;
+    }
+
     /// <summary>Whether the client's copy is current (If-None-Match, else If-Modified-Since): a 304.</summary>
     public static bool NotModified(MirrorRequest request, string etag, DateTimeOffset modified, DateTimeOffset now)
     {
