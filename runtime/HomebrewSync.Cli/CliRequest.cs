@@ -20,7 +20,8 @@ internal sealed record CliRequest(
     Core.Serving.ServeOptions? Serve = null,
     int? KeepDays = null,
     int? MaxConnections = null,
-    bool DryRun = false)
+    bool DryRun = false,
+    bool DeleteUnlisted = false)
 {
     public SyncSettings Settings => Host.Sync;
 
@@ -92,7 +93,7 @@ internal sealed record CliRequest(
             {
                 reader.AddError(error);
             }
-            request = request with { KeepDays = keep, DryRun = reader.Bool(CliOptions.DryRun, false) };
+            request = request with { KeepDays = keep, DryRun = reader.Bool(CliOptions.DryRun, false), DeleteUnlisted = reader.Bool(CliOptions.DeleteUnlisted, false) };
         }
         errors.AddRange(reader.Errors);
         // A saved plan carries its formulae, date and force: options that would change them are refused (the environment is not).

@@ -195,6 +195,39 @@ public sealed class StoreSafetyTests : IDisposable
     }
 
     [Fact]
+    public async Task Prune_AfterTheHashFileWasLostAndASyncStartedANewOne_RefusesToRemoveTheEarlierMirror_UnlessToldTo()
+    {
+        // The hash file deleted, a sync writes a new one (downloading everything again into its day's folder): every bottle
+        // stored before is unlisted, and prune removed them all, the versions published API files and Macs still ask for too.
+        var formulae = Enumerable.Range(0, 12).Select(i => new FormulaBuilder($"tool{i:00}").WithVersion("1.0").WithBottle("monterey", 600).Build()).ToArray();
+        await using var h = await CliHarness.StartAsync(formulae);
+        AssertSucceeded(await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01", "--no-api"));
+        File.Delete(h.PathOf("bottles_hash.json"));
+        AssertSucceeded(await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-08-20", "--no-api"));
+        var earlier = Directory.GetFiles(h.PathOf("2025-07-01"));
+        foreach (var file in earlier)
+        {
+            File.SetLastWriteTimeUtc(file, new DateTime(2025, 7, 1, 3, 0, 0, DateTimeKind.Utc));
+        }
+        var env = h.Environment();
+        env["TARGET_PLATFORMS"] = "monterey";
+
+        var refused = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0");
+        var dryRun = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0", "--dry-run");
+        Assert.All(earlier, f => Assert.True(File.Exists(f)));
+        var told = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0", "--delete-unlisted");
+
+        Assert.True(refused.ExitCode == 1, $"exit {refused.ExitCode}: {refused.Error}");
+        Assert.Contains("error: nothing pruned: 12 bottle objects (", refused.Error, StringComparison.Ordinal);
+        Assert.Contains(") from before 2025-08-20 are named by no hash-file entry, more than 10 beside the 12 it lists. A hash file that was lost", refused.Error, StringComparison.Ordinal);
+        AssertSucceeded(dryRun);
+        Assert.Contains("warning: prune without --delete-unlisted would refuse: 12 bottle objects", dryRun.Error, StringComparison.Ordinal);
+        AssertSucceeded(told);
+        Assert.All(earlier, f => Assert.False(File.Exists(f)));
+        Assert.Equal(12, Directory.GetFiles(h.PathOf("2025-08-20")).Length);
+    }
+
+    [Fact]
     public async Task RetiredEarlierLayoutObjectBehindALink_IsKeptWithAWarning_AndWhatItPointsAtIsUntouched()
     {
         await using var h = await SupersededAsync();

@@ -14,7 +14,7 @@ internal static class PruneCommand
         PruneResult result;
         try
         {
-            result = await services.Prune.PruneAsync(request.KeepDays!.Value, request.DryRun, reporter, cancellationToken);
+            result = await services.Prune.PruneAsync(request.KeepDays!.Value, request.DryRun, reporter, cancellationToken, request.DeleteUnlisted);
         }
         catch (PruneRefusedException ex)
         {

@@ -17,8 +17,9 @@ public sealed class PruneRun(SyncContext context)
     /// Removes what the mirror no longer needs: bottles the target tags no longer resolve to, downloaded more than
     /// <paramref name="keepDays"/> days ago, unlisted objects, unused image indexes.
     /// </summary>
-    /// <exception cref="PruneRefusedException">The catalog was not read completely, or there is no hash file.</exception>
-    public async Task<PruneResult> PruneAsync(int keepDays, bool dryRun, ISyncObserver observer, CancellationToken cancellationToken)
+    /// <param name="deleteUnlisted">Remove unlisted objects however many there are; without it, more than a few is a refusal (a lost hash file looks like that).</param>
+    /// <exception cref="PruneRefusedException">The catalog was not read completely, there is no hash file, or too many objects are unlisted.</exception>
+    public async Task<PruneResult> PruneAsync(int keepDays, bool dryRun, ISyncObserver observer, CancellationToken cancellationToken, bool deleteUnlisted = false)
     {
         ArgumentNullException.ThrowIfNull(observer);
         var ports = _context.Ports;
@@ -38,7 +39,7 @@ public sealed class PruneRun(SyncContext context)
             throw new PruneRefusedException($"{rejected:N0} catalog entries could not be read (first: {firstRejected}); nothing is pruned on a partial catalog");
         }
         Task<PruneResult> PruneAsync(CancellationToken ct) =>
-            MirrorPruner.PruneAsync(wants, ports.Bottles, ports.HashFile, ports.Documents, keepDays, dryRun,
+            MirrorPruner.PruneAsync(wants, ports.Bottles, ports.HashFile, ports.Documents, keepDays, dryRun, deleteUnlisted,
                 _context.Time, observer.Info, ct);
         // Alone at the store: no sync may record a bottle between prune's reading of the hash file and its deletions. A dry run changes nothing.
         return dryRun

@@ -23,9 +23,23 @@ internal static class MirrorPruner
     /// <summary>Objects no entry names are removed only when older than this: a sync in progress stores a bottle before its checkpoint lists it.</summary>
     public static readonly TimeSpan UnlistedGrace = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// How many unlisted bottle objects from before the newest day the hash file lists prune removes without
+    /// <c>--delete-unlisted</c>: this many, or a tenth of what the hash file lists when that is more. Those a killed sync left
+    /// are of its own day, the newest, and do not count. More older ones look like a hash file that was lost or replaced (a
+    /// sync then starts a new one, and everything stored before is unlisted), and deleting them would lose the bottles Macs
+    /// and the published API files still ask for.
+    /// </summary>
+    public const int UnlistedQuietCount = 10;
+
+    /// <summary>Whether <paramref name="unlisted"/> unlisted objects beside <paramref name="listed"/> hash-file entries need <c>--delete-unlisted</c>.</summary>
+    public static bool TooManyUnlisted(int unlisted, int listed) => unlisted > Math.Max(UnlistedQuietCount, listed / 10);
+
     private const int MaxConflictRetries = 20;
 
     /// <param name="wants">What the current catalog, read in full, wants kept (<see cref="WantedAsync"/>).</param>
+    /// <param name="deleteUnlisted">Remove unlisted objects however many there are (<see cref="TooManyUnlisted"/>).</param>
+    /// <exception cref="PruneRefusedException">Too many unlisted objects without <paramref name="deleteUnlisted"/> (a dry run only warns).</exception>
     public static async Task<PruneResult> PruneAsync(
         CatalogWants wants,
         IBottleStore bottles,
@@ -33,6 +47,7 @@ internal static class MirrorPruner
         IDocumentStore documents,
         int keepDays,
         bool dryRun,
+        bool deleteUnlisted,
         TimeProvider time,
         Action<string> log,
         CancellationToken cancellationToken)
@@ -74,6 +89,22 @@ internal static class MirrorPruner
         var keptObjects = remaining.Select(e => e.Value.S3Key).ToHashSet(StringComparer.Ordinal);
 
         var unlisted = await UnlistedAsync(bottles, listedObjects, now, cancellationToken);
+        // Date folders compare as text (YYYY-MM-DD); an object of the newest listed day or later may be a killed sync's.
+        var newestListed = listedObjects.Select(k => k[..10]).DefaultIfEmpty("").Max(StringComparer.Ordinal)!;
+        var older = unlisted.Where(u => string.CompareOrdinal(u.ObjectKey[..10], newestListed) < 0).ToArray();
+        if (!deleteUnlisted && TooManyUnlisted(older.Length, snapshot.HashFile.Count))
+        {
+            var why = $"{older.Length:N0} bottle objects ({Formatting.Humanize.Bytes(older.Sum(u => u.Size))}) from before {(newestListed.Length > 0 ? newestListed : "today")} "
+                + $"are named by no hash-file entry, more than {Math.Max(UnlistedQuietCount, snapshot.HashFile.Count / 10):N0} beside the {snapshot.HashFile.Count:N0} it lists. "
+                + "A hash file that was lost or replaced looks like this, and removing them would lose bottles Macs and published API files still ask for. "
+                + "Run 'verify'; restore the hash file if it was lost (an S3 store: 'sync --rebuild-hash'); if they are leftovers (an interrupted prune), "
+                + "run prune with --delete-unlisted";
+            if (!dryRun)
+            {
+                throw new PruneRefusedException(why);
+            }
+            log($"warning: prune without --delete-unlisted would refuse: {why}");
+        }
         unlisted.AddRange(await BrewGit.BrewGitPruner.StalePacksAsync(documents, now, cancellationToken));
         var inUse = remaining.Select(e => (BottleNaming.ImageName(e.Value.FormulaName), e.Value.FormulaVersion)).ToHashSet();
         var manifests = await UnusedIndexesAsync(documents, wantedIndexes, inUse, cancellationToken);
