@@ -195,6 +195,29 @@ public sealed class StoreSafetyTests : IDisposable
     }
 
     [Fact]
+    public async Task Prune_ASupersededBottleBehindALinkedDateFolder_IsLeftInPlace_AndReportedSo_NotAsRemoved()
+    {
+        // The day's folder archived elsewhere and linked back: the deletion is refused, and the report said "removed" anyway.
+        await using var h = await SupersededAsync();
+        var archived = Path.Combine(_outside, "2025-07-01");
+        Directory.Move(h.PathOf("2025-07-01"), archived);
+        Directory.CreateSymbolicLink(h.PathOf("2025-07-01"), archived);
+        var env = h.Environment();
+        env["TARGET_PLATFORMS"] = "monterey";
+
+        var prune = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0", "--json");
+
+        Assert.True(prune.ExitCode == 0, prune.Error);
+        Assert.True(File.Exists(Path.Combine(archived, "wget-1.0.monterey.bottle.tar.gz")));
+        using var doc = JsonDocument.Parse(prune.Out);
+        Assert.Empty(doc.RootElement.GetProperty("superseded").EnumerateArray());
+        var left = Assert.Single(doc.RootElement.GetProperty("left_in_place").EnumerateArray());
+        Assert.Equal("2025-07-01/wget-1.0.monterey.bottle.tar.gz", left.GetProperty("object_key").GetString());
+        Assert.Contains("is a symbolic link; links in the store are never followed", left.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(doc.RootElement.GetProperty("manifests").GetArrayLength(), doc.RootElement.GetProperty("removed").GetInt32());
+    }
+
+    [Fact]
     public async Task Prune_AfterTheHashFileWasLostAndASyncStartedANewOne_RefusesToRemoveTheEarlierMirror_UnlessToldTo()
     {
         // The hash file deleted, a sync writes a new one (downloading everything again into its day's folder): every bottle

@@ -37,7 +37,8 @@ internal static class PruneCommand
                 result.Kept,
                 result.HeldByApi,
                 result.Count,
-                result.Bytes), CliJsonContext.Default.PruneJson);
+                result.Bytes,
+                [.. result.LeftInPlace.Select(Item)]), CliJsonContext.Default.PruneJson);
             return ExitCodes.Success;
         }
         var o = console.Out;
@@ -49,13 +50,18 @@ internal static class PruneCommand
                 o.WriteLine($"{label,-11} {Humanize.Bytes(i.Size),10}  {i.ObjectKey}  ({i.Reason})");
             }
         }
+        foreach (var i in result.LeftInPlace)
+        {
+            o.WriteLine($"{"left",-11} {Humanize.Bytes(i.Size),10}  {i.ObjectKey}  ({i.Reason})");
+        }
         if (result.HeldByApi > 0)
         {
             o.WriteLine($"kept  {Humanize.Count(result.HeldByApi)} superseded bottles a published API file still names (held back until its bottles are all in)");
         }
-        o.WriteLine(result.Count == 0
+        o.WriteLine(result.Count == 0 && result.LeftInPlace.Count == 0
             ? $"Nothing to prune: {Humanize.Count(result.Kept)} bottles kept (superseded bottles stay {request.KeepDays!.Value} days after their download, --keep-days)."
-            : $"{(result.DryRun ? "Dry run: " : "")}{verb} {Humanize.Count(result.Count)} objects ({Humanize.Bytes(result.Bytes)}); {Humanize.Count(result.Kept)} bottles kept.");
+            : $"{(result.DryRun ? "Dry run: " : "")}{verb} {Humanize.Count(result.Count)} objects ({Humanize.Bytes(result.Bytes)}); {Humanize.Count(result.Kept)} bottles kept"
+                + (result.LeftInPlace.Count > 0 ? $"; {Humanize.Count(result.LeftInPlace.Count)} left in place (listed above with why)." : "."));
         return ExitCodes.Success;
     }
 

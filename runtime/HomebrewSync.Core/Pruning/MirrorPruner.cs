@@ -121,8 +121,20 @@ internal static class MirrorPruner
             return result;
         }
 
-        await RemoveAsync(result, superseded, bottles, hashFile, documents, time, log, cancellationToken);
-        return result;
+        var left = await RemoveAsync(result, superseded, bottles, hashFile, documents, time, log, cancellationToken);
+        if (left.Count == 0)
+        {
+            return result;
+        }
+        // What was reported removed is what was: the rest is listed apart, with why it stayed.
+        var stayed = left.Select(l => l.ObjectKey).ToHashSet(StringComparer.Ordinal);
+        return result with
+        {
+            Superseded = result.Superseded.Where(i => !stayed.Contains(i.ObjectKey)).ToArray(),
+            Unlisted = result.Unlisted.Where(i => !stayed.Contains(i.ObjectKey)).ToArray(),
+            ImageIndexes = result.ImageIndexes.Where(i => !stayed.Contains(i.ObjectKey)).ToArray(),
+            LeftInPlace = left,
+        };
     }
 
     private static string WhySuperseded(HashEntry e) =>
@@ -160,9 +172,11 @@ internal static class MirrorPruner
     }
 
     /// <summary>The removal itself: the hash file first, then the objects.</summary>
-    private static async Task RemoveAsync(PruneResult result, Dictionary<string, HashEntry> superseded, IBottleStore bottles, IHashFileStore hashFile,
+    /// <returns>The items left in place, each with why.</returns>
+    private static async Task<List<PruneItem>> RemoveAsync(PruneResult result, Dictionary<string, HashEntry> superseded, IBottleStore bottles, IHashFileStore hashFile,
         IDocumentStore documents, TimeProvider time, Action<string> log, CancellationToken cancellationToken)
     {
+        var left = new List<PruneItem>();
         // 1. The hash file, without the superseded entries: from here on nothing lists what is about to go.
         if (superseded.Count > 0)
         {
@@ -180,35 +194,42 @@ internal static class MirrorPruner
             if (listedNow.Contains(item.ObjectKey))
             {
                 log($"warning: kept {item.ObjectKey}: the hash file lists it again");
+                left.Add(item with { Reason = "the hash file lists it again" });
                 continue;
             }
-            if (await TryDeleteAsync(() => bottles.DeleteAsync(item.ObjectKey, cancellationToken), log))
+            if (await TryDeleteAsync(() => bottles.DeleteAsync(item.ObjectKey, cancellationToken), log) is { } refused)
             {
-                log($"Removed {item.ObjectKey} ({Formatting.Humanize.Bytes(item.Size)}): {item.Reason}");
+                left.Add(item with { Reason = refused });
+                continue;
             }
+            log($"Removed {item.ObjectKey} ({Formatting.Humanize.Bytes(item.Size)}): {item.Reason}");
         }
         foreach (var item in result.ImageIndexes)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (await TryDeleteAsync(() => documents.DeleteDocumentAsync(item.ObjectKey, cancellationToken), log))
+            if (await TryDeleteAsync(() => documents.DeleteDocumentAsync(item.ObjectKey, cancellationToken), log) is { } refused)
             {
-                log($"Removed {item.ObjectKey}: {item.Reason}");
+                left.Add(item with { Reason = refused });
+                continue;
             }
+            log($"Removed {item.ObjectKey}: {item.Reason}");
         }
+        return left;
     }
 
     /// <summary>A deletion the store refuses (a key outside the grammar, a link) is left in place with a warning; the prune goes on.</summary>
-    private static async Task<bool> TryDeleteAsync(Func<Task> delete, Action<string> log)
+    /// <returns>Null once deleted; else why the store refused.</returns>
+    private static async Task<string?> TryDeleteAsync(Func<Task> delete, Action<string> log)
     {
         try
         {
             await delete();
-            return true;
+            return null;
         }
         catch (UnsafeStoreKeyException ex)
         {
             log($"warning: left in place: {ex.Message}");
-            return false;
+            return ex.Message;
         }
     }
 

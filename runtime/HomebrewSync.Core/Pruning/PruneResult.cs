@@ -4,6 +4,9 @@ namespace HomebrewSync.Core.Pruning;
 /// <param name="HeldByApi">Superseded entries kept because a published API file still names their bottle.</param>
 public sealed record PruneResult(bool DryRun, DateOnly Cutoff, IReadOnlyList<PruneItem> Superseded, IReadOnlyList<PruneItem> Unlisted, IReadOnlyList<PruneItem> ImageIndexes, int Kept, int HeldByApi = 0)
 {
+    /// <summary>Objects judged removable but left where they are when it came to it (listed again meanwhile, a link in their place), each with why.</summary>
+    public IReadOnlyList<PruneItem> LeftInPlace { get; init; } = [];
+
     public long Bytes => Superseded.Concat(Unlisted).Concat(ImageIndexes).Sum(i => i.Size);
     public int Count => Superseded.Count + Unlisted.Count + ImageIndexes.Count;
 }
