@@ -124,6 +124,58 @@ public sealed class ServeMetricsTests : IAsyncLifetime
     }
 
     /// <summary>A connection that has had one request answered and stays open (HTTP/1.1 keep-alive).</summary>
+    [Fact]
+    public async Task ClientsOutsideAllow_CannotHoldTheConnections_AnAllowedClientGetsIn_AndTheyAreCounted()
+    {
+        // Only 127.0.0.2 (a loopback address a client can bind to) may ask; four connections at most.
+        await using var serve = await ServeProcess.StartAsync(_h.Environment(), "--allow", "127.0.0.2/32", "--max-connections", "4");
+        // An outsider that asks gets its 403, and the connection closes.
+        using (var asker = new TcpClient())
+        {
+            await asker.ConnectAsync(serve.Url.Host, serve.Url.Port);
+            Assert.StartsWith("HTTP/1.1 403", await RequestAsync(asker, "/healthz"), StringComparison.Ordinal);
+            Assert.Equal(0, await asker.GetStream().ReadAsync(new byte[1]).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        }
+        // Four outsiders connect and say nothing. Checked per request only, they held every place until keep-alive ran out
+        // (more than two minutes), and the allowed Macs were turned away meanwhile.
+        var idle = new List<TcpClient>();
+        for (var i = 0; i < 4; i++)
+        {
+            var outsider = new TcpClient();
+            await outsider.ConnectAsync(serve.Url.Host, serve.Url.Port);
+            idle.Add(outsider);
+        }
+
+        // The allowed client gets in once the outsiders' wait for a request (a second) is over.
+        var health = "";
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!health.StartsWith("HTTP/1.1 200", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            using var allowed = new TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.2"), 0));
+            await allowed.ConnectAsync(serve.Url.Host, serve.Url.Port);
+            health = await RequestAsync(allowed, "/healthz");
+            if (!health.StartsWith("HTTP/1.1 200", StringComparison.Ordinal))
+            {
+                await Task.Delay(200);
+            }
+        }
+        var scrape = "";
+        using (var allowed = new TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.2"), 0)))
+        {
+            await allowed.ConnectAsync(serve.Url.Host, serve.Url.Port);
+            scrape = await RequestAsync(allowed, "/metrics", "HTTP/1.0");
+        }
+
+        Assert.StartsWith("HTTP/1.1 200", health, StringComparison.Ordinal);
+        foreach (var outsider in idle)
+        {
+            // Closed by serve, unanswered: they sent no request.
+            Assert.Equal(0, await outsider.GetStream().ReadAsync(new byte[1]).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+            outsider.Dispose();
+        }
+        Assert.Equal(5, Value(scrape, "homebrew_sync_serve_connections_refused_total"));
+    }
+
     private static async Task<TcpClient> KeptAliveAsync(Uri url)
     {
         var client = new TcpClient();

@@ -48,7 +48,8 @@ internal static class ServeCommand
         using var pull = request.Serve!.PullThrough is { } pulls ? new PullThrough(services.Context, pulls, new LogLineObserver(console.Error)) : null;
         var endpoint = new MirrorEndpoint(services.Store, services.Store, request.Serve!, services.Time, tokens.Tokens, pull);
         var metrics = new ServeMetrics(endpoint, services.Time);
-        await using var app = Build(request.Listen!, request.MaxConnections!.Value, new MirrorRequestHandler(endpoint, request.Serve!, log, metrics, services.Time), metrics);
+        var gate = request.Serve!.AllowedNetworks.Count > 0 ? new AllowListGate(request.Serve, metrics.RefusedConnections, services.Time) : null;
+        await using var app = Build(request.Listen!, request.MaxConnections!.Value, new MirrorRequestHandler(endpoint, request.Serve!, log, metrics, services.Time), metrics, gate);
         using var connections = new ConnectionMetrics(app.Services.GetRequiredService<IMeterFactory>(), metrics.Registry, request.MaxConnections.Value,
             line => _ = log.WriteLineAsync(line).AsTask(), services.Time);
         try
@@ -82,7 +83,7 @@ internal static class ServeCommand
     /// At <paramref name="maxConnections"/> open, Kestrel closes a new connection as it arrives: a flood of clients holds no more
     /// sockets or memory than that many.
     /// </summary>
-    private static WebApplication Build(Uri listen, int maxConnections, MirrorRequestHandler handler, ServeMetrics metrics)
+    private static WebApplication Build(Uri listen, int maxConnections, MirrorRequestHandler handler, ServeMetrics metrics, AllowListGate? gate)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -90,6 +91,11 @@ internal static class ServeCommand
         {
             k.AddServerHeader = false;
             k.Limits.MaxConcurrentConnections = maxConnections;
+            if (gate is not null)
+            {
+                // Inside Kestrel's connection limit: a refused connection holds its place only until it is answered.
+                k.ConfigureEndpointDefaults(endpoint => endpoint.Use(gate.Wrap));
+            }
         });
         // A request's work runs on the thread its socket completed on instead of being queued to another (on two cores, a third of
         // serving's time went to those hand-offs). Safe here because nothing on the request path blocks but a stored file's read.

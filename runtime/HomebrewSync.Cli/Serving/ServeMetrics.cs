@@ -16,6 +16,9 @@ internal sealed class ServeMetrics
     private readonly Histogram _duration;
     private readonly Counter _bottlesSent;
     private readonly Counter _pullThrough;
+
+    /// <summary>Connections refused at arrival by <c>--allow</c> (<see cref="AllowListGate"/>).</summary>
+    public Counter RefusedConnections { get; }
     private readonly ConcurrentDictionary<(MirrorRoute, int), Counter.Child> _byStatus = new();
     private readonly Dictionary<MirrorRoute, (Counter.Child Bytes, Histogram.Child Duration)> _byRoute;
 
@@ -30,6 +33,7 @@ internal sealed class ServeMetrics
             new HistogramConfiguration { LabelNames = ["protocol", "route"], Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
         _bottlesSent = factory.CreateCounter("homebrew_sync_serve_bottles_sent_total", "Bottles sent whole (200 to a GET of a bottle or blob).");
         _pullThrough = factory.CreateCounter("homebrew_sync_serve_pull_through_total", "Pull-through outcomes for bottles the mirror did not hold yet.", "outcome");
+        RefusedConnections = factory.CreateCounter("homebrew_sync_serve_connections_refused_total", "Connections from clients outside --allow, answered 403 (or closed unanswered) and closed.");
         var bottles = factory.CreateGauge("homebrew_sync_serve_bottles", "Bottles the hash file lists (what serve answers for).");
         var age = factory.CreateGauge("homebrew_sync_serve_hash_file_age_seconds", "Seconds since the hash file was last written (NaN before the first sync).");
         _byRoute = MirrorRoute.All.ToDictionary(r => r, r => (_bytes.WithLabels(r.Protocol, r.Name), _duration.WithLabels(r.Protocol, r.Name)));
