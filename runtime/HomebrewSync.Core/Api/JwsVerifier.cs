@@ -37,12 +37,16 @@ public sealed class JwsVerifier : IDisposable
     }
 
     /// <returns>Null when the file verifies; else why it does not (a message brew would turn into "Potential MITM attempt detected").</returns>
-    public string? Verify(ReadOnlySpan<byte> document)
+    /// <remarks>
+    /// Memory: the document is parsed where it lies, and the payload is unescaped once into UTF-8 bytes, hashed as it is and
+    /// checked as JSON by a reader that builds nothing: about 1.5 times the file's size allocated. Read as text (UTF-16),
+    /// joined to the header and encoded back, it took 3.5 times (JwsVerifierTests).
+    /// </remarks>
+    public string? Verify(ReadOnlyMemory<byte> document)
     {
         try
         {
-            var reader = new Utf8JsonReader(document);
-            using var doc = JsonDocument.ParseValue(ref reader);
+            using var doc = JsonDocument.Parse(document);
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("payload", out var payload) || payload.ValueKind != JsonValueKind.String
                 || !root.TryGetProperty("signatures", out var signatures) || signatures.ValueKind != JsonValueKind.Array)
@@ -50,55 +54,75 @@ public sealed class JwsVerifier : IDisposable
                 return "not a JWS document (payload and signatures)";
             }
             var signature = signatures.EnumerateArray().FirstOrDefault(s => s.ValueKind == JsonValueKind.Object
-                && s.TryGetProperty("header", out var h) && h.ValueKind == JsonValueKind.Object && h.TryGetProperty("kid", out var kid) && kid.ValueKind == JsonValueKind.String && kid.GetString() == KeyId);
+                && s.TryGetProperty("header", out var h) && h.ValueKind == JsonValueKind.Object && h.TryGetProperty("kid", out var kid) && kid.ValueKind == JsonValueKind.String && kid.ValueEquals(KeyId));
             if (signature.ValueKind != JsonValueKind.Object || !signature.TryGetProperty("protected", out var prot) || prot.ValueKind != JsonValueKind.String
                 || !signature.TryGetProperty("signature", out var sig) || sig.ValueKind != JsonValueKind.String)
             {
                 return $"no signature by {KeyId}";
             }
-            using (var header = JsonDocument.Parse(Base64Url(prot.GetString()!)))
+            var protectedText = Unescaped(prot);
+            using (var header = JsonDocument.Parse(Base64Url(Encoding.UTF8.GetString(protectedText))))
             {
                 if (header.RootElement.ValueKind != JsonValueKind.Object
-                    || !header.RootElement.TryGetProperty("alg", out var alg) || alg.ValueKind != JsonValueKind.String || alg.GetString() != "PS512"
+                    || !header.RootElement.TryGetProperty("alg", out var alg) || alg.ValueKind != JsonValueKind.String || !alg.ValueEquals("PS512")
                     || !header.RootElement.TryGetProperty("b64", out var b64) || b64.ValueKind != JsonValueKind.False)
                 {
                     return "the signature is not PS512 over an unencoded payload";
                 }
             }
-            var input = Encoding.UTF8.GetBytes($"{prot.GetString()}.{payload.GetString()}");
-            if (!_key.VerifyData(input, Base64Url(sig.GetString()!), HashAlgorithmName.SHA512, RSASignaturePadding.Pss))
+            // The signing input <protected>.<payload>, hashed in its parts rather than joined.
+            var payloadText = Unescaped(payload);
+            using var sha512 = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
+            sha512.AppendData(protectedText);
+            sha512.AppendData("."u8);
+            sha512.AppendData(payloadText);
+            if (!_key.VerifyHash(sha512.GetHashAndReset(), Base64Url(Encoding.UTF8.GetString(Unescaped(sig))), HashAlgorithmName.SHA512, RSASignaturePadding.Pss))
             {
                 return "the signature does not match the payload";
             }
-            // brew parses what it has verified; a payload that is not JSON would fail every client it reached.
-            using (JsonDocument.Parse(payload.GetString()!))
+            // brew parses what it has verified; a payload that is not JSON (or not UTF-8) would fail every client it reached.
+            if (!System.Text.Unicode.Utf8.IsValid(payloadText))
             {
-                return null;
+                return "not a verifiable JWS document (the payload is not UTF-8)";
             }
+            var check = new Utf8JsonReader(payloadText);
+            while (check.Read())
+            {
+            }
+            return null;
         }
         // InvalidOperationException: a string that is not text (bytes that are not UTF-8, a lone surrogate), which the reader lets through.
-        catch (Exception ex) when (ex is JsonException or FormatException or CryptographicException or InvalidOperationException)
+        catch (Exception ex) when (ex is JsonException or FormatException or CryptographicException or InvalidOperationException or ArgumentException)
         {
             return $"not a verifiable JWS document ({ex.Message})";
         }
     }
 
-    /// <summary>The payload text of a (verified) document.</summary>
+    /// <summary>The payload of a (verified) document: its JSON text, as UTF-8 bytes.</summary>
     /// <exception cref="JsonException">Not JSON, or no payload text (a stored file that was altered).</exception>
-    public static string Payload(ReadOnlySpan<byte> document)
+    public static byte[] Payload(ReadOnlyMemory<byte> document)
     {
-        var reader = new Utf8JsonReader(document);
-        using var doc = JsonDocument.ParseValue(ref reader);
+        using var doc = JsonDocument.Parse(document);
         try
         {
             return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("payload", out var payload) && payload.ValueKind == JsonValueKind.String
-                ? payload.GetString()!
+                ? Unescaped(payload)
                 : throw new JsonException("no payload text");
         }
         catch (InvalidOperationException ex)
         {
             throw new JsonException($"the payload is not text: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>A JSON string's value as UTF-8 bytes, its escapes undone, without going through UTF-16.</summary>
+    /// <exception cref="InvalidOperationException">An escape that is no text (a lone surrogate).</exception>
+    private static byte[] Unescaped(JsonElement text)
+    {
+        var reader = new Utf8JsonReader(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(text));
+        reader.Read();
+        var bytes = new byte[reader.ValueSpan.Length];
+        return bytes[..reader.CopyString(bytes)];
     }
 
     private static byte[] Base64Url(string text)

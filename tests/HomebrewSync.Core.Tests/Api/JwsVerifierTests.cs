@@ -72,6 +72,35 @@ public sealed class JwsVerifierTests : IDisposable
     }
 
     [Fact]
+    public void Verify_APayloadBeyondAscii_WrittenWithEscapes_Verifies_AndPayloadReturnsItsUtf8()
+    {
+        // The document escapes é and the emoji (\u00e9, a surrogate pair); the signature is over their UTF-8.
+        const string text = """{"formulae":{"café":{"desc":"naïve \"quoted\" 🍺 tab\t"}}}""";
+        var document = _signer.Sign(text);
+        Assert.Contains("\\u00E9", Encoding.UTF8.GetString(document), StringComparison.OrdinalIgnoreCase);
+
+        Assert.Null(_verifier.Verify(document));
+        Assert.Equal(text, Encoding.UTF8.GetString(JwsVerifier.Payload(document)));
+    }
+
+    [Fact]
+    public void Verify_ALargeFile_AllocatesUnderThreeTimesItsSize()
+    {
+        // A 16 MB file (the limit is 128 MiB by default; a 512 MB Lambda verifies it): read as text, joined and encoded back,
+        // verification allocated 3.5 times the file (56 MB); unescaped once into UTF-8 and hashed in parts, 1.5 times.
+        var formulae = string.Join(",", Enumerable.Range(0, 160_000).Select(i => $"\"f{i:000000}\":{{\"version\":\"1.0.{i}\",\"desc\":\"a tool\"}}"));
+        var document = _signer.Sign($"{{\"formulae\":{{{formulae}}}}}");
+        _verifier.Verify(document);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var problem = _verifier.Verify(document);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Null(problem);
+        Assert.True(allocated < 3L * document.Length, $"{allocated:N0} bytes allocated to verify {document.Length:N0}");
+    }
+
+    [Fact]
     public void Verify_SignatureWithPadding_IsAccepted()
     {
         var padded = Edited(s =>
@@ -155,6 +184,6 @@ public sealed class JwsVerifierTests : IDisposable
     [Fact]
     public void Payload_ReturnsThePayloadText()
     {
-        Assert.Equal(Payload, JwsVerifier.Payload(_signer.Sign(Payload)));
+        Assert.Equal(Payload, Encoding.UTF8.GetString(JwsVerifier.Payload(_signer.Sign(Payload))));
     }
 }
