@@ -163,6 +163,20 @@ public sealed class ServeTokenTests(S3ServerFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TokenFileThatIsALink_IsFollowed_AsAKubernetesSecretsFileIs()
+    {
+        // A mounted secret's file is a link (tokens -> ..data/tokens): only the store's own files are never followed.
+        var env = await SyncedAsync("local");
+        Directory.CreateDirectory(Path.Combine(_temp, "..data"));
+        File.Move(TokenFile, Path.Combine(_temp, "..data", "tokens.txt"));
+        File.CreateSymbolicLink(TokenFile, Path.Combine("..data", "tokens.txt"));
+        await using var serve = await ServeProcess.StartAsync(env, "--token-file", TokenFile);
+        using var alice = new BrewClient { Authorization = BrewClient.Bearer(AliceToken) };
+
+        Assert.Equal(ArtifactOk, await alice.FetchViaArtifactDomainAsync(serve.Url, Mirrored().First()));
+    }
+
+    [Fact]
     public async Task MalformedTokenFileAtStart_IsAUsageError_NamingTheLine_NeverTheToken()
     {
         await File.WriteAllTextAsync(TokenFile, $"alice {AliceToken}\nbob {BobToken} extra\nshort Qz7kW\nalice {BobToken}x\n");

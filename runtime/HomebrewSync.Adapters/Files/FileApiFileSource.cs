@@ -21,7 +21,7 @@ public sealed class FileApiFileSource(string directory, long maxBytes) : IApiFil
         }
         try
         {
-            var (bytes, length) = await StoreFile.ReadAtMostAsync(full, path, maxBytes, cancellationToken);
+            var (bytes, length) = await StoreFile.ReadAtMostAsync(full, path, maxBytes, cancellationToken, followLinks: true);
             return bytes ?? throw new BottleDownloadException(FailureKind.TooLarge,
                 $"API file {full} ({EnvVars.MaxApiFileMb}) is larger than the limit of {maxBytes:N0} bytes ({length:N0}); not read");
         }

@@ -23,7 +23,7 @@ public sealed class FileTokenFileSource(string path) : ITokenFileSource
             {
                 throw new TokenFileUnavailableException($"{Description} does not exist");
             }
-            var (read, length) = await StoreFile.ReadAtMostAsync(path, path, MaxBytes, cancellationToken);
+            var (read, length) = await StoreFile.ReadAtMostAsync(path, path, MaxBytes, cancellationToken, followLinks: true);
             var bytes = read ?? throw new TokenFileUnavailableException($"{Description} is {length:N0} bytes, more than a token file may be ({MaxBytes:N0})");
             var now = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
             if (now == stamp)

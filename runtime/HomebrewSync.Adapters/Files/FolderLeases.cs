@@ -4,8 +4,8 @@ using HomebrewSync.Core.Storage;
 namespace HomebrewSync.Adapters.Files;
 
 /// <summary>
-/// The local store's lease files under <c>leases/</c>: created by an atomic no-overwrite move, replaced by compare-and-swap
-/// under the store's write lock.
+/// The local store's lease files under <c>leases/</c>: created by a hard link of a written file (atomic, and refused where one
+/// exists), replaced by compare-and-swap under the store's write lock.
 /// </summary>
 /// <param name="pathOf">The store's path of a key, checked to stay inside the root and off links.</param>
 /// <param name="documents">The store, listing <c>leases/</c> as any other folder of documents.</param>
@@ -19,8 +19,17 @@ internal sealed class FolderLeases(Func<string, string> pathOf, HashFileLock wri
         try
         {
             await File.WriteAllBytesAsync(temp, content, cancellationToken);
-            // Without overwrite the move is a hard link: it fails, atomically, where a lease already exists.
-            File.Move(temp, path, overwrite: false);
+            // A hard link is made whole or refused where the name exists: two commands creating the lease at once get one each
+            // way. .NET's no-overwrite move is a look, then a rename that replaces: both could take it. Where no hard link can
+            // be made, that move is what there is.
+            switch (StoreFile.TryLinkNew(temp, path))
+            {
+                case false:
+                    return null;
+                case null:
+                    File.Move(temp, path, overwrite: false);
+                    break;
+            }
             return AtomicFile.VersionOf(content);
         }
         catch (IOException) when (File.Exists(path))

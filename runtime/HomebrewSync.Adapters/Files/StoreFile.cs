@@ -21,13 +21,18 @@ internal static partial class StoreFile
     /// <exception cref="FileNotFoundException">Nothing at <paramref name="path"/>.</exception>
     /// <exception cref="DirectoryNotFoundException">A folder on the way is missing.</exception>
     /// <exception cref="UnsafeStoreKeyException">A folder, a named pipe, a socket or a device.</exception>
-    public static SafeFileHandle OpenRead(string path, string key, FileOptions options = FileOptions.None)
+    /// <param name="followLinks">
+    /// Whether a link at the path's last part is followed: never for the store's own files (a link there could lead out of
+    /// the store); for files the operator names outside it (a token file, a <c>file://</c> catalog's API files), which are often
+    /// links (a Kubernetes secret's file is one), yes.
+    /// </param>
+    public static SafeFileHandle OpenRead(string path, string key, FileOptions options = FileOptions.None, bool followLinks = false)
     {
         if (Directory.Exists(path))
         {
             throw new UnsafeStoreKeyException(key, $"{path} is a folder, not a file");
         }
-        if (NonBlockingFlags() is not { } flags)
+        if (NonBlockingFlags(followLinks) is not { } flags)
         {
             return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, options);
         }
@@ -36,7 +41,7 @@ internal static partial class StoreFile
         {
             var errno = Marshal.GetLastPInvokeError();
             var why = Marshal.GetPInvokeErrorMessage(errno);
-            if (IsLinkRefused(errno))
+            if (!followLinks && IsLinkRefused(errno))
             {
                 throw new UnsafeStoreKeyException(key, $"{path} is a symbolic link; links in the store are never followed");
             }
@@ -72,9 +77,9 @@ internal static partial class StoreFile
     /// The file opened as <see cref="OpenRead"/> opens it and measured: its bytes when it holds at most <paramref name="maxBytes"/>,
     /// else none (it is not read); its length either way, for the caller's own refusal.
     /// </summary>
-    public static async Task<(byte[]? Bytes, long Length)> ReadAtMostAsync(string path, string key, long maxBytes, CancellationToken cancellationToken)
+    public static async Task<(byte[]? Bytes, long Length)> ReadAtMostAsync(string path, string key, long maxBytes, CancellationToken cancellationToken, bool followLinks = false)
     {
-        using var handle = OpenRead(path, key);
+        using var handle = OpenRead(path, key, followLinks: followLinks);
         var length = RandomAccess.GetLength(handle);
         return length > maxBytes ? (null, length) : (await ReadAsync(handle, length, cancellationToken), length);
     }
@@ -101,7 +106,11 @@ internal static partial class StoreFile
     /// bytes: without it a crash can leave the rename undone while the hash file that lists the file is on disk. Linux and
     /// macOS; elsewhere nothing is done.
     /// </summary>
-    /// <exception cref="IOException">The folder could not be opened or flushed.</exception>
+    /// <remarks>
+    /// Best effort, and never an error: it runs after a rename that succeeded, and some file systems cannot flush a folder
+    /// (fsync on one is EINVAL on some network and FUSE mounts), as PostgreSQL and SQLite also allow. The file's own bytes were
+    /// flushed before the rename, and that flush does report its errors. On macOS the drive's cache is flushed too (F_FULLFSYNC).
+    /// </remarks>
     public static void FlushFolder(string folder)
     {
         int? flags = OperatingSystem.IsLinux() ? 0x80000 : OperatingSystem.IsMacOS() ? 0x1000000 : null;
@@ -112,24 +121,63 @@ internal static partial class StoreFile
         var fd = Open(folder, readOnlyCloseOnExec);
         if (fd < 0)
         {
-            throw new IOException($"{folder} could not be opened to flush it: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            return;
         }
         using var handle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
-        if (Fsync(fd) < 0)
+        if (!OperatingSystem.IsMacOS() || FullFsync(fd, MacFullFsync, 0) < 0)
         {
-            throw new IOException($"{folder} could not be flushed to disk: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            _ = Fsync(fd);
         }
     }
+
+    private const int MacFullFsync = 51;
+
+    /// <summary>
+    /// Makes <paramref name="newPath"/> a second name of <paramref name="existing"/> (link(2)): atomic, and refused where
+    /// something already has that name, as a rename (which replaces) is not.
+    /// </summary>
+    /// <returns>True once linked; false when <paramref name="newPath"/> exists; null where links cannot be made (another
+    /// system, or a file system without hard links) and the caller must do without.</returns>
+    /// <exception cref="IOException">Any other failure.</exception>
+    public static bool? TryLinkNew(string existing, string newPath)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            return null;
+        }
+        if (Link(existing, newPath) == 0)
+        {
+            return true;
+        }
+        var errno = Marshal.GetLastPInvokeError();
+        return errno switch
+        {
+            ErrExists => false,
+            // EPERM, ENOTSUP/EOPNOTSUPP (Linux 95, macOS 45), EMLINK: no hard link here.
+            1 or 95 or 45 or 31 => null,
+            _ => throw new IOException($"{newPath} could not be created: {Marshal.GetPInvokeErrorMessage(errno)}"),
+        };
+    }
+
+    private const int ErrExists = 17;
 
     /// <summary>
     /// O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW where their values are known; null elsewhere (Windows has no named pipes
     /// in folders). O_NOFOLLOW: a file swapped for a link between the store's check of its path and this open is refused by
     /// the kernel (ELOOP) instead of followed out of the store. Its value differs between Linux's x64 and Arm builds.
     /// </summary>
-    private static int? NonBlockingFlags() =>
-        OperatingSystem.IsLinux() ? 0x800 | 0x80000 | (RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000)
-        : OperatingSystem.IsMacOS() ? 0x4 | 0x1000000 | 0x100
+    private static int? NonBlockingFlags(bool followLinks) =>
+        OperatingSystem.IsLinux() && NoFollowOnLinux() is { } noFollow ? 0x800 | 0x80000 | (followLinks ? 0 : noFollow)
+        : OperatingSystem.IsMacOS() ? 0x4 | 0x1000000 | (followLinks ? 0 : 0x100)
         : null;
+
+    /// <summary>O_NOFOLLOW by architecture (it differs); null where not known here, and the usual open is used.</summary>
+    private static int? NoFollowOnLinux() => RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.Arm64 or Architecture.Arm or Architecture.Ppc64le => 0x8000,
+        Architecture.X64 or Architecture.X86 or Architecture.S390x or Architecture.RiscV64 or Architecture.LoongArch64 => 0x20000,
+        _ => null,
+    };
 
     /// <summary>ELOOP: the last part of the path is a symbolic link (O_NOFOLLOW).</summary>
     private static bool IsLinkRefused(int errno) => errno == (OperatingSystem.IsMacOS() ? 62 : 40);
@@ -139,6 +187,12 @@ internal static partial class StoreFile
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int FullFsync(int fd, int command, int argument);
+
+    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Link(string existing, string newPath);
 
     [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
     private static partial long Seek(int fd, long offset, int whence);

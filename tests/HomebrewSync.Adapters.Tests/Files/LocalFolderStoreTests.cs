@@ -19,6 +19,39 @@ public sealed class LocalFolderStoreTests : IDisposable
         }
     }
 
+    [Fact]
+    public void TryCreateLeaseAsync_ManyAtOnce_ExactlyOneGetsIt()
+    {
+        // Two prunes (or rebuilds) starting together must not both hold the exclusive lease: a check for the file, then a
+        // rename over it, let both in when they interleaved.
+        for (var round = 0; round < 100; round++)
+        {
+            var store = new LocalFolderStore(Path.Combine(_root, $"round-{round}"), TimeProvider.System);
+            const string key = "leases/exclusive.json";
+            // Threads of their own, released together: as two processes would be.
+            using var start = new ManualResetEventSlim();
+            var results = new string?[8];
+            var threads = Enumerable.Range(0, 8).Select(i => new Thread(() =>
+            {
+                start.Wait();
+                results[i] = store.Leases.TryCreateLeaseAsync(key, [(byte)i], CancellationToken.None).GetAwaiter().GetResult();
+            })).ToArray();
+            foreach (var t in threads)
+            {
+                t.Start();
+            }
+            start.Set();
+            foreach (var t in threads)
+            {
+                t.Join();
+            }
+
+            var won = results.Count(v => v is not null);
+
+            Assert.True(won == 1, $"round {round}: {won} creators got the lease");
+        }
+    }
+
     [Theory]
     [InlineData("../outside.tar.gz")]
     [InlineData("2025-07-21/../../x")]
