@@ -173,7 +173,9 @@ public sealed class ServeMetricsTests : IAsyncLifetime
             Assert.Equal(0, await outsider.GetStream().ReadAsync(new byte[1]).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
             outsider.Dispose();
         }
-        Assert.Equal(5, Value(scrape, "homebrew_sync_serve_connections_refused_total"));
+        // Five outsiders: each refused at arrival, or (when the asker's place had not been given back yet) closed by the limit.
+        Assert.Equal(5, Value(scrape, "homebrew_sync_serve_connections_refused_total") + Value(scrape, "homebrew_sync_serve_connections_rejected_total"));
+        Assert.True(Value(scrape, "homebrew_sync_serve_connections_refused_total") >= 4, scrape);
     }
 
     private static async Task<TcpClient> KeptAliveAsync(Uri url)

@@ -37,7 +37,8 @@ public sealed class HttpApiFileSource(HttpClient http, Uri apiDirectory, Resilie
                     }
                     return await BoundedBody.ReadAsync(response.Content, maxBytes, () => $"API file {UrlDisplay.Redact(url)} ({EnvVars.MaxApiFileMb})", ctx.CancellationToken);
                 }
-                catch (HttpRequestException ex)
+                // IOException: a body that ended before its Content-Length or last chunk (HttpIOException), retried as a reset connection is.
+                catch (Exception ex) when (ex is HttpRequestException or IOException)
                 {
                     throw new TransientFailureException($"connection to {url.Authority} failed: {UrlDisplay.RedactText(ex.Message)}", null, ex, connectionFailure: true);
                 }
