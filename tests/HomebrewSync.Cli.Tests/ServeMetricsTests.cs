@@ -173,9 +173,9 @@ public sealed class ServeMetricsTests : IAsyncLifetime
             Assert.Equal(0, await outsider.GetStream().ReadAsync(new byte[1]).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
             outsider.Dispose();
         }
-        // Five outsiders: each refused at arrival, or (when the asker's place had not been given back yet) closed by the limit.
-        Assert.Equal(5, Value(scrape, "homebrew_sync_serve_connections_refused_total") + Value(scrape, "homebrew_sync_serve_connections_rejected_total"));
-        Assert.True(Value(scrape, "homebrew_sync_serve_connections_refused_total") >= 4, scrape);
+        // Five outsiders, each refused at arrival; the fourth idle one may have been closed by the limit instead, when the asker's
+        // place was not given back yet (the allowed client's tries in the first second count there too).
+        Assert.InRange(Value(scrape, "homebrew_sync_serve_connections_refused_total"), 4, 5);
     }
 
     private static async Task<TcpClient> KeptAliveAsync(Uri url)
