@@ -32,8 +32,8 @@ public sealed class OrchestratorFunction(RetryingInit<LambdaServices> container)
             case FreshnessCheck:
                 return new { mirror_age_hours = await services.Services.Freshness.CheckFreshnessAsync(services.Display, budget.Token) };
             case PruneRequest prune:
-                var pruned = await services.Services.Prune.PruneAsync(prune.KeepDays, dryRun: false, services.Log, budget.Token);
-                return new { removed = pruned.Count, removed_bytes = pruned.Bytes, kept = pruned.Kept };
+                var pruned = await services.Services.Prune.PruneAsync(prune.KeepDays, dryRun: false, services.Log, budget.Token, prune.DeleteUnlisted);
+                return new { removed = pruned.Count, removed_bytes = pruned.Bytes, kept = pruned.Kept, left_in_place = pruned.LeftInPlace.Count };
             default:
                 throw new TriggerFormatException("Unrecognised input");
         }

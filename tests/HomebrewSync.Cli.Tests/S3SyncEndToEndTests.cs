@@ -203,7 +203,7 @@ public sealed class S3SyncEndToEndTests(S3ServerFixture fixture, Xunit.Abstracti
         string[] left =
         [
             "2025-07-01/curl-8.0.monterey.bottle.tar.gz", "2025-08-20/wget-1.1.monterey.bottle.tar.gz", "bottles_hash.json",
-            "manifests/curl/8.0.json", "manifests/wget/1.1.json", "status/last-run.json",
+            "manifests/curl/8.0.json", "manifests/wget/1.1.json", "status/last-run.json", "status/prune-pending.json",
         ];
         Assert.Equal(foreign.Keys.Concat(left.Select(k => own + k)).Order(StringComparer.Ordinal), await KeysAsync(bucket));
         foreach (var (key, bytes) in foreign)

@@ -251,6 +251,40 @@ public sealed class StoreSafetyTests : IDisposable
     }
 
     [Fact]
+    public async Task Prune_CutShortAfterItsHashFileWrite_LeavesWhatTheNextPruneRemovesWithoutRefusing()
+    {
+        // Twelve superseded bottles. A prune writes the hash file without them, then is cut short (a Lambda's time budget) before
+        // deleting: twelve old unlisted objects, which the next prune refused as a lost hash file's, for good on a deployed stack.
+        var v1 = Enumerable.Range(0, 12).Select(i => new FormulaBuilder($"tool{i:00}").WithVersion("1.0").WithBottle("monterey", 600).Build()).ToArray();
+        await using var h = await CliHarness.StartAsync(v1);
+        AssertSucceeded(await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01", "--no-api"));
+        h.Server.SetFormulae(v1.Select(f => new FormulaBuilder(f.Name).WithVersion("2.0").WithBottle("monterey", 700).Build()));
+        AssertSucceeded(await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-08-20", "--no-api"));
+        var env = h.Environment();
+        env["TARGET_PLATFORMS"] = "monterey";
+        // A complete prune leaves an empty record of what it was about to delete.
+        var first = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0", "--json");
+        AssertSucceeded(first);
+        Assert.Equal(12, JsonDocument.Parse(first.Out).RootElement.GetProperty("superseded").GetArrayLength());
+        Assert.Equal("""{"object_keys":[]}""", await File.ReadAllTextAsync(h.PathOf("status/prune-pending.json")));
+        // The state a prune cut short after its hash-file write leaves: its record, and the objects it had not deleted yet.
+        var leftover = v1.Select(f => $"2025-07-01/{f.FileName("monterey")}").ToArray();
+        foreach (var (f, key) in v1.Zip(leftover))
+        {
+            await File.WriteAllBytesAsync(h.PathOf(key), f.Bottles["monterey"].ToArray());
+            File.SetLastWriteTimeUtc(h.PathOf(key), new DateTime(2025, 7, 1, 3, 0, 0, DateTimeKind.Utc));
+        }
+        await File.WriteAllTextAsync(h.PathOf("status/prune-pending.json"), JsonSerializer.Serialize(new Dictionary<string, string[]> { ["object_keys"] = leftover }));
+
+        var next = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0", "--json");
+
+        AssertSucceeded(next);
+        Assert.Equal(12, JsonDocument.Parse(next.Out).RootElement.GetProperty("unlisted").GetArrayLength());
+        Assert.All(leftover, k => Assert.False(File.Exists(h.PathOf(k))));
+        Assert.Equal(12, Directory.GetFiles(h.PathOf("2025-08-20")).Length);
+    }
+
+    [Fact]
     public async Task RetiredEarlierLayoutObjectBehindALink_IsKeptWithAWarning_AndWhatItPointsAtIsUntouched()
     {
         await using var h = await SupersededAsync();

@@ -62,9 +62,17 @@ public static class TriggerParser
         }
         if (action.ValueKind == JsonValueKind.String && action.GetString() == PruneRequest.ActionName)
         {
-            return root.TryGetProperty("keep_days", out var keep) && keep.ValueKind == JsonValueKind.Number && keep.TryGetInt32(out var days) && days >= 0
-                ? new PruneRequest(days)
-                : throw new TriggerFormatException("prune needs \"keep_days\", a whole number of days (0 or more)");
+            if (!(root.TryGetProperty("keep_days", out var keep) && keep.ValueKind == JsonValueKind.Number && keep.TryGetInt32(out var days) && days >= 0))
+            {
+                throw new TriggerFormatException("prune needs \"keep_days\", a whole number of days (0 or more)");
+            }
+            if (!root.TryGetProperty("delete_unlisted", out var unlisted))
+            {
+                return new PruneRequest(days);
+            }
+            return unlisted.ValueKind is JsonValueKind.True or JsonValueKind.False
+                ? new PruneRequest(days, unlisted.ValueKind == JsonValueKind.True)
+                : throw new TriggerFormatException("prune's \"delete_unlisted\" must be true or false");
         }
         if (action.ValueKind != JsonValueKind.String || action.GetString() != FailureNotice.ActionName)
         {

@@ -44,4 +44,5 @@ internal sealed record RunStatus(
 /// <summary>The status documents' JSON, generated at build time (no reflection on a run's path).</summary>
 [JsonSerializable(typeof(RunStatus))]
 [JsonSerializable(typeof(PortableRuby.PortableRubyNamed))]
+[JsonSerializable(typeof(Pruning.PrunePending))]
 internal sealed partial class StatusJsonContext : JsonSerializerContext;

@@ -89,15 +89,17 @@ internal static class MirrorPruner
         var keptObjects = remaining.Select(e => e.Value.S3Key).ToHashSet(StringComparer.Ordinal);
 
         var unlisted = await UnlistedAsync(bottles, listedObjects, now, cancellationToken);
-        // Date folders compare as text (YYYY-MM-DD); an object of the newest listed day or later may be a killed sync's.
+        // Date folders compare as text (YYYY-MM-DD); an object of the newest listed day or later may be a killed sync's, and one
+        // an earlier prune recorded before it dropped it from the hash file is that prune's leftover.
         var newestListed = listedObjects.Select(k => k[..10]).DefaultIfEmpty("").Max(StringComparer.Ordinal)!;
-        var older = unlisted.Where(u => string.CompareOrdinal(u.ObjectKey[..10], newestListed) < 0).ToArray();
+        var pending = await PrunePending.ReadAsync(documents, cancellationToken);
+        var older = unlisted.Where(u => string.CompareOrdinal(u.ObjectKey[..10], newestListed) < 0 && !pending.Contains(u.ObjectKey)).ToArray();
         if (!deleteUnlisted && TooManyUnlisted(older.Length, snapshot.HashFile.Count))
         {
             var why = $"{older.Length:N0} bottle objects ({Formatting.Humanize.Bytes(older.Sum(u => u.Size))}) from before {(newestListed.Length > 0 ? newestListed : "today")} "
                 + $"are named by no hash-file entry, more than {Math.Max(UnlistedQuietCount, snapshot.HashFile.Count / 10):N0} beside the {snapshot.HashFile.Count:N0} it lists. "
                 + "A hash file that was lost or replaced looks like this, and removing them would lose bottles Macs and published API files still ask for. "
-                + "Run 'verify'; restore the hash file if it was lost (an S3 store: 'sync --rebuild-hash'); if they are leftovers (an interrupted prune), "
+                + "Run 'verify'; restore the hash file if it was lost (an S3 store: 'sync --rebuild-hash'); if you know them for leftovers, "
                 + "run prune with --delete-unlisted";
             if (!dryRun)
             {
@@ -177,6 +179,12 @@ internal static class MirrorPruner
         IDocumentStore documents, TimeProvider time, Action<string> log, CancellationToken cancellationToken)
     {
         var left = new List<PruneItem>();
+        // 0. What is about to go, recorded: cut short after step 1, the next prune knows these unlisted objects for its own.
+        var doomed = result.Superseded.Concat(result.Unlisted).Select(i => i.ObjectKey).ToArray();
+        if (doomed.Length > 0)
+        {
+            await PrunePending.WriteAsync(documents, doomed, log, cancellationToken);
+        }
         // 1. The hash file, without the superseded entries: from here on nothing lists what is about to go.
         if (superseded.Count > 0)
         {
@@ -213,6 +221,10 @@ internal static class MirrorPruner
                 continue;
             }
             log($"Removed {item.ObjectKey}: {item.Reason}");
+        }
+        if (doomed.Length > 0)
+        {
+            await PrunePending.WriteAsync(documents, [], log, cancellationToken);
         }
         return left;
     }

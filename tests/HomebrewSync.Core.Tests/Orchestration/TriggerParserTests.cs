@@ -182,6 +182,25 @@ public sealed class TriggerParserTests
     }
 
     [Theory]
+    [InlineData(""","delete_unlisted":true""", true)]
+    [InlineData(""","delete_unlisted":false""", false)]
+    [InlineData("", false)]
+    public void Parse_PruneWithDeleteUnlisted_ReturnsIt(string field, bool expected)
+    {
+        var prune = Parse<PruneRequest>(Action(PruneRequest.ActionName, ",\"keep_days\":30" + field));
+
+        Assert.Equal(expected, prune.DeleteUnlisted);
+    }
+
+    [Fact]
+    public void Parse_PruneWithDeleteUnlistedNotABoolean_IsRejected()
+    {
+        var ex = Rejects(Action(PruneRequest.ActionName, ""","keep_days":30,"delete_unlisted":"yes" """));
+
+        Assert.Contains("\"delete_unlisted\" must be true or false", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData(""","keep_days":-1""")]
     [InlineData(""","keep_days":"30" """)]
