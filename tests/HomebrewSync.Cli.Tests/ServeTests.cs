@@ -90,6 +90,8 @@ public sealed class ServeTests(S3ServerFixture fixture) : IAsyncLifetime
     public async Task Bottle_RangeEtagLastModifiedAndConditionalGets()
     {
         var env = await SyncedAsync("local");
+        Directory.CreateDirectory(_h.PathOf("api/internal"));
+        await File.WriteAllTextAsync(_h.PathOf("api/internal/packages.arm64_sonoma.jws.json"), "{\"payload\":\"{}\",\"signatures\":[]}");
         await using var serve = await ServeProcess.StartAsync(env);
         var jq = _formulae[3].Bottles["all"];
         var url = serve.Url.AbsoluteUri.TrimEnd('/') + "/jq-1.7.1.all.bottle.tar.gz";
@@ -123,6 +125,14 @@ public sealed class ServeTests(S3ServerFixture fixture) : IAsyncLifetime
         using var otherTag = await _brew.SendAsync(Resume("\"stale\""));
         using var sameDate = await _brew.SendAsync(Resume(full.Content.Headers.LastModified!.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
         using var earlierDate = await _brew.SendAsync(Resume(full.Content.Headers.LastModified!.Value.AddDays(-1).ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+        // A document's ETag is its size and time to the second, not its content: rewritten within that second, it would still
+        // match. If-Range on one gets it whole, even naming its current ETag.
+        var apiUrl = serve.Url.AbsoluteUri.TrimEnd('/') + "/api/internal/packages.arm64_sonoma.jws.json";
+        using var api = await _brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, apiUrl));
+        var apiResume = new HttpRequestMessage(HttpMethod.Get, apiUrl);
+        apiResume.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(0, 4);
+        apiResume.Headers.TryAddWithoutValidation("If-Range", api.Headers.ETag!.ToString());
+        using var apiWhole = await _brew.SendAsync(apiResume);
 
         Assert.Equal(HttpStatusCode.OK, full.StatusCode);
         Assert.Equal($"\"{jq.Sha256}\"", full.Headers.ETag!.ToString());
@@ -144,6 +154,9 @@ public sealed class ServeTests(S3ServerFixture fixture) : IAsyncLifetime
         Assert.Equal(jq.ToArray(), await otherTag.Content.ReadAsByteArrayAsync());
         Assert.Equal(HttpStatusCode.OK, earlierDate.StatusCode);
         Assert.Equal(jq.ToArray(), await earlierDate.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.OK, api.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, apiWhole.StatusCode);
+        Assert.Equal(await api.Content.ReadAsStringAsync(), await apiWhole.Content.ReadAsStringAsync());
     }
 
     [Fact]

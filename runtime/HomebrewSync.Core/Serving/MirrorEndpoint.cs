@@ -285,7 +285,7 @@ public sealed partial class MirrorEndpoint
                 });
             }
         }
-        var range = ByteRange.Parse(ObjectValidators.RangeApplies(request, headers["ETag"], modified) ? request.Header("range") : null, head.Size, out var unsatisfiable);
+        var range = ByteRange.Parse(ObjectValidators.RangeApplies(request, headers["ETag"], modified, strong: etag is not null) ? request.Header("range") : null, head.Size, out var unsatisfiable);
         if (unsatisfiable)
         {
             headers["Content-Range"] = $"bytes */{head.Size}";

@@ -25,12 +25,18 @@ internal static class ObjectValidators
     /// (its strong ETag, or exactly its Last-Modified). Otherwise the whole object is sent: a client resuming a download of an
     /// object that changed since (an API file, brew.git's refs) must not join the new bytes to the old.
     /// </summary>
-    public static bool RangeApplies(MirrorRequest request, string etag, DateTimeOffset modified)
+    /// <param name="strong">Whether the ETag is of the content (a bottle's sha256). One made of size and time to the second is not:
+    /// a document rewritten within the same second at the same size would match, so If-Range on such an object gets it whole.</param>
+    public static bool RangeApplies(MirrorRequest request, string etag, DateTimeOffset modified, bool strong)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Header("if-range") is not { } condition)
         {
             return true;
+        }
+        if (!strong)
+        {
+            return false;
         }
         condition = condition.Trim();
         if (condition.StartsWith('"'))
