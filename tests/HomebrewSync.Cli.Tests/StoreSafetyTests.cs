@@ -31,6 +31,18 @@ public sealed class StoreSafetyTests : IDisposable
         return h;
     }
 
+    /// <summary>A saved plan for 2025-08-21 that downloads nothing and retires <paramref name="retire"/> (an earlier layout's entry): its key.</summary>
+    private static async Task<string> SavedPlanRetiringAsync(CliHarness h, string retire)
+    {
+        const string key = "plans/2025-08-21/20250821T030000Z-abcd1234.json";
+        Directory.CreateDirectory(h.PathOf("plans/2025-08-21"));
+        await File.WriteAllTextAsync(h.PathOf(key), $$"""
+            {"sync_date":"2025-08-21","created_at":"2025-08-21T03:00:00+00:00","api_url":"https://formulae.brew.sh/api/formula.json",
+             "platforms":["monterey"],"bottles":[],"retire":["{{retire}}"]}
+            """);
+        return key;
+    }
+
     private static void AssertSucceeded(CliRun run) => Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Error}");
 
     private static Dictionary<string, byte[]> Snapshot(string root) =>
@@ -174,13 +186,8 @@ public sealed class StoreSafetyTests : IDisposable
     public async Task SavedPlanRetiringABottlesOnlyEntry_KeepsItListedAndStored()
     {
         await using var h = await SupersededAsync();
-        const string key = "plans/2025-08-21/20250821T030000Z-abcd1234.json";
-        Directory.CreateDirectory(h.PathOf("plans/2025-08-21"));
         // Retiring is renaming: the planner retires an earlier layout's entry only when another entry lists the same bytes.
-        await File.WriteAllTextAsync(h.PathOf(key), """
-            {"sync_date":"2025-08-21","created_at":"2025-08-21T03:00:00+00:00","api_url":"https://formulae.brew.sh/api/formula.json",
-             "platforms":["monterey"],"bottles":[],"retire":["curl-8.0-monterey"]}
-            """);
+        var key = await SavedPlanRetiringAsync(h, "curl-8.0-monterey");
 
         var sync = await h.RunAsync("sync", "--plan", key);
         var verify = await h.RunAsync("verify");
@@ -298,12 +305,7 @@ public sealed class StoreSafetyTests : IDisposable
         var outside = Path.Combine(_outside, "archived.tar.gz");
         await File.WriteAllTextAsync(outside, "archived elsewhere");
         File.CreateSymbolicLink(h.PathOf("2025-07-01/curl-8.0.big_sur.bottle.tar.gz"), outside);
-        const string key = "plans/2025-08-21/20250821T030000Z-abcd1234.json";
-        Directory.CreateDirectory(h.PathOf("plans/2025-08-21"));
-        await File.WriteAllTextAsync(h.PathOf(key), """
-            {"sync_date":"2025-08-21","created_at":"2025-08-21T03:00:00+00:00","api_url":"https://formulae.brew.sh/api/formula.json",
-             "platforms":["monterey"],"bottles":[],"retire":["curl-8.0-big_sur"]}
-            """);
+        var key = await SavedPlanRetiringAsync(h, "curl-8.0-big_sur");
 
         var sync = await h.RunAsync("sync", "--plan", key);
 
