@@ -40,7 +40,7 @@ public sealed class HttpApiFileSource(HttpClient http, Uri apiDirectory, Resilie
                 // IOException: a body that ended before its Content-Length or last chunk (HttpIOException), retried as a reset connection is.
                 catch (Exception ex) when (ex is HttpRequestException or IOException)
                 {
-                    throw new TransientFailureException($"connection to {url.Authority} failed: {UrlDisplay.RedactText(ex.Message)}", null, ex, connectionFailure: true);
+                    throw ConnectionFailure.Of(url, ex);
                 }
             }, context, 0);
         }

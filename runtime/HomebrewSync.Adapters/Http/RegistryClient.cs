@@ -60,7 +60,7 @@ public sealed class RegistryClient : IBottleRegistry
             }
             catch (HttpRequestException ex)
             {
-                throw new TransientFailureException($"connection to {current.Authority} failed: {UrlDisplay.RedactText(ex.Message)}", null, ex, connectionFailure: true);
+                throw ConnectionFailure.Of(current, ex);
             }
             catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or FormatException)
             {
@@ -103,7 +103,7 @@ public sealed class RegistryClient : IBottleRegistry
         catch (HttpRequestException ex)
         {
             response.Dispose();
-            throw new TransientFailureException($"connection to {blobUrl.Authority} failed: {UrlDisplay.RedactText(ex.Message)}", null, ex, connectionFailure: true);
+            throw ConnectionFailure.Of(blobUrl, ex);
         }
         catch
         {
@@ -124,7 +124,7 @@ public sealed class RegistryClient : IBottleRegistry
         catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
             // IOException: a body that ended before its Content-Length or its last chunk (HttpIOException), like a reset connection.
-            throw new TransientFailureException($"connection to {url.Authority} failed: {UrlDisplay.RedactText(ex.Message)}", null, ex, connectionFailure: true);
+            throw ConnectionFailure.Of(url, ex);
         }
     }
 
@@ -141,7 +141,7 @@ public sealed class RegistryClient : IBottleRegistry
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
-            throw new TransientFailureException($"connection to {url.Authority} failed: {UrlDisplay.RedactText(ex.Message)}", null, ex, connectionFailure: true);
+            throw ConnectionFailure.Of(url, ex);
         }
         try
         {
