@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace HomebrewSync.Cli.Tests;
@@ -22,7 +23,11 @@ public sealed partial class PowerCutTests
     [GeneratedRegex(@"^\d+ +rename(at2?)?\((\d+|AT_FDCWD)?[^""]*""(?<from>[^""]+)"", (\d+|AT_FDCWD)?[^""]*""(?<to>[^""]+)""")]
     private static partial Regex Rename();
 
-    private sealed record Trace(List<(int Line, string Path)> Flushed, List<(int Line, string From, string To)> Renamed);
+    // 1234 sync_file_range(25</tmp/store/.staging/x.part>, 0, 8388608, SYNC_FILE_RANGE_WRITE) = 0
+    [GeneratedRegex(@"^\d+ +sync_file_range\(\d+<(?<path>[^>]*)>, (?<from>\d+), (?<count>\d+), SYNC_FILE_RANGE_WRITE\) += 0")]
+    private static partial Regex WriteBackStarted();
+
+    private sealed record Trace(List<(int Line, string Path)> Flushed, List<(int Line, string From, string To)> Renamed, List<(int Line, string Path, long End)> WriteBacks);
 
     /// <summary>The CLI under strace: each flush with the line where it returned, each rename with the line where it began.</summary>
     private static async Task<(CliProcessResult Run, Trace Trace)> RunTracedAsync(Dictionary<string, string?> env, params string[] args)
@@ -31,7 +36,7 @@ public sealed partial class PowerCutTests
         var log = Path.Combine(Path.GetTempPath(), $"hbs-strace-{Guid.NewGuid():N}.txt");
         var cli = CliProcess.StartInfo(env, args);
         var start = new ProcessStartInfo("strace") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-f", "-qq", "-y", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2", "-o", log, cli.FileName })
+        foreach (var a in new[] { "-f", "-qq", "-y", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2,sync_file_range", "-o", log, cli.FileName })
         {
             start.ArgumentList.Add(a);
         }
@@ -53,6 +58,7 @@ public sealed partial class PowerCutTests
             var flushed = new List<(int, string)>();
             var pending = new Dictionary<string, string>(StringComparer.Ordinal);
             var renamed = new List<(int, string, string)>();
+            var writeBacks = new List<(int, string, long)>();
             for (var i = 0; i < lines.Length; i++)
             {
                 if (FlushStart().Match(lines[i]) is { Success: true } f)
@@ -75,8 +81,12 @@ public sealed partial class PowerCutTests
                 {
                     renamed.Add((i, m.Groups["from"].Value, m.Groups["to"].Value));
                 }
+                else if (WriteBackStarted().Match(lines[i]) is { Success: true } w)
+                {
+                    writeBacks.Add((i, w.Groups["path"].Value, long.Parse(w.Groups["from"].Value, CultureInfo.InvariantCulture) + long.Parse(w.Groups["count"].Value, CultureInfo.InvariantCulture)));
+                }
             }
-            return (new CliProcessResult(process.ExitCode, await stdout, await stderr), new Trace(flushed, renamed));
+            return (new CliProcessResult(process.ExitCode, await stdout, await stderr), new Trace(flushed, renamed, writeBacks));
         }
         finally
         {
@@ -114,5 +124,27 @@ public sealed partial class PowerCutTests
             Assert.True(trace.Flushed.Any(x => x.Path == h.PathOf("2025-07-21") && x.Line > move.Line && x.Line < hashFileWrites[^1].Line),
                 $"{bottle}: the rename was not flushed before the hash file listing it");
         }
+    }
+
+    [Fact]
+    public async Task Sync_IntoAFolder_LargeBottle_StartsItsBytesOnTheirWayToDiskAsTheyAreWritten_SoItsFlushWaitsOnlyForTheLast()
+    {
+        // 20 MiB: past two 8 MiB windows of write-back, and not a multiple of one.
+        var large = new FormulaBuilder("llvm").WithBottle("monterey", (20L << 20) + 12_345).Build();
+        await using var h = await CliHarness.StartAsync([large]);
+        var env = h.Environment();
+        env["MIRROR_API"] = "false";
+
+        var (run, trace) = await RunTracedAsync(env, "sync", "--platform", "monterey", "--date", "2025-07-21");
+
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Error}");
+        var bottle = h.PathOf($"2025-07-21/{large.FileName("monterey")}");
+        Assert.Equal(large.Bottles["monterey"].Sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(bottle))));
+        var move = Assert.Single(trace.Renamed, r => r.To == bottle);
+        var flush = trace.Flushed.First(f => f.Path == move.From).Line;
+        var started = trace.WriteBacks.Where(w => w.Path == move.From && w.Line < flush).ToArray();
+        // Write-back started for each full window written, the first 16 MiB covered, all before the flush.
+        Assert.Equal(2, started.Length);
+        Assert.InRange(started.Max(w => w.End), 16L << 20, (16L << 20) + (128 << 10));
     }
 }

@@ -14,6 +14,7 @@ public sealed class StagingFile : IStagedBottle
     private readonly FileStream _stream;
     private readonly Func<bool> _mayDelete;
     private readonly bool _durable;
+    private readonly WriteBehindStream? _writeBehind;
 
     /// <param name="commit">Gets the closed file's path; runs once the bytes are verified.</param>
     /// <param name="mayDelete">Whether the path still leads to the file staged (its folder not replaced by a link since): only then is it deleted at the end.</param>
@@ -25,14 +26,17 @@ public sealed class StagingFile : IStagedBottle
         _mayDelete = mayDelete ?? (() => true);
         _durable = durable;
         _stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
+        // Bytes that must reach the disk before the commit start on their way as they are written.
+        _writeBehind = durable ? new WriteBehindStream(_stream) : null;
     }
 
-    public Stream Content => _stream;
+    public Stream Content => _writeBehind ?? (Stream)_stream;
 
     public Task ResetAsync(CancellationToken cancellationToken)
     {
         _stream.SetLength(0);
         _stream.Position = 0;
+        _writeBehind?.Restart();
         return Task.CompletedTask;
     }
 

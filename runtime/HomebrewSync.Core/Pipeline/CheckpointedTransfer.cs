@@ -12,10 +12,10 @@ namespace HomebrewSync.Core.Pipeline;
 /// </summary>
 internal sealed class CheckpointedTransfer(SyncContext context)
 {
-    /// <param name="sizesSoFar">Sizes learnt after the plan was made (sha256, bytes): a body already downloading is held to its size from then on.</param>
+    /// <param name="sizesSoFar">Sizes learnt after the plan was made: a body already downloading is held to its size from then on, and the largest start first.</param>
     public async Task<(TransferResult Transfer, HashFile HashFile)> RunAsync(
         SyncPlan plan, HashFileSnapshot? snapshot, ProgressTracker progress, RunDisplay display, DateTimeOffset? deadline, CancellationToken cancellationToken,
-        IReadOnlyDictionary<string, long>? sizesSoFar = null)
+        LearntSizes? sizesSoFar = null)
     {
         if (plan.Bottles.Count == 0 && snapshot is not null)
         {

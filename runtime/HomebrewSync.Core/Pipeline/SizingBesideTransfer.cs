@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using HomebrewSync.Core.Transfer;
 
 namespace HomebrewSync.Core.Pipeline;
 
@@ -14,12 +14,12 @@ internal static class SizingBesideTransfer
     /// <returns>The sized plan and what the transfer did.</returns>
     public static async Task<(PlannedRun Planned, T Transferred)> RunAsync<T>(
         Func<Action<string, long>, CancellationToken, Task<PlannedRun>> size,
-        Func<IReadOnlyDictionary<string, long>, CancellationToken, Task<T>> transfer,
+        Func<LearntSizes, CancellationToken, Task<T>> transfer,
         CancellationToken cancellationToken)
     {
-        var sizesSoFar = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var sizesSoFar = new LearntSizes();
         using var stopTransfer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var sizing = size((sha256, bytes) => sizesSoFar[sha256] = bytes, cancellationToken);
+        var sizing = size(sizesSoFar.Learn, cancellationToken);
         var transferring = transfer(sizesSoFar, stopTransfer.Token);
         if (await Task.WhenAny(sizing, transferring) == sizing && !sizing.IsCompletedSuccessfully)
         {

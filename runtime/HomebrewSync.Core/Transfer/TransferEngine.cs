@@ -40,7 +40,7 @@ internal sealed class TransferEngine
     }
 
     /// <param name="deadline">When this host must have finished (a Lambda worker's budget); null for none.</param>
-    /// <param name="sizesSoFar">Blob sizes (by sha256) learnt while the plan's are still unknown (sizing runs beside the transfer).</param>
+    /// <param name="sizesSoFar">Blob sizes learnt while the plan's are still unknown (sizing runs beside the transfer).</param>
     public async Task<TransferResult> RunAsync(
         SyncPlan plan,
         HashFileCheckpointer checkpointer,
@@ -48,7 +48,7 @@ internal sealed class TransferEngine
         ISyncObserver observer,
         DateTimeOffset? deadline,
         CancellationToken cancellationToken,
-        IReadOnlyDictionary<string, long>? sizesSoFar = null)
+        LearntSizes? sizesSoFar = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(checkpointer);
@@ -56,7 +56,8 @@ internal sealed class TransferEngine
         ArgumentNullException.ThrowIfNull(observer);
         var started = _time.GetTimestamp();
         var run = new TransferRun(plan, checkpointer, progress, observer, ResiliencePipelines.Create(_settings, _time, observer.Retrying), deadline, sizesSoFar);
-        var groups = plan.Bottles.GroupBy(b => b.Sha256, StringComparer.Ordinal).Select(g => g.ToArray()).ToArray();
+        // The largest blobs known start first: the longest download does not start last and run alone at the end.
+        var order = new TransferOrder(plan.Bottles.GroupBy(b => b.Sha256, StringComparer.Ordinal).Select(g => g.ToArray()).ToArray(), sizesSoFar);
 
         // The budget is a safety net under the per-bottle deadlines: nothing may run past it.
         using var budget = deadline is { } end ? new CancellationTokenSource(Max(end - _time.GetUtcNow(), TimeSpan.Zero), _time) : new CancellationTokenSource();
@@ -64,7 +65,7 @@ internal sealed class TransferEngine
         var options = new ParallelOptions { MaxDegreeOfParallelism = _settings.MaxConcurrentDownloads, CancellationToken = cancellationToken };
         try
         {
-            await Parallel.ForEachAsync(groups, options, (group, _) => new ValueTask(TransferGroupAsync(run, group, linked.Token, cancellationToken, budget.Token)));
+            await Parallel.ForEachAsync(order.Groups(), options, (group, _) => new ValueTask(TransferGroupAsync(run, group, linked.Token, cancellationToken, budget.Token)));
         }
         finally
         {
@@ -127,7 +128,7 @@ internal sealed class TransferEngine
 
     private async Task<(long Size, bool AlreadyPresent, long Fetched)> StorePrimaryAsync(
         PlannedBottle bottle, bool force, DateOnly syncDate, Uri apiUrl, ProgressTracker progress, ResiliencePipeline pipeline, DateTimeOffset? deadline,
-        IReadOnlyDictionary<string, long>? sizesSoFar, CancellationToken cancellationToken)
+        LearntSizes? sizesSoFar, CancellationToken cancellationToken)
     {
         // A killed run may have committed this file without recording it; verified bytes need no second download.
         if (!force && await _store.HoldsVerifiedAsync(bottle.ObjectKey, bottle.Sha256, cancellationToken))
@@ -143,7 +144,7 @@ internal sealed class TransferEngine
             return (copied?.Size ?? 0, true, 0);
         }
         // Staged bytes stay within the host's disk: a bottle waits until its size fits beside those in flight.
-        var known = bottle.Size ?? (sizesSoFar is not null && sizesSoFar.TryGetValue(bottle.Sha256, out var learnt) ? learnt : null);
+        var known = bottle.Size ?? (sizesSoFar is not null && sizesSoFar.TryGet(bottle.Sha256, out var learnt) ? learnt : null);
         using var reservation = _staging is null ? null : await _staging.ReserveAsync(bottle.Key, known, cancellationToken);
         await using var stage = await _store.StageAsync(bottle.ObjectKey, bottle.Size, cancellationToken);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
@@ -177,7 +178,7 @@ internal sealed class TransferEngine
         }
     }
 
-    private async ValueTask<(long Bytes, long Fetched)> AttemptAsync(IStagedBottle stage, PlannedBottle bottle, IReadOnlyDictionary<string, long>? sizesSoFar, ProgressTracker progress,
+    private async ValueTask<(long Bytes, long Fetched)> AttemptAsync(IStagedBottle stage, PlannedBottle bottle, LearntSizes? sizesSoFar, ProgressTracker progress,
         CancellationToken cancellationToken)
     {
         await stage.ResetAsync(cancellationToken);
@@ -202,7 +203,7 @@ internal sealed class TransferEngine
                 {
                     break;
                 }
-                var (limit, limitSource) = LimitOf(bottle.Size ?? (sizesSoFar is not null && sizesSoFar.TryGetValue(bottle.Sha256, out var learnt) ? learnt : null), blob);
+                var (limit, limitSource) = LimitOf(bottle.Size ?? (sizesSoFar is not null && sizesSoFar.TryGet(bottle.Sha256, out var learnt) ? learnt : null), blob);
                 if (total + read > limit)
                 {
                     // Not one byte past what was announced is written: staged bytes stay within the plan's sizes.

@@ -8,7 +8,7 @@ namespace HomebrewSync.Core.Transfer;
 
 /// <summary>What one <see cref="TransferEngine.RunAsync"/> shares between its bottles: the plan's fixed parts, where each outcome goes, and the tallies.</summary>
 internal sealed class TransferRun(SyncPlan plan, HashFileCheckpointer checkpointer, ProgressTracker progress, ISyncObserver observer, ResiliencePipeline pipeline,
-    DateTimeOffset? deadline, IReadOnlyDictionary<string, long>? sizesSoFar)
+    DateTimeOffset? deadline, LearntSizes? sizesSoFar)
 {
     private long _transferred;
     private long _storedBytes;
@@ -20,7 +20,7 @@ internal sealed class TransferRun(SyncPlan plan, HashFileCheckpointer checkpoint
     public ISyncObserver Observer => observer;
     public ResiliencePipeline Pipeline => pipeline;
     public DateTimeOffset? Deadline => deadline;
-    public IReadOnlyDictionary<string, long>? SizesSoFar => sizesSoFar;
+    public LearntSizes? SizesSoFar => sizesSoFar;
     public DateOnly SyncDate { get; } = DateOnly.ParseExact(plan.SyncDate, "yyyy-MM-dd", CultureInfo.InvariantCulture);
     public Uri ApiUrl { get; } = new(plan.ApiUrl);
 

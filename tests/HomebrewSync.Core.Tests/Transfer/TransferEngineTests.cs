@@ -27,13 +27,13 @@ public sealed class TransferEngineTests
         Platforms = [Tag], Bottles = bottles,
     };
 
-    private async Task<TransferResult> RunAsync(FakeRegistry registry, SyncPlan plan, SyncSettings? settings = null, DateTimeOffset? deadline = null)
+    private async Task<TransferResult> RunAsync(FakeRegistry registry, SyncPlan plan, SyncSettings? settings = null, DateTimeOffset? deadline = null, LearntSizes? learnt = null)
     {
         var engine = new TransferEngine(_store, registry, settings ?? new SyncSettings(), _time);
         // The hash file as the run found it (a run after another one starts from the first one's).
         var checkpointer = new HashFileCheckpointer(_store, await _store.ReadHashFileAsync(CancellationToken.None), 100, _time, NullSyncObserver.Instance);
         var progress = new ProgressTracker(_time, plan.Bottles.Count, plan.TotalBytes);
-        return await engine.RunAsync(plan, checkpointer, progress, NullSyncObserver.Instance, deadline, CancellationToken.None);
+        return await engine.RunAsync(plan, checkpointer, progress, NullSyncObserver.Instance, deadline, CancellationToken.None, learnt);
     }
 
     [Fact]
@@ -167,6 +167,48 @@ public sealed class TransferEngineTests
         Assert.Equal(2, result.NotStarted.Count);
         Assert.Empty(result.Failed);
     }
+
+    [Fact]
+    public async Task RunAsync_SizesInThePlan_StartsTheLargestFirst_ThenThoseOfUnknownSizeInThePlansOrder()
+    {
+        var (small, unknownA, large, unknownB, middle) = (Tool("small", 3000), Tool("unknown-a", 100), Tool("large", 9000), Tool("unknown-b", 200), Tool("middle", 5000));
+        var registry = new FakeRegistry([small, unknownA, large, unknownB, middle]);
+        var opened = new List<string>();
+        registry.OnOpen = opened.Add;
+
+        var result = await RunAsync(registry, Plan(Planned(small), Planned(unknownA) with { Size = null }, Planned(large), Planned(unknownB) with { Size = null }, Planned(middle)),
+            new SyncSettings { MaxConcurrentDownloads = 1 });
+
+        Assert.Equal(5, result.Stored.Count);
+        Assert.Equal([large, middle, small, unknownA, unknownB], opened.Select(sha => Of(sha, small, unknownA, large, unknownB, middle)));
+    }
+
+    [Fact]
+    public async Task RunAsync_SizeLearntWhileTransferring_StartsThatBlobBeforeThoseStillOfUnknownSize_AndEachOnce()
+    {
+        var tools = Enumerable.Range(0, 4).Select(i => Tool($"tool{i}", 1000 + i)).ToArray();
+        var registry = new FakeRegistry(tools);
+        var learnt = new LearntSizes();
+        var opened = new List<string>();
+        registry.OnOpen = sha =>
+        {
+            opened.Add(sha);
+            if (opened.Count == 1)
+            {
+                // Sizing, beside the transfer, learns the last one's size while the first downloads.
+                learnt.Learn(tools[3].Bottles[Tag].Sha256, 1003);
+            }
+        };
+
+        var result = await RunAsync(registry, Plan([.. tools.Select(t => Planned(t) with { Size = null })]), new SyncSettings { MaxConcurrentDownloads = 1 }, learnt: learnt);
+
+        Assert.Equal(4, result.Stored.Count);
+        Assert.Equal([tools[0], tools[3], tools[1], tools[2]], opened.Select(sha => Of(sha, tools)));
+    }
+
+    private static FakeFormula Tool(string name, long size) => new FormulaBuilder(name).WithVersion("1.0").WithBottle(Tag, size).Build();
+
+    private static FakeFormula Of(string sha256, params FakeFormula[] formulae) => formulae.Single(f => f.Bottles[Tag].Sha256 == sha256);
 
     [Theory]
     [InlineData("https://formulae.brew.sh/api/formula.json", "https://formulae.brew.sh/api/formula/jq.json")]
