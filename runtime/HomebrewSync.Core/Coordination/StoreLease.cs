@@ -57,6 +57,22 @@ internal sealed class StoreLease : IAsyncDisposable
     /// <summary>Why the lease was lost, once it was.</summary>
     public string? LostReason { get; private set; }
 
+    /// <summary>
+    /// Whether the lease is still this holder's to act under, asked by the clock now rather than at the next beat: null while
+    /// it is, else why not (and from then on it is lost, <see cref="Lost"/> cancelled).
+    /// </summary>
+    public string? Check()
+    {
+        lock (_gate)
+        {
+            if (!_stopped)
+            {
+                BeatLocked();
+            }
+            return _lost.IsCancellationRequested ? LostReason : null;
+        }
+    }
+
     private void Beat()
     {
         lock (_gate)

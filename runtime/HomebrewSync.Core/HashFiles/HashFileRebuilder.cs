@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using HomebrewSync.Core.Catalog;
+using HomebrewSync.Core.Coordination;
 using HomebrewSync.Core.Storage;
 
 namespace HomebrewSync.Core.HashFiles;
@@ -58,6 +59,7 @@ internal static class HashFileRebuilder
         {
             rebuilt.Set(k, v);
         }
+        LeaseScope.EnsureHeld("writing the rebuilt hash file");
         await hashFile.WriteHashFileAsync(rebuilt, version, cancellationToken);
         return new RebuildReport(rebuilt.Count, without, version is null ? null : $"{hashFile.HashFileLocation}.backup-{stamp}");
     }

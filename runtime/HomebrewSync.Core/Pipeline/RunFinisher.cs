@@ -1,3 +1,4 @@
+using HomebrewSync.Core.Coordination;
 using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Metrics;
 using HomebrewSync.Core.Progress;
@@ -167,6 +168,7 @@ internal sealed class RunFinisher(SyncContext context)
         var deleted = 0;
         foreach (var key in objects.Where(o => !listed.Contains(o)))
         {
+            LeaseScope.EnsureHeld($"deleting {key}");
             try
             {
                 await context.Ports.Bottles.DeleteAsync(key, cancellationToken);

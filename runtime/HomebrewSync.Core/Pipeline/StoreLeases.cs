@@ -25,13 +25,15 @@ internal sealed class StoreLeases(IBottleStore bottles, StoreCoordinator coordin
         await bottles.PrepareAsync(cancellationToken);
         await using var lease = await coordinator.AcquireAsync(mode, purpose, patience, observer.Info, cancellationToken);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
+        // Each hash-file write and deletion of the work asks the lease first (LeaseScope.EnsureHeld).
+        LeaseScope.Enter(lease);
         try
         {
             return await work(linked.Token);
         }
         catch (OperationCanceledException ex) when (lease.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new StoreLeaseLostException($"Stopped: {lease.LostReason}. What was stored is recorded in the hash file; run again to go on.", ex);
+            throw new StoreLeaseLostException($"Stopped: {lease.LostReason}. {LeaseScope.AfterLoss}", ex);
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using HomebrewSync.Core.Api;
 using HomebrewSync.Core.Catalog;
+using HomebrewSync.Core.Coordination;
 using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Planning;
 using HomebrewSync.Core.Platforms;
@@ -197,8 +198,9 @@ internal static class MirrorPruner
         var listedNow = (await hashFile.ReadHashFileAsync(cancellationToken))?.HashFile.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal) ?? [];
         foreach (var item in result.Superseded.Concat(result.Unlisted))
         {
-            // A prune whose lease is gone stops here: the token is the lease's.
+            // A prune whose lease is gone stops here: the token is the lease's, and the lease is asked by the clock now.
             cancellationToken.ThrowIfCancellationRequested();
+            LeaseScope.EnsureHeld($"deleting {item.ObjectKey}");
             if (listedNow.Contains(item.ObjectKey))
             {
                 log($"warning: kept {item.ObjectKey}: the hash file lists it again");
@@ -215,6 +217,7 @@ internal static class MirrorPruner
         foreach (var item in result.ImageIndexes)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            LeaseScope.EnsureHeld($"deleting {item.ObjectKey}");
             if (await TryDeleteAsync(() => documents.DeleteDocumentAsync(item.ObjectKey, cancellationToken), log) is { } refused)
             {
                 left.Add(item with { Reason = refused });
@@ -322,6 +325,7 @@ internal static class MirrorPruner
                 }
             }
             hashFile.LastUpdated = time.GetUtcNow();
+            LeaseScope.EnsureHeld("writing the hash file");
             try
             {
                 await store.WriteHashFileAsync(hashFile, snapshot.Version, cancellationToken);

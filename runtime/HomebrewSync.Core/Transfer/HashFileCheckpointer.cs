@@ -1,3 +1,4 @@
+using HomebrewSync.Core.Coordination;
 using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Storage;
 
@@ -6,7 +7,9 @@ namespace HomebrewSync.Core.Transfer;
 /// <summary>
 /// Adds stored bottles to the hash file and writes it every <c>batchSize</c> entries and at the end, so a
 /// killed run loses only what was in flight. Writes are conditional on the version read; when another
-/// writer got there first, the file is read again and this run's entries are laid over it.
+/// writer got there first, the file is read again and the entries of this write (not those written before,
+/// which the other writer may have removed on purpose: a prune) are laid over it. Nothing is written once the
+/// run's lease on the store is lost (<see cref="LeaseScope"/>).
 /// </summary>
 internal sealed class HashFileCheckpointer
 {
@@ -19,7 +22,6 @@ internal sealed class HashFileCheckpointer
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly Lock _gate = new();
     private readonly Dictionary<string, HashEntry> _pending = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, HashEntry> _ours = new(StringComparer.Ordinal);
     private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
     private HashFile _hashFile;
     private string? _version;
@@ -53,7 +55,6 @@ internal sealed class HashFileCheckpointer
         lock (_gate)
         {
             _pending[key] = entry;
-            _ours[key] = entry;
             due = _pending.Count >= _batchSize;
         }
         if (due)
@@ -71,7 +72,6 @@ internal sealed class HashFileCheckpointer
             {
                 _removed.Add(k);
                 _pending.Remove(k);
-                _ours.Remove(k);
             }
         }
     }
@@ -105,6 +105,8 @@ internal sealed class HashFileCheckpointer
             for (var attempt = 0; ; attempt++)
             {
                 next.LastUpdated = _time.GetUtcNow();
+                // A run that lost its lease (a machine that slept while a prune ran) writes nothing more, not even what it stored.
+                LeaseScope.EnsureHeld("writing the hash file");
                 try
                 {
                     _version = await _store.WriteHashFileAsync(next, _version, cancellationToken);
@@ -120,16 +122,15 @@ internal sealed class HashFileCheckpointer
                     var fresh = await _store.ReadHashFileAsync(cancellationToken);
                     next = fresh?.HashFile ?? new HashFile();
                     _version = fresh?.Version;
-                    lock (_gate)
+                    // Only this write's entries: one written before and gone from the file now was removed by another writer
+                    // (a prune judged it superseded and deletes its object); laid back, it would list a bottle the store lacks.
+                    foreach (var (k, v) in batch)
                     {
-                        foreach (var (k, v) in _ours)
-                        {
-                            next.Set(k, v);
-                        }
-                        foreach (var k in _removed)
-                        {
-                            next.Remove(k);
-                        }
+                        next.Set(k, v);
+                    }
+                    foreach (var k in removals)
+                    {
+                        next.Remove(k);
                     }
                 }
             }
@@ -144,6 +145,8 @@ internal sealed class HashFileCheckpointer
                         _pending.Remove(k);
                     }
                 }
+                // Removed once: an entry another writer lists again later is theirs.
+                _removed.ExceptWith(removals);
             }
             _observer.Checkpointed(next.Count, _store.HashFileLocation);
         }

@@ -1,4 +1,5 @@
 using HomebrewSync.Core.Catalog;
+using HomebrewSync.Core.Coordination;
 using HomebrewSync.Core.Pruning;
 using HomebrewSync.Core.Storage;
 using HomebrewSync.Core.Verification;
@@ -218,6 +219,38 @@ public sealed class PruneTests
         await Assert.ThrowsAsync<PruneRefusedException>(() => new PruneRun(context).PruneAsync(0, false, new LogLineObserver(_log), CancellationToken.None));
 
         Assert.Equal(before, _store.Objects.Count);
+    }
+
+    [Fact]
+    public async Task MachineSleepsPastTheLeaseDuringDeletions_StopsBeforeTheNextOne_EvenBeforeTheLeasesBeatNotices()
+    {
+        var (now, _, _, _) = await CatalogMovesOnAsync();
+        var before = _store.Objects.Count;
+        var sleeps = new SleepsAfterFirstDelete(_store, _time);
+
+        var lost = await Assert.ThrowsAsync<StoreLeaseLostException>(() => PruneAsync(now, keepDays: 30, bottles: sleeps));
+
+        // One deletion went out before the lid closed; after waking on an expired lease (the monotonic clock, and the lease's
+        // beat with it, stood still), not one more: a sync may hold the store by now.
+        Assert.Equal(1, sleeps.Deleted);
+        Assert.Equal(before - 1, _store.Objects.Count);
+        Assert.StartsWith("Stopped before deleting ", lost.Message, StringComparison.Ordinal);
+        Assert.Contains("not renewed in time", lost.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The store of a machine that goes to sleep, past its lease's end, right after its first deletion.</summary>
+    private sealed class SleepsAfterFirstDelete(InMemoryStore inner, FakeTimeProvider time) : DelegatingBottleStore(inner)
+    {
+        public int Deleted { get; private set; }
+
+        public override async Task DeleteAsync(string key, CancellationToken cancellationToken)
+        {
+            await base.DeleteAsync(key, cancellationToken);
+            if (++Deleted == 1)
+            {
+                time.AdjustTime(time.GetUtcNow() + TimeSpan.FromHours(1));
+            }
+        }
     }
 
     /// <summary>The store of a process that is killed at its first deletion.</summary>

@@ -1,3 +1,5 @@
+using HomebrewSync.Core.Coordination;
+using HomebrewSync.Core.Pipeline;
 using HomebrewSync.Core.Transfer;
 
 namespace HomebrewSync.Core.Tests.Transfer;
@@ -47,5 +49,50 @@ public sealed class HashFileCheckpointerTests
         Assert.Equal(2, store.HashFileWrites);
         Assert.Equal(1, ours.Conflicts);
         Assert.InRange(Assert.Single(time.Waits), TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(30));
+    }
+
+    [Fact]
+    public async Task FlushAsync_AnotherWriterRemovedAnEntryThisRunWroteEarlier_DoesNotLayItBack()
+    {
+        var store = new InMemoryStore();
+        var time = new SteppingTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
+        var ours = new HashFileCheckpointer(store, null, batchSize: 100, time, NullSyncObserver.Instance);
+        await ours.AddAsync("early-1-monterey", Entry("early"), CancellationToken.None);
+        await ours.FlushAsync(CancellationToken.None);
+        // A prune judges "early" superseded: it writes the hash file without it, then deletes its object.
+        var read = (await store.ReadHashFileAsync(CancellationToken.None))!;
+        var pruned = read.HashFile.Clone();
+        pruned.Remove("early-1-monterey");
+        await store.WriteHashFileAsync(pruned, read.Version, CancellationToken.None);
+
+        await ours.AddAsync("late-1-monterey", Entry("late"), CancellationToken.None);
+        await time.RunAsync(ours.FlushAsync(CancellationToken.None));
+
+        var final = (await store.ReadHashFileAsync(CancellationToken.None))!.HashFile;
+        Assert.Equal(1, ours.Conflicts);
+        Assert.Equal(["late-1-monterey"], final.Bottles.Keys);
+    }
+
+    [Fact]
+    public async Task FlushAsync_UnderALeaseThatRanOut_WritesNothing_NotEvenWhatWasStored()
+    {
+        var store = new InMemoryStore();
+        var time = new FakeTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
+        var leases = new StoreLeases(store, new StoreCoordinator(store, time, TimeSpan.FromMinutes(2), "memory://store"), null);
+        var checkpointer = new HashFileCheckpointer(store, null, batchSize: 100, time, NullSyncObserver.Instance);
+
+        var lost = await Assert.ThrowsAsync<StoreLeaseLostException>(() => leases.UnderLeaseAsync(LeaseMode.Shared, "sync", NullSyncObserver.Instance, async ct =>
+        {
+            await checkpointer.AddAsync("stored-1-monterey", Entry("stored"), ct);
+            // The machine slept past the lease's end (the wall clock moved on, the lease's beat did not), and a prune may
+            // have run meanwhile: the run's last checkpoint (the transfer's finally, which ignores the run's token) must not go out.
+            time.AdjustTime(time.GetUtcNow() + TimeSpan.FromHours(1));
+            await checkpointer.FlushAsync(CancellationToken.None);
+            return 0;
+        }, CancellationToken.None));
+
+        Assert.Null(await store.ReadHashFileAsync(CancellationToken.None));
+        Assert.Equal(0, store.HashFileWrites);
+        Assert.StartsWith("Stopped before writing the hash file: the lease leases/shared-", lost.Message, StringComparison.Ordinal);
     }
 }
