@@ -6,13 +6,17 @@ using HomebrewSync.Core.Storage;
 
 namespace HomebrewSync.Aws;
 
-/// <summary>The store's lease objects under <c>leases/</c>, created and replaced only with If-None-Match / If-Match.</summary>
+/// <summary>
+/// The store's lease objects under <c>leases/</c>, created and replaced only with If-None-Match / If-Match; before the first
+/// is created, the endpoint is asked whether it honours those at all (<see cref="S3ConditionalWriteProbe"/>).
+/// </summary>
 /// <param name="fullKey">The object key of a store key (the bucket prefix added).</param>
 /// <param name="documents">The store, listing <c>leases/</c> as any other prefix of documents.</param>
-internal sealed class S3LeaseObjects(IAmazonS3 s3, string bucket, Func<string, string> fullKey, S3Encryption encryption, IDocumentStore documents) : ILeaseStore
+internal sealed class S3LeaseObjects(IAmazonS3 s3, string bucket, Func<string, string> fullKey, S3Encryption encryption, IDocumentStore documents, S3ConditionalWriteProbe probe) : ILeaseStore
 {
     public async Task<string?> TryCreateLeaseAsync(string key, byte[] content, CancellationToken cancellationToken)
     {
+        await probe.EnsureAsync(cancellationToken);
         try
         {
             return (await s3.PutObjectAsync(LeaseRequest(key, content, r => r.IfNoneMatch = "*"), cancellationToken)).ETag;

@@ -34,7 +34,7 @@ public sealed class S3Store : IStore
         _options = options;
         _encryption = new S3Encryption(options);
         _uploader = new S3BottleUploader(s3, options, _encryption);
-        _leases = new S3LeaseObjects(s3, options.Bucket, FullKey, _encryption, this);
+        _leases = new S3LeaseObjects(s3, options.Bucket, FullKey, _encryption, this, new S3ConditionalWriteProbe(s3, options.Bucket, FullKey, _encryption, Location));
         _hashFile = new S3HashFile(s3, options.Bucket, FullKey(ProductInfo.HashFileName), Describe(ProductInfo.HashFileName), Location, _encryption);
     }
 

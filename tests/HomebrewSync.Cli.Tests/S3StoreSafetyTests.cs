@@ -89,7 +89,8 @@ public sealed class S3StoreSafetyTests(S3ServerFixture fixture) : IDisposable
     [Fact]
     public async Task KilledSync_HoldsTheBucketUntilItsLeaseExpires_ThenPruneRuns()
     {
-        var formulae = Enumerable.Range(0, 3).Select(i => new FormulaBuilder($"tool{i}").WithBottle("monterey", 2_000 + i).Build()).ToArray();
+        // The last is the smallest, so it starts last (the largest known start first) and stalls once the others are stored.
+        var formulae = Enumerable.Range(0, 3).Select(i => new FormulaBuilder($"tool{i}").WithBottle("monterey", 2_002 - i).Build()).ToArray();
         await using var h = await CliHarness.StartAsync(formulae);
         var env = await EnvAsync(h);
         env["STORE_LEASE_SECONDS"] = "10";
@@ -139,5 +140,44 @@ public sealed class S3StoreSafetyTests(S3ServerFixture fixture) : IDisposable
         using var buffer = new MemoryStream();
         await response.ResponseStream.CopyToAsync(buffer);
         return buffer.ToArray();
+    }
+
+    [Theory]
+    [InlineData("If-None-Match")]
+    [InlineData("If-Match")]
+    public async Task EndpointThatIgnoresConditionalWrites_IsRefusedBeforeAnythingIsStored_AndSaysWhy(string ignored)
+    {
+        var formulae = new[] { new FormulaBuilder("tool").WithBottle("monterey", 2_000).Build() };
+        await using var h = await CliHarness.StartAsync(formulae);
+        var env = await EnvAsync(h);
+        // An S3-compatible endpoint that drops the header on the floor (moto behind a proxy that leaves it out).
+        await using var proxy = await ForwardingProxy.StartAsync(fixture.Server.Endpoint, ignored);
+        env["AWS_ENDPOINT_URL_S3"] = proxy.Url.AbsoluteUri;
+        var store = env["HOMEBREW_SYNC_STORE"]!;
+
+        var sync = await CliHarness.RunAsync(env, "sync");
+        var prune = await CliHarness.RunAsync(env, "prune");
+
+        Assert.True(proxy.Stripped > 0, "the proxy saw no conditional write");
+        foreach (var run in new[] { sync, prune })
+        {
+            Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Error}");
+            Assert.Contains($"error: The bucket {store} cannot be used safely: its endpoint ignores {ignored}", run.Error, StringComparison.Ordinal);
+        }
+        // Nothing was stored, no lease is left, and the probe removed its object.
+        Assert.Empty(await ObjectsAsync(store));
+    }
+
+    [Fact]
+    public async Task EndpointThatHonoursConditionalWrites_IsProbedOnce_AndLeavesNoProbeBehind()
+    {
+        var formulae = new[] { new FormulaBuilder("tool").WithBottle("monterey", 2_000).Build() };
+        await using var h = await CliHarness.StartAsync(formulae);
+        var env = await EnvAsync(h);
+
+        var sync = await CliHarness.RunAsync(env, "sync", "--date", "2025-07-21");
+
+        Assert.True(sync.ExitCode == 0, sync.Error);
+        Assert.DoesNotContain(await ObjectsAsync(env["HOMEBREW_SYNC_STORE"]!), o => o.Key.Contains("probe", StringComparison.Ordinal));
     }
 }

@@ -729,7 +729,8 @@ public sealed class StoreSafetyTests : IDisposable
     [Fact]
     public async Task KilledSync_HoldsTheStoreUntilItsLeaseExpires_ThenPruneRuns()
     {
-        var formulae = Enumerable.Range(0, 3).Select(i => new FormulaBuilder($"tool{i}").WithBottle("monterey", 2_000 + i).Build()).ToArray();
+        // The last is the smallest, so it starts last (the largest known start first) and stalls once the others are stored.
+        var formulae = Enumerable.Range(0, 3).Select(i => new FormulaBuilder($"tool{i}").WithBottle("monterey", 2_002 - i).Build()).ToArray();
         await using var h = await CliHarness.StartAsync(formulae);
         var env = h.Environment();
         env["TARGET_PLATFORMS"] = "monterey";
