@@ -54,14 +54,15 @@ internal sealed class S3BottleUploader(IAmazonS3 s3, S3StoreOptions options, S3E
         try
         {
             uploadId = (await s3.InitiateMultipartUploadAsync(initiate, cancellationToken)).UploadId;
-            var count = (int)((length + options.PartSize - 1) / options.PartSize);
+            var partSize = PartSizeFor(length, options.PartSize);
+            var count = (int)((length + partSize - 1) / partSize);
             var parts = new PartETag[count];
             // A few parts at once, each streamed from the staged file: memory stays at a few parts' buffers.
             var parallel = new ParallelOptions { MaxDegreeOfParallelism = PartConcurrency, CancellationToken = cancellationToken };
             await Parallel.ForEachAsync(Enumerable.Range(0, count), parallel, async (index, ct) =>
             {
-                var position = index * options.PartSize;
-                var size = Math.Min(options.PartSize, length - position);
+                var position = index * partSize;
+                var size = Math.Min(partSize, length - position);
                 var part = await s3.UploadPartAsync(new UploadPartRequest
                 {
                     BucketName = options.Bucket,
@@ -84,17 +85,40 @@ internal sealed class S3BottleUploader(IAmazonS3 s3, S3StoreOptions options, S3E
                 PartETags = [.. parts],
             }, cancellationToken);
         }
-        catch (Exception ex) when (ex is AmazonServiceException or OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException || S3Errors.AsIOException($"multipart upload of {fullKey}", ex) is not null)
         {
+            // Whatever stopped it (S3's answer, a connection the SDK gave up on, a cancellation), its parts do not stay behind
+            // to be billed; the abort is best effort, and what stopped the upload is what is reported.
             if (uploadId is not null)
             {
-                await s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = options.Bucket, Key = fullKey, UploadId = uploadId }, CancellationToken.None);
+                await AbortQuietlyAsync(fullKey, uploadId);
             }
-            if (ex is AmazonServiceException service)
+            if (S3Errors.AsIOException($"multipart upload of {fullKey}", ex) is { } io)
             {
-                throw new IOException($"S3 multipart upload of {fullKey} failed: {service.ErrorCode ?? service.StatusCode.ToString()} {service.Message}", ex);
+                throw io;
             }
             throw;
         }
+    }
+
+    private async Task AbortQuietlyAsync(string fullKey, string uploadId)
+    {
+        try
+        {
+            await s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = options.Bucket, Key = fullKey, UploadId = uploadId }, CancellationToken.None);
+        }
+        catch (Exception ex) when (S3Errors.AsIOException("abort", ex) is not null)
+        {
+            // Left for the bucket's lifecycle rule (AbortIncompleteMultipartUpload; the stack's bucket has one).
+        }
+    }
+
+    /// <summary>S3 takes at most 10,000 parts: past that many of the usual size, parts grow (in whole MiB) to fit.</summary>
+    internal static long PartSizeFor(long length, long usual)
+    {
+        const long MaxParts = 10_000;
+        const long MiB = 1 << 20;
+        var least = (length + MaxParts - 1) / MaxParts;
+        return least <= usual ? usual : (least + MiB - 1) / MiB * MiB;
     }
 }

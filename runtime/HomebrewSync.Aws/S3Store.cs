@@ -123,7 +123,8 @@ public sealed class S3Store : IStore
 
     public async Task<StoredBottle?> GetAsync(string key, CancellationToken cancellationToken)
     {
-        var head = await HeadObjectAsync(key, cancellationToken);
+        GetObjectMetadataResponse? head = null;
+        await S3Errors.Wrap($"check of {key}", async () => head = await HeadObjectAsync(key, cancellationToken));
         return head is null ? null : new StoredBottle(key, head.ContentLength, NullIfEmpty(head.Metadata["sha256"]), TimeOf(head.LastModified));
     }
 

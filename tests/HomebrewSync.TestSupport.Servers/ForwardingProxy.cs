@@ -4,7 +4,8 @@ namespace HomebrewSync.TestSupport.Servers;
 
 /// <summary>
 /// An HTTP server on 127.0.0.1 that forwards every request to <c>target</c> and sends back its answer, leaving out the
-/// request headers named: an S3-compatible endpoint that ignores If-None-Match and If-Match, made of moto behind it.
+/// request headers named (an S3-compatible endpoint that ignores If-None-Match, made of moto behind it), or answering
+/// some requests itself (<see cref="Intercept"/>: S3 throttling, a connection cut mid-upload).
 /// </summary>
 public sealed class ForwardingProxy : IAsyncDisposable
 {
@@ -24,6 +25,11 @@ public sealed class ForwardingProxy : IAsyncDisposable
 
     public Uri Url => _host.Url;
 
+    /// <summary>
+    /// Sees each request first: true when it has answered it itself (an error, a connection cut), and it is not forwarded.
+    /// </summary>
+    public Func<HttpContext, Task<bool>>? Intercept { get; set; }
+
     /// <summary>Requests forwarded with at least one of the dropped headers left out.</summary>
     public int Stripped => _stripped;
 
@@ -40,6 +46,10 @@ public sealed class ForwardingProxy : IAsyncDisposable
 
     private async Task ForwardAsync(HttpContext context, string[] dropHeaders)
     {
+        if (Intercept is { } intercept && await intercept(context))
+        {
+            return;
+        }
         var request = context.Request;
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body);
