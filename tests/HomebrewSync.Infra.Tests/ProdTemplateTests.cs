@@ -74,6 +74,8 @@ public sealed class ProdTemplateTests(ProdStack prod) : IClassFixture<ProdStack>
         Assert.Null(container["Secrets"]);
         Assert.Equal(prod.Names.SlackSecret, env[EnvVars.SlackWebhookSecretName]);
         Assert.Equal("awslogs", container["LogConfiguration"]!["LogDriver"]!.GetValue<string>());
+        // Two minutes from SIGTERM to SIGKILL (Fargate's most): a Spot interruption's notice, for the hash file and the lease.
+        Assert.Equal(120, container["StopTimeout"]!.GetValue<int>());
         var assets = File.ReadAllText(Path.Combine(prod.Synthesis.OutDir, prod.Names.StackName + ".assets.json"));
         Assert.Contains("\"platform\": \"linux/amd64\"", assets, StringComparison.Ordinal);
     }

@@ -118,8 +118,16 @@ public sealed class StateMachineRouteTests(ProdStack prod, DevStack dev, AliceSt
             Assert.Equal($"arn:REF:lambda:REF:REF:function:{orchestrator}", lambdaTasks.Single(t => t.Key == "Plan").Value!["Resource"]!.GetValue<string>());
             foreach (var (name, state) in lambdaTasks)
             {
-                // One retrier: CDK's own list of service errors (its default retrier is turned off) plus throttling.
-                var retry = Assert.Single(state!["Retry"]!.AsArray())!;
+                // First: CDK's own list of service errors (its default retrier is turned off) plus throttling. The failure
+                // notices also retry anything else (their only effect is one message), in a last retrier of their own.
+                var retriers = state!["Retry"]!.AsArray();
+                Assert.Equal(name.StartsWith("Notify", StringComparison.Ordinal) ? 2 : 1, retriers.Count);
+                if (retriers.Count == 2)
+                {
+                    Assert.Equal("""["States.ALL"]""", retriers[1]!["ErrorEquals"]!.ToJsonString());
+                    Assert.True(retriers[1]!["MaxAttempts"]!.GetValue<int>() >= 2, retriers[1]!.ToJsonString());
+                }
+                var retry = retriers[0]!;
                 var errors = retry["ErrorEquals"]!.AsArray().Select(e => e!.GetValue<string>()).ToArray();
                 Assert.True(errors.Order(StringComparer.Ordinal).SequenceEqual(new[]
                 {
@@ -238,6 +246,89 @@ public sealed class StateMachineRouteTests(ProdStack prod, DevStack dev, AliceSt
         }
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void TaskThatNeverStarted_RunsTheSamePlanOnceMoreOnOnDemandFargate_AndOnlyThen(int rerunExitCode)
+    {
+        foreach (var stage in StagesWithEcs)
+        {
+            var definition = StateMachineDefinition.Read(stage);
+            var outcomes = new Queue<TaskOutcome>([
+                TaskOutcome.Failed("States.TaskFailed", NeverStarted().ToJsonString()),
+                rerunExitCode == 0 ? TaskOutcome.Succeeded(StoppedTask(0)) : TaskOutcome.Failed("States.TaskFailed", NeverStarted().ToJsonString()),
+            ]);
+            var walk = Walk(definition, () => outcomes.Dequeue());
+
+            var end = walk.Run(Trigger());
+
+            var runs = walk.Tasks.Where(t => IsRunTask(t.Definition)).Select(t => t.State).ToArray();
+            Assert.True(new[] { "TransferOnEcs", "TransferOnEcsOnDemand" }.SequenceEqual(runs), $"{stage.Names.StackName}: {string.Join(" -> ", walk.Visited)}");
+            if (rerunExitCode == 0)
+            {
+                Assert.Equal(EndStates.DoneOnEcs, end);
+                Assert.DoesNotContain(walk.Tasks, IsNotifyFailure);
+            }
+            else
+            {
+                // A re-run that does not start either is reported, not tried a third time.
+                Assert.Equal(EndStates.SyncFailed, end);
+                var notice = Assert.Single(walk.Tasks, IsNotifyFailure).Parameters.Deserialize<FailureNotice>()!;
+                Assert.Contains(EcsStopCodes.TaskFailedToStart, notice.Error.Cause, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public void NoSpotCapacityOnceRunTasksRetriesAreSpent_RunsThePlanOnOnDemandFargate_WhereSpotIsConfigured()
+    {
+        foreach (var stage in StagesWithEcs)
+        {
+            var definition = StateMachineDefinition.Read(stage);
+            var walk = Walk(definition, call => call.State == "TransferOnEcs"
+                ? TaskOutcome.Failed("AmazonECS.Unknown", "RunTask returned Failures: Capacity is unavailable at this time")
+                : TaskOutcome.Succeeded(StoppedTask(0)));
+
+            var end = walk.Run(Trigger());
+
+            var retries = definition["States"]!["TransferOnEcs"]!["Retry"]![0]!["MaxAttempts"]!.GetValue<int>();
+            Assert.Equal(retries + 1, walk.Tasks.Count(t => t.State == "TransferOnEcs"));
+            if (stage.Config.EcsEnableFargateSpot)
+            {
+                Assert.True(end == EndStates.DoneOnEcs, $"{stage.Names.StackName}: {string.Join(" -> ", walk.Visited)}");
+                Assert.Single(walk.Tasks, t => t.State == "TransferOnEcsOnDemand");
+                Assert.DoesNotContain(walk.Tasks, IsNotifyFailure);
+            }
+            else
+            {
+                // Already on demand: no other capacity to turn to.
+                Assert.Equal(EndStates.SyncFailed, end);
+                Assert.DoesNotContain(walk.Tasks, t => t.State == "TransferOnEcsOnDemand");
+            }
+        }
+    }
+
+    [Fact]
+    public void FailureNoticeThatFailsOnce_IsSentAgain_AndTheRunEndsFailed()
+    {
+        foreach (var stage in Stages)
+        {
+            var notices = 0;
+            var walk = new AslWalk(StateMachineDefinition.Read(stage), call => call.State switch
+            {
+                "Plan" => TaskOutcome.Failed("States.TaskFailed", "the catalog could not be read"),
+                // The orchestrator's first try at the notice fails for its own reasons (the Slack secret's read throttled).
+                _ when IsNotifyFailure(call) => ++notices == 1 ? TaskOutcome.Failed("SecretUnavailableException", "Rate exceeded") : TaskOutcome.Succeeded(),
+                _ => throw new InvalidOperationException($"the run entered {call.State}"),
+            });
+
+            var end = walk.Run(Trigger());
+
+            Assert.Equal(EndStates.SyncFailed, end);
+            Assert.Equal(2, notices);
+        }
+    }
+
     [Fact]
     public void BothEcsTasks_HaveTheConfiguredTimeout_WellUnderTheExecutionTimeout()
     {
@@ -332,7 +423,10 @@ public sealed class StateMachineRouteTests(ProdStack prod, DevStack dev, AliceSt
     private static AslWalk Walk(JsonObject definition, TaskOutcome ecs) => Walk(definition, () => ecs);
 
     /// <summary>A walk in which the plan goes to ECS, each RunTask ends with the next of <paramref name="ecs"/>, and notify_failure succeeds.</summary>
-    private static AslWalk Walk(JsonObject definition, Func<TaskOutcome> ecs)
+    private static AslWalk Walk(JsonObject definition, Func<TaskOutcome> ecs) => Walk(definition, _ => ecs());
+
+    /// <summary>A walk in which the plan goes to ECS, each RunTask ends as <paramref name="ecs"/> says for its call, and notify_failure succeeds.</summary>
+    private static AslWalk Walk(JsonObject definition, Func<TaskCall, TaskOutcome> ecs)
     {
         var plan = definition["StartAt"]!.GetValue<string>();
         return new AslWalk(definition, call =>
@@ -344,7 +438,7 @@ public sealed class StateMachineRouteTests(ProdStack prod, DevStack dev, AliceSt
             if (IsRunTask(call.Definition))
             {
                 Assert.Equal(Command, call.Parameters!["Overrides"]!["ContainerOverrides"]![0]!["Command"]!.ToJsonString());
-                return ecs();
+                return ecs(call);
             }
             if (IsNotifyFailure(call))
             {
@@ -367,6 +461,15 @@ public sealed class StateMachineRouteTests(ProdStack prod, DevStack dev, AliceSt
         ["StopCode"] = EcsStopCodes.SpotInterruption,
         ["StoppedReason"] = "Your Spot Task was interrupted.",
         ["Containers"] = new JsonArray(new JsonObject { ["Name"] = "homebrew-sync", ["ExitCode"] = exitCode, ["LastStatus"] = "STOPPED" }),
+    };
+
+    /// <summary>A task that never started: its network interface could not be made (nothing ran, no exit code).</summary>
+    private static JsonObject NeverStarted() => new()
+    {
+        ["LastStatus"] = "STOPPED",
+        ["StopCode"] = EcsStopCodes.TaskFailedToStart,
+        ["StoppedReason"] = "ResourceInitializationError: failed to configure ENI",
+        ["Containers"] = new JsonArray(new JsonObject { ["Name"] = "homebrew-sync", ["LastStatus"] = "STOPPED" }),
     };
 
     private static JsonObject Trigger() => new() { ["source"] = "aws.events", ["detail-type"] = "Scheduled Event" };

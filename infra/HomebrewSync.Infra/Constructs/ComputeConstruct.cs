@@ -68,6 +68,9 @@ public sealed class ComputeConstruct : Construct
             Environment = RuntimeEnvironment.EcsTask(c, props.Names, props.Inputs),
             Logging = LogDriver.AwsLogs(new AwsLogDriverProps { LogGroup = logs, StreamPrefix = "sync" }),
             Command = ["--help"],
+            // From SIGTERM to SIGKILL: Fargate's longest (the default is 30 s). A Spot interruption gives two minutes; the sync
+            // stops its downloads, writes the hash file and releases its lease in that time.
+            StopTimeout = Duration.Seconds(120),
         });
         props.Bucket.GrantReadWrite(TaskDefinition.TaskRole);
         LambdaConstruct.GrantSlackSecret(TaskDefinition.TaskRole, props.SlackWebhook, c, props.Names);

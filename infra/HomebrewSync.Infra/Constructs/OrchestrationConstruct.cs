@@ -35,7 +35,8 @@ public sealed class OrchestrationProps
 /// <summary>
 /// The sync's state machine: Plan (orchestrator) -> Route -> the worker until done (at most max_worker_invocations
 /// times), or ECS RunTask.sync (exit 0: done; exit 3, "completed with warnings", reported by the task: done; a Fargate
-/// Spot interruption: the same plan once more on on-demand Fargate; longer than ecs_task_timeout_minutes: stopped and
+/// Spot interruption, a task that never started, or no Spot capacity left after RunTask's retries: the same plan once more
+/// on on-demand Fargate; longer than ecs_task_timeout_minutes: stopped and
 /// failed); any failure caught -> the orchestrator's notify_failure -> Fail. Every Lambda task retries throttling and
 /// Lambda's service errors with backoff and full jitter. An execution that times out or is aborted never reaches a
 /// Catch: an EventBridge rule has the orchestrator send "failed" for it. Started by the schedule (when enabled) and by
@@ -178,8 +179,9 @@ public sealed partial class OrchestrationConstruct : Construct
     /// RunTask.sync with retries for ECS's own capacity and throttling errors, bounded by ecs_task_timeout_minutes (a task
     /// that runs longer is stopped by Step Functions and reported as timed out); a container that exits non-zero fails
     /// the state (States.TaskFailed, the stopped task as Cause): exit 3 means the run ended with warnings the task already
-    /// reported, so it ends as done; a task Fargate Spot took back runs the same saved plan again, once, on on-demand
-    /// Fargate (it resumes from the hash file); anything else goes to notify_failure.
+    /// reported, so it ends as done; a task Fargate Spot took back, or one that never started (TaskFailedToStart), runs the
+    /// same saved plan again, once, on on-demand Fargate (it resumes from the hash file), as does a Spot task RunTask could
+    /// not place once its retries are spent; anything else goes to notify_failure.
     /// </summary>
     private IChainable EcsTask(EcsRoute ecs, DeploymentConfig c, IChainable notifyRunFailure)
     {
@@ -201,7 +203,7 @@ public sealed partial class OrchestrationConstruct : Construct
             ? new FargateCapacityProviderTarget([("FARGATE_SPOT", 1, 0)])
             : new EcsFargateLaunchTarget(new EcsFargateLaunchTargetOptions { PlatformVersion = FargatePlatformVersion.LATEST }));
         // Prod runs on-demand already: there the Spot branch is never taken, and harmless.
-        EndOfTask(task, "", done, doneWithWarnings, timedOut, notifyRunFailure, onSpotInterruption: onDemand);
+        EndOfTask(task, "", done, doneWithWarnings, timedOut, notifyRunFailure, onSpotInterruption: onDemand, onCapacityRefused: c.EcsEnableFargateSpot ? onDemand : null);
         return task;
     }
 
@@ -233,7 +235,8 @@ public sealed partial class OrchestrationConstruct : Construct
     }
 
     /// <summary>Where a RunTask state goes when it ends: its Catches, and the reading of the stopped task (states named with <paramref name="suffix"/>).</summary>
-    private void EndOfTask(EcsRunTask task, string suffix, IChainable done, IChainable doneWithWarnings, IChainable timedOut, IChainable notifyRunFailure, IChainable? onSpotInterruption)
+    private void EndOfTask(EcsRunTask task, string suffix, IChainable done, IChainable doneWithWarnings, IChainable timedOut, IChainable notifyRunFailure, IChainable? onSpotInterruption,
+        IChainable? onCapacityRefused = null)
     {
         var parse = new Pass(this, "ReadStoppedTask" + suffix, new PassProps
         {
@@ -246,7 +249,10 @@ public sealed partial class OrchestrationConstruct : Construct
         if (onSpotInterruption is not null)
         {
             // Routed on the StopCode, not the exit code (SIGTERM's 143, or 130): EndStates.ForEcsExitCode stays the one mapping of exit codes.
-            exitCode.When(Condition.And(Condition.IsPresent("$.stopped.task.StopCode"), Condition.StringEquals("$.stopped.task.StopCode", EcsStopCodes.SpotInterruption)), onSpotInterruption);
+            // A task that never started is run again the same way: nothing ran, and the re-run does not loop (it has no such branch).
+            exitCode.When(Condition.And(Condition.IsPresent("$.stopped.task.StopCode"), Condition.Or(
+                Condition.StringEquals("$.stopped.task.StopCode", EcsStopCodes.SpotInterruption),
+                Condition.StringEquals("$.stopped.task.StopCode", EcsStopCodes.TaskFailedToStart))), onSpotInterruption);
         }
         exitCode.Otherwise(notifyRunFailure);
         // Only a Cause that is a JSON object (the stopped task) can be read; any other goes straight to the failure path.
@@ -255,6 +261,13 @@ public sealed partial class OrchestrationConstruct : Construct
             .Otherwise(notifyRunFailure);
         // States.TaskFailed does not match States.Timeout: a task stopped for running too long is reported as such.
         task.AddCatch(timedOut, new CatchProps { Errors = ["States.Timeout"], ResultPath = "$.error" });
+        if (onCapacityRefused is not null)
+        {
+            // RunTask still refused once its retries are spent (no Fargate Spot capacity left in the region's zones, which
+            // can last hours): the same plan on on-demand Fargate, where capacity is not taken back. Before States.TaskFailed,
+            // which matches every error but a timeout.
+            task.AddCatch(onCapacityRefused, new CatchProps { Errors = ["AmazonECS.Unknown"], ResultPath = "$.error" });
+        }
         task.AddCatch(readable, new CatchProps { Errors = ["States.TaskFailed"], ResultPath = "$.error" });
         task.AddCatch(notifyRunFailure, new CatchProps { Errors = [Errors.ALL], ResultPath = "$.error" });
         task.Next(done);
@@ -292,6 +305,17 @@ public sealed partial class OrchestrationConstruct : Construct
             ResultPath = JsonPath.DISCARD,
         });
         RetryLambdaErrors(notify);
+        // The one report of a failed run: whatever fails it (the Slack secret's read throttled, S3 answering 503 for the
+        // plan) is tried again, since its only effect is one message. States.ALL must be the last retrier, and alone.
+        notify.AddRetry(new RetryProps
+        {
+            Errors = [Errors.ALL],
+            Interval = Duration.Seconds(5),
+            BackoffRate = 2,
+            MaxAttempts = 3,
+            MaxDelay = Duration.Seconds(60),
+            JitterStrategy = JitterType.FULL,
+        });
         return notify;
     }
 
