@@ -130,18 +130,20 @@ internal sealed class TransferEngine
         PlannedBottle bottle, bool force, DateOnly syncDate, Uri apiUrl, ProgressTracker progress, ResiliencePipeline pipeline, DateTimeOffset? deadline,
         LearntSizes? sizesSoFar, CancellationToken cancellationToken)
     {
-        // A killed run may have committed this file without recording it; verified bytes need no second download.
-        if (!force && await _store.HoldsVerifiedAsync(bottle.ObjectKey, bottle.Sha256, cancellationToken))
+        // A killed run may have committed this file without recording it; verified bytes need no second download. One gone
+        // again between the check and the look at its size (removed by hand) is downloaded, never recorded at size 0.
+        if (!force && await _store.HoldsVerifiedAsync(bottle.ObjectKey, bottle.Sha256, cancellationToken)
+            && await _store.GetAsync(bottle.ObjectKey, cancellationToken) is { } existing)
         {
-            var existing = await _store.GetAsync(bottle.ObjectKey, cancellationToken);
-            return (existing?.Size ?? 0, true, 0);
+            return (existing.Size, true, 0);
         }
         // The same bytes under an earlier layout's name: renamed in the store, not downloaded again.
         if (!force && bottle.CopyFrom is { } source && await _store.HoldsVerifiedAsync(source, bottle.Sha256, cancellationToken))
         {
             await _store.CopyAsync(source, bottle.ObjectKey, MetadataOf(bottle, syncDate, apiUrl), cancellationToken);
-            var copied = await _store.GetAsync(bottle.ObjectKey, cancellationToken);
-            return (copied?.Size ?? 0, true, 0);
+            var copied = await _store.GetAsync(bottle.ObjectKey, cancellationToken)
+                ?? throw new IOException($"{_store.Describe(bottle.ObjectKey)} was gone right after it was copied there");
+            return (copied.Size, true, 0);
         }
         // Staged bytes stay within the host's disk: a bottle waits until its size fits beside those in flight.
         var known = bottle.Size ?? (sizesSoFar is not null && sizesSoFar.TryGet(bottle.Sha256, out var learnt) ? learnt : null);

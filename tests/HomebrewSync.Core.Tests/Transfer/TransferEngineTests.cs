@@ -1,4 +1,5 @@
 using HomebrewSync.Core.Registry;
+using HomebrewSync.Core.Storage;
 using HomebrewSync.Core.Transfer;
 
 namespace HomebrewSync.Core.Tests.Transfer;
@@ -27,9 +28,10 @@ public sealed class TransferEngineTests
         Platforms = [Tag], Bottles = bottles,
     };
 
-    private async Task<TransferResult> RunAsync(FakeRegistry registry, SyncPlan plan, SyncSettings? settings = null, DateTimeOffset? deadline = null, LearntSizes? learnt = null)
+    private async Task<TransferResult> RunAsync(FakeRegistry registry, SyncPlan plan, SyncSettings? settings = null, DateTimeOffset? deadline = null, LearntSizes? learnt = null,
+        IBottleStore? store = null)
     {
-        var engine = new TransferEngine(_store, registry, settings ?? new SyncSettings(), _time);
+        var engine = new TransferEngine(store ?? _store, registry, settings ?? new SyncSettings(), _time);
         // The hash file as the run found it (a run after another one starts from the first one's).
         var checkpointer = new HashFileCheckpointer(_store, await _store.ReadHashFileAsync(CancellationToken.None), 100, _time, NullSyncObserver.Instance);
         var progress = new ProgressTracker(_time, plan.Bottles.Count, plan.TotalBytes);
@@ -125,6 +127,32 @@ public sealed class TransferEngineTests
         Assert.Single(again.Stored);
         Assert.Equal(0, again.BytesTransferred);
         Assert.Equal(3000, again.BytesStored);
+    }
+
+    [Fact]
+    public async Task RunAsync_VerifiedObjectGoneBeforeItsSizeIsRead_IsDownloadedAgain_NotRecordedAtSizeZero()
+    {
+        var jq = new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle(Tag, 3000).Build();
+        var registry = new FakeRegistry([jq]);
+        await RunAsync(registry, Plan(Planned(jq)));
+
+        var again = await RunAsync(registry, Plan(Planned(jq)), store: new GoneAfterItsCheck(_store));
+
+        Assert.Equal(2, registry.Opens(jq.Bottles[Tag].Sha256));
+        Assert.Single(again.Stored);
+        Assert.Equal(3000, (await _store.ReadHashFileAsync(CancellationToken.None))!.HashFile.Bottles[jq.Key(Tag)].FileSize);
+        Assert.Equal(jq.Bottles[Tag].ToArray(), _store.Objects[Planned(jq).ObjectKey]);
+    }
+
+    /// <summary>A store whose object is removed (by hand, say) right after the check that it holds the right bytes.</summary>
+    private sealed class GoneAfterItsCheck(InMemoryStore inner) : DelegatingBottleStore(inner)
+    {
+        public override async Task<bool> HoldsVerifiedAsync(string key, string sha256, CancellationToken cancellationToken)
+        {
+            var held = await base.HoldsVerifiedAsync(key, sha256, cancellationToken);
+            await inner.DeleteAsync(key, cancellationToken);
+            return held;
+        }
     }
 
     [Fact]
