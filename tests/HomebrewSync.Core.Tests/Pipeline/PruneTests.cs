@@ -238,6 +238,41 @@ public sealed class PruneTests
         Assert.Contains("not renewed in time", lost.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task VerifyWhileAPruneRemovesEntriesAndTheirObjects_ReportsNothingMissing_ButAnEntryStillListedIs()
+    {
+        var (now, _, _, curl) = await CatalogMovesOnAsync();
+        // curl's monterey bottle is lost for real (removed by hand): that one must still be reported.
+        await _store.DeleteAsync($"2025-07-01/{curl.FileName("monterey")}", CancellationToken.None);
+        // verify (which takes no lease) has read the hash file; a prune on another machine then removes the superseded
+        // entries, then their objects, before verify looks at them.
+        var pruned = false;
+        var store = new BeforeFirstLook(_store, async () =>
+        {
+            if (!pruned)
+            {
+                pruned = true;
+                await PruneAsync(now, keepDays: 30);
+            }
+        });
+
+        var report = await MirrorVerifier.VerifyAsync(store, _store, deep: false, 1, CancellationToken.None);
+
+        Assert.True(pruned);
+        var missing = Assert.Single(report.Problems, p => p.Kind == VerifyProblemKind.Missing);
+        Assert.Equal(curl.Key("monterey"), missing.Key);
+    }
+
+    /// <summary>A store that runs something (another machine's command) before its first object is looked at.</summary>
+    private sealed class BeforeFirstLook(InMemoryStore inner, Func<Task> first) : DelegatingBottleStore(inner)
+    {
+        public override async Task<StoredBottle?> GetAsync(string key, CancellationToken cancellationToken)
+        {
+            await first();
+            return await base.GetAsync(key, cancellationToken);
+        }
+    }
+
     /// <summary>The store of a machine that goes to sleep, past its lease's end, right after its first deletion.</summary>
     private sealed class SleepsAfterFirstDelete(InMemoryStore inner, FakeTimeProvider time) : DelegatingBottleStore(inner)
     {
