@@ -69,6 +69,15 @@ public sealed class SavedPlanExecutor(SyncContext context)
             BytesTransferred = state.BytesTransferred + transfer.BytesTransferred,
         };
         var outcome = OutcomeOf(plan, planKey, state, byKey, plan.Bottles.Count - state.Stored.Count - state.Failed.Count, hashFile);
+        if (outcome.Done && FinishWouldNotFit(deadline) && transfer.Stored.Count + transfer.Failed.Count > 0)
+        {
+            // The finish fetches every image index of the plan and the API files, and has no budget of its own: cut off by
+            // the host's timeout, the run would be reported failed with every bottle stored. The next invocation, with all
+            // its budget, only finishes.
+            display.Observer.Info("Every bottle has been attempted; the finish (image indexes, API files, the report) is left to the next invocation, which has its whole time budget for it");
+            await _context.Plans.SaveStateAsync(planKey, state, CancellationToken.None);
+            return outcome with { FinishLeft = true, Duration = time.GetUtcNow() - state.StartedAt };
+        }
         if (outcome.Done)
         {
             state = state with { FinishedAt = time.GetUtcNow() };
@@ -78,6 +87,10 @@ public sealed class SavedPlanExecutor(SyncContext context)
         await _context.Plans.SaveStateAsync(planKey, state, CancellationToken.None);
         return outcome with { Duration = time.GetUtcNow() - state.StartedAt };
     }
+
+    /// <summary>Whether less than a quarter of this invocation's time budget is left: too little to count on for the finish.</summary>
+    private bool FinishWouldNotFit(DateTimeOffset? deadline) =>
+        deadline is { } end && _context.Settings.TimeBudget is { } budget && end - _context.Time.GetUtcNow() < budget / 4;
 
     /// <summary>
     /// The bottles earlier executions neither stored nor failed and the hash file does not hold yet; and those a killed

@@ -38,7 +38,13 @@ public sealed record SyncOutcome(
     /// <summary>Why brew's repository was not brought up to date this run; null when it was, or is not mirrored here.</summary>
     public string? BrewGitProblem => BrewGit?.Problem;
 
-    public bool Done => Remaining == 0;
+    /// <summary>
+    /// Every bottle is attempted, but the run's finish (image indexes, API files, the report) is left to the next invocation,
+    /// which has its whole time budget for it.
+    /// </summary>
+    public bool FinishLeft { get; init; }
+
+    public bool Done => Remaining == 0 && !FinishLeft;
 
     /// <summary>Some bottles failed, an image index could not be kept, an API file, brew's repository or a status document could not be brought up to date: exit code 3, "completed with warnings".</summary>
     public bool HasFailures => Failed.Count > 0 || IndexesNotKept.Count > 0 || Api.Any(a => a.IsProblem) || BrewGit?.Problem is not null || StatusNotWritten.Count > 0;

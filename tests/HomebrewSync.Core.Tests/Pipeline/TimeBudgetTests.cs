@@ -83,7 +83,7 @@ public sealed class TimeBudgetTests
     }
 
     [Fact]
-    public async Task BottleThatStallsPastTheWorkersDeadline_IsCutOffByTheBudget_NotItsAttemptTimeout_AndTheRunEnds()
+    public async Task BottleThatStallsPastTheWorkersDeadline_IsCutOffByTheBudget_NotItsAttemptTimeout_AndTheNextInvocationEndsTheRun()
     {
         var settings = new SyncSettings { RetryAttempts = 2, DownloadTimeout = TimeSpan.FromSeconds(10), RetryDelay = TimeSpan.FromSeconds(1), TimeBudget = TimeSpan.FromSeconds(100), MaxConcurrentDownloads = 1 };
         var (context, registry, formulae) = Build(1, settings);
@@ -107,9 +107,13 @@ public sealed class TimeBudgetTests
         // Cut off at the budget's end (100 s), not when its attempt would have timed out (105 s), and not retried.
         Assert.Equal(TimeSpan.FromSeconds(100), _time.GetUtcNow() - started);
         Assert.Empty(_time.Waits);
-        Assert.True(outcome.Done);
         Assert.Equal(0, outcome.Remaining);
         Assert.Empty(outcome.Stored);
+        // No time left for the finish: the next invocation, with its whole budget, ends the run, downloading nothing again.
+        Assert.True(outcome.FinishLeft);
+        var next = await InvokeAsync(context, plan);
+        Assert.True(next.Done);
+        Assert.Equal(1, registry.Opens(sha));
         Assert.Equal("⚠️ Sync Completed with Warnings", _slack.Headers[^1]);
         Assert.Contains("\"BottlesFailed\":1", _log.ToString(), StringComparison.Ordinal);
     }
@@ -137,5 +141,30 @@ public sealed class TimeBudgetTests
         Assert.Empty(outcomes[^1].Failed);
         Assert.Equal(["✅ Homebrew Bottles Sync Complete"], _slack.Headers);
         Assert.Single(_log.ToString().Split('\n'), l => l.Contains("\"CloudWatchMetrics\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task LastBottlesLeavingLessThanAQuarterOfTheBudget_LeaveTheFinishToTheNextInvocation_WhichReportsOnce()
+    {
+        // The stalled bottle's two attempts of 40 s (and a back-off) fit the 100 s budget, leaving less than 25 s.
+        var settings = new SyncSettings { RetryAttempts = 1, DownloadTimeout = TimeSpan.FromSeconds(40), RetryDelay = TimeSpan.FromSeconds(1), TimeBudget = TimeSpan.FromSeconds(100), MaxConcurrentDownloads = 1 };
+        var (context, registry, formulae) = Build(2, settings);
+        registry.Stalling.Add(formulae[0].Bottles["arm64_sonoma"].Sha256);
+        var plan = await PlanAsync(context);
+
+        var first = await InvokeAsync(context, plan);
+
+        Assert.False(first.Done);
+        Assert.True(first.FinishLeft);
+        Assert.Equal((1, 1, 0), (first.Stored.Count, first.Failed.Count, first.Remaining));
+        Assert.DoesNotContain(_slack.Headers, h => h.Contains("Complete", StringComparison.Ordinal));
+        Assert.Contains("left to the next invocation", _log.ToString(), StringComparison.Ordinal);
+
+        var second = await InvokeAsync(context, plan);
+
+        Assert.True(second.Done);
+        Assert.Equal((1, 1, 2), (second.Stored.Count, second.Failed.Count, second.Invocations));
+        Assert.Equal(2, registry.Opens(formulae[0].Bottles["arm64_sonoma"].Sha256));
+        Assert.Single(_slack.Headers, h => h == "⚠️ Sync Completed with Warnings");
     }
 }
