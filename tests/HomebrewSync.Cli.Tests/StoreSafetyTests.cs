@@ -244,6 +244,7 @@ public sealed class StoreSafetyTests : IDisposable
 
         var refused = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0");
         var dryRun = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0", "--dry-run");
+        var dryRunJson = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0", "--dry-run", "--json");
         Assert.All(earlier, f => Assert.True(File.Exists(f)));
         var told = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0", "--delete-unlisted");
 
@@ -252,6 +253,9 @@ public sealed class StoreSafetyTests : IDisposable
         Assert.Contains(") from before 2025-08-20 are named by no hash-file entry, more than 10 beside the 12 it lists. A hash file that was lost", refused.Error, StringComparison.Ordinal);
         AssertSucceeded(dryRun);
         Assert.Contains("warning: prune without --delete-unlisted would refuse: 12 bottle objects", dryRun.Error, StringComparison.Ordinal);
+        // A script reading the dry run's JSON learns it too.
+        AssertSucceeded(dryRunJson);
+        Assert.StartsWith("12 bottle objects (", JsonDocument.Parse(dryRunJson.Out).RootElement.GetProperty("would_refuse").GetString(), StringComparison.Ordinal);
         AssertSucceeded(told);
         Assert.All(earlier, f => Assert.False(File.Exists(f)));
         Assert.Equal(12, Directory.GetFiles(h.PathOf("2025-08-20")).Length);

@@ -38,7 +38,8 @@ internal static class PruneCommand
                 result.HeldByApi,
                 result.Count,
                 result.Bytes,
-                [.. result.LeftInPlace.Select(Item)]), CliJsonContext.Default.PruneJson);
+                [.. result.LeftInPlace.Select(Item)],
+                result.WouldRefuse), CliJsonContext.Default.PruneJson);
             return ExitCodes.Success;
         }
         var o = console.Out;

@@ -43,7 +43,7 @@ internal sealed record PruneItemJson(string ObjectKey, long Size, string? HashKe
 internal sealed record PruneJson(
     bool DryRun, string Cutoff, IReadOnlyList<PruneItemJson> Superseded, IReadOnlyList<PruneItemJson> Unlisted,
     [property: JsonPropertyName("manifests")] IReadOnlyList<PruneItemJson> ImageIndexes, // the key predates the word "image index"; kept for scripts that read it
-    int Kept, int HeldByApi, int Removed, long RemovedBytes, IReadOnlyList<PruneItemJson> LeftInPlace);
+    int Kept, int HeldByApi, int Removed, long RemovedBytes, IReadOnlyList<PruneItemJson> LeftInPlace, string? WouldRefuse);
 
 /// <summary>The documents' JSON, generated at build time (the native CLI has no reflection-based serializer).</summary>
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]

@@ -33,13 +33,13 @@ internal static class MirrorPruner
     /// </summary>
     public const int UnlistedQuietCount = 10;
 
-    /// <summary>Whether <paramref name="unlisted"/> unlisted objects beside <paramref name="listed"/> hash-file entries need <c>--delete-unlisted</c>.</summary>
-    public static bool TooManyUnlisted(int unlisted, int listed) => unlisted > Math.Max(UnlistedQuietCount, listed / 10);
+    /// <summary>How many unlisted objects (from before the newest listed day) may go beside <paramref name="listed"/> hash-file entries without <c>--delete-unlisted</c>.</summary>
+    public static int UnlistedLimit(int listed) => Math.Max(UnlistedQuietCount, listed / 10);
 
     private const int MaxConflictRetries = 20;
 
     /// <param name="wants">What the current catalog, read in full, wants kept (<see cref="WantedAsync"/>).</param>
-    /// <param name="deleteUnlisted">Remove unlisted objects however many there are (<see cref="TooManyUnlisted"/>).</param>
+    /// <param name="deleteUnlisted">Remove unlisted objects however many there are (<see cref="UnlistedLimit"/>).</param>
     /// <exception cref="PruneRefusedException">Too many unlisted objects without <paramref name="deleteUnlisted"/> (a dry run only warns).</exception>
     public static async Task<PruneResult> PruneAsync(
         CatalogWants wants,
@@ -95,10 +95,11 @@ internal static class MirrorPruner
         var newestListed = listedObjects.Select(k => k[..10]).DefaultIfEmpty("").Max(StringComparer.Ordinal)!;
         var pending = await PrunePending.ReadAsync(documents, cancellationToken);
         var older = unlisted.Where(u => string.CompareOrdinal(u.ObjectKey[..10], newestListed) < 0 && !pending.Contains(u.ObjectKey)).ToArray();
-        if (!deleteUnlisted && TooManyUnlisted(older.Length, snapshot.HashFile.Count))
+        string? wouldRefuse = null;
+        if (!deleteUnlisted && older.Length > UnlistedLimit(snapshot.HashFile.Count))
         {
             var why = $"{older.Length:N0} bottle objects ({Formatting.Humanize.Bytes(older.Sum(u => u.Size))}) from before {(newestListed.Length > 0 ? newestListed : "today")} "
-                + $"are named by no hash-file entry, more than {Math.Max(UnlistedQuietCount, snapshot.HashFile.Count / 10):N0} beside the {snapshot.HashFile.Count:N0} it lists. "
+                + $"are named by no hash-file entry, more than {UnlistedLimit(snapshot.HashFile.Count):N0} beside the {snapshot.HashFile.Count:N0} it lists. "
                 + "A hash file that was lost or replaced looks like this, and removing them would lose bottles Macs and published API files still ask for. "
                 + "Run 'verify'; restore the hash file if it was lost (an S3 store: 'sync --rebuild-hash'); if you know them for leftovers, "
                 + "run prune with --delete-unlisted";
@@ -107,6 +108,7 @@ internal static class MirrorPruner
                 throw new PruneRefusedException(why);
             }
             log($"warning: prune without --delete-unlisted would refuse: {why}");
+            wouldRefuse = why;
         }
         unlisted.AddRange(await BrewGit.BrewGitPruner.StalePacksAsync(documents, now, cancellationToken));
         var inUse = remaining.Select(e => (BottleNaming.ImageName(e.Value.FormulaName), e.Value.FormulaVersion)).ToHashSet();
@@ -118,7 +120,7 @@ internal static class MirrorPruner
             .OrderBy(i => i.ObjectKey, StringComparer.Ordinal)
             .ToArray();
         var result = new PruneResult(dryRun, cutoff, supersededItems, unlisted.OrderBy(i => i.ObjectKey, StringComparer.Ordinal).ToArray(),
-            manifests.OrderBy(i => i.ObjectKey, StringComparer.Ordinal).ToArray(), remaining.Length, heldByApi.Length);
+            manifests.OrderBy(i => i.ObjectKey, StringComparer.Ordinal).ToArray(), remaining.Length, heldByApi.Length) { WouldRefuse = wouldRefuse };
         if (dryRun || result.Count == 0)
         {
             return result;

@@ -8,7 +8,7 @@ namespace HomebrewSync.Core.Pruning;
 /// The objects a prune is about to delete, written before the hash file drops them (<c>status/prune-pending.json</c>) and
 /// emptied once they are gone. A prune cut short in between (a Lambda's time budget, a kill) leaves them unlisted; the next
 /// prune reads them here as its own leftovers, which do not count toward its refusal of many unlisted objects
-/// (<see cref="MirrorPruner.TooManyUnlisted"/>), and deletes them.
+/// (<see cref="MirrorPruner.UnlistedLimit"/>), and deletes them.
 /// </summary>
 internal sealed record PrunePending([property: JsonPropertyName("object_keys")] IReadOnlyList<string> ObjectKeys)
 {

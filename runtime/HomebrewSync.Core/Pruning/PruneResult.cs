@@ -7,6 +7,9 @@ public sealed record PruneResult(bool DryRun, DateOnly Cutoff, IReadOnlyList<Pru
     /// <summary>Objects judged removable but left where they are when it came to it (listed again meanwhile, a link in their place), each with why.</summary>
     public IReadOnlyList<PruneItem> LeftInPlace { get; init; } = [];
 
+    /// <summary>A dry run's word that the prune itself would refuse (too many unlisted objects without --delete-unlisted), and why; else null.</summary>
+    public string? WouldRefuse { get; init; }
+
     public long Bytes => Superseded.Concat(Unlisted).Concat(ImageIndexes).Sum(i => i.Size);
     public int Count => Superseded.Count + Unlisted.Count + ImageIndexes.Count;
 }
