@@ -123,6 +123,11 @@ public sealed partial class PowerCutTests
             // The day's folder flushed after the rename, before the last hash file (which lists every bottle) replaced the one before.
             Assert.True(trace.Flushed.Any(x => x.Path == h.PathOf("2025-07-21") && x.Line > move.Line && x.Line < hashFileWrites[^1].Line),
                 $"{bottle}: the rename was not flushed before the hash file listing it");
+            // Its image index, in a folder of its own made for it: that folder's entry is flushed too, not only the file's.
+            var index = h.PathOf($"manifests/{f.Name}/{f.Version}.json");
+            var write = Assert.Single(trace.Renamed, r => r.To == index);
+            Assert.Contains(trace.Flushed, x => x.Path == Path.GetDirectoryName(index) && x.Line > write.Line);
+            Assert.Contains(trace.Flushed, x => x.Path == h.PathOf("manifests") && x.Line > write.Line);
         }
     }
 

@@ -6,12 +6,18 @@ namespace HomebrewSync.Adapters.Files;
 internal static class AtomicFile
 {
     /// <summary>
-    /// Writes beside the file, flushes it to disk, renames it over the file and flushes the folder: after a power cut the
-    /// file is the old one or the new one, never empty or half written (a rename can reach the disk before the bytes).
+    /// Writes beside the file, flushes it to disk, renames it over the file and flushes the folder (and the folder above each
+    /// folder this made): after a power cut the file is the old one or the new one, never empty or half written (a rename can
+    /// reach the disk before the bytes), and a new folder's file is not lost with the folder's own entry.
     /// </summary>
     public static async Task ReplaceAsync(string path, byte[] content, CancellationToken cancellationToken)
     {
         var folder = Path.GetDirectoryName(path)!;
+        var made = new List<string>();
+        for (var f = folder; !string.IsNullOrEmpty(f) && !Directory.Exists(f); f = Path.GetDirectoryName(f))
+        {
+            made.Add(f);
+        }
         Directory.CreateDirectory(folder);
         var temp = path + $".{Guid.NewGuid():N}.tmp";
         try
@@ -24,6 +30,10 @@ internal static class AtomicFile
             }
             File.Move(temp, path, overwrite: true);
             StoreFile.FlushFolder(folder);
+            foreach (var f in made)
+            {
+                StoreFile.FlushFolder(Path.GetDirectoryName(f)!);
+            }
         }
         finally
         {
