@@ -146,9 +146,10 @@ public sealed class ProdTemplateTests(ProdStack prod) : IClassFixture<ProdStack>
         {
             Assert.True(states.ContainsKey(state), state);
         }
-        // The worker loop ends after max_worker_invocations, on the failure path.
-        var bound = states["WorkerDone"]!["Choices"]!.AsArray().Single(c => c!["Variable"]!.GetValue<string>() == "$.worker.invocations")!;
-        Assert.Equal((30, "WorkerLoopBound"), (bound["NumericGreaterThanEquals"]!.GetValue<int>(), bound["Next"]!.GetValue<string>()));
+        // The worker loop ends after max_worker_invocations that left bottles, on the failure path (WorkerThat… in StateMachineRouteTests).
+        var bound = states["WorkerDone"]!["Choices"]!.AsArray().Single(c => c!["Next"]!.GetValue<string>() == "WorkerLoopBound")!["And"]!.AsArray();
+        Assert.Contains(bound, c => c!["Variable"]!.GetValue<string>() == "$.worker.invocations" && c["NumericGreaterThanEquals"]!.GetValue<int>() == 30);
+        Assert.Contains(bound, c => c!["Variable"]!.GetValue<string>() == "$.worker.remaining" && c["NumericGreaterThan"]!.GetValue<int>() == 0);
         Assert.Equal("NotifyRunFailure", states["WorkerLoopBound"]!["Next"]!.GetValue<string>());
         // Where the ECS route ends for each exit code, and its retries: StateMachineRouteTests.
         Assert.True(machine["TracingConfiguration"]!["Enabled"]!.GetValue<bool>());

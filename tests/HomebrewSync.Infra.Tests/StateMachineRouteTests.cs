@@ -309,6 +309,58 @@ public sealed class StateMachineRouteTests(ProdStack prod, DevStack dev, AliceSt
     }
 
     [Fact]
+    public void WorkerThatLeftOnlyTheFinish_OnItsLastAllowedInvocation_IsInvokedOnceMore_AndTheRunEndsDone()
+    {
+        foreach (var stage in Stages)
+        {
+            var max = stage.Config.MaxWorkerInvocations;
+            var calls = 0;
+            var walk = new AslWalk(StateMachineDefinition.Read(stage), call => call.State switch
+            {
+                "Plan" => TaskOutcome.Succeeded(PlanResult(Routes.Lambda)),
+                // Bottles left until the last allowed invocation, which attempts every one but leaves the finish to the next.
+                "TransferOnLambda" => ++calls switch
+                {
+                    var n when n < max => TaskOutcome.Succeeded(new JsonObject { ["done"] = false, ["plan_key"] = PlanKey, ["remaining"] = 3, ["invocations"] = n }),
+                    var n when n == max => TaskOutcome.Succeeded(new JsonObject { ["done"] = false, ["plan_key"] = PlanKey, ["remaining"] = 0, ["invocations"] = n }),
+                    var n => TaskOutcome.Succeeded(new JsonObject { ["done"] = true, ["plan_key"] = PlanKey, ["remaining"] = 0, ["invocations"] = n }),
+                },
+                _ when IsNotifyFailure(call) => TaskOutcome.Succeeded(),
+                _ => throw new InvalidOperationException($"the run entered {call.State}"),
+            });
+
+            var end = walk.Run(Trigger());
+
+            Assert.True(end == EndStates.Done, $"{stage.Names.StackName}: {string.Join(" -> ", walk.Visited)}");
+            Assert.Equal(max + 1, walk.Tasks.Count(t => t.State == "TransferOnLambda"));
+            Assert.DoesNotContain(walk.Tasks, IsNotifyFailure);
+        }
+    }
+
+    [Fact]
+    public void WorkerThatStillLeavesBottles_OnItsLastAllowedInvocation_EndsInTheFailurePath()
+    {
+        foreach (var stage in Stages)
+        {
+            var calls = 0;
+            var walk = new AslWalk(StateMachineDefinition.Read(stage), call => call.State switch
+            {
+                "Plan" => TaskOutcome.Succeeded(PlanResult(Routes.Lambda)),
+                "TransferOnLambda" => TaskOutcome.Succeeded(new JsonObject { ["done"] = false, ["plan_key"] = PlanKey, ["remaining"] = 3, ["invocations"] = ++calls }),
+                _ when IsNotifyFailure(call) => TaskOutcome.Succeeded(),
+                _ => throw new InvalidOperationException($"the run entered {call.State}"),
+            });
+
+            var end = walk.Run(Trigger());
+
+            Assert.Equal(EndStates.SyncFailed, end);
+            Assert.Equal(stage.Config.MaxWorkerInvocations, calls);
+            var notice = Assert.Single(walk.Tasks, IsNotifyFailure).Parameters.Deserialize<FailureNotice>()!;
+            Assert.Equal(OrchestratorActions.WorkerLoopBoundError, notice.Error.Error);
+        }
+    }
+
+    [Fact]
     public void FailureNoticeThatFailsOnce_IsSentAgain_AndTheRunEndsFailed()
     {
         foreach (var stage in Stages)

@@ -252,6 +252,7 @@ public sealed partial class AslWalk(JsonObject definition, Func<TaskCall, Task<T
             "BooleanEquals" => kind is JsonValueKind.True or JsonValueKind.False && value!.GetValue<bool>() == operand!.GetValue<bool>(),
             "NumericEquals" => kind == JsonValueKind.Number && Number(value!) == Number(operand!),
             "NumericGreaterThanEquals" => kind == JsonValueKind.Number && Number(value!) >= Number(operand!),
+            "NumericGreaterThan" => kind == JsonValueKind.Number && Number(value!) > Number(operand!),
             "NumericLessThan" => kind == JsonValueKind.Number && Number(value!) < Number(operand!),
             _ => throw new NotSupportedException($"{state}: comparison {comparison} is not followed by this walk"),
         };

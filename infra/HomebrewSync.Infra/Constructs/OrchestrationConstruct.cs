@@ -122,9 +122,13 @@ public sealed partial class OrchestrationConstruct : Construct
             },
             ResultPath = "$.error",
         }).Next(notifyRunFailure);
+        // The bound counts invocations that left bottles: one that attempted every bottle but left the finish (image indexes,
+        // API files, the report) to the next (remaining 0) gets that one more, whose only work is the finish.
         worker.Next(new Choice(this, "WorkerDone")
             .When(Condition.BooleanEquals("$.worker.done", true), new Succeed(this, EndStates.Done))
-            .When(Condition.NumberGreaterThanEquals("$.worker.invocations", c.MaxWorkerInvocations), loopBound)
+            .When(Condition.And(
+                Condition.NumberGreaterThanEquals("$.worker.invocations", c.MaxWorkerInvocations),
+                Condition.NumberGreaterThan("$.worker.remaining", 0)), loopBound)
             .Otherwise(worker));
 
         IChainable routed = worker;
@@ -196,14 +200,14 @@ public sealed partial class OrchestrationConstruct : Construct
             },
             ResultPath = "$.error",
         }).Next(notifyRunFailure);
-        // On demand: it cannot be interrupted by Spot, so its failures end the run.
+        // On demand: it cannot be interrupted by Spot, and it is the re-run, so its failures end the run.
         var onDemand = RunTask("TransferOnEcsOnDemand", ecs, c, new EcsFargateLaunchTarget(new EcsFargateLaunchTargetOptions { PlatformVersion = FargatePlatformVersion.LATEST }));
-        EndOfTask(onDemand, "OnDemand", done, doneWithWarnings, timedOut, notifyRunFailure, onSpotInterruption: null);
+        EndOfTask(onDemand, "OnDemand", done, doneWithWarnings, timedOut, notifyRunFailure, rerun: null);
         var task = RunTask("TransferOnEcs", ecs, c, c.EcsEnableFargateSpot
             ? new FargateCapacityProviderTarget([("FARGATE_SPOT", 1, 0)])
             : new EcsFargateLaunchTarget(new EcsFargateLaunchTargetOptions { PlatformVersion = FargatePlatformVersion.LATEST }));
-        // Prod runs on-demand already: there the Spot branch is never taken, and harmless.
-        EndOfTask(task, "", done, doneWithWarnings, timedOut, notifyRunFailure, onSpotInterruption: onDemand, onCapacityRefused: c.EcsEnableFargateSpot ? onDemand : null);
+        // Prod runs on-demand already: there only a task that never started is run again (a Spot interruption cannot happen).
+        EndOfTask(task, "", done, doneWithWarnings, timedOut, notifyRunFailure, rerun: onDemand, onCapacityRefused: c.EcsEnableFargateSpot ? onDemand : null);
         return task;
     }
 
@@ -235,7 +239,9 @@ public sealed partial class OrchestrationConstruct : Construct
     }
 
     /// <summary>Where a RunTask state goes when it ends: its Catches, and the reading of the stopped task (states named with <paramref name="suffix"/>).</summary>
-    private void EndOfTask(EcsRunTask task, string suffix, IChainable done, IChainable doneWithWarnings, IChainable timedOut, IChainable notifyRunFailure, IChainable? onSpotInterruption,
+    /// <param name="rerun">Where a task Fargate Spot interrupted, or one that never started, goes (the on-demand re-run); null for the re-run itself.</param>
+    /// <param name="onCapacityRefused">Where a Spot task RunTask still refuses after its retries goes; null where the task is on demand already.</param>
+    private void EndOfTask(EcsRunTask task, string suffix, IChainable done, IChainable doneWithWarnings, IChainable timedOut, IChainable notifyRunFailure, IChainable? rerun,
         IChainable? onCapacityRefused = null)
     {
         var parse = new Pass(this, "ReadStoppedTask" + suffix, new PassProps
@@ -246,13 +252,13 @@ public sealed partial class OrchestrationConstruct : Construct
         });
         var exitCode = new Choice(this, "EcsExitCode" + suffix)
             .When(Condition.And(Condition.IsPresent("$.stopped.task.Containers[0].ExitCode"), Condition.NumberEquals("$.stopped.task.Containers[0].ExitCode", EndStates.WarningsExitCode)), doneWithWarnings);
-        if (onSpotInterruption is not null)
+        if (rerun is not null)
         {
             // Routed on the StopCode, not the exit code (SIGTERM's 143, or 130): EndStates.ForEcsExitCode stays the one mapping of exit codes.
             // A task that never started is run again the same way: nothing ran, and the re-run does not loop (it has no such branch).
             exitCode.When(Condition.And(Condition.IsPresent("$.stopped.task.StopCode"), Condition.Or(
                 Condition.StringEquals("$.stopped.task.StopCode", EcsStopCodes.SpotInterruption),
-                Condition.StringEquals("$.stopped.task.StopCode", EcsStopCodes.TaskFailedToStart))), onSpotInterruption);
+                Condition.StringEquals("$.stopped.task.StopCode", EcsStopCodes.TaskFailedToStart))), rerun);
         }
         exitCode.Otherwise(notifyRunFailure);
         // Only a Cause that is a JSON object (the stopped task) can be read; any other goes straight to the failure path.

@@ -93,8 +93,8 @@ public sealed record DeploymentConfig
     public static readonly TimeSpan ExecutionTimeout = TimeSpan.FromHours(12);
 
     /// <summary>
-    /// ECS tasks one execution may run one after another: with Fargate Spot an interrupted task is run again on
-    /// on-demand Fargate, so two task timeouts must fit the execution timeout.
+    /// ECS task timeouts one execution must fit: with Fargate Spot an interrupted task is run again on on-demand Fargate, so
+    /// two. A task that never started is run again too, on any stage, but its failed start takes minutes, not a timeout.
     /// </summary>
     [JsonIgnore] public int EcsTasksPerExecution => EcsEnableFargateSpot ? 2 : 1;
 
