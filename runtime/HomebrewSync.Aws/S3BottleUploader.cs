@@ -85,10 +85,10 @@ internal sealed class S3BottleUploader(IAmazonS3 s3, S3StoreOptions options, S3E
                 PartETags = [.. parts],
             }, cancellationToken);
         }
-        catch (Exception ex) when (ex is OperationCanceledException || S3Errors.AsIOException($"multipart upload of {fullKey}", ex) is not null)
+        catch (Exception ex)
         {
-            // Whatever stopped it (S3's answer, a connection the SDK gave up on, a cancellation), its parts do not stay behind
-            // to be billed; the abort is best effort, and what stopped the upload is what is reported.
+            // Whatever stopped it (S3's answer, a connection the SDK gave up on, a cancellation, the staged file unreadable),
+            // its parts do not stay behind to be billed; the abort is best effort, and what stopped the upload is reported.
             if (uploadId is not null)
             {
                 await AbortQuietlyAsync(fullKey, uploadId);

@@ -169,7 +169,7 @@ public sealed class S3StoreSafetyTests(S3ServerFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task EndpointThatHonoursConditionalWrites_IsProbedOnce_AndLeavesNoProbeBehind()
+    public async Task EndpointThatHonoursConditionalWrites_PassesTheProbe_AndLeavesNoProbeBehind()
     {
         var formulae = new[] { new FormulaBuilder("tool").WithBottle("monterey", 2_000).Build() };
         await using var h = await CliHarness.StartAsync(formulae);

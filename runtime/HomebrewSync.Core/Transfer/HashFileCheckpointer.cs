@@ -84,8 +84,10 @@ internal sealed class HashFileCheckpointer
         {
             Dictionary<string, HashEntry> batch;
             string[] removals;
+            string[] asked;
             lock (_gate)
             {
+                asked = [.. _removed];
                 removals = _removed.Where(_hashFile.Bottles.ContainsKey).ToArray();
                 if (_pending.Count == 0 && removals.Length == 0)
                 {
@@ -145,8 +147,8 @@ internal sealed class HashFileCheckpointer
                         _pending.Remove(k);
                     }
                 }
-                // Removed once: an entry another writer lists again later is theirs.
-                _removed.ExceptWith(removals);
+                // Removed once (or found absent already): an entry another writer lists again later is theirs.
+                _removed.ExceptWith(asked);
             }
             _observer.Checkpointed(next.Count, _store.HashFileLocation);
         }

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using HomebrewSync.Contracts;
+using HomebrewSync.Core.Coordination;
 using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Progress;
 using HomebrewSync.Core.Registry;
@@ -67,11 +68,20 @@ internal sealed class TransferEngine
         {
             await Parallel.ForEachAsync(order.Groups(), options, (group, _) => new ValueTask(TransferGroupAsync(run, group, linked.Token, cancellationToken, budget.Token)));
         }
-        finally
+        catch
         {
-            // Whatever happened, what is stored gets recorded: a cancelled or failed run resumes from here.
-            await checkpointer.FlushAsync(CancellationToken.None);
+            // Whatever happened, what is stored gets recorded: a cancelled or failed run resumes from here. The failure that
+            // ended the transfer is the one reported, not a lease found lost by that last write (which then writes nothing).
+            try
+            {
+                await checkpointer.FlushAsync(CancellationToken.None);
+            }
+            catch (StoreLeaseLostException)
+            {
+            }
+            throw;
         }
+        await checkpointer.FlushAsync(CancellationToken.None);
         return new TransferResult(run.Stored.ToArray(), run.Failed.ToArray(), run.NotStarted.ToArray(), run.Transferred, run.StoredBytes, _time.GetElapsedTime(started));
     }
 
@@ -313,6 +323,9 @@ internal sealed class TransferEngine
         {
             OperationCanceledException when host.IsCancellationRequested => null,
             OperationCanceledException when budget.IsCancellationRequested => (FailureKind.Budget, BudgetAdvice),
+            // Cancelled by neither the run nor its budget: a library's own timeout (the AWS SDK's HttpClient gives up with a
+            // TaskCanceledException), which fails that bottle, not the run.
+            OperationCanceledException => (FailureKind.Timeout, $"timed out: {ex.Message}"),
             BottleDownloadException b => (b.Kind, b.Message),
             TimeoutRejectedException => (FailureKind.Timeout, $"timeout after {attempts} attempts of {_settings.DownloadTimeout.TotalSeconds:0} s"),
             TransientFailureException { IsConnectionFailure: true } t => (FailureKind.Network, $"{t.Message} ({attempts} attempts)"),

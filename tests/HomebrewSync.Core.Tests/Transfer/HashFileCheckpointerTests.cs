@@ -95,4 +95,30 @@ public sealed class HashFileCheckpointerTests
         Assert.Equal(0, store.HashFileWrites);
         Assert.StartsWith("Stopped before writing the hash file: the lease leases/shared-", lost.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Remove_OfAKeyNotListed_IsNotAppliedLater_WhenAnotherWriterListsIt()
+    {
+        var store = new InMemoryStore();
+        var time = new SteppingTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
+        var ours = new HashFileCheckpointer(store, null, batchSize: 100, time, NullSyncObserver.Instance);
+        ours.Remove(["retired-1-monterey"]);
+        await ours.AddAsync("first-1-monterey", Entry("first"), CancellationToken.None);
+        await ours.FlushAsync(CancellationToken.None);
+        // Another run lists that key afterwards: its entry now.
+        var read = (await store.ReadHashFileAsync(CancellationToken.None))!;
+        var theirs = read.HashFile.Clone();
+        theirs.Set("retired-1-monterey", Entry("retired"));
+        await store.WriteHashFileAsync(theirs, read.Version, CancellationToken.None);
+
+        await ours.AddAsync("second-1-monterey", Entry("second"), CancellationToken.None);
+        // Its write meets theirs (a conflict, waited out on the fake clock), and is laid over it; the next sees their entry.
+        await time.RunAsync(ours.FlushAsync(CancellationToken.None));
+        await ours.AddAsync("third-1-monterey", Entry("third"), CancellationToken.None);
+        await ours.FlushAsync(CancellationToken.None);
+
+        var final = (await store.ReadHashFileAsync(CancellationToken.None))!.HashFile;
+        Assert.True(final.TryGet("retired-1-monterey", out _));
+        Assert.Equal(4, final.Count);
+    }
 }

@@ -1,3 +1,5 @@
+using HomebrewSync.Core.Coordination;
+using HomebrewSync.Core.Pipeline;
 using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Storage;
 using HomebrewSync.Core.Transfer;
@@ -142,6 +144,59 @@ public sealed class TransferEngineTests
         Assert.Single(again.Stored);
         Assert.Equal(3000, (await _store.ReadHashFileAsync(CancellationToken.None))!.HashFile.Bottles[jq.Key(Tag)].FileSize);
         Assert.Equal(jq.Bottles[Tag].ToArray(), _store.Objects[Planned(jq).ObjectKey]);
+    }
+
+    [Fact]
+    public async Task RunAsync_ALibrarysOwnTimeout_FailsThatBottleOnly()
+    {
+        var jq = new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle(Tag, 3000).Build();
+        var wget = new FormulaBuilder("wget").WithVersion("1.25.0").WithBottle(Tag, 5000).Build();
+
+        var result = await RunAsync(new FakeRegistry([jq, wget]), Plan(Planned(jq), Planned(wget)), store: new SdkTimesOut(_store, Planned(jq).ObjectKey));
+
+        var failure = Assert.Single(result.Failed);
+        Assert.Equal((jq.Key(Tag), FailureKind.Timeout), (failure.Bottle.Key, failure.Kind));
+        Assert.StartsWith("timed out: The request was canceled due to the configured HttpClient.Timeout", failure.Reason, StringComparison.Ordinal);
+        Assert.Equal(wget.Key(Tag), Assert.Single(result.Stored).Key);
+    }
+
+    /// <summary>A store whose client gives up on one key the way the AWS SDK's HttpClient does: a TaskCanceledException no caller asked for.</summary>
+    private sealed class SdkTimesOut(InMemoryStore inner, string key) : DelegatingBottleStore(inner)
+    {
+        public override Task<IStagedBottle> StageAsync(string stagedKey, long? expectedSize, CancellationToken cancellationToken) => stagedKey == key
+            ? throw new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.", new TimeoutException())
+            : base.StageAsync(stagedKey, expectedSize, cancellationToken);
+    }
+
+    [Fact]
+    public async Task RunAsync_FailsForItsOwnReason_AfterTheLeaseRanOut_ReportsThatReason_NotTheLease()
+    {
+        // wget (the larger, so the first) is stored and waits for the next checkpoint; then jq's staging breaks.
+        var jq = new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle(Tag, 3000).Build();
+        var wget = new FormulaBuilder("wget").WithVersion("1.25.0").WithBottle(Tag, 5000).Build();
+        var leases = new StoreLeases(_store, new StoreCoordinator(_store, _time, TimeSpan.FromMinutes(2), "memory://store"), null);
+        var store = new BreaksAfterASleep(_store, _time, Planned(jq).ObjectKey);
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => leases.UnderLeaseAsync(LeaseMode.Shared, "sync", NullSyncObserver.Instance,
+            _ => RunAsync(new FakeRegistry([jq, wget]), Plan(Planned(jq), Planned(wget)), new SyncSettings { MaxConcurrentDownloads = 1 }, store: store), CancellationToken.None));
+
+        Assert.Equal("the store broke", ex.Message);
+        // The lease had run out: the last checkpoint wrote nothing (and was not what got reported).
+        Assert.Null(await _store.ReadHashFileAsync(CancellationToken.None));
+    }
+
+    /// <summary>A store that fails in a way no bottle's failure covers, on a machine that slept past the lease just before.</summary>
+    private sealed class BreaksAfterASleep(InMemoryStore inner, FakeTimeProvider time, string key) : DelegatingBottleStore(inner)
+    {
+        public override Task<IStagedBottle> StageAsync(string stagedKey, long? expectedSize, CancellationToken cancellationToken)
+        {
+            if (stagedKey != key)
+            {
+                return base.StageAsync(stagedKey, expectedSize, cancellationToken);
+            }
+            time.AdjustTime(time.GetUtcNow() + TimeSpan.FromHours(1));
+            throw new InvalidOperationException("the store broke");
+        }
     }
 
     /// <summary>A store whose object is removed (by hand, say) right after the check that it holds the right bytes.</summary>
