@@ -108,12 +108,21 @@ internal sealed class TransferEngine
         bool alreadyPresent;
         try
         {
-            (size, alreadyPresent, var fetched) = await StorePrimaryAsync(primary, run.Plan.Force, run.SyncDate, run.ApiUrl, run.Progress, run.Pipeline, run.Deadline, run.SizesSoFar, ct);
+            (size, alreadyPresent, var fetched) = await StorePrimaryAsync(primary, run.Plan.Force, run.SyncDate, run.ApiUrl, run.Progress, run.Pipeline, run.Deadline, run.SizesSoFar, isFirst, ct);
             run.AddTransferred(fetched);
             foreach (var other in group.Skip(1).Where(o => o.ObjectKey != primary.ObjectKey))
             {
                 await _store.CopyAsync(primary.ObjectKey, other.ObjectKey, MetadataOf(other, run.SyncDate, run.ApiUrl), ct);
             }
+        }
+        catch (NotStartedException)
+        {
+            // It waited for staging space until its worst case no longer fit: never started, so the next invocation starts it.
+            foreach (var b in group)
+            {
+                run.NotStarted.Enqueue(b);
+            }
+            return;
         }
         catch (Exception ex) when (Classify(ex, caller, budget) is { } failure)
         {
@@ -138,7 +147,7 @@ internal sealed class TransferEngine
 
     private async Task<(long Size, bool AlreadyPresent, long Fetched)> StorePrimaryAsync(
         PlannedBottle bottle, bool force, DateOnly syncDate, Uri apiUrl, ProgressTracker progress, ResiliencePipeline pipeline, DateTimeOffset? deadline,
-        LearntSizes? sizesSoFar, CancellationToken cancellationToken)
+        LearntSizes? sizesSoFar, bool isFirst, CancellationToken cancellationToken)
     {
         // A killed run may have committed this file without recording it; verified bytes need no second download. One gone
         // again between the check and the look at its size (removed by hand) is downloaded, never recorded at size 0.
@@ -157,7 +166,7 @@ internal sealed class TransferEngine
         }
         // Staged bytes stay within the host's disk: a bottle waits until its size fits beside those in flight.
         var known = bottle.Size ?? (sizesSoFar is not null && sizesSoFar.TryGet(bottle.Sha256, out var learnt) ? learnt : null);
-        using var reservation = _staging is null ? null : await _staging.ReserveAsync(bottle.Key, known, cancellationToken);
+        using var reservation = _staging is null ? null : await ReserveAsync(bottle.Key, known, deadline, isFirst, cancellationToken);
         await using var stage = await _store.StageAsync(bottle.ObjectKey, bottle.Size, cancellationToken);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(ResiliencePipelines.Subject, bottle.Key);
@@ -189,6 +198,34 @@ internal sealed class TransferEngine
             ResilienceContextPool.Shared.Return(context);
         }
     }
+
+    /// <summary>
+    /// Staging space for a bottle, waited for in turn. The wait can be long (the largest start first, and one bottle holds the
+    /// space others need), so with a deadline the bottle starts only if its worst case still fits once the space is its own,
+    /// and one whose wait runs into the deadline was never started: both go to the next invocation, never fail for the budget.
+    /// </summary>
+    /// <exception cref="NotStartedException">Not to be started in this invocation.</exception>
+    private async Task<IDisposable> ReserveAsync(string subject, long? bytes, DateTimeOffset? deadline, bool isFirst, CancellationToken cancellationToken)
+    {
+        IDisposable reservation;
+        try
+        {
+            reservation = await _staging!.ReserveAsync(subject, bytes, cancellationToken);
+        }
+        catch (OperationCanceledException) when (deadline is { } end && _time.GetUtcNow() >= end)
+        {
+            throw new NotStartedException();
+        }
+        if (deadline is { } host && !isFirst && _time.GetUtcNow() + _timing.WorstCase > host)
+        {
+            reservation.Dispose();
+            throw new NotStartedException();
+        }
+        return reservation;
+    }
+
+    /// <summary>A bottle that is not to be started in this invocation after all (<see cref="ReserveAsync"/>).</summary>
+    private sealed class NotStartedException : Exception;
 
     private async ValueTask<(long Bytes, long Fetched)> AttemptAsync(IStagedBottle stage, PlannedBottle bottle, LearntSizes? sizesSoFar, ProgressTracker progress,
         CancellationToken cancellationToken)

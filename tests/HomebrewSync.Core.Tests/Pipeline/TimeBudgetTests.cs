@@ -15,9 +15,12 @@ public sealed class TimeBudgetTests
     private readonly RecordingNotifier _slack = new();
     private readonly StringWriter _log = new();
 
-    private (SyncContext Context, FakeRegistry Registry, FakeFormula[] Formulae) Build(int count, SyncSettings settings)
+    private (SyncContext Context, FakeRegistry Registry, FakeFormula[] Formulae) Build(int count, SyncSettings settings) =>
+        Build(Enumerable.Range(0, count).Select(i => 1_000L + i).ToArray(), settings);
+
+    private (SyncContext Context, FakeRegistry Registry, FakeFormula[] Formulae) Build(long[] sizes, SyncSettings settings)
     {
-        var formulae = Enumerable.Range(0, count).Select(i => new FormulaBuilder($"tool{i}").WithVersion("1.0").WithBottle("arm64_sonoma", 1_000 + i).Build()).ToArray();
+        var formulae = sizes.Select((size, i) => new FormulaBuilder($"tool{i}").WithVersion("1.0").WithBottle("arm64_sonoma", size).Build()).ToArray();
         // A stalled download leaves the worker waiting for a deadline: the clock runs to the next timer.
         var registry = new FakeRegistry(formulae) { OnStall = ct => _time.Blocked(() => !ct.IsCancellationRequested) };
         var ports = new SyncPorts(_store, _store, _store, _store, FakeRegistry.Catalog(formulae), registry, _slack);
@@ -166,5 +169,42 @@ public sealed class TimeBudgetTests
         Assert.Equal((1, 1, 2), (second.Stored.Count, second.Failed.Count, second.Invocations));
         Assert.Equal(2, registry.Opens(formulae[0].Bottles["arm64_sonoma"].Sha256));
         Assert.Single(_slack.Headers, h => h == "⚠️ Sync Completed with Warnings");
+    }
+
+    [Fact]
+    public async Task BottleThatWaitedForStagingSpaceUntilItsWorstCaseNoLongerFits_IsLeftForTheNextInvocation_NotStarted()
+    {
+        // 7,000 bytes of staging: the largest (6,000, first) and the next (5,000) cannot be staged at once. The first is
+        // throttled (Retry-After 125 s) on each of its three attempts and holds its space until it fails at 250 s; the second
+        // waited for that space, and would not fit what is left of the 340 s budget (303 s at worst; its download takes 90 s).
+        var settings = new SyncSettings { RetryAttempts = 2, DownloadTimeout = TimeSpan.FromSeconds(100), RetryDelay = TimeSpan.FromSeconds(1), TimeBudget = TimeSpan.FromSeconds(340),
+            MaxConcurrentDownloads = 2, StagingLimitBytes = 7_000 };
+        var (context, registry, formulae) = Build([6_000, 5_000, 1_000], settings);
+        var sha = formulae.Select(f => f.Bottles["arm64_sonoma"].Sha256).ToArray();
+        registry.Throttled[sha[0]] = TimeSpan.FromSeconds(125);
+        var slow = true;
+        registry.OnOpen = _ =>
+        {
+            // Ten seconds at a time: the store's lease is renewed meanwhile, as it would be.
+            for (var s = 0; slow && s < 90; s += 10)
+            {
+                _time.Advance(TimeSpan.FromSeconds(10));
+            }
+        };
+        var plan = await PlanAsync(context);
+
+        var first = await InvokeAsync(context, plan);
+
+        Assert.Equal("tool0-1.0-arm64_sonoma", Assert.Single(first.Failed).Bottle.Key);
+        Assert.Empty(first.Stored);
+        Assert.Equal(2, first.Remaining);
+        Assert.Equal(0, registry.Opens(sha[1]));
+        slow = false;
+
+        var second = await InvokeAsync(context, plan);
+
+        Assert.True(second.Done);
+        Assert.Equal(["tool1-1.0-arm64_sonoma", "tool2-1.0-arm64_sonoma"], second.Stored.Select(b => b.Key).Order(StringComparer.Ordinal));
+        Assert.Single(second.Failed);
     }
 }
