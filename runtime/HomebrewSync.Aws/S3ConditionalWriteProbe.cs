@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -78,17 +77,7 @@ internal sealed class S3ConditionalWriteProbe(IAmazonS3 s3, string bucket, Func<
 
     private PutObjectRequest Request(string key, Action<PutObjectRequest> condition)
     {
-        var content = "{\"probe\":\"conditional writes\"}"u8.ToArray();
-        var request = new PutObjectRequest
-        {
-            BucketName = bucket,
-            Key = key,
-            InputStream = new MemoryStream(content, writable: false),
-            ContentType = "application/json",
-            ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
-            ChecksumSHA256 = Convert.ToBase64String(SHA256.HashData(content)),
-        };
-        encryption.Apply(request);
+        var request = S3PutRequests.Bytes(bucket, key, "{\"probe\":\"conditional writes\"}"u8.ToArray(), encryption);
         condition(request);
         return request;
     }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
 using HomebrewSync.Core.Coordination;
@@ -67,16 +66,7 @@ internal sealed class S3LeaseObjects(IAmazonS3 s3, string bucket, Func<string, s
 
     private PutObjectRequest LeaseRequest(string key, byte[] content, Action<PutObjectRequest> condition)
     {
-        var request = new PutObjectRequest
-        {
-            BucketName = bucket,
-            Key = fullKey(LeaseKey(key)),
-            InputStream = new MemoryStream(content, writable: false),
-            ContentType = "application/json",
-            ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
-            ChecksumSHA256 = Convert.ToBase64String(SHA256.HashData(content)),
-        };
-        encryption.Apply(request);
+        var request = S3PutRequests.Bytes(bucket, fullKey(LeaseKey(key)), content, encryption);
         condition(request);
         return request;
     }
