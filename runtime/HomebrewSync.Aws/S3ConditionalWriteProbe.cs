@@ -35,7 +35,7 @@ internal sealed class S3ConditionalWriteProbe(IAmazonS3 s3, string bucket, Func<
             }
             catch (AmazonServiceException ex)
             {
-                throw new StoreAccessException($"The bucket {location} cannot be used: a write with If-None-Match (how commands keep from overwriting each other) was refused: {ex.ErrorCode ?? ex.StatusCode.ToString()} {ex.Message}", ex);
+                throw Refused("a write with If-None-Match (how commands keep from overwriting each other)", ex);
             }
             if (await AcceptedAsync(key, r => r.IfNoneMatch = "*", cancellationToken))
             {
@@ -66,9 +66,12 @@ internal sealed class S3ConditionalWriteProbe(IAmazonS3 s3, string bucket, Func<
         }
         catch (AmazonServiceException ex)
         {
-            throw new StoreAccessException($"The bucket {location} cannot be used: a conditional write was refused: {ex.ErrorCode ?? ex.StatusCode.ToString()} {ex.Message}", ex);
+            throw Refused("a conditional write", ex);
         }
     }
+
+    private StoreAccessException Refused(string write, AmazonServiceException ex) =>
+        new($"The bucket {location} cannot be used: {write} was refused: {ex.ErrorCode ?? ex.StatusCode.ToString()} {ex.Message}", ex);
 
     private StoreAccessException Ignored(string header, string what) => new(
         $"The bucket {location} cannot be used safely: its endpoint ignores {header} ({what}). Commands that run at once (two syncs, " +

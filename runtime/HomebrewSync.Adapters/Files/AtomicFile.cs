@@ -18,7 +18,10 @@ internal static class AtomicFile
         {
             made.Add(f);
         }
-        Directory.CreateDirectory(folder);
+        if (made.Count > 0)
+        {
+            Directory.CreateDirectory(folder);
+        }
         var temp = path + $".{Guid.NewGuid():N}.tmp";
         try
         {

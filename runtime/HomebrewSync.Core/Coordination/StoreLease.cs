@@ -73,16 +73,7 @@ internal sealed class StoreLease : IAsyncDisposable
         }
     }
 
-    private void Beat()
-    {
-        lock (_gate)
-        {
-            if (!_stopped)
-            {
-                BeatLocked();
-            }
-        }
-    }
+    private void Beat() => Check();
 
     private void BeatLocked()
     {
