@@ -19,9 +19,13 @@ public sealed partial class PowerCutTests
     [GeneratedRegex(@"^(?<pid>\d+) +<\.\.\. (?<call>fsync|fdatasync) resumed>")]
     private static partial Regex FlushResumed();
 
-    // rename("from", "to"), renameat(AT_FDCWD, "from", AT_FDCWD, "to"), renameat2(…, 0).
-    [GeneratedRegex(@"^\d+ +rename(at2?)?\((\d+|AT_FDCWD)?[^""]*""(?<from>[^""]+)"", (\d+|AT_FDCWD)?[^""]*""(?<to>[^""]+)""")]
+    // rename("from", "to"), renameat(AT_FDCWD, "from", AT_FDCWD, "to"), renameat(5</store/.staging>, "x.part", 6</store/2025-07-21>, "to"),
+    // renameat2(…, 0): a name in an open folder is that folder's path and the name.
+    [GeneratedRegex(@"^\d+ +rename(at2?)?\((?:(?:\d+<(?<fromDir>[^>]*)>|AT_FDCWD), )?""(?<from>[^""]+)"", (?:(?:\d+<(?<toDir>[^>]*)>|AT_FDCWD), )?""(?<to>[^""]+)""")]
     private static partial Regex Rename();
+
+    private static string PathIn(Match m, string folder, string name) =>
+        m.Groups[folder].Success ? Path.Combine(m.Groups[folder].Value, m.Groups[name].Value) : m.Groups[name].Value;
 
     // 1234 sync_file_range(25</tmp/store/.staging/x.part>, 0, 8388608, SYNC_FILE_RANGE_WRITE) = 0
     [GeneratedRegex(@"^\d+ +sync_file_range\(\d+<(?<path>[^>]*)>, (?<from>\d+), (?<count>\d+), SYNC_FILE_RANGE_WRITE\) += 0")]
@@ -79,7 +83,7 @@ public sealed partial class PowerCutTests
                 }
                 else if (Rename().Match(lines[i]) is { Success: true } m)
                 {
-                    renamed.Add((i, m.Groups["from"].Value, m.Groups["to"].Value));
+                    renamed.Add((i, PathIn(m, "fromDir", "from"), PathIn(m, "toDir", "to")));
                 }
                 else if (WriteBackStarted().Match(lines[i]) is { Success: true } w)
                 {

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using HomebrewSync.Core.Coordination;
 using Microsoft.Extensions.Time.Testing;
@@ -549,8 +550,10 @@ public sealed class StoreSafetyTests : IDisposable
     [Fact]
     public async Task Sync_TheStagingFolderLinkedElsewhereDuringTheRun_GetsNothingWrittenThere()
     {
-        // Checked when the run starts; replaced by a link while the first bottle downloads, with a file of the staged name where
-        // it points: that file is not moved in as the bottle, and no later bottle is staged through the link.
+        // Checked when the run starts; moved away and replaced by a link while the first bottle downloads, with a file of the
+        // staged name where it points: that file is not moved in as the bottle (the staged file is renamed from the folder the
+        // store holds open, where the download wrote it, so the bottle lands with its own verified bytes), and no later bottle
+        // is staged through the link.
         var formulae = new[] { "curl", "wget", "jq" }.Select(n => new FormulaBuilder(n).WithVersion("1.0").WithBottle("monterey", 2000).Build()).ToArray();
         await using var h = await CliHarness.StartAsync(formulae);
         var moved = Path.Combine(h.Store, "staging-moved-away");
@@ -572,7 +575,10 @@ public sealed class StoreSafetyTests : IDisposable
         Assert.Contains(".staging is a symbolic link; links in the store are never followed", sync.Out + sync.Error, StringComparison.Ordinal);
         Assert.Equal(planted, Assert.Single(Directory.GetFileSystemEntries(_outside)));
         Assert.Equal("someone else's", await File.ReadAllTextAsync(planted!));
-        Assert.False(File.Exists(h.PathOf("bottles_hash.json")));
+        var listed = JsonNode.Parse(await File.ReadAllBytesAsync(h.PathOf("bottles_hash.json")))!["bottles"]!.AsObject();
+        var entry = Assert.Single(listed).Value!;
+        var formula = formulae.Single(f => entry["formula_name"]!.GetValue<string>() == f.Name);
+        Assert.Equal(formula.Bottles["monterey"].Sha256, Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(h.PathOf(entry["s3_key"]!.GetValue<string>())))));
     }
 
     [Fact]

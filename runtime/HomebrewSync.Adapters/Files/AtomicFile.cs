@@ -6,41 +6,28 @@ namespace HomebrewSync.Adapters.Files;
 internal static class AtomicFile
 {
     /// <summary>
-    /// Writes beside the file, flushes it to disk, renames it over the file and flushes the folder (and the folder above each
-    /// folder this made): after a power cut the file is the old one or the new one, never empty or half written (a rename can
-    /// reach the disk before the bytes), and a new folder's file is not lost with the folder's own entry.
+    /// Writes beside the file in its open folder, flushes it to disk, renames it over the file and flushes the folder (and the
+    /// folder above each folder its open made): after a power cut the file is the old one or the new one, never empty or half
+    /// written (a rename can reach the disk before the bytes), and a new folder's file is not lost with the folder's own entry.
+    /// A link under <paramref name="name"/> is replaced, never written through.
     /// </summary>
-    public static async Task ReplaceAsync(string path, byte[] content, CancellationToken cancellationToken)
+    public static async Task ReplaceAsync(StoreDirectory folder, string name, byte[] content, CancellationToken cancellationToken)
     {
-        var folder = Path.GetDirectoryName(path)!;
-        var made = new List<string>();
-        for (var f = folder; !string.IsNullOrEmpty(f) && !Directory.Exists(f); f = Path.GetDirectoryName(f))
-        {
-            made.Add(f);
-        }
-        if (made.Count > 0)
-        {
-            Directory.CreateDirectory(folder);
-        }
-        var temp = path + $".{Guid.NewGuid():N}.tmp";
+        var temp = $"{name}.{Guid.NewGuid():N}.tmp";
         try
         {
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+            await using (var file = folder.CreateNew(temp, bufferSize: 1))
             {
                 await file.WriteAsync(content, cancellationToken);
                 // Also where the close would report a failed write-back (a full disk on NFS): thrown here, the old file kept.
                 RandomAccess.FlushToDisk(file.SafeFileHandle);
             }
-            File.Move(temp, path, overwrite: true);
-            StoreFile.FlushFolder(folder);
-            foreach (var f in made)
-            {
-                StoreFile.FlushFolder(Path.GetDirectoryName(f)!);
-            }
+            folder.MoveHere(folder, temp, name);
+            folder.Flush();
         }
         finally
         {
-            File.Delete(temp);
+            folder.Delete(temp);
         }
     }
 

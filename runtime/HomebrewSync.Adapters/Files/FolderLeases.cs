@@ -7,84 +7,104 @@ namespace HomebrewSync.Adapters.Files;
 /// The local store's lease files under <c>leases/</c>: created by a hard link of a written file (atomic, and refused where one
 /// exists), replaced by compare-and-swap under the store's write lock.
 /// </summary>
-/// <param name="pathOf">The store's path of a key, checked to stay inside the root and off links.</param>
+/// <param name="folderOf">The store's open folder of a key and its name there (the folder made when asked), checked to stay inside the root and off links.</param>
 /// <param name="documents">The store, listing <c>leases/</c> as any other folder of documents.</param>
-internal sealed class FolderLeases(Func<string, string> pathOf, HashFileLock writeLock, IDocumentStore documents) : ILeaseStore
+internal sealed class FolderLeases(Func<string, bool, (StoreDirectory Folder, string Name)> folderOf, HashFileLock writeLock, IDocumentStore documents) : ILeaseStore
 {
     public async Task<string?> TryCreateLeaseAsync(string key, byte[] content, CancellationToken cancellationToken)
     {
-        var path = LeasePath(key);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = path + $".{Guid.NewGuid():N}.tmp";
-        try
+        var (folder, name) = LeaseFolder(key, create: true);
+        using (folder)
         {
-            await File.WriteAllBytesAsync(temp, content, cancellationToken);
-            // A hard link is made whole or refused where the name exists: two commands creating the lease at once get one each
-            // way. .NET's no-overwrite move is a look, then a rename that replaces: both could take it. Where no hard link can
-            // be made, that move is what there is.
-            switch (StoreFile.TryLinkNew(temp, path))
+            var temp = $"{name}.{Guid.NewGuid():N}.tmp";
+            var path = Path.Combine(folder.FolderPath, name);
+            try
             {
-                case false:
-                    return null;
-                case null:
-                    File.Move(temp, path, overwrite: false);
-                    break;
+                await using (var file = folder.CreateNew(temp, bufferSize: 1))
+                {
+                    await file.WriteAsync(content, cancellationToken);
+                }
+                // A hard link is made whole or refused where the name exists: two commands creating the lease at once get one each
+                // way. .NET's no-overwrite move is a look, then a rename that replaces: both could take it. Where no hard link can
+                // be made, that move is what there is.
+                switch (folder.TryLinkNew(temp, name))
+                {
+                    case false:
+                        return null;
+                    case null:
+                        File.Move(Path.Combine(folder.FolderPath, temp), path, overwrite: false);
+                        break;
+                }
+                return AtomicFile.VersionOf(content);
             }
-            return AtomicFile.VersionOf(content);
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            return null;
-        }
-        finally
-        {
-            File.Delete(temp);
+            catch (IOException) when (File.Exists(path))
+            {
+                return null;
+            }
+            finally
+            {
+                folder.Delete(temp);
+            }
         }
     }
 
     public async Task<string?> TryReplaceLeaseAsync(string key, byte[] content, string expectedVersion, CancellationToken cancellationToken)
     {
-        var path = LeasePath(key);
         // Compare and swap under the store's write lock, as the hash file is written.
         await using var lockHandle = await writeLock.AcquireAsync(cancellationToken);
-        byte[] current;
-        try
-        {
-            current = await StoreFile.ReadAllBytesAsync(path, key, cancellationToken, lease: true);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        if (await ReadAsync(key, cancellationToken) is not { } current || AtomicFile.VersionOf(current) != expectedVersion)
         {
             return null;
         }
-        if (AtomicFile.VersionOf(current) != expectedVersion)
+        var (folder, name) = LeaseFolder(key, create: false);
+        using (folder)
         {
-            return null;
+            await AtomicFile.ReplaceAsync(folder, name, content, cancellationToken);
         }
-        await AtomicFile.ReplaceAsync(path, content, cancellationToken);
         return AtomicFile.VersionOf(content);
     }
 
-    public async Task<(byte[] Content, string Version)?> ReadLeaseAsync(string key, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var bytes = await StoreFile.ReadAllBytesAsync(LeasePath(key), key, cancellationToken, lease: true);
-            return (bytes, AtomicFile.VersionOf(bytes));
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-    }
+    public async Task<(byte[] Content, string Version)?> ReadLeaseAsync(string key, CancellationToken cancellationToken) =>
+        await ReadAsync(key, cancellationToken) is { } bytes ? (bytes, AtomicFile.VersionOf(bytes)) : null;
 
     public IAsyncEnumerable<string> ListLeasesAsync(CancellationToken cancellationToken) =>
         documents.ListDocumentsAsync(StoreCoordinator.Prefix, cancellationToken).Select(o => o.Key);
 
     public Task DeleteLeaseAsync(string key, CancellationToken cancellationToken)
     {
-        File.Delete(LeasePath(key));
+        try
+        {
+            var (folder, name) = LeaseFolder(key, create: false);
+            using (folder)
+            {
+                folder.Delete(name);
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // No leases/ folder: no lease to delete.
+        }
         return Task.CompletedTask;
     }
 
-    private string LeasePath(string key) => StoreCoordinator.IsLeaseKey(key) ? pathOf(key) : throw new UnsafeStoreKeyException(key, "not a lease key");
+    /// <summary>The lease's bytes (refused past a lease's limit), or null when there is none.</summary>
+    private async Task<byte[]?> ReadAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (folder, name) = LeaseFolder(key, create: false);
+            using (folder)
+            {
+                using var handle = folder.OpenRead(name, key);
+                return await StoreFile.ReadAllBytesAsync(handle, Path.Combine(folder.FolderPath, name), cancellationToken, lease: true);
+            }
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private (StoreDirectory Folder, string Name) LeaseFolder(string key, bool create) =>
+        StoreCoordinator.IsLeaseKey(key) ? folderOf(key, create) : throw new UnsafeStoreKeyException(key, "not a lease key");
 }

@@ -32,7 +32,7 @@ public sealed partial class LocalFolderStore : IStore
         _rootWithSeparator = Path.EndsInDirectorySeparator(_root) ? _root : _root + Path.DirectorySeparatorChar;
         _time = time;
         _writeLock = new HashFileLock(_root, time);
-        _leases = new FolderLeases(PathOf, _writeLock, this);
+        _leases = new FolderLeases((key, create) => FolderOf(key, create), _writeLock, this);
     }
 
     public string Location => _root;
@@ -73,18 +73,13 @@ public sealed partial class LocalFolderStore : IStore
 
     public async Task<HashFileSnapshot?> ReadHashFileAsync(CancellationToken cancellationToken)
     {
-        // Through PathOf, as every key: a link as the hash file (to another store's, say) would vouch for what this store holds.
-        var path = PathOf(ProductInfo.HashFileName);
-        byte[] bytes;
-        try
-        {
-            bytes = await StoreFile.ReadAllBytesAsync(path, ProductInfo.HashFileName, cancellationToken);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        // Opened as every key is: a link as the hash file (to another store's, say) would vouch for what this store holds.
+        var bytes = await ReadKeyAsync(ProductInfo.HashFileName, cancellationToken);
+        if (bytes is null)
         {
             return null;
         }
-        var hashFile = HashFileSerializer.Read(bytes, path);
+        var hashFile = HashFileSerializer.Read(bytes, HashFilePath);
         return new HashFileSnapshot(hashFile, AtomicFile.VersionOf(bytes));
     }
 
@@ -93,26 +88,23 @@ public sealed partial class LocalFolderStore : IStore
         var bytes = await HashFileSerializer.ToBytesAsync(hashFile, cancellationToken);
         Directory.CreateDirectory(_root);
         await using var lockHandle = await _writeLock.AcquireAsync(cancellationToken);
-        var path = PathOf(ProductInfo.HashFileName);
-        var current = File.Exists(path) ? AtomicFile.VersionOf(await StoreFile.ReadAllBytesAsync(path, ProductInfo.HashFileName, cancellationToken)) : null;
+        var current = await ReadKeyAsync(ProductInfo.HashFileName, cancellationToken) is { } held ? AtomicFile.VersionOf(held) : null;
         if (current != expectedVersion)
         {
             throw new HashFileConflictException($"{HashFilePath} changed since it was read (expected version {expectedVersion ?? "none"}, found {current ?? "none"})");
         }
-        await AtomicFile.ReplaceAsync(HashFilePath, bytes, cancellationToken);
+        await ReplaceKeyAsync(ProductInfo.HashFileName, bytes, cancellationToken);
         return AtomicFile.VersionOf(bytes);
     }
 
     public async Task<string?> BackupHashFileAsync(string stamp, CancellationToken cancellationToken)
     {
-        var path = PathOf(ProductInfo.HashFileName);
-        if (!File.Exists(path))
+        if (await ReadKeyAsync(ProductInfo.HashFileName, cancellationToken) is not { } bytes)
         {
             return null;
         }
-        var bytes = await StoreFile.ReadAllBytesAsync(path, ProductInfo.HashFileName, cancellationToken);
         // Written beside and renamed into place: a link planted under the backup's name is replaced, never written through.
-        await AtomicFile.ReplaceAsync(PathOf($"{ProductInfo.HashFileName}.backup-{stamp}"), bytes, cancellationToken);
+        await ReplaceKeyAsync($"{ProductInfo.HashFileName}.backup-{stamp}", bytes, cancellationToken);
         return AtomicFile.VersionOf(bytes);
     }
 
@@ -120,62 +112,76 @@ public sealed partial class LocalFolderStore : IStore
     {
         // Refused now if it already cannot be stored there; checked again when it is moved into place.
         PathOf(key);
-        var temp = Path.Combine(StagingFolder(), $"{Guid.NewGuid():N}.part");
-        // Deleted at the end only while .staging is still the store's own folder: through a link swapped in for it, the name
-        // would lead to someone else's file.
-        return Task.FromResult<IStagedBottle>(new StagingFile(temp, (path, _, _) =>
+        // The staging folder stays open while the bottle is: the file is renamed from it and deleted in it, whatever a link
+        // swapped in for .staging meanwhile would lead to.
+        StoreDirectory? staging = StagingFolder();
+        try
         {
-            MoveIntoPlace(path, key);
-            return Task.CompletedTask;
-        }, () => !IsLink(Path.Combine(_root, StagingDir)), durable: true));
+            var folder = staging;
+            var name = $"{Guid.NewGuid():N}.part";
+            var staged = new StagingFile(folder.CreateNew(name, 1 << 16), (_, _, _) =>
+            {
+                MoveIntoPlace(folder, name, key);
+                return Task.CompletedTask;
+            }, () =>
+            {
+                using (folder)
+                {
+                    folder.Delete(name);
+                }
+            }, durable: true);
+            staging = null;
+            return Task.FromResult<IStagedBottle>(staged);
+        }
+        finally
+        {
+            staging?.Dispose();
+        }
     }
 
     public async Task CopyAsync(string sourceKey, string destinationKey, BottleMetadata metadata, CancellationToken cancellationToken)
     {
-        var source = PathOf(sourceKey);
-        var destination = PathOf(destinationKey);
-        if (string.Equals(source, destination, StringComparison.Ordinal))
+        if (string.Equals(PathOf(sourceKey), PathOf(destinationKey), StringComparison.Ordinal))
         {
             return;
         }
-        var temp = Path.Combine(StagingFolder(), $"{Guid.NewGuid():N}.part");
-        // Through the store's own open (File.Copy would wait on a named pipe); the copy is of what was opened.
-        using (var handle = StoreFile.OpenRead(source, sourceKey, FileOptions.SequentialScan))
+        using var staging = StagingFolder();
+        var temp = $"{Guid.NewGuid():N}.part";
+        try
         {
-            await using var from = new StoredFileStream(handle, 0, RandomAccess.GetLength(handle));
-            await using var to = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
-            await from.CopyToAsync(to, cancellationToken);
-            await to.FlushAsync(cancellationToken);
-            RandomAccess.FlushToDisk(to.SafeFileHandle);
+            // Through the store's own open (File.Copy would wait on a named pipe); the copy is of what was opened.
+            using (var handle = OpenKey(sourceKey, FileOptions.SequentialScan))
+            {
+                await using var from = new StoredFileStream(handle, 0, RandomAccess.GetLength(handle));
+                await using var to = staging.CreateNew(temp, 1 << 16);
+                await from.CopyToAsync(to, cancellationToken);
+                await to.FlushAsync(cancellationToken);
+                RandomAccess.FlushToDisk(to.SafeFileHandle);
+            }
+            MoveIntoPlace(staging, temp, destinationKey);
         }
-        MoveIntoPlace(temp, destinationKey);
+        finally
+        {
+            staging.Delete(temp);
+        }
     }
 
-    /// <summary>The staging folder, made when missing; a link in its place (bytes written elsewhere) is refused.</summary>
-    private string StagingFolder()
-    {
-        var staging = Path.Combine(_root, StagingDir);
-        Directory.CreateDirectory(staging);
-        return IsLink(staging) ? throw new UnsafeStoreKeyException(StagingDir, $"{staging} is a symbolic link; links in the store are never followed") : staging;
-    }
+    /// <summary>The staging folder, made when missing, opened; a link in its place (bytes written elsewhere) is refused.</summary>
+    private StoreDirectory StagingFolder() => StoreDirectory.Open(_root, StagingDir, StagingDir, create: true);
 
     /// <summary>
-    /// Renames a verified file to its key's path, the path checked again now and once more after its folder is made: a download
-    /// takes minutes, and a link made meanwhile where the day's folder goes must not carry the bytes out of the store.
+    /// Renames a verified file from the open staging folder to its key, the key's path checked again now and its folder opened
+    /// (made when missing) with no link followed: a download takes minutes, and a link made meanwhile where the day's folder
+    /// goes must not carry the bytes out of the store.
     /// </summary>
-    private void MoveIntoPlace(string file, string key)
+    private void MoveIntoPlace(StoreDirectory staging, string file, string key)
     {
-        // The staging folder too: a link swapped in for it since would hand over a file of someone else's under the staged name.
-        StagingFolder();
-        var folder = Path.GetDirectoryName(PathOf(key))!;
-        var made = !Directory.Exists(folder);
-        Directory.CreateDirectory(folder);
-        File.Move(file, PathOf(key), overwrite: true);
-        // The rename on disk (and the day's folder, when this made it) before the hash file lists the bottle.
-        StoreFile.FlushFolder(folder);
-        if (made)
+        var (folder, name) = FolderOf(key, create: true);
+        using (folder)
         {
-            StoreFile.FlushFolder(_root);
+            folder.MoveHere(staging, file, name);
+            // The rename on disk (and the day's folder, when this made it) before the hash file lists the bottle.
+            folder.Flush();
         }
     }
 
@@ -200,7 +206,7 @@ public sealed partial class LocalFolderStore : IStore
 
     public async Task<string> ComputeSha256Async(string key, CancellationToken cancellationToken)
     {
-        using var handle = StoreFile.OpenRead(PathOf(key), key, FileOptions.SequentialScan);
+        using var handle = OpenKey(key, FileOptions.SequentialScan);
         await using var stream = new StoredFileStream(handle, 0, RandomAccess.GetLength(handle));
         var hash = await SHA256.HashDataAsync(stream, cancellationToken);
         return Convert.ToHexStringLower(hash);
@@ -237,7 +243,7 @@ public sealed partial class LocalFolderStore : IStore
     public Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
         StoreKeys.EnsureDeletable(key);
-        File.Delete(PathOf(key));
+        DeleteKey(key);
         return Task.CompletedTask;
     }
 
@@ -245,9 +251,13 @@ public sealed partial class LocalFolderStore : IStore
     {
         try
         {
-            var path = PathOf(key);
-            var bytes = await StoreFile.ReadAllBytesAsync(path, key, cancellationToken);
-            return new StoredDocument(bytes, File.GetLastWriteTimeUtc(path));
+            var (folder, name) = FolderOf(key, toRead: true);
+            using (folder)
+            {
+                using var handle = folder.OpenRead(name, key);
+                var bytes = await StoreFile.ReadAllBytesAsync(handle, Path.Combine(folder.FolderPath, name), cancellationToken);
+                return new StoredDocument(bytes, File.GetLastWriteTimeUtc(handle));
+            }
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or UnsafeStoreKeyException)
         {
@@ -257,12 +267,12 @@ public sealed partial class LocalFolderStore : IStore
     }
 
     public Task PutDocumentAsync(string key, byte[] content, string contentType, CancellationToken cancellationToken) =>
-        AtomicFile.ReplaceAsync(PathOf(key), content, cancellationToken);
+        ReplaceKeyAsync(key, content, cancellationToken);
 
     public Task DeleteDocumentAsync(string key, CancellationToken cancellationToken)
     {
         StoreKeys.EnsureDeletable(key);
-        File.Delete(PathOf(key));
+        DeleteKey(key);
         return Task.CompletedTask;
     }
 
@@ -310,7 +320,7 @@ public sealed partial class LocalFolderStore : IStore
         SafeFileHandle? handle = null;
         try
         {
-            handle = StoreFile.OpenRead(PathOf(key), key, FileOptions.SequentialScan);
+            handle = OpenKey(key, FileOptions.SequentialScan);
             var size = RandomAccess.GetLength(handle);
             var start = Math.Min(offset, size);
             var stream = new StoredFileStream(handle, start, Math.Min(length ?? long.MaxValue, size - start));
@@ -333,16 +343,7 @@ public sealed partial class LocalFolderStore : IStore
     /// <summary>Maps a key to a path inside the root; any key that would land elsewhere is refused.</summary>
     internal string PathOf(string key)
     {
-        ArgumentException.ThrowIfNullOrEmpty(key);
-        if (!StoreKeys.IsStoreKey(key))
-        {
-            throw new ArgumentException($"'{key}' is not a store key", nameof(key));
-        }
-        var full = Path.GetFullPath(Path.Combine(_root, key));
-        if (!full.StartsWith(_rootWithSeparator, StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"'{key}' is outside the store", nameof(key));
-        }
+        var full = InsideRoot(key);
         // Every existing step below the root must be the store's own folder or file, never a link to elsewhere.
         var current = _root;
         foreach (var segment in full[_rootWithSeparator.Length..].Split(Path.DirectorySeparatorChar))
@@ -354,6 +355,85 @@ public sealed partial class LocalFolderStore : IStore
             }
         }
         return full;
+    }
+
+    /// <summary>The key's path, refused unless the key is a store key that stays inside the root.</summary>
+    private string InsideRoot(string key)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        if (!StoreKeys.IsStoreKey(key))
+        {
+            throw new ArgumentException($"'{key}' is not a store key", nameof(key));
+        }
+        var full = Path.GetFullPath(Path.Combine(_root, key));
+        return full.StartsWith(_rootWithSeparator, StringComparison.Ordinal) ? full : throw new ArgumentException($"'{key}' is outside the store", nameof(key));
+    }
+
+    /// <summary>
+    /// The key's folder, opened beneath the root with no link followed (made when <paramref name="create"/>), and the key's
+    /// file name in it: whatever is done by that name is done in the store's own folder.
+    /// </summary>
+    /// <param name="toRead">
+    /// Whether the file is only to be opened for reading: where the kernel refuses links (<see cref="StoreDirectory.RefusesLinks"/>)
+    /// its open is the look (a link at any part is refused, named). Otherwise each part is looked at first, so that a link as
+    /// the file itself is refused rather than replaced or deleted.
+    /// </param>
+    internal (StoreDirectory Folder, string Name) FolderOf(string key, bool create = false, bool toRead = false)
+    {
+        _ = toRead && StoreDirectory.RefusesLinks ? InsideRoot(key) : PathOf(key);
+        var slash = key.LastIndexOf('/');
+        return (StoreDirectory.Open(_root, slash < 0 ? "" : key[..slash], key, create), key[(slash + 1)..]);
+    }
+
+    private SafeFileHandle OpenKey(string key, FileOptions options = FileOptions.None)
+    {
+        var (folder, name) = FolderOf(key, toRead: true);
+        using (folder)
+        {
+            return folder.OpenRead(name, key, options);
+        }
+    }
+
+    /// <summary>A file of the store's whole (refused past a document's limit), or null when there is none.</summary>
+    private async Task<byte[]?> ReadKeyAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var handle = OpenKey(key);
+            return await StoreFile.ReadAllBytesAsync(handle, Path.Combine(_root, key), cancellationToken);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private async Task ReplaceKeyAsync(string key, byte[] content, CancellationToken cancellationToken)
+    {
+        var (folder, name) = FolderOf(key, create: true);
+        using (folder)
+        {
+            await AtomicFile.ReplaceAsync(folder, name, content, cancellationToken);
+        }
+    }
+
+    /// <summary>Deletes a key's file; nothing when it, or its folder, is not there.</summary>
+    private void DeleteKey(string key)
+    {
+        StoreDirectory folder;
+        string name;
+        try
+        {
+            (folder, name) = FolderOf(key);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return;
+        }
+        using (folder)
+        {
+            folder.Delete(name);
+        }
     }
 
     private static readonly EnumerationOptions NoLinks = new() { AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };

@@ -12,20 +12,32 @@ public sealed class StagingFile : IStagedBottle
     private readonly string _path;
     private readonly Func<string, BottleMetadata, CancellationToken, Task> _commit;
     private readonly FileStream _stream;
-    private readonly Func<bool> _mayDelete;
+    private readonly Action _delete;
     private readonly bool _durable;
     private readonly WriteBehindStream? _writeBehind;
 
+    /// <param name="path">The file to stage the bottle in, created here.</param>
     /// <param name="commit">Gets the closed file's path; runs once the bytes are verified.</param>
-    /// <param name="mayDelete">Whether the path still leads to the file staged (its folder not replaced by a link since): only then is it deleted at the end.</param>
     /// <param name="durable">Whether the bytes are flushed to disk before <paramref name="commit"/> (a file that stays where it is moved, not an upload's source).</param>
-    public StagingFile(string path, Func<string, BottleMetadata, CancellationToken, Task> commit, Func<bool>? mayDelete = null, bool durable = false)
+    public StagingFile(string path, Func<string, BottleMetadata, CancellationToken, Task> commit, bool durable = false)
+        : this(new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16, FileOptions.Asynchronous), path, commit, () => File.Delete(path), durable)
+    {
+    }
+
+    /// <param name="stream">The file created for the bottle (by the store, in a folder it holds open).</param>
+    /// <param name="delete">Deletes the file at the end, whether it was moved into place or not.</param>
+    internal StagingFile(FileStream stream, Func<string, BottleMetadata, CancellationToken, Task> commit, Action delete, bool durable)
+        : this(stream, stream.Name, commit, delete, durable)
+    {
+    }
+
+    private StagingFile(FileStream stream, string path, Func<string, BottleMetadata, CancellationToken, Task> commit, Action delete, bool durable)
     {
         _path = path;
         _commit = commit;
-        _mayDelete = mayDelete ?? (() => true);
+        _delete = delete;
         _durable = durable;
-        _stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
+        _stream = stream;
         // Bytes that must reach the disk before the commit start on their way as they are written.
         _writeBehind = durable ? new WriteBehindStream(_stream) : null;
     }
@@ -55,9 +67,6 @@ public sealed class StagingFile : IStagedBottle
     public async ValueTask DisposeAsync()
     {
         await _stream.DisposeAsync();
-        if (_mayDelete())
-        {
-            File.Delete(_path);
-        }
+        _delete();
     }
 }

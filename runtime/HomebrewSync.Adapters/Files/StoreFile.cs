@@ -14,9 +14,11 @@ internal static partial class StoreFile
 {
     private const int SeekCurrent = 1;
     private const int SetFlags = 4;
-    private const int ErrNoEntry = 2;
-    private const int ErrNotDirectory = 20;
-    private const int ErrAccess = 13;
+    internal const int ErrNoEntry = 2;
+    internal const int ErrNotDirectory = 20;
+    internal const int ErrAccess = 13;
+    internal const int ErrExists = 17;
+    internal const int ErrLoop = 40;
 
     /// <exception cref="FileNotFoundException">Nothing at <paramref name="path"/>.</exception>
     /// <exception cref="DirectoryNotFoundException">A folder on the way is missing.</exception>
@@ -36,7 +38,15 @@ internal static partial class StoreFile
         {
             return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, options);
         }
-        var fd = Open(path, flags);
+        return Opened(Open(path, flags), path, key, followLinks);
+    }
+
+    /// <summary>
+    /// The descriptor an open as <see cref="OpenRead"/>'s returned (an openat in a folder of the store's too), as a handle
+    /// to a file, or the refusal it met: a link, a missing file, a pipe, a socket or a device.
+    /// </summary>
+    internal static SafeFileHandle Opened(int fd, string path, string key, bool followLinks)
+    {
         if (fd < 0)
         {
             var errno = Marshal.GetLastPInvokeError();
@@ -65,11 +75,11 @@ internal static partial class StoreFile
         return handle;
     }
 
-    /// <summary>The whole file, refused past a document's or a lease's limit (<see cref="StoredDocument.TooLarge"/>) with its name rather than read.</summary>
+    /// <summary>The whole of an open file of the store (<paramref name="path"/> names it), refused past a document's or a lease's limit (<see cref="StoredDocument.TooLarge"/>) with its name rather than read.</summary>
     /// <exception cref="StoreAccessException">Larger than the limit.</exception>
-    public static async Task<byte[]> ReadAllBytesAsync(string path, string key, CancellationToken cancellationToken, bool lease = false)
+    public static async Task<byte[]> ReadAllBytesAsync(SafeFileHandle handle, string path, CancellationToken cancellationToken, bool lease = false)
     {
-        var (bytes, length) = await ReadAtMostAsync(path, key, lease ? StoredDocument.MaxLeaseBytes : StoredDocument.MaxBytes, cancellationToken);
+        var (bytes, length) = await ReadAtMostAsync(handle, lease ? StoredDocument.MaxLeaseBytes : StoredDocument.MaxBytes, cancellationToken);
         return bytes ?? throw new StoreAccessException(StoredDocument.TooLarge(path, length, lease)!);
     }
 
@@ -80,6 +90,12 @@ internal static partial class StoreFile
     public static async Task<(byte[]? Bytes, long Length)> ReadAtMostAsync(string path, string key, long maxBytes, CancellationToken cancellationToken, bool followLinks = false)
     {
         using var handle = OpenRead(path, key, followLinks: followLinks);
+        return await ReadAtMostAsync(handle, maxBytes, cancellationToken);
+    }
+
+    /// <summary>An open file's bytes when it holds at most <paramref name="maxBytes"/>, else none; its length either way.</summary>
+    public static async Task<(byte[]? Bytes, long Length)> ReadAtMostAsync(SafeFileHandle handle, long maxBytes, CancellationToken cancellationToken)
+    {
         var length = RandomAccess.GetLength(handle);
         return length > maxBytes ? (null, length) : (await ReadAsync(handle, length, cancellationToken), length);
     }
@@ -124,9 +140,28 @@ internal static partial class StoreFile
             return;
         }
         using var handle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
-        if (!OperatingSystem.IsMacOS() || FullFsync(fd, MacFullFsync, 0) < 0)
+        FlushFolder(handle);
+    }
+
+    /// <summary>An open folder's entries on disk, as <see cref="FlushFolder(string)"/> puts them.</summary>
+    public static void FlushFolder(SafeFileHandle folder)
+    {
+        var added = false;
+        try
         {
-            _ = Fsync(fd);
+            folder.DangerousAddRef(ref added);
+            var fd = (int)folder.DangerousGetHandle();
+            if (!OperatingSystem.IsMacOS() || FullFsync(fd, MacFullFsync, 0) < 0)
+            {
+                _ = Fsync(fd);
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                folder.DangerousRelease();
+            }
         }
     }
 
@@ -173,7 +208,13 @@ internal static partial class StoreFile
         {
             return null;
         }
-        if (Link(existing, newPath) == 0)
+        return LinkResult(Link(existing, newPath), newPath);
+    }
+
+    /// <summary>What a link(2) or linkat(2) that returned <paramref name="result"/> means, as <see cref="TryLinkNew"/> returns it.</summary>
+    internal static bool? LinkResult(int result, string newPath)
+    {
+        if (result == 0)
         {
             return true;
         }
@@ -187,28 +228,39 @@ internal static partial class StoreFile
         };
     }
 
-    private const int ErrExists = 17;
-
     /// <summary>
     /// O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW where their values are known; null elsewhere (Windows has no named pipes
     /// in folders). O_NOFOLLOW: a file swapped for a link between the store's check of its path and this open is refused by
     /// the kernel (ELOOP) instead of followed out of the store. Its value differs between Linux's x64 and Arm builds.
     /// </summary>
-    private static int? NonBlockingFlags(bool followLinks) =>
+    internal static int? NonBlockingFlags(bool followLinks) =>
         OperatingSystem.IsLinux() && NoFollowOnLinux() is { } noFollow ? 0x800 | 0x80000 | (followLinks ? 0 : noFollow)
         : OperatingSystem.IsMacOS() ? 0x4 | 0x1000000 | (followLinks ? 0 : 0x100)
         : null;
 
     /// <summary>O_NOFOLLOW by architecture (it differs); null where not known here, and the usual open is used.</summary>
-    private static int? NoFollowOnLinux() => RuntimeInformation.ProcessArchitecture switch
+    internal static int? NoFollowOnLinux() => RuntimeInformation.ProcessArchitecture switch
     {
         Architecture.Arm64 or Architecture.Arm or Architecture.Ppc64le => 0x8000,
         Architecture.X64 or Architecture.X86 or Architecture.S390x or Architecture.RiscV64 or Architecture.LoongArch64 => 0x20000,
         _ => null,
     };
 
+    /// <summary>
+    /// Linux's O_RDONLY | O_DIRECTORY | O_CLOEXEC, and O_NOFOLLOW unless <paramref name="follow"/>: a folder, never a link to one
+    /// (refused with ENOTDIR). O_DIRECTORY differs by architecture as O_NOFOLLOW does. Only where <see cref="NoFollowOnLinux"/> is known.
+    /// </summary>
+    internal static int ReadFolderFlags(bool follow)
+    {
+        var noFollow = NoFollowOnLinux()!.Value;
+        return (noFollow == 0x8000 ? 0x4000 : 0x10000) | 0x80000 | (follow ? 0 : noFollow);
+    }
+
+    /// <summary>Linux's O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW: a new file, never one that exists or a link's target.</summary>
+    internal static int CreateNewFlags() => 0x1 | 0x40 | 0x80 | 0x80000 | NoFollowOnLinux()!.Value;
+
     /// <summary>ELOOP: the last part of the path is a symbolic link (O_NOFOLLOW).</summary>
-    private static bool IsLinkRefused(int errno) => errno == (OperatingSystem.IsMacOS() ? 62 : 40);
+    private static bool IsLinkRefused(int errno) => errno == (OperatingSystem.IsMacOS() ? 62 : ErrLoop);
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
