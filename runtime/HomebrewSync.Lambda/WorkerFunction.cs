@@ -1,4 +1,6 @@
+using HomebrewSync.Adapters.Files;
 using HomebrewSync.Contracts.StateMachine;
+using HomebrewSync.Core.Formatting;
 using HomebrewSync.Core.Orchestration;
 
 namespace HomebrewSync.Lambda;
@@ -18,6 +20,13 @@ public sealed class WorkerFunction(RetryingInit<LambdaServices> container)
 
     public Task<Stream> HandleAsync(Stream input) => HandlerSupport.HandleAsync(input, container, p => WorkerPayload.Parse(p), async (payload, services) =>
     {
+        // An execution environment runs one invocation at a time, and a warm one keeps /tmp: a staged download found now was
+        // left by an invocation that was killed (its timeout, memory), and would hold the staging space this one counts on.
+        var (files, bytes) = StagingLeftovers.Delete(services.Services.Settings.Sync.TempDir, DateTime.MaxValue);
+        if (files > 0)
+        {
+            services.Log.Write($"Removed {files} staged download(s) ({Humanize.Bytes(bytes)}) left in {services.Services.Settings.Sync.TempDir} by an earlier invocation that was stopped");
+        }
         var planKey = payload.Direct is { } direct ? await services.Services.Executor.SavePlanAsync(direct, CancellationToken.None) : payload.PlanKey!;
         var outcome = await services.Services.Executor.ExecuteSavedPlanAsync(planKey, services.Display, CancellationToken.None);
         services.Log.Write($"Plan {planKey}: {outcome.Stored.Count} stored, {outcome.Failed.Count} failed, {outcome.Remaining} remaining after invocation {outcome.Invocations}");

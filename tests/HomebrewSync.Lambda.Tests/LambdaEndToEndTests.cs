@@ -131,6 +131,27 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture, ProdStateMachin
     }
 
     [Fact]
+    public async Task Worker_InAWarmEnvironmentAKilledInvocationLeftStagedFilesIn_RemovesThemFirst_AndKeepsTheRest()
+    {
+        // A warm environment keeps /tmp; an invocation stopped by its timeout leaves its staged downloads there, fresh.
+        Directory.CreateDirectory(_temp);
+        var left = Path.Combine(_temp, $"{Guid.NewGuid():N}.part");
+        await File.WriteAllBytesAsync(left, new byte[300_000]);
+        var cache = Directory.CreateDirectory(Path.Combine(_temp, "brew-git-cache")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(cache, "kept.part"), "not staging");
+        var (execution, services) = await ExecutionAsync();
+        using var _ = services;
+
+        await execution.RunAsync(Scheduled);
+
+        Assert.Equal(EndStates.Done, execution.EndState);
+        Assert.False(File.Exists(left));
+        Assert.True(File.Exists(Path.Combine(cache, "kept.part")));
+        Assert.Empty(Directory.GetFiles(_temp, "*.part"));
+        Assert.Contains($"Removed 1 staged download(s) (293.0 KB) left in {_temp}", _log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NothingNew_IsASuccessfulRunThatSaysSo()
     {
         var (execution, services) = await ExecutionAsync();

@@ -57,12 +57,8 @@ public sealed partial class LocalFolderStore : IStore
             var probe = Path.Combine(staging.FullName, $"probe-{Guid.NewGuid():N}");
             File.WriteAllBytes(probe, []);
             File.Delete(probe);
-            // Leftovers of a killed run: nothing refers to them.
-            var cutoff = _time.GetUtcNow().UtcDateTime - StaleStaging;
-            foreach (var stale in staging.EnumerateFiles("*.part", NoLinks).Where(f => f.LastWriteTimeUtc < cutoff))
-            {
-                stale.Delete();
-            }
+            // Leftovers of a killed run; another run's download under way is younger.
+            StagingLeftovers.Delete(staging.FullName, _time.GetUtcNow().UtcDateTime - StaleStaging);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
