@@ -56,7 +56,7 @@ internal sealed class FolderLeases(Func<string, bool, (StoreDirectory Folder, st
         {
             return null;
         }
-        var (folder, name) = LeaseFolder(key, create: false);
+        var (folder, name) = LeaseFolder(key, create: true);
         using (folder)
         {
             await AtomicFile.ReplaceAsync(folder, name, content, cancellationToken);

@@ -12,11 +12,13 @@ internal sealed class HashFileLock
     private const string LockName = ".bottles_hash.lock";
     private const int LockRetries = 200;
     private static readonly TimeSpan LockRetryDelay = TimeSpan.FromMilliseconds(25);
+    private readonly string _root;
     private readonly string _path;
     private readonly ResiliencePipeline _retry;
 
     public HashFileLock(string root, TimeProvider time)
     {
+        _root = root;
         _path = Path.Combine(root, LockName);
         // Another process holds the hash-file lock only for the moment of its write: wait for it, on the injected clock.
         _retry = new ResiliencePipelineBuilder { TimeProvider = time }
@@ -40,12 +42,11 @@ internal sealed class HashFileLock
         {
             throw new HomebrewSync.Core.Storage.UnsafeStoreKeyException(LockName, $"{_path} is a symbolic link; links in the store are never followed (remove it: the lock is made again)");
         }
+        // Opened in the root held open, never through a link swapped in since the look above (refused by the open itself).
+        using var root = StoreDirectory.Open(_root, "", LockName, create: true);
         try
         {
-            return await _retry.ExecuteAsync(
-                static (p, _) => ValueTask.FromResult(new FileStream(p, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None)),
-                _path,
-                cancellationToken);
+            return await _retry.ExecuteAsync(static (r, _) => ValueTask.FromResult(r.OpenLocked(LockName)), root, cancellationToken);
         }
         catch (IOException ex)
         {

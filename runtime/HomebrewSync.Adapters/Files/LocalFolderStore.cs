@@ -44,27 +44,23 @@ public sealed partial class LocalFolderStore : IStore
 
     public string Describe(string key) => PathOf(key);
 
-    public Task PrepareAsync(CancellationToken cancellationToken)
+    public async Task PrepareAsync(CancellationToken cancellationToken)
     {
         try
         {
             Directory.CreateDirectory(_root);
-            if (IsLink(Path.Combine(_root, StagingDir)))
-            {
-                throw new IOException($"{Path.Combine(_root, StagingDir)} is a symbolic link; the staging folder must be the store's own");
-            }
-            var staging = Directory.CreateDirectory(Path.Combine(_root, StagingDir));
-            var probe = Path.Combine(staging.FullName, $"probe-{Guid.NewGuid():N}");
-            File.WriteAllBytes(probe, []);
-            File.Delete(probe);
+            // Opened, not followed if it is a link; the probe and the sweep are done in the folder opened.
+            using var staging = StagingFolder();
+            var probe = $"probe-{Guid.NewGuid():N}";
+            await staging.CreateNew(probe, 1).DisposeAsync();
+            staging.Delete(probe);
             // Leftovers of a killed run; another run's download under way is younger.
-            StagingLeftovers.Delete(staging.FullName, _time.GetUtcNow().UtcDateTime - StaleStaging);
+            StagingLeftovers.Delete(staging, _time.GetUtcNow().UtcDateTime - StaleStaging);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or UnsafeStoreKeyException)
         {
             throw new StoreAccessException($"The store {_root} is not writable: {ex.Message}", ex);
         }
-        return Task.CompletedTask;
     }
 
     public async Task<HashFileSnapshot?> ReadHashFileAsync(CancellationToken cancellationToken)

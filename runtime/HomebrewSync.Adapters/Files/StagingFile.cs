@@ -66,7 +66,13 @@ public sealed class StagingFile : IStagedBottle
 
     public async ValueTask DisposeAsync()
     {
-        await _stream.DisposeAsync();
-        _delete();
+        try
+        {
+            await _stream.DisposeAsync();
+        }
+        finally
+        {
+            _delete();
+        }
     }
 }

@@ -35,7 +35,8 @@ internal sealed partial class StoreDirectory : IDisposable
     /// Whether folders are opened and used through their descriptors here (Linux, with the flags' values known): then the
     /// kernel refuses a link at any part of a path opened for reading, and the store need not look for one first.
     /// </summary>
-    public static bool RefusesLinks { get; } = OperatingSystem.IsLinux() && StoreFile.NoFollowOnLinux() is not null;
+    /// <remarks>64-bit processes only: a 32-bit one would need O_LARGEFILE for bottles past 2 GiB, and uses paths instead.</remarks>
+    public static bool RefusesLinks { get; } = OperatingSystem.IsLinux() && Environment.Is64BitProcess && StoreFile.NoFollowOnLinux() is not null;
 
     /// <summary>
     /// Opens <paramref name="relative"/> ('/'-separated, no empty, "." or ".." part; empty for the root itself) beneath
@@ -51,16 +52,22 @@ internal sealed partial class StoreDirectory : IDisposable
         var path = root;
         if (!RefusesLinks)
         {
+            var missing = new List<int>();
             foreach (var part in parts)
             {
                 path = Path.Combine(path, part);
                 RefuseLink(path, key);
+                if (!Directory.Exists(path))
+                {
+                    missing.Add(missing.Count);
+                }
             }
             if (create)
             {
                 Directory.CreateDirectory(path);
             }
-            return Directory.Exists(path) ? new StoreDirectory(root, path, [], []) : throw new DirectoryNotFoundException($"Could not find a part of the path '{path}'");
+            // Folders made here are the deepest ones: Flush flushes the folder above each, counting up from this one.
+            return Directory.Exists(path) ? new StoreDirectory(root, path, [], create ? missing : []) : throw new DirectoryNotFoundException($"Could not find a part of the path '{path}'");
         }
         if (create)
         {
@@ -95,6 +102,33 @@ internal sealed partial class StoreDirectory : IDisposable
             foreach (var level in levels)
             {
                 level.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The files directly in the folder that match <paramref name="pattern"/>, links skipped: listed through the open folder
+    /// (Linux's /proc/self/fd), so a link swapped in for it since it was opened lists nothing of somewhere else.
+    /// </summary>
+    public IReadOnlyList<FileInfo> Files(string pattern)
+    {
+        var options = new EnumerationOptions { AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };
+        if (Handle is not { } folder || !Directory.Exists("/proc/self/fd"))
+        {
+            RefuseLinks(pattern);
+            return new DirectoryInfo(FolderPath).GetFiles(pattern, options);
+        }
+        var added = false;
+        try
+        {
+            folder.DangerousAddRef(ref added);
+            return new DirectoryInfo($"/proc/self/fd/{(int)folder.DangerousGetHandle()}").GetFiles(pattern, options);
+        }
+        finally
+        {
+            if (added)
+            {
+                folder.DangerousRelease();
             }
         }
     }
@@ -141,6 +175,45 @@ internal sealed partial class StoreDirectory : IDisposable
             handle?.Dispose();
         }
     }
+
+    /// <summary>
+    /// The folder's lock file, opened (made when missing, never through a link) and locked for this process alone (flock
+    /// LOCK_EX, as .NET's <see cref="FileShare.None"/> locks on Unix, so older versions of the tool see the same lock).
+    /// </summary>
+    /// <exception cref="IOException">Another process holds the lock.</exception>
+    public FileStream OpenLocked(string name)
+    {
+        var path = Path.Combine(FolderPath, name);
+        if (Handle is not { } folder)
+        {
+            RefuseLinks(name);
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+        }
+        var fd = Use(folder, f => OpenAt(f, name, StoreFile.OpenOrCreateFlags(), 0x1B6));
+        if (fd < 0)
+        {
+            throw Error(Marshal.GetLastPInvokeError(), path, name);
+        }
+        SafeFileHandle? handle = new(fd, ownsHandle: true);
+        try
+        {
+            if (Lock(fd, LockExclusive | LockNonBlocking) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                throw new IOException($"The process cannot access the file '{path}' because it is being used by another process ({Marshal.GetPInvokeErrorMessage(errno)}).");
+            }
+            var stream = new FileStream(handle, FileAccess.ReadWrite, 1);
+            handle = null;
+            return stream;
+        }
+        finally
+        {
+            handle?.Dispose();
+        }
+    }
+
+    private const int LockExclusive = 2;
+    private const int LockNonBlocking = 4;
 
     /// <summary>Renames <paramref name="fromName"/> in <paramref name="from"/> to <paramref name="name"/> here, replacing what has that name (a link included, never followed).</summary>
     public void MoveHere(StoreDirectory from, string fromName, string name)
@@ -297,6 +370,9 @@ internal sealed partial class StoreDirectory : IDisposable
 
     [LibraryImport("libc", EntryPoint = "openat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int OpenAt(int folder, string name, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    private static partial int Lock(int fd, int operation);
 
     [LibraryImport("libc", EntryPoint = "mkdirat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int MakeFolderAt(int folder, string name, int mode);

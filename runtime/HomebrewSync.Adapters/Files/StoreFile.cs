@@ -259,6 +259,9 @@ internal static partial class StoreFile
     /// <summary>Linux's O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW: a new file, never one that exists or a link's target.</summary>
     internal static int CreateNewFlags() => 0x1 | 0x40 | 0x80 | 0x80000 | NoFollowOnLinux()!.Value;
 
+    /// <summary>Linux's O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW: a file opened or made, never a link's target.</summary>
+    internal static int OpenOrCreateFlags() => 0x2 | 0x40 | 0x80000 | NoFollowOnLinux()!.Value;
+
     /// <summary>ELOOP: the last part of the path is a symbolic link (O_NOFOLLOW).</summary>
     private static bool IsLinkRefused(int errno) => errno == (OperatingSystem.IsMacOS() ? 62 : ErrLoop);
 

@@ -87,6 +87,50 @@ public sealed class StoreDirectoryTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Files_AfterTheFolderWasSwappedForALink_ListsTheStoresFolder_NotWhereTheLinkPoints()
+    {
+        var (folder, _, _) = OpenThenSwapForALink();
+        File.WriteAllText(Path.Combine(_outside, "someone-elses.part"), "not the store's");
+        File.WriteAllText(Path.Combine(_root, "moved-away", "left.part"), "the store's");
+        using (folder)
+        {
+            Assert.Equal(["left.part"], folder.Files("*.part").Select(f => f.Name));
+        }
+    }
+
+    [Fact]
+    public void OpenLocked_IsHeldByOneAtATime_AgainstThisOpenAndDotNetsOwnExclusiveOpen()
+    {
+        using var root = StoreDirectory.Open(_root, "", ".bottles_hash.lock", create: false);
+        var path = Path.Combine(_root, ".bottles_hash.lock");
+        using (root.OpenLocked(".bottles_hash.lock"))
+        {
+            Assert.ThrowsAny<IOException>(() => root.OpenLocked(".bottles_hash.lock"));
+            // What earlier versions of the tool open the lock with.
+            Assert.ThrowsAny<IOException>(() => new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None).Dispose());
+        }
+        using (root.OpenLocked(".bottles_hash.lock"))
+        {
+        }
+        using (new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            Assert.ThrowsAny<IOException>(() => root.OpenLocked(".bottles_hash.lock"));
+        }
+    }
+
+    [Fact]
+    public void OpenLocked_ALinkSwappedInForTheLockFile_IsRefused_AndNothingIsMadeWhereItPoints()
+    {
+        using var root = StoreDirectory.Open(_root, "", ".bottles_hash.lock", create: false);
+        var target = Path.Combine(_outside, "made-by-the-lock");
+        File.CreateSymbolicLink(Path.Combine(_root, ".bottles_hash.lock"), target);
+
+        Assert.Throws<UnsafeStoreKeyException>(() => root.OpenLocked(".bottles_hash.lock"));
+
+        Assert.False(File.Exists(target));
+    }
+
     [Theory]
     [InlineData("2025-07-01")]
     [InlineData("manifests/curl")]
