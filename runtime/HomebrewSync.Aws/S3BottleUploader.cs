@@ -39,7 +39,52 @@ internal sealed class S3BottleUploader(IAmazonS3 s3, S3StoreOptions options, S3E
         await UploadInPartsAsync(fullKey, file, length, metadata, cancellationToken);
     }
 
-    private async Task UploadInPartsAsync(string fullKey, string file, long length, BottleMetadata metadata, CancellationToken cancellationToken)
+    // A few parts at once, each streamed from the staged file: memory stays at a few parts' buffers.
+    private Task UploadInPartsAsync(string fullKey, string file, long length, BottleMetadata metadata, CancellationToken cancellationToken) =>
+        InPartsAsync("multipart upload", fullKey, length, options.PartSize, metadata, async (uploadId, number, position, size, last, ct) =>
+        {
+            var part = await s3.UploadPartAsync(new UploadPartRequest
+            {
+                BucketName = options.Bucket,
+                Key = fullKey,
+                UploadId = uploadId,
+                PartNumber = number,
+                FilePath = file,
+                FilePosition = position,
+                PartSize = size,
+                IsLastPart = last,
+                ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
+            }, ct);
+            return new PartETag { PartNumber = number, ETag = part.ETag, ChecksumSHA256 = part.ChecksumSHA256 };
+        }, cancellationToken);
+
+    /// <summary>
+    /// Copies an object past CopyObject's 5 GiB in parts (UploadPartCopy), S3 copying each byte range itself; each part only
+    /// from the object measured (<paramref name="sourceETag"/>), so one replaced meanwhile fails the copy. The copy gets the
+    /// bottle's metadata, encryption and per-part SHA-256 checksums as an upload in parts does.
+    /// </summary>
+    public Task CopyInPartsAsync(string sourceFullKey, long length, string sourceETag, string fullKey, BottleMetadata metadata, CancellationToken cancellationToken) =>
+        InPartsAsync("multipart copy", fullKey, length, options.CopyPartSize, metadata, async (uploadId, number, position, size, _, ct) =>
+        {
+            var part = await s3.CopyPartAsync(new CopyPartRequest
+            {
+                SourceBucket = options.Bucket,
+                SourceKey = sourceFullKey,
+                DestinationBucket = options.Bucket,
+                DestinationKey = fullKey,
+                UploadId = uploadId,
+                PartNumber = number,
+                FirstByte = position,
+                LastByte = position + size - 1,
+                ETagToMatch = [sourceETag],
+            }, ct);
+            return new PartETag { PartNumber = number, ETag = part.ETag, ChecksumSHA256 = part.ChecksumSHA256 };
+        }, cancellationToken);
+
+    private delegate Task<PartETag> PartWriter(string uploadId, int number, long position, long size, bool last, CancellationToken cancellationToken);
+
+    /// <summary>An upload in parts of <paramref name="usualPartSize"/> (more where 10,000 would not hold it), four at a time; aborted whatever stops it.</summary>
+    private async Task InPartsAsync(string what, string fullKey, long length, long usualPartSize, BottleMetadata metadata, PartWriter writePart, CancellationToken cancellationToken)
     {
         var initiate = new InitiateMultipartUploadRequest
         {
@@ -54,28 +99,14 @@ internal sealed class S3BottleUploader(IAmazonS3 s3, S3StoreOptions options, S3E
         try
         {
             uploadId = (await s3.InitiateMultipartUploadAsync(initiate, cancellationToken)).UploadId;
-            var partSize = PartSizeFor(length, options.PartSize);
+            var partSize = PartSizeFor(length, usualPartSize);
             var count = (int)((length + partSize - 1) / partSize);
             var parts = new PartETag[count];
-            // A few parts at once, each streamed from the staged file: memory stays at a few parts' buffers.
             var parallel = new ParallelOptions { MaxDegreeOfParallelism = PartConcurrency, CancellationToken = cancellationToken };
             await Parallel.ForEachAsync(Enumerable.Range(0, count), parallel, async (index, ct) =>
             {
                 var position = index * partSize;
-                var size = Math.Min(partSize, length - position);
-                var part = await s3.UploadPartAsync(new UploadPartRequest
-                {
-                    BucketName = options.Bucket,
-                    Key = fullKey,
-                    UploadId = uploadId,
-                    PartNumber = index + 1,
-                    FilePath = file,
-                    FilePosition = position,
-                    PartSize = size,
-                    IsLastPart = index == count - 1,
-                    ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
-                }, ct);
-                parts[index] = new PartETag { PartNumber = index + 1, ETag = part.ETag, ChecksumSHA256 = part.ChecksumSHA256 };
+                parts[index] = await writePart(uploadId, index + 1, position, Math.Min(partSize, length - position), index == count - 1, ct);
             });
             await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
             {
@@ -93,7 +124,7 @@ internal sealed class S3BottleUploader(IAmazonS3 s3, S3StoreOptions options, S3E
             {
                 await AbortQuietlyAsync(fullKey, uploadId);
             }
-            if (S3Errors.AsIOException($"multipart upload of {fullKey}", ex) is { } io)
+            if (S3Errors.AsIOException($"{what} of {fullKey}", ex) is { } io)
             {
                 throw io;
             }

@@ -84,6 +84,19 @@ public sealed class S3Store : IStore
     public async Task CopyAsync(string sourceKey, string destinationKey, BottleMetadata metadata, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(metadata);
+        // One CopyObject copies at most 5 GiB: a larger bottle (MAX_BOTTLE_SIZE_GB allows them) is copied in parts, each
+        // only from the object it measured (its ETag), so a source replaced meanwhile fails the copy instead of mixing two.
+        GetObjectMetadataResponse? source = null;
+        await S3Errors.Wrap($"check of {sourceKey}", async () => source = await HeadObjectAsync(sourceKey, cancellationToken));
+        if (source is null)
+        {
+            throw new IOException($"{Describe(sourceKey)} is gone; nothing to copy to {destinationKey}");
+        }
+        if (source.ContentLength > _options.CopyLimit)
+        {
+            await _uploader.CopyInPartsAsync(FullKey(sourceKey), source.ContentLength, source.ETag, FullKey(destinationKey), metadata, cancellationToken);
+            return;
+        }
         var request = new CopyObjectRequest
         {
             SourceBucket = _options.Bucket,

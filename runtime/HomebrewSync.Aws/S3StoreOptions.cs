@@ -5,6 +5,7 @@ namespace HomebrewSync.Aws;
 /// <param name="TempDir">Local folder where a download is staged and verified before it is uploaded.</param>
 /// <param name="ServerSideEncryption"><c>AES256</c> (SSE-S3) or <c>aws:kms</c>.</param>
 /// <param name="MultipartThreshold">Bottles from this size up are uploaded in parts of <paramref name="PartSize"/>.</param>
+/// <param name="CopyLimit">The largest object one CopyObject copies (S3's limit: 5 GiB); a larger one is copied in parts of <paramref name="CopyPartSize"/>.</param>
 public sealed record S3StoreOptions(
     string Bucket,
     string Prefix,
@@ -12,7 +13,9 @@ public sealed record S3StoreOptions(
     string ServerSideEncryption = S3StoreOptions.Aes256,
     string? KmsKeyId = null,
     long MultipartThreshold = 8 * 1024 * 1024,
-    long PartSize = 8 * 1024 * 1024)
+    long PartSize = 8 * 1024 * 1024,
+    long CopyLimit = 5L * 1024 * 1024 * 1024,
+    long CopyPartSize = 512L * 1024 * 1024)
 {
     public const string Aes256 = "AES256";
     public const string Kms = "aws:kms";

@@ -22,10 +22,12 @@ public sealed class S3StoreTests(S3ServerFixture fixture) : IDisposable
         }
     }
 
-    private async Task<(S3Store Store, string Bucket)> NewStoreAsync(string prefix = "", string sse = S3StoreOptions.Aes256, long threshold = 8 * 1024 * 1024)
+    private async Task<(S3Store Store, string Bucket)> NewStoreAsync(string prefix = "", string sse = S3StoreOptions.Aes256, long threshold = 8 * 1024 * 1024,
+        long copyLimit = 5L * 1024 * 1024 * 1024)
     {
         var bucket = await fixture.Server.CreateBucketAsync();
-        return (new S3Store(_client, new S3StoreOptions(bucket, prefix, _temp, sse, sse == S3StoreOptions.Kms ? "alias/bottles" : null, threshold, 5 * 1024 * 1024)), bucket);
+        return (new S3Store(_client, new S3StoreOptions(bucket, prefix, _temp, sse, sse == S3StoreOptions.Kms ? "alias/bottles" : null, threshold, 5 * 1024 * 1024,
+            copyLimit, 6 * 1024 * 1024)), bucket);
     }
 
     private static BottleMetadata Meta(byte[] bytes, string platform = "arm64_sonoma") =>
@@ -138,6 +140,41 @@ public sealed class S3StoreTests(S3ServerFixture fixture) : IDisposable
         Assert.True(await store.HoldsVerifiedAsync("2025-07-21/a.monterey.bottle.tar.gz", Meta(bytes).Sha256, CancellationToken.None));
         // The copy carries the SHA-256 checksum of its bytes, as an upload does: the catalog's sha256, in base64.
         Assert.Equal(Convert.ToBase64String(Convert.FromHexString(Meta(bytes).Sha256)), head.ChecksumSHA256);
+    }
+
+    [Theory]
+    [InlineData(S3StoreOptions.Aes256)]
+    [InlineData(S3StoreOptions.Kms)]
+    public async Task Copy_OfAnObjectPastOneCopysLimit_IsCopiedInParts_WithItsOwnMetadataAndEncryption(string sse)
+    {
+        // S3's CopyObject refuses a source past 5 GiB (bottles up to MAX_BOTTLE_SIZE_GB can be): here the limit is 6 MiB, and
+        // the 16 MiB bottle (uploaded in four parts of 5 MiB at most) is copied in three of 6 MiB at most.
+        var (store, bucket) = await NewStoreAsync(prefix: "m", sse: sse, copyLimit: 6 * 1024 * 1024);
+        var bytes = BlobContent.Create(16 * 1024 * 1024, 9).ToArray();
+        await CommitAsync(store, "2025-07-21/a.arm64_sonoma.bottle.tar.gz", bytes, Meta(bytes));
+
+        await store.CopyAsync("2025-07-21/a.arm64_sonoma.bottle.tar.gz", "2025-07-28/a.monterey.bottle.tar.gz", Meta(bytes, "monterey"), CancellationToken.None);
+
+        // A multipart object's ETag ends in its count of parts.
+        Assert.EndsWith("-4\"", (await _client.GetObjectMetadataAsync(bucket, "m/2025-07-21/a.arm64_sonoma.bottle.tar.gz")).ETag, StringComparison.Ordinal);
+        Assert.EndsWith("-3\"", (await _client.GetObjectMetadataAsync(bucket, "m/2025-07-28/a.monterey.bottle.tar.gz")).ETag, StringComparison.Ordinal);
+        var head = await _client.GetObjectMetadataAsync(bucket, "m/2025-07-28/a.monterey.bottle.tar.gz");
+        Assert.Equal("monterey", head.Metadata["platform"]);
+        Assert.Equal("application/gzip", head.Headers.ContentType);
+        Assert.Equal(sse == S3StoreOptions.Kms ? ServerSideEncryptionMethod.AWSKMS : ServerSideEncryptionMethod.AES256, head.ServerSideEncryptionMethod);
+        Assert.Equal(Meta(bytes).Sha256, await store.ComputeSha256Async("2025-07-28/a.monterey.bottle.tar.gz", CancellationToken.None));
+        Assert.Empty((await _client.ListMultipartUploadsAsync(bucket)).MultipartUploads ?? []);
+    }
+
+    [Fact]
+    public async Task Copy_OfASourceGoneMeanwhile_FailsThatCopy_AndLeavesNoObject()
+    {
+        var (store, bucket) = await NewStoreAsync(prefix: "m", copyLimit: 6 * 1024 * 1024);
+
+        await Assert.ThrowsAsync<IOException>(() => store.CopyAsync("2025-07-21/a.arm64_sonoma.bottle.tar.gz", "2025-07-28/a.monterey.bottle.tar.gz", Meta([1]), CancellationToken.None));
+
+        Assert.Null(await store.GetAsync("2025-07-28/a.monterey.bottle.tar.gz", CancellationToken.None));
+        Assert.Empty((await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket })).S3Objects ?? []);
     }
 
     [Fact]
