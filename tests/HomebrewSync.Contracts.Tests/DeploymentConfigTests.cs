@@ -221,6 +221,21 @@ public sealed class DeploymentConfigTests : IDisposable
         Assert.Contains(ex.Errors, e => e.StartsWith("brew_endpoint.pull_through: a pull writes to the mirror", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(true, 0)]
+    [InlineData(true, 901)]
+    [InlineData(false, 20)]
+    public void MaxConcurrencyOfTheEndpoint_OutOfRangeOrWithoutTheEndpoint_IsRefused_NamingTheQuota(bool enabled, int most)
+    {
+        Assert.Null(DeploymentConfigLoader.Load(_dir, "prod").BrewEndpoint.MaxConcurrency);
+        Edit("dev", j => j["brew_endpoint"] = new JsonObject { ["enabled"] = enabled, ["max_concurrency"] = most });
+
+        var ex = Assert.Throws<SettingsException>(() => DeploymentConfigLoader.Load(_dir, "dev"));
+
+        Assert.Contains(ex.Errors, e => e.StartsWith($"brew_endpoint.max_concurrency: {most} must be 1..900 with brew_endpoint.enabled", StringComparison.Ordinal)
+            && e.Contains("aws lambda get-account-settings", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Load_ProdMirrorsBrewsRepository_EveryHostIsGivenIt_AndItNeedsAnHttpsUrlWithoutCredentials()
     {

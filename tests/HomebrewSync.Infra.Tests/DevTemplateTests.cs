@@ -163,7 +163,7 @@ public sealed class ConfigDrivesTheTemplateTests : IClassFixture<ConfigDrivesThe
         dev["prune_enabled"] = true;
         dev["prune_keep_days"] = 45;
         dev["monthly_budget_limit"] = 75;
-        dev["brew_endpoint"] = new JsonObject { ["enabled"] = true, ["auth"] = true, ["pull_through"] = true };
+        dev["brew_endpoint"] = new JsonObject { ["enabled"] = true, ["auth"] = true, ["pull_through"] = true, ["max_concurrency"] = 20 };
         File.WriteAllText(Path.Combine(dir, "dev.json"), dev.ToJsonString());
         return dir;
     }
@@ -194,5 +194,15 @@ public sealed class ConfigDrivesTheTemplateTests : IClassFixture<ConfigDrivesThe
         var role = endpoint["Properties"]!["Role"]!["Fn::GetAtt"]![0]!.GetValue<string>();
         var policies = _edited.Resources("AWS::IAM::Policy").Where(p => p["Properties"]!["Roles"]!.ToJsonString().Contains(role, StringComparison.Ordinal)).Select(p => p.ToJsonString());
         Assert.Contains(policies, p => p.Contains("s3:PutObject", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void MaxConcurrencyOnTheEndpoint_ReservesItForTheEndpointAlone()
+    {
+        var functions = _edited.Resources("AWS::Lambda::Function").ToArray();
+        var endpoint = functions.Single(f => f["Properties"]!["FunctionName"]?.GetValue<string>() == _edited.Names.BrewEndpointFunction);
+
+        Assert.Equal(20, endpoint["Properties"]!["ReservedConcurrentExecutions"]!.GetValue<int>());
+        Assert.All(functions.Where(f => f != endpoint), f => Assert.Null(f["Properties"]!["ReservedConcurrentExecutions"]));
     }
 }

@@ -26,6 +26,11 @@ public sealed class BrewEndpointConstruct : Construct
         var c = props.Config;
         Function = LambdaConstruct.Create(this, "Function", c, props.Names, props.Code, props.Names.BrewEndpointFunction, HandlerNames.BrewEndpoint,
             512, BrewEndpointConfig.TimeoutSeconds, RuntimeEnvironment.BrewEndpoint(c, props.Names));
+        if (c.BrewEndpoint.MaxConcurrency is { } most)
+        {
+            // Reserved concurrency: the endpoint's ceiling, and the rest of the account's concurrency left to the worker.
+            ((CfnFunction)Function.Node.DefaultChild!).ReservedConcurrentExecutions = most;
+        }
         if (c.BrewEndpoint.PullThrough)
         {
             // A pull stores the bottle, its image index and the hash file, under a lease, as a sync does.

@@ -156,6 +156,17 @@ public sealed record BrewEndpointConfig
     /// </summary>
     [JsonPropertyName("pull_through")] public bool PullThrough { get; init; }
 
+    /// <summary>
+    /// The most instances of the endpoint at once (its reserved concurrency): a busy fleet cannot take the account's whole
+    /// Lambda concurrency, which the worker shares (a throttled worker is retried, a throttled brew request falls back to
+    /// ghcr.io). Unset: no reservation. Lambda keeps 100 of an account's concurrency unreserved, so a new account whose quota
+    /// is 10 cannot reserve any until the quota is raised.
+    /// </summary>
+    [JsonPropertyName("max_concurrency")] public int? MaxConcurrency { get; init; }
+
+    /// <summary>The most <see cref="MaxConcurrency"/> may be: the default quota (1,000) less the 100 Lambda keeps unreserved.</summary>
+    public const int MaxReservedConcurrency = 900;
+
     /// <summary>The function's timeout (seconds).</summary>
     public const int TimeoutSeconds = 30;
     /// <summary>Its time budget: the timeout less a margin for the answer.</summary>

@@ -94,6 +94,11 @@ public static class DeploymentConfigValidator
         {
             e.Add("brew_endpoint.pull_through: a pull writes to the mirror, so only token holders may cause one; set brew_endpoint.enabled and brew_endpoint.auth too");
         }
+        if (c.BrewEndpoint.MaxConcurrency is { } most && (!c.BrewEndpoint.Enabled || most is < 1 or > BrewEndpointConfig.MaxReservedConcurrency))
+        {
+            e.Add($"brew_endpoint.max_concurrency: {most} must be 1..{BrewEndpointConfig.MaxReservedConcurrency} with brew_endpoint.enabled (Lambda keeps 100 of the "
+                + "account's concurrency unreserved: check the quota with aws lambda get-account-settings; a new account's 10 allows no reservation)");
+        }
         foreach (var cidr in c.BrewEndpoint.AllowedCidrs.Where(a => !System.Net.IPNetwork.TryParse(a, out _)))
         {
             e.Add($"brew_endpoint.allowed_cidrs: '{cidr}' is not a CIDR block (e.g. 203.0.113.0/24)");
