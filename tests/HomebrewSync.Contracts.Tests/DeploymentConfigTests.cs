@@ -265,6 +265,23 @@ public sealed class DeploymentConfigTests : IDisposable
         Assert.Contains(ex.Errors, e => e.StartsWith(error, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(46, true)]
+    [InlineData(47, false)]
+    public void Load_WorkerLoopThatDoesNotFitTheExecutionTimeout_IsAnError(int invocations, bool fits)
+    {
+        // prod: 900 s invocations, 10 min of planning and notice around them, 720 min in all: 47 (and one more) take 720 min.
+        Edit("prod", j => j["max_worker_invocations"] = invocations);
+
+        if (fits)
+        {
+            Assert.Equal(invocations, DeploymentConfigLoader.Load(_dir, "prod").MaxWorkerInvocations);
+            return;
+        }
+        var ex = Assert.Throws<SettingsException>(() => DeploymentConfigLoader.Load(_dir, "prod"));
+        Assert.Contains(ex.Errors, e => e.StartsWith("max_worker_invocations: 47 invocations (and one more for a finish left to it) of up to lambda_sync_timeout (900 s) plus planning", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Load_EcsTaskTimeoutThatFitsOnlyWithoutSpot_IsFineInProd()
     {

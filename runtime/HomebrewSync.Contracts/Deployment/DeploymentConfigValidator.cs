@@ -61,6 +61,13 @@ public static class DeploymentConfigValidator
         {
             e.Add($"ecs_task_timeout_minutes: {c.EcsTaskTimeoutMinutes} must be at least 10 and {c.EcsTasksPerExecution} task(s) of it{(c.EcsEnableFargateSpot ? " (a Spot task and its on-demand re-run)" : "")} plus planning and the failure notice ({aroundTasksMinutes:0} min) must be below the state machine's execution timeout ({executionMinutes:0} min)");
         }
+        // The worker loop too: every allowed invocation, and the one more a finish left to the next gets, each up to the worker's timeout.
+        var workerLoopMinutes = (c.MaxWorkerInvocations + 1) * c.LambdaSyncTimeoutSeconds / 60.0;
+        if (workerLoopMinutes + aroundTasksMinutes >= executionMinutes)
+        {
+            e.Add($"max_worker_invocations: {c.MaxWorkerInvocations} invocations (and one more for a finish left to it) of up to lambda_sync_timeout ({c.LambdaSyncTimeoutSeconds} s) "
+                + $"plus planning and the failure notice ({aroundTasksMinutes:0} min) must be below the state machine's execution timeout ({executionMinutes:0} min): the execution would be stopped mid-loop");
+        }
     }
 
     private static void Storage(DeploymentConfig c, List<string> e)
