@@ -1,10 +1,12 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Amazon.Runtime;
 using HomebrewSync.Contracts;
 using HomebrewSync.Contracts.StateMachine;
 using HomebrewSync.Core.Pipeline;
 using HomebrewSync.Core.Serving;
+using HomebrewSync.Core.Storage;
 using HomebrewSync.Hosting;
 
 namespace HomebrewSync.Lambda;
@@ -50,7 +52,19 @@ public sealed class BrewEndpointFunction
         var request = RequestOf(doc.RootElement);
         var started = endpoint.Services.Services.Time.GetTimestamp();
         var response = await endpoint.Mirror.HandleAsync(request, CancellationToken.None);
-        var payload = await PayloadAsync(request, response);
+        byte[] payload;
+        try
+        {
+            payload = await PayloadAsync(request, response);
+        }
+        catch (Exception ex) when (ex is IOException or AmazonServiceException or StoreAccessException)
+        {
+            // The object ended before the size it was answered with (replaced or cut meanwhile), or S3 failed mid-read: a 502
+            // the access log shows with why, not a function error nobody's log names.
+            endpoint.Services.Log.Write($"WARN the stored object this request was answered from could not be read whole ({ex.GetType().Name}: {ex.Message}); answered 502 instead");
+            response = MirrorResponse.Text(502, "the stored object could not be read\n");
+            payload = await PayloadAsync(request, response);
+        }
         endpoint.Services.Log.Write(AccessLog.Line(request, response, endpoint.Services.Services.Time.GetElapsedTime(started), endpoint.Services.Services.Time.GetUtcNow()));
         return new MemoryStream(payload);
     }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.Serving;
 using HomebrewSync.TestSupport;
+using HomebrewSync.TestSupport.Servers;
 
 namespace HomebrewSync.Lambda.Tests;
 
@@ -188,6 +189,35 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
         Assert.True(get.Content.Headers.LastModified > new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero));
         Assert.Equal(HttpStatusCode.NotModified, again.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task ApiFileThatEndsBeforeItsAnnouncedSize_IsA502TheAccessLogShows_NotAFunctionError()
+    {
+        // S3 answers the read with fewer bytes than the size the file was looked up at (replaced or cut meanwhile).
+        await using var proxy = await ForwardingProxy.StartAsync(fixture.Server.Endpoint);
+        proxy.Intercept = async context =>
+        {
+            if (context.Request.Method != "GET" || !context.Request.Path.Value!.EndsWith("packages.arm64_sonoma.jws.json", StringComparison.Ordinal))
+            {
+                return false;
+            }
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "application/json";
+            await context.Response.Body.WriteAsync(_packages.AsMemory(0, _packages.Length / 2));
+            return true;
+        };
+        _env["AWS_ENDPOINT_URL_S3"] = proxy.Url.AbsoluteUri;
+        var (brew, services) = await ClientAsync();
+        using var _ = services;
+        using var __ = brew;
+
+        using var get = await brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, "https://abc123.lambda-url.us-east-1.on.aws/api/internal/packages.arm64_sonoma.jws.json"));
+
+        Assert.Equal(HttpStatusCode.BadGateway, get.StatusCode);
+        var log = _log.ToString();
+        Assert.Contains("WARN the stored object this request was answered from could not be read whole (EndOfStreamException", log, StringComparison.Ordinal);
+        Assert.Contains(log.Split('\n'), l => l.Contains("\"status\":502", StringComparison.Ordinal) && l.Contains("packages.arm64_sonoma.jws.json", StringComparison.Ordinal));
     }
 
     [Fact]
