@@ -107,6 +107,8 @@ public sealed class S3Store : IStore
             MetadataDirective = S3MetadataDirective.REPLACE,
             // The copy keeps a SHA-256 checksum like every upload: S3 computes it from the bytes it copies.
             ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
+            // Only the object measured, as each part of a larger copy.
+            ETagToMatch = source.ETag,
         };
         S3BottleMetadata.Write(request.Metadata, metadata);
         _encryption.Apply(request);

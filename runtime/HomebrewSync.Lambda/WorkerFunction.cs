@@ -22,10 +22,18 @@ public sealed class WorkerFunction(RetryingInit<LambdaServices> container)
     {
         // An execution environment runs one invocation at a time, and a warm one keeps /tmp: a staged download found now was
         // left by an invocation that was killed (its timeout, memory), and would hold the staging space this one counts on.
-        var (files, bytes) = StagingLeftovers.Delete(services.Services.Settings.Sync.TempDir, DateTime.MaxValue);
-        if (files > 0)
+        try
         {
-            services.Log.Write($"Removed {files} staged download(s) ({Humanize.Bytes(bytes)}) left in {services.Services.Settings.Sync.TempDir} by an earlier invocation that was stopped");
+            var (files, bytes) = StagingLeftovers.Delete(services.Services.Settings.Sync.TempDir, DateTime.MaxValue);
+            if (files > 0)
+            {
+                services.Log.Write($"Removed {files} staged download(s) ({Humanize.Bytes(bytes)}) left in {services.Services.Settings.Sync.TempDir} by an earlier invocation that was stopped");
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The plan may still fit in what is free: the staging budget's own checks say when it does not.
+            services.Log.Write($"WARN the staged downloads left in {services.Services.Settings.Sync.TempDir} could not all be removed: {ex.Message}");
         }
         var planKey = payload.Direct is { } direct ? await services.Services.Executor.SavePlanAsync(direct, CancellationToken.None) : payload.PlanKey!;
         var outcome = await services.Services.Executor.ExecuteSavedPlanAsync(planKey, services.Display, CancellationToken.None);
