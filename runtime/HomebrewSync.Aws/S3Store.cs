@@ -58,13 +58,19 @@ public sealed class S3Store : IStore
         {
             throw new StoreAccessException($"The bucket {Location} cannot be reached: {ex.Message}", ex);
         }
+        string? notPrivate;
         try
         {
-            Directory.CreateDirectory(_options.TempDir);
+            // Bottles are verified there, then uploaded from there: no one else may write in it meanwhile.
+            notPrivate = PrivateFolder.Ensure(_options.TempDir, EnvVars.TempDir);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new StoreAccessException($"{EnvVars.TempDir} {_options.TempDir} is not writable: {ex.Message}", ex);
+        }
+        if (notPrivate is not null)
+        {
+            throw new StoreAccessException(notPrivate);
         }
     }
 

@@ -266,8 +266,8 @@ public static class Settings
 
     public static readonly TextSetting KmsKeyId = new(EnvVars.KmsKeyId) { Option = "--kms-key-id", ValueName = "KEY", Help = "KMS key for --sse aws:kms (default: the bucket's AWS-managed key)." };
 
-    /// <summary>No fixed default: the system's temporary folder (see <see cref="SyncSettings.TempDir"/>).</summary>
-    public static readonly TextSetting TempDir = new(EnvVars.TempDir) { Help = "Where downloads for an S3 store are staged and verified before upload (also TEMP_STORAGE_PATH, EFS_MOUNT_PATH)." };
+    /// <summary>No fixed default: this user's folder in the system's temporary folder (see <see cref="SyncSettings.DefaultTempDir"/>).</summary>
+    public static readonly TextSetting TempDir = new(EnvVars.TempDir) { Help = "Where downloads for an S3 store are staged and verified, and the brew.git cache kept; this user's alone (default: homebrew-sync-<user> in the temporary folder; also TEMP_STORAGE_PATH, EFS_MOUNT_PATH)." };
 
     public static readonly TextSetting FormulaNames = new(EnvVars.FormulaNames) { Option = "--formula", ValueName = "NAME[,NAME]", Help = "Only these formulae (default: all with bottles)." };
 

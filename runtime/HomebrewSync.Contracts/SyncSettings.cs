@@ -32,7 +32,17 @@ public sealed record SyncSettings
     /// <summary>Hash-file checkpoint every this many stored bottles.</summary>
     public int BatchSize { get; init; } = Settings.BatchSize.Default!.Value;
 
-    public string TempDir { get; init; } = Path.Combine(Path.GetTempPath(), "homebrew-sync");
+    public string TempDir { get; init; } = DefaultTempDir();
+
+    /// <summary>
+    /// <c>homebrew-sync-&lt;user&gt;</c> in the system's temporary folder: each user's own, since the folder must be (another
+    /// user's staged bottles and git cache are refused).
+    /// </summary>
+    public static string DefaultTempDir()
+    {
+        var user = new string(Environment.UserName.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_').ToArray());
+        return Path.Combine(Path.GetTempPath(), $"homebrew-sync-{(user.Length > 0 ? user : "user")}");
+    }
     public bool IncludeDisabled { get; init; } = Settings.IncludeDisabled.DefaultFlag;
 
     /// <summary>Wall-clock budget of the host (a Lambda worker); null on hosts without one.</summary>

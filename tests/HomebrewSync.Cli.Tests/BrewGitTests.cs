@@ -324,6 +324,52 @@ public sealed class BrewGitTests : IAsyncLifetime
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Sync_ACacheOtherUsersMayWriteIn_IsNotRun_AndNothingOfItIsPublished()
+    {
+        // A shared /tmp: a cache folder made first by someone else, open to all, with a hook git would run on the fetch.
+        var cache = Directory.CreateDirectory(Path.Combine(_temp, "brew-git-cache")).FullName;
+        File.SetUnixFileMode(_temp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.SetUnixFileMode(cache, (UnixFileMode)0x1FF);
+        var ran = Path.Combine(_upstream.Root, "hook-ran");
+        Directory.CreateDirectory(Path.Combine(cache, "hooks"));
+        await WriteScriptAsync(Path.Combine(cache, "hooks", "reference-transaction"), $"#!/bin/sh\ntouch '{ran}'\n");
+
+        var sync = await CliHarness.RunAsync(Env(), "sync");
+
+        Assert.True(sync.ExitCode == 3, sync.Error);
+        Assert.Contains($"The brew.git cache {cache} may be written by other users (mode 777)", sync.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(ran));
+        Assert.False(File.Exists(_h.PathOf("brew.git/info/refs")));
+        Assert.Contains("jq", await File.ReadAllTextAsync(_h.PathOf("bottles_hash.json")));
+    }
+
+    [Fact]
+    public async Task Sync_WithGitVariablesSet_GitIsGivenNoneOfThem()
+    {
+        // A CI runner's environment, set for something else: config git would add (a hook to run on every fetch), a trace with
+        // every request in it (the Authorization header included).
+        var ran = Path.Combine(_upstream.Root, "hook-ran");
+        var hooks = Directory.CreateDirectory(Path.Combine(_upstream.Root, "their-hooks")).FullName;
+        await WriteScriptAsync(Path.Combine(hooks, "reference-transaction"), $"#!/bin/sh\ntouch '{ran}'\n");
+        var trace = Path.Combine(_upstream.Root, "git-trace.txt");
+        var env = Env();
+        env["GIT_CONFIG_COUNT"] = "1";
+        env["GIT_CONFIG_KEY_0"] = "core.hooksPath";
+        env["GIT_CONFIG_VALUE_0"] = hooks;
+        env["GIT_TRACE_CURL"] = trace;
+        env["GIT_TRACE"] = trace;
+
+        // A process of its own: git inherits the CLI's environment.
+        var sync = await CliProcess.RunAsync(env, "sync");
+
+        Assert.True(sync.ExitCode == 0, sync.Error);
+        Assert.True(File.Exists(_h.PathOf("brew.git/info/refs")));
+        Assert.False(File.Exists(ran), "git ran a hook the caller's GIT_CONFIG_* variables named");
+        Assert.False(File.Exists(trace), "git wrote a trace the caller's GIT_TRACE variables named");
+    }
+
+    [Fact]
     public async Task Sync_ALinkWhereARefFileGoes_IsLeftAndWarnedOf_TheRunCompletes()
     {
         Assert.Equal(0, (await CliHarness.RunAsync(Env(), "sync")).ExitCode);

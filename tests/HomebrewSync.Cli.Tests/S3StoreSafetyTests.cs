@@ -87,6 +87,30 @@ public sealed class S3StoreSafetyTests(S3ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Sync_ThroughATempDirOtherUsersMayWriteIn_IsRefused_BeforeAnythingIsStaged()
+    {
+        // Bottles are verified there and then uploaded from there: in a folder open to all, someone could change one between.
+        var curl = new FormulaBuilder("curl").WithVersion("8.0").WithBottle("monterey", 2_000).Build();
+        await using var h = await CliHarness.StartAsync([curl]);
+        var env = await EnvAsync(h);
+        Directory.CreateDirectory(_temp);
+        File.SetUnixFileMode(_temp, (UnixFileMode)0x1FF);
+
+        var sync = await CliHarness.RunAsync(env, "sync", "--date", "2025-07-01");
+
+        Assert.True(sync.ExitCode == 1, $"exit {sync.ExitCode}: {sync.Error}");
+        Assert.Contains($"TEMP_DIR {_temp} may be written by other users (mode 777)", sync.Error, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_temp));
+        Assert.DoesNotContain((await ObjectsAsync(env["HOMEBREW_SYNC_STORE"]!)).Keys, k => k.EndsWith(".tar.gz", StringComparison.Ordinal) || k.EndsWith("bottles_hash.json", StringComparison.Ordinal));
+
+        // Made by this user, and private, it is used.
+        Directory.Delete(_temp);
+        Assert.Equal(0, (await CliHarness.RunAsync(env, "sync", "--date", "2025-07-01")).ExitCode);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_temp));
+    }
+
+    [Fact]
     public async Task KilledSync_HoldsTheBucketUntilItsLeaseExpires_ThenPruneRuns()
     {
         // The last is the smallest, so it starts last (the largest known start first) and stalls once the others are stored.

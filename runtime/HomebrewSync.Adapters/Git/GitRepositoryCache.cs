@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using HomebrewSync.Adapters.Files;
 using HomebrewSync.Contracts;
 using HomebrewSync.Core.BrewGit;
 using HomebrewSync.Core.Storage;
@@ -22,6 +23,12 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
     private static readonly TimeSpan SizeCheckInterval = TimeSpan.FromMilliseconds(100);
 
     private const int MaxOutputBytes = 4 * 1024 * 1024;
+
+    /// <summary>The caller's GIT_* variables git is given: how to reach the remote (a private CA, a proxy's), nothing else.</summary>
+    private static readonly HashSet<string> KeptGitVariables = new(StringComparer.Ordinal)
+    {
+        "GIT_SSL_CAINFO", "GIT_SSL_CAPATH", "GIT_HTTP_PROXY_AUTHMETHOD", "GIT_PROXY_SSL_CAINFO", "GIT_PROXY_SSL_CERT", "GIT_PROXY_SSL_KEY",
+    };
 
     private const string UserVariable = "HOMEBREW_SYNC_GIT_USERNAME";
     private const string PasswordVariable = "HOMEBREW_SYNC_GIT_PASSWORD";
@@ -51,9 +58,16 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
         ArgumentNullException.ThrowIfNull(remote);
         _remote = Split(remote);
         var url = _remote.Value.Url;
+        // git runs the cache's hooks and reads its config: a cache someone else could write in (a folder another user made
+        // first under a shared /tmp) would run their code with the remote's credentials in its environment.
+        var parent = Path.GetDirectoryName(Path.GetFullPath(directory));
+        var notPrivate = (parent is null ? null : PrivateFolder.Ensure(parent, EnvVars.TempDir)) ?? PrivateFolder.Ensure(directory, "The brew.git cache");
+        if (notPrivate is not null)
+        {
+            throw new GitCommandException(notPrivate);
+        }
         if (!File.Exists(Path.Combine(directory, "HEAD")))
         {
-            Directory.CreateDirectory(directory);
             await RunAsync(["init", "--bare", "--quiet", directory], null, cancellationToken);
         }
         var branch = DefaultBranch(await RunAsync(["ls-remote", "--symref", "--", url, "HEAD"], directory, cancellationToken));
@@ -254,6 +268,13 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
+        }
+        // None of the caller's GIT_* variables but those for reaching the remote through a proxy or a private CA: others name
+        // another repository or object store (GIT_DIR, GIT_OBJECT_DIRECTORY), add config (GIT_CONFIG_*), turn off TLS checks
+        // (GIT_SSL_NO_VERIFY), or write traces with the credentials in them (GIT_TRACE_CURL).
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("GIT_", StringComparison.Ordinal) && !KeptGitVariables.Contains(k)).ToArray())
+        {
+            start.Environment.Remove(name);
         }
         // No prompt of any kind: not the terminal's, and no askpass program (an empty GIT_ASKPASS wins over core.askPass and
         // SSH_ASKPASS), which would otherwise be run for credentials no helper gave and hang the command.
