@@ -122,6 +122,28 @@ public sealed class BrewGitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Prune_AfterARunThatCouldNotFetchBrew_KeepsThePortableRubyThePublishedBrewNames()
+    {
+        // The published brew names 4.0.6; the registry moves on to 4.0.7, and the next run cannot reach brew's repository:
+        // the brew clients get is still the one naming 4.0.6, so prune must keep it however old.
+        Assert.Equal(0, (await CliHarness.RunAsync(Env(), "sync", "--date", "2025-07-21")).ExitCode);
+        _h.Server.SetRegistryImages([_ruby, PortableRubyTests.Ruby("4.0.7", 5)]);
+        var env = Env();
+        env["BREW_GIT_REMOTE_URL"] = new Uri(Path.Combine(_upstream.Root, "gone.git")).AbsoluteUri;
+        var unreachable = await CliHarness.RunAsync(env, "sync", "--date", "2025-07-28");
+        Assert.True(unreachable.ExitCode == 3, unreachable.Error);
+
+        var prune = await CliHarness.RunAsync(Env(), "prune", "--keep-days", "0");
+
+        Assert.True(prune.ExitCode == 0, prune.Error + prune.Out);
+        var hashFile = await File.ReadAllTextAsync(_h.PathOf("bottles_hash.json"));
+        Assert.Contains("\"portable-ruby-4.0.6-arm64_big_sur\"", hashFile, StringComparison.Ordinal);
+        Assert.Contains("\"portable-ruby-4.0.7-arm64_big_sur\"", hashFile, StringComparison.Ordinal);
+        Assert.True(File.Exists(_h.PathOf("2025-07-21/portable-ruby-4.0.6.arm64_big_sur.bottle.tar.gz")));
+        Assert.True(File.Exists(_h.PathOf("manifests/portable-ruby/4.0.6.json")));
+    }
+
+    [Fact]
     public async Task Prune_RemovesOnlyOldPacksNoLongerListed_KeepsRefsListedPacksAndAnythingElse()
     {
         Assert.Equal(0, (await CliHarness.RunAsync(Env(), "sync")).ExitCode);

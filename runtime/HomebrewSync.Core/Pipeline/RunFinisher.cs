@@ -35,11 +35,6 @@ internal sealed class RunFinisher(SyncContext context)
         }
         // The hash file as it now is: what the API files are checked against and the messages count.
         mirror ??= (await context.Ports.HashFile.ReadHashFileAsync(cancellationToken))?.HashFile;
-        if (outcome.Plan.PortableRuby.Count > 0)
-        {
-            outcome = await StatusAsync(outcome, PortableRuby.PortableRubyNamed.Key, display.Observer,
-                () => PortableRuby.PortableRubyNamed.WriteAsync(context.Ports.Documents, outcome.Plan.PortableRuby, cancellationToken));
-        }
         if (context.Api is { } api && outcome.Plan.ApiFiles.Count > 0)
         {
             // A bottle whose image index is missing is not installable from the mirror either: it holds its tags' API files back like a failed one.
@@ -53,7 +48,50 @@ internal sealed class RunFinisher(SyncContext context)
             outcome = outcome with { Api = published };
         }
         outcome = await BrewGitAsync(outcome, mirror, display.Observer, cancellationToken);
+        outcome = await PortableRubyKeptAsync(outcome, display.Observer, cancellationToken);
         return await ReportAsync(outcome, mirror, display, cancellationToken);
+    }
+
+    /// <summary>
+    /// Records the portable Ruby versions prune keeps: this run's, and, where brew's repository is mirrored, the one the brew
+    /// it published names; when it published none (refs held back, git failed, a host without git) the brew clients still
+    /// get is the one published before, so the versions recorded before stay recorded (with no record before, none is
+    /// written: prune then keeps every portable Ruby).
+    /// </summary>
+    private async Task<SyncOutcome> PortableRubyKeptAsync(SyncOutcome outcome, ISyncObserver observer, CancellationToken cancellationToken)
+    {
+        var versions = new SortedSet<string>(outcome.Plan.PortableRuby, StringComparer.Ordinal);
+        if (context.Settings.BrewGitRemote is not null)
+        {
+            IReadOnlyCollection<string>? published = null;
+            if (outcome.BrewGit is { RefsPublished: true } && context.BrewGit is { } git)
+            {
+                try
+                {
+                    published = await git.NamedPortableRubyAsync(cancellationToken);
+                }
+                catch (BrewGit.GitCommandException)
+                {
+                    // Not known after all: kept as if nothing was published.
+                }
+            }
+            if (published is not null)
+            {
+                versions.UnionWith(published);
+            }
+            else if (await PortableRuby.PortableRubyNamed.ReadAsync(context.Ports.Documents, cancellationToken) is { } before)
+            {
+                versions.UnionWith(before);
+            }
+            else
+            {
+                return outcome;
+            }
+        }
+        return versions.Count == 0
+            ? outcome
+            : await StatusAsync(outcome, PortableRuby.PortableRubyNamed.Key, observer,
+                () => PortableRuby.PortableRubyNamed.WriteAsync(context.Ports.Documents, versions.ToArray(), cancellationToken));
     }
 
     /// <summary>
