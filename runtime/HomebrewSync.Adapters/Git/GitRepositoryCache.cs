@@ -179,27 +179,19 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
 
     public async Task<string?> ShowAsync(string revision, string path, CancellationToken cancellationToken)
     {
-        try
-        {
-            return Encoding.UTF8.GetString(await RunAsync(["show", $"{revision}:{path}"], directory, cancellationToken));
-        }
-        catch (GitCommandException)
+        // Absent is an empty listing; git failing (a bad revision, a corrupt object, its time limit) is a failure, never "absent":
+        // a check that reads a failure as absence would let through what it was there to stop.
+        if ((await RunAsync(["ls-tree", "--name-only", revision, "--", path], directory, cancellationToken)).Length == 0)
         {
             return null;
         }
+        return Encoding.UTF8.GetString(await RunAsync(["show", $"{revision}:{path}"], directory, cancellationToken));
     }
 
     public async Task<IReadOnlyList<string>> ListAsync(string revision, string directoryInRepository, CancellationToken cancellationToken)
     {
-        try
-        {
-            var text = Encoding.UTF8.GetString(await RunAsync(["ls-tree", "--name-only", revision, "--", directoryInRepository], directory, cancellationToken));
-            return text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l[(l.LastIndexOf('/') + 1)..]).ToArray();
-        }
-        catch (GitCommandException)
-        {
-            return [];
-        }
+        var text = Encoding.UTF8.GetString(await RunAsync(["ls-tree", "--name-only", revision, "--", directoryInRepository], directory, cancellationToken));
+        return text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l[(l.LastIndexOf('/') + 1)..]).ToArray();
     }
 
     public Task<byte[]> ReadAsync(string relativePath, CancellationToken cancellationToken)

@@ -9,10 +9,10 @@ public interface IGitRepositoryCache
     /// <summary>Fetches the remote's default branch and tags into the cache, packs what arrived, writes <c>info/refs</c> and <c>objects/info/packs</c>.</summary>
     Task<GitCacheState> RefreshAsync(string remote, CancellationToken cancellationToken);
 
-    /// <summary>A file of the repository at <paramref name="revision"/> as text, or null when there is none.</summary>
+    /// <summary>A file of the repository at <paramref name="revision"/> as text, or null when there is none; git failing is a <see cref="GitCommandException"/>, never null.</summary>
     Task<string?> ShowAsync(string revision, string path, CancellationToken cancellationToken);
 
-    /// <summary>Names of the files in a directory of the repository at <paramref name="revision"/> (empty when there is none).</summary>
+    /// <summary>Names of the files in a directory of the repository at <paramref name="revision"/> (empty when there is none; git failing is a <see cref="GitCommandException"/>).</summary>
     Task<IReadOnlyList<string>> ListAsync(string revision, string directory, CancellationToken cancellationToken);
 
     /// <summary>A file of the cache directory (<c>info/refs</c>, <c>objects/pack/pack-….pack</c>), by its path relative to it.</summary>

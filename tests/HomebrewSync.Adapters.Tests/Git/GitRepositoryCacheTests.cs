@@ -1,38 +1,41 @@
 using HomebrewSync.Adapters.Git;
 using HomebrewSync.Core.BrewGit;
-using HomebrewSync.Core.Storage;
+using HomebrewSync.TestSupport;
 
 namespace HomebrewSync.Adapters.Tests.Git;
 
-public sealed class GitRepositoryCacheTests : IDisposable
+/// <summary>The cache's reads of the repository: a file that is not there is null, git failing is never taken for that.</summary>
+public sealed class GitRepositoryCacheTests : IAsyncLifetime
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("git-cache-").FullName;
+    private GitRepo _upstream = null!;
+    private string _cache = null!;
 
-    public void Dispose() => Directory.Delete(_directory, true);
-
-    [Fact]
-    public async Task ReadAsync_APackLargerThanADocumentCanBe_IsRefusedByItsLength_AsAGitFailure()
+    public async Task InitializeAsync()
     {
-        // What a hostile or broken remote can leave after a fetch: a pack past one array's size (sparse: no disk is used).
-        Directory.CreateDirectory(Path.Combine(_directory, "objects", "pack"));
-        var pack = Path.Combine("objects", "pack", "pack-" + new string('a', 40) + ".pack");
-        await using (var file = File.Create(Path.Combine(_directory, pack)))
-        {
-            file.SetLength(StoredDocument.MaxBytes + 1);
-        }
-        var cache = new GitRepositoryCache("git", _directory, TimeSpan.FromSeconds(10), long.MaxValue);
-
-        var ex = await Assert.ThrowsAsync<GitCommandException>(() => cache.ReadAsync(pack, CancellationToken.None));
-
-        Assert.Contains($"{StoredDocument.MaxBytes + 1:N0} bytes", ex.Message, StringComparison.Ordinal);
+        _upstream = await GitRepo.CreateAsync();
+        await _upstream.CommitAsync("Homebrew 4.6.0", new Dictionary<string, string> { ["Library/Homebrew/vendor/portable-ruby-version"] = "4.0.6\n" }, tag: "4.6.0");
+        _cache = Path.Combine(_upstream.Root, "cache", "brew-git-cache");
     }
 
-    [Fact]
-    public async Task ReadAsync_AFileOfTheCache_IsItsBytes()
+    public Task DisposeAsync()
     {
-        await File.WriteAllTextAsync(Path.Combine(_directory, "HEAD"), "ref: refs/heads/main\n");
-        var cache = new GitRepositoryCache("git", _directory, TimeSpan.FromSeconds(10), long.MaxValue);
+        _upstream.Dispose();
+        return Task.CompletedTask;
+    }
 
-        Assert.Equal("ref: refs/heads/main\n"u8.ToArray(), await cache.ReadAsync("HEAD", CancellationToken.None));
+    private GitRepositoryCache Cache() => new(GitRepositoryCache.Locate(Environment.GetEnvironmentVariable("PATH"))!, _cache, TimeSpan.FromMinutes(1), 100L << 20);
+
+    [Fact]
+    public async Task ShowAndList_AFileThatIsThere_AreItsText_OneThatIsNot_IsNull_AndGitFailing_IsAnError()
+    {
+        var cache = Cache();
+        var state = await cache.RefreshAsync(_upstream.Url, CancellationToken.None);
+
+        Assert.Equal("4.0.6\n", await cache.ShowAsync(state.DefaultBranch, "Library/Homebrew/vendor/portable-ruby-version", CancellationToken.None));
+        Assert.Null(await cache.ShowAsync(state.DefaultBranch, "Library/Homebrew/vendor/portable-ruby-arm64_big_sur", CancellationToken.None));
+        Assert.Empty(await cache.ListAsync(state.DefaultBranch, "Library/Homebrew/nothing-here/", CancellationToken.None));
+        // A revision git cannot read (as a corrupt object or git's time limit would be): an error, not "not there".
+        await Assert.ThrowsAsync<GitCommandException>(() => cache.ShowAsync("refs/heads/no-such-branch", "Library/Homebrew/vendor/portable-ruby-version", CancellationToken.None));
+        await Assert.ThrowsAsync<GitCommandException>(() => cache.ListAsync("refs/heads/no-such-branch", "Library/Homebrew/vendor/", CancellationToken.None));
     }
 }
