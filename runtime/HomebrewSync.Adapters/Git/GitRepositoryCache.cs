@@ -66,6 +66,8 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
         {
             throw new GitCommandException(notPrivate);
         }
+        // One refresh at a time on this host (two syncs sharing TEMP_DIR): each one's state is then the cache as it left it.
+        await using var held = await LockAsync(cancellationToken);
         if (!File.Exists(Path.Combine(directory, "HEAD")))
         {
             await RunAsync(["init", "--bare", "--quiet", directory], null, cancellationToken);
@@ -83,8 +85,45 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
                 .Where(n => n.EndsWith(".pack", StringComparison.Ordinal) || n.EndsWith(".idx", StringComparison.Ordinal))
                 .Select(n => "objects/pack/" + n).Order(StringComparer.Ordinal).ToArray()
             : [];
-        return new GitCacheState(branch, packs);
+        var commit = Encoding.ASCII.GetString(await RunAsync(["rev-parse", "--verify", "--quiet", branch + "^{commit}"], directory, cancellationToken)).Trim();
+        var refFiles = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var file in new[] { "objects/info/packs", "info/refs", "HEAD" })
+        {
+            refFiles[file] = await ReadAsync(file, cancellationToken);
+        }
+        return new GitCacheState(branch, packs) { Commit = commit, RefFiles = refFiles };
     }
+
+    /// <summary>
+    /// The cache's lock (<c>&lt;cache&gt;.lock</c> beside it), held by one refresh at a time; another's is waited for, up to the
+    /// time limit of a git command.
+    /// </summary>
+    private async Task<FileStream> LockAsync(CancellationToken cancellationToken)
+    {
+        var path = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar) + ".lock";
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(commandTimeout);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            }
+            catch (IOException) when (!limit.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(LockRetryInterval, limit.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new GitCommandException($"the brew.git cache {directory} was still being refreshed by another run after {commandTimeout.TotalMinutes:0} min");
+                }
+            }
+        }
+    }
+
+    private static readonly TimeSpan LockRetryInterval = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
     /// The fetch, its cache's size looked at every <see cref="SizeCheckInterval"/> while it runs and once after: past

@@ -29,7 +29,7 @@ internal sealed class BrewGitMirror(IGitRepositoryCache cache, IDocumentStore do
     public async Task<IReadOnlyCollection<string>> NamedPortableRubyAsync(CancellationToken cancellationToken)
     {
         var state = await RefreshedAsync(cancellationToken);
-        return await cache.ShowAsync(state.DefaultBranch, RubyVersionFile, cancellationToken) is { } v && PortableRubyImage.IsVersion(v.Trim()) ? [v.Trim()] : [];
+        return await cache.ShowAsync(state.Commit, RubyVersionFile, cancellationToken) is { } v && PortableRubyImage.IsVersion(v.Trim()) ? [v.Trim()] : [];
     }
 
     /// <summary>Uploads the packs the store lacks, then publishes the refs unless held back.</summary>
@@ -66,7 +66,8 @@ internal sealed class BrewGitMirror(IGitRepositoryCache cache, IDocumentStore do
         var written = new List<string>();
         foreach (var file in RefFiles)
         {
-            var bytes = await cache.ReadAsync(file, cancellationToken);
+            // As the refresh left them: another run on this host may have fetched since, naming packs this one did not upload.
+            var bytes = state.RefFiles.TryGetValue(file, out var held) ? held : await cache.ReadAsync(file, cancellationToken);
             try
             {
                 if (await documents.GetDocumentAsync(Prefix + file, cancellationToken) is not { } current || !current.Content.AsSpan().SequenceEqual(bytes))
@@ -93,16 +94,16 @@ internal sealed class BrewGitMirror(IGitRepositoryCache cache, IDocumentStore do
     /// <summary>Why the brew at the default branch cannot be published yet: a portable Ruby bottle it names that the mirror lacks; null when none.</summary>
     private async Task<string?> MissingRubyAsync(GitCacheState state, HashFile? mirror, CancellationToken cancellationToken)
     {
-        if (!portableRubyMirrored || await cache.ShowAsync(state.DefaultBranch, RubyVersionFile, cancellationToken) is not { } text)
+        if (!portableRubyMirrored || await cache.ShowAsync(state.Commit, RubyVersionFile, cancellationToken) is not { } text)
         {
             return null;
         }
         var version = text.Trim();
         var missing = new List<string>();
-        foreach (var name in await cache.ListAsync(state.DefaultBranch, VendorDirectory, cancellationToken))
+        foreach (var name in await cache.ListAsync(state.Commit, VendorDirectory, cancellationToken))
         {
             if (!name.StartsWith("portable-ruby-", StringComparison.Ordinal) || name == "portable-ruby-version"
-                || await cache.ShowAsync(state.DefaultBranch, VendorDirectory + name, cancellationToken) is not { } platform)
+                || await cache.ShowAsync(state.Commit, VendorDirectory + name, cancellationToken) is not { } platform)
             {
                 continue;
             }

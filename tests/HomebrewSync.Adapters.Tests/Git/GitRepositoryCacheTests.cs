@@ -26,6 +26,28 @@ public sealed class GitRepositoryCacheTests : IAsyncLifetime
     private GitRepositoryCache Cache() => new(GitRepositoryCache.Locate(Environment.GetEnvironmentVariable("PATH"))!, _cache, TimeSpan.FromMinutes(1), 100L << 20);
 
     [Fact]
+    public async Task Refresh_IsTheCacheAsItLeftIt_WhateverAnotherRunsRefreshDoesToItAfterwards()
+    {
+        var first = await Cache().RefreshAsync(_upstream.Url, CancellationToken.None);
+        await _upstream.CommitAsync("Homebrew 4.7.0", new Dictionary<string, string> { ["Library/Homebrew/vendor/portable-ruby-version"] = "4.0.7\n" }, tag: "4.7.0");
+
+        // Another sync on this host, sharing the cache, fetches meanwhile.
+        var second = await Cache().RefreshAsync(_upstream.Url, CancellationToken.None);
+
+        Assert.Contains("refs/tags/4.7.0", await File.ReadAllTextAsync(Path.Combine(_cache, "info", "refs")));
+        Assert.DoesNotContain("refs/tags/4.7.0", System.Text.Encoding.UTF8.GetString(first.RefFiles["info/refs"]));
+        Assert.Contains("refs/tags/4.7.0", System.Text.Encoding.UTF8.GetString(second.RefFiles["info/refs"]));
+        Assert.NotEqual(first.Commit, second.Commit);
+        var cache = Cache();
+        Assert.Equal("4.0.6\n", await cache.ShowAsync(first.Commit, "Library/Homebrew/vendor/portable-ruby-version", CancellationToken.None));
+        // The pack list the first refresh wrote names only packs it listed (and so uploads).
+        foreach (var line in System.Text.Encoding.UTF8.GetString(first.RefFiles["objects/info/packs"]).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            Assert.Contains("objects/pack/" + line["P ".Length..], first.PackFiles);
+        }
+    }
+
+    [Fact]
     public async Task ShowAndList_AFileThatIsThere_AreItsText_OneThatIsNot_IsNull_AndGitFailing_IsAnError()
     {
         var cache = Cache();
