@@ -57,7 +57,7 @@ public sealed class BrewEndpointFunction
         {
             payload = await PayloadAsync(request, response);
         }
-        catch (Exception ex) when (ex is IOException or AmazonServiceException or StoreAccessException)
+        catch (Exception ex) when (ex is IOException or HttpRequestException or AmazonServiceException or AmazonClientException or StoreAccessException)
         {
             // The object ended before the size it was answered with (replaced or cut meanwhile), or S3 failed mid-read: a 502
             // the access log shows with why, not a function error nobody's log names.

@@ -197,9 +197,10 @@ internal sealed partial class StoreDirectory : IDisposable
         SafeFileHandle? handle = new(fd, ownsHandle: true);
         try
         {
-            if (Lock(fd, LockExclusive | LockNonBlocking) != 0)
+            // Held by another only when the lock would block; a file system without locks (ENOLCK, ENOTSUP) is used unlocked,
+            // as .NET's own exclusive open does.
+            if (Lock(fd, LockExclusive | LockNonBlocking) != 0 && Marshal.GetLastPInvokeError() is var errno && errno == WouldBlock)
             {
-                var errno = Marshal.GetLastPInvokeError();
                 throw new IOException($"The process cannot access the file '{path}' because it is being used by another process ({Marshal.GetPInvokeErrorMessage(errno)}).");
             }
             var stream = new FileStream(handle, FileAccess.ReadWrite, 1);
@@ -214,6 +215,7 @@ internal sealed partial class StoreDirectory : IDisposable
 
     private const int LockExclusive = 2;
     private const int LockNonBlocking = 4;
+    private const int WouldBlock = 11;
 
     /// <summary>Renames <paramref name="fromName"/> in <paramref name="from"/> to <paramref name="name"/> here, replacing what has that name (a link included, never followed).</summary>
     public void MoveHere(StoreDirectory from, string fromName, string name)

@@ -24,10 +24,11 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
 
     private const int MaxOutputBytes = 4 * 1024 * 1024;
 
-    /// <summary>The caller's GIT_* variables git is given: how to reach the remote (a private CA, a proxy's), nothing else.</summary>
+    /// <summary>The caller's GIT_* variables git is given: how to reach the remote (a private CA, a client certificate, a proxy, ssh), nothing else.</summary>
     private static readonly HashSet<string> KeptGitVariables = new(StringComparer.Ordinal)
     {
-        "GIT_SSL_CAINFO", "GIT_SSL_CAPATH", "GIT_HTTP_PROXY_AUTHMETHOD", "GIT_PROXY_SSL_CAINFO", "GIT_PROXY_SSL_CERT", "GIT_PROXY_SSL_KEY",
+        "GIT_SSL_CAINFO", "GIT_SSL_CAPATH", "GIT_SSL_CERT", "GIT_SSL_KEY", "GIT_SSL_CERT_PASSWORD_PROTECTED", "GIT_HTTP_PROXY_AUTHMETHOD",
+        "GIT_PROXY_SSL_CAINFO", "GIT_PROXY_SSL_CERT", "GIT_PROXY_SSL_KEY", "GIT_PROXY_COMMAND", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSH_VARIANT",
     };
 
     private const string UserVariable = "HOMEBREW_SYNC_GIT_USERNAME";
@@ -60,14 +61,24 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
         var url = _remote.Value.Url;
         // git runs the cache's hooks and reads its config: a cache someone else could write in (a folder another user made
         // first under a shared /tmp) would run their code with the remote's credentials in its environment.
-        var parent = Path.GetDirectoryName(Path.GetFullPath(directory));
-        var notPrivate = (parent is null ? null : PrivateFolder.Ensure(parent, EnvVars.TempDir)) ?? PrivateFolder.Ensure(directory, "The brew.git cache");
-        if (notPrivate is not null)
+        FileStream held;
+        try
         {
-            throw new GitCommandException(notPrivate);
+            var parent = Path.GetDirectoryName(Path.GetFullPath(directory));
+            var notPrivate = (parent is null ? null : PrivateFolder.Ensure(parent, EnvVars.TempDir)) ?? PrivateFolder.Ensure(directory, "The brew.git cache");
+            if (notPrivate is not null)
+            {
+                throw new GitCommandException(notPrivate);
+            }
+            // One refresh at a time on this host (two syncs sharing TEMP_DIR): each one's state is then the cache as it left it.
+            held = await LockAsync(cancellationToken);
         }
-        // One refresh at a time on this host (two syncs sharing TEMP_DIR): each one's state is then the cache as it left it.
-        await using var held = await LockAsync(cancellationToken);
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The git step's failure (a warning), never the run's.
+            throw new GitCommandException($"the brew.git cache {directory} cannot be used: {ex.Message}", ex);
+        }
+        await using var _ = held;
         if (!File.Exists(Path.Combine(directory, "HEAD")))
         {
             await RunAsync(["init", "--bare", "--quiet", directory], null, cancellationToken);
@@ -102,7 +113,8 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
     {
         var path = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar) + ".lock";
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(commandTimeout);
+        // Another run's refresh is several commands, each within the time limit.
+        limit.CancelAfter(commandTimeout * RefreshCommands);
         while (true)
         {
             try
@@ -117,13 +129,16 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    throw new GitCommandException($"the brew.git cache {directory} was still being refreshed by another run after {commandTimeout.TotalMinutes:0} min");
+                    throw new GitCommandException($"the brew.git cache {directory} was still being refreshed by another run after {(commandTimeout * RefreshCommands).TotalMinutes:0} min");
                 }
             }
         }
     }
 
     private static readonly TimeSpan LockRetryInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The git commands of one refresh (ls-remote, fetch, symbolic-ref, repack, update-server-info, rev-parse).</summary>
+    private const int RefreshCommands = 6;
 
     /// <summary>
     /// The fetch, its cache's size looked at every <see cref="SizeCheckInterval"/> while it runs and once after: past

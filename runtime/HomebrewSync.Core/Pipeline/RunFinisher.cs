@@ -47,46 +47,58 @@ internal sealed class RunFinisher(SyncContext context)
             }
             outcome = outcome with { Api = published };
         }
+        outcome = await PortableRubyKeptAsync(outcome, display.Observer, published: false, cancellationToken);
         outcome = await BrewGitAsync(outcome, mirror, display.Observer, cancellationToken);
-        outcome = await PortableRubyKeptAsync(outcome, display.Observer, cancellationToken);
+        outcome = await PortableRubyKeptAsync(outcome, display.Observer, published: true, cancellationToken);
         return await ReportAsync(outcome, mirror, display, cancellationToken);
     }
 
     /// <summary>
     /// Records the portable Ruby versions prune keeps: this run's, and, where brew's repository is mirrored, the one the brew
-    /// it published names; when it published none (refs held back, git failed, a host without git) the brew clients still
-    /// get is the one published before, so the versions recorded before stay recorded (with no record before, none is
-    /// written: prune then keeps every portable Ruby).
+    /// published names. Before brew.git is published the record keeps the versions recorded before too (a run cut off between
+    /// the publish and this record must not have dropped the published brew's Ruby); after, it narrows to the one the brew just
+    /// published names, and when it published none (refs held back, git failed, a host without git) the brew clients still
+    /// get is the earlier one, so the earlier versions stay. With no record before and brew mirrored, none is written: prune
+    /// then keeps every portable Ruby.
     /// </summary>
-    private async Task<SyncOutcome> PortableRubyKeptAsync(SyncOutcome outcome, ISyncObserver observer, CancellationToken cancellationToken)
+    private async Task<SyncOutcome> PortableRubyKeptAsync(SyncOutcome outcome, ISyncObserver observer, bool published, CancellationToken cancellationToken)
     {
         var versions = new SortedSet<string>(outcome.Plan.PortableRuby, StringComparer.Ordinal);
         if (context.Settings.BrewGitRemote is not null)
         {
-            IReadOnlyCollection<string>? published = null;
-            if (outcome.BrewGit is { RefsPublished: true } && context.BrewGit is { } git)
+            IReadOnlyCollection<string>? named = null;
+            if (published && outcome.BrewGit is { RefsPublished: true } && context.BrewGit is { } git)
             {
                 try
                 {
-                    published = await git.NamedPortableRubyAsync(cancellationToken);
+                    named = await git.NamedPortableRubyAsync(cancellationToken);
                 }
                 catch (BrewGit.GitCommandException)
                 {
                     // Not known after all: kept as if nothing was published.
                 }
             }
-            if (published is not null)
+            if (named is not null)
             {
-                versions.UnionWith(published);
+                versions.UnionWith(named);
             }
             else if (await PortableRuby.PortableRubyNamed.ReadAsync(context.Ports.Documents, cancellationToken) is { } before)
             {
+                if (published)
+                {
+                    // Written before the publish already, with these.
+                    return outcome;
+                }
                 versions.UnionWith(before);
             }
             else
             {
                 return outcome;
             }
+        }
+        else if (published)
+        {
+            return outcome;
         }
         return versions.Count == 0
             ? outcome

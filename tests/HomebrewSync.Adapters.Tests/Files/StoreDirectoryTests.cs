@@ -110,12 +110,29 @@ public sealed class StoreDirectoryTests : IDisposable
             // What earlier versions of the tool open the lock with.
             Assert.ThrowsAny<IOException>(() => new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None).Dispose());
         }
-        using (root.OpenLocked(".bottles_hash.lock"))
+        // Free again once closed; a process this one starts meanwhile (other tests' git, the CLI) holds a copy of the open file
+        // until it execs, so the lock is asked again for a moment.
+        using (Soon(() => root.OpenLocked(".bottles_hash.lock")))
         {
         }
-        using (new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        using (Soon(() => new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None)))
         {
             Assert.ThrowsAny<IOException>(() => root.OpenLocked(".bottles_hash.lock"));
+        }
+    }
+
+    private static FileStream Soon(Func<FileStream> open)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return open();
+            }
+            catch (IOException) when (attempt < 100)
+            {
+                Thread.Sleep(20);
+            }
         }
     }
 
