@@ -159,6 +159,12 @@ public sealed class BrewGitTests : IAsyncLifetime
         File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddDays(-2));
         File.SetLastWriteTimeUtc(stray, DateTime.UtcNow.AddDays(-2));
 
+        // The pack list just published: a client that read the one before may still be fetching what it named.
+        var fresh = await CliHarness.RunAsync(Env(), "prune");
+        Assert.True(fresh.ExitCode == 0, fresh.Error + fresh.Out);
+        Assert.True(File.Exists(stale));
+
+        File.SetLastWriteTimeUtc(_h.PathOf("brew.git/objects/info/packs"), DateTime.UtcNow.AddDays(-2));
         var prune = await CliHarness.RunAsync(Env(), "prune");
 
         Assert.True(prune.ExitCode == 0, prune.Error + prune.Out);

@@ -5,7 +5,7 @@ namespace HomebrewSync.Core.BrewGit;
 
 /// <summary>
 /// What prune may remove of the mirrored brew repository: packs (and their indexes) the published <c>objects/info/packs</c> no longer
-/// lists, older than <see cref="MirrorPruner.UnlistedGrace"/>. Nothing else under <c>brew.git/</c> is ever removed, and nothing at all
+/// lists, older than <see cref="MirrorPruner.UnlistedGrace"/>, once that list has been published that long too. Nothing else under <c>brew.git/</c> is ever removed, and nothing at all
 /// while there is no published list to judge by.
 /// </summary>
 internal static class BrewGitPruner
@@ -14,6 +14,12 @@ internal static class BrewGitPruner
     {
         ArgumentNullException.ThrowIfNull(documents);
         if (await documents.GetDocumentAsync(BrewGitMirror.Prefix + "objects/info/packs", cancellationToken) is not { } list)
+        {
+            return [];
+        }
+        // A pack left the list when the list last changed: a client that read the list before may still be fetching it, so
+        // nothing the list leaves out goes until the list itself is past the grace (a pack's own age is its upload's).
+        if (now - list.LastModified < MirrorPruner.UnlistedGrace)
         {
             return [];
         }
