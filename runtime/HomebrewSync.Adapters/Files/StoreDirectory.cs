@@ -83,7 +83,7 @@ internal sealed partial class StoreDirectory : IDisposable
             {
                 var parent = levels[^1];
                 path = Path.Combine(path, part);
-                if (create && Use(parent, fd => MakeFolderAt(fd, part, 0x1FF)) == 0)
+                if (create && StoreFile.Use(parent, fd => MakeFolderAt(fd, part, 0x1FF)) == 0)
                 {
                     made.Add(levels.Count);
                 }
@@ -91,7 +91,7 @@ internal sealed partial class StoreDirectory : IDisposable
                 {
                     throw Error(errno, path, key);
                 }
-                levels.Add(Checked(Use(parent, fd => OpenAt(fd, part, StoreFile.ReadFolderFlags(follow: false))), path, key));
+                levels.Add(Checked(StoreFile.Use(parent, fd => OpenAt(fd, part, StoreFile.ReadFolderFlags(follow: false))), path, key));
             }
             var opened = new StoreDirectory(root, path, levels, made);
             levels = [];
@@ -118,19 +118,7 @@ internal sealed partial class StoreDirectory : IDisposable
             RefuseLinks(pattern);
             return new DirectoryInfo(FolderPath).GetFiles(pattern, options);
         }
-        var added = false;
-        try
-        {
-            folder.DangerousAddRef(ref added);
-            return new DirectoryInfo($"/proc/self/fd/{(int)folder.DangerousGetHandle()}").GetFiles(pattern, options);
-        }
-        finally
-        {
-            if (added)
-            {
-                folder.DangerousRelease();
-            }
-        }
+        return StoreFile.Use(folder, fd => new DirectoryInfo($"/proc/self/fd/{fd}").GetFiles(pattern, options));
     }
 
     /// <summary>A file of the folder opened for reading as <see cref="StoreFile.OpenRead"/> opens one: never a link, a pipe or a device.</summary>
@@ -146,7 +134,7 @@ internal sealed partial class StoreDirectory : IDisposable
         {
             throw new UnsafeStoreKeyException(key, $"{path} is a folder, not a file");
         }
-        return StoreFile.Opened(Use(folder, fd => OpenAt(fd, name, StoreFile.NonBlockingFlags(followLinks: false)!.Value)), path, key, followLinks: false);
+        return StoreFile.Opened(StoreFile.Use(folder, fd => OpenAt(fd, name, StoreFile.NonBlockingFlags(followLinks: false)!.Value)), path, key, followLinks: false);
     }
 
     /// <summary>A new file in the folder, for writing; refused where the name exists (a link there included).</summary>
@@ -158,7 +146,7 @@ internal sealed partial class StoreDirectory : IDisposable
             RefuseLinks(name);
             return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize);
         }
-        var fd = Use(folder, f => OpenAt(f, name, StoreFile.CreateNewFlags(), 0x1B6));
+        var fd = StoreFile.Use(folder, f => OpenAt(f, name, StoreFile.CreateNewFlags(), 0x1B6));
         if (fd < 0)
         {
             throw Error(Marshal.GetLastPInvokeError(), path, name);
@@ -189,7 +177,7 @@ internal sealed partial class StoreDirectory : IDisposable
             RefuseLinks(name);
             return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
         }
-        var fd = Use(folder, f => OpenAt(f, name, StoreFile.OpenOrCreateFlags(), 0x1B6));
+        var fd = StoreFile.Use(folder, f => OpenAt(f, name, StoreFile.OpenOrCreateFlags(), 0x1B6));
         if (fd < 0)
         {
             throw Error(Marshal.GetLastPInvokeError(), path, name);
@@ -227,7 +215,7 @@ internal sealed partial class StoreDirectory : IDisposable
             File.Move(Path.Combine(from.FolderPath, fromName), Path.Combine(FolderPath, name), overwrite: true);
             return;
         }
-        var moved = Use(source, s => Use(folder, d => RenameAt(s, fromName, d, name)));
+        var moved = StoreFile.Use(source, s => StoreFile.Use(folder, d => RenameAt(s, fromName, d, name)));
         if (moved != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
@@ -247,7 +235,7 @@ internal sealed partial class StoreDirectory : IDisposable
             RefuseLinks(name);
             return StoreFile.TryLinkNew(Path.Combine(FolderPath, existing), Path.Combine(FolderPath, name));
         }
-        var linked = Use(folder, fd => LinkAt(fd, existing, fd, name, 0));
+        var linked = StoreFile.Use(folder, fd => LinkAt(fd, existing, fd, name, 0));
         return StoreFile.LinkResult(linked, Path.Combine(FolderPath, name));
     }
 
@@ -261,7 +249,7 @@ internal sealed partial class StoreDirectory : IDisposable
             File.Delete(path);
             return;
         }
-        if (Use(folder, fd => UnlinkAt(fd, name, 0)) != 0 && Marshal.GetLastPInvokeError() is var errno && errno != StoreFile.ErrNoEntry)
+        if (StoreFile.Use(folder, fd => UnlinkAt(fd, name, 0)) != 0 && Marshal.GetLastPInvokeError() is var errno && errno != StoreFile.ErrNoEntry)
         {
             throw errno == StoreFile.ErrAccess
                 ? new UnauthorizedAccessException($"Access to the path '{path}' is denied: {Marshal.GetPInvokeErrorMessage(errno)}")
@@ -345,24 +333,6 @@ internal sealed partial class StoreDirectory : IDisposable
             StoreFile.ErrExists => new IOException($"The file '{path}' already exists."),
             _ => new IOException($"{path} could not be opened: {why}"),
         };
-    }
-
-    /// <summary>Runs a call on a handle's descriptor, the handle kept open meanwhile.</summary>
-    private static int Use(SafeFileHandle handle, Func<int, int> call)
-    {
-        var added = false;
-        try
-        {
-            handle.DangerousAddRef(ref added);
-            return call((int)handle.DangerousGetHandle());
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
-        }
     }
 
     private const int AtCurrentFolder = -100;

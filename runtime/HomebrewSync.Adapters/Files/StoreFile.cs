@@ -146,23 +146,7 @@ internal static partial class StoreFile
     /// <summary>An open folder's entries on disk, as <see cref="FlushFolder(string)"/> puts them.</summary>
     public static void FlushFolder(SafeFileHandle folder)
     {
-        var added = false;
-        try
-        {
-            folder.DangerousAddRef(ref added);
-            var fd = (int)folder.DangerousGetHandle();
-            if (!OperatingSystem.IsMacOS() || FullFsync(fd, MacFullFsync, 0) < 0)
-            {
-                _ = Fsync(fd);
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                folder.DangerousRelease();
-            }
-        }
+        _ = Use(folder, fd => !OperatingSystem.IsMacOS() || FullFsync(fd, MacFullFsync, 0) < 0 ? Fsync(fd) : 0);
     }
 
     private const int MacFullFsync = 51;
@@ -178,22 +162,28 @@ internal static partial class StoreFile
         {
             return;
         }
+        _ = Use(file, fd => SyncFileRange(fd, offset, count, SyncFileRangeWrite));
+    }
+
+    private const uint SyncFileRangeWrite = 2;
+
+    /// <summary>Runs a call on a handle's descriptor, the handle kept open (not closed by another thread) meanwhile.</summary>
+    internal static T Use<T>(SafeFileHandle handle, Func<int, T> call)
+    {
         var added = false;
         try
         {
-            file.DangerousAddRef(ref added);
-            _ = SyncFileRange((int)file.DangerousGetHandle(), offset, count, SyncFileRangeWrite);
+            handle.DangerousAddRef(ref added);
+            return call((int)handle.DangerousGetHandle());
         }
         finally
         {
             if (added)
             {
-                file.DangerousRelease();
+                handle.DangerousRelease();
             }
         }
     }
-
-    private const uint SyncFileRangeWrite = 2;
 
     /// <summary>
     /// Makes <paramref name="newPath"/> a second name of <paramref name="existing"/> (link(2)): atomic, and refused where
