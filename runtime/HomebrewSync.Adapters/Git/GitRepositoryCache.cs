@@ -346,9 +346,14 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
         {
             await process.WaitForExitAsync(limit.Token);
             var (output, errors) = (await stdout, await stderr);
-            return process.ExitCode == 0
-                ? output
-                : throw new GitCommandException($"git {args[0]} failed (exit {process.ExitCode}): {Hide(Encoding.UTF8.GetString(errors).Trim())}");
+            if (process.ExitCode != 0)
+            {
+                throw new GitCommandException($"git {args[0]} failed (exit {process.ExitCode}): {Hide(Encoding.UTF8.GetString(errors.Bytes).Trim())}");
+            }
+            // Cut output read as the whole would be a wrong answer (a listing that leaves out what it goes on to name).
+            return output.Cut
+                ? throw new GitCommandException($"git {args[0]} printed more than {MaxOutputBytes / (1024 * 1024)} MiB, more than this step reads")
+                : output.Bytes;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -387,10 +392,12 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
         return text.Length <= 600 ? text : text[..600] + "...";
     }
 
-    private static async Task<byte[]> ReadBoundedAsync(Stream stream, CancellationToken cancellationToken)
+    /// <summary>What git printed, at most <see cref="MaxOutputBytes"/>, and whether there was more.</summary>
+    private static async Task<(byte[] Bytes, bool Cut)> ReadBoundedAsync(Stream stream, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
+        var cut = false;
         int n;
         while ((n = await stream.ReadAsync(chunk, cancellationToken)) > 0)
         {
@@ -399,7 +406,11 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
             {
                 await buffer.WriteAsync(chunk.AsMemory(0, n), cancellationToken);
             }
+            else
+            {
+                cut = true;
+            }
         }
-        return buffer.ToArray();
+        return (buffer.ToArray(), cut);
     }
 }

@@ -60,4 +60,16 @@ public sealed class GitRepositoryCacheTests : IAsyncLifetime
         await Assert.ThrowsAsync<GitCommandException>(() => cache.ShowAsync("refs/heads/no-such-branch", "Library/Homebrew/vendor/portable-ruby-version", CancellationToken.None));
         await Assert.ThrowsAsync<GitCommandException>(() => cache.ListAsync("refs/heads/no-such-branch", "Library/Homebrew/vendor/", CancellationToken.None));
     }
+
+    [Fact]
+    public async Task Show_AFileLargerThanWhatIsRead_IsAnError_NotItsFirstPart()
+    {
+        // A remote's vendor file of 5 MiB: read as its first 4 MiB it would be a wrong answer taken for the whole.
+        await _upstream.CommitAsync("A large file", new Dictionary<string, string> { ["Library/Homebrew/vendor/portable-ruby-version"] = new string('4', 5 << 20) + "\n" });
+        var cache = Cache();
+        var state = await cache.RefreshAsync(_upstream.Url, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<GitCommandException>(() => cache.ShowAsync(state.DefaultBranch, "Library/Homebrew/vendor/portable-ruby-version", CancellationToken.None));
+        Assert.Contains("more than", error.Message, StringComparison.Ordinal);
+    }
 }
