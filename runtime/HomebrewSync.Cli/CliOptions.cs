@@ -70,7 +70,7 @@ internal static class CliOptions
         From(Settings.ForceRebuildHash, ["sync"]),
         From(Settings.PruneKeepDays, ["prune"]),
         new(DryRun, null, null, "prune: list what would be removed, with sizes; change nothing.", ["prune"]),
-        new(DeleteUnlisted, null, null, "prune: remove objects no hash-file entry names however many; without it, more than 10 (or a tenth of the listed) from before the newest day listed is refused, as a lost hash file looks like that.", ["prune"]),
+        new(DeleteUnlisted, null, null, "prune: remove objects no hash-file entry names however many; without it, more than 10 (or a tenth of the listed) from other days than a killed sync's is refused, as a lost or emptied hash file looks like that.", ["prune"]),
         new(Deep, null, null, "Re-hash every object's bytes, not only compare the sha256 recorded at upload (S3).", ["verify"]),
         From(Settings.MirrorApi, PlanSync),
         From(Settings.ApiTags, PlanSync),

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using HomebrewSync.Core.Coordination;
@@ -251,7 +252,7 @@ public sealed class StoreSafetyTests : IDisposable
 
         Assert.True(refused.ExitCode == 1, $"exit {refused.ExitCode}: {refused.Error}");
         Assert.Contains("error: nothing pruned: 12 bottle objects (", refused.Error, StringComparison.Ordinal);
-        Assert.Contains(") from before 2025-08-20 are named by no hash-file entry, more than 10 beside the 12 it lists. A hash file that was lost", refused.Error, StringComparison.Ordinal);
+        Assert.Contains(") from other days than 2025-08-20 are named by no hash-file entry, more than 10 beside the 12 it lists. A hash file that was lost", refused.Error, StringComparison.Ordinal);
         AssertSucceeded(dryRun);
         Assert.Contains("warning: prune without --delete-unlisted would refuse: 12 bottle objects", dryRun.Error, StringComparison.Ordinal);
         // A script reading the dry run's JSON learns it too.
@@ -260,6 +261,69 @@ public sealed class StoreSafetyTests : IDisposable
         AssertSucceeded(told);
         Assert.All(earlier, f => Assert.False(File.Exists(f)));
         Assert.Equal(12, Directory.GetFiles(h.PathOf("2025-08-20")).Length);
+    }
+
+    [Fact]
+    public async Task Prune_AfterTheHashFileWasEmptied_RefusesToRemoveTheMirror_AndDeletesNothing()
+    {
+        // An operator resets a hash file by hand to list nothing: with no newest listed day, no object counted, and prune
+        // removed every bottle in the store.
+        var formulae = Enumerable.Range(0, 12).Select(i => new FormulaBuilder($"tool{i:00}").WithVersion("1.0").WithBottle("monterey", 600).Build()).ToArray();
+        await using var h = await CliHarness.StartAsync(formulae);
+        AssertSucceeded(await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01", "--no-api"));
+        await File.WriteAllTextAsync(h.PathOf("bottles_hash.json"), """
+            {"last_updated":"2025-07-02T03:00:00Z","sync_version":"1.0.0","total_bottles":0,"total_size_bytes":0,"platforms":["monterey"],"bottles":{}}
+            """);
+        foreach (var file in Directory.GetFiles(h.PathOf("2025-07-01")))
+        {
+            File.SetLastWriteTimeUtc(file, new DateTime(2025, 7, 1, 3, 0, 0, DateTimeKind.Utc));
+        }
+        var before = Snapshot(h.Store);
+        var env = h.Environment();
+        env["TARGET_PLATFORMS"] = "monterey";
+
+        var refused = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0");
+
+        Assert.True(refused.ExitCode == 1, $"exit {refused.ExitCode}: {refused.Error}");
+        Assert.Contains("error: nothing pruned: 12 bottle objects (", refused.Error, StringComparison.Ordinal);
+        Assert.Contains(") are named by no hash-file entry, more than 10 beside the 0 it lists.", refused.Error, StringComparison.Ordinal);
+        Assert.Equal(before, Snapshot(h.Store));
+    }
+
+    [Fact]
+    public async Task Prune_AfterTheHashFileWasRestoredFromAnOldBackup_RefusesToRemoveWhatLaterSyncsStored()
+    {
+        // The hash file of 2025-07-01 restored over the one two syncs since wrote: their bottles are unlisted, of days after
+        // the newest it lists, and were all taken for a killed sync's and removed.
+        var v1 = Enumerable.Range(0, 12).Select(i => new FormulaBuilder($"tool{i:00}").WithVersion("1.0").WithBottle("monterey", 600).Build()).ToArray();
+        var v2 = v1.Select(f => new FormulaBuilder(f.Name).WithVersion("2.0").WithBottle("monterey", 700).Build()).ToArray();
+        var v3 = v1.Select(f => new FormulaBuilder(f.Name).WithVersion("3.0").WithBottle("monterey", 800).Build()).ToArray();
+        await using var h = await CliHarness.StartAsync(v1);
+        AssertSucceeded(await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-01", "--no-api"));
+        var backup = await File.ReadAllBytesAsync(h.PathOf("bottles_hash.json"));
+        h.Server.SetFormulae(v2);
+        AssertSucceeded(await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-08", "--no-api"));
+        h.Server.SetFormulae(v3);
+        AssertSucceeded(await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-15", "--no-api"));
+        await File.WriteAllBytesAsync(h.PathOf("bottles_hash.json"), backup);
+        foreach (var day in new[] { "2025-07-01", "2025-07-08", "2025-07-15" })
+        {
+            foreach (var file in Directory.GetFiles(h.PathOf(day)))
+            {
+                File.SetLastWriteTimeUtc(file, DateTime.Parse(day + "T03:00:00Z", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal));
+            }
+        }
+        var env = h.Environment();
+        env["TARGET_PLATFORMS"] = "monterey";
+        h.Server.SetFormulae(v1);
+
+        var refused = await CliHarness.RunAsync(env, Later(), "prune", "--keep-days", "0");
+
+        Assert.True(refused.ExitCode == 1, $"exit {refused.ExitCode}: {refused.Error}");
+        Assert.Contains("error: nothing pruned: 12 bottle objects (", refused.Error, StringComparison.Ordinal);
+        Assert.Contains(") from other days than 2025-07-01 and 2025-07-15 are named by no hash-file entry", refused.Error, StringComparison.Ordinal);
+        Assert.Equal(12, Directory.GetFiles(h.PathOf("2025-07-08")).Length);
+        Assert.Equal(12, Directory.GetFiles(h.PathOf("2025-07-15")).Length);
     }
 
     [Fact]

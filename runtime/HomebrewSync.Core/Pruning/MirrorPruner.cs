@@ -25,11 +25,11 @@ internal static class MirrorPruner
     public static readonly TimeSpan UnlistedGrace = TimeSpan.FromDays(1);
 
     /// <summary>
-    /// How many unlisted bottle objects from before the newest day the hash file lists prune removes without
-    /// <c>--delete-unlisted</c>: this many, or a tenth of what the hash file lists when that is more. Those a killed sync left
-    /// are of its own day, the newest, and do not count. More older ones look like a hash file that was lost or replaced (a
-    /// sync then starts a new one, and everything stored before is unlisted), and deleting them would lose the bottles Macs
-    /// and the published API files still ask for.
+    /// How many unlisted bottle objects prune removes without <c>--delete-unlisted</c>: this many, or a tenth of what the hash
+    /// file lists when that is more. Those a killed sync left are of its own day and do not count (<see cref="KilledSyncDays"/>).
+    /// More look like a hash file that was lost, replaced, emptied or restored from a backup (a sync then starts a new one,
+    /// and everything stored before is unlisted), and deleting them would lose the bottles Macs and the published API files
+    /// still ask for.
     /// </summary>
     public const int UnlistedQuietCount = 10;
 
@@ -90,15 +90,16 @@ internal static class MirrorPruner
         var keptObjects = remaining.Select(e => e.Value.S3Key).ToHashSet(StringComparer.Ordinal);
 
         var unlisted = await UnlistedAsync(bottles, listedObjects, now, cancellationToken);
-        // Date folders compare as text (YYYY-MM-DD); an object of the newest listed day or later may be a killed sync's, and one
-        // an earlier prune recorded before it dropped it from the hash file is that prune's leftover.
-        var newestListed = listedObjects.Select(k => k[..10]).DefaultIfEmpty("").Max(StringComparer.Ordinal)!;
+        // One an earlier prune recorded before it dropped it from the hash file is that prune's leftover; those of a killed
+        // sync's day (KilledSyncDays) may be that sync's. The rest count.
         var pending = await PrunePending.ReadAsync(documents, cancellationToken);
-        var older = unlisted.Where(u => string.CompareOrdinal(u.ObjectKey[..10], newestListed) < 0 && !pending.Contains(u.ObjectKey)).ToArray();
+        var killedSyncDays = KilledSyncDays(listedObjects, unlisted);
+        var counted = unlisted.Where(u => !killedSyncDays.Contains(u.ObjectKey[..10]) && !pending.Contains(u.ObjectKey)).ToArray();
         string? wouldRefuse = null;
-        if (!deleteUnlisted && older.Length > UnlistedLimit(snapshot.HashFile.Count))
+        if (!deleteUnlisted && counted.Length > UnlistedLimit(snapshot.HashFile.Count))
         {
-            var why = $"{older.Length:N0} bottle objects ({Formatting.Humanize.Bytes(older.Sum(u => u.Size))}) from before {(newestListed.Length > 0 ? newestListed : "today")} "
+            var days = killedSyncDays.Count == 0 ? "" : $" from other days than {string.Join(" and ", killedSyncDays.Order(StringComparer.Ordinal))}";
+            var why = $"{counted.Length:N0} bottle objects ({Formatting.Humanize.Bytes(counted.Sum(u => u.Size))}){days} "
                 + $"are named by no hash-file entry, more than {UnlistedLimit(snapshot.HashFile.Count):N0} beside the {snapshot.HashFile.Count:N0} it lists. "
                 + "A hash file that was lost or replaced looks like this, and removing them would lose bottles Macs and published API files still ask for. "
                 + "Run 'verify'; restore the hash file if it was lost (an S3 store: 'sync --rebuild-hash'); if you know them for leftovers, "
@@ -140,6 +141,30 @@ internal static class MirrorPruner
             ImageIndexes = result.ImageIndexes.Where(i => !stayed.Contains(i.ObjectKey)).ToArray(),
             LeftInPlace = left,
         };
+    }
+
+    /// <summary>
+    /// The days (date folders, YYYY-MM-DD) whose unlisted objects may be what a killed sync left: the newest day the hash file
+    /// lists (a sync killed between two checkpoints), and the latest day of unlisted objects after it (one killed before its
+    /// first). A sync stores only under its own day, so one killed sync leaves one day. Unlisted objects of several later
+    /// days look like a hash file restored from a backup, and with none listed, like one that was emptied: none of those is
+    /// a killed sync's, and they count.
+    /// </summary>
+    private static HashSet<string> KilledSyncDays(HashSet<string> listedObjects, List<PruneItem> unlisted)
+    {
+        var days = new HashSet<string>(StringComparer.Ordinal);
+        if (listedObjects.Count == 0)
+        {
+            return days;
+        }
+        // Date folders compare as text.
+        var newestListed = listedObjects.Select(k => k[..10]).Max(StringComparer.Ordinal)!;
+        days.Add(newestListed);
+        if (unlisted.Select(u => u.ObjectKey[..10]).Where(d => string.CompareOrdinal(d, newestListed) > 0).Max(StringComparer.Ordinal) is { } latest)
+        {
+            days.Add(latest);
+        }
+        return days;
     }
 
     private static string WhySuperseded(HashEntry e) =>
