@@ -160,6 +160,24 @@ public sealed class SlackEndToEndTests
         }
     }
 
+    [Fact]
+    public async Task Sync_SlackAskingToRetryInWeeks_IsWarnedOfWithinTheBound_AndTheSyncSucceeds()
+    {
+        // A Retry-After of 58 days is past what a wait can be given: taken as it was sent, it ended the run with an error.
+        var f = new FormulaBuilder("curl").WithBottle("monterey").Build();
+        await using var h = await CliHarness.StartAsync([f]);
+        await using var slack = await FakeSlackServer.StartAsync();
+        slack.Fail(429, times: 1000, retryAfterSeconds: 5_000_000);
+        var env = WithSlack(h, slack);
+        env["SLACK_MAX_WAIT_SECONDS"] = "1";
+
+        var run = await CliHarness.RunAsync(env, "sync", "--platform", "monterey", "--date", "2025-07-21");
+
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Error}");
+        Assert.Contains("not delivered", run.Error, StringComparison.Ordinal);
+        Assert.True(File.Exists(h.PathOf($"2025-07-21/{f.FileName("monterey")}")));
+    }
+
     [Theory]
     [InlineData("--slack-webhook", "{0}")]
     [InlineData("--slack-webhook={0}", null)]

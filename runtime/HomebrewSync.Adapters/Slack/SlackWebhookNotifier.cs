@@ -44,7 +44,11 @@ public sealed class SlackWebhookNotifier : INotifier
                 Delay = TimeSpan.FromSeconds(1),
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is SlackRetryableException { RetryAfter: { } after } ? (TimeSpan?)after : null),
+                // Slack's Retry-After, within the delivery's bound: a larger one (a hostile or broken answer asking for weeks)
+                // would be past what a wait can be given, and the bound ends the delivery first anyway.
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is SlackRetryableException { RetryAfter: { } after }
+                    ? (TimeSpan?)(after > (maxWait ?? MaxWait) ? maxWait ?? MaxWait : after < TimeSpan.Zero ? TimeSpan.Zero : after)
+                    : null),
             })
             .AddTimeout(TimeSpan.FromSeconds(10))
             .Build();
@@ -97,8 +101,9 @@ public sealed class SlackWebhookNotifier : INotifier
                     }
                     if (status >= 300)
                     {
-                        // Slack says why in the body (invalid_blocks, no_service, ...); it holds no secret.
-                        var reason = SlackLimits.Cut(await StartOfAsync(response.Content, ct), 200);
+                        // Slack says why in the body (invalid_blocks, no_service, ...). What else answers may repeat the
+                        // request's path ("Cannot POST /services/..."), which is the secret: that is taken out.
+                        var reason = SlackLimits.Cut(Hide(await StartOfAsync(response.Content, ct)), 200);
                         throw new InvalidOperationException($"HTTP {status} {reason}");
                     }
                 }
@@ -112,5 +117,26 @@ public sealed class SlackWebhookNotifier : INotifier
         {
             _warn($"Slack notification \"{message.Text}\" not delivered to {_webhook}: {ex.Message}");
         }
+#pragma warning disable CA1031 // Whatever else goes wrong delivering a message is a warning too: Slack never fails a sync.
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            _warn($"Slack notification \"{message.Text}\" not delivered to {_webhook}: {ex.GetType().Name}");
+        }
+    }
+
+    /// <summary>Text with the webhook's path, and each part of it long enough to be a secret, as they are or escaped, replaced.</summary>
+    private string Hide(string text)
+    {
+        var path = _webhook.Value.AbsolutePath;
+        var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p.Length >= 8).Prepend(path.Trim('/'));
+        foreach (var part in parts.Where(p => p.Length > 0))
+        {
+            foreach (var form in new[] { part, Uri.UnescapeDataString(part), Uri.EscapeDataString(part) }.Distinct())
+            {
+                text = text.Replace(form, "***", StringComparison.Ordinal);
+            }
+        }
+        return text;
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Http;
 using System.Net.Sockets;
 using System.Text;
 using HomebrewSync.Adapters.Slack;
@@ -7,6 +8,7 @@ using HomebrewSync.Contracts;
 using HomebrewSync.Core.Notifications;
 using HomebrewSync.Core.Registry;
 using HomebrewSync.TestSupport;
+using HomebrewSync.TestSupport.Servers;
 
 namespace HomebrewSync.Adapters.Tests.Slack;
 
@@ -158,5 +160,31 @@ public sealed class SlackWebhookNotifierTests
 
         var warning = Assert.Single(warnings);
         Assert.Contains("HTTP 400", warning, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Cannot POST /{0}")]
+    [InlineData("<html>no route for {1}</html>")]
+    [InlineData("unknown hook: {2}")]
+    public async Task NotifyAsync_AnAnswerRepeatingTheWebhooksPath_IsWarnedOfWithoutIt(string body)
+    {
+        // A relay, proxy or framework's 404 page echoing what it was asked for: the webhook's path is the secret.
+        var secret = FakeSlackServer.SecretPath.Split('/')[^1];
+        await using var host = await LoopbackHost.StartAsync(async ctx =>
+        {
+            ctx.Response.StatusCode = 404;
+            await ctx.Response.WriteAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, body,
+                FakeSlackServer.SecretPath, Uri.EscapeDataString("/" + FakeSlackServer.SecretPath), secret));
+        });
+        using var http = HttpClientFactory.Create(new SyncSettings());
+        var warnings = new List<string>();
+        var notifier = new SlackWebhookNotifier(http, new SecretUrl(new Uri(host.Url, FakeSlackServer.SecretPath)), null, null, TimeProvider.System, warnings.Add);
+
+        await notifier.NotifyAsync(Message, CancellationToken.None);
+
+        var warning = Assert.Single(warnings);
+        Assert.Contains("HTTP 404", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain("XXXXXXXX", warning, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("T00000000", warning, StringComparison.Ordinal);
     }
 }
