@@ -32,6 +32,25 @@ internal sealed class BottleSizer
     /// <param name="indexes">Gets each image index fetched, by <see cref="IndexCacheKey"/>, so the run can keep it without asking again.</param>
     public static string IndexCacheKey(Uri image, string reference) => $"{image.AbsoluteUri}|{reference}";
 
+    /// <summary>
+    /// The most the indexes kept for the run hold: as serve's cache, a document of at most <see cref="Serving.ImageIndexCache.MaxDocumentBytes"/>
+    /// while their total stays within <see cref="Serving.ImageIndexCache.MaxTotalBytes"/>. One not kept is fetched again when it is
+    /// stored. Every index a registry answers may be as large as MAX_IMAGE_INDEX_MB, and a first sync fetches thousands.
+    /// </summary>
+    private long _keptBytes;
+
+    private void Keep(ConcurrentDictionary<string, byte[]>? indexes, string key, byte[] document)
+    {
+        if (indexes is null || document.Length > Serving.ImageIndexCache.MaxDocumentBytes)
+        {
+            return;
+        }
+        if (Interlocked.Add(ref _keptBytes, document.Length) > Serving.ImageIndexCache.MaxTotalBytes || !indexes.TryAdd(key, document))
+        {
+            Interlocked.Add(ref _keptBytes, -document.Length);
+        }
+    }
+
     /// <param name="onSized">Told each blob's size (sha256, bytes) as soon as it is known, once per blob.</param>
     public async Task<SyncPlan> SizeAsync(SyncPlan plan, ICollection<string> warnings, ConcurrentDictionary<string, byte[]>? indexes, CancellationToken cancellationToken,
         Action<string, long>? onSized = null)
@@ -67,8 +86,9 @@ internal sealed class BottleSizer
             {
                 var document = await _pipeline.ExecuteAsync(
                     async token => await _registry.GetImageIndexAsync(image.Image!, image.Reference, token), ct);
-                indexes?.TryAdd(IndexCacheKey(image.Image!, image.Reference), document);
-                foreach (var entry in OciImageIndex.Parse(document).Entries.Where(e => image.Blobs.Contains(e.Sha256)))
+                var parsed = OciImageIndex.Parse(document);
+                Keep(indexes, IndexCacheKey(image.Image!, image.Reference), document);
+                foreach (var entry in parsed.Entries.Where(e => image.Blobs.Contains(e.Sha256)))
                 {
                     if (entry.Size is { } size && Plausible(entry.Sha256, size, "its image index") && sizes.TryAdd(entry.Sha256, size))
                     {

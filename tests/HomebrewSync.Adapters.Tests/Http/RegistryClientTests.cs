@@ -76,6 +76,47 @@ public sealed class RegistryClientTests
         Assert.Equal(2, server.HeadRequests);
     }
 
+    [Fact]
+    public async Task SizeAsync_KeepsForTheRunOnlyIndexesWithinServesBounds_EachAndAltogether()
+    {
+        // A registry answering every index near MAX_IMAGE_INDEX_MB: a first sync of thousands of versions kept them all
+        // in memory until the run's end. Each padded here (a valid index with a long annotation) to 60 KiB, one to 100 KiB.
+        var formulae = Enumerable.Range(0, 1_100).Select(i => new FormulaBuilder($"tool{i:0000}").WithBottle("monterey", 1_000 + i).Build()).ToArray();
+        await using var server = await FakeHomebrewServer.StartAsync(formulae);
+        server.RewriteIndex = (image, document) =>
+        {
+            var index = System.Text.Json.Nodes.JsonNode.Parse(document)!.AsObject();
+            var size = image.EndsWith("tool0000", StringComparison.Ordinal) ? 100 * 1024 : 60 * 1024;
+            index["annotations"] = new System.Text.Json.Nodes.JsonObject { ["padding"] = new string('p', size) };
+            return System.Text.Encoding.UTF8.GetBytes(index.ToJsonString());
+        };
+        using var http = HttpClientFactory.Create(Settings);
+        var client = new RegistryClient(http, Settings, TimeProvider.System);
+        var sizer = new BottleSizer(client, ResiliencePipelines.Create(Settings, TimeProvider.System), 8, (Settings.MaxBottleBytes, "MAX_BOTTLE_SIZE_GB allows"));
+        var plan = new SyncPlan
+        {
+            SyncDate = "2025-07-21",
+            CreatedAt = DateTimeOffset.UnixEpoch,
+            ApiUrl = server.ApiUrl.AbsoluteUri,
+            Platforms = ["monterey"],
+            Bottles = formulae.Select(f => new PlannedBottle
+            {
+                Key = f.Key("monterey"), FormulaName = f.Name, FormulaVersion = f.Version, Platform = "monterey", Serves = ["monterey"],
+                Sha256 = f.Bottles["monterey"].Sha256, Url = server.BlobUrl(f, "monterey"), ObjectKey = "2025-07-21/" + f.FileName("monterey"),
+            }).ToArray(),
+        };
+        var kept = new System.Collections.Concurrent.ConcurrentDictionary<string, byte[]>(StringComparer.Ordinal);
+
+        var sized = await sizer.SizeAsync(plan, new List<string>(), kept, CancellationToken.None);
+
+        // Every size learnt from its index all the same.
+        Assert.All(sized.Bottles, b => Assert.Equal(b.FormulaName == "tool0000" ? 1_000 : 1_000 + int.Parse(b.FormulaName[4..], System.Globalization.CultureInfo.InvariantCulture), b.Size));
+        Assert.Equal(0, server.HeadRequests);
+        Assert.DoesNotContain(kept.Keys, k => k.Contains("/tool0000|", StringComparison.Ordinal));
+        Assert.InRange(kept.Values.Sum(v => (long)v.Length), 60L << 20, HomebrewSync.Core.Serving.ImageIndexCache.MaxTotalBytes);
+        Assert.InRange(kept.Count, 1_000, 1_098);
+    }
+
     [Theory]
     [InlineData("https://ghcr.io/v2/homebrew/core/a/blobs/sha256:00", true)]
     [InlineData("https://GHCR.io/v2/x", true)]
