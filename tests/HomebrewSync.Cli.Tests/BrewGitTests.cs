@@ -122,6 +122,24 @@ public sealed class BrewGitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sync_BrewNamingMorePortableRubyPlatformsThanAreRead_IsHeldBack_NotReadOneGitProcessEach()
+    {
+        // A remote naming thousands of platforms had each file read by two git processes of its own. Forty here, beside brew's four.
+        var files = new Dictionary<string, string> { ["Library/Homebrew/vendor/portable-ruby-version"] = "4.0.7\n" };
+        for (var i = 0; i < 40; i++)
+        {
+            files[$"Library/Homebrew/vendor/portable-ruby-platform{i}"] = $"ruby_TAG=platform{i}\nruby_SHA={new string('0', 64)}\n";
+        }
+        await _upstream.CommitAsync("Homebrew 4.7.0: forty platforms", files, tag: "4.7.0");
+
+        var held = await CliHarness.RunAsync(Env(), "sync");
+
+        Assert.Equal(3, held.ExitCode);
+        Assert.True(held.Error.Contains("refs not published: held back: the brew it would publish names 44 portable Ruby platforms, more than the 32 this step reads", StringComparison.Ordinal), held.Error);
+        Assert.False(File.Exists(_h.PathOf("brew.git/info/refs")));
+    }
+
+    [Fact]
     public async Task Prune_AfterARunThatCouldNotFetchBrew_KeepsThePortableRubyThePublishedBrewNames()
     {
         // The published brew names 4.0.6; the registry moves on to 4.0.7, and the next run cannot reach brew's repository:

@@ -307,6 +307,11 @@ public sealed class GitRepositoryCache(string git, string directory, TimeSpan co
             start.Environment[UserVariable] = remote.User;
             start.Environment[PasswordVariable] = remote.Password;
         }
+        // A remote that sends slower than a kilobyte a second for a minute is given up on, not waited on for the whole time limit.
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("http.lowSpeedLimit=1000");
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("http.lowSpeedTime=60");
         if (workingDirectory is not null)
         {
             start.ArgumentList.Add("--git-dir=" + workingDirectory);

@@ -91,6 +91,9 @@ internal sealed class BrewGitMirror(IGitRepositoryCache cache, IDocumentStore do
         : key.EndsWith(".idx", StringComparison.Ordinal) ? "application/x-git-packed-objects-toc"
         : "text/plain; charset=utf-8";
 
+    /// <summary>The most portable Ruby platform files (<c>vendor/portable-ruby-*</c>) read of a brew; Homebrew's has a few.</summary>
+    public const int MaxRubyPlatforms = 32;
+
     /// <summary>Why the brew at the default branch cannot be published yet: a portable Ruby bottle it names that the mirror lacks; null when none.</summary>
     private async Task<string?> MissingRubyAsync(GitCacheState state, HashFile? mirror, CancellationToken cancellationToken)
     {
@@ -100,10 +103,17 @@ internal sealed class BrewGitMirror(IGitRepositoryCache cache, IDocumentStore do
         }
         var version = text.Trim();
         var missing = new List<string>();
-        foreach (var name in await cache.ListAsync(state.Commit, VendorDirectory, cancellationToken))
+        var platforms = (await cache.ListAsync(state.Commit, VendorDirectory, cancellationToken))
+            .Where(name => name.StartsWith("portable-ruby-", StringComparison.Ordinal) && name != "portable-ruby-version")
+            .ToArray();
+        if (platforms.Length > MaxRubyPlatforms)
         {
-            if (!name.StartsWith("portable-ruby-", StringComparison.Ordinal) || name == "portable-ruby-version"
-                || await cache.ShowAsync(state.Commit, VendorDirectory + name, cancellationToken) is not { } platform)
+            // brew names a handful; a remote naming thousands would have each read by its own git process.
+            return $"held back: the brew it would publish names {platforms.Length:N0} portable Ruby platforms, more than the {MaxRubyPlatforms} this step reads";
+        }
+        foreach (var name in platforms)
+        {
+            if (await cache.ShowAsync(state.Commit, VendorDirectory + name, cancellationToken) is not { } platform)
             {
                 continue;
             }
