@@ -36,24 +36,31 @@ public sealed class JwsVerifier : IDisposable
         }
     }
 
+    /// <summary>The most the <c>signatures</c> array may take; Homebrew's is a few hundred bytes.</summary>
+    private const int MaxSignaturesBytes = 64 * 1024;
+
     /// <returns>Null when the file verifies; else why it does not (a message brew would turn into "Potential MITM attempt detected").</returns>
     /// <remarks>
-    /// Memory: the document is parsed where it lies, and the payload is unescaped once into UTF-8 bytes, hashed as it is and
-    /// checked as JSON by a reader that builds nothing: about 1.5 times the file's size allocated. Read as text (UTF-16),
+    /// Memory: the document's top level is read where it lies by a reader that builds nothing (a document of millions of other
+    /// values, which a parsed tree would hold at 12 bytes each, costs a pass), the payload is unescaped once into UTF-8 bytes,
+    /// hashed as it is and checked as JSON the same way: about 1.5 times the file's size allocated. Read as text (UTF-16),
     /// joined to the header and encoded back, it took 3.5 times (JwsVerifierTests).
     /// </remarks>
     public string? Verify(ReadOnlyMemory<byte> document)
     {
         try
         {
-            using var doc = JsonDocument.Parse(document);
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("payload", out var payload) || payload.ValueKind != JsonValueKind.String
-                || !root.TryGetProperty("signatures", out var signatures) || signatures.ValueKind != JsonValueKind.Array)
+            var (payloadText, signaturesJson) = TopLevel(document);
+            if (payloadText is null || signaturesJson.IsEmpty)
             {
                 return "not a JWS document (payload and signatures)";
             }
-            var signature = signatures.EnumerateArray().FirstOrDefault(s => s.ValueKind == JsonValueKind.Object
+            if (signaturesJson.Length > MaxSignaturesBytes)
+            {
+                return $"not a verifiable JWS document (its signatures take {signaturesJson.Length:N0} bytes, more than {MaxSignaturesBytes:N0})";
+            }
+            using var signatures = JsonDocument.Parse(signaturesJson);
+            var signature = signatures.RootElement.EnumerateArray().FirstOrDefault(s => s.ValueKind == JsonValueKind.Object
                 && s.TryGetProperty("header", out var h) && h.ValueKind == JsonValueKind.Object && h.TryGetProperty("kid", out var kid) && kid.ValueKind == JsonValueKind.String && kid.ValueEquals(KeyId));
             if (signature.ValueKind != JsonValueKind.Object || !signature.TryGetProperty("protected", out var prot) || prot.ValueKind != JsonValueKind.String
                 || !signature.TryGetProperty("signature", out var sig) || sig.ValueKind != JsonValueKind.String)
@@ -71,7 +78,6 @@ public sealed class JwsVerifier : IDisposable
                 }
             }
             // The signing input <protected>.<payload>, hashed in its parts rather than joined.
-            var payloadText = Unescaped(payload);
             using var sha512 = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
             sha512.AppendData(protectedText);
             sha512.AppendData("."u8);
@@ -102,17 +108,59 @@ public sealed class JwsVerifier : IDisposable
     /// <exception cref="JsonException">Not JSON, or no payload text (a stored file that was altered).</exception>
     public static byte[] Payload(ReadOnlyMemory<byte> document)
     {
-        using var doc = JsonDocument.Parse(document);
         try
         {
-            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("payload", out var payload) && payload.ValueKind == JsonValueKind.String
-                ? Unescaped(payload)
-                : throw new JsonException("no payload text");
+            return TopLevel(document).Payload ?? throw new JsonException("no payload text");
         }
         catch (InvalidOperationException ex)
         {
             throw new JsonException($"the payload is not text: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// The document's top level, read where it lies: its <c>payload</c> string (unescaped, as UTF-8) and the JSON of its
+    /// <c>signatures</c> array, each null or empty when it is missing or of another kind; every other value is skipped, not
+    /// built. Of a name given twice the last counts, as in the JSON parser brew reads the file with.
+    /// </summary>
+    /// <exception cref="JsonException">Not one JSON object.</exception>
+    private static (byte[]? Payload, ReadOnlyMemory<byte> Signatures) TopLevel(ReadOnlyMemory<byte> document)
+    {
+        var reader = new Utf8JsonReader(document.Span);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return (null, default);
+        }
+        byte[]? payload = null;
+        ReadOnlyMemory<byte> signatures = default;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var (isPayload, isSignatures) = (reader.ValueTextEquals("payload"u8), reader.ValueTextEquals("signatures"u8));
+            reader.Read();
+            var start = (int)reader.TokenStartIndex;
+            if (isPayload)
+            {
+                payload = reader.TokenType == JsonTokenType.String ? Unescaped(ref reader) : null;
+            }
+            reader.Skip();
+            if (isSignatures)
+            {
+                signatures = reader.TokenType == JsonTokenType.EndArray ? document[start..(int)reader.BytesConsumed] : default;
+            }
+        }
+        // What a parser reads as the whole document: nothing but white space after the object.
+        if (reader.Read())
+        {
+            throw new JsonException("more than one JSON value");
+        }
+        return (payload, signatures);
+    }
+
+    /// <summary>The reader's current string, its escapes undone, as UTF-8 bytes.</summary>
+    private static byte[] Unescaped(ref Utf8JsonReader reader)
+    {
+        var bytes = new byte[reader.ValueSpan.Length];
+        return bytes[..reader.CopyString(bytes)];
     }
 
     /// <summary>A JSON string's value as UTF-8 bytes, its escapes undone, without going through UTF-16.</summary>

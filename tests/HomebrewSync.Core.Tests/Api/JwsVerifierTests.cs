@@ -101,6 +101,48 @@ public sealed class JwsVerifierTests : IDisposable
     }
 
     [Fact]
+    public void Verify_ADocumentOfMillionsOfOtherValues_IsReadWithoutBuildingThem()
+    {
+        // 8 MB of "0," beside a signed payload: parsed into a tree, each of its four million values took 12 bytes of the
+        // tree's table, grown by doubling (about 100 MB here; 1.5 GB for a file at MAX_API_FILE_MB). An upstream can send it
+        // unsigned: the tree was built before the signature was looked at.
+        var signed = Encoding.UTF8.GetString(_signer.Sign(Payload));
+        var document = Encoding.UTF8.GetBytes("{\"x\":[" + string.Join(",", Enumerable.Repeat("0", 4_000_000)) + "]," + signed[1..]);
+        _verifier.Verify(document);
+
+        // What it takes, allocated or rented from the shared array pool (which a tree's table comes from, and which a
+        // second call finds already allocated).
+        using var rented = new RentedBytes();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var problem = _verifier.Verify(document);
+        var taken = GC.GetAllocatedBytesForCurrentThread() - before + rented.Total;
+
+        Assert.Null(problem);
+        Assert.True(taken < document.Length / 4, $"{taken:N0} bytes allocated or rented to verify {document.Length:N0}");
+        Assert.Equal(Payload, Encoding.UTF8.GetString(JwsVerifier.Payload(document)));
+    }
+
+    [Theory]
+    [InlineData("""{"payload":"x","signatures":[]} {}""")]
+    [InlineData("""[{"payload":"x","signatures":[]}]""")]
+    [InlineData("""{"payload":1,"signatures":[]}""")]
+    [InlineData("""{"payload":"x","signatures":{}}""")]
+    public void Verify_NotOneObjectWithAPayloadAndSignatures_IsRefused(string document)
+    {
+        Assert.NotNull(_verifier.Verify(Encoding.UTF8.GetBytes(document)));
+    }
+
+    [Fact]
+    public void Verify_APayloadGivenTwice_IsJudgedByTheLast_AsBrewsParserReadsIt()
+    {
+        // A signed payload followed by an unsigned one: brew (Ruby's JSON) would read the second, which is not what was signed.
+        var signed = Encoding.UTF8.GetString(_signer.Sign(Payload));
+        var document = Encoding.UTF8.GetBytes(signed[..^1] + ",\"payload\":\"{}\"}");
+
+        Assert.Equal("the signature does not match the payload", _verifier.Verify(document));
+    }
+
+    [Fact]
     public void Verify_SignatureWithPadding_IsAccepted()
     {
         var padded = Edited(s =>
@@ -185,5 +227,30 @@ public sealed class JwsVerifierTests : IDisposable
     public void Payload_ReturnsThePayloadText()
     {
         Assert.Equal(Payload, Encoding.UTF8.GetString(JwsVerifier.Payload(_signer.Sign(Payload))));
+    }
+
+    /// <summary>The bytes rented from the shared array pool on this thread while it listens (ArrayPoolEventSource's BufferRented).</summary>
+    private sealed class RentedBytes : System.Diagnostics.Tracing.EventListener
+    {
+        private readonly int _thread = Environment.CurrentManagedThreadId;
+        private long _total;
+
+        public long Total => Interlocked.Read(ref _total);
+
+        protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource eventSource)
+        {
+            if (eventSource.Name == "System.Buffers.ArrayPoolEventSource")
+            {
+                EnableEvents(eventSource, System.Diagnostics.Tracing.EventLevel.Verbose);
+            }
+        }
+
+        protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs eventData)
+        {
+            if (eventData.EventName == "BufferRented" && Environment.CurrentManagedThreadId == _thread)
+            {
+                Interlocked.Add(ref _total, Convert.ToInt64(eventData.Payload![1], System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
     }
 }
