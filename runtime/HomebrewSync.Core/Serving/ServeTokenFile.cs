@@ -61,6 +61,14 @@ public sealed class ServeTokenFile : IDisposable
         return (tokens, []);
     }
 
+    /// <summary>
+    /// The longest a re-read of the source may take. The requests that find the list due wait for it (a revoked token is not
+    /// accepted once the refresh is due), so a source that hangs (a Secrets Manager that stopped answering) holds them this
+    /// long per refresh, not for the SDK's minutes; past it the last good list stays.
+    /// </summary>
+    public static readonly TimeSpan ReloadTimeout = TimeSpan.FromSeconds(10);
+
+    /// <param name="cancellationToken">The request's: it stops this request's wait, never a re-read other requests wait on too.</param>
     public async Task<ServeTokens> CurrentAsync(CancellationToken cancellationToken)
     {
         if (Fresh())
@@ -74,7 +82,7 @@ public sealed class ServeTokenFile : IDisposable
             {
                 return _current;
             }
-            await ReloadAsync(cancellationToken);
+            await ReloadAsync();
             Interlocked.Exchange(ref _checkedAt, _time.GetUtcNow().UtcTicks);
             return _current;
         }
@@ -84,16 +92,22 @@ public sealed class ServeTokenFile : IDisposable
         }
     }
 
-    private async Task ReloadAsync(CancellationToken cancellationToken)
+    private async Task ReloadAsync()
     {
         TokenFileText? text;
+        using var limit = new CancellationTokenSource(ReloadTimeout, _time);
         try
         {
-            text = await _source.ReadIfChangedAsync(_stamp, cancellationToken);
+            text = await _source.ReadIfChangedAsync(_stamp, limit.Token);
         }
         catch (TokenFileUnavailableException ex)
         {
             Warn($"{ex.Message}; {Keeping()}");
+            return;
+        }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested)
+        {
+            Warn($"{_source.Description} did not answer within {ReloadTimeout.TotalSeconds:N0} s; {Keeping()}");
             return;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

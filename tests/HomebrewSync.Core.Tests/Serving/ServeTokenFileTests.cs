@@ -66,6 +66,30 @@ public sealed class ServeTokenFileTests
         Assert.Contains("no token is accepted until it can be read", Assert.Single(_warnings), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task CurrentAsync_ASourceThatStopsAnswering_HoldsRequestsOnlyUntilTheReloadTimeout_ThenKeepsTheLastGoodList()
+    {
+        _source.Text = $"alice {Alice}\n";
+        using var file = File();
+        await file.CurrentAsync(CancellationToken.None);
+        _source.Hangs = true;
+        _time.Advance(TimeSpan.FromSeconds(10));
+
+        // The request that finds the list due waits for the re-read; one that hangs up does not stop it for the others.
+        using var hungUp = new CancellationTokenSource();
+        var first = file.CurrentAsync(hungUp.Token);
+        var second = file.CurrentAsync(CancellationToken.None);
+        await _source.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await hungUp.CancelAsync();
+        Assert.False(second.IsCompleted);
+        _time.Advance(ServeTokenFile.ReloadTimeout);
+
+        Assert.Equal("alice", (await first.WaitAsync(TimeSpan.FromSeconds(30))).OwnerOf(Alice));
+        Assert.Equal("alice", (await second.WaitAsync(TimeSpan.FromSeconds(30))).OwnerOf(Alice));
+        Assert.Equal(2, _source.Reads); // the first read and one re-read: the second request waited for it, it did not read again
+        Assert.Equal("memory did not answer within 10 s; keeping the previous list (1 tokens)", Assert.Single(_warnings));
+    }
+
     private sealed class InMemoryTokenSource : ITokenFileSource
     {
         public string Text { get; set; } = "";
@@ -74,14 +98,25 @@ public sealed class ServeTokenFileTests
 
         public string Description => "memory";
 
-        public Task<TokenFileText?> ReadIfChangedAsync(string? stamp, CancellationToken cancellationToken)
+        /// <summary>Each read waits until it is cancelled (a source that stopped answering).</summary>
+        public bool Hangs { get; set; }
+
+        /// <summary>Completed once a read that hangs has started.</summary>
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task<TokenFileText?> ReadIfChangedAsync(string? stamp, CancellationToken cancellationToken)
         {
             Reads++;
             if (Unavailable)
             {
                 throw new TokenFileUnavailableException("memory is unreachable");
             }
-            return Task.FromResult(stamp == Text ? null : new TokenFileText(Text, Text));
+            if (Hangs)
+            {
+                Started.TrySetResult();
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            return stamp == Text ? null : new TokenFileText(Text, Text);
         }
     }
 }
