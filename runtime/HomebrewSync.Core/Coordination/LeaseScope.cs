@@ -24,6 +24,19 @@ internal static class LeaseScope
         }
     }
 
+    /// <summary>
+    /// As <see cref="EnsureHeld"/>, but asking the store (<see cref="StoreLease.ConfirmAsync"/>): before a run of deletions,
+    /// and every so often during it, so a holder whose clock says all is well while another command has ended its lease stops.
+    /// </summary>
+    /// <exception cref="StoreLeaseLostException">The store no longer holds the lease as this holder's.</exception>
+    public static async Task ConfirmAsync(string what, CancellationToken cancellationToken)
+    {
+        if (Current.Value is { } lease && await lease.ConfirmAsync(cancellationToken) is { } lost)
+        {
+            throw new StoreLeaseLostException($"Stopped before {what}: {lost}. {AfterLoss}");
+        }
+    }
+
     /// <summary>What a holder that lost its lease has and has not done, and what to do.</summary>
     public const string AfterLoss = "Nothing more was written to the hash file or deleted after that; run again to go on (bottles already stored are verified and recorded then, not downloaded again).";
 }

@@ -124,10 +124,16 @@ public sealed class StoreCoordinator
                     continue;
                 }
                 var shared = await _store.ReadLeaseAsync(key, cancellationToken);
-                if (shared is { } s && LeaseRecord.Parse(s.Content) is { } sync && !sync.IsExpired(_time.GetUtcNow(), Skew))
+                if (shared is { } s && LeaseRecord.Parse(s.Content) is { } sync)
                 {
-                    await _store.DeleteLeaseAsync(ExclusiveKey, cancellationToken);
-                    return (null, sync, key);
+                    if (!sync.IsExpired(_time.GetUtcNow(), Skew))
+                    {
+                        await _store.DeleteLeaseAsync(ExclusiveKey, cancellationToken);
+                        return (null, sync, key);
+                    }
+                    // Its holder stopped renewing it. Removed, so a holder that was only paused (its clock behind) fails its
+                    // next renewal and stops, rather than go on beside this prune; a sync's key is its own, never reused.
+                    await _store.DeleteLeaseAsync(key, cancellationToken);
                 }
             }
         }
@@ -146,11 +152,23 @@ public sealed class StoreCoordinator
             ?? throw new InvalidOperationException($"the lease {key} already exists");
         try
         {
-            if (await _store.ReadLeaseAsync(ExclusiveKey, cancellationToken) is { } e
-                && LeaseRecord.Parse(e.Content) is { } exclusive && !exclusive.IsExpired(_time.GetUtcNow(), Skew))
+            if (await _store.ReadLeaseAsync(ExclusiveKey, cancellationToken) is { } e && LeaseRecord.Parse(e.Content) is { } exclusive)
             {
-                await _store.DeleteLeaseAsync(key, cancellationToken);
-                return (null, exclusive, ExclusiveKey);
+                if (!exclusive.IsExpired(_time.GetUtcNow(), Skew))
+                {
+                    await _store.DeleteLeaseAsync(key, cancellationToken);
+                    return (null, exclusive, ExclusiveKey);
+                }
+                // Its holder stopped renewing it: ended (marked expired, by a conditional write), so a prune that was only
+                // paused (its clock behind) fails its next renewal or confirmation and deletes nothing more beside this sync.
+                // Ended or renewed by someone else meanwhile: look again.
+                var ended = exclusive with { ExpiresAt = DateTimeOffset.UnixEpoch };
+                if (exclusive.ExpiresAt != DateTimeOffset.UnixEpoch
+                    && await _store.TryReplaceLeaseAsync(ExclusiveKey, ended.ToBytes(), e.Version, cancellationToken) is null)
+                {
+                    await _store.DeleteLeaseAsync(key, cancellationToken);
+                    return (null, null, null);
+                }
             }
         }
         catch

@@ -75,6 +75,46 @@ internal sealed class StoreLease : IAsyncDisposable
 
     private void Beat() => Check();
 
+    /// <summary>
+    /// Whether the lease is still this holder's, asked of the store rather than the clock: a renewal now (a conditional
+    /// write). A holder whose clock fell behind (a paused virtual machine) learns here that another command found its lease
+    /// expired and ended it meanwhile, which the clock alone would not tell it until its next renewal.
+    /// </summary>
+    /// <returns>Null while it is; else why not (and from then on it is lost, <see cref="Lost"/> cancelled).</returns>
+    public async Task<string?> ConfirmAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task running;
+            DateTimeOffset? ours = null;
+            lock (_gate)
+            {
+                if (!_stopped)
+                {
+                    BeatLocked();
+                }
+                if (_lost.IsCancellationRequested || _stopped)
+                {
+                    return LostReason ?? $"the lease {Key} was released";
+                }
+                if (Interlocked.Exchange(ref _renewing, 1) == 0)
+                {
+                    ours = _time.GetUtcNow();
+                    _renewal = RenewOnceAsync(ours.Value);
+                }
+                running = _renewal;
+            }
+            // A renewal the beat started first is waited for, then one of this call's own.
+            await running.WaitAsync(cancellationToken);
+            if (ours is { } at)
+            {
+                return _lost.IsCancellationRequested ? LostReason
+                    : _renewedAt == at ? null
+                    : $"the store did not confirm the lease {Key} (its renewal failed)";
+            }
+        }
+    }
+
     private void BeatLocked()
     {
         if (_lost.IsCancellationRequested)

@@ -215,8 +215,17 @@ internal sealed class RunFinisher(SyncContext context)
         checkpointer.Remove(retired);
         await checkpointer.FlushAsync(cancellationToken);
         var listed = checkpointer.HashFile.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal);
+        var doomed = objects.Where(o => !listed.Contains(o)).ToArray();
+        if (doomed.Length > 0)
+        {
+            // Asked of the store, not the clock, and the hash file read again as it is now: another sync running beside this one
+            // may have listed one of them since this one's write.
+            await LeaseScope.ConfirmAsync($"deleting {doomed[0]}", cancellationToken);
+            var listedNow = (await context.Ports.HashFile.ReadHashFileAsync(cancellationToken))?.HashFile.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal) ?? [];
+            doomed = doomed.Where(o => !listedNow.Contains(o)).ToArray();
+        }
         var deleted = 0;
-        foreach (var key in objects.Where(o => !listed.Contains(o)))
+        foreach (var key in doomed)
         {
             LeaseScope.EnsureHeld($"deleting {key}");
             try

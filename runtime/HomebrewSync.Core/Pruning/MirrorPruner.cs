@@ -38,6 +38,9 @@ internal static class MirrorPruner
 
     private const int MaxConflictRetries = 20;
 
+    /// <summary>How many objects prune deletes between two confirmations of its lease by the store.</summary>
+    internal const int ConfirmEvery = 16;
+
     /// <param name="wants">What the current catalog, read in full, wants kept (<see cref="WantedAsync"/>).</param>
     /// <param name="deleteUnlisted">Remove unlisted objects however many there are (<see cref="UnlistedLimit"/>).</param>
     /// <exception cref="PruneRefusedException">Too many unlisted objects without <paramref name="deleteUnlisted"/> (a dry run only warns).</exception>
@@ -221,12 +224,24 @@ internal static class MirrorPruner
         }
         // 2. The objects. An interruption here leaves unlisted objects, which the next prune removes. Whatever the hash file
         // lists as it now is stays, however it came to be listed again since prune looked (prune runs alone, so this only
-        // matters where that promise broke: a lost lease, a host running an older version).
-        var listedNow = (await hashFile.ReadHashFileAsync(cancellationToken))?.HashFile.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal) ?? [];
-        foreach (var item in result.Superseded.Concat(result.Unlisted))
+        // matters where that promise broke: a lost lease, a host running an older version). The lease is asked of the store
+        // first and every ConfirmEvery deletions: a prune whose clock fell behind (a paused machine) while a sync found its
+        // lease expired and ended it stops there, not at its next renewal.
+        var doomedItems = result.Superseded.Concat(result.Unlisted).ToArray();
+        if (doomedItems.Length > 0)
         {
+            await LeaseScope.ConfirmAsync($"deleting {doomedItems[0].ObjectKey}", cancellationToken);
+        }
+        var listedNow = (await hashFile.ReadHashFileAsync(cancellationToken))?.HashFile.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal) ?? [];
+        for (var i = 0; i < doomedItems.Length; i++)
+        {
+            var item = doomedItems[i];
             // A prune whose lease is gone stops here: the token is the lease's, and the lease is asked by the clock now.
             cancellationToken.ThrowIfCancellationRequested();
+            if (i > 0 && i % ConfirmEvery == 0)
+            {
+                await LeaseScope.ConfirmAsync($"deleting {item.ObjectKey}", cancellationToken);
+            }
             LeaseScope.EnsureHeld($"deleting {item.ObjectKey}");
             if (listedNow.Contains(item.ObjectKey))
             {

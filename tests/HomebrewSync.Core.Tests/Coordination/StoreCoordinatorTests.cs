@@ -113,6 +113,38 @@ public sealed class StoreCoordinatorTests
     }
 
     [Fact]
+    public async Task AcquireAsync_SyncFindingAPruneLeaseExpired_EndsIt_SoAPrunePausedMeanwhileLearnsItFromTheStore()
+    {
+        // The prune's machine was paused: its clock stands still, so by its own clock its lease is fine.
+        var pausedClock = new FakeTimeProvider(_time.GetUtcNow());
+        await using var prune = await new StoreCoordinator(_store, pausedClock, Duration, "memory://store").AcquireAsync(LeaseMode.Exclusive, "prune", TimeSpan.Zero, _log.Add, CancellationToken.None);
+        _time.Advance(Duration * 2);
+
+        await using var sync = await AcquireAsync(LeaseMode.Shared, "sync");
+
+        Assert.Null(prune.Check());
+        Assert.Contains("taken over or removed by another command", await prune.ConfirmAsync(CancellationToken.None), StringComparison.Ordinal);
+        Assert.True(prune.Lost.IsCancellationRequested);
+        // The sync's lease is untouched, and the ended one is no holder.
+        Assert.Null(await sync.ConfirmAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<StoreBusyException>(() => AcquireAsync(LeaseMode.Exclusive, "prune"));
+    }
+
+    [Fact]
+    public async Task AcquireAsync_PruneFindingASyncLeaseExpired_RemovesIt_SoASyncPausedMeanwhileLearnsItFromTheStore()
+    {
+        var pausedClock = new FakeTimeProvider(_time.GetUtcNow());
+        await using var sync = await new StoreCoordinator(_store, pausedClock, Duration, "memory://store").AcquireAsync(LeaseMode.Shared, "sync", TimeSpan.Zero, _log.Add, CancellationToken.None);
+        _time.Advance(Duration * 2);
+
+        await using var prune = await AcquireAsync(LeaseMode.Exclusive, "prune");
+
+        Assert.Equal([StoreCoordinator.ExclusiveKey], await LeasesAsync());
+        Assert.Contains("taken over or removed by another command", await sync.ConfirmAsync(CancellationToken.None), StringComparison.Ordinal);
+        Assert.Null(await prune.ConfirmAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Lease_RenewedWhileHeld_OutlivesItsDuration()
     {
         await using var sync = await AcquireAsync(LeaseMode.Shared, "sync");

@@ -239,6 +239,23 @@ public sealed class PruneTests
     }
 
     [Fact]
+    public async Task LeaseEndedByAnotherCommandDuringDeletions_WhileThisMachinesClockSaysAllIsWell_StopsAtTheNextConfirmation()
+    {
+        // A paused virtual machine: its clock (and the lease's beat with it) stood still while a sync elsewhere found the
+        // prune's lease expired and ended it. Asked only of the clock, the prune went on deleting until its next renewal.
+        var v1 = Enumerable.Range(0, 20).Select(i => Tool($"tool{i:00}", "1.0")).ToArray();
+        await SyncAsync(v1, new DateOnly(2025, 7, 1));
+        var v2 = v1.Select(f => Tool(f.Name, "2.0")).ToArray();
+        await SyncAsync(v2, new DateOnly(2025, 8, 20));
+        var ends = new EndsTheLeaseAtTheThirdDelete(_store);
+
+        var lost = await Assert.ThrowsAsync<StoreLeaseLostException>(() => PruneAsync(v2, keepDays: 30, bottles: ends));
+
+        Assert.Contains("taken over or removed by another command", lost.Message, StringComparison.Ordinal);
+        Assert.InRange(ends.Deleted, 3, MirrorPruner.ConfirmEvery);
+    }
+
+    [Fact]
     public async Task VerifyWhileAPruneRemovesEntriesAndTheirObjects_ReportsNothingMissing_ButAnEntryStillListedIs()
     {
         var (now, _, _, curl) = await CatalogMovesOnAsync();
@@ -284,6 +301,23 @@ public sealed class PruneTests
             if (++Deleted == 1)
             {
                 time.AdjustTime(time.GetUtcNow() + TimeSpan.FromHours(1));
+            }
+        }
+    }
+
+    /// <summary>A store where, at the third deletion, another command ends the exclusive lease (as a sync that found it expired does).</summary>
+    private sealed class EndsTheLeaseAtTheThirdDelete(InMemoryStore inner) : DelegatingBottleStore(inner)
+    {
+        public int Deleted { get; private set; }
+
+        public override async Task DeleteAsync(string key, CancellationToken cancellationToken)
+        {
+            await base.DeleteAsync(key, cancellationToken);
+            if (++Deleted == 3)
+            {
+                var lease = (await inner.ReadLeaseAsync(StoreCoordinator.ExclusiveKey, cancellationToken))!.Value;
+                var ended = LeaseRecord.Parse(lease.Content)! with { ExpiresAt = DateTimeOffset.UnixEpoch };
+                Assert.NotNull(await inner.TryReplaceLeaseAsync(StoreCoordinator.ExclusiveKey, ended.ToBytes(), lease.Version, cancellationToken));
             }
         }
     }
