@@ -357,6 +357,23 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture, ProdStateMachin
         Assert.Contains("Mirror age: 30 h since the sync of 2026-11-29 finished (complete)", _log.ToString(), StringComparison.Ordinal);
         // The check sends nothing to Slack: only the run's own messages are there.
         Assert.Equal(["🚀 Homebrew Bottles Sync Started", "✅ Homebrew Bottles Sync Complete"], _slack.Headers);
+
+        // A run that finishes with every new bottle failed (a registry refusing them all) leaves the mirror as old as it
+        // was: its age runs on from the run that caught it up, not from this one, or the stale alarm could never fire.
+        var newer = _formulae.Select(f => new FormulaBuilder(f.Name).WithVersion("2.0").WithBottles(Tags, 9_000).Build()).ToArray();
+        _homebrew.SetFormulae(newer);
+        foreach (var bottle in newer.SelectMany(f => f.Bottles.Values))
+        {
+            _homebrew.InjectFault(bottle.Sha256, FaultKind.NotFound, times: 100);
+        }
+        var failing = new StateMachineRun(prod.Machine, services, EcsEnvironment(env));
+        await failing.RunAsync(Scheduled);
+        time.Advance(TimeSpan.FromHours(10));
+
+        var older = await StateMachineRun.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), Check);
+
+        Assert.Equal(40, older.GetProperty("mirror_age_hours").GetDouble());
+        Assert.True(_log.ToString().Contains("Mirror age: 40 h since a sync last caught the mirror up, at 2026-11-29 03:00 UTC (the last, of 2026-11-30, failed 8 of 8 bottles)", StringComparison.Ordinal), _log.ToString());
     }
 
     [Fact]

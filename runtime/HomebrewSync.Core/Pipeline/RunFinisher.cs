@@ -158,10 +158,14 @@ internal sealed class RunFinisher(SyncContext context)
         var byTarget = mirror is null ? null : MirrorCoverage.Of(mirror, context.Settings.TargetPlatforms);
         // Read before this run's status replaces it: what serve pulled since the last run finished.
         // A status the store cannot read (a link in its place) reads as absent.
-        var pulled = PulledSince(mirror, (await RunStatus.ReadAsync(context.Ports.Documents, cancellationToken))?.FinishedAt);
-        // The run's status before the message, so that the message can say when the store refused it.
-        var status = new RunStatus(time.GetUtcNow(), plan.SyncDate, outcome.HasFailures ? "completed with warnings" : "complete",
-            outcome.Stored.Count, outcome.Failed.Count, plan.Skipped, n.SyncMethod);
+        var previous = await RunStatus.ReadAsync(context.Ports.Documents, cancellationToken);
+        var pulled = PulledSince(mirror, previous?.FinishedAt);
+        // The run's status before the message, so that the message can say when the store refused it. The mirror's age runs
+        // from the last run that caught it up, so that runs that fail most of what they try still let the stale alarm fire.
+        var finishedAt = time.GetUtcNow();
+        var status = new RunStatus(finishedAt, plan.SyncDate, outcome.HasFailures ? "completed with warnings" : "complete",
+            outcome.Stored.Count, outcome.Failed.Count, plan.Skipped, n.SyncMethod,
+            RunStatus.CaughtUp(outcome.Stored.Count, outcome.Failed.Count) ? finishedAt : previous?.LastCaughtUp);
         outcome = await StatusAsync(outcome, RunStatus.Key, display.Observer, () => RunStatus.WriteAsync(context.Ports.Documents, status, cancellationToken));
         await context.Notifications.For(null, plan).FinishedAsync(plan, outcome.Stored, outcome.Failed, outcome.BytesTransferred, outcome.Duration,
             context.Ports.Bottles.Location, outcome.Api.Where(a => a.IsProblem).ToArray(), byTarget, outcome.IndexesNotKept, cancellationToken, pulled,

@@ -5,6 +5,7 @@ using HomebrewSync.Core.Storage;
 namespace HomebrewSync.Core.Pipeline;
 
 /// <summary>The last run that finished, kept at <c>status/last-run.json</c>: what the freshness check and <c>stats</c> read.</summary>
+/// <param name="CaughtUpAt">When the last run that caught the mirror up finished (<see cref="CaughtUp"/>): this one, or an earlier one.</param>
 internal sealed record RunStatus(
     [property: JsonPropertyName("finished_at")] DateTimeOffset FinishedAt,
     [property: JsonPropertyName("sync_date")] string SyncDate,
@@ -12,9 +13,19 @@ internal sealed record RunStatus(
     [property: JsonPropertyName("stored")] int Stored,
     [property: JsonPropertyName("failed")] int Failed,
     [property: JsonPropertyName("skipped")] int Skipped,
-    [property: JsonPropertyName("sync_method")] string SyncMethod)
+    [property: JsonPropertyName("sync_method")] string SyncMethod,
+    [property: JsonPropertyName("caught_up_at")] DateTimeOffset? CaughtUpAt = null)
 {
     public const string Key = "status/last-run.json";
+
+    /// <summary>
+    /// Whether a run with these counts caught the mirror up: it failed at most a tenth of the bottles it tried. One that failed
+    /// more (a registry refusing the token, a store throttling past every retry) finishes, but the mirror is as old as before.
+    /// </summary>
+    public static bool CaughtUp(int stored, int failed) => failed * 10L <= stored + (long)failed;
+
+    /// <summary>When the mirror was last caught up, as this status says: an older status, from before the field, by when it finished.</summary>
+    public DateTimeOffset? LastCaughtUp => CaughtUpAt ?? (CaughtUp(Stored, Failed) ? FinishedAt : null);
 
     public static async Task<RunStatus?> ReadAsync(IDocumentStore documents, CancellationToken cancellationToken)
     {
