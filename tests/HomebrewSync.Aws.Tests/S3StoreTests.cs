@@ -167,6 +167,23 @@ public sealed class S3StoreTests(S3ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Commit_WithKms_AsksForAnS3BucketKey_SoKmsIsNotCalledForEveryWriteAndRead()
+    {
+        // (moto keeps the setting of a single PUT and a copy, not of a multipart upload's: a small bottle here.)
+        var (store, bucket) = await NewStoreAsync(prefix: "m", sse: S3StoreOptions.Kms);
+        var bytes = BlobContent.Create(100_000, 3).ToArray();
+        await CommitAsync(store, "2025-07-21/a.arm64_sonoma.bottle.tar.gz", bytes, Meta(bytes));
+        await store.CopyAsync("2025-07-21/a.arm64_sonoma.bottle.tar.gz", "2025-07-28/a.monterey.bottle.tar.gz", Meta(bytes, "monterey"), CancellationToken.None);
+
+        foreach (var key in new[] { "m/2025-07-21/a.arm64_sonoma.bottle.tar.gz", "m/2025-07-28/a.monterey.bottle.tar.gz" })
+        {
+            var head = await _client.GetObjectMetadataAsync(bucket, key);
+            Assert.Equal(ServerSideEncryptionMethod.AWSKMS, head.ServerSideEncryptionMethod);
+            Assert.True(head.BucketKeyEnabled, key);
+        }
+    }
+
+    [Fact]
     public async Task Copy_OfASourceGoneMeanwhile_FailsThatCopy_AndLeavesNoObject()
     {
         var (store, bucket) = await NewStoreAsync(prefix: "m", copyLimit: 6 * 1024 * 1024);

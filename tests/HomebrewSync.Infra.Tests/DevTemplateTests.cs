@@ -164,6 +164,7 @@ public sealed class ConfigDrivesTheTemplateTests : IClassFixture<ConfigDrivesThe
         dev["prune_keep_days"] = 45;
         dev["monthly_budget_limit"] = 75;
         dev["brew_endpoint"] = new JsonObject { ["enabled"] = true, ["auth"] = true, ["pull_through"] = true, ["max_concurrency"] = 20 };
+        dev["kms_key_id"] = "0b5e6a6c-1a2b-4c3d-8e9f-0123456789ab";
         File.WriteAllText(Path.Combine(dir, "dev.json"), dev.ToJsonString());
         return dir;
     }
@@ -178,6 +179,17 @@ public sealed class ConfigDrivesTheTemplateTests : IClassFixture<ConfigDrivesThe
         var prune = _edited.Resources("AWS::Events::Rule").Single(r => r["Properties"]!["Name"]?.GetValue<string>() == "homebrew-sync-dev-prune")["Properties"]!;
         Assert.Equal("rate(7 days)", prune["ScheduleExpression"]!.GetValue<string>());
         Assert.Equal("""{"action":"prune","keep_days":45}""", prune["Targets"]![0]!["Input"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void AKmsKey_EncryptsTheBucketWithIt_ThroughAnS3BucketKey()
+    {
+        // Without a Bucket Key every PUT, part and brew download is a KMS request, against a quota the account shares.
+        var rule = _edited.Single("AWS::S3::Bucket")["Properties"]!["BucketEncryption"]!["ServerSideEncryptionConfiguration"]![0]!;
+
+        Assert.Equal("aws:kms", rule["ServerSideEncryptionByDefault"]!["SSEAlgorithm"]!.GetValue<string>());
+        Assert.Contains(":key/0b5e6a6c-1a2b-4c3d-8e9f-0123456789ab", rule["ServerSideEncryptionByDefault"]!["KMSMasterKeyID"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.True(rule["BucketKeyEnabled"]!.GetValue<bool>());
     }
 
     [Fact]

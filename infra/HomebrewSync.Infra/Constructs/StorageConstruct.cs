@@ -35,6 +35,8 @@ public sealed class StorageConstruct : Construct
             Versioned = c.EnableS3Versioning,
             Encryption = key is null ? BucketEncryption.S3_MANAGED : BucketEncryption.KMS,
             EncryptionKey = key,
+            // With a KMS key, S3 asks KMS for a data key per bucket now and then, not for every write and every brew download.
+            BucketKeyEnabled = key is null ? null : true,
             BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
             EnforceSSL = true,
             ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
