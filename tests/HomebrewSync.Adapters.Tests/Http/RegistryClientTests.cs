@@ -41,6 +41,20 @@ public sealed class RegistryClientTests
         Assert.DoesNotContain("nope", ex.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>A plan of every bottle of <paramref name="formulae"/> on the server, as planning leaves it: no size yet.</summary>
+    private static SyncPlan PlanOf(FakeHomebrewServer server, string[] platforms, IEnumerable<FakeFormula> formulae) => new()
+    {
+        SyncDate = "2025-07-21",
+        CreatedAt = DateTimeOffset.UnixEpoch,
+        ApiUrl = server.ApiUrl.AbsoluteUri,
+        Platforms = platforms,
+        Bottles = formulae.SelectMany(f => f.Bottles.Select(kv => new PlannedBottle
+        {
+            Key = f.Key(kv.Key), FormulaName = f.Name, FormulaVersion = f.Version, Platform = kv.Key, Serves = [kv.Key], Rebuild = f.Rebuild,
+            Sha256 = kv.Value.Sha256, Url = server.BlobUrl(f, kv.Key), ObjectKey = "2025-07-21/" + f.FileName(kv.Key),
+        })).ToArray(),
+    };
+
     [Fact]
     public async Task SizeAsync_UsesTheOciIndex_AndFallsBackToHeadWithoutIt()
     {
@@ -49,18 +63,7 @@ public sealed class RegistryClientTests
         using var http = HttpClientFactory.Create(Settings);
         var client = new RegistryClient(http, Settings, TimeProvider.System);
         var sizer = new BottleSizer(client, ResiliencePipelines.Create(Settings, TimeProvider.System), 4, (Settings.MaxBottleBytes, "MAX_BOTTLE_SIZE_GB allows"));
-        var plan = new SyncPlan
-        {
-            SyncDate = "2025-07-21",
-            CreatedAt = DateTimeOffset.UnixEpoch,
-            ApiUrl = server.ApiUrl.AbsoluteUri,
-            Platforms = ["monterey", "arm64_sonoma"],
-            Bottles = a.Bottles.Select(kv => new PlannedBottle
-            {
-                Key = a.Key(kv.Key), FormulaName = a.Name, FormulaVersion = a.Version, Platform = kv.Key, Serves = [kv.Key], Rebuild = a.Rebuild,
-                Sha256 = kv.Value.Sha256, Url = server.BlobUrl(a, kv.Key), ObjectKey = "2025-07-21/" + a.FileName(kv.Key),
-            }).ToArray(),
-        };
+        var plan = PlanOf(server, ["monterey", "arm64_sonoma"], [a]);
 
         var viaIndex = await sizer.SizeAsync(plan, new List<string>(), null, CancellationToken.None);
         Assert.Equal(1, server.IndexRequests);
@@ -93,18 +96,7 @@ public sealed class RegistryClientTests
         using var http = HttpClientFactory.Create(Settings);
         var client = new RegistryClient(http, Settings, TimeProvider.System);
         var sizer = new BottleSizer(client, ResiliencePipelines.Create(Settings, TimeProvider.System), 8, (Settings.MaxBottleBytes, "MAX_BOTTLE_SIZE_GB allows"));
-        var plan = new SyncPlan
-        {
-            SyncDate = "2025-07-21",
-            CreatedAt = DateTimeOffset.UnixEpoch,
-            ApiUrl = server.ApiUrl.AbsoluteUri,
-            Platforms = ["monterey"],
-            Bottles = formulae.Select(f => new PlannedBottle
-            {
-                Key = f.Key("monterey"), FormulaName = f.Name, FormulaVersion = f.Version, Platform = "monterey", Serves = ["monterey"],
-                Sha256 = f.Bottles["monterey"].Sha256, Url = server.BlobUrl(f, "monterey"), ObjectKey = "2025-07-21/" + f.FileName("monterey"),
-            }).ToArray(),
-        };
+        var plan = PlanOf(server, ["monterey"], formulae);
         var kept = new System.Collections.Concurrent.ConcurrentDictionary<string, byte[]>(StringComparer.Ordinal);
 
         var sized = await sizer.SizeAsync(plan, new List<string>(), kept, CancellationToken.None);

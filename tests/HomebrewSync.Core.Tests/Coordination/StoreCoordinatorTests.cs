@@ -112,13 +112,20 @@ public sealed class StoreCoordinatorTests
         Assert.Equal(StoreCoordinator.ExclusiveKey, prune.Key);
     }
 
+    /// <summary>A lease taken on a machine that is then paused for two lease durations: its clock stands still while this test's moves on.</summary>
+    private async Task<StoreLease> AcquireOnAPausedMachineAsync(LeaseMode mode, string purpose)
+    {
+        var paused = new FakeTimeProvider(_time.GetUtcNow());
+        var lease = await new StoreCoordinator(_store, paused, Duration, "memory://store").AcquireAsync(mode, purpose, TimeSpan.Zero, _log.Add, CancellationToken.None);
+        _time.Advance(Duration * 2);
+        return lease;
+    }
+
     [Fact]
     public async Task AcquireAsync_SyncFindingAPruneLeaseExpired_EndsIt_SoAPrunePausedMeanwhileLearnsItFromTheStore()
     {
         // The prune's machine was paused: its clock stands still, so by its own clock its lease is fine.
-        var pausedClock = new FakeTimeProvider(_time.GetUtcNow());
-        await using var prune = await new StoreCoordinator(_store, pausedClock, Duration, "memory://store").AcquireAsync(LeaseMode.Exclusive, "prune", TimeSpan.Zero, _log.Add, CancellationToken.None);
-        _time.Advance(Duration * 2);
+        await using var prune = await AcquireOnAPausedMachineAsync(LeaseMode.Exclusive, "prune");
 
         await using var sync = await AcquireAsync(LeaseMode.Shared, "sync");
 
@@ -133,9 +140,7 @@ public sealed class StoreCoordinatorTests
     [Fact]
     public async Task AcquireAsync_PruneFindingASyncLeaseExpired_RemovesIt_SoASyncPausedMeanwhileLearnsItFromTheStore()
     {
-        var pausedClock = new FakeTimeProvider(_time.GetUtcNow());
-        await using var sync = await new StoreCoordinator(_store, pausedClock, Duration, "memory://store").AcquireAsync(LeaseMode.Shared, "sync", TimeSpan.Zero, _log.Add, CancellationToken.None);
-        _time.Advance(Duration * 2);
+        await using var sync = await AcquireOnAPausedMachineAsync(LeaseMode.Shared, "sync");
 
         await using var prune = await AcquireAsync(LeaseMode.Exclusive, "prune");
 
