@@ -364,7 +364,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture, ProdStateMachin
         _homebrew.SetFormulae(newer);
         foreach (var bottle in newer.SelectMany(f => f.Bottles.Values))
         {
-            _homebrew.InjectFault(bottle.Sha256, FaultKind.NotFound, times: 100);
+            _homebrew.InjectFault(bottle.Sha256, FaultKind.Unauthorized, times: 100);
         }
         var failing = new StateMachineRun(prod.Machine, services, EcsEnvironment(env));
         await failing.RunAsync(Scheduled);
@@ -374,6 +374,20 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture, ProdStateMachin
 
         Assert.Equal(40, older.GetProperty("mirror_age_hours").GetDouble());
         Assert.True(_log.ToString().Contains("Mirror age: 40 h since a sync last caught the mirror up, at 2026-11-29 03:00 UTC (the last, of 2026-11-30, failed 8 of 8 bottles)", StringComparison.Ordinal), _log.ToString());
+
+        // Bottles upstream does not have fail every run alike: the mirror is as current as upstream lets it be, and a run
+        // that fails only those catches it up (else a few dead bottles would keep the alarm firing on a current mirror).
+        var gone = _formulae.Select(f => new FormulaBuilder(f.Name).WithVersion("3.0").WithBottles(Tags, 9_500).Build()).ToArray();
+        _homebrew.SetFormulae(gone);
+        foreach (var bottle in gone.SelectMany(f => f.Bottles.Values))
+        {
+            _homebrew.InjectFault(bottle.Sha256, FaultKind.NotFound, times: 100);
+        }
+        var missing = new StateMachineRun(prod.Machine, services, EcsEnvironment(env));
+        await missing.RunAsync(Scheduled);
+        time.Advance(TimeSpan.FromHours(5));
+
+        Assert.Equal(5, (await StateMachineRun.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), Check)).GetProperty("mirror_age_hours").GetDouble());
     }
 
     [Fact]

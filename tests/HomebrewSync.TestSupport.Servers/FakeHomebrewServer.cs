@@ -357,6 +357,9 @@ public sealed class FakeHomebrewServer : IAsyncDisposable
                 case FaultKind.NotFound:
                     ctx.Response.StatusCode = 404;
                     return;
+                case FaultKind.Unauthorized:
+                    ctx.Response.StatusCode = 401;
+                    return;
                 case FaultKind.RedirectToFile or FaultKind.RedirectToFtp or FaultKind.RedirectToData or FaultKind.RedirectUnparsable:
                     ctx.Response.StatusCode = 307;
                     ctx.Response.Headers.Location = kind switch

@@ -21,6 +21,9 @@ public enum FaultKind
     /// <summary>HTTP 404.</summary>
     NotFound,
 
+    /// <summary>HTTP 401 (the registry refusing the token).</summary>
+    Unauthorized,
+
     /// <summary>The blob's bytes, then more without end, with no Content-Length (a body larger than announced).</summary>
     Endless,
 

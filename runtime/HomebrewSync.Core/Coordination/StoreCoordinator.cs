@@ -131,9 +131,10 @@ public sealed class StoreCoordinator
                         await _store.DeleteLeaseAsync(ExclusiveKey, cancellationToken);
                         return (null, sync, key);
                     }
-                    // Its holder stopped renewing it. Removed, so a holder that was only paused (its clock behind) fails its
-                    // next renewal and stops, rather than go on beside this prune; a sync's key is its own, never reused.
-                    await _store.DeleteLeaseAsync(key, cancellationToken);
+                    // Its holder stopped renewing it. Ended (a conditional write: not if it renewed it meanwhile) and removed, so a
+                    // holder that was only paused (its clock behind) fails its next renewal and stops, rather than go on beside
+                    // this prune; a sync's key is its own, never reused.
+                    await EndAsync(key, sync, s.Version, remove: true, cancellationToken);
                 }
             }
         }
@@ -162,9 +163,7 @@ public sealed class StoreCoordinator
                 // Its holder stopped renewing it: ended (marked expired, by a conditional write), so a prune that was only
                 // paused (its clock behind) fails its next renewal or confirmation and deletes nothing more beside this sync.
                 // Ended or renewed by someone else meanwhile: look again.
-                var ended = exclusive with { ExpiresAt = DateTimeOffset.UnixEpoch };
-                if (exclusive.ExpiresAt != DateTimeOffset.UnixEpoch
-                    && await _store.TryReplaceLeaseAsync(ExclusiveKey, ended.ToBytes(), e.Version, cancellationToken) is null)
+                if (exclusive.ExpiresAt != DateTimeOffset.UnixEpoch && await EndAsync(ExclusiveKey, exclusive, e.Version, remove: false, cancellationToken) == false)
                 {
                     await _store.DeleteLeaseAsync(key, cancellationToken);
                     return (null, null, null);
@@ -177,6 +176,32 @@ public sealed class StoreCoordinator
             throw;
         }
         return (new StoreLease(_store, key, version, record, _time, _duration), null, null);
+    }
+
+    /// <summary>
+    /// Ends a lease whose holder stopped renewing it: rewritten as expired only while it is still the version read (a
+    /// conditional write), then removed when <paramref name="remove"/> (a sync's, whose key is never used again).
+    /// </summary>
+    /// <returns>Whether it was ended; false when it changed meanwhile; null when the store failed (the lease is then only
+    /// ignored, as an expired one always was: this is a courtesy to a paused holder, not a condition of going on).</returns>
+    private async Task<bool?> EndAsync(string key, LeaseRecord expired, string version, bool remove, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await _store.TryReplaceLeaseAsync(key, (expired with { ExpiresAt = DateTimeOffset.UnixEpoch }).ToBytes(), version, cancellationToken) is null)
+            {
+                return false;
+            }
+            if (remove)
+            {
+                await _store.DeleteLeaseAsync(key, cancellationToken);
+            }
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

@@ -108,9 +108,9 @@ internal sealed class StoreLease : IAsyncDisposable
             await running.WaitAsync(cancellationToken);
             if (ours is { } at)
             {
-                return _lost.IsCancellationRequested ? LostReason
-                    : _renewedAt == at ? null
-                    : $"the store did not confirm the lease {Key} (its renewal failed)";
+                // Refused by the store: lost. A renewal that failed (the store did not answer) proves nothing either way; the
+                // clock judges then, as between renewals.
+                return _lost.IsCancellationRequested ? LostReason : _renewedAt == at ? null : Check();
             }
         }
     }

@@ -165,7 +165,7 @@ internal sealed class RunFinisher(SyncContext context)
         var finishedAt = time.GetUtcNow();
         var status = new RunStatus(finishedAt, plan.SyncDate, outcome.HasFailures ? "completed with warnings" : "complete",
             outcome.Stored.Count, outcome.Failed.Count, plan.Skipped, n.SyncMethod,
-            RunStatus.CaughtUp(outcome.Stored.Count, outcome.Failed.Count) ? finishedAt : previous?.LastCaughtUp);
+            RunStatus.CaughtUp(outcome.Stored.Count, RunStatus.Counted(outcome.Failed)) ? finishedAt : previous?.LastCaughtUp);
         outcome = await StatusAsync(outcome, RunStatus.Key, display.Observer, () => RunStatus.WriteAsync(context.Ports.Documents, status, cancellationToken));
         await context.Notifications.For(null, plan).FinishedAsync(plan, outcome.Stored, outcome.Failed, outcome.BytesTransferred, outcome.Duration,
             context.Ports.Bottles.Location, outcome.Api.Where(a => a.IsProblem).ToArray(), byTarget, outcome.IndexesNotKept, cancellationToken, pulled,
@@ -220,17 +220,19 @@ internal sealed class RunFinisher(SyncContext context)
         await checkpointer.FlushAsync(cancellationToken);
         var listed = checkpointer.HashFile.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal);
         var doomed = objects.Where(o => !listed.Contains(o)).ToArray();
+        var confirmations = new Pruning.MirrorPruner.Confirmations(cancellationToken);
         if (doomed.Length > 0)
         {
             // Asked of the store, not the clock, and the hash file read again as it is now: another sync running beside this one
             // may have listed one of them since this one's write.
-            await LeaseScope.ConfirmAsync($"deleting {doomed[0]}", cancellationToken);
+            await confirmations.NowAsync($"deleting {doomed[0]}");
             var listedNow = (await context.Ports.HashFile.ReadHashFileAsync(cancellationToken))?.HashFile.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal) ?? [];
             doomed = doomed.Where(o => !listedNow.Contains(o)).ToArray();
         }
         var deleted = 0;
         foreach (var key in doomed)
         {
+            await confirmations.EveryFewAsync($"deleting {key}");
             LeaseScope.EnsureHeld($"deleting {key}");
             try
             {

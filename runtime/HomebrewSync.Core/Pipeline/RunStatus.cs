@@ -19,10 +19,18 @@ internal sealed record RunStatus(
     public const string Key = "status/last-run.json";
 
     /// <summary>
-    /// Whether a run with these counts caught the mirror up: it failed at most a tenth of the bottles it tried. One that failed
-    /// more (a registry refusing the token, a store throttling past every retry) finishes, but the mirror is as old as before.
+    /// Whether a run with these counts caught the mirror up: at most a tenth of the bottles it tried failed for a reason not
+    /// the bottle's own. One where more did (a registry refusing the token, a store throttling past every retry, the network)
+    /// finishes, but the mirror is as old as before. A bottle upstream does not have, or sends wrong or too large, fails every
+    /// run alike and is not counted: the mirror is as current as upstream lets it be.
     /// </summary>
     public static bool CaughtUp(int stored, int failed) => failed * 10L <= stored + (long)failed;
+
+    /// <summary>The failures <see cref="CaughtUp"/> counts: those that are not the bottle's own (<see cref="IsTheBottlesOwn"/>).</summary>
+    public static int Counted(IEnumerable<Transfer.BottleFailure> failed) => failed.Count(f => !IsTheBottlesOwn(f.Kind));
+
+    private static bool IsTheBottlesOwn(Registry.FailureKind kind) =>
+        kind is Registry.FailureKind.NotFound or Registry.FailureKind.ShaMismatch or Registry.FailureKind.TooLarge;
 
     /// <summary>When the mirror was last caught up, as this status says: an older status, from before the field, by when it finished.</summary>
     public DateTimeOffset? LastCaughtUp => CaughtUpAt ?? (CaughtUp(Stored, Failed) ? FinishedAt : null);

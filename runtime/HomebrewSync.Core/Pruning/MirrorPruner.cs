@@ -210,6 +210,9 @@ internal static class MirrorPruner
         IDocumentStore documents, TimeProvider time, Action<string> log, CancellationToken cancellationToken)
     {
         var left = new List<PruneItem>();
+        // The lease asked of the store before anything is written, and again before and during the deletions (Confirmations).
+        var confirmations = new Confirmations(cancellationToken);
+        await confirmations.NowAsync("writing what prune is about to delete");
         // 0. What is about to go, recorded: cut short after step 1, the next prune knows these unlisted objects for its own.
         var doomed = result.Superseded.Concat(result.Unlisted).Select(i => i.ObjectKey).ToArray();
         if (doomed.Length > 0)
@@ -227,21 +230,13 @@ internal static class MirrorPruner
         // matters where that promise broke: a lost lease, a host running an older version). The lease is asked of the store
         // first and every ConfirmEvery deletions: a prune whose clock fell behind (a paused machine) while a sync found its
         // lease expired and ended it stops there, not at its next renewal.
-        var doomedItems = result.Superseded.Concat(result.Unlisted).ToArray();
-        if (doomedItems.Length > 0)
-        {
-            await LeaseScope.ConfirmAsync($"deleting {doomedItems[0].ObjectKey}", cancellationToken);
-        }
+        await confirmations.NowAsync("deleting");
         var listedNow = (await hashFile.ReadHashFileAsync(cancellationToken))?.HashFile.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal) ?? [];
-        for (var i = 0; i < doomedItems.Length; i++)
+        foreach (var item in result.Superseded.Concat(result.Unlisted))
         {
-            var item = doomedItems[i];
             // A prune whose lease is gone stops here: the token is the lease's, and the lease is asked by the clock now.
             cancellationToken.ThrowIfCancellationRequested();
-            if (i > 0 && i % ConfirmEvery == 0)
-            {
-                await LeaseScope.ConfirmAsync($"deleting {item.ObjectKey}", cancellationToken);
-            }
+            await confirmations.EveryFewAsync($"deleting {item.ObjectKey}");
             LeaseScope.EnsureHeld($"deleting {item.ObjectKey}");
             if (listedNow.Contains(item.ObjectKey))
             {
@@ -259,6 +254,7 @@ internal static class MirrorPruner
         foreach (var item in result.ImageIndexes)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            await confirmations.EveryFewAsync($"deleting {item.ObjectKey}");
             LeaseScope.EnsureHeld($"deleting {item.ObjectKey}");
             if (await TryDeleteAsync(() => documents.DeleteDocumentAsync(item.ObjectKey, cancellationToken), log) is { } refused)
             {
@@ -272,6 +268,24 @@ internal static class MirrorPruner
             await PrunePending.WriteAsync(documents, [], log, cancellationToken);
         }
         return left;
+    }
+
+    /// <summary>
+    /// The lease asked of the store (<see cref="LeaseScope.ConfirmAsync"/>) before a step and every <see cref="ConfirmEvery"/>
+    /// deletions: a holder whose clock fell behind (a paused machine) while another command found its lease expired and ended
+    /// it stops there, not at its next renewal.
+    /// </summary>
+    internal sealed class Confirmations(CancellationToken cancellationToken)
+    {
+        private int _sinceLast;
+
+        public Task NowAsync(string what)
+        {
+            _sinceLast = 0;
+            return LeaseScope.ConfirmAsync(what, cancellationToken);
+        }
+
+        public Task EveryFewAsync(string what) => ++_sinceLast > ConfirmEvery ? NowAsync(what) : Task.CompletedTask;
     }
 
     /// <summary>A deletion the store refuses (a key outside the grammar, a link) is left in place with a warning; the prune goes on.</summary>

@@ -98,14 +98,15 @@ public sealed class ServeTokenFile : IDisposable
         using var limit = new CancellationTokenSource(ReloadTimeout, _time);
         try
         {
-            text = await _source.ReadIfChangedAsync(_stamp, limit.Token);
+            // Waited for no longer than that even by a source that does not heed its token (a blocking read of a hung mount).
+            text = await _source.ReadIfChangedAsync(_stamp, limit.Token).WaitAsync(ReloadTimeout, _time);
         }
         catch (TokenFileUnavailableException ex)
         {
             Warn($"{ex.Message}; {Keeping()}");
             return;
         }
-        catch (OperationCanceledException) when (limit.IsCancellationRequested)
+        catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && limit.IsCancellationRequested))
         {
             Warn($"{_source.Description} did not answer within {ReloadTimeout.TotalSeconds:N0} s; {Keeping()}");
             return;

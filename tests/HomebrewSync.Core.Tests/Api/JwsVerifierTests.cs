@@ -133,6 +133,25 @@ public sealed class JwsVerifierTests : IDisposable
     }
 
     [Fact]
+    public void Verify_NamesWrittenWithEscapes_AreReadAsTheNamesTheyAre()
+    {
+        // "p\u0061yload" is "payload" to every JSON parser, brew's included.
+        var escaped = Encoding.UTF8.GetString(_signer.Sign(Payload)).Replace("\"payload\"", "\"p\\u0061yload\"", StringComparison.Ordinal)
+            .Replace("\"signatures\"", "\"sign\\u0061tures\"", StringComparison.Ordinal);
+        Assert.Contains("\\u0061", escaped, StringComparison.Ordinal);
+
+        Assert.Null(_verifier.Verify(Encoding.UTF8.GetBytes(escaped)));
+    }
+
+    [Fact]
+    public void Verify_SignaturesLargerThanAnyHomebrewSends_AreRefusedUnparsed()
+    {
+        var padded = Edited(s => s["padding"] = new string('x', 100 * 1024));
+
+        Assert.StartsWith("not a verifiable JWS document (its signatures take ", _verifier.Verify(padded), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Verify_APayloadGivenTwice_IsJudgedByTheLast_AsBrewsParserReadsIt()
     {
         // A signed payload followed by an unsigned one: brew (Ruby's JSON) would read the second, which is not what was signed.

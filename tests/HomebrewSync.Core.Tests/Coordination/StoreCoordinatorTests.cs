@@ -204,6 +204,21 @@ public sealed class StoreCoordinatorTests
     }
 
     [Fact]
+    public async Task Confirm_WhenTheStoreDoesNotAnswer_IsJudgedByTheClock_NotTakenForALoss()
+    {
+        // A renewal that fails (a 5xx, a network blip) proves nothing: one such answer ended a prune or a finishing sync.
+        var store = new FailingRenewals(_store);
+        await using var prune = await new StoreCoordinator(store, _time, Duration, "memory://store").AcquireAsync(LeaseMode.Exclusive, "prune", TimeSpan.Zero, _log.Add, CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Null(await prune.ConfirmAsync(CancellationToken.None));
+        Assert.False(prune.Lost.IsCancellationRequested);
+        // Past what the clock allows without a renewal, it is lost all the same.
+        _time.Advance(Duration);
+        Assert.Contains("not renewed in time", await prune.ConfirmAsync(CancellationToken.None), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Lease_OfAMachineThatSleptPastItsExpiry_IsLostWithinASecondOfWaking()
     {
         await using var prune = await AcquireAsync(LeaseMode.Exclusive, "prune");
