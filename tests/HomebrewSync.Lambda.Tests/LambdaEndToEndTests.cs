@@ -360,14 +360,7 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture, ProdStateMachin
 
         // A run that finishes with every new bottle failed (a registry refusing them all) leaves the mirror as old as it
         // was: its age runs on from the run that caught it up, not from this one, or the stale alarm could never fire.
-        var newer = _formulae.Select(f => new FormulaBuilder(f.Name).WithVersion("2.0").WithBottles(Tags, 9_000).Build()).ToArray();
-        _homebrew.SetFormulae(newer);
-        foreach (var bottle in newer.SelectMany(f => f.Bottles.Values))
-        {
-            _homebrew.InjectFault(bottle.Sha256, FaultKind.Unauthorized, times: 100);
-        }
-        var failing = new StateMachineRun(prod.Machine, services, EcsEnvironment(env));
-        await failing.RunAsync(Scheduled);
+        await RunWithEveryNewBottleFailingAsync("2.0", FaultKind.Unauthorized);
         time.Advance(TimeSpan.FromHours(10));
 
         var older = await StateMachineRun.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), Check);
@@ -377,17 +370,22 @@ public sealed class LambdaEndToEndTests(S3ServerFixture fixture, ProdStateMachin
 
         // Bottles upstream does not have fail every run alike: the mirror is as current as upstream lets it be, and a run
         // that fails only those catches it up (else a few dead bottles would keep the alarm firing on a current mirror).
-        var gone = _formulae.Select(f => new FormulaBuilder(f.Name).WithVersion("3.0").WithBottles(Tags, 9_500).Build()).ToArray();
-        _homebrew.SetFormulae(gone);
-        foreach (var bottle in gone.SelectMany(f => f.Bottles.Values))
-        {
-            _homebrew.InjectFault(bottle.Sha256, FaultKind.NotFound, times: 100);
-        }
-        var missing = new StateMachineRun(prod.Machine, services, EcsEnvironment(env));
-        await missing.RunAsync(Scheduled);
+        await RunWithEveryNewBottleFailingAsync("3.0", FaultKind.NotFound);
         time.Advance(TimeSpan.FromHours(5));
 
         Assert.Equal(5, (await StateMachineRun.InvokeAsync<JsonElement>(new OrchestratorFunction(new(services)), Check)).GetProperty("mirror_age_hours").GetDouble());
+
+        // Every formula at a new version whose every bottle fails with the fault, run as the schedule runs it.
+        async Task RunWithEveryNewBottleFailingAsync(string version, FaultKind fault)
+        {
+            var next = _formulae.Select(f => new FormulaBuilder(f.Name).WithVersion(version).WithBottles(Tags, 9_000).Build()).ToArray();
+            _homebrew.SetFormulae(next);
+            foreach (var bottle in next.SelectMany(f => f.Bottles.Values))
+            {
+                _homebrew.InjectFault(bottle.Sha256, fault, times: 100);
+            }
+            await new StateMachineRun(prod.Machine, services, EcsEnvironment(env)).RunAsync(Scheduled);
+        }
     }
 
     [Fact]
