@@ -169,8 +169,7 @@ public sealed class JwsVerifier : IDisposable
     {
         var reader = new Utf8JsonReader(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(text));
         reader.Read();
-        var bytes = new byte[reader.ValueSpan.Length];
-        return bytes[..reader.CopyString(bytes)];
+        return Unescaped(ref reader);
     }
 
     private static byte[] Base64Url(string text)

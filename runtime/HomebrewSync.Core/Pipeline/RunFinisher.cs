@@ -220,7 +220,7 @@ internal sealed class RunFinisher(SyncContext context)
         await checkpointer.FlushAsync(cancellationToken);
         var listed = checkpointer.HashFile.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal);
         var doomed = objects.Where(o => !listed.Contains(o)).ToArray();
-        var confirmations = new Pruning.MirrorPruner.Confirmations(cancellationToken);
+        var confirmations = new LeaseConfirmations(cancellationToken);
         if (doomed.Length > 0)
         {
             // Asked of the store, not the clock, and the hash file read again as it is now: another sync running beside this one

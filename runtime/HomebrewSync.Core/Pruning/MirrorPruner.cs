@@ -38,9 +38,6 @@ internal static class MirrorPruner
 
     private const int MaxConflictRetries = 20;
 
-    /// <summary>How many objects prune deletes between two confirmations of its lease by the store.</summary>
-    internal const int ConfirmEvery = 16;
-
     /// <param name="wants">What the current catalog, read in full, wants kept (<see cref="WantedAsync"/>).</param>
     /// <param name="deleteUnlisted">Remove unlisted objects however many there are (<see cref="UnlistedLimit"/>).</param>
     /// <exception cref="PruneRefusedException">Too many unlisted objects without <paramref name="deleteUnlisted"/> (a dry run only warns).</exception>
@@ -210,8 +207,8 @@ internal static class MirrorPruner
         IDocumentStore documents, TimeProvider time, Action<string> log, CancellationToken cancellationToken)
     {
         var left = new List<PruneItem>();
-        // The lease asked of the store before anything is written, and again before and during the deletions (Confirmations).
-        var confirmations = new Confirmations(cancellationToken);
+        // The lease asked of the store before anything is written, and again before and during the deletions.
+        var confirmations = new LeaseConfirmations(cancellationToken);
         await confirmations.NowAsync("writing what prune is about to delete");
         // 0. What is about to go, recorded: cut short after step 1, the next prune knows these unlisted objects for its own.
         var doomed = result.Superseded.Concat(result.Unlisted).Select(i => i.ObjectKey).ToArray();
@@ -228,8 +225,7 @@ internal static class MirrorPruner
         // 2. The objects. An interruption here leaves unlisted objects, which the next prune removes. Whatever the hash file
         // lists as it now is stays, however it came to be listed again since prune looked (prune runs alone, so this only
         // matters where that promise broke: a lost lease, a host running an older version). The lease is asked of the store
-        // first and every ConfirmEvery deletions: a prune whose clock fell behind (a paused machine) while a sync found its
-        // lease expired and ended it stops there, not at its next renewal.
+        // first and every few deletions (LeaseConfirmations).
         await confirmations.NowAsync("deleting");
         var listedNow = (await hashFile.ReadHashFileAsync(cancellationToken))?.HashFile.Bottles.Values.Select(e => e.S3Key).ToHashSet(StringComparer.Ordinal) ?? [];
         foreach (var item in result.Superseded.Concat(result.Unlisted))
@@ -268,24 +264,6 @@ internal static class MirrorPruner
             await PrunePending.WriteAsync(documents, [], log, cancellationToken);
         }
         return left;
-    }
-
-    /// <summary>
-    /// The lease asked of the store (<see cref="LeaseScope.ConfirmAsync"/>) before a step and every <see cref="ConfirmEvery"/>
-    /// deletions: a holder whose clock fell behind (a paused machine) while another command found its lease expired and ended
-    /// it stops there, not at its next renewal.
-    /// </summary>
-    internal sealed class Confirmations(CancellationToken cancellationToken)
-    {
-        private int _sinceLast;
-
-        public Task NowAsync(string what)
-        {
-            _sinceLast = 0;
-            return LeaseScope.ConfirmAsync(what, cancellationToken);
-        }
-
-        public Task EveryFewAsync(string what) => ++_sinceLast > ConfirmEvery ? NowAsync(what) : Task.CompletedTask;
     }
 
     /// <summary>A deletion the store refuses (a key outside the grammar, a link) is left in place with a warning; the prune goes on.</summary>

@@ -252,7 +252,7 @@ public sealed class PruneTests
         var lost = await Assert.ThrowsAsync<StoreLeaseLostException>(() => PruneAsync(v2, keepDays: 30, bottles: ends));
 
         Assert.Contains("taken over or removed by another command", lost.Message, StringComparison.Ordinal);
-        Assert.InRange(ends.Deleted, 3, MirrorPruner.ConfirmEvery);
+        Assert.InRange(ends.Deleted, 3, LeaseConfirmations.Every);
     }
 
     [Fact]
