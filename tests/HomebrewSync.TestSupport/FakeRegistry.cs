@@ -29,6 +29,12 @@ public sealed class FakeRegistry(IEnumerable<FakeFormula> formulae) : IBottleReg
 
     public int Opens(string sha256) => _opens.GetValueOrDefault(sha256);
 
+    private int _open;
+    private int _mostOpen;
+
+    /// <summary>The most blob bodies open at once (opened, not yet disposed): the downloads the engine had in flight.</summary>
+    public int MostOpenAtOnce => Volatile.Read(ref _mostOpen);
+
     public async Task<BlobDownload> OpenBlobAsync(Uri blobUrl, CancellationToken cancellationToken)
     {
         var sha = blobUrl.AbsolutePath[(blobUrl.AbsolutePath.LastIndexOf(':') + 1)..];
@@ -47,7 +53,12 @@ public sealed class FakeRegistry(IEnumerable<FakeFormula> formulae) : IBottleReg
             throw new BottleDownloadException(FailureKind.NotFound, "not found (HTTP 404 from fake)");
         }
         OnOpen?.Invoke(sha);
-        return new BlobDownload(new MemoryStream(blob.ToArray(), writable: false), blob.Length);
+        var open = Interlocked.Increment(ref _open);
+        for (var most = _mostOpen; open > most; most = _mostOpen)
+        {
+            Interlocked.CompareExchange(ref _mostOpen, open, most);
+        }
+        return new BlobDownload(new MemoryStream(blob.ToArray(), writable: false), blob.Length, new Closed(() => Interlocked.Decrement(ref _open)));
     }
 
     /// <summary>While set and not completed, image-index requests (sizing) wait for it.</summary>
@@ -94,5 +105,10 @@ public sealed class FakeRegistry(IEnumerable<FakeFormula> formulae) : IBottleReg
             }
             await Task.CompletedTask;
         }
+    }
+
+    private sealed class Closed(Action closed) : IDisposable
+    {
+        public void Dispose() => closed();
     }
 }

@@ -6,7 +6,8 @@ namespace HomebrewSync.Core.Transfer;
 
 /// <summary>
 /// Adds stored bottles to the hash file and writes it every <c>batchSize</c> entries and at the end, so a
-/// killed run loses only what was in flight. Writes are conditional on the version read; when another
+/// killed run loses only what was in flight. Entries added while a write is under way join the next write, which
+/// the bottle that made the write before goes on to make when they are a batch: no bottle waits for another's write. Writes are conditional on the version read; when another
 /// writer got there first, the file is read again and the entries of this write (not those written before,
 /// which the other writer may have removed on purpose: a prune) are laid over it. Nothing is written once the
 /// run's lease on the store is lost (<see cref="LeaseScope"/>).
@@ -57,9 +58,15 @@ internal sealed class HashFileCheckpointer
             _pending[key] = entry;
             due = _pending.Count >= _batchSize;
         }
-        if (due)
+        // The bottle that finds a batch due writes it, and goes on writing while the bottles stored meanwhile make another one
+        // due: they do not queue behind the write, and none is left unwritten until a later bottle comes along.
+        while (due && _writeGate.CurrentCount > 0)
         {
             await FlushAsync(cancellationToken);
+            lock (_gate)
+            {
+                due = _pending.Count >= _batchSize;
+            }
         }
     }
 

@@ -5,7 +5,7 @@ namespace HomebrewSync.Core.Transfer;
 /// <summary>
 /// Which blob starts next when a download slot frees: the largest whose size is known (the plan's, or learnt since), so the
 /// longest download does not start last and run alone at the end; then those of unknown size, in the plan's order. Each blob
-/// is handed out once. Read by one enumeration (Parallel.ForEachAsync takes its items under its own lock).
+/// is handed out once. Asked by one caller at a time (<see cref="DownloadSlots.TurnsAsync"/>, which Parallel.ForEachAsync reads under its own lock).
 /// </summary>
 internal sealed class TransferOrder
 {
@@ -34,16 +34,8 @@ internal sealed class TransferOrder
         }
     }
 
-    /// <summary>The blobs in the order they start, each chosen when it is asked for.</summary>
-    public IEnumerable<PlannedBottle[]> Groups()
-    {
-        while (Next() is { } group)
-        {
-            yield return group;
-        }
-    }
-
-    private PlannedBottle[]? Next()
+    /// <summary>The blob to start next, chosen now; null when every one has been handed out.</summary>
+    public PlannedBottle[]? Next()
     {
         while (_learnt is not null && _learnt.TryTakeNews(out var sha256))
         {

@@ -1,3 +1,4 @@
+using HomebrewSync.Core.Storage;
 using HomebrewSync.Core.Coordination;
 using HomebrewSync.Core.Pipeline;
 using HomebrewSync.Core.Transfer;
@@ -25,6 +26,41 @@ public sealed class HashFileCheckpointerTests
 
         Assert.Equal(3, store.HashFileWrites);
         Assert.Equal(7, (await store.ReadHashFileAsync(CancellationToken.None))!.HashFile.Count);
+    }
+
+    [Fact]
+    public async Task AddAsync_WhileABatchIsBeingWritten_DoesNotWaitForThatWrite_AndTheWriterWritesItNext()
+    {
+        var store = new InMemoryStore();
+        var held = new HeldWrites(store);
+        var checkpointer = new HashFileCheckpointer(held, null, batchSize: 1, new FakeTimeProvider(), NullSyncObserver.Instance);
+        var first = checkpointer.AddAsync("k0-1-monterey", Entry("k0"), CancellationToken.None);
+        Assert.False(first.IsCompleted);
+
+        // Stored while the batch before it is being written: recorded, not queued behind that write.
+        var second = checkpointer.AddAsync("k1-1-monterey", Entry("k1"), CancellationToken.None);
+
+        Assert.True(second.IsCompletedSuccessfully);
+        held.Release.SetResult();
+        await first;
+        // The first bottle's write, then the next batch (the second bottle's), written by the same caller: none is left waiting for a later bottle.
+        Assert.Equal(["k0-1-monterey", "k1-1-monterey"], (await store.ReadHashFileAsync(CancellationToken.None))!.HashFile.Bottles.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(2, store.HashFileWrites);
+    }
+
+    /// <summary>A hash-file store whose writes wait for <see cref="Release"/> (a slow store).</summary>
+    private sealed class HeldWrites(InMemoryStore inner) : IHashFileStore
+    {
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public string HashFileLocation => inner.HashFileLocation;
+        public Task<HashFileSnapshot?> ReadHashFileAsync(CancellationToken cancellationToken) => inner.ReadHashFileAsync(cancellationToken);
+        public Task<string?> BackupHashFileAsync(string stamp, CancellationToken cancellationToken) => inner.BackupHashFileAsync(stamp, cancellationToken);
+
+        public async Task<string> WriteHashFileAsync(HashFile hashFile, string? expectedVersion, CancellationToken cancellationToken)
+        {
+            await Release.Task.WaitAsync(cancellationToken);
+            return await inner.WriteHashFileAsync(hashFile, expectedVersion, cancellationToken);
+        }
     }
 
     [Fact]

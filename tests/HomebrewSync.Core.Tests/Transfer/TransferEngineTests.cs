@@ -289,6 +289,77 @@ public sealed class TransferEngineTests
         Assert.Equal([tools[0], tools[3], tools[1], tools[2]], opened.Select(sha => Of(sha, tools)));
     }
 
+    [Fact]
+    public async Task RunAsync_BottlesStillBeingMovedIntoPlace_HoldNoDownloadSlot_AndDownloadsStayWithinTheCap()
+    {
+        // Four slots (and one bottle beside them): the four largest are downloaded first, then held as they are moved into
+        // place (a slow disk).
+        var tools = Enumerable.Range(0, 7).Select(i => Tool($"tool{i}", 7000 - i)).ToArray();
+        var registry = new FakeRegistry(tools);
+        var store = new SlowToCommit(_store, [.. tools.Take(4).Select(t => Planned(t).ObjectKey)], others: 3);
+
+        var running = RunAsync(registry, Plan([.. tools.Select(t => Planned(t))]), new SyncSettings { MaxConcurrentDownloads = 4 }, store: store);
+
+        // The other three are downloaded and stored while the first four still wait on the disk.
+        await store.OthersCommitted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(4, store.Waiting);
+        store.Release.SetResult();
+        var result = await running;
+        Assert.Equal(7, result.Stored.Count);
+        Assert.InRange(registry.MostOpenAtOnce, 1, 4);
+    }
+
+    [Fact]
+    public async Task RunAsync_RaisesThePoolsMinimumToTheBottlesInHand_SoBlockingFileWorkDoesNotHoldUpTheDownloads()
+    {
+        var jq = Tool("jq", 3000);
+
+        await RunAsync(new FakeRegistry([jq]), Plan(Planned(jq)), new SyncSettings { MaxConcurrentDownloads = 64 });
+
+        // 64 downloads and 16 beside them (no other test asks for as many).
+        ThreadPool.GetMinThreads(out var workers, out _);
+        Assert.True(workers >= 80, $"the pool's minimum is {workers}");
+    }
+
+    /// <summary>A store whose moves into place of the given keys wait for <see cref="Release"/>; the rest are counted as they complete.</summary>
+    private sealed class SlowToCommit(InMemoryStore inner, string[] held, int others) : DelegatingBottleStore(inner)
+    {
+        private readonly string[] _held = held;
+        private readonly int _others = others;
+        private int _waiting;
+        private int _committed;
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource OthersCommitted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public int Waiting => Volatile.Read(ref _waiting);
+
+        public override async Task<IStagedBottle> StageAsync(string key, long? expectedSize, CancellationToken cancellationToken) =>
+            new Staged(this, key, await base.StageAsync(key, expectedSize, cancellationToken));
+
+        private sealed class Staged(SlowToCommit owner, string key, IStagedBottle staged) : IStagedBottle
+        {
+            public Stream Content => staged.Content;
+
+            public Task ResetAsync(CancellationToken cancellationToken) => staged.ResetAsync(cancellationToken);
+
+            public async Task CommitAsync(BottleMetadata metadata, CancellationToken cancellationToken)
+            {
+                if (owner._held.Contains(key))
+                {
+                    Interlocked.Increment(ref owner._waiting);
+                    await owner.Release.Task.WaitAsync(cancellationToken);
+                }
+                await staged.CommitAsync(metadata, cancellationToken);
+                if (!owner._held.Contains(key) && Interlocked.Increment(ref owner._committed) == owner._others)
+                {
+                    owner.OthersCommitted.SetResult();
+                }
+            }
+
+            public ValueTask DisposeAsync() => staged.DisposeAsync();
+        }
+    }
+
     private static FakeFormula Tool(string name, long size) => new FormulaBuilder(name).WithVersion("1.0").WithBottle(Tag, size).Build();
 
     private static FakeFormula Of(string sha256, params FakeFormula[] formulae) => formulae.Single(f => f.Bottles[Tag].Sha256 == sha256);
