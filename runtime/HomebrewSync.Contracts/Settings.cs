@@ -89,7 +89,7 @@ public static class Settings
     public static readonly Setting<int> MaxConcurrentDownloads = new(EnvVars.MaxConcurrentDownloads, 1, 64)
     {
         Default = 32, Option = "--concurrency", ValueName = "N", ConfigKey = "max_concurrent_downloads", FromConfig = c => c.MaxConcurrentDownloads,
-        Help = "Downloads at once, {range} (default {default}); size requests run at twice that, at most 64. A bottle's slot is free again once its bytes are verified: a quarter as many more bottles (none below 4) are moved into place and recorded beside the downloads.",
+        Help = "Downloads at once, {range} (default {default}); size requests run at twice that, at most 64. A bottle's slot is free again once its bytes are verified: up to N/4 more bottles (rounded down) are moved into place and recorded beside the downloads.",
     };
 
     /// <summary>The ECS task's own concurrency: the same variable, set from another key.</summary>

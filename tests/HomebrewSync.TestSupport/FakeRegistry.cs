@@ -31,14 +31,52 @@ public sealed class FakeRegistry(IEnumerable<FakeFormula> formulae) : IBottleReg
 
     private int _open;
     private int _mostOpen;
+    private (int Count, TaskCompletionSource Reached)? _openWatch;
 
-    /// <summary>The most blob bodies open at once (opened, not yet disposed): the downloads the engine had in flight.</summary>
+    /// <summary>The most downloads at once: blobs being opened or open (body not yet disposed).</summary>
     public int MostOpenAtOnce => Volatile.Read(ref _mostOpen);
+
+    /// <summary>When set, every blob open waits for it once counted: downloads held in flight.</summary>
+    public TaskCompletionSource? HoldOpens { get; set; }
+
+    /// <summary>Completes once <paramref name="count"/> downloads are in flight at once.</summary>
+    public Task WhenOpenAtOnce(int count)
+    {
+        var watch = (count, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        _openWatch = watch;
+        return watch.Item2.Task;
+    }
 
     public async Task<BlobDownload> OpenBlobAsync(Uri blobUrl, CancellationToken cancellationToken)
     {
         var sha = blobUrl.AbsolutePath[(blobUrl.AbsolutePath.LastIndexOf(':') + 1)..];
         _opens.AddOrUpdate(sha, 1, (_, n) => n + 1);
+        var open = Interlocked.Increment(ref _open);
+        for (var most = _mostOpen; open > most; most = _mostOpen)
+        {
+            Interlocked.CompareExchange(ref _mostOpen, open, most);
+        }
+        if (_openWatch is { } watch && open >= watch.Count)
+        {
+            watch.Reached.TrySetResult();
+        }
+        try
+        {
+            if (HoldOpens is { } hold)
+            {
+                await hold.Task.WaitAsync(cancellationToken);
+            }
+            return await OpenAsync(sha, cancellationToken);
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _open);
+            throw;
+        }
+    }
+
+    private async Task<BlobDownload> OpenAsync(string sha, CancellationToken cancellationToken)
+    {
         if (Stalling.Contains(sha))
         {
             OnStall?.Invoke(cancellationToken);
@@ -53,11 +91,6 @@ public sealed class FakeRegistry(IEnumerable<FakeFormula> formulae) : IBottleReg
             throw new BottleDownloadException(FailureKind.NotFound, "not found (HTTP 404 from fake)");
         }
         OnOpen?.Invoke(sha);
-        var open = Interlocked.Increment(ref _open);
-        for (var most = _mostOpen; open > most; most = _mostOpen)
-        {
-            Interlocked.CompareExchange(ref _mostOpen, open, most);
-        }
         return new BlobDownload(new MemoryStream(blob.ToArray(), writable: false), blob.Length, new Closed(() => Interlocked.Decrement(ref _open)));
     }
 

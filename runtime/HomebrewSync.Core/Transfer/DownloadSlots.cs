@@ -7,14 +7,14 @@ namespace HomebrewSync.Core.Transfer;
 /// The run's download slots (<c>--concurrency</c>, the hard cap on downloads at once). A bottle takes one before its blob is
 /// chosen, so blobs start in <see cref="TransferOrder"/>'s order, and gives it back as soon as its bytes are verified (or it
 /// needs none): moving the verified file into place, copying it to its other keys and recording it are done beside the
-/// downloads, by up to <see cref="Beside"/> more bottles, so a slot never waits on the disk or the hash file.
+/// downloads, by up to <see cref="Beside"/> more bottles: a slot is not held while its bottle is moved into place or recorded.
 /// </summary>
 internal sealed class DownloadSlots(int downloads) : IDisposable
 {
     private readonly SemaphoreSlim _free = new(downloads, downloads);
 
     /// <summary>
-    /// The bottles being stored or recorded beside the downloads: a quarter as many, none below 4 (with <c>--concurrency 1</c>
+    /// The bottles being stored or recorded beside the downloads: a quarter as many, rounded down (none below 4: with <c>--concurrency 1</c>
     /// a bottle is stored and recorded before the next one starts, as one asking for one at a time expects).
     /// </summary>
     public static int Beside(int downloads) => downloads / 4;

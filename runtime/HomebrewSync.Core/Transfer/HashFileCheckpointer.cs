@@ -6,8 +6,8 @@ namespace HomebrewSync.Core.Transfer;
 
 /// <summary>
 /// Adds stored bottles to the hash file and writes it every <c>batchSize</c> entries and at the end, so a
-/// killed run loses only what was in flight. Entries added while a write is under way join the next write, which
-/// the bottle that made the write before goes on to make when they are a batch: no bottle waits for another's write. Writes are conditional on the version read; when another
+/// killed run loses only what was in flight. Entries added while a write is under way join a later write: the writer goes
+/// on writing while they make a batch, and no caller waits for another's write. Writes are conditional on the version read; when another
 /// writer got there first, the file is read again and the entries of this write (not those written before,
 /// which the other writer may have removed on purpose: a prune) are laid over it. Nothing is written once the
 /// run's lease on the store is lost (<see cref="LeaseScope"/>).
@@ -48,25 +48,48 @@ internal sealed class HashFileCheckpointer
     /// <summary>Conditional writes refused because another writer got there first (each merged and retried).</summary>
     public int Conflicts { get; private set; }
 
-    public async Task AddAsync(string key, HashEntry entry, CancellationToken cancellationToken)
+    /// <summary>Records a stored bottle; it is written with the next batch (<see cref="WriteIfDueAsync"/>) or at the end.</summary>
+    public void Add(string key, HashEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
         entry = Stamp is { } stamp ? stamp(entry) : entry;
-        bool due;
         lock (_gate)
         {
             _pending[key] = entry;
-            due = _pending.Count >= _batchSize;
         }
-        // The bottle that finds a batch due writes it, and goes on writing while the bottles stored meanwhile make another one
-        // due: they do not queue behind the write, and none is left unwritten until a later bottle comes along.
-        while (due && _writeGate.CurrentCount > 0)
+    }
+
+    /// <summary>
+    /// Writes the hash file when a batch is due and no write is under way, and goes on writing while the entries added meanwhile
+    /// make another batch. A caller that finds a write under way returns at once: that writer takes its entries.
+    /// </summary>
+    public async Task WriteIfDueAsync(CancellationToken cancellationToken)
+    {
+        while (IsDue() && await _writeGate.WaitAsync(0, cancellationToken))
         {
-            await FlushAsync(cancellationToken);
-            lock (_gate)
+            try
             {
-                due = _pending.Count >= _batchSize;
+                await WriteAsync(cancellationToken);
             }
+            finally
+            {
+                _writeGate.Release();
+            }
+        }
+    }
+
+    /// <summary>Records a stored bottle, then writes if a batch is due (<see cref="Add"/>, <see cref="WriteIfDueAsync"/>).</summary>
+    public async Task AddAsync(string key, HashEntry entry, CancellationToken cancellationToken)
+    {
+        Add(key, entry);
+        await WriteIfDueAsync(cancellationToken);
+    }
+
+    private bool IsDue()
+    {
+        lock (_gate)
+        {
+            return _pending.Count >= _batchSize;
         }
     }
 
@@ -83,85 +106,91 @@ internal sealed class HashFileCheckpointer
         }
     }
 
-    /// <summary>Writes what is pending, if anything.</summary>
+    /// <summary>Writes what is pending, if anything, after the write under way.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
-            Dictionary<string, HashEntry> batch;
-            string[] removals;
-            string[] asked;
-            lock (_gate)
-            {
-                asked = [.. _removed];
-                removals = _removed.Where(_hashFile.Bottles.ContainsKey).ToArray();
-                if (_pending.Count == 0 && removals.Length == 0)
-                {
-                    return;
-                }
-                batch = new Dictionary<string, HashEntry>(_pending, StringComparer.Ordinal);
-            }
-            var next = _hashFile.Clone();
-            foreach (var (k, v) in batch)
-            {
-                next.Set(k, v);
-            }
-            foreach (var k in removals)
-            {
-                next.Remove(k);
-            }
-            for (var attempt = 0; ; attempt++)
-            {
-                next.LastUpdated = _time.GetUtcNow();
-                // A run that lost its lease (a machine that slept while a prune ran) writes nothing more, not even what it stored.
-                LeaseScope.EnsureHeld("writing the hash file");
-                try
-                {
-                    _version = await _store.WriteHashFileAsync(next, _version, cancellationToken);
-                    break;
-                }
-                catch (HashFileConflictException) when (attempt < MaxConflictRetries)
-                {
-                    Conflicts++;
-                    _observer.HashFileConflict(_store.HashFileLocation, attempt + 1);
-                    // Two writers that retry in lockstep keep colliding: back off a random, growing while.
-                    var wait = ConflictBackoff * Math.Pow(2, Math.Min(attempt, 6)) * (0.5 + Random.Shared.NextDouble());
-                    await Task.Delay(wait, _time, cancellationToken);
-                    var fresh = await _store.ReadHashFileAsync(cancellationToken);
-                    next = fresh?.HashFile ?? new HashFile();
-                    _version = fresh?.Version;
-                    // Only this write's entries: one written before and gone from the file now was removed by another writer
-                    // (a prune judged it superseded and deletes its object); laid back, it would list a bottle the store lacks.
-                    foreach (var (k, v) in batch)
-                    {
-                        next.Set(k, v);
-                    }
-                    foreach (var k in removals)
-                    {
-                        next.Remove(k);
-                    }
-                }
-            }
-            _hashFile = next;
-            Writes++;
-            lock (_gate)
-            {
-                foreach (var (k, v) in batch)
-                {
-                    if (_pending.TryGetValue(k, out var current) && current == v)
-                    {
-                        _pending.Remove(k);
-                    }
-                }
-                // Removed once (or found absent already): an entry another writer lists again later is theirs.
-                _removed.ExceptWith(asked);
-            }
-            _observer.Checkpointed(next.Count, _store.HashFileLocation);
+            await WriteAsync(cancellationToken);
         }
         finally
         {
             _writeGate.Release();
         }
+    }
+
+    /// <summary>Writes what is pending, if anything; the caller holds the write gate.</summary>
+    private async Task WriteAsync(CancellationToken cancellationToken)
+    {
+        Dictionary<string, HashEntry> batch;
+        string[] removals;
+        string[] asked;
+        lock (_gate)
+        {
+            asked = [.. _removed];
+            removals = _removed.Where(_hashFile.Bottles.ContainsKey).ToArray();
+            if (_pending.Count == 0 && removals.Length == 0)
+            {
+                return;
+            }
+            batch = new Dictionary<string, HashEntry>(_pending, StringComparer.Ordinal);
+        }
+        var next = _hashFile.Clone();
+        foreach (var (k, v) in batch)
+        {
+            next.Set(k, v);
+        }
+        foreach (var k in removals)
+        {
+            next.Remove(k);
+        }
+        for (var attempt = 0; ; attempt++)
+        {
+            next.LastUpdated = _time.GetUtcNow();
+            // A run that lost its lease (a machine that slept while a prune ran) writes nothing more, not even what it stored.
+            LeaseScope.EnsureHeld("writing the hash file");
+            try
+            {
+                _version = await _store.WriteHashFileAsync(next, _version, cancellationToken);
+                break;
+            }
+            catch (HashFileConflictException) when (attempt < MaxConflictRetries)
+            {
+                Conflicts++;
+                _observer.HashFileConflict(_store.HashFileLocation, attempt + 1);
+                // Two writers that retry in lockstep keep colliding: back off a random, growing while.
+                var wait = ConflictBackoff * Math.Pow(2, Math.Min(attempt, 6)) * (0.5 + Random.Shared.NextDouble());
+                await Task.Delay(wait, _time, cancellationToken);
+                var fresh = await _store.ReadHashFileAsync(cancellationToken);
+                next = fresh?.HashFile ?? new HashFile();
+                _version = fresh?.Version;
+                // Only this write's entries: one written before and gone from the file now was removed by another writer
+                // (a prune judged it superseded and deletes its object); laid back, it would list a bottle the store lacks.
+                foreach (var (k, v) in batch)
+                {
+                    next.Set(k, v);
+                }
+                foreach (var k in removals)
+                {
+                    next.Remove(k);
+                }
+            }
+        }
+        _hashFile = next;
+        Writes++;
+        lock (_gate)
+        {
+            foreach (var (k, v) in batch)
+            {
+                if (_pending.TryGetValue(k, out var current) && current == v)
+                {
+                    _pending.Remove(k);
+                }
+            }
+            // Removed once (or found absent already): an entry another writer lists again later is theirs.
+            _removed.ExceptWith(asked);
+        }
+        _observer.Checkpointed(next.Count, _store.HashFileLocation);
     }
 }

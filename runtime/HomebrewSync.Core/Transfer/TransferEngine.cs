@@ -161,12 +161,15 @@ internal sealed class TransferEngine
         }
         foreach (var b in group)
         {
-            await run.Checkpointer.AddAsync(b.Key, EntryOf(b, size, run.SyncDate), caller);
+            run.Checkpointer.Add(b.Key, EntryOf(b, size, run.SyncDate));
             run.Stored.Enqueue(b);
             run.AddStored(size);
             run.Observer.BottleStored(b, size, alreadyPresent);
         }
         run.Progress.Completed(group.Length);
+        // Every key of the blob is recorded and reported before any write: one that finds a batch due writes it (and the batches
+        // that come due while it writes), and its keys are in the first of them.
+        await run.Checkpointer.WriteIfDueAsync(caller);
     }
 
     private async Task<(long Size, bool AlreadyPresent, long Fetched)> StorePrimaryAsync(

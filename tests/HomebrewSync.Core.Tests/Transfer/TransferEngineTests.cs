@@ -301,12 +301,29 @@ public sealed class TransferEngineTests
         var running = RunAsync(registry, Plan([.. tools.Select(t => Planned(t))]), new SyncSettings { MaxConcurrentDownloads = 4 }, store: store);
 
         // The other three are downloaded and stored while the first four still wait on the disk.
-        await store.OthersCommitted.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(4, store.Waiting);
+        await Task.WhenAll(store.OthersCommitted.Task, store.AllHeld.Task).WaitAsync(TimeSpan.FromSeconds(30));
         store.Release.SetResult();
         var result = await running;
         Assert.Equal(7, result.Stored.Count);
-        Assert.InRange(registry.MostOpenAtOnce, 1, 4);
+    }
+
+    [Fact]
+    public async Task RunAsync_DownloadsInFlight_NeverExceedTheCap_ThoughMoreBottlesAreInHand()
+    {
+        // Four slots and one bottle beside them: five workers, of which only four may download.
+        var tools = Enumerable.Range(0, 7).Select(i => Tool($"tool{i}", 7000 - i)).ToArray();
+        var registry = new FakeRegistry(tools) { HoldOpens = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var four = registry.WhenOpenAtOnce(4);
+
+        var running = RunAsync(registry, Plan([.. tools.Select(t => Planned(t))]), new SyncSettings { MaxConcurrentDownloads = 4 });
+
+        await four.WaitAsync(TimeSpan.FromSeconds(30));
+        // The fifth worker, were it let through, would open a fifth blob now: give it the chance before the four go on.
+        await Task.Delay(200);
+        registry.HoldOpens.SetResult();
+        var result = await running;
+        Assert.Equal(7, result.Stored.Count);
+        Assert.Equal(4, registry.MostOpenAtOnce);
     }
 
     [Fact]
@@ -331,7 +348,7 @@ public sealed class TransferEngineTests
 
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public TaskCompletionSource OthersCommitted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public int Waiting => Volatile.Read(ref _waiting);
+        public TaskCompletionSource AllHeld { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public override async Task<IStagedBottle> StageAsync(string key, long? expectedSize, CancellationToken cancellationToken) =>
             new Staged(this, key, await base.StageAsync(key, expectedSize, cancellationToken));
@@ -346,7 +363,10 @@ public sealed class TransferEngineTests
             {
                 if (owner._held.Contains(key))
                 {
-                    Interlocked.Increment(ref owner._waiting);
+                    if (Interlocked.Increment(ref owner._waiting) == owner._held.Length)
+                    {
+                        owner.AllHeld.SetResult();
+                    }
                     await owner.Release.Task.WaitAsync(cancellationToken);
                 }
                 await staged.CommitAsync(metadata, cancellationToken);
