@@ -1,3 +1,4 @@
+using HomebrewSync.Core.Storage;
 using HomebrewSync.Core.Registry;
 
 namespace HomebrewSync.Core.Tests.Pipeline;
@@ -18,12 +19,12 @@ public sealed class TimeBudgetTests
     private (SyncContext Context, FakeRegistry Registry, FakeFormula[] Formulae) Build(int count, SyncSettings settings) =>
         Build(Enumerable.Range(0, count).Select(i => 1_000L + i).ToArray(), settings);
 
-    private (SyncContext Context, FakeRegistry Registry, FakeFormula[] Formulae) Build(long[] sizes, SyncSettings settings)
+    private (SyncContext Context, FakeRegistry Registry, FakeFormula[] Formulae) Build(long[] sizes, SyncSettings settings, Func<IBottleStore, IBottleStore>? bottles = null)
     {
         var formulae = sizes.Select((size, i) => new FormulaBuilder($"tool{i}").WithVersion("1.0").WithBottle("arm64_sonoma", size).Build()).ToArray();
         // A stalled download leaves the worker waiting for a deadline: the clock runs to the next timer.
         var registry = new FakeRegistry(formulae) { OnStall = ct => _time.Blocked(() => !ct.IsCancellationRequested) };
-        var ports = new SyncPorts(_store, _store, _store, _store, FakeRegistry.Catalog(formulae), registry, _slack);
+        var ports = new SyncPorts(bottles?.Invoke(_store) ?? _store, _store, _store, _store, FakeRegistry.Catalog(formulae), registry, _slack);
         var notifications = new NotificationSettings { Environment = "prod", SyncMethod = "Lambda", EmitMetrics = true };
         return (new SyncContext(ports, settings with { TargetPlatforms = Tags }, notifications, _time), registry, formulae);
     }
@@ -179,7 +180,9 @@ public sealed class TimeBudgetTests
         // waited for that space, and would not fit what is left of the 340 s budget (303 s at worst; its download takes 90 s).
         var settings = new SyncSettings { RetryAttempts = 2, DownloadTimeout = TimeSpan.FromSeconds(100), RetryDelay = TimeSpan.FromSeconds(1), TimeBudget = TimeSpan.FromSeconds(340),
             MaxConcurrentDownloads = 2, StagingLimitBytes = 7_000 };
-        var (context, registry, formulae) = Build([6_000, 5_000, 1_000], settings);
+        // The first asks for its space before the second does: the second's look at the store waits until the first is staged
+        // (two workers take their turns in order, but reach the staging budget in whichever order they run).
+        var (context, registry, formulae) = Build([6_000, 5_000, 1_000], settings, store => new StagedFirst(store, "2025-07-21/tool0-1.0.arm64_sonoma.bottle.tar.gz"));
         var sha = formulae.Select(f => f.Bottles["arm64_sonoma"].Sha256).ToArray();
         registry.Throttled[sha[0]] = TimeSpan.FromSeconds(125);
         var slow = true;
@@ -206,5 +209,29 @@ public sealed class TimeBudgetTests
         Assert.True(second.Done);
         Assert.Equal(["tool1-1.0-arm64_sonoma", "tool2-1.0-arm64_sonoma"], second.Stored.Select(b => b.Key).Order(StringComparer.Ordinal));
         Assert.Single(second.Failed);
+    }
+
+    /// <summary>A store where no other bottle is looked for until <paramref name="first"/> has been staged (its space reserved).</summary>
+    private sealed class StagedFirst(IBottleStore inner, string first) : DelegatingBottleStore(inner)
+    {
+        private readonly TaskCompletionSource _staged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async Task<bool> HoldsVerifiedAsync(string key, string sha256, CancellationToken cancellationToken)
+        {
+            if (key != first)
+            {
+                await _staged.Task.WaitAsync(cancellationToken);
+            }
+            return await base.HoldsVerifiedAsync(key, sha256, cancellationToken);
+        }
+
+        public override Task<IStagedBottle> StageAsync(string key, long? expectedSize, CancellationToken cancellationToken)
+        {
+            if (key == first)
+            {
+                _staged.TrySetResult();
+            }
+            return base.StageAsync(key, expectedSize, cancellationToken);
+        }
     }
 }
