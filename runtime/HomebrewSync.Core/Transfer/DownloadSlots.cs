@@ -6,8 +6,8 @@ namespace HomebrewSync.Core.Transfer;
 /// <summary>
 /// The run's download slots (<c>--concurrency</c>, the hard cap on downloads at once). A bottle takes one before its blob is
 /// chosen, so blobs start in <see cref="TransferOrder"/>'s order, and gives it back as soon as its bytes are verified (or it
-/// needs none): moving the verified file into place, copying it to its other keys and recording it are done beside the
-/// downloads, by up to <see cref="Beside"/> more bottles: a slot is not held while its bottle is moved into place or recorded.
+/// needs none): moving the verified file into place, copying it to its other keys and recording it are done outside the
+/// slot, by up to <see cref="Beside"/> more bottles in hand.
 /// </summary>
 internal sealed class DownloadSlots(int downloads) : IDisposable
 {

@@ -78,13 +78,6 @@ internal sealed class HashFileCheckpointer
         }
     }
 
-    /// <summary>Records a stored bottle, then writes if a batch is due (<see cref="Add"/>, <see cref="WriteIfDueAsync"/>).</summary>
-    public async Task AddAsync(string key, HashEntry entry, CancellationToken cancellationToken)
-    {
-        Add(key, entry);
-        await WriteIfDueAsync(cancellationToken);
-    }
-
     private bool IsDue()
     {
         lock (_gate)

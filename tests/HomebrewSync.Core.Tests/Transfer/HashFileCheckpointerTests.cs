@@ -7,6 +7,13 @@ namespace HomebrewSync.Core.Tests.Transfer;
 
 public sealed class HashFileCheckpointerTests
 {
+    /// <summary>A stored bottle as the transfer records it: added, then the hash file written if a batch is due.</summary>
+    private static async Task AddAsync(HashFileCheckpointer checkpointer, string key, HashEntry entry, CancellationToken cancellationToken)
+    {
+        checkpointer.Add(key, entry);
+        await checkpointer.WriteIfDueAsync(cancellationToken);
+    }
+
     private static HashEntry Entry(string key) => new(new string('a', 64), new DateOnly(2025, 7, 21), 10, key, "1", "monterey", "u", $"2025-07-21/{key}-1.monterey.bottle.tar.gz");
 
     [Fact]
@@ -17,7 +24,7 @@ public sealed class HashFileCheckpointerTests
 
         for (var i = 0; i < 7; i++)
         {
-            await checkpointer.AddAsync($"k{i}-1-monterey", Entry($"k{i}"), CancellationToken.None);
+            await AddAsync(checkpointer, $"k{i}-1-monterey", Entry($"k{i}"), CancellationToken.None);
         }
         Assert.Equal(2, store.HashFileWrites);
         Assert.Equal(6, (await store.ReadHashFileAsync(CancellationToken.None))!.HashFile.Count);
@@ -34,11 +41,11 @@ public sealed class HashFileCheckpointerTests
         var store = new InMemoryStore();
         var held = new HeldWrites(store);
         var checkpointer = new HashFileCheckpointer(held, null, batchSize: 1, new FakeTimeProvider(), NullSyncObserver.Instance);
-        var first = checkpointer.AddAsync("k0-1-monterey", Entry("k0"), CancellationToken.None);
+        var first = AddAsync(checkpointer, "k0-1-monterey", Entry("k0"), CancellationToken.None);
         Assert.False(first.IsCompleted);
 
         // Stored while the batch before it is being written: recorded, not queued behind that write.
-        var second = checkpointer.AddAsync("k1-1-monterey", Entry("k1"), CancellationToken.None);
+        var second = AddAsync(checkpointer, "k1-1-monterey", Entry("k1"), CancellationToken.None);
 
         Assert.True(second.IsCompletedSuccessfully);
         held.Release.SetResult();
@@ -69,7 +76,7 @@ public sealed class HashFileCheckpointerTests
         var store = new InMemoryStore();
         var time = new SteppingTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
         var ours = new HashFileCheckpointer(store, null, batchSize: 100, time, NullSyncObserver.Instance);
-        await ours.AddAsync("ours-1-monterey", Entry("ours"), CancellationToken.None);
+        await AddAsync(ours, "ours-1-monterey", Entry("ours"), CancellationToken.None);
         store.BeforeHashFileWrite = () =>
         {
             var theirs = new HashFile();
@@ -93,7 +100,7 @@ public sealed class HashFileCheckpointerTests
         var store = new InMemoryStore();
         var time = new SteppingTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
         var ours = new HashFileCheckpointer(store, null, batchSize: 100, time, NullSyncObserver.Instance);
-        await ours.AddAsync("early-1-monterey", Entry("early"), CancellationToken.None);
+        await AddAsync(ours, "early-1-monterey", Entry("early"), CancellationToken.None);
         await ours.FlushAsync(CancellationToken.None);
         // A prune judges "early" superseded: it writes the hash file without it, then deletes its object.
         var read = (await store.ReadHashFileAsync(CancellationToken.None))!;
@@ -101,7 +108,7 @@ public sealed class HashFileCheckpointerTests
         pruned.Remove("early-1-monterey");
         await store.WriteHashFileAsync(pruned, read.Version, CancellationToken.None);
 
-        await ours.AddAsync("late-1-monterey", Entry("late"), CancellationToken.None);
+        await AddAsync(ours, "late-1-monterey", Entry("late"), CancellationToken.None);
         await time.RunAsync(ours.FlushAsync(CancellationToken.None));
 
         var final = (await store.ReadHashFileAsync(CancellationToken.None))!.HashFile;
@@ -119,7 +126,7 @@ public sealed class HashFileCheckpointerTests
 
         var lost = await Assert.ThrowsAsync<StoreLeaseLostException>(() => leases.UnderLeaseAsync(LeaseMode.Shared, "sync", NullSyncObserver.Instance, async ct =>
         {
-            await checkpointer.AddAsync("stored-1-monterey", Entry("stored"), ct);
+            await AddAsync(checkpointer, "stored-1-monterey", Entry("stored"), ct);
             // The machine slept past the lease's end (the wall clock moved on, the lease's beat did not), and a prune may
             // have run meanwhile: the run's last checkpoint (the transfer's finally, which ignores the run's token) must not go out.
             time.AdjustTime(time.GetUtcNow() + TimeSpan.FromHours(1));
@@ -139,7 +146,7 @@ public sealed class HashFileCheckpointerTests
         var time = new SteppingTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
         var ours = new HashFileCheckpointer(store, null, batchSize: 100, time, NullSyncObserver.Instance);
         ours.Remove(["retired-1-monterey"]);
-        await ours.AddAsync("first-1-monterey", Entry("first"), CancellationToken.None);
+        await AddAsync(ours, "first-1-monterey", Entry("first"), CancellationToken.None);
         await ours.FlushAsync(CancellationToken.None);
         // Another run lists that key afterwards: its entry now.
         var read = (await store.ReadHashFileAsync(CancellationToken.None))!;
@@ -147,10 +154,10 @@ public sealed class HashFileCheckpointerTests
         theirs.Set("retired-1-monterey", Entry("retired"));
         await store.WriteHashFileAsync(theirs, read.Version, CancellationToken.None);
 
-        await ours.AddAsync("second-1-monterey", Entry("second"), CancellationToken.None);
+        await AddAsync(ours, "second-1-monterey", Entry("second"), CancellationToken.None);
         // Its write meets theirs (a conflict, waited out on the fake clock), and is laid over it; the next sees their entry.
         await time.RunAsync(ours.FlushAsync(CancellationToken.None));
-        await ours.AddAsync("third-1-monterey", Entry("third"), CancellationToken.None);
+        await AddAsync(ours, "third-1-monterey", Entry("third"), CancellationToken.None);
         await ours.FlushAsync(CancellationToken.None);
 
         var final = (await store.ReadHashFileAsync(CancellationToken.None))!.HashFile;
