@@ -49,7 +49,7 @@ public sealed class Planner(SyncContext context)
                 + (rebuilt.ObjectsWithoutMetadata > 0 ? $", {rebuilt.ObjectsWithoutMetadata:N0} objects without usable metadata left out" : "")
                 + (rebuilt.BackupOf is null ? "" : $"; the previous file is kept as {rebuilt.BackupOf}"));
         }
-        // The hash file is read and parsed while the catalog downloads: the two are independent until the first formula.
+        // The hash file is read and parsed while the catalog downloads and parses (SyncPlanner holds the formulae read before it).
         var snapshotTask = Task.Run(() => ports.HashFile.ReadHashFileAsync(cancellationToken), cancellationToken);
         var indexesTask = Task.Run(() => StoredIndexesAsync(cancellationToken), cancellationToken);
         PlanOutcome outcome;

@@ -56,13 +56,9 @@ internal sealed class PlanBuilder
         _bySha = (hashFile?.Bottles ?? new Dictionary<string, HashEntry>()).ToLookup(e => e.Value.Sha256, StringComparer.Ordinal);
     }
 
-    /// <summary>A bottle URL of the catalog (its first formula's): where the registry is, for images the catalog does not list.</summary>
-    public Uri? FirstBottleUrl { get; private set; }
-
     public void Add(Formula formula)
     {
         _read++;
-        FirstBottleUrl ??= formula.Files.Values.FirstOrDefault()?.Url;
         _tagsInCatalog.UnionWith(formula.Files.Keys);
         if (!Admit(formula))
         {

@@ -23,7 +23,7 @@ internal static class SyncPlanner
         CancellationToken cancellationToken) =>
         PlanAsync(catalog, Task.FromResult(hashFile), Task.FromResult<IReadOnlySet<string>?>(null), request, time, cancellationToken);
 
-    /// <param name="hashFileTask">The hash file, still being read while the catalog starts to stream; awaited at the first formula.</param>
+    /// <param name="hashFileTask">The hash file, still being read while the catalog streams; the formulae read before it wait for it (up to <see cref="MaxHeldFormulae"/>).</param>
     /// <param name="storedIndexesTask">Keys of the image indexes the store holds (<c>manifests/...</c>); null when unknown (every mirrored version is then planned).</param>
     /// <param name="portableRuby">Resolves portable Ruby on the catalog's registry (given its image URL); null to leave it out.</param>
     public static async Task<PlanOutcome> PlanAsync(
@@ -41,20 +41,35 @@ internal static class SyncPlanner
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(time);
         var builder = new PlanBuilder(request);
-        var read = 0;
+        // The catalog is read on while the hash file and the store's listing are still being read (the first formula arrives long
+        // before them): its formulae wait here, up to MaxHeldFormulae, and are planned in catalog order once both are in.
+        var held = new List<Formula>();
+        var against = false;
+        Uri? firstBottleUrl = null;
         // Portable Ruby is looked up on the registry as soon as the catalog names it (by its first bottle URL), beside the rest of the catalog.
         Task<PortableRuby.PortableRubyResolution>? ruby = null;
         try
         {
             await foreach (var formula in catalog.WithCancellation(cancellationToken))
             {
-                if (read++ == 0)
+                firstBottleUrl ??= formula.Files.Values.FirstOrDefault()?.Url;
+                ruby ??= PortableRubyOf(firstBottleUrl, request, portableRuby, cancellationToken);
+                if (against)
                 {
-                    // Awaited only now: the hash file and the store's listing are read while the catalog starts to stream.
-                    builder.Against(await hashFileTask, await storedIndexesTask);
+                    builder.Add(formula);
+                    continue;
                 }
-                builder.Add(formula);
-                ruby ??= PortableRubyOf(builder.FirstBottleUrl, request, portableRuby, cancellationToken);
+                held.Add(formula);
+                if ((hashFileTask.IsCompleted && storedIndexesTask.IsCompleted) || held.Count >= MaxHeldFormulae)
+                {
+                    await AgainstAsync(builder, held, hashFileTask, storedIndexesTask);
+                    against = true;
+                }
+            }
+            if (!against)
+            {
+                // A catalog read before the hash file (a short one, or none): planned now, and a store that failed is seen even then.
+                await AgainstAsync(builder, held, hashFileTask, storedIndexesTask);
             }
         }
         catch when (ruby is not null)
@@ -64,16 +79,28 @@ internal static class SyncPlanner
             _ = ruby.Exception;
             throw;
         }
-        if (read == 0)
-        {
-            await hashFileTask;
-            await storedIndexesTask;
-        }
         if (ruby is not null)
         {
             builder.AddPortableRuby(await ruby);
         }
         return builder.Build(time);
+    }
+
+    /// <summary>
+    /// The most formulae read ahead of the hash file: a few MB of parsed catalog. Past it the catalog waits for the hash file, so a
+    /// store that is slow to answer holds no more of the catalog than this in memory.
+    /// </summary>
+    public const int MaxHeldFormulae = 4096;
+
+    /// <summary>Waits for the hash file and the store's listing, then plans the formulae held until then, in catalog order.</summary>
+    private static async Task AgainstAsync(PlanBuilder builder, List<Formula> held, Task<HashFile?> hashFileTask, Task<IReadOnlySet<string>?> storedIndexesTask)
+    {
+        builder.Against(await hashFileTask, await storedIndexesTask);
+        foreach (var formula in held)
+        {
+            builder.Add(formula);
+        }
+        held.Clear();
     }
 
     /// <summary>Portable Ruby's lookup on the registry the catalog's bottles are on; null when there is none to make (turned off, a selective sync, no bottle URL yet).</summary>

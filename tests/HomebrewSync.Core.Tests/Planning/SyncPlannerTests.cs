@@ -266,4 +266,72 @@ public sealed class SyncPlannerTests
         var warning = Assert.Single(outcome.Warnings);
         Assert.StartsWith("a 1-2 (monterey): its bottle a-1-2.monterey.bottle.tar.gz has the key or file name of a-1 2's", warning, StringComparison.Ordinal);
     }
+
+    private static PlanRequest MontereyRequest() =>
+        new(["monterey"], null, false, false, Date, new Uri("https://formulae.brew.sh/api/formula.json"), new RunLabels("Manual"));
+
+    /// <summary>The catalog's formulae in order; <paramref name="asked"/> is told the index of each one asked for, before it is given.</summary>
+    private static async IAsyncEnumerable<Formula> Observed(IReadOnlyList<Formula> formulae, Action<int> asked)
+    {
+        for (var i = 0; i < formulae.Count; i++)
+        {
+            asked(i);
+            yield return formulae[i];
+        }
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task PlanAsync_CatalogIsReadOnWhileTheHashFileIsStillBeingRead_AndWhatWasReadFirstIsPlannedAgainstIt()
+    {
+        var formulae = Enumerable.Range(0, 6).Select(i => F($"f{i}", "1.0", 0, false, ("monterey", (char)('a' + i)))).ToArray();
+        var hashFile = new HashFile();
+        hashFile.Set("f0-1.0-monterey", Entry(new string('a', 64)));
+        hashFile.Set("f4-1.0-monterey", Entry(new string('e', 64)));
+        // The hash file arrives only once the catalog's fourth formula has been asked for: a planner that waits for it at the
+        // first formula never gets there.
+        var arrives = new TaskCompletionSource<HashFile?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var catalog = Observed(formulae, i =>
+        {
+            if (i == 3)
+            {
+                arrives.TrySetResult(hashFile);
+            }
+        });
+
+        var outcome = await SyncPlanner.PlanAsync(catalog, arrives.Task, Task.FromResult<IReadOnlySet<string>?>(null), MontereyRequest(), new FakeTimeProvider(), CancellationToken.None)
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+        // f0, read before the hash file came, is skipped like f4, read after: both are listed. The rest are planned in catalog order.
+        Assert.Equal(["f1-1.0-monterey", "f2-1.0-monterey", "f3-1.0-monterey", "f5-1.0-monterey"], outcome.Plan.Bottles.Select(b => b.Key));
+        Assert.Equal(2, outcome.Plan.Skipped);
+        Assert.Equal(6, outcome.FormulaeRead);
+    }
+
+    [Fact]
+    public async Task PlanAsync_HashFileNotYetRead_TheCatalogIsHeldNoFurtherThanTheCap_ThenPlannedWhole()
+    {
+        var formulae = Enumerable.Range(0, SyncPlanner.MaxHeldFormulae + 50).Select(i => F($"f{i}", "1.0", 0, false, ("monterey", 'a'))).ToArray();
+        var pastTheCap = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hashFile = new TaskCompletionSource<HashFile?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var catalog = Observed(formulae, i =>
+        {
+            if (i == SyncPlanner.MaxHeldFormulae)
+            {
+                pastTheCap.TrySetResult();
+            }
+        });
+
+        var planning = SyncPlanner.PlanAsync(catalog, hashFile.Task, Task.FromResult<IReadOnlySet<string>?>(null), MontereyRequest(), new FakeTimeProvider(), CancellationToken.None);
+
+        // Without the cap the whole catalog is read within a few milliseconds; with it, nothing past the cap until the hash file comes.
+        var first = await Task.WhenAny(pastTheCap.Task, Task.Delay(TimeSpan.FromSeconds(2)));
+        Assert.NotSame(pastTheCap.Task, first);
+        Assert.False(planning.IsCompleted);
+        hashFile.SetResult(new HashFile());
+        var outcome = await planning.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(pastTheCap.Task.IsCompleted);
+        Assert.Equal(formulae.Length, outcome.FormulaeRead);
+        Assert.Equal(formulae.Length, outcome.Plan.ImageIndexes.Count);
+    }
 }
