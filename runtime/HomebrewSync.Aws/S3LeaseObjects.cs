@@ -61,8 +61,27 @@ internal sealed class S3LeaseObjects(IAmazonS3 s3, string bucket, Func<string, s
     public IAsyncEnumerable<string> ListLeasesAsync(CancellationToken cancellationToken) =>
         documents.ListDocumentsAsync(StoreCoordinator.Prefix, cancellationToken).Select(o => o.Key);
 
-    public async Task DeleteLeaseAsync(string key, CancellationToken cancellationToken) =>
-        await S3Errors.Wrap($"delete of {key}", () => s3.DeleteObjectAsync(bucket, fullKey(LeaseKey(key)), cancellationToken));
+    /// <summary>
+    /// A DeleteObject with If-Match: S3 refuses it (412) once the lease has been replaced, and answers 404 when it is gone. An
+    /// S3-compatible store that ignores the condition deletes it whatever it holds, as an unconditional delete would.
+    /// </summary>
+    public async Task<bool> DeleteLeaseAsync(string key, string expectedVersion, CancellationToken cancellationToken)
+    {
+        var request = new DeleteObjectRequest { BucketName = bucket, Key = fullKey(LeaseKey(key)), IfMatch = expectedVersion };
+        try
+        {
+            await s3.DeleteObjectAsync(request, cancellationToken);
+            return true;
+        }
+        catch (AmazonS3Exception ex) when (S3Errors.IsConflict(ex) || S3Errors.IsMissingObject(ex))
+        {
+            return false;
+        }
+        catch (Exception ex) when (S3Errors.AsIOException($"delete of {key}", ex) is { } io)
+        {
+            throw io;
+        }
+    }
 
     private PutObjectRequest LeaseRequest(string key, byte[] content, Action<PutObjectRequest> condition)
     {

@@ -244,13 +244,12 @@ public sealed class InMemoryStore : IStore, ILeaseStore
         await Task.CompletedTask;
     }
 
-    public Task DeleteLeaseAsync(string key, CancellationToken cancellationToken)
+    public Task<bool> DeleteLeaseAsync(string key, string expectedVersion, CancellationToken cancellationToken)
     {
         lock (_leaseGate)
         {
-            _leases.Remove(key);
+            return Task.FromResult(_leases.TryGetValue(key, out var current) && current.Version == expectedVersion && _leases.Remove(key));
         }
-        return Task.CompletedTask;
     }
 
     private sealed class Staged(InMemoryStore store, string key) : IStagedBottle

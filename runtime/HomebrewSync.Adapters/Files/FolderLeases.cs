@@ -70,21 +70,21 @@ internal sealed class FolderLeases(Func<string, bool, (StoreDirectory Folder, st
     public IAsyncEnumerable<string> ListLeasesAsync(CancellationToken cancellationToken) =>
         documents.ListDocumentsAsync(StoreCoordinator.Prefix, cancellationToken).Select(o => o.Key);
 
-    public Task DeleteLeaseAsync(string key, CancellationToken cancellationToken)
+    public async Task<bool> DeleteLeaseAsync(string key, string expectedVersion, CancellationToken cancellationToken)
     {
-        try
+        // Compare and delete under the store's write lock, as a lease is replaced: a replacement waits for it, and a lease created
+        // meanwhile could only be created once this one is gone.
+        await using var lockHandle = await writeLock.AcquireAsync(cancellationToken);
+        if (await ReadAsync(key, cancellationToken) is not { } current || AtomicFile.VersionOf(current) != expectedVersion)
         {
-            var (folder, name) = LeaseFolder(key, create: false);
-            using (folder)
-            {
-                folder.Delete(name);
-            }
+            return false;
         }
-        catch (DirectoryNotFoundException)
+        var (folder, name) = LeaseFolder(key, create: false);
+        using (folder)
         {
-            // No leases/ folder: no lease to delete.
+            folder.Delete(name);
         }
-        return Task.CompletedTask;
+        return true;
     }
 
     /// <summary>The lease's bytes (refused past a lease's limit), or null when there is none.</summary>

@@ -128,7 +128,9 @@ public sealed class StoreCoordinator
                 {
                     if (!sync.IsExpired(_time.GetUtcNow(), Skew))
                     {
-                        await _store.DeleteLeaseAsync(ExclusiveKey, cancellationToken);
+                        // Only the lease this look wrote: should it have been taken over meanwhile (this command paused past its
+                        // expiry), the new holder's is left alone.
+                        await _store.DeleteLeaseAsync(ExclusiveKey, version, cancellationToken);
                         return (null, sync, key);
                     }
                     // Its holder stopped renewing it. Ended (a conditional write: not if it renewed it meanwhile) and removed, so a
@@ -140,7 +142,7 @@ public sealed class StoreCoordinator
         }
         catch
         {
-            await WithdrawAsync(ExclusiveKey);
+            await WithdrawAsync(ExclusiveKey, version);
             throw;
         }
         return (new StoreLease(_store, ExclusiveKey, version, record, _time, _duration), null, null);
@@ -157,7 +159,7 @@ public sealed class StoreCoordinator
             {
                 if (!exclusive.IsExpired(_time.GetUtcNow(), Skew))
                 {
-                    await _store.DeleteLeaseAsync(key, cancellationToken);
+                    await _store.DeleteLeaseAsync(key, version, cancellationToken);
                     return (null, exclusive, ExclusiveKey);
                 }
                 // Its holder stopped renewing it: ended (marked expired, by a conditional write), so a prune that was only
@@ -165,14 +167,14 @@ public sealed class StoreCoordinator
                 // Ended or renewed by someone else meanwhile: look again.
                 if (exclusive.ExpiresAt != DateTimeOffset.UnixEpoch && await EndAsync(ExclusiveKey, exclusive, e.Version, remove: false, cancellationToken) == false)
                 {
-                    await _store.DeleteLeaseAsync(key, cancellationToken);
+                    await _store.DeleteLeaseAsync(key, version, cancellationToken);
                     return (null, null, null);
                 }
             }
         }
         catch
         {
-            await WithdrawAsync(key);
+            await WithdrawAsync(key, version);
             throw;
         }
         return (new StoreLease(_store, key, version, record, _time, _duration), null, null);
@@ -188,13 +190,13 @@ public sealed class StoreCoordinator
     {
         try
         {
-            if (await _store.TryReplaceLeaseAsync(key, (expired with { ExpiresAt = DateTimeOffset.UnixEpoch }).ToBytes(), version, cancellationToken) is null)
+            if (await _store.TryReplaceLeaseAsync(key, (expired with { ExpiresAt = DateTimeOffset.UnixEpoch }).ToBytes(), version, cancellationToken) is not { } ended)
             {
                 return false;
             }
             if (remove)
             {
-                await _store.DeleteLeaseAsync(key, cancellationToken);
+                await _store.DeleteLeaseAsync(key, ended, cancellationToken);
             }
             return true;
         }
@@ -208,12 +210,12 @@ public sealed class StoreCoordinator
     /// Removes the lease just written when the look for the other side's failed (the store stopped answering, the command
     /// was cancelled): nothing would renew it, and until it expired it would hold the store for a command that is not running.
     /// </summary>
-    private async Task WithdrawAsync(string key)
+    private async Task WithdrawAsync(string key, string version)
     {
 #pragma warning disable CA1031 // Best effort: the look's own failure is what propagates; a lease left behind still expires.
         try
         {
-            await _store.DeleteLeaseAsync(key, CancellationToken.None);
+            await _store.DeleteLeaseAsync(key, version, CancellationToken.None);
         }
         catch (Exception)
         {

@@ -190,12 +190,8 @@ internal sealed class StoreLease : IAsyncDisposable
         await pending;
         if (!_lost.IsCancellationRequested)
         {
-            // Only our own lease is removed: one taken over since belongs to its new holder.
-            var current = await _store.ReadLeaseAsync(Key, CancellationToken.None);
-            if (current is { } c && c.Version == _version)
-            {
-                await _store.DeleteLeaseAsync(Key, CancellationToken.None);
-            }
+            // Only our own lease is removed (a conditional delete): one taken over since belongs to its new holder.
+            await _store.DeleteLeaseAsync(Key, _version, CancellationToken.None);
         }
         _lost.Dispose();
         _stop.Dispose();

@@ -18,6 +18,9 @@ public interface ILeaseStore
     /// <summary>Keys of every lease (under <c>leases/</c>).</summary>
     IAsyncEnumerable<string> ListLeasesAsync(CancellationToken cancellationToken);
 
-    /// <summary>Removes a lease; nothing happens when it is gone.</summary>
-    Task DeleteLeaseAsync(string key, CancellationToken cancellationToken);
+    /// <summary>
+    /// Removes <paramref name="key"/> only while its version is still <paramref name="expectedVersion"/> (a conditional delete): a lease
+    /// another command has taken over since is never removed. Returns whether it was removed; false when it changed or is gone.
+    /// </summary>
+    Task<bool> DeleteLeaseAsync(string key, string expectedVersion, CancellationToken cancellationToken);
 }

@@ -246,7 +246,7 @@ public sealed class StoreCoordinatorTests
             Fail ? throw new IOException("store unreachable") : inner.TryReplaceLeaseAsync(key, content, expectedVersion, cancellationToken);
         public Task<(byte[] Content, string Version)?> ReadLeaseAsync(string key, CancellationToken cancellationToken) => inner.ReadLeaseAsync(key, cancellationToken);
         public IAsyncEnumerable<string> ListLeasesAsync(CancellationToken cancellationToken) => inner.ListLeasesAsync(cancellationToken);
-        public Task DeleteLeaseAsync(string key, CancellationToken cancellationToken) => inner.DeleteLeaseAsync(key, cancellationToken);
+        public Task<bool> DeleteLeaseAsync(string key, string expectedVersion, CancellationToken cancellationToken) => inner.DeleteLeaseAsync(key, expectedVersion, cancellationToken);
     }
 
     [Fact]
@@ -321,7 +321,65 @@ public sealed class StoreCoordinatorTests
 #pragma warning restore CS0162
         }
 
-        public Task DeleteLeaseAsync(string key, CancellationToken cancellationToken) => inner.DeleteLeaseAsync(key, cancellationToken);
+        public Task<bool> DeleteLeaseAsync(string key, string expectedVersion, CancellationToken cancellationToken) => inner.DeleteLeaseAsync(key, expectedVersion, cancellationToken);
+    }
+
+    /// <summary>
+    /// A prune that wrote the exclusive lease and was then paused past its expiry while it looked for syncs: meanwhile another
+    /// prune found that lease expired and took it over (<paramref name="takeOver"/>, run when the first looks at the leases).
+    /// </summary>
+    private sealed class TakenOverWhileLooking(InMemoryStore inner, Func<Task> takeOver) : HomebrewSync.Core.Storage.ILeaseStore
+    {
+        public Task<string?> TryCreateLeaseAsync(string key, byte[] content, CancellationToken cancellationToken) => inner.TryCreateLeaseAsync(key, content, cancellationToken);
+
+        public Task<string?> TryReplaceLeaseAsync(string key, byte[] content, string expectedVersion, CancellationToken cancellationToken) =>
+            inner.TryReplaceLeaseAsync(key, content, expectedVersion, cancellationToken);
+
+        public Task<(byte[] Content, string Version)?> ReadLeaseAsync(string key, CancellationToken cancellationToken) => inner.ReadLeaseAsync(key, cancellationToken);
+
+        public async IAsyncEnumerable<string> ListLeasesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await takeOver();
+            await foreach (var key in inner.ListLeasesAsync(cancellationToken))
+            {
+                yield return key;
+            }
+        }
+
+        public Task<bool> DeleteLeaseAsync(string key, string expectedVersion, CancellationToken cancellationToken) => inner.DeleteLeaseAsync(key, expectedVersion, cancellationToken);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_PruneSteppingBackForASync_LeavesAloneTheExclusiveLeaseAnotherTookOverMeanwhile()
+    {
+        await using var sync = await AcquireAsync(LeaseMode.Shared, "sync");
+        var other = new LeaseRecord("exclusive", "prune", "elsewhere", 2, _time.GetUtcNow(), _time.GetUtcNow() + Duration);
+        var store = new TakenOverWhileLooking(_store, async () =>
+        {
+            var ours = (await _store.ReadLeaseAsync(StoreCoordinator.ExclusiveKey, CancellationToken.None))!.Value;
+            Assert.NotNull(await _store.TryReplaceLeaseAsync(StoreCoordinator.ExclusiveKey, other.ToBytes(), ours.Version, CancellationToken.None));
+        });
+
+        var busy = await Assert.ThrowsAsync<StoreBusyException>(() =>
+            new StoreCoordinator(store, _time, Duration, "memory://store").AcquireAsync(LeaseMode.Exclusive, "prune", TimeSpan.Zero, _log.Add, CancellationToken.None));
+
+        Assert.Contains("in use by sync", busy.Message, StringComparison.Ordinal);
+        // The other prune's lease is still there, as it wrote it: it holds the store (for as long as the sync lets it).
+        var held = LeaseRecord.Parse((await _store.ReadLeaseAsync(StoreCoordinator.ExclusiveKey, CancellationToken.None))!.Value.Content);
+        Assert.Equal(("elsewhere", 2), (held?.Host, held?.Pid));
+    }
+
+    [Fact]
+    public async Task Lease_TakenOverBeforeItsHolderFinishes_IsNotRemovedWhenItFinishes()
+    {
+        var prune = await AcquireAsync(LeaseMode.Exclusive, "prune");
+        var current = (await _store.ReadLeaseAsync(prune.Key, CancellationToken.None))!.Value;
+        var other = new LeaseRecord("exclusive", "prune", "elsewhere", 2, _time.GetUtcNow(), _time.GetUtcNow() + Duration);
+        await _store.TryReplaceLeaseAsync(prune.Key, other.ToBytes(), current.Version, CancellationToken.None);
+
+        await prune.DisposeAsync();
+
+        Assert.Equal(other.ToBytes(), (await _store.ReadLeaseAsync(StoreCoordinator.ExclusiveKey, CancellationToken.None))!.Value.Content);
     }
 
     [Fact]
