@@ -63,14 +63,23 @@ internal sealed class S3LeaseObjects(IAmazonS3 s3, string bucket, Func<string, s
 
     /// <summary>
     /// A DeleteObject with If-Match: S3 refuses it (412) once the lease has been replaced, and answers 404 when it is gone. An
-    /// S3-compatible store that ignores the condition deletes it whatever it holds, as an unconditional delete would.
+    /// S3-compatible server without conditional deletes gets the unconditional delete there was before: one that ignores the
+    /// header deletes the lease whatever it holds, and one that refuses it (501 NotImplemented) is asked again without it.
     /// </summary>
     public async Task<bool> DeleteLeaseAsync(string key, string expectedVersion, CancellationToken cancellationToken)
     {
         var request = new DeleteObjectRequest { BucketName = bucket, Key = fullKey(LeaseKey(key)), IfMatch = expectedVersion };
         try
         {
-            await s3.DeleteObjectAsync(request, cancellationToken);
+            try
+            {
+                await s3.DeleteObjectAsync(request, cancellationToken);
+            }
+            catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotImplemented)
+            {
+                request.IfMatch = null;
+                await s3.DeleteObjectAsync(request, cancellationToken);
+            }
             return true;
         }
         catch (AmazonS3Exception ex) when (S3Errors.IsConflict(ex) || S3Errors.IsMissingObject(ex))

@@ -70,6 +70,37 @@ public sealed class S3FailureTests(S3ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task EndpointWithoutConditionalDeletes_TheLeaseIsStillRemovedAtTheEnd()
+    {
+        var formulae = new[] { new FormulaBuilder("curl").WithBottle("monterey", 2_000).Build() };
+        await using var h = await CliHarness.StartAsync(formulae);
+        await using var proxy = await ForwardingProxy.StartAsync(fixture.Server.Endpoint);
+        var (env, bucket) = await EnvAsync(h, proxy);
+        var refused = 0;
+        // An S3-compatible server that has conditional writes but not conditional deletes, and says so.
+        proxy.Intercept = async context =>
+        {
+            if (context.Request.Method != "DELETE" || !context.Request.Headers.ContainsKey("If-Match"))
+            {
+                return false;
+            }
+            Interlocked.Increment(ref refused);
+            context.Response.StatusCode = 501;
+            context.Response.ContentType = "application/xml";
+            await context.Response.WriteAsync("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is not implemented</Message></Error>");
+            return true;
+        };
+
+        var run = await CliHarness.RunAsync(env, "sync", "--date", "2025-07-21");
+
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Error}");
+        Assert.True(refused > 0, "no conditional delete was sent");
+        Assert.Equal([formulae[0].Key("monterey")], await ListedAsync(bucket));
+        var leases = await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = "mirror/leases/" });
+        Assert.Empty(leases.S3Objects ?? []);
+    }
+
+    [Fact]
     public async Task ConnectionCutDuringAMultipartUpload_FailsThatBottleOnly_AndLeavesNoPartsBehind()
     {
         // 9 MiB: uploaded in parts (from 8 MiB up).
