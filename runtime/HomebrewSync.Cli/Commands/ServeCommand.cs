@@ -27,7 +27,7 @@ internal static class ServeCommand
 
     public static async Task<int> RunAsync(CliRequest request, SyncServices services, CliConsole console, CancellationToken cancellationToken)
     {
-        await using var log = new AccessLogWriter(console.Error);
+        await using var log = new AccessLogWriter(console.Error, services.Time);
         using var tokens = ServeTokenSources.Open(request.Serve!, request.Host, services.Time, w => _ = log.WriteLineAsync("warning: " + w).AsTask());
         int? names = null;
         if (tokens.Tokens is { } list)
