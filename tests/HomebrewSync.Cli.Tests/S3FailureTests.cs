@@ -33,6 +33,14 @@ public sealed class S3FailureTests(S3ServerFixture fixture) : IDisposable
         return (env, bucket);
     }
 
+    /// <summary>Answers the request as S3 answers an error: the status, and the XML body naming its code.</summary>
+    private static async Task AnswerS3ErrorAsync(HttpContext context, int status, string code, string message)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/xml";
+        await context.Response.WriteAsync($"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{message}</Message></Error>");
+    }
+
     private async Task<string[]> ListedAsync(string bucket)
     {
         using var response = await _client.GetObjectAsync(bucket, "mirror/bottles_hash.json");
@@ -56,9 +64,7 @@ public sealed class S3FailureTests(S3ServerFixture fixture) : IDisposable
             {
                 return false;
             }
-            context.Response.StatusCode = 503;
-            context.Response.ContentType = "application/xml";
-            await context.Response.WriteAsync("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>");
+            await AnswerS3ErrorAsync(context, 503, "SlowDown", "Please reduce your request rate.");
             return true;
         };
 
@@ -85,9 +91,7 @@ public sealed class S3FailureTests(S3ServerFixture fixture) : IDisposable
                 return false;
             }
             Interlocked.Increment(ref refused);
-            context.Response.StatusCode = 501;
-            context.Response.ContentType = "application/xml";
-            await context.Response.WriteAsync("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is not implemented</Message></Error>");
+            await AnswerS3ErrorAsync(context, 501, "NotImplemented", "A header you provided implies functionality that is not implemented");
             return true;
         };
 
