@@ -59,10 +59,12 @@ public sealed class Planner(SyncContext context)
             outcome = await SyncPlanner.PlanAsync(ports.Catalog.ReadAsync(rejected.Add, cancellationToken), HashFileOf(snapshotTask), indexesTask, request, _context.Time,
                 cancellationToken, PortableRubyStep(observer));
         }
-        catch when (!snapshotTask.IsCompleted || !indexesTask.IsCompleted)
+        catch
         {
-            // A failed catalog must not leave the store reads running unobserved.
+            // A failed catalog must not leave the store reads running, or their own failures, unobserved.
             await Task.WhenAll(Task.WhenAny(snapshotTask), Task.WhenAny(indexesTask));
+            _ = snapshotTask.Exception;
+            _ = indexesTask.Exception;
             throw;
         }
         rejected.Summarize();

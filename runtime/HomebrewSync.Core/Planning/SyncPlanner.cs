@@ -46,21 +46,25 @@ internal static class SyncPlanner
         var held = new List<Formula>();
         var against = false;
         Uri? firstBottleUrl = null;
-        // Portable Ruby is looked up on the registry as soon as the catalog names it (by its first bottle URL), beside the rest of the catalog.
+        // Portable Ruby is looked up on the registry as soon as the catalog names it (by its first bottle URL), beside the rest of the
+        // catalog; cancelled when planning fails (the catalog, the hash file or the store's listing), so the failure is not held up by it.
+        using var lookup = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task<PortableRuby.PortableRubyResolution>? ruby = null;
         try
         {
             await foreach (var formula in catalog.WithCancellation(cancellationToken))
             {
                 firstBottleUrl ??= formula.Files.Values.FirstOrDefault()?.Url;
-                ruby ??= PortableRubyOf(firstBottleUrl, request, portableRuby, cancellationToken);
+                ruby ??= PortableRubyOf(firstBottleUrl, request, portableRuby, lookup.Token);
                 if (against)
                 {
                     builder.Add(formula);
                     continue;
                 }
                 held.Add(formula);
-                if ((hashFileTask.IsCompleted && storedIndexesTask.IsCompleted) || held.Count >= MaxHeldFormulae)
+                // A read of the store that failed stops the catalog at once (AgainstAsync throws its failure).
+                if ((hashFileTask.IsCompleted && storedIndexesTask.IsCompleted) || hashFileTask.IsFaulted || storedIndexesTask.IsFaulted
+                    || held.Count >= MaxHeldFormulae)
                 {
                     await AgainstAsync(builder, held, hashFileTask, storedIndexesTask);
                     against = true;
@@ -74,7 +78,8 @@ internal static class SyncPlanner
         }
         catch when (ruby is not null)
         {
-            // A failed catalog must not leave the lookup running, or its own failure, unobserved.
+            // A failed plan must not leave the lookup running, or its own failure, unobserved.
+            await lookup.CancelAsync();
             await Task.WhenAny(ruby);
             _ = ruby.Exception;
             throw;

@@ -334,4 +334,36 @@ public sealed class SyncPlannerTests
         Assert.Equal(formulae.Length, outcome.FormulaeRead);
         Assert.Equal(formulae.Length, outcome.Plan.ImageIndexes.Count);
     }
+
+    [Fact]
+    public async Task PlanAsync_HashFileThatFailed_StopsTheCatalogAtOnce_AndCancelsPortableRubysLookup()
+    {
+        var formulae = Enumerable.Range(0, SyncPlanner.MaxHeldFormulae + 50).Select(i => F($"f{i}", "1.0", 0, false, ("monterey", 'a'))).ToArray();
+        var asked = 0;
+        var catalog = Observed(formulae, i => asked = i + 1);
+        var lookupCancelled = false;
+        // A lookup that ends only when cancelled (brew's repository and the registry not answering).
+        async Task<HomebrewSync.Core.PortableRuby.PortableRubyResolution> Lookup(Uri image, CancellationToken ct)
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                lookupCancelled = true;
+                throw;
+            }
+            return new HomebrewSync.Core.PortableRuby.PortableRubyResolution([], []);
+        }
+        // The store's listing never answers: only the failed hash file can end the wait.
+        var listing = new TaskCompletionSource<IReadOnlySet<string>?>();
+
+        var failure = await Assert.ThrowsAsync<IOException>(() => SyncPlanner.PlanAsync(catalog, Task.FromException<HashFile?>(new IOException("the hash file is corrupt")),
+            listing.Task, MontereyRequest(), new FakeTimeProvider(), CancellationToken.None, Lookup).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal("the hash file is corrupt", failure.Message);
+        Assert.Equal(1, asked);
+        Assert.True(lookupCancelled);
+    }
 }
