@@ -62,12 +62,17 @@ internal sealed class S3LeaseObjects(IAmazonS3 s3, string bucket, Func<string, s
         documents.ListDocumentsAsync(StoreCoordinator.Prefix, cancellationToken).Select(o => o.Key);
 
     /// <summary>
-    /// A DeleteObject with If-Match: S3 refuses it (412) once the lease has been replaced, and answers 404 when it is gone. An
-    /// S3-compatible server without conditional deletes gets the unconditional delete there was before: one that ignores the
-    /// header deletes the lease whatever it holds, and one that refuses it (501 NotImplemented) is asked again without it.
+    /// The lease is read first and left alone unless it is still at <paramref name="expectedVersion"/>; then a DeleteObject with
+    /// If-Match, which S3 refuses (412) should it be replaced in between, and answers 404 when it is gone. An S3-compatible server
+    /// without conditional deletes still gets that look first: one that ignores the header deletes what the look found, and one
+    /// that refuses it (NotImplemented) is asked again without it.
     /// </summary>
     public async Task<bool> DeleteLeaseAsync(string key, string expectedVersion, CancellationToken cancellationToken)
     {
+        if (await ReadLeaseAsync(key, cancellationToken) is not { } current || current.Version != expectedVersion)
+        {
+            return false;
+        }
         var request = new DeleteObjectRequest { BucketName = bucket, Key = fullKey(LeaseKey(key)), IfMatch = expectedVersion };
         try
         {
@@ -75,7 +80,7 @@ internal sealed class S3LeaseObjects(IAmazonS3 s3, string bucket, Func<string, s
             {
                 await s3.DeleteObjectAsync(request, cancellationToken);
             }
-            catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotImplemented)
+            catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotImplemented || ex.ErrorCode == "NotImplemented")
             {
                 request.IfMatch = null;
                 await s3.DeleteObjectAsync(request, cancellationToken);

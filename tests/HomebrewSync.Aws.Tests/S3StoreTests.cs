@@ -265,6 +265,28 @@ public sealed class S3StoreTests(S3ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task DeleteLeaseAsync_OnAServerThatIgnoresIfMatchOnADelete_StillLeavesALeaseTakenOverAlone()
+    {
+        var bucket = await fixture.Server.CreateBucketAsync();
+        await using var proxy = await ForwardingProxy.StartAsync(fixture.Server.Endpoint);
+        // Conditional writes honoured (moto), but a DELETE's If-Match ignored: the object is deleted whatever it holds.
+        proxy.Intercept = async context =>
+        {
+            if (context.Request.Method != "DELETE" || !context.Request.Headers.ContainsKey("If-Match"))
+            {
+                return false;
+            }
+            await _client.DeleteObjectAsync(bucket, context.Request.Path.Value!.TrimStart('/')[(bucket.Length + 1)..]);
+            context.Response.StatusCode = 204;
+            return true;
+        };
+        using var client = fixture.Server.CreateClient(proxy.Url);
+        var store = new S3Store(client, new S3StoreOptions(bucket, "mirror", _temp));
+
+        Assert.Equal(LeaseDeletes.Expected, await LeaseDeletes.WalkAsync(store.Leases, "leases/exclusive.json"));
+    }
+
+    [Fact]
     public async Task ObjectLargerThanALeaseCanBe_IsRefusedNamingIt_WhileAnOrdinaryOneReads()
     {
         var (store, bucket) = await NewStoreAsync("mirror");

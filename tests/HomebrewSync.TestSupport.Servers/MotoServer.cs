@@ -84,11 +84,11 @@ public sealed class MotoServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>A client configured as a user would: endpoint, path-style, dummy credentials.</summary>
-    public AmazonS3Client CreateClient() =>
+    /// <summary>A client configured as a user would: endpoint (this server, or <paramref name="through"/> a proxy in front of it), path-style, dummy credentials.</summary>
+    public AmazonS3Client CreateClient(Uri? through = null) =>
         new(new Amazon.Runtime.BasicAWSCredentials(AccessKey, SecretKey), new AmazonS3Config
         {
-            ServiceURL = Endpoint.AbsoluteUri,
+            ServiceURL = (through ?? Endpoint).AbsoluteUri,
             ForcePathStyle = true,
             AuthenticationRegion = Region,
         });
