@@ -59,12 +59,36 @@ public sealed class AccessLogWriterTests
         }
     }
 
+    /// <summary>The writer, disposed as a test ends however it ends: the clock moved on while the writer stops, so a wait for it cannot hang the run.</summary>
+    private sealed class OnFakeClock(AccessLogWriter log, FakeTimeProvider time) : IAsyncDisposable
+    {
+        public ValueTask WriteLineAsync(string line) => log.WriteLineAsync(line);
+
+        public async ValueTask DisposeAsync()
+        {
+            var disposed = log.DisposeAsync().AsTask();
+            await AdvanceUntilAsync(time, () => disposed.IsCompleted);
+            await disposed;
+        }
+    }
+
+    /// <summary>Moves the fake clock on by the gathering time until <paramref name="done"/> (the writer's wait may start after any one move).</summary>
+    private static async Task AdvanceUntilAsync(FakeTimeProvider time, Func<bool> done)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!done())
+        {
+            time.Advance(AccessLogWriter.Gather);
+            await Task.Delay(5, timeout.Token);
+        }
+    }
+
     [Fact]
     public async Task WhenQuiet_ALineIsWrittenAtOnce_UnderLoad_TheNextLinesGatherUntilTheGatheringTimeHasPassed()
     {
         var time = new FakeTimeProvider();
         var output = new Recording();
-        await using var log = new AccessLogWriter(output, time);
+        await using var log = new OnFakeClock(new AccessLogWriter(output, time), time);
 
         await log.WriteLineAsync("quiet");
         await output.WaitForAsync("quiet\n");
@@ -85,8 +109,7 @@ public sealed class AccessLogWriterTests
         await log.WriteLineAsync("after");
         await Task.Delay(TimeSpan.FromMilliseconds(200));
         Assert.EndsWith($"burst {AccessLogWriter.BusyBatch - 1}\n", output.Text, StringComparison.Ordinal);
-        time.Advance(AccessLogWriter.Gather);
-        await output.WaitForAsync("after\n");
+        await AdvanceUntilAsync(time, () => output.Text.EndsWith("after\n", StringComparison.Ordinal));
 
         Assert.Equal(["quiet", "first", .. burst, "after"], output.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
@@ -96,22 +119,39 @@ public sealed class AccessLogWriterTests
     {
         var time = new FakeTimeProvider();
         var output = new Recording();
-        var log = new AccessLogWriter(output, time);
+        var log = new OnFakeClock(new AccessLogWriter(output, time), time);
         var lines = Enumerable.Range(0, 3 * AccessLogWriter.BusyBatch).Select(i => $"line {i}").ToArray();
         foreach (var line in lines)
         {
             await log.WriteLineAsync(line);
         }
 
-        // The gathering wait runs on the fake clock: advanced until the writer has written everything and stopped.
-        var disposed = log.DisposeAsync().AsTask();
-        while (!disposed.IsCompleted)
-        {
-            time.Advance(AccessLogWriter.Gather);
-            await Task.WhenAny(disposed, Task.Delay(10));
-        }
-        await disposed;
+        // The gathering wait runs on the fake clock: moved on until the writer has written everything and stopped.
+        await log.DisposeAsync();
 
         Assert.Equal(lines, output.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task BehindABacklog_OfLongLinesThatFillAWrite_TheWriterDoesNotWait()
+    {
+        var time = new FakeTimeProvider();
+        var output = new Recording();
+        await using var log = new OnFakeClock(new AccessLogWriter(output, time), time);
+        output.HoldNextWrite();
+        await log.WriteLineAsync("first");
+        await output.WriteBegun.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        // BusyBatch lines fill one write (a client's long fields); fewer than BusyBatch more wait behind them.
+        var lines = Enumerable.Range(0, AccessLogWriter.BusyBatch + 20).Select(i => $"{i} " + new string('x', 33_000)).ToArray();
+        foreach (var line in lines)
+        {
+            await log.WriteLineAsync(line);
+        }
+
+        output.Release();
+
+        // Written without the clock moving: no gathering wait behind a write that was full.
+        await output.WaitForAsync(lines[^1] + "\n");
+        Assert.Equal(["first", .. lines], output.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 }

@@ -6,8 +6,8 @@ namespace HomebrewSync.Cli.Serving;
 /// <summary>
 /// serve's access log and diagnostics, off the request path: a request hands its line over and goes on; one loop writes
 /// whatever has gathered in one write and flushes once nothing more is waiting (when quiet, each line at once). Under load
-/// (a write of at least <see cref="BusyBatch"/> lines) the loop lets the next lines gather for <see cref="Gather"/> before it
-/// looks again, so that a request's line does not wake it: each wake is a hand-over between threads, and under brew's
+/// (a write of at least <see cref="BusyBatch"/> lines, and no backlog) the loop lets the next lines gather for
+/// <see cref="Gather"/> before it looks again, so that a request's line does not wake it: each wake is a hand-over between threads, and under brew's
 /// image-index load on two cores it woke for about one request in four. Bounded: past <see cref="Capacity"/> waiting lines a
 /// request waits for the writer rather than memory growing.
 /// </summary>
@@ -22,6 +22,9 @@ internal sealed class AccessLogWriter : IAsyncDisposable
 
     /// <summary>A write of this many lines or more is a sign of load.</summary>
     public const int BusyBatch = 32;
+
+    /// <summary>The most characters one write takes.</summary>
+    private const int MaxWrite = 1 << 20;
     private readonly TextWriter _output;
     private readonly TimeProvider _time;
     private readonly Channel<string> _lines = Channel.CreateBounded<string>(new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
@@ -44,18 +47,20 @@ internal sealed class AccessLogWriter : IAsyncDisposable
         while (await _lines.Reader.WaitToReadAsync())
         {
             var lines = 0;
-            while (batch.Length < 1 << 20 && _lines.Reader.TryRead(out var line))
+            while (batch.Length < MaxWrite && _lines.Reader.TryRead(out var line))
             {
                 batch.Append(line).Append('\n');
                 lines++;
             }
+            var filled = batch.Length >= MaxWrite;
             await _output.WriteAsync(batch);
             batch.Clear();
             if (_lines.Reader.Count == 0)
             {
                 await _output.FlushAsync();
             }
-            if (lines >= BusyBatch && !_lines.Reader.Completion.IsCompleted)
+            // Not behind a backlog (a write filled by long lines, a batch's worth already waiting): that is written at once.
+            if (lines >= BusyBatch && !filled && _lines.Reader.Count < BusyBatch && !_lines.Reader.Completion.IsCompleted)
             {
                 await Task.Delay(Gather, _time);
             }
