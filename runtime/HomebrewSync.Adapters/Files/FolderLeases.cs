@@ -70,11 +70,13 @@ internal sealed class FolderLeases(Func<string, bool, (StoreDirectory Folder, st
     public IAsyncEnumerable<string> ListLeasesAsync(CancellationToken cancellationToken) =>
         documents.ListDocumentsAsync(StoreCoordinator.Prefix, cancellationToken).Select(o => o.Key);
 
+    /// <summary>
+    /// Read, compared, then deleted. Not under the store's write lock: a command that wrote nothing leaves nothing behind, the
+    /// lock's file included, and a lease is replaced only once it has expired (or by its holder), so a replacement between the
+    /// look and the delete needs this command paused past its own lease's end in that moment.
+    /// </summary>
     public async Task<bool> DeleteLeaseAsync(string key, string expectedVersion, CancellationToken cancellationToken)
     {
-        // Compare and delete under the store's write lock, as a lease is replaced: a replacement waits for it, and a lease created
-        // meanwhile could only be created once this one is gone.
-        await using var lockHandle = await writeLock.AcquireAsync(cancellationToken);
         if (await ReadAsync(key, cancellationToken) is not { } current || AtomicFile.VersionOf(current) != expectedVersion)
         {
             return false;
