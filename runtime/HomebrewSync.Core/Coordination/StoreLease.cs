@@ -190,7 +190,7 @@ internal sealed class StoreLease : IAsyncDisposable
         await pending;
         if (!_lost.IsCancellationRequested)
         {
-            // Only our own lease is removed (a conditional delete): one taken over since belongs to its new holder.
+            // Only our own lease is removed (looked at first, by its version): one taken over since belongs to its new holder.
             await _store.DeleteLeaseAsync(Key, _version, CancellationToken.None);
         }
         _lost.Dispose();

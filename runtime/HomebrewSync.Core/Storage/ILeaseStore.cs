@@ -19,8 +19,9 @@ public interface ILeaseStore
     IAsyncEnumerable<string> ListLeasesAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// Removes <paramref name="key"/> only while its version is still <paramref name="expectedVersion"/> (a conditional delete): a lease
-    /// another command has taken over since is never removed. Returns whether it was removed; false when it changed or is gone.
+    /// Removes <paramref name="key"/> only while its version is still <paramref name="expectedVersion"/>: read and compared first, then
+    /// deleted (on S3 with If-Match as well), so a lease another command has taken over since is left alone. Returns whether it was
+    /// removed; false when it changed or is gone.
     /// </summary>
     Task<bool> DeleteLeaseAsync(string key, string expectedVersion, CancellationToken cancellationToken);
 }
