@@ -30,27 +30,121 @@ internal sealed record OciImageIndex(IReadOnlyList<ImageIndexEntry> Entries)
         }
     }
 
+    /// <summary>
+    /// The most bottles one index may list: a formula version's index lists one per platform (about twenty). A document that lists
+    /// more is refused, so what a registry's answer can cost past its own bytes is a few hundred KB, however it is laid out.
+    /// </summary>
+    public const int MaxEntries = 1024;
+
+    /// <summary>
+    /// Read as a stream of tokens, keeping only the three annotations of each entry: a tree of the whole document (JsonDocument)
+    /// costs about 12 bytes per token, and a document of empty objects within MAX_IMAGE_INDEX_MB would cost ten times its size,
+    /// at every sizing request in flight. Where a name is repeated, the last one counts, as it does in a tree.
+    /// </summary>
     private static OciImageIndex ParseJson(ReadOnlySpan<byte> document)
     {
         var reader = new Utf8JsonReader(document);
-        using var doc = JsonDocument.ParseValue(ref reader);
         var entries = new List<ImageIndexEntry>();
-        if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("manifests", out var manifests) && manifests.ValueKind == JsonValueKind.Array)
+        if (!reader.Read())
         {
-            foreach (var m in manifests.EnumerateArray())
+            throw new JsonException("not an image index: the document is empty");
+        }
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return new OciImageIndex(entries);
+        }
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            var isManifests = reader.ValueTextEquals("manifests"u8);
+            Next(ref reader);
+            if (!isManifests || reader.TokenType != JsonTokenType.StartArray)
             {
-                if (m.ValueKind != JsonValueKind.Object || !m.TryGetProperty("annotations", out var a) || a.ValueKind != JsonValueKind.Object
-                    || !a.TryGetProperty("sh.brew.bottle.digest", out var digest) || digest.ValueKind != JsonValueKind.String)
+                reader.Skip();
+                continue;
+            }
+            // A later "manifests" replaces an earlier one.
+            entries.Clear();
+            while (Next(ref reader) != JsonTokenType.EndArray)
+            {
+                if (ReadEntry(ref reader) is { } entry)
                 {
-                    continue;
+                    if (entries.Count == MaxEntries)
+                    {
+                        throw new JsonException($"not an image index: it lists more than {MaxEntries:N0} bottles");
+                    }
+                    entries.Add(entry);
                 }
-                var hex = digest.GetString()!;
-                long? size = a.TryGetProperty("sh.brew.bottle.size", out var s) && s.ValueKind == JsonValueKind.String
-                    && long.TryParse(s.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) ? bytes : null;
-                var refName = a.TryGetProperty("org.opencontainers.image.ref.name", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
-                entries.Add(new ImageIndexEntry(hex.StartsWith("sha256:", StringComparison.Ordinal) ? hex["sha256:".Length..] : hex, size, refName));
             }
         }
         return new OciImageIndex(entries);
     }
+
+    /// <summary>One element of <c>manifests</c> (the reader on its first token, left on its last): an entry when its annotations name a digest.</summary>
+    private static ImageIndexEntry? ReadEntry(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+        (string? Digest, string? Size, string? RefName)? annotations = null;
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            var isAnnotations = reader.ValueTextEquals("annotations"u8);
+            Next(ref reader);
+            if (!isAnnotations)
+            {
+                reader.Skip();
+                continue;
+            }
+            // A later "annotations" replaces an earlier one; one that is not an object leaves none.
+            annotations = reader.TokenType == JsonTokenType.StartObject ? ReadAnnotations(ref reader) : null;
+            reader.Skip();
+        }
+        if (annotations is not { Digest: { } hex } a)
+        {
+            return null;
+        }
+        long? size = a.Size is { } text && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) ? bytes : null;
+        return new ImageIndexEntry(hex.StartsWith("sha256:", StringComparison.Ordinal) ? hex["sha256:".Length..] : hex, size, a.RefName);
+    }
+
+    /// <summary>The annotations brew reads, each only when a string (the reader on the object's start, left on its end).</summary>
+    private static (string? Digest, string? Size, string? RefName) ReadAnnotations(ref Utf8JsonReader reader)
+    {
+        string? digest = null, size = null, refName = null;
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            ref var field = ref digest;
+            var wanted = true;
+            if (reader.ValueTextEquals("sh.brew.bottle.digest"u8))
+            {
+                field = ref digest;
+            }
+            else if (reader.ValueTextEquals("sh.brew.bottle.size"u8))
+            {
+                field = ref size;
+            }
+            else if (reader.ValueTextEquals("org.opencontainers.image.ref.name"u8))
+            {
+                field = ref refName;
+            }
+            else
+            {
+                wanted = false;
+            }
+            Next(ref reader);
+            if (wanted)
+            {
+                field = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+            reader.Skip();
+        }
+        return (digest, size, refName);
+    }
+
+    /// <exception cref="JsonException">The document ends within a value.</exception>
+    private static JsonTokenType Next(ref Utf8JsonReader reader) =>
+        reader.Read() ? reader.TokenType : throw new JsonException("not an image index: the document ends early");
 }
