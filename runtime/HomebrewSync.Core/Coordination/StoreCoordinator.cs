@@ -135,8 +135,13 @@ public sealed class StoreCoordinator
                     }
                     // Its holder stopped renewing it. Ended (a conditional write: not if it renewed it meanwhile) and removed, so a
                     // holder that was only paused (its clock behind) fails its next renewal and stops, rather than go on beside
-                    // this prune; a sync's key is its own, never reused.
-                    await EndAsync(key, sync, s.Version, remove: true, cancellationToken);
+                    // this prune; a sync's key is its own, never reused. Renewed meanwhile: that sync is alive (its clock behind
+                    // this one), and the store has the last word: this prune steps back, as a sync does for a prune that renewed.
+                    if (await EndAsync(key, sync, s.Version, remove: true, cancellationToken) == false)
+                    {
+                        await _store.DeleteLeaseAsync(ExclusiveKey, version, cancellationToken);
+                        return (null, sync, key);
+                    }
                 }
             }
         }

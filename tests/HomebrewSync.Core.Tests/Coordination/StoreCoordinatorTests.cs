@@ -150,6 +150,47 @@ public sealed class StoreCoordinatorTests
     }
 
     [Fact]
+    public async Task AcquireAsync_PruneFindingASyncLeaseExpired_WhichItsSyncRenewsMeanwhile_StepsBack_AndLeavesTheSyncItsLease()
+    {
+        // The sync's clock is behind: by the prune's clock its lease has run out, yet it renews it while the prune looks.
+        await using var sync = await AcquireOnAPausedMachineAsync(LeaseMode.Shared, "sync");
+        var store = new RenewedWhileRead(_store, sync.Key, async () => Assert.Null(await sync.ConfirmAsync(CancellationToken.None)));
+
+        var busy = await Assert.ThrowsAsync<StoreBusyException>(() =>
+            new StoreCoordinator(store, _time, Duration, "memory://store").AcquireAsync(LeaseMode.Exclusive, "prune", TimeSpan.Zero, _log.Add, CancellationToken.None));
+
+        Assert.Contains("in use by sync", busy.Message, StringComparison.Ordinal);
+        Assert.Equal([sync.Key], await LeasesAsync());
+        Assert.Null(await sync.ConfirmAsync(CancellationToken.None));
+    }
+
+    /// <summary>A store whose lease at <paramref name="key"/> is renewed by its holder (<paramref name="renew"/>) right after it is first read.</summary>
+    private sealed class RenewedWhileRead(InMemoryStore inner, string key, Func<Task> renew) : HomebrewSync.Core.Storage.ILeaseStore
+    {
+        private bool _renewed;
+
+        public Task<string?> TryCreateLeaseAsync(string key, byte[] content, CancellationToken cancellationToken) => inner.TryCreateLeaseAsync(key, content, cancellationToken);
+
+        public Task<string?> TryReplaceLeaseAsync(string key, byte[] content, string expectedVersion, CancellationToken cancellationToken) =>
+            inner.TryReplaceLeaseAsync(key, content, expectedVersion, cancellationToken);
+
+        public async Task<(byte[] Content, string Version)?> ReadLeaseAsync(string leaseKey, CancellationToken cancellationToken)
+        {
+            var read = await inner.ReadLeaseAsync(leaseKey, cancellationToken);
+            if (leaseKey == key && !_renewed)
+            {
+                _renewed = true;
+                await renew();
+            }
+            return read;
+        }
+
+        public IAsyncEnumerable<string> ListLeasesAsync(CancellationToken cancellationToken) => inner.ListLeasesAsync(cancellationToken);
+
+        public Task<bool> DeleteLeaseAsync(string key, string expectedVersion, CancellationToken cancellationToken) => inner.DeleteLeaseAsync(key, expectedVersion, cancellationToken);
+    }
+
+    [Fact]
     public async Task Lease_RenewedWhileHeld_OutlivesItsDuration()
     {
         await using var sync = await AcquireAsync(LeaseMode.Shared, "sync");
