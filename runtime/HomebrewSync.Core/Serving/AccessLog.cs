@@ -14,6 +14,12 @@ public static class AccessLog
     /// </summary>
     public const int MaxClientField = 256;
 
+    /// <summary>
+    /// The most of pull-through's reason a line keeps: a reason can name what the client asked for (a file name, an image)
+    /// or quote what the registry answered, and is clipped as a client's own fields are.
+    /// </summary>
+    public const int MaxReason = 512;
+
     public static string Line(MirrorRequest request, MirrorResponse response, TimeSpan elapsed, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -37,7 +43,7 @@ public static class AccessLog
             {
                 json.WriteStartObject("pull");
                 json.WriteString("outcome", outcome);
-                json.WriteString("reason", response.Pull!.Reason);
+                json.WriteString("reason", response.Pull!.Reason is { } reason ? Formatting.Humanize.Clip(reason, MaxReason) : null);
                 WriteCount(json, "pulled", response.PullTotals?.Pulled);
                 WriteCount(json, "failed", response.PullTotals?.Failed);
                 json.WriteEndObject();
