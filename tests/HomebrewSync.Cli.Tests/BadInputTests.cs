@@ -98,6 +98,23 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task Sync_CatalogNeverAnswers_ExitsFatalWithinTheTimeout_NamingTheCatalog()
+    {
+        // The server takes the request and never sends its headers.
+        await using var h = await CliHarness.StartAsync([Curl]);
+        h.Server.HoldCatalog = new TaskCompletionSource().Task;
+        var env = h.Environment();
+        env["DOWNLOAD_TIMEOUT_SECONDS"] = "1";
+
+        var run = await CliHarness.RunAsync(env, "sync");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("did not arrive within 1 s", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("unexpected", run.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.Empty(StoreFiles(h));
+    }
+
+    [Fact]
     public async Task Sync_CorruptHashFile_ExitsFatalAndLeavesItByteForByte()
     {
         await using var h = await CliHarness.StartAsync([Curl]);

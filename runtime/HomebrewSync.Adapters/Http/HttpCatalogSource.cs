@@ -33,7 +33,17 @@ public sealed class HttpCatalogSource : IFormulaSource
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_readTimeout);
-        await using var stream = await OpenAsync(deadline.Token);
+        Stream opened;
+        try
+        {
+            opened = await OpenAsync(deadline.Token);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Headers that never come (or retries that outlast it) meet the same deadline as a body that stalls.
+            throw Late(ex);
+        }
+        await using var stream = opened;
         await using var formulae = FormulaCatalogReader.ReadAsync(stream, _maxBytes, rejected, deadline.Token).GetAsyncEnumerator(deadline.Token);
         while (true)
         {
@@ -46,7 +56,7 @@ public sealed class HttpCatalogSource : IFormulaSource
             }
             catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new CatalogUnavailableException($"The catalog {_shown} did not arrive within {_readTimeout.TotalSeconds:0.###} s ({Contracts.EnvVars.DownloadTimeoutSeconds})", ex);
+                throw Late(ex);
             }
             catch (Exception ex) when ((ex is IOException or HttpRequestException) && !cancellationToken.IsCancellationRequested)
             {
@@ -55,6 +65,9 @@ public sealed class HttpCatalogSource : IFormulaSource
             yield return formulae.Current;
         }
     }
+
+    private CatalogUnavailableException Late(OperationCanceledException ex) =>
+        new($"The catalog {_shown} did not arrive within {_readTimeout.TotalSeconds:0.###} s ({Contracts.EnvVars.DownloadTimeoutSeconds})", ex);
 
     private async Task<Stream> OpenAsync(CancellationToken cancellationToken)
     {
