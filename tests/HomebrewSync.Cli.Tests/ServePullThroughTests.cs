@@ -226,6 +226,32 @@ public sealed class ServePullThroughTests(S3ServerFixture fixture) : IAsyncLifet
         Assert.Contains("SERVE_PULL_CATALOG_REFRESH_SECONDS: -1 s is outside 0..86400 s", run.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ANameWhoseBottleHasAListedBottlesKey_IsNotPulled_AndTheListedBottleStays()
+    {
+        // foo 1-2 and foo-1 2 both make the key foo-1-2-arm64_sonoma (and the file foo-1-2.arm64_sonoma.bottle.tar.gz).
+        var foo = new FormulaBuilder("foo").WithVersion("1-2").WithBottle("arm64_sonoma", 700).Build();
+        var foo1 = new FormulaBuilder("foo-1").WithVersion("2").WithBottle("arm64_sonoma", 800).Build();
+        _h.Server.SetFormulae([foo]);
+        var env = await ServedMirror.SyncAsync(_h, fixture, "local", Targets, _temp, ("SERVE_REFRESH_SECONDS", "0"), ("SERVE_PULL_CATALOG_REFRESH_SECONDS", "0"));
+        var theirs = $"v2/homebrew/core/foo-1/blobs/sha256:{foo1.Bottles["arm64_sonoma"].Sha256}";
+        await using var serve = await ServeProcess.StartAsync(env, "--pull-through");
+
+        // Both in the catalog: the first claims the key, as a sync's plan has it; the second is not the mirror's.
+        _h.Server.SetFormulae([foo, foo1]);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync(serve.Url, theirs)).Status);
+        // foo gone from the catalog: foo-1 claims the key there, but the hash file lists it for foo, whose bottle it stays.
+        _h.Server.SetFormulae([foo1]);
+        var (status, body) = await GetAsync(serve.Url, theirs);
+        Assert.Equal(HttpStatusCode.BadGateway, status);
+        Assert.Contains("the hash file lists it for foo 1-2", body, StringComparison.Ordinal);
+
+        Assert.Equal(0, _h.Server.BlobGets(foo1.Bottles["arm64_sonoma"].Sha256));
+        using var hashFile = JsonDocument.Parse(await File.ReadAllBytesAsync(_h.PathOf("bottles_hash.json")));
+        var entry = hashFile.RootElement.GetProperty("bottles").GetProperty("foo-1-2-arm64_sonoma");
+        Assert.Equal(("foo", foo.Bottles["arm64_sonoma"].Sha256), (entry.GetProperty("formula_name").GetString(), entry.GetProperty("sha256").GetString()));
+    }
+
     /// <summary>Each access-log line is written once its response has gone out: waited for, not assumed.</summary>
     private static Task LoggedAsync(ServeProcess serve, string text) =>
         CliHarness.UntilAsync(() => serve.Error.Contains(text, StringComparison.Ordinal), $"serve logged {text}");

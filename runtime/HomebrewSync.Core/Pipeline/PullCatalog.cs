@@ -25,8 +25,9 @@ internal sealed class PullCatalog(IFormulaSource source, IReadOnlyList<string> t
     /// <summary>One bottle a target tag resolves to, and the target tags it serves.</summary>
     public sealed record Bottle(Formula Formula, string Tag, BottleFile File, IReadOnlyList<string> Serves);
 
-    /// <summary>A formula version and the bottles the target tags resolve to.</summary>
-    public sealed record Version(Formula Formula, IReadOnlyList<Bottle> Bottles)
+    /// <summary>A formula version and the bottles the target tags resolve to (those whose key and file name it claimed).</summary>
+    /// <param name="OwnsIndex">Whether its image index key is its own: false when an earlier entry's image is the same ('+' and 'x').</param>
+    public sealed record Version(Formula Formula, IReadOnlyList<Bottle> Bottles, bool OwnsIndex = true)
     {
         public string Reference => BottleNaming.IndexReference(Formula.Version, Formula.Rebuild);
     }
@@ -117,6 +118,9 @@ internal sealed class PullCatalog(IFormulaSource source, IReadOnlyList<string> t
         var byDigest = new Dictionary<(string, string), Version>();
         var byReference = new Dictionary<(string, string), Version>();
         var names = new HashSet<string>(StringComparer.Ordinal);
+        // Keys, file names and index keys claimed as a sync's plan claims them: a later entry that would take one an earlier
+        // took (foo 1-2 and foo-1 2 share a key; names that differ only in case share a file) is not pulled.
+        var claims = new CatalogClaims();
         await foreach (var formula in source.ReadAsync(null, cancellationToken))
         {
             // The first entry of a name is the one a sync mirrors; a disabled formula only when syncs include them.
@@ -124,15 +128,27 @@ internal sealed class PullCatalog(IFormulaSource source, IReadOnlyList<string> t
             {
                 continue;
             }
-            var resolved = PlanSteps.Resolve(formula, _targets, out _);
-            if (resolved.Count == 0)
+            var owner = $"{formula.Name} {formula.Version}";
+            var bottles = new List<Bottle>();
+            foreach (var (tag, (file, serves)) in PlanSteps.Resolve(formula, _targets, out _))
+            {
+                if (claims.TryClaimBottle(BottleNaming.Key(formula.Name, formula.Version, tag), BottleNaming.FileName(formula.Name, formula.Version, tag, formula.Rebuild), owner) is null)
+                {
+                    bottles.Add(new Bottle(formula, tag, file, serves));
+                }
+            }
+            if (bottles.Count == 0)
             {
                 continue;
             }
-            var version = new Version(formula, resolved.Select(r => new Bottle(formula, r.Key, r.Value.File, r.Value.Serves)).ToArray());
+            var reference = BottleNaming.IndexReference(formula.Version, formula.Rebuild);
+            var version = new Version(formula, bottles, claims.TryClaimIndex(BottleNaming.IndexKey(formula.Name, reference), owner) is null);
             var image = BottleNaming.ImageName(formula.Name);
-            // An image two names share ('+' and 'x') keeps its first: the one a sync keeps the index of.
-            byReference.TryAdd((image, version.Reference), version);
+            // An image two names share ('+' and 'x') is its first's: the one a sync keeps the index of.
+            if (version.OwnsIndex)
+            {
+                byReference.TryAdd((image, version.Reference), version);
+            }
             foreach (var b in version.Bottles)
             {
                 byFile.TryAdd(BottleNaming.FileName(formula.Name, formula.Version, b.Tag, formula.Rebuild), (version, b));

@@ -23,6 +23,11 @@ internal sealed class PullTransfer(SyncContext context, ISyncObserver observer)
     public async Task<PullOutcome> BottleAsync(PullCatalog.Version version, IReadOnlyList<PullCatalog.Bottle> bottles, CancellationToken cancellationToken)
     {
         var snapshot = await context.Ports.HashFile.ReadHashFileAsync(cancellationToken);
+        // A key the hash file lists for another formula (a catalog read earlier gave it to another name) is that bottle's.
+        if (bottles.Select(b => OtherOwner(snapshot?.HashFile, b)).FirstOrDefault(o => o is not null) is { } other)
+        {
+            return PullOutcome.Failed(other);
+        }
         var missing = bottles.Where(b => Listed(snapshot?.HashFile, b) is null).ToArray();
         if (missing.Length == 0)
         {
@@ -45,7 +50,7 @@ internal sealed class PullTransfer(SyncContext context, ISyncObserver observer)
         }
         // The index lists what the mirror now holds of this version; one that cannot be kept is a warning, as in a sync.
         var held = version.Bottles.Where(b => Listed(checkpointer.HashFile, b) is not null).Select(b => b.File.Sha256).Distinct(StringComparer.Ordinal).ToArray();
-        if (IndexOf(version, held) is { } index)
+        if (version.OwnsIndex && IndexOf(version, held) is { } index)
         {
             await Keeper().KeepAsync([index], indexes, observer, cancellationToken);
         }
@@ -122,6 +127,15 @@ internal sealed class PullTransfer(SyncContext context, ISyncObserver observer)
             : null;
 
     private static string[] AllDigests(PullCatalog.Version version) => version.Bottles.Select(b => b.File.Sha256).Distinct(StringComparer.Ordinal).ToArray();
+
+    /// <summary>Why not, when the hash file lists this bottle's key for another formula; else null.</summary>
+    private static string? OtherOwner(HashFile? hashFile, PullCatalog.Bottle b)
+    {
+        var key = BottleNaming.Key(b.Formula.Name, b.Formula.Version, b.Tag);
+        return hashFile is not null && hashFile.TryGet(key, out var e) && (e.FormulaName != b.Formula.Name || e.FormulaVersion != b.Formula.Version)
+            ? $"{key}: the hash file lists it for {e.FormulaName} {e.FormulaVersion}, not {b.Formula.Name} {b.Formula.Version}; that bottle is kept"
+            : null;
+    }
 
     /// <summary>The hash file's entry for this bottle when it lists these very bytes.</summary>
     private static HashEntry? Listed(HashFile? hashFile, PullCatalog.Bottle b) =>

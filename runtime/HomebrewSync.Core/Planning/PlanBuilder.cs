@@ -30,9 +30,7 @@ internal sealed class PlanBuilder
     private readonly List<string> _warnings = [];
     // The first entry of a name wins; the keys and file names its bottles take are claimed for it (name and version).
     private readonly Dictionary<string, string> _firstOfName = new(StringComparer.Ordinal);
-    // Claimed whatever their case: on a file system that ignores case (APFS, macOS's default; NTFS) two names that differ only
-    // in case are one file, and the second bottle would overwrite the first while both stayed listed.
-    private readonly Dictionary<string, string> _claimed = new(StringComparer.OrdinalIgnoreCase);
+    private readonly CatalogClaims _claims = new();
     private readonly List<string> _portableRuby = [];
     private HashFile? _hashFile;
     private IReadOnlySet<string>? _storedIndexes;
@@ -192,14 +190,12 @@ internal sealed class PlanBuilder
         {
             var key = keys[tag];
             var fileName = BottleNaming.FileName(formula.Name, formula.Version, tag, formula.Rebuild);
-            if ((_claimed.GetValueOrDefault(key) ?? _claimed.GetValueOrDefault(fileName)) is { } first)
+            if (_claims.TryClaimBottle(key, fileName, owner) is { } first)
             {
                 Warn($"{owner} ({tag}): its bottle {fileName} has the key or file name of {first}'s, listed earlier in the catalog; the earlier one is mirrored, this one ignored");
                 resolved.Remove(tag);
                 continue;
             }
-            _claimed[key] = owner;
-            _claimed[fileName] = owner;
             // The same bytes under another key of this formula version: an earlier layout's name for this bottle.
             var earlier = EarlierLayouts(formula, file.Sha256, keys);
             if (!_request.Force && _hashFile is not null && _hashFile.TryGet(key, out var existing) && existing.Sha256 == file.Sha256)
@@ -261,10 +257,10 @@ internal sealed class PlanBuilder
         var owner = $"{formula.Name} {formula.Version}";
         var reference = BottleNaming.IndexReference(formula.Version, formula.Rebuild);
         var indexKey = BottleNaming.IndexKey(formula.Name, reference);
-        if (!_claimed.TryAdd(indexKey, owner))
+        if (_claims.TryClaimIndex(indexKey, owner) is { } first)
         {
             // Another name with the same image ('+' and 'x' both become 'x'): its index was planned first.
-            Warn($"{owner}: its image index {indexKey} is also {_claimed[indexKey]}'s, listed earlier in the catalog; that one is kept");
+            Warn($"{owner}: its image index {indexKey} is also {first}'s, listed earlier in the catalog; that one is kept");
             return;
         }
         if ((anyNew || _storedIndexes is null || !_storedIndexes.Contains(indexKey)) && BottleNaming.ImageUrlOf(resolved.Values.First().File.Url) is { } image)
