@@ -252,6 +252,37 @@ public sealed class ServePullThroughTests(S3ServerFixture fixture) : IAsyncLifet
         Assert.Equal(("foo", foo.Bottles["arm64_sonoma"].Sha256), (entry.GetProperty("formula_name").GetString(), entry.GetProperty("sha256").GetString()));
     }
 
+    [Fact]
+    public async Task MissesPastWhatMayWaitForASlot_AreRefusedAtOnce_AndFetchNothing()
+    {
+        // One slot: one transfer runs (held at its body) and WaitingPerSlot wait; the next miss is refused.
+        var waiting = 1 + Core.Pipeline.PullThrough.WaitingPerSlot;
+        var more = Enumerable.Range(0, waiting + 1).Select(i => new FormulaBuilder($"more{i}").WithBottle("arm64_sonoma", 500 + i).Build()).ToArray();
+        var env = await ServedMirror.SyncAsync(_h, fixture, "local", Targets, _temp, ("SERVE_REFRESH_SECONDS", "0"));
+        _h.Server.SetFormulae([_jq, .. more]);
+        // A pull time limit that ends a refusal this test should see at once, were it queued instead.
+        await using var serve = await ServeProcess.StartAsync(env, "--pull-through", "--pull-concurrency", "1", "--pull-timeout", "30");
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _h.Server.HoldBlobBodies = hold.Task;
+        string Blob(FakeFormula f) => $"v2/homebrew/core/{f.Name}/blobs/sha256:{f.Bottles["arm64_sonoma"].Sha256}";
+
+        var queued = more[..waiting].Select(f => GetAsync(serve.Url, Blob(f))).ToArray();
+        // One transfer running and the rest waiting for its slot, as /healthz counts them.
+        var since = DateTime.UtcNow;
+        while (JsonDocument.Parse((await GetAsync(serve.Url, "healthz")).Body).RootElement.GetProperty("pull_through").GetProperty("in_flight").GetInt64() != waiting)
+        {
+            Assert.True(DateTime.UtcNow - since < TimeSpan.FromMinutes(1), "the transfers never all started");
+            await Task.Delay(10);
+        }
+        var (status, body) = await GetAsync(serve.Url, Blob(more[^1]));
+        hold.SetResult();
+
+        Assert.Equal(HttpStatusCode.BadGateway, status);
+        Assert.Contains($"pull-through is busy: {Core.Pipeline.PullThrough.WaitingPerSlot} transfers already wait for one of 1 slots", body, StringComparison.Ordinal);
+        Assert.All(await Task.WhenAll(queued), r => Assert.Equal(HttpStatusCode.OK, r.Status));
+        Assert.Equal(0, _h.Server.BlobGets(more[^1].Bottles["arm64_sonoma"].Sha256));
+    }
+
     /// <summary>Each access-log line is written once its response has gone out: waited for, not assumed.</summary>
     private static Task LoggedAsync(ServeProcess serve, string text) =>
         CliHarness.UntilAsync(() => serve.Error.Contains(text, StringComparison.Ordinal), $"serve logged {text}");

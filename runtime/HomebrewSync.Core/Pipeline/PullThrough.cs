@@ -13,7 +13,8 @@ namespace HomebrewSync.Core.Pipeline;
 /// many requests ask for it at the same time (a single-flight map), stored under a shared lease on the store exactly as a sync
 /// stores it (<see cref="PullTransfer"/>), then served. At most <see cref="PullThroughOptions.MaxConcurrent"/> transfers run at
 /// once, each within <see cref="PullThroughOptions.TimeLimit"/>; a transfer runs on when the request that started it hangs up,
-/// for the others waiting on it.
+/// for the others waiting on it. At most <see cref="WaitingPerSlot"/> transfers per slot wait for one: a miss past that is
+/// refused at once, so clients that ask for many bottles and hang up cannot queue work without end ahead of brew's own misses.
 /// </summary>
 public sealed class PullThrough : IBottlePuller, IDisposable
 {
@@ -42,6 +43,9 @@ public sealed class PullThrough : IBottlePuller, IDisposable
     }
 
     public PullCounters Counters { get; } = new();
+
+    /// <summary>How many transfers may wait for each of the <see cref="PullThroughOptions.MaxConcurrent"/> slots.</summary>
+    public const int WaitingPerSlot = 16;
 
     Task<PullOutcome> IBottlePuller.PullBlobAsync(string image, string sha256, CancellationToken cancellationToken) =>
         PullAsync(c => c.ByDigest.TryGetValue((image, sha256), out var v) ? Bottles(v, v.Bottles.Where(b => b.File.Sha256 == sha256).ToArray()) : null,
@@ -106,6 +110,15 @@ public sealed class PullThrough : IBottlePuller, IDisposable
                 return shared with { Status = PullStatus.Joined };
             }
             return shared;
+        }
+        if (_flights.Count > _options.MaxConcurrent * (1 + WaitingPerSlot))
+        {
+            // Refused for every request that joined it meanwhile too; the next miss for it starts afresh.
+            var busy = PullOutcome.Failed($"pull-through is busy: {_options.MaxConcurrent * WaitingPerSlot:N0} transfers already wait for one of {_options.MaxConcurrent} slots ({EnvVars.ServePullConcurrency}); try again later");
+            Counters.AddFailed();
+            _flights.TryRemove(new KeyValuePair<string, Task<PullOutcome>>(job.Key, mine.Task));
+            mine.SetResult(busy);
+            return busy;
         }
         // Not awaited here: the transfer goes on for the others when this request's client hangs up.
         _ = FlyAsync(job, mine);
