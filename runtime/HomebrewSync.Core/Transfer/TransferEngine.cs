@@ -23,6 +23,16 @@ namespace HomebrewSync.Core.Transfer;
 internal sealed class TransferEngine
 {
     private const int BufferSize = 128 * 1024;
+
+    /// <summary>
+    /// A body that brings fewer than <see cref="StallBytes"/> in this long is a stalled connection: the attempt fails (and is
+    /// retried) then, not at the end of DOWNLOAD_TIMEOUT, which must allow for the largest bottle on a slow link. A registry that
+    /// trickles a few bytes a second would otherwise hold a download slot for every attempt's whole timeout.
+    /// </summary>
+    public static readonly TimeSpan StallWindow = TimeSpan.FromSeconds(60);
+
+    /// <summary>The least a body must bring in each <see cref="StallWindow"/>.</summary>
+    public const int StallBytes = 16 * 1024;
     private readonly IBottleStore _store;
     private readonly IBottleRegistry _registry;
     private readonly SyncSettings _settings;
@@ -268,18 +278,29 @@ internal sealed class TransferEngine
         // end is exactly what is still in flight (default when nothing is).
         ValueTask<int> pending = default;
         ValueTask writing = default;
+        // Cancels the reads when a window passes without StallBytes: moved on each time they arrive.
+        using var stalled = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        using var reads = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stalled.Token);
         try
         {
             await using var blob = await _registry.OpenBlobAsync(new Uri(bottle.Url), cancellationToken);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var turn = 0;
-            pending = blob.Body.ReadAsync(buffers[0].AsMemory(0, BufferSize), cancellationToken);
+            long sinceWindow = 0;
+            stalled.CancelAfter(StallWindow);
+            pending = blob.Body.ReadAsync(buffers[0].AsMemory(0, BufferSize), reads.Token);
             while (true)
             {
-                var read = await ReadAsync(Take(ref pending), total, cancellationToken);
+                var read = await ReadAsync(Take(ref pending), total, stalled.Token, cancellationToken);
                 if (read == 0)
                 {
                     break;
+                }
+                sinceWindow += read;
+                if (sinceWindow >= StallBytes)
+                {
+                    stalled.CancelAfter(StallWindow);
+                    sinceWindow = 0;
                 }
                 var (limit, limitSource) = LimitOf(bottle.Size ?? (sizesSoFar is not null && sizesSoFar.TryGet(bottle.Sha256, out var learnt) ? learnt : null), blob);
                 if (total + read > limit)
@@ -290,7 +311,7 @@ internal sealed class TransferEngine
                 var chunk = buffers[turn % 3];
                 turn++;
                 // The buffer after this one is free: the write it last held has been awaited before this chunk's.
-                pending = blob.Body.ReadAsync(buffers[turn % 3].AsMemory(0, BufferSize), cancellationToken);
+                pending = blob.Body.ReadAsync(buffers[turn % 3].AsMemory(0, BufferSize), reads.Token);
                 hash.AppendData(chunk, 0, read);
                 await Take(ref writing);
                 writing = stage.Content.WriteAsync(chunk.AsMemory(0, read), cancellationToken);
@@ -368,7 +389,7 @@ internal sealed class TransferEngine
         return taken;
     }
 
-    private static async ValueTask<int> ReadAsync(ValueTask<int> pending, long soFar, CancellationToken cancellationToken)
+    private static async ValueTask<int> ReadAsync(ValueTask<int> pending, long soFar, CancellationToken stalled, CancellationToken cancellationToken)
     {
         try
         {
@@ -377,6 +398,11 @@ internal sealed class TransferEngine
         catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw new TransientFailureException($"connection lost after {soFar:N0} bytes: {ex.Message}", null, ex, connectionFailure: true);
+        }
+        catch (OperationCanceledException ex) when (stalled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TransientFailureException($"connection stalled after {soFar:N0} bytes: less than {StallBytes / 1024:N0} KiB in {StallWindow.TotalSeconds:0} s", null, ex,
+                connectionFailure: true);
         }
     }
 

@@ -30,7 +30,7 @@ public sealed class TransferEngineTests
         Platforms = [Tag], Bottles = bottles,
     };
 
-    private async Task<TransferResult> RunAsync(FakeRegistry registry, SyncPlan plan, SyncSettings? settings = null, DateTimeOffset? deadline = null, LearntSizes? learnt = null,
+    private async Task<TransferResult> RunAsync(IBottleRegistry registry, SyncPlan plan, SyncSettings? settings = null, DateTimeOffset? deadline = null, LearntSizes? learnt = null,
         IBottleStore? store = null)
     {
         var engine = new TransferEngine(store ?? _store, registry, settings ?? new SyncSettings(), _time);
@@ -207,6 +207,97 @@ public sealed class TransferEngineTests
             var held = await base.HoldsVerifiedAsync(key, sha256, cancellationToken);
             await inner.DeleteAsync(key, cancellationToken);
             return held;
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_ABodyThatBringsLessThanTheLeastInAWindow_FailsThatBottleThen_NotAtTheAttemptsTimeout()
+    {
+        var jq = new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle(Tag, 100_000).Build();
+        var stalling = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The first read brings one byte short of the least; the next never comes.
+        var registry = new Trickling(new FakeRegistry([jq]), TransferEngine.StallBytes - 1, async (read, ct) =>
+        {
+            if (read > 0)
+            {
+                stalling.TrySetResult();
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+        });
+        var run = RunAsync(registry, Plan(Planned(jq)), new SyncSettings { RetryAttempts = 0 });
+
+        await stalling.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        _time.Advance(TransferEngine.StallWindow);
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var failure = Assert.Single(result.Failed);
+        Assert.Equal(FailureKind.Network, failure.Kind);
+        Assert.StartsWith($"connection stalled after {TransferEngine.StallBytes - 1:N0} bytes: less than 16 KiB in 60 s", failure.Reason, StringComparison.Ordinal);
+        Assert.Empty(_store.Objects);
+    }
+
+    [Fact]
+    public async Task RunAsync_ABodySlowButBringingTheLeastInEachWindow_IsStored()
+    {
+        var jq = new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle(Tag, 6 * TransferEngine.StallBytes).Build();
+        // Each read brings the least, just before its window ends (the end of the body too): seven windows in all, past no stall.
+        var registry = new Trickling(new FakeRegistry([jq]), TransferEngine.StallBytes, (_, _) =>
+        {
+            _time.Advance(TransferEngine.StallWindow - TimeSpan.FromSeconds(1));
+            return Task.CompletedTask;
+        });
+
+        var result = await RunAsync(registry, Plan(Planned(jq)), new SyncSettings { RetryAttempts = 0, DownloadTimeout = TimeSpan.FromHours(1) }).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Empty(result.Failed);
+        Assert.Equal(jq.Bottles[Tag].ToArray(), _store.Objects["2025-07-21/jq-1.7.1.arm64_sonoma.bottle.tar.gz"]);
+    }
+
+    /// <summary>A registry whose bodies bring at most <paramref name="chunk"/> bytes a read, each read after <paramref name="beforeRead"/> (given its number).</summary>
+    private sealed class Trickling(FakeRegistry inner, int chunk, Func<int, CancellationToken, Task> beforeRead) : IBottleRegistry
+    {
+        public async Task<BlobDownload> OpenBlobAsync(Uri blobUrl, CancellationToken cancellationToken)
+        {
+            var blob = await inner.OpenBlobAsync(blobUrl, cancellationToken);
+            return new BlobDownload(new Body(blob.Body, chunk, beforeRead), blob.Length);
+        }
+
+        public Task<byte[]> GetImageIndexAsync(Uri imageBase, string reference, CancellationToken cancellationToken) => inner.GetImageIndexAsync(imageBase, reference, cancellationToken);
+
+        public Task<IReadOnlyList<string>> GetTagsAsync(Uri imageBase, CancellationToken cancellationToken) => inner.GetTagsAsync(imageBase, cancellationToken);
+
+        public Task<long?> GetBlobSizeAsync(Uri blobUrl, CancellationToken cancellationToken) => inner.GetBlobSizeAsync(blobUrl, cancellationToken);
+
+        private sealed class Body(Stream inner, int chunk, Func<int, CancellationToken, Task> beforeRead) : Stream
+        {
+            private int _reads;
+
+            public override bool CanRead => true;
+            public override bool CanSeek => false;
+            public override bool CanWrite => false;
+            public override long Length => throw new NotSupportedException();
+            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+            public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+            {
+                await beforeRead(_reads++, cancellationToken);
+                return await inner.ReadAsync(buffer[..Math.Min(chunk, buffer.Length)], cancellationToken);
+            }
+
+            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+            public override void Flush() { }
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing)
+                {
+                    inner.Dispose();
+                }
+                base.Dispose(disposing);
+            }
         }
     }
 
