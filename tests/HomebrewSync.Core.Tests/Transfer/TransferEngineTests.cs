@@ -268,35 +268,14 @@ public sealed class TransferEngineTests
 
         public Task<long?> GetBlobSizeAsync(Uri blobUrl, CancellationToken cancellationToken) => inner.GetBlobSizeAsync(blobUrl, cancellationToken);
 
-        private sealed class Body(Stream inner, int chunk, Func<int, CancellationToken, Task> beforeRead) : Stream
+        private sealed class Body(Stream inner, int chunk, Func<int, CancellationToken, Task> beforeRead) : ReadOnlyStream(inner)
         {
             private int _reads;
-
-            public override bool CanRead => true;
-            public override bool CanSeek => false;
-            public override bool CanWrite => false;
-            public override long Length => throw new NotSupportedException();
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
             public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
             {
                 await beforeRead(_reads++, cancellationToken);
-                return await inner.ReadAsync(buffer[..Math.Min(chunk, buffer.Length)], cancellationToken);
-            }
-
-            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-            public override void Flush() { }
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-            protected override void Dispose(bool disposing)
-            {
-                if (disposing)
-                {
-                    inner.Dispose();
-                }
-                base.Dispose(disposing);
+                return await Inner.ReadAsync(buffer[..Math.Min(chunk, buffer.Length)], cancellationToken);
             }
         }
     }

@@ -224,17 +224,11 @@ public sealed class TransferPipelineTests
         public Task<long?> GetBlobSizeAsync(Uri blobUrl, CancellationToken cancellationToken) => inner.GetBlobSizeAsync(blobUrl, cancellationToken);
     }
 
-    private sealed class ConveyedBody(Stream inner, Conveyor conveyor) : Stream
+    private sealed class ConveyedBody(Stream inner, Conveyor conveyor) : ReadOnlyStream(inner)
     {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            var read = await inner.ReadAsync(buffer, cancellationToken);
+            var read = await Inner.ReadAsync(buffer, cancellationToken);
             // After the read has filled its buffer: were that the buffer of the write held, the write would copy these bytes.
             conveyor.Reading();
             if (read == 0)
@@ -242,21 +236,6 @@ public sealed class TransferPipelineTests
                 conveyor.Ended();
             }
             return read;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-            base.Dispose(disposing);
         }
     }
 
