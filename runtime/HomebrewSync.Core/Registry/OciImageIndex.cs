@@ -58,13 +58,16 @@ internal sealed record OciImageIndex(IReadOnlyList<ImageIndexEntry> Entries)
         {
             var isManifests = reader.ValueTextEquals("manifests"u8);
             Next(ref reader);
+            if (isManifests)
+            {
+                // A later "manifests" replaces an earlier one, even one that is not a list.
+                entries.Clear();
+            }
             if (!isManifests || reader.TokenType != JsonTokenType.StartArray)
             {
                 reader.Skip();
                 continue;
             }
-            // A later "manifests" replaces an earlier one.
-            entries.Clear();
             while (Next(ref reader) != JsonTokenType.EndArray)
             {
                 if (ReadEntry(ref reader) is { } entry)
@@ -80,7 +83,11 @@ internal sealed record OciImageIndex(IReadOnlyList<ImageIndexEntry> Entries)
         return new OciImageIndex(entries);
     }
 
-    /// <summary>One element of <c>manifests</c> (the reader on its first token, left on its last): an entry when its annotations name a digest.</summary>
+    /// <summary>
+    /// One element of <c>manifests</c> (the reader on its first token, left on its last): an entry when its annotations name a
+    /// digest. Only the values that count (the last of each name, in the last <c>annotations</c>) are read as text, and only in
+    /// an entry with a digest: a value read as text can fail (bytes that are not UTF-8), and one that does not count must not.
+    /// </summary>
     private static ImageIndexEntry? ReadEntry(ref Utf8JsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
@@ -88,60 +95,46 @@ internal sealed record OciImageIndex(IReadOnlyList<ImageIndexEntry> Entries)
             reader.Skip();
             return null;
         }
-        (string? Digest, string? Size, string? RefName)? annotations = null;
+        // Each wanted value's reader, left on it: read as text at the end.
+        Utf8JsonReader digest = default, size = default, refName = default;
         while (Next(ref reader) == JsonTokenType.PropertyName)
         {
             var isAnnotations = reader.ValueTextEquals("annotations"u8);
             Next(ref reader);
-            if (!isAnnotations)
+            if (isAnnotations)
             {
-                reader.Skip();
-                continue;
+                // A later "annotations" replaces an earlier one; one that is not an object leaves none.
+                digest = default;
+                size = default;
+                refName = default;
+                if (reader.TokenType == JsonTokenType.StartObject)
+                {
+                    while (Next(ref reader) == JsonTokenType.PropertyName)
+                    {
+                        var field = reader.ValueTextEquals("sh.brew.bottle.digest"u8) ? 1
+                            : reader.ValueTextEquals("sh.brew.bottle.size"u8) ? 2
+                            : reader.ValueTextEquals("org.opencontainers.image.ref.name"u8) ? 3 : 0;
+                        Next(ref reader);
+                        switch (field)
+                        {
+                            case 1: digest = reader; break;
+                            case 2: size = reader; break;
+                            case 3: refName = reader; break;
+                        }
+                        reader.Skip();
+                    }
+                }
             }
-            // A later "annotations" replaces an earlier one; one that is not an object leaves none.
-            annotations = reader.TokenType == JsonTokenType.StartObject ? ReadAnnotations(ref reader) : null;
             reader.Skip();
         }
-        if (annotations is not { Digest: { } hex } a)
+        if (digest.TokenType != JsonTokenType.String)
         {
             return null;
         }
-        long? size = a.Size is { } text && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) ? bytes : null;
-        return new ImageIndexEntry(hex.StartsWith("sha256:", StringComparison.Ordinal) ? hex["sha256:".Length..] : hex, size, a.RefName);
-    }
-
-    /// <summary>The annotations brew reads, each only when a string (the reader on the object's start, left on its end).</summary>
-    private static (string? Digest, string? Size, string? RefName) ReadAnnotations(ref Utf8JsonReader reader)
-    {
-        string? digest = null, size = null, refName = null;
-        while (Next(ref reader) == JsonTokenType.PropertyName)
-        {
-            ref var field = ref digest;
-            var wanted = true;
-            if (reader.ValueTextEquals("sh.brew.bottle.digest"u8))
-            {
-                field = ref digest;
-            }
-            else if (reader.ValueTextEquals("sh.brew.bottle.size"u8))
-            {
-                field = ref size;
-            }
-            else if (reader.ValueTextEquals("org.opencontainers.image.ref.name"u8))
-            {
-                field = ref refName;
-            }
-            else
-            {
-                wanted = false;
-            }
-            Next(ref reader);
-            if (wanted)
-            {
-                field = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-            }
-            reader.Skip();
-        }
-        return (digest, size, refName);
+        var hex = digest.GetString()!;
+        long? bytes = size.TokenType == JsonTokenType.String && long.TryParse(size.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+        var name = refName.TokenType == JsonTokenType.String ? refName.GetString() : null;
+        return new ImageIndexEntry(hex.StartsWith("sha256:", StringComparison.Ordinal) ? hex["sha256:".Length..] : hex, bytes, name);
     }
 
     /// <exception cref="JsonException">The document ends within a value.</exception>

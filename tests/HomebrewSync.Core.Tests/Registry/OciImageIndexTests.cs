@@ -51,6 +51,27 @@ public sealed class OciImageIndexTests
         Assert.Equal([new ImageIndexEntry("ee", 2, null)], OciImageIndex.Parse(Encoding.UTF8.GetBytes(document)).Entries);
     }
 
+    [Fact]
+    public void Parse_ALaterManifestsThatIsNoList_LeavesNone_AsATreeOfTheDocumentDoes() =>
+        Assert.Empty(OciImageIndex.Parse(Encoding.UTF8.GetBytes("""{"manifests": [{"annotations": {"sh.brew.bottle.digest": "aa"}}], "manifests": null}""")).Entries);
+
+    [Fact]
+    public void Parse_TextThatIsNoUtf8_InValuesThatDoNotCount_IsNeverRead()
+    {
+        // An entry without a digest whose ref.name is not UTF-8; a digest that is not UTF-8 followed by the one that counts.
+        static byte[] Bytes(string json) => Encoding.UTF8.GetBytes(json).Select(b => b == (byte)'~' ? (byte)0xFF : b).ToArray();
+        var document = Bytes("""
+            {"manifests": [
+              {"annotations": {"org.opencontainers.image.ref.name": "~", "sh.brew.bottle.size": "~"}},
+              {"annotations": {"sh.brew.bottle.digest": "~"}, "annotations": {"sh.brew.bottle.digest": "~", "sh.brew.bottle.digest": "bb"}}
+            ]}
+            """);
+
+        Assert.Equal([new ImageIndexEntry("bb", null, null)], OciImageIndex.Parse(document).Entries);
+        // The value that counts is read: not UTF-8 there, the document is no image index.
+        Assert.ThrowsAny<JsonException>(() => OciImageIndex.Parse(Bytes("""{"manifests": [{"annotations": {"sh.brew.bottle.digest": "bb", "org.opencontainers.image.ref.name": "~"}}]}""")));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("{\"manifests\": [")]
