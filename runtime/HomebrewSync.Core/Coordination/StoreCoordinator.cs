@@ -137,10 +137,12 @@ public sealed class StoreCoordinator
                     // holder that was only paused (its clock behind) fails its next renewal and stops, rather than go on beside
                     // this prune; a sync's key is its own, never reused. Renewed meanwhile: that sync is alive (its clock behind
                     // this one), and the store has the last word: this prune steps back, as a sync does for a prune that renewed.
-                    if (await EndAsync(key, sync, s.Version, remove: true, cancellationToken) == false)
+                    // Gone meanwhile instead (the sync finished): nothing holds the store there.
+                    if (await EndAsync(key, sync, s.Version, remove: true, cancellationToken) == false
+                        && await _store.ReadLeaseAsync(key, cancellationToken) is { } now && LeaseRecord.Parse(now.Content) is { } renewed)
                     {
                         await _store.DeleteLeaseAsync(ExclusiveKey, version, cancellationToken);
-                        return (null, sync, key);
+                        return (null, renewed, key);
                     }
                 }
             }

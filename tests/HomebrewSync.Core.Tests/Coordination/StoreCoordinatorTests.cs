@@ -164,6 +164,19 @@ public sealed class StoreCoordinatorTests
         Assert.Null(await sync.ConfirmAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public async Task AcquireAsync_PruneFindingASyncLeaseExpired_WhichItsSyncRemovesMeanwhile_HoldsTheStore()
+    {
+        // The sync finishes (removes its lease) between the prune's read of it and the prune's end of it.
+        var sync = await AcquireOnAPausedMachineAsync(LeaseMode.Shared, "sync");
+        var store = new RenewedWhileRead(_store, sync.Key, async () => await sync.DisposeAsync());
+
+        await using var prune = await new StoreCoordinator(store, _time, Duration, "memory://store").AcquireAsync(LeaseMode.Exclusive, "prune", TimeSpan.Zero, _log.Add,
+            CancellationToken.None);
+
+        Assert.Equal([StoreCoordinator.ExclusiveKey], await LeasesAsync());
+    }
+
     /// <summary>A store whose lease at <paramref name="key"/> is renewed by its holder (<paramref name="renew"/>) right after it is first read.</summary>
     private sealed class RenewedWhileRead(InMemoryStore inner, string key, Func<Task> renew) : HomebrewSync.Core.Storage.ILeaseStore
     {
