@@ -27,7 +27,8 @@ internal sealed class TransferEngine
     /// <summary>
     /// A body that brings fewer than <see cref="StallBytes"/> in this long is a stalled connection: the attempt fails (and is
     /// retried) then, not at the end of DOWNLOAD_TIMEOUT, which must allow for the largest bottle on a slow link. A registry that
-    /// trickles a few bytes a second would otherwise hold a download slot for every attempt's whole timeout.
+    /// trickles a few bytes a second would otherwise hold a download slot for every attempt's whole timeout. The window runs
+    /// while the bottle's writes run too: a store that takes this long over one write fails the attempt the same way.
     /// </summary>
     public static readonly TimeSpan StallWindow = TimeSpan.FromSeconds(60);
 
