@@ -138,7 +138,8 @@ public sealed class ServePullThroughTests(S3ServerFixture fixture) : IAsyncLifet
         Assert.Equal(before, await StoreAsync(env));
 
         // The catalog's host down as well: nothing can be vouched for, so nothing is fetched.
-        env["HOMEBREW_API_URL"] = $"http://127.0.0.1:{ClosedPort()}/api/formula.json";
+        using var refusing = RefusingPort();
+        env["HOMEBREW_API_URL"] = $"http://127.0.0.1:{((IPEndPoint)refusing.LocalEndPoint!).Port}/api/formula.json";
         await using (var serve = await ServeProcess.StartAsync(env, "--pull-through"))
         {
             var (status, body) = await GetAsync(serve.Url, $"v2/homebrew/core/libxmlxx/blobs/sha256:{_libxml.Bottles["arm64_sonoma"].Sha256}");
@@ -293,12 +294,15 @@ public sealed class ServePullThroughTests(S3ServerFixture fixture) : IAsyncLifet
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    private static int ClosedPort()
+    /// <summary>
+    /// A port on 127.0.0.1 that refuses connections for as long as the socket is held: bound, never listening. A port only
+    /// found free and let go could be taken meanwhile by a server another test starts beside this one (tests run in parallel),
+    /// whose catalog this serve would then read.
+    /// </summary>
+    private static System.Net.Sockets.Socket RefusingPort()
     {
-        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return socket;
     }
 }
