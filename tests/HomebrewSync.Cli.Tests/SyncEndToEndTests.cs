@@ -72,7 +72,8 @@ public sealed class SyncEndToEndTests
         var stable = new FormulaBuilder("stable").WithBottles(Tags).Build();
         var changing = new FormulaBuilder("changing").WithBottles(Tags).Build();
         await using var h = await CliHarness.StartAsync([stable, changing]);
-        Assert.Equal(0, (await h.RunAsync("sync", "--date", "2025-07-14")).ExitCode);
+        var first = await h.RunAsync("sync", "--date", "2025-07-14");
+        Assert.True(first.ExitCode == 0, $"exit {first.ExitCode}: {first.Error}");
         var rebuilt = new FormulaBuilder("changing").WithBottles(Tags).WithBottle("monterey", 9000).Build();
         h.Server.SetFormulae([stable, rebuilt]);
 
