@@ -254,6 +254,28 @@ public sealed class ServePullThroughTests(S3ServerFixture fixture) : IAsyncLifet
     }
 
     [Fact]
+    public async Task ABottleWhoseShaChangedOnTheDayItWasStored_IsNotPulledOverTheListedOne()
+    {
+        var env = await SyncedAsync("local");
+        // jq 1.7.1 bottled again with other bytes, the same day: its object is the listed bottle's own.
+        var rebuilt = new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle("all", 950).Build();
+        _h.Server.SetFormulae([rebuilt]);
+        env["SYNC_DATE"] = "2025-07-21";
+        var file = _h.PathOf("2025-07-21/jq-1.7.1.all.bottle.tar.gz");
+        var before = await File.ReadAllBytesAsync(_h.PathOf("bottles_hash.json"));
+        await using var serve = await ServeProcess.StartAsync(env, "--pull-through");
+
+        var (status, body) = await GetAsync(serve.Url, $"v2/homebrew/core/jq/blobs/sha256:{rebuilt.Bottles["all"].Sha256}");
+
+        Assert.Equal(HttpStatusCode.BadGateway, status);
+        Assert.Contains("2025-07-21/jq-1.7.1.all.bottle.tar.gz holds the bottle the hash file lists as jq-1.7.1-all", body, StringComparison.Ordinal);
+        Assert.Contains("never replaced in place", body, StringComparison.Ordinal);
+        Assert.Equal(_jq.Bottles["all"].Sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(file))));
+        Assert.Equal(before, await File.ReadAllBytesAsync(_h.PathOf("bottles_hash.json")));
+        Assert.Equal(0, _h.Server.BlobGets(rebuilt.Bottles["all"].Sha256));
+    }
+
+    [Fact]
     public async Task MissesPastWhatMayWaitForASlot_AreRefusedAtOnce_AndFetchNothing()
     {
         // One slot: one transfer runs (held at its body) and WaitingPerSlot wait; the next miss is refused.

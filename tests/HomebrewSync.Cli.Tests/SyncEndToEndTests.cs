@@ -88,6 +88,40 @@ public sealed class SyncEndToEndTests
     }
 
     [Fact]
+    public async Task Sync_ShaChangedOnTheDayItsBottleWasStored_KeepsTheListedBottle_AndFetchesTheNewOneOnALaterDate()
+    {
+        var changing = new FormulaBuilder("changing").WithBottle("monterey", 4000).Build();
+        await using var h = await CliHarness.StartAsync([changing]);
+        var first = await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-21");
+        Assert.True(first.ExitCode == 0, $"exit {first.ExitCode}: {first.Error}");
+        var rebuilt = new FormulaBuilder("changing").WithBottle("monterey", 9000).Build();
+        h.Server.SetFormulae([rebuilt]);
+        var file = h.PathOf("2025-07-21/changing-1.0.0.monterey.bottle.tar.gz");
+
+        // The same day: the listed bottle's own object would be replaced in place, so it is not.
+        var sameDay = await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-21");
+
+        Assert.True(sameDay.ExitCode == 0, $"exit {sameDay.ExitCode}: {sameDay.Error}");
+        Assert.Contains("changing 1.0.0 (monterey): its sha256 changed, but the bottle the hash file lists is 2025-07-21/changing-1.0.0.monterey.bottle.tar.gz",
+            sameDay.Out + sameDay.Error, StringComparison.Ordinal);
+        Assert.Equal(changing.Bottles["monterey"].Sha256, Sha256Of(file));
+        Assert.Equal(changing.Bottles["monterey"].Sha256, ListedSha(h, "changing-1.0.0-monterey"));
+        Assert.Equal(0, h.Server.BlobGets(rebuilt.Bottles["monterey"].Sha256));
+
+        var nextDay = await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-22");
+
+        Assert.True(nextDay.ExitCode == 0, $"exit {nextDay.ExitCode}: {nextDay.Error}");
+        Assert.Equal(rebuilt.Bottles["monterey"].Sha256, Sha256Of(h.PathOf("2025-07-22/changing-1.0.0.monterey.bottle.tar.gz")));
+        Assert.Equal(rebuilt.Bottles["monterey"].Sha256, ListedSha(h, "changing-1.0.0-monterey"));
+    }
+
+    private static string? ListedSha(CliHarness h, string key)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(h.PathOf("bottles_hash.json")));
+        return doc.RootElement.GetProperty("bottles").GetProperty(key).GetProperty("sha256").GetString();
+    }
+
+    [Fact]
     public async Task Sync_Force_DownloadsAgain()
     {
         var f = new FormulaBuilder("wget").WithBottle("monterey").Build();

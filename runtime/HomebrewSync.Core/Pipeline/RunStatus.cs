@@ -30,7 +30,7 @@ internal sealed record RunStatus(
     public static int Counted(IEnumerable<Transfer.BottleFailure> failed) => failed.Count(f => !IsTheBottlesOwn(f.Kind));
 
     private static bool IsTheBottlesOwn(Registry.FailureKind kind) =>
-        kind is Registry.FailureKind.NotFound or Registry.FailureKind.ShaMismatch or Registry.FailureKind.TooLarge;
+        kind is Registry.FailureKind.NotFound or Registry.FailureKind.ShaMismatch or Registry.FailureKind.TooLarge or Registry.FailureKind.Kept;
 
     /// <summary>When the mirror was last caught up, as this status says: an older status, from before the field, by when it finished.</summary>
     public DateTimeOffset? LastCaughtUp => CaughtUpAt ?? (CaughtUp(Stored, Failed) ? FinishedAt : null);

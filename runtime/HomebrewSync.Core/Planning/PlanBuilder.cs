@@ -198,14 +198,23 @@ internal sealed class PlanBuilder
             }
             // The same bytes under another key of this formula version: an earlier layout's name for this bottle.
             var earlier = EarlierLayouts(formula, file.Sha256, keys);
-            if (!_request.Force && _hashFile is not null && _hashFile.TryGet(key, out var existing) && existing.Sha256 == file.Sha256)
+            var existing = _hashFile is not null && _hashFile.TryGet(key, out var entry) ? entry : null;
+            if (!_request.Force && existing is not null && existing.Sha256 == file.Sha256)
             {
                 _skipped++;
                 _retire.AddRange(earlier.Select(e => e.Key));
                 continue;
             }
+            var bottle = Bottle(formula, tag, file, serves, fileName, earlier);
+            // Its sha256 changed on the day the listed bottle was stored: that one is never replaced in place (TransferRun.Displaces).
+            if (existing is not null && existing.S3Key == bottle.ObjectKey && existing.Sha256 != file.Sha256)
+            {
+                Warn($"{owner} ({tag}): its sha256 changed, but the bottle the hash file lists is {existing.S3Key}, in this run's own folder, where a listed bottle is never replaced; the new one is fetched by a sync on a later date");
+                resolved.Remove(tag);
+                continue;
+            }
             anyNew = true;
-            _bottles.Add(Bottle(formula, tag, file, serves, fileName, earlier));
+            _bottles.Add(bottle);
         }
         return anyNew;
     }

@@ -16,4 +16,10 @@ public enum FailureKind
 
     /// <summary>The body went past its announced size (or the limit for one): cut off there, never stored.</summary>
     TooLarge,
+
+    /// <summary>
+    /// Its object holds a bottle the hash file lists for other bytes (its sha256 changed on the day the listed one was stored):
+    /// that one is kept, never replaced in place; a sync on a later date fetches this one into that date's folder.
+    /// </summary>
+    Kept,
 }

@@ -141,6 +141,10 @@ internal sealed class TransferEngine
         bool alreadyPresent;
         try
         {
+            if (group.Select(run.Displaces).FirstOrDefault(why => why is not null) is { } displaced)
+            {
+                throw new BottleDownloadException(FailureKind.Kept, displaced);
+            }
             (size, alreadyPresent, var fetched) = await StorePrimaryAsync(primary, run.Plan.Force, run.SyncDate, run.ApiUrl, run.Progress, run.Pipeline, run.Deadline, run.SizesSoFar, isFirst, slot, ct);
             run.AddTransferred(fetched);
             // Downloaded (or found in the store): its copies and its record are made beside the next downloads.

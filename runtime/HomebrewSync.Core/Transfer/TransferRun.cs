@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using HomebrewSync.Contracts;
+using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Progress;
 using Polly;
 
@@ -13,6 +14,8 @@ internal sealed class TransferRun(SyncPlan plan, HashFileCheckpointer checkpoint
     private long _transferred;
     private long _storedBytes;
     private int _first;
+    // The objects of this plan the hash file lists for other bytes, as the run found it (see Displaces).
+    private readonly Dictionary<string, (string Key, HashEntry Entry)> _listedForOtherBytes = ListedForOtherBytes(plan, checkpointer.HashFile);
 
     public SyncPlan Plan => plan;
     public HashFileCheckpointer Checkpointer => checkpointer;
@@ -36,4 +39,28 @@ internal sealed class TransferRun(SyncPlan plan, HashFileCheckpointer checkpoint
 
     /// <summary>True for the first bottle of the run only.</summary>
     public bool TakeFirst() => Interlocked.Exchange(ref _first, 1) == 0;
+
+    /// <summary>
+    /// Why not, when the hash file lists <paramref name="bottle"/>'s object for other bytes: a listed bottle is never replaced
+    /// in place (its entry would vouch for bytes it no longer has until the next write, and for good if the run stopped there).
+    /// A bottle whose sha256 changed on the day its predecessor was stored is fetched into a later date's folder.
+    /// </summary>
+    public string? Displaces(PlannedBottle bottle) =>
+        _listedForOtherBytes.TryGetValue(bottle.ObjectKey, out var listed) && listed.Entry.Sha256 != bottle.Sha256
+            ? $"{bottle.ObjectKey} holds the bottle the hash file lists as {listed.Key} (sha256 {listed.Entry.Sha256}); a listed bottle is never replaced in place, so this one is fetched by a sync on a later date"
+            : null;
+
+    private static Dictionary<string, (string Key, HashEntry Entry)> ListedForOtherBytes(SyncPlan plan, HashFile hashFile)
+    {
+        var planned = plan.Bottles.ToLookup(b => b.ObjectKey, b => b.Sha256, StringComparer.Ordinal);
+        var listed = new Dictionary<string, (string, HashEntry)>(StringComparer.Ordinal);
+        foreach (var (key, entry) in hashFile.Bottles)
+        {
+            if (planned.Contains(entry.S3Key) && planned[entry.S3Key].Any(sha => sha != entry.Sha256))
+            {
+                listed[entry.S3Key] = (key, entry);
+            }
+        }
+        return listed;
+    }
 }
