@@ -144,7 +144,9 @@ public sealed class ServePullThroughTests(S3ServerFixture fixture) : IAsyncLifet
         {
             var (status, body) = await GetAsync(serve.Url, $"v2/homebrew/core/libxmlxx/blobs/sha256:{_libxml.Bottles["arm64_sonoma"].Sha256}");
             Assert.Equal(HttpStatusCode.BadGateway, status);
-            Assert.StartsWith("pull-through failed: the catalog could not be read", body, StringComparison.Ordinal);
+            Assert.Equal("pull-through failed: the catalog could not be read (the server's log says why)\n", body);
+            // Where the catalog is (a host inside the network) is the server's log's to say, not every client's.
+            await LoggedAsync(serve, $"The catalog {env["HOMEBREW_API_URL"]} could not be fetched");
         }
         Assert.Equal(before, await StoreAsync(env));
         Assert.Equal(0, _h.Server.BlobGets(_libxml.Bottles["arm64_sonoma"].Sha256));
@@ -273,6 +275,24 @@ public sealed class ServePullThroughTests(S3ServerFixture fixture) : IAsyncLifet
         Assert.Equal(_jq.Bottles["all"].Sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(file))));
         Assert.Equal(before, await File.ReadAllBytesAsync(_h.PathOf("bottles_hash.json")));
         Assert.Equal(0, _h.Server.BlobGets(rebuilt.Bottles["all"].Sha256));
+    }
+
+    [Fact]
+    public async Task AStoreErrorIsA502ThatNamesNoPathOfTheServer_ItsLogHasThePath()
+    {
+        var env = await SyncedAsync("local");
+        var store = env["HOMEBREW_SYNC_STORE"]!;
+        // A file where the pull's date folder goes: the store cannot take the bottle, and its error names the path.
+        env["SYNC_DATE"] = "2025-07-22";
+        await File.WriteAllTextAsync(Path.Combine(store, "2025-07-22"), "not a folder");
+        await using var serve = await ServeProcess.StartAsync(env, "--pull-through");
+
+        var (status, body) = await GetAsync(serve.Url, $"v2/homebrew/core/wget/blobs/sha256:{_wget.Bottles["arm64_sonoma"].Sha256}");
+
+        Assert.Equal(HttpStatusCode.BadGateway, status);
+        Assert.Equal("pull-through failed: wget-1.24.5-arm64_sonoma: the store could not take it (the server's log says why)\n", body);
+        await LoggedAsync(serve, "\"outcome\":\"failed\"");
+        Assert.Contains(Path.Combine(store, "2025-07-22"), serve.Error, StringComparison.Ordinal);
     }
 
     [Fact]

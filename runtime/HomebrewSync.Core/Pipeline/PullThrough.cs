@@ -86,7 +86,7 @@ public sealed class PullThrough : IBottlePuller, IDisposable
             catch (Exception ex) when (ex is CatalogUnavailableException or CatalogFormatException)
             {
                 Counters.AddFailed();
-                return PullOutcome.Failed($"the catalog could not be read: {ex.Message}");
+                return PullOutcome.Failed("the catalog could not be read (the server's log says why)", $"the catalog could not be read: {ex.Message}");
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested)
             {
@@ -138,7 +138,7 @@ public sealed class PullThrough : IBottlePuller, IDisposable
             else if (outcome.Status == PullStatus.Failed)
             {
                 Counters.AddFailed();
-                _observer.Info($"warning: pull-through failed: {outcome.Reason}");
+                _observer.Info($"warning: pull-through failed: {outcome.Logged}");
             }
             _flights.TryRemove(new KeyValuePair<string, Task<PullOutcome>>(job.Key, done.Task));
             done.SetResult(outcome);
@@ -175,9 +175,14 @@ public sealed class PullThrough : IBottlePuller, IDisposable
         {
             return PullOutcome.Failed($"not done within the pull time limit ({_options.TimeLimit.TotalSeconds:0} s, {EnvVars.ServePullTimeoutSeconds})");
         }
-        catch (Exception ex) when (ex is StoreBusyException or StoreLeaseLostException)
+        catch (StoreBusyException ex)
         {
-            return PullOutcome.Failed(ex.Message);
+            // Who holds the store (host, process, paths) is for the server's log, not for every client.
+            return PullOutcome.Failed("the store is held by another command (a prune or a repair); try again later", ex.Message);
+        }
+        catch (StoreLeaseLostException ex)
+        {
+            return PullOutcome.Failed("the store's lease was lost during the pull; nothing was stored; try again", ex.Message);
         }
         finally
         {

@@ -4,6 +4,7 @@ using HomebrewSync.Contracts;
 using HomebrewSync.Core.Catalog;
 using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Planning;
+using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Serving;
 using HomebrewSync.Core.Transfer;
 
@@ -44,9 +45,13 @@ internal sealed class PullTransfer(SyncContext context, ISyncObserver observer)
         var pulledAt = context.Time.GetUtcNow();
         var checkpointer = new HashFileCheckpointer(context.Ports.HashFile, snapshot, 1, context.Time, observer) { Stamp = e => e with { PulledAt = pulledAt } };
         var result = await context.Engine.RunAsync(plan, checkpointer, context.NewProgress(plan), observer, null, cancellationToken);
-        if (result.Failed.Count > 0)
+        if (result.Failed.Count > 0 && result.Failed[0] is var failed)
         {
-            return PullOutcome.Failed($"{result.Failed[0].Bottle.Key}: {result.Failed[0].Reason}");
+            var reason = $"{failed.Bottle.Key}: {failed.Reason}";
+            // A store's own error names its paths: the client is told the kind, the server's log the rest.
+            return failed.Kind == FailureKind.Storage
+                ? PullOutcome.Failed($"{failed.Bottle.Key}: the store could not take it (the server's log says why)", reason)
+                : PullOutcome.Failed(reason);
         }
         // The index lists what the mirror now holds of this version; one that cannot be kept is a warning, as in a sync.
         var held = version.Bottles.Where(b => Listed(checkpointer.HashFile, b) is not null).Select(b => b.File.Sha256).Distinct(StringComparer.Ordinal).ToArray();
@@ -67,7 +72,7 @@ internal sealed class PullTransfer(SyncContext context, ISyncObserver observer)
         }
         var (written, notKept) = await Keeper().KeepAsync([index], NothingFetched, observer, cancellationToken);
         return notKept.Count > 0
-            ? PullOutcome.Failed($"{index.Key}: {notKept[0].Reason}")
+            ? PullOutcome.Failed($"{index.Key}: the image index could not be kept (the server's log says why)", $"{index.Key}: {notKept[0].Reason}")
             : new PullOutcome(written > 0 ? PullStatus.Pulled : PullStatus.Stored, index.Key);
     }
 

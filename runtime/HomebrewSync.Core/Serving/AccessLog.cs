@@ -43,7 +43,7 @@ public static class AccessLog
             {
                 json.WriteStartObject("pull");
                 json.WriteString("outcome", outcome);
-                json.WriteString("reason", response.Pull!.Reason is { } reason ? Formatting.Humanize.Clip(reason, MaxReason) : null);
+                json.WriteString("reason", response.Pull!.Logged is { } reason ? Formatting.Humanize.Clip(reason, MaxReason) : null);
                 WriteCount(json, "pulled", response.PullTotals?.Pulled);
                 WriteCount(json, "failed", response.PullTotals?.Failed);
                 json.WriteEndObject();
