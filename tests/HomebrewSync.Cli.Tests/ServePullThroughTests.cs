@@ -278,21 +278,53 @@ public sealed class ServePullThroughTests(S3ServerFixture fixture) : IAsyncLifet
     }
 
     [Fact]
-    public async Task AStoreErrorIsA502ThatNamesNoPathOfTheServer_ItsLogHasThePath()
+    public async Task TheServersOwnFailuresAreA502ThatNamesNothingOfTheServer_ItsLogHasItAll()
     {
         var env = await SyncedAsync("local");
         var store = env["HOMEBREW_SYNC_STORE"]!;
+        // Upstream's connection lost, every attempt: the client is told the kind, the log what happened (which can name a host or proxy).
+        var linux = _wget.Bottles["x86_64_linux"].Sha256;
+        _h.Server.InjectFault(linux, FaultKind.ResetMidBody, times: 10);
         // A file where the pull's date folder goes: the store cannot take the bottle, and its error names the path.
         env["SYNC_DATE"] = "2025-07-22";
         await File.WriteAllTextAsync(Path.Combine(store, "2025-07-22"), "not a folder");
         await using var serve = await ServeProcess.StartAsync(env, "--pull-through");
 
-        var (status, body) = await GetAsync(serve.Url, $"v2/homebrew/core/wget/blobs/sha256:{_wget.Bottles["arm64_sonoma"].Sha256}");
+        var (status, body) = await GetAsync(serve.Url, "wget-1.24.5.x86_64_linux.bottle.tar.gz");
+        Assert.Equal(HttpStatusCode.BadGateway, status);
+        Assert.Equal("pull-through failed: wget-1.24.5-x86_64_linux: the connection to upstream failed (the server's log says why)\n", body);
+        await LoggedAsync(serve, "warning: pull-through failed: wget-1.24.5-x86_64_linux: connection ");
 
+        (status, body) = await GetAsync(serve.Url, $"v2/homebrew/core/wget/blobs/sha256:{_wget.Bottles["arm64_sonoma"].Sha256}");
         Assert.Equal(HttpStatusCode.BadGateway, status);
         Assert.Equal("pull-through failed: wget-1.24.5-arm64_sonoma: the store could not take it (the server's log says why)\n", body);
-        await LoggedAsync(serve, "\"outcome\":\"failed\"");
-        Assert.Contains(Path.Combine(store, "2025-07-22"), serve.Error, StringComparison.Ordinal);
+        await LoggedAsync(serve, Path.Combine(store, "2025-07-22"));
+    }
+
+    [Fact]
+    public async Task ABlobWhoseOneKeyHoldsAListedBottle_IsStoredAndServedUnderItsOtherKey()
+    {
+        // dup's arm64_sonoma bottle is synced; the same day both target tags get one new blob.
+        var dup = new FormulaBuilder("dup").WithVersion("2.0").WithBottle("arm64_sonoma", 1200).Build();
+        _h.Server.SetFormulae([dup]);
+        var env = await ServedMirror.SyncAsync(_h, fixture, "local", Targets, _temp, ("SERVE_REFRESH_SECONDS", "0"), ("SERVE_PULL_CATALOG_REFRESH_SECONDS", "0"));
+        var shared = BlobContent.Create(1300, 77);
+        var rebuilt = new FormulaBuilder("dup").WithVersion("2.0").WithBottle("arm64_sonoma", shared).WithBottle("x86_64_linux", shared).Build();
+        _h.Server.SetFormulae([rebuilt]);
+        env["SYNC_DATE"] = "2025-07-21";
+        await using var serve = await ServeProcess.StartAsync(env, "--pull-through");
+
+        using var response = await _brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(serve.Url, $"v2/homebrew/core/dup/blobs/sha256:{shared.Sha256}")));
+
+        // The listed arm64_sonoma bottle stays; the blob is stored under x86_64_linux's key and served from there.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(shared.Sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await response.Content.ReadAsByteArrayAsync())));
+        Assert.Equal(dup.Bottles["arm64_sonoma"].Sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            await File.ReadAllBytesAsync(_h.PathOf("2025-07-21/dup-2.0.arm64_sonoma.bottle.tar.gz")))));
+        using var hashFile = JsonDocument.Parse(await File.ReadAllBytesAsync(_h.PathOf("bottles_hash.json")));
+        var bottles = hashFile.RootElement.GetProperty("bottles");
+        Assert.Equal(dup.Bottles["arm64_sonoma"].Sha256, bottles.GetProperty("dup-2.0-arm64_sonoma").GetProperty("sha256").GetString());
+        Assert.Equal(shared.Sha256, bottles.GetProperty("dup-2.0-x86_64_linux").GetProperty("sha256").GetString());
     }
 
     [Fact]

@@ -37,22 +37,19 @@ internal sealed class PullTransfer(SyncContext context, ISyncObserver observer)
         }
         var indexes = new ConcurrentDictionary<string, byte[]>(StringComparer.Ordinal);
         var plan = await SizedPlanAsync(version, missing, indexes, cancellationToken);
-        var bottle = plan.Bottles[0];
-        if (bottle.Size is { } size && size > context.Settings.MaxBottleBytes)
+        if (plan.Bottles[0].Size is { } size && size > context.Settings.MaxBottleBytes)
         {
-            return PullOutcome.Failed($"{bottle.Key}: its image index announces {size:N0} bytes, more than {EnvVars.MaxBottleSizeGb} allows ({context.Settings.MaxBottleBytes:N0})");
+            return PullOutcome.Failed($"{plan.Bottles[0].Key}: its image index announces {size:N0} bytes, more than {EnvVars.MaxBottleSizeGb} allows ({context.Settings.MaxBottleBytes:N0})");
         }
         var pulledAt = context.Time.GetUtcNow();
         var checkpointer = new HashFileCheckpointer(context.Ports.HashFile, snapshot, 1, context.Time, observer) { Stamp = e => e with { PulledAt = pulledAt } };
         var result = await context.Engine.RunAsync(plan, checkpointer, context.NewProgress(plan), observer, null, cancellationToken);
-        if (result.Failed.Count > 0 && result.Failed[0] is var failed)
+        // One blob's keys: any of them stored answers the request (the same bytes), though another failed alone (kept).
+        if (result.Stored.Count == 0)
         {
-            var reason = $"{failed.Bottle.Key}: {failed.Reason}";
-            // A store's own error names its paths: the client is told the kind, the server's log the rest.
-            return failed.Kind == FailureKind.Storage
-                ? PullOutcome.Failed($"{failed.Bottle.Key}: the store could not take it (the server's log says why)", reason)
-                : PullOutcome.Failed(reason);
+            return result.Failed.Count > 0 ? Refused(result.Failed[0]) : PullOutcome.Failed($"{plan.Bottles[0].Key}: nothing was stored");
         }
+        var bottle = result.Stored[0];
         // The index lists what the mirror now holds of this version; one that cannot be kept is a warning, as in a sync.
         var held = version.Bottles.Where(b => Listed(checkpointer.HashFile, b) is not null).Select(b => b.File.Sha256).Distinct(StringComparer.Ordinal).ToArray();
         if (version.OwnsIndex && IndexOf(version, held) is { } index)
@@ -132,6 +129,26 @@ internal sealed class PullTransfer(SyncContext context, ISyncObserver observer)
             : null;
 
     private static string[] AllDigests(PullCatalog.Version version) => version.Bottles.Select(b => b.File.Sha256).Distinct(StringComparer.Ordinal).ToArray();
+
+    /// <summary>
+    /// What the client is told of a failed transfer: upstream's answer about the bottle (not found, wrong bytes, too large, an
+    /// HTTP status) and a listed bottle kept, as they are; the server's own trouble (its store, its connections, its time, its
+    /// token) by kind only, as their text can name paths, proxies or hosts inside the network. The server's log has it all.
+    /// </summary>
+    private static PullOutcome Refused(BottleFailure failed)
+    {
+        var reason = $"{failed.Bottle.Key}: {failed.Reason}";
+        var told = failed.Kind switch
+        {
+            FailureKind.Storage => "the store could not take it",
+            FailureKind.Network => "the connection to upstream failed",
+            FailureKind.Timeout => "upstream did not answer in time",
+            FailureKind.Budget => "it did not finish in the time a pull has",
+            FailureKind.Unauthorized => "upstream refused this mirror's credentials",
+            _ => null,
+        };
+        return told is null ? PullOutcome.Failed(reason) : PullOutcome.Failed($"{failed.Bottle.Key}: {told} (the server's log says why)", reason);
+    }
 
     /// <summary>Why not, when the hash file lists this bottle's key for another formula; else null.</summary>
     private static string? OtherOwner(HashFile? hashFile, PullCatalog.Bottle b)

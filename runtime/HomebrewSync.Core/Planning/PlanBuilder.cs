@@ -206,12 +206,19 @@ internal sealed class PlanBuilder
                 continue;
             }
             var bottle = Bottle(formula, tag, file, serves, fileName, earlier);
-            // Its sha256 changed on the day the listed bottle was stored: that one is never replaced in place (TransferRun.Displaces).
+            // Its object holds the listed bottle of other bytes, which is never replaced in place (TransferRun.Displaces).
             if (existing is not null && existing.S3Key == bottle.ObjectKey && existing.Sha256 != file.Sha256)
             {
-                Warn($"{owner} ({tag}): its sha256 changed, but the bottle the hash file lists is {existing.S3Key}, in this run's own folder, where a listed bottle is never replaced; the new one is fetched by a sync on a later date");
-                resolved.Remove(tag);
-                continue;
+                var ownFolder = BottleNaming.ObjectKey(_request.SyncDate, fileName);
+                if (bottle.CopyFrom is null || ownFolder == bottle.ObjectKey)
+                {
+                    // Its sha256 changed on the day the listed bottle was stored (or on the date this run is pinned to).
+                    Warn($"{owner} ({tag}): its sha256 changed, but the bottle the hash file lists is {existing.S3Key}, in this run's own folder, where a listed bottle is never replaced; a sync with a later date (not one pinned to {Format(_request.SyncDate)}) fetches the new one");
+                    resolved.Remove(tag);
+                    continue;
+                }
+                // Copied from an earlier layout into that layout's date folder: into this run's own instead.
+                bottle = bottle with { ObjectKey = ownFolder, Date = null };
             }
             anyNew = true;
             _bottles.Add(bottle);

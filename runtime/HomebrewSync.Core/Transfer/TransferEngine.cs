@@ -135,16 +135,28 @@ internal sealed class TransferEngine
             }
             return;
         }
+        // A key whose object holds a listed bottle of other bytes fails alone; the blob's other keys are stored as ever.
+        if (Array.FindAll(group, b => run.Displaces(b) is not null) is { Length: > 0 } displaced)
+        {
+            foreach (var b in displaced)
+            {
+                var f = new BottleFailure(b, FailureKind.Kept, run.Displaces(b)!);
+                run.Failed.Enqueue(f);
+                run.Observer.BottleFailed(f);
+            }
+            run.Progress.Failed(displaced.Length);
+            group = Array.FindAll(group, b => run.Displaces(b) is null);
+            if (group.Length == 0)
+            {
+                return;
+            }
+        }
         var primary = group[0];
         run.Progress.Started(primary);
         long size;
         bool alreadyPresent;
         try
         {
-            if (group.Select(run.Displaces).FirstOrDefault(why => why is not null) is { } displaced)
-            {
-                throw new BottleDownloadException(FailureKind.Kept, displaced);
-            }
             (size, alreadyPresent, var fetched) = await StorePrimaryAsync(primary, run.Plan.Force, run.SyncDate, run.ApiUrl, run.Progress, run.Pipeline, run.Deadline, run.SizesSoFar, isFirst, slot, ct);
             run.AddTransferred(fetched);
             // Downloaded (or found in the store): its copies and its record are made beside the next downloads.

@@ -47,7 +47,7 @@ internal sealed class TransferRun(SyncPlan plan, HashFileCheckpointer checkpoint
     /// </summary>
     public string? Displaces(PlannedBottle bottle) =>
         _listedForOtherBytes.TryGetValue(bottle.ObjectKey, out var listed) && listed.Entry.Sha256 != bottle.Sha256
-            ? $"{bottle.ObjectKey} holds the bottle the hash file lists as {listed.Key} (sha256 {listed.Entry.Sha256}); a listed bottle is never replaced in place, so this one is fetched by a sync on a later date"
+            ? $"{bottle.ObjectKey} holds the bottle the hash file lists as {listed.Key} (sha256 {listed.Entry.Sha256}); a listed bottle is never replaced in place, so this one is fetched by a sync with a later date"
             : null;
 
     private static Dictionary<string, (string Key, HashEntry Entry)> ListedForOtherBytes(SyncPlan plan, HashFile hashFile)

@@ -107,6 +107,36 @@ public sealed class SyncPlannerTests
     }
 
     [Fact]
+    public async Task PlanAsync_ACopyFromAnEarlierLayoutIntoAListedObjectOfOtherBytes_GoesIntoTheRunsOwnFolder()
+    {
+        // The earlier layout's bytes are dated 2025-07-14, where the bottle's own key already lists other bytes.
+        var hashFile = new HashFile();
+        var sha = new string('a', 64);
+        hashFile.Set("oldie-0.9-arm64_sonoma", new HashEntry(sha, new DateOnly(2025, 7, 14), 10, "oldie", "0.9", "arm64_sonoma", "u", "2025-07-14/oldie-0.9.arm64_sonoma.bottle.tar.gz"));
+        hashFile.Set("oldie-0.9-arm64_monterey", new HashEntry(new string('b', 64), new DateOnly(2025, 7, 14), 10, "oldie", "0.9", "arm64_monterey", "u", "2025-07-14/oldie-0.9.arm64_monterey.bottle.tar.gz"));
+
+        var outcome = await Plan([F("oldie", "0.9", 0, false, ("arm64_monterey", 'a'))], hashFile, ["arm64_sonoma"]);
+
+        var b = Assert.Single(outcome.Plan.Bottles);
+        Assert.Equal("2025-07-21/oldie-0.9.arm64_monterey.bottle.tar.gz", b.ObjectKey);
+        Assert.Null(b.Date);
+        Assert.Equal("2025-07-14/oldie-0.9.arm64_sonoma.bottle.tar.gz", b.CopyFrom);
+        Assert.DoesNotContain(outcome.Warnings, w => w.Contains("sha256 changed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task PlanAsync_AShaChangedInTheRunsOwnFolder_IsAWarning_AndNotPlanned()
+    {
+        var hashFile = new HashFile();
+        hashFile.Set("jq-1.7-monterey", new HashEntry(new string('b', 64), new DateOnly(2025, 7, 21), 10, "jq", "1.7", "monterey", "u", "2025-07-21/jq-1.7.monterey.bottle.tar.gz"));
+
+        var outcome = await Plan([F("jq", "1.7", 0, false, ("monterey", 'a'))], hashFile, ["monterey"]);
+
+        Assert.Empty(outcome.Plan.Bottles);
+        Assert.Contains(outcome.Warnings, w => w.StartsWith("jq 1.7 (monterey): its sha256 changed, but the bottle the hash file lists is 2025-07-21/jq-1.7.monterey.bottle.tar.gz", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task PlanAsync_TwoTagsSharingOneBlob_AreNeitherTheOthersEarlierName_SoNothingIsRetired()
     {
         // Both bottles of this version are stored under their own names and have the same bytes.
