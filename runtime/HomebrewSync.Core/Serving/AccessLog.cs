@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -20,41 +19,80 @@ public static class AccessLog
     /// </summary>
     public const int MaxReason = 512;
 
+    /// <summary>The length of <c>yyyy-MM-ddTHH:mm:ss.fffZ</c>.</summary>
+    private const int TimeLength = 24;
+
+    // One writer per thread, reset for each line: one line per request is on serve's hot path.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_json;
+
     public static string Line(MirrorRequest request, MirrorResponse response, TimeSpan elapsed, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(response);
-        // Written field by field (no dictionary, no boxing): one line per request is on serve's hot path.
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var json = new Utf8JsonWriter(buffer))
+        // Written field by field (no dictionary, no boxing), into a buffer and writer this thread keeps.
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var json = t_json ??= new Utf8JsonWriter(buffer);
+        json.Reset(buffer);
+        Span<byte> time = stackalloc byte[TimeLength];
+        Iso8601(at.UtcDateTime, time);
+        json.WriteStartObject();
+        json.WriteString("time", time);
+        json.WriteString("client", request.Client?.ToString());
+        json.WriteString("user", response.User);
+        json.WriteString("method", request.Method);
+        json.WriteString("path", Formatting.Humanize.Clip(request.RawPath, MaxClientField));
+        json.WriteNumber("status", response.Status);
+        json.WriteNumber("bytes", request.Method == "HEAD" ? 0 : response.BodyLength);
+        json.WriteNumber("ms", Math.Round(elapsed.TotalMilliseconds, 1));
+        json.WriteString("location", response.Headers.TryGetValue("Location", out var l) ? l.Split('?')[0] : null);
+        json.WriteString("user_agent", request.UserAgent is { } agent ? Formatting.Humanize.Clip(agent, MaxClientField) : null);
+        if (response.PullThrough is { } outcome)
         {
-            json.WriteStartObject();
-            json.WriteString("time", at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
-            json.WriteString("client", request.Client?.ToString());
-            json.WriteString("user", response.User);
-            json.WriteString("method", request.Method);
-            json.WriteString("path", Formatting.Humanize.Clip(request.RawPath, MaxClientField));
-            json.WriteNumber("status", response.Status);
-            json.WriteNumber("bytes", request.Method == "HEAD" ? 0 : response.BodyLength);
-            json.WriteNumber("ms", Math.Round(elapsed.TotalMilliseconds, 1));
-            json.WriteString("location", response.Headers.TryGetValue("Location", out var l) ? l.Split('?')[0] : null);
-            json.WriteString("user_agent", request.UserAgent is { } agent ? Formatting.Humanize.Clip(agent, MaxClientField) : null);
-            if (response.PullThrough is { } outcome)
-            {
-                json.WriteStartObject("pull");
-                json.WriteString("outcome", outcome);
-                json.WriteString("reason", response.Pull!.Logged is { } reason ? Formatting.Humanize.Clip(reason, MaxReason) : null);
-                WriteCount(json, "pulled", response.PullTotals?.Pulled);
-                WriteCount(json, "failed", response.PullTotals?.Failed);
-                json.WriteEndObject();
-            }
-            else
-            {
-                json.WriteNull("pull");
-            }
+            json.WriteStartObject("pull");
+            json.WriteString("outcome", outcome);
+            json.WriteString("reason", response.Pull!.Logged is { } reason ? Formatting.Humanize.Clip(reason, MaxReason) : null);
+            WriteCount(json, "pulled", response.PullTotals?.Pulled);
+            WriteCount(json, "failed", response.PullTotals?.Failed);
             json.WriteEndObject();
         }
+        else
+        {
+            json.WriteNull("pull");
+        }
+        json.WriteEndObject();
+        json.Flush();
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary><c>yyyy-MM-ddTHH:mm:ss.fffZ</c> of a UTC time, digit by digit (a custom format string is parsed on every call).</summary>
+    private static void Iso8601(DateTime utc, Span<byte> to)
+    {
+        Digits(to[..4], utc.Year);
+        to[4] = (byte)'-';
+        Digits(to.Slice(5, 2), utc.Month);
+        to[7] = (byte)'-';
+        Digits(to.Slice(8, 2), utc.Day);
+        to[10] = (byte)'T';
+        Digits(to.Slice(11, 2), utc.Hour);
+        to[13] = (byte)':';
+        Digits(to.Slice(14, 2), utc.Minute);
+        to[16] = (byte)':';
+        Digits(to.Slice(17, 2), utc.Second);
+        to[19] = (byte)'.';
+        Digits(to.Slice(20, 3), utc.Millisecond);
+        to[23] = (byte)'Z';
+    }
+
+    private static void Digits(Span<byte> to, int value)
+    {
+        for (var i = to.Length - 1; i >= 0; i--, value /= 10)
+        {
+            to[i] = (byte)('0' + (value % 10));
+        }
     }
 
     private static void WriteCount(Utf8JsonWriter json, string name, long? value)

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using HomebrewSync.Core.Registry;
 using HomebrewSync.Core.Storage;
 
 namespace HomebrewSync.Core.Serving;
@@ -14,8 +16,37 @@ internal sealed class ImageIndexCache
     public const int MaxDocumentBytes = 64 * 1024;
     public const long MaxTotalBytes = 64L * 1024 * 1024;
 
-    /// <summary>One image index as read from the store.</summary>
-    public sealed record Document(byte[] Content, DateTimeOffset LastModified);
+    /// <summary>One image index as read from the store, and the headers every answer of it carries, made once: the same as a stored object's.</summary>
+    public sealed class Document
+    {
+        public Document(byte[] content, DateTimeOffset lastModified)
+        {
+            Content = content;
+            LastModified = lastModified;
+            (var headers, Modified) = ObjectValidators.Of(OciImageIndex.MediaType, content.Length, lastModified, null);
+            Validators = headers;
+            ETag = headers["ETag"];
+            Whole = new Dictionary<string, string>(headers, StringComparer.OrdinalIgnoreCase)
+            {
+                ["Content-Length"] = content.Length.ToString(CultureInfo.InvariantCulture),
+            };
+        }
+
+        public byte[] Content { get; }
+
+        public DateTimeOffset LastModified { get; }
+
+        /// <summary>Type, time, ETag and ranges: a 304's headers. Shared by every answer, never changed.</summary>
+        public IReadOnlyDictionary<string, string> Validators { get; }
+
+        /// <summary>The validators and the length: a 200's headers. Shared by every answer, never changed.</summary>
+        public IReadOnlyDictionary<string, string> Whole { get; }
+
+        public string ETag { get; }
+
+        /// <summary>The time to the second, as Last-Modified says it.</summary>
+        public DateTimeOffset Modified { get; }
+    }
 
     private sealed class Generation(MirrorIndex.Snapshot snapshot)
     {

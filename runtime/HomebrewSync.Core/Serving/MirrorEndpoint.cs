@@ -225,17 +225,16 @@ public sealed partial class MirrorEndpoint
             : await StoredAsync(request, key, head, OciImageIndex.MediaType, null, bottle: false, cancellationToken);
     }
 
+    /// <summary>A held image index, answered with the headers made when it was read (the same as a stored object's).</summary>
     private MirrorResponse Held(MirrorRequest request, string key, ImageIndexCache.Document held)
     {
-        var (headers, modified) = ObjectValidators.Of(OciImageIndex.MediaType, held.Content.Length, held.LastModified, null);
-        if (ObjectValidators.NotModified(request, headers["ETag"], modified, _time.GetUtcNow()))
+        if (ObjectValidators.NotModified(request, held.ETag, held.Modified, _time.GetUtcNow()))
         {
-            return new MirrorResponse(304, headers);
+            return new MirrorResponse(304, held.Validators);
         }
-        headers["Content-Length"] = held.Content.Length.ToString(CultureInfo.InvariantCulture);
         return request.Method == "HEAD"
-            ? new MirrorResponse(200, headers) { BodyLength = 0 }
-            : new MirrorResponse(200, headers) { Content = held.Content, BodyLength = held.Content.Length, ObjectKey = key };
+            ? new MirrorResponse(200, held.Whole) { BodyLength = 0 }
+            : new MirrorResponse(200, held.Whole) { Content = held.Content, BodyLength = held.Content.Length, ObjectKey = key };
     }
 
     /// <summary>

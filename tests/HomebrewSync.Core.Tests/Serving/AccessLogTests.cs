@@ -37,4 +37,32 @@ public sealed class AccessLogTests
 
         Assert.Equal("connection refused (ghcr.io:443)", parsed.RootElement.GetProperty("pull").GetProperty("reason").GetString());
     }
+
+    [Theory]
+    [InlineData(2026, 12, 6, 10, 0, 0, 0, "2026-12-06T10:00:00.000Z")]
+    [InlineData(987, 1, 2, 3, 4, 5, 67, "0987-01-02T03:04:05.067Z")]
+    [InlineData(2027, 11, 30, 23, 59, 59, 999, "2027-11-30T23:59:59.999Z")]
+    public void Line_Time_IsUtcToTheMillisecond(int year, int month, int day, int hour, int minute, int second, int millisecond, string expected)
+    {
+        var request = new MirrorRequest("GET", "/healthz", new Dictionary<string, string>(), IPAddress.Loopback);
+        // Given at another offset: written in UTC.
+        var at = new DateTimeOffset(year, month, day, hour, minute, second, millisecond, TimeSpan.Zero).ToOffset(TimeSpan.FromHours(-5));
+
+        using var parsed = JsonDocument.Parse(AccessLog.Line(request, MirrorResponse.Text(200, "ok"), TimeSpan.FromMilliseconds(1), at));
+
+        Assert.Equal(expected, parsed.RootElement.GetProperty("time").GetString());
+    }
+
+    [Fact]
+    public void Line_AfterALongLine_AShortOneCarriesNothingOfIt()
+    {
+        var longRequest = new MirrorRequest("GET", "/" + new string('x', 200), new Dictionary<string, string>(), IPAddress.Loopback, new string('u', 200));
+        AccessLog.Line(longRequest, MirrorResponse.Text(404, "no"), TimeSpan.FromMilliseconds(1), At);
+        var request = new MirrorRequest("HEAD", "/healthz", new Dictionary<string, string>(), IPAddress.Loopback);
+
+        using var parsed = JsonDocument.Parse(AccessLog.Line(request, MirrorResponse.Text(200, "ok"), TimeSpan.FromMilliseconds(1), At));
+
+        Assert.Equal("/healthz", parsed.RootElement.GetProperty("path").GetString());
+        Assert.Equal(JsonValueKind.Null, parsed.RootElement.GetProperty("user_agent").ValueKind);
+    }
 }
