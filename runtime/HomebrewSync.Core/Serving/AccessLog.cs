@@ -71,20 +71,16 @@ public static class AccessLog
     /// <summary><c>yyyy-MM-ddTHH:mm:ss.fffZ</c> of a UTC time, digit by digit (a custom format string is parsed on every call).</summary>
     private static void Iso8601(DateTime utc, Span<byte> to)
     {
-        Digits(to[..4], utc.Year);
-        to[4] = (byte)'-';
-        Digits(to.Slice(5, 2), utc.Month);
-        to[7] = (byte)'-';
-        Digits(to.Slice(8, 2), utc.Day);
-        to[10] = (byte)'T';
-        Digits(to.Slice(11, 2), utc.Hour);
-        to[13] = (byte)':';
-        Digits(to.Slice(14, 2), utc.Minute);
-        to[16] = (byte)':';
-        Digits(to.Slice(17, 2), utc.Second);
-        to[19] = (byte)'.';
-        Digits(to.Slice(20, 3), utc.Millisecond);
-        to[23] = (byte)'Z';
+        Span<int> fields = [utc.Year, utc.Month, utc.Day, utc.Hour, utc.Minute, utc.Second, utc.Millisecond];
+        ReadOnlySpan<byte> widths = [4, 2, 2, 2, 2, 2, 3];
+        var after = "--T::.Z"u8;
+        var at = 0;
+        for (var i = 0; i < fields.Length; i++)
+        {
+            Digits(to.Slice(at, widths[i]), fields[i]);
+            at += widths[i];
+            to[at++] = after[i];
+        }
     }
 
     private static void Digits(Span<byte> to, int value)
