@@ -287,8 +287,11 @@ public sealed partial class LocalFolderStore : IStore
             cancellationToken.ThrowIfCancellationRequested();
             var info = new FileInfo(file);
             var key = Path.GetRelativePath(_root, file).Replace(Path.DirectorySeparatorChar, '/');
+            // Gone since the folder was read (a lease its holder has just given up): not listed. Exists reads the file's state
+            // once, and the length below is that state's, so a file removed after this look cannot fail the listing either.
             // A name that is not valid UTF-8 reads with U+FFFD in it and cannot be opened by that name: no key of the store's.
-            if (info.Name.EndsWith(".tmp", StringComparison.Ordinal) || info.LinkTarget is not null || key.Contains('\uFFFD', StringComparison.Ordinal) || !StoreKeys.IsStoreKey(key))
+            if (!info.Exists || info.Name.EndsWith(".tmp", StringComparison.Ordinal) || info.LinkTarget is not null || key.Contains('\uFFFD', StringComparison.Ordinal)
+                || !StoreKeys.IsStoreKey(key))
             {
                 continue;
             }
