@@ -264,15 +264,11 @@ public sealed class InMemoryStore : IStore, ILeaseStore
             return Task.CompletedTask;
         }
 
-        public Task<bool> CommitAsync(BottleMetadata metadata, bool replace, CancellationToken cancellationToken)
+        public Task CommitAsync(BottleMetadata metadata, CancellationToken cancellationToken)
         {
-            if (!replace && store._objects.ContainsKey(key))
-            {
-                return Task.FromResult(false);
-            }
             store._objects[key] = _buffer.ToArray();
             store.Metadata[key] = metadata;
-            return Task.FromResult(true);
+            return Task.CompletedTask;
         }
 
         public ValueTask DisposeAsync() => _buffer.DisposeAsync();

@@ -251,7 +251,7 @@ internal static class SlackMessages
         FailureKind.Storage => "Storage error",
         FailureKind.Budget => "Time budget exceeded",
         FailureKind.TooLarge => "Larger than announced",
-        FailureKind.Kept => "Stored bottle kept",
+        FailureKind.Kept => "Listed bottle kept",
         _ => "HTTP error",
     };
 

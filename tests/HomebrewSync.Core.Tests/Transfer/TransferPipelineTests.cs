@@ -256,10 +256,10 @@ public sealed class TransferPipelineTests
             return inner.ResetAsync(cancellationToken);
         }
 
-        public Task<bool> CommitAsync(BottleMetadata metadata, bool replace, CancellationToken cancellationToken)
+        public Task CommitAsync(BottleMetadata metadata, CancellationToken cancellationToken)
         {
             conveyor.Leaving("committed");
-            return inner.CommitAsync(metadata, replace, cancellationToken);
+            return inner.CommitAsync(metadata, cancellationToken);
         }
 
         public ValueTask DisposeAsync()
