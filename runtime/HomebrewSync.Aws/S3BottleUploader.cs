@@ -14,7 +14,9 @@ internal sealed class S3BottleUploader(IAmazonS3 s3, S3StoreOptions options, S3E
     public const string GzipContentType = "application/gzip";
     private const int PartConcurrency = 4;
 
-    public async Task UploadAsync(string fullKey, string file, BottleMetadata metadata, CancellationToken cancellationToken)
+    /// <summary>Uploads the staged file to <paramref name="fullKey"/>; without <paramref name="replace"/>, only while no object is there (If-None-Match: *).</summary>
+    /// <returns>Whether the bytes are at the key now: false when <paramref name="replace"/> is not given and an object is there.</returns>
+    public async Task<bool> UploadAsync(string fullKey, string file, BottleMetadata metadata, bool replace, CancellationToken cancellationToken)
     {
         var length = new FileInfo(file).Length;
         if (length < options.MultipartThreshold)
@@ -31,17 +33,31 @@ internal sealed class S3BottleUploader(IAmazonS3 s3, S3StoreOptions options, S3E
                 // The catalog's SHA-256: S3 rejects the upload unless the bytes it receives hash to it.
                 ChecksumSHA256 = Convert.ToBase64String(Convert.FromHexString(metadata.Sha256)),
             };
+            if (!replace)
+            {
+                put.IfNoneMatch = "*";
+            }
             S3BottleMetadata.Write(put.Metadata, metadata);
             encryption.Apply(put);
-            await S3Errors.Wrap($"upload of {fullKey}", () => s3.PutObjectAsync(put, cancellationToken));
-            return;
+            try
+            {
+                await S3Errors.Wrap($"upload of {fullKey}", () => s3.PutObjectAsync(put, cancellationToken));
+            }
+            catch (IOException ex) when (!replace && IsTaken(ex.InnerException))
+            {
+                return false;
+            }
+            return true;
         }
-        await UploadInPartsAsync(fullKey, file, length, metadata, cancellationToken);
+        return await UploadInPartsAsync(fullKey, file, length, metadata, replace, cancellationToken);
     }
 
+    /// <summary>S3's answer to a write conditional on no object being at the key, when one is.</summary>
+    private static bool IsTaken(Exception? ex) => ex is AmazonS3Exception { StatusCode: System.Net.HttpStatusCode.PreconditionFailed };
+
     // A few parts at once, each streamed from the staged file: memory stays at a few parts' buffers.
-    private Task UploadInPartsAsync(string fullKey, string file, long length, BottleMetadata metadata, CancellationToken cancellationToken) =>
-        InPartsAsync("multipart upload", fullKey, length, options.PartSize, metadata, async (uploadId, number, position, size, last, ct) =>
+    private Task<bool> UploadInPartsAsync(string fullKey, string file, long length, BottleMetadata metadata, bool replace, CancellationToken cancellationToken) =>
+        InPartsAsync("multipart upload", fullKey, length, options.PartSize, metadata, replace, async (uploadId, number, position, size, last, ct) =>
         {
             var part = await s3.UploadPartAsync(new UploadPartRequest
             {
@@ -64,7 +80,7 @@ internal sealed class S3BottleUploader(IAmazonS3 s3, S3StoreOptions options, S3E
     /// bottle's metadata, encryption and per-part SHA-256 checksums as an upload in parts does.
     /// </summary>
     public Task CopyInPartsAsync(string sourceFullKey, long length, string sourceETag, string fullKey, BottleMetadata metadata, CancellationToken cancellationToken) =>
-        InPartsAsync("multipart copy", fullKey, length, options.CopyPartSize, metadata, async (uploadId, number, position, size, _, ct) =>
+        InPartsAsync("multipart copy", fullKey, length, options.CopyPartSize, metadata, replace: true, async (uploadId, number, position, size, _, ct) =>
         {
             var part = await s3.CopyPartAsync(new CopyPartRequest
             {
@@ -83,8 +99,12 @@ internal sealed class S3BottleUploader(IAmazonS3 s3, S3StoreOptions options, S3E
 
     private delegate Task<PartETag> PartWriter(string uploadId, int number, long position, long size, bool last, CancellationToken cancellationToken);
 
-    /// <summary>An upload in parts of <paramref name="usualPartSize"/> (more where 10,000 would not hold it), four at a time; aborted whatever stops it.</summary>
-    private async Task InPartsAsync(string what, string fullKey, long length, long usualPartSize, BottleMetadata metadata, PartWriter writePart, CancellationToken cancellationToken)
+    /// <summary>
+    /// An upload in parts of <paramref name="usualPartSize"/> (more where 10,000 would not hold it), four at a time; aborted whatever
+    /// stops it. Without <paramref name="replace"/>, completed only while no object is at the key (If-None-Match: *): false when one is.
+    /// </summary>
+    private async Task<bool> InPartsAsync(string what, string fullKey, long length, long usualPartSize, BottleMetadata metadata, bool replace, PartWriter writePart,
+        CancellationToken cancellationToken)
     {
         var initiate = new InitiateMultipartUploadRequest
         {
@@ -114,7 +134,14 @@ internal sealed class S3BottleUploader(IAmazonS3 s3, S3StoreOptions options, S3E
                 Key = fullKey,
                 UploadId = uploadId,
                 PartETags = [.. parts],
+                IfNoneMatch = replace ? null : "*",
             }, cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (!replace && IsTaken(ex))
+        {
+            await AbortQuietlyAsync(fullKey, uploadId!);
+            return false;
         }
         catch (Exception ex)
         {

@@ -84,7 +84,7 @@ public sealed class S3Store : IStore
         var fullKey = FullKey(key);
         Directory.CreateDirectory(_options.TempDir);
         var temp = Path.Combine(_options.TempDir, $"{Guid.NewGuid():N}.part");
-        return Task.FromResult<IStagedBottle>(new StagingFile(temp, (path, metadata, ct) => _uploader.UploadAsync(fullKey, path, metadata, ct)));
+        return Task.FromResult<IStagedBottle>(new StagingFile(temp, (path, metadata, replace, ct) => _uploader.UploadAsync(fullKey, path, metadata, replace, ct)));
     }
 
     public async Task CopyAsync(string sourceKey, string destinationKey, BottleMetadata metadata, CancellationToken cancellationToken)

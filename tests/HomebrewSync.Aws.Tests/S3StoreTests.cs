@@ -37,7 +37,7 @@ public sealed class S3StoreTests(S3ServerFixture fixture) : IDisposable
     {
         await using var staged = await store.StageAsync(key, bytes.Length, CancellationToken.None);
         await staged.Content.WriteAsync(bytes);
-        await staged.CommitAsync(meta, CancellationToken.None);
+        await staged.CommitAsync(meta, replace: true, CancellationToken.None);
     }
 
     [Fact]

@@ -20,8 +20,9 @@ public sealed partial class PowerCutTests
     private static partial Regex FlushResumed();
 
     // rename("from", "to"), renameat(AT_FDCWD, "from", AT_FDCWD, "to"), renameat(5</store/.staging>, "x.part", 6</store/2025-07-21>, "to"),
-    // renameat2(…, 0): a name in an open folder is that folder's path and the name.
-    [GeneratedRegex(@"^\d+ +rename(at2?)?\((?:(?:\d+<(?<fromDir>[^>]*)>|AT_FDCWD), )?""(?<from>[^""]+)"", (?:(?:\d+<(?<toDir>[^>]*)>|AT_FDCWD), )?""(?<to>[^""]+)""")]
+    // renameat2(…, 0); and a bottle's link into place, linkat(5</store/.staging>, "x.part", 6</store/2025-07-21>, "to", 0), which is
+    // its move (the staged name is deleted after): a name in an open folder is that folder's path and the name.
+    [GeneratedRegex(@"^\d+ +(?:rename(?:at2?)?|link(?:at)?)\((?:(?:\d+<(?<fromDir>[^>]*)>|AT_FDCWD), )?""(?<from>[^""]+)"", (?:(?:\d+<(?<toDir>[^>]*)>|AT_FDCWD), )?""(?<to>[^""]+)""")]
     private static partial Regex Rename();
 
     private static string PathIn(Match m, string folder, string name) =>
@@ -40,7 +41,7 @@ public sealed partial class PowerCutTests
         var log = Path.Combine(Path.GetTempPath(), $"hbs-strace-{Guid.NewGuid():N}.txt");
         var cli = CliProcess.StartInfo(env, args);
         var start = new ProcessStartInfo("strace") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-f", "-qq", "-y", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2,sync_file_range", "-o", log, cli.FileName })
+        foreach (var a in new[] { "-f", "-qq", "-y", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2,link,linkat,sync_file_range", "-o", log, cli.FileName })
         {
             start.ArgumentList.Add(a);
         }

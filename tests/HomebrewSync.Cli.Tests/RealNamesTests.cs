@@ -123,7 +123,7 @@ public sealed class RealNamesTests(S3ServerFixture fixture) : IDisposable
                 await using (var staged = await store.StageAsync(key, blob.Length, CancellationToken.None))
                 {
                     await staged.Content.WriteAsync(blob.ToArray());
-                    await staged.CommitAsync(new BottleMetadata(f.Name, f.Version, target, new DateOnly(2025, 7, 14), blob.Sha256, "1.0.0", "u"), CancellationToken.None);
+                    await staged.CommitAsync(new BottleMetadata(f.Name, f.Version, target, new DateOnly(2025, 7, 14), blob.Sha256, "1.0.0", "u"), replace: true, CancellationToken.None);
                 }
                 old.Set(f.Key(target), new HashEntry(blob.Sha256, new DateOnly(2025, 7, 14), blob.Length, f.Name, f.Version, target, h.Server.BlobUrl(f, tag), key));
             }

@@ -67,7 +67,8 @@ public sealed class S3StoreSafetyTests(S3ServerFixture fixture) : IDisposable
     public async Task Sync_AStrayObjectAtABottlesKey_WithItsSha256InTheMetadataOnly_IsNotTakenForTheBottle()
     {
         // Metadata is anyone's to write: an object at today's key that claims the catalog's sha256 there, without S3's own
-        // checksum of those bytes, is not "a killed run's verified commit". The blob is fetched, and the object replaced.
+        // checksum of those bytes, is not "a killed run's verified commit". The blob is fetched and verified, but nothing is
+        // written over an object the hash file does not list there: the bottle fails as kept, and is never recorded.
         var curl = new FormulaBuilder("curl").WithVersion("8.0").WithBottle("monterey", 3000).Build();
         await using var h = await CliHarness.StartAsync([curl]);
         var env = await EnvAsync(h);
@@ -79,11 +80,17 @@ public sealed class S3StoreSafetyTests(S3ServerFixture fixture) : IDisposable
 
         var sync = await CliHarness.RunAsync(env, "sync", "--date", "2025-07-01");
 
-        Assert.True(sync.ExitCode == 0, sync.Error);
+        Assert.True(sync.ExitCode == 3, sync.Error);
         Assert.Equal(1, h.Server.BlobGets(curl.Bottles["monterey"].Sha256));
-        var head = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = key, ChecksumMode = ChecksumMode.ENABLED });
-        Assert.Equal(Convert.ToBase64String(Convert.FromHexString(curl.Bottles["monterey"].Sha256)), head.ChecksumSHA256);
-        Assert.Equal(0, (await CliHarness.RunAsync(env, "verify", "--deep")).ExitCode);
+        Assert.Contains("2025-07-01/curl-8.0.monterey.bottle.tar.gz holds other bytes than these", sync.Out + sync.Error, StringComparison.Ordinal);
+        using (var stored = await _client.GetObjectAsync(bucket, key))
+        using (var reader = new StreamReader(stored.ResponseStream))
+        {
+            Assert.Equal("not the bottle", await reader.ReadToEndAsync());
+        }
+        // Not recorded as the bottle: with nothing stored, no hash file was written at all.
+        var hashFiles = await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = "mirror/bottles_hash.json" });
+        Assert.Empty(hashFiles.S3Objects ?? []);
     }
 
     [Fact]

@@ -233,6 +233,33 @@ public sealed class S3SyncEndToEndTests(S3ServerFixture fixture, Xunit.Abstracti
     }
 
     [Fact]
+    public async Task Sync_ObjectsAtTheKeysThatNoEntryListsThere_AreNotWrittenOver_InOneUploadOrInParts()
+    {
+        // 9 MiB: uploaded in parts (from 8 MiB up); 2,000 bytes: in one PutObject. Both conditional on no object being there.
+        var large = new FormulaBuilder("llvm").WithBottle("monterey", 9L << 20).Build();
+        var small = new FormulaBuilder("jq").WithBottle("monterey", 2_000).Build();
+        await using var h = await CliHarness.StartAsync([large, small]);
+        var bucket = await fixture.Server.CreateBucketAsync();
+        var env = Env(h, $"s3://{bucket}");
+        var theirs = Encoding.UTF8.GetBytes("another command's bottle, stored meanwhile");
+        string[] keys = ["2025-07-21/llvm-1.0.0.monterey.bottle.tar.gz", "2025-07-21/jq-1.0.0.monterey.bottle.tar.gz"];
+        foreach (var key in keys)
+        {
+            await _client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = new MemoryStream(theirs) });
+        }
+
+        var run = await CliHarness.RunAsync(env, "sync", "--platform", "monterey", "--date", "2025-07-21");
+
+        Assert.True(run.ExitCode == 3, $"exit {run.ExitCode}: {run.Error}");
+        foreach (var key in keys)
+        {
+            Assert.Contains($"{key} holds other bytes than these", run.Out + run.Error, StringComparison.Ordinal);
+            Assert.Equal(theirs, await GetBytesAsync(bucket, key));
+        }
+        Assert.Empty((await _client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = bucket })).MultipartUploads ?? []);
+    }
+
+    [Fact]
     public async Task Sync_MultipartBottle_UsesFlatMemory()
     {
         // The same run with a 24 MB and a 96 MB bottle, in a child process: peak memory must not follow the bottle size.

@@ -115,6 +115,38 @@ public sealed class SyncEndToEndTests
         Assert.Equal(rebuilt.Bottles["monterey"].Sha256, ListedSha(h, "changing-1.0.0-monterey"));
     }
 
+    [Fact]
+    public async Task Sync_AnObjectAtTheKeyThatNoEntryListsThere_IsNotWrittenOver_AListedOnesDamagedCopyIsRepairedByForce()
+    {
+        var jq = new FormulaBuilder("jq").WithBottle("monterey", 4000).Build();
+        var curl = new FormulaBuilder("curl").WithBottle("monterey", 5000).Build();
+        await using var h = await CliHarness.StartAsync([jq, curl]);
+        // Another command's bottle, stored at jq's key and not yet recorded (or one a run that stopped left unrecorded).
+        var theirs = BlobContent.Create(3000, 99).ToArray();
+        var jqFile = h.PathOf("2025-07-21/jq-1.0.0.monterey.bottle.tar.gz");
+        Directory.CreateDirectory(Path.GetDirectoryName(jqFile)!);
+        await File.WriteAllBytesAsync(jqFile, theirs);
+
+        var run = await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-21");
+
+        Assert.True(run.ExitCode == 3, $"exit {run.ExitCode}: {run.Error}");
+        Assert.Contains("2025-07-21/jq-1.0.0.monterey.bottle.tar.gz holds other bytes than these, which the hash file does not list there", run.Out + run.Error, StringComparison.Ordinal);
+        Assert.Equal(theirs, await File.ReadAllBytesAsync(jqFile));
+        Assert.Equal(curl.Bottles["monterey"].Sha256, ListedSha(h, "curl-1.0.0-monterey"));
+        using (var doc = JsonDocument.Parse(File.ReadAllBytes(h.PathOf("bottles_hash.json"))))
+        {
+            Assert.False(doc.RootElement.GetProperty("bottles").TryGetProperty("jq-1.0.0-monterey", out _));
+        }
+
+        // The listed curl's own object damaged: a forced download writes it over, as it is the object its entry vouches for.
+        var curlFile = h.PathOf("2025-07-21/curl-1.0.0.monterey.bottle.tar.gz");
+        await File.WriteAllBytesAsync(curlFile, new byte[5000]);
+        var forced = await h.RunAsync("sync", "--platform", "monterey", "--date", "2025-07-21", "--formula", "curl", "--force");
+
+        Assert.True(forced.ExitCode == 0, $"exit {forced.ExitCode}: {forced.Error}");
+        Assert.Equal(curl.Bottles["monterey"].Sha256, Sha256Of(curlFile));
+    }
+
     private static string? ListedSha(CliHarness h, string key)
     {
         using var doc = JsonDocument.Parse(File.ReadAllBytes(h.PathOf("bottles_hash.json")));

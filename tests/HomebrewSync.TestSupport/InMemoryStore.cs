@@ -264,11 +264,15 @@ public sealed class InMemoryStore : IStore, ILeaseStore
             return Task.CompletedTask;
         }
 
-        public Task CommitAsync(BottleMetadata metadata, CancellationToken cancellationToken)
+        public Task<bool> CommitAsync(BottleMetadata metadata, bool replace, CancellationToken cancellationToken)
         {
+            if (!replace && store._objects.ContainsKey(key))
+            {
+                return Task.FromResult(false);
+            }
             store._objects[key] = _buffer.ToArray();
             store.Metadata[key] = metadata;
-            return Task.CompletedTask;
+            return Task.FromResult(true);
         }
 
         public ValueTask DisposeAsync() => _buffer.DisposeAsync();

@@ -111,11 +111,7 @@ public sealed partial class LocalFolderStore : IStore
         {
             var folder = staging;
             var name = $"{Guid.NewGuid():N}.part";
-            var staged = new StagingFile(folder.CreateNew(name, 1 << 16), (_, _, _) =>
-            {
-                MoveIntoPlace(folder, name, key);
-                return Task.CompletedTask;
-            }, () =>
+            var staged = new StagingFile(folder.CreateNew(name, 1 << 16), (_, _, replace, _) => Task.FromResult(MoveIntoPlace(folder, name, key, replace)), () =>
             {
                 using (folder)
                 {
@@ -150,7 +146,7 @@ public sealed partial class LocalFolderStore : IStore
                 await to.FlushAsync(cancellationToken);
                 RandomAccess.FlushToDisk(to.SafeFileHandle);
             }
-            MoveIntoPlace(staging, temp, destinationKey);
+            MoveIntoPlace(staging, temp, destinationKey, replace: true);
         }
         finally
         {
@@ -162,18 +158,29 @@ public sealed partial class LocalFolderStore : IStore
     private StoreDirectory StagingFolder() => StoreDirectory.Open(_root, StagingDir, StagingDir, create: true);
 
     /// <summary>
-    /// Renames a verified file from the open staging folder to its key, the key's path checked again now and its folder opened
+    /// Moves a verified file from the open staging folder to its key (a rename, or a link where nothing may be replaced), the key's path checked again now and its folder opened
     /// (made when missing) with no link followed: a download takes minutes, and a link made meanwhile where the day's folder
     /// goes must not carry the bytes out of the store.
     /// </summary>
-    private void MoveIntoPlace(StoreDirectory staging, string file, string key)
+    /// <returns>Whether the file is at the key now: false when <paramref name="replace"/> is not given and something is there (the file then stays staged).</returns>
+    private bool MoveIntoPlace(StoreDirectory staging, string file, string key, bool replace)
     {
         var (folder, name) = FolderOf(key, create: true);
         using (folder)
         {
-            folder.MoveHere(staging, file, name);
-            // The rename on disk (and the day's folder, when this made it) before the hash file lists the bottle.
+            // Without replace: a second name given only where there is none (link(2)), the staged one removed with the staging.
+            // A file system without hard links gets the rename, which replaces.
+            if (replace || folder.TryLinkHere(staging, file, name) is not { } linked)
+            {
+                folder.MoveHere(staging, file, name);
+            }
+            else if (!linked)
+            {
+                return false;
+            }
+            // The new name on disk (and the day's folder, when this made it) before the hash file lists the bottle.
             folder.Flush();
+            return true;
         }
     }
 

@@ -10,28 +10,29 @@ namespace HomebrewSync.Adapters.Files;
 public sealed class StagingFile : IStagedBottle
 {
     private readonly string _path;
-    private readonly Func<string, BottleMetadata, CancellationToken, Task> _commit;
+    private readonly Func<string, BottleMetadata, bool, CancellationToken, Task<bool>> _commit;
+    private bool _closed;
     private readonly FileStream _stream;
     private readonly Action _delete;
     private readonly bool _durable;
     private readonly WriteBehindStream? _writeBehind;
 
     /// <param name="path">The file to stage the bottle in, created here.</param>
-    /// <param name="commit">Gets the closed file's path; runs once the bytes are verified.</param>
+    /// <param name="commit">Gets the closed file's path and whether an object at the key may be replaced; runs once the bytes are verified, and returns whether they are at the key (false: another object is, and the file stays staged).</param>
     /// <param name="durable">Whether the bytes are flushed to disk before <paramref name="commit"/> (a file that stays where it is moved, not an upload's source).</param>
-    public StagingFile(string path, Func<string, BottleMetadata, CancellationToken, Task> commit, bool durable = false)
+    public StagingFile(string path, Func<string, BottleMetadata, bool, CancellationToken, Task<bool>> commit, bool durable = false)
         : this(new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16, FileOptions.Asynchronous), path, commit, () => File.Delete(path), durable)
     {
     }
 
     /// <param name="stream">The file created for the bottle (by the store, in a folder it holds open).</param>
     /// <param name="delete">Deletes the file at the end, whether it was moved into place or not.</param>
-    internal StagingFile(FileStream stream, Func<string, BottleMetadata, CancellationToken, Task> commit, Action delete, bool durable)
+    internal StagingFile(FileStream stream, Func<string, BottleMetadata, bool, CancellationToken, Task<bool>> commit, Action delete, bool durable)
         : this(stream, stream.Name, commit, delete, durable)
     {
     }
 
-    private StagingFile(FileStream stream, string path, Func<string, BottleMetadata, CancellationToken, Task> commit, Action delete, bool durable)
+    private StagingFile(FileStream stream, string path, Func<string, BottleMetadata, bool, CancellationToken, Task<bool>> commit, Action delete, bool durable)
     {
         _path = path;
         _commit = commit;
@@ -52,16 +53,21 @@ public sealed class StagingFile : IStagedBottle
         return Task.CompletedTask;
     }
 
-    public async Task CommitAsync(BottleMetadata metadata, CancellationToken cancellationToken)
+    public async Task<bool> CommitAsync(BottleMetadata metadata, bool replace, CancellationToken cancellationToken)
     {
-        await _stream.FlushAsync(cancellationToken);
-        if (_durable)
+        // Closed once: a commit refused (an object at the key) may be followed by one that replaces it.
+        if (!_closed)
         {
-            // On disk before it is renamed into place and listed: after a power cut a listed bottle must not come back empty.
-            RandomAccess.FlushToDisk(_stream.SafeFileHandle);
+            await _stream.FlushAsync(cancellationToken);
+            if (_durable)
+            {
+                // On disk before it is renamed into place and listed: after a power cut a listed bottle must not come back empty.
+                RandomAccess.FlushToDisk(_stream.SafeFileHandle);
+            }
+            await _stream.DisposeAsync();
+            _closed = true;
         }
-        await _stream.DisposeAsync();
-        await _commit(_path, metadata, cancellationToken);
+        return await _commit(_path, metadata, replace, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

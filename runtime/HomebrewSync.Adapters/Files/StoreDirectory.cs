@@ -239,6 +239,23 @@ internal sealed partial class StoreDirectory : IDisposable
         return StoreFile.LinkResult(linked, Path.Combine(FolderPath, name));
     }
 
+    /// <summary>
+    /// Gives <paramref name="fromName"/> in <paramref name="from"/> the name <paramref name="name"/> here as well (linkat(2)): atomic, and
+    /// refused where something has that name, which is never replaced.
+    /// </summary>
+    /// <returns>True once linked; false when <paramref name="name"/> exists; null where no hard link can be made.</returns>
+    public bool? TryLinkHere(StoreDirectory from, string fromName, string name)
+    {
+        if (Handle is not { } folder || from.Handle is not { } source)
+        {
+            from.RefuseLinks(fromName);
+            RefuseLinks(name);
+            return StoreFile.TryLinkNew(Path.Combine(from.FolderPath, fromName), Path.Combine(FolderPath, name));
+        }
+        var linked = StoreFile.Use(source, s => StoreFile.Use(folder, d => LinkAt(s, fromName, d, name, 0)));
+        return StoreFile.LinkResult(linked, Path.Combine(FolderPath, name));
+    }
+
     /// <summary>Deletes a file of the folder (a link there is removed, never followed); nothing when it is not there.</summary>
     public void Delete(string name)
     {

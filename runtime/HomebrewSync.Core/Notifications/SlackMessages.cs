@@ -251,7 +251,7 @@ internal static class SlackMessages
         FailureKind.Storage => "Storage error",
         FailureKind.Budget => "Time budget exceeded",
         FailureKind.TooLarge => "Larger than announced",
-        FailureKind.Kept => "Listed bottle kept",
+        FailureKind.Kept => "Stored bottle kept",
         _ => "HTTP error",
     };
 

@@ -18,8 +18,9 @@ public enum FailureKind
     TooLarge,
 
     /// <summary>
-    /// Its object holds a bottle the hash file lists for other bytes (its sha256 changed on the day the listed one was stored):
-    /// that one is kept, never replaced in place; a sync on a later date fetches this one into that date's folder.
+    /// Its object holds other bytes that are not to be written over: a bottle the hash file lists for them (its sha256 changed on
+    /// the day the listed one was stored), or one it does not list there (another command's, stored meanwhile; one a run that
+    /// stopped left unrecorded). Those are kept; a sync with a later date fetches this one into that date's folder.
     /// </summary>
     Kept,
 }

@@ -9,6 +9,12 @@ public interface IStagedBottle : IAsyncDisposable
     /// <summary>Discards what was written, for another attempt.</summary>
     Task ResetAsync(CancellationToken cancellationToken);
 
-    /// <summary>Moves the verified bytes to the final key. Disposing without committing discards them.</summary>
-    Task CommitAsync(BottleMetadata metadata, CancellationToken cancellationToken);
+    /// <summary>
+    /// Moves the verified bytes to the final key. Without <paramref name="replace"/>, only while nothing is there (atomically):
+    /// false when an object is, and the bytes stay staged (for a commit that replaces, or to be discarded). Where the store
+    /// cannot tell (a folder on a file system without hard links), they are moved as with <paramref name="replace"/>.
+    /// Disposing without committing discards them.
+    /// </summary>
+    /// <returns>Whether the bytes are at the key now.</returns>
+    Task<bool> CommitAsync(BottleMetadata metadata, bool replace, CancellationToken cancellationToken);
 }

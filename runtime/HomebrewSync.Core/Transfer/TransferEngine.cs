@@ -157,7 +157,8 @@ internal sealed class TransferEngine
         bool alreadyPresent;
         try
         {
-            (size, alreadyPresent, var fetched) = await StorePrimaryAsync(primary, run.Plan.Force, run.SyncDate, run.ApiUrl, run.Progress, run.Pipeline, run.Deadline, run.SizesSoFar, isFirst, slot, ct);
+            (size, alreadyPresent, var fetched) = await StorePrimaryAsync(primary, run.Plan.Force, run.ListsForItsBytes(primary), run.SyncDate, run.ApiUrl, run.Progress, run.Pipeline,
+                run.Deadline, run.SizesSoFar, isFirst, slot, ct);
             run.AddTransferred(fetched);
             // Downloaded (or found in the store): its copies and its record are made beside the next downloads.
             slot.Dispose();
@@ -200,7 +201,7 @@ internal sealed class TransferEngine
     }
 
     private async Task<(long Size, bool AlreadyPresent, long Fetched)> StorePrimaryAsync(
-        PlannedBottle bottle, bool force, DateOnly syncDate, Uri apiUrl, ProgressTracker progress, ResiliencePipeline pipeline, DateTimeOffset? deadline,
+        PlannedBottle bottle, bool force, bool listedForItsBytes, DateOnly syncDate, Uri apiUrl, ProgressTracker progress, ResiliencePipeline pipeline, DateTimeOffset? deadline,
         LearntSizes? sizesSoFar, bool isFirst, IDisposable slot, CancellationToken cancellationToken)
     {
         // A killed run may have committed this file without recording it; verified bytes need no second download. One gone
@@ -242,7 +243,11 @@ internal sealed class TransferEngine
                 stage);
             // Verified: the slot goes to the next download while this one is moved into place and recorded.
             slot.Dispose();
-            await stage.CommitAsync(MetadataOf(bottle, syncDate, apiUrl), cancellationToken);
+            var metadata = MetadataOf(bottle, syncDate, apiUrl);
+            if (!await stage.CommitAsync(metadata, replace: false, cancellationToken))
+            {
+                await ReplaceOnlyItsOwnAsync(stage, metadata, bottle, listedForItsBytes, cancellationToken);
+            }
             return (size, false, Interlocked.Read(ref fetched));
         }
         catch (Exception ex) when (context.Properties.TryGetValue(ResiliencePipelines.StoppedByDeadline, out var why))
@@ -253,6 +258,27 @@ internal sealed class TransferEngine
         {
             ResilienceContextPool.Shared.Return(context);
         }
+    }
+
+    /// <summary>
+    /// An object is at the key that the checks before the download did not vouch for (a forced download, another command's
+    /// bottle stored meanwhile, one a run that stopped left unrecorded). Its own bytes need nothing; the listed bottle's own
+    /// object damaged is replaced; anything else is kept, never written over, and this bottle fails.
+    /// </summary>
+    /// <exception cref="BottleDownloadException">The object there is not this bottle's (<see cref="FailureKind.Kept"/>).</exception>
+    private async Task ReplaceOnlyItsOwnAsync(IStagedBottle stage, BottleMetadata metadata, PlannedBottle bottle, bool listedForItsBytes, CancellationToken cancellationToken)
+    {
+        if (await _store.HoldsVerifiedAsync(bottle.ObjectKey, bottle.Sha256, cancellationToken))
+        {
+            return;
+        }
+        if (!listedForItsBytes)
+        {
+            throw new BottleDownloadException(FailureKind.Kept,
+                $"{bottle.ObjectKey} holds other bytes than these, which the hash file does not list there (a bottle another command stored meanwhile, "
+                + "or one a run that stopped left unrecorded): it is not written over; prune removes an object no entry lists once it is a day old, and a sync with a later date stores this one");
+        }
+        await stage.CommitAsync(metadata, replace: true, cancellationToken);
     }
 
     /// <summary>

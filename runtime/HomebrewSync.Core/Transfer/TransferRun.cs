@@ -14,8 +14,8 @@ internal sealed class TransferRun(SyncPlan plan, HashFileCheckpointer checkpoint
     private long _transferred;
     private long _storedBytes;
     private int _first;
-    // The objects of this plan the hash file lists for other bytes, as the run found it (see Displaces).
-    private readonly Dictionary<string, (string Key, HashEntry Entry)> _listedForOtherBytes = ListedForOtherBytes(plan, checkpointer.HashFile);
+    // The objects of this plan the hash file lists, as the run found it: for other bytes (see Displaces) and for the planned ones.
+    private readonly (Dictionary<string, (string Key, HashEntry Entry)> ForOtherBytes, HashSet<string> ForItsBytes) _listed = Listed(plan, checkpointer.HashFile);
 
     public SyncPlan Plan => plan;
     public HashFileCheckpointer Checkpointer => checkpointer;
@@ -46,21 +46,36 @@ internal sealed class TransferRun(SyncPlan plan, HashFileCheckpointer checkpoint
     /// A bottle whose sha256 changed on the day its predecessor was stored is fetched into a later date's folder.
     /// </summary>
     public string? Displaces(PlannedBottle bottle) =>
-        _listedForOtherBytes.TryGetValue(bottle.ObjectKey, out var listed) && listed.Entry.Sha256 != bottle.Sha256
+        _listed.ForOtherBytes.TryGetValue(bottle.ObjectKey, out var listed) && listed.Entry.Sha256 != bottle.Sha256
             ? $"{bottle.ObjectKey} holds the bottle the hash file lists as {listed.Key} (sha256 {listed.Entry.Sha256}); a listed bottle is never replaced in place, so this one is fetched by a sync with a later date"
             : null;
 
-    private static Dictionary<string, (string Key, HashEntry Entry)> ListedForOtherBytes(SyncPlan plan, HashFile hashFile)
+    /// <summary>
+    /// Whether the hash file lists <paramref name="bottle"/>'s object for the bottle's own bytes: an object there of other bytes is
+    /// then the listed bottle damaged (a truncated file, bytes changed by hand), which a forced download may replace.
+    /// </summary>
+    public bool ListsForItsBytes(PlannedBottle bottle) => _listed.ForItsBytes.Contains(bottle.ObjectKey);
+
+    private static (Dictionary<string, (string Key, HashEntry Entry)>, HashSet<string>) Listed(SyncPlan plan, HashFile hashFile)
     {
         var planned = plan.Bottles.ToLookup(b => b.ObjectKey, b => b.Sha256, StringComparer.Ordinal);
-        var listed = new Dictionary<string, (string, HashEntry)>(StringComparer.Ordinal);
+        var forOtherBytes = new Dictionary<string, (string, HashEntry)>(StringComparer.Ordinal);
+        var forItsBytes = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (key, entry) in hashFile.Bottles)
         {
-            if (planned.Contains(entry.S3Key) && planned[entry.S3Key].Any(sha => sha != entry.Sha256))
+            if (!planned.Contains(entry.S3Key))
             {
-                listed[entry.S3Key] = (key, entry);
+                continue;
+            }
+            if (planned[entry.S3Key].Any(sha => sha != entry.Sha256))
+            {
+                forOtherBytes[entry.S3Key] = (key, entry);
+            }
+            else
+            {
+                forItsBytes.Add(entry.S3Key);
             }
         }
-        return listed;
+        return (forOtherBytes, forItsBytes);
     }
 }

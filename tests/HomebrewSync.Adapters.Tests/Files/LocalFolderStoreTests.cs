@@ -90,7 +90,7 @@ public sealed class LocalFolderStoreTests : IDisposable
             await staged.Content.WriteAsync(new byte[] { 9, 9 });
             await staged.ResetAsync(CancellationToken.None);
             await staged.Content.WriteAsync(new byte[] { 1, 2, 3 });
-            await staged.CommitAsync(Meta, CancellationToken.None);
+            await staged.CommitAsync(Meta, replace: true, CancellationToken.None);
         }
         Assert.Equal([1, 2, 3], await File.ReadAllBytesAsync(Path.Combine(_root, "2025-07-21", "a.tar.gz")));
     }

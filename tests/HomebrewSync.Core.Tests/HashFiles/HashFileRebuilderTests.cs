@@ -8,7 +8,7 @@ public sealed class HashFileRebuilderTests
     {
         await using var staged = await store.StageAsync(key, null, CancellationToken.None);
         await staged.Content.WriteAsync(new byte[] { 1, 2, 3, 4 });
-        await staged.CommitAsync(new BottleMetadata(name, "1.0", platform, date, new string(sha, 64), "1.0.0", "u"), CancellationToken.None);
+        await staged.CommitAsync(new BottleMetadata(name, "1.0", platform, date, new string(sha, 64), "1.0.0", "u"), replace: true, CancellationToken.None);
         if (!withMetadata)
         {
             store.Metadata.TryRemove(key, out _);

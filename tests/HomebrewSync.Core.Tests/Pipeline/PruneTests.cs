@@ -168,7 +168,7 @@ public sealed class PruneTests
         await _store.PutDocumentAsync("plans/2025-09-01/030000-x.json", [1], "application/json", CancellationToken.None);
         var staged = await _store.StageAsync("2025-09-01/new-1.0.monterey.bottle.tar.gz", 3, CancellationToken.None);
         await staged.Content.WriteAsync(new byte[3]);
-        await staged.CommitAsync(new BottleMetadata("new", "1.0", "monterey", new DateOnly(2025, 9, 1), new string('a', 64), ProductInfo.SyncVersion, "u"), CancellationToken.None);
+        await staged.CommitAsync(new BottleMetadata("new", "1.0", "monterey", new DateOnly(2025, 9, 1), new string('a', 64), ProductInfo.SyncVersion, "u"), replace: true, CancellationToken.None);
         _store.Written = _time.GetUtcNow().AddHours(-2);
 
         var result = await PruneAsync(now, keepDays: 30);

@@ -140,7 +140,7 @@ public sealed class StagingBudgetTests
         {
             public Stream Content => inner.Content;
             public Task ResetAsync(CancellationToken cancellationToken) => inner.ResetAsync(cancellationToken);
-            public Task CommitAsync(BottleMetadata metadata, CancellationToken cancellationToken) => inner.CommitAsync(metadata, cancellationToken);
+            public Task<bool> CommitAsync(BottleMetadata metadata, bool replace, CancellationToken cancellationToken) => inner.CommitAsync(metadata, replace, cancellationToken);
 
             public async ValueTask DisposeAsync()
             {

@@ -429,7 +429,7 @@ public sealed class TransferEngineTests
 
             public Task ResetAsync(CancellationToken cancellationToken) => staged.ResetAsync(cancellationToken);
 
-            public async Task CommitAsync(BottleMetadata metadata, CancellationToken cancellationToken)
+            public async Task<bool> CommitAsync(BottleMetadata metadata, bool replace, CancellationToken cancellationToken)
             {
                 if (owner._held.Contains(key))
                 {
@@ -439,11 +439,12 @@ public sealed class TransferEngineTests
                     }
                     await owner.Release.Task.WaitAsync(cancellationToken);
                 }
-                await staged.CommitAsync(metadata, cancellationToken);
+                var committed = await staged.CommitAsync(metadata, replace, cancellationToken);
                 if (!owner._held.Contains(key) && Interlocked.Increment(ref owner._committed) == owner._others)
                 {
                     owner.OthersCommitted.SetResult();
                 }
+                return committed;
             }
 
             public ValueTask DisposeAsync() => staged.DisposeAsync();

@@ -256,10 +256,10 @@ public sealed class TransferPipelineTests
             return inner.ResetAsync(cancellationToken);
         }
 
-        public Task CommitAsync(BottleMetadata metadata, CancellationToken cancellationToken)
+        public Task<bool> CommitAsync(BottleMetadata metadata, bool replace, CancellationToken cancellationToken)
         {
             conveyor.Leaving("committed");
-            return inner.CommitAsync(metadata, cancellationToken);
+            return inner.CommitAsync(metadata, replace, cancellationToken);
         }
 
         public ValueTask DisposeAsync()
