@@ -52,8 +52,11 @@ internal sealed class S3BottleUploader(IAmazonS3 s3, S3StoreOptions options, S3E
         return await UploadInPartsAsync(fullKey, file, length, metadata, replace, cancellationToken);
     }
 
-    /// <summary>S3's answer to a write conditional on no object being at the key, when one is.</summary>
-    private static bool IsTaken(Exception? ex) => ex is AmazonS3Exception { StatusCode: System.Net.HttpStatusCode.PreconditionFailed };
+    /// <summary>
+    /// S3's answer to a write conditional on no object being at the key, when one is (412); or when another write or a delete
+    /// of that key raced it (409): what is there then is looked at as for a refusal.
+    /// </summary>
+    private static bool IsTaken(Exception? ex) => ex is AmazonS3Exception { StatusCode: System.Net.HttpStatusCode.PreconditionFailed or System.Net.HttpStatusCode.Conflict };
 
     // A few parts at once, each streamed from the staged file: memory stays at a few parts' buffers.
     private Task<bool> UploadInPartsAsync(string fullKey, string file, long length, BottleMetadata metadata, bool replace, CancellationToken cancellationToken) =>

@@ -243,10 +243,11 @@ internal sealed class TransferEngine
                 stage);
             // Verified: the slot goes to the next download while this one is moved into place and recorded.
             slot.Dispose();
-            var metadata = MetadataOf(bottle, syncDate, apiUrl);
-            if (!await stage.CommitAsync(metadata, replace: false, cancellationToken))
+            // An object the hash file lists for these very bytes is this bottle's own (damaged, or a forced download): written over.
+            // Anything else at the key is left as it is.
+            if (!await stage.CommitAsync(MetadataOf(bottle, syncDate, apiUrl), replace: listedForItsBytes, cancellationToken))
             {
-                await ReplaceOnlyItsOwnAsync(stage, metadata, bottle, listedForItsBytes, cancellationToken);
+                await EnsureItsOwnAsync(bottle, cancellationToken);
             }
             return (size, false, Interlocked.Read(ref fetched));
         }
@@ -261,24 +262,19 @@ internal sealed class TransferEngine
     }
 
     /// <summary>
-    /// An object is at the key that the checks before the download did not vouch for (a forced download, another command's
-    /// bottle stored meanwhile, one a run that stopped left unrecorded). Its own bytes need nothing; the listed bottle's own
-    /// object damaged is replaced; anything else is kept, never written over, and this bottle fails.
+    /// An object is at the key that the checks before the download did not vouch for and the hash file does not list there for
+    /// these bytes: another command's bottle stored meanwhile, or one a run that stopped left unrecorded. Its own bytes need
+    /// nothing more; anything else is kept, never written over, and this bottle (with the blob's other keys) fails.
     /// </summary>
     /// <exception cref="BottleDownloadException">The object there is not this bottle's (<see cref="FailureKind.Kept"/>).</exception>
-    private async Task ReplaceOnlyItsOwnAsync(IStagedBottle stage, BottleMetadata metadata, PlannedBottle bottle, bool listedForItsBytes, CancellationToken cancellationToken)
+    private async Task EnsureItsOwnAsync(PlannedBottle bottle, CancellationToken cancellationToken)
     {
-        if (await _store.HoldsVerifiedAsync(bottle.ObjectKey, bottle.Sha256, cancellationToken))
-        {
-            return;
-        }
-        if (!listedForItsBytes)
+        if (!await _store.HoldsVerifiedAsync(bottle.ObjectKey, bottle.Sha256, cancellationToken))
         {
             throw new BottleDownloadException(FailureKind.Kept,
                 $"{bottle.ObjectKey} holds other bytes than these, which the hash file does not list there (a bottle another command stored meanwhile, "
                 + "or one a run that stopped left unrecorded): it is not written over; prune removes an object no entry lists once it is a day old, and a sync with a later date stores this one");
         }
-        await stage.CommitAsync(metadata, replace: true, cancellationToken);
     }
 
     /// <summary>
