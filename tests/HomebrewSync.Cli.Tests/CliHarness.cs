@@ -51,14 +51,25 @@ public sealed class CliHarness : IAsyncDisposable
 
     public static Task<CliRun> RunAsync(IReadOnlyDictionary<string, string?> env, params string[] args) => RunAsync(env, TimeProvider.System, args);
 
-    /// <summary>The CLI in this process on the given clock (a FakeTimeProvider: intervals, timeouts and retry delays pass only when the test advances it).</summary>
+    /// <summary>
+    /// The CLI in this process on the given clock (a FakeTimeProvider: intervals, timeouts and retry delays pass only when the
+    /// test advances it). A run still going after <see cref="HangGuard"/> of real time fails the test, naming the command,
+    /// instead of holding the test run until it is cut off with nothing said.
+    /// </summary>
     public static async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string?> env, TimeProvider time, params string[] args)
     {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = await CliApp.RunAsync(args, env, new CliConsole(stdout, stderr, Interactive: false), time, CancellationToken.None);
-        return new CliRun(code, stdout.ToString(), stderr.ToString());
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var run = CliApp.RunAsync(args, env, new CliConsole(stdout, stderr, Interactive: false), time, CancellationToken.None);
+        if (await Task.WhenAny(run, Task.Delay(HangGuard)) != run)
+        {
+            throw new TimeoutException($"homebrew-sync {string.Join(' ', args)} had not ended after {HangGuard.TotalMinutes:0} minutes");
+        }
+        return new CliRun(await run, stdout.ToString(), stderr.ToString());
     }
+
+    /// <summary>How long (real time) a command run in this process may take before its test fails as hung: far beyond any test's.</summary>
+    public static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(2);
 
     /// <summary>Waits (on the wall clock, for at most a minute) until something the run does has happened.</summary>
     public static async Task UntilAsync(Func<bool> condition, string what)

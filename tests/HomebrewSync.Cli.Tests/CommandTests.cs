@@ -92,7 +92,7 @@ public sealed class CommandTests
         var env = h.Environment();
         env["TARGET_PLATFORMS"] = "monterey";
         // "Today" is 2025-09-01 for prune: wget 1.0 was downloaded 62 days ago.
-        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2025, 9, 1, 3, 0, 0, TimeSpan.Zero));
+        var time = new DatedClock(new DateTimeOffset(2025, 9, 1, 3, 0, 0, TimeSpan.Zero));
         var files = Directory.GetFiles(h.Store, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
         var hashFile = await File.ReadAllBytesAsync(h.PathOf("bottles_hash.json"));
 

@@ -188,7 +188,7 @@ public sealed class S3SyncEndToEndTests(S3ServerFixture fixture, Xunit.Abstracti
         await _client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = own + "2025-07-01/unlisted-1.0.monterey.bottle.tar.gz", InputStream = new MemoryStream([1, 2, 3]) });
         // "Today" for prune: two days after the newest object moto stamped, so every object is past the unlisted grace.
         var newest = (await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket })).S3Objects.Max(o => o.LastModified!.Value);
-        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(newest.ToUniversalTime(), TimeSpan.Zero).AddDays(2));
+        var time = new DatedClock(new DateTimeOffset(newest.ToUniversalTime(), TimeSpan.Zero).AddDays(2));
 
         var run = await CliHarness.RunAsync(env, time, "prune", "--keep-days", "0", "--json");
 

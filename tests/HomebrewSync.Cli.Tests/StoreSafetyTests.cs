@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using HomebrewSync.Core.Coordination;
-using Microsoft.Extensions.Time.Testing;
 
 namespace HomebrewSync.Cli.Tests;
 
@@ -19,7 +18,7 @@ public sealed class StoreSafetyTests : IDisposable
     public void Dispose() => Directory.Delete(_outside, recursive: true);
 
     /// <summary>"Today" for prune: long after every sync date, so everything prune may remove is past every grace period.</summary>
-    private static FakeTimeProvider Later() => new(new DateTimeOffset(2025, 9, 1, 3, 0, 0, TimeSpan.Zero));
+    private static DatedClock Later() => new(new DateTimeOffset(2025, 9, 1, 3, 0, 0, TimeSpan.Zero));
 
     /// <summary>wget 1.0 and curl 8.0 synced on 2025-07-01, then wget 1.1 on 2025-08-20: wget 1.0 is what prune removes.</summary>
     private static async Task<CliHarness> SupersededAsync()
