@@ -229,6 +229,62 @@ public sealed class HostileUpstreamTests(Xunit.Abstractions.ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Sync_RedirectFromHttpsToPlainHttp_IsRefused_ThatBottleFails_HttpsToHttpsIsFollowed()
+    {
+        var downgraded = Formula("downgraded");
+        var secure = Formula("secure");
+        await using var h = await CliHarness.StartAsync([downgraded, secure]);
+        var tokens = 0;
+        // A registry over https: one image's blob redirects to the fake registry's plain-http blob host, the other's to a
+        // signed URL on this same https server, which serves the bytes.
+        await using var registry = await TlsServer.StartAsync(async (ctx, self) =>
+        {
+            var path = ctx.Request.Path.Value ?? "";
+            if (ctx.Request.Headers.ContainsKey("Authorization"))
+            {
+                Interlocked.Increment(ref tokens);
+            }
+            var sha = path[(path.LastIndexOf(':') + 1)..];
+            if (path.StartsWith("/signed/", StringComparison.Ordinal) && secure.Bottles[Tag].Sha256 == path["/signed/".Length..])
+            {
+                await ctx.Response.Body.WriteAsync(secure.Bottles[Tag].ToArray());
+                return;
+            }
+            ctx.Response.StatusCode = 307;
+            if (path == $"/v2/homebrew/core/{downgraded.Image}/blobs/sha256:{downgraded.Bottles[Tag].Sha256}")
+            {
+                ctx.Response.Headers.Location = $"http://127.0.0.1:{h.Server.BlobPort}/blobs/{sha}?se=2099-01-01&sig=fake";
+            }
+            else if (path == $"/v2/homebrew/core/{secure.Image}/blobs/sha256:{secure.Bottles[Tag].Sha256}")
+            {
+                ctx.Response.Headers.Location = self.Url($"/signed/{sha}?se=2099-01-01&sig=fake");
+            }
+            else
+            {
+                ctx.Response.StatusCode = 404;
+            }
+        });
+        var catalog = Encoding.UTF8.GetString(CatalogWriter.ToBytes([downgraded, secure], h.Server.RegistryPort));
+        foreach (var f in new[] { downgraded, secure })
+        {
+            catalog = catalog.Replace(h.Server.BlobUrl(f, Tag), registry.Url($"/v2/homebrew/core/{f.Image}/blobs/sha256:{f.Bottles[Tag].Sha256}"), StringComparison.Ordinal);
+        }
+        h.Server.SetCatalogBody(Encoding.UTF8.GetBytes(catalog));
+        var env = Env(h);
+        env.Add(registry.TrustOnly.Key, registry.TrustOnly.Value);
+
+        var run = await CliProcess.RunAsync(env, "sync", "--date", "2025-07-21", "--no-progress");
+
+        Assert.True(run.ExitCode == 3, $"exit {run.ExitCode}: {run.Out}\n{run.Error}");
+        Assert.Contains($"redirect from https://127.0.0.1:{registry.Port} to plain http (127.0.0.1:{h.Server.BlobPort}) refused", run.Out + run.Error, StringComparison.Ordinal);
+        Assert.Equal(0, h.Server.BlobGets(downgraded.Bottles[Tag].Sha256));
+        Assert.False(File.Exists(Path.Combine(h.Store, "2025-07-21", downgraded.FileName(Tag))));
+        // The https registry was trusted and sent the token; its https redirect was followed and the bottle stored.
+        Assert.True(tokens > 0);
+        Assert.Equal(secure.Bottles[Tag].ToArray(), await File.ReadAllBytesAsync(Path.Combine(h.Store, "2025-07-21", secure.FileName(Tag))));
+    }
+
+    [Fact]
     public async Task Sync_BottleUrlOnAnotherHost_GetsNoToken_ThatBottleFails_RegistryHostStillGetsIt()
     {
         var away = Formula("away");

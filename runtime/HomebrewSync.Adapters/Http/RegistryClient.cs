@@ -10,7 +10,7 @@ namespace HomebrewSync.Adapters.Http;
 /// <summary>
 /// Talks to the bottle registry (ghcr.io or one that behaves like it): the bearer token goes only to the
 /// registry hosts (<see cref="SyncSettings.RegistryHosts"/>), over https (or to loopback), and only on the
-/// origin first asked; redirects are followed to http(s) only and without it; image indexes are read up to
+/// origin first asked; redirects are followed to http(s) only (never from https to http) and without it; image indexes are read up to
 /// a limit; status codes become transient (retry) or final failures.
 /// </summary>
 public sealed class RegistryClient : IBottleRegistry
@@ -226,6 +226,11 @@ public sealed class RegistryClient : IBottleRegistry
         if (next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps)
         {
             throw new BottleDownloadException(FailureKind.HttpError, $"redirect from {from} to a {next.Scheme}: URL refused (only http and https are followed)");
+        }
+        // A request made over https is not continued in the clear: what is fetched, and from where, stays private on the way.
+        if (current.Scheme == Uri.UriSchemeHttps && next.Scheme == Uri.UriSchemeHttp)
+        {
+            throw new BottleDownloadException(FailureKind.HttpError, $"redirect from https://{from} to plain http ({next.Authority}) refused: a request made over https is not continued in the clear");
         }
         return next;
     }
