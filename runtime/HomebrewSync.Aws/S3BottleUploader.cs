@@ -54,7 +54,8 @@ internal sealed class S3BottleUploader(IAmazonS3 s3, S3StoreOptions options, S3E
 
     /// <summary>
     /// S3's answer to a write conditional on no object being at the key, when one is (412); or when another write or a delete
-    /// of that key raced it (409): what is there then is looked at as for a refusal.
+    /// of that key raced it (409): a refusal either way, and the transfer looks at what is there (after a 409 maybe nothing, and
+    /// then it commits again).
     /// </summary>
     private static bool IsTaken(Exception? ex) => ex is AmazonS3Exception { StatusCode: System.Net.HttpStatusCode.PreconditionFailed or System.Net.HttpStatusCode.Conflict };
 

@@ -11,7 +11,8 @@ public interface IStagedBottle : IAsyncDisposable
 
     /// <summary>
     /// Moves the verified bytes to the final key. Without <paramref name="replace"/>, only while nothing is there (atomically):
-    /// false when an object is, and the bytes stay staged (for a commit that replaces, or to be discarded). Where the store
+    /// false when an object is (or, on S3, when a write or a delete of the key raced this one, which may leave nothing there),
+    /// and the bytes stay staged (for another commit, or to be discarded). Where the store
     /// cannot tell (a folder on a file system without hard links), they are moved as with <paramref name="replace"/>.
     /// Disposing without committing discards them.
     /// </summary>

@@ -245,10 +245,7 @@ internal sealed class TransferEngine
             slot.Dispose();
             // An object the hash file lists for these very bytes is this bottle's own (damaged, or a forced download): written over.
             // Anything else at the key is left as it is.
-            if (!await stage.CommitAsync(MetadataOf(bottle, syncDate, apiUrl), replace: listedForItsBytes, cancellationToken))
-            {
-                await EnsureItsOwnAsync(bottle, cancellationToken);
-            }
+            await CommitAsync(stage, MetadataOf(bottle, syncDate, apiUrl), bottle, listedForItsBytes, cancellationToken);
             return (size, false, Interlocked.Read(ref fetched));
         }
         catch (Exception ex) when (context.Properties.TryGetValue(ResiliencePipelines.StoppedByDeadline, out var why))
@@ -262,20 +259,43 @@ internal sealed class TransferEngine
     }
 
     /// <summary>
-    /// An object is at the key that the checks before the download did not vouch for and the hash file does not list there for
-    /// these bytes: another command's bottle stored meanwhile, or one a run that stopped left unrecorded. Its own bytes need
-    /// nothing more; anything else is kept, never written over, and this bottle (with the blob's other keys) fails.
+    /// Puts the verified bottle at its key, written over only where <paramref name="replace"/> says (the hash file lists the
+    /// object there for these very bytes). A commit the store refuses has an object at the key that the checks before the
+    /// download did not vouch for: another command's bottle stored meanwhile, or one a run that stopped left unrecorded. Its
+    /// own bytes need nothing more; anything else is kept, never written over, and this bottle (with the blob's other keys)
+    /// fails. A refusal with nothing at the key (on S3, a 409: another write or a delete of that key racing this one) is
+    /// tried again, <see cref="CommitAttempts"/> times in all, <see cref="CommitRetryPause"/> apart (twice that the second time).
     /// </summary>
-    /// <exception cref="BottleDownloadException">The object there is not this bottle's (<see cref="FailureKind.Kept"/>).</exception>
-    private async Task EnsureItsOwnAsync(PlannedBottle bottle, CancellationToken cancellationToken)
+    /// <exception cref="BottleDownloadException">An object that is not this bottle's is at the key (<see cref="FailureKind.Kept"/>), or the
+    /// store kept refusing with nothing there (<see cref="FailureKind.Storage"/>).</exception>
+    private async Task CommitAsync(IStagedBottle stage, BottleMetadata metadata, PlannedBottle bottle, bool replace, CancellationToken cancellationToken)
     {
-        if (!await _store.HoldsVerifiedAsync(bottle.ObjectKey, bottle.Sha256, cancellationToken))
+        for (var attempt = 1; ; attempt++)
         {
-            throw new BottleDownloadException(FailureKind.Kept,
-                $"{bottle.ObjectKey} holds other bytes than these, which the hash file does not list there (a bottle another command stored meanwhile, "
-                + "or one a run that stopped left unrecorded): it is not written over; prune removes an object no entry lists once it is a day old, and a sync with a later date stores this one");
+            if (await stage.CommitAsync(metadata, replace, cancellationToken) || await _store.HoldsVerifiedAsync(bottle.ObjectKey, bottle.Sha256, cancellationToken))
+            {
+                return;
+            }
+            if (await _store.GetAsync(bottle.ObjectKey, cancellationToken) is not null)
+            {
+                throw new BottleDownloadException(FailureKind.Kept,
+                    $"{bottle.ObjectKey} holds other bytes than these, which the hash file does not list there (a bottle another command stored meanwhile, "
+                    + "or one a run that stopped left unrecorded): it is not written over; prune removes an object no entry lists once it is a day old, and a sync with a later date stores this one");
+            }
+            if (attempt == CommitAttempts)
+            {
+                throw new BottleDownloadException(FailureKind.Storage,
+                    $"the store refused {bottle.ObjectKey} {CommitAttempts} times with nothing there (a write or delete of that key racing this one each time); the next run stores it");
+            }
+            await Task.Delay(CommitRetryPause * attempt, _time, cancellationToken);
         }
     }
+
+    /// <summary>How many times a commit refused with nothing at the key is made in all.</summary>
+    internal const int CommitAttempts = 3;
+
+    /// <summary>The pause after a commit refused with nothing at the key, before it is made again (twice that after the second).</summary>
+    internal static readonly TimeSpan CommitRetryPause = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
     /// Staging space for a bottle, waited for in turn. The wait can be long (the largest start first, and one bottle holds the

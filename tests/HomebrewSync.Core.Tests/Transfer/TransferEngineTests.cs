@@ -199,6 +199,81 @@ public sealed class TransferEngineTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task RunAsync_CommitRefusedWithNothingAtTheKey_IsMadeAgainAPauseLater_AndTheBottleStored(int refusals)
+    {
+        // What S3 answers (409) when another write or a delete of the key races a write made only where nothing is.
+        var jq = new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle(Tag, 3000).Build();
+        var store = new RefusesCommits(_store, refusals);
+
+        var result = await AdvancingWhileAsync(RunAsync(new FakeRegistry([jq]), Plan(Planned(jq)), store: store));
+
+        Assert.Empty(result.Failed);
+        Assert.Single(result.Stored);
+        Assert.Equal(refusals + 1, store.Commits);
+        Assert.Equal(jq.Bottles[Tag].ToArray(), _store.Objects[Planned(jq).ObjectKey]);
+        Assert.Equal(jq.Bottles[Tag].Sha256, (await _store.ReadHashFileAsync(CancellationToken.None))!.HashFile.Bottles[jq.Key(Tag)].Sha256);
+    }
+
+    [Fact]
+    public async Task RunAsync_CommitRefusedEveryTimeWithNothingAtTheKey_FailsThatBottleAsStorage_NotAsKept()
+    {
+        var jq = new FormulaBuilder("jq").WithVersion("1.7.1").WithBottle(Tag, 3000).Build();
+        var wget = new FormulaBuilder("wget").WithVersion("1.25.0").WithBottle(Tag, 5000).Build();
+        var store = new RefusesCommits(_store, int.MaxValue, Planned(jq).ObjectKey);
+
+        var result = await AdvancingWhileAsync(RunAsync(new FakeRegistry([jq, wget]), Plan(Planned(jq), Planned(wget)), store: store));
+
+        var failure = Assert.Single(result.Failed);
+        Assert.Equal((jq.Key(Tag), FailureKind.Storage), (failure.Bottle.Key, failure.Kind));
+        Assert.Contains($"refused {Planned(jq).ObjectKey} {TransferEngine.CommitAttempts} times with nothing there", failure.Reason, StringComparison.Ordinal);
+        Assert.Equal(TransferEngine.CommitAttempts, store.Commits);
+        Assert.False(_store.Objects.ContainsKey(Planned(jq).ObjectKey));
+        Assert.Equal(wget.Key(Tag), Assert.Single(result.Stored).Key);
+    }
+
+    /// <summary>Moves the fake clock on a pause at a time until <paramref name="run"/> ends: each wait the run sets passes, whenever it is set.</summary>
+    private async Task<T> AdvancingWhileAsync<T>(Task<T> run)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        while (!run.IsCompleted)
+        {
+            _time.Advance(TransferEngine.CommitRetryPause);
+            await Task.Delay(5, limit.Token);
+        }
+        return await run;
+    }
+
+    /// <summary>A store that refuses the first <c>times</c> commits (of <c>key</c>, or of any key) with nothing written: a racing write's answer.</summary>
+    private sealed class RefusesCommits(InMemoryStore inner, int times, string? key = null) : DelegatingBottleStore(inner)
+    {
+        private int _commits;
+
+        public int Commits => Volatile.Read(ref _commits);
+
+        public override async Task<IStagedBottle> StageAsync(string stagedKey, long? expectedSize, CancellationToken cancellationToken)
+        {
+            var staged = await base.StageAsync(stagedKey, expectedSize, cancellationToken);
+            return key is null || stagedKey == key ? new Refusing(staged, this) : staged;
+        }
+
+        private sealed class Refusing(IStagedBottle inner, RefusesCommits owner) : IStagedBottle
+        {
+            public Stream Content => inner.Content;
+
+            public Task ResetAsync(CancellationToken cancellationToken) => inner.ResetAsync(cancellationToken);
+
+            public Task<bool> CommitAsync(BottleMetadata metadata, bool replace, CancellationToken cancellationToken) =>
+                Interlocked.Increment(ref owner._commits) <= owner.Times ? Task.FromResult(false) : inner.CommitAsync(metadata, replace, cancellationToken);
+
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
+        }
+
+        private int Times => times;
+    }
+
     /// <summary>A store whose object is removed (by hand, say) right after the check that it holds the right bytes.</summary>
     private sealed class GoneAfterItsCheck(InMemoryStore inner) : DelegatingBottleStore(inner)
     {
