@@ -61,7 +61,10 @@ public sealed class CliHarness : IAsyncDisposable
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var run = CliApp.RunAsync(args, env, new CliConsole(stdout, stderr, Interactive: false), time, CancellationToken.None);
-        if (await Task.WhenAny(run, Task.Delay(HangGuard)) != run)
+        using var guard = new CancellationTokenSource();
+        var ended = await Task.WhenAny(run, Task.Delay(HangGuard, guard.Token));
+        await guard.CancelAsync();
+        if (ended != run)
         {
             throw new TimeoutException($"homebrew-sync {string.Join(' ', args)} had not ended after {HangGuard.TotalMinutes:0} minutes");
         }
