@@ -35,6 +35,13 @@ internal static partial class BottleNaming
     public static string FileName(string name, string version, string tag, int rebuild) =>
         rebuild > 0 ? $"{name}-{version}.{tag}.bottle.{rebuild}.tar.gz" : $"{name}-{version}.{tag}.bottle.tar.gz";
 
+    /// <summary>The rebuild a bottle's file name or object key carries (<c>.bottle.&lt;rebuild&gt;.tar.gz</c>); 0 when it carries none.</summary>
+    public static int RebuildOf(string fileName) =>
+        RebuildPattern().Match(fileName) is { Success: true } m ? int.Parse(m.Groups[1].ValueSpan, System.Globalization.CultureInfo.InvariantCulture) : 0;
+
+    [GeneratedRegex(@"\.bottle\.([1-9][0-9]{0,3})\.tar\.gz\z", RegexOptions.CultureInvariant)]
+    private static partial Regex RebuildPattern();
+
     /// <summary>The store-relative key of a bottle: <c>YYYY-MM-DD/&lt;file name&gt;</c>.</summary>
     public static string ObjectKey(DateOnly syncDate, string fileName) => $"{syncDate:yyyy-MM-dd}/{fileName}";
 

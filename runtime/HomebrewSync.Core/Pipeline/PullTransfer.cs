@@ -49,7 +49,11 @@ internal sealed class PullTransfer(SyncContext context, ISyncObserver observer)
         {
             return result.Failed.Count > 0 ? Refused(result.Failed[0]) : PullOutcome.Failed($"{plan.Bottles[0].Key}: nothing was stored");
         }
-        var bottle = result.Stored[0];
+        // Served only as the hash file lists it: a bottle passed over for a newer one another writer listed meanwhile is not.
+        if (result.Stored.FirstOrDefault(b => checkpointer.HashFile.TryGet(b.Key, out var e) && e.S3Key == b.ObjectKey && e.Sha256 == b.Sha256) is not { } bottle)
+        {
+            return PullOutcome.Failed($"{result.Stored[0].Key}: another writer listed a newer bottle for it meanwhile");
+        }
         // The index lists what the mirror now holds of this version; one that cannot be kept is a warning, as in a sync.
         var held = version.Bottles.Where(b => Listed(checkpointer.HashFile, b) is not null).Select(b => b.File.Sha256).Distinct(StringComparer.Ordinal).ToArray();
         if (version.OwnsIndex && IndexOf(version, held) is { } index)
@@ -57,7 +61,7 @@ internal sealed class PullTransfer(SyncContext context, ISyncObserver observer)
             await Keeper().KeepAsync([index], indexes, observer, cancellationToken);
         }
         return new PullOutcome(PullStatus.Pulled, bottle.ObjectKey, bottle.Sha256,
-            Size: checkpointer.HashFile.TryGet(bottle.Key, out var stored) ? stored.FileSize : null);
+            Size: checkpointer.HashFile.Bottles[bottle.Key].FileSize);
     }
 
     /// <summary>Keeps the version's image index, listing every bottle the target tags resolve to, unless one that does is kept already.</summary>

@@ -1,3 +1,4 @@
+using HomebrewSync.Core.Catalog;
 using HomebrewSync.Core.Coordination;
 using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.Storage;
@@ -25,6 +26,8 @@ internal sealed class HashFileCheckpointer
     private readonly Dictionary<string, HashEntry> _pending = new(StringComparer.Ordinal);
     private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
     private HashFile _hashFile;
+    // The file as the run read it: what another writer changed since is told from what the run found.
+    private readonly HashFile _read;
     private string? _version;
 
     public HashFileCheckpointer(IHashFileStore store, HashFileSnapshot? initial, int batchSize, TimeProvider time, ISyncObserver observer)
@@ -34,6 +37,7 @@ internal sealed class HashFileCheckpointer
         _time = time;
         _observer = observer;
         _hashFile = initial?.HashFile.Clone() ?? new HashFile();
+        _read = initial?.HashFile.Clone() ?? new HashFile();
         _version = initial?.Version;
     }
 
@@ -113,6 +117,42 @@ internal sealed class HashFileCheckpointer
         }
     }
 
+    /// <summary>
+    /// Lays this write's entries and removals over <paramref name="next"/> (the file as this run last saw it, or as another
+    /// writer left it): an entry over anything but a newer one another writer listed for its key since the run read the file (a
+    /// later date's folder, or the same date and a higher rebuild: a sync, or a pull-through, that read a later catalog), and a
+    /// removal only where the key still holds what the run read there. Returns this run's entries passed over for a newer one:
+    /// laid over it, they would take a listed bottle out of the file (unlisted, its object is pruned a day later) for one
+    /// upstream has since replaced. What the run read it replaces as planned, whatever its date (<c>--date</c> may be earlier).
+    /// </summary>
+    private List<(string Key, HashEntry Ours, HashEntry Theirs)> Lay(HashFile next, Dictionary<string, HashEntry> batch, string[] removals)
+    {
+        var passed = new List<(string, HashEntry, HashEntry)>();
+        foreach (var (k, v) in batch)
+        {
+            if (next.TryGet(k, out var theirs) && !(_read.TryGet(k, out var read) && read == theirs) && IsNewer(theirs, v))
+            {
+                passed.Add((k, v, theirs));
+                continue;
+            }
+            next.Set(k, v);
+        }
+        foreach (var k in removals)
+        {
+            if (next.TryGet(k, out var now) && _read.TryGet(k, out var read) && now == read)
+            {
+                next.Remove(k);
+            }
+        }
+        return passed;
+    }
+
+    /// <summary>Whether <paramref name="entry"/> is of a later date's folder than <paramref name="than"/>, or of its date and a higher rebuild.</summary>
+    private static bool IsNewer(HashEntry entry, HashEntry than) =>
+        entry.DownloadDate != than.DownloadDate
+            ? entry.DownloadDate > than.DownloadDate
+            : BottleNaming.RebuildOf(entry.S3Key) > BottleNaming.RebuildOf(than.S3Key);
+
     /// <summary>Writes what is pending, if anything; the caller holds the write gate.</summary>
     private async Task WriteAsync(CancellationToken cancellationToken)
     {
@@ -130,14 +170,7 @@ internal sealed class HashFileCheckpointer
             batch = new Dictionary<string, HashEntry>(_pending, StringComparer.Ordinal);
         }
         var next = _hashFile.Clone();
-        foreach (var (k, v) in batch)
-        {
-            next.Set(k, v);
-        }
-        foreach (var k in removals)
-        {
-            next.Remove(k);
-        }
+        var passed = Lay(next, batch, removals);
         for (var attempt = 0; ; attempt++)
         {
             next.LastUpdated = _time.GetUtcNow();
@@ -160,17 +193,14 @@ internal sealed class HashFileCheckpointer
                 _version = fresh?.Version;
                 // Only this write's entries: one written before and gone from the file now was removed by another writer
                 // (a prune judged it superseded and deletes its object); laid back, it would list a bottle the store lacks.
-                foreach (var (k, v) in batch)
-                {
-                    next.Set(k, v);
-                }
-                foreach (var k in removals)
-                {
-                    next.Remove(k);
-                }
+                passed = Lay(next, batch, removals);
             }
         }
         _hashFile = next;
+        foreach (var (k, ours, theirs) in passed)
+        {
+            _observer.Info($"warning: {k}: this run's bottle ({ours.S3Key}, sha256 {ours.Sha256[..12]}) is not listed: another writer listed a newer one meanwhile ({theirs.S3Key}, sha256 {theirs.Sha256[..12]}), which stays");
+        }
         Writes++;
         lock (_gate)
         {

@@ -1,3 +1,4 @@
+using HomebrewSync.Contracts;
 using HomebrewSync.Core.Storage;
 using HomebrewSync.Core.Coordination;
 using HomebrewSync.Core.Pipeline;
@@ -163,5 +164,136 @@ public sealed class HashFileCheckpointerTests
         var final = (await store.ReadHashFileAsync(CancellationToken.None))!.HashFile;
         Assert.True(final.TryGet("retired-1-monterey", out _));
         Assert.Equal(4, final.Count);
+    }
+
+    /// <summary>foo 1.0's bottle for monterey as stored on <paramref name="day"/> of July 2025 with <paramref name="rebuild"/>, of bytes <paramref name="fill"/>.</summary>
+    private static HashEntry Foo(int day, int rebuild, char fill)
+    {
+        var date = new DateOnly(2025, 7, day);
+        return new(new string(fill, 64), date, 10, "foo", "1.0", "monterey", "u", $"{date:yyyy-MM-dd}/foo-1.0.monterey.bottle{(rebuild > 0 ? $".{rebuild}" : "")}.tar.gz");
+    }
+
+    /// <summary>
+    /// This run stores <paramref name="ours"/> for foo-1.0-monterey, listed as <paramref name="seen"/> when it read the file (or not at
+    /// all); another writer lists <paramref name="theirs"/> for it first: the file as the merged write leaves it, and what was said.
+    /// </summary>
+    private static async Task<(HashEntry Listed, IReadOnlyList<string> Said)> MergeAsync(HashEntry? seen, HashEntry ours, HashEntry theirs)
+    {
+        var store = new InMemoryStore();
+        if (seen is not null)
+        {
+            var first = new HashFile();
+            first.Set("foo-1.0-monterey", seen);
+            await store.WriteHashFileAsync(first, null, CancellationToken.None);
+        }
+        var time = new SteppingTimeProvider(new DateTimeOffset(2025, 7, 22, 3, 0, 0, TimeSpan.Zero));
+        var said = new SaidObserver();
+        var checkpointer = new HashFileCheckpointer(store, await store.ReadHashFileAsync(CancellationToken.None), batchSize: 100, time, said);
+        checkpointer.Add("foo-1.0-monterey", ours);
+        store.BeforeHashFileWrite = () =>
+        {
+            var read = store.ReadHashFileAsync(CancellationToken.None).GetAwaiter().GetResult();
+            var other = read?.HashFile.Clone() ?? new HashFile();
+            other.Set("foo-1.0-monterey", theirs);
+            store.WriteHashFileAsync(other, read?.Version, CancellationToken.None).GetAwaiter().GetResult();
+        };
+
+        await time.RunAsync(checkpointer.FlushAsync(CancellationToken.None));
+
+        Assert.Equal(1, checkpointer.Conflicts);
+        var final = (await store.ReadHashFileAsync(CancellationToken.None))!.HashFile;
+        Assert.Equal(final.Bottles["foo-1.0-monterey"], checkpointer.HashFile.Bottles["foo-1.0-monterey"]);
+        return (final.Bottles["foo-1.0-monterey"], said.Messages);
+    }
+
+    [Fact]
+    public async Task FlushAsync_AnotherWriterListedAHigherRebuildOfTheSameDayMeanwhile_KeepsTheirs_AndSaysSo()
+    {
+        // A sync read the catalog before upstream's rebuild; a pull-through read it after, and listed rebuild 1 first.
+        var (listed, said) = await MergeAsync(seen: null, ours: Foo(22, 0, 'a'), theirs: Foo(22, 1, 'b'));
+
+        Assert.Equal(Foo(22, 1, 'b'), listed);
+        Assert.Equal(
+            "warning: foo-1.0-monterey: this run's bottle (2025-07-22/foo-1.0.monterey.bottle.tar.gz, sha256 aaaaaaaaaaaa) is not listed: another writer "
+            + "listed a newer one meanwhile (2025-07-22/foo-1.0.monterey.bottle.1.tar.gz, sha256 bbbbbbbbbbbb), which stays",
+            Assert.Single(said));
+    }
+
+    [Fact]
+    public async Task FlushAsync_AnotherWriterListedALaterDatesBottleMeanwhile_KeepsTheirs_EvenOfALowerRebuild()
+    {
+        // A saved plan of the 21st, run after a pull-through of the 22nd (upstream took the rebuild back).
+        var (listed, said) = await MergeAsync(seen: Foo(20, 0, 'c'), ours: Foo(21, 1, 'a'), theirs: Foo(22, 0, 'b'));
+
+        Assert.Equal(Foo(22, 0, 'b'), listed);
+        Assert.Single(said);
+    }
+
+    [Fact]
+    public async Task FlushAsync_AnotherWriterListedAnOlderBottleMeanwhile_ListsThisRunsNewerOne()
+    {
+        var (sameDay, said) = await MergeAsync(seen: null, ours: Foo(22, 2, 'a'), theirs: Foo(22, 1, 'b'));
+        var (laterDay, _) = await MergeAsync(seen: Foo(20, 0, 'c'), ours: Foo(22, 0, 'a'), theirs: Foo(21, 3, 'b'));
+
+        Assert.Equal(Foo(22, 2, 'a'), sameDay);
+        Assert.Equal(Foo(22, 0, 'a'), laterDay);
+        Assert.Empty(said);
+    }
+
+    [Fact]
+    public async Task FlushAsync_OverANewerEntryTheRunReadItself_ReplacesItAsPlanned()
+    {
+        // A run pinned to an earlier date (--date) replaces what it read: only another writer's newer entry is passed over.
+        var store = new InMemoryStore();
+        var first = new HashFile();
+        first.Set("foo-1.0-monterey", Foo(22, 1, 'b'));
+        await store.WriteHashFileAsync(first, null, CancellationToken.None);
+        var said = new SaidObserver();
+        var checkpointer = new HashFileCheckpointer(store, await store.ReadHashFileAsync(CancellationToken.None), batchSize: 100, new FakeTimeProvider(), said);
+
+        checkpointer.Add("foo-1.0-monterey", Foo(20, 0, 'a'));
+        await checkpointer.FlushAsync(CancellationToken.None);
+
+        Assert.Equal(Foo(20, 0, 'a'), (await store.ReadHashFileAsync(CancellationToken.None))!.HashFile.Bottles["foo-1.0-monterey"]);
+        Assert.Empty(said.Messages);
+    }
+
+    [Fact]
+    public async Task Remove_OfAKeyAnotherWriterListedOtherBytesForMeanwhile_LeavesTheirEntry()
+    {
+        var store = new InMemoryStore();
+        var first = new HashFile();
+        first.Set("old-1-monterey", Entry("old"));
+        first.Set("kept-1-monterey", Entry("kept"));
+        await store.WriteHashFileAsync(first, null, CancellationToken.None);
+        var time = new SteppingTimeProvider(new DateTimeOffset(2025, 7, 21, 3, 0, 0, TimeSpan.Zero));
+        var ours = new HashFileCheckpointer(store, await store.ReadHashFileAsync(CancellationToken.None), batchSize: 100, time, NullSyncObserver.Instance);
+        ours.Remove(["old-1-monterey", "kept-1-monterey"]);
+        var relisted = Entry("old") with { Sha256 = new string('b', 64), S3Key = "2025-07-21/old-1.monterey.bottle.1.tar.gz" };
+        store.BeforeHashFileWrite = () =>
+        {
+            var read = store.ReadHashFileAsync(CancellationToken.None).GetAwaiter().GetResult()!;
+            var theirs = read.HashFile.Clone();
+            theirs.Set("old-1-monterey", relisted);
+            store.WriteHashFileAsync(theirs, read.Version, CancellationToken.None).GetAwaiter().GetResult();
+        };
+
+        await time.RunAsync(ours.FlushAsync(CancellationToken.None));
+
+        var final = (await store.ReadHashFileAsync(CancellationToken.None))!.HashFile;
+        Assert.Equal(1, ours.Conflicts);
+        Assert.Equal(relisted, Assert.Single(final.Bottles).Value);
+    }
+
+    /// <summary>Keeps what the run says to the operator (<see cref="ISyncObserver.Info"/>).</summary>
+    private sealed class SaidObserver : ISyncObserver
+    {
+        public List<string> Messages { get; } = [];
+        public void BottleStored(PlannedBottle bottle, long bytes, bool alreadyPresent) { }
+        public void BottleFailed(BottleFailure failure) { }
+        public void Retrying(RetryNotice notice) { }
+        public void Checkpointed(int entries, string location) { }
+        public void HashFileConflict(string location, int attempt) { }
+        public void Info(string message) => Messages.Add(message);
     }
 }
