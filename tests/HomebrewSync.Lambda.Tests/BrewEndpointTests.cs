@@ -2,9 +2,11 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using HomebrewSync.Contracts;
+using HomebrewSync.Core.Pipeline;
 using HomebrewSync.Core.Serving;
 using HomebrewSync.TestSupport;
 using HomebrewSync.TestSupport.Servers;
+using Microsoft.Extensions.Time.Testing;
 
 namespace HomebrewSync.Lambda.Tests;
 
@@ -71,9 +73,9 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
     }
 
     private async Task<(BrewClient Brew, LambdaServices Services, FunctionUrlInvoker Invoker)> InvokerAsync(string? allowed = null, string? tokenSecret = null,
-        System.Net.Http.Headers.AuthenticationHeaderValue? authorization = null, PullThroughOptions? pull = null)
+        System.Net.Http.Headers.AuthenticationHeaderValue? authorization = null, PullThroughOptions? pull = null, TimeProvider? time = null)
     {
-        var services = await LambdaServices.CreateAsync(_env, TimeProvider.System, _log, CancellationToken.None);
+        var services = await LambdaServices.CreateAsync(_env, time ?? TimeProvider.System, _log, CancellationToken.None);
         var errors = new List<string>();
         var options = new ServeOptions(ServeOptions.ParseNetworks(allowed, errors, "allowed"), true, ServeOptions.DefaultLinkLifetime, TimeSpan.Zero, BrewEndpointFunction.InlineLimit,
             TokenSecretName: tokenSecret, PullThrough: pull);
@@ -348,6 +350,42 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
         Assert.All(await brew.FetchViaArtifactDomainAsync(domain, unknown), s => Assert.Equal(HttpStatusCode.NotFound, s.Status));
         Assert.Contains("\"outcome\":\"pulled\"", _log.ToString(), StringComparison.Ordinal);
         Assert.Contains("\"outcome\":\"not_in_catalog\"", _log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WithPullThrough_AFailedPullIsAnsweredAgainWithoutAnotherDownload_UntilItsMemoryEnds()
+    {
+        var wget = new FormulaBuilder("wget").WithVersion("1.24.5").WithBottle("arm64_sonoma", 2000).Build();
+        _homebrew.SetFormulae([.. _formulae, wget]);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var (brew, services, _) = await InvokerAsync(pull: new PullThroughOptions(TimeSpan.FromSeconds(60), 2, TimeSpan.FromHours(1)), time: time);
+        using var _ = services;
+        using var __ = brew;
+        var blob = wget.Bottles["arm64_sonoma"];
+        var url = new Uri($"https://abc123.lambda-url.us-east-1.on.aws/v2/homebrew/core/wget/blobs/sha256:{blob.Sha256}");
+        _homebrew.InjectFault(blob.Sha256, FaultKind.WrongBytes, times: 1);
+
+        async Task<(HttpStatusCode, string)> GetAsync()
+        {
+            using var response = await brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, url));
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        var (status, body) = await GetAsync();
+        Assert.Equal(HttpStatusCode.BadGateway, status);
+        Assert.StartsWith("pull-through failed: wget-1.24.5-arm64_sonoma: SHA mismatch", body, StringComparison.Ordinal);
+        // Asked again (a client that hangs up and asks over and over): the same answer, nothing downloaded.
+        time.Advance(PullThrough.FailureMemory - TimeSpan.FromSeconds(1));
+        (status, body) = await GetAsync();
+        Assert.Equal(HttpStatusCode.BadGateway, status);
+        Assert.Contains("SHA mismatch", body, StringComparison.Ordinal);
+        Assert.Contains("(a pull that failed lately; tried again from ", body, StringComparison.Ordinal);
+        Assert.Equal(1, _homebrew.BlobGets(blob.Sha256));
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        (status, body) = await GetAsync();
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(2, _homebrew.BlobGets(blob.Sha256));
     }
 
     /// <summary>Turns an HTTP request into a function URL invocation (payload 2.0) and its answer back; follows a 302 to S3.</summary>

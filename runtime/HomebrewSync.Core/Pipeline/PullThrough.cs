@@ -15,6 +15,9 @@ namespace HomebrewSync.Core.Pipeline;
 /// once, each within <see cref="PullThroughOptions.TimeLimit"/>; a transfer runs on when the request that started it hangs up,
 /// for the others waiting on it. At most <see cref="WaitingPerSlot"/> transfers per slot wait for one: a miss past that is
 /// refused at once, so clients that ask for many bottles and hang up cannot queue work without end ahead of brew's own misses.
+/// A transfer that failed (wrong bytes, upstream's error, too large, out of time) is remembered for as long as it took, and at
+/// least <see cref="FailureMemory"/>: the requests for it meanwhile get its answer at once, so a client that asks again and
+/// hangs up, over and over, cannot make the server download a bottle that will fail again without pause.
 /// </summary>
 public sealed class PullThrough : IBottlePuller, IDisposable
 {
@@ -26,6 +29,7 @@ public sealed class PullThrough : IBottlePuller, IDisposable
     private readonly SemaphoreSlim _slots;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<string, Task<PullOutcome>> _flights = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (PullOutcome Outcome, DateTimeOffset Until)> _failures = new(StringComparer.Ordinal);
 
     /// <param name="observer">Hears each transfer's progress, retries and warnings (serve's standard error).</param>
     public PullThrough(SyncContext context, PullThroughOptions options, ISyncObserver observer)
@@ -46,6 +50,9 @@ public sealed class PullThrough : IBottlePuller, IDisposable
 
     /// <summary>How many transfers may wait for each of the <see cref="PullThroughOptions.MaxConcurrent"/> slots.</summary>
     public const int WaitingPerSlot = 16;
+
+    /// <summary>The least while a failed transfer's answer is given again, without another transfer.</summary>
+    public static readonly TimeSpan FailureMemory = TimeSpan.FromSeconds(60);
 
     Task<PullOutcome> IBottlePuller.PullBlobAsync(string image, string sha256, CancellationToken cancellationToken) =>
         PullAsync(c => c.ByDigest.TryGetValue((image, sha256), out var v) ? Bottles(v, v.Bottles.Where(b => b.File.Sha256 == sha256).ToArray()) : null,
@@ -99,6 +106,10 @@ public sealed class PullThrough : IBottlePuller, IDisposable
             Counters.AddNotInCatalog();
             return PullOutcome.NotInCatalog(absent);
         }
+        if (Remembered(job.Key) is { } failed)
+        {
+            return failed;
+        }
         var mine = new TaskCompletionSource<PullOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
         var flight = _flights.GetOrAdd(job.Key, mine.Task);
         if (flight != mine.Task)
@@ -125,12 +136,48 @@ public sealed class PullThrough : IBottlePuller, IDisposable
         return await mine.Task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>The answer of a transfer for <paramref name="key"/> that failed lately, said to be that; null when there is none.</summary>
+    private PullOutcome? Remembered(string key)
+    {
+        if (!_failures.TryGetValue(key, out var failed))
+        {
+            return null;
+        }
+        if (_context.Time.GetUtcNow() >= failed.Until)
+        {
+            _failures.TryRemove(new KeyValuePair<string, (PullOutcome, DateTimeOffset)>(key, failed));
+            return null;
+        }
+        var again = $" (a pull that failed lately; tried again from {failed.Until:HH:mm:ss} UTC)";
+        return failed.Outcome with { Reason = failed.Outcome.Reason + again, Detail = failed.Outcome.Detail is { } d ? d + again : null };
+    }
+
+    /// <summary>Keeps a failed transfer's answer for as long as it took, and at least <see cref="FailureMemory"/>; drops those past their time.</summary>
+    private void Remember(string key, PullOutcome outcome, DateTimeOffset started)
+    {
+        var now = _context.Time.GetUtcNow();
+        foreach (var (k, f) in _failures)
+        {
+            if (now >= f.Until)
+            {
+                _failures.TryRemove(new KeyValuePair<string, (PullOutcome, DateTimeOffset)>(k, f));
+            }
+        }
+        var took = now - started;
+        _failures[key] = (outcome, now + (took > FailureMemory ? took : FailureMemory));
+    }
+
     private async Task FlyAsync(Job job, TaskCompletionSource<PullOutcome> done)
     {
         Counters.Started();
         try
         {
-            var outcome = await TransferAsync(job);
+            var started = _context.Time.GetUtcNow();
+            var (outcome, again) = await TransferAsync(job);
+            if (outcome.Status == PullStatus.Failed && !again)
+            {
+                Remember(job.Key, outcome, started);
+            }
             if (outcome.Status == PullStatus.Pulled)
             {
                 Counters.AddPulled();
@@ -157,8 +204,11 @@ public sealed class PullThrough : IBottlePuller, IDisposable
         }
     }
 
-    /// <summary>One transfer: a slot, the store's shared lease, then the work, all within the time limit.</summary>
-    private async Task<PullOutcome> TransferAsync(Job job)
+    /// <summary>
+    /// One transfer: a slot, the store's shared lease, then the work, all within the time limit. <c>Again</c>: a failure that says
+    /// nothing of the bottle (the store held by another command, the lease lost), which the next request may try again at once.
+    /// </summary>
+    private async Task<(PullOutcome Outcome, bool Again)> TransferAsync(Job job)
     {
         using var limit = new CancellationTokenSource(_options.TimeLimit, _context.Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(limit.Token, _stopping.Token);
@@ -167,22 +217,22 @@ public sealed class PullThrough : IBottlePuller, IDisposable
         {
             await _slots.WaitAsync(linked.Token);
             slot = true;
-            return await _context.Leases.UnderLeaseAsync(LeaseMode.Shared, "pull-through", _observer,
+            return (await _context.Leases.UnderLeaseAsync(LeaseMode.Shared, "pull-through", _observer,
                 ct => job.Bottles.Count == 0 ? _transfer.ImageIndexAsync(job.Version, ct) : _transfer.BottleAsync(job.Version, job.Bottles, ct),
-                linked.Token, wait: _options.TimeLimit);
+                linked.Token, wait: _options.TimeLimit), false);
         }
         catch (OperationCanceledException) when (limit.IsCancellationRequested)
         {
-            return PullOutcome.Failed($"not done within the pull time limit ({_options.TimeLimit.TotalSeconds:0} s, {EnvVars.ServePullTimeoutSeconds})");
+            return (PullOutcome.Failed($"not done within the pull time limit ({_options.TimeLimit.TotalSeconds:0} s, {EnvVars.ServePullTimeoutSeconds})"), false);
         }
         catch (StoreBusyException ex)
         {
             // Who holds the store (host, process, paths) is for the server's log, not for every client.
-            return PullOutcome.Failed("the store is held by another command (a prune or a repair); try again later", ex.Message);
+            return (PullOutcome.Failed("the store is held by another command (a prune or a repair); try again later", ex.Message), true);
         }
         catch (StoreLeaseLostException ex)
         {
-            return PullOutcome.Failed("the store's lease was lost during the pull; nothing was stored; try again", ex.Message);
+            return (PullOutcome.Failed("the store's lease was lost during the pull; nothing was stored; try again", ex.Message), true);
         }
         finally
         {

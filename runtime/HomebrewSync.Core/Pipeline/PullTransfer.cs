@@ -135,15 +135,17 @@ internal sealed class PullTransfer(SyncContext context, ISyncObserver observer)
     private static string[] AllDigests(PullCatalog.Version version) => version.Bottles.Select(b => b.File.Sha256).Distinct(StringComparer.Ordinal).ToArray();
 
     /// <summary>
-    /// What the client is told of a failed transfer: upstream's answer about the bottle (not found, wrong bytes, too large, an
-    /// HTTP status) and a listed bottle kept, as they are; the server's own trouble (its store, its connections, its time, its
-    /// token) by kind only, as their text can name paths, proxies or hosts inside the network. The server's log has it all.
+    /// What the client is told of a failed transfer: wrong bytes, too large and a listed bottle kept as they are; the rest (upstream's
+    /// error status or absence, the server's store, connections, time and token) by kind only, as their text can name paths,
+    /// proxies or hosts inside the network (an HTTP error names the host that answered, after redirects). The server's log has it all.
     /// </summary>
     private static PullOutcome Refused(BottleFailure failed)
     {
         var reason = $"{failed.Bottle.Key}: {failed.Reason}";
         var told = failed.Kind switch
         {
+            FailureKind.NotFound => "upstream does not have it",
+            FailureKind.HttpError => "upstream answered with an error",
             FailureKind.Storage => "the store could not take it",
             FailureKind.Network => "the connection to upstream failed",
             FailureKind.Timeout => "upstream did not answer in time",
