@@ -115,6 +115,27 @@ public sealed class ServeMetricsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AMadeUpMethodOfThousandsOfCharacters_IsA405_AndItsAccessLogLineStaysSmall()
+    {
+        await using var serve = await ServeProcess.StartAsync(_h.Environment());
+        // A token of 6,000 characters that JSON writes in six bytes each: the request line Kestrel still takes.
+        var method = new string('+', 3_000) + new string('&', 3_000);
+        using var client = new TcpClient();
+        await client.ConnectAsync(serve.Url.Host, serve.Url.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"{method} /healthz HTTP/1.1\r\nHost: mirror\r\nConnection: close\r\n\r\n"));
+        var answer = await new StreamReader(stream).ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.StartsWith("HTTP/1.1 405", answer, StringComparison.Ordinal);
+        await CliHarness.UntilAsync(() => serve.Error.Contains("\"status\":405", StringComparison.Ordinal), "the 405's access-log line");
+        var line = serve.Error.Split('\n').Single(l => l.Contains("\"status\":405", StringComparison.Ordinal));
+        Assert.InRange(line.Length, 0, 2_000);
+        using var parsed = System.Text.Json.JsonDocument.Parse(line);
+        Assert.StartsWith("++++", parsed.RootElement.GetProperty("method").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("… (6,000 characters)", parsed.RootElement.GetProperty("method").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MaxConnections_OutsideItsRange_IsAUsageError()
     {
         var run = await CliProcess.RunAsync(_h.Environment(), "serve", "--listen", "http://127.0.0.1:0", "--max-connections", "0");

@@ -79,7 +79,7 @@ internal sealed class MirrorRequestHandler(MirrorEndpoint endpoint, ServeOptions
         catch (Exception ex) when (!ctx.RequestAborted.IsCancellationRequested)
         {
             // The store failed (S3 unreachable, a disk error): a 500 the access log records like any other answer.
-            await log.WriteLineAsync($"error: {request.Method} {Humanize.Clip(request.RawPath, AccessLog.MaxClientField)}: {ex.GetType().Name}: {ex.Message}");
+            await log.WriteLineAsync($"error: {Humanize.Clip(request.Method, AccessLog.MaxMethod)} {Humanize.Clip(request.RawPath, AccessLog.MaxClientField)}: {ex.GetType().Name}: {ex.Message}");
             response = StoreUnreadable();
         }
         exchange.Answer = response;
@@ -89,7 +89,7 @@ internal sealed class MirrorRequestHandler(MirrorEndpoint endpoint, ServeOptions
         }
         catch (Exception ex) when (ex is not ClientGoneException && !ctx.RequestAborted.IsCancellationRequested)
         {
-            await log.WriteLineAsync($"error: {request.Method} {Humanize.Clip(request.RawPath, AccessLog.MaxClientField)}: the body could not be read: {ex.GetType().Name}: {ex.Message}");
+            await log.WriteLineAsync($"error: {Humanize.Clip(request.Method, AccessLog.MaxMethod)} {Humanize.Clip(request.RawPath, AccessLog.MaxClientField)}: the body could not be read: {ex.GetType().Name}: {ex.Message}");
             if (ctx.Response.HasStarted)
             {
                 // Half-way through (the store stopped answering): the client sees a cut-off body and retries.

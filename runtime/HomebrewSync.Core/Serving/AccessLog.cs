@@ -14,6 +14,12 @@ public static class AccessLog
     public const int MaxClientField = 256;
 
     /// <summary>
+    /// The most of a request's method a line keeps: Kestrel takes any token up to its request line's 8 KB as a method (and
+    /// answers it 405), and the longest HTTP defines is 17 characters.
+    /// </summary>
+    public const int MaxMethod = 32;
+
+    /// <summary>
     /// The most of pull-through's reason a line keeps: a reason can name what the client asked for (a file name, an image)
     /// or quote what the registry answered, and is clipped as a client's own fields are.
     /// </summary>
@@ -43,7 +49,7 @@ public static class AccessLog
         json.WriteString("time", time);
         json.WriteString("client", request.Client?.ToString());
         json.WriteString("user", response.User);
-        json.WriteString("method", request.Method);
+        json.WriteString("method", Formatting.Humanize.Clip(request.Method, MaxMethod));
         json.WriteString("path", Formatting.Humanize.Clip(request.RawPath, MaxClientField));
         json.WriteNumber("status", response.Status);
         json.WriteNumber("bytes", request.Method == "HEAD" ? 0 : response.BodyLength);
