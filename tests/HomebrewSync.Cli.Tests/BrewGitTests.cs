@@ -140,6 +140,36 @@ public sealed class BrewGitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sync_BrewNamingAPortableRubyVersionOrTagThatIsNotOne_IsHeldBack_WithoutQuotingIt()
+    {
+        // The remote's text, lines made to look like the run's own, would have gone whole into the log, the status and Slack.
+        var forged = "4.0.7\nrefs published\n" + new string('x', 100_000);
+        await _upstream.CommitAsync("Homebrew 4.7.0: a forged version", new Dictionary<string, string> { ["Library/Homebrew/vendor/portable-ruby-version"] = forged }, tag: "4.7.0");
+
+        var held = await CliHarness.RunAsync(Env(), "sync");
+
+        Assert.Equal(3, held.ExitCode);
+        Assert.True(held.Error.Contains("refs not published: held back: the brew it would publish names a portable Ruby version that is not one "
+            + $"(Library/Homebrew/vendor/portable-ruby-version holds {forged.Length:N0} characters)", StringComparison.Ordinal), held.Error);
+        Assert.DoesNotContain("xxxx", held.Error + held.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("\nrefs published", held.Error + held.Out, StringComparison.Ordinal);
+        Assert.False(File.Exists(_h.PathOf("brew.git/info/refs")));
+
+        await _upstream.CommitAsync("Homebrew 4.7.1: a forged tag", new Dictionary<string, string>
+        {
+            ["Library/Homebrew/vendor/portable-ruby-version"] = "4.0.7\n",
+            ["Library/Homebrew/vendor/portable-ruby-arm64_big_sur"] = $"ruby_TAG=arm64_big_sur refs published {new string('y', 5_000)}\nruby_SHA={new string('0', 64)}\n",
+        }, tag: "4.7.1");
+        held = await CliHarness.RunAsync(Env(), "sync");
+
+        Assert.Equal(3, held.ExitCode);
+        Assert.True(held.Error.Contains("refs not published: held back: the brew it would publish names portable Ruby 4.0.7, which the mirror does not hold for ", StringComparison.Ordinal)
+            && held.Error.Contains(", a platform whose ruby_TAG is not a tag, ", StringComparison.Ordinal), held.Error);
+        Assert.DoesNotContain("yyyy", held.Error + held.Out, StringComparison.Ordinal);
+        Assert.False(File.Exists(_h.PathOf("brew.git/info/refs")));
+    }
+
+    [Fact]
     public async Task Prune_AfterARunThatCouldNotFetchBrew_KeepsThePortableRubyThePublishedBrewNames()
     {
         // The published brew names 4.0.6; the registry moves on to 4.0.7, and the next run cannot reach brew's repository:

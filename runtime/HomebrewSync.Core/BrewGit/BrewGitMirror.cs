@@ -1,4 +1,5 @@
 using HomebrewSync.Contracts;
+using HomebrewSync.Core.Formatting;
 using HomebrewSync.Core.HashFiles;
 using HomebrewSync.Core.PortableRuby;
 using HomebrewSync.Core.Storage;
@@ -102,6 +103,11 @@ internal sealed class BrewGitMirror(IGitRepositoryCache cache, IDocumentStore do
             return null;
         }
         var version = text.Trim();
+        if (!PortableRubyImage.IsVersion(version))
+        {
+            // Not quoted: the remote's text, up to megabytes of it and any lines it likes, is not the run's log or Slack's.
+            return $"held back: the brew it would publish names a portable Ruby version that is not one ({RubyVersionFile} holds {Humanize.Count(version.Length)} characters)";
+        }
         var missing = new List<string>();
         var platforms = (await cache.ListAsync(state.Commit, VendorDirectory, cancellationToken))
             .Where(name => name.StartsWith("portable-ruby-", StringComparison.Ordinal) && name != "portable-ruby-version")
@@ -118,7 +124,11 @@ internal sealed class BrewGitMirror(IGitRepositoryCache cache, IDocumentStore do
                 continue;
             }
             var (tag, sha) = (Field(platform, "ruby_TAG"), Field(platform, "ruby_SHA"));
-            if (tag is not null && (mirror is null || !mirror.TryGet($"{PortableRubyImage.Name}-{version}-{tag}", out var entry) || (sha is not null && entry.Sha256 != sha)))
+            if (tag is not null && !StoreKeys.IsTag(tag))
+            {
+                missing.Add("a platform whose ruby_TAG is not a tag");
+            }
+            else if (tag is not null && (mirror is null || !mirror.TryGet($"{PortableRubyImage.Name}-{version}-{tag}", out var entry) || (sha is not null && entry.Sha256 != sha)))
             {
                 missing.Add(tag);
             }
