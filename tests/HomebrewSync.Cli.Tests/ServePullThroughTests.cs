@@ -201,6 +201,21 @@ public sealed class ServePullThroughTests(S3ServerFixture fixture) : IAsyncLifet
     }
 
     [Fact]
+    public async Task OpenToAnyone_IsWarnedOf_WithAnAllowList_IsNot()
+    {
+        var env = await SyncedAsync("local");
+        const string Warning = "warning: --pull-through with neither --token-file nor --allow: anyone who can reach this server can make it download and store";
+        await using (var open = await ServeProcess.StartAsync(env, "--pull-through"))
+        {
+            await LoggedAsync(open, Warning);
+        }
+        await using var allowed = await ServeProcess.StartAsync(env, "--pull-through", "--allow", "127.0.0.0/8");
+        await allowed.TerminateAsync();
+        Assert.Contains("Stopped. Pull-through:", allowed.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(Warning, allowed.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WithTokens_APullNeedsAToken()
     {
         var env = await SyncedAsync("local");

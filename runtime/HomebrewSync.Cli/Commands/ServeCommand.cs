@@ -46,6 +46,11 @@ internal static class ServeCommand
         }
         // The transfers' lines go straight to standard error (synchronized); the access log's whole lines join them there.
         using var pull = request.Serve!.PullThrough is { } pulls ? new PullThrough(services.Context, pulls, new LogLineObserver(console.Error)) : null;
+        if (pull is not null && !request.Serve.NeedsTokens && request.Serve.AllowedNetworks.Count == 0)
+        {
+            await log.WriteLineAsync("warning: --pull-through with neither --token-file nor --allow: anyone who can reach this server can make it "
+                + "download and store what the catalog names for the target tags (the deployed endpoint refuses this)");
+        }
         var endpoint = new MirrorEndpoint(services.Store, services.Store, request.Serve!, services.Time, tokens.Tokens, pull);
         var metrics = new ServeMetrics(endpoint, services.Time);
         var gate = request.Serve!.AllowedNetworks.Count > 0 ? new AllowListGate(request.Serve, metrics.RefusedConnections, services.Time) : null;
