@@ -96,7 +96,8 @@ public static class FormulaCatalogReader
                 throw new CatalogFormatException(
                     $"The catalog is not valid formula.json (entry {index.ToString("N0", CultureInfo.InvariantCulture)}, byte {(entry.Offset + syntax.BytePositionInLine ?? 0).ToString("N0", CultureInfo.InvariantCulture)}): {syntax.Message}", syntax);
             }
-            var what = ex is JsonException { Path: { } path } && path != "$" ? $"{Printable(path)} has the wrong JSON type" : ex is JsonException { Path: "$" } ? "not a JSON object" : "unreadable";
+            var what = TooDeep(bytes) ? $"nested deeper than the {DefaultMaxDepth} levels a formula may take"
+                : ex is JsonException { Path: { } path } && path != "$" ? $"{Printable(path)} has the wrong JSON type" : ex is JsonException { Path: "$" } ? "not a JSON object" : "unreadable";
             rejected?.Invoke($"entry {index}{NameHint(bytes, complete: true)}: {what}");
             return null;
         }
@@ -108,10 +109,16 @@ public static class FormulaCatalogReader
         return Convert(json, index, rejected);
     }
 
-    /// <summary>The syntax error in one entry's JSON, or null when it is well-formed (and only its types are wrong).</summary>
+    /// <summary>How deep the deserializer reads (System.Text.Json's default).</summary>
+    private const int DefaultMaxDepth = 64;
+
+    /// <summary>
+    /// The syntax error in one entry's JSON, or null when it is well-formed (and only its types are wrong, or it is nested deeper
+    /// than a formula is read: one entry that is, within its byte limit, fails alone). No entry nests deeper than it has bytes.
+    /// </summary>
     private static JsonException? SyntaxError(byte[] json)
     {
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 1024 });
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = Math.Max(DefaultMaxDepth, json.Length) });
         try
         {
             while (reader.Read())
@@ -122,6 +129,23 @@ public static class FormulaCatalogReader
         catch (JsonException ex)
         {
             return ex;
+        }
+    }
+
+    /// <summary>Whether well-formed JSON nests deeper than <see cref="DefaultMaxDepth"/>.</summary>
+    private static bool TooDeep(byte[] json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = DefaultMaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+            }
+            return false;
+        }
+        catch (JsonException)
+        {
+            return true;
         }
     }
 

@@ -130,6 +130,23 @@ public sealed class FormulaCatalogReaderTests
     }
 
     [Theory]
+    [InlineData(100)]
+    [InlineData(5_000)]
+    public async Task ReadAsync_AnEntryNestedDeeperThanAFormulaIsRead_IsSkippedAlone(int depth)
+    {
+        // Past 1,024 levels the check for a syntax error gave up too, and one such entry refused the whole catalog.
+        var good = "{\"name\":\"NAME\",\"versions\":{\"stable\":\"1\"},\"bottle\":{\"stable\":{\"files\":{\"sonoma\":{\"url\":\"https://x/y\",\"sha256\":\"" + new string('a', 64) + "\"}}}}}";
+        var deep = "{\"name\":\"deep\",\"x\":" + new string('[', depth) + new string(']', depth) + "}";
+        var json = $"[{good.Replace("NAME", "first", StringComparison.Ordinal)},{deep},{good.Replace("NAME", "last", StringComparison.Ordinal)}]";
+        var rejected = new List<string>();
+
+        var formulae = await ReadAsync(Encoding.UTF8.GetBytes(json), rejected);
+
+        Assert.Equal(["first", "last"], formulae.Select(f => f.Name));
+        Assert.Equal("entry 2 (deep): nested deeper than the 64 levels a formula may take", Assert.Single(rejected));
+    }
+
+    [Theory]
     [InlineData("[1,{\"name\":\"ok\",\"versions\":{\"stable\":\"1\"}}]", "entry 1: not a JSON object")]
     [InlineData("[\"curl\",{\"name\":\"ok\",\"versions\":{\"stable\":\"1\"}}]", "entry 1: not a JSON object")]
     [InlineData("[null,{\"name\":\"ok\",\"versions\":{\"stable\":\"1\"}}]", "entry 1: null")]
