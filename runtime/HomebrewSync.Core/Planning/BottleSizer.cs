@@ -12,6 +12,10 @@ namespace HomebrewSync.Core.Planning;
 /// null and is reported; it never stops the plan. What the registry announces is taken only for the
 /// image's own bottles (an index cannot size another image's blob) and only up to the largest size the
 /// caller takes; anything else is reported and left unknown (so one response cannot swell the plan's total).
+/// Each request is bounded (its attempts, its timeout, the Retry-After it honours), and so is the whole: once
+/// <see cref="FailuresInARow"/> image indexes in a row have failed, no more are asked for (their blobs are sized by HEAD), and
+/// once as many HEADs in a row have, no more are sent (the rest stay unknown), so a registry that fails every request slowly
+/// (a byte every few seconds, a 429 asking for a day) costs a few dozen requests' time, not thousands.
 /// </summary>
 internal sealed class BottleSizer
 {
@@ -19,6 +23,9 @@ internal sealed class BottleSizer
     private readonly ResiliencePipeline _pipeline;
     private readonly int _concurrency;
     private readonly (long Bytes, string Name) _largest;
+
+    /// <summary>Failures in a row after which a sizing step asks no more (those in flight finish).</summary>
+    public const int FailuresInARow = 32;
 
     /// <param name="largest">The largest size taken from the registry, and how to name it in the warning when one is larger.</param>
     public BottleSizer(IBottleRegistry registry, ResiliencePipeline pipeline, int concurrency, (long Bytes, string Name) largest)
@@ -79,13 +86,14 @@ internal sealed class BottleSizer
             problems.Enqueue($"{keyOf[sha256]}: {source} announces {size:N0} bytes, more than {_largest.Name} ({_largest.Bytes:N0}); its size is not taken from it");
             return false;
         }
-        var options = new ParallelOptions { MaxDegreeOfParallelism = _concurrency, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(images, options, async (image, ct) =>
+        var indexSteps = new Streak(cancellationToken);
+        await indexSteps.ForEachAsync(images, _concurrency, async (image, ct) =>
         {
             try
             {
                 var document = await _pipeline.ExecuteAsync(
                     async token => await _registry.GetImageIndexAsync(image.Image!, image.Reference, token), ct);
+                indexSteps.Succeeded();
                 var parsed = OciImageIndex.Parse(document);
                 Keep(indexes, IndexCacheKey(image.Image!, image.Reference), document);
                 foreach (var entry in parsed.Entries.Where(e => image.Blobs.Contains(e.Sha256)))
@@ -99,15 +107,24 @@ internal sealed class BottleSizer
             catch (Exception ex) when (ex is BottleDownloadException or TransientFailureException or Polly.Timeout.TimeoutRejectedException or System.Text.Json.JsonException)
             {
                 // The HEAD fallback below still sizes this image's blobs.
+                indexSteps.Failed(ex.Message);
             }
         });
-        var missing = plan.Bottles.Where(b => !sizes.ContainsKey(b.Sha256)).DistinctBy(b => b.Sha256).ToArray();
-        await Parallel.ForEachAsync(missing, options, async (bottle, ct) =>
+        if (indexSteps.GaveUp is { } lastIndexFailure)
         {
+            problems.Enqueue($"sizing: {FailuresInARow} image indexes in a row failed (the last: {lastIndexFailure}); no more were asked for, and their blobs were sized by HEAD");
+        }
+        var missing = plan.Bottles.Where(b => !sizes.ContainsKey(b.Sha256)).DistinctBy(b => b.Sha256).ToArray();
+        var heads = new Streak(cancellationToken);
+        var headed = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        await heads.ForEachAsync(missing, _concurrency, async (bottle, ct) =>
+        {
+            headed[bottle.Sha256] = true;
             try
             {
                 var size = await _pipeline.ExecuteAsync(
                     async token => await _registry.GetBlobSizeAsync(new Uri(bottle.Url), token), ct);
+                heads.Succeeded();
                 if (size is { } s)
                 {
                     if (Plausible(bottle.Sha256, s, "the registry's HEAD") && sizes.TryAdd(bottle.Sha256, s))
@@ -123,8 +140,14 @@ internal sealed class BottleSizer
             catch (Exception ex) when (ex is BottleDownloadException or TransientFailureException or Polly.Timeout.TimeoutRejectedException)
             {
                 problems.Enqueue($"{bottle.Key}: size unknown ({ex.Message})");
+                heads.Failed(ex.Message);
             }
         });
+        if (heads.GaveUp is { } lastHeadFailure)
+        {
+            var left = missing.Count(b => !headed.ContainsKey(b.Sha256));
+            problems.Enqueue($"sizing: {FailuresInARow} HEAD requests in a row failed (the last: {lastHeadFailure}); no more were sent, and {left:N0} more bottles' sizes are unknown");
+        }
         foreach (var p in problems)
         {
             warnings.Add(p);
@@ -133,5 +156,49 @@ internal sealed class BottleSizer
         {
             Bottles = plan.Bottles.Select(b => sizes.TryGetValue(b.Sha256, out var s) ? b with { Size = s } : b).ToArray(),
         };
+    }
+
+    /// <summary>
+    /// One sizing step's requests, run <c>concurrency</c> at once until done or until <see cref="FailuresInARow"/> have failed in a
+    /// row: then none more start (those in flight finish), and <see cref="GaveUp"/> holds the last failure.
+    /// </summary>
+    private sealed class Streak(CancellationToken cancellationToken)
+    {
+        private readonly Lock _gate = new();
+        private int _inARow;
+        private string? _gaveUp;
+
+        public string? GaveUp
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _gaveUp;
+                }
+            }
+        }
+
+        public void Succeeded()
+        {
+            lock (_gate)
+            {
+                _inARow = 0;
+            }
+        }
+
+        public void Failed(string why)
+        {
+            lock (_gate)
+            {
+                if (++_inARow >= FailuresInARow)
+                {
+                    _gaveUp ??= why;
+                }
+            }
+        }
+
+        public Task ForEachAsync<T>(IEnumerable<T> items, int concurrency, Func<T, CancellationToken, ValueTask> body) =>
+            Parallel.ForEachAsync(items.TakeWhile(_ => GaveUp is null), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken }, body);
     }
 }
