@@ -15,9 +15,11 @@ namespace HomebrewSync.Core.Pipeline;
 /// once, each within <see cref="PullThroughOptions.TimeLimit"/>; a transfer runs on when the request that started it hangs up,
 /// for the others waiting on it. At most <see cref="WaitingPerSlot"/> transfers per slot wait for one: a miss past that is
 /// refused at once, so clients that ask for many bottles and hang up cannot queue work without end ahead of brew's own misses.
-/// A transfer that failed (wrong bytes, upstream's error, too large, out of time) is remembered for as long as it took, and at
-/// least <see cref="FailureMemory"/>: the requests for it meanwhile get its answer at once, so a client that asks again and
-/// hangs up, over and over, cannot make the server download a bottle that will fail again without pause.
+/// A transfer that failed once under way (wrong bytes, upstream's error, too large, out of time) is remembered, with the bytes the
+/// catalog named, for as long as it took from its start under the lease, and at least <see cref="FailureMemory"/>: the requests
+/// for it meanwhile get its answer at once, so a client that asks again and hangs up, over and over, cannot make the server
+/// download a bottle that will fail again without pause. Time spent waiting for a slot or the store is not the bottle's fault,
+/// and a pull that never began is not remembered.
 /// </summary>
 public sealed class PullThrough : IBottlePuller, IDisposable
 {
@@ -106,8 +108,9 @@ public sealed class PullThrough : IBottlePuller, IDisposable
             Counters.AddNotInCatalog();
             return PullOutcome.NotInCatalog(absent);
         }
-        if (Remembered(job.Key) is { } failed)
+        if (Remembered(MemoryKey(job)) is { } failed)
         {
+            Counters.AddFailed();
             return failed;
         }
         var mine = new TaskCompletionSource<PullOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -135,6 +138,12 @@ public sealed class PullThrough : IBottlePuller, IDisposable
         _ = FlyAsync(job, mine);
         return await mine.Task.WaitAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// What a failure is remembered under: the job and the bytes the catalog names for its version, so a version upstream has
+    /// poured again since (a new sha256 after a wrong one) is pulled afresh once the catalog is read again.
+    /// </summary>
+    private static string MemoryKey(Job job) => $"{job.Key}|{string.Join(",", job.Version.Bottles.Select(b => b.File.Sha256))}";
 
     /// <summary>The answer of a transfer for <paramref name="key"/> that failed lately, said to be that; null when there is none.</summary>
     private PullOutcome? Remembered(string key)
@@ -172,11 +181,10 @@ public sealed class PullThrough : IBottlePuller, IDisposable
         Counters.Started();
         try
         {
-            var started = _context.Time.GetUtcNow();
-            var (outcome, again) = await TransferAsync(job);
-            if (outcome.Status == PullStatus.Failed && !again)
+            var (outcome, ran) = await TransferAsync(job);
+            if (outcome.Status == PullStatus.Failed && ran is { } started)
             {
-                Remember(job.Key, outcome, started);
+                Remember(MemoryKey(job), outcome, started);
             }
             if (outcome.Status == PullStatus.Pulled)
             {
@@ -205,34 +213,40 @@ public sealed class PullThrough : IBottlePuller, IDisposable
     }
 
     /// <summary>
-    /// One transfer: a slot, the store's shared lease, then the work, all within the time limit. <c>Again</c>: a failure that says
-    /// nothing of the bottle (the store held by another command, the lease lost), which the next request may try again at once.
+    /// One transfer: a slot, the store's shared lease, then the work, all within the time limit. <c>Ran</c>: when the work began,
+    /// slot and lease held; null when it never did (the time limit spent waiting for them, the store held by another command, the
+    /// lease lost), which says nothing of the bottle and is not remembered.
     /// </summary>
-    private async Task<(PullOutcome Outcome, bool Again)> TransferAsync(Job job)
+    private async Task<(PullOutcome Outcome, DateTimeOffset? Ran)> TransferAsync(Job job)
     {
         using var limit = new CancellationTokenSource(_options.TimeLimit, _context.Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(limit.Token, _stopping.Token);
         var slot = false;
+        DateTimeOffset? ran = null;
         try
         {
             await _slots.WaitAsync(linked.Token);
             slot = true;
-            return (await _context.Leases.UnderLeaseAsync(LeaseMode.Shared, "pull-through", _observer,
-                ct => job.Bottles.Count == 0 ? _transfer.ImageIndexAsync(job.Version, ct) : _transfer.BottleAsync(job.Version, job.Bottles, ct),
-                linked.Token, wait: _options.TimeLimit), false);
+            var outcome = await _context.Leases.UnderLeaseAsync(LeaseMode.Shared, "pull-through", _observer, ct =>
+                {
+                    ran = _context.Time.GetUtcNow();
+                    return job.Bottles.Count == 0 ? _transfer.ImageIndexAsync(job.Version, ct) : _transfer.BottleAsync(job.Version, job.Bottles, ct);
+                },
+                linked.Token, wait: _options.TimeLimit);
+            return (outcome, ran);
         }
         catch (OperationCanceledException) when (limit.IsCancellationRequested)
         {
-            return (PullOutcome.Failed($"not done within the pull time limit ({_options.TimeLimit.TotalSeconds:0} s, {EnvVars.ServePullTimeoutSeconds})"), false);
+            return (PullOutcome.Failed($"not done within the pull time limit ({_options.TimeLimit.TotalSeconds:0} s, {EnvVars.ServePullTimeoutSeconds})"), ran);
         }
         catch (StoreBusyException ex)
         {
             // Who holds the store (host, process, paths) is for the server's log, not for every client.
-            return (PullOutcome.Failed("the store is held by another command (a prune or a repair); try again later", ex.Message), true);
+            return (PullOutcome.Failed("the store is held by another command (a prune or a repair); try again later", ex.Message), null);
         }
         catch (StoreLeaseLostException ex)
         {
-            return (PullOutcome.Failed("the store's lease was lost during the pull; nothing was stored; try again", ex.Message), true);
+            return (PullOutcome.Failed("the store's lease was lost during the pull; nothing was stored; try again", ex.Message), null);
         }
         finally
         {

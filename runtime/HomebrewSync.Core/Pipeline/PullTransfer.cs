@@ -49,8 +49,9 @@ internal sealed class PullTransfer(SyncContext context, ISyncObserver observer)
         {
             return result.Failed.Count > 0 ? Refused(result.Failed[0]) : PullOutcome.Failed($"{plan.Bottles[0].Key}: nothing was stored");
         }
-        // Served only as the hash file lists it: a bottle passed over for a newer one another writer listed meanwhile is not.
-        if (result.Stored.FirstOrDefault(b => checkpointer.HashFile.TryGet(b.Key, out var e) && e.S3Key == b.ObjectKey && e.Sha256 == b.Sha256) is not { } bottle)
+        // Served as the hash file lists it: these bytes, under the key it names for them (another writer may have listed them
+        // in a later folder meanwhile); a bottle passed over for other, newer bytes is not served.
+        if (result.Stored.Select(b => checkpointer.HashFile.TryGet(b.Key, out var e) && e.Sha256 == b.Sha256 ? (b, e) : default).FirstOrDefault(x => x.e is not null) is not ({ } bottle, { } listed))
         {
             return PullOutcome.Failed($"{result.Stored[0].Key}: another writer listed a newer bottle for it meanwhile");
         }
@@ -60,8 +61,7 @@ internal sealed class PullTransfer(SyncContext context, ISyncObserver observer)
         {
             await Keeper().KeepAsync([index], indexes, observer, cancellationToken);
         }
-        return new PullOutcome(PullStatus.Pulled, bottle.ObjectKey, bottle.Sha256,
-            Size: checkpointer.HashFile.Bottles[bottle.Key].FileSize);
+        return new PullOutcome(PullStatus.Pulled, listed.S3Key, bottle.Sha256, Size: listed.FileSize);
     }
 
     /// <summary>Keeps the version's image index, listing every bottle the target tags resolve to, unless one that does is kept already.</summary>

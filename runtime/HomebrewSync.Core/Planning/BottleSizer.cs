@@ -13,7 +13,7 @@ namespace HomebrewSync.Core.Planning;
 /// image's own bottles (an index cannot size another image's blob) and only up to the largest size the
 /// caller takes; anything else is reported and left unknown (so one response cannot swell the plan's total).
 /// Each request is bounded (its attempts, its timeout, the Retry-After it honours), and so is the whole: once
-/// <see cref="FailuresInARow"/> image indexes in a row have failed, no more are asked for (their blobs are sized by HEAD), and
+/// <see cref="FailuresInARow"/> image indexes in a row have failed (twice the concurrency, if more), no more are asked for (their blobs are sized by HEAD), and
 /// once as many HEADs in a row have, no more are sent (the rest stay unknown), so a registry that fails every request slowly
 /// (a byte every few seconds, a 429 asking for a day) costs a few dozen requests' time, not thousands.
 /// </summary>
@@ -24,8 +24,13 @@ internal sealed class BottleSizer
     private readonly int _concurrency;
     private readonly (long Bytes, string Name) _largest;
 
-    /// <summary>Failures in a row after which a sizing step asks no more (those in flight finish).</summary>
+    /// <summary>
+    /// Failures in a row after which a sizing step asks no more (those in flight finish); twice the concurrency when that is
+    /// more, so that one wave of requests that all meet a brief burst of errors does not end it.
+    /// </summary>
     public const int FailuresInARow = 32;
+
+    private int GiveUpAfter => Math.Max(FailuresInARow, 2 * _concurrency);
 
     /// <param name="largest">The largest size taken from the registry, and how to name it in the warning when one is larger.</param>
     public BottleSizer(IBottleRegistry registry, ResiliencePipeline pipeline, int concurrency, (long Bytes, string Name) largest)
@@ -86,7 +91,7 @@ internal sealed class BottleSizer
             problems.Enqueue($"{keyOf[sha256]}: {source} announces {size:N0} bytes, more than {_largest.Name} ({_largest.Bytes:N0}); its size is not taken from it");
             return false;
         }
-        var indexSteps = new Streak(cancellationToken);
+        var indexSteps = new Streak(GiveUpAfter, cancellationToken);
         await indexSteps.ForEachAsync(images, _concurrency, async (image, ct) =>
         {
             try
@@ -112,10 +117,10 @@ internal sealed class BottleSizer
         });
         if (indexSteps.GaveUp is { } lastIndexFailure)
         {
-            problems.Enqueue($"sizing: {FailuresInARow} image indexes in a row failed (the last: {lastIndexFailure}); no more were asked for, and their blobs were sized by HEAD");
+            problems.Enqueue($"sizing: {GiveUpAfter} image indexes in a row failed (the last: {lastIndexFailure}); no more were asked for, and their blobs were sized by HEAD");
         }
         var missing = plan.Bottles.Where(b => !sizes.ContainsKey(b.Sha256)).DistinctBy(b => b.Sha256).ToArray();
-        var heads = new Streak(cancellationToken);
+        var heads = new Streak(GiveUpAfter, cancellationToken);
         var headed = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         await heads.ForEachAsync(missing, _concurrency, async (bottle, ct) =>
         {
@@ -146,7 +151,7 @@ internal sealed class BottleSizer
         if (heads.GaveUp is { } lastHeadFailure)
         {
             var left = missing.Count(b => !headed.ContainsKey(b.Sha256));
-            problems.Enqueue($"sizing: {FailuresInARow} HEAD requests in a row failed (the last: {lastHeadFailure}); no more were sent, and {left:N0} more bottles' sizes are unknown");
+            problems.Enqueue($"sizing: {GiveUpAfter} HEAD requests in a row failed (the last: {lastHeadFailure}); no more were sent, and {left:N0} more blobs' sizes are unknown");
         }
         foreach (var p in problems)
         {
@@ -159,10 +164,10 @@ internal sealed class BottleSizer
     }
 
     /// <summary>
-    /// One sizing step's requests, run <c>concurrency</c> at once until done or until <see cref="FailuresInARow"/> have failed in a
+    /// One sizing step's requests, run <c>concurrency</c> at once until done or until <paramref name="giveUpAfter"/> have failed in a
     /// row: then none more start (those in flight finish), and <see cref="GaveUp"/> holds the last failure.
     /// </summary>
-    private sealed class Streak(CancellationToken cancellationToken)
+    private sealed class Streak(int giveUpAfter, CancellationToken cancellationToken)
     {
         private readonly Lock _gate = new();
         private int _inARow;
@@ -191,7 +196,7 @@ internal sealed class BottleSizer
         {
             lock (_gate)
             {
-                if (++_inARow >= FailuresInARow)
+                if (++_inARow >= giveUpAfter)
                 {
                     _gaveUp ??= why;
                 }

@@ -10,7 +10,8 @@ namespace HomebrewSync.Core.Transfer;
 /// killed run loses only what was in flight. Entries added while a write is under way join a later write: the writer goes
 /// on writing while they make a batch, and no caller waits for another's write. Writes are conditional on the version read; when another
 /// writer got there first, the file is read again and the entries of this write (not those written before,
-/// which the other writer may have removed on purpose: a prune) are laid over it. Nothing is written once the
+/// which the other writer may have removed on purpose: a prune) are laid over it, except over a newer entry the other writer
+/// listed for the same key (a later date's folder, or a higher rebuild). Nothing is written once the
 /// run's lease on the store is lost (<see cref="LeaseScope"/>).
 /// </summary>
 internal sealed class HashFileCheckpointer
@@ -197,7 +198,7 @@ internal sealed class HashFileCheckpointer
             }
         }
         _hashFile = next;
-        foreach (var (k, ours, theirs) in passed)
+        foreach (var (k, ours, theirs) in passed.Where(p => p.Theirs.Sha256 != p.Ours.Sha256))
         {
             _observer.Info($"warning: {k}: this run's bottle ({ours.S3Key}, sha256 {ours.Sha256[..12]}) is not listed: another writer listed a newer one meanwhile ({theirs.S3Key}, sha256 {theirs.Sha256[..12]}), which stays");
         }

@@ -36,7 +36,7 @@ public sealed class BottleSizerTests
         Assert.InRange(registry.IndexRequests, BottleSizer.FailuresInARow, BottleSizer.FailuresInARow + Concurrency - 1);
         Assert.InRange(registry.HeadRequests, BottleSizer.FailuresInARow, BottleSizer.FailuresInARow + Concurrency - 1);
         Assert.Contains("sizing: 32 image indexes in a row failed (the last: HTTP 403 from the test); no more were asked for, and their blobs were sized by HEAD", warnings);
-        Assert.Contains($"sizing: 32 HEAD requests in a row failed (the last: HTTP 403 from the test); no more were sent, and {200 - registry.HeadRequests} more bottles' sizes are unknown", warnings);
+        Assert.Contains($"sizing: 32 HEAD requests in a row failed (the last: HTTP 403 from the test); no more were sent, and {200 - registry.HeadRequests} more blobs' sizes are unknown", warnings);
     }
 
     [Fact]
