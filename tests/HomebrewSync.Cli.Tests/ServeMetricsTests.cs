@@ -136,6 +136,30 @@ public sealed class ServeMetricsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ARequestKestrelRefusesItself_IsAnAccessLogLine_AndARequestInMetrics()
+    {
+        await using var serve = await ServeProcess.StartAsync(_h.Environment());
+        // Not HTTP: Kestrel answers 400 before serve's handler sees it; nginx would log it, serve logged nothing.
+        using (var client = new TcpClient())
+        {
+            await client.ConnectAsync(serve.Url.Host, serve.Url.Port);
+            var stream = client.GetStream();
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes("NOT HTTP AT ALL\r\n\r\n"));
+            var answer = await new StreamReader(stream).ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.StartsWith("HTTP/1.1 400", answer, StringComparison.Ordinal);
+        }
+
+        await CliHarness.UntilAsync(() => serve.Error.Contains("\"status\":400", StringComparison.Ordinal), "the 400's access-log line");
+        var line = serve.Error.Split('\n').Single(l => l.Contains("\"status\":400", StringComparison.Ordinal));
+        using var parsed = System.Text.Json.JsonDocument.Parse(line);
+        Assert.Equal("-", parsed.RootElement.GetProperty("method").GetString());
+        Assert.StartsWith("Invalid request line", parsed.RootElement.GetProperty("rejected").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, Value(await ScrapeAsync(serve.Url), "homebrew_sync_serve_requests_total{protocol=\"other\",route=\"other\",status=\"400\"}"));
+        // Nothing else Kestrel says goes out: every other line is serve's own.
+        Assert.DoesNotContain("Microsoft.AspNetCore", serve.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MaxConnections_OutsideItsRange_IsAUsageError()
     {
         var run = await CliProcess.RunAsync(_h.Environment(), "serve", "--listen", "http://127.0.0.1:0", "--max-connections", "0");

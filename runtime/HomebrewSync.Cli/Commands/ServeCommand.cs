@@ -54,7 +54,9 @@ internal static class ServeCommand
         var endpoint = new MirrorEndpoint(services.Store, services.Store, request.Serve!, services.Time, tokens.Tokens, pull);
         var metrics = new ServeMetrics(endpoint, services.Time);
         var gate = request.Serve!.AllowedNetworks.Count > 0 ? new AllowListGate(request.Serve, metrics.RefusedConnections, services.Time) : null;
-        await using var app = Build(request.Listen!, request.MaxConnections!.Value, new MirrorRequestHandler(endpoint, request.Serve!, log, metrics, services.Time), metrics, gate);
+        using var rejected = new RejectedRequestLog(log, metrics, services.Time);
+        await using var app = Build(request.Listen!, request.MaxConnections!.Value, new MirrorRequestHandler(endpoint, request.Serve!, log, metrics, services.Time), metrics, gate,
+            rejected);
         using var connections = new ConnectionMetrics(app.Services.GetRequiredService<IMeterFactory>(), metrics.Registry, request.MaxConnections.Value,
             line => _ = log.WriteLineAsync(line).AsTask(), services.Time);
         try
@@ -88,10 +90,13 @@ internal static class ServeCommand
     /// At <paramref name="maxConnections"/> open, Kestrel closes a new connection as it arrives: a flood of clients holds no more
     /// sockets or memory than that many.
     /// </summary>
-    private static WebApplication Build(Uri listen, int maxConnections, MirrorRequestHandler handler, ServeMetrics metrics, AllowListGate? gate)
+    private static WebApplication Build(Uri listen, int maxConnections, MirrorRequestHandler handler, ServeMetrics metrics, AllowListGate? gate, RejectedRequestLog rejected)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // Only the requests Kestrel refuses itself (logged at Debug), as access-log lines; nothing else it logs.
+        builder.Logging.AddProvider(rejected);
+        builder.Logging.AddFilter((provider, category, level) => category == RejectedRequestLog.Category && level >= LogLevel.Debug);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;

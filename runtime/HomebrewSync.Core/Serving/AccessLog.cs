@@ -34,7 +34,16 @@ public static class AccessLog
     [ThreadStatic]
     private static Utf8JsonWriter? t_json;
 
-    public static string Line(MirrorRequest request, MirrorResponse response, TimeSpan elapsed, DateTimeOffset at)
+    public static string Line(MirrorRequest request, MirrorResponse response, TimeSpan elapsed, DateTimeOffset at) => Line(request, response, elapsed, at, null);
+
+    /// <summary>
+    /// The line of a request Kestrel refused before it was read whole (a request line or headers that are not HTTP, or past its
+    /// limits): its status, and why as Kestrel says it, clipped; nothing of it was read that a line could name.
+    /// </summary>
+    public static string RejectedLine(int status, string why, DateTimeOffset at) =>
+        Line(new MirrorRequest("-", "-", new Dictionary<string, string>(), null), MirrorResponse.Text(status, ""), TimeSpan.Zero, at, why);
+
+    private static string Line(MirrorRequest request, MirrorResponse response, TimeSpan elapsed, DateTimeOffset at, string? rejected)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(response);
@@ -68,6 +77,10 @@ public static class AccessLog
         else
         {
             json.WriteNull("pull");
+        }
+        if (rejected is not null)
+        {
+            json.WriteString("rejected", Formatting.Humanize.Clip(rejected, MaxReason));
         }
         json.WriteEndObject();
         json.Flush();
