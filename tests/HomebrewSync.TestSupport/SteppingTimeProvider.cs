@@ -16,6 +16,10 @@ public sealed class SteppingTimeProvider : FakeTimeProvider
     public static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(1);
 
     private readonly Lock _gate = new();
+    // Held while a timer is tracked and made, and while the clock is moved to the next one: a timer tracked but not yet made
+    // (RunAsync moving the clock from another thread in between) left a due time no timer would meet, and RunAsync moved the
+    // clock by nothing, again and again, for ever (a Core test run spun so for an hour).
+    private readonly Lock _advance = new();
     private readonly List<SetTimer> _timers = [];
     private readonly List<TimeSpan> _waits = [];
     private readonly Channel<Func<bool>> _blocked = Channel.CreateUnbounded<Func<bool>>();
@@ -74,20 +78,28 @@ public sealed class SteppingTimeProvider : FakeTimeProvider
         // A CancellationTokenSource's timer is a deadline (something else should happen first), a periodic one a heartbeat
         // beside the work (a lease's renewal); any other timer is a wait.
         var timer = new SetTimer(this, isWait: state is not CancellationTokenSource && (period == Timeout.InfiniteTimeSpan || period == TimeSpan.Zero));
-        timer.Track(dueTime, period);
-        timer.Inner = base.CreateTimer(s => { timer.Fired(); callback(s); }, state, dueTime, period);
+        lock (_advance)
+        {
+            // Tracked first: a timer due now fires as it is made, and that firing must find it tracked.
+            timer.Track(dueTime, period, signal: false);
+            timer.Inner = base.CreateTimer(s => { timer.Fired(); callback(s); }, state, dueTime, period);
+        }
+        timer.SignalIfWait(dueTime);
         return timer;
     }
 
     /// <summary>Moves the clock to the soonest timer set (firing it); false when no timer is set.</summary>
     public bool AdvanceToNextTimer()
     {
-        if (NextDue is not { } due)
+        lock (_advance)
         {
-            return false;
+            if (NextDue is not { } due)
+            {
+                return false;
+            }
+            Advance(due > TimeSpan.Zero ? due : TimeSpan.Zero);
+            return true;
         }
-        Advance(due > TimeSpan.Zero ? due : TimeSpan.Zero);
-        return true;
     }
 
     /// <summary>
@@ -150,7 +162,7 @@ public sealed class SteppingTimeProvider : FakeTimeProvider
             }
         }
 
-        public void Track(TimeSpan dueTime, TimeSpan period)
+        public void Track(TimeSpan dueTime, TimeSpan period, bool signal = true)
         {
             var now = owner.GetUtcNow();
             lock (owner._gate)
@@ -172,6 +184,15 @@ public sealed class SteppingTimeProvider : FakeTimeProvider
                     }
                 }
             }
+            if (signal)
+            {
+                SignalIfWait(dueTime);
+            }
+        }
+
+        /// <summary>Tells RunAsync the code waits on this timer, once it is made and tracked.</summary>
+        public void SignalIfWait(TimeSpan dueTime)
+        {
             if (isWait && dueTime != Timeout.InfiniteTimeSpan)
             {
                 owner.Blocked(() => Pending);
@@ -194,8 +215,14 @@ public sealed class SteppingTimeProvider : FakeTimeProvider
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
-            Track(dueTime, period);
-            return Inner!.Change(dueTime, period);
+            bool changed;
+            lock (owner._advance)
+            {
+                Track(dueTime, period, signal: false);
+                changed = Inner!.Change(dueTime, period);
+            }
+            SignalIfWait(dueTime);
+            return changed;
         }
 
         public void Dispose()
