@@ -95,8 +95,10 @@ internal static class ServeCommand
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         // Only the requests Kestrel refuses itself (logged at Debug), as access-log lines; nothing else it logs.
+        // Every other category is off (no logger is made for it, so Kestrel's checks on the request path cost nothing).
         builder.Logging.AddProvider(rejected);
-        builder.Logging.AddFilter((provider, category, level) => category == RejectedRequestLog.Category && level >= LogLevel.Debug);
+        builder.Logging.SetMinimumLevel(LogLevel.None);
+        builder.Logging.AddFilter(RejectedRequestLog.Category, LogLevel.Debug);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
