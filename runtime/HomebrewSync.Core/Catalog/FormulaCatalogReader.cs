@@ -116,9 +116,15 @@ public static class FormulaCatalogReader
     /// The syntax error in one entry's JSON, or null when it is well-formed (and only its types are wrong, or it is nested deeper
     /// than a formula is read: one entry that is, within its byte limit, fails alone). No entry nests deeper than it has bytes.
     /// </summary>
-    private static JsonException? SyntaxError(byte[] json)
+    private static JsonException? SyntaxError(byte[] json) => ReadError(json, Math.Max(DefaultMaxDepth, json.Length));
+
+    /// <summary>Whether well-formed JSON nests deeper than <see cref="DefaultMaxDepth"/>.</summary>
+    private static bool TooDeep(byte[] json) => ReadError(json, DefaultMaxDepth) is not null;
+
+    /// <summary>What reading <paramref name="json"/> through, at most <paramref name="maxDepth"/> deep, throws; null when nothing.</summary>
+    private static JsonException? ReadError(byte[] json, int maxDepth)
     {
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = Math.Max(DefaultMaxDepth, json.Length) });
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth });
         try
         {
             while (reader.Read())
@@ -129,23 +135,6 @@ public static class FormulaCatalogReader
         catch (JsonException ex)
         {
             return ex;
-        }
-    }
-
-    /// <summary>Whether well-formed JSON nests deeper than <see cref="DefaultMaxDepth"/>.</summary>
-    private static bool TooDeep(byte[] json)
-    {
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = DefaultMaxDepth });
-        try
-        {
-            while (reader.Read())
-            {
-            }
-            return false;
-        }
-        catch (JsonException)
-        {
-            return true;
         }
     }
 

@@ -121,10 +121,10 @@ internal sealed class BottleSizer
         }
         var missing = plan.Bottles.Where(b => !sizes.ContainsKey(b.Sha256)).DistinctBy(b => b.Sha256).ToArray();
         var heads = new Streak(GiveUpAfter, cancellationToken);
-        var headed = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        var asked = 0;
         await heads.ForEachAsync(missing, _concurrency, async (bottle, ct) =>
         {
-            headed[bottle.Sha256] = true;
+            Interlocked.Increment(ref asked);
             try
             {
                 var size = await _pipeline.ExecuteAsync(
@@ -150,7 +150,7 @@ internal sealed class BottleSizer
         });
         if (heads.GaveUp is { } lastHeadFailure)
         {
-            var left = missing.Count(b => !headed.ContainsKey(b.Sha256));
+            var left = missing.Length - Volatile.Read(ref asked);
             problems.Enqueue($"sizing: {GiveUpAfter} HEAD requests in a row failed (the last: {lastHeadFailure}); no more were sent, and {left:N0} more blobs' sizes are unknown");
         }
         foreach (var p in problems)
