@@ -28,11 +28,17 @@ public sealed partial class PowerCutTests
     private static string PathIn(Match m, string folder, string name) =>
         m.Groups[folder].Success ? Path.Combine(m.Groups[folder].Value, m.Groups[name].Value) : m.Groups[name].Value;
 
-    // 1234 sync_file_range(25</tmp/store/.staging/x.part>, 0, 8388608, SYNC_FILE_RANGE_WRITE) = 0
-    [GeneratedRegex(@"^\d+ +sync_file_range\(\d+<(?<path>[^>]*)>, (?<from>\d+), (?<count>\d+), SYNC_FILE_RANGE_WRITE\) += 0")]
-    private static partial Regex WriteBackStarted();
+    // 1234 fcntl(25</tmp/store/.staging/x.part>, F_SETFL, O_WRONLY|O_DIRECT|O_LARGEFILE|O_NOFOLLOW|O_CLOEXEC) = 0
+    [GeneratedRegex(@"^\d+ +fcntl\(\d+<(?<path>[^>]*)>, F_SETFL, (?<flags>[^)]*)\) += 0")]
+    private static partial Regex StatusFlagsSet();
 
-    private sealed record Trace(List<(int Line, string Path)> Flushed, List<(int Line, string From, string To)> Renamed, List<(int Line, string Path, long End)> WriteBacks);
+    // 1234 pwrite64(25</tmp/store/.staging/x.part>, "\x1f\x8b"..., 1048576, 2097152) = 1048576, or "... 2097152 <unfinished ...>"
+    // when another thread's line comes between (the sync checks the bytes it wrote, so an unfinished write is one that ended).
+    [GeneratedRegex(@"^\d+ +pwrite64\(\d+<(?<path>[^>]*)>, .*, (?<count>\d+), (?<offset>\d+)(?:\) += \d+| <unfinished \.\.\.>)$")]
+    private static partial Regex Written();
+
+    private sealed record Trace(List<(int Line, string Path)> Flushed, List<(int Line, string From, string To)> Renamed,
+        List<(int Line, string Path, bool Direct)> FlagsSet, List<(int Line, string Path, long Offset, long Count)> Writes);
 
     /// <summary>The CLI under strace: each flush with the line where it returned, each rename with the line where it began.</summary>
     private static async Task<(CliProcessResult Run, Trace Trace)> RunTracedAsync(Dictionary<string, string?> env, params string[] args)
@@ -41,7 +47,7 @@ public sealed partial class PowerCutTests
         var log = Path.Combine(Path.GetTempPath(), $"hbs-strace-{Guid.NewGuid():N}.txt");
         var cli = CliProcess.StartInfo(env, args);
         var start = new ProcessStartInfo("strace") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-f", "-qq", "-y", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2,link,linkat,sync_file_range", "-o", log, cli.FileName })
+        foreach (var a in new[] { "-f", "-qq", "-y", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2,link,linkat,fcntl,pwrite64", "-o", log, cli.FileName })
         {
             start.ArgumentList.Add(a);
         }
@@ -63,7 +69,8 @@ public sealed partial class PowerCutTests
             var flushed = new List<(int, string)>();
             var pending = new Dictionary<string, string>(StringComparer.Ordinal);
             var renamed = new List<(int, string, string)>();
-            var writeBacks = new List<(int, string, long)>();
+            var flagsSet = new List<(int, string, bool)>();
+            var writes = new List<(int, string, long, long)>();
             for (var i = 0; i < lines.Length; i++)
             {
                 if (FlushStart().Match(lines[i]) is { Success: true } f)
@@ -86,12 +93,16 @@ public sealed partial class PowerCutTests
                 {
                     renamed.Add((i, PathIn(m, "fromDir", "from"), PathIn(m, "toDir", "to")));
                 }
-                else if (WriteBackStarted().Match(lines[i]) is { Success: true } w)
+                else if (StatusFlagsSet().Match(lines[i]) is { Success: true } s)
                 {
-                    writeBacks.Add((i, w.Groups["path"].Value, long.Parse(w.Groups["from"].Value, CultureInfo.InvariantCulture) + long.Parse(w.Groups["count"].Value, CultureInfo.InvariantCulture)));
+                    flagsSet.Add((i, s.Groups["path"].Value, s.Groups["flags"].Value.Split('|').Contains("O_DIRECT")));
+                }
+                else if (Written().Match(lines[i]) is { Success: true } w)
+                {
+                    writes.Add((i, w.Groups["path"].Value, long.Parse(w.Groups["offset"].Value, CultureInfo.InvariantCulture), long.Parse(w.Groups["count"].Value, CultureInfo.InvariantCulture)));
                 }
             }
-            return (new CliProcessResult(process.ExitCode, await stdout, await stderr), new Trace(flushed, renamed, writeBacks));
+            return (new CliProcessResult(process.ExitCode, await stdout, await stderr), new Trace(flushed, renamed, flagsSet, writes));
         }
         finally
         {
@@ -137,10 +148,12 @@ public sealed partial class PowerCutTests
     }
 
     [Fact]
-    public async Task Sync_IntoAFolder_LargeBottle_StartsItsBytesOnTheirWayToDiskAsTheyAreWritten_SoItsFlushWaitsOnlyForTheLast()
+    public async Task Sync_IntoAFolder_LargeBottle_WritesItsBytesStraightToDisk_SoItsFlushHasOnlyTheLastPartialBlockToWrite()
     {
-        // 20 MiB: past two 8 MiB windows of write-back, and not a multiple of one.
-        var large = new FormulaBuilder("llvm").WithBottle("monterey", (20L << 20) + 12_345).Build();
+        // 20 MiB and a bit: twenty whole blocks of a direct write, and a partial one.
+        const long block = 1 << 20;
+        var size = (20 * block) + 12_345;
+        var large = new FormulaBuilder("llvm").WithBottle("monterey", size).Build();
         await using var h = await CliHarness.StartAsync([large]);
         var env = h.Environment();
         env["MIRROR_API"] = "false";
@@ -152,9 +165,19 @@ public sealed partial class PowerCutTests
         Assert.Equal(large.Bottles["monterey"].Sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(bottle))));
         var move = Assert.Single(trace.Renamed, r => r.To == bottle);
         var flush = trace.Flushed.First(f => f.Path == move.From).Line;
-        var started = trace.WriteBacks.Where(w => w.Path == move.From && w.Line < flush).ToArray();
-        // Write-back started for each full window written, the first 16 MiB covered, all before the flush.
-        Assert.Equal(2, started.Length);
-        Assert.InRange(started.Max(w => w.End), 16L << 20, (16L << 20) + (128 << 10));
+        var writes = trace.Writes.Where(w => w.Path == move.From).OrderBy(w => w.Offset).ToArray();
+        // Every byte written once, in whole blocks at the blocks' offsets, then the partial last block; all before the flush.
+        Assert.Equal(21, writes.Length);
+        Assert.All(writes, w => Assert.True(w.Line < flush, $"the write at {w.Offset} came after the flush"));
+        Assert.Equal(Enumerable.Range(0, 21).Select(i => i * block), writes.Select(w => w.Offset));
+        Assert.All(writes[..^1], w => Assert.Equal(block, w.Count));
+        Assert.Equal(12_345, writes[^1].Count);
+        // The file set to write past the page cache before its first write; the partial block after that was cleared.
+        var flags = trace.FlagsSet.Where(f => f.Path == move.From).ToArray();
+        var direct = Assert.Single(flags, f => f.Direct);
+        Assert.True(direct.Line < writes.Min(w => w.Line), "the first write came before the file was set to O_DIRECT");
+        var cleared = Assert.Single(flags, f => !f.Direct);
+        Assert.True(writes[..^1].Max(w => w.Line) < cleared.Line && cleared.Line < writes[^1].Line,
+            "O_DIRECT was not cleared between the whole blocks and the partial one");
     }
 }

@@ -16,6 +16,7 @@ public sealed class StagingFile : IStagedBottle
     private readonly Action _delete;
     private readonly bool _durable;
     private readonly WriteBehindStream? _writeBehind;
+    private readonly DirectWriteStream? _directWrite;
 
     /// <param name="path">The file to stage the bottle in, created here.</param>
     /// <param name="commit">Gets the closed file's path and whether an object at the key may be replaced; runs once the bytes are verified, and returns whether they are at the key (false: another object is, and the file stays staged).</param>
@@ -39,18 +40,24 @@ public sealed class StagingFile : IStagedBottle
         _delete = delete;
         _durable = durable;
         _stream = stream;
-        // Bytes that must reach the disk before the commit start on their way as they are written.
-        _writeBehind = durable ? new WriteBehindStream(_stream) : null;
+        // Bytes that must reach the disk before the commit go straight to it where the file system takes that, and elsewhere
+        // start on their way as they are written.
+        _directWrite = durable ? DirectWriteStream.TryCreate(_stream) : null;
+        _writeBehind = durable && _directWrite is null ? new WriteBehindStream(_stream) : null;
     }
 
-    public Stream Content => _writeBehind ?? (Stream)_stream;
+    public Stream Content => _directWrite ?? _writeBehind ?? (Stream)_stream;
 
-    public Task ResetAsync(CancellationToken cancellationToken)
+    public async Task ResetAsync(CancellationToken cancellationToken)
     {
+        if (_directWrite is not null)
+        {
+            // Its last write ended before the file is emptied under it.
+            await _directWrite.RestartAsync();
+        }
         _stream.SetLength(0);
         _stream.Position = 0;
         _writeBehind?.Restart();
-        return Task.CompletedTask;
     }
 
     public async Task<bool> CommitAsync(BottleMetadata metadata, bool replace, CancellationToken cancellationToken)
@@ -58,6 +65,10 @@ public sealed class StagingFile : IStagedBottle
         // Closed once: a commit refused (an object at the key) may be followed by one that replaces it.
         if (!_closed)
         {
+            if (_directWrite is not null)
+            {
+                await _directWrite.FinishAsync(cancellationToken);
+            }
             await _stream.FlushAsync(cancellationToken);
             if (_durable)
             {
@@ -74,6 +85,11 @@ public sealed class StagingFile : IStagedBottle
     {
         try
         {
+            if (_directWrite is not null)
+            {
+                // Its write in flight ends before the file closes and its blocks go back to the pool.
+                await _directWrite.DisposeAsync();
+            }
             await _stream.DisposeAsync();
         }
         finally

@@ -167,6 +167,34 @@ internal static partial class StoreFile
 
     private const uint SyncFileRangeWrite = 2;
 
+    /// <summary>
+    /// Sets or clears O_DIRECT on an open file (fcntl's F_SETFL): whether the file is now written as asked. Only on Linux where
+    /// the flag's value is known (it differs by architecture); false elsewhere, and where the file system takes no direct
+    /// writes (EINVAL).
+    /// </summary>
+    public static bool TrySetDirect(SafeFileHandle file, bool on)
+    {
+        if (!OperatingSystem.IsLinux() || DirectOnLinux() is not { } direct)
+        {
+            return false;
+        }
+        return Use(file, fd =>
+        {
+            var flags = SetStatusFlags(fd, GetFlags, 0);
+            return flags >= 0 && SetStatusFlags(fd, SetFlags, on ? flags | direct : flags & ~direct) == 0;
+        });
+    }
+
+    private const int GetFlags = 3;
+
+    /// <summary>O_DIRECT by architecture; null where not known here.</summary>
+    private static int? DirectOnLinux() => RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => 0x4000,
+        Architecture.Arm64 => 0x10000,
+        _ => null,
+    };
+
     /// <summary>Runs a call on a handle's descriptor, the handle kept open (not closed by another thread) meanwhile.</summary>
     internal static T Use<T>(SafeFileHandle handle, Func<int, T> call)
     {
