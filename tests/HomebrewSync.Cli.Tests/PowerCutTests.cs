@@ -28,12 +28,13 @@ public sealed partial class PowerCutTests
     private static string PathIn(Match m, string folder, string name) =>
         m.Groups[folder].Success ? Path.Combine(m.Groups[folder].Value, m.Groups[name].Value) : m.Groups[name].Value;
 
-    // 1234 fcntl(25</tmp/store/.staging/x.part>, F_SETFL, O_WRONLY|O_DIRECT|O_LARGEFILE|O_NOFOLLOW|O_CLOEXEC) = 0
-    [GeneratedRegex(@"^\d+ +fcntl\(\d+<(?<path>[^>]*)>, F_SETFL, (?<flags>[^)]*)\) += 0")]
+    // 1234 fcntl(25</tmp/store/.staging/x.part>, F_SETFL, O_WRONLY|O_DIRECT|O_LARGEFILE|O_NOFOLLOW|O_CLOEXEC) = 0, or "... O_CLOEXEC <unfinished ...>"
+    // when another thread's line comes between (the file's writes then show whether it took).
+    [GeneratedRegex(@"^\d+ +fcntl\(\d+<(?<path>[^>]*)>, F_SETFL, (?<flags>[^) ]*)(?:\) += 0$| <unfinished \.\.\.>$)")]
     private static partial Regex StatusFlagsSet();
 
     // 1234 pwrite64(25</tmp/store/.staging/x.part>, "\x1f\x8b"..., 1048576, 2097152) = 1048576, or "... 2097152 <unfinished ...>"
-    // when another thread's line comes between (the sync checks the bytes it wrote, so an unfinished write is one that ended).
+    // when another thread's line comes between: counted as written (a refused one would add a write of the same block again).
     [GeneratedRegex(@"^\d+ +pwrite64\(\d+<(?<path>[^>]*)>, .*, (?<count>\d+), (?<offset>\d+)(?:\) += \d+| <unfinished \.\.\.>)$")]
     private static partial Regex Written();
 

@@ -117,7 +117,7 @@ public sealed partial class LocalFolderStore : IStore
                 {
                     folder.Delete(name);
                 }
-            }, durable: true);
+            }, durable: true, expectedSize);
             staging = null;
             return Task.FromResult<IStagedBottle>(staged);
         }

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using HomebrewSync.Core.Storage;
 
 namespace HomebrewSync.Adapters.Files;
@@ -17,6 +18,7 @@ public sealed class StagingFile : IStagedBottle
     private readonly bool _durable;
     private readonly WriteBehindStream? _writeBehind;
     private readonly DirectWriteStream? _directWrite;
+    private ExceptionDispatchInfo? _unfinished;
 
     /// <param name="path">The file to stage the bottle in, created here.</param>
     /// <param name="commit">Gets the closed file's path and whether an object at the key may be replaced; runs once the bytes are verified, and returns whether they are at the key (false: another object is, and the file stays staged).</param>
@@ -28,12 +30,14 @@ public sealed class StagingFile : IStagedBottle
 
     /// <param name="stream">The file created for the bottle (by the store, in a folder it holds open).</param>
     /// <param name="delete">Deletes the file at the end, whether it was moved into place or not.</param>
-    internal StagingFile(FileStream stream, Func<string, BottleMetadata, bool, CancellationToken, Task<bool>> commit, Action delete, bool durable)
-        : this(stream, stream.Name, commit, delete, durable)
+    /// <param name="expectedSize">The bottle's size where known: one smaller than a block of a direct write is written the usual way.</param>
+    internal StagingFile(FileStream stream, Func<string, BottleMetadata, bool, CancellationToken, Task<bool>> commit, Action delete, bool durable, long? expectedSize)
+        : this(stream, stream.Name, commit, delete, durable, expectedSize)
     {
     }
 
-    private StagingFile(FileStream stream, string path, Func<string, BottleMetadata, bool, CancellationToken, Task<bool>> commit, Action delete, bool durable)
+    private StagingFile(FileStream stream, string path, Func<string, BottleMetadata, bool, CancellationToken, Task<bool>> commit, Action delete, bool durable,
+        long? expectedSize = null)
     {
         _path = path;
         _commit = commit;
@@ -42,7 +46,7 @@ public sealed class StagingFile : IStagedBottle
         _stream = stream;
         // Bytes that must reach the disk before the commit go straight to it where the file system takes that, and elsewhere
         // start on their way as they are written.
-        _directWrite = durable ? DirectWriteStream.TryCreate(_stream) : null;
+        _directWrite = durable && expectedSize is not < DirectWriteStream.BlockSize ? DirectWriteStream.TryCreate(_stream) : null;
         _writeBehind = durable && _directWrite is null ? new WriteBehindStream(_stream) : null;
     }
 
@@ -58,6 +62,7 @@ public sealed class StagingFile : IStagedBottle
         _stream.SetLength(0);
         _stream.Position = 0;
         _writeBehind?.Restart();
+        _unfinished = null;
     }
 
     public async Task<bool> CommitAsync(BottleMetadata metadata, bool replace, CancellationToken cancellationToken)
@@ -65,15 +70,26 @@ public sealed class StagingFile : IStagedBottle
         // Closed once: a commit refused (an object at the key) may be followed by one that replaces it.
         if (!_closed)
         {
-            if (_directWrite is not null)
+            // A write or a flush that failed fails every later commit too, until the file is reset: a second flush can
+            // succeed over bytes the first lost.
+            _unfinished?.Throw();
+            try
             {
-                await _directWrite.FinishAsync(cancellationToken);
+                if (_directWrite is not null)
+                {
+                    await _directWrite.FinishAsync(cancellationToken);
+                }
+                await _stream.FlushAsync(cancellationToken);
+                if (_durable)
+                {
+                    // On disk before it is renamed into place and listed: after a power cut a listed bottle must not come back empty.
+                    RandomAccess.FlushToDisk(_stream.SafeFileHandle);
+                }
             }
-            await _stream.FlushAsync(cancellationToken);
-            if (_durable)
+            catch (Exception e)
             {
-                // On disk before it is renamed into place and listed: after a power cut a listed bottle must not come back empty.
-                RandomAccess.FlushToDisk(_stream.SafeFileHandle);
+                _unfinished = ExceptionDispatchInfo.Capture(e);
+                throw;
             }
             await _stream.DisposeAsync();
             _closed = true;

@@ -187,6 +187,32 @@ internal static partial class StoreFile
 
     private const int GetFlags = 3;
 
+    /// <summary>
+    /// Whether an open file is on a local disk's file system that direct writes suit (ext2/3/4, XFS, Btrfs, by fstatfs's
+    /// f_type): not on a network or FUSE mount, where each direct write is a round trip of its own, nor in memory (tmpfs).
+    /// </summary>
+    public static unsafe bool TakesDirectWrites(SafeFileHandle file)
+    {
+        if (!OperatingSystem.IsLinux() || !Environment.Is64BitProcess)
+        {
+            return false;
+        }
+        var type = Use(file, fd =>
+        {
+            // struct statfs is 120 bytes on 64-bit Linux, f_type its first field.
+            var buffer = new long[32];
+            fixed (long* statfs = buffer)
+            {
+                return FStatFs(fd, statfs) == 0 ? buffer[0] : -1;
+            }
+        });
+        return type is Ext4 or Xfs or Btrfs;
+    }
+
+    private const long Ext4 = 0xEF53;
+    private const long Xfs = 0x58465342;
+    private const long Btrfs = 0x9123683E;
+
     /// <summary>O_DIRECT by architecture; null where not known here.</summary>
     private static int? DirectOnLinux() => RuntimeInformation.ProcessArchitecture switch
     {
@@ -291,6 +317,9 @@ internal static partial class StoreFile
 
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int FullFsync(int fd, int command, int argument);
+
+    [LibraryImport("libc", EntryPoint = "fstatfs", SetLastError = true)]
+    private static unsafe partial int FStatFs(int fd, long* buffer);
 
     [LibraryImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]
     private static partial int SyncFileRange(int fd, long offset, long count, uint flags);

@@ -5,7 +5,7 @@ using HomebrewSync.Core.Storage;
 namespace HomebrewSync.Adapters.Tests.Files;
 
 /// <summary>
-/// A folder store's staged bottles written straight to disk (O_DIRECT, which this machine's temporary folder takes): the bytes
+/// A folder store's staged bottles written straight to disk (O_DIRECT, which this machine's temporary folder, on ext4, takes): the bytes
 /// that reach the key are exactly those written, whatever their length against the block, however many bottles are staged at
 /// once, and whatever an attempt left before it was reset or discarded. Blocks are pooled and shared between bottles in turn,
 /// so a block handed to two bottles at once would mix their bytes: these tests stage many at once, round after round.
@@ -37,7 +37,8 @@ public sealed class DirectWriteStreamTests : IDisposable
             await Parallel.ForEachAsync(bodies.Select((b, i) => (b, i)), new ParallelOptions { MaxDegreeOfParallelism = bodies.Length }, async (x, ct) =>
             {
                 await using var staged = await store.StageAsync($"2025-07-21/r{round}-{x.i}.tar.gz", x.b.Length, ct);
-                Assert.IsType<DirectWriteStream>(staged.Content);
+                // Past the page cache from a block up; a smaller bottle is written the usual way.
+                Assert.IsType(x.b.Length < Block ? typeof(WriteBehindStream) : typeof(DirectWriteStream), staged.Content);
                 await WriteInChunksAsync(staged.Content, x.b, seed: x.i, ct);
                 Assert.True(await staged.CommitAsync(Meta, replace: false, ct));
             });
