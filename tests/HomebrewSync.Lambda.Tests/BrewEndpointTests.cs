@@ -388,6 +388,55 @@ public sealed class BrewEndpointTests(S3ServerFixture fixture) : IAsyncLifetime
         Assert.Equal(2, _homebrew.BlobGets(blob.Sha256));
     }
 
+    [Fact]
+    public async Task WithPullThrough_APullWhoseTimeRanOutBeforeItBegan_IsNotRemembered_AndTheNextRequestPullsTheBottle()
+    {
+        var wget = new FormulaBuilder("wget").WithVersion("1.24.5").WithBottle("arm64_sonoma", 2000).Build();
+        _homebrew.SetFormulae([.. _formulae, wget]);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var limit = TimeSpan.FromSeconds(60);
+        var (brew, services, _) = await InvokerAsync(pull: new PullThroughOptions(limit, 2, TimeSpan.FromHours(1)), time: time);
+        using var _ = services;
+        using var __ = brew;
+        var blob = wget.Bottles["arm64_sonoma"];
+        var url = new Uri($"https://abc123.lambda-url.us-east-1.on.aws/v2/homebrew/core/wget/blobs/sha256:{blob.Sha256}");
+        // A prune holds the store, for longer than the pull may wait.
+        using var s3 = fixture.Server.CreateClient();
+        var bucket = _env[EnvVars.S3BucketName];
+        var now = time.GetUtcNow();
+        var prune = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        {
+            ["mode"] = "exclusive", ["purpose"] = "prune", ["host"] = "build-7", ["pid"] = 4242, ["acquired_at"] = now, ["expires_at"] = now.AddMinutes(5),
+        });
+        await s3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = bucket, Key = "leases/exclusive.json", InputStream = new MemoryStream(prune) });
+
+        async Task<(HttpStatusCode, string)> GetAsync()
+        {
+            using var response = await brew.SendAsync(new HttpRequestMessage(HttpMethod.Get, url));
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        // The pull waits for the store on the fake clock until its time limit has passed.
+        var waiting = GetAsync();
+        var moved = TimeSpan.Zero;
+        while (!waiting.IsCompleted && moved < 3 * limit)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            moved += TimeSpan.FromSeconds(1);
+            await Task.WhenAny(waiting, Task.Delay(20));
+        }
+        var (status, body) = await waiting;
+        Assert.Equal(HttpStatusCode.BadGateway, status);
+        Assert.Contains("not done within the pull time limit", body, StringComparison.Ordinal);
+        Assert.Equal(0, _homebrew.BlobGets(blob.Sha256));
+
+        // The prune ends: the next request pulls the bottle at once, where a remembered failure would be answered again.
+        await s3.DeleteObjectAsync(bucket, "leases/exclusive.json");
+        (status, body) = await GetAsync();
+        Assert.True(status == HttpStatusCode.OK, body);
+        Assert.Equal(1, _homebrew.BlobGets(blob.Sha256));
+    }
+
     /// <summary>Turns an HTTP request into a function URL invocation (payload 2.0) and its answer back; follows a 302 to S3.</summary>
     private sealed class FunctionUrlInvoker(BrewEndpointFunction function) : HttpMessageHandler
     {
